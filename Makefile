@@ -1,0 +1,63 @@
+# The commands users type. CMake does the building; this file only names the
+# build trees and the order of things.
+#   make          build (build/)
+#   make unit     unit tests only, quick
+#   make check    install deps, build plain + ASan/UBSan + fuzz, run every test
+#   make demo     two sites in namespaces, an IKEv2 tunnel, traffic through it
+#   make bench    benchmarks
+
+JOBS   ?= $(shell nproc)
+BUILD  ?= build
+ASAN   ?= build-asan
+FUZZ   ?= build-fuzz
+CTEST  ?= ctest --output-on-failure
+FUZZ_SECONDS ?= 10
+
+.PHONY: all deps build unit check check-plain check-asan check-fuzz check-root demo bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+unit: build
+	cd $(BUILD) && $(CTEST) -L unit -j $(JOBS)
+
+check: deps
+	$(MAKE) check-plain check-asan check-fuzz check-root
+
+check-plain: build
+	cd $(BUILD) && $(CTEST) -L 'unit|scapy' -j $(JOBS)
+
+check-asan:
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DUIPSEC_SANITIZE=ON
+	cmake --build $(ASAN) -j $(JOBS)
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(CTEST) -L 'unit|scapy' -j $(JOBS)
+
+check-fuzz:
+	CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DUIPSEC_SANITIZE=ON \
+	  -DUIPSEC_FUZZ=ON -DUIPSEC_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ) -j $(JOBS)
+	cd $(FUZZ) && $(CTEST) -L fuzz -j $(JOBS)
+
+# Tests that send real packets through namespaces and talk to strongSwan.
+# They need root; the plain build runs them (the sanitizer builds run the
+# same code paths in the unit and scapy tests).
+check-root: build
+	cd $(BUILD) && $(CTEST) -L 'netns|interop'
+
+demo: build
+	@scripts/demo.sh
+
+bench: build
+	@scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

@@ -1,0 +1,53 @@
+/* ESP (RFC 4303) for one state: encapsulation and decapsulation in place,
+ * tunnel and transport mode, IPv4 and IPv6 inner and outer, with
+ * UDP encapsulation (RFC 3948) handled by esp/udp_encap.h.
+ *
+ * Ownership: these functions borrow p and the state. They never free p;
+ * the caller sends, writes or frees it according to the verdict. */
+#ifndef UIPSEC_ESP_ESP_H
+#define UIPSEC_ESP_ESP_H
+
+#include <stdint.h>
+
+#include "pkt/pkt.h"
+#include "xfrm/drop.h"
+#include "xfrm/sad.h"
+
+/* Build the cipher context for sa->aead or sa->enc + sa->auth. Returns 0 or
+ * -EINVAL (unknown algorithm, wrong key or ICV length) with a message in
+ * err (if non-NULL, errlen bytes) naming what is wrong. */
+int esp_crypto_new(const struct sad_sa *sa, struct esp_crypto **out, char *err, size_t errlen);
+/* Free and wipe. NULL is fine. */
+void esp_crypto_free(struct esp_crypto *c);
+
+/* Per-packet overhead of sa in bytes at most (ESP header, IV, max padding to
+ * the block, trailer, ICV; plus outer IP and UDP when tunnel/encap). */
+uint32_t esp_overhead(const struct sad_sa *sa);
+
+/* Outbound. On entry p holds one IP packet (tunnel: the inner packet;
+ * transport: the packet whose payload is protected). Assigns the next
+ * sequence number (refusing to wrap), encrypts, and on DROP_NONE leaves p
+ * holding the ESP packet from the SPI to the ICV, with p->meta set to the
+ * outer family, addresses, and UDP ports if encapsulated. The outer IP (and
+ * UDP) header is not added: the socket adds it (see esp_push_outer()). */
+enum drop_reason esp_output(struct sad_sa *sa, struct pkt *p);
+
+/* Inbound. On entry p holds the ESP packet from the SPI to the end and
+ * p->meta the outer addresses; sa was found by (daddr, spi, esp). Replay
+ * check, ICV verification, replay update, pad and next-header checks, in
+ * RFC 4303 order. On DROP_NONE p holds the inner IP packet (transport: with
+ * an IP header rebuilt from p->meta). Per-state counters are updated. */
+enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p);
+
+/* Batch forms: verdicts[i] for pkts[i]. Same contract as above. */
+void esp_output_batch(struct sad_sa *sa, struct pkt **pkts, uint32_t n,
+                      enum drop_reason *verdicts);
+void esp_input_batch(struct sad_sa *sa, struct pkt **pkts, uint32_t n,
+                     enum drop_reason *verdicts);
+
+/* Prepend the outer IPv4/IPv6 header (and UDP header if the state is UDP
+ * encapsulated) to an ESP packet from esp_output(), for pcap writing and
+ * raw sockets with header inclusion. Returns DROP_NONE or DROP_OUT_NO_ROOM. */
+enum drop_reason esp_push_outer(const struct sad_sa *sa, struct pkt *p);
+
+#endif

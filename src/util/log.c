@@ -1,0 +1,47 @@
+/* Logging to stderr with a level filter and per-call-site rate limits.
+ * The level and ident are process-global: set at start-up, read after. */
+#include "util/log.h"
+#include "util/clock.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static enum log_level cur_level = LOG_INFO;
+static const char *cur_ident = "uipsec";
+
+void log_set_level(enum log_level level) { cur_level = level; }
+enum log_level log_get_level(void) { return cur_level; }
+void log_set_ident(const char *ident) { cur_ident = ident; }
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	static const char *const names[] = { "err", "warn", "info", "debug" };
+	char line[1024];
+	va_list ap;
+
+	if (level > cur_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s[%s]: %s\n", cur_ident, names[level], line);
+}
+
+bool log_ratelimit_ok(struct log_ratelimit *rl)
+{
+	uint64_t now = clock_mono_ns();
+
+	if (now - rl->window_start_ns > 1000000000ull) {
+		if (rl->suppressed)
+			log_msg(LOG_DEBUG, "(%u similar messages suppressed)", rl->suppressed);
+		rl->window_start_ns = now;
+		rl->count = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->count < 10) {
+		rl->count++;
+		return true;
+	}
+	rl->suppressed++;
+	return false;
+}

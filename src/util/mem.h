@@ -1,0 +1,28 @@
+/* Secret hygiene: wiping and constant-time comparison; checked allocation. */
+#ifndef UIPSEC_UTIL_MEM_H
+#define UIPSEC_UTIL_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Overwrite n bytes at p with zeros in a way the compiler cannot elide. */
+void mem_wipe(void *p, size_t n);
+
+/* Wipe n bytes at p, then free(p). NULL is fine. */
+void mem_free_wipe(void *p, size_t n);
+
+/* True if a and b hold the same n bytes; time depends only on n. */
+bool mem_equal_ct(const void *a, const void *b, size_t n);
+
+/* calloc that aborts on failure: only for start-up and control-plane
+ * structures whose size we chose, never for sizes a peer controls. */
+void *mem_zalloc(size_t n);
+
+/* Parse a hex string ("0x..." or plain, even length) into out (max outmax
+ * bytes). Returns the number of bytes or -1 on bad input. */
+int mem_from_hex(const char *hex, unsigned char *out, size_t outmax);
+
+/* Write 2*n hex digits and a NUL into out (size >= 2n+1). */
+void mem_to_hex(const unsigned char *in, size_t n, char *out);
+
+#endif

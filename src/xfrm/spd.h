@@ -1,0 +1,76 @@
+/* The Security Policy Database: policies with selectors, a direction
+ * (in, out, fwd), a priority, an action (allow, block) and templates that
+ * say how matching traffic must be protected. Same verbs as ip xfrm policy.
+ *
+ * Priority follows Linux: the numerically smallest priority wins; among
+ * equal priorities the policy added first wins.
+ *
+ * Threading: changed on the control loop only. */
+#ifndef UIPSEC_XFRM_SPD_H
+#define UIPSEC_XFRM_SPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xfrm/xfrm.h"
+
+#define SPD_MAX_TMPL 4
+
+/* How traffic matching a policy must be protected (struct xfrm_user_tmpl).
+ * Zero/unset fields match anything. */
+struct xfrm_tmpl {
+	struct ip_addr saddr;     /* tunnel endpoints (tunnel mode) */
+	struct ip_addr daddr;
+	uint32_t spi;             /* 0 = any */
+	uint8_t proto;            /* IPPROTO_ESP_ */
+	uint8_t mode;             /* enum xfrm_mode */
+	uint8_t optional;         /* level use: not required inbound */
+	uint32_t reqid;           /* 0 = any */
+};
+
+struct spd_policy {
+	struct xfrm_selector sel;
+	uint8_t dir;              /* enum xfrm_dir */
+	uint8_t action;           /* enum xfrm_action */
+	uint32_t priority;
+	uint32_t index;           /* assigned by spd_add if 0: (gen << 3) | dir */
+	uint32_t ntmpl;
+	struct xfrm_tmpl tmpl[SPD_MAX_TMPL];
+	struct xfrm_lifetime_cfg lft;
+	uint64_t add_time_wall;
+	uint64_t use_time_wall;
+	uint64_t hits;            /* packets matched */
+	uint32_t mark, mark_mask;
+	void *user;               /* owner's cookie (e.g. the IKE child) */
+};
+
+struct spd;
+struct xfrm_events;
+
+struct spd *spd_new(struct xfrm_events *events);
+void spd_free(struct spd *spd);
+
+/* Add a copy of *pol. -EEXIST if a policy with the same selector, dir (and
+ * mark) exists (use spd_update), -EINVAL for a bad policy. On success
+ * *out (if non-NULL) points at the stored policy (index filled in). */
+int spd_add(struct spd *spd, const struct spd_policy *pol, struct spd_policy **out);
+/* Replace the policy with the same selector and dir, or add it. */
+int spd_update(struct spd *spd, const struct spd_policy *pol, struct spd_policy **out);
+/* Delete by selector and dir. -ENOENT if absent. */
+int spd_del(struct spd *spd, const struct xfrm_selector *sel, uint8_t dir);
+int spd_del_index(struct spd *spd, uint32_t index);
+/* Exact selector+dir lookup (ip xfrm policy get). */
+struct spd_policy *spd_get(struct spd *spd, const struct xfrm_selector *sel, uint8_t dir);
+struct spd_policy *spd_get_index(struct spd *spd, uint32_t index);
+/* Remove every policy (dir XFRM_POLICY_MAX = all). Returns how many. */
+int spd_flush(struct spd *spd, int dir);
+
+/* The packet-path lookup: the best policy for dir matching fl, or NULL.
+ * Fast with many policies (see bench/bench_spd.c). Counts a hit. */
+struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_flow *fl);
+
+/* Iterate in priority order. Returning nonzero from fn stops. */
+int spd_walk(struct spd *spd, int (*fn)(struct spd_policy *pol, void *arg), void *arg);
+unsigned spd_count(const struct spd *spd);
+
+#endif
