@@ -13,12 +13,8 @@
 #include "xfrm/drop.h"
 #include "xfrm/sad.h"
 
-/* Build the cipher context for sa->aead or sa->enc + sa->auth. Returns 0 or
- * -EINVAL (unknown algorithm, wrong key or ICV length) with a message in
- * err (if non-NULL, errlen bytes) naming what is wrong. */
-int esp_crypto_new(const struct sad_sa *sa, struct esp_crypto **out, char *err, size_t errlen);
-/* Free and wipe. NULL is fine. */
-void esp_crypto_free(struct esp_crypto *c);
+/* The cipher context sa->crypto is built by sad_add() through
+ * crypto_esp_new() (crypto/esp_crypto.h); these functions only use it. */
 
 /* Per-packet overhead of sa in bytes at most (ESP header, IV, max padding to
  * the block, trailer, ICV; plus outer IP and UDP when tunnel/encap). */

@@ -17,7 +17,7 @@
 #include "xfrm/xfrm.h"
 #include "xfrm/replay.h"
 
-struct esp_crypto;   /* opaque cipher context, owned by the state (esp/) */
+struct crypto_esp;   /* cipher contexts, owned by the state (crypto/esp_crypto.h) */
 
 #define SAD_FLAG_ESN        0x01   /* extended sequence numbers (flag esn) */
 #define SAD_FLAG_NOECN      0x02
@@ -57,7 +57,7 @@ struct sad_sa {
 	struct xfrm_algo aead;     /* name empty if not an AEAD state */
 	struct xfrm_algo enc;
 	struct xfrm_algo auth;
-	struct esp_crypto *crypto; /* built from the above by esp_crypto_new() */
+	struct crypto_esp *crypto; /* built from the above by sad_add() */
 
 	struct xfrm_encap encap;
 	struct xfrm_selector sel;  /* optional selector of the state (sel ...) */
