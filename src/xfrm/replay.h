@@ -29,16 +29,25 @@ enum replay_verdict {
 	REPLAY_INVALID,     /* sequence number 0 without ESN */
 };
 
-/* size 0..REPLAY_WINDOW_MAX (rounded up to what the bitmap needs).
- * Returns false if size is too big. */
+/* size 0..REPLAY_WINDOW_MAX packets, kept exactly as given (the bitmap is
+ * always REPLAY_WINDOW_MAX bits; size only limits how old a packet may be).
+ * Size 0 means no replay protection: duplicates are accepted and only top
+ * is tracked (for printing, and with ESN for inferring the high bits, then
+ * taking the candidate nearest top). Sequence number 0 is always refused
+ * (REPLAY_INVALID). Returns false (and w zeroed) if size is too big. */
 bool replay_init(struct replay_window *w, uint32_t size, bool esn);
 
-/* Set the window's position (ip xfrm replay-seq / replay-seq-hi). */
+/* Set the window's position (ip xfrm replay-seq / replay-seq-hi); clears
+ * the bitmap, so top itself is acceptable once more, as in Linux. Without
+ * ESN only the low 32 bits are kept. */
 void replay_set_top(struct replay_window *w, uint64_t top);
 
 /* Pre-decryption check of the 32 low bits seen on the wire. On REPLAY_OK
  * sets *seq to the full sequence number to authenticate (with ESN, the
- * inferred high bits per RFC 4303 Appendix A2.2). Does not change w. */
+ * inferred high bits per RFC 4303 Appendix A2.2). Does not change w.
+ * With ESN a packet older than the window is (per the RFC) taken to be from
+ * the next 2^32 subspace and returns REPLAY_OK: its ICV will then fail.
+ * REPLAY_TOO_OLD with ESN only before the first subspace. */
 enum replay_verdict replay_check(const struct replay_window *w, uint32_t seq_lo,
                                  uint64_t *seq);
 
