@@ -1,0 +1,51 @@
+/* The public sockets of the data path: UDP (port 4500 for ESP in UDP and
+ * IKE behind the non-ESP marker, port 500 for IKE) and raw IP protocol 50
+ * (ESP) sockets, IPv4 and IPv6, all plain userspace sockets (no kernel
+ * UDP_ENCAP: the kernel never sees ESP as anything but payload).
+ *
+ * Packets are received and sent in batches (recvmmsg/sendmmsg) into and
+ * from struct pkt buffers; the caller owns the buffers on every path.
+ *
+ * Threading: opened on the control thread before privileges are dropped;
+ * used from the data-path loop. */
+#ifndef UIPSEC_IO_SOCK_H
+#define UIPSEC_IO_SOCK_H
+
+#include <stdint.h>
+
+#include "pkt/pkt.h"
+
+enum sock_kind {
+	SOCK_UDP4,
+	SOCK_UDP6,
+	SOCK_RAW4,   /* receives the IPv4 header (stripped by sock_recv_batch) */
+	SOCK_RAW6,
+};
+
+struct sock {
+	int fd;              /* -1 if not open */
+	enum sock_kind kind;
+	uint16_t port;       /* UDP: bound port, host order */
+};
+
+/* Open a non-blocking UDP socket bound to port on any address (IPv6 with
+ * IPV6_V6ONLY), with destination address reporting. 0 or -errno. */
+int sock_udp_open(struct sock *s, int family, uint16_t port);
+/* Open a raw socket for IP protocol 50. 0 or -errno. */
+int sock_raw_esp_open(struct sock *s, int family);
+void sock_close(struct sock *s);
+
+/* Receive up to n packets into pkts[0..n-1] (empty buffers with headroom,
+ * owned by the caller). On return pkts[i] holds the transport payload (UDP
+ * payload, or ESP from the SPI on) and its meta: family, outer addresses,
+ * ports and udp_encap. Malformed IPv4 headers on the raw socket get len 0.
+ * Returns the number received (0 if none pending) or -errno. */
+int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n);
+
+/* Send pkts[0..n-1]: each p's data is the UDP payload (UDP sockets) or the
+ * ESP packet (raw sockets), sent from p->meta.saddr (if set) to
+ * p->meta.daddr (and p->meta.dport for UDP). Returns the number the
+ * kernel accepted (the rest were dropped) or -errno. */
+int sock_send_batch(struct sock *s, struct pkt **pkts, unsigned n);
+
+#endif
