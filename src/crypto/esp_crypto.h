@@ -14,7 +14,21 @@ struct crypto_esp;
 
 /* The algorithms of one state. Either aead (with its key, salt included
  * at the end as ip xfrm takes it, and ICV length), or enc + auth (auth
- * with its truncation length). NULL or "" names are absent. */
+ * with its truncation length). NULL or "" names are absent.
+ *
+ * Accepted (Linux names, and the kernel's compat aliases in brackets):
+ *   aead rfc4106(gcm(aes))              key 20/28/36, ICV 64/96/128
+ *   aead rfc7539esp(chacha20,poly1305)  key 36, ICV 128
+ *   aead rfc4543(gcm(aes))              key 20/28/36, ICV 128 (GMAC:
+ *                                       authenticated, not encrypted)
+ *   enc  cbc(aes) [aes]                 key 16/24/32
+ *   enc  ecb(cipher_null) [cipher_null] key 0
+ *   auth hmac(sha1) [sha1]              trunc 96..160
+ *   auth hmac(sha256) [sha256]          trunc 96..256 (RFC 4868: 128)
+ *   auth hmac(sha384) [sha384]          trunc 96..384 (RFC 4868: 192)
+ *   auth hmac(sha512) [sha512]          trunc 96..512 (RFC 4868: 256)
+ * enc needs auth. auth_trunc_bits/aead_icv_bits 0 means the RFC default
+ * (96 for sha1, half the digest for SHA-2, 128 for AEADs). */
 struct crypto_esp_algs {
 	const char *aead;
 	const uint8_t *aead_key;
@@ -44,5 +58,48 @@ void crypto_esp_free(struct crypto_esp *c);
 unsigned crypto_esp_iv_len(const struct crypto_esp *c);     /* on the wire */
 unsigned crypto_esp_icv_len(const struct crypto_esp *c);
 unsigned crypto_esp_block_len(const struct crypto_esp *c);  /* padding alignment, >= 4 */
+
+/* Per-packet operations. The ESP packet on the wire is
+ *
+ *   | SPI (4) | seq low (4) | IV (iv_len) | payload ... trailer | ICV |
+ *
+ * esph points at the 8 bytes SPI||seq low, iv at the IV, data/len at the
+ * encrypted part (payload, padding, pad length, next header), icv at the
+ * ICV (icv_len bytes). With extended sequence numbers (esn nonzero) seq_hi
+ * is authenticated but not sent: in the AAD as SPI||seq_hi||seq_lo for
+ * AEADs (RFC 4106 section 5, RFC 4543 section 3.3, RFC 7634 section 2.1),
+ * after the ciphertext in the HMAC input (RFC 4303 section 2.2.1).
+ * These functions allocate nothing.
+ *
+ * crypto_esp_seal() encrypts data in place and writes the ICV.
+ * Returns 0, or -EINVAL (len not a multiple of the block for CBC), -EIO
+ * (OpenSSL failed). */
+int crypto_esp_seal(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi,
+                    int esn, const uint8_t *iv, uint8_t *data, size_t len,
+                    uint8_t *icv);
+
+/* Verifies the ICV and decrypts data in place (HMAC: verify with
+ * CRYPTO_memcmp first, then decrypt; AEAD: the tag is checked by
+ * EVP_DecryptFinal_ex). Returns 0, -EBADMSG if the ICV did not verify
+ * (data is then garbage), -EINVAL (len not a multiple of the block for
+ * CBC), -EIO (OpenSSL failed). */
+int crypto_esp_open(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi,
+                    int esn, const uint8_t *iv, uint8_t *data, size_t len,
+                    const uint8_t *icv);
+
+/* Write the IV (iv_len bytes) for the packet with 64-bit sequence number
+ * seq. Counter-based AEADs (GCM, GMAC, ChaCha20-Poly1305) use the sequence
+ * number itself: unique per key as long as it never wraps (RFC 4106
+ * section 3.1). CBC encrypts the sequence number under a random
+ * per-context key, which makes it unpredictable (NIST SP 800-38A
+ * Appendix C). Returns 0 or -EIO. */
+int crypto_esp_iv_next(struct crypto_esp *c, uint64_t seq, uint8_t *iv);
+
+/* Test hook for known-answer tests: every following IV is iv (len must
+ * equal iv_len, else ignored); NULL restores generation. Tests only. */
+void crypto_esp_set_test_iv(struct crypto_esp *c, const uint8_t *iv, size_t len);
+
+/* Short description for logs, e.g. "rfc4106(gcm(aes))". */
+const char *crypto_esp_name(const struct crypto_esp *c);
 
 #endif

@@ -1,0 +1,481 @@
+/* ESP cipher contexts: the algorithm table (Linux crypto API names) and the
+ * per-packet seal/open operations on top of OpenSSL's EVP.
+ *
+ * Every OpenSSL context is created and keyed once in crypto_esp_new(); per
+ * packet we only set the IV (EVP_CipherInit_ex with a NULL cipher and key)
+ * or re-initialise the HMAC with its stored key, so the packet path
+ * allocates nothing of its own. A context is used by one thread at a time
+ * (the worker that owns the state). Keys live only inside the OpenSSL
+ * contexts (wiped by their free functions) and in salt[], wiped here. */
+#include "crypto/esp_crypto.h"
+#include "crypto/rand.h"
+#include "util/bytes.h"
+#include "util/mem.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+enum esp_kind {
+	KIND_AEAD,   /* GCM, ChaCha20-Poly1305: AAD = SPI||[seq_hi]||seq */
+	KIND_GMAC,   /* RFC 4543: all of it is AAD, nothing is encrypted */
+	KIND_CBC,    /* CBC + HMAC, encrypt-then-MAC */
+	KIND_NULL,   /* no encryption + HMAC */
+};
+
+struct crypto_esp {
+	enum esp_kind kind;
+	unsigned iv_len, icv_len, block_len;
+	unsigned mac_len;              /* full HMAC output length */
+	uint8_t salt[4];               /* AEAD/GMAC nonce = salt || IV */
+	EVP_CIPHER_CTX *ectx, *dctx;   /* keyed; encrypt and decrypt */
+	EVP_CIPHER_CTX *ivctx;         /* CBC IV generator (AES-128-ECB, random key) */
+	EVP_MAC_CTX *mac;              /* keyed HMAC */
+	bool test_iv_set;
+	uint8_t test_iv[16];
+	char name[80];
+};
+
+struct auth_alg {
+	const char *name, *compat, *digest;
+	unsigned full_bits, default_bits;
+};
+
+static const struct auth_alg auth_algs[] = {
+	{ "hmac(sha1)",   "sha1",   "SHA1",    160,  96 },
+	{ "hmac(sha256)", "sha256", "SHA2-256", 256, 128 },
+	{ "hmac(sha384)", "sha384", "SHA2-384", 384, 192 },
+	{ "hmac(sha512)", "sha512", "SHA2-512", 512, 256 },
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static bool present(const char *s)
+{
+	return s && *s;
+}
+
+static const EVP_CIPHER *gcm_for(size_t keylen)
+{
+	switch (keylen) {
+	case 16: return EVP_aes_128_gcm();
+	case 24: return EVP_aes_192_gcm();
+	case 32: return EVP_aes_256_gcm();
+	}
+	return NULL;
+}
+
+static const EVP_CIPHER *cbc_for(size_t keylen)
+{
+	switch (keylen) {
+	case 16: return EVP_aes_128_cbc();
+	case 24: return EVP_aes_192_cbc();
+	case 32: return EVP_aes_256_cbc();
+	}
+	return NULL;
+}
+
+/* Create ectx and dctx keyed with key. */
+static int cipher_setup(struct crypto_esp *c, const EVP_CIPHER *cipher,
+                        const uint8_t *key)
+{
+	c->ectx = EVP_CIPHER_CTX_new();
+	c->dctx = EVP_CIPHER_CTX_new();
+	if (!c->ectx || !c->dctx)
+		return -ENOMEM;
+	if (EVP_CipherInit_ex(c->ectx, cipher, NULL, key, NULL, 1) != 1 ||
+	    EVP_CipherInit_ex(c->dctx, cipher, NULL, key, NULL, 0) != 1)
+		return -EIO;
+	if (c->kind == KIND_CBC &&
+	    (EVP_CIPHER_CTX_set_padding(c->ectx, 0) != 1 ||
+	     EVP_CIPHER_CTX_set_padding(c->dctx, 0) != 1))
+		return -EIO;
+	return 0;
+}
+
+static int new_aead(struct crypto_esp *c, const struct crypto_esp_algs *a,
+                    char *err, size_t errlen)
+{
+	const EVP_CIPHER *cipher;
+	const char *n = a->aead;
+	size_t klen = a->aead_key_len;
+	unsigned icv = a->aead_icv_bits ? a->aead_icv_bits : 128;
+
+	if (present(a->enc) || present(a->auth))
+		return fail(err, errlen, "aead %s cannot be combined with enc or auth", n);
+	if (!a->aead_key && klen)
+		return fail(err, errlen, "no key for %s", n);
+	if (!strcmp(n, "rfc4106(gcm(aes))") || !strcmp(n, "rfc4543(gcm(aes))")) {
+		bool gmac = n[6] == '3';
+
+		cipher = klen >= 4 ? gcm_for(klen - 4) : NULL;
+		if (!cipher)
+			return fail(err, errlen, "key for %s must be 20, 28 or 36 bytes "
+			            "(with salt), got %zu", n, klen);
+		if (gmac ? icv != 128 : (icv != 64 && icv != 96 && icv != 128))
+			return fail(err, errlen, "ICV of %s must be %s bits, got %u", n,
+			            gmac ? "128" : "64, 96 or 128", icv);
+		c->kind = gmac ? KIND_GMAC : KIND_AEAD;
+		snprintf(c->name, sizeof(c->name), "%s", n);
+	} else if (!strcmp(n, "rfc7539esp(chacha20,poly1305)")) {
+		if (klen != 36)
+			return fail(err, errlen, "key for %s must be 36 bytes (with salt), "
+			            "got %zu", n, klen);
+		if (icv != 128)
+			return fail(err, errlen, "ICV of %s must be 128 bits, got %u", n, icv);
+		cipher = EVP_chacha20_poly1305();
+		c->kind = KIND_AEAD;
+		snprintf(c->name, sizeof(c->name), "%s", n);
+	} else {
+		return fail(err, errlen, "unknown aead algorithm '%s'", n);
+	}
+	c->iv_len = 8;
+	c->icv_len = icv / 8;
+	c->block_len = 4;
+	memcpy(c->salt, a->aead_key + klen - 4, 4);
+	return cipher_setup(c, cipher, a->aead_key);
+}
+
+static int new_enc_auth(struct crypto_esp *c, const struct crypto_esp_algs *a,
+                        char *err, size_t errlen)
+{
+	const struct auth_alg *aa = NULL;
+	const char *en = a->enc;
+	unsigned trunc;
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+	int r;
+
+	if (!present(a->auth))
+		return fail(err, errlen, "enc %s needs an auth algorithm", en);
+	for (size_t i = 0; i < sizeof(auth_algs) / sizeof(auth_algs[0]); i++)
+		if (!strcmp(a->auth, auth_algs[i].name) || !strcmp(a->auth, auth_algs[i].compat))
+			aa = &auth_algs[i];
+	if (!aa)
+		return fail(err, errlen, "unknown auth algorithm '%s'", a->auth);
+	trunc = a->auth_trunc_bits ? a->auth_trunc_bits : aa->default_bits;
+	if (trunc % 8 || trunc < 96 || trunc > aa->full_bits)
+		return fail(err, errlen, "truncation of %s must be a multiple of 8 in "
+		            "96..%u bits, got %u", aa->name, aa->full_bits, trunc);
+	if (!a->auth_key || !a->auth_key_len)
+		return fail(err, errlen, "no key for %s", aa->name);
+
+	if (!strcmp(en, "cbc(aes)") || !strcmp(en, "aes")) {
+		const EVP_CIPHER *cipher = cbc_for(a->enc_key_len);
+
+		if (!cipher || !a->enc_key)
+			return fail(err, errlen, "key for cbc(aes) must be 16, 24 or 32 "
+			            "bytes, got %zu", a->enc_key_len);
+		c->kind = KIND_CBC;
+		c->iv_len = 16;
+		c->block_len = 16;
+		r = cipher_setup(c, cipher, a->enc_key);
+		if (r)
+			return r;
+	} else if (!strcmp(en, "ecb(cipher_null)") || !strcmp(en, "cipher_null")) {
+		if (a->enc_key_len)
+			return fail(err, errlen, "ecb(cipher_null) takes no key, got %zu bytes",
+			            a->enc_key_len);
+		c->kind = KIND_NULL;
+		c->iv_len = 0;
+		c->block_len = 4;
+	} else {
+		return fail(err, errlen, "unknown enc algorithm '%s'", en);
+	}
+	c->icv_len = trunc / 8;
+	c->mac_len = aa->full_bits / 8;
+	snprintf(c->name, sizeof(c->name), "%s+%s",
+	         c->kind == KIND_CBC ? "cbc(aes)" : "ecb(cipher_null)", aa->name);
+
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (!mac)
+		return -EIO;
+	c->mac = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);
+	if (!c->mac)
+		return -ENOMEM;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	                                             (char *)aa->digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(c->mac, a->auth_key, a->auth_key_len, params) != 1)
+		return -EIO;
+	return 0;
+}
+
+/* The CBC IV generator: AES-128-ECB under a fresh random key. */
+static int ivgen_setup(struct crypto_esp *c)
+{
+	uint8_t key[16];
+	int r = -EIO;
+
+	if (crypto_rand(key, sizeof(key)))
+		goto out;
+	c->ivctx = EVP_CIPHER_CTX_new();
+	if (!c->ivctx) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (EVP_EncryptInit_ex(c->ivctx, EVP_aes_128_ecb(), NULL, key, NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(c->ivctx, 0) != 1)
+		goto out;
+	r = 0;
+out:
+	mem_wipe(key, sizeof(key));
+	return r;
+}
+
+int crypto_esp_new(const struct crypto_esp_algs *algs, struct crypto_esp **out,
+                   char *err, size_t errlen)
+{
+	struct crypto_esp *c;
+	int r;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	if (present(algs->aead))
+		r = new_aead(c, algs, err, errlen);
+	else if (present(algs->enc))
+		r = new_enc_auth(c, algs, err, errlen);
+	else if (present(algs->auth))
+		r = fail(err, errlen, "auth %s without enc: use enc ecb(cipher_null) "
+		         "for authentication only", algs->auth);
+	else
+		r = fail(err, errlen, "no algorithm (need aead, or enc and auth)");
+	if (!r && c->kind == KIND_CBC)
+		r = ivgen_setup(c);
+	if (r) {
+		if (r != -EINVAL)
+			fail(err, errlen, "cannot set up %s: %s",
+			     c->name[0] ? c->name : "ESP algorithms",
+			     r == -ENOMEM ? "out of memory" : "OpenSSL error");
+		crypto_esp_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void crypto_esp_free(struct crypto_esp *c)
+{
+	if (!c)
+		return;
+	EVP_CIPHER_CTX_free(c->ectx);   /* cleanses the key schedule */
+	EVP_CIPHER_CTX_free(c->dctx);
+	EVP_CIPHER_CTX_free(c->ivctx);
+	EVP_MAC_CTX_free(c->mac);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+unsigned crypto_esp_iv_len(const struct crypto_esp *c) { return c->iv_len; }
+unsigned crypto_esp_icv_len(const struct crypto_esp *c) { return c->icv_len; }
+unsigned crypto_esp_block_len(const struct crypto_esp *c) { return c->block_len; }
+const char *crypto_esp_name(const struct crypto_esp *c) { return c->name; }
+
+void crypto_esp_set_test_iv(struct crypto_esp *c, const uint8_t *iv, size_t len)
+{
+	c->test_iv_set = iv && len == c->iv_len && len <= sizeof(c->test_iv);
+	if (c->test_iv_set)
+		memcpy(c->test_iv, iv, len);
+}
+
+int crypto_esp_iv_next(struct crypto_esp *c, uint64_t seq, uint8_t *iv)
+{
+	uint8_t block[16] = { 0 };
+	int outl;
+
+	if (c->test_iv_set) {
+		memcpy(iv, c->test_iv, c->iv_len);
+		return 0;
+	}
+	switch (c->kind) {
+	case KIND_AEAD:
+	case KIND_GMAC:
+		put_be64(iv, seq);
+		return 0;
+	case KIND_CBC:
+		put_be64(block, seq);
+		if (EVP_EncryptUpdate(c->ivctx, iv, &outl, block, 16) != 1 || outl != 16)
+			return -EIO;
+		return 0;
+	case KIND_NULL:
+		return 0;
+	}
+	return -EIO;
+}
+
+/* AAD of the AEADs: SPI || seq (8 bytes), or with ESN SPI || seq_hi || seq_lo
+ * (RFC 4106 section 5). Returns its length. */
+static size_t build_aad(uint8_t aad[12], const uint8_t esph[8], uint32_t seq_hi, int esn)
+{
+	memcpy(aad, esph, 4);
+	if (!esn) {
+		memcpy(aad + 4, esph + 4, 4);
+		return 8;
+	}
+	put_be32(aad + 4, seq_hi);
+	memcpy(aad + 8, esph + 4, 4);
+	return 12;
+}
+
+static void build_nonce(const struct crypto_esp *c, uint8_t nonce[12], const uint8_t *iv)
+{
+	memcpy(nonce, c->salt, 4);
+	memcpy(nonce + 4, iv, 8);
+}
+
+/* HMAC over SPI||seq||IV||ciphertext[||seq_hi] (RFC 4303 2.2.1), full length. */
+static int hmac_compute(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi,
+                        int esn, const uint8_t *iv, const uint8_t *data, size_t len,
+                        uint8_t *out)
+{
+	uint8_t hi[4];
+	size_t outl;
+
+	if (EVP_MAC_init(c->mac, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(c->mac, esph, 8) != 1 ||
+	    (c->iv_len && EVP_MAC_update(c->mac, iv, c->iv_len) != 1) ||
+	    EVP_MAC_update(c->mac, data, len) != 1)
+		return -EIO;
+	if (esn) {
+		put_be32(hi, seq_hi);
+		if (EVP_MAC_update(c->mac, hi, 4) != 1)
+			return -EIO;
+	}
+	if (EVP_MAC_final(c->mac, out, &outl, 64) != 1 || outl != c->mac_len)
+		return -EIO;
+	return 0;
+}
+
+static int aead_run(struct crypto_esp *c, EVP_CIPHER_CTX *ctx, int enc,
+                    const uint8_t esph[8], uint32_t seq_hi, int esn,
+                    const uint8_t *iv, uint8_t *data, size_t len, uint8_t *icv)
+{
+	uint8_t aad[12], nonce[12];
+	size_t aadlen = build_aad(aad, esph, seq_hi, esn);
+	int outl, tmpl;
+
+	if (len > INT32_MAX)
+		return -EINVAL;
+	build_nonce(c, nonce, iv);
+	if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc) != 1)
+		return -EIO;
+	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)c->icv_len,
+	                                icv) != 1)
+		return -EIO;
+	if (EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aadlen) != 1)
+		return -EIO;
+	if (c->kind == KIND_GMAC) {
+		/* RFC 4543 section 3.3: AAD = SPI, seq, IV, then the whole
+		 * plaintext; the ciphertext is empty. */
+		if (EVP_CipherUpdate(ctx, NULL, &outl, iv, (int)c->iv_len) != 1 ||
+		    (len && EVP_CipherUpdate(ctx, NULL, &outl, data, (int)len) != 1))
+			return -EIO;
+	} else if (len) {
+		if (EVP_CipherUpdate(ctx, data, &outl, data, (int)len) != 1 ||
+		    (size_t)outl != len)
+			return -EIO;
+	}
+	if (EVP_CipherFinal_ex(ctx, data + len, &tmpl) != 1)
+		return enc ? -EIO : -EBADMSG;
+	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)c->icv_len,
+	                               icv) != 1)
+		return -EIO;
+	return 0;
+}
+
+static int cbc_run(struct crypto_esp *c, EVP_CIPHER_CTX *ctx, int enc,
+                   const uint8_t *iv, uint8_t *data, size_t len)
+{
+	int outl, tmpl;
+
+	if (len > INT32_MAX)
+		return -EINVAL;
+	if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, enc) != 1 ||
+	    EVP_CipherUpdate(ctx, data, &outl, data, (int)len) != 1 ||
+	    EVP_CipherFinal_ex(ctx, data + outl, &tmpl) != 1 ||
+	    (size_t)outl + (size_t)tmpl != len)
+		return -EIO;
+	return 0;
+}
+
+int crypto_esp_seal(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi,
+                    int esn, const uint8_t *iv, uint8_t *data, size_t len,
+                    uint8_t *icv)
+{
+	uint8_t mac[64];
+	int r;
+
+	switch (c->kind) {
+	case KIND_AEAD:
+	case KIND_GMAC:
+		return aead_run(c, c->ectx, 1, esph, seq_hi, esn, iv, data, len, icv);
+	case KIND_CBC:
+		if (len % 16)
+			return -EINVAL;
+		r = cbc_run(c, c->ectx, 1, iv, data, len);
+		if (r)
+			return r;
+		/* encrypt-then-MAC */
+		__attribute__((fallthrough));
+	case KIND_NULL:
+		r = hmac_compute(c, esph, seq_hi, esn, iv, data, len, mac);
+		if (!r)
+			memcpy(icv, mac, c->icv_len);
+		OPENSSL_cleanse(mac, sizeof(mac));
+		return r;
+	}
+	return -EIO;
+}
+
+int crypto_esp_open(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi,
+                    int esn, const uint8_t *iv, uint8_t *data, size_t len,
+                    const uint8_t *icv)
+{
+	uint8_t mac[64];
+	int r;
+
+	switch (c->kind) {
+	case KIND_AEAD:
+	case KIND_GMAC:
+		return aead_run(c, c->dctx, 0, esph, seq_hi, esn, iv, data, len,
+		                (uint8_t *)icv);
+	case KIND_CBC:
+	case KIND_NULL:
+		/* Verify before decrypting (RFC 4303 section 3.4.4). */
+		r = hmac_compute(c, esph, seq_hi, esn, iv, data, len, mac);
+		if (!r && CRYPTO_memcmp(mac, icv, c->icv_len) != 0)
+			r = -EBADMSG;
+		OPENSSL_cleanse(mac, sizeof(mac));
+		if (r || c->kind == KIND_NULL)
+			return r;
+		if (len % 16)
+			return -EINVAL;
+		return cbc_run(c, c->dctx, 0, iv, data, len);
+	}
+	return -EIO;
+}
