@@ -76,7 +76,7 @@ int tun_open(struct tun *t, const char *name, uint32_t mtu)
 		return r;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL;
+	ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL);
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		r = -errno;
