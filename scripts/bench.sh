@@ -1,13 +1,252 @@
 #!/usr/bin/env bash
-# make bench: runs every benchmark that exists so far and says what is missing.
-set -euo pipefail
-B=${BUILD:-build}
-ran=0
-for b in "$B"/bench/bench_*; do
-	[ -x "$b" ] || continue
-	echo "== $(basename "$b")"
-	"$b"
-	ran=1
+# make bench: the micro-benchmarks (bench/bench_*), then uipsec side by side
+# with plain forwarding, strongSwan (charon + kernel-libipsec) and
+# wireguard-go on the four-namespace topology (scripts/topo.sh).
+#
+# Method (docs/performance.md): ROUNDS rounds; each round runs every peer once,
+# in the same order (A B C A B C ...), each in a fresh topology; within a run:
+# ping (idle tunnel), iperf3 TCP 1 stream, TCP 4 streams, UDP 64-byte
+# payloads. The summary gives median [min..max] over the rounds, and the
+# ratios of the medians.
+#
+# Environment:
+#   ROUNDS=3           rounds (at least 3 for the report the issue asks for)
+#   BENCH_SECONDS=5    seconds per iperf3 test
+#   PING_COUNT=100     pings per run (10 ms apart)
+#   PEERS="..."        peers to run, in order (default: all)
+#   BENCH_MICRO=1      run the micro-benchmarks first (0: skip)
+#   BUILD=build        build directory (uipsecd, uipsec, bench/)
+#   BENCH_OUT=$BUILD/bench-results.tsv   machine-readable results
+# Needs root (namespaces). Logs of every run: $BUILD/bench-logs/.
+set -uo pipefail
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD="$SRC/$BUILD" ;; esac
+UIPSEC_BUILD=${UIPSEC_BUILD:-$BUILD}
+ROUNDS=${ROUNDS:-3}
+BENCH_SECONDS=${BENCH_SECONDS:-5}
+PING_COUNT=${PING_COUNT:-100}
+BENCH_MICRO=${BENCH_MICRO:-1}
+ALL_PEERS="plain uipsec-gcm-esp uipsec-gcm-udp uipsec-chacha-esp uipsec-chacha-udp strongswan wireguard-go"
+PEERS=${PEERS:-$ALL_PEERS}
+BENCH_OUT=${BENCH_OUT:-$BUILD/bench-results.tsv}
+LOGS=$BUILD/bench-logs
+PY=/usr/bin/python3
+BENCH_ID=$$
+
+# shellcheck source=scripts/topo.sh
+source "$SRC/scripts/topo.sh"
+# shellcheck source=scripts/bench_peers.sh
+source "$SRC/scripts/bench_peers.sh"
+
+BG_PIDS=() DAEMON_PIDS=() TOPO_ACTIVE=0
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- cleanup: by PID, then by namespace ------------------------------------
+
+run_down() {
+	local p
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${BG_PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+			alive "$p" || break
+			sleep 0.1
+		done
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	BG_PIDS=() DAEMON_PIDS=()
+	if [ "$TOPO_ACTIVE" = 1 ]; then
+		topo_down
+		TOPO_ACTIVE=0
+	fi
+}
+trap run_down EXIT
+trap 'say "bench: interrupted, cleaning up"; exit 130' INT TERM HUP
+
+# --- measurements ------------------------------------------------------------
+
+# utime+stime of the given PIDs (whole thread groups), in clock ticks.
+cpu_ticks() {
+	local p line f t=0
+	for p in "$@"; do
+		read -r line <"/proc/$p/stat" 2>/dev/null || continue
+		read -ra f <<<"${line##*) }"   # f[0] is field 3 (state)
+		t=$((t + f[11] + f[12]))
+	done
+	echo $t
+}
+CLK_TCK=$(getconf CLK_TCK)
+
+# record METRIC VALUE [NOTE]: one row of the results file.
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$ROUND" "$PEER" "$1" "$2" "${3:-}" >>"$BENCH_OUT"; }
+
+# iperf3 from hosta to hostb; JSON to $1, remaining args to iperf3.
+run_iperf() {
+	local out=$1
+	shift
+	# In the background and waited for, so that a signal to this script
+	# is acted on at once, not after iperf3 ends.
+	timeout $((BENCH_SECONDS + 20)) ip netns exec "$(topo_name hosta)" \
+		iperf3 -c 10.2.0.2 -t "$BENCH_SECONDS" -J "$@" >"$out" 2>&1 &
+	wait $!
+}
+
+# json_get FILE EXPR: evaluate a Python expression over iperf3's JSON (d).
+json_get() {
+	"$PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$1" "$2" 2>>"$W/json.err"
+}
+
+# Why an iperf3 run failed: its own error, else the last line it printed.
+iperf_err() {
+	json_get "$1" 'd["error"]' 2>/dev/null || { tail -n 1 "$1" | cut -c1-160; }
+}
+
+measure_ping() {
+	local rtts med n
+	rtts=$(ip netns exec "$(topo_name hosta)" ping -n -c "$PING_COUNT" -i 0.01 -W 1 10.2.0.2 2>/dev/null |
+	       sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -g)
+	n=$(grep -c . <<<"$rtts")
+	if [ "$n" -lt $((PING_COUNT / 2)) ]; then
+		record ping_rtt_ms "" "only $n of $PING_COUNT replies"
+		return
+	fi
+	med=$(awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}' <<<"$rtts")
+	record ping_rtt_ms "$med"
+}
+
+measure_tcp() { # measure_tcp STREAMS METRIC
+	local j="$W/tcp$1.json" c0 c1 bytes gbps
+	c0=$(cpu_ticks "${DAEMON_PIDS[@]}")
+	if ! run_iperf "$j" -P "$1"; then
+		record "$2" "" "iperf3 failed: $(iperf_err "$j")"
+		return
+	fi
+	c1=$(cpu_ticks "${DAEMON_PIDS[@]}")
+	bytes=$(json_get "$j" 'd["end"]["sum_received"]["bytes"]')
+	gbps=$(json_get "$j" '"%.4f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9)')
+	record "$2" "$gbps"
+	# The daemons' CPU time per GB, from the one-stream test only.
+	if [ "$1" = 1 ] && [ ${#DAEMON_PIDS[@]} -gt 0 ] && [ "${bytes:-0}" -gt 0 ]; then
+		record cpu_s_per_gb "$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v b="$bytes" \
+			'BEGIN {printf "%.3f", t / hz / (b / 1e9)}')"
+	fi
+}
+
+measure_udp() {
+	local j="$W/udp64.json"
+	if ! run_iperf "$j" -u -l 64 -b 0; then
+		record udp64_kpps "" "iperf3 failed: $(iperf_err "$j")"
+		return
+	fi
+	# Packets that arrived: iperf3 counts loss from gaps in its sequence
+	# numbers, so received = highest sequence seen - lost.
+	local r='d["end"]["sum_received"]'
+	record udp64_kpps "$(json_get "$j" "'%.1f' % (($r['packets'] - $r['lost_packets']) / $r['seconds'] / 1e3)")"
+	record udp64_loss_pct "$(json_get "$j" "'%.2f' % $r['lost_percent']")"
+}
+
+# --- one run: one peer, one round, its own topology --------------------------
+
+run_peer() {
+	local p
+	W="$LOGS/r$ROUND-$PEER"
+	mkdir -p "$W"
+	TOPO_PREFIX="ub$BENCH_ID-$ROUND-$RUN_NO"
+	PEER_ERR=""
+	say "bench: round $ROUND/$ROUNDS: $PEER"
+	TOPO_ACTIVE=1
+	if ! (topo_up) >"$W/topo.log" 2>&1; then
+		PEER_ERR="topology did not come up: $(peer_log_tail "$W/topo.log")"
+	elif ! "peer_up_$PEER" >>"$W/peer.log" 2>&1; then
+		: # PEER_ERR says why
+	elif ! peer_wait 150 ns hosta ping -n -c 1 -W 1 10.2.0.2; then
+		PEER_ERR="no ping from hosta to hostb through the tunnel within 15 s"
+	fi
+	for p in "${DAEMON_PIDS[@]}"; do
+		[ -n "$PEER_ERR" ] && break
+		alive "$p" || PEER_ERR="daemon PID $p exited"
+	done
+	if [ -n "$PEER_ERR" ]; then
+		say "bench: $PEER FAILED: $PEER_ERR"
+		record status failed "$PEER_ERR"
+		run_down
+		return
+	fi
+	peer_bg hostb "$W/iperf3-server.log" iperf3 -s
+	if ! peer_wait 50 ns hostb sh -c 'ss -ltn | grep -q ":5201 "'; then
+		record status failed "iperf3 server did not start"
+		run_down
+		return
+	fi
+	measure_ping
+	measure_tcp 1 tcp1_gbps
+	measure_tcp 4 tcp4_gbps
+	measure_udp
+	for p in "${DAEMON_PIDS[@]}"; do
+		alive "$p" || PEER_ERR="daemon PID $p exited during the run"
+	done
+	if [ -n "$PEER_ERR" ]; then
+		say "bench: $PEER FAILED: $PEER_ERR"
+		record status failed "$PEER_ERR"
+	else
+		record status ok
+	fi
+	run_down
+}
+
+# --- main ----------------------------------------------------------------------
+
+if [ "$(id -u)" != 0 ]; then
+	say "make bench: the network benchmark needs root (network namespaces)."
+	exit 1
+fi
+case $ROUNDS in ''|*[!0-9]*|0) say "bench: ROUNDS must be a positive integer"; exit 2 ;; esac
+case $BENCH_SECONDS in ''|*[!0-9]*|0) say "bench: BENCH_SECONDS must be a positive integer"; exit 2 ;; esac
+for PEER in $PEERS; do
+	declare -F "peer_up_$PEER" >/dev/null || { say "bench: unknown peer $PEER (known: $ALL_PEERS)"; exit 2; }
 done
-[ $ran = 1 ] || echo "make bench: no benchmarks built yet." >&2
-echo "make bench: the side-by-side network benchmark against strongSwan and wireguard-go is not built yet." >&2
+
+mkdir -p "$BUILD"
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+
+if [ "$BENCH_MICRO" = 1 ]; then
+	ran=0
+	for b in "$BUILD"/bench/bench_*; do
+		[ -x "$b" ] || continue
+		say "== $(basename "$b")"
+		"$b" || say "bench: $(basename "$b") failed (status $?)"
+		ran=1
+	done
+	[ $ran = 1 ] || say "bench: no micro-benchmarks built yet (bench/bench_*.c)."
+fi
+
+{
+	printf '# uipsec make bench, %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	printf '# host %s, %s CPUs, kernel %s\n' "$(hostname)" "$(nproc)" "$(uname -r)"
+	printf '# rounds %s, seconds per iperf3 test %s, pings per run %s\n' "$ROUNDS" "$BENCH_SECONDS" "$PING_COUNT"
+	printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf 'round\tpeer\tmetric\tvalue\tnote\n'
+} >"$BENCH_OUT"
+
+RUN_NO=0
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+	for PEER in $PEERS; do
+		RUN_NO=$((RUN_NO + 1))
+		if [[ $PEER == uipsec-* ]] && ! uipsec_available; then
+			[ "$ROUND" = 1 ] && say "bench: $PEER: uipsec: not available yet (uipsecd missing)"
+			record status unavailable "uipsec: not available yet (uipsecd missing)"
+			continue
+		fi
+		run_peer
+	done
+done
+printf '# load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$BENCH_OUT"
+
+"$PY" "$SRC/scripts/bench_report.py" "$BENCH_OUT"
+say "bench: results in $BENCH_OUT, logs in $LOGS"

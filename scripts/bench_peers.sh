@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# The VPN peers `make bench` compares, each brought up between gwa and gwb of
+# the four-namespace topology (scripts/topo.sh). Sourced by scripts/bench.sh.
+#
+# Each peer_up_KIND function, called with the topology up and $W a fresh
+# work directory, sets up forwarding between 10.1.0.0/24 and 10.2.0.0/24 and
+# fills:
+#   DAEMON_PIDS   the PIDs of the VPN daemons (their CPU time is measured)
+#   BG_PIDS       every process it started (killed by PID on teardown)
+# It returns non-zero with a one-line reason in PEER_ERR when the peer does
+# not come up. Nothing here measures; bench.sh does.
+#
+# Peers:
+#   plain           the gateways route the two sites directly (the ceiling)
+#   wireguard-go    Debian's wireguard-go, configured with wg(8)
+#   strongswan      Debian's charon 5.9.8 with kernel-libipsec (its userspace
+#                   ESP; 5.9.8 always sends ESP in UDP), IKEv2 with a PSK
+#   uipsec-*        uipsecd on each gateway, manually keyed with
+#                   `uipsec xfrm state/policy add`
+
+# Start "$@" in namespace NS in the background, output to LOG; the PID (of
+# the command itself: ip netns exec, env and unshare all exec) goes to
+# BG_PIDS and LAST_PID.
+peer_bg() {
+	local n=$1 log=$2
+	shift 2
+	ip netns exec "$(topo_name "$n")" "$@" >"$log" 2>&1 </dev/null &
+	LAST_PID=$!
+	BG_PIDS+=("$LAST_PID")
+}
+
+# Wait up to $1 tenths of a second for the command "${@:2}" to succeed.
+peer_wait() {
+	local tenths=$1 i
+	shift
+	for ((i = 0; i < tenths; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# For failure reasons: the last line of a log that reads like an error,
+# else its last line.
+peer_log_tail() {
+	local l
+	[ -s "$1" ] || return 0
+	l=$(grep -iE 'fail|error|invalid|refus|denied|cannot|unable|unknown|usage' "$1" |
+		grep -v '^opening directory' | tail -n 1)
+	[ -n "$l" ] || l=$(tail -n 1 "$1")
+	printf '%s' "$l" | tr -d '\r' | cut -c1-200
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# Random key material as 0x-prefixed hex, $1 bytes.
+peer_hexkey() { printf '0x%s' "$(od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n')"; }
+
+# --- plain forwarding --------------------------------------------------------
+
+peer_up_plain() {
+	ns gwa ip route add 10.2.0.0/24 via 192.0.2.2 &&
+		ns gwb ip route add 10.1.0.0/24 via 192.0.2.1 ||
+		{ PEER_ERR="could not add routes"; return 1; }
+}
+
+# --- wireguard-go -----------------------------------------------------------
+
+peer_up_wireguard-go() {
+	local s ifn port=51820 key pub other
+	command -v wireguard-go >/dev/null && command -v wg >/dev/null ||
+		{ PEER_ERR="wireguard-go or wg not installed (scripts/deps.sh)"; return 1; }
+	# The UAPI socket is /var/run/wireguard/IFNAME.sock, shared by all
+	# namespaces: the interface names must be unique on the machine.
+	WG_IF_a="wg${BENCH_ID}a" WG_IF_b="wg${BENCH_ID}b"
+	(umask 077; for s in a b; do wg genkey >"$W/$s.key" && wg pubkey <"$W/$s.key" >"$W/$s.pub"; done) ||
+		{ PEER_ERR="wg genkey failed"; return 1; }
+	for s in a b; do
+		ifn=WG_IF_$s
+		# Foreground, so that the PID we hold is the daemon itself.
+		peer_bg gw$s "$W/wireguard-go-$s.log" env WG_PROCESS_FOREGROUND=1 wireguard-go "${!ifn}"
+		DAEMON_PIDS+=("$LAST_PID")
+	done
+	for s in a b; do
+		ifn=WG_IF_$s
+		peer_wait 50 test -S "/var/run/wireguard/${!ifn}.sock" ||
+			{ PEER_ERR="wireguard-go did not create ${!ifn}: $(peer_log_tail "$W/wireguard-go-$s.log")"; return 1; }
+	done
+	ns gwa wg set "$WG_IF_a" private-key "$W/a.key" listen-port $port \
+		peer "$(cat "$W/b.pub")" endpoint 192.0.2.2:$port allowed-ips 10.2.0.0/24 &&
+	ns gwb wg set "$WG_IF_b" private-key "$W/b.key" listen-port $port \
+		peer "$(cat "$W/a.pub")" endpoint 192.0.2.1:$port allowed-ips 10.1.0.0/24 ||
+		{ PEER_ERR="wg set failed"; return 1; }
+	# 1420 is wireguard-go's own default MTU; said explicitly.
+	ns gwa ip link set "$WG_IF_a" mtu 1420 up && ns gwb ip link set "$WG_IF_b" mtu 1420 up &&
+	ns gwa ip route add 10.2.0.0/24 dev "$WG_IF_a" &&
+	ns gwb ip route add 10.1.0.0/24 dev "$WG_IF_b" ||
+		{ PEER_ERR="could not configure the wireguard interfaces"; return 1; }
+}
+
+# --- strongSwan charon with kernel-libipsec ----------------------------------
+
+# Writes strongswan.conf and swanctl.conf for gateway $1 (a or b).
+peer_charon_conf() {
+	local s=$1 me peer lts rts other d="$W/gw$1"
+	if [ "$s" = a ]; then
+		me=192.0.2.1 peer=192.0.2.2 lts=10.1.0.0/24 rts=10.2.0.0/24 other=b
+	else
+		me=192.0.2.2 peer=192.0.2.1 lts=10.2.0.0/24 rts=10.1.0.0/24 other=a
+	fi
+	mkdir -p "$d"
+	# kernel-libipsec before kernel-netlink: libipsec is then the IPsec
+	# backend and kernel-netlink only handles addresses and routes. The
+	# openssl plugin provides AES-GCM (AES-NI), as fast as charon gets.
+	cat >"$d/strongswan.conf" <<-EOF
+	charon {
+	  load = random nonce openssl pem pkcs1 x509 pubkey curve25519 sha1 sha2 hmac kdf kernel-libipsec kernel-netlink socket-default vici
+	  filelog {
+	    log {
+	      path = $d/charon.log
+	      default = 1
+	      time_format = %T
+	    }
+	  }
+	  plugins {
+	    vici {
+	      socket = unix://$d/charon.vici
+	    }
+	  }
+	}
+	EOF
+	cat >"$d/swanctl.conf" <<-EOF
+	connections {
+	  bench {
+	    version = 2
+	    local_addrs = $me
+	    remote_addrs = $peer
+	    proposals = aes128gcm16-prfsha256-x25519
+	    local {
+	      auth = psk
+	      id = gw$s
+	    }
+	    remote {
+	      auth = psk
+	      id = gw$other
+	    }
+	    children {
+	      net {
+	        local_ts = $lts
+	        remote_ts = $rts
+	        esp_proposals = ${STRONGSWAN_ESP:-aes128gcm16}
+	      }
+	    }
+	  }
+	}
+	secrets {
+	  ike-bench {
+	    id-a = gwa
+	    id-b = gwb
+	    secret = $PSK
+	  }
+	}
+	EOF
+}
+
+peer_up_strongswan() {
+	local s d
+	[ -x /usr/lib/ipsec/charon ] && command -v swanctl >/dev/null ||
+		{ PEER_ERR="charon or swanctl not installed (scripts/deps.sh)"; return 1; }
+	[ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] ||
+		{ PEER_ERR="kernel-libipsec plugin missing (libcharon-extra-plugins)"; return 1; }
+	PSK=$(peer_hexkey 24)
+	for s in a b; do
+		d="$W/gw$s"
+		peer_charon_conf $s
+		# Each charon gets its own mount namespace with a private /run
+		# (charon.pid, its default sockets), its own strongswan.conf and
+		# VICI socket; unshare execs charon, so LAST_PID is charon.
+		peer_bg gw$s "$d/stdout.log" env STRONGSWAN_CONF="$d/strongswan.conf" \
+			unshare --mount sh -c 'mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon'
+		DAEMON_PIDS+=("$LAST_PID")
+	done
+	for s in a b; do
+		d="$W/gw$s"
+		peer_wait 100 swanctl --stats --uri "unix://$d/charon.vici" ||
+			{ PEER_ERR="charon on gw$s did not open its VICI socket: $(peer_log_tail "$d/charon.log")"; return 1; }
+		swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/charon.vici" >"$d/load.log" 2>&1 ||
+			{ PEER_ERR="swanctl --load-all on gw$s: $(peer_log_tail "$d/load.log")"; return 1; }
+	done
+	swanctl --initiate --child net --timeout 20 --uri "unix://$W/gwa/charon.vici" >"$W/initiate.log" 2>&1 ||
+		{ PEER_ERR="CHILD_SA not established: $(peer_log_tail "$W/initiate.log")"; return 1; }
+	# The IPsec backend must be libipsec, never the kernel's XFRM.
+	if [ -n "$(ns gwa ip xfrm state 2>/dev/null)" ]; then
+		PEER_ERR="charon installed kernel XFRM states: not the kernel-libipsec path"
+		return 1
+	fi
+}
+
+# --- uipsec -------------------------------------------------------------------
+
+# uipsec_available: whether uipsecd and uipsec are built.
+uipsec_available() { [ -x "$UIPSEC_BUILD/uipsecd" ] && [ -x "$UIPSEC_BUILD/uipsec" ]; }
+
+# peer_up_uipsec ALG ENCAP: ALG gcm|chacha, ENCAP esp|udp.
+peer_up_uipsec() {
+	local alg=$1 encap=$2 s d a_ key_ab key_ba aead encap_kw=() ctl
+	uipsec_available || { PEER_ERR="uipsecd missing"; return 1; }
+	case $alg in
+	gcm)    aead="rfc4106(gcm(aes))" key_ab=$(peer_hexkey 20) key_ba=$(peer_hexkey 20) ;;
+	chacha) aead="rfc7539esp(chacha20,poly1305)" key_ab=$(peer_hexkey 36) key_ba=$(peer_hexkey 36) ;;
+	*)      PEER_ERR="unknown algorithm $alg"; return 1 ;;
+	esac
+	[ "$encap" = udp ] && encap_kw=(encap espinudp 4500 4500 0.0.0.0)
+	: >"$W/empty.conf"
+	for s in a b; do
+		d="$W/gw$s"
+		mkdir -p "$d"
+		peer_bg gw$s "$d/uipsecd.log" "$UIPSEC_BUILD/uipsecd" -c "$W/empty.conf" \
+			--control "$d/uipsecd.sock" --tun ipsec0 --foreground
+		DAEMON_PIDS+=("$LAST_PID")
+	done
+	for s in a b; do
+		d="$W/gw$s"
+		peer_wait 50 test -S "$d/uipsecd.sock" ||
+			{ PEER_ERR="uipsecd on gw$s did not open its control socket: $(peer_log_tail "$d/uipsecd.log")"; return 1; }
+		ctl=("$UIPSEC_BUILD/uipsec" --control "$d/uipsecd.sock")
+		# The same two SAs on both gateways, as with `ip xfrm`: 0x1001
+		# carries gwa -> gwb, 0x1002 gwb -> gwa.
+		{
+		"${ctl[@]}" xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001 reqid 1 \
+			mode tunnel replay-window 128 aead "$aead" "$key_ab" 128 "${encap_kw[@]}" &&
+		"${ctl[@]}" xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x1002 reqid 2 \
+			mode tunnel replay-window 128 aead "$aead" "$key_ba" 128 "${encap_kw[@]}"
+		} >"$d/xfrm.log" 2>&1 ||
+			{ PEER_ERR="uipsec xfrm state add on gw$s: $(peer_log_tail "$d/xfrm.log")"; return 1; }
+		if [ $s = a ]; then
+			set -- 10.1.0.0/24 10.2.0.0/24 192.0.2.1 192.0.2.2 1 2
+		else
+			set -- 10.2.0.0/24 10.1.0.0/24 192.0.2.2 192.0.2.1 2 1
+		fi
+		# $1 local site, $2 remote site, $3 local gateway, $4 remote
+		# gateway, $5 outbound reqid, $6 inbound reqid.
+		{
+		"${ctl[@]}" xfrm policy add src "$1" dst "$2" dir out \
+			tmpl src "$3" dst "$4" proto esp reqid "$5" mode tunnel &&
+		"${ctl[@]}" xfrm policy add src "$2" dst "$1" dir fwd \
+			tmpl src "$4" dst "$3" proto esp reqid "$6" mode tunnel &&
+		"${ctl[@]}" xfrm policy add src "$2" dst "$1" dir in \
+			tmpl src "$4" dst "$3" proto esp reqid "$6" mode tunnel
+		} >>"$d/xfrm.log" 2>&1 ||
+			{ PEER_ERR="uipsec xfrm policy add on gw$s: $(peer_log_tail "$d/xfrm.log")"; return 1; }
+		peer_wait 50 ns gw$s ip link show ipsec0 ||
+			{ PEER_ERR="uipsecd on gw$s has no ipsec0 TUN device"; return 1; }
+		ns gw$s ip link set ipsec0 up && ns gw$s ip route replace "$2" dev ipsec0 ||
+			{ PEER_ERR="could not route $2 via ipsec0 on gw$s"; return 1; }
+	done
+}
+
+peer_up_uipsec-gcm-esp()    { peer_up_uipsec gcm esp; }
+peer_up_uipsec-gcm-udp()    { peer_up_uipsec gcm udp; }
+peer_up_uipsec-chacha-esp() { peer_up_uipsec chacha esp; }
+peer_up_uipsec-chacha-udp() { peer_up_uipsec chacha udp; }

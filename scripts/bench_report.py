@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""Summarise the results file of scripts/bench.sh (make bench).
+
+Usage: scripts/bench_report.py build/bench-results.tsv
+
+The file has one row per measurement: round, peer, metric, value, note
+('#' lines are comments). A run that failed has a 'status' row with value
+'failed' and the reason in the note; a peer that is not built yet has
+'unavailable'. This prints, per metric, median [min..max] over the rounds
+for every peer, then the ratios of the medians of each uipsec variant to
+strongSwan, wireguard-go and plain forwarding, and the targets of issue 6.
+"""
+import statistics
+import sys
+
+# metric, title, unit, format, higher is better
+METRICS = [
+    ("tcp1_gbps", "iperf3 TCP, 1 stream", "Gbit/s", "%.3f", True),
+    ("tcp4_gbps", "iperf3 TCP, 4 streams", "Gbit/s", "%.3f", True),
+    ("udp64_kpps", "iperf3 UDP, 64-byte payloads, received", "kpackets/s", "%.1f", True),
+    ("udp64_loss_pct", "iperf3 UDP, 64-byte payloads, lost", "%", "%.2f", False),
+    ("ping_rtt_ms", "ping round trip hosta -> hostb (median of each run)", "ms", "%.3f", False),
+    ("added_ms", "latency added to plain forwarding (same round)", "ms", "%.3f", False),
+    ("cpu_s_per_gb", "VPN daemons' CPU time (both gateways) per GB, TCP 1 stream", "s/GB", "%.2f", False),
+]
+PEERS_REF = ["strongswan", "wireguard-go", "plain"]
+# Issue 6 targets: (metric, reference peers, bound, "min" = ratio at least, "max" = at most)
+TARGETS = [
+    ("tcp1_gbps", ["strongswan"], 8.0, "min"),
+    ("tcp1_gbps", ["wireguard-go"], 6.0, "min"),
+    ("udp64_kpps", ["strongswan"], 3.0, "min"),
+    ("udp64_kpps", ["wireguard-go"], 3.0, "min"),
+    ("added_ms", ["strongswan", "wireguard-go"], 0.5, "max"),
+]
+
+
+def load(path):
+    rows, comments = [], []
+    with open(path, newline="") as f:
+        for line in f:
+            if line.startswith("#"):
+                comments.append(line[1:].strip())
+            elif line.strip() and not line.startswith("round\t"):
+                rows.append(line.rstrip("\n").split("\t"))
+    return rows, comments
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    rows, comments = load(sys.argv[1])
+    peers = []            # in the order they ran
+    values = {}           # (peer, metric) -> {round: value}
+    status = {}           # peer -> list of (round, status, note)
+    notes = []            # (round, peer, metric, note) of missing values
+    for r in rows:
+        r += [""] * (5 - len(r))
+        rnd, peer, metric, value, note = r[:5]
+        if peer not in peers:
+            peers.append(peer)
+        if metric == "status":
+            status.setdefault(peer, []).append((rnd, value, note))
+        elif value == "":
+            notes.append((rnd, peer, metric, note))
+        else:
+            values.setdefault((peer, metric), {})[rnd] = float(value)
+    # Latency added to plain forwarding, round by round.
+    plain = values.get(("plain", "ping_rtt_ms"), {})
+    for peer in peers:
+        own = values.get((peer, "ping_rtt_ms"), {})
+        added = {rnd: v - plain[rnd] for rnd, v in own.items() if rnd in plain}
+        if added and peer != "plain":
+            values[(peer, "added_ms")] = added
+
+    def med(peer, metric):
+        v = values.get((peer, metric))
+        return statistics.median(v.values()) if v else None
+
+    def unavailable(peer):
+        st = status.get(peer, [])
+        return st and all(s == "unavailable" for _, s, _ in st) and st[0][2]
+
+    print()
+    print("== uipsec make bench")
+    for c in comments:
+        print("   " + c)
+    width = max([len(p) for p in peers] + [12])
+    for metric, title, unit, fmt, higher in METRICS:
+        print()
+        print("-- %s (%s, %s is better)" % (title, unit, "higher" if higher else "lower"))
+        for peer in peers:
+            if metric == "added_ms" and peer == "plain":
+                continue
+            runs = status.get(peer, [])
+            v = values.get((peer, metric))
+            if unavailable(peer):
+                cell = unavailable(peer)
+            elif not v:
+                cell = "no data"
+                if metric == "cpu_s_per_gb" and peer == "plain":
+                    cell = "n/a (no daemon: kernel forwarding)"
+            else:
+                vs = list(v.values())
+                cell = "%s [%s .. %s]  (%d of %d runs)" % (
+                    fmt % statistics.median(vs), fmt % min(vs), fmt % max(vs), len(vs), len(runs))
+            print("   %-*s  %s" % (width, peer, cell))
+
+    uipsec = [p for p in peers if p.startswith("uipsec") and not unavailable(p)]
+    print()
+    print("-- ratios of medians, uipsec / peer (throughput: higher is better;"
+          " loss, latency, CPU: lower is better)")
+    if not uipsec:
+        print("   none: uipsec not available yet (uipsecd missing)")
+    for u in uipsec:
+        for metric, title, unit, fmt, higher in METRICS:
+            if metric == "ping_rtt_ms":
+                continue
+            cells = []
+            for ref in PEERS_REF:
+                a, b = med(u, metric), med(ref, metric)
+                if a is None or b is None or b == 0:
+                    cells.append("%s n/a" % ref)
+                else:
+                    cells.append("%s %.2fx" % (ref, a / b))
+            print("   %-*s  %-15s %s" % (width, u, metric, "   ".join(cells)))
+
+    print()
+    print("-- issue 6 targets (ratios of medians from this run)")
+    if not uipsec:
+        print("   not measured: uipsec not available yet")
+    for u in uipsec:
+        for metric, refs, bound, kind in TARGETS:
+            a = med(u, metric)
+            bs = [med(r, metric) for r in refs]
+            bs = [b for b in bs if b is not None]
+            if a is None or not bs:
+                print("   %-*s  %s vs %s: not measured" % (width, u, metric, "/".join(refs)))
+                continue
+            b = min(bs) if not METRICS_HIGHER[metric] else max(bs)
+            if b <= 0:
+                print("   %-*s  %s vs %s: reference is %.3f, no ratio" % (width, u, metric, "/".join(refs), b))
+                continue
+            ratio = a / b
+            met = ratio >= bound if kind == "min" else ratio <= bound
+            print("   %-*s  %s vs %s: %.2fx (target %s %.1fx): %s" % (
+                width, u, metric, "best of " + "/".join(refs) if len(refs) > 1 else refs[0],
+                ratio, ">=" if kind == "min" else "<=", bound, "met" if met else "NOT met"))
+
+    failed = [(rnd, p, note) for p, st in status.items() for rnd, s, note in st if s == "failed"]
+    if failed or notes:
+        print()
+        print("-- failures")
+        for rnd, p, note in failed:
+            print("   round %s %s: %s" % (rnd, p, note))
+        for rnd, p, metric, note in notes:
+            print("   round %s %s %s: %s" % (rnd, p, metric, note))
+
+
+METRICS_HIGHER = {m[0]: m[4] for m in METRICS}
+
+if __name__ == "__main__":
+    main()
