@@ -32,7 +32,8 @@
 	X(OUT_BAD_PACKET,  "bad-inner-packet",XFRM_MIB_OUT_ERROR) \
 	X(OUT_CRYPTO_ERROR,"crypto-error-out",XFRM_MIB_OUT_ERROR) \
 	X(OUT_MODE_ERROR,  "mode-error-out",  XFRM_MIB_OUT_STATE_MODE_ERROR) \
-	X(NOT_ESP,         "not-esp",         XFRM_MIB_IN_HDR_ERROR)
+	X(NOT_ESP,         "not-esp",         XFRM_MIB_IN_HDR_ERROR) \
+	X(DUMMY,           "dummy-packet",    XFRM_MIB_MAX)
 
 enum drop_reason {
 #define X(id, name, mib) DROP_##id,
@@ -43,7 +44,9 @@ enum drop_reason {
 
 /* "replay" for DROP_REPLAY; "?" if out of range. */
 const char *drop_reason_name(enum drop_reason r);
-/* The xfrm_stat counter a drop bumps (XFRM_MIB_MAX for DROP_NONE). */
+/* The xfrm_stat counter a drop bumps (XFRM_MIB_MAX for DROP_NONE and for
+ * DROP_DUMMY: an authenticated ESP dummy packet, next header 59, RFC 4303
+ * section 2.6, is discarded as the RFC says but is not an error). */
 enum xfrm_mib drop_reason_mib(enum drop_reason r);
 
 #endif

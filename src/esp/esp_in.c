@@ -1,0 +1,223 @@
+/* ESP input (RFC 4303 section 3.4), in place:
+ *
+ *    0                   1                   2                   3
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |               Security Parameters Index (SPI)                 |
+ *   |                      Sequence Number                          |
+ *   |                IV (iv_len, per algorithm)                     |
+ *   ~     Payload Data, TFC padding (tunnel)    ... Padding         ~
+ *   |               |  Pad Length   | Next Header   |               |
+ *   ~                 Integrity Check Value (icv_len)               ~
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * Order (RFC 4303 3.4.3, 3.4.4): lengths, replay check (which also infers
+ * the ESN high bits that the ICV covers), ICV verification and decryption,
+ * replay window update, then padding and next header. A packet that fails
+ * the ICV never moves the window.
+ *
+ * Runs on the worker that owns the state's input side; no locks, no
+ * allocation. */
+#include "esp/esp.h"
+#include "esp/esp_priv.h"
+#include "crypto/esp_crypto.h"
+#include "net/ip.h"
+#include "util/bytes.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static enum drop_reason replay_drop(struct sad_sa *sa, enum replay_verdict v)
+{
+	sa->stats.replay++;
+	switch (v) {
+	case REPLAY_TOO_OLD:
+		sa->stats.replay_window++;
+		return DROP_REPLAY_OLD;
+	case REPLAY_INVALID:
+		return DROP_SEQ_ZERO;
+	default:
+		return DROP_REPLAY;
+	}
+}
+
+/* Tunnel mode: the payload is an IP packet; its own length tells where TFC
+ * padding (RFC 4303 section 2.7) starts. Trims p to the inner packet. */
+static enum drop_reason tunnel_inner(struct sad_sa *sa, struct pkt *p, uint8_t nexthdr)
+{
+	const uint8_t *d = pkt_data(p);
+	uint32_t len;
+
+	if (nexthdr == IP_PROTO_IPIP) {
+		struct ip4_hdr ip;
+
+		if (p->len < IP4_HDR_LEN)
+			goto bad_len;
+		memcpy(&ip, d, sizeof(ip));
+		if ((ip.ver_ihl >> 4) != 4)
+			goto bad_nh;
+		len = get_be16(ip.tot_len);
+		if ((uint32_t)(ip.ver_ihl & 0x0f) * 4 < IP4_HDR_LEN ||
+		    len < (uint32_t)(ip.ver_ihl & 0x0f) * 4)
+			goto bad_len;
+	} else if (nexthdr == IP_PROTO_IPV6) {
+		struct ip6_hdr ip;
+
+		if (p->len < IP6_HDR_LEN)
+			goto bad_len;
+		memcpy(&ip, d, sizeof(ip));
+		if ((ip.vtc_flow[0] >> 4) != 6)
+			goto bad_nh;
+		len = (uint32_t)get_be16(ip.payload_len) + IP6_HDR_LEN;
+	} else {
+		goto bad_nh;
+	}
+	if (len > p->len)
+		goto bad_len;
+	pkt_trim(p, p->len - len);
+	return DROP_NONE;
+bad_len:
+	sa->stats.malformed++;
+	return DROP_BAD_LEN;
+bad_nh:
+	sa->stats.bad_padding++;
+	return DROP_BAD_NEXT_HEADER;
+}
+
+/* Transport mode: put an IP header in front, rebuilt from the outer
+ * addresses in p->meta, with protocol nexthdr. */
+static enum drop_reason transport_header(struct sad_sa *sa, struct pkt *p, uint8_t nexthdr)
+{
+	const struct pkt_meta *m = &p->meta;
+	uint32_t plen = p->len;
+	uint8_t *h;
+
+	if (m->family == AF_INET) {
+		struct ip4_hdr ip = { 0 };
+
+		if (plen + IP4_HDR_LEN > 0xffff)
+			goto bad_len;
+		h = pkt_push(p, IP4_HDR_LEN);
+		if (!h)
+			return DROP_IN_NO_BUFFER;
+		ip.ver_ihl = 0x45;
+		put_be16(ip.tot_len, (uint16_t)(plen + IP4_HDR_LEN));
+		ip.ttl = IP_DEFAULT_TTL;
+		ip.proto = nexthdr;
+		memcpy(ip.saddr, m->saddr, 4);
+		memcpy(ip.daddr, m->daddr, 4);
+		put_be16(ip.csum, ip_csum(&ip, sizeof(ip)));
+		memcpy(h, &ip, sizeof(ip));
+	} else if (m->family == AF_INET6) {
+		struct ip6_hdr ip = { 0 };
+
+		if (plen > 0xffff)
+			goto bad_len;
+		h = pkt_push(p, IP6_HDR_LEN);
+		if (!h)
+			return DROP_IN_NO_BUFFER;
+		ip.vtc_flow[0] = 0x60;
+		put_be16(ip.payload_len, (uint16_t)plen);
+		ip.nexthdr = nexthdr;
+		ip.hop_limit = IP_DEFAULT_TTL;
+		memcpy(ip.saddr, m->saddr, 16);
+		memcpy(ip.daddr, m->daddr, 16);
+		memcpy(h, &ip, sizeof(ip));
+	} else {
+		return DROP_IN_STATE_INVALID;
+	}
+	return DROP_NONE;
+bad_len:
+	sa->stats.malformed++;
+	return DROP_BAD_LEN;
+}
+
+enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p)
+{
+	struct crypto_esp *c = sa->crypto;
+	bool esn = sa->flags & SAD_FLAG_ESN;
+	uint32_t ivlen, icvlen, clen, padlen, payload_len, i;
+	enum replay_verdict v;
+	uint8_t *d, nexthdr;
+	uint64_t seq;
+	int rc;
+
+	if (!c)
+		return DROP_IN_STATE_INVALID;
+	if (esp_sa_hard_expired(sa)) {
+		sa->stats.expired++;
+		return DROP_IN_EXPIRED;
+	}
+	ivlen = crypto_esp_iv_len(c);
+	icvlen = crypto_esp_icv_len(c);
+	/* The encrypted part holds at least pad length and next header. */
+	if (p->len < ESP_HDR_LEN + ivlen + ESP_TRAILER_LEN + icvlen)
+		goto drop_bad_len;
+	d = pkt_data(p);
+	clen = p->len - ESP_HDR_LEN - ivlen - icvlen;
+	if (get_be32(d) != sa->spi)
+		return DROP_BAD_SPI;
+
+	v = replay_check(&sa->replay, get_be32(d + 4), &seq);
+	if (v != REPLAY_OK)
+		return replay_drop(sa, v);
+
+	rc = crypto_esp_open(c, d, (uint32_t)(seq >> 32), esn, d + ESP_HDR_LEN,
+	                     d + ESP_HDR_LEN + ivlen, clen, d + ESP_HDR_LEN + ivlen + clen);
+	if (rc == -EBADMSG) {
+		sa->stats.integrity_failed++;
+		log_debug_rl("esp: SPI 0x%08x seq %llu: ICV did not verify", sa->spi,
+		             (unsigned long long)seq);
+		return DROP_AUTH_FAILED;
+	}
+	if (rc == -EINVAL)
+		goto drop_bad_len;   /* CBC: not a whole number of blocks */
+	if (rc)
+		return DROP_IN_CRYPTO_ERROR;
+
+	/* Authenticated: now, and only now, the window moves. */
+	v = replay_advance(&sa->replay, seq);
+	if (v != REPLAY_OK)
+		return replay_drop(sa, v);
+
+	/* Trailer (RFC 4303 section 2.4): pad length, then padding 1, 2, ... */
+	d += ESP_HDR_LEN + ivlen;
+	padlen = d[clen - 2];
+	nexthdr = d[clen - 1];
+	if (padlen + ESP_TRAILER_LEN > clen)
+		goto drop_bad_padding;
+	payload_len = clen - ESP_TRAILER_LEN - padlen;
+	for (i = 0; i < padlen; i++)
+		if (d[payload_len + i] != (uint8_t)(i + 1))
+			goto drop_bad_padding;
+
+	/* Dummy packet (RFC 4303 section 2.6): authentic, but discarded. */
+	if (nexthdr == IP_PROTO_NONE)
+		return DROP_DUMMY;
+
+	pkt_pull(p, ESP_HDR_LEN + ivlen);
+	pkt_trim(p, p->len - payload_len);
+	if (sa->mode == XFRM_MODE_TUNNEL) {
+		enum drop_reason r = tunnel_inner(sa, p, nexthdr);
+
+		if (r)
+			return r;
+	} else {
+		enum drop_reason r = transport_header(sa, p, nexthdr);
+
+		if (r)
+			return r;
+	}
+	esp_sa_account(sa, p->len, 0);
+	return DROP_NONE;
+
+drop_bad_len:
+	sa->stats.malformed++;
+	return DROP_BAD_LEN;
+drop_bad_padding:
+	sa->stats.bad_padding++;
+	log_debug_rl("esp: SPI 0x%08x seq %llu: bad padding", sa->spi,
+	             (unsigned long long)seq);
+	return DROP_BAD_PADDING;
+}
