@@ -53,9 +53,25 @@ struct xfrm_flow {
 	uint16_t dport;   /* host order; ICMP code */
 };
 
+/* True if fl matches sel (Linux's xfrm_selector_match): same family (a
+ * selector of family 0 matches every address), both prefixes, proto (0 =
+ * any), ports under their masks. sel->ifindex is not matched. */
 bool xfrm_selector_match(const struct xfrm_selector *sel, const struct xfrm_flow *fl);
+/* True if sel is well-formed: family 0 (then no addresses or prefixes),
+ * AF_INET or AF_INET6; prefix lengths within the family; address families
+ * unset or equal to sel->family. */
+bool xfrm_selector_valid(const struct xfrm_selector *sel);
+/* Canonical form, as stored by the SPD: address bits beyond the prefixes
+ * and port bits outside the masks cleared, address families = sel->family. */
+void xfrm_selector_normalize(struct xfrm_selector *sel);
+/* Field-by-field equality (of normalized selectors). */
+bool xfrm_selector_equal(const struct xfrm_selector *a, const struct xfrm_selector *b);
+/* 32, 128, or 0 for an unknown family. */
+unsigned xfrm_family_bits(uint8_t family);
 
-/* Lifetime limits (XFRM_INF = none), as struct xfrm_lifetime_cfg. */
+/* Lifetime limits, as struct xfrm_lifetime_cfg. XFRM_INF and 0 both mean
+ * "no limit" (Linux uses XFRM_INF for bytes/packets and 0 for seconds; a
+ * zero-initialised config thus has no limits). */
 struct xfrm_lifetime_cfg {
 	uint64_t soft_byte_limit, hard_byte_limit;
 	uint64_t soft_packet_limit, hard_packet_limit;
