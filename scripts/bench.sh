@@ -68,15 +68,16 @@ trap 'say "bench: interrupted, cleaning up"; exit 130' INT TERM HUP
 
 # --- measurements ------------------------------------------------------------
 
-# utime+stime of the given PIDs (whole thread groups), in clock ticks.
+# "utime stime" summed over the given PIDs (whole thread groups), in clock
+# ticks.
 cpu_ticks() {
-	local p line f t=0
+	local p line f u=0 s=0
 	for p in "$@"; do
 		read -r line <"/proc/$p/stat" 2>/dev/null || continue
 		read -ra f <<<"${line##*) }"   # f[0] is field 3 (state)
-		t=$((t + f[11] + f[12]))
+		u=$((u + f[11])) s=$((s + f[12]))
 	done
-	echo $t
+	echo "$u $s"
 }
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -130,10 +131,15 @@ measure_tcp() { # measure_tcp STREAMS METRIC
 	bytes=$(json_get "$j" 'd["end"]["sum_received"]["bytes"]')
 	gbps=$(json_get "$j" '"%.4f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9)')
 	record "$2" "$gbps"
-	# The daemons' CPU time per GB, from the one-stream test only.
+	# The daemons' CPU time per GB, from the one-stream test only, and
+	# the share of it spent in the kernel (system calls).
 	if [ "$1" = 1 ] && [ ${#DAEMON_PIDS[@]} -gt 0 ] && [ "${bytes:-0}" -gt 0 ]; then
-		record cpu_s_per_gb "$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v b="$bytes" \
+		set -- $c0 $c1   # user0 sys0 user1 sys1
+		record cpu_s_per_gb "$(awk -v t=$(($3 + $4 - $1 - $2)) -v hz="$CLK_TCK" -v b="$bytes" \
 			'BEGIN {printf "%.3f", t / hz / (b / 1e9)}')"
+		[ $(($3 + $4 - $1 - $2)) -gt 0 ] &&
+			record cpu_sys_pct "$(awk -v s=$(($4 - $2)) -v t=$(($3 + $4 - $1 - $2)) \
+				'BEGIN {printf "%.1f", 100 * s / t}')"
 	fi
 }
 

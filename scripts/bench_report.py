@@ -22,6 +22,7 @@ METRICS = [
     ("ping_rtt_ms", "ping round trip hosta -> hostb (median of each run)", "ms", "%.3f", False),
     ("added_ms", "latency added to plain forwarding (same round)", "ms", "%.3f", False),
     ("cpu_s_per_gb", "VPN daemons' CPU time (both gateways) per GB, TCP 1 stream", "s/GB", "%.2f", False),
+    ("cpu_sys_pct", "share of that CPU time spent in the kernel (system time)", "%", "%.1f", False),
 ]
 PEERS_REF = ["strongswan", "wireguard-go", "plain"]
 # Issue 6 targets: (metric, reference peers, bound, "min" = ratio at least, "max" = at most)
@@ -97,7 +98,7 @@ def main():
                 cell = unavailable(peer)
             elif not v:
                 cell = "no data"
-                if metric == "cpu_s_per_gb" and peer == "plain":
+                if metric.startswith("cpu_") and peer == "plain":
                     cell = "n/a (no daemon: kernel forwarding)"
             else:
                 vs = list(v.values())
@@ -113,7 +114,7 @@ def main():
         print("   none: uipsec not available yet (uipsecd missing)")
     for u in uipsec:
         for metric, title, unit, fmt, higher in METRICS:
-            if metric == "ping_rtt_ms":
+            if metric in ("ping_rtt_ms", "cpu_sys_pct"):
                 continue
             cells = []
             for ref in PEERS_REF:
