@@ -40,30 +40,9 @@ source "$SRC/scripts/topo.sh"
 # shellcheck source=scripts/bench_peers.sh
 source "$SRC/scripts/bench_peers.sh"
 
-BG_PIDS=() DAEMON_PIDS=() TOPO_ACTIVE=0
-
 say() { printf '%s\n' "$*" >&2; }
 
-# --- cleanup: by PID, then by namespace ------------------------------------
-
-run_down() {
-	local p
-	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${BG_PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-			alive "$p" || break
-			sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	BG_PIDS=() DAEMON_PIDS=()
-	if [ "$TOPO_ACTIVE" = 1 ]; then
-		topo_down
-		TOPO_ACTIVE=0
-	fi
-}
-trap run_down EXIT
+trap peer_stop EXIT
 trap 'say "bench: interrupted, cleaning up"; exit 130' INT TERM HUP
 
 # --- measurements ------------------------------------------------------------
@@ -161,32 +140,18 @@ measure_udp() {
 run_peer() {
 	local p
 	W="$LOGS/r$ROUND-$PEER"
-	mkdir -p "$W"
 	TOPO_PREFIX="ub$BENCH_ID-$ROUND-$RUN_NO"
-	PEER_ERR=""
 	say "bench: round $ROUND/$ROUNDS: $PEER"
-	TOPO_ACTIVE=1
-	if ! (topo_up) >"$W/topo.log" 2>&1; then
-		PEER_ERR="topology did not come up: $(peer_log_tail "$W/topo.log")"
-	elif ! "peer_up_$PEER" >>"$W/peer.log" 2>&1; then
-		: # PEER_ERR says why
-	elif ! peer_wait 150 ns hosta ping -n -c 1 -W 1 10.2.0.2; then
-		PEER_ERR="no ping from hosta to hostb through the tunnel within 15 s"
-	fi
-	for p in "${DAEMON_PIDS[@]}"; do
-		[ -n "$PEER_ERR" ] && break
-		alive "$p" || PEER_ERR="daemon PID $p exited"
-	done
-	if [ -n "$PEER_ERR" ]; then
+	if ! peer_start "$PEER"; then
 		say "bench: $PEER FAILED: $PEER_ERR"
 		record status failed "$PEER_ERR"
-		run_down
+		peer_stop
 		return
 	fi
 	peer_bg hostb "$W/iperf3-server.log" iperf3 -s
 	if ! peer_wait 50 ns hostb sh -c 'ss -ltn | grep -q ":5201 "'; then
 		record status failed "iperf3 server did not start"
-		run_down
+		peer_stop
 		return
 	fi
 	measure_ping
@@ -202,7 +167,7 @@ run_peer() {
 	else
 		record status ok
 	fi
-	run_down
+	peer_stop
 }
 
 # --- main ----------------------------------------------------------------------

@@ -18,6 +18,50 @@
 #   uipsec-*        uipsecd on each gateway, manually keyed with
 #                   `uipsec xfrm state/policy add`
 
+BG_PIDS=() DAEMON_PIDS=() TOPO_ACTIVE=0
+
+# peer_start PEER: with TOPO_PREFIX and the work directory $W set, bring up
+# the topology and PEER, and wait until hosta pings hostb through it.
+# Returns non-zero with the reason in PEER_ERR; call peer_stop either way.
+peer_start() {
+	local p
+	PEER_ERR=""
+	mkdir -p "$W"
+	TOPO_ACTIVE=1
+	if ! (topo_up) >"$W/topo.log" 2>&1; then
+		PEER_ERR="topology did not come up: $(peer_log_tail "$W/topo.log")"
+	elif ! "peer_up_$1" >>"$W/peer.log" 2>&1; then
+		[ -n "$PEER_ERR" ] || PEER_ERR="peer_up_$1 failed: $(peer_log_tail "$W/peer.log")"
+	elif ! peer_wait 150 ns hosta ping -n -c 1 -W 1 10.2.0.2; then
+		PEER_ERR="no ping from hosta to hostb through the tunnel within 15 s"
+	fi
+	for p in "${DAEMON_PIDS[@]}"; do
+		[ -n "$PEER_ERR" ] && break
+		alive "$p" || PEER_ERR="daemon PID $p exited"
+	done
+	[ -z "$PEER_ERR" ]
+}
+
+# peer_stop: stop what peer_start started, by PID (TERM, then KILL after
+# 2 s), then delete the namespaces (topo_down kills what is left in them).
+peer_stop() {
+	local p i
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${BG_PIDS[@]}"; do
+		for ((i = 0; i < 20; i++)); do
+			alive "$p" || break
+			sleep 0.1
+		done
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	BG_PIDS=() DAEMON_PIDS=()
+	if [ "$TOPO_ACTIVE" = 1 ]; then
+		topo_down
+		TOPO_ACTIVE=0
+	fi
+}
+
 # Start "$@" in namespace NS in the background, output to LOG; the PID (of
 # the command itself: ip netns exec, env and unshare all exec) goes to
 # BG_PIDS and LAST_PID.
