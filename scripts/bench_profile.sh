@@ -2,7 +2,7 @@
 # Where does a VPN daemon's time go? Brings up one peer of `make bench` on
 # the four-namespace topology, loads it with iperf3 (hosta -> hostb), and
 # samples both gateway daemons with perf (call graphs). Writes the perf data
-# and text reports to $BUILD/bench-logs/profile-PEER/ and prints the
+# and text reports to $BUILD/bench-profile/PEER/ and prints the
 # summaries.
 #
 #   scripts/bench_profile.sh PEER [tcp|tcp4|udp64]
@@ -20,7 +20,7 @@ PEER=${1:?usage: $0 PEER [tcp|tcp4|udp64]}
 LOAD=${2:-tcp}
 SECS=${PROFILE_SECONDS:-5}
 BENCH_ID=$$
-W="$BUILD/bench-logs/profile-$PEER"
+W="$BUILD/bench-profile/$PEER"
 TOPO_PREFIX="up$$"
 
 source "$SRC/scripts/topo.sh"
