@@ -17,7 +17,8 @@
 #   BENCH_MICRO=1      run the micro-benchmarks first (0: skip)
 #   BUILD=build        build directory (uipsecd, uipsec, bench/)
 #   BENCH_OUT=$BUILD/bench-results.tsv   machine-readable results
-# Needs root (namespaces). Logs of every run: $BUILD/bench-logs/.
+#   BENCH_LOGS=$BUILD/bench-logs         logs of every run (emptied first)
+# Needs root (namespaces).
 set -uo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +32,7 @@ BENCH_MICRO=${BENCH_MICRO:-1}
 ALL_PEERS="plain uipsec-gcm-esp uipsec-gcm-udp uipsec-chacha-esp uipsec-chacha-udp strongswan wireguard-go"
 PEERS=${PEERS:-$ALL_PEERS}
 BENCH_OUT=${BENCH_OUT:-$BUILD/bench-results.tsv}
-LOGS=$BUILD/bench-logs
+LOGS=${BENCH_LOGS:-$BUILD/bench-logs}
 PY=/usr/bin/python3
 BENCH_ID=$$
 
@@ -183,7 +184,7 @@ for PEER in $PEERS; do
 done
 
 mkdir -p "$BUILD"
-rm -rf "$LOGS"
+rm -rf "$LOGS"/r[0-9]*-*
 mkdir -p "$LOGS"
 
 if [ "$BENCH_MICRO" = 1 ]; then
@@ -201,6 +202,7 @@ fi
 	printf '# uipsec make bench, %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	printf '# host %s, %s CPUs, kernel %s\n' "$(hostname)" "$(nproc)" "$(uname -r)"
 	printf '# rounds %s, seconds per iperf3 test %s, pings per run %s\n' "$ROUNDS" "$BENCH_SECONDS" "$PING_COUNT"
+	printf '# namespaces ub%s-ROUND-RUN-*\n' "$BENCH_ID"
 	printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 	printf 'round\tpeer\tmetric\tvalue\tnote\n'
 } >"$BENCH_OUT"

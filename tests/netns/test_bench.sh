@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The `make bench` harness itself (scripts/bench.sh, bench_report.py):
+#  1. the report computes medians, min/max, ratios and the issue 6 targets
+#     right on a results file with known numbers;
+#  2. a short real run of plain forwarding and wireguard-go gives numbers,
+#     a peer that cannot come up (charon with a bad ESP proposal) is
+#     reported as failed with its reason while the others still run, and
+#     nothing (processes, namespaces) is left behind.
+# Root only (namespaces); exit 77 = skipped.
+set -uo pipefail
+SRC=${UIPSEC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${UIPSEC_BUILD:-$SRC/build}
+[ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
+for c in iperf3 wireguard-go wg swanctl; do
+	command -v $c >/dev/null || { echo "skip: $c not installed"; exit 77; }
+done
+
+T=$(mktemp -d /tmp/test_bench.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+check() { # check DESCRIPTION COMMAND...
+	if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
+}
+
+# --- 1. the report on known numbers ----------------------------------------
+{
+	printf '# synthetic\nround\tpeer\tmetric\tvalue\tnote\n'
+	for r in 1 2 3; do
+		printf '%s\tplain\tping_rtt_ms\t0.05\t\n' $r
+		printf '%s\tplain\tstatus\tok\t\n' $r
+	done
+	printf '1\tuipsec-gcm-esp\ttcp1_gbps\t4\t\n2\tuipsec-gcm-esp\ttcp1_gbps\t6\t\n3\tuipsec-gcm-esp\ttcp1_gbps\t5\t\n'
+	printf '1\tstrongswan\ttcp1_gbps\t0.4\t\n2\tstrongswan\ttcp1_gbps\t0.5\t\n3\tstrongswan\ttcp1_gbps\t0.6\t\n'
+	printf '1\twireguard-go\ttcp1_gbps\t1.0\t\n'
+	printf '2\twireguard-go\ttcp1_gbps\t\tiperf3 failed: test\n'
+	for r in 1 2 3; do
+		printf '%s\tuipsec-gcm-esp\tping_rtt_ms\t0.15\t\n' $r
+		printf '%s\tstrongswan\tping_rtt_ms\t0.75\t\n' $r
+		printf '%s\twireguard-go\tping_rtt_ms\t0.45\t\n' $r
+		printf '%s\tuipsec-gcm-esp\tstatus\tok\t\n%s\tstrongswan\tstatus\tok\t\n' $r $r
+	done
+	printf '1\twireguard-go\tstatus\tok\t\n2\twireguard-go\tstatus\tok\t\n'
+	printf '3\twireguard-go\tstatus\tfailed\tdaemon PID 1 exited\n'
+	printf '1\tuipsec-chacha-udp\tstatus\tunavailable\tuipsec: not available yet (uipsecd missing)\n'
+} >"$T/known.tsv"
+/usr/bin/python3 "$SRC/scripts/bench_report.py" "$T/known.tsv" >"$T/known.out" 2>&1
+has() { grep -qF -- "$1" "$T/known.out"; }
+check "report: median [min .. max]"          has "5.000 [4.000 .. 6.000]  (3 of 3 runs)"
+check "report: runs without a value counted" has "1.000 [1.000 .. 1.000]  (1 of 3 runs)"
+check "report: added latency per round"      has "0.100 [0.100 .. 0.100]"
+check "report: ratio to strongSwan"          has "strongswan 10.00x"
+check "report: ratio to wireguard-go"        has "wireguard-go 5.00x"
+check "report: target met"                   has "tcp1_gbps vs strongswan: 10.00x (target >= 8.0x): met"
+check "report: target not met"               has "tcp1_gbps vs wireguard-go: 5.00x (target >= 6.0x): NOT met"
+check "report: latency target vs best peer"  has "added_ms vs best of strongswan/wireguard-go: 0.25x (target <= 0.5x): met"
+check "report: failure with reason"          has "round 3 wireguard-go: daemon PID 1 exited"
+check "report: failed metric with reason"    has "round 2 wireguard-go tcp1_gbps: iperf3 failed: test"
+check "report: unavailable peer"             has "uipsec-chacha-udp  uipsec: not available yet (uipsecd missing)"
+
+# --- 2. a short real run -----------------------------------------------------
+STRONGSWAN_ESP=aes999 BENCH_MICRO=0 ROUNDS=1 BENCH_SECONDS=1 PING_COUNT=10 \
+	PEERS="strongswan plain wireguard-go" BUILD="$BUILD" \
+	BENCH_OUT="$T/run.tsv" BENCH_LOGS="$T/logs" \
+	bash "$SRC/scripts/bench.sh" >"$T/run.out" 2>&1
+rc=$?
+check "bench.sh exits 0 although a peer failed" [ $rc = 0 ]
+row() { awk -F'\t' -v p="$1" -v m="$2" '$2 == p && $3 == m {print $4; exit}' "$T/run.tsv"; }
+positive() { awk -v v="$1" 'BEGIN {exit !(v > 0)}'; }
+check "strongswan with a bad proposal: failed" [ "$(row strongswan status)" = failed ]
+check "... with the reason"                  grep -q $'strongswan\tstatus\tfailed\tswanctl --load-all on gwa' "$T/run.tsv"
+check "plain: ok"                            [ "$(row plain status)" = ok ]
+check "wireguard-go: ok"                     [ "$(row wireguard-go status)" = ok ]
+for m in tcp1_gbps tcp4_gbps udp64_kpps ping_rtt_ms; do
+	check "plain $m > 0"        positive "$(row plain $m)"
+	check "wireguard-go $m > 0" positive "$(row wireguard-go $m)"
+done
+check "wireguard-go CPU per GB > 0"          positive "$(row wireguard-go cpu_s_per_gb)"
+check "summary printed"                      grep -q -- "-- issue 6 targets" "$T/run.out"
+id=$(sed -n 's/^# namespaces ub\([0-9]*\)-.*/\1/p' "$T/run.tsv")
+check "run id recorded"                      [ -n "$id" ]
+check "no namespaces left"                   [ -z "$(ip netns list | grep "^ub$id-")" ]
+check "no wireguard-go left"                 [ -z "$(ls /var/run/wireguard/ 2>/dev/null | grep "^wg${id}")" ]
+if [ $fails != 0 ]; then
+	echo "--- bench output"; cat "$T/run.out"; echo "--- results"; cat "$T/run.tsv"
+fi
+exit $((fails != 0))
