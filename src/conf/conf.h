@@ -1,0 +1,241 @@
+/* The configuration model: strongSwan's swanctl.conf (connections and
+ * secrets), read from a file and checked, with strongSwan's defaults
+ * applied. Options uipsec does not support are errors that name the file,
+ * line and option; nothing is silently ignored.
+ *
+ * A loaded struct conf is immutable: read its arrays directly,
+ *   for (size_t i = 0; i < c->nconns; i++)
+ *       for (size_t j = 0; j < c->conns[i].nchildren; j++) ...
+ * or use the lookup helpers below. conf_free() wipes the secrets.
+ *
+ * Proposal strings are kept as written (one string per comma-separated
+ * proposal, e.g. "aes256gcm16-prfsha256-x25519"; "default" if not set);
+ * src/ike/ike_proposal.c turns them into transforms.
+ *
+ * Layering: conf uses util and net only. */
+#ifndef UIPSEC_CONF_CONF_H
+#define UIPSEC_CONF_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/addr.h"
+
+/* ---- identities (RFC 7296 section 3.5) ---- */
+
+/* The ID type numbers of RFC 7296 section 3.5; CONF_ID_ANY (0) is
+ * strongSwan's %any, which matches every identity and is never sent. */
+enum conf_id_type {
+	CONF_ID_ANY = 0,
+	CONF_ID_IPV4_ADDR = 1,
+	CONF_ID_FQDN = 2,
+	CONF_ID_RFC822_ADDR = 3,
+	CONF_ID_IPV6_ADDR = 5,
+	CONF_ID_DER_ASN1_DN = 9,
+	CONF_ID_DER_ASN1_GN = 10,
+	CONF_ID_KEY_ID = 11,
+};
+
+#define CONF_ID_MAX 256
+
+/* An identity as it goes into an IDi/IDr payload: type and data (IPv4: 4
+ * bytes, IPv6: 16, FQDN/RFC822: the text without a NUL, KEY_ID: bytes). */
+struct conf_id {
+	uint8_t type;             /* enum conf_id_type, or another number given as {N}: */
+	uint16_t len;
+	uint8_t data[CONF_ID_MAX];
+};
+
+/* Parse an identity with strongSwan's rules (identification.c):
+ *   "" %any %any6 * 0.0.0.0 ::      -> ANY
+ *   192.0.2.1 / 2001:db8::1         -> IPV4_ADDR / IPV6_ADDR
+ *   gw.example.org, @gw.example.org -> FQDN ("@" dropped)
+ *   user@example.org, @@user        -> RFC822_ADDR
+ *   @#0a0b..                        -> KEY_ID from hex
+ *   other text containing ':'       -> KEY_ID (the text)
+ *   ipv4: ipv6: rfc822: email: userfqdn: fqdn: dns: keyid: {N}: prefixes
+ *     give the type; the rest is used as is, or as hex after '#'.
+ * Distinguished names (text with '=', asn1dn:, asn1gn:) are rejected: uipsec
+ * authenticates with pre-shared keys only. Returns 0 or -EINVAL; *why (if
+ * non-NULL) gets a static explanation on error. */
+int conf_id_parse(const char *s, struct conf_id *out, const char **why);
+
+/* Print an identity the way strongSwan does (%any, 192.0.2.1, the FQDN,
+ * KEY_ID as text if printable else hex). Returns buf. */
+const char *conf_id_fmt(const struct conf_id *id, char *buf, size_t buflen);
+
+/* Exact equality (FQDN and RFC822 compare case-insensitively). */
+bool conf_id_equal(const struct conf_id *a, const struct conf_id *b);
+
+/* How well id matches pattern, as strongSwan's id_match_t: NONE 0, ANY 1
+ * (pattern is %any or "*"), ONE_WILDCARD 19 (pattern "*.example.org"
+ * matches "gw.example.org"), PERFECT 20. */
+enum conf_id_match {
+	CONF_ID_MATCH_NONE = 0,
+	CONF_ID_MATCH_ANY = 1,
+	CONF_ID_MATCH_ONE_WILDCARD = 19,
+	CONF_ID_MATCH_PERFECT = 20,
+};
+enum conf_id_match conf_id_match(const struct conf_id *id, const struct conf_id *pattern);
+
+/* ---- addresses and traffic selectors ---- */
+
+/* One entry of local_addrs/remote_addrs. */
+enum conf_addr_kind {
+	CONF_ADDR_ANY,            /* %any (family 0), %any4, %any6 */
+	CONF_ADDR_IP,             /* one address: from */
+	CONF_ADDR_PREFIX,         /* from/prefixlen (host bits cleared) */
+	CONF_ADDR_RANGE,          /* from-to, inclusive */
+	CONF_ADDR_DNS,            /* a host name, resolved when used */
+};
+
+struct conf_addr {
+	uint8_t kind;             /* enum conf_addr_kind */
+	uint8_t family;           /* AF_INET, AF_INET6, 0 (any family / DNS) */
+	uint8_t prefixlen;
+	struct ip_addr from, to;  /* PREFIX: from = network, to = last address */
+	char *dns;                /* CONF_ADDR_DNS only */
+};
+
+/* Parse one address entry. Returns 0 or -EINVAL. out->dns is malloc'd. */
+int conf_addr_parse(const char *s, struct conf_addr *out);
+/* True if a lies inside entry (ANY of the right family, IP, PREFIX, RANGE;
+ * never for DNS). */
+bool conf_addr_contains(const struct conf_addr *entry, const struct ip_addr *a);
+
+/* A traffic selector: "10.1.0.0/24", "10.1.0.5-10.1.0.9", "192.0.2.1",
+ * "dynamic", each optionally followed by "[proto/port]" as in
+ * swanctl.conf(5): "[tcp]", "[udp/53]", "[tcp/1000-2000]", "[icmp/8]",
+ * "[any/opaque]". Ports are a range, 0-65535 for any, and 65535-0 for
+ * OPAQUE (RFC 4301). ICMP type/code go into the port as strongSwan does. */
+struct conf_ts {
+	bool dynamic;             /* replaced by the IKE address (or virtual IP) */
+	uint8_t family;           /* AF_INET/AF_INET6; 0 if dynamic */
+	int16_t prefixlen;        /* written as CIDR: its length; range: -1 */
+	struct ip_addr from, to;  /* inclusive address range */
+	uint8_t proto;            /* 0 = any */
+	uint16_t port_from, port_to;
+};
+
+int conf_ts_parse(const char *s, struct conf_ts *out, const char **why);
+/* "10.1.0.0/24[tcp/80]" style text. Returns buf. */
+const char *conf_ts_fmt(const struct conf_ts *ts, char *buf, size_t buflen);
+
+/* ---- the model ---- */
+
+enum conf_auth_method { CONF_AUTH_PSK = 1 };
+
+/* One authentication round (uipsec supports exactly one per side). */
+struct conf_auth {
+	uint8_t method;           /* enum conf_auth_method */
+	bool has_id;              /* false: local uses its IKE address, remote %any */
+	struct conf_id id;
+};
+
+enum conf_mode { CONF_MODE_TUNNEL = 1, CONF_MODE_TRANSPORT = 2 };
+
+/* start_action is a set of these bits (none = 0, "trap|start" = both). */
+#define CONF_START_TRAP  1u
+#define CONF_START_START 2u
+
+/* close_action and dpd_action: none/clear, trap (hold), start (restart). */
+enum conf_action { CONF_ACTION_NONE = 0, CONF_ACTION_TRAP = 1, CONF_ACTION_START = 2 };
+
+enum conf_unique { CONF_UNIQUE_NO = 0, CONF_UNIQUE_NEVER, CONF_UNIQUE_KEEP, CONF_UNIQUE_REPLACE };
+enum conf_frag { CONF_FRAG_YES = 0, CONF_FRAG_ACCEPT, CONF_FRAG_FORCE, CONF_FRAG_NO };
+
+struct conf_child {
+	char *name;
+	const char *file;         /* where the section was first written */
+	unsigned line;
+	struct conf_ts *local_ts;  size_t nlocal_ts;   /* default: one dynamic */
+	struct conf_ts *remote_ts; size_t nremote_ts;
+	char **esp_proposals;      size_t nesp_proposals; /* default: "default" */
+	uint8_t mode;             /* enum conf_mode, default tunnel */
+	uint8_t start_action;     /* CONF_START_* bits, default 0 (none) */
+	uint8_t close_action;     /* enum conf_action, default none */
+	uint8_t dpd_action;       /* enum conf_action, default none ("clear") */
+	uint64_t rekey_time;      /* seconds, default 1h */
+	uint64_t life_time;       /* default rekey_time + 10% */
+	uint64_t rand_time;       /* default life_time - rekey_time */
+	uint64_t rekey_bytes;     /* volume limits, default 0 = none; */
+	uint64_t life_bytes;      /* life defaults to rekey + 10%, */
+	uint64_t rand_bytes;      /* rand to life - rekey (as the times) */
+	uint64_t rekey_packets;
+	uint64_t life_packets;
+	uint64_t rand_packets;
+	uint32_t replay_window;   /* packets, default 32, 0 = off */
+	char *updown;             /* script path or NULL */
+};
+
+struct conf_conn {
+	char *name;
+	const char *file;
+	unsigned line;
+	unsigned version;         /* as written: 0 (any; initiates IKEv2) or 2 */
+	struct conf_addr *local_addrs;  size_t nlocal_addrs;   /* default %any */
+	struct conf_addr *remote_addrs; size_t nremote_addrs;
+	uint16_t local_port;      /* default 500 */
+	uint16_t remote_port;     /* default 500 */
+	char **proposals;         size_t nproposals;           /* default "default" */
+	bool encap;               /* default no */
+	bool mobike;              /* default yes */
+	uint8_t fragmentation;    /* enum conf_frag, default yes */
+	uint8_t unique;           /* enum conf_unique, default no */
+	uint32_t keyingtries;     /* default 1, 0 = forever */
+	uint64_t dpd_delay;       /* seconds, default 0 (off) */
+	uint64_t dpd_timeout;     /* IKEv1 only in strongSwan; kept, default 0 */
+	uint64_t rekey_time;      /* default 4h (0 if only reauth_time is set) */
+	uint64_t reauth_time;     /* default 0 (off) */
+	uint64_t over_time;       /* default 10% of max(rekey, reauth) */
+	uint64_t rand_time;       /* default min(over_time, rekey-or-reauth / 2) */
+	struct conf_auth local, remote;
+	struct conf_child *children; size_t nchildren;
+};
+
+/* An IKE pre-shared key (secrets { ike<suffix> { id<suffix>, secret } }). */
+struct conf_secret {
+	char *name;               /* section name, e.g. "ike-gw" */
+	struct conf_id *ids;      size_t nids;  /* none: applies to any peer */
+	uint8_t *secret;          /* decoded: text, 0x hex or 0s base64 */
+	size_t secret_len;
+};
+
+struct conf {
+	struct conf_conn *conns;     size_t nconns;
+	struct conf_secret *secrets; size_t nsecrets;
+	char **files;                size_t nfiles;   /* every file read, in order */
+};
+
+/* Read and check a swanctl.conf file (and its includes). On success *out
+ * is a new model (free with conf_free) and 0 is returned; on failure a
+ * negative errno, *out is NULL and err holds one line such as
+ *   "/etc/uipsec/swanctl.conf:12:9: connections.gw.children.net.inactivity:
+ *    option not supported by uipsec" */
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+
+/* The same for an in-memory file. name is used in messages and as the base
+ * of relative includes. flags: CONF_NO_INCLUDE makes "include" an error
+ * (fuzzing, untrusted input). */
+#define CONF_NO_INCLUDE 1u
+int conf_parse_buffer(const char *buf, size_t len, const char *name, unsigned flags,
+                      struct conf **out, char *err, size_t errlen);
+
+/* Free the model; pre-shared keys are wiped. NULL is fine. */
+void conf_free(struct conf *c);
+
+/* Lookups by name; NULL if absent. */
+const struct conf_conn *conf_conn_find(const struct conf *c, const char *name);
+const struct conf_child *conf_child_find(const struct conf_conn *conn, const char *name);
+
+/* The IKE pre-shared key for local identity me and remote identity other,
+ * chosen as charon does: each secret scores the best match of its ids
+ * against me and against other (a secret without ids matches %any); a
+ * secret matching neither is skipped; the best match on other wins, then
+ * the best match on me; the first defined wins ties. Either id may be
+ * NULL. Returns NULL if none fits. */
+const struct conf_secret *conf_secret_find_ike(const struct conf *c, const struct conf_id *me,
+                                               const struct conf_id *other);
+
+#endif
