@@ -12,6 +12,7 @@
 #define UIPSEC_XFRM_SAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "xfrm/xfrm.h"
@@ -82,45 +83,103 @@ struct sad *sad_new(struct xfrm_events *events);
 /* Free every state (keys wiped) and the table. */
 void sad_free(struct sad *sad);
 
-/* Add a copy of *sa. Builds the crypto context from the algorithms.
- * Returns 0, -EEXIST if (daddr, spi, proto) is taken, -EINVAL for a bad
- * state (SPI 0..255, unknown algorithm, wrong key length, window too big),
- * -ENOMEM. On success *out (if non-NULL) points at the stored state. */
+/* Add a copy of *sa. Builds the crypto context from the algorithms
+ * (crypto_esp_new; sa->crypto is ignored). Returns 0, -EEXIST if (daddr,
+ * spi, proto) is taken, -EINVAL for a bad state (proto not ESP, SPI
+ * 0..255, addresses missing or of different families, unknown mode,
+ * window > REPLAY_WINDOW_MAX, sequence numbers beyond 32 bits without
+ * ESN, encap type not espinudp or without ports, a bad selector, aead
+ * together with enc/auth, unknown algorithm, wrong key length), -ENOMEM.
+ * Stored as given except: state VALID, stats zeroed, replay.esn taken
+ * from SAD_FLAG_ESN (replay.size and replay.top kept, bitmap cleared),
+ * curlft add times set to now and use times to 0 (bytes/packets kept),
+ * sel normalized. On success *out (if non-NULL) points at the stored
+ * state, valid until it is deleted. Fires XFRM_EV_STATE_ADD.
+ * The caller's copy of the keys is the caller's to wipe. */
 int sad_add(struct sad *sad, const struct sad_sa *sa, struct sad_sa **out);
-/* Replace the state with the same (daddr, spi, proto), keeping counters and
- * sequence numbers unless the new one sets them. -ENOENT if absent. */
+/* The same, with a one-line reason for -EINVAL in err (may be NULL), e.g.
+ * "SPI 0x10 is reserved (0..255)" or crypto_esp_new's key length message. */
+int sad_add_err(struct sad *sad, const struct sad_sa *sa, struct sad_sa **out,
+                char *err, size_t errlen);
+/* Change the state with the same (daddr, spi, proto) in place (pointers to
+ * it stay valid). Replaced: saddr, mode, flags, reqid, encap, sel, lft,
+ * mark; algorithms and keys only if sa names any (a new crypto context;
+ * the old one is freed: callers sharing the state with other threads must
+ * quiesce them first); user only if non-NULL. Kept unless sa sets them
+ * (nonzero): oseq, replay.size, replay.top (setting top clears the
+ * bitmap); always kept: counters (curlft, stats). An update cannot switch
+ * replay protection off or change flag esn (-EINVAL). The state becomes
+ * VALID again (a soft expire may fire anew under the new limits).
+ * -ENOENT if absent; -EINVAL as for sad_add (the state is then unchanged).
+ * Fires XFRM_EV_STATE_UPDATE. */
 int sad_update(struct sad *sad, const struct sad_sa *sa);
-/* Remove and free (keys wiped). -ENOENT if absent. */
+int sad_update_err(struct sad *sad, const struct sad_sa *sa, char *err, size_t errlen);
+/* Remove and free (keys wiped). -ENOENT if absent. Fires XFRM_EV_STATE_DEL
+ * (before the state is freed). */
 int sad_del(struct sad *sad, const struct ip_addr *daddr, uint32_t spi, uint8_t proto);
-/* Remove every state (proto 0 = all). Returns how many were removed. */
+/* Remove every state (proto 0 = all), keys wiped. Returns how many were
+ * removed. Fires one XFRM_EV_STATE_FLUSH (sa NULL). */
 int sad_flush(struct sad *sad, uint8_t proto);
 
-/* O(1) input lookup: (daddr, spi, proto). NULL if none or dead. */
+/* O(1) input lookup: (daddr, spi, proto). NULL if none or dead (hard
+ * expired, waiting for sad_expire_tick to free it). */
 struct sad_sa *sad_lookup(struct sad *sad, const struct ip_addr *daddr,
                           uint32_t spi, uint8_t proto);
 /* Output lookup for a template: a valid state with this reqid (if nonzero),
- * addresses (if set in the template) and mode. The newest wins, as in
- * Linux (so a rekeyed SA takes over). NULL if none. */
+ * addresses (if non-NULL and set) and mode. The newest wins, as in
+ * Linux (so a rekeyed SA takes over), but a state that is not soft
+ * expired beats one that is. O(states with this reqid); reqid 0 scans all
+ * states. For a transport-mode template without addresses, pass the
+ * flow's addresses, as Linux's xfrm_tmpl_resolve_one does. The state's
+ * own selector (sa->sel) is not checked here. NULL if none. */
 struct sad_sa *sad_lookup_out(struct sad *sad, uint32_t reqid,
                               const struct ip_addr *saddr,
                               const struct ip_addr *daddr, uint8_t mode);
 
-/* Iterate in insertion order. Returning nonzero from fn stops. */
+/* Iterate in insertion order (dead states included). Returning nonzero
+ * from fn stops and returns that value. fn may delete the state it is
+ * given, no other. */
 int sad_walk(struct sad *sad, int (*fn)(struct sad_sa *sa, void *arg), void *arg);
 unsigned sad_count(const struct sad *sad);
 
-/* Account for one packet of len bytes (dir: 0 in, 1 out) and check the
- * lifetime limits; raises soft/hard expire events. Returns false if the
- * state is (now) hard expired and the packet must be dropped. */
+/* Lifetime limits: XFRM_INF or 0 = none. A packet passes if the counters
+ * before it were below the hard limits (as in Linux), so with
+ * hard_packet_limit N exactly N packets pass. Soft expire fires once, when
+ * a counter reaches its soft limit; hard expire when it reaches the hard
+ * one: the state is marked SAD_STATE_DEAD (sad_lookup and sad_lookup_out
+ * skip it) and freed by the next sad_expire_tick. The packet path never
+ * frees a state.
+ *
+ * Account for one packet of len bytes (dir: 0 in, 1 out: curlft, use_time
+ * on first use, stats in/out) and check the byte and packet limits,
+ * raising soft/hard expire events. Returns false (and counts
+ * stats.expired) if the state was already dead: drop the packet.
+ * Note: esp_input()/esp_output() already count curlft and stats; callers
+ * of those use sad_sa_check_limits() instead, so nothing counts twice. */
 bool sad_sa_account(struct sad *sad, struct sad_sa *sa, uint32_t len, int dir);
+/* Check the byte and packet limits against sa's counters as they are;
+ * same events and DEAD marking as sad_sa_account. Returns false if the
+ * state is (now) dead. */
+bool sad_sa_check_limits(struct sad *sad, struct sad_sa *sa);
 
-/* Check time-based lifetimes of every state against now (monotonic
- * seconds): soft expire events, hard expire deletes. Call about once a
+/* Check every state against now (monotonic seconds, the clock of
+ * sad_set_clock): time limits since add and since first use, and byte and
+ * packet limits (so limits are enforced within a tick even if the packet
+ * path does not check). Soft: expire event, once. Hard: expire event, then
+ * the state is freed (keys wiped) without a separate delete event, as in
+ * Linux. Also frees states the packet path marked dead. Call about once a
  * second from the control loop. Returns the number of states removed. */
 int sad_expire_tick(struct sad *sad, uint64_t now);
 
-/* Allocate an unused SPI in [lo, hi] for daddr (like XFRM_MSG_ALLOCSPI).
- * Returns 0 and sets *spi, or -EAGAIN if none free. */
+/* Replace the monotonic clock (seconds) used for add_time and use_time;
+ * NULL restores clock_mono_sec(). For tests. */
+void sad_set_clock(struct sad *sad, uint64_t (*now)(void *ctx), void *ctx);
+
+/* Allocate an unused SPI in [lo, hi] for daddr (like XFRM_MSG_ALLOCSPI),
+ * drawn with crypto_rand; lo below 256 is raised to 256. The SPI is not
+ * reserved: add the state with it (sad_add says -EEXIST in the unlikely
+ * case that it was taken meanwhile). Returns 0 and sets *spi, -EINVAL if
+ * the range is empty, -EIO if the RNG failed, -EAGAIN if none free. */
 int sad_alloc_spi(struct sad *sad, const struct ip_addr *daddr, uint32_t lo,
                   uint32_t hi, uint32_t *spi);
 
