@@ -295,8 +295,12 @@ peer_up_uipsec() {
 			{ PEER_ERR="uipsec xfrm policy add on gw$s: $(peer_log_tail "$d/xfrm.log")"; return 1; }
 		peer_wait 50 ns gw$s ip link show ipsec0 ||
 			{ PEER_ERR="uipsecd on gw$s has no ipsec0 TUN device"; return 1; }
-		ns gw$s ip link set ipsec0 up && ns gw$s ip route replace "$2" dev ipsec0 ||
-			{ PEER_ERR="could not route $2 via ipsec0 on gw$s"; return 1; }
+		# uipsecd routes the outbound policies' destinations via its TUN
+		# itself; add the route only if it did not.
+		if [ -z "$(ns gw$s ip route show "$2" 2>/dev/null)" ]; then
+			ns gw$s ip link set ipsec0 up && ns gw$s ip route add "$2" dev ipsec0 ||
+				{ PEER_ERR="could not route $2 via ipsec0 on gw$s"; return 1; }
+		fi
 	done
 }
 
