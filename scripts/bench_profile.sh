@@ -9,7 +9,9 @@
 #
 # PEER is a name from scripts/bench.sh (uipsec-gcm-esp, strongswan,
 # wireguard-go, ...). PROFILE_SECONDS (default 5) is how long perf samples;
-# iperf3 runs 2 s longer, so that perf sees steady state. Needs root.
+# iperf3 runs 2 s longer, so that perf sees steady state. PERF_CALLGRAPH
+# (default fp) is passed to perf record --call-graph: "dwarf" unwinds code
+# built without frame pointers, at a higher cost. Needs root.
 set -uo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,7 +56,7 @@ client=$!
 sleep 1
 pids=$(IFS=,; echo "${DAEMON_PIDS[*]}")
 # cpu-clock: a VM has no hardware counters; 999 Hz keeps the overhead low.
-perf record -q -F 999 -g -e cpu-clock -p "$pids" -o "$W/perf.data" -- sleep "$SECS" 2>"$W/perf-record.log"
+perf record -q -F 999 --call-graph "${PERF_CALLGRAPH:-fp}" -e cpu-clock -p "$pids" -o "$W/perf.data" -- sleep "$SECS" 2>"$W/perf-record.log"
 wait "$client"
 tail -n 4 "$W/iperf3.log" | sed 's/^/iperf3: /'
 

@@ -98,6 +98,8 @@ def main():
                 cell = unavailable(peer)
             elif not v:
                 cell = "no data"
+                if metric == "added_ms" and not plain:
+                    cell = "no data (needs plain in the same run)"
                 if metric.startswith("cpu_") and peer == "plain":
                     cell = "n/a (no daemon: kernel forwarding)"
             else:
