@@ -33,7 +33,9 @@
 	X(OUT_CRYPTO_ERROR,"crypto-error-out",XFRM_MIB_OUT_ERROR) \
 	X(OUT_MODE_ERROR,  "mode-error-out",  XFRM_MIB_OUT_STATE_MODE_ERROR) \
 	X(NOT_ESP,         "not-esp",         XFRM_MIB_IN_HDR_ERROR) \
-	X(DUMMY,           "dummy-packet",    XFRM_MIB_MAX)
+	X(DUMMY,           "dummy-packet",    XFRM_MIB_MAX) \
+	X(IN_STATE_MISMATCH,"state-mismatch", XFRM_MIB_IN_STATE_MISMATCH) \
+	X(OUT_NO_POLICY,   "no-policy-out",   XFRM_MIB_OUT_POL_ERROR)
 
 enum drop_reason {
 #define X(id, name, mib) DROP_##id,
@@ -41,6 +43,12 @@ enum drop_reason {
 #undef X
 	DROP_MAX
 };
+/* DROP_IN_STATE_MISMATCH: the state's UDP encapsulation does not match how
+ * the packet arrived (raw ESP for an espinudp state or the reverse), as
+ * Linux's xfrm_input counts it.
+ * DROP_OUT_NO_POLICY: a packet was routed into the TUN device but no
+ * outbound policy covers it (Linux would send it in clear; uipsec has no
+ * clear path from the TUN device). */
 
 /* "replay" for DROP_REPLAY; "?" if out of range. */
 const char *drop_reason_name(enum drop_reason r);

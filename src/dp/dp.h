@@ -1,0 +1,122 @@
+/* The data path: the XFRM input and output paths of DESIGN.md between the
+ * public sockets and the TUN device.
+ *
+ *   inbound   socket rx -> [RFC 3948 demux: IKE / keepalive / ESP]
+ *             -> xfrm_input -> xfrm_state_lookup (daddr, spi, esp)
+ *             -> xfrm_replay_check -> esp_input (decrypt, ICV)
+ *             -> xfrm_replay_advance -> decap -> xfrm_policy_check
+ *                (dir in if the inner destination is local, else fwd;
+ *                 template match) -> TUN write
+ *   outbound  TUN read -> xfrm_lookup (policy dir out)
+ *             -> block | bypass | protect -> xfrm_state_find (template)
+ *                or acquire -> esp_output (seq++, encap, encrypt)
+ *             -> xfrm_output -> raw ESP or UDP 4500 send
+ *
+ * Each stage that drops returns an enum drop_reason; the data path counts
+ * it in dp->stats (the /proc/net/xfrm_stat counters) and, when a tracer is
+ * attached, in the packet's trace.
+ *
+ * Ownership: dp_input()/dp_output() borrow the packets; the I/O callbacks
+ * (struct dp_io) are called synchronously and must not keep them. The
+ * caller frees or recycles every packet afterwards.
+ *
+ * Threading: one data-path thread (the daemon's loop) owns a struct dp;
+ * SAD and SPD changes happen on the same loop. */
+#ifndef UIPSEC_DP_DP_H
+#define UIPSEC_DP_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp/trace.h"
+#include "pkt/pkt.h"
+#include "xfrm/drop.h"
+#include "xfrm/xfrm.h"
+
+struct sad;
+struct spd;
+struct xfrm_events;
+
+/* Where packets leave the data path. */
+struct dp_io {
+	void *ctx;
+	/* A decrypted inner IP packet for the TUN device. */
+	void (*to_tun)(void *ctx, struct pkt *p);
+	/* ESP packets for the network: p holds the ESP packet (SPI..ICV) and
+	 * p->meta the outer family and addresses; udp_encap and ports say
+	 * whether it goes out on the UDP socket (sport 4500 -> dport). */
+	void (*to_net)(void *ctx, struct pkt **pkts, unsigned n);
+	/* An IKE message arrived on UDP 500, or on 4500 behind the non-ESP
+	 * marker (already stripped). p->meta holds addresses and ports.
+	 * NULL: IKE datagrams are counted and dropped. */
+	void (*ike)(void *ctx, struct pkt *p);
+	/* A packet an outbound bypass policy (action allow, no template)
+	 * lets through in clear. NULL: counted as DROP_OUT_NO_POLICY. */
+	void (*bypass)(void *ctx, struct pkt *p);
+};
+
+/* Counters of the data path beyond xfrm_stat. */
+struct dp_counters {
+	uint64_t in_packets, in_bytes;     /* ESP packets that reached TUN */
+	uint64_t out_packets, out_bytes;   /* ESP packets handed to the network */
+	uint64_t ike_packets, ike_dropped; /* IKE datagrams (to the hook / no hook) */
+	uint64_t keepalives;               /* RFC 3948 NAT keepalives */
+	uint64_t acquires, acquires_suppressed;
+	uint64_t bypassed;                 /* sent in clear by a bypass policy */
+	uint64_t tun_ignored;              /* link-local/multicast from the TUN, no policy */
+};
+
+#define DP_MAX_LOCAL 64
+#define DP_ACQ_SLOTS 64
+
+struct dp {
+	struct sad *sad;
+	struct spd *spd;
+	struct xfrm_events *events;    /* acquire goes to events->acquire */
+	struct dp_io io;
+
+	struct xfrm_stats stats;       /* XfrmInNoStates, ... (global) */
+	struct dp_counters cnt;
+
+	/* Tracing: a single flag tested on the packet path. */
+	bool tracing;
+	struct dp_tracer tracer;
+	struct trace_pkt tp;           /* the packet being traced */
+
+	/* Local addresses: an inner destination among them takes policy
+	 * dir in, any other dir fwd (refreshed by dp_refresh_local()). */
+	unsigned nlocal;
+	struct ip_addr local[DP_MAX_LOCAL];
+
+	/* Acquire rate limit: one per policy and template per second. */
+	struct { uint32_t index; uint64_t sec; } acq[DP_ACQ_SLOTS];
+};
+
+/* Set up dp over the tables (borrowed: they outlive dp). events may be
+ * NULL (no acquire). */
+void dp_init(struct dp *dp, struct sad *sad, struct spd *spd,
+             struct xfrm_events *events, const struct dp_io *io);
+
+/* Attach (tracer non-NULL) or detach the tracer. */
+void dp_set_tracer(struct dp *dp, const struct dp_tracer *tracer);
+
+/* Re-read the host's addresses (getifaddrs). Control loop, about once a
+ * second. 0 or -errno. */
+int dp_refresh_local(struct dp *dp);
+bool dp_is_local(const struct dp *dp, const struct ip_addr *a);
+
+/* Inbound: packets from the public sockets (p->meta filled by io/sock.c:
+ * udp_encap, ports, outer addresses). */
+void dp_input(struct dp *dp, struct pkt **pkts, unsigned n);
+/* Outbound: IP packets read from the TUN device. */
+void dp_output(struct dp *dp, struct pkt **pkts, unsigned n);
+
+/* Count a drop in the xfrm_stat counters. */
+static inline void dp_count_drop(struct dp *dp, enum drop_reason r)
+{
+	enum xfrm_mib m = drop_reason_mib(r);
+	if (m < XFRM_MIB_MAX)
+		dp->stats.mib[m]++;
+}
+
+#endif

@@ -1,0 +1,393 @@
+/* Gateway I/O around the data path: TUN and socket callbacks on the loop,
+ * the packet pool, routes, the IKE hook. See gw.h. */
+#include "dp/gw.h"
+#include "io/loop.h"
+#include "io/route.h"
+#include "io/sock.h"
+#include "io/tun.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "xfrm/spd.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#define GW_POOL_PKTS 512
+#define GW_BATCH 32
+
+enum { S_NAT4, S_NAT6, S_IKE4, S_IKE6, S_RAW4, S_RAW6, S_MAX };
+
+struct pol_route {
+	struct pol_route *next;
+	uint32_t index;
+	struct ip_addr prefix;
+	uint8_t len;
+};
+
+struct gw {
+	struct dp dp;
+	struct tun tun;
+	struct sock s[S_MAX];
+	struct pkt_pool *pool;
+	struct loop *loop;
+	bool routes_on;
+	struct route_table *routes;
+	struct pol_route *pol_routes;  /* which policy installed which route */
+	struct sock_ctx { struct gw *gw; struct sock *s; } sctx[S_MAX];
+	gw_ike_fn ike_fn;
+	void *ike_ctx;
+	uint64_t tun_write_errors, send_errors;
+};
+
+/* ------------------------------------------------------------- dp_io */
+
+static void io_to_tun(void *ctx, struct pkt *p)
+{
+	struct gw *gw = ctx;
+
+	if (tun_write(&gw->tun, pkt_data(p), p->len) < 0)
+		gw->tun_write_errors++;
+}
+
+static struct sock *sock_for(struct gw *gw, const struct pkt *p)
+{
+	if (p->meta.family == AF_INET)
+		return &gw->s[p->meta.udp_encap ? S_NAT4 : S_RAW4];
+	return &gw->s[p->meta.udp_encap ? S_NAT6 : S_RAW6];
+}
+
+static void io_to_net(void *ctx, struct pkt **pkts, unsigned n)
+{
+	struct gw *gw = ctx;
+	struct pkt *batch[PKT_BATCH_MAX];
+	unsigned i = 0;
+
+	/* Send runs of packets that go out on the same socket together. */
+	while (i < n) {
+		struct sock *s = sock_for(gw, pkts[i]);
+		unsigned m = 0;
+		int r;
+
+		while (i < n && sock_for(gw, pkts[i]) == s && m < PKT_BATCH_MAX)
+			batch[m++] = pkts[i++];
+		if (s->fd < 0) {
+			gw->send_errors += m;
+			continue;
+		}
+		r = sock_send_batch(s, batch, m);
+		if (r < (int)m)
+			gw->send_errors += m - (unsigned)(r < 0 ? 0 : r);
+	}
+}
+
+static void io_ike(void *ctx, struct pkt *p)
+{
+	struct gw *gw = ctx;
+	struct ip_addr src, dst;
+
+	if (!gw->ike_fn)
+		return;
+	ip_addr_from_bytes(&src, p->meta.family, p->meta.saddr);
+	ip_addr_from_bytes(&dst, p->meta.family, p->meta.daddr);
+	gw->ike_fn(gw->ike_ctx, pkt_data(p), p->len, &src, p->meta.sport, &dst, p->meta.dport);
+}
+
+/* ------------------------------------------------------------- loop callbacks */
+
+static void on_tun(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct gw *gw = arg;
+	struct pkt *pk[GW_BATCH];
+	unsigned n = 0, i;
+	ssize_t got;
+
+	while (n < GW_BATCH) {
+		struct pkt *p = pkt_pool_get(gw->pool);
+		if (!p)
+			break;
+		pkt_reset(p);
+		got = tun_read(&gw->tun, pkt_data(p), p->cap - p->off - PKT_TAILROOM);
+		if (got <= 0) {
+			pkt_pool_put(gw->pool, p);
+			break;
+		}
+		p->len = (uint32_t)got;
+		memset(&p->meta, 0, sizeof(p->meta));
+		pk[n++] = p;
+	}
+	if (n)
+		dp_output(&gw->dp, pk, n);
+	for (i = 0; i < n; i++)
+		pkt_pool_put(gw->pool, pk[i]);
+}
+
+static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct sock_ctx *sc = arg;
+	struct gw *gw = sc->gw;
+	struct pkt *pk[GW_BATCH];
+	unsigned n, i;
+	int r, rounds;
+
+	/* A few batches per wakeup, then give the other descriptors a turn. */
+	for (rounds = 0; rounds < 4; rounds++) {
+		for (n = 0; n < GW_BATCH; n++) {
+			pk[n] = pkt_pool_get(gw->pool);
+			if (!pk[n])
+				break;
+		}
+		r = n ? sock_recv_batch(sc->s, pk, n) : 0;
+		if (r > 0)
+			dp_input(&gw->dp, pk, (unsigned)r);
+		for (i = 0; i < n; i++)
+			pkt_pool_put(gw->pool, pk[i]);
+		if (r < (int)GW_BATCH)
+			break;
+	}
+}
+
+/* ------------------------------------------------------------- set-up */
+
+static const char *sock_name(int k)
+{
+	static const char *const names[S_MAX] = {
+		"UDP 4500 IPv4", "UDP 4500 IPv6", "UDP 500 IPv4", "UDP 500 IPv6",
+		"raw ESP IPv4", "raw ESP IPv6",
+	};
+	return names[k];
+}
+
+int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
+            struct spd *spd, struct xfrm_events *events)
+{
+	struct gw *gw = calloc(1, sizeof(*gw));
+	struct dp_io io;
+	uint16_t nat = cfg->nat_port ? cfg->nat_port : 4500;
+	uint16_t ike = cfg->ike_port ? cfg->ike_port : 500;
+	int k, r;
+
+	*out = NULL;
+	if (!gw)
+		return -ENOMEM;
+	gw->tun.fd = -1;
+	for (k = 0; k < S_MAX; k++) {
+		gw->s[k].fd = -1;
+		gw->sctx[k].gw = gw;
+		gw->sctx[k].s = &gw->s[k];
+	}
+	io = (struct dp_io){ .ctx = gw, .to_tun = io_to_tun, .to_net = io_to_net, .ike = io_ike };
+	dp_init(&gw->dp, sad, spd, events, &io);
+	dp_refresh_local(&gw->dp);
+
+	gw->pool = pkt_pool_new(GW_POOL_PKTS, PKT_DEFAULT_CAP);
+	if (!gw->pool) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = tun_open(&gw->tun, cfg->tun_name ? cfg->tun_name : GW_DEFAULT_TUN,
+	             cfg->mtu ? cfg->mtu : GW_DEFAULT_MTU);
+	if (r < 0)
+		goto fail;
+	/* IPv4 sockets are required; IPv6 ones only if the host has IPv6. */
+	r = sock_udp_open(&gw->s[S_NAT4], AF_INET, nat);
+	if (r == 0)
+		r = sock_udp_open(&gw->s[S_IKE4], AF_INET, ike);
+	if (r == 0)
+		r = sock_raw_esp_open(&gw->s[S_RAW4], AF_INET);
+	if (r < 0) {
+		for (k = 0; k < S_MAX && gw->s[k].fd >= 0; k++)
+			;
+		log_err("cannot open %s socket: %s%s", sock_name(k), strerror(-r),
+		        r == -EADDRINUSE ? " (another IKE daemon or uipsecd running?)" : "");
+		goto fail;
+	}
+	if (sock_udp_open(&gw->s[S_NAT6], AF_INET6, nat) < 0 ||
+	    sock_udp_open(&gw->s[S_IKE6], AF_INET6, ike) < 0 ||
+	    sock_raw_esp_open(&gw->s[S_RAW6], AF_INET6) < 0)
+		log_warn("IPv6 sockets unavailable: IPv6 outer addresses will not work");
+	gw->routes_on = cfg->routes;
+	if (gw->routes_on) {
+		gw->routes = route_table_new(gw->tun.ifindex);
+		if (!gw->routes) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	*out = gw;
+	return 0;
+fail:
+	gw_close(gw);
+	return r;
+}
+
+int gw_attach(struct gw *gw, struct loop *loop)
+{
+	int k, r;
+
+	gw->loop = loop;
+	r = loop_add_fd(loop, gw->tun.fd, EPOLLIN, on_tun, gw);
+	if (r < 0)
+		return r;
+	for (k = 0; k < S_MAX; k++) {
+		if (gw->s[k].fd < 0)
+			continue;
+		r = loop_add_fd(loop, gw->s[k].fd, EPOLLIN, on_sock, &gw->sctx[k]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void gw_close(struct gw *gw)
+{
+	struct pol_route *pr, *n;
+	int k;
+
+	if (!gw)
+		return;
+	if (gw->loop) {
+		if (gw->tun.fd >= 0)
+			loop_del_fd(gw->loop, gw->tun.fd);
+		for (k = 0; k < S_MAX; k++)
+			if (gw->s[k].fd >= 0)
+				loop_del_fd(gw->loop, gw->s[k].fd);
+	}
+	for (pr = gw->pol_routes; pr; pr = n) {
+		n = pr->next;
+		free(pr);
+	}
+	route_table_free(gw->routes);   /* removes every route we added */
+	for (k = 0; k < S_MAX; k++)
+		sock_close(&gw->s[k]);
+	tun_close(&gw->tun);            /* the kernel removes the device */
+	pkt_pool_free(gw->pool);
+	free(gw);
+}
+
+struct dp *gw_dp(struct gw *gw) { return &gw->dp; }
+const char *gw_tun_name(const struct gw *gw) { return gw->tun.name; }
+uint32_t gw_tun_mtu(const struct gw *gw) { return gw->tun.mtu; }
+unsigned gw_route_count(const struct gw *gw) { return gw->routes ? route_table_count(gw->routes) : 0; }
+
+/* ------------------------------------------------------------- routes */
+
+static void route_forget(struct gw *gw, uint32_t index)
+{
+	struct pol_route **pp, *pr;
+
+	for (pp = &gw->pol_routes; (pr = *pp); pp = &pr->next) {
+		if (pr->index == index) {
+			*pp = pr->next;
+			route_table_del(gw->routes, &pr->prefix, pr->len);
+			free(pr);
+			return;
+		}
+	}
+}
+
+/* A route for an outbound protect policy's destination prefix, unless it
+ * would swallow the peer itself (then the ESP packets would be routed into
+ * the tunnel): a default route, or a prefix holding the tunnel endpoint,
+ * is left to the administrator. */
+static void route_learn(struct gw *gw, const struct spd_policy *pol)
+{
+	const struct xfrm_selector *sel = &pol->sel;
+	struct pol_route *pr;
+	char b[IP_ADDR_STRLEN];
+	unsigned i;
+
+	if (pol->dir != XFRM_POLICY_OUT || pol->action != XFRM_POLICY_ALLOW || pol->ntmpl == 0)
+		return;
+	if (sel->daddr.family != AF_INET && sel->daddr.family != AF_INET6)
+		return;
+	if (sel->prefixlen_d == 0) {
+		log_warn("route: policy index %u covers every destination; not routing it via %s",
+		         pol->index, gw->tun.name);
+		return;
+	}
+	for (i = 0; i < pol->ntmpl; i++) {
+		if (ip_prefix_match(&sel->daddr, sel->prefixlen_d, &pol->tmpl[i].daddr)) {
+			log_warn("route: %s/%u holds the tunnel endpoint; not routing it via %s",
+			         ip_addr_fmt(&sel->daddr, b), sel->prefixlen_d, gw->tun.name);
+			return;
+		}
+	}
+	if (route_table_add(gw->routes, &sel->daddr, sel->prefixlen_d) < 0)
+		return;
+	pr = calloc(1, sizeof(*pr));
+	if (!pr) {
+		route_table_del(gw->routes, &sel->daddr, sel->prefixlen_d);
+		return;
+	}
+	pr->index = pol->index;
+	pr->prefix = sel->daddr;
+	pr->len = sel->prefixlen_d;
+	pr->next = gw->pol_routes;
+	gw->pol_routes = pr;
+}
+
+void gw_policy_event(struct gw *gw, enum xfrm_event_kind kind, const struct spd_policy *pol)
+{
+	if (!gw->routes_on)
+		return;
+	switch (kind) {
+	case XFRM_EV_POLICY_ADD:
+		route_learn(gw, pol);
+		break;
+	case XFRM_EV_POLICY_UPDATE:
+		route_forget(gw, pol->index);
+		route_learn(gw, pol);
+		break;
+	case XFRM_EV_POLICY_DEL:
+		route_forget(gw, pol->index);
+		break;
+	case XFRM_EV_POLICY_FLUSH:
+		while (gw->pol_routes)
+			route_forget(gw, gw->pol_routes->index);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------- IKE */
+
+void gw_set_ike_handler(struct gw *gw, gw_ike_fn fn, void *ctx)
+{
+	gw->ike_fn = fn;
+	gw->ike_ctx = ctx;
+}
+
+int gw_ike_send(struct gw *gw, const struct ip_addr *src, uint16_t sport,
+                const struct ip_addr *dst, uint16_t dport, const void *msg, size_t len)
+{
+	bool nat = sport == gw->s[S_NAT4].port;
+	int k = dst->family == AF_INET ? (nat ? S_NAT4 : S_IKE4) : (nat ? S_NAT6 : S_IKE6);
+	uint32_t hdr = nat ? 4 : 0;
+	struct pkt *p;
+	uint8_t *d;
+	int r;
+
+	if (gw->s[k].fd < 0)
+		return -EAFNOSUPPORT;
+	if (len + hdr > PKT_MAX_DATA)
+		return -EMSGSIZE;
+	p = pkt_alloc((uint32_t)(PKT_HEADROOM + len + hdr + PKT_TAILROOM));
+	if (!p)
+		return -ENOMEM;
+	d = pkt_put(p, (uint32_t)(len + hdr));
+	memset(d, 0, hdr);             /* RFC 3948 non-ESP marker */
+	memcpy(d + hdr, msg, len);
+	memset(&p->meta, 0, sizeof(p->meta));
+	p->meta.family = dst->family;
+	p->meta.dport = dport;
+	memcpy(p->meta.daddr, dst->a, 16);
+	if (src && src->family == dst->family)
+		memcpy(p->meta.saddr, src->a, 16);
+	r = sock_send_batch(&gw->s[k], &p, 1) == 1 ? 0 : -EIO;
+	pkt_free(p);
+	return r;
+}

@@ -1,0 +1,80 @@
+/* The gateway: a data path (dp.h) wired to real I/O. Owns the TUN device,
+ * the public sockets (UDP 4500 and 500, raw ESP; IPv4 and IPv6), the
+ * packet pool and the routes through the TUN device, and serves them from
+ * one event loop.
+ *
+ * Life cycle: gw_open() (needs privileges: TUN, raw sockets, port 500),
+ * then drop privileges, gw_attach() to a loop, ... gw_close() (removes
+ * routes, closes the TUN device and sockets; the SAD and SPD are the
+ * caller's).
+ *
+ * IKE: the IKE daemon does not open sockets of its own. It registers a
+ * receive callback with gw_set_ike_handler() and gets every datagram
+ * that arrives on UDP 500 and every one on UDP 4500 that starts with the
+ * non-ESP marker (marker stripped); it sends with gw_ike_send(), which adds
+ * the marker when the source port is 4500. All on the gateway's loop.
+ *
+ * Threading: everything here runs on one loop (the daemon's). */
+#ifndef UIPSEC_DP_GW_H
+#define UIPSEC_DP_GW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp/dp.h"
+#include "net/addr.h"
+#include "xfrm/events.h"
+
+struct loop;
+struct spd_policy;
+
+#define GW_DEFAULT_TUN "ipsec0"
+#define GW_OUTER_MTU 1500
+/* Worst-case per-packet overhead: outer IPv6 (40) + UDP (8) + ESP header
+ * (8) + IV (16) + padding to a 16-byte block (15) + pad length and next
+ * header (2) + ICV (32: HMAC-SHA-512/256, the largest RFC default). */
+#define GW_ESP_OVERHEAD_MAX (40 + 8 + 8 + 16 + 15 + 2 + 32)
+#define GW_DEFAULT_MTU (GW_OUTER_MTU - GW_ESP_OVERHEAD_MAX)
+
+struct gw_config {
+	const char *tun_name;   /* NULL: GW_DEFAULT_TUN */
+	uint32_t mtu;           /* 0: GW_DEFAULT_MTU */
+	bool routes;            /* install routes for outbound protect policies */
+	uint16_t nat_port;      /* 0: 4500 */
+	uint16_t ike_port;      /* 0: 500 */
+};
+
+/* Received IKE datagram (marker already stripped). msg is valid during
+ * the call only. */
+typedef void (*gw_ike_fn)(void *ctx, const uint8_t *msg, size_t len,
+                          const struct ip_addr *src, uint16_t sport,
+                          const struct ip_addr *dst, uint16_t dport);
+
+struct gw;
+
+/* Open the TUN device and the sockets. sad/spd/events are borrowed.
+ * 0 or -errno (logged with what failed). */
+int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
+            struct spd *spd, struct xfrm_events *events);
+/* Start serving the descriptors on loop. 0 or -errno. */
+int gw_attach(struct gw *gw, struct loop *loop);
+/* Remove our routes, close TUN and sockets, free. NULL is fine. */
+void gw_close(struct gw *gw);
+
+struct dp *gw_dp(struct gw *gw);
+const char *gw_tun_name(const struct gw *gw);
+uint32_t gw_tun_mtu(const struct gw *gw);
+unsigned gw_route_count(const struct gw *gw);
+
+/* Feed policy events here (from the daemon's xfrm_events fan-out) so that
+ * routes follow the outbound protect policies. */
+void gw_policy_event(struct gw *gw, enum xfrm_event_kind kind, const struct spd_policy *pol);
+
+void gw_set_ike_handler(struct gw *gw, gw_ike_fn fn, void *ctx);
+/* Send an IKE message from src:sport (sport 500 or 4500; src may be
+ * unset) to dst:dport. 0 or -errno. */
+int gw_ike_send(struct gw *gw, const struct ip_addr *src, uint16_t sport,
+                const struct ip_addr *dst, uint16_t dport, const void *msg, size_t len);
+
+#endif
