@@ -1,19 +1,37 @@
 /* Data-path context: set-up, tracer attachment, local addresses. */
 #include "dp/dp.h"
+#include "xfrm/acquire.h"
+#include "xfrm/sad.h"
 
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <string.h>
 
-void dp_init(struct dp *dp, struct sad *sad, struct spd *spd,
-             struct xfrm_events *events, const struct dp_io *io)
+int dp_init(struct dp *dp, struct sad *sad, struct spd *spd,
+            struct xfrm_events *events, const struct dp_io *io)
 {
 	memset(dp, 0, sizeof(*dp));
 	dp->sad = sad;
 	dp->spd = spd;
 	dp->events = events;
 	dp->io = *io;
+	dp->acq = xfrm_acquire_limiter_new(DP_ACQ_SLOTS, 0);
+	return dp->acq ? 0 : -ENOMEM;
+}
+
+void dp_fini(struct dp *dp)
+{
+	xfrm_acquire_limiter_free(dp->acq);
+	dp->acq = NULL;
+}
+
+void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_sa *sa)
+{
+	if (!dp->acq)
+		return;
+	if (kind == XFRM_EV_STATE_ADD || kind == XFRM_EV_STATE_UPDATE)
+		xfrm_acquire_forget(dp->acq, sa ? sa->reqid : 0, sa ? &sa->daddr : NULL);
 }
 
 void dp_set_tracer(struct dp *dp, const struct dp_tracer *tracer)

@@ -31,11 +31,14 @@
 #include "dp/trace.h"
 #include "pkt/pkt.h"
 #include "xfrm/drop.h"
+#include "xfrm/events.h"
 #include "xfrm/xfrm.h"
 
 struct sad;
 struct spd;
 struct xfrm_events;
+struct xfrm_acquire_limiter;
+struct sad_sa;
 
 /* Where packets leave the data path. */
 struct dp_io {
@@ -67,7 +70,7 @@ struct dp_counters {
 };
 
 #define DP_MAX_LOCAL 64
-#define DP_ACQ_SLOTS 64
+#define DP_ACQ_SLOTS 256
 
 struct dp {
 	struct sad *sad;
@@ -88,14 +91,22 @@ struct dp {
 	unsigned nlocal;
 	struct ip_addr local[DP_MAX_LOCAL];
 
-	/* Acquire rate limit: one per policy and template per second. */
-	struct { uint32_t index; uint64_t sec; } acq[DP_ACQ_SLOTS];
+	/* Acquire rate limit (xfrm/acquire.h): one per policy and template
+	 * until a state arrives or the hold time passes. */
+	struct xfrm_acquire_limiter *acq;
 };
 
 /* Set up dp over the tables (borrowed: they outlive dp). events may be
- * NULL (no acquire). */
-void dp_init(struct dp *dp, struct sad *sad, struct spd *spd,
-             struct xfrm_events *events, const struct dp_io *io);
+ * NULL (no acquire). 0 or -ENOMEM. */
+int dp_init(struct dp *dp, struct sad *sad, struct spd *spd,
+            struct xfrm_events *events, const struct dp_io *io);
+
+/* Free what dp_init allocated (not the tables). */
+void dp_fini(struct dp *dp);
+
+/* Tell the data path a state came or went (from the daemon's xfrm events):
+ * a new state for a template ends the hold on its acquires. */
+void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_sa *sa);
 
 /* Attach (tracer non-NULL) or detach the tracer. */
 void dp_set_tracer(struct dp *dp, const struct dp_tracer *tracer);

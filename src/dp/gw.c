@@ -179,7 +179,10 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 		gw->sctx[k].s = &gw->s[k];
 	}
 	io = (struct dp_io){ .ctx = gw, .to_tun = io_to_tun, .to_net = io_to_net, .ike = io_ike };
-	dp_init(&gw->dp, sad, spd, events, &io);
+	if (dp_init(&gw->dp, sad, spd, events, &io) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	dp_refresh_local(&gw->dp);
 
 	gw->pool = pkt_pool_new(GW_POOL_PKTS, PKT_DEFAULT_CAP);
@@ -263,6 +266,7 @@ void gw_close(struct gw *gw)
 	for (k = 0; k < S_MAX; k++)
 		sock_close(&gw->s[k]);
 	tun_close(&gw->tun);            /* the kernel removes the device */
+	dp_fini(&gw->dp);
 	pkt_pool_free(gw->pool);
 	free(gw);
 }

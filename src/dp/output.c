@@ -6,6 +6,7 @@
 #include "esp/esp.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "xfrm/acquire.h"
 #include "xfrm/events.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
@@ -19,23 +20,18 @@
 			trace_pkt_line(&(dp)->tp, stage, __VA_ARGS__); \
 	} while (0)
 
-/* Raise an acquire for (pol, tmpl) unless one went out for this policy
- * in the last second: the key manager needs one, not one per packet
- * (Linux holds further acquires off with a larval state). */
+/* Raise an acquire for (pol, tmpl) unless one is pending: the key
+ * manager needs one per negotiation, not one per packet (Linux holds
+ * further acquires off with a larval state; xfrm/acquire.h). */
 static void acquire(struct dp *dp, const struct spd_policy *pol, const struct xfrm_tmpl *t,
                     const struct xfrm_flow *fl)
 {
-	uint64_t now = clock_mono_sec();
-	unsigned slot = pol->index % DP_ACQ_SLOTS;
-
 	if (!dp->events || !dp->events->acquire)
 		return;
-	if (dp->acq[slot].index == pol->index && dp->acq[slot].sec == now) {
+	if (dp->acq && !xfrm_acquire_should_send(dp->acq, pol, t, clock_mono_sec())) {
 		dp->cnt.acquires_suppressed++;
 		return;
 	}
-	dp->acq[slot].index = pol->index;
-	dp->acq[slot].sec = now;
 	dp->cnt.acquires++;
 	dp->events->acquire(dp->events->ctx, pol, t, fl);
 }

@@ -1,0 +1,343 @@
+/* uipsecd: the gateway daemon. One thread, one epoll loop: the data path
+ * (TUN and public sockets), the control socket, the 1-second lifetime
+ * tick and the signals all run on it (issue 6 adds data-path workers).
+ *
+ * Start-up order: parse options, read the configuration, open the TUN
+ * device and sockets (root), open the control socket, drop privileges,
+ * serve. Shutdown (SIGTERM/SIGINT): stop serving, flush the SPD (routes
+ * go with the policies) and the SAD (keys wiped), remove any remaining
+ * routes and the TUN device, remove the control socket. */
+#include "ctl/cmds.h"
+#include "ctl/ctl.h"
+#include "dp/gw.h"
+#include "io/loop.h"
+#include "priv.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "xfrm/events.h"
+#include "xfrm/sad.h"
+#include "xfrm/spd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEFAULT_CONF "/etc/uipsec/swanctl.conf"
+
+struct opts {
+	const char *conf;
+	const char *control;
+	const char *tun;
+	const char *user;
+	uint32_t mtu;
+	bool foreground;
+	bool debug;
+	bool routes;
+};
+
+struct daemon {
+	struct opts o;
+	struct loop *loop;
+	struct xfrm_events ev;
+	struct sad *sad;
+	struct spd *spd;
+	struct gw *gw;
+	struct ctl_server *ctl;
+	struct ctl_cmds cmds;
+	struct loop_timer *tick;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: uipsecd [-c FILE] [--control PATH] [--tun NAME] [--mtu N] [--user USER]\n"
+	        "               [--foreground] [--debug] [--no-routes]\n"
+	        "  -c FILE          swanctl.conf (default %s; missing or empty: manual keying)\n"
+	        "  --control PATH   control socket (default %s)\n"
+	        "  --tun NAME       TUN device (default %s)\n"
+	        "  --mtu N          TUN MTU (default %u: %u outer minus worst-case ESP overhead)\n"
+	        "  --user USER      drop privileges to USER after opening devices and sockets\n"
+	        "  --foreground     do not detach\n"
+	        "  --debug          debug logging\n"
+	        "  --no-routes      do not add routes via the TUN device for outbound policies\n",
+	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, GW_DEFAULT_MTU, GW_OUTER_MTU);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP };
+	static const struct option lo[] = {
+		{ "control", required_argument, NULL, O_CONTROL },
+		{ "tun", required_argument, NULL, O_TUN },
+		{ "mtu", required_argument, NULL, O_MTU },
+		{ "user", required_argument, NULL, O_USER },
+		{ "foreground", no_argument, NULL, O_FG },
+		{ "debug", no_argument, NULL, O_DEBUG },
+		{ "no-routes", no_argument, NULL, O_NOROUTES },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+	unsigned long v;
+
+	*o = (struct opts){ .conf = DEFAULT_CONF, .control = CTL_DEFAULT_PATH,
+	                    .tun = GW_DEFAULT_TUN, .routes = true };
+	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->conf = optarg; break;
+		case O_CONTROL: o->control = optarg; break;
+		case O_TUN: o->tun = optarg; break;
+		case O_MTU:
+			v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 576 || v > 65535) {
+				fprintf(stderr, "uipsecd: --mtu must be a number from 576 to 65535, not '%s'\n",
+				        optarg);
+				return -1;
+			}
+			o->mtu = (uint32_t)v;
+			break;
+		case O_USER: o->user = optarg; break;
+		case O_FG: o->foreground = true; break;
+		case O_DEBUG: o->debug = true; break;
+		case O_NOROUTES: o->routes = false; break;
+		case 'h':
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "uipsecd: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Configuration hook. The swanctl.conf parser (src/conf/) and IKE plug in
+ * here: until they do, a missing file or one with nothing but blank lines
+ * and comments means manual keying only, and any connection in the file
+ * is refused rather than silently ignored. */
+static int config_load(struct daemon *d)
+{
+	FILE *f = fopen(d->o.conf, "r");
+	char line[1024];
+	unsigned lineno = 0;
+	int r = 0;
+
+	if (!f) {
+		if (errno == ENOENT) {
+			log_info("no configuration file %s: manual keying only", d->o.conf);
+			return 0;
+		}
+		log_err("cannot read %s: %s", d->o.conf, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line;
+		lineno++;
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		log_err("%s:%u: swanctl.conf sections are not supported by this uipsecd yet "
+		        "(IKE is not integrated); use an empty file and 'uipsec xfrm' for manual keys",
+		        d->o.conf, lineno);
+		r = -ENOTSUP;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+/* ------------------------------------------------------------- events */
+
+static void ev_acquire(void *ctx, const struct spd_policy *pol, const struct xfrm_tmpl *t,
+                       const struct xfrm_flow *fl)
+{
+	struct daemon *d = ctx;
+
+	ctl_cmds_acquire_event(&d->cmds, pol, t, fl);
+	/* IKE hooks in here: start a CHILD_SA for (pol, t). */
+}
+
+static void ev_expire(void *ctx, const struct sad_sa *sa, bool hard)
+{
+	struct daemon *d = ctx;
+
+	log_info("SA spi 0x%08x reqid %u %s expired", sa->spi, sa->reqid, hard ? "hard" : "soft");
+	ctl_cmds_expire_event(&d->cmds, sa, hard);
+	/* IKE hooks in here: rekey on soft, delete on hard. */
+}
+
+static void ev_state(void *ctx, enum xfrm_event_kind kind, const struct sad_sa *sa)
+{
+	struct daemon *d = ctx;
+
+	if (d->gw)
+		dp_state_event(gw_dp(d->gw), kind, sa);
+	ctl_cmds_state_event(&d->cmds, kind, sa);
+}
+
+static void ev_policy(void *ctx, enum xfrm_event_kind kind, const struct spd_policy *pol)
+{
+	struct daemon *d = ctx;
+
+	if (d->gw)
+		gw_policy_event(d->gw, kind, pol);
+	ctl_cmds_policy_event(&d->cmds, kind, pol);
+}
+
+/* ------------------------------------------------------------- loop */
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	if (signo == SIGHUP) {
+		log_info("SIGHUP: nothing to reload (manual keying)");
+		return;
+	}
+	log_info("%s: shutting down", strsignal(signo));
+	loop_stop(l);
+}
+
+static void on_tick(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct daemon *d = arg;
+
+	sad_expire_tick(d->sad, clock_mono_sec());
+	dp_refresh_local(gw_dp(d->gw));
+}
+
+/* Detach: the parent waits until the child says it is serving (or failed)
+ * and exits with that status. Returns the write end for the child. */
+static int detach(void)
+{
+	int p[2];
+	pid_t pid;
+	char c = 1;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			c = 1;
+		_exit(c);
+	}
+	close(p[0]);
+	setsid();
+	return p[1];
+}
+
+static void ready(int fd, int status)
+{
+	char c = (char)status;
+
+	if (fd >= 0) {
+		if (write(fd, &c, 1) < 0)
+			(void)0;
+		close(fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d;
+	struct gw_config gc;
+	int r, notify = -1, rc = 1;
+
+	memset(&d, 0, sizeof(d));
+	if (parse_opts(argc, argv, &d.o) < 0)
+		return 2;
+	log_set_ident("uipsecd");
+	log_set_level(d.o.debug ? LOG_DEBUG : LOG_INFO);
+	if (!d.o.foreground) {
+		notify = detach();
+		if (notify < 0) {
+			log_err("cannot detach: %s", strerror(errno));
+			return 1;
+		}
+	}
+
+	d.loop = loop_new();
+	if (!d.loop || loop_signals(d.loop, on_signal, &d) < 0) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	if (config_load(&d) < 0)
+		goto out;
+
+	d.ev = (struct xfrm_events){ .ctx = &d, .acquire = ev_acquire, .expire = ev_expire,
+	                             .state = ev_state, .policy = ev_policy };
+	d.sad = sad_new(&d.ev);
+	d.spd = spd_new(&d.ev);
+	if (!d.sad || !d.spd) {
+		log_err("out of memory");
+		goto out;
+	}
+
+	/* The control socket first: "another daemon runs here" is the
+	 * clearest answer when one does. */
+	d.ctl = ctl_server_new(d.loop, d.o.control, &r);
+	if (!d.ctl)
+		goto out;
+	gc = (struct gw_config){ .tun_name = d.o.tun, .mtu = d.o.mtu, .routes = d.o.routes };
+	r = gw_open(&d.gw, &gc, d.sad, d.spd, &d.ev);
+	if (r < 0)
+		goto out;
+	d.cmds = (struct ctl_cmds){ .srv = d.ctl, .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw) };
+	if (ctl_cmds_register(&d.cmds) < 0)
+		goto out;
+
+	if (d.o.user && priv_drop(d.o.user, d.o.routes) < 0)
+		goto out;
+
+	if (gw_attach(d.gw, d.loop) < 0) {
+		log_err("cannot watch the TUN device and sockets");
+		goto out;
+	}
+	d.tick = loop_timer_new(d.loop, on_tick, &d);
+	if (!d.tick || loop_timer_arm(d.tick, 1000, 1000) < 0) {
+		log_err("cannot start the lifetime timer");
+		goto out;
+	}
+	log_info("uipsecd running: tun %s mtu %u, control %s%s", gw_tun_name(d.gw),
+	         gw_tun_mtu(d.gw), d.o.control, d.o.routes ? "" : ", routes off");
+	ready(notify, 0);
+	notify = -1;
+
+	r = loop_run(d.loop);
+	rc = r < 0 ? 1 : 0;
+out:
+	ready(notify, 1);
+	/* Policies first (their routes go with them), then states (keys
+	 * wiped), then the devices and the control socket. */
+	if (d.spd) {
+		spd_flush(d.spd, XFRM_POLICY_MAX);
+		spd_free(d.spd);
+	}
+	if (d.sad) {
+		sad_flush(d.sad, 0);
+		sad_free(d.sad);
+	}
+	gw_close(d.gw);
+	ctl_server_free(d.ctl);
+	if (d.tick)
+		loop_timer_free(d.tick);
+	loop_free(d.loop);
+	if (rc == 0)
+		log_info("stopped");
+	return rc;
+}
