@@ -212,8 +212,8 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 	for PEER in $PEERS; do
 		RUN_NO=$((RUN_NO + 1))
 		if [[ $PEER == uipsec-* ]] && ! uipsec_available; then
-			[ "$ROUND" = 1 ] && say "bench: $PEER: uipsec: not available yet (uipsecd missing)"
-			record status unavailable "uipsec: not available yet (uipsecd missing)"
+			[ "$ROUND" = 1 ] && say "bench: $PEER: uipsec: not available yet ($UIPSEC_MISSING)"
+			record status unavailable "uipsec: not available yet ($UIPSEC_MISSING)"
 			continue
 		fi
 		run_peer

@@ -242,13 +242,22 @@ peer_up_strongswan() {
 
 # --- uipsec -------------------------------------------------------------------
 
-# uipsec_available: whether uipsecd and uipsec are built.
-uipsec_available() { [ -x "$UIPSEC_BUILD/uipsecd" ] && [ -x "$UIPSEC_BUILD/uipsec" ]; }
+# uipsec_available: whether uipsecd and uipsec are built; if not, why in
+# UIPSEC_MISSING.
+uipsec_available() {
+	UIPSEC_MISSING=
+	if [ ! -x "$UIPSEC_BUILD/uipsecd" ]; then
+		UIPSEC_MISSING="uipsecd missing"
+	elif [ ! -x "$UIPSEC_BUILD/uipsec" ]; then
+		UIPSEC_MISSING="the uipsec command missing"
+	fi
+	[ -z "$UIPSEC_MISSING" ]
+}
 
 # peer_up_uipsec ALG ENCAP: ALG gcm|chacha, ENCAP esp|udp.
 peer_up_uipsec() {
 	local alg=$1 encap=$2 s d a_ key_ab key_ba aead encap_kw=() ctl
-	uipsec_available || { PEER_ERR="uipsecd missing"; return 1; }
+	uipsec_available || { PEER_ERR="$UIPSEC_MISSING"; return 1; }
 	case $alg in
 	gcm)    aead="rfc4106(gcm(aes))" key_ab=$(peer_hexkey 20) key_ba=$(peer_hexkey 20) ;;
 	chacha) aead="rfc7539esp(chacha20,poly1305)" key_ab=$(peer_hexkey 36) key_ba=$(peer_hexkey 36) ;;
