@@ -1,0 +1,149 @@
+/* The IKEv2 daemon core (RFC 7296): connections, IKE SAs, CHILD SAs.
+ *
+ * Transport and time are abstract so that the core runs the same in the
+ * daemon and in tests: it gets datagrams through ike_input() and sends
+ * through the io->send callback, reads the time through io->now_ms, and
+ * changes the data plane only through the SAD/SPD API (sad_add/sad_del,
+ * spd_add/spd_update/spd_del), like charon over XFRM netlink.
+ *
+ * Messages passed in and out are bare IKE messages: a daemon strips the
+ * four-byte non-ESP marker from what arrives on port 4500 and adds it to
+ * what it sends from port 4500 (RFC 3948 section 2.2).
+ *
+ * Threading: one control loop; nothing here blocks. */
+#ifndef UIPSEC_IKE_IKE_H
+#define UIPSEC_IKE_IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ike/ike_pld.h"
+#include "ike/ike_proposal.h"
+#include "net/addr.h"
+
+struct sad;
+struct spd;
+struct sad_sa;
+
+struct ike_endpoint {
+	struct ip_addr addr;
+	uint16_t port;        /* host order */
+};
+
+struct ike_io {
+	void *ctx;
+	/* Send one IKE message from local to remote (no non-ESP marker). */
+	void (*send)(void *ctx, const struct ike_endpoint *local,
+	             const struct ike_endpoint *remote, const uint8_t *msg, size_t len);
+	/* Monotonic milliseconds. */
+	uint64_t (*now_ms)(void *ctx);
+};
+
+enum ike_start_action { IKE_ACTION_NONE = 0, IKE_ACTION_START = 1, IKE_ACTION_TRAP = 2 };
+
+struct ike_child_cfg {
+	char name[64];
+	/* n == 0 means "dynamic": our (their) own address */
+	struct ike_ts_list local_ts, remote_ts;
+	struct ike_proposals esp;
+	uint8_t mode;            /* XFRM_MODE_TUNNEL (default) or XFRM_MODE_TRANSPORT */
+	uint8_t start_action;    /* enum ike_start_action */
+	uint8_t close_action;    /* enum ike_start_action */
+	uint32_t rekey_time;     /* seconds; 0 = never */
+	uint32_t life_time;      /* seconds; 0 = rekey_time * 1.1 */
+	uint32_t replay_window;  /* packets (default 32) */
+	uint32_t reqid;          /* 0: assigned by ike_conn_add */
+};
+
+#define IKE_CONN_MAX_CHILDREN 8
+#define IKE_PSK_MAX 256
+
+struct ike_conn_cfg {
+	char name[64];
+	struct ip_addr local_addr;    /* must be set */
+	struct ip_addr remote_addr;   /* unset: accept any peer (responder only) */
+	uint16_t local_port, remote_port;   /* 0 = 500 */
+	struct ike_proposals ike;
+	struct ike_id local_id;       /* unset: our address */
+	struct ike_id remote_id;      /* unset: any */
+	uint8_t psk[IKE_PSK_MAX];
+	size_t psk_len;
+	uint32_t dpd_delay;           /* seconds, 0 = off */
+	uint32_t rekey_time;          /* IKE SA, seconds (reported; IKE rekey is not done) */
+	bool encap;                   /* force UDP encapsulation of ESP */
+	unsigned nchildren;
+	struct ike_child_cfg children[IKE_CONN_MAX_CHILDREN];
+};
+
+/* Counters of what the core dropped or did, for `uipsec stats` and tests. */
+struct ike_stats {
+	uint64_t rx, tx, retransmits, resent_responses;
+	uint64_t drop_malformed;       /* unparsable header or payload chain */
+	uint64_t drop_no_sa;           /* unknown SPIs */
+	uint64_t drop_icv;             /* SK payload did not verify */
+	uint64_t drop_unprotected;     /* no SK payload where one is required */
+	uint64_t drop_msgid;           /* message ID outside the window */
+	uint64_t drop_unexpected;      /* response without request, wrong exchange */
+	uint64_t unsupported_critical; /* answered with UNSUPPORTED_CRITICAL_PAYLOAD */
+	uint64_t cookies_sent, cookies_bad, invalid_ke_sent, no_proposal, auth_failed;
+	uint64_t ts_unacceptable, half_open_refused;
+	uint64_t ike_established, child_established, ike_deleted, child_deleted;
+};
+
+struct ike_ctx;
+
+/* New core using io (copied) and the data plane tables (borrowed; they
+ * must outlive the core). NULL on failure. */
+struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct sad *sad, struct spd *spd);
+/* Delete every SA (SAD/SPD entries removed, nothing sent) and free. */
+void ike_ctx_free(struct ike_ctx *ctx);
+/* Half-open IKE SAs at which cookies are demanded (default 10), and the
+ * hard cap on half-open SAs (default 1000). */
+void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max);
+const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx);
+
+/* Add or replace (by name) a connection; cfg is copied (PSK included;
+ * wiped when removed). Installs trap policies for start_action=trap
+ * children and starts start_action=start ones. Returns 0 or -EINVAL with
+ * a reason in err. */
+int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err, size_t errlen);
+/* Remove a connection, terminating its SAs. -ENOENT if unknown. */
+int ike_conn_del(struct ike_ctx *ctx, const char *name);
+/* Names of the loaded connections, for load: remove those not reloaded. */
+unsigned ike_conn_names(struct ike_ctx *ctx, char names[][64], unsigned max);
+
+/* One datagram received on local from remote. */
+void ike_input(struct ike_ctx *ctx, const struct ike_endpoint *local,
+               const struct ike_endpoint *remote, const uint8_t *msg, size_t len);
+
+/* Start the CHILD_SA named (or every child of the connection named);
+ * reuses an established IKE SA of the connection. 0 or -ENOENT. */
+int ike_initiate(struct ike_ctx *ctx, const char *name);
+/* Delete the IKE SAs of connection name (INFORMATIONAL delete). */
+int ike_terminate_ike(struct ike_ctx *ctx, const char *name);
+/* Delete the CHILD_SAs named. */
+int ike_terminate_child(struct ike_ctx *ctx, const char *name);
+
+/* Run due timers (retransmits, DPD, rekeying, half-open timeouts). */
+void ike_tick(struct ike_ctx *ctx);
+/* When ike_tick should run next (monotonic ms), UINT64_MAX if idle. */
+uint64_t ike_next_timer(struct ike_ctx *ctx);
+
+/* Key manager events from the xfrm layer (xfrm/events.h). */
+void ike_acquire(struct ike_ctx *ctx, uint32_t reqid);
+void ike_expire(struct ike_ctx *ctx, const struct sad_sa *sa, bool hard);
+
+/* Human-readable listings in the spirit of swanctl --list-conns/--list-sas. */
+void ike_list_conns(struct ike_ctx *ctx, FILE *out);
+void ike_list_sas(struct ike_ctx *ctx, FILE *out);
+
+/* For tests and the control socket: the state name of the newest IKE SA
+ * of connection name ("ESTABLISHED", ...; "NONE" if there is none), the
+ * number of IKE SAs and of installed CHILD SAs. */
+const char *ike_conn_state(struct ike_ctx *ctx, const char *name);
+unsigned ike_sa_count(const struct ike_ctx *ctx);
+unsigned ike_child_count(const struct ike_ctx *ctx);
+
+#endif

@@ -1,0 +1,126 @@
+/* INFORMATIONAL exchanges (RFC 7296 1.4): deleting IKE and CHILD SAs,
+ * empty liveness checks (DPD), error notifies; and unprotected notify
+ * answers to IKE_SA_INIT requests (no IKE SA exists for them).
+ *
+ *   HDR, SK {[N,] [D,] ...}  -->
+ *                       <--  HDR, SK {[N,] [D,] ...}
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ike/ike_pld.h"
+#include "ike/ike_sa.h"
+#include "util/bytes.h"
+
+int ike_info_start(struct ike_sa *sa, enum ike_task task, uint32_t arg)
+{
+	struct ike_mb mb;
+
+	ike_sa_req_begin(sa, &mb, INFORMATIONAL, true);
+	switch (task) {
+	case TASK_IKE_DELETE:
+		ike_pld_delete_put(&mb, IKE_PROTO_IKE, NULL, 0);
+		ike_sa_set_state(sa, IKE_STATE_DELETING);
+		sa_info(sa, "deleting IKE_SA");
+		break;
+	case TASK_CHILD_DELETE: {
+		struct ike_child_sa *c = ike_child_find_in(sa, arg);
+		if (!c) {
+			ike_mb_free(&mb);
+			return -ENOENT;
+		}
+		c->state = CHILD_DELETING;
+		ike_pld_delete_put(&mb, IKE_PROTO_ESP, &arg, 1);
+		sa_info(sa, "deleting CHILD_SA %s (SPI %08x)", c->cfg.name, arg);
+		break;
+	}
+	case TASK_DPD:
+		sa_debug(sa, "sending liveness check");
+		break;
+	default:
+		ike_mb_free(&mb);
+		return -EINVAL;
+	}
+	return ike_sa_req_send(sa, &mb, task, arg);
+}
+
+void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
+{
+	uint32_t ours[IKE_DEL_MAX];
+	unsigned nours = 0;
+	bool delete_ike = false;
+	struct ike_mb mb;
+	uint16_t err;
+
+	for (unsigned i = 0; i < m->npld; i++) {
+		struct ike_delete_pld d;
+		if (m->pld[i].type != IKE_PLD_DELETE ||
+		    ike_pld_delete_parse(m->pld[i].body, m->pld[i].len, &d))
+			continue;
+		if (d.protocol == IKE_PROTO_IKE) {
+			delete_ike = true;
+			continue;
+		}
+		if (d.protocol != IKE_PROTO_ESP)
+			continue;
+		for (unsigned k = 0; k < d.nspi; k++) {
+			/* the peer names its inbound SPI: our outbound */
+			struct ike_child_sa *c = ike_child_find_out(sa, d.spi[k]);
+			if (!c)
+				continue;
+			sa_info(sa, "peer deletes CHILD_SA %s (SPI %08x)", c->cfg.name, d.spi[k]);
+			/* RFC 7296 1.4.1: answer with our SPI, unless we are
+			 * deleting it ourselves (simultaneous delete) */
+			if (c->state != CHILD_DELETING && nours < IKE_DEL_MAX)
+				ours[nours++] = c->spi_in;
+			ike_child_destroy(sa, c);
+		}
+	}
+	if ((err = ike_msg_error_notify(m)))
+		sa_warn(sa, "peer sent %s in an INFORMATIONAL", ike_notify_name(err));
+	ike_sa_resp_begin(sa, &mb, m, true);
+	if (nours)
+		ike_pld_delete_put(&mb, IKE_PROTO_ESP, ours, nours);
+	ike_sa_resp_send(sa, &mb);
+	if (delete_ike || err == IKE_N_AUTHENTICATION_FAILED) {
+		sa_info(sa, "peer deleted the IKE_SA");
+		ike_sa_set_state(sa, IKE_STATE_DEAD);
+	}
+}
+
+void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	switch (sa->req_task) {
+	case TASK_IKE_DELETE:
+		sa_info(sa, "IKE_SA deleted");
+		ike_sa_set_state(sa, IKE_STATE_DEAD);
+		break;
+	case TASK_CHILD_DELETE: {
+		struct ike_child_sa *c = ike_child_find_in(sa, sa->req_arg);
+		if (c)
+			ike_child_destroy(sa, c);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void ike_send_notify_plain(struct ike_ctx *ctx, const struct ike_endpoint *local,
+                           const struct ike_endpoint *remote, const struct ike_hdr *req,
+                           uint16_t type, const uint8_t *data, size_t dlen)
+{
+	struct ike_hdr h = {
+		.spi_i = req->spi_i, .spi_r = 0, .exchange = req->exchange,
+		.flags = IKE_FLAG_RESPONSE, .msgid = req->msgid,
+	};
+	struct ike_mb mb;
+
+	ike_mb_init(&mb, &h);
+	ike_pld_notify_put(&mb, 0, NULL, 0, type, data, dlen);
+	if (ike_mb_finish(&mb, NULL) == 0) {
+		ctx->stats.tx++;
+		ctx->io.send(ctx->io.ctx, local, remote, mb.p, mb.len);
+	}
+	ike_mb_free(&mb);
+}

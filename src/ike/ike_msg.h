@@ -1,0 +1,100 @@
+/* IKEv2 messages: the fixed header, the payload chain, and the Encrypted
+ * payload (SK). Parsing validates every length against the bytes that
+ * remain before looking inside (validate, then parse); building writes a
+ * chain with the next-payload fields patched as payloads are appended.
+ *
+ * A parsed struct ike_msg borrows the datagram (raw) and owns the
+ * decrypted copy of the SK contents (freed by ike_msg_clear). */
+#ifndef UIPSEC_IKE_IKE_MSG_H
+#define UIPSEC_IKE_IKE_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/ike_cipher.h"
+
+struct ike_hdr {
+	uint64_t spi_i, spi_r;
+	uint8_t next;        /* first payload type */
+	uint8_t version;     /* major << 4 | minor */
+	uint8_t exchange;
+	uint8_t flags;
+	uint32_t msgid;
+	uint32_t length;
+};
+
+struct ike_pld {
+	uint8_t type;
+	bool critical;
+	bool encrypted;      /* found inside SK */
+	const uint8_t *body; /* after the generic header */
+	uint16_t len;        /* of body */
+};
+
+#define IKE_MSG_MAX_PLDS 64
+
+struct ike_msg {
+	struct ike_hdr hdr;
+	const uint8_t *raw;
+	size_t rawlen;
+	unsigned npld;
+	struct ike_pld pld[IKE_MSG_MAX_PLDS];
+	uint8_t unsupported_critical; /* first unknown critical payload type, 0 none */
+	bool has_sk;
+	uint8_t *plain;               /* decrypted copy (owned) */
+	size_t plainlen;
+};
+
+/* Parse and check the header: length field equals len, major version 2.
+ * Returns 0, -EBADMSG (malformed), -EPROTONOSUPPORT (major version). */
+int ike_msg_parse_hdr(const uint8_t *buf, size_t len, struct ike_hdr *h);
+
+/* Parse the header and the outer payload chain into m (m->raw = buf).
+ * Each known payload is checked by ike_pld_validate(). An SK payload must
+ * be the last one; it stays as a payload until ike_msg_decrypt().
+ * Returns 0 or -EBADMSG / -E2BIG (too many payloads) / -EPROTONOSUPPORT. */
+int ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *m);
+
+/* Verify and decrypt the SK payload with the peer's keys and append the
+ * inner payloads (encrypted = true). Returns 0, -ENOENT (no SK),
+ * -EBADMSG (ICV failed or inner chain malformed). */
+int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k);
+
+void ike_msg_clear(struct ike_msg *m);
+
+/* First payload of type (among encrypted ones only if enc_only). */
+const struct ike_pld *ike_msg_find(const struct ike_msg *m, uint8_t type);
+/* First notify payload of notify type ntype, or NULL. */
+const struct ike_pld *ike_msg_find_notify(const struct ike_msg *m, uint16_t ntype);
+/* The first error notify (type < 16384): its type, or 0. */
+uint16_t ike_msg_error_notify(const struct ike_msg *m);
+
+/* ---- building ---- */
+
+struct ike_mb {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+	size_t next_off;   /* offset of the next-payload byte to patch */
+	size_t sk_off;     /* offset of the SK generic header, 0 if none */
+};
+
+/* Start a message with header h (length is filled in at the end). */
+void ike_mb_init(struct ike_mb *mb, const struct ike_hdr *h);
+void ike_mb_free(struct ike_mb *mb);
+/* Append n bytes (copied if data != NULL, zero otherwise); returns a
+ * pointer to them or NULL (and mb->oom) on allocation failure. */
+uint8_t *ike_mb_put(struct ike_mb *mb, const void *data, size_t n);
+/* Open a payload of type: writes its generic header, chains it. Returns
+ * the offset to pass to ike_mb_close. */
+size_t ike_mb_open(struct ike_mb *mb, uint8_t type, bool critical);
+/* Set the payload's length. */
+void ike_mb_close(struct ike_mb *mb, size_t off);
+/* Open the SK payload: the payloads that follow go inside it. */
+void ike_mb_sk_open(struct ike_mb *mb, int encr);
+/* Finish the message: pad and encrypt the SK payload (if open) with keys
+ * k, set the lengths. Returns 0 or a negative errno. */
+int ike_mb_finish(struct ike_mb *mb, const struct crypto_ike_keys *k);
+
+#endif
