@@ -144,8 +144,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 					cc->reqid = old->cfg.children[k].reqid;
 		if (!cc->reqid)
 			cc->reqid = ctx->next_reqid++;
-		if (cc->mode != XFRM_MODE_TRANSPORT)
-			cc->mode = XFRM_MODE_TUNNEL;
+		cc->mode = cc->transport ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
 	}
 	if (old) {
 		/* replace in place: SAs keep pointing at the same conn */
@@ -279,11 +278,10 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
 	ike_sa_keys_in(sa, &k);
 	rc = ike_msg_decrypt(m, &k);
 	if (rc) {
-		if (rc == -EBADMSG && m->plain && m->npld) {
-			ctx->stats.drop_malformed++;
-		} else {
+		if (rc == -EBADMSG)
 			ctx->stats.drop_icv++;
-		}
+		else
+			ctx->stats.drop_malformed++;
 		sa_debug(sa, "message %u failed integrity or decryption, dropped", h->msgid);
 		return;
 	}

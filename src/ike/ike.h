@@ -48,7 +48,8 @@ struct ike_child_cfg {
 	/* n == 0 means "dynamic": our (their) own address */
 	struct ike_ts_list local_ts, remote_ts;
 	struct ike_proposals esp;
-	uint8_t mode;            /* XFRM_MODE_TUNNEL (default) or XFRM_MODE_TRANSPORT */
+	bool transport;          /* mode = transport (default tunnel) */
+	uint8_t mode;            /* enum xfrm_mode, set by ike_conn_add from transport */
 	uint8_t start_action;    /* enum ike_start_action */
 	uint8_t close_action;    /* enum ike_start_action */
 	uint32_t rekey_time;     /* seconds; 0 = never */

@@ -164,7 +164,7 @@ int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k)
 	if (m->plain)
 		return -EALREADY;
 	if (sk->len < ivlen + icvlen + 1)
-		return -EBADMSG;
+		return -EINVAL;
 	sk_off = (size_t)(sk->body - m->raw);
 	first = m->raw[sk_off - IKE_PLD_HDR_LEN];
 	/* decrypt a copy so that the original stays intact for the
@@ -176,13 +176,14 @@ int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k)
 	memcpy(m->plain, m->raw, m->rawlen);
 	rc = crypto_ike_open(k, m->plain, m->rawlen, sk_off);
 	if (rc)
-		return rc == -EINVAL ? -EBADMSG : rc;
+		return rc;
 	ptlen = sk->len - ivlen - icvlen;
 	uint8_t *pt = m->plain + sk_off + ivlen;
 	uint8_t padlen = pt[ptlen - 1];
 	if ((size_t)padlen + 1 > ptlen)
-		return -EBADMSG;
-	return parse_chain(m, first, pt, ptlen - padlen - 1, true);
+		return -EINVAL;
+	rc = parse_chain(m, first, pt, ptlen - padlen - 1, true);
+	return rc ? -EINVAL : 0;
 }
 
 void ike_msg_clear(struct ike_msg *m)

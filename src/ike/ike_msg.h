@@ -58,7 +58,8 @@ int ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *m);
 
 /* Verify and decrypt the SK payload with the peer's keys and append the
  * inner payloads (encrypted = true). Returns 0, -ENOENT (no SK),
- * -EBADMSG (ICV failed or inner chain malformed). */
+ * -EBADMSG (the ICV did not verify), -EINVAL (bad lengths, padding or a
+ * malformed inner chain). */
 int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k);
 
 void ike_msg_clear(struct ike_msg *m);
