@@ -20,7 +20,15 @@
  * the block, trailer, ICV; plus outer IP and UDP when tunnel/encap). */
 uint32_t esp_overhead(const struct sad_sa *sa);
 
-/* Outbound. On entry p holds one IP packet (tunnel: the inner packet;
+/* Accounting: on DROP_NONE both directions add the inner packet to
+ * sa->curlft (bytes, packets, first use) and sa->stats (in/out packets and
+ * bytes); every drop bumps its sa->stats counter (replay, integrity_failed,
+ * bad_padding, malformed, seq_overflow, expired). A state that is DEAD, or
+ * whose curlft already reached a hard packet/byte limit (0 = none), drops
+ * with DROP_IN_EXPIRED/DROP_OUT_EXPIRED. Events for soft/hard limits are
+ * the SAD's: call sad_sa_check_limits() after these, not sad_sa_account().
+ *
+ * Outbound. On entry p holds one IP packet (tunnel: the inner packet;
  * transport: the packet whose payload is protected). Assigns the next
  * sequence number (refusing to wrap), encrypts, and on DROP_NONE leaves p
  * holding the ESP packet from the SPI to the ICV, with p->meta set to the
@@ -34,6 +42,16 @@ enum drop_reason esp_output(struct sad_sa *sa, struct pkt *p);
  * RFC 4303 order. On DROP_NONE p holds the inner IP packet (transport: with
  * an IP header rebuilt from p->meta). Per-state counters are updated. */
 enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p);
+/* esp_input drop reasons: DROP_BAD_LEN (shorter than SPI+seq+IV+trailer+
+ * ICV, CBC not whole blocks, inner IP length lies), DROP_BAD_SPI (not
+ * sa->spi), DROP_REPLAY / DROP_REPLAY_OLD / DROP_SEQ_ZERO, DROP_AUTH_FAILED,
+ * DROP_BAD_PADDING (pad length or padding bytes 1, 2, ... wrong),
+ * DROP_BAD_NEXT_HEADER (tunnel mode: not 4/41 or not matching the inner
+ * version), DROP_DUMMY (next header 59, RFC 4303 2.6: discarded, no error),
+ * DROP_IN_EXPIRED, DROP_IN_NO_BUFFER (no headroom for the transport-mode
+ * header), DROP_IN_STATE_INVALID (no crypto context or meta family). In
+ * tunnel mode TFC padding after the inner packet is removed. Tests can fix
+ * the IV with crypto_esp_set_test_iv(sa->crypto, ...). */
 
 /* Batch forms: verdicts[i] for pkts[i]. Same contract as above. */
 void esp_output_batch(struct sad_sa *sa, struct pkt **pkts, uint32_t n,
