@@ -512,9 +512,13 @@ int xfrm_cmd_run(struct sad *sad, struct spd *spd, int argc, char **argv,
 		else
 			words[n++] = argv[i];
 	}
-	if (n == 0 || !strcmp(words[0], "help")) {
-		xfrm_cmd_usage(n ? out : err, NULL);
-		rc = n ? 0 : report(err, -EINVAL, "missing 'state' or 'policy'");
+	if (n == 0) {
+		rc = report(err, -EINVAL, "missing 'state' or 'policy'");
+		goto out;
+	}
+	if (!strcmp(words[0], "help")) {
+		xfrm_cmd_usage(out, NULL);
+		rc = 0;
 		goto out;
 	}
 	obj = obj_name(words[0]);
