@@ -253,6 +253,10 @@ int dp_offline_decrypt(struct sad *sad, struct pcap_reader *r, struct pcap_write
 			        drop_reason_name(v));
 			st->replay++;
 			break;
+		case DROP_DUMMY:   /* RFC 4303 section 2.6: authentic, nothing inside */
+			fprintf(log, "#%llu skipped (dummy packet) spi 0x%08x seq %u\n", n, spi, seq);
+			st->skipped++;
+			break;
 		case DROP_BAD_LEN:
 		case DROP_BAD_PADDING:
 		case DROP_BAD_NEXT_HEADER:
