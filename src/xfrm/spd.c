@@ -677,7 +677,8 @@ int spd_flush(struct spd *spd, int dir)
 			n++;
 		}
 		free_tables(spd);
-		memset(spd->idx, 0, spd->idx_nbuckets * sizeof(*spd->idx));
+		if (spd->idx)   /* allocated with the first policy */
+			memset(spd->idx, 0, spd->idx_nbuckets * sizeof(*spd->idx));
 		spd->head = spd->tail = NULL;
 		spd->count = 0;
 	} else {
