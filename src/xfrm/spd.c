@@ -1,15 +1,16 @@
 /* The Security Policy Database (see docs/spd.md for the design).
  *
  * Per direction and address family, policies are grouped by their pair of
- * prefix lengths (prefixlen_d, prefixlen_s); each group is a hash table on
- * the masked (daddr, saddr). A lookup probes one bucket per group, visiting
- * the groups in order of the best policy they may hold, and stops as soon
- * as no remaining group can beat what it found ("tuple space search", as
- * in Open vSwitch's classifier). Selectors of family 0 (any address) sit on
- * one short sorted list per direction.
+ * prefix lengths (prefixlen_d, prefixlen_s); each group is a hash table of
+ * cells keyed by the masked (daddr, saddr), a cell holding the policies
+ * with that key. A lookup probes each group once, visiting the groups in
+ * order of the best policy they may hold, and stops as soon as no
+ * remaining group can beat what it found ("tuple space search", as in Open
+ * vSwitch's classifier). Selectors of family 0 (any address) sit on one
+ * short sorted list per direction.
  *
  * Order: the smallest priority wins, then the earliest added (seq), as in
- * Linux. Every bucket chain and the any-list are kept sorted by that order,
+ * Linux. Every cell's chain and the any-list are kept sorted by that order,
  * so the first full match in a chain is the best of the chain.
  *
  * Owns every struct spd_entry; the struct spd_policy handed out lives
@@ -26,15 +27,23 @@
 #include "xfrm/events.h"
 
 struct spd_group;
+struct spd_cell;
 
 struct spd_entry {
 	struct spd_policy pol;          /* the public part; first member */
 	uint64_t seq;                   /* insertion order, kept by updates */
-	uint32_t hash;                  /* of the masked addresses (group key) */
 	struct spd_group *group;        /* NULL: on the any-family list */
-	struct spd_entry *hnext;        /* bucket chain or any-list, sorted */
+	struct spd_cell *cell;          /* its key in the group */
+	struct spd_entry *hnext;        /* cell chain or any-list, sorted */
 	struct spd_entry *inext;        /* index hash chain */
 	struct spd_entry *prev, *next;  /* every policy, in insertion order */
+};
+
+/* The policies of one group whose masked addresses are the same key. */
+struct spd_cell {
+	uint64_t kd[2], ks[2];          /* masked daddr, saddr (loaded words) */
+	uint32_t hash;
+	struct spd_entry *head;         /* sorted by (priority, seq) */
 };
 
 struct spd_group {
@@ -44,8 +53,13 @@ struct spd_group {
 	 * rehash; may go stale (too low, never too high) after deletes. */
 	uint32_t bound_prio;
 	uint64_t bound_seq;
-	unsigned count, nbuckets;       /* nbuckets: a power of two */
-	struct spd_entry **buckets;
+	unsigned count;                 /* policies */
+	unsigned ncells, nslots;        /* nslots: a power of two, >= 2 ncells */
+	/* Linear probing over two parallel arrays: the hashes (0 = empty
+	 * slot; a hash is never 0) apart from the cell pointers, so a probe
+	 * that misses reads 4 bytes of a dense array and nothing else. */
+	uint32_t *tags;
+	struct spd_cell **cells;
 };
 
 struct spd_grouplist {
@@ -69,7 +83,7 @@ struct spd {
 	uint32_t idx_gen;
 };
 
-#define GROUP_MIN_BUCKETS 8u
+#define GROUP_MIN_SLOTS 8u
 
 /* ---- ordering ---------------------------------------------------------- */
 
@@ -108,7 +122,7 @@ static inline uint32_t key_hash(uint64_t d0, uint64_t d1, uint64_t s0, uint64_t 
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
-	return (uint32_t)h;
+	return (uint32_t)h + ((uint32_t)h == 0);   /* never 0: that marks empty */
 }
 
 static inline uint32_t group_hash(const struct spd_group *g, const uint64_t d[2],
@@ -117,13 +131,28 @@ static inline uint32_t group_hash(const struct spd_group *g, const uint64_t d[2]
 	return key_hash(d[0] & g->md[0], d[1] & g->md[1], s[0] & g->ms[0], s[1] & g->ms[1]);
 }
 
-static uint32_t sel_hash(const struct spd_group *g, const struct xfrm_selector *sel)
+static inline bool cell_is(const struct spd_cell *c, const struct spd_group *g,
+                           const uint64_t d[2], const uint64_t s[2])
 {
-	uint64_t d[2], s[2];
+	return c->kd[0] == (d[0] & g->md[0]) && c->kd[1] == (d[1] & g->md[1]) &&
+	       c->ks[0] == (s[0] & g->ms[0]) && c->ks[1] == (s[1] & g->ms[1]);
+}
 
-	load_words(sel->daddr.a, d);
-	load_words(sel->saddr.a, s);
-	return group_hash(g, d, s);
+/* The cell for these (unmasked) addresses, or NULL; *pos is its slot, or
+ * the empty slot where it would go. */
+static struct spd_cell *cell_find(const struct spd_group *g, const uint64_t d[2],
+                                  const uint64_t s[2], uint32_t h, unsigned *pos)
+{
+	unsigned mask = g->nslots - 1;
+
+	for (unsigned i = h & mask;; i = (i + 1) & mask) {
+		uint32_t tag = g->tags[i];
+		if (!tag || (tag == h && cell_is(g->cells[i], g, d, s))) {
+			if (pos)
+				*pos = i;
+			return tag ? g->cells[i] : NULL;
+		}
+	}
 }
 
 static inline unsigned idx_slot(const struct spd *spd, uint32_t index)
@@ -193,8 +222,9 @@ static struct spd_group *group_new(struct spd_grouplist *gl, uint8_t family,
 
 	if (!g)
 		return NULL;
-	g->buckets = calloc(GROUP_MIN_BUCKETS, sizeof(*g->buckets));
-	if (!g->buckets)
+	g->tags = calloc(GROUP_MIN_SLOTS, sizeof(*g->tags));
+	g->cells = calloc(GROUP_MIN_SLOTS, sizeof(*g->cells));
+	if (!g->tags || !g->cells)
 		goto fail;
 	if (gl->n == gl->cap) {
 		unsigned cap = gl->cap ? gl->cap * 2 : 8;
@@ -209,47 +239,89 @@ static struct spd_group *group_new(struct spd_grouplist *gl, uint8_t family,
 	g->plen_s = plen_s;
 	mask_words(plen_d, g->md);
 	mask_words(plen_s, g->ms);
-	g->nbuckets = GROUP_MIN_BUCKETS;
+	g->nslots = GROUP_MIN_SLOTS;
 	g->bound_prio = UINT32_MAX;
 	g->bound_seq = UINT64_MAX;
 	gl->v[gl->n++] = g;
 	return g;
 fail:
-	free(g->buckets);
+	free(g->tags);
+	free(g->cells);
 	free(g);
 	return NULL;
 }
 
 static void group_free(struct spd_group *g)
 {
-	free(g->buckets);
+	for (unsigned i = 0; i < g->nslots; i++)
+		free(g->cells[i]);
+	free(g->tags);
+	free(g->cells);
 	free(g);
 }
 
-/* Move every member into a table of n buckets and make the bound exact.
- * On allocation failure the group keeps its old table (still correct). */
-static void group_rehash(struct spd_group *g, unsigned n)
+/* Move every cell into a table of n slots and make the bound exact. On
+ * allocation failure the group keeps its old table: still correct, if the
+ * table still has an empty slot (grow is asked for at half full). */
+static int group_rehash(struct spd_group *g, unsigned n)
 {
-	struct spd_entry **nb = calloc(n, sizeof(*nb));
+	uint32_t *nt = calloc(n, sizeof(*nt));
+	struct spd_cell **nc = calloc(n, sizeof(*nc));
 
-	if (!nb)
-		return;
+	if (!nt || !nc) {
+		free(nt);
+		free(nc);
+		return -ENOMEM;
+	}
 	g->bound_prio = UINT32_MAX;
 	g->bound_seq = UINT64_MAX;
-	for (unsigned i = 0; i < g->nbuckets; i++) {
-		struct spd_entry *e = g->buckets[i], *next;
-		for (; e; e = next) {
-			next = e->hnext;
-			chain_insert(&nb[e->hash & (n - 1)], e);
-			if (order_before(e->pol.priority, e->seq, g->bound_prio, g->bound_seq)) {
-				g->bound_prio = e->pol.priority;
-				g->bound_seq = e->seq;
-			}
+	for (unsigned i = 0; i < g->nslots; i++) {
+		struct spd_cell *c = g->cells[i];
+		unsigned j;
+
+		if (!g->tags[i])
+			continue;
+		for (j = c->hash & (n - 1); nt[j]; j = (j + 1) & (n - 1))
+			;
+		nt[j] = c->hash;
+		nc[j] = c;
+		/* The head of each sorted cell chain is its best. */
+		if (order_before(c->head->pol.priority, c->head->seq, g->bound_prio,
+		                 g->bound_seq)) {
+			g->bound_prio = c->head->pol.priority;
+			g->bound_seq = c->head->seq;
 		}
 	}
-	free(g->buckets);
-	g->buckets = nb;
-	g->nbuckets = n;
+	free(g->tags);
+	free(g->cells);
+	g->tags = nt;
+	g->cells = nc;
+	g->nslots = n;
+	return 0;
+}
+
+/* Linear probing deletion without tombstones: shift back every following
+ * entry of the run that may no longer be reachable from its home slot. */
+static void slot_delete(struct spd_group *g, unsigned i)
+{
+	unsigned mask = g->nslots - 1, j = i;
+
+	for (;;) {
+		unsigned k;
+
+		j = (j + 1) & mask;
+		if (!g->tags[j])
+			break;
+		k = g->tags[j] & mask;
+		/* Stays if its home k lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		g->tags[i] = g->tags[j];
+		g->cells[i] = g->cells[j];
+		i = j;
+	}
+	g->tags[i] = 0;
+	g->cells[i] = NULL;
 }
 
 /* ---- placing an entry in the lookup structures ------------------------- */
@@ -261,6 +333,10 @@ static int place(struct spd *spd, struct spd_entry *e)
 	int fs = fam_slot(sel->family);
 	struct spd_grouplist *gl;
 	struct spd_group *g;
+	struct spd_cell *c;
+	uint64_t d[2], s[2];
+	uint32_t h;
+	unsigned pos;
 
 	if (fs < 0) {
 		e->group = NULL;
@@ -274,18 +350,53 @@ static int place(struct spd *spd, struct spd_entry *e)
 		if (!g)
 			return -ENOMEM;
 	}
+
+	load_words(sel->daddr.a, d);
+	load_words(sel->saddr.a, s);
+	h = group_hash(g, d, s);
+	c = cell_find(g, d, s, h, &pos);
+	if (!c) {
+		/* Keep the table at most half full, so probes stay short and
+		 * there is always an empty slot to end them. */
+		if ((g->ncells + 1) * 2 > g->nslots) {
+			if (group_rehash(g, g->nslots * 2) < 0)
+				goto nomem;
+			cell_find(g, d, s, h, &pos);
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			goto nomem;
+		c->kd[0] = d[0] & g->md[0];
+		c->kd[1] = d[1] & g->md[1];
+		c->ks[0] = s[0] & g->ms[0];
+		c->ks[1] = s[1] & g->ms[1];
+		c->hash = h;
+		g->tags[pos] = h;
+		g->cells[pos] = c;
+		g->ncells++;
+	}
 	e->group = g;
-	e->hash = sel_hash(g, sel);
-	chain_insert(&g->buckets[e->hash & (g->nbuckets - 1)], e);
+	e->cell = c;
+	chain_insert(&c->head, e);
 	g->count++;
-	if (g->count > g->nbuckets)
-		group_rehash(g, g->nbuckets * 2);
 	if (order_before(e->pol.priority, e->seq, g->bound_prio, g->bound_seq)) {
 		g->bound_prio = e->pol.priority;
 		g->bound_seq = e->seq;
 	}
 	grouplist_sort(gl);
 	return 0;
+nomem:
+	if (g->count == 0) {
+		for (unsigned i = 0; i < gl->n; i++) {
+			if (gl->v[i] == g) {
+				memmove(&gl->v[i], &gl->v[i + 1], (gl->n - i - 1) * sizeof(gl->v[0]));
+				gl->n--;
+				break;
+			}
+		}
+		group_free(g);
+	}
+	return -ENOMEM;
 }
 
 static void unplace(struct spd *spd, struct spd_entry *e)
@@ -298,7 +409,17 @@ static void unplace(struct spd *spd, struct spd_entry *e)
 		chain_remove(&t->any, e);
 		return;
 	}
-	chain_remove(&g->buckets[e->hash & (g->nbuckets - 1)], e);
+	chain_remove(&e->cell->head, e);
+	if (!e->cell->head) {
+		unsigned mask = g->nslots - 1, i;
+
+		for (i = e->cell->hash & mask; g->cells[i] != e->cell; i = (i + 1) & mask)
+			;
+		slot_delete(g, i);
+		free(e->cell);
+		g->ncells--;
+	}
+	e->cell = NULL;
 	e->group = NULL;
 	g->count--;
 	gl = &t->fam[fam_slot(g->family)];
@@ -313,8 +434,8 @@ static void unplace(struct spd *spd, struct spd_entry *e)
 		group_free(g);
 		return;
 	}
-	if (g->nbuckets > GROUP_MIN_BUCKETS && g->count < g->nbuckets / 4) {
-		group_rehash(g, g->nbuckets / 2);
+	if (g->nslots > GROUP_MIN_SLOTS && g->ncells * 8 < g->nslots) {
+		group_rehash(g, g->nslots / 2);
 		grouplist_sort(gl);
 	}
 }
@@ -399,9 +520,17 @@ static struct spd_entry *find_sel(struct spd *spd, const struct xfrm_selector *s
 		e = t->any;
 	} else {
 		struct spd_group *g = group_find(&t->fam[fs], sel->prefixlen_d, sel->prefixlen_s);
+		struct spd_cell *c;
+		uint64_t d[2], s[2];
+
 		if (!g)
 			return NULL;
-		e = g->buckets[sel_hash(g, sel) & (g->nbuckets - 1)];
+		load_words(sel->daddr.a, d);
+		load_words(sel->saddr.a, s);
+		c = cell_find(g, d, s, group_hash(g, d, s), NULL);
+		if (!c)
+			return NULL;
+		e = c->head;
 	}
 	for (; e; e = e->hnext) {
 		if (!xfrm_selector_equal(&e->pol.sel, sel))
@@ -705,7 +834,7 @@ struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_fl
 		return NULL;
 	t = &spd->dir[dir];
 	fs = fam_slot(fl->daddr.family);
-	if (fs >= 0) {
+	if (fs >= 0 && fl->saddr.family == fl->daddr.family) {
 		const struct spd_grouplist *gl = &t->fam[fs];
 		uint64_t d[2], s[2];
 
@@ -713,18 +842,26 @@ struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_fl
 		load_words(fl->saddr.a, s);
 		for (unsigned i = 0; i < gl->n; i++) {
 			const struct spd_group *g = gl->v[i];
-			uint32_t h;
+			const struct spd_cell *c;
 
 			/* Groups come in bound order: once one cannot beat
 			 * best, none of the rest can. */
 			if (best && !order_before(g->bound_prio, g->bound_seq,
 			                          best->pol.priority, best->seq))
 				break;
-			h = group_hash(g, d, s);
-			for (e = g->buckets[h & (g->nbuckets - 1)]; e; e = e->hnext) {
+			c = cell_find(g, d, s, group_hash(g, d, s), NULL);
+			if (!c)
+				continue;
+			/* The addresses match (they are the cell's key): only
+			 * protocol and ports are left to check. */
+			for (e = c->head; e; e = e->hnext) {
+				const struct xfrm_selector *sel = &e->pol.sel;
+
 				if (best && !entry_before(e, best))
 					break;
-				if (e->hash == h && xfrm_selector_match(&e->pol.sel, fl)) {
+				if ((!sel->proto || sel->proto == fl->proto) &&
+				    !((fl->dport ^ sel->dport) & sel->dport_mask) &&
+				    !((fl->sport ^ sel->sport) & sel->sport_mask)) {
 					best = e;
 					break;
 				}
