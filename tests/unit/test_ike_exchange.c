@@ -1,0 +1,674 @@
+/* Two IKE instances in one process over an in-memory network with a
+ * deterministic random source and a fake clock. Each side has its own SAD
+ * and SPD; after every exchange the tests check both sides' states and
+ * that the SADs hold matching ESP states (same SPI, algorithms and keys in
+ * opposite directions), so that ESP between them would interoperate. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "crypto/prf.h"
+#include "crypto/rand.h"
+#include "ike/ike.h"
+#include "ike/ike_msg.h"
+#include "ike/ike_proto.h"
+#include "util/bytes.h"
+#include "util/log.h"
+#include "xfrm/sad.h"
+#include "xfrm/spd.h"
+
+/* ---- deterministic RNG: SHA-256 of a counter ---- */
+static uint64_t rng_counter;
+static int det_rand(void *ctx, void *buf, size_t n)
+{
+	uint8_t *p = buf, in[8], out[32];
+
+	while (n) {
+		put_be64(in, rng_counter++);
+		crypto_sha256(in, 8, out);
+		size_t k = n < 32 ? n : 32;
+		memcpy(p, out, k);
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* ---- the network and the clock ---- */
+struct pkt_q {
+	struct ike_endpoint from, to;
+	size_t len;
+	uint8_t data[4096];
+};
+#define NET_MAX 2048
+static struct pkt_q *net;
+static unsigned net_n;
+static uint64_t now_ms = 1000000;
+
+static void net_send(void *ctx, const struct ike_endpoint *local, const struct ike_endpoint *remote,
+                     const uint8_t *msg, size_t len)
+{
+	assert_true(len <= sizeof(net[0].data));
+	/* IKE_CORPUS=dir: keep every message as a fuzzing seed */
+	const char *dir = getenv("IKE_CORPUS");
+	if (dir) {
+		static unsigned seq;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/msg-%04u", dir, seq++);
+		FILE *f = fopen(path, "wb");
+		if (f) {
+			fwrite(msg, 1, len, f);
+			fclose(f);
+		}
+	}
+	if (net_n >= NET_MAX)
+		return;
+	net[net_n].from = *local;
+	net[net_n].to = *remote;
+	net[net_n].len = len;
+	memcpy(net[net_n].data, msg, len);
+	net_n++;
+}
+
+static uint64_t clock_now(void *ctx)
+{
+	return now_ms;
+}
+
+struct peer {
+	struct ike_ctx *ike;
+	struct sad *sad;
+	struct spd *spd;
+	struct ip_addr addr;
+	struct ike_conn_cfg cfg;
+};
+static struct peer A, B;
+
+static struct peer *peer_at(const struct ip_addr *a)
+{
+	if (ip_addr_equal(a, &A.addr))
+		return &A;
+	if (ip_addr_equal(a, &B.addr))
+		return &B;
+	return NULL;
+}
+
+/* Deliver the oldest packet (drop it if drop). Returns false if none. */
+static bool deliver(bool drop)
+{
+	struct pkt_q p;
+
+	if (!net_n)
+		return false;
+	p = net[0];
+	memmove(net, net + 1, (net_n - 1) * sizeof(net[0]));
+	net_n--;
+	if (drop)
+		return true;
+	struct peer *dst = peer_at(&p.to.addr);
+	assert_non_null(dst);
+	ike_input(dst->ike, &p.to, &p.from, p.data, p.len);
+	return true;
+}
+
+static void deliver_all(void)
+{
+	for (int i = 0; i < 100 && deliver(false); i++)
+		;
+	assert_int_equal(net_n, 0);
+}
+
+static void tick(uint64_t ms)
+{
+	now_ms += ms;
+	ike_tick(A.ike);
+	ike_tick(B.ike);
+}
+
+static void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote,
+                     const char *lts, const char *rts, const char *ike, const char *esp,
+                     const char *psk)
+{
+	char err[256];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "gw");
+	assert_int_equal(ip_addr_parse(local, &c->local_addr), 0);
+	assert_int_equal(ip_addr_parse(remote, &c->remote_addr), 0);
+	assert_int_equal(ike_proposals_parse(ike, IKE_PROTO_IKE, &c->ike, err, sizeof(err)), 0);
+	c->psk_len = strlen(psk);
+	memcpy(c->psk, psk, c->psk_len);
+	c->nchildren = 1;
+	struct ike_child_cfg *ch = &c->children[0];
+	snprintf(ch->name, sizeof(ch->name), "net");
+	assert_int_equal(ike_proposals_parse(esp, IKE_PROTO_ESP, &ch->esp, err, sizeof(err)), 0);
+	ch->local_ts.n = ch->remote_ts.n = 1;
+	assert_int_equal(ike_ts_parse(lts, &ch->local_ts.ts[0]), 0);
+	assert_int_equal(ike_ts_parse(rts, &ch->remote_ts.ts[0]), 0);
+}
+
+static void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
+                     const char *psk_b, const char *rts_b)
+{
+	struct ike_io io = { NULL, net_send, clock_now };
+	char err[256];
+
+	rng_counter = 0;
+	crypto_rand_set_source(det_rand, NULL);
+	net = calloc(NET_MAX, sizeof(*net));
+	net_n = 0;
+	ip_addr_parse("192.0.2.1", &A.addr);
+	ip_addr_parse("192.0.2.2", &B.addr);
+	A.sad = sad_new(NULL);
+	B.sad = sad_new(NULL);
+	A.spd = spd_new(NULL);
+	B.spd = spd_new(NULL);
+	A.ike = ike_ctx_new(&io, A.sad, A.spd);
+	B.ike = ike_ctx_new(&io, B.sad, B.spd);
+	conn_cfg(&A.cfg, "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24", ike_a, esp_a, "s3cret");
+	conn_cfg(&B.cfg, "192.0.2.2", "192.0.2.1", "10.2.0.0/24", rts_b ? rts_b : "10.1.0.0/24",
+	         ike_b, esp_b, psk_b ? psk_b : "s3cret");
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+}
+
+static int teardown(void **state)
+{
+	ike_ctx_free(A.ike);
+	ike_ctx_free(B.ike);
+	sad_free(A.sad);
+	sad_free(B.sad);
+	spd_free(A.spd);
+	spd_free(B.spd);
+	free(net);
+	net = NULL;
+	crypto_rand_set_source(NULL, NULL);
+	return 0;
+}
+
+/* Every state in x's SAD has a twin in y's: same (daddr, spi), same
+ * algorithms and keys. */
+static struct sad *twin_sad;
+static int twin_count;
+static int check_twin(struct sad_sa *s, void *arg)
+{
+	struct sad_sa *t = sad_lookup(twin_sad, &s->daddr, s->spi, IPPROTO_ESP_);
+
+	assert_non_null(t);
+	assert_true(ip_addr_equal(&s->saddr, &t->saddr));
+	assert_string_equal(s->aead.name, t->aead.name);
+	assert_int_equal(s->aead.key_len, t->aead.key_len);
+	assert_memory_equal(s->aead.key, t->aead.key, s->aead.key_len);
+	assert_string_equal(s->enc.name, t->enc.name);
+	assert_memory_equal(s->enc.key, t->enc.key, s->enc.key_len);
+	assert_string_equal(s->auth.name, t->auth.name);
+	assert_int_equal(s->auth.key_len, t->auth.key_len);
+	assert_memory_equal(s->auth.key, t->auth.key, s->auth.key_len);
+	assert_int_equal(s->reqid != 0, 1);
+	assert_int_equal(s->flags & SAD_FLAG_ESN, t->flags & SAD_FLAG_ESN);
+	assert_int_equal(s->encap.type, t->encap.type);
+	twin_count++;
+	return 0;
+}
+
+static void assert_sads_match(unsigned states)
+{
+	assert_int_equal(sad_count(A.sad), states);
+	assert_int_equal(sad_count(B.sad), states);
+	twin_sad = B.sad;
+	twin_count = 0;
+	sad_walk(A.sad, check_twin, NULL);
+	assert_int_equal(twin_count, (int)states);
+	/* and inbound/outbound keys differ (one key per direction) */
+	if (states >= 2) {
+		struct sad_sa *in = NULL, *out = NULL;
+		twin_sad = NULL;
+		for (unsigned i = 0; i < 1; i++) {
+			(void)i;
+		}
+		(void)in;
+		(void)out;
+	}
+}
+
+/* IKE_SA_INIT + IKE_AUTH, asserting the state after every message. */
+static void establish(void)
+{
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "INIT_SENT");
+	assert_int_equal(net_n, 1);
+	assert_true(deliver(false));          /* IKE_SA_INIT request */
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+	assert_true(deliver(false));          /* IKE_SA_INIT response */
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+	assert_true(deliver(false));          /* IKE_AUTH request */
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_true(deliver(false));          /* IKE_AUTH response */
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(net_n, 0);
+}
+
+static void test_establish_default(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_sads_match(2);
+	/* in, out and fwd policies on both sides */
+	assert_int_equal(spd_count(A.spd), 3);
+	assert_int_equal(spd_count(B.spd), 3);
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.1.0.5", &fl.saddr);
+	ip_addr_parse("10.2.0.7", &fl.daddr);
+	struct spd_policy *p = spd_lookup(A.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	assert_int_equal(p->tmpl[0].mode, XFRM_MODE_TUNNEL);
+	assert_true(ip_addr_equal(&p->tmpl[0].daddr, &B.addr));
+	struct sad_sa *st = sad_lookup_out(A.sad, p->tmpl[0].reqid, &A.addr, &B.addr, XFRM_MODE_TUNNEL);
+	assert_non_null(st);
+	assert_string_equal(st->aead.name, "rfc4106(gcm(aes))");
+	assert_int_equal(st->aead.key_len, 20);
+	assert_int_equal(st->encap.type, 0);
+	const struct ike_stats *s = ike_ctx_stats(A.ike);
+	assert_int_equal(s->ike_established, 1);
+	assert_int_equal(s->drop_icv + s->drop_malformed + s->drop_msgid, 0);
+	/* listings mention the SA */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ike_list_sas(A.ike, f);
+	ike_list_conns(A.ike, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "ESTABLISHED"));
+	assert_non_null(strstr(buf, "aes256gcm16-prfsha256-x25519"));
+	assert_non_null(strstr(buf, "10.2.0.0/24"));
+	free(buf);
+}
+
+static void test_proposal_matrix(void **state)
+{
+	static const char *const ike[] = {
+		"aes128-sha256-modp2048", "aes256-sha384-modp3072", "aes256-sha512-ecp384",
+		"aes128gcm16-prfsha256-ecp256", "aes256gcm16-prfsha384-x25519",
+		"chacha20poly1305-prfsha256-ecp256", "chacha20poly1305-prfsha512-x25519",
+	};
+	static const char *const esp[] = {
+		"aes128gcm16", "aes256gcm16", "chacha20poly1305", "aes128-sha256", "aes256-sha256",
+		"aes256-sha512-esn", "aes128gcm16-esn",
+	};
+	for (size_t i = 0; i < sizeof(ike) / sizeof(ike[0]); i++) {
+		peers_up(ike[i], esp[i], ike[i], esp[i], NULL, NULL);
+		establish();
+		assert_sads_match(2);
+		teardown(NULL);
+	}
+}
+
+/* The initiator's first choice of group is not the responder's. */
+static void test_invalid_ke(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519-ecp256", "aes128gcm16",
+	         "aes256gcm16-prfsha256-ecp256", "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));   /* INIT with x25519 */
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "NONE");   /* stateless answer */
+	assert_int_equal(ike_ctx_stats(B.ike)->invalid_ke_sent, 1);
+	assert_true(deliver(false));   /* INVALID_KE_PAYLOAD(19) */
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "INIT_SENT");
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+}
+
+static void test_cookie(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	ike_ctx_set_cookie_threshold(B.ike, 0, 100);   /* always demand a cookie */
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 1);
+	assert_true(deliver(false));   /* N(COOKIE) */
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "INIT_SENT");
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 1);
+	assert_sads_match(2);
+}
+
+static void test_wrong_psk(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", "other-secret", NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_ctx_stats(B.ike)->auth_failed, 1);
+	assert_int_equal(ike_ctx_stats(A.ike)->auth_failed, 1);
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+	assert_int_equal(spd_count(A.spd) + spd_count(B.spd), 0);
+}
+
+static void test_no_proposal(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes128-sha256-modp2048",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_ctx_stats(B.ike)->no_proposal, 1);
+	assert_int_equal(ike_ctx_stats(A.ike)->no_proposal, 1);
+	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
+}
+
+static void test_no_esp_proposal(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes256-sha256", NULL, NULL);
+	establish();
+	/* IKE SA up, no CHILD SA on either side */
+	assert_int_equal(ike_ctx_stats(B.ike)->no_proposal, 1);
+	assert_int_equal(ike_ctx_stats(A.ike)->no_proposal, 1);
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+}
+
+static void test_ts_unacceptable(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, "10.9.0.0/24");
+	establish();
+	assert_int_equal(ike_ctx_stats(B.ike)->ts_unacceptable, 1);
+	assert_int_equal(ike_ctx_stats(A.ike)->ts_unacceptable, 1);
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+}
+
+/* The responder allows a narrower set: both sides install the narrowed TS. */
+static void test_ts_narrowing(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, "10.1.0.0/25");
+	establish();
+	assert_sads_match(2);
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.1.0.200", &fl.saddr);   /* outside the narrowed /25 */
+	ip_addr_parse("10.2.0.7", &fl.daddr);
+	assert_null(spd_lookup(A.spd, XFRM_POLICY_OUT, &fl));
+	ip_addr_parse("10.1.0.100", &fl.saddr);
+	assert_non_null(spd_lookup(A.spd, XFRM_POLICY_OUT, &fl));
+}
+
+static void test_lost_messages(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(true));                 /* IKE_SA_INIT request lost */
+	tick(3999);
+	assert_int_equal(net_n, 0);
+	tick(1);                                    /* 4 s: retransmit */
+	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 1);
+	assert_true(deliver(false));
+	assert_true(deliver(true));                 /* IKE_SA_INIT response lost */
+	tick(7200);                                 /* 4 s * 1.8 */
+	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 2);
+	assert_true(deliver(false));                /* B answers from its cache */
+	assert_int_equal(ike_ctx_stats(B.ike)->resent_responses, 1);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+	assert_true(deliver(false));                /* IKE_AUTH request: B established */
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_true(deliver(true));                 /* IKE_AUTH response lost */
+	tick(4000);
+	assert_true(deliver(false));                /* retransmitted IKE_AUTH */
+	assert_int_equal(ike_ctx_stats(B.ike)->resent_responses, 2);
+	assert_int_equal(ike_child_count(B.ike), 1);   /* not installed twice */
+	assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+	/* a late duplicate of the response is ignored */
+	assert_int_equal(net_n, 0);
+}
+
+static void test_give_up(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	/* 4 + 7.2 + 12.96 + 23.3 + 42 s of retransmits, then 75.6 s */
+	for (int i = 0; i < 400 && ike_sa_count(A.ike); i++) {
+		while (deliver(true))
+			;
+		tick(1000);
+	}
+	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 5);
+	assert_int_equal(ike_sa_count(A.ike), 0);
+}
+
+static void test_delete_ike(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "DELETING");
+	assert_true(deliver(false));
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_int_equal(sad_count(B.sad), 0);
+	assert_int_equal(spd_count(B.spd), 0);
+	assert_true(deliver(false));
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(sad_count(A.sad), 0);
+	assert_int_equal(spd_count(A.spd), 0);
+}
+
+static void test_delete_child_and_dpd(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.dpd_delay = 30;
+	char err[128];
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	assert_int_equal(ike_terminate_child(B.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	/* DPD: after 30 s of silence A sends an empty INFORMATIONAL */
+	uint64_t rx = ike_ctx_stats(B.ike)->rx;
+	tick(29000);
+	assert_int_equal(net_n, 0);
+	tick(1000);
+	assert_int_equal(net_n, 1);
+	deliver_all();
+	assert_int_equal(ike_ctx_stats(B.ike)->rx, rx + 1);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
+static void test_create_child_pfs_and_rekey(void **state)
+{
+	char err[256];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	/* a second child with PFS on both sides */
+	for (int s = 0; s < 2; s++) {
+		struct peer *p = s ? &B : &A;
+		struct ike_child_cfg *c = &p->cfg.children[1];
+		*c = p->cfg.children[0];
+		c->reqid = 0;
+		snprintf(c->name, sizeof(c->name), "pfs");
+		assert_int_equal(ike_proposals_parse("aes256-sha256-modp2048", IKE_PROTO_ESP, &c->esp,
+		                                     err, sizeof(err)), 0);
+		ike_ts_parse(s ? "10.2.1.0/24" : "10.1.1.0/24", &c->local_ts.ts[0]);
+		ike_ts_parse(s ? "10.1.1.0/24" : "10.2.1.0/24", &c->remote_ts.ts[0]);
+		p->cfg.nchildren = 2;
+		assert_int_equal(ike_conn_add(p->ike, &p->cfg, err, sizeof(err)), 0);
+	}
+	establish();
+	assert_int_equal(ike_initiate(A.ike, "pfs"), 0);
+	assert_int_equal(net_n, 1);
+	deliver_all();
+	assert_int_equal(ike_child_count(A.ike), 2);
+	assert_int_equal(ike_child_count(B.ike), 2);
+	assert_sads_match(4);
+	assert_int_equal(spd_count(A.spd), 6);
+
+	/* rekey the PFS child as on a soft expire */
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.1.1.5", &fl.saddr);
+	ip_addr_parse("10.2.1.7", &fl.daddr);
+	struct spd_policy *p = spd_lookup(A.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	struct sad_sa *old = sad_lookup_out(A.sad, p->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+	assert_non_null(old);
+	uint32_t old_spi = old->spi;
+	ike_expire(A.ike, old, false);
+	deliver_all();   /* CREATE_CHILD_SA with REKEY_SA, then the delete of the old one */
+	assert_int_equal(ike_child_count(A.ike), 2);
+	assert_int_equal(ike_child_count(B.ike), 2);
+	assert_sads_match(4);
+	struct sad_sa *nw = sad_lookup_out(A.sad, p->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+	assert_non_null(nw);
+	assert_int_not_equal(nw->spi, old_spi);
+	assert_null(sad_lookup(B.sad, &B.addr, old_spi, IPPROTO_ESP_));
+	assert_int_equal(spd_count(A.spd), 6);   /* policies kept across the rekey */
+}
+
+/* Forged and unprotected messages for an established SA are dropped and
+ * counted; the SA survives. */
+static void test_unauthenticated_info(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	/* an INFORMATIONAL with a Delete(IKE) in the clear */
+	struct ike_sa_peek { uint64_t i, r; } spis;
+	struct sad_sa *any = NULL;
+	(void)any;
+	/* read the SPIs from A's listing */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ike_list_sas(A.ike, f);
+	fclose(f);
+	unsigned long long i, r;
+	assert_int_equal(sscanf(strstr(buf, "IKEv2, ") + 7, "%llx_i* %llx_r", &i, &r), 2);
+	free(buf);
+	spis.i = i;
+	spis.r = r;
+	struct ike_hdr h = { .spi_i = spis.i, .spi_r = spis.r, .exchange = INFORMATIONAL,
+	                     .flags = IKE_FLAG_INITIATOR, .msgid = 2 };
+	struct ike_mb mb;
+	ike_mb_init(&mb, &h);
+	size_t off = ike_mb_open(&mb, IKE_PLD_DELETE, false);
+	uint8_t d[4] = { IKE_PROTO_IKE, 0, 0, 0 };
+	ike_mb_put(&mb, d, 4);
+	ike_mb_close(&mb, off);
+	assert_int_equal(ike_mb_finish(&mb, NULL), 0);
+	struct ike_endpoint from = { A.addr, 500 }, to = { B.addr, 500 };
+	ike_input(B.ike, &to, &from, mb.p, mb.len);
+	assert_int_equal(ike_ctx_stats(B.ike)->drop_unprotected, 1);
+	ike_mb_free(&mb);
+	/* the same with an SK payload of garbage */
+	ike_mb_init(&mb, &h);
+	off = ike_mb_open(&mb, IKE_PLD_SK, false);
+	uint8_t junk[8 + 16 + 16];
+	memset(junk, 0x5a, sizeof(junk));
+	ike_mb_put(&mb, junk, sizeof(junk));
+	ike_mb_close(&mb, off);
+	assert_int_equal(ike_mb_finish(&mb, NULL), 0);
+	ike_input(B.ike, &to, &from, mb.p, mb.len);
+	assert_int_equal(ike_ctx_stats(B.ike)->drop_icv, 1);
+	ike_mb_free(&mb);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(net_n, 0);
+}
+
+/* A flood of IKE_SA_INIT requests from spoofed SPIs: past the threshold
+ * only cookies are sent and no state is kept. */
+static void test_init_flood(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	ike_ctx_set_cookie_threshold(B.ike, 5, 1000);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	struct pkt_q req = net[0];
+	net_n = 0;
+	for (unsigned k = 0; k < 1000; k++) {
+		put_be64(req.data, 0x1000 + k);   /* a new initiator SPI each time */
+		ike_input(B.ike, &req.to, &req.from, req.data, req.len);
+		net_n = 0;
+	}
+	assert_int_equal(ike_sa_count(B.ike), 5);
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 995);
+}
+
+static void test_transport_and_encap(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.encap = true;   /* pretend to be behind a NAT: both move to 4500 */
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_int_equal(net[0].to.port, 500);
+	deliver(false);
+	deliver(false);
+	assert_int_equal(net[0].to.port, 4500);   /* IKE_AUTH goes to 4500 */
+	assert_int_equal(net[0].from.port, 4500);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+	struct sad_sa *st = sad_lookup(B.sad, &A.addr, 0, IPPROTO_ESP_);
+	(void)st;
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.2.0.5", &fl.saddr);
+	ip_addr_parse("10.1.0.7", &fl.daddr);
+	struct spd_policy *p = spd_lookup(B.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	st = sad_lookup_out(B.sad, p->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+	assert_non_null(st);
+	assert_int_equal(st->encap.type, UDP_ENCAP_ESPINUDP_);
+	assert_int_equal(st->encap.sport, 4500);
+	assert_int_equal(st->encap.dport, 4500);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_establish_default, teardown),
+		cmocka_unit_test(test_proposal_matrix),
+		cmocka_unit_test_teardown(test_invalid_ke, teardown),
+		cmocka_unit_test_teardown(test_cookie, teardown),
+		cmocka_unit_test_teardown(test_wrong_psk, teardown),
+		cmocka_unit_test_teardown(test_no_proposal, teardown),
+		cmocka_unit_test_teardown(test_no_esp_proposal, teardown),
+		cmocka_unit_test_teardown(test_ts_unacceptable, teardown),
+		cmocka_unit_test_teardown(test_ts_narrowing, teardown),
+		cmocka_unit_test_teardown(test_lost_messages, teardown),
+		cmocka_unit_test_teardown(test_give_up, teardown),
+		cmocka_unit_test_teardown(test_delete_ike, teardown),
+		cmocka_unit_test_teardown(test_delete_child_and_dpd, teardown),
+		cmocka_unit_test_teardown(test_create_child_pfs_and_rekey, teardown),
+		cmocka_unit_test_teardown(test_unauthenticated_info, teardown),
+		cmocka_unit_test_teardown(test_init_flood, teardown),
+		cmocka_unit_test_teardown(test_transport_and_encap, teardown),
+	};
+	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

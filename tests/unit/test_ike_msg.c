@@ -1,0 +1,414 @@
+/* IKE message and payload parsing, proposals, traffic selectors and the
+ * responder's handling of bad IKE_SA_INIT requests (no SAD needed: no
+ * CHILD SA is created). Bad input must give an error or a counted drop,
+ * never a crash or an out-of-bounds read (run under ASan). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "crypto/dh.h"
+#include "ike/ike.h"
+#include "ike/ike_msg.h"
+#include "ike/ike_pld.h"
+#include "ike/ike_proposal.h"
+#include "ike/ike_proto.h"
+#include "util/bytes.h"
+#include "util/log.h"
+
+static void test_proposal_parse(void **state)
+{
+	struct ike_proposals ps;
+	char err[256], buf[512];
+
+	assert_int_equal(ike_proposals_parse("aes256-sha256-modp2048", IKE_PROTO_IKE, &ps, err,
+	                                     sizeof(err)), 0);
+	assert_int_equal(ps.n, 1);
+	/* the integrity algorithm implies the PRF, as in strongSwan */
+	assert_string_equal(ike_proposal_fmt(&ps.p[0], buf, sizeof(buf)),
+	                    "aes256-sha256-prfsha256-modp2048");
+	assert_int_equal(ike_proposals_parse("aes128gcm16-prfsha256-x25519, "
+	                                     "chacha20poly1305-prfsha256-ecp256", IKE_PROTO_IKE, &ps,
+	                                     err, sizeof(err)), 0);
+	assert_int_equal(ps.n, 2);
+	assert_int_equal(ike_proposal_get(&ps.p[1], IKE_TRANS_ENCR, NULL), 28);
+	assert_int_equal(ike_proposal_get(&ps.p[1], IKE_TRANS_DH, NULL), 19);
+	/* ESP: noesn is implied, PFS group kept */
+	assert_int_equal(ike_proposals_parse("aes128gcm16-modp2048", IKE_PROTO_ESP, &ps, err,
+	                                     sizeof(err)), 0);
+	assert_true(ike_proposal_has(&ps.p[0], IKE_TRANS_ESN, 0));
+	assert_true(ike_proposal_has(&ps.p[0], IKE_TRANS_DH, 14));
+	assert_string_equal(ike_proposal_fmt(&ps.p[0], buf, sizeof(buf)), "aes128gcm16-modp2048-noesn");
+	assert_int_equal(ike_proposals_parse("aes256-sha256-esn-noesn", IKE_PROTO_ESP, &ps, err,
+	                                     sizeof(err)), 0);
+
+	static const char *const bad_ike[] = {
+		"aes129-sha256-modp2048",           /* unknown */
+		"aes256gcm16-x25519",               /* AEAD needs a PRF */
+		"aes256-modp2048",                  /* no integrity */
+		"aes256-sha256",                    /* no key exchange */
+		"aes256-aes128gcm16-sha256-prfsha256-x25519",   /* mixed */
+		"3des-sha1-modp1024",               /* known but unsupported */
+		"aes256-sha256-modp2048-esn",
+		"",
+		"aes256--sha256",
+	};
+	for (size_t i = 0; i < sizeof(bad_ike) / sizeof(bad_ike[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(ike_proposals_parse(bad_ike[i], IKE_PROTO_IKE, &ps, err, sizeof(err)),
+		                 -EINVAL);
+		assert_true(err[0] != 0);
+	}
+	assert_int_equal(ike_proposals_parse("aes128gcm16-sha256", IKE_PROTO_ESP, &ps, err,
+	                                     sizeof(err)), -EINVAL);
+	assert_int_equal(ike_proposals_parse("aes128gcm16-prfsha256", IKE_PROTO_ESP, &ps, err,
+	                                     sizeof(err)), -EINVAL);
+}
+
+static void test_proposal_select(void **state)
+{
+	struct ike_proposals ours, theirs;
+	struct ike_proposal c;
+	char err[128], buf[256];
+
+	ike_proposals_parse("aes256gcm16-prfsha256-x25519, aes128-sha256-modp2048", IKE_PROTO_IKE,
+	                    &ours, err, sizeof(err));
+	ike_proposals_parse("aes128-aes256-sha1-sha256-modp1024-modp2048", IKE_PROTO_IKE, &theirs,
+	                    err, sizeof(err));
+	/* theirs failed to parse (sha1/modp1024 unsupported in config) */
+	memset(&theirs, 0, sizeof(theirs));
+	theirs.n = 1;
+	theirs.p[0] = (struct ike_proposal){ .num = 1, .protocol = IKE_PROTO_IKE, .ntrans = 6,
+		.trans = { { 1, 12, 256 }, { 1, 12, 128 }, { 3, 2, 0 }, { 3, 12, 0 }, { 2, 5, 0 },
+		           { 4, 14, 0 } } };
+	assert_true(ike_proposal_select(&ours, &theirs, false, &c));
+	assert_string_equal(ike_proposal_fmt(&c, buf, sizeof(buf)), "aes128-sha256-prfsha256-modp2048");
+	/* no DH in common */
+	theirs.p[0].trans[5].id = 2;
+	assert_false(ike_proposal_select(&ours, &theirs, false, &c));
+	/* ... unless DH is ignored (IKE_AUTH's first CHILD SA) */
+	ike_proposals_parse("aes128gcm16-x25519", IKE_PROTO_ESP, &ours, err, sizeof(err));
+	ike_proposals_parse("aes128gcm16", IKE_PROTO_ESP, &theirs, err, sizeof(err));
+	assert_false(ike_proposal_select(&ours, &theirs, false, &c));
+	assert_true(ike_proposal_select(&ours, &theirs, true, &c));
+	/* ESN: we insist on esn, they only offer noesn */
+	ike_proposals_parse("aes128gcm16-esn", IKE_PROTO_ESP, &ours, err, sizeof(err));
+	assert_false(ike_proposal_select(&ours, &theirs, true, &c));
+}
+
+static void test_ts(void **state)
+{
+	struct ike_ts a, b, c;
+	char buf[128];
+
+	assert_int_equal(ike_ts_parse("10.1.0.0/16", &a), 0);
+	assert_int_equal(ike_ts_parse("10.1.2.0/24[tcp/80]", &b), 0);
+	assert_true(ike_ts_intersect(&a, &b, &c));
+	assert_string_equal(ike_ts_fmt(&c, buf, sizeof(buf)), "10.1.2.0/24[6/80]");
+	assert_int_equal(ike_ts_parse("10.2.0.0/16", &b), 0);
+	assert_false(ike_ts_intersect(&a, &b, &c));
+	assert_int_equal(ike_ts_parse("2001:db8::/32", &b), 0);
+	assert_false(ike_ts_intersect(&a, &b, &c));
+	assert_int_equal(ike_ts_parse("10.1.0.0/33", &b), -EINVAL);
+	assert_int_equal(ike_ts_parse("10.1.0.0/24[tcp/90-80]", &b), -EINVAL);
+	assert_int_equal(ike_ts_parse("10.1.0.0/24[tcp", &b), -EINVAL);
+
+	struct ike_id id;
+	assert_int_equal(ike_id_parse("gw.example.org", &id), 0);
+	assert_int_equal(id.type, IKE_ID_FQDN);
+	assert_int_equal(ike_id_parse("@#0a0b", &id), 0);
+	assert_int_equal(id.type, IKE_ID_KEY_ID);
+	assert_string_equal(ike_id_fmt(&id, buf, sizeof(buf)), "@#0a0b");
+	assert_int_equal(ike_id_parse("me@example.org", &id), 0);
+	assert_int_equal(id.type, IKE_ID_RFC822_ADDR);
+	assert_int_equal(ike_id_parse("2001:db8::1", &id), 0);
+	assert_int_equal(id.type, IKE_ID_IPV6_ADDR);
+	assert_string_equal(ike_id_fmt(&id, buf, sizeof(buf)), "2001:db8::1");
+}
+
+/* A message with every payload kind, built with our encoder. */
+static size_t build_sample(uint8_t *out, size_t max)
+{
+	struct ike_hdr h = { .spi_i = 0x0102030405060708ull, .exchange = IKE_SA_INIT,
+	                     .flags = IKE_FLAG_INITIATOR };
+	struct ike_mb mb;
+	struct ike_proposals ps;
+	struct ike_ts_list ts = { .n = 1 };
+	struct ike_id id;
+	uint8_t nonce[32] = { 1 }, ke[32] = { 9 };
+	uint32_t spis[2] = { 0xc0000001, 0xc0000002 };
+	char err[64];
+
+	ike_mb_init(&mb, &h);
+	ike_proposals_parse("aes256-sha256-modp2048, aes128gcm16-prfsha256-x25519", IKE_PROTO_IKE,
+	                    &ps, err, sizeof(err));
+	ike_pld_sa_put(&mb, &ps, false);
+	ike_pld_ke_put(&mb, 31, ke, 32);
+	ike_pld_raw_put(&mb, IKE_PLD_NONCE, nonce, 32);
+	ike_id_parse("gw.example", &id);
+	ike_pld_id_put(&mb, IKE_PLD_IDI, &id);
+	ike_pld_auth_put(&mb, IKE_AUTH_PSK, nonce, 32);
+	ike_ts_parse("10.1.0.0/24", &ts.ts[0]);
+	ike_pld_ts_put(&mb, IKE_PLD_TSI, &ts);
+	ike_pld_delete_put(&mb, IKE_PROTO_ESP, spis, 2);
+	ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, nonce, 20);
+	assert_int_equal(ike_mb_finish(&mb, NULL), 0);
+	assert_true(mb.len <= max);
+	memcpy(out, mb.p, mb.len);
+	size_t len = mb.len;
+	ike_mb_free(&mb);
+	return len;
+}
+
+static void test_msg_roundtrip(void **state)
+{
+	uint8_t buf[2048];
+	size_t len = build_sample(buf, sizeof(buf));
+	struct ike_msg m;
+	struct ike_proposals ps;
+	struct ike_ts_list ts;
+	struct ike_delete_pld d;
+
+	assert_int_equal(ike_msg_parse(buf, len, &m), 0);
+	assert_int_equal(m.npld, 8);
+	const struct ike_pld *p = ike_msg_find(&m, IKE_PLD_SA);
+	assert_int_equal(ike_pld_sa_parse(p->body, p->len, &ps), 0);
+	assert_int_equal(ps.n, 2);
+	assert_int_equal(ike_proposal_get(&ps.p[0], IKE_TRANS_ENCR, NULL), 12);
+	p = ike_msg_find(&m, IKE_PLD_TSI);
+	assert_int_equal(ike_pld_ts_parse(p->body, p->len, &ts), 0);
+	assert_int_equal(ts.n, 1);
+	p = ike_msg_find(&m, IKE_PLD_DELETE);
+	assert_int_equal(ike_pld_delete_parse(p->body, p->len, &d), 0);
+	assert_int_equal(d.nspi, 2);
+	assert_int_equal(d.spi[1], 0xc0000002);
+	assert_non_null(ike_msg_find_notify(&m, IKE_N_NAT_DETECTION_SOURCE_IP));
+	ike_msg_clear(&m);
+}
+
+static void test_msg_truncated(void **state)
+{
+	uint8_t buf[2048], cut[2048];
+	size_t len = build_sample(buf, sizeof(buf));
+	struct ike_msg m;
+
+	/* every truncation, with the header length fixed up or not */
+	for (size_t n = 0; n < len; n++) {
+		memcpy(cut, buf, n);
+		assert_int_not_equal(ike_msg_parse(cut, n, &m), 0);
+		if (n >= IKE_HDR_LEN) {
+			put_be32(cut + 24, (uint32_t)n);
+			assert_int_not_equal(ike_msg_parse(cut, n, &m), 0);
+		}
+	}
+	/* every payload length made one byte too long / absurdly long */
+	size_t off = IKE_HDR_LEN;
+	while (off < len) {
+		uint16_t pl = get_be16(buf + off + 2);
+		memcpy(cut, buf, len);
+		put_be16(cut + off + 2, (uint16_t)(pl + 1));
+		assert_int_not_equal(ike_msg_parse(cut, len, &m), 0);
+		put_be16(cut + off + 2, 0xffff);
+		assert_int_not_equal(ike_msg_parse(cut, len, &m), 0);
+		put_be16(cut + off + 2, 3);
+		assert_int_not_equal(ike_msg_parse(cut, len, &m), 0);
+		off += pl;
+	}
+	/* a wrong major version */
+	memcpy(cut, buf, len);
+	cut[17] = 0x30;
+	assert_int_equal(ike_msg_parse(cut, len, &m), -EPROTONOSUPPORT);
+}
+
+static void test_msg_critical(void **state)
+{
+	uint8_t buf[2048];
+	size_t len = build_sample(buf, sizeof(buf));
+	struct ike_msg m;
+
+	/* append an unknown payload type 200, non-critical: skipped */
+	uint8_t ext[2100];
+	memcpy(ext, buf, len);
+	size_t off = IKE_HDR_LEN, last = 0;
+	while (off < len) {
+		last = off;
+		off += get_be16(buf + off + 2);
+	}
+	ext[last] = 200;
+	uint8_t unk[8] = { 0, 0, 0, 8, 1, 2, 3, 4 };
+	memcpy(ext + len, unk, 8);
+	put_be32(ext + 24, (uint32_t)len + 8);
+	assert_int_equal(ike_msg_parse(ext, len + 8, &m), 0);
+	assert_int_equal(m.unsupported_critical, 0);
+	ext[len + 1] = 0x80;   /* critical */
+	assert_int_equal(ike_msg_parse(ext, len + 8, &m), 0);
+	assert_int_equal(m.unsupported_critical, 200);
+}
+
+/* 255 proposals of 255 transforms each (the SA payload can hold that
+ * within 64 KiB only for few; build the largest that fits). */
+static void test_absurd_sa(void **state)
+{
+	uint8_t *b = calloc(1, 65535);
+	size_t off = 0;
+	struct ike_proposals ps;
+
+	/* 200 proposals with 30 transforms each: 200 * (8 + 30*8) = 49600 */
+	for (int p = 0; p < 200; p++) {
+		size_t ps_off = off;
+		b[off] = p == 199 ? 0 : 2;
+		b[off + 4] = (uint8_t)(p + 1);
+		b[off + 5] = IKE_PROTO_IKE;
+		b[off + 7] = 30;
+		off += 8;
+		for (int t = 0; t < 30; t++) {
+			b[off] = t == 29 ? 0 : 3;
+			put_be16(b + off + 2, 8);
+			b[off + 4] = (uint8_t)(1 + t % 4);
+			put_be16(b + off + 6, (uint16_t)(t + 1));
+			off += 8;
+		}
+		put_be16(b + ps_off + 2, (uint16_t)(off - ps_off));
+	}
+	assert_int_equal(ike_pld_validate(IKE_PLD_SA, b, off), 0);
+	assert_int_equal(ike_pld_sa_parse(b, off, &ps), 0);
+	assert_int_equal(ps.n, IKE_PROPS_MAX);
+	assert_int_equal(ps.p[0].ntrans, IKE_PROP_MAX_TRANS);
+	/* a transform count that disagrees with the content */
+	b[7] = 31;
+	assert_int_equal(ike_pld_sa_parse(b, off, &ps), -EBADMSG);
+	free(b);
+}
+
+/* The responder against bad IKE_SA_INIT requests. */
+static uint8_t last_sent[4096];
+static size_t last_len;
+static void sink(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
+                 const uint8_t *m, size_t len)
+{
+	memcpy(last_sent, m, len < sizeof(last_sent) ? len : sizeof(last_sent));
+	last_len = len;
+}
+static uint64_t ms;
+static uint64_t now(void *ctx)
+{
+	return ms;
+}
+
+static uint16_t sent_notify(void)
+{
+	struct ike_msg m;
+	uint16_t t = 0;
+
+	if (!last_len || ike_msg_parse(last_sent, last_len, &m))
+		return 0;
+	for (unsigned i = 0; i < m.npld; i++)
+		if (m.pld[i].type == IKE_PLD_NOTIFY)
+			t = get_be16(m.pld[i].body + 2);
+	return t;
+}
+
+static size_t init_req(uint8_t *out, uint16_t group, const uint8_t *ke, size_t kelen, bool critical_unknown)
+{
+	struct ike_hdr h = { .spi_i = 0x1111, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_INITIATOR };
+	struct ike_mb mb;
+	struct ike_proposals ps;
+	uint8_t nonce[32] = { 7 };
+	char err[64];
+
+	ike_mb_init(&mb, &h);
+	ike_proposals_parse("aes256gcm16-prfsha256-x25519-ecp256-modp2048", IKE_PROTO_IKE, &ps, err,
+	                    sizeof(err));
+	ike_pld_sa_put(&mb, &ps, false);
+	ike_pld_ke_put(&mb, group, ke, kelen);
+	ike_pld_raw_put(&mb, IKE_PLD_NONCE, nonce, 32);
+	if (critical_unknown) {
+		size_t o = ike_mb_open(&mb, 222, true);
+		ike_mb_close(&mb, o);
+	}
+	ike_mb_finish(&mb, NULL);
+	memcpy(out, mb.p, mb.len);
+	size_t len = mb.len;
+	ike_mb_free(&mb);
+	return len;
+}
+
+static void test_responder_bad_ke(void **state)
+{
+	struct ike_io io = { NULL, sink, now };
+	struct ike_ctx *ctx = ike_ctx_new(&io, NULL, NULL);
+	struct ike_conn_cfg cfg;
+	struct ike_endpoint l = { { 0 }, 500 }, r = { { 0 }, 500 };
+	uint8_t msg[2048], ke[512];
+	char err[128];
+	size_t len;
+
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.name, "c");
+	ip_addr_parse("192.0.2.2", &cfg.local_addr);
+	ip_addr_parse("192.0.2.2", &l.addr);
+	ip_addr_parse("192.0.2.1", &r.addr);
+	ike_proposals_parse("aes256gcm16-prfsha256-ecp256", IKE_PROTO_IKE, &cfg.ike, err, sizeof(err));
+	cfg.psk_len = 1;
+	assert_int_equal(ike_conn_add(ctx, &cfg, err, sizeof(err)), 0);
+
+	/* KE of the wrong length for ecp256 */
+	memset(ke, 0x42, sizeof(ke));
+	len = init_req(msg, 19, ke, 63, false);
+	ike_input(ctx, &l, &r, msg, len);
+	assert_int_equal(sent_notify(), IKE_N_INVALID_SYNTAX);
+	assert_int_equal(ike_sa_count(ctx), 0);
+	/* 64 bytes but not on the curve */
+	len = init_req(msg, 19, ke, 64, false);
+	ike_input(ctx, &l, &r, msg, len);
+	assert_int_equal(sent_notify(), IKE_N_INVALID_SYNTAX);
+	assert_int_equal(ike_sa_count(ctx), 0);
+	/* the wrong group: INVALID_KE_PAYLOAD naming 19 */
+	len = init_req(msg, 31, ke, 32, false);
+	ike_input(ctx, &l, &r, msg, len);
+	assert_int_equal(sent_notify(), IKE_N_INVALID_KE_PAYLOAD);
+	assert_int_equal(ike_ctx_stats(ctx)->invalid_ke_sent, 1);
+	/* an unknown critical payload */
+	struct crypto_dh *dh = crypto_dh_new(19);
+	int n = crypto_dh_public(dh, ke, sizeof(ke));
+	len = init_req(msg, 19, ke, (size_t)n, true);
+	ike_input(ctx, &l, &r, msg, len);
+	assert_int_equal(sent_notify(), IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	assert_int_equal(ike_ctx_stats(ctx)->unsupported_critical, 1);
+	/* and a good one is answered and keeps a half-open SA */
+	last_len = 0;
+	len = init_req(msg, 19, ke, (size_t)n, false);
+	ike_input(ctx, &l, &r, msg, len);
+	assert_int_equal(ike_sa_count(ctx), 1);
+	assert_int_equal(sent_notify(), IKE_N_NAT_DETECTION_DESTINATION_IP);
+	/* which times out after 30 s */
+	ms += 30000;
+	ike_tick(ctx);
+	assert_int_equal(ike_sa_count(ctx), 0);
+	/* garbage is counted */
+	uint64_t bad = ike_ctx_stats(ctx)->drop_malformed;
+	ike_input(ctx, &l, &r, msg, 27);
+	assert_int_equal(ike_ctx_stats(ctx)->drop_malformed, bad + 1);
+	crypto_dh_free(dh);
+	ike_ctx_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proposal_parse),
+		cmocka_unit_test(test_proposal_select),
+		cmocka_unit_test(test_ts),
+		cmocka_unit_test(test_msg_roundtrip),
+		cmocka_unit_test(test_msg_truncated),
+		cmocka_unit_test(test_msg_critical),
+		cmocka_unit_test(test_absurd_sa),
+		cmocka_unit_test(test_responder_bad_ke),
+	};
+	log_set_level(LOG_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
