@@ -2,11 +2,16 @@
  * -f FILE the command runs on the SAD/SPD loaded from the state file (and
  * the file is rewritten if the command changed anything); without, it goes
  * to uipsecd, which runs the same xfrm_cmd_run(). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/uipsec/uipsec.h"
+#include "ctl/client.h"
+#include "ctl/vici.h"
 #include "ctl/xfrm_cmd.h"
+#include "util/mem.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -16,6 +21,57 @@ static void xfrm_help(FILE *out)
 	      "       uipsec xfrm monitor   (daemon only)\n"
 	      "The grammar of ip xfrm (ip-xfrm(8)); without -f the daemon runs it.\n\n", out);
 	xfrm_cmd_usage(out, NULL);
+}
+
+/* ip xfrm monitor: register for the daemon's "uipsec-monitor" event and
+ * print each event's text until the daemon goes away (or ^C). */
+static int xfrm_monitor(const struct uipsec_opts *o)
+{
+	struct vici_buf b;
+	char err[512];
+	int fd, r;
+
+	fd = ctl_client_connect(o->control, err, sizeof(err));
+	if (fd < 0) {
+		fprintf(stderr, "uipsec: %s\n", err);
+		return 1;
+	}
+	vici_buf_init(&b);
+	vici_begin(&b, VICI_EVENT_REGISTER, "uipsec-monitor");
+	r = vici_end(&b);
+	if (r == 0)
+		r = ctl_client_send(fd, &b);
+	vici_buf_free(&b);
+	while (r == 0) {
+		struct vici_packet pk;
+		struct vici_iter it;
+		struct vici_elem e;
+		uint8_t *buf = NULL;
+		size_t len = 0;
+
+		r = ctl_client_recv(fd, &buf, &len, &pk);
+		if (r < 0)
+			break;
+		if (pk.type == VICI_EVENT_UNKNOWN) {
+			fputs("uipsec: uipsecd does not offer xfrm monitor events\n", stderr);
+			r = 1;
+		} else if (pk.type == VICI_EVENT && !strcmp(pk.name, "uipsec-monitor")) {
+			vici_iter_init(&it, pk.msg, pk.msg_len);
+			while (vici_iter_next(&it, &e) == 1)
+				if (e.depth == 0 && e.type == VICI_KEY_VALUE && !strcmp(e.name, "output"))
+					fwrite(e.value, 1, e.value_len, stdout);
+			fflush(stdout);
+		}
+		mem_free_wipe(buf, len);
+	}
+	close(fd);
+	if (r == -ECONNRESET) {
+		fputs("uipsec: uipsecd closed the connection\n", stderr);
+		return 0;
+	}
+	if (r < 0)
+		fprintf(stderr, "uipsec: xfrm monitor: %s\n", strerror(-r));
+	return r ? 1 : 0;
 }
 
 static int xfrm_offline(const struct uipsec_opts *o, int argc, char **argv)
@@ -73,6 +129,8 @@ static int xfrm_run(const struct uipsec_opts *o, int argc, char **argv)
 		} else {
 			rc = xfrm_offline(o, n, args);
 		}
+	} else if (!strcmp(args[0], "monitor") || (o->stats && n > 1 && !strcmp(args[1], "monitor"))) {
+		rc = xfrm_monitor(o);
 	} else {
 		rc = uipsec_daemon_call(o, "xfrm", n, args);
 	}
