@@ -338,17 +338,47 @@ static const struct enum_map mode_map[] = {
 	{ NULL, 0 },
 };
 
-static const struct enum_map start_map[] = {
-	{ "none", 0 }, { "trap", CONF_START_TRAP }, { "route", CONF_START_TRAP },
-	{ "start", CONF_START_START }, { "trap|start", CONF_START_TRAP | CONF_START_START },
-	{ "start|trap", CONF_START_TRAP | CONF_START_START }, { NULL, 0 },
-};
-
 static const struct enum_map action_map[] = {
 	{ "none", CONF_ACTION_NONE }, { "clear", CONF_ACTION_NONE },
-	{ "trap", CONF_ACTION_TRAP }, { "hold", CONF_ACTION_TRAP }, { "route", CONF_ACTION_TRAP },
+	{ "trap", CONF_ACTION_TRAP }, { "route", CONF_ACTION_TRAP },
 	{ "start", CONF_ACTION_START }, { "restart", CONF_ACTION_START }, { NULL, 0 },
 };
+
+/* start_action, close_action, dpd_action: one action or several joined by
+ * '|' ("trap|start", blanks allowed), as charon 5.9.8 reads them. */
+static int get_actions(struct builder *b, const struct conf_kv *kv, const char *path,
+                       uint8_t *out)
+{
+	const char *s = kv->value;
+	uint8_t bits = 0;
+
+	if (!s)
+		return 0;
+	for (;;) {
+		const char *bar = strchr(s, '|');
+		size_t n = bar ? (size_t)(bar - s) : strlen(s);
+		const struct enum_map *m;
+
+		while (n && *s == ' ') {
+			s++;
+			n--;
+		}
+		while (n && s[n - 1] == ' ')
+			n--;
+		for (m = action_map; m->name; m++)
+			if (strlen(m->name) == n && strncasecmp(s, m->name, n) == 0)
+				break;
+		if (!m->name)
+			return fail(b, &kv->loc, path,
+			            "invalid value '%s' (expected none, trap, start or trap|start)", kv->value);
+		bits |= (uint8_t)m->value;
+		if (!bar)
+			break;
+		s = bar + 1;
+	}
+	*out = bits;
+	return 0;
+}
 
 static void child_clear(struct conf_child *ch)
 {
@@ -384,13 +414,15 @@ static int default_ts(struct conf_ts **out, size_t *n)
 	return 0;
 }
 
-/* Soft, hard and random part of one CHILD_SA limit, completed as charon's
- * vici plugin does: rekey from the hard limit (life / 1.1) or the default;
- * life = rekey + 10%; rand = life - rekey. */
+/* Soft, hard and random part of one CHILD_SA limit, completed as charon
+ * 5.9.8's vici plugin does (checked against its cfg log): rekey defaults
+ * to def even when life is set; life = rekey + 10%; rand = life - rekey,
+ * or 0 when life < rekey. (Later strongSwan versions derive rekey from
+ * life instead.) */
 static void complete_lifetime(uint64_t *rekey, uint64_t *life, uint64_t *rand, uint64_t def)
 {
 	if (*rekey == UNSET)
-		*rekey = *life != UNSET ? *life / 11 * 10 + *life % 11 * 10 / 11 : def;
+		*rekey = def;
 	if (*life == UNSET)
 		*life = *rekey > UINT64_MAX / 11 * 10 ? *rekey : *rekey + *rekey / 10;
 	if (*rand == UNSET)
@@ -429,11 +461,11 @@ static int build_child(struct builder *b, const struct conf_section *s, const ch
 		else if (strcmp(k, "mode") == 0)
 			rc = get_enum(b, kv, p, mode_map, "tunnel or transport", &ch->mode);
 		else if (strcmp(k, "start_action") == 0)
-			rc = get_enum(b, kv, p, start_map, "none, trap, start or trap|start", &ch->start_action);
+			rc = get_actions(b, kv, p, &ch->start_action);
 		else if (strcmp(k, "close_action") == 0)
-			rc = get_enum(b, kv, p, action_map, "none, trap or start", &ch->close_action);
+			rc = get_actions(b, kv, p, &ch->close_action);
 		else if (strcmp(k, "dpd_action") == 0)
-			rc = get_enum(b, kv, p, action_map, "clear, trap or start", &ch->dpd_action);
+			rc = get_actions(b, kv, p, &ch->dpd_action);
 		else if (strcmp(k, "rekey_time") == 0)
 			rc = get_duration(b, kv, p, &rekey);
 		else if (strcmp(k, "life_time") == 0)

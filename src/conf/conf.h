@@ -135,12 +135,12 @@ struct conf_auth {
 
 enum conf_mode { CONF_MODE_TUNNEL = 1, CONF_MODE_TRANSPORT = 2 };
 
-/* start_action is a set of these bits (none = 0, "trap|start" = both). */
-#define CONF_START_TRAP  1u
-#define CONF_START_START 2u
-
-/* close_action and dpd_action: none/clear, trap (hold), start (restart). */
+/* start_action, close_action and dpd_action are sets of these bits, as in
+ * charon 5.9.8: none/clear = 0, trap (route) = TRAP, start (restart) =
+ * START, "trap|start" = both. */
 enum conf_action { CONF_ACTION_NONE = 0, CONF_ACTION_TRAP = 1, CONF_ACTION_START = 2 };
+#define CONF_START_TRAP  CONF_ACTION_TRAP
+#define CONF_START_START CONF_ACTION_START
 
 enum conf_unique { CONF_UNIQUE_NO = 0, CONF_UNIQUE_NEVER, CONF_UNIQUE_KEEP, CONF_UNIQUE_REPLACE };
 enum conf_frag { CONF_FRAG_YES = 0, CONF_FRAG_ACCEPT, CONF_FRAG_FORCE, CONF_FRAG_NO };
@@ -153,12 +153,12 @@ struct conf_child {
 	struct conf_ts *remote_ts; size_t nremote_ts;
 	char **esp_proposals;      size_t nesp_proposals; /* default: "default" */
 	uint8_t mode;             /* enum conf_mode, default tunnel */
-	uint8_t start_action;     /* CONF_START_* bits, default 0 (none) */
-	uint8_t close_action;     /* enum conf_action, default none */
-	uint8_t dpd_action;       /* enum conf_action, default none ("clear") */
+	uint8_t start_action;     /* CONF_ACTION_* bits, default 0 (none) */
+	uint8_t close_action;     /* CONF_ACTION_* bits, default 0 (none) */
+	uint8_t dpd_action;       /* CONF_ACTION_* bits, default 0 ("clear") */
 	uint64_t rekey_time;      /* seconds, default 1h */
 	uint64_t life_time;       /* default rekey_time + 10% */
-	uint64_t rand_time;       /* default life_time - rekey_time */
+	uint64_t rand_time;       /* default life_time - rekey_time (0 if less) */
 	uint64_t rekey_bytes;     /* volume limits, default 0 = none; */
 	uint64_t life_bytes;      /* life defaults to rekey + 10%, */
 	uint64_t rand_bytes;      /* rand to life - rekey (as the times) */

@@ -272,19 +272,62 @@ static void test_defaults(void **state)
 	assert_int_equal(c->nsecrets, 0);
 	conf_free(c);
 
-	/* Lifetime completion: life only -> rekey = life / 1.1; rekey and
-	 * reauth both -> rand from the smaller; "key =" restores the default. */
-	c = parse_ok("connections { c { rekey_time = 1h\n reauth_time = 3h\n local { auth = psk }\n"
-	             " children { x { life_time = 7200\n rand_time = \n } } } }\n");
-	cn = &c->conns[0];
-	ch = &cn->children[0];
-	assert_int_equal(cn->rekey_time, 3600);
-	assert_int_equal(cn->reauth_time, 10800);
-	assert_int_equal(cn->over_time, 1080);
-	assert_int_equal(cn->rand_time, 1080);
-	assert_int_equal(ch->rekey_time, 6545);
-	assert_int_equal(ch->life_time, 7200);
-	assert_int_equal(ch->rand_time, 655);
+	/* Lifetime completion; every expected value below is what charon
+	 * 5.9.8 logs (cfg level 2) for the same file. "key =" restores the
+	 * default. */
+	c = parse_ok(
+		"connections {\n"
+		" r { reauth_time = 10800\n local { auth = psk } }\n"
+		" b { reauth_time = 3h\n rekey_time = 1h\n local { auth = psk } }\n"
+		" a { rekey_time = 0\n local { auth = psk }\n"
+		"  children { c1 { rekey_time = 0 } c2 { rekey_time = 3600\n life_time = 1800 }\n"
+		"   c3 { rekey_time = 100 } c4 { rekey_bytes = 1000 } c5 { rekey_time = 19 }\n"
+		"   c6 { life_time = 7200\n rand_time =\n } c7 { life_bytes = 1000\n life_packets = 100 } } }\n"
+		" o { over_time = 3h\n local { auth = psk } }\n"
+		" s { rekey_time = 7\n local { auth = psk } }\n"
+		" d { rekey_time = 2h\n reauth_time = 1h\n local { auth = psk } }\n"
+		"}\n");
+	{
+		static const struct { const char *conn; uint64_t rekey, reauth, over, rand; } ike[] = {
+			{ "r", 0, 10800, 1080, 1080 },   { "b", 3600, 10800, 1080, 1080 },
+			{ "a", 0, 0, 0, 0 },             { "o", 14400, 0, 10800, 7200 },
+			{ "s", 7, 0, 0, 0 },             { "d", 7200, 3600, 720, 720 },
+		};
+		static const struct { const char *child; uint64_t t[9]; } kids[] = {
+			/* rekey/life/rand time, bytes, packets */
+			{ "c1", { 0, 0, 0, 0, 0, 0, 0, 0, 0 } },
+			{ "c2", { 3600, 1800, 0, 0, 0, 0, 0, 0, 0 } },
+			{ "c3", { 100, 110, 10, 0, 0, 0, 0, 0, 0 } },
+			{ "c4", { 3600, 3960, 360, 1000, 1100, 100, 0, 0, 0 } },
+			{ "c5", { 19, 20, 1, 0, 0, 0, 0, 0, 0 } },
+			{ "c6", { 3600, 7200, 3600, 0, 0, 0, 0, 0, 0 } },
+			{ "c7", { 3600, 3960, 360, 0, 1000, 1000, 0, 100, 100 } },
+		};
+		for (size_t i = 0; i < sizeof(ike) / sizeof(ike[0]); i++) {
+			cn = conf_conn_find(c, ike[i].conn);
+			assert_non_null(cn);
+			assert_int_equal(cn->rekey_time, ike[i].rekey);
+			assert_int_equal(cn->reauth_time, ike[i].reauth);
+			assert_int_equal(cn->over_time, ike[i].over);
+			assert_int_equal(cn->rand_time, ike[i].rand);
+		}
+		cn = conf_conn_find(c, "a");
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
+			const uint64_t *t = kids[i].t;
+
+			ch = conf_child_find(cn, kids[i].child);
+			assert_non_null(ch);
+			assert_int_equal(ch->rekey_time, t[0]);
+			assert_int_equal(ch->life_time, t[1]);
+			assert_int_equal(ch->rand_time, t[2]);
+			assert_int_equal(ch->rekey_bytes, t[3]);
+			assert_int_equal(ch->life_bytes, t[4]);
+			assert_int_equal(ch->rand_bytes, t[5]);
+			assert_int_equal(ch->rekey_packets, t[6]);
+			assert_int_equal(ch->life_packets, t[7]);
+			assert_int_equal(ch->rand_packets, t[8]);
+		}
+	}
 	conf_free(c);
 
 	/* No connections at all is a valid (empty) file. */
@@ -327,7 +370,7 @@ static void test_every_option(void **state)
 		"        mode = transport\n"
 		"        start_action = start|trap\n"
 		"        close_action = restart\n"
-		"        dpd_action = hold\n"
+		"        dpd_action = trap | start\n"
 		"        rekey_time = 20m\n"
 		"        life_time = 30m\n"
 		"        rand_time = 1m\n"
@@ -341,6 +384,7 @@ static void test_every_option(void **state)
 		"        updown = \"/bin/true\"\n"
 		"      }\n"
 		"      b { start_action = start\n close_action = trap\n dpd_action = restart\n mode = tunnel }\n"
+		"      c { start_action = route\n close_action = clear\n dpd_action = none }\n"
 		"    }\n"
 		"  }\n"
 		"}\n");
@@ -379,7 +423,7 @@ static void test_every_option(void **state)
 	assert_id(&cn->local.id, CONF_ID_RFC822_ADDR, "user@example.org");
 	assert_id(&cn->remote.id, CONF_ID_IPV4_ADDR, "198.51.100.7");
 
-	assert_int_equal(cn->nchildren, 2);
+	assert_int_equal(cn->nchildren, 3);
 	assert_string_equal(a->name, "a");
 	assert_int_equal(a->nlocal_ts, 2);
 	assert_ts(&a->local_ts[0], "10.1.0.0/24[6/80]");
@@ -393,7 +437,7 @@ static void test_every_option(void **state)
 	assert_int_equal(a->mode, CONF_MODE_TRANSPORT);
 	assert_int_equal(a->start_action, CONF_START_TRAP | CONF_START_START);
 	assert_int_equal(a->close_action, CONF_ACTION_START);
-	assert_int_equal(a->dpd_action, CONF_ACTION_TRAP);
+	assert_int_equal(a->dpd_action, CONF_ACTION_TRAP | CONF_ACTION_START);
 	assert_int_equal(a->rekey_time, 1200);
 	assert_int_equal(a->life_time, 1800);
 	assert_int_equal(a->rand_time, 60);
@@ -409,6 +453,9 @@ static void test_every_option(void **state)
 	assert_int_equal(b->close_action, CONF_ACTION_TRAP);
 	assert_int_equal(b->dpd_action, CONF_ACTION_START);
 	assert_int_equal(b->mode, CONF_MODE_TUNNEL);
+	assert_int_equal(cn->children[2].start_action, CONF_ACTION_TRAP);
+	assert_int_equal(cn->children[2].close_action, CONF_ACTION_NONE);
+	assert_int_equal(cn->children[2].dpd_action, CONF_ACTION_NONE);
 	conf_free(c);
 }
 
@@ -609,7 +656,7 @@ static void test_type_errors(void **state)
 		/* 19 */ { CHILD("mode = beet"), "t.conf:5:4: connections.gw.children.net.mode: 'beet' is not supported by uipsec (supported: tunnel or transport)" },
 		/* 20 */ { CHILD("mode = tunel"), "t.conf:5:4: connections.gw.children.net.mode: invalid value 'tunel' (expected tunnel or transport)" },
 		/* 21 */ { CHILD("start_action = always"), "t.conf:5:4: connections.gw.children.net.start_action: invalid value 'always' (expected none, trap, start or trap|start)" },
-		/* 22 */ { CHILD("close_action = x"), "t.conf:5:4: connections.gw.children.net.close_action: invalid value 'x' (expected none, trap or start)" },
+		/* 22 */ { CHILD("close_action = hold"), "t.conf:5:4: connections.gw.children.net.close_action: invalid value 'hold' (expected none, trap, start or trap|start)" },
 		/* 23 */ { CHILD("replay_window = 8193"), "t.conf:5:4: connections.gw.children.net.replay_window: invalid number '8193' (expected 0 to 8192)" },
 		/* 24 */ { CHILD("rekey_bytes = 10t"), "t.conf:5:4: connections.gw.children.net.rekey_bytes: invalid volume '10t' (a number, optionally with k, m or g)" },
 		/* 25 */ { CHILD("life_time = 1w"), "t.conf:5:4: connections.gw.children.net.life_time: invalid time '1w' (seconds, or a number with s, m, h or d)" },
@@ -620,6 +667,7 @@ static void test_type_errors(void **state)
 		/* 30 */ { "secrets { ike-a { secret = 0s@@ } }\n", "t.conf:1:19: secrets.ike-a.secret: invalid secret (text, 0x followed by hex, or 0s followed by base64; not empty)" },
 		/* 31 */ { "secrets { ike-a { id = x } }\n", "t.conf:1:11: secrets.ike-a: no secret" },
 		/* 32 */ { "secrets { ike-a { secret = s\n id = \"ipv4:#01020\" } }\n", "t.conf:2:2: secrets.ike-a.id: invalid identity 'ipv4:#01020': bad hex digits after '#'" },
+		/* 33 */ { CHILD("dpd_action = trap|"), "t.conf:5:4: connections.gw.children.net.dpd_action: invalid value 'trap|' (expected none, trap, start or trap|start)" },
 	};
 	(void)state;
 	run_err_table(rows, sizeof(rows) / sizeof(rows[0]));
@@ -1130,6 +1178,40 @@ static void test_limits(void **state)
 	free(big);
 }
 
+/* The seed files of the fuzz target double as files that must load in
+ * uipsec and in charon alike (tests/interop/test_conf_charon.sh loads the
+ * same ones into charon); error_* files must be refused. */
+static void test_seed_files(void **state)
+{
+	static const char *const good[] = {
+		"site_to_site.conf", "every_option.conf", "references.conf", "syntax.conf",
+	};
+	static const char *const bad[] = {
+		"error_loop.conf", "error_unclosed.conf", "error_unsupported.conf",
+	};
+	char path[512], err[512], dir[400];
+	const char *slash = strrchr(__FILE__, '/');
+	struct conf *c;
+
+	(void)state;
+	/* tests/unit/ -> tests/fuzz/corpus/fuzz_conf/ (CMake compiles with
+	 * absolute paths). */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(path, sizeof(path), "%s/../fuzz/corpus/fuzz_conf/%s", dir, good[i]);
+		if (conf_load(path, &c, err, sizeof(err))) {
+			print_error("%s\n", err);
+			fail();
+		}
+		assert_true(c->nconns >= 1);
+		conf_free(c);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "%s/../fuzz/corpus/fuzz_conf/%s", dir, bad[i]);
+		assert_int_equal(conf_load(path, &c, err, sizeof(err)), -EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1149,6 +1231,7 @@ int main(void)
 		cmocka_unit_test(test_secret_lookup),
 		cmocka_unit_test_setup_teardown(test_includes, setup_dir, teardown_dir),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_seed_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
