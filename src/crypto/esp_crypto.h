@@ -3,7 +3,9 @@
  * ESP cryptography touches OpenSSL.
  *
  * The xfrm layer builds a context when a state is added (sad_add) and frees
- * it (wiped) when the state goes; esp/ uses it per packet. */
+ * it (wiped) when the state goes; esp/ uses it per packet. A context is not
+ * thread safe: one thread at a time (states are one-directional, so the
+ * worker that owns a state owns its context). */
 #ifndef UIPSEC_CRYPTO_ESP_CRYPTO_H
 #define UIPSEC_CRYPTO_ESP_CRYPTO_H
 
