@@ -2,7 +2,7 @@
  * seal/open primitives against published vectors:
  *   RFC 4868 section 2.7.2 (HMAC-SHA-256-128/384-192/512-256),
  *   RFC 7634 Appendix A (ChaCha20-Poly1305 ESP),
- *   draft-mcgrew-gcm-test-01 section 4 (AES-GCM ESP, one with ESN),
+ *   draft-mcgrew-gcm-test-01 section 4 (AES-GCM ESP, two with ESN; AES-GMAC),
  *   RFC 3602 section 4 cases 5 and 7 (AES-CBC ESP ciphertext).
  * Whole ESP packets (padding, modes) are checked in test_esp_vectors.c. */
 #include <errno.h>
@@ -362,6 +362,26 @@ static void test_gmac(void **state)
 	crypto_esp_free(c);
 }
 
+/* draft-mcgrew-gcm-test-01, the AES-GMAC case: AAD = SPI || seq || IV ||
+ * plaintext (RFC 4543 section 3.3), nothing encrypted. */
+static void test_gmac_draft_vector(void **state)
+{
+	struct crypto_esp *c = new_aead("rfc4543(gcm(aes))",
+	                                "4c80cdefbb5d10da906ac73c3613a634 22433c64", 128);
+	uint8_t hdr[8], iv[8] = { 0 }, pt[64], copy[64], icv[16], expect[16];
+	size_t n = hx("45000030da3a00008001df3bc0a80005c0a800010800c6cd"
+	              "020007006162636465666768696a6b6c6d6e6f7071727374 01020201",
+	              pt, sizeof(pt));
+
+	hx("0000432100000007", hdr, 8);
+	hx("f2a9a836e155106aa8dcd618e4099aaa", expect, 16);
+	memcpy(copy, pt, n);
+	assert_int_equal(crypto_esp_seal(c, hdr, 0, 0, iv, pt, n, icv), 0);
+	assert_memory_equal(pt, copy, n);
+	assert_memory_equal(icv, expect, 16);
+	crypto_esp_free(c);
+}
+
 static void test_iv_generation(void **state)
 {
 	uint8_t akey[32] = { 1 }, a[16], b[16], fixed[16];
@@ -521,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_rfc3602_cbc),
 		cmocka_unit_test(test_hmac_esn),
 		cmocka_unit_test(test_gmac),
+		cmocka_unit_test(test_gmac_draft_vector),
 		cmocka_unit_test(test_iv_generation),
 		cmocka_unit_test(test_bad_algorithms),
 		cmocka_unit_test(test_all_algorithms_roundtrip),

@@ -3,7 +3,8 @@
  *   RFC 7634 Appendix A           ChaCha20-Poly1305, tunnel mode
  *   draft-mcgrew-gcm-test-01 s4   AES-GCM, 7 packets incl. three with ESN;
  *                                 their trailers carry next header 1, so
- *                                 they are transport-mode ICMP here
+ *                                 they are transport-mode ICMP here;
+ *                                 and its AES-GMAC (RFC 4543) packet
  *   RFC 3602 s4 cases 5 and 7     AES-CBC, transport and tunnel (the RFC
  *                                 has no ICV: SPI..ciphertext compared,
  *                                 ICV from hmac(sha256) checked by input) */
@@ -235,6 +236,62 @@ static void test_gcm_draft_packets(void **state)
 	}
 }
 
+/* draft-mcgrew-gcm-test-01: the AES-GMAC (RFC 4543) packet: SPI 0x4321,
+ * seq 7, IV 0, the payload in the clear followed by the 16-byte ICV. */
+static void test_gmac_draft_packet(void **state)
+{
+	static const char *key = "4c80cdefbb5d10da906ac73c3613a634 22433c64";
+	static const char *plain = "45000030da3a00008001df3bc0a80005c0a800010800c6cd"
+	                           "020007006162636465666768696a6b6c6d6e6f7071727374"
+	                           "01020201";
+	uint8_t pt[64], expect[128], ipbuf[128];
+	size_t n = hx(plain, pt, sizeof(pt));
+	size_t elen = hx("0000432100000007 0000000000000000", expect, sizeof(expect));
+	struct sad_sa out, in;
+	struct pkt p;
+	uint32_t payload = (uint32_t)(n - 4), iplen;
+
+	memcpy(expect + elen, pt, n);
+	elen += n + hx("f2a9a836e155106aa8dcd618e4099aaa", expect + elen + n, 16);
+	sa_make(&out, "rfc4543(gcm(aes))", key, NULL, NULL, NULL, 0x4321,
+	        XFRM_MODE_TRANSPORT, false, "192.0.2.1", "192.0.2.2");
+	sa_make(&in, "rfc4543(gcm(aes))", key, NULL, NULL, NULL, 0x4321,
+	        XFRM_MODE_TRANSPORT, false, "192.0.2.1", "192.0.2.2");
+	out.oseq = 6;
+	set_iv(&out, "0000000000000000");
+	iplen = test_inner_packet(ipbuf, AF_INET, payload, out.saddr.a, out.daddr.a, 0);
+	memcpy(ipbuf + IP4_HDR_LEN, pt, payload);
+	ipbuf[9] = IP_PROTO_ICMP;
+	ipbuf[10] = ipbuf[11] = 0;
+	put_be16(ipbuf + 10, ip_csum(ipbuf, IP4_HDR_LEN));
+	pkt_init(&p, bufmem, sizeof(bufmem), PKT_HEADROOM);
+	assert_true(pkt_set(&p, ipbuf, iplen));
+	assert_int_equal(esp_output(&out, &p), DROP_NONE);
+	assert_int_equal(p.len, elen);
+	assert_memory_equal(pkt_data(&p), expect, elen);
+
+	pkt_init(&p, bufmem, sizeof(bufmem), PKT_HEADROOM);
+	assert_true(pkt_set(&p, expect, (uint32_t)elen));
+	set_meta(&p, &in);
+	assert_int_equal(esp_input(&in, &p), DROP_NONE);
+	assert_int_equal(p.len, iplen);
+	assert_memory_equal(pkt_data(&p), ipbuf, iplen);
+	/* again: a replay; and with a fresh window and one payload bit
+	 * flipped (it is in the clear, but authenticated): auth-failed */
+	pkt_init(&p, bufmem, sizeof(bufmem), PKT_HEADROOM);
+	assert_true(pkt_set(&p, expect, (uint32_t)elen));
+	set_meta(&p, &in);
+	assert_int_equal(esp_input(&in, &p), DROP_REPLAY);
+	assert_true(replay_init(&in.replay, 64, false));
+	expect[30] ^= 1;
+	pkt_init(&p, bufmem, sizeof(bufmem), PKT_HEADROOM);
+	assert_true(pkt_set(&p, expect, (uint32_t)elen));
+	set_meta(&p, &in);
+	assert_int_equal(esp_input(&in, &p), DROP_AUTH_FAILED);
+	crypto_esp_free(out.crypto);
+	crypto_esp_free(in.crypto);
+}
+
 /* RFC 3602 section 4 case 5 (transport) and case 7 (tunnel). */
 static void check_cbc(const char *key, uint32_t spi, uint64_t seq, int mode,
                       const char *src, const char *dst, const char *iv,
@@ -311,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_rfc7634),
 		cmocka_unit_test(test_gcm_draft_packets),
 		cmocka_unit_test(test_rfc3602),
+		cmocka_unit_test(test_gmac_draft_packet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
