@@ -423,8 +423,8 @@ int sad_update_err(struct sad *sad, const struct sad_sa *sa, char *err, size_t e
 	if (rc < 0)
 		return rc;
 	e = find(sad, &sa->daddr, sa->spi, sa->proto);
-	if (!e)
-		return -ENOENT;
+	if (!e || e->sa.state == SAD_STATE_DEAD)
+		return -ENOENT;       /* a hard-expired state stays dead */
 	cur = &e->sa;
 	if (esn != (bool)(cur->flags & SAD_FLAG_ESN))
 		return fail(err, errlen, "flag esn cannot change on an existing state");

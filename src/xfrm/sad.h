@@ -110,7 +110,8 @@ int sad_add_err(struct sad *sad, const struct sad_sa *sa, struct sad_sa **out,
  * bitmap); always kept: counters (curlft, stats). An update cannot switch
  * replay protection off or change flag esn (-EINVAL). The state becomes
  * VALID again (a soft expire may fire anew under the new limits).
- * -ENOENT if absent; -EINVAL as for sad_add (the state is then unchanged).
+ * -ENOENT if absent or hard expired (dead); -EINVAL as for sad_add (the
+ * state is then unchanged).
  * Fires XFRM_EV_STATE_UPDATE. */
 int sad_update(struct sad *sad, const struct sad_sa *sa);
 int sad_update_err(struct sad *sad, const struct sad_sa *sa, char *err, size_t errlen);

@@ -42,9 +42,9 @@ struct spd_policy {
 	struct xfrm_lifetime_cfg lft;
 	uint64_t add_time_wall;
 	uint64_t use_time_wall;   /* not set by spd_lookup: the caller may */
-	uint64_t hits;            /* packets matched (spd_lookup counts; a
-	                           * plain increment, approximate if several
-	                           * threads look up concurrently) */
+	uint64_t hits;            /* packets matched (spd_lookup counts with
+	                           * relaxed atomic load/store: approximate if
+	                           * several threads look up concurrently) */
 	uint32_t mark, mark_mask;
 	void *user;               /* owner's cookie (e.g. the IKE child) */
 };

@@ -414,6 +414,9 @@ static void test_lifetime_packets(void **state)
 	assert_int_equal(rec.hard, 1);                    /* once */
 	assert_null(sad_lookup(sad, &d, 0x6000, IPPROTO_ESP_));
 	assert_int_equal(sad_count(sad), 1);              /* freed by the tick */
+	sa.lft.hard_packet_limit = 100;
+	assert_int_equal(sad_update(sad, &sa), -ENOENT);  /* dead stays dead */
+	assert_int_equal(s->state, SAD_STATE_DEAD);
 	assert_int_equal(sad_expire_tick(sad, 1235), 1);
 	assert_int_equal(sad_count(sad), 0);
 	assert_int_equal(rec.state[XFRM_EV_STATE_DEL], 0);   /* as Linux: expire only */
