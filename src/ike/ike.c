@@ -115,10 +115,10 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 {
 	struct ike_conn *c, *old = conn_find(ctx, cfg->name);
 
-	if (!cfg->name[0] || ip_addr_is_zero(&cfg->local_addr) || cfg->ike.n == 0 ||
-	    cfg->psk_len == 0 || cfg->nchildren > IKE_CONN_MAX_CHILDREN) {
-		snprintf(err, errlen, "connection '%s': needs a name, local address, IKE proposals "
-		         "and a PSK", cfg->name);
+	if (!cfg->name[0] || cfg->ike.n == 0 || cfg->psk_len == 0 ||
+	    cfg->nchildren > IKE_CONN_MAX_CHILDREN) {
+		snprintf(err, errlen, "connection '%s': needs a name, IKE proposals and a PSK",
+		         cfg->name);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < cfg->nchildren; i++)
@@ -366,9 +366,10 @@ static int initiate_child(struct ike_ctx *ctx, struct ike_conn *c, int idx)
 			ike_sa_queue(sa, TASK_CHILD_CREATE, (uint32_t)idx);
 		return 0;
 	}
-	if (ip_addr_is_zero(&c->cfg.remote_addr)) {
-		log_warn("ike: cannot initiate '%s': remote address is %%any", c->cfg.name);
-		return -EINVAL;
+	if (ip_addr_is_zero(&c->cfg.remote_addr) || ip_addr_is_zero(&c->cfg.local_addr)) {
+		log_warn("ike: cannot initiate '%s': set one local_addrs and one remote_addrs address",
+		         c->cfg.name);
+		return -EDESTADDRREQ;
 	}
 	sa = ike_sa_new(ctx, c, true);
 	if (!sa)

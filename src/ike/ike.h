@@ -63,7 +63,7 @@ struct ike_child_cfg {
 
 struct ike_conn_cfg {
 	char name[64];
-	struct ip_addr local_addr;    /* must be set */
+	struct ip_addr local_addr;    /* unset: any (responder only) */
 	struct ip_addr remote_addr;   /* unset: accept any peer (responder only) */
 	uint16_t local_port, remote_port;   /* 0 = 500 */
 	struct ike_proposals ike;

@@ -19,6 +19,11 @@
 static const struct uipsec_cmd *const commands[] = {
 	&uipsec_cmd_xfrm,
 	&uipsec_cmd_pcap,
+	&uipsec_cmd_load,
+	&uipsec_cmd_initiate,
+	&uipsec_cmd_terminate,
+	&uipsec_cmd_list_conns,
+	&uipsec_cmd_list_sas,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

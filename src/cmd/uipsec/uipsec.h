@@ -30,5 +30,10 @@ int uipsec_daemon_call(const struct uipsec_opts *o, const char *cmd, int argc, c
 
 extern const struct uipsec_cmd uipsec_cmd_xfrm;
 extern const struct uipsec_cmd uipsec_cmd_pcap;
+extern const struct uipsec_cmd uipsec_cmd_load;
+extern const struct uipsec_cmd uipsec_cmd_initiate;
+extern const struct uipsec_cmd uipsec_cmd_terminate;
+extern const struct uipsec_cmd uipsec_cmd_list_conns;
+extern const struct uipsec_cmd uipsec_cmd_list_sas;
 
 #endif

@@ -9,10 +9,13 @@
  * routes and the TUN device, remove the control socket. */
 #include "ctl/cmds.h"
 #include "ctl/ctl.h"
+#include "ctl/ike_ctl.h"
 #include "dp/gw.h"
+#include "ike/ike.h"
 #include "io/loop.h"
 #include "priv.h"
 #include "util/clock.h"
+#include "conf/conf.h"
 #include "util/log.h"
 #include "xfrm/events.h"
 #include "xfrm/sad.h"
@@ -51,6 +54,9 @@ struct daemon {
 	struct ctl_server *ctl;
 	struct ctl_cmds cmds;
 	struct loop_timer *tick;
+	struct ike_ctx *ike;
+	struct ike_ctl ikectl;
+	struct loop_timer *ike_tick;
 };
 
 static void usage(FILE *f)
@@ -123,40 +129,77 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Configuration hook. The swanctl.conf parser (src/conf/) and IKE plug in
- * here: until they do, a missing file or one with nothing but blank lines
- * and comments means manual keying only, and any connection in the file
- * is refused rather than silently ignored. */
+/* Configuration: swanctl.conf read by src/conf/ and turned into IKE
+ * connections (ctl/ike_ctl.c). A missing file means manual keying only;
+ * an error in the file stops the start (the message names file, line and
+ * option). At start the file is only checked here; it is applied once the
+ * IKE core exists (config_apply). */
 static int config_load(struct daemon *d)
 {
-	FILE *f = fopen(d->o.conf, "r");
-	char line[1024];
-	unsigned lineno = 0;
-	int r = 0;
+	struct conf *c = NULL;
+	char err[1024];
+	int r;
 
-	if (!f) {
-		if (errno == ENOENT) {
-			log_info("no configuration file %s: manual keying only", d->o.conf);
-			return 0;
-		}
-		log_err("cannot read %s: %s", d->o.conf, strerror(errno));
-		return -errno;
+	if (access(d->o.conf, F_OK) != 0 && errno == ENOENT) {
+		log_info("no configuration file %s: manual keying only", d->o.conf);
+		return 0;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line;
-		lineno++;
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		if (*p == '\0' || *p == '#')
-			continue;
-		log_err("%s:%u: swanctl.conf sections are not supported by this uipsecd yet "
-		        "(IKE is not integrated); use an empty file and 'uipsec xfrm' for manual keys",
-		        d->o.conf, lineno);
-		r = -ENOTSUP;
-		break;
+	r = conf_load(d->o.conf, &c, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		return r;
 	}
-	fclose(f);
-	return r;
+	conf_free(c);
+	return 0;
+}
+
+static int config_apply(struct daemon *d)
+{
+	char err[1024];
+	int r;
+
+	if (access(d->o.conf, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	r = ike_ctl_load_file(d->ike, d->o.conf, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		return r;
+	}
+	log_info("loaded %d connection%s from %s", r, r == 1 ? "" : "s", d->o.conf);
+	return 0;
+}
+
+/* ------------------------------------------------------------- IKE glue */
+
+static void ike_send(void *ctx, const struct ike_endpoint *local, const struct ike_endpoint *remote,
+                     const uint8_t *msg, size_t len)
+{
+	struct daemon *d = ctx;
+	int r = gw_ike_send(d->gw, &local->addr, local->port, &remote->addr, remote->port, msg, len);
+
+	if (r < 0)
+		log_debug_rl("cannot send IKE message: %s", strerror(-r));
+}
+
+static uint64_t ike_now_ms(void *ctx)
+{
+	return clock_mono_ns() / 1000000u;
+}
+
+static void ike_recv(void *ctx, const uint8_t *msg, size_t len, const struct ip_addr *src,
+                     uint16_t sport, const struct ip_addr *dst, uint16_t dport)
+{
+	struct daemon *d = ctx;
+	struct ike_endpoint local = { *dst, dport }, remote = { *src, sport };
+
+	ike_input(d->ike, &local, &remote, msg, len);
+}
+
+static void on_ike_tick(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct daemon *d = arg;
+
+	ike_tick(d->ike);
 }
 
 /* ------------------------------------------------------------- events */
@@ -167,7 +210,8 @@ static void ev_acquire(void *ctx, const struct spd_policy *pol, const struct xfr
 	struct daemon *d = ctx;
 
 	ctl_cmds_acquire_event(&d->cmds, pol, t, fl);
-	/* IKE hooks in here: start a CHILD_SA for (pol, t). */
+	if (d->ike && t)
+		ike_acquire(d->ike, t->reqid);
 }
 
 static void ev_expire(void *ctx, const struct sad_sa *sa, bool hard)
@@ -176,7 +220,8 @@ static void ev_expire(void *ctx, const struct sad_sa *sa, bool hard)
 
 	log_info("SA spi 0x%08x reqid %u %s expired", sa->spi, sa->reqid, hard ? "hard" : "soft");
 	ctl_cmds_expire_event(&d->cmds, sa, hard);
-	/* IKE hooks in here: rekey on soft, delete on hard. */
+	if (d->ike)
+		ike_expire(d->ike, sa, hard);
 }
 
 static void ev_state(void *ctx, enum xfrm_event_kind kind, const struct sad_sa *sa)
@@ -201,8 +246,11 @@ static void ev_policy(void *ctx, enum xfrm_event_kind kind, const struct spd_pol
 
 static void on_signal(struct loop *l, int signo, void *arg)
 {
+	struct daemon *d = arg;
+
 	if (signo == SIGHUP) {
-		log_info("SIGHUP: nothing to reload (manual keying)");
+		log_info("SIGHUP: reloading %s", d->o.conf);
+		config_apply(d);
 		return;
 	}
 	log_info("%s: shutting down", strsignal(signo));
@@ -301,6 +349,17 @@ int main(int argc, char **argv)
 	if (ctl_cmds_register(&d.cmds) < 0)
 		goto out;
 
+	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms };
+	d.ike = ike_ctx_new(&io, d.sad, d.spd);
+	if (!d.ike) {
+		log_err("cannot start the IKE core");
+		goto out;
+	}
+	gw_set_ike_handler(d.gw, ike_recv, &d);
+	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf };
+	if (ike_ctl_register(&d.ikectl) < 0)
+		goto out;
+
 	if (d.o.user && priv_drop(d.o.user, d.o.routes) < 0)
 		goto out;
 
@@ -313,6 +372,14 @@ int main(int argc, char **argv)
 		log_err("cannot start the lifetime timer");
 		goto out;
 	}
+	d.ike_tick = loop_timer_new(d.loop, on_ike_tick, &d);
+	if (!d.ike_tick || loop_timer_arm(d.ike_tick, 200, 200) < 0) {
+		log_err("cannot start the IKE timer");
+		goto out;
+	}
+	/* connections last: start_action=start sends right away */
+	if (config_apply(&d) < 0)
+		goto out;
 	log_info("uipsecd running: tun %s mtu %u, control %s%s", gw_tun_name(d.gw),
 	         gw_tun_mtu(d.gw), d.o.control, d.o.routes ? "" : ", routes off");
 	ready(notify, 0);
@@ -322,8 +389,12 @@ int main(int argc, char **argv)
 	rc = r < 0 ? 1 : 0;
 out:
 	ready(notify, 1);
-	/* Policies first (their routes go with them), then states (keys
-	 * wiped), then the devices and the control socket. */
+	/* IKE first (it removes its states and policies), then policies
+	 * (their routes go with them), then states (keys wiped), then the
+	 * devices and the control socket. */
+	if (d.ike_tick)
+		loop_timer_free(d.ike_tick);
+	ike_ctx_free(d.ike);
 	if (d.spd) {
 		spd_flush(d.spd, XFRM_POLICY_MAX);
 		spd_free(d.spd);

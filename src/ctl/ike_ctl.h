@@ -1,0 +1,43 @@
+/* The IKE side of uipsecd's control plane: turning the swanctl.conf model
+ * (src/conf/) into IKE connections (src/ike/), and the control command
+ * "uipsec-ike" behind `uipsec load|initiate|terminate|list-conns|list-sas`.
+ * Runs on the daemon's loop. */
+#ifndef UIPSEC_CTL_IKE_CTL_H
+#define UIPSEC_CTL_IKE_CTL_H
+
+#include <stddef.h>
+
+struct conf;
+struct ctl_server;
+struct ike_ctx;
+
+/* IKE's defaults for proposals written as "default" (strongSwan's set,
+ * restricted to what uipsec implements). */
+#define IKE_CTL_DEFAULT_IKE \
+	"aes128-aes256-sha256-sha384-sha512-x25519-ecp256-ecp384-modp3072-modp2048, " \
+	"aes128gcm16-aes256gcm16-chacha20poly1305-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp3072-modp2048"
+#define IKE_CTL_DEFAULT_ESP \
+	"aes128gcm16-aes256gcm16-chacha20poly1305, aes128-aes256-sha256-sha384-sha512"
+
+/* Load every connection of c into ike (replacing those of the same name)
+ * and remove connections that c no longer has. On an error nothing
+ * is changed for that connection and err names it ("connection 'gw': no
+ * pre-shared key for ..."). Returns the number of connections loaded or a
+ * negative errno (the first error). */
+int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen);
+
+/* Read conf_path and apply it. */
+int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen);
+
+struct ike_ctl {
+	struct ctl_server *srv;
+	struct ike_ctx *ike;
+	const char *conf_path;
+};
+
+/* Register "uipsec-ike" (argv: load | initiate --child NAME | initiate --ike
+ * NAME | terminate --ike NAME | terminate --child NAME | list-conns |
+ * list-sas | stats). 0 or -errno. */
+int ike_ctl_register(struct ike_ctl *ic);
+
+#endif
