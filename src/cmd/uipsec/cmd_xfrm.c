@@ -122,6 +122,17 @@ static int xfrm_run(const struct uipsec_opts *o, int argc, char **argv)
 		free(args);
 		return n ? 0 : 2;
 	}
+	{
+		/* "state help" / "policy help" need neither a file nor the daemon */
+		int w = o->stats ? 1 : 0;
+
+		if (n == w + 2 && !strcmp(args[w + 1], "help") &&
+		    (!strcmp(args[w], "state") || !strcmp(args[w], "policy"))) {
+			xfrm_cmd_usage(stdout, args[w]);
+			free(args);
+			return 0;
+		}
+	}
 	if (o->state_file) {
 		if (!strcmp(args[0], "monitor")) {
 			fputs("uipsec: xfrm monitor needs the daemon, not a state file\n", stderr);

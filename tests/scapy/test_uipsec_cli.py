@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""The uipsec command line itself (no scapy needed; it lives here because
+this folder holds the Python tests that run the built programs): help and
+exit codes, state files (-f) created 0600, rewritten only by commands that
+change something, left alone when a command fails, and the daemon path's
+error when no uipsecd listens."""
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+BUILD = os.environ.get("UIPSEC_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
+UIPSEC = os.path.join(BUILD, "uipsec")
+GCM = "aead 'rfc4106(gcm(aes))' 0x0102030405060708090a0b0c0d0e0f1011121314 128"
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(args):
+    p = subprocess.run([UIPSEC] + args, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def sh(words):
+    """Split like a shell would for our simple command lines."""
+    import shlex
+    return shlex.split(words)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="test_uipsec_cli.")
+    try:
+        body(tmp)
+    finally:
+        shutil.rmtree(tmp)
+    if failures:
+        print("%d failure(s)" % len(failures))
+        return 1
+    print("ok")
+    return 0
+
+
+def body(tmp):
+    rc, out, err = run(["--help"])
+    check(rc == 0 and "xfrm" in out and "pcap" in out and "--state-file" in out, "--help")
+    for args in (["help", "xfrm"], ["xfrm", "--help"], ["pcap", "--help"], ["help", "pcap"]):
+        rc, out, err = run(args)
+        check(rc == 0 and "Usage: uipsec" in out, "%s: %d %r" % (args, rc, err))
+    rc, out, err = run(["xfrm", "state", "help"])
+    check(rc == 0 and out.startswith("Usage: xfrm state") and "policy" not in out, "xfrm state help")
+    rc, out, err = run(["xfrm", "policy", "help"])
+    check(rc == 0 and out.startswith("Usage: xfrm policy"), "xfrm policy help")
+    rc, out, err = run(["frobnicate"])
+    check(rc == 2 and "unknown command 'frobnicate'" in err, "unknown command: %d %r" % (rc, err))
+    rc, out, err = run(["--bogus", "xfrm"])
+    check(rc == 2 and "unknown option '--bogus'" in err, "unknown option: %d %r" % (rc, err))
+    rc, out, err = run(["--control"])
+    check(rc == 2 and "needs a value" in err, "--control without value")
+
+    f = os.path.join(tmp, "states")
+    rc, out, err = run(["-f", f, "xfrm", "state", "list"])
+    check(rc == 1 and "cannot open state file" in err, "list of a missing file: %d %r" % (rc, err))
+    check(not os.path.exists(f), "list created the file")
+
+    rc, out, err = run(["-f", f] + sh("xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp "
+                                      "spi 0x1000 reqid 1 mode tunnel " + GCM))
+    check(rc == 0 and err == "", "add: %d %r" % (rc, err))
+    check(stat.S_IMODE(os.stat(f).st_mode) == 0o600, "new state file is not 0600")
+    text = open(f).read()
+    check("xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x00001000" in text,
+          "state file content: %r" % text)
+
+    m1 = os.stat(f).st_mtime_ns
+    rc, out, err = run(["--state-file", f, "xfrm", "-s", "state", "list"])
+    check(rc == 0 and "spi 0x00001000(4096)" in out, "list -s: %r" % out)
+    rc, out, err = run(["-s", "--state-file=" + f, "xfrm", "state", "list"])
+    check(rc == 0 and "spi 0x00001000(4096)" in out, "global -s: %r" % out)
+    rc, out, err = run(["-f", f] + sh("xfrm state get dst 192.0.2.2 proto esp spi 0x1000"))
+    check(rc == 0 and out.startswith("src 192.0.2.1 dst 192.0.2.2\n"), "get: %r" % out)
+    check(os.stat(f).st_mtime_ns == m1 and open(f).read() == text, "list/get rewrote the file")
+
+    # a failing command leaves the file alone and says why on stderr, once
+    for words, msg in (("xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 " + GCM,
+                        "Error: state dst 192.0.2.2 spi 0x00001000 proto esp already exists "
+                        "(use 'update' to change it)\n"),
+                       ("xfrm state add src 1.1.1.1 dst 2.2.2.2 proto esp spi 7 " + GCM,
+                        "Error: SPI 0x00000007 is reserved (1..255)\n"),
+                       ("xfrm state delete dst 9.9.9.9 proto esp spi 0x1000",
+                        "Error: no state dst 9.9.9.9 spi 0x00001000 proto esp\n")):
+        rc, out, err = run(["-f", f] + sh(words))
+        check(rc == 1 and err == msg, "%s: %d %r" % (words, rc, err))
+        check(open(f).read() == text, "failed command changed the file: %s" % words)
+
+    # hand-written lines with 'ip', comments and quotes load; changes rewrite
+    open(f, "w").write("# written by hand\n"
+                       "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 " + GCM + "\n"
+                       "ip xfrm policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out "
+                       "tmpl src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel  # outbound\n")
+    os.chmod(f, 0o640)
+    rc, out, err = run(["-f", f] + sh("xfrm policy add src 10.2.0.0/24 dst 10.1.0.0/24 dir in "
+                                      "tmpl src 192.0.2.2 dst 192.0.2.1 proto esp mode tunnel"))
+    check(rc == 0, "policy add: %r" % err)
+    text = open(f).read()
+    check(text.count("xfrm policy add") == 2 and text.count("xfrm state add") == 1, "rewrite: %r" % text)
+    check(stat.S_IMODE(os.stat(f).st_mode) == 0o640, "rewrite changed the file's mode")
+    rc, out, err = run(["-f", f, "xfrm", "policy", "count"])
+    check(out == "\t SPD IN  1 OUT 1 FWD 0\n", "count: %r" % out)
+    rc, out, err = run(["-f", f, "xfrm", "policy", "flush"])
+    rc, out, err = run(["-f", f, "xfrm", "state", "flush"])
+    check("add" not in open(f).read(), "flush left lines behind")
+
+    # a bad line in the file is reported with its number, nothing is written
+    open(f, "w").write("ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 " + GCM + "\n"
+                       "ip xfrm state add src 192.0.2.1 dst 192.0.2.3 proto esp spi 0x1000 "
+                       "enc 'cbc(aes)' 0x00 auth-trunc 'hmac(sha1)' 0x00 96\n")
+    before = open(f).read()
+    rc, out, err = run(["-f", f, "xfrm", "state", "flush"])
+    check(rc == 1 and err == "Error: %s:2: key for cbc(aes) must be 16, 24 or 32 bytes, got 1\n" % f,
+          "bad line: %r" % err)
+    check(open(f).read() == before, "a bad file was rewritten")
+
+    # without -f the daemon is asked; none listens here
+    rc, out, err = run(["--control", os.path.join(tmp, "none.sock"), "xfrm", "state", "list"])
+    check(rc == 1 and "cannot connect to uipsecd" in err, "no daemon: %d %r" % (rc, err))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
