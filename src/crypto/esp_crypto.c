@@ -35,6 +35,7 @@ struct crypto_esp {
 	unsigned iv_len, icv_len, block_len;
 	unsigned mac_len;              /* full HMAC output length */
 	uint8_t salt[4];               /* AEAD/GMAC nonce = salt || IV */
+	uint64_t iv_mask;              /* AEAD/GMAC IV = seq ^ iv_mask (random) */
 	EVP_CIPHER_CTX *ectx, *dctx;   /* keyed; encrypt and decrypt */
 	EVP_CIPHER_CTX *ivctx;         /* CBC IV generator (AES-128-ECB, random key) */
 	EVP_MAC_CTX *mac;              /* keyed HMAC */
@@ -267,6 +268,9 @@ int crypto_esp_new(const struct crypto_esp_algs *algs, struct crypto_esp **out,
 		r = fail(err, errlen, "no algorithm (need aead, or enc and auth)");
 	if (!r && c->kind == KIND_CBC)
 		r = ivgen_setup(c);
+	if (!r && (c->kind == KIND_AEAD || c->kind == KIND_GMAC) &&
+	    crypto_rand(&c->iv_mask, sizeof(c->iv_mask)))
+		r = -EIO;
 	if (r) {
 		if (r != -EINVAL)
 			fail(err, errlen, "cannot set up %s: %s",
@@ -315,7 +319,11 @@ int crypto_esp_iv_next(struct crypto_esp *c, uint64_t seq, uint8_t *iv)
 	switch (c->kind) {
 	case KIND_AEAD:
 	case KIND_GMAC:
-		put_be64(iv, seq);
+		/* Unique per context since seq never repeats; the random mask
+		 * keeps two contexts with the same key and salt (manual keys
+		 * reused for both directions) from using the same nonces, as
+		 * Linux's seqiv does. */
+		put_be64(iv, seq ^ c->iv_mask);
 		return 0;
 	case KIND_CBC:
 		put_be64(block, seq);

@@ -91,8 +91,10 @@ int crypto_esp_open(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi
 
 /* Write the IV (iv_len bytes) for the packet with 64-bit sequence number
  * seq. Counter-based AEADs (GCM, GMAC, ChaCha20-Poly1305) use the sequence
- * number itself: unique per key as long as it never wraps (RFC 4106
- * section 3.1). CBC encrypts the sequence number under a random
+ * number XOR a random per-context 64-bit mask: unique per context as long
+ * as the sequence number never repeats (RFC 4106 section 3.1), and
+ * different between two contexts that share a key (the same manual key in
+ * both directions). CBC encrypts the sequence number under a random
  * per-context key, which makes it unpredictable (NIST SP 800-38A
  * Appendix C). Returns 0 or -EIO. */
 int crypto_esp_iv_next(struct crypto_esp *c, uint64_t seq, uint8_t *iv);

@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "crypto/esp_crypto.h"
+#include "util/bytes.h"
 #include "hexutil.h"
 
 static size_t hx(const char *hex, uint8_t *out, size_t max)
@@ -391,9 +392,24 @@ static void test_iv_generation(void **state)
 	                                    "sha1", akey, 20, 0);
 
 	assert_int_equal(crypto_esp_icv_len(c), 12);
-	/* counter AEAD: the IV is the 64-bit sequence number */
-	assert_int_equal(crypto_esp_iv_next(g, 0x0102030405060708ull, a), 0);
-	assert_memory_equal(a, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	/* counter AEAD: the sequence number XOR a per-context mask, so
+	 * consecutive numbers give IVs that differ in exactly the bits the
+	 * numbers differ in; a second context with the same key gets other
+	 * IVs (same key in both directions must not mean same nonces) */
+	{
+		struct crypto_esp *g2 = new_aead("rfc4106(gcm(aes))",
+		                                 "000102030405060708090a0b0c0d0e0f 01020304", 128);
+		uint8_t x[8], y[8];
+
+		assert_int_equal(crypto_esp_iv_next(g, 6, a), 0);
+		assert_int_equal(crypto_esp_iv_next(g, 7, b), 0);
+		assert_int_equal(get_be64(a) ^ get_be64(b), 1);
+		assert_int_equal(crypto_esp_iv_next(g, 6, x), 0);
+		assert_memory_equal(a, x, 8);
+		assert_int_equal(crypto_esp_iv_next(g2, 6, y), 0);
+		assert_memory_not_equal(x, y, 8);
+		crypto_esp_free(g2);
+	}
 	/* CBC: unpredictable, different per sequence number */
 	assert_int_equal(crypto_esp_iv_next(c, 1, a), 0);
 	assert_int_equal(crypto_esp_iv_next(c, 2, b), 0);
