@@ -270,6 +270,7 @@ void vici_iter_init(struct vici_iter *it, const uint8_t *msg, size_t len)
 {
 	it->p = msg;
 	it->end = msg + len;
+	it->depth = 0;
 }
 
 /* One element, syntax only (lengths); grammar is checked by the caller. */
@@ -351,7 +352,16 @@ bool vici_msg_valid(const uint8_t *msg, size_t len)
 
 int vici_iter_next(struct vici_iter *it, struct vici_elem *e)
 {
-	return next_raw(it, e);
+	int r = next_raw(it, e);
+
+	if (r != 1)
+		return r;
+	if (e->type == VICI_SECTION_END && it->depth > 0)
+		it->depth--;
+	e->depth = it->depth;
+	if (e->type == VICI_SECTION_START)
+		it->depth++;
+	return 1;
 }
 
 int vici_packet_parse(const uint8_t *data, size_t len, struct vici_packet *out)

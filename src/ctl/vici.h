@@ -116,6 +116,7 @@ bool vici_msg_valid(const uint8_t *msg, size_t len);
 /* Walk the elements of a valid message, in order. */
 struct vici_iter {
 	const uint8_t *p, *end;
+	int depth;               /* sections open before the next element */
 };
 struct vici_elem {
 	uint8_t type;            /* enum vici_elem_type */

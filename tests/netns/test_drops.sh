@@ -12,7 +12,23 @@ INJECT="$PY $(dirname "$0")/inject.py"
 
 gw_start gwa
 gw_start gwb
+
+# ip xfrm monitor: the events of adding and deleting states and policies.
+bg gwa timeout 15 "$UIPSEC" --control "$(ctl_of gwa)" xfrm monitor >"$GW_RUN/monitor.txt"
+mon=$BG_PID
+sleep 0.3
 GW_PRIO=100 gw_tunnel gcm128 raw 4 4
+ux gwa xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x7007 reqid 7 mode tunnel \
+	aead 'rfc4106(gcm(aes))' "$(hexkey 7 20)" 128 || fail "monitor: state add"
+ux gwa xfrm state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x7007 || fail "monitor: state delete"
+sleep 0.3
+kill $mon 2>/dev/null; wait $mon 2>/dev/null
+note "uipsec xfrm monitor (excerpt)"
+grep -E "^(Deleted |Flushed |src |acquire)" "$GW_RUN/monitor.txt" | head -8 | sed 's/^/    /'
+grep -q "^Flushed state" "$GW_RUN/monitor.txt" || fail "monitor: no state flush"
+grep -q "^src 10.1.0.0/24 dst 10.2.0.0/24" "$GW_RUN/monitor.txt" || fail "monitor: no policy add"
+grep -q "^Deleted src 192.0.2.1 dst 192.0.2.2" "$GW_RUN/monitor.txt" || fail "monitor: no state delete"
+grep -q "spi 0x00007007" "$GW_RUN/monitor.txt" || fail "monitor: state 0x7007 not shown"
 
 expect_bump() { # expect_bump NS COUNTER BEFORE WHAT
 	local now; now=$(stat_of "$1" "$2")

@@ -76,9 +76,15 @@ static void test_decode_known(void **state)
 	/* key2 is inside a section: not a top-level key */
 	assert_int_equal(vici_get_str(pk.msg, pk.msg_len, "key2", val, sizeof(val)), -ENOENT);
 	assert_int_equal(vici_get_str(pk.msg, pk.msg_len, "key1", val, 6), -EMSGSIZE);
+	/* element depths: key1 0, section1 0, sub-section 1, key2 2, end 1,
+	 * list1 1, items 1, list end 1, end 0 */
+	static const int depth[10] = { 0, 0, 1, 2, 1, 1, 1, 1, 1, 0 };
 	vici_iter_init(&it, pk.msg, pk.msg_len);
-	while (vici_iter_next(&it, &e) == 1)
+	while (vici_iter_next(&it, &e) == 1) {
+		assert_true(n < 10);
+		assert_int_equal(e.depth, depth[n]);
 		n++;
+	}
 	assert_int_equal(n, 10);
 	assert_int_equal(vici_get_list(pk.msg, pk.msg_len, "list1", &argv, 8), -ENOENT);
 	vici_list_free(NULL);
