@@ -30,6 +30,7 @@
 #include "util/clock.h"
 #include "util/mem.h"
 #include "xfrm/events.h"
+#include "xfrm/spd.h"
 
 struct sad_entry {
 	struct sad_sa sa;                 /* first member: &e->sa == (void *)e */
@@ -565,6 +566,36 @@ struct sad_sa *sad_lookup_out(struct sad *sad, uint32_t reqid, const struct ip_a
 		for (e = sad->head; e; e = e->next)
 			if (out_candidate(e, 0, saddr, daddr, mode) && (!best || out_better(e, best)))
 				best = e;
+	}
+	return best ? &best->sa : NULL;
+}
+
+struct sad_sa *sad_lookup_out_flow(struct sad *sad, const struct xfrm_tmpl *t,
+                                   const struct xfrm_flow *fl)
+{
+	const struct ip_addr *saddr = t->saddr.family ? &t->saddr : NULL;
+	const struct ip_addr *daddr = t->daddr.family ? &t->daddr : NULL;
+	struct sad_entry *best = NULL, *e;
+
+	/* Linux xfrm_tmpl_resolve_one: a transport-mode template without
+	 * addresses means the packet's own. */
+	if (t->mode == XFRM_MODE_TRANSPORT) {
+		if (!saddr)
+			saddr = &fl->saddr;
+		if (!daddr)
+			daddr = &fl->daddr;
+	}
+	e = t->reqid ? sad->by_reqid[reqid_slot(sad, t->reqid)] : sad->head;
+	for (; e; e = t->reqid ? e->rnext : e->next) {
+		if (!out_candidate(e, t->reqid, saddr, daddr, t->mode))
+			continue;
+		if (t->spi && e->sa.spi != t->spi)
+			continue;
+		/* xfrm_state_look_at: a state's own selector must admit the flow */
+		if (e->sa.sel.family && !xfrm_selector_match(&e->sa.sel, fl))
+			continue;
+		if (!best || out_better(e, best))
+			best = e;
 	}
 	return best ? &best->sa : NULL;
 }

@@ -136,6 +136,16 @@ struct sad_sa *sad_lookup(struct sad *sad, const struct ip_addr *daddr,
 struct sad_sa *sad_lookup_out(struct sad *sad, uint32_t reqid,
                               const struct ip_addr *saddr,
                               const struct ip_addr *daddr, uint8_t mode);
+/* The same for a policy template and the packet's flow, as Linux's
+ * xfrm_tmpl_resolve_one + xfrm_state_find: template addresses if set,
+ * else (transport mode) the flow's; t->reqid and t->spi if nonzero;
+ * t->mode; and a state with a selector (sa->sel.family set) only if the
+ * selector matches fl. Prefer this on the output path: with IKE both
+ * directions share a reqid, and in transport mode only the addresses tell
+ * the outbound state from the inbound one. */
+struct xfrm_tmpl;
+struct sad_sa *sad_lookup_out_flow(struct sad *sad, const struct xfrm_tmpl *t,
+                                   const struct xfrm_flow *fl);
 
 /* Iterate in insertion order (dead states included). Returning nonzero
  * from fn stops and returns that value. fn may delete the state it is

@@ -17,6 +17,7 @@
 #include "net/addr.h"
 #include "xfrm/events.h"
 #include "xfrm/sad.h"
+#include "xfrm/spd.h"
 
 static struct ip_addr A(const char *s)
 {
@@ -386,6 +387,77 @@ static void test_lookup_out(void **state)
 	sad_free(sad);
 }
 
+static struct xfrm_flow FL(const char *src, const char *dst)
+{
+	struct xfrm_flow fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.saddr = A(src);
+	fl.daddr = A(dst);
+	fl.proto = 6;
+	return fl;
+}
+
+static void test_lookup_out_flow(void **state)
+{
+	struct sad *sad = new_sad();
+	struct sad_sa sa, *out, *in, *sel_sa, *other_sel;
+	struct xfrm_tmpl t;
+	struct xfrm_flow fl = FL("192.0.2.1", "192.0.2.2");
+
+	(void)state;
+	/* transport mode, both directions with one reqid; the inbound one
+	 * is the newest, so reqid and mode alone would pick it */
+	sa = SA("192.0.2.1", "192.0.2.2", 0x9000, 7);
+	sa.mode = XFRM_MODE_TRANSPORT;
+	assert_int_equal(sad_add(sad, &sa, &out), 0);
+	sa = SA("192.0.2.2", "192.0.2.1", 0x9001, 7);
+	sa.mode = XFRM_MODE_TRANSPORT;
+	assert_int_equal(sad_add(sad, &sa, &in), 0);
+	assert_ptr_equal(sad_lookup_out(sad, 7, NULL, NULL, XFRM_MODE_TRANSPORT), in);
+	memset(&t, 0, sizeof(t));
+	t.proto = IPPROTO_ESP_;
+	t.mode = XFRM_MODE_TRANSPORT;
+	t.reqid = 7;
+	assert_ptr_equal(sad_lookup_out_flow(sad, &t, &fl), out);
+	struct xfrm_flow back = FL("192.0.2.2", "192.0.2.1");
+	assert_ptr_equal(sad_lookup_out_flow(sad, &t, &back), in);
+	t.reqid = 0;                                      /* any reqid */
+	assert_ptr_equal(sad_lookup_out_flow(sad, &t, &fl), out);
+	t.spi = 0x9001;                                   /* a fixed SPI */
+	assert_null(sad_lookup_out_flow(sad, &t, &fl));
+	t.spi = 0x9000;
+	assert_ptr_equal(sad_lookup_out_flow(sad, &t, &fl), out);
+
+	/* tunnel mode: the template's endpoints, not the inner flow's */
+	sa = SA("192.0.2.1", "198.51.100.2", 0x9100, 8);
+	sa.sel.family = AF_INET;
+	assert_int_equal(ip_prefix_parse("10.1.0.0/24", &sa.sel.saddr, &sa.sel.prefixlen_s), 0);
+	assert_int_equal(ip_prefix_parse("10.2.0.0/24", &sa.sel.daddr, &sa.sel.prefixlen_d), 0);
+	assert_int_equal(sad_add(sad, &sa, &sel_sa), 0);
+	memset(&t, 0, sizeof(t));
+	t.proto = IPPROTO_ESP_;
+	t.mode = XFRM_MODE_TUNNEL;
+	t.reqid = 8;
+	t.saddr = A("192.0.2.1");
+	t.daddr = A("198.51.100.2");
+	struct xfrm_flow inner = FL("10.1.0.5", "10.2.0.9");
+	assert_ptr_equal(sad_lookup_out_flow(sad, &t, &inner), sel_sa);
+	/* the state's selector must admit the flow */
+	struct xfrm_flow outside = FL("10.1.0.5", "10.3.0.9");
+	assert_null(sad_lookup_out_flow(sad, &t, &outside));
+	/* a newer state whose selector does not admit the flow never wins */
+	sa.spi = 0x9101;
+	assert_int_equal(ip_prefix_parse("10.4.0.0/24", &sa.sel.daddr, &sa.sel.prefixlen_d), 0);
+	assert_int_equal(sad_add(sad, &sa, &other_sel), 0);
+	assert_ptr_equal(sad_lookup_out_flow(sad, &t, &inner), sel_sa);
+	struct xfrm_flow to4 = FL("10.1.0.5", "10.4.0.1");
+	assert_ptr_equal(sad_lookup_out_flow(sad, &t, &to4), other_sel);
+	t.daddr = A("198.51.100.3");
+	assert_null(sad_lookup_out_flow(sad, &t, &inner));
+	sad_free(sad);
+}
+
 /* ---- lifetimes ----------------------------------------------------------- */
 
 static void test_lifetime_packets(void **state)
@@ -728,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_update),
 		cmocka_unit_test(test_lookup_out),
+		cmocka_unit_test(test_lookup_out_flow),
 		cmocka_unit_test(test_lifetime_packets),
 		cmocka_unit_test(test_lifetime_bytes),
 		cmocka_unit_test(test_limits_by_tick),
