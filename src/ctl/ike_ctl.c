@@ -12,6 +12,7 @@
 
 #include "conf/conf.h"
 #include "ctl/ctl.h"
+#include "ctl/ctl_conf.h"
 #include "ctl/vici.h"
 #include "ike/ike.h"
 #include "ike/ike_proto.h"
@@ -94,6 +95,9 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	bool any;
 
 	memset(cfg, 0, sizeof(*cfg));
+	/* Refuse what the IKE core cannot do rather than drop it below. */
+	if (ctl_conf_check(cc, err, errlen))
+		return -EINVAL;
 	snprintf(cfg->name, sizeof(cfg->name), "%s", cc->name);
 	if (pick_addr(cc->local_addrs, cc->nlocal_addrs, &cfg->local_addr, &any) ||
 	    pick_addr(cc->remote_addrs, cc->nremote_addrs, &cfg->remote_addr, &any)) {

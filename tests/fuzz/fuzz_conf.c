@@ -1,13 +1,15 @@
 /* libFuzzer target: the swanctl.conf parser and model builder, from memory
  * (conf_parse_buffer with includes disabled, so the input cannot make the
  * parser read files). A parsed model is walked: every identity and traffic
- * selector is printed back, and the secret lookup runs over its ids, so
- * that anything the parser accepted is also safe to use. */
+ * selector is printed back, the secret lookup runs over its ids and the
+ * IKE support check (ctl_conf_check) runs on each connection, so that
+ * anything the parser accepted is also safe to use. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "conf/conf.h"
+#include "ctl/ctl_conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,6 +37,7 @@ static void walk(const struct conf *c)
 		}
 		if (conf_conn_find(c, cn->name) == NULL)
 			__builtin_trap();
+		(void)ctl_conf_check(cn, buf, sizeof(buf));
 	}
 	for (size_t i = 0; i < c->nsecrets; i++)
 		for (size_t j = 0; j < c->secrets[i].nids; j++) {
