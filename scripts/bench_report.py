@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Summarise the results file of scripts/bench.sh (make bench).
 
-Usage: scripts/bench_report.py build/bench-results.tsv
+Usage: scripts/bench_report.py [--markdown] build/bench-results.tsv
+
+--markdown prints one table, peers by metrics, for docs/performance.md.
 
 The file has one row per measurement: round, peer, metric, value, note
 ('#' lines are comments). A run that failed has a 'status' row with value
@@ -47,9 +49,12 @@ def load(path):
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    markdown = "--markdown" in args
+    args = [a for a in args if a != "--markdown"]
+    if len(args) != 1:
         sys.exit(__doc__)
-    rows, comments = load(sys.argv[1])
+    rows, comments = load(args[0])
     peers = []            # in the order they ran
     values = {}           # (peer, metric) -> {round: value}
     status = {}           # peer -> list of (round, status, note)
@@ -81,6 +86,9 @@ def main():
         st = status.get(peer, [])
         return st and all(s == "unavailable" for _, s, _ in st) and st[0][2]
 
+    if markdown:
+        print_markdown(peers, values, unavailable)
+        return
     print()
     print("== uipsec make bench")
     for c in comments:
@@ -157,6 +165,28 @@ def main():
             print("   round %s %s: %s" % (rnd, p, note))
         for rnd, p, metric, note in notes:
             print("   round %s %s %s: %s" % (rnd, p, metric, note))
+
+
+def print_markdown(peers, values, unavailable):
+    short = {"tcp1_gbps": "TCP 1 stream Gbit/s", "tcp4_gbps": "TCP 4 streams Gbit/s",
+             "udp64_kpps": "UDP 64 B kpps received", "udp64_loss_pct": "UDP loss %",
+             "ping_rtt_ms": "ping RTT ms", "added_ms": "added ms",
+             "cpu_s_per_gb": "CPU s/GB", "cpu_sys_pct": "system %"}
+    cols = METRICS
+    print("| peer | " + " | ".join(short[m[0]] for m in cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for peer in peers:
+        cells = []
+        for metric, title, unit, fmt, higher in cols:
+            v = values.get((peer, metric))
+            if unavailable(peer):
+                cells.append("n/a")
+            elif not v:
+                cells.append("-")
+            else:
+                vs = list(v.values())
+                cells.append("%s [%s..%s]" % (fmt % statistics.median(vs), fmt % min(vs), fmt % max(vs)))
+        print("| %s | %s |" % (peer, " | ".join(cells)))
 
 
 METRICS_HIGHER = {m[0]: m[4] for m in METRICS}
