@@ -369,11 +369,7 @@ static struct sad_sa *out_state(struct sad *sad, struct spd *spd, const struct x
 			return NULL;
 		}
 		t = &pol->tmpl[0];
-		if (t->mode == XFRM_MODE_TUNNEL)
-			sa = sad_lookup_out(sad, t->reqid, t->saddr.family ? &t->saddr : NULL,
-			                    t->daddr.family ? &t->daddr : NULL, t->mode);
-		else
-			sa = sad_lookup_out(sad, t->reqid, &f->saddr, &f->daddr, t->mode);
+		sa = sad_lookup_out_flow(sad, t, f);   /* as the daemon's output path */
 		if (!sa) {
 			*why = "no state for the policy's template";
 			*v = DROP_OUT_NO_STATE;
