@@ -49,6 +49,7 @@ gw_lib_init() {
 	[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
 	TOPO_PREFIX=${TOPO_PREFIX:-ut$$}
 	GW_RUN=$(mktemp -d /tmp/uipsec-netns.XXXXXX)
+	: >"$GW_RUN/empty.conf"   # an empty swanctl.conf: manual keying only
 	trap gw_cleanup EXIT
 	topo_up || fail "topology did not come up"
 }
@@ -59,7 +60,7 @@ gw_start() {
 	local n=$1; shift
 	# ip netns exec execs the daemon: $! is the daemon's own PID
 	ip netns exec "$(topo_name "$n")" "$UIPSECD" --foreground --control "$(ctl_of "$n")" \
-		-c /dev/null "$@" >"$GW_RUN/$n.log" 2>&1 &
+		-c "$GW_RUN/empty.conf" "$@" >"$GW_RUN/$n.log" 2>&1 &
 	GW_PID[$n]=$!
 	local i
 	for i in $(seq 50); do

@@ -11,14 +11,14 @@ gw_start gwa
 gw_start gwb --user nobody
 
 # Same TUN name in the same namespace.
-out=$(ns gwa "$UIPSECD" --foreground --control "$GW_RUN/other.sock" -c /dev/null 2>&1) \
+out=$(ns gwa "$UIPSECD" --foreground --control "$GW_RUN/other.sock" -c "$GW_RUN/empty.conf" 2>&1) \
 	&& fail "second daemon with TUN ipsec0 started"
 echo "$out" | grep -q "interface ipsec0 already exists" || fail "unclear message: $out"
 note "same TUN: $(echo "$out" | grep ipsec0)"
 [ -e "$GW_RUN/other.sock" ] && fail "failed daemon left its socket behind"
 
 # Same control socket from another namespace (another TUN).
-out=$(ns hosta "$UIPSECD" --foreground --control "$(ctl_of gwa)" --tun ipsec9 -c /dev/null 2>&1) \
+out=$(ns hosta "$UIPSECD" --foreground --control "$(ctl_of gwa)" --tun ipsec9 -c "$GW_RUN/empty.conf" 2>&1) \
 	&& fail "second daemon on the same control socket started"
 echo "$out" | grep -q "another uipsecd is already running on control socket" || fail "unclear message: $out"
 note "same socket: $(echo "$out" | grep socket)"

@@ -360,6 +360,12 @@ int main(int argc, char **argv)
 	if (ike_ctl_register(&d.ikectl) < 0)
 		goto out;
 
+	/* Connections before the privilege drop: swanctl.conf holds secrets
+	 * and is usually readable by root only. start_action=start sends at
+	 * once; the answers wait in the socket until the loop runs. */
+	if (config_apply(&d) < 0)
+		goto out;
+
 	if (d.o.user && priv_drop(d.o.user, d.o.routes) < 0)
 		goto out;
 
@@ -377,9 +383,6 @@ int main(int argc, char **argv)
 		log_err("cannot start the IKE timer");
 		goto out;
 	}
-	/* connections last: start_action=start sends right away */
-	if (config_apply(&d) < 0)
-		goto out;
 	log_info("uipsecd running: tun %s mtu %u, control %s%s", gw_tun_name(d.gw),
 	         gw_tun_mtu(d.gw), d.o.control, d.o.routes ? "" : ", routes off");
 	ready(notify, 0);
