@@ -122,4 +122,22 @@ wait $tb
 sed 's/^/    /' "$GW_RUN/trace-drop.txt"
 grep -q "xfrm_state_lookup.*drop no-state (XfrmInNoStates)" "$GW_RUN/trace-drop.txt" \
 	|| fail "trace does not show the unknown SPI drop"
+# Lifetimes: a state with a 1 s soft and 2 s hard limit raises a soft
+# expire, then goes (monitor shows both).
+bg gwa timeout 8 "$UIPSEC" --control "$(ctl_of gwa)" xfrm monitor >"$GW_RUN/expire.txt"
+mon=$BG_PID
+sleep 0.3
+ux gwa xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x8008 reqid 8 mode tunnel \
+	aead 'rfc4106(gcm(aes))' "$(hexkey 8 20)" 128 limit time-soft 1 limit time-hard 2 \
+	|| fail "state with lifetimes"
+ux gwa xfrm state get src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x8008 >/dev/null || fail "state 0x8008 missing"
+sleep 3.5
+ux gwa xfrm state get src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x8008 >/dev/null 2>&1 \
+	&& fail "state 0x8008 outlived its hard lifetime"
+kill $mon 2>/dev/null; wait $mon 2>/dev/null
+grep -q "^Expired src 192.0.2.1 dst 192.0.2.2" "$GW_RUN/expire.txt" || fail "no expire event"
+grep -q "hard 0" "$GW_RUN/expire.txt" && grep -q "hard 1" "$GW_RUN/expire.txt" \
+	|| fail "expected a soft and a hard expire"
+note "lifetimes: soft and hard expire seen, state removed"
+ping_ok 4 2 || fail "tunnel after the expiry"
 echo PASS
