@@ -38,6 +38,8 @@ BENCH_ID=$$
 
 # shellcheck source=scripts/topo.sh
 source "$SRC/scripts/topo.sh"
+# shellcheck source=scripts/charon.sh
+source "$SRC/scripts/charon.sh"
 # shellcheck source=scripts/bench_peers.sh
 source "$SRC/scripts/bench_peers.sh"
 

@@ -14,7 +14,8 @@
 #   plain           the gateways route the two sites directly (the ceiling)
 #   wireguard-go    Debian's wireguard-go, configured with wg(8)
 #   strongswan      Debian's charon 5.9.8 with kernel-libipsec (its userspace
-#                   ESP; 5.9.8 always sends ESP in UDP), IKEv2 with a PSK
+#                   ESP; 5.9.8 always sends ESP in UDP), IKEv2 with a PSK,
+#                   started by scripts/charon.sh
 #   uipsec-*        uipsecd on each gateway, manually keyed with
 #                   `uipsec xfrm state/policy add`
 
@@ -56,6 +57,8 @@ peer_stop() {
 		wait "$p" 2>/dev/null
 	done
 	BG_PIDS=() DAEMON_PIDS=()
+	# charon.sh's bookkeeping (the processes are gone by now).
+	declare -F charon_stop_all >/dev/null && charon_stop_all
 	if [ "$TOPO_ACTIVE" = 1 ]; then
 		topo_down
 		TOPO_ACTIVE=0
@@ -89,8 +92,8 @@ peer_wait() {
 peer_log_tail() {
 	local l
 	[ -s "$1" ] || return 0
-	l=$(grep -iE 'fail|error|invalid|refus|denied|cannot|unable|unknown|usage' "$1" |
-		grep -v '^opening directory' | tail -n 1)
+	l=$(grep -iE 'error|invalid|refus|denied|cannot|unable|unknown|usage' "$1" | tail -n 1)
+	[ -n "$l" ] || l=$(grep -i 'fail' "$1" | grep -v '^opening directory' | tail -n 1)
 	[ -n "$l" ] || l=$(tail -n 1 "$1")
 	printf '%s' "$l" | tr -d '\r' | cut -c1-200
 }
@@ -143,9 +146,12 @@ peer_up_wireguard-go() {
 }
 
 # --- strongSwan charon with kernel-libipsec ----------------------------------
+# charon runs through scripts/charon.sh (the interop tests' launcher: own
+# mount namespace with a private /run, own strongswan.conf with
+# kernel-libipsec before kernel-netlink, own VICI socket and log).
 
-# Writes strongswan.conf and swanctl.conf for gateway $1 (a or b).
-peer_charon_conf() {
+# Writes DIR/swanctl.conf for gateway $1 (a or b).
+peer_swanctl_conf() {
 	local s=$1 me peer lts rts other d="$W/gw$1"
 	if [ "$s" = a ]; then
 		me=192.0.2.1 peer=192.0.2.2 lts=10.1.0.0/24 rts=10.2.0.0/24 other=b
@@ -153,26 +159,6 @@ peer_charon_conf() {
 		me=192.0.2.2 peer=192.0.2.1 lts=10.2.0.0/24 rts=10.1.0.0/24 other=a
 	fi
 	mkdir -p "$d"
-	# kernel-libipsec before kernel-netlink: libipsec is then the IPsec
-	# backend and kernel-netlink only handles addresses and routes. The
-	# openssl plugin provides AES-GCM (AES-NI), as fast as charon gets.
-	cat >"$d/strongswan.conf" <<-EOF
-	charon {
-	  load = random nonce openssl pem pkcs1 x509 pubkey curve25519 sha1 sha2 hmac kdf kernel-libipsec kernel-netlink socket-default vici
-	  filelog {
-	    log {
-	      path = $d/charon.log
-	      default = 1
-	      time_format = %T
-	    }
-	  }
-	  plugins {
-	    vici {
-	      socket = unix://$d/charon.vici
-	    }
-	  }
-	}
-	EOF
 	cat >"$d/swanctl.conf" <<-EOF
 	connections {
 	  bench {
@@ -207,31 +193,41 @@ peer_charon_conf() {
 	EOF
 }
 
+# The PID of charon itself: charon.sh records the PID of the shell it
+# starts charon from (a function run with &), whose child charon is.
+peer_charon_pid() {
+	local p=$1 c
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = charon ] && { echo "$p"; return 0; }
+	for c in $(cat "/proc/$p/task/$p/children" 2>/dev/null); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = charon ] && { echo "$c"; return 0; }
+	done
+	return 1
+}
+
 peer_up_strongswan() {
-	local s d
-	[ -x /usr/lib/ipsec/charon ] && command -v swanctl >/dev/null ||
-		{ PEER_ERR="charon or swanctl not installed (scripts/deps.sh)"; return 1; }
-	[ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] ||
-		{ PEER_ERR="kernel-libipsec plugin missing (libcharon-extra-plugins)"; return 1; }
+	local s d pid
+	declare -F charon_start >/dev/null ||
+		{ PEER_ERR="scripts/charon.sh not loaded"; return 1; }
+	charon_available || { PEER_ERR=$CHARON_MISSING; return 1; }
 	PSK=$(peer_hexkey 24)
+	# Log at level 1 only: nothing per packet, whatever charon.sh's default.
+	CHARON_LOGLEVEL="default = 1"
 	for s in a b; do
 		d="$W/gw$s"
-		peer_charon_conf $s
-		# Each charon gets its own mount namespace with a private /run
-		# (charon.pid, its default sockets), its own strongswan.conf and
-		# VICI socket; unshare execs charon, so LAST_PID is charon.
-		peer_bg gw$s "$d/stdout.log" env STRONGSWAN_CONF="$d/strongswan.conf" \
-			unshare --mount sh -c 'mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon'
-		DAEMON_PIDS+=("$LAST_PID")
+		peer_swanctl_conf $s
+		if ! charon_start gw$s "$d" >>"$W/charon-start.log" 2>&1; then
+			pid=${CHARON_PID[gw$s]:-}
+			[ -n "$pid" ] && BG_PIDS+=("$pid")
+			PEER_ERR="charon on gw$s: $(peer_log_tail "$W/charon-start.log")"
+			return 1
+		fi
+		BG_PIDS+=("${CHARON_PID[gw$s]}")
+		pid=$(peer_charon_pid "${CHARON_PID[gw$s]}") ||
+			{ PEER_ERR="cannot find the PID of charon on gw$s"; return 1; }
+		BG_PIDS+=("$pid")
+		DAEMON_PIDS+=("$pid")
 	done
-	for s in a b; do
-		d="$W/gw$s"
-		peer_wait 100 swanctl --stats --uri "unix://$d/charon.vici" ||
-			{ PEER_ERR="charon on gw$s did not open its VICI socket: $(peer_log_tail "$d/charon.log")"; return 1; }
-		swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/charon.vici" >"$d/load.log" 2>&1 ||
-			{ PEER_ERR="swanctl --load-all on gw$s: $(peer_log_tail "$d/load.log")"; return 1; }
-	done
-	swanctl --initiate --child net --timeout 20 --uri "unix://$W/gwa/charon.vici" >"$W/initiate.log" 2>&1 ||
+	charon_swanctl gwa --initiate --child net --timeout 20 >"$W/initiate.log" 2>&1 ||
 		{ PEER_ERR="CHILD_SA not established: $(peer_log_tail "$W/initiate.log")"; return 1; }
 	# The IPsec backend must be libipsec, never the kernel's XFRM.
 	if [ -n "$(ns gwa ip xfrm state 2>/dev/null)" ]; then

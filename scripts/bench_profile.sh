@@ -26,6 +26,7 @@ W="$BUILD/bench-profile/$PEER"
 TOPO_PREFIX="up$$"
 
 source "$SRC/scripts/topo.sh"
+source "$SRC/scripts/charon.sh"
 source "$SRC/scripts/bench_peers.sh"
 
 say() { printf '%s\n' "$*" >&2; }

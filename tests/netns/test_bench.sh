@@ -58,8 +58,11 @@ check "report: failed metric with reason"    has "round 2 wireguard-go tcp1_gbps
 check "report: unavailable peer"             has "uipsec-chacha-udp  uipsec: not available yet (uipsecd missing)"
 
 # --- 2. a short real run -----------------------------------------------------
+# uipsec too when it is built (manual keys through the uipsec command).
+peers="strongswan plain wireguard-go"
+[ -x "$BUILD/uipsecd" ] && [ -x "$BUILD/uipsec" ] && peers+=" uipsec-gcm-udp"
 STRONGSWAN_ESP=aes999 BENCH_MICRO=0 ROUNDS=1 BENCH_SECONDS=1 PING_COUNT=10 \
-	PEERS="strongswan plain wireguard-go" BUILD="$BUILD" \
+	PEERS="$peers" BUILD="$BUILD" UIPSEC_BUILD="$BUILD" \
 	BENCH_OUT="$T/run.tsv" BENCH_LOGS="$T/logs" \
 	bash "$SRC/scripts/bench.sh" >"$T/run.out" 2>&1
 rc=$?
@@ -67,7 +70,7 @@ check "bench.sh exits 0 although a peer failed" [ $rc = 0 ]
 row() { awk -F'\t' -v p="$1" -v m="$2" '$2 == p && $3 == m {print $4; exit}' "$T/run.tsv"; }
 positive() { awk -v v="$1" 'BEGIN {exit !(v > 0)}'; }
 check "strongswan with a bad proposal: failed" [ "$(row strongswan status)" = failed ]
-check "... with the reason"                  grep -q $'strongswan\tstatus\tfailed\tswanctl --load-all on gwa' "$T/run.tsv"
+check "... with the reason"                  grep -q $'strongswan\tstatus\tfailed\tcharon on gwa: .*invalid value for: esp_proposals' "$T/run.tsv"
 check "plain: ok"                            [ "$(row plain status)" = ok ]
 check "wireguard-go: ok"                     [ "$(row wireguard-go status)" = ok ]
 for m in tcp1_gbps tcp4_gbps udp64_kpps ping_rtt_ms; do
@@ -75,11 +78,24 @@ for m in tcp1_gbps tcp4_gbps udp64_kpps ping_rtt_ms; do
 	check "wireguard-go $m > 0" positive "$(row wireguard-go $m)"
 done
 check "wireguard-go CPU per GB > 0"          positive "$(row wireguard-go cpu_s_per_gb)"
+if [[ $peers == *uipsec* ]]; then
+	check "uipsec-gcm-udp: ok"                 [ "$(row uipsec-gcm-udp status)" = ok ]
+	check "uipsec-gcm-udp tcp1_gbps > 0"       positive "$(row uipsec-gcm-udp tcp1_gbps)"
+	check "uipsec-gcm-udp CPU per GB > 0"      positive "$(row uipsec-gcm-udp cpu_s_per_gb)"
+fi
 check "summary printed"                      grep -q -- "-- issue 6 targets" "$T/run.out"
 id=$(sed -n 's/^# namespaces ub\([0-9]*\)-.*/\1/p' "$T/run.tsv")
 check "run id recorded"                      [ -n "$id" ]
 check "no namespaces left"                   [ -z "$(ip netns list | grep "^ub$id-")" ]
 check "no wireguard-go left"                 [ -z "$(ls /var/run/wireguard/ 2>/dev/null | grep "^wg${id}")" ]
+# --- 3. uipsec not built: said so, no numbers --------------------------------
+BENCH_MICRO=0 ROUNDS=1 PEERS="uipsec-gcm-esp" BUILD="$BUILD" UIPSEC_BUILD="$T/none" \
+	BENCH_OUT="$T/none.tsv" BENCH_LOGS="$T/logs" bash "$SRC/scripts/bench.sh" >"$T/none.out" 2>&1
+check "missing uipsecd: reported as not available" \
+	grep -q "uipsec-gcm-esp  uipsec: not available yet (uipsecd missing)" "$T/none.out"
+check "missing uipsecd: no numbers" \
+	[ -z "$(awk -F'\t' '$2 == "uipsec-gcm-esp" && $3 != "status"' "$T/none.tsv")" ]
+
 if [ $fails != 0 ]; then
 	echo "--- bench output"; cat "$T/run.out"; echo "--- results"; cat "$T/run.tsv"
 fi
