@@ -175,19 +175,11 @@ run_peer() {
 
 # --- main ----------------------------------------------------------------------
 
-if [ "$(id -u)" != 0 ]; then
-	say "make bench: the network benchmark needs root (network namespaces)."
-	exit 1
-fi
 case $ROUNDS in ''|*[!0-9]*|0) say "bench: ROUNDS must be a positive integer"; exit 2 ;; esac
 case $BENCH_SECONDS in ''|*[!0-9]*|0) say "bench: BENCH_SECONDS must be a positive integer"; exit 2 ;; esac
 for PEER in $PEERS; do
 	declare -F "peer_up_$PEER" >/dev/null || { say "bench: unknown peer $PEER (known: $ALL_PEERS)"; exit 2; }
 done
-
-mkdir -p "$BUILD"
-rm -rf "$LOGS"/r[0-9]*-*
-mkdir -p "$LOGS"
 
 if [ "$BENCH_MICRO" = 1 ]; then
 	ran=0
@@ -199,6 +191,14 @@ if [ "$BENCH_MICRO" = 1 ]; then
 	done
 	[ $ran = 1 ] || say "bench: no micro-benchmarks built yet (bench/bench_*.c)."
 fi
+
+if [ "$(id -u)" != 0 ]; then
+	say "make bench: the network benchmark needs root (network namespaces)."
+	exit 1
+fi
+mkdir -p "$BUILD"
+rm -rf "$LOGS"/r[0-9]*-*
+mkdir -p "$LOGS"
 
 {
 	printf '# uipsec make bench, %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
