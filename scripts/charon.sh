@@ -109,7 +109,9 @@ charon_start() {
 	rm -f "$d/charon.vici"
 	# ip netns exec, env, unshare and sh all exec, so $! ends up being
 	# charon itself. The tmpfs on /run hides the host's /run/charon.pid.
-	ns "$n" env STRONGSWAN_CONF="$d/strongswan.conf" \
+	# Not through the ns() function: a backgrounded shell function runs in
+	# a subshell, and $! would be that subshell rather than charon.
+	ip netns exec "$(topo_name "$n")" env STRONGSWAN_CONF="$d/strongswan.conf" \
 		unshare --mount --propagation private \
 		sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$0"' "$CHARON_BIN" \
 		>"$d/charon.out" 2>&1 </dev/null &

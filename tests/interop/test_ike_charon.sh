@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# uipsec's IKE against strongSwan 5.9.8 (charon + kernel-libipsec, see
+# docs/interop.md), PSK site-to-site 10.1.0.0/24 <-> 10.2.0.0/24:
+#
+#   - uipsec as initiator (gwa) and as responder (gwb) for each IKE and ESP
+#     proposal of issue 4; after each, hosta pings hostb through the tunnel;
+#   - PFS: a second CHILD_SA created by uipsec with CREATE_CHILD_SA and a
+#     KE payload, and a rekeying of the CHILD_SA started by charon;
+#   - failures on both sides with the right notify: wrong PSK
+#     (AUTHENTICATION_FAILED), no common proposal (NO_PROPOSAL_CHOSEN),
+#     non-matching traffic selectors (TS_UNACCEPTABLE);
+#   - with TOPO_NAT=1 (test_ike_charon_nat.sh) gwa sits behind a NAT.
+#
+# charon's kernel-libipsec always encapsulates ESP in UDP 4500 (it fakes
+# NAT detection), so uipsec follows it there in every case.
+# QUICK=1 runs one proposal per role. Exit 77: not root / no charon.
+set -u
+
+SRC=${UIPSEC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${UIPSEC_BUILD:-$SRC/build}
+TOPO_PREFIX=${TOPO_PREFIX:-ic$$}
+TOPO_NAT=${TOPO_NAT:-0}
+source "$SRC/scripts/topo.sh"
+source "$SRC/scripts/charon.sh"
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+charon_available || { echo "SKIP: $CHARON_MISSING"; exit 77; }
+[ -x "$BUILD/uipsecd" ] && [ -x "$BUILD/uipsec" ] || { echo "SKIP: no uipsecd/uipsec in $BUILD"; exit 77; }
+
+W=$(mktemp -d /tmp/ike-charon.XXXXXX)
+UPID=
+stop_uipsecd() {
+	[ -n "$UPID" ] && kill "$UPID" 2>/dev/null && wait "$UPID" 2>/dev/null
+	UPID=
+}
+cleanup() {
+	stop_uipsecd
+	charon_stop_all
+	topo_down
+	if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+FAILS=0
+CASE=
+U= C= UDIR= CDIR=
+fail() {
+	echo "FAIL [$CASE]: $*"
+	echo "--- uipsecd log (tail)"; tail -n 25 "$UDIR/uipsecd.log" 2>/dev/null
+	echo "--- charon log (tail)"; tail -n 25 "$CDIR/charon.log" 2>/dev/null
+	FAILS=$((FAILS + 1))
+	return 1
+}
+
+PSK=0x$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+
+# write_conf DIR LOCAL REMOTE MY_ID PEER_ID LTS RTS IKE ESP PSK [EXTRA_CHILD]
+write_conf() {
+	mkdir -p "$1"
+	cat >"$1/swanctl.conf" <<-EOF
+	connections {
+	    site {
+	        version = 2
+	        local_addrs = $2
+	        remote_addrs = $3
+	        proposals = $8
+	        local {
+	            auth = psk
+	            id = $4
+	        }
+	        remote {
+	            auth = psk
+	            id = $5
+	        }
+	        children {
+	            net {
+	                local_ts = $6
+	                remote_ts = $7
+	                esp_proposals = $9
+	            }
+	        }
+	    }
+	}
+	secrets {
+	    ike-site {
+	        id-a = gwa.example.org
+	        id-b = gwb.example.org
+	        secret = ${10}
+	    }
+	}
+	EOF
+}
+
+uipsec() { ns "$U" "$BUILD/uipsec" --control "$UDIR/ctl" "$@"; }
+
+# setup ROLE IKE ESP [PSK_UIPSEC] [RTS_UIPSEC] [IKE_CHARON] [ESP_CHARON]:
+# ROLE init: uipsec on gwa, charon on gwb; resp: charon on gwa, uipsec on gwb.
+setup() {
+	local role=$1 ike=$2 esp=$3 upsk=${4:-$PSK} urts=${5:-} cike=${6:-$2} cesp=${7:-$3}
+	local aaddr=192.0.2.1 braddr=192.0.2.1
+	if [ "$TOPO_NAT" = 1 ]; then aaddr=192.168.0.2; braddr=%any; fi
+	stop_uipsecd
+	charon_stop_all
+	rm -rf "$W/gwa" "$W/gwb"
+	if [ "$role" = init ]; then U=gwa C=gwb; else U=gwb C=gwa; fi
+	UDIR=$W/$U CDIR=$W/$C
+	local a_ike=$cike a_esp=$cesp a_psk=$PSK b_ike=$ike b_esp=$esp b_psk=$upsk b_rts=${urts:-10.1.0.0/24} a_rts=10.2.0.0/24
+	if [ "$role" = init ]; then
+		a_ike=$ike a_esp=$esp a_psk=$upsk a_rts=${urts:-10.2.0.0/24}
+		b_ike=$cike b_esp=$cesp b_psk=$PSK b_rts=10.1.0.0/24
+	fi
+	write_conf "$W/gwa" "$aaddr" 192.0.2.2 gwa.example.org gwb.example.org 10.1.0.0/24 "$a_rts" "$a_ike" "$a_esp" "$a_psk"
+	write_conf "$W/gwb" 192.0.2.2 "$braddr" gwb.example.org gwa.example.org 10.2.0.0/24 "$b_rts" "$b_ike" "$b_esp" "$b_psk"
+	charon_start "$C" "$CDIR" || { fail "charon did not start"; return 1; }
+	# not through the ns function: $! must be uipsecd (ip netns exec execs)
+	ip netns exec "$(topo_name "$U")" "$BUILD/uipsecd" -c "$UDIR/swanctl.conf" \
+		--control "$UDIR/ctl" --foreground >"$UDIR/uipsecd.log" 2>&1 &
+	UPID=$!
+	for _ in $(seq 50); do [ -S "$UDIR/ctl" ] && break; sleep 0.1; done
+	[ -S "$UDIR/ctl" ] || { fail "uipsecd did not start"; return 1; }
+}
+
+initiate() {
+	if [ "$U" = gwa ]; then
+		uipsec initiate --child net >/dev/null || return 1
+		for _ in $(seq 50); do
+			uipsec list-sas | grep -q "net: INSTALLED" && return 0
+			sleep 0.1
+		done
+		return 1
+	fi
+	charon_swanctl "$C" --initiate --child net --timeout 10 >"$CDIR/initiate.log" 2>&1
+}
+
+ping_through() {
+	ns hosta ping -c 2 -i 0.2 -W 2 10.2.0.2 >/dev/null 2>&1 &&
+		ns hostb ping -c 2 -i 0.2 -W 2 10.1.0.2 >/dev/null 2>&1
+}
+
+# The proposal matrix (issue 4): IKE and ESP proposals paired up so that
+# every one is used in each role.
+IKE_PROPS=(aes256gcm16-prfsha256-x25519 aes128gcm16-prfsha256-ecp256 aes256-sha256-modp2048
+           aes128-sha384-modp3072 chacha20poly1305-prfsha256-ecp384 aes256-sha512-x25519
+           aes128-sha256-ecp256)
+ESP_PROPS=(aes128gcm16 aes256gcm16 chacha20poly1305 aes128-sha256 aes256-sha256 aes128gcm16 aes256-sha256)
+[ "${QUICK:-0}" = 1 ] && { IKE_PROPS=(aes256gcm16-prfsha256-x25519); ESP_PROPS=(aes128gcm16); }
+
+topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
+
+for role in init resp; do
+	for i in "${!IKE_PROPS[@]}"; do
+		CASE="$role ${IKE_PROPS[$i]} / esp ${ESP_PROPS[$i]}"
+		setup "$role" "${IKE_PROPS[$i]}" "${ESP_PROPS[$i]}" || continue
+		initiate || { fail "not established"; continue; }
+		ping_through || { fail "no ping through the tunnel"; continue; }
+		uipsec list-sas | grep -q "TUNNEL-in-UDP" || { fail "ESP not UDP-encapsulated"; continue; }
+		if [ "$TOPO_NAT" = 1 ]; then
+			# gwa is really behind the NAT: uipsec must see it from both ends
+			want="remote .*behind NAT"
+			[ "$role" = init ] && want="local .*behind NAT"
+			uipsec list-sas | grep -q "$want" || { fail "NAT not detected ($want)"; continue; }
+		fi
+		echo "ok [$CASE]"
+	done
+
+	# PFS: uipsec creates a second CHILD_SA with KE (when initiator), charon
+	# rekeys the first one with KE (both roles).
+	CASE="$role PFS esp aes128gcm16-modp2048 / aes256-sha256-x25519"
+	for esp in aes128gcm16-modp2048 aes256-sha256-x25519; do
+		CASE="$role PFS esp $esp"
+		setup "$role" aes256gcm16-prfsha256-x25519 "$esp" || continue
+		initiate || { fail "not established"; continue; }
+		if [ "$role" = init ]; then
+			uipsec initiate --child net >/dev/null
+			sleep 1
+			[ "$(uipsec list-sas | grep -c 'net: INSTALLED')" = 2 ] ||
+				{ fail "no second CHILD_SA with PFS"; continue; }
+		fi
+		old=$(uipsec list-sas | awk '/^    in /{print $2}' | tr -d , | sort)
+		charon_swanctl "$C" --rekey --child net >/dev/null 2>&1
+		sleep 1.5
+		new=$(uipsec list-sas | awk '/^    in /{print $2}' | tr -d , | sort)
+		[ -n "$new" ] && [ "$old" != "$new" ] || { fail "CHILD_SA not rekeyed ($old -> $new)"; continue; }
+		grep -q "CHILD_SA net established" "$UDIR/uipsecd.log" || { fail "no child log"; continue; }
+		ping_through || { fail "no ping after PFS rekey"; continue; }
+		echo "ok [$CASE]"
+	done
+
+	# Failures: both sides must fail with the right notify.
+	CASE="$role wrong PSK"
+	if setup "$role" aes256gcm16-prfsha256-x25519 aes128gcm16 0xdeadbeefdeadbeef; then
+		initiate
+		sleep 1
+		grep -q "AUTHENTICATION_FAILED" "$UDIR/uipsecd.log" || fail "uipsec did not report AUTHENTICATION_FAILED"
+		grep -Eq "AUTHENTICATION_FAILED|AUTH_FAILED|MAC mismatch|authentication .* failed" "$CDIR/charon.log" ||
+			fail "charon did not report the authentication failure"
+		uipsec list-sas | grep -q ESTABLISHED && fail "uipsec kept an IKE_SA"
+		charon_swanctl "$C" --list-sas | grep -q ESTABLISHED && fail "charon kept an IKE_SA"
+		ns hosta ping -c 1 -W 1 10.2.0.2 >/dev/null 2>&1 && fail "traffic flows without a tunnel"
+		echo "done [$CASE]"
+	fi
+
+	CASE="$role no common proposal"
+	if setup "$role" aes256gcm16-prfsha256-x25519 aes128gcm16 "" "" aes128-sha256-modp2048; then
+		initiate
+		sleep 1
+		grep -q "NO_PROPOSAL_CHOSEN" "$UDIR/uipsecd.log" || fail "uipsec did not report NO_PROPOSAL_CHOSEN"
+		grep -Eq "NO_PROPOSAL_CHOSEN|no acceptable proposal|received proposals" "$CDIR/charon.log" ||
+			fail "charon did not report the proposal mismatch"
+		uipsec list-sas | grep -q ESTABLISHED && fail "uipsec kept an IKE_SA"
+		echo "done [$CASE]"
+	fi
+
+	CASE="$role traffic selectors do not match"
+	if setup "$role" aes256gcm16-prfsha256-x25519 aes128gcm16 "" 10.9.0.0/24; then
+		initiate
+		sleep 1
+		grep -q "TS_UNACCEPTABLE" "$UDIR/uipsecd.log" || fail "uipsec did not report TS_UNACCEPTABLE"
+		grep -Eq "TS_UNACCEPTABLE|traffic selectors .* unacceptable|no matching CHILD_SA config" "$CDIR/charon.log" ||
+			fail "charon did not report the selector mismatch"
+		uipsec list-sas | grep -q "INSTALLED" && fail "uipsec installed a CHILD_SA"
+		echo "done [$CASE]"
+	fi
+done
+
+if [ "$FAILS" -gt 0 ]; then
+	echo "FAIL: $FAILS case(s) failed"
+	exit 1
+fi
+echo "PASS"
