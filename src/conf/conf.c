@@ -256,7 +256,10 @@ static int get_id(struct builder *b, const struct conf_kv *kv, const char *path,
 /* path + "." + name into buf */
 static const char *subpath(char *buf, size_t len, const char *path, const char *name)
 {
-	snprintf(buf, len, "%s.%s", path, name);
+	int n = snprintf(buf, len, "%s.%s", path, name);
+
+	if (n < 0 || (size_t)n >= len)   /* names are bounded; truncation only shortens a message */
+		buf[len - 1] = '\0';
 	return buf;
 }
 

@@ -574,7 +574,7 @@ static int parse_section_header(struct parser *p, struct lexer *lx, struct conf_
 	if (with_refs) {
 		for (;;) {
 			struct conf_loc rloc;
-			char *ref;
+			char *ref = NULL;
 
 			if ((rc = lex_ref(p, lx, &ref, &rloc)))
 				return rc;

@@ -107,8 +107,10 @@ static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 
 	/* One template (no nested bundles): the state that satisfies it. */
 	t = &pol->tmpl[0];
-	sa = sad_lookup_out(dp->sad, t->reqid, ip_addr_is_zero(&t->saddr) ? NULL : &t->saddr,
-	                    ip_addr_is_zero(&t->daddr) ? NULL : &t->daddr, t->mode);
+	/* As xfrm_tmpl_resolve_one: a transport template without addresses
+	 * takes the packet's, which is what tells the outbound state from the
+	 * inbound one when both carry the same reqid (as with IKE). */
+	sa = sad_lookup_out_flow(dp->sad, t, &fl);
 	if (!sa) {
 		r = DROP_OUT_NO_STATE;
 		acquire(dp, pol, t, &fl);
