@@ -161,6 +161,8 @@ run_peer() {
 	measure_tcp 1 tcp1_gbps
 	measure_tcp 4 tcp4_gbps
 	measure_udp
+	# The daemons' own counters (drops, batches, ...) go with the logs.
+	declare -F "peer_counters_$PEER" >/dev/null && "peer_counters_$PEER" >"$W/counters.txt" 2>&1
 	for p in "${DAEMON_PIDS[@]}"; do
 		alive "$p" || PEER_ERR="daemon PID $p exited during the run"
 	done

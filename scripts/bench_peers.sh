@@ -309,6 +309,30 @@ peer_up_uipsec() {
 	done
 }
 
+# Counters after a run (bench.sh keeps them in the run's log folder).
+peer_counters_uipsec() {
+	local s
+	for s in a b; do
+		echo "== gw$s: uipsec stats"
+		"$UIPSEC_BUILD/uipsec" --control "$W/gw$s/uipsecd.sock" stats
+	done
+}
+peer_counters_wireguard-go() {
+	ns gwa wg show "$WG_IF_a"
+	ns gwb wg show "$WG_IF_b"
+}
+peer_counters_strongswan() {
+	local s
+	for s in a b; do
+		echo "== gw$s: swanctl --list-sas"
+		charon_swanctl gw$s --list-sas
+	done
+}
+peer_counters_uipsec-gcm-esp()    { peer_counters_uipsec; }
+peer_counters_uipsec-gcm-udp()    { peer_counters_uipsec; }
+peer_counters_uipsec-chacha-esp() { peer_counters_uipsec; }
+peer_counters_uipsec-chacha-udp() { peer_counters_uipsec; }
+
 peer_up_uipsec-gcm-esp()    { peer_up_uipsec gcm esp; }
 peer_up_uipsec-gcm-udp()    { peer_up_uipsec gcm udp; }
 peer_up_uipsec-chacha-esp() { peer_up_uipsec chacha esp; }
