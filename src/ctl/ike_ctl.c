@@ -304,7 +304,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		ike_list_sas(ic->ike, out);
 		return 0;
 	}
-	if (!strcmp(cmd, "stats")) {
+	if (!strcmp(cmd, "stats") || !strcmp(cmd, "ike-stats")) {
 		const struct ike_stats *s = ike_ctx_stats(ic->ike);
 #define P(f) fprintf(out, "%-22s %llu\n", #f, (unsigned long long)s->f)
 		P(rx); P(tx); P(retransmits); P(resent_responses); P(drop_malformed); P(drop_no_sa);

@@ -365,12 +365,14 @@ void gw_set_ike_handler(struct gw *gw, gw_ike_fn fn, void *ctx)
 	gw->ike_ctx = ctx;
 }
 
-int gw_ike_send(struct gw *gw, const struct ip_addr *src, uint16_t sport,
-                const struct ip_addr *dst, uint16_t dport, const void *msg, size_t len)
+/* Send msg from src:sport to dst:dport; marker: prefix the non-ESP marker. */
+static int send_ctl(struct gw *gw, const struct ip_addr *src, uint16_t sport,
+                    const struct ip_addr *dst, uint16_t dport, const void *msg, size_t len,
+                    bool marker)
 {
 	bool nat = sport == gw->s[S_NAT4].port;
 	int k = dst->family == AF_INET ? (nat ? S_NAT4 : S_IKE4) : (nat ? S_NAT6 : S_IKE6);
-	uint32_t hdr = nat ? 4 : 0;
+	uint32_t hdr = nat && marker ? 4 : 0;
 	struct pkt *p;
 	uint8_t *d;
 	int r;
@@ -394,4 +396,18 @@ int gw_ike_send(struct gw *gw, const struct ip_addr *src, uint16_t sport,
 	r = sock_send_batch(&gw->s[k], &p, 1) == 1 ? 0 : -EIO;
 	pkt_free(p);
 	return r;
+}
+
+int gw_ike_send(struct gw *gw, const struct ip_addr *src, uint16_t sport,
+                const struct ip_addr *dst, uint16_t dport, const void *msg, size_t len)
+{
+	return send_ctl(gw, src, sport, dst, dport, msg, len, true);
+}
+
+int gw_nat_keepalive(struct gw *gw, const struct ip_addr *src, const struct ip_addr *dst,
+                     uint16_t dport)
+{
+	static const uint8_t ka = 0xff;   /* RFC 3948 section 2.3 */
+
+	return send_ctl(gw, src, gw->s[S_NAT4].port, dst, dport, &ka, 1, false);
 }

@@ -76,5 +76,9 @@ void gw_set_ike_handler(struct gw *gw, gw_ike_fn fn, void *ctx);
  * unset) to dst:dport. 0 or -errno. */
 int gw_ike_send(struct gw *gw, const struct ip_addr *src, uint16_t sport,
                 const struct ip_addr *dst, uint16_t dport, const void *msg, size_t len);
+/* Send a NAT keepalive (one 0xff byte, RFC 3948 2.3) from src:4500 to
+ * dst:dport. 0 or -errno. */
+int gw_nat_keepalive(struct gw *gw, const struct ip_addr *src, const struct ip_addr *dst,
+                     uint16_t dport);
 
 #endif

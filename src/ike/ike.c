@@ -92,6 +92,27 @@ void ike_ctx_free(struct ike_ctx *ctx)
 	mem_free_wipe(ctx, sizeof(*ctx));
 }
 
+void ike_ctx_shutdown(struct ike_ctx *ctx)
+{
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
+		struct ike_mb mb;
+		struct crypto_ike_keys k;
+		if (sa->state != IKE_STATE_ESTABLISHED)
+			continue;
+		/* past an outstanding request: the peer may drop it, but a
+		 * reused ID would be taken for a retransmission */
+		if (sa->req_pending)
+			sa->msgid_out++;
+		ike_sa_req_begin(sa, &mb, INFORMATIONAL, true);
+		ike_pld_delete_put(&mb, IKE_PROTO_IKE, NULL, 0);
+		ike_sa_keys_out(sa, &k);
+		if (ike_mb_finish(&mb, &k) == 0)
+			ike_sa_send_raw(sa, mb.p, mb.len);
+		ike_mb_free(&mb);
+		sa_info(sa, "shutting down: IKE_SA deleted");
+	}
+}
+
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max)
 {
 	ctx->cookie_threshold = threshold;

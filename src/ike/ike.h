@@ -39,6 +39,10 @@ struct ike_io {
 	             const struct ike_endpoint *remote, const uint8_t *msg, size_t len);
 	/* Monotonic milliseconds. */
 	uint64_t (*now_ms)(void *ctx);
+	/* Optional: send a NAT keepalive (RFC 3948 2.3, one 0xff byte
+	 * without the non-ESP marker) from local to remote. NULL: none. */
+	void (*keepalive)(void *ctx, const struct ike_endpoint *local,
+	                  const struct ike_endpoint *remote);
 };
 
 enum ike_start_action { IKE_ACTION_NONE = 0, IKE_ACTION_START = 1, IKE_ACTION_TRAP = 2 };
@@ -98,6 +102,9 @@ struct ike_ctx;
 /* New core using io (copied) and the data plane tables (borrowed; they
  * must outlive the core). NULL on failure. */
 struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct sad *sad, struct spd *spd);
+/* Send a Delete for every established IKE SA (no answer is awaited), as
+ * a daemon does when it stops. */
+void ike_ctx_shutdown(struct ike_ctx *ctx);
 /* Delete every SA (SAD/SPD entries removed, nothing sent) and free. */
 void ike_ctx_free(struct ike_ctx *ctx);
 /* Half-open IKE SAs at which cookies are demanded (default 10), and the

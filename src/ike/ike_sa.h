@@ -122,7 +122,7 @@ struct ike_sa {
 	struct ike_child_sa *children;
 	struct ike_id peer_id;
 
-	uint64_t created_ms, established_ms, last_rx_ms, dpd_ms;
+	uint64_t created_ms, established_ms, last_rx_ms, dpd_ms, keepalive_ms;
 };
 
 struct ike_ctx {

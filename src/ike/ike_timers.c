@@ -7,6 +7,8 @@
  *   half-open    a responder's IKE SA not authenticated within 30 s dies
  *   DPD          empty INFORMATIONAL after dpd_delay s without a message
  *                from the peer
+ *   keepalive    behind a NAT, one 0xff byte to the peer's 4500 every 20 s
+ *                (RFC 3948 2.3) keeps the NAT mapping
  *   rekeying     CHILD SAs rekey on the SAD's soft expire (ike_expire), the
  *                SAD's lifetimes carry rekey_time/life_time
  */
@@ -16,6 +18,7 @@
 #define IKE_RETX_BASE 1.8
 #define IKE_RETX_TRIES 5
 #define IKE_HALF_OPEN_MS 30000
+#define IKE_KEEPALIVE_MS 20000
 
 static uint64_t retx_delay(unsigned n)
 {
@@ -41,6 +44,7 @@ void ike_timers_response_received(struct ike_sa *sa)
 void ike_timers_established(struct ike_sa *sa)
 {
 	sa->established_ms = ike_now(sa->ctx);
+	sa->keepalive_ms = sa->established_ms;
 	sa->dpd_ms = 0;
 }
 
@@ -77,6 +81,11 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 		ike_sa_send_raw(sa, sa->req_buf, sa->req_len);
 		sa->retx_ms = now + retx_delay(sa->retries);
 	}
+	if (sa->state == IKE_STATE_ESTABLISHED && sa->nat_local && sa->ctx->io.keepalive &&
+	    now - sa->keepalive_ms >= IKE_KEEPALIVE_MS) {
+		sa->keepalive_ms = now;
+		sa->ctx->io.keepalive(sa->ctx->io.ctx, &sa->local, &sa->remote);
+	}
 	if (sa->state == IKE_STATE_ESTABLISHED && sa->conn && sa->conn->cfg.dpd_delay &&
 	    !sa->req_pending) {
 		uint64_t last = sa->last_rx_ms > sa->dpd_ms ? sa->last_rx_ms : sa->dpd_ms;
@@ -97,6 +106,9 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 		next = sa->retx_ms;
 	if (sa->state == IKE_STATE_INIT_RESPONDED && sa->created_ms + IKE_HALF_OPEN_MS < next)
 		next = sa->created_ms + IKE_HALF_OPEN_MS;
+	if (sa->state == IKE_STATE_ESTABLISHED && sa->nat_local && sa->ctx->io.keepalive &&
+	    sa->keepalive_ms + IKE_KEEPALIVE_MS < next)
+		next = sa->keepalive_ms + IKE_KEEPALIVE_MS;
 	if (sa->state == IKE_STATE_ESTABLISHED && sa->conn && sa->conn->cfg.dpd_delay &&
 	    !sa->req_pending) {
 		uint64_t last = sa->last_rx_ms > sa->dpd_ms ? sa->last_rx_ms : sa->dpd_ms;

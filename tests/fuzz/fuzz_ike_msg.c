@@ -31,7 +31,7 @@ static uint64_t now(void *ctx)
 static struct ike_ctx *responder(void)
 {
 	static struct ike_ctx *ctx;
-	struct ike_io io = { NULL, sink, now };
+	struct ike_io io = { .send = sink, .now_ms = now };
 	struct ike_conn_cfg cfg;
 	char err[128];
 

@@ -124,7 +124,7 @@ static uint64_t now(void *ctx)
 
 static void test_apply(void **state)
 {
-	struct ike_io io = { NULL, sink, now };
+	struct ike_io io = { .send = sink, .now_ms = now };
 	struct sad *sad = sad_new(NULL);
 	struct spd *spd = spd_new(NULL);
 	struct ike_ctx *ike = ike_ctx_new(&io, sad, spd);

@@ -156,7 +156,7 @@ static void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remo
 static void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
                      const char *psk_b, const char *rts_b)
 {
-	struct ike_io io = { NULL, net_send, clock_now };
+	struct ike_io io = { .send = net_send, .now_ms = clock_now };
 	char err[256];
 
 	rng_counter = 0;

@@ -44,6 +44,15 @@ static void list_sas_help(FILE *out)
 	      "packets, time to rekey.\n", out);
 }
 
+static void ike_stats_help(FILE *out)
+{
+	fputs("Usage: uipsec ike-stats\n"
+	      "The IKE core's counters: messages, drops by reason (malformed, unknown SPIs,\n"
+	      "failed ICV, unprotected, message ID), cookies, notifies, SAs.\n", out);
+}
+
+const struct uipsec_cmd uipsec_cmd_ike_stats = { "ike-stats", ike_run, "IKE counters",
+                                                 ike_stats_help };
 const struct uipsec_cmd uipsec_cmd_load = { "load", ike_run, "load swanctl.conf connections", load_help };
 const struct uipsec_cmd uipsec_cmd_initiate = { "initiate", ike_run, "start a CHILD_SA", initiate_help };
 const struct uipsec_cmd uipsec_cmd_terminate = { "terminate", ike_run, "delete IKE or CHILD SAs",

@@ -181,6 +181,14 @@ static void ike_send(void *ctx, const struct ike_endpoint *local, const struct i
 		log_debug_rl("cannot send IKE message: %s", strerror(-r));
 }
 
+static void ike_keepalive(void *ctx, const struct ike_endpoint *local,
+                          const struct ike_endpoint *remote)
+{
+	struct daemon *d = ctx;
+
+	gw_nat_keepalive(d->gw, &local->addr, &remote->addr, remote->port);
+}
+
 static uint64_t ike_now_ms(void *ctx)
 {
 	return clock_mono_ns() / 1000000u;
@@ -349,7 +357,8 @@ int main(int argc, char **argv)
 	if (ctl_cmds_register(&d.cmds) < 0)
 		goto out;
 
-	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms };
+	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms,
+	                     .keepalive = ike_keepalive };
 	d.ike = ike_ctx_new(&io, d.sad, d.spd);
 	if (!d.ike) {
 		log_err("cannot start the IKE core");
@@ -397,6 +406,8 @@ out:
 	 * devices and the control socket. */
 	if (d.ike_tick)
 		loop_timer_free(d.ike_tick);
+	if (d.ike)
+		ike_ctx_shutdown(d.ike);
 	ike_ctx_free(d.ike);
 	if (d.spd) {
 		spd_flush(d.spd, XFRM_POLICY_MAX);
