@@ -72,11 +72,21 @@ static enum drop_reason policy_check(struct dp *dp, const struct sad_sa *sa,
                                      const struct xfrm_flow *fl)
 {
 	uint8_t dir = dp_is_local(dp, &fl->daddr) ? XFRM_POLICY_IN : XFRM_POLICY_FWD;
-	struct spd_policy *pol = spd_lookup(dp->spd, dir, fl);
+	struct spd_policy *pol;
 	enum drop_reason r = DROP_NONE;
 	unsigned i, required = 0;
 	bool matched = false;
 	char pb[160], vb[64];
+
+	/* The state's own selector must admit the decrypted packet (Linux
+	 * __xfrm_policy_check: XfrmInStateMismatch). */
+	if (sa->sel.family && !xfrm_selector_match(&sa->sel, fl)) {
+		r = DROP_IN_STATE_MISMATCH;
+		TRACE(dp, "xfrm_policy_check", "state selector does not match the inner packet: %s",
+		      trace_fmt_verdict(r, vb, sizeof(vb)));
+		return r;
+	}
+	pol = spd_lookup(dp->spd, dir, fl);
 
 	if (!pol) {
 		if (sa->mode == XFRM_MODE_TUNNEL)

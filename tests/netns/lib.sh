@@ -7,7 +7,9 @@
 #   ux NS ARGS...           uipsec against NS's daemon
 #   gw_tunnel ALG ENCAP OUTER INNER   flush and install the manual SAs and
 #                           policies on both gateways (ALG: gcm128 gcm256
-#                           chacha cbcsha256; ENCAP: raw|udp; OUTER/INNER: 4|6)
+#                           chacha cbcsha256; ENCAP: raw|udp; OUTER/INNER: 4|6;
+#                           GW_PRIO: policy priority, GW_STATE_EXTRA: more
+#                           state words, e.g. "flag esn")
 #   stat_of NS COUNTER      one xfrm_stat counter of NS's daemon
 #   fail MSG                print and exit 1
 #
@@ -113,14 +115,19 @@ gw_tunnel() {
 	local a b sa sb e="" n
 	a=$(outer_a "$of"); b=$(outer_b "$of"); sa=$(site_a "$inf"); sb=$(site_b "$inf")
 	[ "$encap" = udp ] && e="encap espinudp 4500 4500 0.0.0.0"
+	# Another family inside: as in Linux, the state's selector (which
+	# defaults to the outer family) must name the inner one.
+	if [ "$of" != "$inf" ]; then
+		[ "$inf" = 6 ] && e="$e sel src ::/0 dst ::/0" || e="$e sel src 0.0.0.0/0 dst 0.0.0.0/0"
+	fi
 	# shellcheck disable=SC2046
 	for n in gwa gwb; do
 		ux $n xfrm policy flush || fail "policy flush on $n"
 		ux $n xfrm state flush || fail "state flush on $n"
 		ux $n xfrm state add src "$a" dst "$b" proto esp spi "$spi_ab" reqid 1 mode tunnel \
-			$(alg_args "$alg" a c) $e replay-window 128 || fail "state add a->b on $n"
+			$(alg_args "$alg" a c) $e replay-window 128 ${GW_STATE_EXTRA:-} || fail "state add a->b on $n"
 		ux $n xfrm state add src "$b" dst "$a" proto esp spi "$spi_ba" reqid 2 mode tunnel \
-			$(alg_args "$alg" b d) $e replay-window 128 || fail "state add b->a on $n"
+			$(alg_args "$alg" b d) $e replay-window 128 ${GW_STATE_EXTRA:-} || fail "state add b->a on $n"
 	done
 	local pr="priority ${GW_PRIO:-0}"
 	ux gwa xfrm policy add src "$sa" dst "$sb" dir out $pr tmpl src "$a" dst "$b" proto esp reqid 1 mode tunnel || fail "policy gwa out"

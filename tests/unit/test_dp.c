@@ -270,6 +270,15 @@ static void test_policy_check(void **state)
 	deliver(&a, 4, &b);
 	assert_int_equal(b.dp.stats.mib[XFRM_MIB_IN_POL_BLOCK], 1);
 	assert_int_equal(b.ntun, 1);
+	/* the state's own selector must admit the inner packet */
+	run(&b, "state update src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001 reqid 1 "
+	        "mode tunnel aead rfc4106(gcm(aes)) " KA " 128 sel src 10.1.0.0/24 dst 10.2.0.0/24");
+	run(&a, "policy add src 10.1.0.0/24 dst 10.5.0.0/24 dir out tmpl src 192.0.2.1 "
+	        "dst 192.0.2.2 proto esp reqid 1 mode tunnel");
+	a_to_b(&a, &b, "10.1.0.2", "10.5.0.1");
+	deliver(&a, 5, &b);
+	assert_int_equal(b.dp.stats.mib[XFRM_MIB_IN_STATE_MISMATCH], 1);
+	assert_int_equal(b.ntun, 1);
 	side_fini(&a);
 	side_fini(&b);
 }
