@@ -331,7 +331,12 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
 		sa->msgid_out++;
 		switch (h->exchange) {
 		case IKE_AUTH: ike_auth_handle_response(sa, m); break;
-		case CREATE_CHILD_SA: ike_child_handle_response(sa, m); break;
+		case CREATE_CHILD_SA:
+			if (sa->req_task == TASK_IKE_REKEY)
+				ike_rekey_handle_response(sa, m);
+			else
+				ike_child_handle_response(sa, m);
+			break;
 		case INFORMATIONAL: ike_info_handle_response(sa, m); break;
 		default: ctx->stats.drop_unexpected++; break;
 		}

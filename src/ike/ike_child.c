@@ -435,9 +435,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	if (theirs.n && theirs.p[0].protocol == IKE_PROTO_IKE) {
-		sa_warn(sa, "peer wants to rekey the IKE_SA, which uipsec does not do yet: "
-		        "NO_ADDITIONAL_SAS");
-		respond_error(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		ike_rekey_handle_request(sa, m, &theirs);
 		return;
 	}
 	if (!p_tsi || !p_tsr || ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||

@@ -79,23 +79,6 @@ static void natd_check(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_
 		        sa->nat_remote ? "the peer is behind a NAT (or fakes it)" : "");
 }
 
-static int set_algs(struct ike_sa *sa, const struct ike_proposal *p)
-{
-	uint16_t kl;
-
-	sa->prop = *p;
-	sa->encr = ike_proposal_get(p, IKE_TRANS_ENCR, &kl);
-	sa->encr_bits = kl;
-	sa->integ = ike_proposal_get(p, IKE_TRANS_INTEG, NULL);
-	sa->prf = ike_proposal_get(p, IKE_TRANS_PRF, NULL);
-	sa->enc_len = crypto_encr_key_len(sa->encr, kl);
-	sa->integ_len = crypto_integ_key_len(sa->integ);
-	if (!sa->enc_len || !crypto_prf_len(sa->prf) ||
-	    (!crypto_encr_is_aead(sa->encr) && !sa->integ_len))
-		return -EINVAL;
-	return 0;
-}
-
 static int derive(struct ike_sa *sa, const uint8_t *ke, size_t kelen)
 {
 	uint8_t gir[CRYPTO_DH_SECRET_MAX];
@@ -313,7 +296,7 @@ void ike_init_handle_request(struct ike_ctx *ctx, const struct ike_endpoint *loc
 	sa->remote = *remote;
 	sa->natt = local->port == IKE_NATT_PORT;
 	sa->dh_group = group;
-	if (set_algs(sa, &chosen))
+	if (ike_sa_set_algs(sa, &chosen))
 		goto fail;
 	sa->dh = crypto_dh_new(group);
 	if (!sa->dh)
@@ -443,7 +426,7 @@ void ike_init_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	}
 	ike_timers_response_received(sa);
 	sa->spi_r = m->hdr.spi_r;
-	if (set_algs(sa, &chosen))
+	if (ike_sa_set_algs(sa, &chosen))
 		goto fail;
 	memcpy(sa->nr, p_nr->body, p_nr->len);
 	sa->nr_len = p_nr->len;

@@ -9,23 +9,19 @@
 #include "util/bytes.h"
 #include "util/mem.h"
 
-int ike_kdf_ike_sa(struct ike_sa *sa, const uint8_t *gir, size_t girlen)
+/* SKEYSEED computed by the caller; {SK_*} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
+static int sk_keys(struct ike_sa *sa, const uint8_t *skeyseed, size_t sklen)
 {
 	uint8_t nn[2 * IKE_NONCE_MAX + 16];
-	uint8_t skeyseed[CRYPTO_PRF_MAX];
 	uint8_t *km = NULL;
 	size_t p = crypto_prf_len(sa->prf), a = sa->integ_len, e = sa->enc_len;
 	size_t total = 3 * p + 2 * a + 2 * e, n;
 	int rc;
 
 	sa->prf_len = p;
-	/* SKEYSEED = prf(Ni | Nr, g^ir) */
 	memcpy(nn, sa->ni, sa->ni_len);
 	memcpy(nn + sa->ni_len, sa->nr, sa->nr_len);
 	n = sa->ni_len + sa->nr_len;
-	rc = crypto_prf(sa->prf, nn, n, gir, girlen, skeyseed);
-	if (rc)
-		goto out;
 	/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
 	 *     = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
 	put_be64(nn + n, sa->spi_i);
@@ -35,7 +31,7 @@ int ike_kdf_ike_sa(struct ike_sa *sa, const uint8_t *gir, size_t girlen)
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = crypto_prf_plus(sa->prf, skeyseed, p, nn, n + 16, km, total);
+	rc = crypto_prf_plus(sa->prf, skeyseed, sklen, nn, n + 16, km, total);
 	if (rc)
 		goto out;
 	uint8_t *q = km;
@@ -48,9 +44,46 @@ int ike_kdf_ike_sa(struct ike_sa *sa, const uint8_t *gir, size_t girlen)
 	memcpy(sa->sk_pr, q, p);
 	sa->keys_ready = true;
 out:
-	mem_wipe(skeyseed, sizeof(skeyseed));
 	mem_free_wipe(km, total);
 	mem_wipe(nn, sizeof(nn));
+	return rc;
+}
+
+int ike_kdf_ike_sa(struct ike_sa *sa, const uint8_t *gir, size_t girlen)
+{
+	uint8_t nn[2 * IKE_NONCE_MAX];
+	uint8_t skeyseed[CRYPTO_PRF_MAX];
+	int rc;
+
+	/* SKEYSEED = prf(Ni | Nr, g^ir) */
+	memcpy(nn, sa->ni, sa->ni_len);
+	memcpy(nn + sa->ni_len, sa->nr, sa->nr_len);
+	rc = crypto_prf(sa->prf, nn, sa->ni_len + sa->nr_len, gir, girlen, skeyseed);
+	if (!rc)
+		rc = sk_keys(sa, skeyseed, crypto_prf_len(sa->prf));
+	mem_wipe(skeyseed, sizeof(skeyseed));
+	mem_wipe(nn, sizeof(nn));
+	return rc;
+}
+
+int ike_kdf_ike_sa_rekey(struct ike_sa *sa, const struct ike_sa *old, const uint8_t *gir,
+                         size_t girlen)
+{
+	size_t slen = girlen + sa->ni_len + sa->nr_len;
+	uint8_t *seed = malloc(slen);
+	uint8_t skeyseed[CRYPTO_PRF_MAX];
+	int rc;
+
+	if (!seed)
+		return -ENOMEM;
+	memcpy(seed, gir, girlen);
+	memcpy(seed + girlen, sa->ni, sa->ni_len);
+	memcpy(seed + girlen + sa->ni_len, sa->nr, sa->nr_len);
+	rc = crypto_prf(old->prf, old->sk_d, old->prf_len, seed, slen, skeyseed);
+	if (!rc)
+		rc = sk_keys(sa, skeyseed, crypto_prf_len(old->prf));
+	mem_wipe(skeyseed, sizeof(skeyseed));
+	mem_free_wipe(seed, slen);
 	return rc;
 }
 

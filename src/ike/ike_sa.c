@@ -30,7 +30,9 @@ const char *ike_state_name(enum ike_state s)
 
 /* Legal transitions: from -> bit set of to. Any state may become DEAD. */
 static const unsigned legal[IKE_STATE_MAX] = {
-	[IKE_STATE_CREATED] = 1u << IKE_STATE_INIT_SENT | 1u << IKE_STATE_INIT_RESPONDED,
+	/* CREATED -> ESTABLISHED: the successor of a rekeyed IKE SA */
+	[IKE_STATE_CREATED] = 1u << IKE_STATE_INIT_SENT | 1u << IKE_STATE_INIT_RESPONDED |
+	                      1u << IKE_STATE_ESTABLISHED,
 	[IKE_STATE_INIT_SENT] = 1u << IKE_STATE_INIT_SENT | 1u << IKE_STATE_AUTH_SENT,
 	[IKE_STATE_INIT_RESPONDED] = 1u << IKE_STATE_ESTABLISHED,
 	[IKE_STATE_AUTH_SENT] = 1u << IKE_STATE_ESTABLISHED,
@@ -119,9 +121,10 @@ void ike_sa_destroy(struct ike_sa *sa)
 			*pp = sa->next;
 			break;
 		}
-	if (sa->state == IKE_STATE_ESTABLISHED || sa->state == IKE_STATE_DELETING)
+	if ((sa->state == IKE_STATE_ESTABLISHED || sa->state == IKE_STATE_DELETING) && !sa->rekeyed)
 		ctx->stats.ike_deleted++;
 	crypto_dh_free(sa->dh);
+	crypto_dh_free(sa->rekey_dh);
 	free(sa->init_req);
 	free(sa->init_resp);
 	free(sa->req_buf);
@@ -282,6 +285,9 @@ void ike_sa_run_tasks(struct ike_sa *sa)
 			}
 			break;
 		}
+		case TASK_IKE_REKEY:
+			ike_rekey_start(sa);
+			break;
 		case TASK_CHILD_DELETE:
 		case TASK_IKE_DELETE:
 		case TASK_DPD:
@@ -306,3 +312,21 @@ bool ike_conn_matches(const struct ike_conn *conn, const struct ike_endpoint *lo
 		return false;
 	return true;
 }
+
+int ike_sa_set_algs(struct ike_sa *sa, const struct ike_proposal *p)
+{
+	uint16_t kl;
+
+	sa->prop = *p;
+	sa->encr = ike_proposal_get(p, IKE_TRANS_ENCR, &kl);
+	sa->encr_bits = kl;
+	sa->integ = ike_proposal_get(p, IKE_TRANS_INTEG, NULL);
+	sa->prf = ike_proposal_get(p, IKE_TRANS_PRF, NULL);
+	sa->enc_len = crypto_encr_key_len(sa->encr, kl);
+	sa->integ_len = crypto_integ_key_len(sa->integ);
+	if (!sa->enc_len || !crypto_prf_len(sa->prf) ||
+	    (!crypto_encr_is_aead(sa->encr) && !sa->integ_len))
+		return -EINVAL;
+	return 0;
+}
+

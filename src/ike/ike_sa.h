@@ -62,6 +62,7 @@ enum ike_task {
 	TASK_CHILD_DELETE,   /* arg: spi_in */
 	TASK_IKE_DELETE,
 	TASK_DPD,
+	TASK_IKE_REKEY,
 };
 
 #define IKE_TASKS_MAX 8
@@ -123,6 +124,12 @@ struct ike_sa {
 	struct ike_id peer_id;
 
 	uint64_t created_ms, established_ms, last_rx_ms, dpd_ms, keepalive_ms;
+
+	/* IKE SA rekeying in flight (we started it) */
+	struct crypto_dh *rekey_dh;
+	uint64_t rekey_spi;
+	uint8_t rekey_ni[IKE_NONCE_LEN];
+	bool rekeyed;                /* replaced by a new IKE SA */
 };
 
 struct ike_ctx {
@@ -153,6 +160,8 @@ const char *ike_notify_name(uint16_t type);
 const char *ike_state_name(enum ike_state s);
 /* Change state; logs it, refuses (returns -EINVAL and logs) illegal ones. */
 int ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
+/* Take the negotiated algorithms of p (one transform per type). */
+int ike_sa_set_algs(struct ike_sa *sa, const struct ike_proposal *p);
 struct ike_sa *ike_sa_new(struct ike_ctx *ctx, struct ike_conn *conn, bool initiator);
 /* Remove CHILD SAs from the data plane, unlink and free (keys wiped). */
 void ike_sa_destroy(struct ike_sa *sa);
@@ -186,6 +195,10 @@ bool ike_conn_matches(const struct ike_conn *conn, const struct ike_endpoint *lo
 
 /* ike_kdf.c */
 int ike_kdf_ike_sa(struct ike_sa *sa, const uint8_t *gir, size_t girlen);
+/* A rekeyed IKE SA (RFC 7296 2.18): SKEYSEED = prf(SK_d (old), g^ir (new)
+ * | Ni | Nr) with the old SA's PRF, then the SK_* of sa as usual. */
+int ike_kdf_ike_sa_rekey(struct ike_sa *sa, const struct ike_sa *old, const uint8_t *gir,
+                         size_t girlen);
 /* KEYMAT = prf+(SK_d, [g^ir (new)] | Ni | Nr), len bytes. */
 int ike_kdf_child(const struct ike_sa *sa, const uint8_t *gir, size_t girlen,
                   const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
@@ -230,6 +243,12 @@ void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool inst
 int ike_child_create_start(struct ike_sa *sa, int cfg_index, uint32_t rekey_spi);
 void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m);
 void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m);
+
+/* ike_rekey.c: rekeying the IKE SA with CREATE_CHILD_SA (RFC 7296 1.3.2) */
+int ike_rekey_start(struct ike_sa *sa);
+void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
+                              const struct ike_proposals *theirs);
+void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m);
 
 /* ike_info.c */
 int ike_info_start(struct ike_sa *sa, enum ike_task task, uint32_t arg);

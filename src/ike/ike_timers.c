@@ -9,6 +9,7 @@
  *                from the peer
  *   keepalive    behind a NAT, one 0xff byte to the peer's 4500 every 20 s
  *                (RFC 3948 2.3) keeps the NAT mapping
+ *   IKE rekey    rekey_time s after the IKE SA was established (or rekeyed)
  *   rekeying     CHILD SAs rekey on the SAD's soft expire (ike_expire), the
  *                SAD's lifetimes carry rekey_time/life_time
  */
@@ -81,6 +82,11 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 		ike_sa_send_raw(sa, sa->req_buf, sa->req_len);
 		sa->retx_ms = now + retx_delay(sa->retries);
 	}
+	if (sa->state == IKE_STATE_ESTABLISHED && !sa->rekeyed && sa->conn &&
+	    sa->conn->cfg.rekey_time && !sa->rekey_dh &&
+	    now - sa->established_ms >= sa->conn->cfg.rekey_time * 1000ull) {
+		ike_sa_queue(sa, TASK_IKE_REKEY, 0);
+	}
 	if (sa->state == IKE_STATE_ESTABLISHED && sa->nat_local && sa->ctx->io.keepalive &&
 	    now - sa->keepalive_ms >= IKE_KEEPALIVE_MS) {
 		sa->keepalive_ms = now;
@@ -106,6 +112,10 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 		next = sa->retx_ms;
 	if (sa->state == IKE_STATE_INIT_RESPONDED && sa->created_ms + IKE_HALF_OPEN_MS < next)
 		next = sa->created_ms + IKE_HALF_OPEN_MS;
+	if (sa->state == IKE_STATE_ESTABLISHED && !sa->rekeyed && sa->conn &&
+	    sa->conn->cfg.rekey_time && !sa->rekey_dh &&
+	    sa->established_ms + sa->conn->cfg.rekey_time * 1000ull < next)
+		next = sa->established_ms + sa->conn->cfg.rekey_time * 1000ull;
 	if (sa->state == IKE_STATE_ESTABLISHED && sa->nat_local && sa->ctx->io.keepalive &&
 	    sa->keepalive_ms + IKE_KEEPALIVE_MS < next)
 		next = sa->keepalive_ms + IKE_KEEPALIVE_MS;

@@ -55,7 +55,7 @@ fail() {
 
 PSK=0x$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
 
-# write_conf DIR LOCAL REMOTE MY_ID PEER_ID LTS RTS IKE ESP PSK [EXTRA_CHILD]
+# write_conf DIR LOCAL REMOTE MY_ID PEER_ID LTS RTS IKE ESP PSK [CONN_EXTRA]
 write_conf() {
 	mkdir -p "$1"
 	cat >"$1/swanctl.conf" <<-EOF
@@ -65,6 +65,7 @@ write_conf() {
 	        local_addrs = $2
 	        remote_addrs = $3
 	        proposals = $8
+	        ${11:-}
 	        local {
 	            auth = psk
 	            id = $4
@@ -110,8 +111,10 @@ setup() {
 		a_ike=$ike a_esp=$esp a_psk=$upsk a_rts=${urts:-10.2.0.0/24}
 		b_ike=$cike b_esp=$cesp b_psk=$PSK b_rts=10.1.0.0/24
 	fi
-	write_conf "$W/gwa" "$aaddr" 192.0.2.2 gwa.example.org gwb.example.org 10.1.0.0/24 "$a_rts" "$a_ike" "$a_esp" "$a_psk"
-	write_conf "$W/gwb" 192.0.2.2 "$braddr" gwb.example.org gwa.example.org 10.2.0.0/24 "$b_rts" "$b_ike" "$b_esp" "$b_psk"
+	local a_extra= b_extra=
+	if [ "$U" = gwa ]; then a_extra=${UEXTRA:-}; else b_extra=${UEXTRA:-}; fi
+	write_conf "$W/gwa" "$aaddr" 192.0.2.2 gwa.example.org gwb.example.org 10.1.0.0/24 "$a_rts" "$a_ike" "$a_esp" "$a_psk" "$a_extra"
+	write_conf "$W/gwb" 192.0.2.2 "$braddr" gwb.example.org gwa.example.org 10.2.0.0/24 "$b_rts" "$b_ike" "$b_esp" "$b_psk" "$b_extra"
 	charon_start "$C" "$CDIR" || { fail "charon did not start"; return 1; }
 	# not through the ns function: $! must be uipsecd (ip netns exec execs)
 	ip netns exec "$(topo_name "$U")" "$BUILD/uipsecd" -c "$UDIR/swanctl.conf" \
@@ -184,6 +187,31 @@ for role in init resp; do
 		[ -n "$new" ] && [ "$old" != "$new" ] || { fail "CHILD_SA not rekeyed ($old -> $new)"; continue; }
 		grep -q "CHILD_SA net established" "$UDIR/uipsecd.log" || { fail "no child log"; continue; }
 		ping_through || { fail "no ping after PFS rekey"; continue; }
+		echo "ok [$CASE]"
+	done
+
+	# IKE_SA rekeying, started by charon and by uipsec (rekey_time).
+	for who in charon uipsec; do
+		CASE="$role IKE_SA rekey by $who"
+		UEXTRA=
+		[ "$who" = uipsec ] && UEXTRA="rekey_time = 4s"
+		setup "$role" aes128-sha256-ecp256 aes128gcm16 || continue
+		UEXTRA=
+		initiate || { fail "not established"; continue; }
+		old=$(uipsec list-sas | head -1)
+		if [ "$who" = charon ]; then
+			charon_swanctl "$C" --rekey --ike site >/dev/null 2>&1
+			sleep 1.5
+		else
+			sleep 6
+		fi
+		new=$(uipsec list-sas | grep -c "ESTABLISHED")
+		cur=$(uipsec list-sas | head -1)
+		[ "$new" = 1 ] && [ "$cur" != "$old" ] || { fail "IKE_SA not rekeyed ($old -> $cur, $new SAs)"; continue; }
+		grep -q "IKE_SA rekeyed" "$UDIR/uipsecd.log" || { fail "no rekey logged"; continue; }
+		[ "$(charon_swanctl "$C" --list-sas | grep -c ESTABLISHED)" = 1 ] ||
+			{ fail "charon does not have exactly one IKE_SA"; continue; }
+		ping_through || { fail "no ping after the IKE_SA rekey"; continue; }
 		echo "ok [$CASE]"
 	done
 

@@ -648,6 +648,53 @@ static void test_transport_and_encap(void **state)
 	assert_int_equal(st->encap.dport, 4500);
 }
 
+/* IKE SA rekeying: A's rekey_time expires, CREATE_CHILD_SA with an IKE
+ * proposal, both move the CHILD SA to the new IKE SA, A deletes the old
+ * one. The new SA then carries further exchanges. */
+static void test_ike_rekey(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.rekey_time = 600;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	char *before = NULL, *after = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&before, &len);
+	ike_list_sas(B.ike, f);
+	fclose(f);
+	tick(599000);
+	assert_int_equal(net_n, 0);
+	tick(1000);
+	assert_int_equal(net_n, 1);          /* CREATE_CHILD_SA for the IKE SA */
+	assert_true(deliver(false));
+	assert_int_equal(ike_sa_count(B.ike), 2);   /* old and new until the delete */
+	assert_true(deliver(false));
+	assert_int_equal(ike_sa_count(A.ike), 2);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	deliver_all();                        /* the Delete of the old IKE SA */
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_sads_match(2);
+	f = open_memstream(&after, &len);
+	ike_list_sas(B.ike, f);
+	fclose(f);
+	assert_string_not_equal(before, after);
+	assert_null(strstr(after, "0000000000000000"));
+	free(before);
+	free(after);
+	/* the new IKE SA works: delete the CHILD SA through it */
+	assert_int_equal(ike_terminate_child(B.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+	assert_int_equal(ike_ctx_stats(A.ike)->drop_icv + ike_ctx_stats(B.ike)->drop_icv, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +715,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_unauthenticated_info, teardown),
 		cmocka_unit_test_teardown(test_init_flood, teardown),
 		cmocka_unit_test_teardown(test_transport_and_encap, teardown),
+		cmocka_unit_test_teardown(test_ike_rekey, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

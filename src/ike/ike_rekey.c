@@ -1,0 +1,231 @@
+/* Rekeying the IKE SA (RFC 7296 sections 1.3.2 and 2.18) with a
+ * CREATE_CHILD_SA exchange on the old IKE SA:
+ *
+ *   HDR, SK {SA, Ni, KEi}  -->          (SA: IKE proposals, SPI = new SPIi)
+ *                     <--  HDR, SK {SA, Nr, KEr}   (SPI = new SPIr)
+ *
+ * Both sides then derive the new SA's keys from SK_d of the old one,
+ * SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), move the CHILD SAs
+ * over, and the side that started the rekeying deletes the old IKE SA
+ * (INFORMATIONAL on the old SA). The new SA's initiator is the party that
+ * started the rekeying; its message IDs start at 0. Collisions (both sides
+ * rekeying at once, 2.8.2) are not resolved: the later one is refused
+ * with TEMPORARY_FAILURE while ours is in flight. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/rand.h"
+#include "ike/ike_pld.h"
+#include "ike/ike_sa.h"
+#include "util/bytes.h"
+#include "util/mem.h"
+
+/* The new SA takes over everything but the keys and message IDs. */
+static struct ike_sa *successor(struct ike_sa *old, bool initiator, uint64_t spi_i,
+                                uint64_t spi_r, const struct ike_proposal *chosen,
+                                uint16_t group)
+{
+	struct ike_sa *sa = ike_sa_new(old->ctx, old->conn, initiator);
+
+	if (!sa)
+		return NULL;
+	/* ike_sa_new drew our own new SPI; the peer's comes from its SA */
+	if (spi_i)
+		sa->spi_i = spi_i;
+	if (spi_r)
+		sa->spi_r = spi_r;
+	sa->local = old->local;
+	sa->remote = old->remote;
+	sa->nat_local = old->nat_local;
+	sa->nat_remote = old->nat_remote;
+	sa->natt = old->natt;
+	sa->peer_id = old->peer_id;
+	sa->dh_group = group;
+	if (ike_sa_set_algs(sa, chosen)) {
+		ike_sa_set_state(sa, IKE_STATE_DEAD);
+		return NULL;
+	}
+	return sa;
+}
+
+static void take_over(struct ike_sa *sa, struct ike_sa *old)
+{
+	char b[256];
+
+	sa->children = old->children;
+	old->children = NULL;
+	old->rekeyed = true;
+	/* CREATED -> ESTABLISHED is legal only for a rekeyed SA */
+	ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);
+	ike_timers_established(sa);
+	sa->ctx->stats.ike_established++;
+	sa_info(sa, "IKE_SA rekeyed (old SPIs %016llx_i %016llx_r), %s",
+	        (unsigned long long)old->spi_i, (unsigned long long)old->spi_r,
+	        ike_proposal_fmt(&sa->prop, b, sizeof(b)));
+}
+
+int ike_rekey_start(struct ike_sa *sa)
+{
+	struct ike_proposals props = sa->conn->cfg.ike;
+	uint8_t pub[CRYPTO_DH_PUB_MAX];
+	struct ike_mb mb;
+	uint64_t spi = 0;
+	int n;
+
+	while (spi == 0)
+		if (crypto_rand(&spi, sizeof(spi)))
+			return -EIO;
+	crypto_dh_free(sa->rekey_dh);
+	sa->rekey_dh = crypto_dh_new(sa->dh_group);
+	if (!sa->rekey_dh || (n = crypto_dh_public(sa->rekey_dh, pub, sizeof(pub))) < 0 ||
+	    crypto_rand(sa->rekey_ni, IKE_NONCE_LEN))
+		return -EIO;
+	sa->rekey_spi = spi;
+	for (unsigned i = 0; i < props.n; i++) {
+		props.p[i].spi_len = 8;
+		put_be64(props.p[i].spi, spi);
+	}
+	ike_sa_req_begin(sa, &mb, CREATE_CHILD_SA, true);
+	ike_pld_sa_put(&mb, &props, false);
+	ike_pld_raw_put(&mb, IKE_PLD_NONCE, sa->rekey_ni, IKE_NONCE_LEN);
+	ike_pld_ke_put(&mb, sa->dh_group, pub, (size_t)n);
+	sa_info(sa, "rekeying IKE_SA");
+	return ike_sa_req_send(sa, &mb, TASK_IKE_REKEY, 0);
+}
+
+static void respond_error(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+                          const uint8_t *data, size_t dlen)
+{
+	struct ike_mb mb;
+
+	ike_sa_resp_begin(sa, &mb, m, true);
+	ike_pld_notify_put(&mb, 0, NULL, 0, type, data, dlen);
+	ike_sa_resp_send(sa, &mb);
+}
+
+void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
+                              const struct ike_proposals *theirs)
+{
+	const struct ike_pld *p_ni = ike_msg_find(m, IKE_PLD_NONCE);
+	const struct ike_pld *p_ke = ike_msg_find(m, IKE_PLD_KE);
+	struct ike_proposal chosen;
+	uint8_t pub[CRYPTO_DH_PUB_MAX], gir[CRYPTO_DH_SECRET_MAX];
+	char b1[512], b2[512];
+	struct crypto_dh *dh = NULL;
+	struct ike_sa *nsa;
+	uint16_t kg;
+	const uint8_t *ke;
+	size_t kelen;
+	int pl, gl;
+	struct ike_mb mb;
+
+	if (sa->req_pending && sa->req_task == TASK_IKE_REKEY) {
+		sa_info(sa, "IKE_SA rekey collision: refusing the peer's (TEMPORARY_FAILURE)");
+		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	if (!p_ni || !ike_proposal_select(&sa->conn->cfg.ike, theirs, false, &chosen) ||
+	    chosen.spi_len != 8) {
+		sa->ctx->stats.no_proposal++;
+		sa_warn(sa, "IKE_SA rekey: peer proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
+		        ike_proposals_fmt(theirs, b1, sizeof(b1)),
+		        ike_proposals_fmt(&sa->conn->cfg.ike, b2, sizeof(b2)));
+		respond_error(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	uint16_t group = ike_proposal_get(&chosen, IKE_TRANS_DH, NULL);
+	if (!p_ke || ike_pld_ke_parse(p_ke->body, p_ke->len, &kg, &ke, &kelen) || kg != group) {
+		uint8_t g[2];
+		put_be16(g, group);
+		sa->ctx->stats.invalid_ke_sent++;
+		respond_error(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	nsa = successor(sa, false, get_be64(chosen.spi), 0, &chosen, group);
+	if (!nsa) {
+		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	/* ike_sa_new drew our new SPI into spi_r (we respond) */
+	dh = crypto_dh_new(group);
+	if (!dh || (pl = crypto_dh_public(dh, pub, sizeof(pub))) < 0 ||
+	    (gl = crypto_dh_derive(dh, ke, kelen, gir, sizeof(gir))) < 0 ||
+	    crypto_rand(nsa->nr, IKE_NONCE_LEN)) {
+		crypto_dh_free(dh);
+		ike_sa_set_state(nsa, IKE_STATE_DEAD);
+		respond_error(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		goto out;
+	}
+	crypto_dh_free(dh);
+	memcpy(nsa->ni, p_ni->body, p_ni->len);
+	nsa->ni_len = p_ni->len;
+	nsa->nr_len = IKE_NONCE_LEN;
+	if (ike_kdf_ike_sa_rekey(nsa, sa, gir, (size_t)gl)) {
+		ike_sa_set_state(nsa, IKE_STATE_DEAD);
+		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		goto out;
+	}
+	struct ike_proposals one = { .n = 1 };
+	one.p[0] = chosen;
+	put_be64(one.p[0].spi, nsa->spi_r);
+	ike_sa_resp_begin(sa, &mb, m, true);
+	ike_pld_sa_put(&mb, &one, false);
+	ike_pld_raw_put(&mb, IKE_PLD_NONCE, nsa->nr, nsa->nr_len);
+	ike_pld_ke_put(&mb, group, pub, (size_t)pl);
+	ike_sa_resp_send(sa, &mb);
+	take_over(nsa, sa);
+	/* the peer deletes the old SA; until then it answers but starts nothing */
+out:
+	mem_wipe(gir, sizeof(gir));
+}
+
+void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
+	const struct ike_pld *p_nr = ike_msg_find(m, IKE_PLD_NONCE);
+	const struct ike_pld *p_ke = ike_msg_find(m, IKE_PLD_KE);
+	struct ike_proposals theirs;
+	struct ike_proposal chosen;
+	uint8_t gir[CRYPTO_DH_SECRET_MAX];
+	uint16_t err, kg;
+	const uint8_t *ke;
+	size_t kelen;
+	int gl;
+	struct ike_sa *nsa;
+
+	if ((err = ike_msg_error_notify(m))) {
+		sa_warn(sa, "IKE_SA rekeying refused: peer sent %s; trying again after rekey_time",
+		        ike_notify_name(err));
+		sa->established_ms = ike_now(sa->ctx);   /* the rekey timer restarts */
+		goto out;
+	}
+	if (!p_sa || !p_nr || !p_ke || ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) ||
+	    theirs.n != 1 || !ike_proposal_select(&sa->conn->cfg.ike, &theirs, false, &chosen) ||
+	    chosen.spi_len != 8 || ike_pld_ke_parse(p_ke->body, p_ke->len, &kg, &ke, &kelen) ||
+	    kg != crypto_dh_group(sa->rekey_dh) ||
+	    ike_proposal_get(&chosen, IKE_TRANS_DH, NULL) != kg ||
+	    (gl = crypto_dh_derive(sa->rekey_dh, ke, kelen, gir, sizeof(gir))) < 0) {
+		sa_warn(sa, "IKE_SA rekeying: malformed or unacceptable response");
+		sa->established_ms = ike_now(sa->ctx);
+		goto out;
+	}
+	nsa = successor(sa, true, sa->rekey_spi, get_be64(chosen.spi), &chosen, kg);
+	if (!nsa)
+		goto out;
+	memcpy(nsa->ni, sa->rekey_ni, IKE_NONCE_LEN);
+	nsa->ni_len = IKE_NONCE_LEN;
+	memcpy(nsa->nr, p_nr->body, p_nr->len);
+	nsa->nr_len = p_nr->len;
+	if (ike_kdf_ike_sa_rekey(nsa, sa, gir, (size_t)gl)) {
+		ike_sa_set_state(nsa, IKE_STATE_DEAD);
+		goto out;
+	}
+	take_over(nsa, sa);
+	/* RFC 7296 2.18: the initiator of the rekeying deletes the old SA */
+	ike_sa_queue(sa, TASK_IKE_DELETE, 0);
+out:
+	crypto_dh_free(sa->rekey_dh);
+	sa->rekey_dh = NULL;
+	mem_wipe(gir, sizeof(gir));
+}
