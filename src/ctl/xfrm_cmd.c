@@ -538,3 +538,13 @@ out:
 	free(words);
 	return rc;
 }
+
+bool xfrm_cmd_state_match(const struct xfrm_state_req *f, const struct sad_sa *sa)
+{
+	return state_filter(f, sa);
+}
+
+bool xfrm_cmd_policy_match(const struct xfrm_policy_req *f, const struct spd_policy *p)
+{
+	return policy_filter(f, p);
+}

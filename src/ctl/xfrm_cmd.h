@@ -13,6 +13,10 @@
 
 struct sad;
 struct spd;
+struct sad_sa;
+struct spd_policy;
+struct xfrm_state_req;
+struct xfrm_policy_req;
 
 /* Run one command. argv starts at "state" / "policy" (the word after
  * "xfrm"); "-s" (statistics, like ip -s) may appear anywhere. Verbs:
@@ -48,5 +52,11 @@ int xfrm_state_file_load(struct sad *sad, struct spd *spd, const char *path,
  * created 0600, or keeps its mode, and replaced atomically). Returns 0 or
  * a negative errno after reporting on err. */
 int xfrm_state_file_save(struct sad *sad, struct spd *spd, const char *path, FILE *err);
+
+/* The list filters of `state list WORDS` / `policy list WORDS` (f from
+ * xfrm_parse_state/xfrm_parse_policy in XG_FILTER mode), for printers
+ * other than ip's (uipsec --json). */
+bool xfrm_cmd_state_match(const struct xfrm_state_req *f, const struct sad_sa *sa);
+bool xfrm_cmd_policy_match(const struct xfrm_policy_req *f, const struct spd_policy *p);
 
 #endif

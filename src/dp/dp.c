@@ -24,6 +24,7 @@ void dp_fini(struct dp *dp)
 {
 	xfrm_acquire_limiter_free(dp->acq);
 	dp->acq = NULL;
+	dp_capture_fini(dp);
 }
 
 void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_sa *sa)

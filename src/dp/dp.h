@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dp/capture.h"
 #include "dp/trace.h"
 #include "pkt/pkt.h"
 #include "xfrm/drop.h"
@@ -85,6 +86,13 @@ struct dp {
 	bool tracing;
 	struct dp_tracer tracer;
 	struct trace_pkt tp;           /* the packet being traced */
+
+	/* Capture taps (dp/capture.h): the set of points wanted, 0 when no
+	 * capture is attached (the single test on the packet path). */
+	unsigned capture_points;
+	struct dp_capturer capturer;
+	uint8_t *cap_buf, *cap_snap;   /* DP_CAP_MAX_LEN each, while attached */
+	uint32_t cap_snap_len;         /* the packet as it entered, for drops */
 
 	/* Local addresses: an inner destination among them takes policy
 	 * dir in, any other dir fwd (refreshed by dp_refresh_local()). */

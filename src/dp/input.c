@@ -214,6 +214,8 @@ static enum drop_reason input_one(struct dp *dp, struct pkt *p)
 	TRACE(dp, "tun_write", "%s len %u", dp_flow_fmt(&fl, fb, sizeof(fb)), p->len);
 	dp->cnt.in_packets++;
 	dp->cnt.in_bytes += p->len;
+	if (__builtin_expect(dp->capture_points, 0))
+		dp_cap_tap(dp, DP_CAP_INNER_IN, p);
 	dp->io.to_tun(dp->io.ctx, p);
 	return DROP_NONE;
 }
@@ -241,9 +243,13 @@ void dp_input(struct dp *dp, struct pkt **pkts, unsigned n)
 		}
 		if (__builtin_expect(dp->tracing, 0))
 			trace_pkt_begin(&dp->tp, false);
+		if (__builtin_expect(dp->capture_points, 0))
+			dp_cap_in_begin(dp, p);
 		r = input_one(dp, p);
 		if (r) {
 			dp_count_drop(dp, r);
+			if (__builtin_expect(dp->capture_points, 0))
+				dp_cap_in_drop(dp, p, r);
 			log_debug_rl("input: drop %s", drop_reason_name(r));
 		}
 		if (__builtin_expect(dp->tracing, 0)) {

@@ -151,11 +151,17 @@ void dp_output(struct dp *dp, struct pkt **pkts, unsigned n)
 
 		if (__builtin_expect(dp->tracing, 0))
 			trace_pkt_begin(&dp->tp, true);
+		if (__builtin_expect(dp->capture_points, 0))
+			dp_cap_out_begin(dp, p);
 		r = output_one(dp, p, &ready);
 		if (r) {
 			dp_count_drop(dp, r);
+			if (__builtin_expect(dp->capture_points, 0))
+				dp_cap_out_drop(dp, r);
 			log_debug_rl("output: drop %s", drop_reason_name(r));
 		} else if (ready) {
+			if (__builtin_expect(dp->capture_points, 0))
+				dp_cap_tap(dp, DP_CAP_ESP_OUT, p);
 			send[ns++] = p;
 			dp->cnt.out_packets++;
 			dp->cnt.out_bytes += p->len;

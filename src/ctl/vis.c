@@ -1,0 +1,465 @@
+/* Visibility commands on the control socket: capture streaming, key
+ * export, explain and JSON lists. See vis.h. Runs on the daemon's loop,
+ * which also runs the data path, so the capture taps call straight into
+ * ctl_server_emit (bounded per connection by CTL_TX_MAX). */
+#include "ctl/vis.h"
+#include "ctl/ctl.h"
+#include "ctl/explain.h"
+#include "ctl/json.h"
+#include "ctl/keys.h"
+#include "ctl/xfrm_cmd.h"
+#include "ctl/xfrm_grammar.h"
+#include "dp/capture.h"
+#include "dp/dp.h"
+#include "dp/flow.h"
+#include "dp/trace.h"
+#include "io/route_get.h"
+#include "net/ip.h"
+#include "util/bytes.h"
+#include "util/mem.h"
+#include "xfrm/sad.h"
+#include "xfrm/spd.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OUT_CHUNK 60000
+#define MAX_ARGS 64
+
+struct cap_sub {
+	struct ctl_vis *v;
+	struct cap_sub *next;
+	unsigned points;
+	struct trace_filter f;
+};
+
+static void fail(struct vici_buf *resp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fail(struct vici_buf *resp, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vici_kv_str(resp, "success", "no");
+	vici_kv_str(resp, "errmsg", msg);
+}
+
+static void put_output(struct vici_buf *b, const char *text, size_t len)
+{
+	vici_list_start(b, "output");
+	for (size_t off = 0; off < len; off += OUT_CHUNK)
+		vici_list_item(b, text + off, len - off > OUT_CHUNK ? OUT_CHUNK : len - off);
+	vici_list_end(b);
+}
+
+/* ------------------------------------------------------------- capture */
+
+/* What the filter sees of a captured packet: its own header. */
+static bool cap_match(const struct trace_filter *f, const struct dp_cap_pkt *cp)
+{
+	struct xfrm_flow fl;
+	uint32_t hl, spi = 0;
+	bool has_spi = false;
+
+	if (!f->has_host && !f->has_src && !f->has_dst && !f->has_spi && !f->has_proto)
+		return true;
+	if (!dp_flow_parse(cp->data, cp->len, &fl))
+		return false;
+	hl = (cp->data[0] >> 4) == 4 ? (uint32_t)(cp->data[0] & 0x0f) * 4 : IP6_HDR_LEN;
+	if (fl.proto == IP_PROTO_ESP && cp->len >= hl + 4) {
+		spi = get_be32(cp->data + hl);
+		has_spi = true;
+	} else if (fl.proto == IP_PROTO_UDP && cp->len >= hl + UDP_HDR_LEN + 8 &&
+	           get_be32(cp->data + hl + UDP_HDR_LEN) != 0 &&
+	           (cp->point == DP_CAP_ESP_IN || cp->point == DP_CAP_ESP_OUT ||
+	            cp->point == DP_CAP_DROP)) {
+		spi = get_be32(cp->data + hl + UDP_HDR_LEN);
+		has_spi = true;
+	}
+	if (f->has_spi && (!has_spi || spi != f->spi))
+		return false;
+	if (f->has_proto && !(f->proto == fl.proto || (f->proto == IP_PROTO_ESP && has_spi)))
+		return false;
+	if (f->has_host && !ip_prefix_match(&f->host, f->host_len, &fl.saddr) &&
+	    !ip_prefix_match(&f->host, f->host_len, &fl.daddr))
+		return false;
+	if (f->has_src && !ip_prefix_match(&f->src, f->src_len, &fl.saddr))
+		return false;
+	if (f->has_dst && !ip_prefix_match(&f->dst, f->dst_len, &fl.daddr))
+		return false;
+	return true;
+}
+
+static bool cap_conn_match(struct ctl_conn *c, void *arg)
+{
+	const struct cap_sub *s = ctl_conn_get_data(c);
+	const struct dp_cap_pkt *cp = arg;
+
+	return s && (s->points & DP_CAP_BIT(cp->point)) && cap_match(&s->f, cp);
+}
+
+static void cap_emit(void *ctx, const struct dp_cap_pkt *cp)
+{
+	struct ctl_vis *v = ctx;
+	struct vici_buf b;
+	uint32_t len = cp->len > 65535 ? 65535 : cp->len;
+	const char *mib;
+
+	vici_buf_init(&b);
+	vici_begin(&b, VICI_EVENT, "uipsec-capture");
+	vici_kv_str(&b, "point", dp_cap_point_name(cp->point));
+	vici_kv_str(&b, "dir", cp->out ? "out" : "in");
+	vici_kv_fmt(&b, "ts", "%llu", (unsigned long long)cp->ts_ns);
+	vici_kv_fmt(&b, "len", "%u", cp->len);
+	if (cp->point == DP_CAP_DROP) {
+		vici_kv_str(&b, "reason", drop_reason_name(cp->reason));
+		mib = xfrm_mib_name(drop_reason_mib(cp->reason));
+		if (mib)
+			vici_kv_str(&b, "mib", mib);
+	}
+	vici_kv(&b, "data", cp->data, len);
+	if (vici_end(&b) == 0 &&
+	    ctl_server_emit(v->srv, "uipsec-capture", &b, cap_conn_match, (void *)cp))
+		v->captured++;
+	/* the event held a packet that crossed the tunnel in clear */
+	vici_buf_free(&b);
+}
+
+static void cap_update(struct ctl_vis *v)
+{
+	struct dp_capturer c = { .ctx = v, .emit = cap_emit };
+
+	if (!v->dp)
+		return;
+	if (v->listeners)
+		for (struct cap_sub *s = v->subs; s; s = s->next)
+			c.points |= s->points;
+	if (dp_set_capturer(v->dp, &c) < 0)
+		dp_set_capturer(v->dp, NULL);
+}
+
+static void cap_sub_free(void *p)
+{
+	struct cap_sub *s = p, **pp;
+
+	for (pp = &s->v->subs; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	cap_update(s->v);
+	free(s);
+}
+
+static void cap_listeners(void *ctx, const char *event, unsigned n)
+{
+	struct ctl_vis *v = ctx;
+
+	v->listeners = n;
+	cap_update(v);
+}
+
+static void cmd_capture(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                        struct vici_buf *resp)
+{
+	struct ctl_vis *v = ctx;
+	char **pts = NULL, **argv = NULL, err[160];
+	struct cap_sub *s = NULL;
+	int np, argc;
+
+	if (!v->dp) {
+		fail(resp, "Error: this daemon has no data path to capture");
+		return;
+	}
+	np = vici_get_list(req->msg, req->msg_len, "points", &pts, DP_CAP_MAX * 2);
+	argc = vici_get_list(req->msg, req->msg_len, "argv", &argv, MAX_ARGS);
+	if (argc == -ENOENT)
+		argc = 0;
+	if (np <= 0 || argc < 0) {
+		fail(resp, "Error: capture needs a list of points");
+		goto out;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		fail(resp, "Error: out of memory");
+		goto out;
+	}
+	for (int i = 0; i < np; i++) {
+		enum dp_cap_point pt;
+		if (dp_cap_point_parse(pts[i], &pt) < 0) {
+			fail(resp, "Error: unknown capture point '%s' (esp-in, inner-in, inner-out, "
+			     "esp-out, drop)", pts[i]);
+			goto out;
+		}
+		s->points |= DP_CAP_BIT(pt);
+	}
+	if (trace_filter_parse(argc, argv, &s->f, err, sizeof(err)) < 0) {
+		fail(resp, "Error: %s", err);
+		goto out;
+	}
+	s->v = v;
+	/* replaces (and unlinks) an earlier capture of this connection */
+	ctl_conn_set_data(c, NULL, NULL);
+	s->next = v->subs;
+	v->subs = s;
+	ctl_conn_set_data(c, s, cap_sub_free);
+	s = NULL;
+	cap_update(v);
+	vici_kv_str(resp, "success", "yes");
+out:
+	free(s);
+	vici_list_free(pts);
+	vici_list_free(argv);
+}
+
+/* ------------------------------------------------------------- keys */
+
+static void cmd_keys(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                     struct vici_buf *resp)
+{
+	struct ctl_vis *v = ctx;
+	char **argv = NULL, *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int argc, n;
+
+	argc = vici_get_list(req->msg, req->msg_len, "argv", &argv, 4);
+	if (argc != 1 || strcmp(argv[0], "wireshark") != 0) {
+		fail(resp, "Error: keys: the only format is wireshark");
+		vici_list_free(argv);
+		return;
+	}
+	vici_list_free(argv);
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		fail(resp, "Error: out of memory");
+		return;
+	}
+	n = keys_wireshark(v->sad, f);
+	fclose(f);
+	vici_kv_str(resp, "success", "yes");
+	vici_kv_fmt(resp, "count", "%d", n);
+	if (len)
+		put_output(resp, buf, len);
+	mem_free_wipe(buf, len);
+}
+
+/* ------------------------------------------------------------- explain */
+
+static bool vis_is_local(void *ctx, const struct ip_addr *a)
+{
+	struct ctl_vis *v = ctx;
+
+	return v->dp && dp_is_local(v->dp, a);
+}
+
+static void cmd_explain(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                        struct vici_buf *resp)
+{
+	struct ctl_vis *v = ctx;
+	struct explain_env env = {
+		.sad = v->sad, .spd = v->spd, .tun_name = v->tun_name ? v->tun_name : "ipsec0",
+		.ctx = v, .is_local = vis_is_local, .route = route_get,
+	};
+	struct xfrm_flow fl;
+	char **argv = NULL, *buf = NULL, err[200];
+	size_t len = 0;
+	FILE *f;
+	int argc;
+
+	argc = vici_get_list(req->msg, req->msg_len, "argv", &argv, 8);
+	if (argc == -ENOENT)
+		argc = 0;
+	if (argc < 0 || explain_parse(argc, argv, &fl, err, sizeof(err)) < 0) {
+		fail(resp, "Error: %s", argc < 0 ? "bad arguments" : err);
+		vici_list_free(argv);
+		return;
+	}
+	vici_list_free(argv);
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		fail(resp, "Error: out of memory");
+		return;
+	}
+	explain_flow(&env, &fl, f);
+	fclose(f);
+	vici_kv_str(resp, "success", "yes");
+	put_output(resp, buf, len);
+	free(buf);
+}
+
+/* ------------------------------------------------------------- json */
+
+struct jwalk {
+	struct json *j;
+	const void *f;
+};
+
+static int jstate_cb(struct sad_sa *sa, void *arg)
+{
+	struct jwalk *w = arg;
+
+	if (sa->state != SAD_STATE_DEAD && xfrm_cmd_state_match(w->f, sa))
+		json_state(w->j, sa);
+	return 0;
+}
+
+static int jpolicy_cb(struct spd_policy *p, void *arg)
+{
+	struct jwalk *w = arg;
+
+	if (xfrm_cmd_policy_match(w->f, p))
+		json_policy(w->j, p);
+	return 0;
+}
+
+static int jstats_cb(struct sad_sa *sa, void *arg)
+{
+	struct json *j = arg;
+	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN], spi[16];
+	const struct sad_sa_stats *st = &sa->stats;
+
+	json_obj_begin(j);
+	json_kstr(j, "src", ip_addr_fmt(&sa->saddr, s));
+	json_kstr(j, "dst", ip_addr_fmt(&sa->daddr, d));
+	snprintf(spi, sizeof(spi), "0x%08x", sa->spi);
+	json_kstr(j, "spi", spi);
+	json_ku64(j, "reqid", sa->reqid);
+	json_ku64(j, "in_packets", st->in_packets);
+	json_ku64(j, "in_bytes", st->in_bytes);
+	json_ku64(j, "out_packets", st->out_packets);
+	json_ku64(j, "out_bytes", st->out_bytes);
+	json_ku64(j, "oseq", sa->oseq);
+	json_ku64(j, "replay", st->replay);
+	json_ku64(j, "replay_window", st->replay_window);
+	json_ku64(j, "integrity_failed", st->integrity_failed);
+	json_ku64(j, "bad_padding", st->bad_padding);
+	json_ku64(j, "malformed", st->malformed);
+	json_ku64(j, "expired", st->expired);
+	json_ku64(j, "seq_overflow", st->seq_overflow);
+	json_obj_end(j);
+	return 0;
+}
+
+static void json_stats(struct ctl_vis *v, struct json *j)
+{
+	struct xfrm_stats zero = { { 0 } };
+
+	json_obj_begin(j);
+	json_key(j, "xfrm_stat");
+	json_xfrm_stat(j, v->dp ? &v->dp->stats : &zero);
+	if (v->dp) {
+		const struct dp_counters *n = &v->dp->cnt;
+		json_key(j, "datapath");
+		json_obj_begin(j);
+		json_ku64(j, "InPackets", n->in_packets);
+		json_ku64(j, "InBytes", n->in_bytes);
+		json_ku64(j, "OutPackets", n->out_packets);
+		json_ku64(j, "OutBytes", n->out_bytes);
+		json_ku64(j, "IkePackets", n->ike_packets);
+		json_ku64(j, "IkeDropped", n->ike_dropped);
+		json_ku64(j, "NatKeepalives", n->keepalives);
+		json_ku64(j, "TunIgnored", n->tun_ignored);
+		json_ku64(j, "Acquires", n->acquires);
+		json_ku64(j, "AcquiresSuppressed", n->acquires_suppressed);
+		json_ku64(j, "Bypassed", n->bypassed);
+		json_obj_end(j);
+	}
+	json_key(j, "states");
+	json_arr_begin(j);
+	sad_walk(v->sad, jstats_cb, j);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static bool is_list_verb(const char *w)
+{
+	return !strcmp(w, "list") || !strcmp(w, "show") || !strcmp(w, "ls") || !strcmp(w, "lst");
+}
+
+static void cmd_json(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                     struct vici_buf *resp)
+{
+	struct ctl_vis *v = ctx;
+	char **argv = NULL, *buf = NULL, err[200];
+	size_t len = 0;
+	struct json j;
+	FILE *f = NULL;
+	int argc, skip, r = 0;
+
+	argc = vici_get_list(req->msg, req->msg_len, "argv", &argv, MAX_ARGS);
+	if (argc <= 0) {
+		fail(resp, "Error: json needs state list, policy list or stats");
+		goto out;
+	}
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		fail(resp, "Error: out of memory");
+		goto out;
+	}
+	json_init(&j, f);
+	skip = argc >= 2 && is_list_verb(argv[1]) ? 2 : 1;
+	if (!strcmp(argv[0], "stats") && argc == 1) {
+		json_stats(v, &j);
+	} else if (!strcmp(argv[0], "state") || !strcmp(argv[0], "sa")) {
+		struct xfrm_state_req *sr = calloc(1, sizeof(*sr));
+		struct jwalk w = { &j, sr };
+		if (!sr)
+			r = -ENOMEM;
+		else
+			r = xfrm_parse_state(argc - skip, argv + skip, XG_FILTER, sr, err, sizeof(err));
+		if (r == 0) {
+			json_arr_begin(&j);
+			sad_walk(v->sad, jstate_cb, &w);
+			json_arr_end(&j);
+		}
+		if (sr)
+			mem_free_wipe(sr, sizeof(*sr));
+	} else if (!strcmp(argv[0], "policy") || !strcmp(argv[0], "pol")) {
+		struct xfrm_policy_req pr;
+		struct jwalk w = { &j, &pr };
+		memset(&pr, 0, sizeof(pr));
+		r = xfrm_parse_policy(argc - skip, argv + skip, XG_FILTER, &pr, err, sizeof(err));
+		if (r == 0) {
+			json_arr_begin(&j);
+			spd_walk(v->spd, jpolicy_cb, &w);
+			json_arr_end(&j);
+		}
+	} else {
+		snprintf(err, sizeof(err), "--json is for xfrm state list, xfrm policy list and "
+		         "stats, not '%s'", argv[0]);
+		r = -EINVAL;
+	}
+	fclose(f);
+	f = NULL;
+	if (r < 0) {
+		fail(resp, "Error: %s", r == -ENOMEM ? "out of memory" : err);
+		goto out;
+	}
+	vici_kv_str(resp, "success", "yes");
+	put_output(resp, buf, len);
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	vici_list_free(argv);
+}
+
+int ctl_vis_register(struct ctl_vis *v)
+{
+	int r = 0;
+
+	r |= ctl_server_add_cmd(v->srv, "uipsec-capture", cmd_capture, v);
+	r |= ctl_server_add_event(v->srv, "uipsec-capture", cap_listeners, v);
+	r |= ctl_server_add_cmd(v->srv, "uipsec-keys", cmd_keys, v);
+	r |= ctl_server_add_cmd(v->srv, "uipsec-explain", cmd_explain, v);
+	r |= ctl_server_add_cmd(v->srv, "uipsec-json", cmd_json, v);
+	return r ? -ENOSPC : 0;
+}

@@ -1,0 +1,49 @@
+/* The visibility commands of uipsecd's control socket (beside ctl/cmds.h):
+ *
+ *   command "uipsec-capture"  list "points" (esp-in, inner-in, inner-out,
+ *                             esp-out, drop), list "argv" (filter words of
+ *                             dp/trace.h: host, src, dst, spi, proto),
+ *                             applied to each packet as captured at its
+ *                             point. Sets this connection's capture; then
+ *                             register for event "uipsec-capture".
+ *   event "uipsec-capture"    one per captured packet: point, dir (in|out),
+ *                             ts (ns since the epoch), len (on the path),
+ *                             data (the IP packet, at most 65535 bytes),
+ *                             and for drops reason and mib.
+ *   command "uipsec-keys"     argv ["wireshark"]: output = Wireshark ESP SA
+ *                             table lines (ctl/keys.h); count.
+ *   command "uipsec-explain"  argv SRC DST [PROTO [PORT]]: output = the
+ *                             explanation (ctl/explain.h).
+ *   command "uipsec-json"     argv ["state"|"policy", "list", FILTER...] or
+ *                             ["stats"]: output = JSON (ctl/json.h).
+ *
+ * Answers carry success yes|no and errmsg like ctl/cmds.h.
+ *
+ * Threading: the daemon's loop. */
+#ifndef UIPSEC_CTL_VIS_H
+#define UIPSEC_CTL_VIS_H
+
+#include <stdint.h>
+
+struct ctl_server;
+struct sad;
+struct spd;
+struct dp;
+struct cap_sub;
+
+struct ctl_vis {
+	struct ctl_server *srv;
+	struct sad *sad;
+	struct spd *spd;
+	struct dp *dp;           /* may be NULL: no capture, no local addresses */
+	const char *tun_name;    /* for explain ("ipsec0") */
+	/* internal */
+	struct cap_sub *subs;    /* connections with a capture set */
+	unsigned listeners;      /* registered for "uipsec-capture" */
+	uint64_t captured, capture_dropped;
+};
+
+/* Register the commands and the event. 0 or -ENOSPC. */
+int ctl_vis_register(struct ctl_vis *v);
+
+#endif
