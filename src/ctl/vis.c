@@ -170,19 +170,16 @@ static void cmd_capture(void *ctx, struct ctl_conn *c, const struct vici_packet 
                         struct vici_buf *resp)
 {
 	struct ctl_vis *v = ctx;
-	char **pts = NULL, **argv = NULL, err[160];
+	char **argv = NULL, err[160], *save = NULL, *tok, *pts;
 	struct cap_sub *s = NULL;
-	int np, argc;
+	int argc;
 
 	if (!v->dp) {
 		fail(resp, "Error: this daemon has no data path to capture");
 		return;
 	}
-	np = vici_get_list(req->msg, req->msg_len, "points", &pts, DP_CAP_MAX * 2);
 	argc = vici_get_list(req->msg, req->msg_len, "argv", &argv, MAX_ARGS);
-	if (argc == -ENOENT)
-		argc = 0;
-	if (np <= 0 || argc < 0) {
+	if (argc <= 0) {
 		fail(resp, "Error: capture needs a list of points");
 		goto out;
 	}
@@ -191,16 +188,22 @@ static void cmd_capture(void *ctx, struct ctl_conn *c, const struct vici_packet 
 		fail(resp, "Error: out of memory");
 		goto out;
 	}
-	for (int i = 0; i < np; i++) {
+	/* argv[0]: the points, comma-separated; then the filter words */
+	pts = argv[0];
+	for (tok = strtok_r(pts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		enum dp_cap_point pt;
-		if (dp_cap_point_parse(pts[i], &pt) < 0) {
+		if (dp_cap_point_parse(tok, &pt) < 0) {
 			fail(resp, "Error: unknown capture point '%s' (esp-in, inner-in, inner-out, "
-			     "esp-out, drop)", pts[i]);
+			     "esp-out, drop)", tok);
 			goto out;
 		}
 		s->points |= DP_CAP_BIT(pt);
 	}
-	if (trace_filter_parse(argc, argv, &s->f, err, sizeof(err)) < 0) {
+	if (!s->points) {
+		fail(resp, "Error: capture needs at least one point");
+		goto out;
+	}
+	if (trace_filter_parse(argc - 1, argv + 1, &s->f, err, sizeof(err)) < 0) {
 		fail(resp, "Error: %s", err);
 		goto out;
 	}
@@ -215,7 +218,6 @@ static void cmd_capture(void *ctx, struct ctl_conn *c, const struct vici_packet 
 	vici_kv_str(resp, "success", "yes");
 out:
 	free(s);
-	vici_list_free(pts);
 	vici_list_free(argv);
 }
 

@@ -1,8 +1,9 @@
 /* The visibility commands of uipsecd's control socket (beside ctl/cmds.h):
  *
- *   command "uipsec-capture"  list "points" (esp-in, inner-in, inner-out,
- *                             esp-out, drop), list "argv" (filter words of
- *                             dp/trace.h: host, src, dst, spi, proto),
+ *   command "uipsec-capture"  argv [POINTS, FILTER...]: POINTS comma-
+ *                             separated (esp-in, inner-in, inner-out,
+ *                             esp-out, drop), then the filter words of
+ *                             dp/trace.h (host, src, dst, spi, proto),
  *                             applied to each packet as captured at its
  *                             point. Sets this connection's capture; then
  *                             register for event "uipsec-capture".

@@ -27,6 +27,9 @@ static const struct uipsec_cmd *const commands[] = {
 	&uipsec_cmd_ike_stats,
 	&uipsec_cmd_stats,
 	&uipsec_cmd_trace,
+	&uipsec_cmd_capture,
+	&uipsec_cmd_keys,
+	&uipsec_cmd_explain,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -48,6 +51,8 @@ static void usage(FILE *out)
 	      "  -f, --state-file FILE act on a state file of 'ip xfrm' lines instead of\n"
 	      "                        the daemon (xfrm commands; pcap --states default)\n"
 	      "  -s, --stats           more detail, like ip -s\n"
+	      "  -j, --json            JSON output (xfrm state/policy list, stats); also\n"
+	      "                        accepted as a word after the command\n"
 	      "  -h, --help            this help; 'uipsec help COMMAND' for one command\n"
 	      "\n"
 	      "Commands:\n", out);
@@ -122,6 +127,8 @@ int main(int argc, char **argv)
 				return 2;
 		} else if (!strcmp(a, "-s") || !strcmp(a, "--stats")) {
 			o.stats = true;
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			o.json = true;
 		} else if (!strcmp(a, "--")) {
 			i++;
 			break;
@@ -147,6 +154,21 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	/* "--json" after the command word means the same as before it */
+	{
+		int w = i + 1;
+		for (int k = i + 1; k < argc; k++) {
+			if (!strcmp(argv[k], "--json"))
+				o.json = true;
+			else
+				argv[w++] = argv[k];
+		}
+		argc = w;
+		argv[argc] = NULL;
+	}
+	if (o.json && !(i + 1 < argc && (!strcmp(argv[i + 1], "--help") ||
+	                                 !strcmp(argv[i + 1], "-h"))))
+		return uipsec_json_run(&o, argc - i, argv + i);
 	c = find_cmd(argv[i]);
 	if (!c) {
 		fprintf(stderr, "uipsec: unknown command '%s' (see uipsec --help)\n", argv[i]);

@@ -13,6 +13,7 @@ struct uipsec_opts {
 	const char *control;      /* --control PATH (daemon socket) */
 	const char *state_file;   /* -f/--state-file FILE: act offline on a file */
 	bool stats;               /* -s: statistics, like ip -s */
+	bool json;                /* -j/--json: JSON output (cmd_json.c) */
 };
 
 struct uipsec_cmd {
@@ -28,6 +29,9 @@ struct uipsec_cmd {
  * command line talks to the daemon. */
 int uipsec_daemon_call(const struct uipsec_opts *o, const char *cmd, int argc, char **argv);
 
+/* The JSON form of a list or stats command (argv[0] is the command). */
+int uipsec_json_run(const struct uipsec_opts *o, int argc, char **argv);
+
 extern const struct uipsec_cmd uipsec_cmd_xfrm;
 extern const struct uipsec_cmd uipsec_cmd_pcap;
 extern const struct uipsec_cmd uipsec_cmd_load;
@@ -38,5 +42,8 @@ extern const struct uipsec_cmd uipsec_cmd_list_sas;
 extern const struct uipsec_cmd uipsec_cmd_ike_stats;
 extern const struct uipsec_cmd uipsec_cmd_stats;   /* cmd_stats.c */
 extern const struct uipsec_cmd uipsec_cmd_trace;   /* cmd_trace.c */
+extern const struct uipsec_cmd uipsec_cmd_capture;
+extern const struct uipsec_cmd uipsec_cmd_keys;
+extern const struct uipsec_cmd uipsec_cmd_explain;
 
 #endif

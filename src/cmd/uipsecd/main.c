@@ -9,6 +9,8 @@
  * routes and the TUN device, remove the control socket. */
 #include "ctl/cmds.h"
 #include "ctl/ctl.h"
+#include "ctl/metrics.h"
+#include "ctl/vis.h"
 #include "ctl/ike_ctl.h"
 #include "dp/gw.h"
 #include "ike/ike.h"
@@ -42,6 +44,7 @@ struct opts {
 	bool foreground;
 	bool debug;
 	bool routes;
+	const char *metrics;      /* --metrics ADDR:PORT (loopback) */
 };
 
 struct daemon {
@@ -57,13 +60,15 @@ struct daemon {
 	struct ike_ctx *ike;
 	struct ike_ctl ikectl;
 	struct loop_timer *ike_tick;
+	struct ctl_vis vis;                /* capture, keys, explain, --json */
+	struct metrics_server *metrics;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: uipsecd [-c FILE] [--control PATH] [--tun NAME] [--mtu N] [--user USER]\n"
-	        "               [--foreground] [--debug] [--no-routes]\n"
+	        "               [--foreground] [--debug] [--no-routes] [--metrics ADDR:PORT]\n"
 	        "  -c FILE          swanctl.conf (default %s; missing or empty: manual keying)\n"
 	        "  --control PATH   control socket (default %s)\n"
 	        "  --tun NAME       TUN device (default %s)\n"
@@ -71,13 +76,15 @@ static void usage(FILE *f)
 	        "  --user USER      drop privileges to USER after opening devices and sockets\n"
 	        "  --foreground     do not detach\n"
 	        "  --debug          debug logging\n"
-	        "  --no-routes      do not add routes via the TUN device for outbound policies\n",
+	        "  --no-routes      do not add routes via the TUN device for outbound policies\n"
+	        "  --metrics ADDR:PORT  serve OpenMetrics/Prometheus counters over HTTP on a\n"
+	        "                   loopback address (127.0.0.1:9101 or [::1]:9101), GET /metrics\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, GW_DEFAULT_MTU, GW_OUTER_MTU);
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP };
+	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS };
 	static const struct option lo[] = {
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "tun", required_argument, NULL, O_TUN },
@@ -87,6 +94,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "no-routes", no_argument, NULL, O_NOROUTES },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -113,6 +121,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_FG: o->foreground = true; break;
 		case O_DEBUG: o->debug = true; break;
 		case O_NOROUTES: o->routes = false; break;
+		case O_METRICS: o->metrics = optarg; break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -356,6 +365,20 @@ int main(int argc, char **argv)
 	d.cmds = (struct ctl_cmds){ .srv = d.ctl, .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw) };
 	if (ctl_cmds_register(&d.cmds) < 0)
 		goto out;
+	d.vis = (struct ctl_vis){ .srv = d.ctl, .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw),
+	                          .tun_name = gw_tun_name(d.gw) };
+	if (ctl_vis_register(&d.vis) < 0)
+		goto out;
+	if (d.o.metrics) {
+		struct metrics_src ms = { .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw) };
+		char merr[256];
+		d.metrics = metrics_server_new(d.loop, d.o.metrics, &ms, merr, sizeof(merr));
+		if (!d.metrics) {
+			log_err("%s", merr);
+			goto out;
+		}
+		log_info("metrics on http://%s/metrics", d.o.metrics);
+	}
 
 	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms,
 	                     .keepalive = ike_keepalive };
@@ -404,6 +427,8 @@ out:
 	/* IKE first (it removes its states and policies), then policies
 	 * (their routes go with them), then states (keys wiped), then the
 	 * devices and the control socket. */
+	metrics_server_free(d.metrics);
+	d.vis.dp = NULL;      /* captures detach as their connections close */
 	if (d.ike_tick)
 		loop_timer_free(d.ike_tick);
 	if (d.ike)
