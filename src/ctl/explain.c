@@ -227,6 +227,15 @@ static int in_find_cb(struct sad_sa *sa, void *arg)
 	return 0;
 }
 
+/* Does a policy of dir protect/accept fl? (to say which side a flow is on) */
+static bool covered(const struct explain_env *env, uint8_t dir, const struct xfrm_flow *fl)
+{
+	struct search s;
+	const struct spd_policy *p = search(env->spd, dir, fl, &s);
+
+	return p && p->action == XFRM_POLICY_ALLOW && p->ntmpl;
+}
+
 static void show_out(const struct explain_env *env, const struct xfrm_flow *fl, FILE *out,
                      int *problems)
 {
@@ -241,7 +250,11 @@ static void show_out(const struct explain_env *env, const struct xfrm_flow *fl, 
 		fprintf(out, "      no policy matches: if it is routed into %s, uipsec drops it "
 		        "(no-policy-out, XfrmOutPolError); Linux would send it in clear.\n",
 		        env->tun_name);
-		print_near(&s, fl, out);
+		if (covered(env, XFRM_POLICY_FWD, fl) || covered(env, XFRM_POLICY_IN, fl))
+			fprintf(out, "      (fine: this gateway receives this flow from the tunnel, "
+			        "see below)\n");
+		else
+			print_near(&s, fl, out);
 		return;
 	}
 	fmt_sel(&pol->sel, sb, sizeof(sb));
@@ -273,8 +286,8 @@ static void show_out(const struct explain_env *env, const struct xfrm_flow *fl, 
 	        "and sent to %s%s.\n", sa->spi, ip_addr_fmt(&sa->saddr, ab),
 	        ip_addr_fmt(&sa->daddr, bb), algs,
 	        sa->state == SAD_STATE_EXPIRED_SOFT ? ", soft-expired: being rekeyed" : "",
-	        (unsigned long long)sa->stats.out_packets, ip_addr_fmt(&sa->daddr, ab),
-	        sa->encap.type ? " in UDP 4500" : " as raw ESP");
+	        (unsigned long long)sa->stats.out_packets, bb,
+	        sa->encap.type ? " in UDP" : " as raw ESP");
 }
 
 static void show_in(const struct explain_env *env, const struct xfrm_flow *fl, FILE *out,
@@ -292,7 +305,11 @@ static void show_in(const struct explain_env *env, const struct xfrm_flow *fl, F
 	if (!pol) {
 		fprintf(out, "      no policy matches: a packet decrypted from a tunnel-mode SA is "
 		        "dropped (no-policy, XfrmInNoPols).\n");
-		print_near(&s, fl, out);
+		if (covered(env, XFRM_POLICY_OUT, fl))
+			fprintf(out, "      (fine: this gateway sends this flow into the tunnel, see "
+			        "above)\n");
+		else
+			print_near(&s, fl, out);
 		return;
 	}
 	fmt_sel(&pol->sel, sb, sizeof(sb));
@@ -373,8 +390,9 @@ static void show_route(const struct explain_env *env, const struct xfrm_flow *fl
 		        ip_addr_fmt(&fl->daddr, bb), env->tun_name);
 		(*problems)++;
 	} else {
-		fprintf(out, "not through the tunnel (sent as it is via %s).\n",
-		        ra.oif[0] ? ra.oif : "the kernel's route");
+		fprintf(out, "not into the tunnel: it leaves via %s as it is (also where a packet "
+		        "for %s goes after decryption).\n", ra.oif[0] ? ra.oif : "the kernel's route",
+		        ip_addr_fmt(&fl->daddr, bb));
 	}
 }
 

@@ -129,7 +129,7 @@ int pcapng_add_iface(struct pcapng_writer *w, uint32_t linktype, const char *nam
 
 	if (nl > 255)
 		nl = 255;
-	total = 20 + (nl ? opt_len((uint32_t)nl) : 0) + opt_len(1) + 4 + 4;
+	total = 16 + (nl ? opt_len((uint32_t)nl) : 0) + opt_len(1) + 4 + 4;
 	r = put32(w, 1);
 	r |= put32(w, total);
 	r |= put(w, lt, 4);

@@ -44,7 +44,8 @@ static void capture_help(FILE *out)
 	      "             came from the TUN device\n"
 	      "Options:\n"
 	      "  -w FILE    write FILE ('-' for stdout); without -w, print one line per packet\n"
-	      "  --format   pcapng (default): one interface per point, named after it, and each\n"
+	      "  --format   pcapng (default): one interface per point, named after it\n"
+	      "             (frame.interface_name), Ethernet framing with zero MACs, and each\n"
 	      "             drop's reason as a packet comment (tshark -T fields -e frame.comment,\n"
 	      "             Wireshark 'Packet comments'); pcap: classic pcap, raw IP link type\n"
 	      "  -c COUNT   stop after COUNT packets (else at Ctrl-C or when uipsecd stops)\n"
@@ -84,21 +85,36 @@ static int write_one(struct cap_out *o, const char *point, const char *dir, uint
 		time_t sec = (time_t)(ts / 1000000000ull);
 		struct tm tm;
 		localtime_r(&sec, &tm);
-		fprintf(to, "%02d:%02d:%02d.%06u %-9s %-3s %s len %u%s%s\n", tm.tm_hour, tm.tm_min,
-		        tm.tm_sec, (unsigned)(ts % 1000000000ull / 1000), point, dir,
+		fprintf(to, "%02d:%02d:%02d.%06u %-9s %-3s %s len %u%s%s%s%s%s\n", tm.tm_hour,
+		        tm.tm_min, tm.tm_sec, (unsigned)(ts % 1000000000ull / 1000), point, dir,
 		        dp_flow_parse(data, len, &fl) ? dp_flow_fmt(&fl, fb, sizeof(fb)) : "(not IP)",
-		        origlen, reason ? ": " : "", reason ? comment : "");
+		        origlen, reason ? ": " : "", reason ? reason : "", reason ? " (" : "",
+		        reason ? (mib ? mib : "-") : "", reason ? ")" : "");
 		fflush(to);
 	}
 	if (o->lines)
 		return 0;
 	if (o->pcapng) {
+		/* Ethernet framing (zero MACs): libpcap 1.10 refuses a second
+		 * pcapng interface of link type RAW ("different from the type
+		 * of the first interface"), and one interface per point is the
+		 * point of pcapng here. */
+		uint8_t *frame = malloc((size_t)len + 14);
+		int r;
+
+		if (!frame)
+			return -ENOMEM;
+		memset(frame, 0, 12);
+		frame[12] = (data[0] >> 4) == 6 ? 0x86 : 0x08;
+		frame[13] = (data[0] >> 4) == 6 ? 0xdd : 0x00;
+		memcpy(frame + 14, data, len);
 		if (o->iface[pt] < 0)
-			o->iface[pt] = pcapng_add_iface(o->ng, PCAP_LINKTYPE_RAW, point);
-		if (o->iface[pt] < 0)
-			return -EIO;
-		return pcapng_write(o->ng, (uint32_t)o->iface[pt], data, len, origlen, ts,
-		                    reason ? comment : NULL);
+			o->iface[pt] = pcapng_add_iface(o->ng, PCAP_LINKTYPE_ETHERNET, point);
+		r = o->iface[pt] < 0 ? -EIO
+		    : pcapng_write(o->ng, (uint32_t)o->iface[pt], frame, len + 14, origlen + 14, ts,
+		                   reason ? comment : NULL);
+		mem_free_wipe(frame, (size_t)len + 14);
+		return r;
 	}
 	return pcap_write(o->pc, data, len, ts);
 }
