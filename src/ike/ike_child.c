@@ -603,3 +603,27 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 out:
 	mem_wipe(gir, sizeof(gir));
 }
+
+/* The peer closed a CHILD SA of cfg (or its IKE SA): close_action says
+ * whether to start it again or to wait for traffic (trap), as charon does. */
+void ike_child_closed(struct ike_sa *sa, const struct ike_child_cfg *cfg)
+{
+	struct ike_conn *conn = sa->conn;
+	char name[64];
+
+	if (!conn || cfg->close_action == IKE_ACTION_NONE)
+		return;
+	for (unsigned i = 0; i < conn->cfg.nchildren; i++) {
+		if (strcmp(conn->cfg.children[i].name, cfg->name))
+			continue;
+		if (cfg->close_action == IKE_ACTION_TRAP) {
+			sa_info(sa, "CHILD_SA %s closed by the peer: close_action trap", cfg->name);
+			ike_child_trap(sa->ctx, conn, (int)i, true);
+		} else {
+			sa_info(sa, "CHILD_SA %s closed by the peer: close_action start", cfg->name);
+			memcpy(name, cfg->name, sizeof(name));
+			ike_initiate(sa->ctx, name);
+		}
+		return;
+	}
+}

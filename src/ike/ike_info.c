@@ -12,6 +12,16 @@
 #include "ike/ike_sa.h"
 #include "util/bytes.h"
 
+/* True if another installed CHILD SA of the same config exists (c is the
+ * old half of a rekeying, not a closed tunnel). */
+static bool ike_child_replaced(struct ike_sa *sa, const struct ike_child_sa *c)
+{
+	for (struct ike_child_sa *x = sa->children; x; x = x->next)
+		if (x != c && x->state == CHILD_INSTALLED && !strcmp(x->cfg.name, c->cfg.name))
+			return true;
+	return false;
+}
+
 int ike_info_start(struct ike_sa *sa, enum ike_task task, uint32_t arg)
 {
 	struct ike_mb mb;
@@ -71,9 +81,14 @@ void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			sa_info(sa, "peer deletes CHILD_SA %s (SPI %08x)", c->cfg.name, d.spi[k]);
 			/* RFC 7296 1.4.1: answer with our SPI, unless we are
 			 * deleting it ourselves (simultaneous delete) */
+			bool peer_closed = c->state != CHILD_DELETING && !c->rekeyed_spi &&
+			                   !ike_child_replaced(sa, c);
+			struct ike_child_cfg cfg = c->cfg;
 			if (c->state != CHILD_DELETING && nours < IKE_DEL_MAX)
 				ours[nours++] = c->spi_in;
 			ike_child_destroy(sa, c);
+			if (peer_closed)
+				ike_child_closed(sa, &cfg);
 		}
 	}
 	if ((err = ike_msg_error_notify(m)))
@@ -85,6 +100,14 @@ void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	if (delete_ike || err == IKE_N_AUTHENTICATION_FAILED) {
 		sa_info(sa, "peer deleted the IKE_SA");
 		ike_sa_set_state(sa, IKE_STATE_DEAD);
+		/* not for the old SA of a rekeying: its children moved on */
+		while (sa->children) {
+			struct ike_child_cfg cfg = sa->children->cfg;
+			bool up = sa->children->state == CHILD_INSTALLED;
+			ike_child_destroy(sa, sa->children);
+			if (up)
+				ike_child_closed(sa, &cfg);
+		}
 	}
 }
 

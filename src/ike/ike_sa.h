@@ -238,6 +238,8 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 /* Find the child cfg of conn matching the peer's TS (responder). */
 int ike_child_cfg_select(const struct ike_sa *sa, const struct ike_ts_list *tsi,
                          const struct ike_ts_list *tsr);
+/* The peer closed a CHILD SA of cfg: apply its close_action. */
+void ike_child_closed(struct ike_sa *sa, const struct ike_child_cfg *cfg);
 /* Install or remove trap policies of child cfg index i of conn. */
 void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool install);
 int ike_child_create_start(struct ike_sa *sa, int cfg_index, uint32_t rekey_spi);

@@ -166,6 +166,21 @@ if start aes256gcm16-prfsha256-x25519 aes128gcm16-x25519 "" "rekey_time = 3s
 	fi
 fi
 
+# start_action = trap: the first packet's acquire starts the negotiation.
+CASE="start_action trap"
+if start aes256gcm16-prfsha256-x25519 aes128gcm16 "" "start_action = trap"; then
+	ip netns exec "$(topo_name hosta)" ping -c 1 -W 1 10.2.0.2 >/dev/null 2>&1
+	if ! established; then
+		fail "the acquire did not bring the CHILD_SA up"
+	elif ! grep -q "acquire for reqid" "$W/gwa/uipsecd.log"; then
+		fail "no acquire logged"
+	elif ! ping_through; then
+		fail "no ping through the trapped tunnel"
+	else
+		echo "ok [$CASE]"
+	fi
+fi
+
 CASE="terminate --ike"
 if start aes256gcm16-prfsha256-x25519 aes128gcm16; then
 	u gwa initiate --child net >/dev/null

@@ -695,6 +695,45 @@ static void test_ike_rekey(void **state)
 	assert_int_equal(ike_ctx_stats(A.ike)->drop_icv + ike_ctx_stats(B.ike)->drop_icv, 0);
 }
 
+/* close_action = start: when the peer deletes the CHILD SA, it is created
+ * again (CREATE_CHILD_SA on the same IKE SA). A rekeying's delete of the
+ * old CHILD SA does not trigger it. */
+static void test_close_action(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.children[0].close_action = IKE_ACTION_START;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	assert_int_equal(ike_terminate_child(B.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_sads_match(2);
+	/* B rekeys: A must not add a third CHILD SA */
+	struct sad_sa *st = NULL;
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.2.0.5", &fl.saddr);
+	ip_addr_parse("10.1.0.7", &fl.daddr);
+	struct spd_policy *p = spd_lookup(B.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	st = sad_lookup_out(B.sad, p->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+	assert_non_null(st);
+	ike_expire(B.ike, st, false);
+	deliver_all();
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_sads_match(2);
+	/* the peer deletes the whole IKE SA: A starts over */
+	assert_int_equal(ike_terminate_ike(B.ike, "gw"), 0);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_sads_match(2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +755,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_init_flood, teardown),
 		cmocka_unit_test_teardown(test_transport_and_encap, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
+		cmocka_unit_test_teardown(test_close_action, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
