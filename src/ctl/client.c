@@ -4,6 +4,7 @@
 #include "util/mem.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,27 +106,57 @@ int ctl_client_recv(int fd, uint8_t **buf, size_t *len, struct vici_packet *pk)
 	return r;
 }
 
+/* Print the items of the list "output" (and a key "output") of msg. */
+static void print_output(const struct vici_packet *pk, FILE *out)
+{
+	struct vici_iter it;
+	struct vici_elem e;
+	bool in_output = false;
+
+	if (!out)
+		return;
+	vici_iter_init(&it, pk->msg, pk->msg_len);
+	while (vici_iter_next(&it, &e) == 1) {
+		if (e.depth != 0)
+			continue;
+		if (e.type == VICI_LIST_START)
+			in_output = strcmp(e.name, "output") == 0;
+		else if (e.type == VICI_LIST_END)
+			in_output = false;
+		else if (e.type == VICI_LIST_ITEM && in_output)
+			fwrite(e.value, 1, e.value_len, out);
+		else if (e.type == VICI_KEY_VALUE && strcmp(e.name, "output") == 0)
+			fwrite(e.value, 1, e.value_len, out);
+	}
+}
+
 int ctl_client_call(int fd, const char *cmd, int argc, char **argv, FILE *out,
                     char *errbuf, size_t errlen)
 {
 	struct vici_buf b;
 	struct vici_packet pk;
-	struct vici_iter it;
-	struct vici_elem e;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	char ok[8] = "";
-	int i, r, depth = 0;
-	bool in_output = false;
+	int i, r;
 
 	errbuf[0] = '\0';
 	vici_buf_init(&b);
-	vici_begin(&b, VICI_CMD_REQUEST, cmd);
-	vici_list_start(&b, "argv");
-	for (i = 0; i < argc; i++)
-		vici_list_item_str(&b, argv[i]);
-	vici_list_end(&b);
+	/* Large answers arrive as "uipsec-output" events ahead of the
+	 * response: register first (a daemon without them says
+	 * EVENT_UNKNOWN, which is fine). */
+	vici_begin(&b, VICI_EVENT_REGISTER, "uipsec-output");
 	r = vici_end(&b);
+	if (r == 0)
+		r = ctl_client_send(fd, &b);
+	if (r == 0) {
+		vici_begin(&b, VICI_CMD_REQUEST, cmd);
+		vici_list_start(&b, "argv");
+		for (i = 0; i < argc; i++)
+			vici_list_item_str(&b, argv[i]);
+		vici_list_end(&b);
+		r = vici_end(&b);
+	}
 	if (r == 0)
 		r = ctl_client_send(fd, &b);
 	vici_buf_free(&b);     /* wiped: argv may hold keys */
@@ -133,10 +164,19 @@ int ctl_client_call(int fd, const char *cmd, int argc, char **argv, FILE *out,
 		snprintf(errbuf, errlen, "cannot send command to uipsecd: %s", strerror(-r));
 		return r;
 	}
-	r = ctl_client_recv(fd, &buf, &len, &pk);
-	if (r < 0) {
-		snprintf(errbuf, errlen, "no answer from uipsecd: %s", strerror(-r));
-		return r;
+	for (;;) {
+		r = ctl_client_recv(fd, &buf, &len, &pk);
+		if (r < 0) {
+			snprintf(errbuf, errlen, "no answer from uipsecd: %s", strerror(-r));
+			return r;
+		}
+		if (pk.type == VICI_EVENT && strcmp(pk.name, "uipsec-output") == 0)
+			print_output(&pk, out);
+		else if (pk.type != VICI_EVENT_CONFIRM && pk.type != VICI_EVENT_UNKNOWN &&
+		         pk.type != VICI_EVENT)
+			break;
+		mem_free_wipe(buf, len);
+		buf = NULL;
 	}
 	if (pk.type == VICI_CMD_UNKNOWN) {
 		snprintf(errbuf, errlen, "uipsecd does not know the command '%s'", cmd);
@@ -148,21 +188,7 @@ int ctl_client_call(int fd, const char *cmd, int argc, char **argv, FILE *out,
 		r = -EPROTO;
 		goto out;
 	}
-	vici_iter_init(&it, pk.msg, pk.msg_len);
-	while (vici_iter_next(&it, &e) == 1) {
-		if (e.type == VICI_SECTION_START)
-			depth++;
-		else if (e.type == VICI_SECTION_END)
-			depth--;
-		else if (depth == 0 && e.type == VICI_LIST_START)
-			in_output = strcmp(e.name, "output") == 0;
-		else if (depth == 0 && e.type == VICI_LIST_END)
-			in_output = false;
-		else if (e.type == VICI_LIST_ITEM && in_output && out)
-			fwrite(e.value, 1, e.value_len, out);
-		else if (depth == 0 && e.type == VICI_KEY_VALUE && strcmp(e.name, "output") == 0 && out)
-			fwrite(e.value, 1, e.value_len, out);
-	}
+	print_output(&pk, out);
 	vici_get_str(pk.msg, pk.msg_len, "errmsg", errbuf, errlen);
 	vici_get_str(pk.msg, pk.msg_len, "success", ok, sizeof(ok));
 	r = strcmp(ok, "no") == 0 ? 1 : 0;

@@ -22,9 +22,10 @@ int ctl_client_send(int fd, const struct vici_buf *b);
  * 0, -ECONNRESET (closed), -EBADMSG, -errno. */
 int ctl_client_recv(int fd, uint8_t **buf, size_t *len, struct vici_packet *pk);
 
-/* Run a uipsec command: send CMD_REQUEST cmd with the list "argv", wait
- * for the response, write its "output" (list of chunks or a key) to out and
- * its "errmsg" to errbuf. Returns 0 if the daemon reported success,
+/* Run a uipsec command: register for "uipsec-output" events (large
+ * answers come ahead of the response that way), send CMD_REQUEST cmd with
+ * the list "argv", wait for the response, write the "output" of the events
+ * and of the response to out and its "errmsg" to errbuf. Returns 0 if the daemon reported success,
  * 1 if it reported failure (errbuf set), -errno on transport errors
  * (errbuf set). */
 int ctl_client_call(int fd, const char *cmd, int argc, char **argv, FILE *out,

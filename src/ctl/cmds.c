@@ -19,9 +19,10 @@
 
 #define CMD_MAX_ARGS 256
 #define OUT_CHUNK 60000     /* below a VICI value's 65535 bytes */
+#define OUT_INLINE (6 * OUT_CHUNK)   /* text per packet, well below 512 KiB */
 
 /* Add text as the list "output", in chunks a VICI value can hold. */
-static void put_output(struct vici_buf *b, const char *text, size_t len)
+static void put_output_list(struct vici_buf *b, const char *text, size_t len)
 {
 	size_t off;
 
@@ -29,6 +30,36 @@ static void put_output(struct vici_buf *b, const char *text, size_t len)
 	for (off = 0; off < len; off += OUT_CHUNK)
 		vici_list_item(b, text + off, len - off > OUT_CHUNK ? OUT_CHUNK : len - off);
 	vici_list_end(b);
+}
+
+/* The answer's text. Up to OUT_INLINE bytes go into the response itself;
+ * more (a VICI packet holds at most 512 KiB) go ahead of it as
+ * "uipsec-output" events to this connection, if it registered for them
+ * (ctl_client_call does), up to CTL_TX_MAX in all. Returns 0 or -EMSGSIZE
+ * (nothing added: the caller reports the error). */
+static int put_output(struct ctl_conn *c, struct vici_buf *resp, const char *text, size_t len)
+{
+	struct vici_buf ev;
+	size_t off, n;
+	int r = 0;
+
+	if (len <= OUT_INLINE) {
+		put_output_list(resp, text, len);
+		return 0;
+	}
+	if (!c || !ctl_conn_registered(c, "uipsec-output") || len > CTL_TX_MAX - VICI_MAX_PACKET)
+		return -EMSGSIZE;
+	vici_buf_init(&ev);
+	for (off = 0; off < len && r == 0; off += n) {
+		n = len - off > OUT_INLINE ? OUT_INLINE : len - off;
+		vici_begin(&ev, VICI_EVENT, "uipsec-output");
+		put_output_list(&ev, text + off, n);
+		r = vici_end(&ev);
+		if (r == 0)
+			r = ctl_conn_send(c, &ev);
+	}
+	vici_buf_free(&ev);
+	return r ? -EMSGSIZE : 0;
 }
 
 /* Last line of an error stream, without "Error: " doubling and newline. */
@@ -69,9 +100,14 @@ static void cmd_xfrm(void *ctx, struct ctl_conn *c, const struct vici_packet *re
 	fclose(out);
 	fclose(err);
 	out = err = NULL;
+	if (olen && put_output(c, resp, obuf, olen) < 0) {
+		vici_kv_str(resp, "success", "no");
+		vici_kv_fmt(resp, "errmsg", "Error: the output (%zu bytes) is too large for the "
+		            "control socket; narrow the command (list with selectors)", olen);
+		cc->errors++;
+		goto done;
+	}
 	vici_kv_str(resp, "success", r == 0 ? "yes" : "no");
-	if (olen)
-		put_output(resp, obuf, olen);
 	if (r != 0) {
 		cc->errors++;
 		if (elen)
@@ -156,8 +192,14 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 		sad_walk(cc->sad, stats_state, &w);
 	}
 	fclose(w.f);
+	if (put_output(c, resp, buf, len) < 0) {
+		vici_kv_str(resp, "success", "no");
+		vici_kv_fmt(resp, "errmsg", "Error: the statistics (%zu bytes) are too large for "
+		            "the control socket", len);
+		free(buf);
+		return;
+	}
 	vici_kv_str(resp, "success", "yes");
-	put_output(resp, buf, len);
 	vici_section_start(resp, "xfrm_stat");
 	for (i = 0; i < XFRM_MIB_MAX; i++)
 		vici_kv_fmt(resp, xfrm_mib_name(i), "%llu", (unsigned long long)st->mib[i]);
@@ -378,5 +420,6 @@ int ctl_cmds_register(struct ctl_cmds *cc)
 	r |= ctl_server_add_cmd(cc->srv, "version", cmd_version, cc);
 	r |= ctl_server_add_event(cc->srv, "uipsec-monitor", NULL, cc);
 	r |= ctl_server_add_event(cc->srv, "uipsec-trace", trace_listeners, cc);
+	r |= ctl_server_add_event(cc->srv, "uipsec-output", NULL, cc);
 	return r ? -ENOSPC : 0;
 }

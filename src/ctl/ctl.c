@@ -482,6 +482,24 @@ uint64_t ctl_server_events_dropped(const struct ctl_server *s)
 	return s->events_dropped;
 }
 
+bool ctl_conn_registered(const struct ctl_conn *c, const char *name)
+{
+	int i = event_find(c->srv, name);
+
+	return i >= 0 && (c->events & (1u << i));
+}
+
+int ctl_conn_send(struct ctl_conn *c, const struct vici_buf *b)
+{
+	size_t pending = c->tx_len - c->tx_off;
+
+	if (b->err || b->len == 0)
+		return -EINVAL;
+	if (pending + b->len > CTL_TX_MAX)
+		return -ENOBUFS;
+	return tx_append(c, b->data, b->len, false);
+}
+
 void ctl_conn_set_data(struct ctl_conn *c, void *data, void (*free_fn)(void *))
 {
 	if (c->data_free)

@@ -55,6 +55,13 @@ unsigned ctl_server_emit(struct ctl_server *s, const char *name, const struct vi
 unsigned ctl_server_listeners(const struct ctl_server *s, const char *name);
 uint64_t ctl_server_events_dropped(const struct ctl_server *s);
 
+/* True if c registered for event name. */
+bool ctl_conn_registered(const struct ctl_conn *c, const char *name);
+/* Queue a finished packet to c alone (from a command handler: for example
+ * output events ahead of the response). Never dropped: -ENOBUFS if more
+ * than CTL_TX_MAX bytes would wait for the client. 0 or -errno. */
+int ctl_conn_send(struct ctl_conn *c, const struct vici_buf *b);
+
 /* Per-connection data for command handlers (one slot), freed with the
  * connection by free_fn. */
 void ctl_conn_set_data(struct ctl_conn *c, void *data, void (*free_fn)(void *));

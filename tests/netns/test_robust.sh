@@ -50,4 +50,18 @@ ux gwb stats | grep -E "XfrmIn(HdrError|NoStates|StateProtoError|StateSeqError|S
 [ "$(stat_of gwb XfrmInNoStates)" -gt "$b_nostate" ] || fail "no XfrmInNoStates counted"
 [ "$(stat_of gwb XfrmInStateProtoError)" -gt "$b_proto" ] || fail "no XfrmInStateProtoError counted"
 ping_ok 4 3 || fail "tunnel after the flood"
+
+# A listing larger than one VICI packet (512 KiB) comes in several.
+note "adding 2200 states"
+for i in $(seq 2200); do
+	echo "state add src 192.0.2.1 dst 192.0.2.2 proto esp spi $((0x100000 + i)) reqid 3 mode tunnel aead rfc4106(gcm(aes)) $(hexkey 3 20) 128"
+done | while read -r line; do
+	# shellcheck disable=SC2086
+	ux gwb xfrm $line || exit 1
+done || fail "adding many states"
+bytes=$(ux gwb xfrm state list | wc -c)
+n=$(ux gwb xfrm state list | grep -c "^src 192.0.2.1 dst 192.0.2.2")
+note "xfrm state list: $n states, $bytes bytes"
+[ "$n" -ge 2200 ] || fail "listing shows $n of 2200+ states"
+[ "$bytes" -gt 524288 ] || fail "listing only $bytes bytes: not a multi-packet answer"
 echo PASS
