@@ -122,6 +122,33 @@ wait $tb
 sed 's/^/    /' "$GW_RUN/trace-drop.txt"
 grep -q "xfrm_state_lookup.*drop no-state (XfrmInNoStates)" "$GW_RUN/trace-drop.txt" \
 	|| fail "trace does not show the unknown SPI drop"
+# Acquire: a protect policy with no state drops (XfrmOutNoStates) and
+# raises one acquire event, which xfrm monitor shows.
+bg gwa timeout 6 "$UIPSEC" --control "$(ctl_of gwa)" xfrm monitor >"$GW_RUN/acquire.txt"
+mon=$BG_PID
+sleep 0.3
+ux gwa xfrm policy add src 10.1.0.0/24 dst 10.2.0.77/32 dir out priority 10 tmpl src 192.0.2.1 \
+	dst 192.0.2.2 proto esp reqid 77 mode tunnel || fail "policy without state"
+b=$(stat_of gwa XfrmOutNoStates)
+ns hosta ping -c 3 -i 0.2 -W 1 10.2.0.77 >/dev/null 2>&1
+sleep 0.3
+kill $mon 2>/dev/null; wait $mon 2>/dev/null
+[ "$(stat_of gwa XfrmOutNoStates)" -ge $((b + 3)) ] || fail "XfrmOutNoStates did not count 3 drops"
+[ "$(grep -c "^acquire" "$GW_RUN/acquire.txt")" = 1 ] || fail "expected one acquire event: $(cat "$GW_RUN/acquire.txt")"
+note "acquire: $(grep -A1 "^acquire" "$GW_RUN/acquire.txt" | tr -s '\n\t' '  ')"
+
+# Sequence numbers never wrap: without ESN, a state at 2^32 - 2 sends two
+# more packets and then drops (XfrmOutStateSeqError).
+ux gwa xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x7777 reqid 77 mode tunnel \
+	aead 'rfc4106(gcm(aes))' "$(hexkey 7 20)" 128 replay-oseq 0xfffffffd || fail "state near the end"
+b=$(stat_of gwa XfrmOutStateSeqError)
+ns hosta ping -c 4 -i 0.2 -W 1 10.2.0.77 >/dev/null 2>&1
+a=$(stat_of gwa XfrmOutStateSeqError)
+[ "$a" -ge $((b + 2)) ] || fail "XfrmOutStateSeqError $b -> $a after the sequence space ran out"
+ux gwa xfrm state get src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x7777 | grep -q "oseq 0xffffffff" \
+	|| fail "oseq did not stop at 0xffffffff"
+note "sequence space exhausted: XfrmOutStateSeqError $b -> $a, oseq stays 0xffffffff"
+
 # Lifetimes: a state with a 1 s soft and 2 s hard limit raises a soft
 # expire, then goes (monitor shows both).
 bg gwa timeout 8 "$UIPSEC" --control "$(ctl_of gwa)" xfrm monitor >"$GW_RUN/expire.txt"
