@@ -34,7 +34,9 @@ PEERS=${PEERS:-$ALL_PEERS}
 BENCH_OUT=${BENCH_OUT:-$BUILD/bench-results.tsv}
 LOGS=${BENCH_LOGS:-$BUILD/bench-logs}
 PY=/usr/bin/python3
-BENCH_ID=$$
+# Short: topo.sh names veth ends "tmp${TOPO_PREFIX}a", and interface names
+# have at most 15 characters.
+BENCH_ID=$(($$ % 100000))
 
 # shellcheck source=scripts/topo.sh
 source "$SRC/scripts/topo.sh"
@@ -143,7 +145,7 @@ measure_udp() {
 run_peer() {
 	local p
 	W="$LOGS/r$ROUND-$PEER"
-	TOPO_PREFIX="ub$BENCH_ID-$ROUND-$RUN_NO"
+	TOPO_PREFIX="b$BENCH_ID-$RUN_NO"
 	say "bench: round $ROUND/$ROUNDS: $PEER"
 	if ! peer_start "$PEER"; then
 		say "bench: $PEER FAILED: $PEER_ERR"
@@ -206,7 +208,7 @@ mkdir -p "$LOGS"
 	printf '# uipsec make bench, %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	printf '# host %s, %s CPUs, kernel %s\n' "$(hostname)" "$(nproc)" "$(uname -r)"
 	printf '# rounds %s, seconds per iperf3 test %s, pings per run %s\n' "$ROUNDS" "$BENCH_SECONDS" "$PING_COUNT"
-	printf '# namespaces ub%s-ROUND-RUN-*\n' "$BENCH_ID"
+	printf '# namespaces b%s-RUN-*\n' "$BENCH_ID"
 	printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 	printf 'round\tpeer\tmetric\tvalue\tnote\n'
 } >"$BENCH_OUT"

@@ -29,7 +29,10 @@ peer_start() {
 	PEER_ERR=""
 	mkdir -p "$W"
 	TOPO_ACTIVE=1
-	if ! (topo_up) >"$W/topo.log" 2>&1; then
+	# topo_up stops at the first error with set -e, but not when called
+	# from a condition (as peer_start usually is): check what it built.
+	(topo_up) >"$W/topo.log" 2>&1
+	if [ $? != 0 ] || ! peer_topo_ok; then
 		PEER_ERR="topology did not come up: $(peer_log_tail "$W/topo.log")"
 	elif ! "peer_up_$1" >>"$W/peer.log" 2>&1; then
 		[ -n "$PEER_ERR" ] || PEER_ERR="peer_up_$1 failed: $(peer_log_tail "$W/peer.log")"
@@ -41,6 +44,15 @@ peer_start() {
 		alive "$p" || PEER_ERR="daemon PID $p exited"
 	done
 	[ -z "$PEER_ERR" ]
+}
+
+peer_topo_ok() {
+	ns hosta ip -4 addr show dev eth0 2>/dev/null | grep -q 10.1.0.2/ &&
+	ns gwa ip -4 addr show dev eth0 2>/dev/null | grep -q 10.1.0.1/ &&
+	ns gwa ip -4 addr show dev eth1 2>/dev/null | grep -q 192.0.2.1/ &&
+	ns gwb ip -4 addr show dev eth1 2>/dev/null | grep -q 192.0.2.2/ &&
+	ns gwb ip -4 addr show dev eth0 2>/dev/null | grep -q 10.2.0.1/ &&
+	ns hostb ip -4 addr show dev eth0 2>/dev/null | grep -q 10.2.0.2/
 }
 
 # peer_stop: stop what peer_start started, by PID (TERM, then KILL after

@@ -21,9 +21,9 @@ UIPSEC_BUILD=${UIPSEC_BUILD:-$BUILD}
 PEER=${1:?usage: $0 PEER [tcp|tcp4|udp64]}
 LOAD=${2:-tcp}
 SECS=${PROFILE_SECONDS:-5}
-BENCH_ID=$$
+BENCH_ID=$(($$ % 100000))
 W="$BUILD/bench-profile/$PEER"
-TOPO_PREFIX="up$$"
+TOPO_PREFIX="p$BENCH_ID"
 
 source "$SRC/scripts/topo.sh"
 source "$SRC/scripts/charon.sh"

@@ -84,9 +84,9 @@ if [[ $peers == *uipsec* ]]; then
 	check "uipsec-gcm-udp CPU per GB > 0"      positive "$(row uipsec-gcm-udp cpu_s_per_gb)"
 fi
 check "summary printed"                      grep -q -- "-- issue 6 targets" "$T/run.out"
-id=$(sed -n 's/^# namespaces ub\([0-9]*\)-.*/\1/p' "$T/run.tsv")
+id=$(sed -n 's/^# namespaces b\([0-9]*\)-.*/\1/p' "$T/run.tsv")
 check "run id recorded"                      [ -n "$id" ]
-check "no namespaces left"                   [ -z "$(ip netns list | grep "^ub$id-")" ]
+check "no namespaces left"                   [ -z "$(ip netns list | grep "^b$id-")" ]
 check "no wireguard-go left"                 [ -z "$(ls /var/run/wireguard/ 2>/dev/null | grep "^wg${id}")" ]
 # --- 3. uipsec not built: said so, no numbers --------------------------------
 BENCH_MICRO=0 ROUNDS=1 PEERS="uipsec-gcm-esp" BUILD="$BUILD" UIPSEC_BUILD="$T/none" \
