@@ -348,14 +348,14 @@ static uint16_t pfs_group(const struct ike_proposals *ps)
 	return 0;
 }
 
-int ike_child_create_start(struct ike_sa *sa, int idx, uint32_t rekey_spi)
+static int create_start(struct ike_sa *sa, int idx, uint32_t rekey_spi, uint16_t want_group)
 {
 	const struct ike_child_cfg *cc = &sa->conn->cfg.children[idx];
 	struct ike_proposals props = cc->esp;
 	struct ike_ts_list tsi, tsr;
 	struct ike_child_sa *c = calloc(1, sizeof(*c));
 	uint8_t pub[CRYPTO_DH_PUB_MAX];
-	uint16_t group = pfs_group(&cc->esp);
+	uint16_t group = want_group ? want_group : pfs_group(&cc->esp);
 	struct ike_mb mb;
 	int n = 0;
 
@@ -399,6 +399,11 @@ fail:
 	crypto_dh_free(c->dh);
 	mem_free_wipe(c, sizeof(*c));
 	return -EIO;
+}
+
+int ike_child_create_start(struct ike_sa *sa, int idx, uint32_t rekey_spi)
+{
+	return create_start(sa, idx, rekey_spi, 0);
 }
 
 static void respond_error(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
@@ -550,7 +555,30 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		sa->ctx->stats.drop_unexpected++;
 		return;
 	}
-	if ((err = ike_msg_error_notify(m))) {
+	if ((err = ike_msg_error_notify(m)) == IKE_N_INVALID_KE_PAYLOAD) {
+		/* RFC 7296 1.3: retry with the group the responder asks for,
+		 * if we offer it (once: the new request carries that group) */
+		const struct ike_pld *p = ike_msg_find_notify(m, IKE_N_INVALID_KE_PAYLOAD);
+		struct ike_notify_pld n;
+		uint16_t g = 0;
+		if (p && !ike_pld_notify_parse(p->body, p->len, &n) && n.dlen == 2)
+			g = get_be16(n.data);
+		bool offered = false;
+		for (unsigned i = 0; i < c->cfg.esp.n; i++)
+			offered |= ike_proposal_has(&c->cfg.esp.p[i], IKE_TRANS_DH, g);
+		int idx = -1;
+		for (unsigned i = 0; i < sa->conn->cfg.nchildren; i++)
+			if (!strcmp(sa->conn->cfg.children[i].name, c->cfg.name))
+				idx = (int)i;
+		if (g && offered && idx >= 0 && (!c->dh || crypto_dh_group(c->dh) != g)) {
+			uint32_t rekey = c->rekeyed_spi;
+			sa_info(sa, "CHILD_SA %s: responder wants PFS group %u, retrying", c->cfg.name, g);
+			ike_child_destroy(sa, c);
+			create_start(sa, idx, rekey, g);
+			return;
+		}
+	}
+	if (err) {
 		sa_warn(sa, "CREATE_CHILD_SA for %s failed: peer sent %s", c->cfg.name,
 		        ike_notify_name(err));
 		if (err == IKE_N_TS_UNACCEPTABLE)

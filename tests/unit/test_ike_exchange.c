@@ -734,6 +734,24 @@ static void test_close_action(void **state)
 	assert_sads_match(2);
 }
 
+/* CREATE_CHILD_SA with PFS where the responder prefers another group:
+ * INVALID_KE_PAYLOAD, then a retry with that group. */
+static void test_child_invalid_ke(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16-x25519-ecp256",
+	         "aes256gcm16-prfsha256-x25519", "aes128gcm16-ecp256", NULL, NULL);
+	establish();
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);   /* a second CHILD SA */
+	deliver_all();
+	assert_int_equal(ike_ctx_stats(B.ike)->invalid_ke_sent, 1);
+	assert_int_equal(ike_child_count(A.ike), 2);
+	assert_int_equal(ike_child_count(B.ike), 2);
+	assert_sads_match(4);
+	(void)err;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -756,6 +774,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_transport_and_encap, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
 		cmocka_unit_test_teardown(test_close_action, teardown),
+		cmocka_unit_test_teardown(test_child_invalid_ke, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
