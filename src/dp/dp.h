@@ -68,6 +68,8 @@ struct dp_counters {
 	uint64_t acquires, acquires_suppressed;
 	uint64_t bypassed;                 /* sent in clear by a bypass policy */
 	uint64_t tun_ignored;              /* link-local/multicast from the TUN, no policy */
+	uint64_t tun_write_errors;         /* the kernel refused a decrypted packet */
+	uint64_t send_errors;              /* ESP packets the socket did not take */
 };
 
 #define DP_MAX_LOCAL 64

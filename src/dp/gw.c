@@ -39,7 +39,6 @@ struct gw {
 	struct sock_ctx { struct gw *gw; struct sock *s; } sctx[S_MAX];
 	gw_ike_fn ike_fn;
 	void *ike_ctx;
-	uint64_t tun_write_errors, send_errors;
 };
 
 /* ------------------------------------------------------------- dp_io */
@@ -49,7 +48,7 @@ static void io_to_tun(void *ctx, struct pkt *p)
 	struct gw *gw = ctx;
 
 	if (tun_write(&gw->tun, pkt_data(p), p->len) < 0)
-		gw->tun_write_errors++;
+		gw->dp.cnt.tun_write_errors++;
 }
 
 static struct sock *sock_for(struct gw *gw, const struct pkt *p)
@@ -74,12 +73,12 @@ static void io_to_net(void *ctx, struct pkt **pkts, unsigned n)
 		while (i < n && sock_for(gw, pkts[i]) == s && m < PKT_BATCH_MAX)
 			batch[m++] = pkts[i++];
 		if (s->fd < 0) {
-			gw->send_errors += m;
+			gw->dp.cnt.send_errors += m;
 			continue;
 		}
 		r = sock_send_batch(s, batch, m);
 		if (r < (int)m)
-			gw->send_errors += m - (unsigned)(r < 0 ? 0 : r);
+			gw->dp.cnt.send_errors += m - (unsigned)(r < 0 ? 0 : r);
 	}
 }
 
