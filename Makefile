@@ -53,8 +53,10 @@ check-fuzz:
 check-root: build
 	cd $(BUILD) && $(CTEST) -L 'netns|interop'
 
-demo: build
-	@scripts/demo.sh
+# scripts/demo.sh installs what is missing, then builds: no build prerequisite.
+# KEEP=1 leaves the namespaces up; DEMO_PAUSE=0 does not wait for Enter.
+demo:
+	@UIPSEC_BUILD=$(abspath $(BUILD)) scripts/demo.sh
 
 bench: build
 	@scripts/bench.sh

@@ -6,7 +6,7 @@ pkgs=(
   build-essential cmake pkg-config clang libclang-rt-dev   # build, sanitizers, libFuzzer
   libssl-dev libcmocka-dev                                  # OpenSSL 3 libcrypto, unit tests
   python3 python3-scapy python3-cryptography                # independent ESP implementation (scapy needs cryptography for ESP ciphers)
-  iproute2 iputils-ping nftables tcpdump tshark iperf3 procps psmisc  # netns tests and demo
+  iproute2 iputils-ping nftables tcpdump tshark iperf3 procps psmisc curl  # netns tests and demo
   strongswan-charon strongswan-swanctl libcharon-extra-plugins        # interop peer
   libstrongswan-standard-plugins libstrongswan-extra-plugins
   wireguard-go wireguard-tools                              # benchmark peer
