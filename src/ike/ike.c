@@ -408,7 +408,9 @@ static int initiate_child(struct ike_ctx *ctx, struct ike_conn *c, int idx)
 	int rc = ike_init_start(sa);
 	if (rc)
 		ike_sa_set_state(sa, IKE_STATE_DEAD);
-	reap(ctx);
+	/* No reap here: we may be called from inside another SA's handler
+	 * (close_action start), which must not see its SA freed under it.
+	 * ike_input() and ike_tick() reap dead SAs on their way out. */
 	return rc;
 }
 
