@@ -200,8 +200,8 @@ int ike_conn_del(struct ike_ctx *ctx, const char *name)
 		for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 			if (sa->conn == c) {
 				/* no delete can be sent once the config is gone */
+				ike_sa_set_state(sa, IKE_STATE_DEAD);
 				sa->conn = NULL;
-				sa->state = IKE_STATE_DEAD;
 			}
 		reap(ctx);
 		*pp = c->next;
