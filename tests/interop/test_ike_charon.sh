@@ -157,6 +157,15 @@ for role in init resp; do
 		setup "$role" "${IKE_PROPS[$i]}" "${ESP_PROPS[$i]}" || continue
 		initiate || { fail "not established"; continue; }
 		ping_through || { fail "no ping through the tunnel"; continue; }
+		if [ "$i" = 0 ] && command -v iperf3 >/dev/null; then
+			# a short TCP transfer through the tunnel
+			ns hostb iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+			ipid=$!
+			sleep 0.5
+			ns hosta iperf3 -c 10.2.0.2 -p 5201 -t 2 >"$W/iperf3.log" 2>&1 ||
+				{ kill $ipid 2>/dev/null; wait $ipid 2>/dev/null; fail "iperf3 through the tunnel failed"; continue; }
+			wait $ipid 2>/dev/null
+		fi
 		uipsec list-sas | grep -q "TUNNEL-in-UDP" || { fail "ESP not UDP-encapsulated"; continue; }
 		if [ "$TOPO_NAT" = 1 ]; then
 			# gwa is really behind the NAT: uipsec must see it from both ends
@@ -169,8 +178,10 @@ for role in init resp; do
 
 	# PFS: uipsec creates a second CHILD_SA with KE (when initiator), charon
 	# rekeys the first one with KE (both roles).
-	CASE="$role PFS esp aes128gcm16-modp2048 / aes256-sha256-x25519"
-	for esp in aes128gcm16-modp2048 aes256-sha256-x25519; do
+	PFS_PROPS=(aes128gcm16-modp2048 aes256-sha256-x25519 aes256gcm16-ecp256 chacha20poly1305-ecp384
+	           aes128-sha256-modp3072)
+	[ "${QUICK:-0}" = 1 ] && PFS_PROPS=(aes128gcm16-modp2048 aes256-sha256-x25519)
+	for esp in "${PFS_PROPS[@]}"; do
 		CASE="$role PFS esp $esp"
 		setup "$role" aes256gcm16-prfsha256-x25519 "$esp" || continue
 		initiate || { fail "not established"; continue; }

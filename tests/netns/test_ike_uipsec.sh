@@ -123,7 +123,9 @@ CASES=("aes256gcm16-prfsha256-x25519|aes128gcm16"
        "aes128-sha256-modp2048|aes256-sha256-esn"
        "chacha20poly1305-prfsha512-ecp384|chacha20poly1305-esn"
        "aes256-sha384-modp3072|aes256gcm16-esn"
-       "aes128gcm16-prfsha384-ecp256|aes128-sha256")
+       "aes128gcm16-prfsha384-ecp256|aes128-sha256"
+       "aes256-sha512-x25519|aes128gcm16-esn"
+       "aes128-sha256-ecp256|aes256-sha256")
 [ "${QUICK:-0}" = 1 ] && CASES=("${CASES[0]}" "${CASES[1]}")
 for c in "${CASES[@]}"; do
 	ike=${c%|*} esp=${c#*|}
@@ -132,6 +134,14 @@ for c in "${CASES[@]}"; do
 	u gwa initiate --child net >/dev/null || { fail "initiate refused"; continue; }
 	established || { fail "not established"; continue; }
 	ping_through || { fail "no ping through the tunnel"; continue; }
+	if [ "$c" = "${CASES[0]}" ] && command -v iperf3 >/dev/null; then
+		ip netns exec "$(topo_name hostb)" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+		ipid=$!
+		sleep 0.5
+		ip netns exec "$(topo_name hosta)" iperf3 -c 10.2.0.2 -p 5201 -t 2 >"$W/iperf3.log" 2>&1 ||
+			{ kill $ipid 2>/dev/null; wait $ipid 2>/dev/null; fail "iperf3 through the tunnel failed"; continue; }
+		wait $ipid 2>/dev/null
+	fi
 	if [[ $esp == *-esn ]]; then
 		u gwa list-sas | grep -q -- "-esn" || { fail "ESN not negotiated"; continue; }
 	fi
@@ -139,6 +149,23 @@ for c in "${CASES[@]}"; do
 		u gwa list-sas | grep -q "TUNNEL-in-UDP" || { fail "ESP not UDP-encapsulated behind NAT"; continue; }
 		u gwa list-sas | grep -q "local .*behind NAT" || { fail "gwa did not detect its NAT"; continue; }
 	fi
+	echo "ok [$CASE]"
+done
+
+# PFS: uipsec creates a second CHILD_SA with CREATE_CHILD_SA and a KE payload.
+PFS_PROPS=(aes128gcm16-modp2048 aes256-sha256-x25519 aes256gcm16-ecp256-esn chacha20poly1305-ecp384
+           aes128-sha256-modp3072)
+[ "${QUICK:-0}" = 1 ] && PFS_PROPS=(aes128gcm16-modp2048)
+for esp in "${PFS_PROPS[@]}"; do
+	CASE="PFS esp $esp"
+	start aes256gcm16-prfsha256-x25519 "$esp" || continue
+	u gwa initiate --child net >/dev/null
+	established || { fail "not established"; continue; }
+	u gwa initiate --child net >/dev/null
+	sleep 1
+	[ "$(u gwb list-sas | grep -c 'net: INSTALLED')" = 2 ] || { fail "no second CHILD_SA"; continue; }
+	grep -q "creating CHILD_SA net with PFS" "$W/gwa/uipsecd.log" || { fail "no PFS logged"; continue; }
+	ping_through || { fail "no ping"; continue; }
 	echo "ok [$CASE]"
 done
 
