@@ -92,25 +92,32 @@ void ike_ctx_free(struct ike_ctx *ctx)
 	mem_free_wipe(ctx, sizeof(*ctx));
 }
 
+/* Send a Delete for an established IKE SA without waiting for the answer
+ * (the SA is going away: shutdown, connection unloaded). */
+static void delete_now(struct ike_sa *sa, const char *why)
+{
+	struct ike_mb mb;
+	struct crypto_ike_keys k;
+
+	if (sa->state != IKE_STATE_ESTABLISHED)
+		return;
+	/* past an outstanding request: the peer may drop it, but a reused ID
+	 * would be taken for a retransmission */
+	if (sa->req_pending)
+		sa->msgid_out++;
+	ike_sa_req_begin(sa, &mb, INFORMATIONAL, true);
+	ike_pld_delete_put(&mb, IKE_PROTO_IKE, NULL, 0);
+	ike_sa_keys_out(sa, &k);
+	if (ike_mb_finish(&mb, &k) == 0)
+		ike_sa_send_raw(sa, mb.p, mb.len);
+	ike_mb_free(&mb);
+	sa_info(sa, "%s: IKE_SA deleted", why);
+}
+
 void ike_ctx_shutdown(struct ike_ctx *ctx)
 {
-	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
-		struct ike_mb mb;
-		struct crypto_ike_keys k;
-		if (sa->state != IKE_STATE_ESTABLISHED)
-			continue;
-		/* past an outstanding request: the peer may drop it, but a
-		 * reused ID would be taken for a retransmission */
-		if (sa->req_pending)
-			sa->msgid_out++;
-		ike_sa_req_begin(sa, &mb, INFORMATIONAL, true);
-		ike_pld_delete_put(&mb, IKE_PROTO_IKE, NULL, 0);
-		ike_sa_keys_out(sa, &k);
-		if (ike_mb_finish(&mb, &k) == 0)
-			ike_sa_send_raw(sa, mb.p, mb.len);
-		ike_mb_free(&mb);
-		sa_info(sa, "shutting down: IKE_SA deleted");
-	}
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
+		delete_now(sa, "shutting down");
 }
 
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max)
@@ -199,7 +206,7 @@ int ike_conn_del(struct ike_ctx *ctx, const char *name)
 			continue;
 		for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 			if (sa->conn == c) {
-				/* no delete can be sent once the config is gone */
+				delete_now(sa, "connection unloaded");
 				ike_sa_set_state(sa, IKE_STATE_DEAD);
 				sa->conn = NULL;
 			}

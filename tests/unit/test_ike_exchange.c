@@ -752,6 +752,31 @@ static void test_child_invalid_ke(void **state)
 	(void)err;
 }
 
+/* Unloading a connection (uipsec load without it) deletes its SAs and
+ * tells the peer; shutting down does the same. */
+static void test_unload_and_shutdown(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	assert_int_equal(ike_conn_del(A.ike, "gw"), 0);
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(sad_count(A.sad) + spd_count(A.spd), 0);
+	assert_true(deliver(false));   /* the Delete reaches B */
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_int_equal(sad_count(B.sad) + spd_count(B.spd), 0);
+	assert_int_equal(ike_conn_del(A.ike, "gw"), -ENOENT);
+
+	char err[128];
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	net_n = 0;
+	establish();
+	ike_ctx_shutdown(B.ike);
+	assert_true(deliver(false));
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(sad_count(A.sad), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -775,6 +800,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
 		cmocka_unit_test_teardown(test_close_action, teardown),
 		cmocka_unit_test_teardown(test_child_invalid_ke, teardown),
+		cmocka_unit_test_teardown(test_unload_and_shutdown, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
