@@ -90,8 +90,22 @@ struct peer {
 };
 static struct peer A, B;
 
+/* An optional NAT in front of A: A's packets leave with source
+ * 192.0.2.3 and port + 10000, answers to 192.0.2.3 go back to A. */
+static bool nat_on;
+static struct ip_addr nat_pub;
+static unsigned keepalives;
+
+static void nat_keepalive(void *ctx, const struct ike_endpoint *local,
+                          const struct ike_endpoint *remote)
+{
+	keepalives++;
+}
+
 static struct peer *peer_at(const struct ip_addr *a)
 {
+	if (nat_on && ip_addr_equal(a, &nat_pub))
+		return &A;
 	if (ip_addr_equal(a, &A.addr))
 		return &A;
 	if (ip_addr_equal(a, &B.addr))
@@ -113,6 +127,13 @@ static bool deliver(bool drop)
 		return true;
 	struct peer *dst = peer_at(&p.to.addr);
 	assert_non_null(dst);
+	if (nat_on && ip_addr_equal(&p.from.addr, &A.addr)) {
+		p.from.addr = nat_pub;
+		p.from.port = (uint16_t)(p.from.port + 10000);
+	} else if (nat_on && ip_addr_equal(&p.to.addr, &nat_pub)) {
+		p.to.addr = A.addr;
+		p.to.port = (uint16_t)(p.to.port - 10000);
+	}
 	ike_input(dst->ike, &p.to, &p.from, p.data, p.len);
 	return true;
 }
@@ -156,7 +177,7 @@ static void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remo
 static void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
                      const char *psk_b, const char *rts_b)
 {
-	struct ike_io io = { .send = net_send, .now_ms = clock_now };
+	struct ike_io io = { .send = net_send, .now_ms = clock_now, .keepalive = nat_keepalive };
 	char err[256];
 
 	rng_counter = 0;
@@ -188,6 +209,8 @@ static int teardown(void **state)
 	spd_free(B.spd);
 	free(net);
 	net = NULL;
+	nat_on = false;
+	keepalives = 0;
 	crypto_rand_set_source(NULL, NULL);
 	return 0;
 }
@@ -198,10 +221,13 @@ static struct sad *twin_sad;
 static int twin_count;
 static int check_twin(struct sad_sa *s, void *arg)
 {
-	struct sad_sa *t = sad_lookup(twin_sad, &s->daddr, s->spi, IPPROTO_ESP_);
+	/* behind the NAT, B knows A by the NAT's public address */
+	bool natted = nat_on && ip_addr_equal(&s->daddr, &A.addr);
+	struct sad_sa *t = sad_lookup(twin_sad, natted ? &nat_pub : &s->daddr, s->spi, IPPROTO_ESP_);
 
 	assert_non_null(t);
-	assert_true(ip_addr_equal(&s->saddr, &t->saddr));
+	if (!nat_on)
+		assert_true(ip_addr_equal(&s->saddr, &t->saddr));
 	assert_string_equal(s->aead.name, t->aead.name);
 	assert_int_equal(s->aead.key_len, t->aead.key_len);
 	assert_memory_equal(s->aead.key, t->aead.key, s->aead.key_len);
@@ -777,6 +803,49 @@ static void test_unload_and_shutdown(void **state)
 	assert_int_equal(sad_count(A.sad), 0);
 }
 
+/* A real NAT between the peers: both detect it (A: we are behind a NAT,
+ * B: the peer is), IKE moves to 4500, ESP is UDP-encapsulated to the
+ * NAT's mapped port, and A sends keepalives every 20 s. */
+static void test_nat(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	nat_on = true;
+	ip_addr_parse("192.0.2.3", &nat_pub);
+	B.cfg.remote_addr = nat_pub;
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	establish();
+	assert_sads_match(2);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ike_list_sas(A.ike, f);
+	ike_list_sas(B.ike, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "192.0.2.1[4500] (behind NAT)"));   /* A's view */
+	assert_non_null(strstr(buf, "192.0.2.3[14500] (behind NAT)"));  /* B's view of A */
+	free(buf);
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.2.0.5", &fl.saddr);
+	ip_addr_parse("10.1.0.7", &fl.daddr);
+	struct spd_policy *p = spd_lookup(B.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	struct sad_sa *st = sad_lookup_out(B.sad, p->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+	assert_non_null(st);
+	assert_true(ip_addr_equal(&st->daddr, &nat_pub));
+	assert_int_equal(st->encap.type, UDP_ENCAP_ESPINUDP_);
+	assert_int_equal(st->encap.dport, 14500);
+	assert_int_equal(st->encap.sport, 4500);
+	/* keepalives from the side behind the NAT only */
+	assert_int_equal(keepalives, 0);
+	tick(20000);
+	assert_int_equal(keepalives, 1);
+	tick(20000);
+	assert_int_equal(keepalives, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -801,6 +870,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_close_action, teardown),
 		cmocka_unit_test_teardown(test_child_invalid_ke, teardown),
 		cmocka_unit_test_teardown(test_unload_and_shutdown, teardown),
+		cmocka_unit_test_teardown(test_nat, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
