@@ -297,9 +297,10 @@ say "Linux's own XFRM path differs: after xfrm_input decrypts, the kernel re-inj
 screen "5/6 the counters"
 uxr gwa stats
 echo
-printf '%sgwa# curl http://127.0.0.1:9101/metrics | grep sa_packets%s\n' "$D" "$N"
+printf '%sgwa# curl http://127.0.0.1:9101/metrics | grep -E "sa_packets|ike_sas|child_sas|established"%s\n' "$D" "$N"
 ns gwa /usr/bin/python3 -c 'import urllib.request;print(urllib.request.urlopen("http://127.0.0.1:9101/metrics",timeout=3).read().decode())' \
-	| grep '^uipsec_sa_packets_total' || die "metrics endpoint"
+	| grep -E '^uipsec_(sa_packets_total|ike_sas|child_sas)|kind="(ike|child)-established"' \
+	|| die "metrics endpoint"
 
 screen "6/6 asking instead of sending"
 say "uipsec explain says, without sending anything, which policy, SA and route a packet would get:"
@@ -307,5 +308,5 @@ uxr gwa explain 10.1.0.2 10.2.0.2 icmp
 echo
 uxr gwa explain 10.1.0.2 10.3.0.7 tcp 443
 echo
-say "And uipsec keys --wireshark exports the SAs for Wireshark's ESP table (see 'uipsec capture --help' for captures at each stage of the path)."
+say "And uipsec keys --wireshark exports the ESP and IKE SAs for Wireshark's ESP SA and IKEv2 decryption tables (see 'uipsec capture --help' for captures at each stage of the path)."
 printf '\n%sdemo: all steps passed%s\n' "$G" "$N"

@@ -3,6 +3,7 @@
  * (a few hundred bytes per SA) and written as the socket accepts it. */
 #include "ctl/metrics.h"
 #include "dp/dp.h"
+#include "ike/ike.h"
 #include "io/loop.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -126,6 +127,31 @@ void metrics_render(const struct metrics_src *src, FILE *f, bool om)
 		        "uipsec_datapath_events_total{kind=\"tun-ignored\"} %" PRIu64 "\n",
 		        n->ike_packets, n->ike_dropped, n->keepalives, n->acquires,
 		        n->acquires_suppressed, n->bypassed, n->tun_ignored);
+	}
+	if (src->ike) {
+		const struct ike_stats *s = ike_ctx_stats(src->ike);
+		const struct { const char *k; uint64_t v; } e[] = {
+			{ "rx", s->rx }, { "tx", s->tx }, { "retransmits", s->retransmits },
+			{ "resent-responses", s->resent_responses },
+			{ "drop-malformed", s->drop_malformed }, { "drop-no-sa", s->drop_no_sa },
+			{ "drop-icv", s->drop_icv }, { "drop-unprotected", s->drop_unprotected },
+			{ "drop-msgid", s->drop_msgid }, { "drop-unexpected", s->drop_unexpected },
+			{ "unsupported-critical", s->unsupported_critical },
+			{ "cookies-sent", s->cookies_sent }, { "cookies-bad", s->cookies_bad },
+			{ "invalid-ke-sent", s->invalid_ke_sent }, { "no-proposal", s->no_proposal },
+			{ "auth-failed", s->auth_failed }, { "ts-unacceptable", s->ts_unacceptable },
+			{ "half-open-refused", s->half_open_refused },
+			{ "ike-established", s->ike_established },
+			{ "child-established", s->child_established },
+			{ "ike-deleted", s->ike_deleted }, { "child-deleted", s->child_deleted },
+		};
+		fprintf(f, "# HELP uipsec_ike_sas IKE SAs\n# TYPE uipsec_ike_sas gauge\n"
+		        "uipsec_ike_sas %u\n", ike_sa_count(src->ike));
+		fprintf(f, "# HELP uipsec_child_sas CHILD SAs\n# TYPE uipsec_child_sas gauge\n"
+		        "uipsec_child_sas %u\n", ike_child_count(src->ike));
+		counter(f, "uipsec_ike_events_total", "IKE messages, exchanges and failures", om);
+		for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+			fprintf(f, "uipsec_ike_events_total{kind=\"%s\"} %" PRIu64 "\n", e[i].k, e[i].v);
 	}
 	counter(f, "uipsec_sa_packets_total", "packets per SA and direction", om);
 	w.metric = "uipsec_sa_packets_total";

@@ -12,7 +12,10 @@
  *   uipsec_datapath_packets_total{dir="in|out"}, ..._bytes_total, ...
  *   uipsec_sa_packets_total{spi,src,dst,reqid,dir}, uipsec_sa_bytes_total{...}
  *   uipsec_sa_errors_total{spi,src,dst,reqid,kind="replay|integrity|..."}
- * IKE counters per connection come with the IKE daemon (not yet).
+ *   uipsec_ike_sas, uipsec_child_sas                     gauges
+ *   uipsec_ike_events_total{kind="established|rekeys|auth-failed|..."}
+ * The IKE counters are the core's totals; per-connection counters are not
+ * kept by the IKE core yet.
  *
  * Threading: the daemon's loop. */
 #ifndef UIPSEC_CTL_METRICS_H
@@ -30,12 +33,14 @@ struct loop;
 struct sad;
 struct spd;
 struct dp;
+struct ike_ctx;
 struct metrics_server;
 
 struct metrics_src {
 	struct sad *sad;
 	struct spd *spd;
 	struct dp *dp;       /* may be NULL */
+	struct ike_ctx *ike; /* may be NULL: no IKE counters */
 };
 
 /* Write the metrics in the Prometheus text format (openmetrics: the

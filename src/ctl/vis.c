@@ -13,6 +13,7 @@
 #include "dp/dp.h"
 #include "dp/flow.h"
 #include "dp/trace.h"
+#include "ike/ike_export.h"
 #include "io/route_get.h"
 #include "net/ip.h"
 #include "util/bytes.h"
@@ -232,19 +233,41 @@ static void cmd_keys(void *ctx, struct ctl_conn *c, const struct vici_packet *re
 	FILE *f;
 	int argc, n;
 
+	bool esp = true, ike = true, all;
+
 	argc = vici_get_list(req->msg, req->msg_len, "argv", &argv, 4);
-	if (argc != 1 || strcmp(argv[0], "wireshark") != 0) {
-		fail(resp, "Error: keys: the only format is wireshark");
+	if (argc < 1 || argc > 2 || strcmp(argv[0], "wireshark") != 0 ||
+	    (argc == 2 && strcmp(argv[1], "esp") && strcmp(argv[1], "ike") && strcmp(argv[1], "all"))) {
+		fail(resp, "Error: keys: wireshark [esp|ike|all] is the only format");
 		vici_list_free(argv);
 		return;
 	}
+	if (argc == 2 && !strcmp(argv[1], "esp"))
+		ike = false;
+	if (argc == 2 && !strcmp(argv[1], "ike"))
+		esp = false;
+	all = esp && ike;
 	vici_list_free(argv);
 	f = open_memstream(&buf, &len);
 	if (!f) {
 		fail(resp, "Error: out of memory");
 		return;
 	}
-	n = keys_wireshark(v->sad, f);
+	n = 0;
+	if (esp) {
+		if (all)
+			fprintf(f, "# esp_sa (Wireshark: Protocols > ESP > ESP SAs)\n");
+		n += keys_wireshark(v->sad, f);
+	}
+	if (ike) {
+		if (all)
+			fprintf(f, "# ikev2_decryption_table (Wireshark: Protocols > ISAKMP > IKEv2 "
+			        "Decryption Table)\n");
+		if (v->ike)
+			n += ike_export_wireshark(v->ike, f);
+		else
+			fprintf(f, "# no IKE daemon: no IKE SAs\n");
+	}
 	fclose(f);
 	vici_kv_str(resp, "success", "yes");
 	vici_kv_fmt(resp, "count", "%d", n);

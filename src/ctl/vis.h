@@ -11,8 +11,11 @@
  *                             ts (ns since the epoch), len (on the path),
  *                             data (the IP packet, at most 65535 bytes),
  *                             and for drops reason and mib.
- *   command "uipsec-keys"     argv ["wireshark"]: output = Wireshark ESP SA
- *                             table lines (ctl/keys.h); count.
+ *   command "uipsec-keys"     argv ["wireshark", esp|ike|all]: output =
+ *                             Wireshark ESP SA table lines (ctl/keys.h)
+ *                             and/or IKEv2 decryption table lines
+ *                             (ike/ike_export.h); "all" puts a '#' line
+ *                             naming the table before each block; count.
  *   command "uipsec-explain"  argv SRC DST [PROTO [PORT]]: output = the
  *                             explanation (ctl/explain.h).
  *   command "uipsec-json"     argv ["state"|"policy", "list", FILTER...] or
@@ -31,6 +34,7 @@ struct sad;
 struct spd;
 struct dp;
 struct cap_sub;
+struct ike_ctx;
 
 struct ctl_vis {
 	struct ctl_server *srv;
@@ -38,6 +42,7 @@ struct ctl_vis {
 	struct spd *spd;
 	struct dp *dp;           /* may be NULL: no capture, no local addresses */
 	const char *tun_name;    /* for explain ("ipsec0") */
+	struct ike_ctx *ike;     /* may be NULL: no IKE SA keys */
 	/* internal */
 	struct cap_sub *subs;    /* connections with a capture set */
 	unsigned listeners;      /* registered for "uipsec-capture" */

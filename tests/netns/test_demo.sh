@@ -35,6 +35,8 @@ want 'inet demo FORWARD packet: iif "ipsec0" oif "eth0" icmp type echo-request' 
 want '^XfrmInNoStates[[:space:]]+0' "the xfrm_stat counters"
 want '^InPackets[[:space:]]+[1-9]' "the data-path counters"
 want 'uipsec_sa_packets_total\{spi="0x[0-9a-f]{8}",.*dir="out"\} [1-9]' "the metrics endpoint"
+want '^uipsec_ike_sas 1$' "the IKE gauge in the metrics"
+want 'uipsec_ike_events_total\{kind="child-established"\} [1-9]' "the IKE counters in the metrics"
 want 'nothing in uipsec stops this traffic' "explain"
 want 'demo: all steps passed' "the final line"
 if grep -q "icmp" <(sed -n '/tcpdump -ni eth1/,/tcpdump -ni ipsec0/p' "$OUT" | grep -v '^gwa#'); then

@@ -60,7 +60,7 @@ ux gwa capture --point nowhere -w "$T/x.pcap" 2>&1 | grep -q "unknown point 'now
 	|| fail "capture accepts an unknown point"
 
 note "keys --wireshark: tshark decrypts tcpdump's capture of gwa eth1"
-ux gwa keys --wireshark >"$T/esp_sa" || fail "keys --wireshark"
+ux gwa keys --wireshark --esp >"$T/esp_sa" || fail "keys --wireshark"
 sed 's/0x[0-9a-f]\{16,\}/0x<key>/g; s/^/    /' "$T/esp_sa"
 [ "$(grep -c '^"IPv4","192.0.2.[12]","192.0.2.[12]","0x0000[12]001","AES-GCM with 16 octet ICV \[RFC4106\]","0x[0-9a-f]\{40\}","NULL",""$' "$T/esp_sa")" = 2 ] \
 	|| fail "keys: want two AES-GCM lines"

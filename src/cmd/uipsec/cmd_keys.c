@@ -6,29 +6,47 @@
 
 static void keys_help(FILE *out)
 {
-	fputs("Usage: uipsec keys --wireshark\n"
-	      "The current SAs as lines of Wireshark's ESP SA table (the esp_sa file,\n"
-	      "Preferences > Protocols > ESP > ESP SAs), one per SA:\n"
+	fputs("Usage: uipsec keys --wireshark [--esp | --ike]\n"
+	      "The current SAs as lines of Wireshark's tables; without --esp or --ike both\n"
+	      "blocks, each after a '#' line naming its table.\n"
+	      "--esp: the ESP SA table (the esp_sa file, Preferences > Protocols > ESP >\n"
+	      "ESP SAs), one line per SA:\n"
 	      "  \"IPv4\",\"SRC\",\"DST\",\"0xSPI\",\"ENCRYPTION\",\"0xKEY\",\"AUTHENTICATION\",\"0xKEY\"\n"
 	      "with Wireshark's algorithm names (AES-GCM keys include the 4-byte salt).\n"
 	      "SAs whose algorithm Wireshark's ESP dissector cannot decrypt (ChaCha20-Poly1305,\n"
 	      "AES-GMAC) are written as '#' comment lines saying so.\n"
-	      "IKE SAs (Wireshark's ikev2_decryption_table) are not exported yet.\n"
+	      "--ike: the IKEv2 decryption table (ikev2_decryption_table, Preferences >\n"
+	      "Protocols > ISAKMP), one line per IKE SA:\n"
+	      "  SPIi,SPIr,SK_ei,SK_er,\"ENCRYPTION\",SK_ai,SK_ar,\"INTEGRITY\"\n"
+	      "(bare hex; ChaCha20-Poly1305 IKE SAs are '#' comments: Wireshark 4.0\n"
+	      "cannot decrypt them).\n"
 	      "Decrypt a capture of the public interface with, for each line:\n"
 	      "  tshark -o esp.enable_encryption_decode:TRUE -o 'uat:esp_sa:LINE' -r FILE\n"
-	      "or append the lines to ~/.config/wireshark/esp_sa.\n"
+	      "  tshark -o 'uat:ikev2_decryption_table:LINE' -r FILE\n"
+	      "or append the lines to ~/.config/wireshark/esp_sa or ikev2_decryption_table.\n"
 	      "The output holds the keys: treat it like the keys themselves.\n", out);
 }
 
 static int keys_run(const struct uipsec_opts *o, int argc, char **argv)
 {
-	char *words[] = { "wireshark" };
+	char *words[] = { "wireshark", "all" };
 
-	if (argc != 2 || strcmp(argv[1], "--wireshark") != 0) {
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--esp"))
+			words[1] = "esp";
+		else if (!strcmp(argv[i], "--ike"))
+			words[1] = "ike";
+		else if (strcmp(argv[i], "--wireshark") != 0) {
+			fprintf(stderr, "uipsec: keys: unexpected '%s' (see uipsec keys --help)\n",
+			        argv[i]);
+			return 2;
+		}
+	}
+	if (argc < 2 || (argc == 2 && strcmp(argv[1], "--wireshark") != 0)) {
 		fputs("uipsec: keys needs --wireshark (the only format so far)\n", stderr);
 		return 2;
 	}
-	return uipsec_daemon_call(o, "keys", 1, words);
+	return uipsec_daemon_call(o, "keys", 2, words);
 }
 
 const struct uipsec_cmd uipsec_cmd_keys = {

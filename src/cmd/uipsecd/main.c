@@ -369,16 +369,6 @@ int main(int argc, char **argv)
 	                          .tun_name = gw_tun_name(d.gw) };
 	if (ctl_vis_register(&d.vis) < 0)
 		goto out;
-	if (d.o.metrics) {
-		struct metrics_src ms = { .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw) };
-		char merr[256];
-		d.metrics = metrics_server_new(d.loop, d.o.metrics, &ms, merr, sizeof(merr));
-		if (!d.metrics) {
-			log_err("%s", merr);
-			goto out;
-		}
-		log_info("metrics on http://%s/metrics", d.o.metrics);
-	}
 
 	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms,
 	                     .keepalive = ike_keepalive };
@@ -391,6 +381,17 @@ int main(int argc, char **argv)
 	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf };
 	if (ike_ctl_register(&d.ikectl) < 0)
 		goto out;
+	d.vis.ike = d.ike;
+	if (d.o.metrics) {
+		struct metrics_src ms = { .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw), .ike = d.ike };
+		char merr[256];
+		d.metrics = metrics_server_new(d.loop, d.o.metrics, &ms, merr, sizeof(merr));
+		if (!d.metrics) {
+			log_err("%s", merr);
+			goto out;
+		}
+		log_info("metrics on http://%s/metrics", d.o.metrics);
+	}
 
 	/* Connections before the privilege drop: swanctl.conf holds secrets
 	 * and is usually readable by root only. start_action=start sends at
@@ -428,7 +429,8 @@ out:
 	 * (their routes go with them), then states (keys wiped), then the
 	 * devices and the control socket. */
 	metrics_server_free(d.metrics);
-	d.vis.dp = NULL;      /* captures detach as their connections close */
+	d.vis.dp = NULL;
+	d.vis.ike = NULL;      /* captures detach as their connections close */
 	if (d.ike_tick)
 		loop_timer_free(d.ike_tick);
 	if (d.ike)
