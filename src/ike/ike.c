@@ -527,6 +527,10 @@ void ike_expire(struct ike_ctx *ctx, const struct sad_sa *st, bool hard)
 				sa_info(sa, "CHILD_SA %s (SPI %08x) hard expired", c->cfg.name, c->spi_in);
 				ike_sa_queue(sa, TASK_CHILD_DELETE, c->spi_in);
 			} else {
+				/* both states of a child expire: rekey once */
+				for (struct ike_child_sa *x = sa->children; x; x = x->next)
+					if (x->rekeyed_spi == c->spi_in)
+						return;
 				ike_sa_queue(sa, TASK_CHILD_REKEY, c->spi_in);
 			}
 			return;
@@ -613,9 +617,16 @@ void ike_list_sas(struct ike_ctx *ctx, FILE *out)
 		        sa->nat_remote ? " (behind NAT)" : "");
 		if (sa->keys_ready)
 			fprintf(out, "  %s\n", ike_proposal_fmt(&sa->prop, buf, sizeof(buf)));
-		if (sa->state == IKE_STATE_ESTABLISHED)
-			fprintf(out, "  established %llus ago\n",
+		if (sa->state == IKE_STATE_ESTABLISHED) {
+			fprintf(out, "  established %llus ago",
 			        (unsigned long long)((now - sa->established_ms) / 1000));
+			if (sa->conn && sa->conn->cfg.rekey_time && !sa->rekeyed) {
+				int64_t left = (int64_t)(sa->established_ms + sa->conn->cfg.rekey_time * 1000ull) -
+				               (int64_t)now;
+				fprintf(out, ", rekeying in %llds", (long long)(left > 0 ? left / 1000 : 0));
+			}
+			fputc('\n', out);
+		}
 		for (struct ike_child_sa *c = sa->children; c; c = c->next) {
 			uint64_t bi, pi, bo, po;
 			child_counters(ctx, &c->local.addr, c->spi_in, &bi, &pi);

@@ -81,7 +81,7 @@ void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			sa_info(sa, "peer deletes CHILD_SA %s (SPI %08x)", c->cfg.name, d.spi[k]);
 			/* RFC 7296 1.4.1: answer with our SPI, unless we are
 			 * deleting it ourselves (simultaneous delete) */
-			bool peer_closed = c->state != CHILD_DELETING && !c->rekeyed_spi &&
+			bool peer_closed = c->state != CHILD_DELETING &&
 			                   !ike_child_replaced(sa, c);
 			struct ike_child_cfg cfg = c->cfg;
 			if (c->state != CHILD_DELETING && nours < IKE_DEL_MAX)
