@@ -338,6 +338,43 @@ void ike_child_destroy(struct ike_sa *sa, struct ike_child_sa *c)
 
 /* ---- CREATE_CHILD_SA ---- */
 
+static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	return r ? r : (alen > blen) - (alen < blen);
+}
+
+static void set_nmin(struct ike_child_sa *c, const uint8_t *ni, size_t nilen,
+                     const uint8_t *nr, size_t nrlen)
+{
+	bool i_lower = nonce_cmp(ni, nilen, nr, nrlen) <= 0;
+
+	c->nmin_len = (uint16_t)(i_lower ? nilen : nrlen);
+	memcpy(c->nmin, i_lower ? ni : nr, c->nmin_len);
+}
+
+/* RFC 7296 2.8.1: both ends rekeyed the same CHILD SA at once, so there
+ * are two new ones. The one created with the lowest of the four nonces is
+ * redundant and is deleted by the end that created it. */
+static void collision_check(struct ike_sa *sa, struct ike_child_sa *c)
+{
+	if (!c->rekeyed_spi)
+		return;
+	for (struct ike_child_sa *o = sa->children; o; o = o->next) {
+		if (o == c || o->state != CHILD_INSTALLED || o->rekeyed_spi != c->rekeyed_spi ||
+		    o->by_us == c->by_us)
+			continue;
+		struct ike_child_sa *lower =
+			nonce_cmp(c->nmin, c->nmin_len, o->nmin, o->nmin_len) < 0 ? c : o;
+		sa_info(sa, "CHILD_SA %s rekey collision: %08x_i is redundant, %s",
+		        c->cfg.name, lower->spi_in, lower->by_us ? "deleting it" : "the peer deletes it");
+		if (lower->by_us)
+			ike_sa_queue(sa, TASK_CHILD_DELETE, lower->spi_in);
+		return;
+	}
+}
+
 static uint16_t pfs_group(const struct ike_proposals *ps)
 {
 	for (unsigned i = 0; i < ps->n; i++) {
@@ -508,6 +545,16 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	c->prop = chosen;
 	c->ts_remote = ni_l;
 	c->ts_local = nr_l;
+	c->by_us = false;
+	set_nmin(c, p_ni->body, p_ni->len, nr, sizeof(nr));
+	const struct ike_pld *p_rk = ike_msg_find_notify(m, IKE_N_REKEY_SA);
+	struct ike_notify_pld rk;
+	if (p_rk && !ike_pld_notify_parse(p_rk->body, p_rk->len, &rk) && rk.spi_len == 4) {
+		/* the peer names its inbound SPI of the old SA: our outbound */
+		struct ike_child_sa *old = ike_child_find_out(sa, get_be32(rk.spi));
+		if (old)
+			c->rekeyed_spi = old->spi_in;
+	}
 	bool transport = cc->mode == XFRM_MODE_TRANSPORT &&
 	                 ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE);
 	c->cfg.mode = transport ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
@@ -532,6 +579,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	ike_pld_ts_put(&mb, IKE_PLD_TSI, &ni_l);
 	ike_pld_ts_put(&mb, IKE_PLD_TSR, &nr_l);
 	ike_sa_resp_send(sa, &mb);
+	collision_check(sa, c);
 out:
 	mem_wipe(gir, sizeof(gir));
 }
@@ -616,6 +664,8 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	}
 	c->spi_out = get_be32(chosen.spi);
 	c->prop = chosen;
+	c->by_us = true;
+	set_nmin(c, c->ni, IKE_NONCE_LEN, p_nr->body, p_nr->len);
 	if (c->cfg.mode == XFRM_MODE_TRANSPORT && !ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE))
 		c->cfg.mode = XFRM_MODE_TUNNEL;
 	if (ike_child_install(sa, c, true, gir, group ? (size_t)gl : 0, c->ni, IKE_NONCE_LEN,
@@ -626,8 +676,11 @@ void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	crypto_dh_free(c->dh);
 	c->dh = NULL;
 	/* the rekeying initiator deletes the old CHILD SA (RFC 7296 2.8) */
-	if (c->rekeyed_spi)
-		ike_sa_queue(sa, TASK_CHILD_DELETE, c->rekeyed_spi);
+	if (c->rekeyed_spi) {
+		collision_check(sa, c);
+		if (ike_child_find_in(sa, c->rekeyed_spi))
+			ike_sa_queue(sa, TASK_CHILD_DELETE, c->rekeyed_spi);
+	}
 out:
 	mem_wipe(gir, sizeof(gir));
 }

@@ -53,6 +53,11 @@ struct ike_child_sa {
 	/* CREATE_CHILD_SA in flight */
 	struct crypto_dh *dh;
 	uint8_t ni[IKE_NONCE_LEN];
+	/* rekey collisions (RFC 7296 2.8.1): who started the exchange that
+	 * created this SA, and the lower of that exchange's two nonces */
+	bool by_us;
+	uint16_t nmin_len;
+	uint8_t nmin[IKE_NONCE_MAX];
 };
 
 enum ike_task {

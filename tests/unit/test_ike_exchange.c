@@ -846,6 +846,34 @@ static void test_nat(void **state)
 	assert_int_equal(keepalives, 2);
 }
 
+/* Both ends rekey the same CHILD SA at once (RFC 7296 2.8.1): after the
+ * dust settles each side has one CHILD SA, and the SADs match. */
+static void test_child_rekey_collision(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	for (int s = 0; s < 2; s++) {
+		struct peer *p = s ? &B : &A;
+		struct xfrm_flow fl = { 0 };
+		ip_addr_parse(s ? "10.2.0.5" : "10.1.0.5", &fl.saddr);
+		ip_addr_parse(s ? "10.1.0.7" : "10.2.0.7", &fl.daddr);
+		struct spd_policy *pol = spd_lookup(p->spd, XFRM_POLICY_OUT, &fl);
+		assert_non_null(pol);
+		struct sad_sa *st = sad_lookup_out(p->sad, pol->tmpl[0].reqid, NULL, NULL,
+		                                   XFRM_MODE_TUNNEL);
+		assert_non_null(st);
+		ike_expire(p->ike, st, false);
+	}
+	assert_int_equal(net_n, 2);     /* two crossing CREATE_CHILD_SA requests */
+	deliver_all();
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_sads_match(2);
+	assert_int_equal(spd_count(A.spd), 3);
+	assert_int_equal(spd_count(B.spd), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +899,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_child_invalid_ke, teardown),
 		cmocka_unit_test_teardown(test_unload_and_shutdown, teardown),
 		cmocka_unit_test_teardown(test_nat, teardown),
+		cmocka_unit_test_teardown(test_child_rekey_collision, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
