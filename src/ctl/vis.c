@@ -404,6 +404,141 @@ static void json_stats(struct ctl_vis *v, struct json *j)
 	json_obj_end(j);
 }
 
+/* list-sas / list-conns: the IKE core's views (ike/ike_export.h) as JSON.
+ * The callbacks come SA by SA, each followed by its children, so an SA's
+ * object stays open until the next one starts. */
+struct jike {
+	struct json *j;
+	bool open;
+};
+
+static void jike_close(struct jike *k)
+{
+	if (k->open) {
+		json_arr_end(k->j);
+		json_obj_end(k->j);
+		k->open = false;
+	}
+}
+
+static void jhost(struct json *j, const char *k, const struct ip_addr *a)
+{
+	char b[IP_ADDR_STRLEN];
+
+	json_kstr(j, k, ip_addr_is_zero(a) ? "%any" : ip_addr_fmt(a, b));
+}
+
+static void jike_sa(void *arg, const struct ike_view_sa *v)
+{
+	struct jike *k = arg;
+	struct json *j = k->j;
+	char b[24];
+
+	jike_close(k);
+	json_obj_begin(j);
+	json_kstr(j, "name", v->conn);
+	json_kstr(j, "state", v->state);
+	json_ku64(j, "version", 2);
+	json_key(j, "initiator");
+	json_bool(j, v->initiator);
+	snprintf(b, sizeof(b), "%016llx", (unsigned long long)v->spi_i);
+	json_kstr(j, "spi_i", b);
+	snprintf(b, sizeof(b), "%016llx", (unsigned long long)v->spi_r);
+	json_kstr(j, "spi_r", b);
+	jhost(j, "local_host", &v->local);
+	json_ku64(j, "local_port", v->local_port);
+	jhost(j, "remote_host", &v->remote);
+	json_ku64(j, "remote_port", v->remote_port);
+	json_key(j, "nat_local");
+	json_bool(j, v->nat_local);
+	json_key(j, "nat_remote");
+	json_bool(j, v->nat_remote);
+	json_kstr(j, "local_id", v->local_id);
+	json_kstr(j, "remote_id", v->remote_id);
+	json_kstr(j, "proposal", v->proposal);
+	json_key(j, "established");
+	if (v->established_s >= 0)
+		json_u64(j, (uint64_t)v->established_s);
+	else
+		json_null(j);
+	json_key(j, "children");
+	json_arr_begin(j);
+	k->open = true;
+}
+
+static void jike_child(void *arg, const struct ike_view_child *v)
+{
+	struct jike *k = arg;
+	struct json *j = k->j;
+	char b[16];
+
+	json_obj_begin(j);
+	json_kstr(j, "name", v->name);
+	json_kstr(j, "state", v->state);
+	json_ku64(j, "reqid", v->reqid);
+	json_kstr(j, "mode", v->mode);
+	json_key(j, "encap");
+	json_bool(j, v->encap);
+	json_kstr(j, "proposal", v->proposal);
+	snprintf(b, sizeof(b), "%08x", v->spi_in);
+	json_kstr(j, "spi_in", b);
+	snprintf(b, sizeof(b), "%08x", v->spi_out);
+	json_kstr(j, "spi_out", b);
+	json_ku64(j, "bytes_in", v->in_bytes);
+	json_ku64(j, "packets_in", v->in_packets);
+	json_ku64(j, "bytes_out", v->out_bytes);
+	json_ku64(j, "packets_out", v->out_packets);
+	json_ku64(j, "installed", v->installed_s);
+	json_key(j, "rekey_in");
+	if (v->rekey_in_s >= 0)
+		json_u64(j, (uint64_t)v->rekey_in_s);
+	else
+		json_null(j);
+	json_kstr(j, "local_ts", v->local_ts);
+	json_kstr(j, "remote_ts", v->remote_ts);
+	json_obj_end(j);
+}
+
+static void jike_conn(void *arg, const struct ike_view_conn *v)
+{
+	struct jike *k = arg;
+	struct json *j = k->j;
+
+	jike_close(k);
+	json_obj_begin(j);
+	json_kstr(j, "name", v->name);
+	json_ku64(j, "version", 2);
+	jhost(j, "local_addrs", &v->local);
+	json_ku64(j, "local_port", v->local_port);
+	jhost(j, "remote_addrs", &v->remote);
+	json_ku64(j, "remote_port", v->remote_port);
+	json_kstr(j, "proposals", v->proposals);
+	json_kstr(j, "local_auth", "psk");
+	json_kstr(j, "local_id", v->local_id);
+	json_kstr(j, "remote_auth", "psk");
+	json_kstr(j, "remote_id", v->remote_id);
+	json_key(j, "encap");
+	json_bool(j, v->encap);
+	json_key(j, "children");
+	json_arr_begin(j);
+	k->open = true;
+}
+
+static void jike_child_cfg(void *arg, const struct ike_view_child_cfg *v)
+{
+	struct json *j = ((struct jike *)arg)->j;
+
+	json_obj_begin(j);
+	json_kstr(j, "name", v->name);
+	json_kstr(j, "mode", v->mode);
+	json_ku64(j, "reqid", v->reqid);
+	json_kstr(j, "start_action", v->start_action);
+	json_kstr(j, "esp_proposals", v->esp_proposals);
+	json_kstr(j, "local_ts", v->local_ts);
+	json_kstr(j, "remote_ts", v->remote_ts);
+	json_obj_end(j);
+}
+
 static bool is_list_verb(const char *w)
 {
 	return !strcmp(w, "list") || !strcmp(w, "show") || !strcmp(w, "ls") || !strcmp(w, "lst");
@@ -433,6 +568,15 @@ static void cmd_json(void *ctx, struct ctl_conn *c, const struct vici_packet *re
 	skip = argc >= 2 && is_list_verb(argv[1]) ? 2 : 1;
 	if (!strcmp(argv[0], "stats") && argc == 1) {
 		json_stats(v, &j);
+	} else if ((!strcmp(argv[0], "list-sas") || !strcmp(argv[0], "list-conns")) && argc == 1) {
+		struct jike k = { .j = &j };
+		json_arr_begin(&j);
+		if (v->ike && !strcmp(argv[0], "list-sas"))
+			ike_view_sas(v->ike, jike_sa, jike_child, &k);
+		else if (v->ike)
+			ike_view_conns(v->ike, jike_conn, jike_child_cfg, &k);
+		jike_close(&k);
+		json_arr_end(&j);
 	} else if (!strcmp(argv[0], "state") || !strcmp(argv[0], "sa")) {
 		struct xfrm_state_req *sr = calloc(1, sizeof(*sr));
 		struct jwalk w = { &j, sr };

@@ -18,8 +18,9 @@
  *                             naming the table before each block; count.
  *   command "uipsec-explain"  argv SRC DST [PROTO [PORT]]: output = the
  *                             explanation (ctl/explain.h).
- *   command "uipsec-json"     argv ["state"|"policy", "list", FILTER...] or
- *                             ["stats"]: output = JSON (ctl/json.h).
+ *   command "uipsec-json"     argv ["state"|"policy", "list", FILTER...],
+ *                             ["stats"], ["list-sas"] or ["list-conns"]:
+ *                             output = JSON (ctl/json.h, ike/ike_export.h).
  *
  * Answers carry success yes|no and errmsg like ctl/cmds.h.
  *

@@ -3,7 +3,10 @@
 #include "ike/ike_export.h"
 #include "crypto/ike_cipher.h"
 #include "crypto/prf.h"
+#include "ike/ike_pld.h"
+#include "ike/ike_proposal.h"
 #include "ike/ike_sa.h"
+#include "xfrm/sad.h"
 #include "util/mem.h"
 
 #include <stdbool.h>
@@ -75,4 +78,94 @@ int ike_export_wireshark(struct ike_ctx *ctx, FILE *out)
 		n++;
 	}
 	return n;
+}
+
+static void counters(struct ike_ctx *ctx, const struct ip_addr *d, uint32_t spi,
+                     uint64_t *bytes, uint64_t *pkts)
+{
+	struct sad_sa *st = sad_lookup(ctx->sad, d, spi, IPPROTO_ESP_);
+
+	*bytes = st ? st->curlft.bytes : 0;
+	*pkts = st ? st->curlft.packets : 0;
+}
+
+void ike_view_sas(struct ike_ctx *ctx, void (*sa_fn)(void *arg, const struct ike_view_sa *v),
+                  void (*child_fn)(void *arg, const struct ike_view_child *v), void *arg)
+{
+	char id1[600], id2[600], prop[512], lts[1024], rts[1024];
+	uint64_t now = ike_now(ctx);
+
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
+		struct ike_id me = sa->conn ? sa->conn->cfg.local_id : (struct ike_id){ 0 };
+		struct ike_view_sa v = {
+			.conn = sa->conn ? sa->conn->cfg.name : "-",
+			.state = ike_state_name(sa->state),
+			.initiator = sa->initiator, .spi_i = sa->spi_i, .spi_r = sa->spi_r,
+			.local = sa->local.addr, .remote = sa->remote.addr,
+			.local_port = sa->local.port, .remote_port = sa->remote.port,
+			.nat_local = sa->nat_local, .nat_remote = sa->nat_remote,
+			.local_id = ike_id_fmt(&me, id1, sizeof(id1)),
+			.remote_id = ike_id_fmt(&sa->peer_id, id2, sizeof(id2)),
+			.proposal = sa->keys_ready ? ike_proposal_fmt(&sa->prop, prop, sizeof(prop)) : "",
+			.established_s = sa->state == IKE_STATE_ESTABLISHED ?
+			                 (int64_t)((now - sa->established_ms) / 1000) : -1,
+		};
+		if (sa_fn)
+			sa_fn(arg, &v);
+		for (struct ike_child_sa *c = sa->children; c && child_fn; c = c->next) {
+			struct ike_view_child cv = {
+				.name = c->cfg.name,
+				.state = c->state == CHILD_INSTALLED ? "INSTALLED" :
+				         c->state == CHILD_CREATING ? "CREATING" : "DELETING",
+				.reqid = c->cfg.reqid,
+				.mode = c->cfg.mode == XFRM_MODE_TRANSPORT ? "transport" : "tunnel",
+				.encap = c->encap,
+				.proposal = ike_proposal_fmt(&c->prop, prop, sizeof(prop)),
+				.spi_in = c->spi_in, .spi_out = c->spi_out,
+				.installed_s = c->state == CHILD_INSTALLED ? (now - c->installed_ms) / 1000 : 0,
+				.rekey_in_s = c->rekey_ms ? (int64_t)(c->rekey_ms - now) / 1000 : -1,
+				.local_ts = ike_ts_list_fmt(&c->ts_local, lts, sizeof(lts)),
+				.remote_ts = ike_ts_list_fmt(&c->ts_remote, rts, sizeof(rts)),
+			};
+			counters(ctx, &c->local.addr, c->spi_in, &cv.in_bytes, &cv.in_packets);
+			counters(ctx, &c->remote.addr, c->spi_out, &cv.out_bytes, &cv.out_packets);
+			child_fn(arg, &cv);
+		}
+	}
+}
+
+void ike_view_conns(struct ike_ctx *ctx, void (*conn_fn)(void *arg, const struct ike_view_conn *v),
+                    void (*child_fn)(void *arg, const struct ike_view_child_cfg *v), void *arg)
+{
+	char id1[600], id2[600], prop[1024], lts[1024], rts[1024];
+
+	for (struct ike_conn *c = ctx->conns; c; c = c->next) {
+		const struct ike_conn_cfg *cf = &c->cfg;
+		struct ike_view_conn v = {
+			.name = cf->name, .local = cf->local_addr, .remote = cf->remote_addr,
+			.local_port = cf->local_port ? cf->local_port : 500,
+			.remote_port = cf->remote_port ? cf->remote_port : 500,
+			.proposals = ike_proposals_fmt(&cf->ike, prop, sizeof(prop)),
+			.local_id = ike_id_fmt(&cf->local_id, id1, sizeof(id1)),
+			.remote_id = ike_id_fmt(&cf->remote_id, id2, sizeof(id2)),
+			.encap = cf->encap,
+		};
+		if (conn_fn)
+			conn_fn(arg, &v);
+		for (unsigned i = 0; i < cf->nchildren && child_fn; i++) {
+			const struct ike_child_cfg *cc = &cf->children[i];
+			struct ike_view_child_cfg cv = {
+				.name = cc->name, .reqid = cc->reqid,
+				.mode = cc->mode == XFRM_MODE_TRANSPORT ? "transport" : "tunnel",
+				.start_action = cc->start_action == IKE_ACTION_TRAP ? "trap" :
+				                cc->start_action == IKE_ACTION_START ? "start" : "none",
+				.esp_proposals = ike_proposals_fmt(&cc->esp, prop, sizeof(prop)),
+				.local_ts = cc->local_ts.n ? ike_ts_list_fmt(&cc->local_ts, lts, sizeof(lts))
+				                           : "dynamic",
+				.remote_ts = cc->remote_ts.n ? ike_ts_list_fmt(&cc->remote_ts, rts, sizeof(rts))
+				                             : "dynamic",
+			};
+			child_fn(arg, &cv);
+		}
+	}
 }

@@ -14,11 +14,63 @@
 #ifndef UIPSEC_IKE_IKE_EXPORT_H
 #define UIPSEC_IKE_IKE_EXPORT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "net/addr.h"
 
 struct ike_ctx;
 
 /* Returns the number of table lines written. */
 int ike_export_wireshark(struct ike_ctx *ctx, FILE *out);
+
+/* Plain views of the IKE core's connections and SAs, for printers outside
+ * the IKE layer (uipsec --json list-sas / list-conns). Strings are
+ * formatted as list-sas prints them; no keys. Valid during the callback. */
+struct ike_view_child {
+	const char *name, *state;      /* "INSTALLED", "CREATING", "DELETING" */
+	uint32_t reqid;
+	const char *mode;              /* "tunnel" or "transport" */
+	bool encap;                    /* ESP in UDP */
+	const char *proposal;          /* "aes128gcm16-noesn" */
+	uint32_t spi_in, spi_out;
+	uint64_t in_bytes, in_packets, out_bytes, out_packets;
+	uint64_t installed_s;          /* seconds ago */
+	int64_t rekey_in_s;            /* seconds, or -1: no rekey scheduled */
+	const char *local_ts, *remote_ts;
+};
+
+struct ike_view_sa {
+	const char *conn, *state;      /* "ESTABLISHED", ... */
+	bool initiator;
+	uint64_t spi_i, spi_r;
+	struct ip_addr local, remote;
+	uint16_t local_port, remote_port;
+	bool nat_local, nat_remote;
+	const char *local_id, *remote_id;
+	const char *proposal;          /* "" before the keys are there */
+	int64_t established_s;         /* seconds ago, -1 if not established */
+};
+
+struct ike_view_child_cfg {
+	const char *name, *mode, *start_action, *esp_proposals, *local_ts, *remote_ts;
+	uint32_t reqid;
+};
+
+struct ike_view_conn {
+	const char *name;
+	struct ip_addr local, remote;  /* remote unset: any */
+	uint16_t local_port, remote_port;
+	const char *proposals, *local_id, *remote_id;
+	bool encap;
+};
+
+/* sa for each IKE SA, then child for each of its CHILD SAs. */
+void ike_view_sas(struct ike_ctx *ctx, void (*sa)(void *arg, const struct ike_view_sa *v),
+                  void (*child)(void *arg, const struct ike_view_child *v), void *arg);
+/* conn for each connection, then child for each of its children. */
+void ike_view_conns(struct ike_ctx *ctx, void (*conn)(void *arg, const struct ike_view_conn *v),
+                    void (*child)(void *arg, const struct ike_view_child_cfg *v), void *arg);
 
 #endif

@@ -72,6 +72,19 @@ check() { # check IKE-PROPOSAL
 		-Y 'icmp.type == 8 && ip.dst == 10.2.0.2' 2>/dev/null | wc -l)
 	[ "$n" -ge 3 ] || fail "$p: tshark decrypted only $n echo requests"
 	note "$p: IKE_AUTH and ESP decrypted by tshark with the exported keys"
+	ux gwa --json list-sas | $PY -c '
+import json,sys; s=json.load(sys.stdin)
+assert len(s)==1 and s[0]["name"]=="k" and s[0]["state"]=="ESTABLISHED" and s[0]["initiator"], s
+assert s[0]["local_id"]=="gwa.keys.example" and s[0]["remote_host"]=="192.0.2.2", s
+c=s[0]["children"]; assert len(c)==1 and c[0]["state"]=="INSTALLED" and c[0]["packets_out"]>=3, c
+assert c[0]["local_ts"]=="10.1.0.0/24" and len(c[0]["spi_in"])==8, c
+' || fail "$p: --json list-sas"
+	ux gwb list-conns --json | $PY -c '
+import json,sys; s=json.load(sys.stdin)
+assert [x["name"] for x in s]==["k"] and s[0]["remote_id"]=="gwa.keys.example", s
+assert s[0]["children"][0]["name"]=="c" and s[0]["children"][0]["remote_ts"]=="10.1.0.0/24", s
+assert "secret" not in json.dumps(s) and "test key" not in json.dumps(s)
+' || fail "$p: --json list-conns"
 	gw_stop gwa
 	gw_stop gwb
 }
