@@ -35,9 +35,23 @@ topo_veth() { # topo_veth NS1 IF1 NS2 IF2: a veth pair between two namespaces
 	ns "$1" ip link set "$2" up && ns "$3" ip link set "$4" up
 }
 
+# Build the topology. The steps run in a bash of their own with set -e, so
+# that a failing step stops the build even when topo_up is called inside a
+# condition (where bash ignores set -e); a half-built topology is removed.
 topo_up() {
+	if [ ${#TOPO_PREFIX} -gt 11 ]; then
+		echo "topo: TOPO_PREFIX '$TOPO_PREFIX' is longer than 11 characters (veth names must fit in 15)" >&2
+		return 1
+	fi
+	if ! TOPO_PREFIX=$TOPO_PREFIX TOPO_NAT=$TOPO_NAT bash -ec "source '${BASH_SOURCE[0]}'; topo_build"; then
+		echo "topo: building the topology '$TOPO_PREFIX' failed (see the error above)" >&2
+		topo_down
+		return 1
+	fi
+}
+
+topo_build() {
 	local n
-	set -e
 	for n in hosta gwa gwb hostb; do
 		ip netns add "$(topo_name $n)"
 		ns $n ip link set lo up
@@ -88,7 +102,6 @@ topo_up() {
 		ns $n sysctl -qw net.ipv4.ip_forward=1
 		ns $n sysctl -qw net.ipv6.conf.all.forwarding=1
 	done
-	set +e
 }
 
 # Kill every process still running in our namespaces, then delete them.
