@@ -142,6 +142,17 @@ t=urllib.request.urlopen(r, timeout=3).read().decode(); assert t.endswith("# EOF
 try:
     urllib.request.urlopen("http://127.0.0.1:9101/other", timeout=3); assert False
 except urllib.error.HTTPError as e: assert e.code==404
+# bounded: an oversized request is closed without an answer, idle
+# connections beyond the limit are turned away, and the server still serves
+import socket, time
+c=socket.create_connection(("127.0.0.1",9101)); c.sendall(b"GET /metrics HTTP/1.0\r\nX: "+b"a"*5000)
+c.settimeout(3)
+try: assert c.recv(100)==b""
+except ConnectionResetError: pass
+idle=[socket.create_connection(("127.0.0.1",9101)) for _ in range(12)]
+time.sleep(0.2)
+for x in idle: x.close()
+assert urllib.request.urlopen("http://127.0.0.1:9101/metrics", timeout=3).status==200
 print("    uipsec_sas", v["uipsec_sas"])
 ' || fail "metrics endpoint"
 ns hosta "$UIPSECD" --foreground --control "$T/x.sock" -c "$T/empty.conf" --metrics 10.1.0.2:9101 2>&1 \
