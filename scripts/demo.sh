@@ -297,9 +297,9 @@ say "Linux's own XFRM path differs: after xfrm_input decrypts, the kernel re-inj
 screen "5/6 the counters"
 uxr gwa stats
 echo
-printf '%sgwa# curl http://127.0.0.1:9101/metrics | grep -E "sa_packets|ike_sas|child_sas|established"%s\n' "$D" "$N"
+printf '%sgwa# curl http://127.0.0.1:9101/metrics | grep -E "ike_sa|child_sa|established"%s\n' "$D" "$N"
 ns gwa /usr/bin/python3 -c 'import urllib.request;print(urllib.request.urlopen("http://127.0.0.1:9101/metrics",timeout=3).read().decode())' \
-	| grep -E '^uipsec_(sa_packets_total|ike_sas|child_sas)|kind="(ike|child)-established"' \
+	| grep -E '^uipsec_(child_sa_packets_total|ike_sas|child_sas|ike_sa_info)|kind="(ike|child)-established"' \
 	|| die "metrics endpoint"
 
 screen "6/6 asking instead of sending"

@@ -4,6 +4,7 @@
 #include "ctl/metrics.h"
 #include "dp/dp.h"
 #include "ike/ike.h"
+#include "ike/ike_export.h"
 #include "io/loop.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -21,6 +22,78 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------- render */
+
+static void counter(FILE *f, const char *name, const char *help, bool om);
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* Per IKE SA and CHILD SA: the IKE core's views (ike/ike_export.h). The
+ * family's lines must stay together, so each walk prints one family. */
+struct ikew {
+	FILE *f;
+	int what;               /* 0 IKE SA info, 1 child packets, 2 child bytes */
+	const char *conn;
+	char spi_i[20];
+};
+
+static void ikew_sa(void *arg, const struct ike_view_sa *v)
+{
+	struct ikew *w = arg;
+
+	w->conn = v->conn;
+	snprintf(w->spi_i, sizeof(w->spi_i), "%016llx", (unsigned long long)v->spi_i);
+	if (w->what != 0)
+		return;
+	fputs("uipsec_ike_sa_info{conn=\"", w->f);
+	label(w->f, v->conn);
+	fprintf(w->f, "\",spi_i=\"%s\",state=\"%s\",proposal=\"", w->spi_i, v->state);
+	label(w->f, v->proposal);
+	fprintf(w->f, "\"} 1\n");
+}
+
+static void ikew_child(void *arg, const struct ike_view_child *v)
+{
+	struct ikew *w = arg;
+
+	if (w->what == 0)
+		return;
+	for (int dir = 0; dir < 2; dir++) {
+		fprintf(w->f, "uipsec_child_sa_%s_total{conn=\"", w->what == 1 ? "packets" : "bytes");
+		label(w->f, w->conn ? w->conn : "-");
+		fputs("\",child=\"", w->f);
+		label(w->f, v->name);
+		fprintf(w->f, "\",spi_in=\"%08x\",spi_out=\"%08x\",dir=\"%s\"} %" PRIu64 "\n", v->spi_in,
+		        v->spi_out, dir ? "out" : "in",
+		        w->what == 1 ? (dir ? v->out_packets : v->in_packets)
+		                     : (dir ? v->out_bytes : v->in_bytes));
+	}
+}
+
+static void ike_per_sa(const struct metrics_src *src, FILE *f, bool om)
+{
+	struct ikew w = { .f = f };
+
+	fprintf(f, "# HELP uipsec_ike_sa_info one per IKE SA: connection, SPI, state, proposal\n"
+	        "# TYPE uipsec_ike_sa_info gauge\n");
+	ike_view_sas(src->ike, ikew_sa, ikew_child, &w);
+	counter(f, "uipsec_child_sa_packets_total", "packets per CHILD SA of each connection", om);
+	w.what = 1;
+	ike_view_sas(src->ike, ikew_sa, ikew_child, &w);
+	counter(f, "uipsec_child_sa_bytes_total", "bytes per CHILD SA of each connection", om);
+	w.what = 2;
+	ike_view_sas(src->ike, ikew_sa, ikew_child, &w);
+}
 
 struct rw {
 	FILE *f;
@@ -152,6 +225,7 @@ void metrics_render(const struct metrics_src *src, FILE *f, bool om)
 		counter(f, "uipsec_ike_events_total", "IKE messages, exchanges and failures", om);
 		for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
 			fprintf(f, "uipsec_ike_events_total{kind=\"%s\"} %" PRIu64 "\n", e[i].k, e[i].v);
+		ike_per_sa(src, f, om);
 	}
 	counter(f, "uipsec_sa_packets_total", "packets per SA and direction", om);
 	w.metric = "uipsec_sa_packets_total";

@@ -13,9 +13,11 @@
  *   uipsec_sa_packets_total{spi,src,dst,reqid,dir}, uipsec_sa_bytes_total{...}
  *   uipsec_sa_errors_total{spi,src,dst,reqid,kind="replay|integrity|..."}
  *   uipsec_ike_sas, uipsec_child_sas                     gauges
- *   uipsec_ike_events_total{kind="established|rekeys|auth-failed|..."}
- * The IKE counters are the core's totals; per-connection counters are not
- * kept by the IKE core yet.
+ *   uipsec_ike_events_total{kind="ike-established|auth-failed|retransmits|..."}
+ *   uipsec_ike_sa_info{conn,spi_i,state,proposal} 1      one per IKE SA
+ *   uipsec_child_sa_packets_total{conn,child,spi_in,spi_out,dir}, ..._bytes_total
+ * The IKE event counters are the core's totals: the IKE core does not keep
+ * exchanges, rekeys and failures per connection yet.
  *
  * Threading: the daemon's loop. */
 #ifndef UIPSEC_CTL_METRICS_H

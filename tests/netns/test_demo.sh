@@ -34,9 +34,9 @@ want 'inet demo INPUT packet: iif "eth1" udp sport 4500 udp dport 4500' "nft: ES
 want 'inet demo FORWARD packet: iif "ipsec0" oif "eth0" icmp type echo-request' "nft: inner packet in FORWARD"
 want '^XfrmInNoStates[[:space:]]+0' "the xfrm_stat counters"
 want '^InPackets[[:space:]]+[1-9]' "the data-path counters"
-want 'uipsec_sa_packets_total\{spi="0x[0-9a-f]{8}",.*dir="out"\} [1-9]' "the metrics endpoint"
 want '^uipsec_ike_sas 1$' "the IKE gauge in the metrics"
 want 'uipsec_ike_events_total\{kind="child-established"\} [1-9]' "the IKE counters in the metrics"
+want 'uipsec_child_sa_packets_total\{conn="site",child="net",spi_in="[0-9a-f]{8}",spi_out="[0-9a-f]{8}",dir="out"\} [1-9]' "per-CHILD_SA metrics"
 want 'nothing in uipsec stops this traffic' "explain"
 want 'demo: all steps passed' "the final line"
 if grep -q "icmp" <(sed -n '/tcpdump -ni eth1/,/tcpdump -ni ipsec0/p' "$OUT" | grep -v '^gwa#'); then
