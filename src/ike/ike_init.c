@@ -180,21 +180,28 @@ static void cookie_make(struct ike_ctx *ctx, const struct ike_endpoint *remote,
 	           buf, nilen + al + 8, out);
 }
 
+/* The connection for an IKE_SA_INIT: its addresses match and, among those,
+ * the first whose IKE proposals have something in common with the peer's
+ * (connections naming the peer's address before wildcards). If none
+ * matches on proposals, the first by address (for the log line). */
 static struct ike_conn *conn_for(struct ike_ctx *ctx, const struct ike_endpoint *local,
-                                 const struct ike_endpoint *remote)
+                                 const struct ike_endpoint *remote,
+                                 const struct ike_proposals *theirs)
 {
-	/* prefer a connection naming the peer's address over a wildcard */
-	struct ike_conn *any = NULL;
+	struct ike_conn *first = NULL;
+	struct ike_proposal tmp;
 
-	for (struct ike_conn *c = ctx->conns; c; c = c->next) {
-		if (!ike_conn_matches(c, local, remote))
-			continue;
-		if (!ip_addr_is_zero(&c->cfg.remote_addr))
-			return c;
-		if (!any)
-			any = c;
-	}
-	return any;
+	for (int pass = 0; pass < 2; pass++)
+		for (struct ike_conn *c = ctx->conns; c; c = c->next) {
+			if (!ike_conn_matches(c, local, remote) ||
+			    ip_addr_is_zero(&c->cfg.remote_addr) != (pass == 1))
+				continue;
+			if (!first)
+				first = c;
+			if (ike_proposal_select(&c->cfg.ike, theirs, false, &tmp))
+				return c;
+		}
+	return first;
 }
 
 void ike_init_handle_request(struct ike_ctx *ctx, const struct ike_endpoint *local,
@@ -256,17 +263,17 @@ void ike_init_handle_request(struct ike_ctx *ctx, const struct ike_endpoint *loc
 			return;
 		}
 	}
-	conn = conn_for(ctx, local, remote);
+	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) ||
+	    ike_pld_ke_parse(p_ke->body, p_ke->len, &group, &ke, &kelen)) {
+		ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	conn = conn_for(ctx, local, remote, &theirs);
 	if (!conn) {
 		log_warn("ike: no connection for IKE_SA_INIT from %s to %s: NO_PROPOSAL_CHOSEN", a,
 		         ip_addr_fmt(&local->addr, pt));
 		ctx->stats.no_proposal++;
 		ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		return;
-	}
-	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) ||
-	    ike_pld_ke_parse(p_ke->body, p_ke->len, &group, &ke, &kelen)) {
-		ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	if (!ike_proposal_select(&conn->cfg.ike, &theirs, false, &chosen)) {

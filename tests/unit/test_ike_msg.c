@@ -312,6 +312,8 @@ static uint16_t sent_notify(void)
 	return t;
 }
 
+static const char *init_props = "aes256gcm16-prfsha256-x25519-ecp256-modp2048";
+
 static size_t init_req(uint8_t *out, uint16_t group, const uint8_t *ke, size_t kelen, bool critical_unknown)
 {
 	struct ike_hdr h = { .spi_i = 0x1111, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_INITIATOR };
@@ -321,8 +323,7 @@ static size_t init_req(uint8_t *out, uint16_t group, const uint8_t *ke, size_t k
 	char err[64];
 
 	ike_mb_init(&mb, &h);
-	ike_proposals_parse("aes256gcm16-prfsha256-x25519-ecp256-modp2048", IKE_PROTO_IKE, &ps, err,
-	                    sizeof(err));
+	ike_proposals_parse(init_props, IKE_PROTO_IKE, &ps, err, sizeof(err));
 	ike_pld_sa_put(&mb, &ps, false);
 	ike_pld_ke_put(&mb, group, ke, kelen);
 	ike_pld_raw_put(&mb, IKE_PLD_NONCE, nonce, 32);
@@ -393,6 +394,35 @@ static void test_responder_bad_ke(void **state)
 	uint64_t bad = ike_ctx_stats(ctx)->drop_malformed;
 	ike_input(ctx, &l, &r, msg, 27);
 	assert_int_equal(ike_ctx_stats(ctx)->drop_malformed, bad + 1);
+	crypto_dh_free(dh);
+
+	/* two connections for the same addresses: the one whose proposals
+	 * match the peer's is chosen, not just the first */
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.name, "c2");
+	ike_proposals_parse("chacha20poly1305-prfsha256-x25519", IKE_PROTO_IKE, &cfg.ike, err,
+	                    sizeof(err));
+	cfg.psk_len = 1;
+	assert_int_equal(ike_conn_add(ctx, &cfg, err, sizeof(err)), 0);
+	init_props = "chacha20poly1305-prfsha256-x25519";
+	dh = crypto_dh_new(31);
+	n = crypto_dh_public(dh, ke, sizeof(ke));
+	last_len = 0;
+	len = init_req(msg, 31, ke, (size_t)n, false);
+	ike_input(ctx, &l, &r, msg, len);
+	assert_int_equal(ike_sa_count(ctx), 1);
+	assert_string_equal(ike_conn_state(ctx, "c2"), "INIT_RESPONDED");
+	crypto_dh_free(dh);
+	/* c2 is now first in the list; an ecp256 offer still goes to c */
+	init_props = "aes256gcm16-prfsha256-ecp256";
+	dh = crypto_dh_new(19);
+	n = crypto_dh_public(dh, ke, sizeof(ke));
+	len = init_req(msg, 19, ke, (size_t)n, false);
+	put_be64(msg, 0x2222);   /* another initiator SPI */
+	ike_input(ctx, &l, &r, msg, len);
+	assert_int_equal(ike_sa_count(ctx), 2);
+	assert_string_equal(ike_conn_state(ctx, "c"), "INIT_RESPONDED");
+	init_props = "aes256gcm16-prfsha256-x25519-ecp256-modp2048";
 	crypto_dh_free(dh);
 	ike_ctx_free(ctx);
 }
