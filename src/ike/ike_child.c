@@ -338,17 +338,10 @@ void ike_child_destroy(struct ike_sa *sa, struct ike_child_sa *c)
 
 /* ---- CREATE_CHILD_SA ---- */
 
-static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	int r = memcmp(a, b, alen < blen ? alen : blen);
-
-	return r ? r : (alen > blen) - (alen < blen);
-}
-
 static void set_nmin(struct ike_child_sa *c, const uint8_t *ni, size_t nilen,
                      const uint8_t *nr, size_t nrlen)
 {
-	bool i_lower = nonce_cmp(ni, nilen, nr, nrlen) <= 0;
+	bool i_lower = ike_nonce_cmp(ni, nilen, nr, nrlen) <= 0;
 
 	c->nmin_len = (uint16_t)(i_lower ? nilen : nrlen);
 	memcpy(c->nmin, i_lower ? ni : nr, c->nmin_len);
@@ -366,7 +359,7 @@ static void collision_check(struct ike_sa *sa, struct ike_child_sa *c)
 		    o->by_us == c->by_us)
 			continue;
 		struct ike_child_sa *lower =
-			nonce_cmp(c->nmin, c->nmin_len, o->nmin, o->nmin_len) < 0 ? c : o;
+			ike_nonce_cmp(c->nmin, c->nmin_len, o->nmin, o->nmin_len) < 0 ? c : o;
 		sa_info(sa, "CHILD_SA %s rekey collision: %08x_i is redundant, %s",
 		        c->cfg.name, lower->spi_in, lower->by_us ? "deleting it" : "the peer deletes it");
 		if (lower->by_us)

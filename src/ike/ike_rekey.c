@@ -8,9 +8,16 @@
  * SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), move the CHILD SAs
  * over, and the side that started the rekeying deletes the old IKE SA
  * (INFORMATIONAL on the old SA). The new SA's initiator is the party that
- * started the rekeying; its message IDs start at 0. Collisions (both sides
- * rekeying at once, 2.8.2) are not resolved: the later one is refused
- * with TEMPORARY_FAILURE while ours is in flight. */
+ * started the rekeying; its message IDs start at 0.
+ *
+ * Collisions (both sides rekey at once, 2.8.2): a peer's rekey request
+ * that arrives while ours is in flight is answered normally, and the
+ * successor it creates takes the CHILD SAs for now. When our response
+ * comes, there are two new IKE SAs; the one whose lower nonce is the
+ * lowest of the four is redundant. Its creator deletes it, and the
+ * creator of the surviving one deletes the old SA; the CHILD SAs end up
+ * on the survivor on both sides. A rekey request for an SA that is
+ * already replaced or being deleted gets TEMPORARY_FAILURE (2.25). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +60,11 @@ static void take_over(struct ike_sa *sa, struct ike_sa *old)
 {
 	char b[256];
 
-	sa->children = old->children;
+	/* a collision's survivor may already own children */
+	struct ike_child_sa **tail = &sa->children;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = old->children;
 	old->children = NULL;
 	old->rekeyed = true;
 	/* CREATED -> ESTABLISHED is legal only for a rekeyed SA */
@@ -73,6 +84,9 @@ int ike_rekey_start(struct ike_sa *sa)
 	uint64_t spi = 0;
 	int n;
 
+	/* a queued rekey of an SA the peer has replaced meanwhile */
+	if (sa->rekeyed)
+		return 0;
 	while (spi == 0)
 		if (crypto_rand(&spi, sizeof(spi)))
 			return -EIO;
@@ -120,8 +134,10 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	int pl, gl;
 	struct ike_mb mb;
 
-	if (sa->req_pending && sa->req_task == TASK_IKE_REKEY) {
-		sa_info(sa, "IKE_SA rekey collision: refusing the peer's (TEMPORARY_FAILURE)");
+	bool collision = sa->req_pending && sa->req_task == TASK_IKE_REKEY;
+
+	if (sa->rekeyed || sa->coll_spi_i) {
+		sa_info(sa, "IKE_SA already rekeyed: refusing the peer's rekeying (TEMPORARY_FAILURE)");
 		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
@@ -175,9 +191,52 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	ike_pld_ke_put(&mb, group, pub, (size_t)pl);
 	ike_sa_resp_send(sa, &mb);
 	take_over(nsa, sa);
+	if (collision) {
+		/* decided when the response to our own rekeying arrives */
+		sa_info(sa, "IKE_SA rekey collision: the peer rekeys too (new SPIs %016llx_i "
+		        "%016llx_r)", (unsigned long long)nsa->spi_i, (unsigned long long)nsa->spi_r);
+		sa->coll_spi_i = nsa->spi_i;
+		sa->coll_spi_r = nsa->spi_r;
+	}
 	/* the peer deletes the old SA; until then it answers but starts nothing */
 out:
 	mem_wipe(gir, sizeof(gir));
+}
+
+static int nonce_min_cmp(const struct ike_sa *a, const struct ike_sa *b)
+{
+	bool ai = ike_nonce_cmp(a->ni, a->ni_len, a->nr, a->nr_len) <= 0;
+	bool bi = ike_nonce_cmp(b->ni, b->ni_len, b->nr, b->nr_len) <= 0;
+
+	return ike_nonce_cmp(ai ? a->ni : a->nr, ai ? a->ni_len : a->nr_len,
+	                     bi ? b->ni : b->nr, bi ? b->ni_len : b->nr_len);
+}
+
+/* RFC 7296 2.8.2: old was rekeyed twice, by us (ours) and by the peer
+ * (theirs, which holds the CHILD SAs now). The SA created with the lowest
+ * nonce is redundant; whoever created it deletes it, and the creator of
+ * the other one deletes old. Both ends see the same four nonces and so
+ * agree on the survivor. */
+static void resolve_collision(struct ike_sa *old, struct ike_sa *ours, struct ike_sa *theirs)
+{
+	if (nonce_min_cmp(ours, theirs) < 0) {
+		sa_info(old, "IKE_SA rekey collision: ours (%016llx_i %016llx_r) is redundant, "
+		        "deleting it; keeping the peer's (%016llx_i %016llx_r)",
+		        (unsigned long long)ours->spi_i, (unsigned long long)ours->spi_r,
+		        (unsigned long long)theirs->spi_i, (unsigned long long)theirs->spi_r);
+		ike_sa_set_state(ours, IKE_STATE_ESTABLISHED);
+		ours->rekeyed = true;    /* no timers, not counted: it only gets deleted */
+		ike_sa_queue(ours, TASK_IKE_DELETE, 0);
+		/* the peer created the survivor: it deletes old */
+		return;
+	}
+	sa_info(old, "IKE_SA rekey collision: the peer's (%016llx_i %016llx_r) is redundant, "
+	        "keeping ours (%016llx_i %016llx_r)",
+	        (unsigned long long)theirs->spi_i, (unsigned long long)theirs->spi_r,
+	        (unsigned long long)ours->spi_i, (unsigned long long)ours->spi_r);
+	/* the peer deletes its redundant SA; the children move to ours */
+	take_over(ours, theirs);
+	ike_sa_queue(old, TASK_IKE_DELETE, 0);
 }
 
 void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m)
@@ -192,8 +251,10 @@ void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	const uint8_t *ke;
 	size_t kelen;
 	int gl;
-	struct ike_sa *nsa;
+	struct ike_sa *nsa, *peer_nsa;
 
+	peer_nsa = sa->coll_spi_i ? ike_sa_find(sa->ctx, sa->coll_spi_i, sa->coll_spi_r) : NULL;
+	sa->coll_spi_i = sa->coll_spi_r = 0;
 	if ((err = ike_msg_error_notify(m))) {
 		sa_warn(sa, "IKE_SA rekeying refused: peer sent %s; trying again after rekey_time",
 		        ike_notify_name(err));
@@ -219,6 +280,10 @@ void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	nsa->nr_len = p_nr->len;
 	if (ike_kdf_ike_sa_rekey(nsa, sa, gir, (size_t)gl)) {
 		ike_sa_set_state(nsa, IKE_STATE_DEAD);
+		goto out;
+	}
+	if (peer_nsa && peer_nsa->state == IKE_STATE_ESTABLISHED) {
+		resolve_collision(sa, nsa, peer_nsa);
 		goto out;
 	}
 	take_over(nsa, sa);

@@ -23,6 +23,13 @@ static const char *const state_names[IKE_STATE_MAX] = {
 	[IKE_STATE_DEAD] = "DEAD",
 };
 
+int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	return r ? r : (alen > blen) - (alen < blen);
+}
+
 const char *ike_state_name(enum ike_state s)
 {
 	return (unsigned)s < IKE_STATE_MAX ? state_names[s] : "?";

@@ -135,6 +135,9 @@ struct ike_sa {
 	uint64_t rekey_spi;
 	uint8_t rekey_ni[IKE_NONCE_LEN];
 	bool rekeyed;                /* replaced by a new IKE SA */
+	/* rekey collision (RFC 7296 2.8.2): the successor the peer created
+	 * while our rekeying was in flight; resolved when ours completes */
+	uint64_t coll_spi_i, coll_spi_r;
 };
 
 struct ike_ctx {
@@ -161,6 +164,9 @@ struct ike_ctx {
 	do { if (log_get_level() >= LOG_DEBUG) sa_log(sa, LOG_DEBUG, __VA_ARGS__); } while (0)
 
 /* ike_sa.c */
+/* Compare two nonces as big-endian octet strings (shorter = lower on a
+ * common prefix), for rekey collisions (RFC 7296 2.8.1, 2.8.2). */
+int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 const char *ike_notify_name(uint16_t type);
 const char *ike_state_name(enum ike_state s);
 /* Change state; logs it, refuses (returns -EINVAL and logs) illegal ones. */

@@ -874,6 +874,96 @@ static void test_child_rekey_collision(void **state)
 	assert_int_equal(spd_count(B.spd), 3);
 }
 
+/* The SPI line ("gw: ESTABLISHED, IKEv2, <spi_i>_i <spi_r>_r") of the one
+ * IKE SA of p, without the "*" that marks the local side. */
+static void sa_spis(struct peer *p, char *out, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ike_list_sas(p->ike, f);
+	fclose(f);
+	size_t k = 0;
+	for (const char *c = buf; *c && *c != '\n' && k + 1 < n; c++)
+		if (*c != '*')
+			out[k++] = *c;
+	out[k] = 0;
+	free(buf);
+}
+
+/* RFC 7296 2.8.2: both ends rekey the IKE SA at the same moment. Each
+ * answers the other's request, so four nonces make two new IKE SAs; the
+ * one with the lowest nonce is deleted by its creator, the other creator
+ * deletes the old SA. Exactly one new IKE SA survives, the same on both
+ * sides, with the CHILD SA moved onto it and its ESP states untouched. */
+static void test_ike_rekey_collision(void **state)
+{
+	char err[128], before[128], a_spis[128], b_spis[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.rekey_time = 600;
+	B.cfg.rekey_time = 600;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	establish();
+	assert_sads_match(2);
+	uint64_t sad_before_a = 0;
+	sa_spis(&A, before, sizeof(before));
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.1.0.5", &fl.saddr);
+	ip_addr_parse("10.2.0.7", &fl.daddr);
+	struct spd_policy *pol = spd_lookup(A.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(pol);
+	struct sad_sa *st = sad_lookup_out(A.sad, pol->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+	assert_non_null(st);
+	sad_before_a = st->spi;
+
+	tick(600000);
+	assert_int_equal(net_n, 2);          /* two crossing rekey requests */
+	assert_true(deliver(false));         /* A's request at B, B's own in flight */
+	assert_true(deliver(false));         /* B's request at A */
+	assert_int_equal(ike_sa_count(A.ike), 2);
+	assert_int_equal(ike_sa_count(B.ike), 2);
+	deliver_all();                       /* responses, then the deletes */
+	tick(1000);
+	deliver_all();
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	sa_spis(&A, a_spis, sizeof(a_spis));
+	sa_spis(&B, b_spis, sizeof(b_spis));
+	assert_string_equal(a_spis, b_spis);   /* the same survivor on both sides */
+	assert_string_not_equal(a_spis, before);
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	/* the ESP states and policies were not touched */
+	assert_sads_match(2);
+	assert_int_equal(spd_count(A.spd), 3);
+	assert_int_equal(spd_count(B.spd), 3);
+	st = sad_lookup_out(A.sad, pol->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+	assert_non_null(st);
+	assert_int_equal(st->spi, sad_before_a);
+	const struct ike_stats *sa_ = ike_ctx_stats(A.ike), *sb = ike_ctx_stats(B.ike);
+	assert_int_equal(sa_->drop_icv + sb->drop_icv + sa_->drop_msgid + sb->drop_msgid, 0);
+	assert_int_equal(sa_->child_deleted + sb->child_deleted, 0);
+	/* the survivor works both ways: a request from each side */
+	assert_int_equal(ike_terminate_child(A.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+	assert_int_equal(ike_initiate(B.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_sads_match(2);
+	assert_int_equal(ike_ctx_stats(A.ike)->drop_icv + ike_ctx_stats(B.ike)->drop_icv, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -900,6 +990,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_unload_and_shutdown, teardown),
 		cmocka_unit_test_teardown(test_nat, teardown),
 		cmocka_unit_test_teardown(test_child_rekey_collision, teardown),
+		cmocka_unit_test_teardown(test_ike_rekey_collision, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
