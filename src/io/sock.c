@@ -10,12 +10,18 @@
 #include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define SOCK_BUF_BYTES (4 * 1024 * 1024)
 #define SOCK_BATCH 64
+/* A UDP GSO train: at most this many datagrams (UDP_MAX_SEGMENTS is 64 in
+ * older kernels) and bytes of payload (the IP length field). */
+#define SOCK_GSO_SEGS 64
+#define SOCK_GSO_BYTES 65000
+#define SOCK_CBUF_TX (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t)))
 
 static void set_bufs(int fd)
 {
@@ -43,6 +49,7 @@ int sock_udp_open(struct sock *s, int family, uint16_t port)
 	socklen_t sl;
 	int one = 1, r;
 
+	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	s->kind = family == AF_INET ? SOCK_UDP4 : SOCK_UDP6;
 	s->port = port;
@@ -69,6 +76,8 @@ int sock_udp_open(struct sock *s, int family, uint16_t port)
 	}
 	if (bind(s->fd, (struct sockaddr *)&ss, sl) < 0)
 		goto fail;
+	/* UDP GSO (Linux 4.18): trains of equal-size datagrams in one send. */
+	s->gso = true;
 	return 0;
 fail:
 	r = -errno;
@@ -81,8 +90,8 @@ int sock_raw_esp_open(struct sock *s, int family)
 {
 	int r;
 
+	memset(s, 0, sizeof(*s));
 	s->kind = family == AF_INET ? SOCK_RAW4 : SOCK_RAW6;
-	s->port = 0;
 	s->fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 50 /* ESP */);
 	if (s->fd < 0)
 		return -errno;
@@ -172,6 +181,9 @@ int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n)
 		mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
 	}
 	r = recvmmsg(s->fd, mm, n, MSG_DONTWAIT, NULL);
+	s->rx_calls++;
+	if (r > 0)
+		s->rx_pkts += (unsigned)r;
 	if (r < 0)
 		return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -errno;
 	for (i = 0; i < r; i++) {
@@ -207,85 +219,159 @@ int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n)
 	return r;
 }
 
+/* Can pkts a and b go in one UDP GSO train? Same destination, source and
+ * port; the train's segment size is a's length. */
+static bool same_flow(const struct pkt *a, const struct pkt *b)
+{
+	return a->meta.dport == b->meta.dport &&
+	       memcmp(a->meta.daddr, b->meta.daddr, 16) == 0 &&
+	       memcmp(a->meta.saddr, b->meta.saddr, 16) == 0;
+}
+
+/* Set the PKTINFO source (if m->saddr is set) and, for a train of more than
+ * one datagram, UDP_SEGMENT, in mh's control buffer. */
+static void fill_cmsg(struct msghdr *mh, char *cbuf, const struct pkt_meta *m, int family,
+                      uint16_t gso_size)
+{
+	static const uint8_t zero[16];
+	struct cmsghdr *c;
+	size_t used = 0;
+
+	mh->msg_control = cbuf;
+	mh->msg_controllen = SOCK_CBUF_TX;
+	c = CMSG_FIRSTHDR(mh);
+	if (memcmp(m->saddr, zero, family == AF_INET ? 4 : 16) != 0) {
+		if (family == AF_INET) {
+			struct in_pktinfo pi;
+			memset(&pi, 0, sizeof(pi));
+			memcpy(&pi.ipi_spec_dst, m->saddr, 4);
+			c->cmsg_level = IPPROTO_IP;
+			c->cmsg_type = IP_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			used += CMSG_SPACE(sizeof(pi));
+		} else {
+			struct in6_pktinfo pi;
+			memset(&pi, 0, sizeof(pi));
+			memcpy(&pi.ipi6_addr, m->saddr, 16);
+			c->cmsg_level = IPPROTO_IPV6;
+			c->cmsg_type = IPV6_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			used += CMSG_SPACE(sizeof(pi));
+		}
+		c = (struct cmsghdr *)(void *)(cbuf + used);
+	}
+	if (gso_size) {
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		memcpy(CMSG_DATA(c), &gso_size, sizeof(gso_size));
+		used += CMSG_SPACE(sizeof(uint16_t));
+	}
+	mh->msg_controllen = used;
+	if (!used)
+		mh->msg_control = NULL;
+}
+
 int sock_send_batch(struct sock *s, struct pkt **pkts, unsigned n)
 {
 	struct mmsghdr mm[SOCK_BATCH];
 	struct iovec iov[SOCK_BATCH];
 	struct sockaddr_storage to[SOCK_BATCH];
-	union { char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))]; struct cmsghdr align; }
-		cbuf[SOCK_BATCH];
-	unsigned i, sent = 0, ok = 0;
+	union { char buf[SOCK_CBUF_TX]; struct cmsghdr align; } cbuf[SOCK_BATCH];
+	unsigned first[SOCK_BATCH], count[SOCK_BATCH];
+	unsigned i, nm = 0, sent = 0, ok = 0;
 	int r;
 	int family = (s->kind == SOCK_UDP4 || s->kind == SOCK_RAW4) ? AF_INET : AF_INET6;
 	bool udp = s->kind == SOCK_UDP4 || s->kind == SOCK_UDP6;
 
 	if (n > SOCK_BATCH)
 		n = SOCK_BATCH;
-	memset(mm, 0, sizeof(mm[0]) * n);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; nm++) {
 		const struct pkt_meta *m = &pkts[i]->meta;
-		struct msghdr *mh = &mm[i].msg_hdr;
-		struct cmsghdr *c;
-		static const uint8_t zero[16];
+		struct msghdr *mh = &mm[nm].msg_hdr;
+		unsigned k = 1;
+		size_t total = pkts[i]->len;
 
-		iov[i].iov_base = pkt_data(pkts[i]);
-		iov[i].iov_len = pkts[i]->len;
+		/* A UDP GSO train: equal lengths, the last may be shorter
+		 * (Linux __udp_gso_segment cuts it that way). */
+		if (udp && s->gso) {
+			while (i + k < n && k < SOCK_GSO_SEGS && pkts[i + k - 1]->len == pkts[i]->len &&
+			       pkts[i + k]->len <= pkts[i]->len && pkts[i + k]->len > 0 &&
+			       total + pkts[i + k]->len <= SOCK_GSO_BYTES && same_flow(pkts[i], pkts[i + k])) {
+				total += pkts[i + k]->len;
+				k++;
+			}
+		}
+		memset(mh, 0, sizeof(*mh));
+		first[nm] = i;
+		count[nm] = k;
+		for (unsigned j = 0; j < k; j++) {
+			iov[i + j].iov_base = pkt_data(pkts[i + j]);
+			iov[i + j].iov_len = pkts[i + j]->len;
+		}
 		mh->msg_iov = &iov[i];
-		mh->msg_iovlen = 1;
-		memset(&to[i], 0, sizeof(to[i]));
-		mh->msg_name = &to[i];
+		mh->msg_iovlen = k;
+		memset(&to[nm], 0, sizeof(to[nm]));
+		mh->msg_name = &to[nm];
 		if (family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&to[i];
+			struct sockaddr_in *sin = (struct sockaddr_in *)&to[nm];
 			sin->sin_family = AF_INET;
 			/* raw sockets take the protocol in the port field: must be 0 */
 			sin->sin_port = udp ? htons(m->dport) : 0;
 			memcpy(&sin->sin_addr, m->daddr, 4);
 			mh->msg_namelen = sizeof(*sin);
 		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&to[i];
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&to[nm];
 			sin6->sin6_family = AF_INET6;
 			sin6->sin6_port = udp ? htons(m->dport) : 0;
 			memcpy(&sin6->sin6_addr, m->daddr, 16);
 			mh->msg_namelen = sizeof(*sin6);
 		}
-		if (memcmp(m->saddr, zero, family == AF_INET ? 4 : 16) == 0)
-			continue;
-		mh->msg_control = cbuf[i].buf;
-		if (family == AF_INET) {
-			struct in_pktinfo pi;
-			memset(&pi, 0, sizeof(pi));
-			memcpy(&pi.ipi_spec_dst, m->saddr, 4);
-			mh->msg_controllen = CMSG_SPACE(sizeof(pi));
-			c = CMSG_FIRSTHDR(mh);
-			c->cmsg_level = IPPROTO_IP;
-			c->cmsg_type = IP_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		} else {
-			struct in6_pktinfo pi;
-			memset(&pi, 0, sizeof(pi));
-			memcpy(&pi.ipi6_addr, m->saddr, 16);
-			mh->msg_controllen = CMSG_SPACE(sizeof(pi));
-			c = CMSG_FIRSTHDR(mh);
-			c->cmsg_level = IPPROTO_IPV6;
-			c->cmsg_type = IPV6_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		}
+		fill_cmsg(mh, cbuf[nm].buf, m, family, k > 1 ? (uint16_t)pkts[i]->len : 0);
+		i += k;
 	}
-	while (sent < n) {
-		r = sendmmsg(s->fd, mm + sent, n - sent, MSG_DONTWAIT);
+	while (sent < nm) {
+		r = sendmmsg(s->fd, mm + sent, nm - sent, MSG_DONTWAIT);
+		s->tx_calls++;
 		if (r < 0) {
-			if (errno == EINTR)
+			int e = errno;
+
+			if (e == EINTR)
 				continue;
+			if (count[sent] > 1) {
+				/* The kernel refused the train (no checksum offload on
+				 * the way out, an old kernel): stop using GSO on this
+				 * socket and send its datagrams one by one. */
+				s->gso = false;
+				s->gso_fallbacks++;
+				r = sock_send_batch(s, pkts + first[sent], count[sent]);
+				if (r > 0) {
+					ok += (unsigned)r;
+					s->tx_pkts -= (unsigned)r;   /* counted below */
+				}
+				sent++;
+				continue;
+			}
 			/* This message failed (no route, buffer full, ...): skip it. */
+			s->tx_errors++;
 			sent++;
 			continue;
 		}
 		if (r == 0)
 			break;
+		for (int j = 0; j < r; j++) {
+			unsigned c = count[sent + (unsigned)j];
+
+			ok += c;
+			if (c > 1) {
+				s->gso_sends++;
+				s->gso_pkts += c;
+			}
+		}
 		sent += (unsigned)r;
-		ok += (unsigned)r;
 	}
+	s->tx_pkts += ok;
 	return (int)ok;
 }

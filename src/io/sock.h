@@ -11,6 +11,7 @@
 #ifndef UIPSEC_IO_SOCK_H
 #define UIPSEC_IO_SOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pkt/pkt.h"
@@ -26,6 +27,11 @@ struct sock {
 	int fd;              /* -1 if not open */
 	enum sock_kind kind;
 	uint16_t port;       /* UDP: bound port, host order */
+	bool gso;            /* UDP: send trains with UDP_SEGMENT (off after a refusal) */
+	/* counters (batch sizes: packets per call) */
+	uint64_t rx_calls, rx_pkts;
+	uint64_t tx_calls, tx_pkts, tx_errors;
+	uint64_t gso_sends, gso_pkts, gso_fallbacks;
 };
 
 /* Open a non-blocking UDP socket bound to port on any address (IPv6 with
@@ -44,8 +50,12 @@ int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n);
 
 /* Send pkts[0..n-1]: each p's data is the UDP payload (UDP sockets) or the
  * ESP packet (raw sockets), sent from p->meta.saddr (if set) to
- * p->meta.daddr (and p->meta.dport for UDP). Returns the number the
- * kernel accepted (the rest were dropped) or -errno. */
+ * p->meta.daddr (and p->meta.dport for UDP). On a UDP socket with s->gso,
+ * runs of packets to the same destination with equal lengths (the last of
+ * a run may be shorter) go out as one UDP GSO train (one sendmsg with
+ * UDP_SEGMENT; the kernel cuts it into datagrams as late as possible). At
+ * most 64 packets per call. Returns the number the kernel accepted (the
+ * rest were dropped) or -errno. */
 int sock_send_batch(struct sock *s, struct pkt **pkts, unsigned n);
 
 #endif
