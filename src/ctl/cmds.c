@@ -188,6 +188,27 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 		fprintf(w.f, "%-24s\t%llu\n", "Acquires", (unsigned long long)n->acquires);
 		fprintf(w.f, "%-24s\t%llu\n", "AcquiresSuppressed",
 		        (unsigned long long)n->acquires_suppressed);
+		fprintf(w.f, "\n# batching and offloads\n");
+#define IOC(name, field) \
+		fprintf(w.f, "%-24s\t%llu\n", name, (unsigned long long)n->field)
+		IOC("TunReads", tun_reads);
+		IOC("TunGsoReads", tun_gso_reads);
+		IOC("GsoSegments", gso_segments);
+		IOC("GsoErrors", gso_errors);
+		IOC("CsumCompleted", csum_completed);
+		IOC("TunWrites", tun_writes);
+		IOC("GroWrites", gro_writes);
+		IOC("GroPackets", gro_packets);
+		IOC("SockRxCalls", sock_rx_calls);
+		IOC("SockRxPackets", sock_rx_packets);
+		IOC("SockTxCalls", sock_tx_calls);
+		IOC("SockTxPackets", sock_tx_packets);
+		IOC("SockTxErrors", sock_tx_errors);
+		IOC("UdpGsoSends", udp_gso_sends);
+		IOC("UdpGsoPackets", udp_gso_packets);
+		IOC("UdpGsoFallbacks", udp_gso_fallbacks);
+		IOC("PoolEmpty", pool_empty);
+#undef IOC
 	}
 	if (sad_count(cc->sad)) {
 		fprintf(w.f, "\n# states\n");

@@ -70,6 +70,24 @@ struct dp_counters {
 	uint64_t tun_ignored;              /* link-local/multicast from the TUN, no policy */
 	uint64_t tun_write_errors;         /* the kernel refused a decrypted packet */
 	uint64_t send_errors;              /* ESP packets the socket did not take */
+
+	/* Batching and offloads, counted by the gateway (dp/gw.c), so that
+	 * `uipsec stats` shows whether the fast paths are taken. */
+	uint64_t tun_reads;                /* TUN reads that returned a packet */
+	uint64_t tun_gso_reads;            /* of which TCP/UDP super-packets (TSO/USO) */
+	uint64_t gso_segments;             /* packets cut from super-packets */
+	uint64_t gso_errors;               /* super-packets that could not be cut (dropped) */
+	uint64_t csum_completed;           /* partial checksums completed in userspace */
+	uint64_t tun_writes;               /* TUN write calls */
+	uint64_t gro_writes;               /* coalesced TCP super-packets written */
+	uint64_t gro_packets;              /* packets that went into them */
+	uint64_t sock_rx_calls, sock_rx_packets;   /* receive calls / datagrams (batch size) */
+	uint64_t sock_tx_calls, sock_tx_packets;   /* send calls / datagrams */
+	uint64_t sock_tx_errors;
+	uint64_t udp_gso_sends;            /* sends with UDP_SEGMENT (one train each) */
+	uint64_t udp_gso_packets;          /* datagrams in those trains */
+	uint64_t udp_gso_fallbacks;        /* trains the kernel refused, sent one by one */
+	uint64_t pool_empty;               /* packets dropped: no free buffer */
 };
 
 #define DP_MAX_LOCAL 64

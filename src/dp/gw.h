@@ -43,6 +43,8 @@ struct gw_config {
 	bool routes;            /* install routes for outbound protect policies */
 	uint16_t nat_port;      /* 0: 4500 */
 	uint16_t ike_port;      /* 0: 500 */
+	bool no_tun_offload;    /* TUN without vnet header: no TSO/GRO, one packet per call */
+	bool no_udp_gso;        /* no UDP GSO trains on the UDP 4500 sockets */
 };
 
 /* Received IKE datagram (marker already stripped). msg is valid during

@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
@@ -49,7 +51,28 @@ int tun_set_up(const char *name)
 	return ifreq_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
-int tun_open(struct tun *t, const char *name, uint32_t mtu)
+/* Ask for checksum offload and TSO, and USO where the kernel knows it
+ * (Linux 6.2; older kernels refuse the unknown bits with EINVAL). */
+static int set_offload(struct tun *t)
+{
+	unsigned long base = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	int hsz = TUN_VNET_HDR_LEN;
+
+	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hsz) < 0)
+		return -errno;
+#ifdef TUN_F_USO4
+	if (ioctl(t->fd, TUNSETOFFLOAD, base | TUN_F_USO4 | TUN_F_USO6) == 0) {
+		t->vnet_hdr = t->tso = t->uso = true;
+		return 0;
+	}
+#endif
+	if (ioctl(t->fd, TUNSETOFFLOAD, base) < 0)
+		return -errno;
+	t->vnet_hdr = t->tso = true;
+	return 0;
+}
+
+static int tun_create(struct tun *t, const char *name, uint32_t mtu, bool vnet)
 {
 	struct ifreq ifr;
 	int r;
@@ -76,7 +99,7 @@ int tun_open(struct tun *t, const char *name, uint32_t mtu)
 		return r;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL);
+	ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL | (vnet ? IFF_VNET_HDR : 0));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		r = -errno;
@@ -88,6 +111,11 @@ int tun_open(struct tun *t, const char *name, uint32_t mtu)
 		goto fail;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
+	if (vnet) {
+		r = set_offload(t);
+		if (r < 0)
+			goto fail;
+	}
 	t->ifindex = (int)if_nametoindex(t->name);
 	if (mtu) {
 		r = tun_set_mtu(t->name, mtu);
@@ -109,6 +137,23 @@ fail:
 	return r;
 }
 
+int tun_open(struct tun *t, const char *name, uint32_t mtu)
+{
+	return tun_create(t, name, mtu, false);
+}
+
+int tun_open_offload(struct tun *t, const char *name, uint32_t mtu)
+{
+	int r = tun_create(t, name, mtu, true);
+
+	if (r == -EINVAL || r == -EOPNOTSUPP) {
+		log_warn("tun: no offloads on %s (%s); one packet per read and write",
+		         name, strerror(-r));
+		r = tun_create(t, name, mtu, false);
+	}
+	return r;
+}
+
 void tun_close(struct tun *t)
 {
 	if (t->fd >= 0)
@@ -118,18 +163,105 @@ void tun_close(struct tun *t)
 
 ssize_t tun_read(struct tun *t, void *buf, size_t len)
 {
-	ssize_t n = read(t->fd, buf, len);
+	struct tun_vnet vh;
+	ssize_t n;
 
+	if (t->vnet_hdr)
+		return tun_read_vnet(t, &vh, buf, len);
+	n = read(t->fd, buf, len);
 	if (n < 0)
 		return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -errno;
 	return n;
 }
 
+static enum tun_gso gso_from_virtio(uint8_t t)
+{
+	switch (t & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE: return TUN_GSO_NONE;
+	case VIRTIO_NET_HDR_GSO_TCPV4: return TUN_GSO_TCPV4;
+	case VIRTIO_NET_HDR_GSO_TCPV6: return TUN_GSO_TCPV6;
+	case VIRTIO_NET_HDR_GSO_UDP: return TUN_GSO_UDP;
+#ifdef VIRTIO_NET_HDR_GSO_UDP_L4
+	case VIRTIO_NET_HDR_GSO_UDP_L4: return TUN_GSO_UDP_L4;
+#endif
+	default: return TUN_GSO_OTHER;
+	}
+}
+
+static uint8_t gso_to_virtio(enum tun_gso g)
+{
+	switch (g) {
+	case TUN_GSO_TCPV4: return VIRTIO_NET_HDR_GSO_TCPV4;
+	case TUN_GSO_TCPV6: return VIRTIO_NET_HDR_GSO_TCPV6;
+#ifdef VIRTIO_NET_HDR_GSO_UDP_L4
+	case TUN_GSO_UDP_L4: return VIRTIO_NET_HDR_GSO_UDP_L4;
+#endif
+	default: return VIRTIO_NET_HDR_GSO_NONE;
+	}
+}
+
+ssize_t tun_read_vnet(struct tun *t, struct tun_vnet *vh, void *buf, size_t len)
+{
+	struct virtio_net_hdr h;
+	struct iovec iov[2] = { { &h, sizeof(h) }, { buf, len } };
+	ssize_t n;
+
+	memset(vh, 0, sizeof(*vh));
+	if (!t->vnet_hdr) {
+		n = read(t->fd, buf, len);
+		goto out;
+	}
+	n = readv(t->fd, iov, 2);
+	if (n >= 0 && (size_t)n < sizeof(h))
+		return -EIO;
+	if (n >= 0) {
+		n -= (ssize_t)sizeof(h);
+		vh->needs_csum = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+		vh->gso = gso_from_virtio(h.gso_type);
+		vh->hdr_len = h.hdr_len;
+		vh->gso_size = h.gso_size;
+		vh->csum_start = h.csum_start;
+		vh->csum_offset = h.csum_offset;
+	}
+out:
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -errno;
+	return n;
+}
+
+int tun_writev(struct tun *t, const struct tun_vnet *vh, const struct iovec *iov, int iovcnt)
+{
+	struct virtio_net_hdr h;
+	struct iovec v[TUN_WRITEV_MAX + 1];
+	ssize_t n;
+
+	if (iovcnt < 1 || iovcnt > TUN_WRITEV_MAX)
+		return -EINVAL;
+	if (!t->vnet_hdr) {
+		if (vh && vh->gso != TUN_GSO_NONE)
+			return -EOPNOTSUPP;
+		n = writev(t->fd, iov, iovcnt);
+		return n < 0 ? -errno : 0;
+	}
+	memset(&h, 0, sizeof(h));
+	if (vh) {
+		h.flags = vh->needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
+		h.gso_type = gso_to_virtio(vh->gso);
+		h.hdr_len = vh->hdr_len;
+		h.gso_size = vh->gso_size;
+		h.csum_start = vh->csum_start;
+		h.csum_offset = vh->csum_offset;
+	}
+	v[0].iov_base = &h;
+	v[0].iov_len = sizeof(h);
+	memcpy(v + 1, iov, sizeof(*iov) * (size_t)iovcnt);
+	n = writev(t->fd, v, iovcnt + 1);
+	return n < 0 ? -errno : 0;
+}
+
 int tun_write(struct tun *t, const void *buf, size_t len)
 {
-	ssize_t n = write(t->fd, buf, len);
+	struct iovec iov = { (void *)buf, len };
 
-	if (n < 0)
-		return -errno;
-	return 0;
+	return tun_writev(t, NULL, &iov, 1);
 }

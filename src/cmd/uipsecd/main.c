@@ -45,6 +45,8 @@ struct opts {
 	bool debug;
 	bool routes;
 	const char *metrics;      /* --metrics ADDR:PORT (loopback) */
+	bool tun_offload;   /* TUN vnet header: TSO in, GRO out */
+	bool udp_gso;       /* UDP GSO trains on the ESP-in-UDP sockets */
 };
 
 struct daemon {
@@ -69,6 +71,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: uipsecd [-c FILE] [--control PATH] [--tun NAME] [--mtu N] [--user USER]\n"
 	        "               [--foreground] [--debug] [--no-routes] [--metrics ADDR:PORT]\n"
+	        "               [--offload WHAT]\n"
 	        "  -c FILE          swanctl.conf (default %s; missing or empty: manual keying)\n"
 	        "  --control PATH   control socket (default %s)\n"
 	        "  --tun NAME       TUN device (default %s)\n"
@@ -78,13 +81,16 @@ static void usage(FILE *f)
 	        "  --debug          debug logging\n"
 	        "  --no-routes      do not add routes via the TUN device for outbound policies\n"
 	        "  --metrics ADDR:PORT  serve OpenMetrics/Prometheus counters over HTTP on a\n"
-	        "                   loopback address (127.0.0.1:9101 or [::1]:9101), GET /metrics\n",
+	        "                   loopback address (127.0.0.1:9101 or [::1]:9101), GET /metrics\n"
+	        "  --offload WHAT   all (default): TUN segmentation offload (TSO in, GRO out)\n"
+	        "                   and UDP GSO; tun: only the TUN offloads; none: one packet\n"
+	        "                   per TUN read/write and per datagram (for comparison)\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, GW_DEFAULT_MTU, GW_OUTER_MTU);
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS };
+	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS, O_OFFLOAD };
 	static const struct option lo[] = {
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "tun", required_argument, NULL, O_TUN },
@@ -93,6 +99,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "foreground", no_argument, NULL, O_FG },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "no-routes", no_argument, NULL, O_NOROUTES },
+		{ "offload", required_argument, NULL, O_OFFLOAD },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ NULL, 0, NULL, 0 },
@@ -102,7 +109,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	unsigned long v;
 
 	*o = (struct opts){ .conf = DEFAULT_CONF, .control = CTL_DEFAULT_PATH,
-	                    .tun = GW_DEFAULT_TUN, .routes = true };
+	                    .tun = GW_DEFAULT_TUN, .routes = true, .tun_offload = true,
+	                    .udp_gso = true };
 	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->conf = optarg; break;
@@ -122,6 +130,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_DEBUG: o->debug = true; break;
 		case O_NOROUTES: o->routes = false; break;
 		case O_METRICS: o->metrics = optarg; break;
+		case O_OFFLOAD:
+			if (!strcmp(optarg, "all")) {
+				o->tun_offload = o->udp_gso = true;
+			} else if (!strcmp(optarg, "tun")) {
+				o->tun_offload = true;
+				o->udp_gso = false;
+			} else if (!strcmp(optarg, "none")) {
+				o->tun_offload = o->udp_gso = false;
+			} else {
+				fprintf(stderr, "uipsecd: --offload is all, tun or none, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -358,7 +379,8 @@ int main(int argc, char **argv)
 	d.ctl = ctl_server_new(d.loop, d.o.control, &r);
 	if (!d.ctl)
 		goto out;
-	gc = (struct gw_config){ .tun_name = d.o.tun, .mtu = d.o.mtu, .routes = d.o.routes };
+	gc = (struct gw_config){ .tun_name = d.o.tun, .mtu = d.o.mtu, .routes = d.o.routes,
+	                         .no_tun_offload = !d.o.tun_offload, .no_udp_gso = !d.o.udp_gso };
 	r = gw_open(&d.gw, &gc, d.sad, d.spd, &d.ev);
 	if (r < 0)
 		goto out;
