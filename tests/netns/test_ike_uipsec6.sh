@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# uipsec to uipsec over IKEv2 with IPv6 outer addresses, in the
+# four-namespace topology (gwa 2001:db8::1, gwb 2001:db8::2 on eth1):
+# uipsecd on gwa initiates, uipsecd on gwb responds. Cases: IPv6 inside
+# IPv6 (hosta fd01::2 pings hostb fd02::2), IPv4 inside IPv6 (10.1.0.2 ->
+# 10.2.0.2), both families in one CHILD_SA, and IKE SA rekeying over IPv6.
+# Exit 77: not root.
+set -u
+
+SRC=${UIPSEC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${UIPSEC_BUILD:-$SRC/build}
+TOPO_PREFIX=${TOPO_PREFIX:-i6$$}
+source "$SRC/scripts/topo.sh"
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+[ -x "$BUILD/uipsecd" ] || { echo "SKIP: no uipsecd in $BUILD"; exit 77; }
+
+W=$(mktemp -d /tmp/ike-uipsec6.XXXXXX)
+declare -A PID
+stop_all() {
+	local n
+	for n in "${!PID[@]}"; do
+		kill "${PID[$n]}" 2>/dev/null && wait "${PID[$n]}" 2>/dev/null
+		unset "PID[$n]"
+	done
+}
+cleanup() {
+	stop_all
+	topo_down
+	if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+FAILS=0
+CASE=
+fail() {
+	echo "FAIL [$CASE]: $*"
+	for n in gwa gwb; do echo "--- $n uipsecd.log (tail)"; tail -n 15 "$W/$n/uipsecd.log" 2>/dev/null; done
+	FAILS=$((FAILS + 1))
+	return 1
+}
+u() { local n=$1; shift; ip netns exec "$(topo_name "$n")" "$BUILD/uipsec" --control "$W/$n/ctl" "$@"; }
+
+# write_conf NS LOCAL REMOTE ME PEER LTS RTS PSK EXTRA
+write_conf() {
+	mkdir -p "$W/$1"
+	cat >"$W/$1/swanctl.conf" <<-EOF
+	connections {
+	    site {
+	        local_addrs = $2
+	        remote_addrs = $3
+	        proposals = aes256gcm16-prfsha256-x25519
+	        $9
+	        local {
+	            auth = psk
+	            id = $4
+	        }
+	        remote {
+	            auth = psk
+	            id = $5
+	        }
+	        children {
+	            net {
+	                local_ts = $6
+	                remote_ts = $7
+	                esp_proposals = aes128gcm16
+	            }
+	        }
+	    }
+	}
+	secrets {
+	    ike-site {
+	        id-a = gwa.example.org
+	        id-b = gwb.example.org
+	        secret = $8
+	    }
+	}
+	EOF
+}
+
+PSK=0x$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+
+# start TS_A TS_B [EXTRA] [LOCAL_A]
+start() {
+	local n
+	stop_all
+	rm -rf "$W/gwa" "$W/gwb"
+	write_conf gwa "${4-2001:db8::1}" 2001:db8::2 gwa.example.org gwb.example.org "$1" "$2" "$PSK" "${3:-}"
+	write_conf gwb 2001:db8::2 2001:db8::1 gwb.example.org gwa.example.org "$2" "$1" "$PSK" "${3:-}"
+	for n in gwa gwb; do
+		ip netns exec "$(topo_name $n)" "$BUILD/uipsecd" -c "$W/$n/swanctl.conf" \
+			--control "$W/$n/ctl" --foreground >"$W/$n/uipsecd.log" 2>&1 &
+		PID[$n]=$!
+	done
+	for _ in $(seq 50); do [ -S "$W/gwa/ctl" ] && [ -S "$W/gwb/ctl" ] && return 0; sleep 0.1; done
+	fail "uipsecd did not start"
+}
+
+established() {
+	for _ in $(seq 50); do
+		u gwa list-sas 2>/dev/null | grep -q "net: INSTALLED" &&
+			u gwb list-sas 2>/dev/null | grep -q "net: INSTALLED" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+ping6_through() {
+	ip netns exec "$(topo_name hosta)" ping -6 -c 2 -i 0.2 -W 2 fd02::2 >/dev/null 2>&1 &&
+		ip netns exec "$(topo_name hostb)" ping -6 -c 2 -i 0.2 -W 2 fd01::2 >/dev/null 2>&1
+}
+ping4_through() {
+	ip netns exec "$(topo_name hosta)" ping -c 2 -i 0.2 -W 2 10.2.0.2 >/dev/null 2>&1 &&
+		ip netns exec "$(topo_name hostb)" ping -c 2 -i 0.2 -W 2 10.1.0.2 >/dev/null 2>&1
+}
+# ESP between the gateways' IPv6 addresses carries the pings (PING: a
+# ping function); nothing of the sites' traffic leaves gwa in clear
+esp6_carries() {
+	local cap=$W/eth1.pcap cpid n_esp n_clear
+	ip netns exec "$(topo_name gwb)" tcpdump -i eth1 -n -U --immediate-mode -w "$cap" \
+		>/dev/null 2>&1 &
+	cpid=$!
+	sleep 1
+	"$1"
+	local rc=$?
+	sleep 0.3
+	kill "$cpid" 2>/dev/null
+	wait "$cpid" 2>/dev/null
+	[ $rc = 0 ] || return 1
+	n_esp=$(tcpdump -r "$cap" -n 'ip6 and src 2001:db8::1 and dst 2001:db8::2 and ip6 proto 50' 2>/dev/null | wc -l)
+	n_clear=$(tcpdump -r "$cap" -n '(icmp and (net 10.1.0.0/24 or net 10.2.0.0/24)) or
+		(icmp6 and (net fd01::/64 or net fd02::/64))' 2>/dev/null | wc -l)
+	echo "    $1: $n_esp ESP packets 2001:db8::1 -> 2001:db8::2, $n_clear in clear"
+	[ "$n_esp" -ge 2 ] && [ "$n_clear" = 0 ]
+}
+# the IKE SA and the ESP states use the IPv6 outer addresses
+outer6() {
+	u gwa list-sas | grep -q "remote .*@ 2001:db8::2\[500\]" &&
+		u gwb list-sas | grep -q "remote .*@ 2001:db8::1\[500\]"
+}
+
+topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
+# without a tunnel the sites do not reach each other
+if ip netns exec "$(topo_name hosta)" ping -6 -c 1 -W 1 fd02::2 >/dev/null 2>&1; then
+	echo "FAIL: fd01::/64 reaches fd02::/64 without a tunnel"
+	exit 1
+fi
+
+CASE="IPv6 in IPv6"
+if start fd01::/64 fd02::/64; then
+	u gwa initiate --child net >/dev/null || fail "initiate refused"
+	if ! established; then
+		fail "not established"
+	elif ! outer6; then
+		fail "IKE SA not on the IPv6 outer addresses"
+	elif ! ping6_through; then
+		fail "no ping6 fd01::2 <-> fd02::2 through the tunnel"
+	elif ! esp6_carries ping6_through; then
+		fail "the pings were not ESP over IPv6 on the wire"
+	elif ! u gwa list-sas | grep -q "local  fd01::/64" ||
+	     ! u gwa list-sas | grep -q "remote fd02::/64"; then
+		fail "traffic selectors not fd01::/64 === fd02::/64"
+	else
+		echo "ok [$CASE]"
+	fi
+fi
+
+CASE="IPv4 in IPv6"
+if start 10.1.0.0/24 10.2.0.0/24; then
+	u gwa initiate --child net >/dev/null || fail "initiate refused"
+	if ! established; then
+		fail "not established"
+	elif ! outer6; then
+		fail "IKE SA not on the IPv6 outer addresses"
+	elif ! ping4_through; then
+		fail "no ping 10.1.0.2 <-> 10.2.0.2 through the tunnel"
+	elif ! esp6_carries ping4_through; then
+		fail "the pings were not ESP over IPv6 on the wire"
+	else
+		echo "ok [$CASE]"
+	fi
+fi
+
+CASE="IPv4 and IPv6 in one CHILD_SA, IKE rekey"
+if start "10.1.0.0/24,fd01::/64" "10.2.0.0/24,fd02::/64" "rekey_time = 3s"; then
+	u gwa initiate --child net >/dev/null || fail "initiate refused"
+	if ! established; then
+		fail "not established"
+	elif ! ping4_through || ! ping6_through; then
+		fail "no ping of both families through the tunnel"
+	else
+		old=$(u gwa list-sas | head -n 1)
+		sleep 5
+		new=$(u gwa list-sas | grep -m 1 ESTABLISHED)
+		if ! grep -q "IKE_SA rekeyed" "$W/gwa/uipsecd.log"; then
+			fail "the IKE SA was not rekeyed"
+		elif [ "$old" = "$new" ] || [ "$(u gwa list-sas | grep -c 'IKEv2')" -gt 2 ]; then
+			fail "IKE SPIs did not change or old SAs remain ($old -> $new)"
+		elif ! ping4_through || ! ping6_through; then
+			fail "no ping after the IKE rekey"
+		else
+			echo "ok [$CASE]"
+		fi
+	fi
+fi
+
+if [ "$FAILS" -gt 0 ]; then
+	echo "FAIL: $FAILS case(s) failed"
+	exit 1
+fi
+echo "PASS"
