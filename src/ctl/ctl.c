@@ -80,11 +80,16 @@ static int tx_append(struct ctl_conn *c, const uint8_t *d, size_t n, bool droppa
 		while (cap < c->tx_len + n)
 			cap *= 2;
 		if (cap != c->tx_cap) {
-			nt = realloc(c->tx, cap);
+			/* grow by copying, not realloc: responses may carry keys
+			 * (xfrm state, keys --wireshark), so the old copy is wiped */
+			nt = malloc(cap);
 			if (!nt) {
 				c->closing = true;
 				return -ENOMEM;
 			}
+			if (c->tx_len)
+				memcpy(nt, c->tx, c->tx_len);
+			mem_free_wipe(c->tx, c->tx_cap);
 			c->tx = nt;
 			c->tx_cap = cap;
 		}
@@ -284,7 +289,7 @@ static void conn_close(struct ctl_conn *c)
 	close(c->fd);
 	if (c->rx)
 		mem_free_wipe(c->rx, c->rx_cap);
-	free(c->tx);
+	mem_free_wipe(c->tx, c->tx_cap);   /* responses may carry keys */
 	free(c);
 }
 

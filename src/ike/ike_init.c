@@ -31,7 +31,8 @@ static void natd_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_endpoint 
 	put_be64(spis, spi_i);
 	put_be64(spis + 8, spi_r);
 	put_be16(port, ep->port);
-	crypto_sha1_v(bufs, lens, 3, out);
+	if (crypto_sha1_v(bufs, lens, 3, out))
+		memset(out, 0, 20);   /* never send uninitialised stack bytes */
 }
 
 static void put_natd(struct ike_mb *mb, uint64_t spi_i, uint64_t spi_r,
@@ -40,8 +41,10 @@ static void put_natd(struct ike_mb *mb, uint64_t spi_i, uint64_t spi_r,
 	uint8_t h[20];
 
 	natd_hash(spi_i, spi_r, src, h);
-	if (fake)      /* encap = yes: pretend to be behind a NAT, as charon does */
-		crypto_rand(h, sizeof(h));
+	/* encap = yes: pretend to be behind a NAT, as charon does; if no random
+	 * bytes can be had, a flipped hash still cannot match */
+	if (fake && crypto_rand(h, sizeof(h)))
+		h[0] ^= 0xff;
 	ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h, 20);
 	natd_hash(spi_i, spi_r, dst, h);
 	ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, 20);
