@@ -27,7 +27,8 @@ except ImportError as e:  # pragma: no cover
     print("skip: scapy not available: %s" % e)
     sys.exit(77)
 
-BUILD = os.environ.get("UIPSEC_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
+from uipsec_testlib import BUILD, failures, check
+
 TOOL = os.path.join(BUILD, "tests", "esp_tool")
 
 # (label, scapy crypt, scapy auth, ip xfrm arguments, key len, auth key len)
@@ -48,15 +49,6 @@ SIZES = [0, 1, 3, 16, 33, 100, 512, 1400]
 SPI = 0x0A0B0C0D
 ADDRS = {4: ("192.0.2.1", "192.0.2.2"), 6: ("2001:db8::1", "2001:db8::2")}
 INNER = {4: ("10.1.0.2", "10.2.0.2"), 6: ("fd00:1::2", "fd00:2::2")}
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-    return cond
 
 
 def write_records(path, pkts):

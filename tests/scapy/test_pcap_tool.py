@@ -26,27 +26,13 @@ from scapy.all import (IP, IPv6, TCP, UDP, ICMP, Ether, Dot1Q, Raw, CookedLinux,
 from scapy.layers.ipsec import ESP, SecurityAssociation
 from scapy.utils import PcapNgWriter
 
-BUILD = os.environ.get("UIPSEC_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
-UIPSEC = os.path.join(BUILD, "uipsec")
+from uipsec_testlib import UIPSEC, check, run, report
+
 
 GCM_KEY = bytes(range(1, 21))                 # 16-byte key + 4-byte salt
 CBC_KEY = bytes(range(16))
 SHA_KEY = bytes(range(32))
 CHACHA_KEY = bytes(range(32, 68))             # 32-byte key + 4-byte salt
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args):
-    p = subprocess.run([UIPSEC] + args, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
-
 
 def inner_packets(family, n, base=0):
     out = []
@@ -261,11 +247,7 @@ def body(tmp):
     else:
         print("tshark not installed: skipping the tshark check")
 
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("ok")
-    return 0
+    return report()
 
 
 if __name__ == "__main__":

@@ -7,27 +7,11 @@ error when no uipsecd listens."""
 import os
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("UIPSEC_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
-UIPSEC = os.path.join(BUILD, "uipsec")
+from uipsec_testlib import check, run, report
 GCM = "aead 'rfc4106(gcm(aes))' 0x0102030405060708090a0b0c0d0e0f1011121314 128"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args):
-    p = subprocess.run([UIPSEC] + args, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
-
-
 def sh(words):
     """Split like a shell would for our simple command lines."""
     import shlex
@@ -40,11 +24,7 @@ def main():
         body(tmp)
     finally:
         shutil.rmtree(tmp)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    print("ok")
-    return 0
+    return report()
 
 
 def body(tmp):

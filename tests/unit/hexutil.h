@@ -1,5 +1,7 @@
 /* Test helper: hex strings as the RFCs print them (spaces and newlines
- * allowed) into bytes. Header-only so that each test binary stays one file. */
+ * allowed) into bytes, decoded by the library's own mem_from_hex().
+ * Header-only so that each test binary stays one file; include it after
+ * <cmocka.h> (hx() asserts). */
 #ifndef UIPSEC_TESTS_HEXUTIL_H
 #define UIPSEC_TESTS_HEXUTIL_H
 
@@ -8,42 +10,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline int hexutil_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util/mem.h"
 
 /* Decode hex (whitespace ignored) into out; returns the byte count, or
  * (size_t)-1 on a bad digit, odd count or overflow. */
 static inline size_t hexutil_decode(const char *hex, uint8_t *out, size_t max)
 {
-	size_t n = 0;
-	int hi = -1;
+	size_t k = 0, len = strlen(hex);
+	char *s = malloc(len + 1);
+	int n;
 
-	for (; *hex; hex++) {
-		int v;
+	if (!s)
+		return (size_t)-1;
+	for (; *hex; hex++)
+		if (*hex != ' ' && *hex != '\n' && *hex != '\t')
+			s[k++] = *hex;
+	s[k] = '\0';
+	n = mem_from_hex(s, out, max);
+	free(s);
+	return n < 0 ? (size_t)-1 : (size_t)n;
+}
 
-		if (*hex == ' ' || *hex == '\n' || *hex == '\t')
-			continue;
-		v = hexutil_nibble(*hex);
-		if (v < 0)
-			return (size_t)-1;
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		if (n >= max)
-			return (size_t)-1;
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	return hi < 0 ? n : (size_t)-1;
+/* hexutil_decode() that fails the test on bad hex. */
+static inline size_t hx(const char *hex, uint8_t *out, size_t max)
+{
+	size_t n = hexutil_decode(hex, out, max);
+
+	assert_true(n != (size_t)-1);
+	return n;
 }
 
 #endif

@@ -20,14 +20,6 @@
 #include "util/bytes.h"
 #include "hexutil.h"
 
-static size_t hx(const char *hex, uint8_t *out, size_t max)
-{
-	size_t n = hexutil_decode(hex, out, max);
-
-	assert_true(n != (size_t)-1);
-	return n;
-}
-
 static struct crypto_esp *new_aead(const char *name, const char *keyhex, unsigned icv)
 {
 	uint8_t key[64];

@@ -21,14 +21,6 @@
 
 static uint8_t bufmem[PKT_DEFAULT_CAP];
 
-static size_t hx(const char *hex, uint8_t *out, size_t max)
-{
-	size_t n = hexutil_decode(hex, out, max);
-
-	assert_true(n != (size_t)-1);
-	return n;
-}
-
 /* A state with explicit algorithms and keys (hex, salt included). */
 static void sa_make(struct sad_sa *sa, const char *aead, const char *keyhex,
                     const char *enc, const char *auth, const char *akeyhex,
