@@ -52,8 +52,8 @@ static void usage(FILE *out)
 	      "                        the daemon (xfrm commands; pcap --states default)\n"
 	      "  -s, --stats           more detail, like ip -s\n"
 	      "  -j, --json            JSON output (xfrm state/policy list, stats, list-sas,\n"
-	      "                        list-conns); also\n"
-	      "                        accepted as a word after the command\n"
+	      "                        list-conns); also accepted as a word after the\n"
+	      "                        command\n"
 	      "  -h, --help            this help; 'uipsec help COMMAND' for one command\n"
 	      "\n"
 	      "Commands:\n", out);

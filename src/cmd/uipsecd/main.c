@@ -84,7 +84,8 @@ static void usage(FILE *f)
 	        "                   loopback address (127.0.0.1:9101 or [::1]:9101), GET /metrics\n"
 	        "  --offload WHAT   all (default): TUN segmentation offload (TSO in, GRO out)\n"
 	        "                   and UDP GSO; tun: only the TUN offloads; none: one packet\n"
-	        "                   per TUN read/write and per datagram (for comparison)\n",
+	        "                   per TUN read/write and per datagram (for comparison)\n"
+	        "  -h, --help       this help\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, GW_DEFAULT_MTU, GW_OUTER_MTU);
 }
 
