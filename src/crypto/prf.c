@@ -56,7 +56,7 @@ int crypto_prf_plus(int alg, const uint8_t *key, size_t keylen,
 {
 	size_t blen;
 	const EVP_MD *md = prf_md(alg, &blen);
-	uint8_t t[CRYPTO_PRF_MAX];
+	uint8_t t[CRYPTO_PRF_MAX] = { 0 };   /* T0 is empty; zeroed for the analysers */
 	uint8_t *in = NULL;
 	size_t inlen, done = 0, tlen = 0;
 	int rc = -EINVAL;

@@ -377,14 +377,14 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 	if (r < 0)
 		goto fail;
 	/* IPv4 sockets are required; IPv6 ones only if the host has IPv6. */
-	r = sock_udp_open(&gw->s[S_NAT4], AF_INET, nat);
+	r = sock_udp_open(&gw->s[k = S_NAT4], AF_INET, nat);
 	if (r == 0)
-		r = sock_udp_open(&gw->s[S_IKE4], AF_INET, ike);
+		r = sock_udp_open(&gw->s[k = S_IKE4], AF_INET, ike);
 	if (r == 0)
-		r = sock_raw_esp_open(&gw->s[S_RAW4], AF_INET);
+		r = sock_raw_esp_open(&gw->s[k = S_RAW4], AF_INET);
 	if (r < 0) {
-		for (k = 0; k < S_MAX && gw->s[k].fd >= 0; k++)
-			;
+		/* k is the socket that failed (not the first closed slot: the
+		 * IPv6 ones in between are opened later) */
 		log_err("cannot open %s socket: %s%s", sock_name(k), strerror(-r),
 		        r == -EADDRINUSE ? " (another IKE daemon or uipsecd running?)" : "");
 		goto fail;
