@@ -183,6 +183,7 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 		fprintf(w.f, "%-24s\t%llu\n", "IkeDropped", (unsigned long long)n->ike_dropped);
 		fprintf(w.f, "%-24s\t%llu\n", "NatKeepalives", (unsigned long long)n->keepalives);
 		fprintf(w.f, "%-24s\t%llu\n", "TunIgnored", (unsigned long long)n->tun_ignored);
+		fprintf(w.f, "%-24s\t%llu\n", "Bypassed", (unsigned long long)n->bypassed);
 		fprintf(w.f, "%-24s\t%llu\n", "TunWriteErrors", (unsigned long long)n->tun_write_errors);
 		fprintf(w.f, "%-24s\t%llu\n", "SendErrors", (unsigned long long)n->send_errors);
 		fprintf(w.f, "%-24s\t%llu\n", "Acquires", (unsigned long long)n->acquires);

@@ -1,6 +1,7 @@
 /* Gateway I/O around the data path: TUN and socket callbacks on the loop,
  * the packet pool, routes, the IKE hook. See gw.h. */
 #include "dp/gw.h"
+#include "io/clear.h"
 #include "io/loop.h"
 #include "io/route.h"
 #include "io/sock.h"
@@ -41,6 +42,9 @@ struct gw {
 	struct pkt_pool *pool;
 	struct loop *loop;
 	bool routes_on;
+	bool rule_on[2];                /* IPv4, IPv6 rule installed */
+	struct route_rule rule[2];
+	struct clear_sock clear;        /* bypassed packets, in clear */
 	struct route_table *routes;
 	struct pol_route *pol_routes;  /* which policy installed which route */
 	struct sock_ctx { struct gw *gw; struct sock *s; } sctx[S_MAX];
@@ -125,6 +129,14 @@ static void io_to_net(void *ctx, struct pkt **pkts, unsigned n)
 		if (r < (int)m)
 			gw->dp.cnt.send_errors += m - (unsigned)(r < 0 ? 0 : r);
 	}
+}
+
+static void io_bypass(void *ctx, struct pkt *p)
+{
+	struct gw *gw = ctx;
+
+	if (clear_send(&gw->clear, pkt_data(p), p->len) < 0)
+		gw->dp.cnt.send_errors++;
 }
 
 static void io_ike(void *ctx, struct pkt *p)
@@ -335,6 +347,43 @@ static const char *sock_name(int k)
 	return names[k];
 }
 
+/* Our routing table and the rule that leads to it; marks on our sockets
+ * so that they skip it; the clear path for bypass policies. */
+static int routes_open(struct gw *gw, const struct gw_config *cfg)
+{
+	uint32_t table = cfg->route_table ? cfg->route_table : ROUTE_DEFAULT_TABLE;
+	uint32_t prio = cfg->rule_prio ? cfg->rule_prio : ROUTE_DEFAULT_PRIO;
+	uint32_t mark = cfg->fwmark ? cfg->fwmark : ROUTE_DEFAULT_MARK;
+	int k, r;
+
+	for (k = 0; k < S_MAX; k++) {
+		if (gw->s[k].fd >= 0 && (r = io_set_mark(gw->s[k].fd, mark)) < 0) {
+			log_err("cannot mark the %s socket (SO_MARK): %s", sock_name(k), strerror(-r));
+			return r;
+		}
+	}
+	r = clear_open(&gw->clear, mark);
+	if (r < 0) {
+		log_err("cannot open the raw socket for bypassed packets: %s", strerror(-r));
+		return r;
+	}
+	gw->dp.io.bypass = io_bypass;
+	gw->routes = route_table_new_in(gw->tun.ifindex, table);
+	if (!gw->routes)
+		return -ENOMEM;
+	for (k = 0; k < 2; k++) {
+		gw->rule[k] = (struct route_rule){ .family = k ? AF_INET6 : AF_INET, .prio = prio,
+		                                   .table = table, .mark = mark };
+		r = route_rule_install(&gw->rule[k]);
+		if (r < 0 && k == 0) {
+			log_err("cannot add the routing rule for table %u: %s", table, strerror(-r));
+			return r;
+		}
+		gw->rule_on[k] = r == 0;   /* IPv6 rule: only where IPv6 is */
+	}
+	return 0;
+}
+
 int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
             struct spd *spd, struct xfrm_events *events)
 {
@@ -348,6 +397,7 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 	if (!gw)
 		return -ENOMEM;
 	gw->tun.fd = -1;
+	gw->clear.fd4 = gw->clear.fd6 = -1;
 	for (k = 0; k < S_MAX; k++) {
 		gw->s[k].fd = -1;
 		gw->sctx[k].gw = gw;
@@ -398,11 +448,9 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 			gw->s[k].gso = false;
 	gw->routes_on = cfg->routes;
 	if (gw->routes_on) {
-		gw->routes = route_table_new(gw->tun.ifindex);
-		if (!gw->routes) {
-			r = -ENOMEM;
+		r = routes_open(gw, cfg);
+		if (r < 0)
 			goto fail;
-		}
 	}
 	*out = gw;
 	return 0;
@@ -448,6 +496,10 @@ void gw_close(struct gw *gw)
 		free(pr);
 	}
 	route_table_free(gw->routes);   /* removes every route we added */
+	for (k = 0; k < 2; k++)
+		if (gw->rule_on[k])
+			route_rule_remove(&gw->rule[k]);
+	clear_close(&gw->clear);
 	for (k = 0; k < S_MAX; k++)
 		sock_close(&gw->s[k]);
 	tun_close(&gw->tun);            /* the kernel removes the device */
@@ -478,17 +530,15 @@ static void route_forget(struct gw *gw, uint32_t index)
 	}
 }
 
-/* A route for an outbound protect policy's destination prefix, unless it
- * would swallow the peer itself (then the ESP packets would be routed into
- * the tunnel): a default route, or a prefix holding the tunnel endpoint,
- * is left to the administrator. */
+/* A route for an outbound protect policy's destination prefix, in our
+ * table. A prefix holding the tunnel endpoint is fine: the ESP and IKE
+ * packets carry our mark and take the main table. A default route is left
+ * to the administrator (it would also pull in the gateway's own traffic to
+ * its local networks). */
 static void route_learn(struct gw *gw, const struct spd_policy *pol)
 {
 	const struct xfrm_selector *sel = &pol->sel;
 	struct pol_route *pr;
-	char b[IP_ADDR_STRLEN];
-	unsigned i;
-
 	if (pol->dir != XFRM_POLICY_OUT || pol->action != XFRM_POLICY_ALLOW || pol->ntmpl == 0)
 		return;
 	if (sel->daddr.family != AF_INET && sel->daddr.family != AF_INET6)
@@ -497,13 +547,6 @@ static void route_learn(struct gw *gw, const struct spd_policy *pol)
 		log_warn("route: policy index %u covers every destination; not routing it via %s",
 		         pol->index, gw->tun.name);
 		return;
-	}
-	for (i = 0; i < pol->ntmpl; i++) {
-		if (ip_prefix_match(&sel->daddr, sel->prefixlen_d, &pol->tmpl[i].daddr)) {
-			log_warn("route: %s/%u holds the tunnel endpoint; not routing it via %s",
-			         ip_addr_fmt(&sel->daddr, b), sel->prefixlen_d, gw->tun.name);
-			return;
-		}
 	}
 	if (route_table_add(gw->routes, &sel->daddr, sel->prefixlen_d) < 0)
 		return;

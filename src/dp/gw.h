@@ -3,6 +3,13 @@
  * packet pool and the routes through the TUN device, and serves them from
  * one event loop.
  *
+ * Routes (cfg->routes): in a routing table of uipsecd's own with a policy
+ * routing rule "not fwmark MARK lookup TABLE" (io/route.h), installed by
+ * gw_open and removed by gw_close; the public sockets carry MARK, and so
+ * does the raw socket on which packets of outbound bypass policies leave
+ * in clear (io/clear.h). Without routes there is no clear path: bypassed
+ * packets are dropped as DROP_OUT_NO_POLICY.
+ *
  * Life cycle: gw_open() (needs privileges: TUN, raw sockets, port 500),
  * then drop privileges, gw_attach() to a loop, ... gw_close() (removes
  * routes, closes the TUN device and sockets; the SAD and SPD are the
@@ -40,7 +47,12 @@ struct spd_policy;
 struct gw_config {
 	const char *tun_name;   /* NULL: GW_DEFAULT_TUN */
 	uint32_t mtu;           /* 0: GW_DEFAULT_MTU */
-	bool routes;            /* install routes for outbound protect policies */
+	bool routes;            /* install routes for outbound protect policies, in
+	                         * route_table, with the rule below; and send
+	                         * bypassed packets in clear (io/clear.h) */
+	uint32_t route_table;   /* 0: ROUTE_DEFAULT_TABLE (220) */
+	uint32_t rule_prio;     /* 0: ROUTE_DEFAULT_PRIO (220) */
+	uint32_t fwmark;        /* 0: ROUTE_DEFAULT_MARK; on our sockets, exempt from the rule */
 	uint16_t nat_port;      /* 0: 4500 */
 	uint16_t ike_port;      /* 0: 500 */
 	bool no_tun_offload;    /* TUN without vnet header: no TSO/GRO, one packet per call */
@@ -61,7 +73,7 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
             struct spd *spd, struct xfrm_events *events);
 /* Start serving the descriptors on loop. 0 or -errno. */
 int gw_attach(struct gw *gw, struct loop *loop);
-/* Remove our routes, close TUN and sockets, free. NULL is fine. */
+/* Remove our routes and rules, close TUN and sockets, free. NULL is fine. */
 void gw_close(struct gw *gw);
 
 struct dp *gw_dp(struct gw *gw);

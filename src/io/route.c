@@ -1,8 +1,10 @@
-/* rtnetlink routes via the TUN device. See route.h. */
+/* rtnetlink routes via the TUN device and the policy routing rule that
+ * leads to them. See route.h. */
 #include "io/route.h"
 #include "util/log.h"
 
 #include <errno.h>
+#include <linux/fib_rules.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
@@ -19,53 +21,93 @@ struct route_ent {
 
 struct route_table {
 	int ifindex;
+	uint32_t table;
 	unsigned count;
 	struct route_ent *head;
 };
 
-static void nl_attr(struct nlmsghdr *n, size_t max, int type, const void *data, size_t len)
+/* Append an attribute; false if it does not fit in max bytes. */
+static bool nl_attr(struct nlmsghdr *n, size_t max, int type, const void *data, size_t len)
 {
 	struct rtattr *rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
 
 	if (NLMSG_ALIGN(n->nlmsg_len) + RTA_SPACE(len) > max)
-		abort();   /* our own bug: the request buffer is sized for these */
+		return false;
 	rta->rta_type = (unsigned short)type;
 	rta->rta_len = (unsigned short)RTA_LENGTH(len);
 	memcpy(RTA_DATA(rta), data, len);
 	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_SPACE(len);
+	return true;
 }
 
-int route_netlink(bool add, int ifindex, const struct ip_addr *prefix, uint8_t len)
+size_t route_msg(void *buf, size_t size, bool add, int ifindex, uint32_t table,
+                 const struct ip_addr *prefix, uint8_t len)
 {
-	struct {
-		struct nlmsghdr n;
-		struct rtmsg r;
-		char attrs[128];
-	} req;
+	struct nlmsghdr *n = buf;
+	struct rtmsg *r;
+	int oif = ifindex;
+
+	if (size < NLMSG_LENGTH(sizeof(*r)))
+		return 0;
+	memset(buf, 0, NLMSG_LENGTH(sizeof(*r)));
+	n->nlmsg_len = NLMSG_LENGTH(sizeof(*r));
+	n->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
+	n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	n->nlmsg_seq = 1;
+	r = NLMSG_DATA(n);
+	r->rtm_family = prefix->family;
+	r->rtm_dst_len = len;
+	/* rtm_table holds 8 bits; RTA_TABLE the full number */
+	r->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
+	r->rtm_protocol = RTPROT_STATIC;
+	r->rtm_scope = RT_SCOPE_LINK;
+	r->rtm_type = RTN_UNICAST;
+	if (!nl_attr(n, size, RTA_TABLE, &table, sizeof(table)) ||
+	    !nl_attr(n, size, RTA_DST, prefix->a, ip_addr_len(prefix)) ||
+	    !nl_attr(n, size, RTA_OIF, &oif, sizeof(oif)))
+		return 0;
+	return n->nlmsg_len;
+}
+
+size_t route_rule_msg(void *buf, size_t size, bool add, const struct route_rule *rule)
+{
+	struct nlmsghdr *n = buf;
+	struct fib_rule_hdr *f;
+	uint32_t mask = 0xffffffffu;
+
+	if (size < NLMSG_LENGTH(sizeof(*f)))
+		return 0;
+	memset(buf, 0, NLMSG_LENGTH(sizeof(*f)));
+	n->nlmsg_len = NLMSG_LENGTH(sizeof(*f));
+	n->nlmsg_type = add ? RTM_NEWRULE : RTM_DELRULE;
+	n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	n->nlmsg_seq = 1;
+	f = NLMSG_DATA(n);
+	f->family = (unsigned char)rule->family;
+	f->table = rule->table < 256 ? (unsigned char)rule->table : RT_TABLE_UNSPEC;
+	f->action = FR_ACT_TO_TBL;
+	f->flags = FIB_RULE_INVERT;    /* "not fwmark" */
+	if (!nl_attr(n, size, FRA_PRIORITY, &rule->prio, sizeof(rule->prio)) ||
+	    !nl_attr(n, size, FRA_TABLE, &rule->table, sizeof(rule->table)) ||
+	    !nl_attr(n, size, FRA_FWMARK, &rule->mark, sizeof(rule->mark)) ||
+	    !nl_attr(n, size, FRA_FWMASK, &mask, sizeof(mask)))
+		return 0;
+	return n->nlmsg_len;
+}
+
+/* Send one request and wait for its ACK. 0 or -errno. */
+static int nl_talk(const void *req, size_t len)
+{
 	char ans[1024];
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct nlmsghdr *h;
 	ssize_t got;
-	int fd, r = 0, oif = ifindex;
-
-	memset(&req, 0, sizeof(req));
-	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-	req.n.nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	req.n.nlmsg_seq = 1;
-	req.r.rtm_family = prefix->family;
-	req.r.rtm_dst_len = len;
-	req.r.rtm_table = RT_TABLE_MAIN;
-	req.r.rtm_protocol = RTPROT_STATIC;
-	req.r.rtm_scope = RT_SCOPE_LINK;
-	req.r.rtm_type = RTN_UNICAST;
-	nl_attr(&req.n, sizeof(req), RTA_DST, prefix->a, ip_addr_len(prefix));
-	nl_attr(&req.n, sizeof(req), RTA_OIF, &oif, sizeof(oif));
+	int fd, r = -EPROTO;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	if (sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (sendto(fd, req, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		goto out;
 	}
@@ -77,10 +119,8 @@ int route_netlink(bool add, int ifindex, const struct ip_addr *prefix, uint8_t l
 	for (h = (struct nlmsghdr *)ans; NLMSG_OK(h, (size_t)got); h = NLMSG_NEXT(h, got)) {
 		if (h->nlmsg_type == NLMSG_ERROR) {
 			struct nlmsgerr e;
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e))) {
-				r = -EPROTO;
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e)))
 				break;
-			}
 			memcpy(&e, NLMSG_DATA(h), sizeof(e));
 			r = e.error;   /* 0 is the ACK */
 			break;
@@ -91,13 +131,80 @@ out:
 	return r;
 }
 
-struct route_table *route_table_new(int ifindex)
+int route_netlink_table(bool add, int ifindex, uint32_t table, const struct ip_addr *prefix,
+                        uint8_t len)
+{
+	char req[256];
+	size_t n = route_msg(req, sizeof(req), add, ifindex, table, prefix, len);
+
+	return n ? nl_talk(req, n) : -EINVAL;
+}
+
+int route_netlink(bool add, int ifindex, const struct ip_addr *prefix, uint8_t len)
+{
+	return route_netlink_table(add, ifindex, RT_TABLE_MAIN, prefix, len);
+}
+
+int route_rule_netlink(bool add, const struct route_rule *rule)
+{
+	char req[256];
+	size_t n = route_rule_msg(req, sizeof(req), add, rule);
+
+	return n ? nl_talk(req, n) : -EINVAL;
+}
+
+static const char *fam_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+int route_rule_install(const struct route_rule *rule)
+{
+	int r, stale = 0;
+
+	/* A daemon that died left its rule behind: drop every copy (bounded,
+	 * in case the kernel keeps answering 0), then add ours. */
+	while (stale < 64 && route_rule_netlink(false, rule) == 0)
+		stale++;
+	if (stale)
+		log_info("rule: removed %d stale %s rule(s) pref %u", stale, fam_name(rule->family),
+		         rule->prio);
+	r = route_rule_netlink(true, rule);
+	if (r < 0)
+		log_warn("rule: add %s pref %u not fwmark 0x%x lookup %u: %s", fam_name(rule->family),
+		         rule->prio, rule->mark, rule->table, strerror(-r));
+	else
+		log_info("rule: %s pref %u not fwmark 0x%x lookup %u added", fam_name(rule->family),
+		         rule->prio, rule->mark, rule->table);
+	return r;
+}
+
+int route_rule_remove(const struct route_rule *rule)
+{
+	int r, n = 0;
+
+	while (n < 64 && (r = route_rule_netlink(false, rule)) == 0)
+		n++;
+	if (n)
+		log_info("rule: %s pref %u lookup %u removed", fam_name(rule->family), rule->prio,
+		         rule->table);
+	return n ? 0 : r;
+}
+
+struct route_table *route_table_new_in(int ifindex, uint32_t table)
 {
 	struct route_table *rt = calloc(1, sizeof(*rt));
 
-	if (rt)
+	if (rt) {
 		rt->ifindex = ifindex;
+		rt->table = table;
+	}
 	return rt;
+}
+
+struct route_table *route_table_new(int ifindex)
+{
+	return route_table_new_in(ifindex, RT_TABLE_MAIN);
 }
 
 static struct route_ent **find(struct route_table *rt, const struct ip_addr *prefix, uint8_t len)
@@ -120,14 +227,14 @@ int route_table_add(struct route_table *rt, const struct ip_addr *prefix, uint8_
 		(*pp)->refs++;
 		return 0;
 	}
-	r = route_netlink(true, rt->ifindex, prefix, len);
+	r = route_netlink_table(true, rt->ifindex, rt->table, prefix, len);
 	if (r < 0) {
 		log_warn("route: add %s/%u: %s", ip_addr_fmt(prefix, buf), len, strerror(-r));
 		return r;
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e) {
-		route_netlink(false, rt->ifindex, prefix, len);
+		route_netlink_table(false, rt->ifindex, rt->table, prefix, len);
 		return -ENOMEM;
 	}
 	e->prefix = *prefix;
@@ -136,7 +243,8 @@ int route_table_add(struct route_table *rt, const struct ip_addr *prefix, uint8_
 	e->next = rt->head;
 	rt->head = e;
 	rt->count++;
-	log_info("route: %s/%u via interface %d added", ip_addr_fmt(prefix, buf), len, rt->ifindex);
+	log_info("route: %s/%u via interface %d table %u added", ip_addr_fmt(prefix, buf), len,
+	         rt->ifindex, rt->table);
 	return 0;
 }
 
@@ -153,7 +261,7 @@ int route_table_del(struct route_table *rt, const struct ip_addr *prefix, uint8_
 		return 0;
 	*pp = e->next;
 	rt->count--;
-	r = route_netlink(false, rt->ifindex, prefix, len);
+	r = route_netlink_table(false, rt->ifindex, rt->table, prefix, len);
 	if (r < 0 && r != -ESRCH)
 		log_warn("route: delete %s/%u: %s", ip_addr_fmt(prefix, buf), len, strerror(-r));
 	else
@@ -176,7 +284,7 @@ void route_table_free(struct route_table *rt)
 		return;
 	for (e = rt->head; e; e = n) {
 		n = e->next;
-		if (route_netlink(false, rt->ifindex, &e->prefix, e->len) == 0)
+		if (route_netlink_table(false, rt->ifindex, rt->table, &e->prefix, e->len) == 0)
 			log_info("route: %s/%u removed", ip_addr_fmt(&e->prefix, buf), e->len);
 		free(e);
 	}

@@ -35,17 +35,18 @@ capeff=$(awk '/^CapEff:/ { print $2 }' /proc/$pid/status)
 [ "$capeff" = 0000000000001000 ] || fail "gwb capabilities $capeff (want CAP_NET_ADMIN only)"
 note "gwb: uid $uid CapEff $capeff"
 gw_tunnel gcm128 raw 4 4
-ns gwb ip route show dev ipsec0 | grep -q 10.1.0.0/24 || fail "unprivileged gwb did not add its route"
+ns gwb ip route show table all dev ipsec0 | grep -q 10.1.0.0/24 || fail "unprivileged gwb did not add its route"
 ping_ok 4 2 || fail "ping with an unprivileged gwb"
 ux gwb xfrm policy flush || fail "policy flush"
-ns gwb ip route show dev ipsec0 | grep -q 10.1.0.0/24 && fail "route stayed after policy flush"
+ns gwb ip route show table all dev ipsec0 | grep -q 10.1.0.0/24 && fail "route stayed after policy flush"
 gw_tunnel gcm128 raw 4 4
 ping_ok 4 2 || fail "ping after re-adding policies"
 
 # Clean shutdown: routes and TUN go, keys with the process.
 gw_stop gwa
 ns gwa ip link show ipsec0 >/dev/null 2>&1 && fail "ipsec0 left behind on gwa"
-ns gwa ip route | grep -q 10.2.0.0/24 && fail "route left behind on gwa"
+ns gwa ip route show table all | grep -q 10.2.0.0/24 && fail "route left behind on gwa"
+ns gwa ip rule show | grep -q "lookup 220" && fail "rule left behind on gwa"
 grep -q "stopped" "$GW_RUN/gwa.log" || fail "gwa did not log a clean stop"
 note "gwa stopped: TUN and routes gone"
 
@@ -56,7 +57,7 @@ gw_start gwb --no-routes
 grep -q "removed stale control socket" "$GW_RUN/gwb.log" || fail "stale socket not reported"
 gw_start gwa
 gw_tunnel gcm128 raw 4 4
-ns gwb ip route | grep -q "10.1.0.0/24 dev ipsec0" && fail "--no-routes added a route"
+ns gwb ip route show table 220 | grep -q "10.1.0.0/24 dev ipsec0" && fail "--no-routes added a route"
 ns gwb ip route add 10.1.0.0/24 dev ipsec0
 ping_ok 4 2 || fail "ping with routes set by hand"
 note "stale socket replaced; --no-routes honoured"

@@ -15,6 +15,7 @@
 #include "dp/gw.h"
 #include "ike/ike.h"
 #include "io/loop.h"
+#include "io/route.h"
 #include "priv.h"
 #include "util/clock.h"
 #include "conf/conf.h"
@@ -25,6 +26,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <linux/rtnetlink.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,7 @@ struct opts {
 	bool foreground;
 	bool debug;
 	bool routes;
+	uint32_t table, prio, mark;   /* routing table, rule priority, fwmark */
 	const char *metrics;      /* --metrics ADDR:PORT (loopback) */
 	bool tun_offload;   /* TUN vnet header: TSO in, GRO out */
 	bool udp_gso;       /* UDP GSO trains on the ESP-in-UDP sockets */
@@ -70,7 +73,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: uipsecd [-c FILE] [--control PATH] [--tun NAME] [--mtu N] [--user USER]\n"
-	        "               [--foreground] [--debug] [--no-routes] [--metrics ADDR:PORT]\n"
+	        "               [--foreground] [--debug] [--no-routes] [--routing-table N]\n"
+	        "               [--routing-prio N] [--fwmark N] [--metrics ADDR:PORT]\n"
 	        "               [--offload WHAT]\n"
 	        "  -c FILE          swanctl.conf (default %s; missing or empty: manual keying)\n"
 	        "  --control PATH   control socket (default %s)\n"
@@ -80,18 +84,41 @@ static void usage(FILE *f)
 	        "  --foreground     do not detach\n"
 	        "  --debug          debug logging\n"
 	        "  --no-routes      do not add routes via the TUN device for outbound policies\n"
+	        "                   (then no routing rule and no clear path for bypass policies)\n"
+	        "  --routing-table N  routing table for those routes (default %u)\n"
+	        "  --routing-prio N   priority of the rule 'not fwmark MARK lookup TABLE' (default %u)\n"
+	        "  --fwmark N       mark (SO_MARK) of uipsecd's own sockets and of packets bypass\n"
+	        "                   policies send in clear; the rule exempts it (default 0x%x)\n"
 	        "  --metrics ADDR:PORT  serve OpenMetrics/Prometheus counters over HTTP on a\n"
 	        "                   loopback address (127.0.0.1:9101 or [::1]:9101), GET /metrics\n"
 	        "  --offload WHAT   all (default): TUN segmentation offload (TSO in, GRO out)\n"
 	        "                   and UDP GSO; tun: only the TUN offloads; none: one packet\n"
 	        "                   per TUN read/write and per datagram (for comparison)\n"
 	        "  -h, --help       this help\n",
-	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, GW_DEFAULT_MTU, GW_OUTER_MTU);
+	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, GW_DEFAULT_MTU, GW_OUTER_MTU,
+	        ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK);
+}
+
+/* A number from min to 2^32-1, decimal or 0x hex. */
+static int parse_u32(const char *s, unsigned long min, unsigned long *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (*s == '\0' || *s == '-')
+		return -1;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || *end != '\0' || x < min || x > 0xffffffffull)
+		return -1;
+	*v = (unsigned long)x;
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS, O_OFFLOAD };
+	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS,
+	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK };
 	static const struct option lo[] = {
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "tun", required_argument, NULL, O_TUN },
@@ -101,6 +128,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "no-routes", no_argument, NULL, O_NOROUTES },
 		{ "offload", required_argument, NULL, O_OFFLOAD },
+		{ "routing-table", required_argument, NULL, O_TABLE },
+		{ "routing-prio", required_argument, NULL, O_PRIO },
+		{ "fwmark", required_argument, NULL, O_MARK },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ NULL, 0, NULL, 0 },
@@ -111,7 +141,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .conf = DEFAULT_CONF, .control = CTL_DEFAULT_PATH,
 	                    .tun = GW_DEFAULT_TUN, .routes = true, .tun_offload = true,
-	                    .udp_gso = true };
+	                    .udp_gso = true, .table = ROUTE_DEFAULT_TABLE,
+	                    .prio = ROUTE_DEFAULT_PRIO, .mark = ROUTE_DEFAULT_MARK };
 	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->conf = optarg; break;
@@ -130,6 +161,25 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_FG: o->foreground = true; break;
 		case O_DEBUG: o->debug = true; break;
 		case O_NOROUTES: o->routes = false; break;
+		case O_TABLE:
+		case O_PRIO:
+		case O_MARK:
+			if (parse_u32(optarg, 1, &v) < 0 ||
+			    (c == O_TABLE && (v == RT_TABLE_LOCAL || v == RT_TABLE_MAIN ||
+			                      v == RT_TABLE_DEFAULT))) {
+				fprintf(stderr, "uipsecd: --%s: '%s' is not a valid %s\n",
+				        c == O_TABLE ? "routing-table" : c == O_PRIO ? "routing-prio" : "fwmark",
+				        optarg, c == O_TABLE ? "table (1..4294967295, not 253-255)" :
+				        c == O_PRIO ? "priority (1..4294967295)" : "mark (1..0xffffffff)");
+				return -1;
+			}
+			if (c == O_TABLE)
+				o->table = (uint32_t)v;
+			else if (c == O_PRIO)
+				o->prio = (uint32_t)v;
+			else
+				o->mark = (uint32_t)v;
+			break;
 		case O_METRICS: o->metrics = optarg; break;
 		case O_OFFLOAD:
 			if (!strcmp(optarg, "all")) {
@@ -381,7 +431,9 @@ int main(int argc, char **argv)
 	if (!d.ctl)
 		goto out;
 	gc = (struct gw_config){ .tun_name = d.o.tun, .mtu = d.o.mtu, .routes = d.o.routes,
-	                         .no_tun_offload = !d.o.tun_offload, .no_udp_gso = !d.o.udp_gso };
+	                         .no_tun_offload = !d.o.tun_offload, .no_udp_gso = !d.o.udp_gso,
+	                         .route_table = d.o.table, .rule_prio = d.o.prio,
+	                         .fwmark = d.o.mark };
 	r = gw_open(&d.gw, &gc, d.sad, d.spd, &d.ev);
 	if (r < 0)
 		goto out;
