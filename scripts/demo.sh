@@ -237,6 +237,8 @@ uxr gwa xfrm state
 uxr gwa xfrm policy
 
 screen "2/6 what each interface shows"
+ETH1_FILTER="not arp and not icmp6 and not ip6 multicast"
+TUN_FILTER="not ip6 multicast"   # the TUN's link-local MLD reports
 say "tcpdump on gwa's public interface eth1 and on its TUN device ipsec0 while hosta pings hostb once:"
 bgx gwa tcpdump -ni eth1 -U --immediate-mode -w "$RUN/eth1.pcap" 2>/dev/null; T1=$BG
 bgx gwa tcpdump -ni ipsec0 -U --immediate-mode -w "$RUN/ipsec0.pcap" 2>/dev/null; T2=$BG
@@ -244,10 +246,13 @@ sleep 1
 ns hosta ping -c 1 -W 2 10.2.0.2 >/dev/null || die "ping during the captures"
 sleep 0.5
 kill -TERM $T1 $T2 2>/dev/null; wait $T1 $T2 2>/dev/null
-printf '%sgwa# tcpdump -ni eth1%s\n' "$D" "$N"
-tcpdump -nr "$RUN/eth1.pcap" 2>/dev/null | grep -v ARP
-printf '%sgwa# tcpdump -ni ipsec0%s\n' "$D" "$N"
-tcpdump -nr "$RUN/ipsec0.pcap" 2>/dev/null
+# Hide each link's own chatter (ARP, IPv6 neighbour discovery, MLD reports
+# to multicast groups), not what crosses it: every other packet, IPv4 or
+# IPv6, is shown.
+printf '%sgwa# tcpdump -ni eth1 %s%s\n' "$D" "'$ETH1_FILTER'" "$N"
+tcpdump -nr "$RUN/eth1.pcap" "$ETH1_FILTER" 2>/dev/null
+printf '%sgwa# tcpdump -ni ipsec0 %s%s\n' "$D" "'$TUN_FILTER'" "$N"
+tcpdump -nr "$RUN/ipsec0.pcap" "$TUN_FILTER" 2>/dev/null
 [ "$(tcpdump -nr "$RUN/eth1.pcap" icmp 2>/dev/null | wc -l)" = 0 ] || die "clear ICMP on eth1"
 [ "$(tcpdump -nr "$RUN/eth1.pcap" udp port 4500 2>/dev/null | wc -l)" -ge 2 ] || die "no ESP-in-UDP on eth1"
 [ "$(tcpdump -nr "$RUN/ipsec0.pcap" icmp 2>/dev/null | wc -l)" -ge 2 ] || die "no ICMP on ipsec0"

@@ -39,9 +39,15 @@ want 'uipsec_ike_events_total\{kind="child-established"\} [1-9]' "the IKE counte
 want 'uipsec_child_sa_packets_total\{conn="site",child="net",spi_in="[0-9a-f]{8}",spi_out="[0-9a-f]{8}",dir="out"\} [1-9]' "per-CHILD_SA metrics"
 want 'nothing in uipsec stops this traffic' "explain"
 want 'demo: all steps passed' "the final line"
-if grep -q "icmp" <(sed -n '/tcpdump -ni eth1/,/tcpdump -ni ipsec0/p' "$OUT" | grep -v '^gwa#'); then
-	fail "clear ICMP on eth1"
+ETH1=$(sed -n '/tcpdump -ni eth1/,/tcpdump -ni ipsec0/p' "$OUT" | grep -v 'gwa#')
+if grep -qi "icmp" <<<"$ETH1"; then
+	fail "clear ICMP (or ICMPv6 noise) on the eth1 screen"
 fi
+# every packet shown on eth1 is ESP in UDP 4500 (or a NAT-T keepalive)
+if grep -E '^[0-9]{2}:[0-9]{2}:' <<<"$ETH1" | grep -vq '\.4500 '; then
+	fail "a packet other than ESP in UDP 4500 on the eth1 screen: $ETH1"
+fi
+grep -q 'ESP' <<<"$ETH1" || fail "no ESP on the eth1 screen"
 for n in hosta gwa gwb hostb; do
 	[ -e "/run/netns/$P-$n" ] && fail "namespace $P-$n left behind"
 done
