@@ -59,53 +59,46 @@ int conf_parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int conf_parse_duration(const char *s, uint64_t *out)
+/* A number with an optional one-letter unit suffix (case-insensitive,
+ * spaces allowed before it); units is a NUL-terminated list of lower-case
+ * letters and mul their multipliers. A plain number counts 1 each. */
+static int parse_scaled(const char *s, const char *units, const uint64_t *mul,
+                        uint64_t *out)
 {
-	uint64_t v, mul = 1;
+	uint64_t v, m = 1;
 	int n = scan_uint(s, &v);
-	const char *p;
+	const char *p, *u;
 
 	if (n <= 0)
 		return -EINVAL;
 	p = s + n;
 	while (*p == ' ')
 		p++;
-	switch (tolower((unsigned char)*p)) {
-	case 'd': mul = 86400; p++; break;
-	case 'h': mul = 3600; p++; break;
-	case 'm': mul = 60; p++; break;
-	case 's': p++; break;
-	case '\0': break;
-	default: return -EINVAL;
+	if (*p) {
+		u = strchr(units, tolower((unsigned char)*p));
+		if (!u)
+			return -EINVAL;
+		m = mul[u - units];
+		p++;
 	}
-	if (*p != '\0' || v > UINT64_MAX / mul)
+	if (*p != '\0' || v > UINT64_MAX / m)
 		return -EINVAL;
-	*out = v * mul;
+	*out = v * m;
 	return 0;
+}
+
+int conf_parse_duration(const char *s, uint64_t *out)
+{
+	static const uint64_t mul[] = { 86400, 3600, 60, 1 };
+
+	return parse_scaled(s, "dhms", mul, out);
 }
 
 int conf_parse_bytes(const char *s, uint64_t *out)
 {
-	uint64_t v, mul = 1;
-	int n = scan_uint(s, &v);
-	const char *p;
+	static const uint64_t mul[] = { 1ull << 30, 1ull << 20, 1ull << 10 };
 
-	if (n <= 0)
-		return -EINVAL;
-	p = s + n;
-	while (*p == ' ')
-		p++;
-	switch (tolower((unsigned char)*p)) {
-	case 'g': mul = 1ull << 30; p++; break;
-	case 'm': mul = 1ull << 20; p++; break;
-	case 'k': mul = 1ull << 10; p++; break;
-	case '\0': break;
-	default: return -EINVAL;
-	}
-	if (*p != '\0' || v > UINT64_MAX / mul)
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
+	return parse_scaled(s, "gmk", mul, out);
 }
 
 int conf_parse_bool(const char *s, bool *out)

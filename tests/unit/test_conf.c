@@ -918,6 +918,13 @@ static void test_scalars(void **state)
 	assert_int_equal(conf_parse_bytes("16g", &v), 0);
 	assert_int_equal(v, 16ull << 30);
 	assert_int_equal(conf_parse_bytes("1t", &v), -EINVAL);
+	assert_int_equal(conf_parse_bytes("10s", &v), -EINVAL);   /* a duration unit */
+	assert_int_equal(conf_parse_bytes("2 M", &v), 0);
+	assert_int_equal(v, 2ull << 20);
+	assert_int_equal(conf_parse_bytes("1500", &v), 0);
+	assert_int_equal(v, 1500);
+	assert_int_equal(conf_parse_bytes("1kk", &v), -EINVAL);
+	assert_int_equal(conf_parse_bytes("17179869184g", &v), -EINVAL);   /* 2^64 */
 	assert_int_equal(conf_parse_bool("Enabled", &b), 0);
 	assert_true(b);
 	assert_int_equal(conf_parse_bool("0", &b), 0);
