@@ -182,7 +182,7 @@ static void fmt_algs(const struct sad_sa *sa, char *buf, size_t len)
 {
 	if (sa->aead.name[0])
 		snprintf(buf, len, "%s, %u-bit key, %u-bit ICV", sa->aead.name,
-		         (sa->aead.key_len - 4) * 8, sa->aead.icv_bits);
+		         (unsigned)(sa->aead.key_len - 4) * 8, sa->aead.icv_bits);   /* minus the salt */
 	else
 		snprintf(buf, len, "%s + %s", sa->enc.name[0] ? sa->enc.name : "no encryption",
 		         sa->auth.name[0] ? sa->auth.name : "no integrity");

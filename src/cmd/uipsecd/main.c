@@ -95,8 +95,8 @@ static void usage(FILE *f)
 	        "                   and UDP GSO; tun: only the TUN offloads; none: one packet\n"
 	        "                   per TUN read/write and per datagram (for comparison)\n"
 	        "  -h, --help       this help\n",
-	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, GW_DEFAULT_MTU, GW_OUTER_MTU,
-	        ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK);
+	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
+	        (unsigned)GW_OUTER_MTU, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK);
 }
 
 /* A number from min to 2^32-1, decimal or 0x hex. */
