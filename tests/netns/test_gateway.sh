@@ -3,11 +3,11 @@
 # short iperf3 TCP run from hosta to hostb for every algorithm, raw ESP and
 # UDP encapsulation, IPv4 and IPv6 outer and inner packets.
 #
-# iperf3 runs IPERF_SECONDS (default 3, not the 10 of the issue) per case to
-# keep make check short; set IPERF_SECONDS=10 for the full length.
+# iperf3 runs IPERF_SECONDS (default 10, as issue 3 asks) per case; set it
+# lower for a quick local run.
 source "$(dirname "$0")/lib.sh"
 gw_lib_init
-IPERF_SECONDS=${IPERF_SECONDS:-3}
+IPERF_SECONDS=${IPERF_SECONDS:-10}
 
 gw_start gwa --tun ipsec0
 gw_start gwb --tun ipsec0
