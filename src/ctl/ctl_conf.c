@@ -28,18 +28,21 @@ static int refuse(char *err, size_t errlen, const char *file, unsigned line, con
 	return -EINVAL;
 }
 
-/* local_addrs / remote_addrs: the IKE core has one address per side (or
- * any remote peer); ike_ctl.c resolves host names. */
-static const char *addrs_why(const struct conf_addr *a, size_t n, bool local)
+/* local_addrs / remote_addrs: the IKE core has one address per side, or
+ * %any (remote: any peer, responder only; local: the address the routing
+ * picks to reach remote_addrs when initiating, as charon does); ike_ctl.c
+ * resolves host names. */
+static const char *addrs_why(const struct conf_addr *a, size_t n)
 {
+	if (n == 0)
+		return NULL;
 	if (n != 1)
 		return "uipsec takes exactly one address here";
 	switch (a[0].kind) {
 	case CONF_ADDR_IP:
 	case CONF_ADDR_DNS:
-		return NULL;
 	case CONF_ADDR_ANY:
-		return local ? "uipsec needs this gateway's own address here, not %any" : NULL;
+		return NULL;
 	default:
 		return "subnets and ranges are not supported by uipsec here; write one address";
 	}
@@ -106,9 +109,9 @@ int ctl_conf_check(const struct conf_conn *cn, char *err, size_t errlen)
 #define P(opt) (snprintf(path, sizeof(path), "%s.%s", cpath, opt), path)
 	if (strlen(cn->name) >= 64)
 		return refuse(err, errlen, f, l, cpath, "connection name longer than 63 characters");
-	if ((why = addrs_why(cn->local_addrs, cn->nlocal_addrs, true)))
+	if ((why = addrs_why(cn->local_addrs, cn->nlocal_addrs)))
 		return refuse(err, errlen, f, l, P("local_addrs"), "%s", why);
-	if ((why = addrs_why(cn->remote_addrs, cn->nremote_addrs, false)))
+	if ((why = addrs_why(cn->remote_addrs, cn->nremote_addrs)))
 		return refuse(err, errlen, f, l, P("remote_addrs"), "%s", why);
 	if (cn->dpd_delay > UINT32_MAX || cn->rekey_time > UINT32_MAX)
 		return refuse(err, errlen, f, l, cpath, "times longer than 136 years");

@@ -399,15 +399,30 @@ static int initiate_child(struct ike_ctx *ctx, struct ike_conn *c, int idx)
 			ike_sa_queue(sa, TASK_CHILD_CREATE, (uint32_t)idx);
 		return 0;
 	}
-	if (ip_addr_is_zero(&c->cfg.remote_addr) || ip_addr_is_zero(&c->cfg.local_addr)) {
-		log_warn("ike: cannot initiate '%s': set one local_addrs and one remote_addrs address",
-		         c->cfg.name);
+	struct ip_addr local = c->cfg.local_addr;
+	char a[IP_ADDR_STRLEN];
+	if (ip_addr_is_zero(&c->cfg.remote_addr) ||
+	    (ip_addr_is_zero(&local) && !ctx->io.route_src)) {
+		log_warn("ike: cannot initiate '%s': set one remote_addrs address%s", c->cfg.name,
+		         ip_addr_is_zero(&c->cfg.remote_addr) ? "" : " and one local_addrs address");
 		return -EDESTADDRREQ;
+	}
+	if (ip_addr_is_zero(&local)) {
+		/* local_addrs = %any: where the routing sends our packets from */
+		int rc = ctx->io.route_src(ctx->io.ctx, &c->cfg.remote_addr, &local);
+		if (rc || ip_addr_is_zero(&local) || local.family != c->cfg.remote_addr.family) {
+			log_warn("ike: cannot initiate '%s': no source address to reach %s: %s",
+			         c->cfg.name, ip_addr_fmt(&c->cfg.remote_addr, a),
+			         strerror(rc ? -rc : EADDRNOTAVAIL));
+			return rc ? rc : -EADDRNOTAVAIL;
+		}
+		log_info("ike: '%s': local_addrs %%any, reaching %s from %s", c->cfg.name,
+		         ip_addr_fmt(&c->cfg.remote_addr, a), ip_addr_fmt(&local, (char[IP_ADDR_STRLEN]){ 0 }));
 	}
 	sa = ike_sa_new(ctx, c, true);
 	if (!sa)
 		return -ENOMEM;
-	sa->local.addr = c->cfg.local_addr;
+	sa->local.addr = local;
 	sa->local.port = c->cfg.local_port;
 	sa->remote.addr = c->cfg.remote_addr;
 	sa->remote.port = c->cfg.remote_port;

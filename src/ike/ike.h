@@ -43,6 +43,11 @@ struct ike_io {
 	 * without the non-ESP marker) from local to remote. NULL: none. */
 	void (*keepalive)(void *ctx, const struct ike_endpoint *local,
 	                  const struct ike_endpoint *remote);
+	/* Optional: the local address to reach remote from, for an initiator
+	 * whose local_addr is unset (local_addrs = %any), as the routing would
+	 * pick it (ip_route_src). 0 or -errno. NULL: such a connection only
+	 * responds. */
+	int (*route_src)(void *ctx, const struct ip_addr *remote, struct ip_addr *local);
 };
 
 enum ike_start_action { IKE_ACTION_NONE = 0, IKE_ACTION_START = 1, IKE_ACTION_TRAP = 2 };
@@ -67,7 +72,7 @@ struct ike_child_cfg {
 
 struct ike_conn_cfg {
 	char name[64];
-	struct ip_addr local_addr;    /* unset: any (responder only) */
+	struct ip_addr local_addr;    /* unset: any (initiator: io.route_src picks it) */
 	struct ip_addr remote_addr;   /* unset: accept any peer (responder only) */
 	uint16_t local_port, remote_port;   /* 0 = 500 */
 	struct ike_proposals ike;

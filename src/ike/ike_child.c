@@ -200,20 +200,36 @@ void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool inst
 {
 	const struct ike_child_cfg *cc = &conn->cfg.children[i];
 	struct ike_ts_list l = cc->local_ts, r = cc->remote_ts;
+	struct ip_addr laddr = conn->cfg.local_addr;
+	char a[IP_ADDR_STRLEN];
 
+	if (!r.n && ip_addr_is_zero(&conn->cfg.remote_addr))
+		return;
+	if (!install) {
+		if (!conn->trap_installed[i])
+			return;
+		laddr = conn->trap_local[i];
+	} else if (ip_addr_is_zero(&laddr) && !ip_addr_is_zero(&conn->cfg.remote_addr)) {
+		/* local_addrs = %any: the address we would initiate from */
+		int rc = ctx->io.route_src ? ctx->io.route_src(ctx->io.ctx, &conn->cfg.remote_addr, &laddr)
+		                           : -EDESTADDRREQ;
+		if (rc || laddr.family != conn->cfg.remote_addr.family) {
+			log_warn("ike: no trap policies for '%s': no source address to reach %s",
+			         cc->name, ip_addr_fmt(&conn->cfg.remote_addr, a));
+			return;
+		}
+	}
 	if (!l.n) {
 		l.n = 1;
-		ike_ts_from_addr(&l.ts[0], &conn->cfg.local_addr);
+		ike_ts_from_addr(&l.ts[0], &laddr);
 	}
 	if (!r.n) {
-		if (ip_addr_is_zero(&conn->cfg.remote_addr))
-			return;
 		r.n = 1;
 		ike_ts_from_addr(&r.ts[0], &conn->cfg.remote_addr);
 	}
-	policies(ctx, &l, &r, &conn->cfg.local_addr, &conn->cfg.remote_addr,
-	         cc->mode, cc->reqid, install);
+	policies(ctx, &l, &r, &laddr, &conn->cfg.remote_addr, cc->mode, cc->reqid, install);
 	conn->trap_installed[i] = install;
+	conn->trap_local[i] = laddr;
 }
 
 int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_initiator,

@@ -37,6 +37,9 @@ struct ike_conn {
 	struct ike_conn *next;
 	struct ike_conn_cfg cfg;
 	bool trap_installed[IKE_CONN_MAX_CHILDREN];
+	/* the local address the trap policies were installed with (the
+	 * routing's choice when local_addr is unset), to remove them again */
+	struct ip_addr trap_local[IKE_CONN_MAX_CHILDREN];
 };
 
 struct ike_child_sa {

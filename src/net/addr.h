@@ -37,4 +37,9 @@ void ip_addr_to_sockaddr(const struct ip_addr *a, uint16_t port,
                          struct sockaddr_storage *ss, socklen_t *sslen);
 void ip_addr_from_sockaddr(struct ip_addr *a, uint16_t *port, const struct sockaddr *sa);
 
+/* net/route_src.c: the source address the kernel's routing picks to
+ * reach dst (a connected UDP socket, nothing sent). 0 or -errno
+ * (-ENETUNREACH: no route). */
+int ip_route_src(const struct ip_addr *dst, struct ip_addr *src);
+
 #endif

@@ -3,7 +3,9 @@
 # four-namespace topology (gwa 2001:db8::1, gwb 2001:db8::2 on eth1):
 # uipsecd on gwa initiates, uipsecd on gwb responds. Cases: IPv6 inside
 # IPv6 (hosta fd01::2 pings hostb fd02::2), IPv4 inside IPv6 (10.1.0.2 ->
-# 10.2.0.2), both families in one CHILD_SA, and IKE SA rekeying over IPv6.
+# 10.2.0.2), both families in one CHILD_SA, IKE SA rekeying over IPv6, and
+# gwa initiating with local_addrs = %any over IPv6 and over IPv4 (uipsecd
+# must pick the source address the routing uses to reach gwb).
 # Exit 77: not root.
 set -u
 
@@ -81,13 +83,15 @@ write_conf() {
 
 PSK=0x$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
 
-# start TS_A TS_B [EXTRA] [LOCAL_A]
+# outer addresses of gwa and gwb
+GWA=2001:db8::1 GWB=2001:db8::2
+# start TS_A TS_B [EXTRA] [LOCAL_ADDRS_A]
 start() {
 	local n
 	stop_all
 	rm -rf "$W/gwa" "$W/gwb"
-	write_conf gwa "${4-2001:db8::1}" 2001:db8::2 gwa.example.org gwb.example.org "$1" "$2" "$PSK" "${3:-}"
-	write_conf gwb 2001:db8::2 2001:db8::1 gwb.example.org gwa.example.org "$2" "$1" "$PSK" "${3:-}"
+	write_conf gwa "${4-$GWA}" $GWB gwa.example.org gwb.example.org "$1" "$2" "$PSK" "${3:-}"
+	write_conf gwb $GWB $GWA gwb.example.org gwa.example.org "$2" "$1" "$PSK" "${3:-}"
 	for n in gwa gwb; do
 		ip netns exec "$(topo_name $n)" "$BUILD/uipsecd" -c "$W/$n/swanctl.conf" \
 			--control "$W/$n/ctl" --foreground >"$W/$n/uipsecd.log" 2>&1 &
@@ -136,8 +140,9 @@ esp6_carries() {
 }
 # the IKE SA and the ESP states use the IPv6 outer addresses
 outer6() {
-	u gwa list-sas | grep -q "remote .*@ 2001:db8::2\[500\]" &&
-		u gwb list-sas | grep -q "remote .*@ 2001:db8::1\[500\]"
+	u gwa list-sas | grep -q "local .*@ $GWA\[500\]" &&
+		u gwa list-sas | grep -q "remote .*@ $GWB\[500\]" &&
+		u gwb list-sas | grep -q "remote .*@ $GWA\[500\]"
 }
 
 topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
@@ -204,6 +209,27 @@ if start "10.1.0.0/24,fd01::/64" "10.2.0.0/24,fd02::/64" "rekey_time = 3s"; then
 		fi
 	fi
 fi
+
+# local_addrs = %any on the initiator: uipsecd picks the address the
+# routing uses to reach remote_addrs, for either family.
+for fam in 6 4; do
+	CASE="initiator with local_addrs = %any, IPv$fam"
+	[ $fam = 4 ] && { GWA=192.0.2.1 GWB=192.0.2.2; }
+	if start fd01::/64 fd02::/64 "" %any; then
+		u gwa initiate --child net >/dev/null || fail "initiate refused"
+		if ! established; then
+			fail "not established"
+		elif ! outer6; then
+			fail "IKE SA not between $GWA and $GWB"
+		elif ! grep -q "local_addrs %any, reaching $GWB from $GWA" "$W/gwa/uipsecd.log"; then
+			fail "the chosen source address was not logged"
+		elif ! ping6_through; then
+			fail "no ping6 through the tunnel"
+		else
+			echo "ok [$CASE]"
+		fi
+	fi
+done
 
 if [ "$FAILS" -gt 0 ]; then
 	echo "FAIL: $FAILS case(s) failed"

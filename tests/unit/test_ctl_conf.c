@@ -44,7 +44,7 @@ struct row {
 #define TAIL "\n }\n}\nsecrets { ike { secret = s } }\n"
 
 static const struct row rows[] = {
-	/* 0 */ { "  remote_addrs = 192.0.2.2", "gw.conf:2: connections.c.local_addrs: uipsec needs this gateway's own address here, not %any" },
+	/* 0 */ { "  local_addrs = 192.0.2.0/24", "gw.conf:2: connections.c.local_addrs: subnets and ranges are not supported by uipsec here; write one address" },
 	/* 1 */ { "  local_addrs = 192.0.2.1, 192.0.2.3", "gw.conf:2: connections.c.local_addrs: uipsec takes exactly one address here" },
 	/* 2 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.0/24", "gw.conf:2: connections.c.remote_addrs: subnets and ranges are not supported by uipsec here; write one address" },
 	/* 3 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.5-192.0.2.9", "gw.conf:2: connections.c.remote_addrs: subnets and ranges are not supported by uipsec here; write one address" },

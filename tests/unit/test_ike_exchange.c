@@ -102,6 +102,12 @@ static void nat_keepalive(void *ctx, const struct ike_endpoint *local,
 	keepalives++;
 }
 
+/* The "routing" for an initiator with local_addrs = %any: A reaches B
+ * from 192.0.2.1 and B reaches A from 192.0.2.2; route_err fails it. */
+static unsigned route_calls;
+static int route_err;
+static int fake_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr *local);
+
 static struct peer *peer_at(const struct ip_addr *a)
 {
 	if (nat_on && ip_addr_equal(a, &nat_pub))
@@ -111,6 +117,20 @@ static struct peer *peer_at(const struct ip_addr *a)
 	if (ip_addr_equal(a, &B.addr))
 		return &B;
 	return NULL;
+}
+
+static int fake_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr *local)
+{
+	route_calls++;
+	if (route_err)
+		return route_err;
+	if (ip_addr_equal(remote, &B.addr))
+		*local = A.addr;
+	else if (ip_addr_equal(remote, &A.addr))
+		*local = B.addr;
+	else
+		return -ENETUNREACH;
+	return 0;
 }
 
 /* Deliver the oldest packet (drop it if drop). Returns false if none. */
@@ -177,7 +197,8 @@ static void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remo
 static void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
                      const char *psk_b, const char *rts_b)
 {
-	struct ike_io io = { .send = net_send, .now_ms = clock_now, .keepalive = nat_keepalive };
+	struct ike_io io = { .send = net_send, .now_ms = clock_now, .keepalive = nat_keepalive,
+	                     .route_src = fake_route_src };
 	char err[256];
 
 	rng_counter = 0;
@@ -211,6 +232,8 @@ static int teardown(void **state)
 	net = NULL;
 	nat_on = false;
 	keepalives = 0;
+	route_calls = 0;
+	route_err = 0;
 	crypto_rand_set_source(NULL, NULL);
 	return 0;
 }
@@ -964,6 +987,80 @@ static void test_ike_rekey_collision(void **state)
 	assert_int_equal(ike_ctx_stats(A.ike)->drop_icv + ike_ctx_stats(B.ike)->drop_icv, 0);
 }
 
+/* local_addrs = %any on the initiator: the IKE SA goes out from the address
+ * the routing picks for remote_addrs (io.route_src), which then is the
+ * outer address of the CHILD SA and of its policies' templates. */
+static void test_local_any(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	memset(&A.cfg.local_addr, 0, sizeof(A.cfg.local_addr));
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	/* no route: a clear error, no IKE SA, nothing sent */
+	route_err = -ENETUNREACH;
+	assert_int_equal(ike_initiate(A.ike, "net"), -ENETUNREACH);
+	assert_int_equal(route_calls, 1);
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(net_n, 0);
+	route_err = 0;
+	route_calls = 0;
+	establish();
+	assert_int_equal(route_calls, 1);
+	assert_int_equal(net_n, 0);
+	assert_sads_match(2);
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.1.0.5", &fl.saddr);
+	ip_addr_parse("10.2.0.7", &fl.daddr);
+	struct spd_policy *p = spd_lookup(A.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	assert_true(ip_addr_equal(&p->tmpl[0].saddr, &A.addr));
+	assert_true(ip_addr_equal(&p->tmpl[0].daddr, &B.addr));
+	struct sad_sa *st = sad_lookup_out(A.sad, p->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+	assert_non_null(st);
+	assert_true(ip_addr_equal(&st->saddr, &A.addr));
+	/* a second CHILD SA reuses the IKE SA: no new lookup */
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(route_calls, 1);
+	assert_int_equal(ike_child_count(A.ike), 2);
+}
+
+/* start_action = trap with local_addrs = %any and a dynamic local_ts: the
+ * trap policies use the routing's source address for remote_addrs (our
+ * own address as the selector and the template's source), and go away
+ * with the connection even if the routing changed meanwhile. */
+static void test_local_any_trap(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	memset(&A.cfg.local_addr, 0, sizeof(A.cfg.local_addr));
+	snprintf(A.cfg.name, sizeof(A.cfg.name), "any");
+	A.cfg.children[0].start_action = IKE_ACTION_TRAP;
+	A.cfg.children[0].local_ts.n = 0;
+	snprintf(A.cfg.children[0].name, sizeof(A.cfg.children[0].name), "trapped");
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(route_calls, 1);
+	assert_int_equal(net_n, 0);
+	assert_int_equal(spd_count(A.spd), 3);
+	struct xfrm_flow fl = { 0 };
+	fl.saddr = A.addr;
+	ip_addr_parse("10.2.0.7", &fl.daddr);
+	struct spd_policy *p = spd_lookup(A.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	assert_true(ip_addr_equal(&p->tmpl[0].saddr, &A.addr));
+	assert_true(ip_addr_equal(&p->tmpl[0].daddr, &B.addr));
+	route_err = -ENETUNREACH;
+	assert_int_equal(ike_conn_del(A.ike, "any"), 0);
+	assert_int_equal(spd_count(A.spd), 0);
+	/* without a route, no trap policies (and a warning), not bogus ones */
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(spd_count(A.spd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -991,6 +1088,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_nat, teardown),
 		cmocka_unit_test_teardown(test_child_rekey_collision, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey_collision, teardown),
+		cmocka_unit_test_teardown(test_local_any, teardown),
+		cmocka_unit_test_teardown(test_local_any_trap, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -270,6 +270,11 @@ static void ike_keepalive(void *ctx, const struct ike_endpoint *local,
 	gw_nat_keepalive(d->gw, &local->addr, &remote->addr, remote->port);
 }
 
+static int ike_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr *local)
+{
+	return ip_route_src(remote, local);
+}
+
 static uint64_t ike_now_ms(void *ctx)
 {
 	return clock_mono_ns() / 1000000u;
@@ -446,7 +451,7 @@ int main(int argc, char **argv)
 		goto out;
 
 	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms,
-	                     .keepalive = ike_keepalive };
+	                     .keepalive = ike_keepalive, .route_src = ike_route_src };
 	d.ike = ike_ctx_new(&io, d.sad, d.spd);
 	if (!d.ike) {
 		log_err("cannot start the IKE core");
