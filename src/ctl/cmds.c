@@ -208,6 +208,8 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 		IOC("UdpGsoSends", udp_gso_sends);
 		IOC("UdpGsoPackets", udp_gso_packets);
 		IOC("UdpGsoFallbacks", udp_gso_fallbacks);
+		IOC("UdpGroTrains", udp_gro_trains);
+		IOC("UdpGroPackets", udp_gro_packets);
 		IOC("PoolEmpty", pool_empty);
 #undef IOC
 	}

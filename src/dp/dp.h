@@ -87,6 +87,8 @@ struct dp_counters {
 	uint64_t udp_gso_sends;            /* sends with UDP_SEGMENT (one train each) */
 	uint64_t udp_gso_packets;          /* datagrams in those trains */
 	uint64_t udp_gso_fallbacks;        /* trains the kernel refused, sent one by one */
+	uint64_t udp_gro_trains;           /* trains received whole (UDP_GRO) */
+	uint64_t udp_gro_packets;          /* datagrams in those trains */
 	uint64_t pool_empty;               /* packets dropped: no free buffer */
 };
 

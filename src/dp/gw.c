@@ -162,6 +162,7 @@ static void sync_counters(struct gw *gw)
 
 	c->sock_rx_calls = c->sock_rx_packets = c->sock_tx_calls = c->sock_tx_packets = 0;
 	c->sock_tx_errors = c->udp_gso_sends = c->udp_gso_packets = c->udp_gso_fallbacks = 0;
+	c->udp_gro_trains = c->udp_gro_packets = 0;
 	for (k = 0; k < S_MAX; k++) {
 		const struct sock *s = &gw->s[k];
 
@@ -173,6 +174,8 @@ static void sync_counters(struct gw *gw)
 		c->udp_gso_sends += s->gso_sends;
 		c->udp_gso_packets += s->gso_pkts;
 		c->udp_gso_fallbacks += s->gso_fallbacks;
+		c->udp_gro_trains += s->gro_trains;
+		c->udp_gro_packets += s->gro_pkts;
 	}
 }
 
@@ -317,7 +320,7 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 	int r, rounds;
 
 	/* A few batches per wakeup, then give the other descriptors a turn. */
-	for (rounds = 0; rounds < 4; rounds++) {
+	for (rounds = 0; rounds < 4 || sock_rx_pending(sc->s); rounds++) {
 		for (n = 0; n < GW_BATCH; n++) {
 			pk[n] = pkt_pool_get(gw->pool);
 			if (!pk[n])
@@ -330,7 +333,7 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		for (i = 0; i < n; i++)
 			pkt_pool_put(gw->pool, pk[i]);
-		if (r < (int)GW_BATCH)
+		if (r < (int)GW_BATCH && !sock_rx_pending(sc->s))
 			break;
 	}
 	sync_counters(gw);
@@ -443,9 +446,15 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 	    sock_udp_open(&gw->s[S_IKE6], AF_INET6, ike) < 0 ||
 	    sock_raw_esp_open(&gw->s[S_RAW6], AF_INET6) < 0)
 		log_warn("IPv6 sockets unavailable: IPv6 outer addresses will not work");
-	if (cfg->no_udp_gso)
+	if (cfg->no_udp_gso) {
 		for (k = 0; k < S_MAX; k++)
 			gw->s[k].gso = false;
+	} else {
+		/* UDP GRO on the ESP-in-UDP sockets: the peer's trains arrive whole */
+		for (k = S_NAT4; k <= S_NAT6; k++)
+			if (gw->s[k].fd >= 0 && sock_udp_enable_gro(&gw->s[k]) < 0)
+				log_warn("%s: no UDP GRO; one datagram per receive", sock_name(k));
+	}
 	gw->routes_on = cfg->routes;
 	if (gw->routes_on) {
 		r = routes_open(gw, cfg);

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -110,6 +111,34 @@ void sock_close(struct sock *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	free(s->gro_buf);
+	s->gro_buf = NULL;
+	s->gro = false;
+	s->gro_len = s->gro_off = 0;
+}
+
+#define SOCK_GRO_BUF 65536
+
+int sock_udp_enable_gro(struct sock *s)
+{
+	int one = 1;
+
+	if (s->kind != SOCK_UDP4 && s->kind != SOCK_UDP6)
+		return -EINVAL;
+	if (!s->gro_buf) {
+		s->gro_buf = malloc(SOCK_GRO_BUF);
+		if (!s->gro_buf)
+			return -ENOMEM;
+	}
+	if (setsockopt(s->fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) < 0) {
+		int r = -errno;
+		free(s->gro_buf);
+		s->gro_buf = NULL;
+		return r;
+	}
+	s->gro = true;
+	s->gro_len = s->gro_off = 0;
+	return 0;
 }
 
 /* Fill meta->daddr from the PKTINFO control message. */
@@ -155,6 +184,105 @@ bad:
 	p->len = 0;
 }
 
+/* Receive one datagram (maybe a GRO train) into s->gro_buf. 1, 0 if none
+ * pending, or -errno. */
+static int gro_fill(struct sock *s)
+{
+	struct sockaddr_storage from;
+	struct iovec iov = { s->gro_buf, SOCK_GRO_BUF };
+	union { char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+	        struct cmsghdr align; } cbuf;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	struct pkt_meta *m = &s->gro_meta;
+	ssize_t r;
+	int seg = 0;
+
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &from;
+		mh.msg_namelen = sizeof(from);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		r = recvmsg(s->fd, &mh, MSG_DONTWAIT);
+		s->rx_calls++;
+		if (r < 0)
+			return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -errno;
+		if (!(mh.msg_flags & MSG_TRUNC))
+			break;
+		/* larger than 64 KiB: nothing we accept; count it as a bad packet */
+		r = 0;
+		break;
+	}
+	memset(m, 0, sizeof(*m));
+	cmsg_daddr(&mh, m);
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO)
+			memcpy(&seg, CMSG_DATA(c), sizeof(seg));
+	if (s->kind == SOCK_UDP4) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&from;
+		m->family = AF_INET;
+		memcpy(m->saddr, &sin->sin_addr, 4);
+		m->sport = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&from;
+		m->family = AF_INET6;
+		memcpy(m->saddr, &sin6->sin6_addr, 16);
+		m->sport = ntohs(sin6->sin6_port);
+	}
+	m->udp_encap = 1;
+	m->dport = s->port;
+	s->gro_len = (uint32_t)r;
+	s->gro_off = 0;
+	s->gro_seg = (seg > 0 && seg < r) ? (uint16_t)seg : 0;
+	if (s->gro_seg)
+		s->gro_trains++;
+	return 1;
+}
+
+/* sock_recv_batch for a UDP GRO socket: hand out the segments of the
+ * trains one per buffer (a datagram without a train is one segment). */
+static int recv_gro(struct sock *s, struct pkt **pkts, unsigned n)
+{
+	unsigned got = 0;
+	int r;
+
+	while (got < n) {
+		struct pkt *p = pkts[got];
+		uint32_t len, room;
+
+		if (s->gro_off >= s->gro_len) {
+			r = gro_fill(s);
+			if (r <= 0)
+				return got ? (int)got : r;
+			if (s->gro_len == 0) {           /* truncated: an empty packet */
+				pkt_reset(p);
+				p->meta = s->gro_meta;
+				got++;
+				continue;
+			}
+		}
+		len = s->gro_len - s->gro_off;
+		if (s->gro_seg && len > s->gro_seg)
+			len = s->gro_seg;
+		pkt_reset(p);
+		p->meta = s->gro_meta;
+		room = p->cap - p->off - (PKT_TAILROOM < p->cap - p->off ? PKT_TAILROOM : 0);
+		if (len <= room) {
+			memcpy(pkt_data(p), s->gro_buf + s->gro_off, len);
+			p->len = len;
+		}                                     /* else: len 0, counted as bad */
+		if (s->gro_seg)
+			s->gro_pkts++;
+		s->gro_off += len;
+		s->rx_pkts++;
+		got++;
+	}
+	return (int)got;
+}
+
 int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n)
 {
 	struct mmsghdr mm[SOCK_BATCH];
@@ -167,6 +295,8 @@ int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n)
 
 	if (n > SOCK_BATCH)
 		n = SOCK_BATCH;
+	if (s->gro)
+		return recv_gro(s, pkts, n);
 	memset(mm, 0, sizeof(mm[0]) * n);
 	for (i = 0; i < (int)n; i++) {
 		struct pkt *p = pkts[i];

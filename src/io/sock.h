@@ -32,11 +32,30 @@ struct sock {
 	uint64_t rx_calls, rx_pkts;
 	uint64_t tx_calls, tx_pkts, tx_errors;
 	uint64_t gso_sends, gso_pkts, gso_fallbacks;
+	/* UDP GRO receive (sock_udp_enable_gro): a train arrives as one
+	 * datagram in gro_buf and is handed out a segment at a time. */
+	bool gro;
+	uint8_t *gro_buf;
+	uint32_t gro_len, gro_off;
+	uint16_t gro_seg;
+	struct pkt_meta gro_meta;
+	uint64_t gro_trains, gro_pkts;
 };
 
 /* Open a non-blocking UDP socket bound to port on any address (IPv6 with
  * IPV6_V6ONLY), with destination address reporting. 0 or -errno. */
 int sock_udp_open(struct sock *s, int family, uint16_t port);
+/* Ask the kernel for UDP GRO on a UDP socket (UDP_GRO, Linux 5.0): a
+ * UDP_SEGMENT train from the peer arrives whole, as one datagram, instead
+ * of being cut into one skb per datagram at the socket. 0 or -errno (then
+ * the socket works as before). */
+int sock_udp_enable_gro(struct sock *s);
+/* Segments of a received train not handed out yet (call
+ * sock_recv_batch again before waiting for the descriptor). */
+static inline bool sock_rx_pending(const struct sock *s)
+{
+	return s->gro && s->gro_off < s->gro_len;
+}
 /* Open a raw socket for IP protocol 50. 0 or -errno. */
 int sock_raw_esp_open(struct sock *s, int family);
 void sock_close(struct sock *s);
@@ -45,6 +64,9 @@ void sock_close(struct sock *s);
  * owned by the caller). On return pkts[i] holds the transport payload (UDP
  * payload, or ESP from the SPI on) and its meta: family, outer addresses,
  * ports and udp_encap. Malformed IPv4 headers on the raw socket get len 0.
+ * With UDP GRO, each segment of a train is copied into its own buffer
+ * (the one copy beyond the kernel's on this path: each needs its own
+ * headroom for decapsulation). 
  * Returns the number received (0 if none pending) or -errno. */
 int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n);
 
