@@ -5,7 +5,7 @@
 # back to the kernel in clear on a raw socket marked 0x220, which takes the
 # main table. With 10.2.0.0/24 protected and a bypass policy of higher
 # precedence for TCP to hostb's port 5201 (iperf3): iperf3 arrives in clear
-# (seen on gwa eth1), ping still goes as ESP. A protected prefix holding
+# (seen on gwa eth1), ping still goes as ESP; the same with IPv6 inside. A protected prefix holding
 # the peer's own address does not swallow the ESP packets (marked
 # sockets). Rules and routes go away on SIGTERM; the rule a killed daemon
 # left behind does not stop the next start; --no-routes adds no rule.
@@ -65,6 +65,32 @@ for n in gwa gwb; do
 	[ "$b" -gt 100 ] || fail "$n: Bypassed is $b"
 	note "$n: Bypassed $b, SendErrors $(stat_of $n SendErrors)"
 done
+
+# IPv6 inside (IPv4 outside): the clear path's IPv6 raw socket.
+ns gwa ip -6 route add fd02::/64 via 2001:db8::2
+ns gwb ip -6 route add fd01::/64 via 2001:db8::1
+GW_PRIO=100 gw_tunnel gcm128 raw 4 6
+ux gwa xfrm policy add src fd01::/64 dst fd02::2/128 proto tcp dport 5201 dir out priority 10 || fail "IPv6 bypass policy gwa"
+ux gwb xfrm policy add src fd02::2/128 dst fd01::/64 proto tcp sport 5201 dir out priority 10 || fail "IPv6 bypass policy gwb"
+ns gwa ip -6 route show table 220 | grep -q "^fd02::/64 dev ipsec0" || fail "gwa: no IPv6 route in table 220"
+bg gwa tcpdump -i eth1 -n -s 96 -U --immediate-mode -w "$GW_RUN/eth1v6.pcap" 2>/dev/null
+cap=$BG_PID
+bg hostb sh -c "exec iperf3 -s -1 -p 5201 >/dev/null"
+srv=$BG_PID
+sleep 1
+ns hosta iperf3 -6 -c fd02::2 -p 5201 -t 1 -b 20M >/dev/null || fail "IPv6 iperf3 over the bypass policy"
+wait $srv
+ping_ok 6 3 || fail "IPv6 ping through the tunnel"
+sleep 0.5
+kill $cap; wait $cap 2>/dev/null
+clear6=$(tcpdump -r "$GW_RUN/eth1v6.pcap" -n 'ip6 and tcp port 5201' 2>/dev/null | wc -l)
+esp6=$(tcpdump -r "$GW_RUN/eth1v6.pcap" -n esp 2>/dev/null | wc -l)
+icmp6clear=$(tcpdump -r "$GW_RUN/eth1v6.pcap" -n 'icmp6 and (ip6[40] == 128 or ip6[40] == 129)' 2>/dev/null | wc -l)
+note "IPv6 inside: gwa eth1: $clear6 TCP 5201 packets in clear, $esp6 ESP, $icmp6clear echo in clear"
+[ "$clear6" -gt 50 ] || fail "IPv6 iperf3 not seen in clear on gwa eth1"
+[ "$esp6" -ge 6 ] || fail "IPv6 ping not seen as ESP"
+[ "$icmp6clear" = 0 ] || fail "IPv6 echo seen in clear on gwa eth1"
+setup_policies
 
 # A protected prefix that holds the peer (192.0.2.2): its route goes into
 # table 220 too, yet the daemon's ESP packets (marked) still reach gwb.
