@@ -136,7 +136,12 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 		memcpy(other.data, cfg->remote_addr.a, other.len);
 	}
 	const struct conf_secret *s = conf_secret_find_ike(c, &me, &other);
-	if (!s || s->secret_len == 0 || s->secret_len > IKE_PSK_MAX) {
+	if (s && s->secret_len > IKE_PSK_MAX) {
+		snprintf(err, errlen, "%s:%u: connection '%s': its pre-shared key is longer than "
+		         "%d bytes", cc->file, cc->line, cc->name, IKE_PSK_MAX);
+		return -EINVAL;
+	}
+	if (!s || s->secret_len == 0) {
 		char a[600], b[600];
 		snprintf(err, errlen, "%s:%u: connection '%s': no pre-shared key in secrets for "
 		         "'%s' - '%s'", cc->file, cc->line, cc->name, conf_id_fmt(&me, a, sizeof(a)),

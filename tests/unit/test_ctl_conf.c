@@ -159,6 +159,26 @@ static void test_apply(void **state)
 	}
 	assert_int_equal(ike_conn_names(ike, names, 8), 0);
 
+	/* A pre-shared key longer than the IKE core holds is named as such,
+	 * not as a missing one; a missing one is. */
+	{
+		char psk[IKE_PSK_MAX + 2];
+
+		memset(psk, 'k', IKE_PSK_MAX + 1);
+		psk[IKE_PSK_MAX + 1] = '\0';
+		snprintf(text, sizeof(text), HEAD "  local_addrs = 192.0.2.1\n }\n}\n"
+		         "secrets { ike { secret = %s } }\n", psk);
+		c = load(text);
+		assert_true(ike_ctl_apply(ike, c, err, sizeof(err)) < 0);
+		assert_non_null(strstr(err, "connection 'c': its pre-shared key is longer than 256 bytes"));
+		conf_free(c);
+		c = load(HEAD "  local_addrs = 192.0.2.1\n }\n}\n");
+		assert_true(ike_ctl_apply(ike, c, err, sizeof(err)) < 0);
+		assert_non_null(strstr(err, "connection 'c': no pre-shared key in secrets"));
+		conf_free(c);
+	}
+	assert_int_equal(ike_conn_names(ike, names, 8), 0);
+
 	ike_ctx_free(ike);
 	spd_free(spd);
 	sad_free(sad);
