@@ -88,7 +88,7 @@ static void cmd_xfrm(void *ctx, struct ctl_conn *c, const struct vici_packet *re
 		cc->errors++;
 		return;
 	}
-	out = open_memstream(&obuf, &olen);
+	out = mem_stream_open(&obuf, &olen);
 	err = open_memstream(&ebuf, &elen);
 	if (!out || !err) {
 		vici_kv_str(resp, "success", "no");
@@ -351,7 +351,7 @@ void ctl_cmds_state_event(struct ctl_cmds *cc, enum xfrm_event_kind kind, const 
 
 	if (!cc->srv || !ctl_server_listeners(cc->srv, "uipsec-monitor"))
 		return;
-	f = open_memstream(&buf, &len);
+	f = mem_stream_open(&buf, &len);
 	if (!f)
 		return;
 	/* ip xfrm monitor: the state as "ip xfrm state" prints it, prefixed
@@ -425,7 +425,7 @@ void ctl_cmds_expire_event(struct ctl_cmds *cc, const struct sad_sa *sa, bool ha
 
 	if (!cc->srv || !ctl_server_listeners(cc->srv, "uipsec-monitor"))
 		return;
-	f = open_memstream(&buf, &len);
+	f = mem_stream_open(&buf, &len);
 	if (!f)
 		return;
 	fprintf(f, "Expired ");

@@ -248,7 +248,7 @@ static void cmd_keys(void *ctx, struct ctl_conn *c, const struct vici_packet *re
 		esp = false;
 	all = esp && ike;
 	vici_list_free(argv);
-	f = open_memstream(&buf, &len);
+	f = mem_stream_open(&buf, &len);
 	if (!f) {
 		fail(resp, "Error: out of memory");
 		return;

@@ -1,7 +1,9 @@
-/* Wiping, constant-time compare and hex helpers (libc only). */
+/* Wiping, constant-time compare, hex helpers and a wiping memory stream
+ * (libc only). */
 #include "util/mem.h"
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,4 +84,76 @@ void mem_to_hex(const unsigned char *in, size_t n, char *out)
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+struct mem_stream {
+	char **buf;
+	size_t *len;
+	size_t cap;
+};
+
+/* fopencookie write: the number of bytes taken, 0 on error (never < 0). */
+static ssize_t mem_stream_write(void *cookie, const char *d, size_t n)
+{
+	struct mem_stream *m = cookie;
+	size_t need = *m->len + n + 1;
+
+	if (need < n)
+		return 0;
+	if (need > m->cap) {
+		size_t cap = m->cap;
+		char *nb;
+
+		while (cap < need) {
+			if (cap > SIZE_MAX / 2)
+				return 0;
+			cap *= 2;
+		}
+		nb = malloc(cap);
+		if (!nb)
+			return 0;
+		memcpy(nb, *m->buf, *m->len + 1);
+		mem_free_wipe(*m->buf, m->cap);
+		*m->buf = nb;
+		m->cap = cap;
+	}
+	memcpy(*m->buf + *m->len, d, n);
+	*m->len += n;
+	(*m->buf)[*m->len] = '\0';
+	return (ssize_t)n;
+}
+
+static int mem_stream_close(void *cookie)
+{
+	free(cookie);
+	return 0;
+}
+
+FILE *mem_stream_open(char **buf, size_t *len)
+{
+	cookie_io_functions_t io = { .write = mem_stream_write, .close = mem_stream_close };
+	struct mem_stream *m = calloc(1, sizeof(*m));
+	FILE *f;
+
+	*buf = NULL;
+	*len = 0;
+	if (!m)
+		return NULL;
+	m->cap = 256;
+	*buf = calloc(1, m->cap);
+	if (!*buf) {
+		free(m);
+		return NULL;
+	}
+	m->buf = buf;
+	m->len = len;
+	f = fopencookie(m, "w", io);
+	if (!f) {
+		free(*buf);
+		*buf = NULL;
+		free(m);
+		return NULL;
+	}
+	setvbuf(f, NULL, _IONBF, 0);   /* no stdio buffer holding a copy */
+	return f;
 }

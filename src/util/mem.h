@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Overwrite n bytes at p with zeros in a way the compiler cannot elide. */
 void mem_wipe(void *p, size_t n);
@@ -24,5 +25,13 @@ int mem_from_hex(const char *hex, unsigned char *out, size_t outmax);
 
 /* Write 2*n hex digits and a NUL into out (size >= 2n+1). */
 void mem_to_hex(const unsigned char *in, size_t n, char *out);
+
+/* open_memstream() for text that may hold keys (ip xfrm state lines,
+ * Wireshark key tables): the buffer grows by copying and wiping the old
+ * one, and the stream is unbuffered, so no stale copy is left in freed
+ * memory. *buf and *len are current after every write (*buf NUL-terminated,
+ * never NULL while the stream is open). After fclose() the caller owns *buf
+ * and frees it with mem_free_wipe(*buf, *len). NULL on failure. */
+FILE *mem_stream_open(char **buf, size_t *len);
 
 #endif

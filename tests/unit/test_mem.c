@@ -1,0 +1,86 @@
+/* util/mem.c: constant-time compare, hex helpers and the wiping memory
+ * stream the control socket prints key-bearing text into. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "util/mem.h"
+
+static void test_equal_ct(void **state)
+{
+	uint8_t a[32], b[32];
+
+	(void)state;
+	memset(a, 0x5a, sizeof(a));
+	memcpy(b, a, sizeof(b));
+	assert_true(mem_equal_ct(a, b, sizeof(a)));
+	assert_true(mem_equal_ct(a, b, 0));
+	for (size_t i = 0; i < sizeof(b); i++) {
+		b[i] ^= 0x01;
+		assert_false(mem_equal_ct(a, b, sizeof(a)));
+		b[i] ^= 0x01;
+	}
+}
+
+static void test_hex(void **state)
+{
+	uint8_t out[8];
+	char txt[17];
+
+	(void)state;
+	assert_int_equal(mem_from_hex("0x0102a0FF", out, sizeof(out)), 4);
+	assert_memory_equal(out, "\x01\x02\xa0\xff", 4);
+	mem_to_hex(out, 4, txt);
+	assert_string_equal(txt, "0102a0ff");
+	assert_int_equal(mem_from_hex("abc", out, sizeof(out)), -1);            /* odd */
+	assert_int_equal(mem_from_hex("zz", out, sizeof(out)), -1);             /* not hex */
+	assert_int_equal(mem_from_hex("000000000000000000", out, sizeof(out)), -1); /* 9 > 8 */
+	assert_int_equal(mem_from_hex("", out, sizeof(out)), 0);
+}
+
+/* The stream keeps the buffer and its length current and NUL-terminated, grows past its
+ * first buffer without losing bytes, and is handed over on fclose. */
+static void test_stream(void **state)
+{
+	char *buf = NULL, want[4096];
+	size_t len = 0, k = 0;
+	FILE *f;
+
+	(void)state;
+	f = mem_stream_open(&buf, &len);
+	assert_non_null(f);
+	assert_non_null(buf);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	fprintf(f, "key 0x%s\n", "00112233");
+	assert_int_equal(len, strlen("key 0x00112233\n"));
+	assert_string_equal(buf, "key 0x00112233\n");
+	k = (size_t)snprintf(want, sizeof(want), "key 0x00112233\n");
+	for (int i = 0; i < 200; i++) {
+		fprintf(f, "line %03d %s\n", i, "abcdefghij");
+		k += (size_t)snprintf(want + k, sizeof(want) - k, "line %03d %s\n", i, "abcdefghij");
+	}
+	fputc('!', f);
+	want[k++] = '!';
+	want[k] = '\0';
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(len, k);
+	assert_string_equal(buf, want);
+	mem_free_wipe(buf, len);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_equal_ct),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_stream),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
