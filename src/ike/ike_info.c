@@ -54,6 +54,43 @@ int ike_info_start(struct ike_sa *sa, enum ike_task task, uint32_t arg)
 	return ike_sa_req_send(sa, &mb, task, arg);
 }
 
+/* The peer deletes an IKE SA in the middle of an IKE rekey collision
+ * (RFC 7296 2.8.2), before the response to our own rekey request arrived
+ * (reordering). True if handled here:
+ * - sa is the old SA: the peer's new SA survived. Keep sa until our
+ *   response comes, so that we learn (and delete) our redundant one.
+ * - sa is the peer's redundant new SA, holding the CHILD SAs for now:
+ *   they go back to the old SA, which our response then rekeys as if
+ *   there had been no collision. */
+static bool rekey_collision_delete(struct ike_sa *sa)
+{
+	if (sa->coll_spi_i && sa->req_pending && sa->req_task == TASK_IKE_REKEY) {
+		sa_info(sa, "peer deleted the IKE_SA during a rekey collision: waiting for the "
+		        "response to our rekeying");
+		sa->peer_deleted = true;
+		return true;
+	}
+	for (struct ike_sa *old = sa->ctx->sas; old; old = old->next) {
+		if (old == sa || old->state == IKE_STATE_DEAD || old->coll_spi_i != sa->spi_i ||
+		    old->coll_spi_r != sa->spi_r)
+			continue;
+		sa_info(sa, "peer deleted its redundant IKE_SA of a rekey collision: its CHILD_SAs "
+		        "go back to %016llx_i %016llx_r", (unsigned long long)old->spi_i,
+		        (unsigned long long)old->spi_r);
+		struct ike_child_sa **tail = &old->children;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = sa->children;
+		sa->children = NULL;
+		old->coll_spi_i = old->coll_spi_r = 0;
+		old->rekeyed = false;
+		sa->rekeyed = true;
+		ike_sa_set_state(sa, IKE_STATE_DEAD);
+		return true;
+	}
+	return false;
+}
+
 void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
 {
 	uint32_t ours[IKE_DEL_MAX];
@@ -97,6 +134,8 @@ void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	if (nours)
 		ike_pld_delete_put(&mb, IKE_PROTO_ESP, ours, nours);
 	ike_sa_resp_send(sa, &mb);
+	if (delete_ike && rekey_collision_delete(sa))
+		return;
 	if (delete_ike || err == IKE_N_AUTHENTICATION_FAILED) {
 		sa_info(sa, "peer deleted the IKE_SA");
 		ike_sa_set_state(sa, IKE_STATE_DEAD);

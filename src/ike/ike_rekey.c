@@ -219,6 +219,17 @@ static int nonce_min_cmp(const struct ike_sa *a, const struct ike_sa *b)
  * agree on the survivor. */
 static void resolve_collision(struct ike_sa *old, struct ike_sa *ours, struct ike_sa *theirs)
 {
+	if (old->peer_deleted) {
+		/* the peer deleted old: it created the survivor, whatever the
+		 * nonces say; ours is redundant */
+		sa_info(old, "IKE_SA rekey collision: the peer kept its own (%016llx_i %016llx_r), "
+		        "deleting ours", (unsigned long long)theirs->spi_i,
+		        (unsigned long long)theirs->spi_r);
+		ike_sa_set_state(ours, IKE_STATE_ESTABLISHED);
+		ours->rekeyed = true;
+		ike_sa_queue(ours, TASK_IKE_DELETE, 0);
+		return;
+	}
 	if (nonce_min_cmp(ours, theirs) < 0) {
 		sa_info(old, "IKE_SA rekey collision: ours (%016llx_i %016llx_r) is redundant, "
 		        "deleting it; keeping the peer's (%016llx_i %016llx_r)",
@@ -286,6 +297,12 @@ void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		resolve_collision(sa, nsa, peer_nsa);
 		goto out;
 	}
+	if (sa->peer_deleted) {
+		/* the peer's SA of the collision went away meanwhile: ours is all
+		 * there is, and the peer deleted the old one already (below) */
+		take_over(nsa, sa);
+		goto out;
+	}
 	take_over(nsa, sa);
 	/* RFC 7296 2.18: the initiator of the rekeying deletes the old SA */
 	ike_sa_queue(sa, TASK_IKE_DELETE, 0);
@@ -293,4 +310,8 @@ out:
 	crypto_dh_free(sa->rekey_dh);
 	sa->rekey_dh = NULL;
 	mem_wipe(gir, sizeof(gir));
+	if (sa->peer_deleted) {
+		sa_info(sa, "IKE_SA deleted by the peer");
+		ike_sa_set_state(sa, IKE_STATE_DEAD);
+	}
 }

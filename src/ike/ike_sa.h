@@ -141,6 +141,7 @@ struct ike_sa {
 	/* rekey collision (RFC 7296 2.8.2): the successor the peer created
 	 * while our rekeying was in flight; resolved when ours completes */
 	uint64_t coll_spi_i, coll_spi_r;
+	bool peer_deleted;           /* the peer deleted it while we waited for that */
 };
 
 struct ike_ctx {

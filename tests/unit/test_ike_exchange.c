@@ -158,6 +158,16 @@ static bool deliver(bool drop)
 	return true;
 }
 
+/* Deliver packet i of the queue ahead of the others (reordering). */
+static void deliver_nth(unsigned i)
+{
+	assert_true(i < net_n);
+	struct pkt_q p = net[i];
+	memmove(net + 1, net, i * sizeof(net[0]));
+	net[0] = p;
+	assert_true(deliver(false));
+}
+
 static void deliver_all(void)
 {
 	for (int i = 0; i < 100 && deliver(false); i++)
@@ -1061,6 +1071,51 @@ static void test_local_any_trap(void **state)
 	assert_int_equal(spd_count(A.spd), 0);
 }
 
+/* The same collision with the network reordering the two responses: one
+ * side learns the outcome first and sends its Delete (of the redundant new
+ * SA or of the old one) before the other side has the response to its own
+ * request. Both orders end with one shared IKE SA holding the CHILD SA. */
+static void test_ike_rekey_collision_reordered(void **state)
+{
+	char err[128], a_spis[128], b_spis[128];
+
+	for (unsigned hold = 0; hold < 2; hold++) {
+		peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+		         "aes128gcm16", NULL, NULL);
+		A.cfg.rekey_time = 600;
+		B.cfg.rekey_time = 600;
+		assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+		assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+		establish();
+		tick(600000);
+		assert_int_equal(net_n, 2);
+		assert_true(deliver(false));     /* A's request at B: B answers */
+		assert_true(deliver(false));     /* B's request at A: A answers */
+		assert_int_equal(net_n, 2);      /* B's response to A, A's to B */
+		/* hold one response back behind what its receiver's peer sends next */
+		deliver_nth(hold ? 0 : 1);
+		while (net_n > 1)
+			deliver_nth(1);
+		deliver_all();
+		tick(1000);
+		deliver_all();
+		assert_int_equal(ike_sa_count(A.ike), 1);
+		assert_int_equal(ike_sa_count(B.ike), 1);
+		sa_spis(&A, a_spis, sizeof(a_spis));
+		sa_spis(&B, b_spis, sizeof(b_spis));
+		assert_string_equal(a_spis, b_spis);
+		assert_int_equal(ike_child_count(A.ike), 1);
+		assert_int_equal(ike_child_count(B.ike), 1);
+		assert_sads_match(2);
+		assert_int_equal(ike_ctx_stats(A.ike)->child_deleted + ike_ctx_stats(B.ike)->child_deleted, 0);
+		/* and it works */
+		assert_int_equal(ike_terminate_child(B.ike, "net"), 0);
+		deliver_all();
+		assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+		teardown(state);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1088,6 +1143,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_nat, teardown),
 		cmocka_unit_test_teardown(test_child_rekey_collision, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey_collision, teardown),
+		cmocka_unit_test(test_ike_rekey_collision_reordered),
 		cmocka_unit_test_teardown(test_local_any, teardown),
 		cmocka_unit_test_teardown(test_local_any_trap, teardown),
 	};
