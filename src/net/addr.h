@@ -41,5 +41,10 @@ void ip_addr_from_sockaddr(struct ip_addr *a, uint16_t *port, const struct socka
  * reach dst (a connected UDP socket, nothing sent). 0 or -errno
  * (-ENETUNREACH: no route). */
 int ip_route_src(const struct ip_addr *dst, struct ip_addr *src);
+/* The same for a packet carrying firewall mark `mark` (0: none), as
+ * uipsecd's marked sockets send it (io/route.h: the mark skips uipsecd's
+ * routing table). Setting the mark needs CAP_NET_ADMIN; without it the
+ * lookup is the unmarked one. */
+int ip_route_src_mark(const struct ip_addr *dst, uint32_t mark, struct ip_addr *src);
 
 #endif

@@ -11,6 +11,11 @@
 
 int ip_route_src(const struct ip_addr *dst, struct ip_addr *src)
 {
+	return ip_route_src_mark(dst, 0, src);
+}
+
+int ip_route_src_mark(const struct ip_addr *dst, uint32_t mark, struct ip_addr *src)
+{
 	struct sockaddr_storage ss, me;
 	socklen_t sl, ml = sizeof(me);
 	uint16_t port;
@@ -22,6 +27,12 @@ int ip_route_src(const struct ip_addr *dst, struct ip_addr *src)
 	fd = socket(dst->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* as the daemon's own IKE packets will be routed (best effort: without
+	 * CAP_NET_ADMIN the lookup is the unmarked one) */
+	if (mark) {
+		unsigned int m = mark;
+		(void)setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m));
+	}
 	/* the port only has to be nonzero for connect() */
 	ip_addr_to_sockaddr(dst, 500, &ss, &sl);
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 ||

@@ -272,7 +272,11 @@ static void ike_keepalive(void *ctx, const struct ike_endpoint *local,
 
 static int ike_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr *local)
 {
-	return ip_route_src(remote, local);
+	struct daemon *d = ctx;
+
+	/* IKE leaves on marked sockets: ask the routing they will see, not
+	 * the route into the TUN device a policy for the peer's prefix adds */
+	return ip_route_src_mark(remote, d->o.routes ? d->o.mark : 0, local);
 }
 
 static uint64_t ike_now_ms(void *ctx)
