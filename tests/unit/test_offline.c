@@ -18,6 +18,7 @@
 #include "dp/pcap.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
+#include "xfrm_run.h"
 
 struct cap {
 	char *buf;
@@ -40,17 +41,6 @@ static void cap_close(struct cap *c)
 {
 	assert_int_equal(pcap_writer_close(c->w), 0);
 	fclose(c->f);
-}
-
-static void cmd(struct sad *sad, struct spd *spd, const char *line)
-{
-	char buf[1024], *argv[64];
-	const char *why;
-	int argc;
-
-	snprintf(buf, sizeof(buf), "%s", line);
-	argc = xfrm_line_split(buf, argv, 64, &why);
-	assert_int_equal(xfrm_cmd_run(sad, spd, argc, argv, stdout, stderr), 0);
 }
 
 static size_t ip4(uint8_t *p, uint8_t proto, const uint8_t *pl, size_t pllen,
@@ -106,12 +96,12 @@ static void test_encrypt_decrypt(void **state)
 	size_t lens[3];
 	FILE *lf;
 
-	cmd(sad, spd, "state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 reqid 1 "
+	xfrm_run_line(sad, spd, "state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 reqid 1 "
 	              "mode tunnel replay-window 32 " GCM);
 	/* the inbound twin must not be picked for outbound traffic: the policy decides */
-	cmd(sad, spd, "state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x2000 reqid 2 "
+	xfrm_run_line(sad, spd, "state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x2000 reqid 2 "
 	              "mode tunnel " GCM);
-	cmd(sad, spd, "policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out "
+	xfrm_run_line(sad, spd, "policy add src 10.1.0.0/24 dst 10.2.0.0/24 dir out "
 	              "tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel");
 
 	cap_open(&plain, PCAP_LINKTYPE_RAW);
@@ -190,7 +180,7 @@ static void test_malformed(void **state)
 	char *log;
 	size_t n;
 
-	cmd(sad, spd, "state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 " GCM);
+	xfrm_run_line(sad, spd, "state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 " GCM);
 	memset(esp, 0, sizeof(esp));
 	esp[2] = 0x10;   /* SPI 0x1000 */
 	esp[7] = 1;      /* seq 1 */

@@ -30,6 +30,7 @@
 #include "xfrm/events.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
+#include "xfrm_run.h"
 
 #define MAXP 16
 
@@ -192,21 +193,9 @@ static void on_cap(void *ctx, const struct dp_cap_pkt *cp)
 	s->ncap++;
 }
 
-static FILE *devnull;
-
 static void run(struct side *s, const char *cmdline)
 {
-	char line[512], *argv[64];
-	const char *why;
-	int argc;
-
-	if (!devnull)
-		devnull = fopen("/dev/null", "w");
-	snprintf(line, sizeof(line), "%s", cmdline);
-	argc = xfrm_line_split(line, argv, 64, &why);
-	assert_true(argc > 0);
-	if (xfrm_cmd_run(s->sad, s->spd, argc, argv, devnull, stderr) != 0)
-		fail_msg("command failed: %s", cmdline);
+	xfrm_run_line(s->sad, s->spd, cmdline);
 }
 
 #define KA "0x0102030405060708090a0b0c0d0e0f1011121314"
