@@ -109,30 +109,8 @@ uint32_t dp_cap_build(const struct pkt *p, bool esp, uint8_t *out)
 		                   IP_PROTO_UDP, out + hl, ul + p->len);
 		put_be16(out + hl + 6, c);
 	}
-	if (m->family == AF_INET) {
-		struct ip4_hdr h;
-
-		memset(&h, 0, sizeof(h));
-		h.ver_ihl = 0x45;
-		put_be16(h.tot_len, (uint16_t)total);
-		h.ttl = IP_DEFAULT_TTL;
-		h.proto = proto;
-		memcpy(h.saddr, m->saddr, 4);
-		memcpy(h.daddr, m->daddr, 4);
-		put_be16(h.csum, ip_csum(&h, sizeof(h)));
-		memcpy(out, &h, sizeof(h));
-	} else {
-		struct ip6_hdr h;
-
-		memset(&h, 0, sizeof(h));
-		h.vtc_flow[0] = 0x60;
-		put_be16(h.payload_len, (uint16_t)(ul + p->len));
-		h.nexthdr = proto;
-		h.hop_limit = IP_DEFAULT_TTL;
-		memcpy(h.saddr, m->saddr, 16);
-		memcpy(h.daddr, m->daddr, 16);
-		memcpy(out, &h, sizeof(h));
-	}
+	if (!ip_hdr_put(out, m->family, m->saddr, m->daddr, proto, ul + p->len))
+		return 0;
 	return total;
 }
 

@@ -30,6 +30,7 @@ enum drop_reason esp_push_outer(const struct sad_sa *sa, struct pkt *p)
 	bool udp = m->udp_encap || sa->encap.type;
 	uint8_t proto = udp ? IP_PROTO_UDP : IP_PROTO_ESP;
 	uint32_t l4len = p->len + (udp ? UDP_HDR_LEN : 0);
+	size_t hl;
 	uint8_t *h;
 
 	if (m->family != AF_INET && m->family != AF_INET6)
@@ -56,38 +57,10 @@ enum drop_reason esp_push_outer(const struct sad_sa *sa, struct pkt *p)
 			memcpy(h, &u, sizeof(u));
 		}
 	}
-	if (m->family == AF_INET) {
-		struct ip4_hdr ip = { 0 };
-
-		if (l4len + IP4_HDR_LEN > 0xffff)
-			goto no_room;
-		h = pkt_push(p, IP4_HDR_LEN);
-		if (!h)
-			goto no_room;
-		ip.ver_ihl = 0x45;
-		put_be16(ip.tot_len, (uint16_t)(l4len + IP4_HDR_LEN));
-		ip.ttl = IP_DEFAULT_TTL;
-		ip.proto = proto;
-		memcpy(ip.saddr, m->saddr, 4);
-		memcpy(ip.daddr, m->daddr, 4);
-		put_be16(ip.csum, ip_csum(&ip, sizeof(ip)));
-		memcpy(h, &ip, sizeof(ip));
-	} else {
-		struct ip6_hdr ip = { 0 };
-
-		if (l4len > 0xffff)
-			goto no_room;
-		h = pkt_push(p, IP6_HDR_LEN);
-		if (!h)
-			goto no_room;
-		ip.vtc_flow[0] = 0x60;
-		put_be16(ip.payload_len, (uint16_t)l4len);
-		ip.nexthdr = proto;
-		ip.hop_limit = IP_DEFAULT_TTL;
-		memcpy(ip.saddr, m->saddr, 16);
-		memcpy(ip.daddr, m->daddr, 16);
-		memcpy(h, &ip, sizeof(ip));
-	}
+	hl = ip_hdr_size(m->family, l4len);
+	if (!hl || !(h = pkt_push(p, hl)))
+		goto no_room;
+	ip_hdr_put(h, m->family, m->saddr, m->daddr, proto, l4len);
 	return DROP_NONE;
 no_room:
 	if (udp)

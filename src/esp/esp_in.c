@@ -91,42 +91,18 @@ static enum drop_reason transport_header(struct sad_sa *sa, struct pkt *p, uint8
 {
 	const struct pkt_meta *m = &p->meta;
 	uint32_t plen = p->len;
+	size_t hl;
 	uint8_t *h;
 
-	if (m->family == AF_INET) {
-		struct ip4_hdr ip = { 0 };
-
-		if (plen + IP4_HDR_LEN > 0xffff)
-			goto bad_len;
-		h = pkt_push(p, IP4_HDR_LEN);
-		if (!h)
-			return DROP_IN_NO_BUFFER;
-		ip.ver_ihl = 0x45;
-		put_be16(ip.tot_len, (uint16_t)(plen + IP4_HDR_LEN));
-		ip.ttl = IP_DEFAULT_TTL;
-		ip.proto = nexthdr;
-		memcpy(ip.saddr, m->saddr, 4);
-		memcpy(ip.daddr, m->daddr, 4);
-		put_be16(ip.csum, ip_csum(&ip, sizeof(ip)));
-		memcpy(h, &ip, sizeof(ip));
-	} else if (m->family == AF_INET6) {
-		struct ip6_hdr ip = { 0 };
-
-		if (plen > 0xffff)
-			goto bad_len;
-		h = pkt_push(p, IP6_HDR_LEN);
-		if (!h)
-			return DROP_IN_NO_BUFFER;
-		ip.vtc_flow[0] = 0x60;
-		put_be16(ip.payload_len, (uint16_t)plen);
-		ip.nexthdr = nexthdr;
-		ip.hop_limit = IP_DEFAULT_TTL;
-		memcpy(ip.saddr, m->saddr, 16);
-		memcpy(ip.daddr, m->daddr, 16);
-		memcpy(h, &ip, sizeof(ip));
-	} else {
+	if (m->family != AF_INET && m->family != AF_INET6)
 		return DROP_IN_STATE_INVALID;
-	}
+	hl = ip_hdr_size(m->family, plen);
+	if (!hl)
+		goto bad_len;
+	h = pkt_push(p, hl);
+	if (!h)
+		return DROP_IN_NO_BUFFER;
+	ip_hdr_put(h, m->family, m->saddr, m->daddr, nexthdr, plen);
 	return DROP_NONE;
 bad_len:
 	sa->stats.malformed++;

@@ -97,4 +97,14 @@ uint16_t ip_csum(const void *data, size_t len);
 uint16_t ip_csum_pseudo(const uint8_t *saddr, const uint8_t *daddr, size_t alen,
                         uint8_t proto, const void *l4, size_t len);
 
+/* The length of a plain header (no options, no extension headers) of
+ * family AF_INET or AF_INET6 in front of payload_len bytes: 20 or 40, or 0
+ * for another family or a payload too long for the length field. */
+size_t ip_hdr_size(int family, size_t payload_len);
+/* Write that header at out (room for ip_hdr_size() bytes): TTL/hop limit
+ * IP_DEFAULT_TTL, protocol/next header proto, addresses of 4 or 16 bytes,
+ * the IPv4 checksum. Returns ip_hdr_size(); writes nothing when it is 0. */
+size_t ip_hdr_put(uint8_t *out, int family, const uint8_t *saddr, const uint8_t *daddr,
+                  uint8_t proto, size_t payload_len);
+
 #endif
