@@ -66,7 +66,8 @@ static void gro_emit(void *ctx, const struct net_gro_out *o)
 
 	memset(&vh, 0, sizeof(vh));
 	if (o->g.type != NET_GSO_NONE) {
-		vh.gso = o->g.type == NET_GSO_TCPV4 ? TUN_GSO_TCPV4 : TUN_GSO_TCPV6;
+		vh.gso = o->g.type == NET_GSO_TCPV4 ? TUN_GSO_TCPV4 :
+		         o->g.type == NET_GSO_TCPV6 ? TUN_GSO_TCPV6 : TUN_GSO_UDP_L4;
 		vh.needs_csum = true;
 		vh.hdr_len = o->hdr_len;
 		vh.gso_size = o->g.gso_size;
@@ -429,6 +430,8 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 		cfg->mtu ? cfg->mtu : GW_DEFAULT_MTU);
 	if (r < 0)
 		goto fail;
+	/* UDP datagrams are coalesced only where the TUN device takes USO */
+	gw->gro.udp = gw->tun.uso;
 	/* IPv4 sockets are required; IPv6 ones only if the host has IPv6. */
 	r = sock_udp_open(&gw->s[k = S_NAT4], AF_INET, nat);
 	if (r == 0)

@@ -6,6 +6,17 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
+
+/* Linux 6.2 added USO to TUN; older userspace headers (Debian 12 has 6.1)
+ * do not name it, the running kernel may still have it. Values from the
+ * kernel's uapi headers. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>

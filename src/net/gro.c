@@ -1,4 +1,4 @@
-/* Receive coalescing of TCP segments (see gro.h). The flow table is a
+/* Receive coalescing of TCP segments and UDP datagrams (see gro.h). The flow table is a
  * handful of slots searched linearly: a batch holds few flows, and the
  * search is cheaper than hashing at these sizes. */
 #include "net/gro.h"
@@ -23,14 +23,15 @@ void net_gro_init(struct net_gro *g, net_gro_emit_fn emit, void *ctx)
 /* A parsed candidate: where the headers are and what they say. */
 struct cand {
 	uint8_t ipv;
+	uint8_t proto;        /* IP_PROTO_TCP or IP_PROTO_UDP */
 	uint16_t ip_hlen, hlen;
 	uint32_t seq, plen;
 	uint8_t flags;
-	bool mergeable;       /* TCP with only ACK/PSH and payload */
-	bool tcp;             /* a TCP packet we could parse (key valid) */
+	bool mergeable;       /* TCP with only ACK/PSH and payload; UDP with payload */
+	bool tcp;             /* a TCP (or, with g->udp, UDP) packet we could parse */
 };
 
-static void parse(const uint8_t *p, uint32_t len, struct cand *c)
+static void parse(const struct net_gro *g, const uint8_t *p, uint32_t len, struct cand *c)
 {
 	uint32_t thl;
 	const uint8_t *th;
@@ -40,21 +41,32 @@ static void parse(const uint8_t *p, uint32_t len, struct cand *c)
 		return;
 	c->ipv = p[0] >> 4;
 	if (c->ipv == 4) {
-		if ((p[0] & 0x0f) != 5 || p[9] != IP_PROTO_TCP || get_be16(p + 2) != len ||
-		    (get_be16(p + 6) & 0x3fff))
+		c->proto = p[9];
+		if ((p[0] & 0x0f) != 5 || get_be16(p + 2) != len || (get_be16(p + 6) & 0x3fff))
 			return;
 		c->ip_hlen = IP4_HDR_LEN;
 	} else if (c->ipv == 6) {
-		if (len < IP6_HDR_LEN || p[6] != IP_PROTO_TCP ||
-		    (uint32_t)get_be16(p + 4) + IP6_HDR_LEN != len)
+		if (len < IP6_HDR_LEN || (uint32_t)get_be16(p + 4) + IP6_HDR_LEN != len)
 			return;
+		c->proto = p[6];
 		c->ip_hlen = IP6_HDR_LEN;
 	} else {
 		return;
 	}
-	if (len < (uint32_t)c->ip_hlen + 20)
-		return;
 	th = p + c->ip_hlen;
+	if (c->proto == IP_PROTO_UDP && g->udp) {
+		/* RFC 768: the UDP length must agree with the IP length */
+		if (len < (uint32_t)c->ip_hlen + UDP_HDR_LEN ||
+		    get_be16(th + 4) != len - c->ip_hlen)
+			return;
+		c->tcp = true;
+		c->hlen = (uint16_t)(c->ip_hlen + UDP_HDR_LEN);
+		c->plen = len - c->hlen;
+		c->mergeable = c->plen > 0;
+		return;
+	}
+	if (c->proto != IP_PROTO_TCP || len < (uint32_t)c->ip_hlen + 20)
+		return;
 	thl = (uint32_t)(th[12] >> 4) * 4;
 	if (thl < 20 || c->ip_hlen + thl > len)
 		return;
@@ -72,7 +84,7 @@ static bool same_key(const struct net_gro_flow *f, const uint8_t *p, const struc
 {
 	const uint8_t *h = f->head;
 
-	if (f->ipv != c->ipv)
+	if (f->ipv != c->ipv || f->proto != c->proto)
 		return false;
 	if (c->ipv == 4) {
 		if (memcmp(h + 12, p + 12, 8) != 0)
@@ -90,7 +102,9 @@ static bool can_append(const struct net_gro_flow *f, const uint8_t *p, const str
 
 	if (!c->mergeable || f->closed || f->nseg >= NET_GRO_MAX_SEGS)
 		return false;
-	if (c->hlen != f->hlen || c->seq != f->next_seq || c->plen > f->gso_size)
+	if (c->hlen != f->hlen || c->plen > f->gso_size)
+		return false;
+	if (c->proto == IP_PROTO_TCP && c->seq != f->next_seq)
 		return false;
 	if (f->total + c->plen > 65535)
 		return false;
@@ -101,6 +115,8 @@ static bool can_append(const struct net_gro_flow *f, const uint8_t *p, const str
 	} else if (memcmp(h, p, 4) != 0 || h[7] != p[7]) {
 		return false;
 	}
+	if (c->proto == IP_PROTO_UDP)
+		return true;
 	/* ACK number, then data offset and every option byte */
 	if (memcmp(h + f->ip_hlen + 8, p + c->ip_hlen + 8, 5) != 0 ||
 	    memcmp(h + f->ip_hlen + 20, p + c->ip_hlen + 20, (size_t)(c->hlen - c->ip_hlen - 20)) != 0)
@@ -146,17 +162,24 @@ static void flow_flush(struct net_gro *g, struct net_gro_flow *f)
 		put_be16(h + 4, (uint16_t)l4len);
 		sum = ip_csum_partial(h + 8, 32, 0);
 	}
-	th[13] |= f->last_flags & TCP_PSH;
 	/* CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum
-	 * (not complemented), as tcp_v4_send_check() leaves it for TSO. */
-	sum += IP_PROTO_TCP + l4len;
-	put_be16(th + 16, (uint16_t)~ip_csum_fold(sum));
-
+	 * (not complemented), as tcp_v4_send_check() leaves it for TSO and
+	 * udp_send_skb() for UDP GSO (with the UDP length of the whole). */
+	sum += (uint32_t)f->proto + l4len;
 	memset(&o, 0, sizeof(o));
-	o.g.type = f->ipv == 4 ? NET_GSO_TCPV4 : NET_GSO_TCPV6;
+	if (f->proto == IP_PROTO_UDP) {
+		put_be16(th + 4, (uint16_t)l4len);
+		put_be16(th + 6, (uint16_t)~ip_csum_fold(sum));
+		o.g.type = NET_GSO_UDP_L4;
+		o.g.csum_offset = 6;
+	} else {
+		th[13] |= f->last_flags & TCP_PSH;
+		put_be16(th + 16, (uint16_t)~ip_csum_fold(sum));
+		o.g.type = f->ipv == 4 ? NET_GSO_TCPV4 : NET_GSO_TCPV6;
+		o.g.csum_offset = 16;
+	}
 	o.g.needs_csum = true;
 	o.g.csum_start = f->ip_hlen;
-	o.g.csum_offset = 16;
 	o.g.gso_size = f->gso_size;
 	o.hdr_len = f->hlen;
 	o.nsegs = f->nseg;
@@ -174,8 +197,9 @@ static void flow_start(struct net_gro *g, struct net_gro_flow *f, uint8_t *p, ui
                        const struct cand *c)
 {
 	f->used = true;
-	f->closed = (c->flags & TCP_PSH) != 0;
+	f->closed = c->proto == IP_PROTO_TCP && (c->flags & TCP_PSH) != 0;
 	f->ipv = c->ipv;
+	f->proto = c->proto;
 	f->ip_hlen = c->ip_hlen;
 	f->hlen = c->hlen;
 	f->gso_size = (uint16_t)c->plen;
@@ -194,7 +218,7 @@ void net_gro_add(struct net_gro *g, uint8_t *p, uint32_t len)
 	struct cand c;
 	unsigned i;
 
-	parse(p, len, &c);
+	parse(g, p, len, &c);
 	if (!c.tcp) {
 		emit_alone(g, p, len);
 		return;
@@ -217,7 +241,7 @@ void net_gro_add(struct net_gro *g, uint8_t *p, uint32_t len)
 		f->total += c.plen;
 		f->next_seq += c.plen;
 		f->last_flags = c.flags;
-		if (c.plen < f->gso_size || (c.flags & TCP_PSH))
+		if (c.plen < f->gso_size || (c.proto == IP_PROTO_TCP && (c.flags & TCP_PSH)))
 			f->closed = true;
 		return;
 	}

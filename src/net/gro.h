@@ -17,6 +17,14 @@
  * out with NEEDS_CSUM and the pseudo-header sum in the TCP checksum field,
  * so the kernel computes (or never needs) the real ones.
  *
+ * With g->udp set (the TUN device takes USO, Linux 6.2), UDP datagrams of
+ * one flow (same addresses, ports, TOS/TTL/DF or traffic class/flow
+ * label/hop limit) and equal size (the last may be shorter) are coalesced
+ * the same way into a GSO_UDP_L4 super-packet, as UDP GSO would send them
+ * (UDP length of the whole, pseudo-header sum in the checksum field); the
+ * kernel cuts it back into the same datagrams before any socket that did
+ * not ask for UDP_GRO sees them.
+ *
  * The packets stay in the caller's buffers (no copy): the first
  * segment's headers are rewritten in place at flush, the output is a list
  * of pieces for writev(). Buffers must live until net_gro_flush().
@@ -51,6 +59,7 @@ struct net_gro_flow {
 	bool used;
 	bool closed;          /* a short or PSH segment ended it */
 	uint8_t ipv;
+	uint8_t proto;
 	uint16_t ip_hlen, hlen, gso_size;
 	uint8_t *head;        /* first packet, whole */
 	uint32_t head_len;
@@ -64,6 +73,7 @@ struct net_gro_flow {
 };
 
 struct net_gro {
+	bool udp;             /* coalesce UDP too (net_gro_init sets false) */
 	net_gro_emit_fn emit;
 	void *ctx;
 	uint64_t clock;

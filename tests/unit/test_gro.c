@@ -3,7 +3,8 @@
  * super-packet and 64 KiB; flows interleaved; what must not be merged
  * (FIN, SYN, a gap in sequence numbers, another ACK number or TTL, a short
  * segment, UDP, garbage) passes alone and in order; a full flow table
- * flushes its oldest flow; every packet comes out exactly once. */
+ * flushes its oldest flow; every packet comes out exactly once. UDP
+ * coalescing (USO) when asked for. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -350,6 +351,90 @@ static void test_flows(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* UDP (g.udp): a USO super-packet cut by gso.c comes back whole as
+ * GSO_UDP_L4; without g.udp every datagram passes alone; sizes that grow
+ * start a new super-packet; TCP and UDP with the same ports stay apart. */
+static void test_udp(void **state)
+{
+	static uint8_t pkt[70000], tpkt[4000];
+	static struct segs sg, st;
+	struct net_gso gu = { .type = NET_GSO_UDP_L4, .gso_size = 1400 };
+	struct net_gso_iter it;
+	struct sink s = { 0 };
+	struct net_gro g;
+	unsigned i, v;
+	size_t len, tlen;
+	long r;
+
+	(void)state;
+	for (v = 4; v <= 6; v += 2) {
+		len = build(pkt, (int)v, IP_PROTO_UDP, 0, 0, 9000, 0);
+		assert_true(net_gso_init(&it, pkt, len, &gu));
+		sg.n = 0;
+		while ((r = net_gso_next(&it, sg.buf[sg.n], SEGBUF)) > 0)
+			sg.len[sg.n++] = (uint32_t)r;
+		assert_int_equal(sg.n, 7);
+		net_gro_init(&g, sink_emit, &s);
+		g.udp = true;
+		for (i = 0; i < sg.n; i++)
+			net_gro_add(&g, sg.buf[i], sg.len[i]);
+		net_gro_flush(&g);
+		assert_int_equal(s.n, 1);
+		assert_int_equal(s.nsegs[0], 7);
+		assert_int_equal(s.g[0].type, NET_GSO_UDP_L4);
+		assert_int_equal(s.g[0].gso_size, 1400);
+		assert_int_equal(s.g[0].csum_offset, 6);
+		assert_int_equal(s.hdr_len[0], (v == 4 ? 20 : 40) + 8);
+		assert_int_equal(s.len[0], len);
+		assert_memory_equal(s.buf[0], pkt, len);
+		assert_true(net_csum_complete(s.buf[0], s.len[0], v == 4 ? 20 : 40, 6));
+		check_csums(s.buf[0], s.len[0]);
+		sink_free(&s);
+	}
+
+	/* without g.udp: one by one, untouched */
+	len = build(pkt, 4, IP_PROTO_UDP, 0, 0, 9000, 0);
+	assert_true(net_gso_init(&it, pkt, len, &gu));
+	sg.n = 0;
+	while ((r = net_gso_next(&it, sg.buf[sg.n], SEGBUF)) > 0)
+		sg.len[sg.n++] = (uint32_t)r;
+	net_gro_init(&g, sink_emit, &s);
+	for (i = 0; i < sg.n; i++)
+		net_gro_add(&g, sg.buf[i], sg.len[i]);
+	assert_int_equal(s.n, 7);
+	for (i = 0; i < s.n; i++) {
+		assert_int_equal(s.g[i].type, NET_GSO_NONE);
+		assert_memory_equal(s.buf[i], sg.buf[i], sg.len[i]);
+	}
+	sink_free(&s);
+
+	/* a larger datagram after smaller ones starts anew; TCP with the
+	 * same ports is its own flow */
+	tlen = build(tpkt, 4, IP_PROTO_TCP, 0, 0, 2000, 0x10);
+	cut(&st, tpkt, tlen, 1000);
+	assert_true(net_gso_init(&it, pkt, len, &gu));
+	sg.n = 0;
+	while ((r = net_gso_next(&it, sg.buf[sg.n], SEGBUF)) > 0)
+		sg.len[sg.n++] = (uint32_t)r;
+	net_gro_init(&g, sink_emit, &s);
+	g.udp = true;
+	net_gro_add(&g, sg.buf[6], sg.len[6]);        /* the short last one: 600 bytes */
+	net_gro_add(&g, st.buf[0], st.len[0]);
+	net_gro_add(&g, sg.buf[0], sg.len[0]);        /* 1400: larger, a new flow */
+	net_gro_add(&g, st.buf[1], st.len[1]);
+	net_gro_add(&g, sg.buf[1], sg.len[1]);
+	net_gro_flush(&g);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.nsegs[0], 1);              /* the 600-byte datagram */
+	assert_int_equal(s.len[0], sg.len[6]);
+	assert_int_equal(s.g[1].type, NET_GSO_TCPV4); /* TCP, older than the new UDP flow */
+	assert_int_equal(s.nsegs[1], 2);
+	assert_int_equal(s.g[2].type, NET_GSO_UDP_L4);
+	assert_int_equal(s.nsegs[2], 2);
+	assert_int_equal(get_be16(s.buf[2] + 24), 8 + 2 * 1400);   /* UDP length of the whole */
+	sink_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_not_merged),
 		cmocka_unit_test(test_flows),
+		cmocka_unit_test(test_udp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
