@@ -12,6 +12,8 @@
 #include "util/mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -152,6 +154,17 @@ static int handle_event(struct cap_out *o, const struct vici_packet *pk)
 	                 mib[0] ? mib : NULL);
 }
 
+/* True if point is already in the comma-separated list pts. */
+static bool point_listed(const char *pts, const char *point)
+{
+	size_t n = strlen(point);
+
+	for (const char *p = pts; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 1 : 0))
+		if (strcspn(p, ",") == n && !strncmp(p, point, n))
+			return true;
+	return false;
+}
+
 static int add_points(const char *arg, char *pts, size_t len)
 {
 	char *copy = strdup(arg), *save = NULL, *tok;
@@ -167,8 +180,13 @@ static int add_points(const char *arg, char *pts, size_t len)
 			r = -EINVAL;
 			break;
 		}
-		if (strlen(pts) + strlen(tok) + 2 > len)
+		if (point_listed(pts, tok))
+			continue;
+		if (strlen(pts) + strlen(tok) + 2 > len) {   /* 5 distinct points always fit */
+			fprintf(stderr, "uipsec: capture: too many points\n");
+			r = -EINVAL;
 			break;
+		}
 		if (pts[0])
 			strcat(pts, ",");
 		strcat(pts, tok);
@@ -222,12 +240,18 @@ static int capture_run(const struct uipsec_opts *opt, int argc, char **argv)
 				char *save = NULL, *tok;
 				free(split);
 				split = strdup(argv[++i]);
-				for (tok = split ? strtok_r(split, " ", &save) : NULL; tok && nf <= MAX_FILTER;
-				     tok = strtok_r(NULL, " ", &save))
+				for (tok = split ? strtok_r(split, " ", &save) : NULL; tok;
+				     tok = strtok_r(NULL, " ", &save)) {
+					if (nf > MAX_FILTER)
+						goto too_long;
 					fwords[nf++] = tok;
+				}
 			} else {
-				while (i + 1 < argc && argv[i + 1][0] != '-' && nf <= MAX_FILTER)
+				while (i + 1 < argc && argv[i + 1][0] != '-') {
+					if (nf > MAX_FILTER)
+						goto too_long;
 					fwords[nf++] = argv[++i];
+				}
 			}
 		} else {
 			fprintf(stderr, "uipsec: capture: unexpected '%s' (see uipsec capture --help)\n", a);
@@ -252,7 +276,15 @@ static int capture_run(const struct uipsec_opts *opt, int argc, char **argv)
 	}
 	o.lines = !file;
 	if (file) {
-		o.f = strcmp(file, "-") == 0 ? stdout : fopen(file, "wb");
+		/* 0600: the file holds decrypted traffic */
+		if (strcmp(file, "-") == 0) {
+			o.f = stdout;
+		} else {
+			int wfd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+			o.f = wfd < 0 ? NULL : fdopen(wfd, "wb");
+			if (wfd >= 0 && !o.f)
+				close(wfd);
+		}
 		if (!o.f) {
 			fprintf(stderr, "uipsec: cannot create %s: %s\n", file, strerror(errno));
 			goto out;
@@ -320,6 +352,8 @@ static int capture_run(const struct uipsec_opts *opt, int argc, char **argv)
 			break;
 	}
 	goto out;
+too_long:
+	fprintf(stderr, "uipsec: capture: the filter has more than %d words\n", MAX_FILTER);
 out_usage:
 	rc = 2;
 out:
