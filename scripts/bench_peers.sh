@@ -282,9 +282,11 @@ peer_up_uipsec() {
 	done
 	for s in a b; do
 		d="$W/gw$s"
-		peer_wait 50 test -S "$d/uipsecd.sock" ||
-			{ PEER_ERR="uipsecd on gw$s did not open its control socket: $(peer_log_tail "$d/uipsecd.log")"; return 1; }
 		ctl=("$UIPSEC_BUILD/uipsec" --control "$d/uipsecd.sock")
+		# The socket file appears before uipsecd accepts on it: wait
+		# until it answers (as tests/netns/lib.sh's gw_start does).
+		peer_wait 50 "${ctl[@]}" stats ||
+			{ PEER_ERR="uipsecd on gw$s does not answer on its control socket: $(peer_log_tail "$d/uipsecd.log")"; return 1; }
 		# The same two SAs on both gateways, as with `ip xfrm`: 0x1001
 		# carries gwa -> gwb, 0x1002 gwb -> gwa.
 		{
