@@ -62,6 +62,28 @@ int tun_set_up(const char *name)
 	return ifreq_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
+/* Turn off IPv6 address generation on NAME (addr_gen_mode 1, "none"),
+ * before it goes up: no link-local address, so no solicited-node group,
+ * no MLD reports and no router solicitations on the TUN. IPv6 routed via
+ * the device works without one. Best effort: a kernel without IPv6 (no
+ * such file) or a read-only /proc only leaves the noise. */
+static void tun_no_ipv6_ll(const char *name)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("tun: %s: %s", path, strerror(errno));
+		return;
+	}
+	if (write(fd, "1\n", 2) != 2)
+		log_warn("tun: %s: %s", path, strerror(errno));
+	close(fd);
+}
+
 /* Ask for checksum offload and TSO, and USO where the kernel knows it
  * (Linux 6.2; older kernels refuse the unknown bits with EINVAL). */
 static int set_offload(struct tun *t)
@@ -136,6 +158,7 @@ static int tun_create(struct tun *t, const char *name, uint32_t mtu, bool vnet)
 		}
 	}
 	t->mtu = mtu;
+	tun_no_ipv6_ll(t->name);
 	r = tun_set_up(t->name);
 	if (r < 0) {
 		log_err("tun: bring %s up: %s", t->name, strerror(-r));

@@ -9,6 +9,11 @@ $PY -c 'import scapy.layers.ipsec' 2>/dev/null || { echo "SKIP: no scapy"; exit 
 
 gw_start gwa
 gw_start gwb
+for n in gwa gwb; do
+	if ns "$n" ip -6 addr show dev ipsec0 | grep -q 'inet6'; then
+		fail "$n: ipsec0 has an IPv6 address: $(ns "$n" ip -6 addr show dev ipsec0)"
+	fi
+done
 
 capture() { # capture IFACE FILE: start tcpdump in gwa, PID in CAP_PID
 	bg gwa tcpdump -i "$1" -n -U --immediate-mode -w "$2" 2>/dev/null
@@ -46,6 +51,10 @@ check_case() { # check_case ALG ENCAP SCAPY_ARGS...
 	[ "$n" -ge 6 ] || fail "$alg $encap: only $n ICMP packets on ipsec0 (want 6)"
 	n=$(tcpdump -r "$t0" -n 'esp or udp port 4500' 2>/dev/null | wc -l)
 	[ "$n" = 0 ] || fail "$alg $encap: ESP on ipsec0"
+	# uipsecd turns off IPv6 address generation on its TUN: no
+	# link-local address, so no MLD reports or router solicitations.
+	n=$(tcpdump -r "$t0" -n 'icmp6' 2>/dev/null | wc -l)
+	[ "$n" = 0 ] || { tcpdump -r "$t0" -n 'icmp6'; fail "$alg $encap: $n ICMPv6 packets on ipsec0"; }
 	note "$alg $encap: scapy decrypts eth1"
 	$PY "$(dirname "$0")/scapy_decrypt.py" "$e1" "$@" || fail "$alg $encap: scapy could not decrypt"
 }
