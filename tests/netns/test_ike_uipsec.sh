@@ -134,7 +134,7 @@ for c in "${CASES[@]}"; do
 	u gwa initiate --child net >/dev/null || { fail "initiate refused"; continue; }
 	established || { fail "not established"; continue; }
 	ping_through || { fail "no ping through the tunnel"; continue; }
-	if [ "$c" = "${CASES[0]}" ] && command -v iperf3 >/dev/null; then
+	if command -v iperf3 >/dev/null; then
 		ip netns exec "$(topo_name hostb)" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 		ipid=$!
 		sleep 0.5
