@@ -343,7 +343,15 @@ static void monitor_send(struct ctl_cmds *cc, char *text, size_t len)
 	vici_buf_free(&b);
 }
 
-void ctl_cmds_state_event(struct ctl_cmds *cc, enum xfrm_event_kind kind, const struct sad_sa *sa)
+static void print_state(FILE *f, const void *sa) { xfrm_print_state(f, sa, false); }
+static void print_policy(FILE *f, const void *pol) { xfrm_print_policy(f, pol, false); }
+
+/* ip xfrm monitor's text for one event: "Flushed ..." for a flush, else the
+ * object as ip xfrm prints it, prefixed "Deleted "/"Updated " (prefix may
+ * be NULL). States print keys, so the text is built in a wiping stream. */
+static void monitor_event(struct ctl_cmds *cc, bool flush, const char *flushed,
+                          const char *prefix, void (*print)(FILE *, const void *),
+                          const void *obj)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -354,46 +362,31 @@ void ctl_cmds_state_event(struct ctl_cmds *cc, enum xfrm_event_kind kind, const 
 	f = mem_stream_open(&buf, &len);
 	if (!f)
 		return;
-	/* ip xfrm monitor: the state as "ip xfrm state" prints it, prefixed
-	 * "Deleted"/"Updated"; a flush as "Flushed state proto esp". */
-	if (kind == XFRM_EV_STATE_FLUSH) {
-		fprintf(f, "Flushed state proto esp\n");
-	} else if (sa) {
-		if (kind == XFRM_EV_STATE_DEL)
-			fprintf(f, "Deleted ");
-		else if (kind == XFRM_EV_STATE_UPDATE)
-			fprintf(f, "Updated ");
-		xfrm_print_state(f, sa, false);
+	if (flush) {
+		fprintf(f, "%s\n", flushed);
+	} else if (obj) {
+		if (prefix)
+			fputs(prefix, f);
+		print(f, obj);
 	}
 	fclose(f);
 	monitor_send(cc, buf, len);
 	mem_free_wipe(buf, len);
 }
 
+void ctl_cmds_state_event(struct ctl_cmds *cc, enum xfrm_event_kind kind, const struct sad_sa *sa)
+{
+	monitor_event(cc, kind == XFRM_EV_STATE_FLUSH, "Flushed state proto esp",
+	              kind == XFRM_EV_STATE_DEL ? "Deleted " :
+	              kind == XFRM_EV_STATE_UPDATE ? "Updated " : NULL, print_state, sa);
+}
+
 void ctl_cmds_policy_event(struct ctl_cmds *cc, enum xfrm_event_kind kind,
                            const struct spd_policy *pol)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if (!cc->srv || !ctl_server_listeners(cc->srv, "uipsec-monitor"))
-		return;
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return;
-	if (kind == XFRM_EV_POLICY_FLUSH) {
-		fprintf(f, "Flushed policy\n");
-	} else if (pol) {
-		if (kind == XFRM_EV_POLICY_DEL)
-			fprintf(f, "Deleted ");
-		else if (kind == XFRM_EV_POLICY_UPDATE)
-			fprintf(f, "Updated ");
-		xfrm_print_policy(f, pol, false);
-	}
-	fclose(f);
-	monitor_send(cc, buf, len);
-	free(buf);
+	monitor_event(cc, kind == XFRM_EV_POLICY_FLUSH, "Flushed policy",
+	              kind == XFRM_EV_POLICY_DEL ? "Deleted " :
+	              kind == XFRM_EV_POLICY_UPDATE ? "Updated " : NULL, print_policy, pol);
 }
 
 void ctl_cmds_acquire_event(struct ctl_cmds *cc, const struct spd_policy *pol,
