@@ -3,7 +3,9 @@
 # (repeatable on a shared machine, unlike packets per second). Runs
 # bench_esp_count under valgrind --tool=callgrind for each algorithm and
 # size and prints, per packet, the instructions of crypto_esp_seal,
-# crypto_esp_open and crypto_esp_iv_next (inclusive) and of all three.
+# crypto_esp_open and crypto_esp_iv_next (inclusive), of all three, and
+# the part of them spent in OpenSSL's OSSL_PARAM_locate (the strcmp search
+# of parameter arrays that OpenSSL 3.0 does inside EVP calls).
 #
 #   scripts/bench_esp_insn.sh [LABEL...]
 #
@@ -38,17 +40,19 @@ per_packet() {
 
 printf "instructions per packet (callgrind, %s packets, %s)\n" "$N" \
 	"$(openssl version 2>/dev/null | cut -d' ' -f1-2)"
-printf "%-18s %5s  %9s %9s %9s %9s\n" algorithm bytes seal open iv_next total
+printf "%-18s %5s  %9s %9s %9s %9s %9s\n" algorithm bytes seal open iv_next total \
+	param_lookup
 for label in "$@"; do
 	for size in $SIZES; do
 		out="$TMP/cg.$label.$size"
 		valgrind --tool=callgrind --toggle-collect='packets*' \
 			--callgrind-out-file="$out" "$BIN" "$label" "$size" \
 			>/dev/null 2>"$TMP/log" || { cat "$TMP/log" >&2; exit 1; }
-		printf "%-18s %5s  %9s %9s %9s %9s\n" "$label" "$size" \
+		printf "%-18s %5s  %9s %9s %9s %9s %9s\n" "$label" "$size" \
 			"$(per_packet "$out" crypto_esp_seal)" \
 			"$(per_packet "$out" crypto_esp_open)" \
 			"$(per_packet "$out" crypto_esp_iv_next)" \
-			"$(per_packet "$out" packets)"
+			"$(per_packet "$out" packets)" \
+			"$(per_packet "$out" OSSL_PARAM_locate)"
 	done
 done
