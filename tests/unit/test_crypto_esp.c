@@ -490,10 +490,8 @@ static void test_bad_algorithms(void **state)
 	crypto_esp_free(NULL);
 }
 
-/* Every accepted name and key size builds, and round-trips a buffer. */
-static void test_all_algorithms_roundtrip(void **state)
-{
-	static const struct { const char *aead, *enc, *auth; size_t klen; unsigned bits; } t[] = {
+/* Every accepted name and key size. */
+static const struct { const char *aead, *enc, *auth; size_t klen; unsigned bits; } t[] = {
 		{ "rfc4106(gcm(aes))", NULL, NULL, 20, 64 },
 		{ "rfc4106(gcm(aes))", NULL, NULL, 28, 96 },
 		{ "rfc4106(gcm(aes))", NULL, NULL, 36, 128 },
@@ -505,25 +503,47 @@ static void test_all_algorithms_roundtrip(void **state)
 		{ NULL, "cbc(aes)", "hmac(sha384)", 32, 192 },
 		{ NULL, "aes", "sha512", 32, 256 },
 		{ NULL, "ecb(cipher_null)", "hmac(sha512)", 0, 256 },
-	};
-	uint8_t key[64], data[64], orig[64], icv[32], iv[16];
-	uint8_t hdr[8] = { 0xc0, 0, 0, 1, 0, 0, 0, 9 };
+};
+#define NT (sizeof(t) / sizeof(t[0]))
+
+/* A context for t[i] keyed with test_key() (encryption key at 0, HMAC key
+ * at 32). */
+static const uint8_t *test_key(void)
+{
+	static uint8_t key[64];
 
 	for (int i = 0; i < 64; i++)
 		key[i] = (uint8_t)(i * 7);
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct crypto_esp_algs a = { 0 };
-		struct crypto_esp *c;
+	return key;
+}
 
-		if (t[i].aead) {
-			a.aead = t[i].aead; a.aead_key = key; a.aead_key_len = t[i].klen;
-			a.aead_icv_bits = t[i].bits;
-		} else {
-			a.enc = t[i].enc; a.enc_key = key; a.enc_key_len = t[i].klen;
-			a.auth = t[i].auth; a.auth_key = key + 32; a.auth_key_len = 32;
-			a.auth_trunc_bits = t[i].bits;
-		}
-		assert_int_equal(crypto_esp_new(&a, &c, NULL, 0), 0);
+static struct crypto_esp *new_t(size_t i)
+{
+	const uint8_t *key = test_key();
+	struct crypto_esp_algs a = { 0 };
+	struct crypto_esp *c = NULL;
+
+	if (t[i].aead) {
+		a.aead = t[i].aead; a.aead_key = key; a.aead_key_len = t[i].klen;
+		a.aead_icv_bits = t[i].bits;
+	} else {
+		a.enc = t[i].enc; a.enc_key = key; a.enc_key_len = t[i].klen;
+		a.auth = t[i].auth; a.auth_key = key + 32; a.auth_key_len = 32;
+		a.auth_trunc_bits = t[i].bits;
+	}
+	assert_int_equal(crypto_esp_new(&a, &c, NULL, 0), 0);
+	return c;
+}
+
+/* Every accepted name and key size builds, and round-trips a buffer. */
+static void test_all_algorithms_roundtrip(void **state)
+{
+	uint8_t data[64], orig[64], icv[32], iv[16];
+	uint8_t hdr[8] = { 0xc0, 0, 0, 1, 0, 0, 0, 9 };
+
+	for (size_t i = 0; i < NT; i++) {
+		struct crypto_esp *c = new_t(i);
+
 		assert_int_equal(crypto_esp_icv_len(c), t[i].bits / 8);
 		assert_true(crypto_esp_name(c)[0] != '\0');
 		for (int j = 0; j < 64; j++)
@@ -536,6 +556,102 @@ static void test_all_algorithms_roundtrip(void **state)
 		icv[crypto_esp_icv_len(c) - 1] ^= 1;
 		assert_int_equal(crypto_esp_open(c, hdr, 0, 0, iv, data, 64, icv), -EBADMSG);
 		crypto_esp_free(c);
+	}
+}
+
+/* CBC-HMAC reference for one packet, straight from OpenSSL: AES-CBC with
+ * the IV, then HMAC over SPI||seq||IV||ciphertext[||seq_hi]. */
+static void cbc_reference(size_t i, const uint8_t hdr[8], uint32_t seq_hi, int esn,
+                          const uint8_t iv[16], uint8_t *data, size_t len,
+                          uint8_t *icv)
+{
+	static const char *const md[] = { "SHA1", "SHA2-256", "SHA2-384", "SHA2-512" };
+	const uint8_t *key = test_key();
+	uint8_t macin[600], full[64];
+	size_t n = 0, m;
+	int outl;
+
+	if (strcmp(t[i].enc, "ecb(cipher_null)")) {
+		EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+		const EVP_CIPHER *ci = t[i].klen == 16 ? EVP_aes_128_cbc() :
+		                       t[i].klen == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
+
+		assert_non_null(x);
+		assert_int_equal(EVP_EncryptInit_ex(x, ci, NULL, key, iv), 1);
+		assert_int_equal(EVP_CIPHER_CTX_set_padding(x, 0), 1);
+		assert_int_equal(EVP_EncryptUpdate(x, data, &outl, data, (int)len), 1);
+		assert_int_equal(outl, (int)len);
+		EVP_CIPHER_CTX_free(x);
+	}
+	memcpy(macin, hdr, 8);
+	n = 8;
+	if (strcmp(t[i].enc, "ecb(cipher_null)")) {
+		memcpy(macin + n, iv, 16);
+		n += 16;
+	}
+	memcpy(macin + n, data, len);
+	n += len;
+	if (esn) {
+		put_be32(macin + n, seq_hi);
+		n += 4;
+	}
+	m = strstr(t[i].auth, "sha1") ? 0 : strstr(t[i].auth, "256") ? 1 :
+	    strstr(t[i].auth, "384") ? 2 : 3;
+	assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, md[m], NULL, key + 32, 32,
+	                          macin, n, full, sizeof(full), NULL));
+	memcpy(icv, full, t[i].bits / 8);
+}
+
+/* One context for many packets (as the data path uses it) gives, packet by
+ * packet, what a fresh context gives, and for CBC what OpenSSL's plain
+ * AES-CBC and HMAC give: the per-packet state that seal and open keep in
+ * their OpenSSL contexts (nonce, tag, CBC chaining) carries nothing from
+ * one packet into the next. Lengths, sequence numbers and ESN vary; every
+ * fifth packet is first opened with a flipped ICV bit (on a copy). */
+static void test_same_context_many_packets(void **state)
+{
+	for (size_t i = 0; i < NT; i++) {
+		struct crypto_esp *s = new_t(i), *o = new_t(i);
+		unsigned blk = crypto_esp_block_len(s), icvlen = crypto_esp_icv_len(s);
+
+		for (uint32_t p = 0; p < 24; p++) {
+			uint8_t hdr[8] = { 0xc0, 0, 0, 1 }, iv[16] = { 0 };
+			uint8_t plain[400], data[400], ref[400], bad[400];
+			uint8_t icv[32], ricv[32], bicv[32];
+			size_t len = 16 * (1 + (p * 5) % 24) + (blk == 4 ? (p % 4) * 4 : 0);
+			uint32_t seq_hi = p * 0x01010101u;
+			int esn = p % 3 == 1;
+
+			put_be32(hdr + 4, p + 1);
+			for (size_t j = 0; j < len; j++)
+				plain[j] = (uint8_t)(j * 13 + p);
+			memcpy(data, plain, len);
+			memcpy(ref, plain, len);
+			assert_int_equal(crypto_esp_iv_next(s, p + 1, iv), 0);
+			assert_int_equal(crypto_esp_seal(s, hdr, seq_hi, esn, iv, data, len, icv), 0);
+			if (t[i].aead) {
+				struct crypto_esp *f = new_t(i);
+
+				assert_int_equal(crypto_esp_seal(f, hdr, seq_hi, esn, iv, ref,
+				                                 len, ricv), 0);
+				crypto_esp_free(f);
+			} else {
+				cbc_reference(i, hdr, seq_hi, esn, iv, ref, len, ricv);
+			}
+			assert_memory_equal(data, ref, len);
+			assert_memory_equal(icv, ricv, icvlen);
+			if (p % 5 == 0) {
+				memcpy(bad, data, len);
+				memcpy(bicv, icv, icvlen);
+				bicv[p % icvlen] ^= 0x10;
+				assert_int_equal(crypto_esp_open(o, hdr, seq_hi, esn, iv, bad, len,
+				                                 bicv), -EBADMSG);
+			}
+			assert_int_equal(crypto_esp_open(o, hdr, seq_hi, esn, iv, data, len, icv), 0);
+			assert_memory_equal(data, plain, len);
+		}
+		crypto_esp_free(s);
+		crypto_esp_free(o);
 	}
 }
 
@@ -553,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_iv_generation),
 		cmocka_unit_test(test_bad_algorithms),
 		cmocka_unit_test(test_all_algorithms_roundtrip),
+		cmocka_unit_test(test_same_context_many_packets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
