@@ -1,12 +1,26 @@
 /* ESP cipher contexts: the algorithm table (Linux crypto API names) and the
  * per-packet seal/open operations on top of OpenSSL's EVP.
  *
- * Every OpenSSL context is created and keyed once in crypto_esp_new(); per
- * packet we only set the IV (EVP_CipherInit_ex with a NULL cipher and key)
- * or re-initialise the HMAC with its stored key, so the packet path
- * allocates nothing of its own. A context is used by one thread at a time
- * (the worker that owns the state). Keys live only inside the OpenSSL
- * contexts (wiped by their free functions) and in salt[], wiped here. */
+ * Every OpenSSL context is created and keyed once in crypto_esp_new(). Per
+ * packet we keep OpenSSL 3.0's parameter plumbing (OSSL_PARAM arrays that
+ * the providers search with strcmp) to what its public API cannot avoid:
+ *   - AEADs: one EVP_CipherInit_ex2 with the nonce; on open it also carries
+ *     the expected tag in its OSSL_PARAM array (no EVP_CIPHER_CTX_ctrl); on
+ *     seal the tag comes from one EVP_CIPHER_CTX_get_params. 3.0 still
+ *     asks the provider for the IV length inside every init that sets an
+ *     IV, and has no other way to set one.
+ *   - CBC: no init at all. The contexts keep chaining from packet to packet
+ *     (CBC over several EVP_CipherUpdate calls is one long message), so we
+ *     remember the chaining value (the last ciphertext block) and correct
+ *     the first block by XOR with chain ^ IV (see cbc_run()).
+ *   - HMAC: EVP_MAC_init with a NULL key restarts from the stored key.
+ *     OpenSSL 3.0 copies its digest contexts for that and in EVP_MAC_final
+ *     (two heap allocations per call, inside OpenSSL); 3.0 has no
+ *     non-deprecated way to restart a digest without one.
+ * Our own code allocates nothing per packet. A context is used by one
+ * thread at a time (the worker that owns the state). Keys live only inside
+ * the OpenSSL contexts (wiped by their free functions) and in salt[],
+ * wiped here. */
 #include "crypto/esp_crypto.h"
 #include "crypto/rand.h"
 #include "util/bytes.h"
@@ -38,6 +52,8 @@ struct crypto_esp {
 	uint64_t iv_mask;              /* AEAD/GMAC IV = seq ^ iv_mask (random) */
 	EVP_CIPHER_CTX *ectx, *dctx;   /* keyed; encrypt and decrypt */
 	EVP_CIPHER_CTX *ivctx;         /* CBC IV generator (AES-128-ECB, random key) */
+	uint8_t echain[16], dchain[16];/* CBC: chaining value inside ectx/dctx */
+	bool echain_ok, dchain_ok;     /* ...known (else re-init before use) */
 	EVP_MAC_CTX *mac;              /* keyed HMAC */
 	bool test_iv_set;
 	uint8_t test_iv[16];
@@ -364,11 +380,18 @@ static int hmac_compute(struct crypto_esp *c, const uint8_t esph[8], uint32_t se
 	uint8_t hi[4];
 	size_t outl;
 
-	if (EVP_MAC_init(c->mac, NULL, 0, NULL) != 1 ||
-	    EVP_MAC_update(c->mac, esph, 8) != 1 ||
-	    (c->iv_len && EVP_MAC_update(c->mac, iv, c->iv_len) != 1) ||
-	    EVP_MAC_update(c->mac, data, len) != 1)
+	if (EVP_MAC_init(c->mac, NULL, 0, NULL) != 1)
 		return -EIO;
+	if ((!c->iv_len || iv == esph + 8) && data == esph + 8 + c->iv_len) {
+		/* adjacent, as in a packet: one update (each costs a trip
+		 * through the MAC and digest layers) */
+		if (EVP_MAC_update(c->mac, esph, 8 + c->iv_len + len) != 1)
+			return -EIO;
+	} else if (EVP_MAC_update(c->mac, esph, 8) != 1 ||
+	           (c->iv_len && EVP_MAC_update(c->mac, iv, c->iv_len) != 1) ||
+	           EVP_MAC_update(c->mac, data, len) != 1) {
+		return -EIO;
+	}
 	if (esn) {
 		put_be32(hi, seq_hi);
 		if (EVP_MAC_update(c->mac, hi, 4) != 1)
@@ -385,15 +408,19 @@ static int aead_run(struct crypto_esp *c, EVP_CIPHER_CTX *ctx, int enc,
 {
 	uint8_t aad[12], nonce[12];
 	size_t aadlen = build_aad(aad, esph, seq_hi, esn);
+	/* The tag: read after EVP_CipherFinal_ex on seal, handed to the
+	 * provider with the nonce on open (the same as EVP_CTRL_AEAD_SET_TAG,
+	 * without the ctrl-to-params translation). */
+	OSSL_PARAM tag[2] = {
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, icv, c->icv_len),
+		OSSL_PARAM_END
+	};
 	int outl, tmpl;
 
 	if (len > INT32_MAX)
 		return -EINVAL;
 	build_nonce(c, nonce, iv);
-	if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, enc) != 1)
-		return -EIO;
-	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)c->icv_len,
-	                                icv) != 1)
+	if (EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, enc, enc ? NULL : tag) != 1)
 		return -EIO;
 	if (EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aadlen) != 1)
 		return -EIO;
@@ -410,24 +437,60 @@ static int aead_run(struct crypto_esp *c, EVP_CIPHER_CTX *ctx, int enc,
 	}
 	if (EVP_CipherFinal_ex(ctx, data + len, &tmpl) != 1)
 		return enc ? -EIO : -EBADMSG;
-	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)c->icv_len,
-	                               icv) != 1)
+	if (enc && EVP_CIPHER_CTX_get_params(ctx, tag) != 1)
 		return -EIO;
 	return 0;
 }
 
-static int cbc_run(struct crypto_esp *c, EVP_CIPHER_CTX *ctx, int enc,
+static void xor16(uint8_t *dst, const uint8_t *a, const uint8_t *b)
+{
+	for (int i = 0; i < 16; i++)
+		dst[i] ^= a[i] ^ b[i];
+}
+
+/* CBC without a per-packet init. ctx chains on from the last block it
+ * processed, whose ciphertext is kept in chain[]: it computes
+ * E(P1 ^ chain) for the first block, and D(C1) ^ chain on decryption.
+ * ESP wants E(P1 ^ IV) and D(C1) ^ IV, so encryption feeds it
+ * P1 ^ IV ^ chain, and decryption XORs chain ^ IV into its first output
+ * block. Every other block chains on its predecessor in the packet, as
+ * usual. The result is the same as re-initialising with the IV; the
+ * known-answer tests (one packet per context) and
+ * test_same_context_many_packets (many) check it. chain_ok is false until
+ * the first packet, and after an OpenSSL failure, which may leave ctx's
+ * chaining value unknown: then one EVP_CipherInit_ex with a zero IV makes
+ * it known again. */
+static int cbc_run(EVP_CIPHER_CTX *ctx, int enc, uint8_t chain[16], bool *chain_ok,
                    const uint8_t *iv, uint8_t *data, size_t len)
 {
-	int outl, tmpl;
+	static const uint8_t zero[16];
+	uint8_t last[16];
+	int outl;
 
-	if (len > INT32_MAX)
+	if (len > INT32_MAX || len % 16)
 		return -EINVAL;
-	if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, enc) != 1 ||
-	    EVP_CipherUpdate(ctx, data, &outl, data, (int)len) != 1 ||
-	    EVP_CipherFinal_ex(ctx, data + outl, &tmpl) != 1 ||
-	    (size_t)outl + (size_t)tmpl != len)
+	if (!len)
+		return 0;
+	if (!*chain_ok) {
+		if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, zero, enc) != 1)
+			return -EIO;
+		memset(chain, 0, 16);
+	}
+	*chain_ok = false;
+	if (enc)
+		xor16(data, iv, chain);
+	else
+		memcpy(last, data + len - 16, 16);   /* decrypted in place */
+	if (EVP_CipherUpdate(ctx, data, &outl, data, (int)len) != 1 ||
+	    (size_t)outl != len)
 		return -EIO;
+	if (enc) {
+		memcpy(chain, data + len - 16, 16);
+	} else {
+		xor16(data, iv, chain);
+		memcpy(chain, last, 16);
+	}
+	*chain_ok = true;
 	return 0;
 }
 
@@ -443,9 +506,7 @@ int crypto_esp_seal(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi
 	case KIND_GMAC:
 		return aead_run(c, c->ectx, 1, esph, seq_hi, esn, iv, data, len, icv);
 	case KIND_CBC:
-		if (len % 16)
-			return -EINVAL;
-		r = cbc_run(c, c->ectx, 1, iv, data, len);
+		r = cbc_run(c->ectx, 1, c->echain, &c->echain_ok, iv, data, len);
 		if (r)
 			return r;
 		/* encrypt-then-MAC */
@@ -481,9 +542,7 @@ int crypto_esp_open(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi
 		OPENSSL_cleanse(mac, sizeof(mac));
 		if (r || c->kind == KIND_NULL)
 			return r;
-		if (len % 16)
-			return -EINVAL;
-		return cbc_run(c, c->dctx, 0, iv, data, len);
+		return cbc_run(c->dctx, 0, c->dchain, &c->dchain_ok, iv, data, len);
 	}
 	return -EIO;
 }
