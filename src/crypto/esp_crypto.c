@@ -311,6 +311,36 @@ void crypto_esp_free(struct crypto_esp *c)
 	free(c);
 }
 
+int crypto_esp_dup(const struct crypto_esp *c, struct crypto_esp **out)
+{
+	struct crypto_esp *d;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	/* the scalars: sizes, salt, IV mask (the same IVs for the same
+	 * sequence numbers, see the header), test IV, name */
+	*d = *c;
+	d->ectx = d->dctx = d->ivctx = NULL;
+	d->mac = NULL;
+	/* CBC: re-initialise the chaining before the first packet rather
+	 * than rely on what EVP_CIPHER_CTX_copy copies of it */
+	d->echain_ok = d->dchain_ok = false;
+	if ((c->ectx && !(d->ectx = EVP_CIPHER_CTX_new())) ||
+	    (c->dctx && !(d->dctx = EVP_CIPHER_CTX_new())) ||
+	    (c->ivctx && !(d->ivctx = EVP_CIPHER_CTX_new())) ||
+	    (c->mac && !(d->mac = EVP_MAC_CTX_dup(c->mac))) ||
+	    (c->ectx && EVP_CIPHER_CTX_copy(d->ectx, c->ectx) != 1) ||
+	    (c->dctx && EVP_CIPHER_CTX_copy(d->dctx, c->dctx) != 1) ||
+	    (c->ivctx && EVP_CIPHER_CTX_copy(d->ivctx, c->ivctx) != 1)) {
+		crypto_esp_free(d);
+		return -ENOMEM;
+	}
+	*out = d;
+	return 0;
+}
+
 unsigned crypto_esp_iv_len(const struct crypto_esp *c) { return c->iv_len; }
 unsigned crypto_esp_icv_len(const struct crypto_esp *c) { return c->icv_len; }
 unsigned crypto_esp_block_len(const struct crypto_esp *c) { return c->block_len; }

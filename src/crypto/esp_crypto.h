@@ -56,6 +56,18 @@ int crypto_esp_new(const struct crypto_esp_algs *algs, struct crypto_esp **out,
 /* Free and wipe every key. NULL is fine. */
 void crypto_esp_free(struct crypto_esp *c);
 
+/* A second context for the same state, for another thread (one context
+ * per worker per state): the same keys, and the same IV generator, so it
+ * makes the same IV as c for the same sequence number. That is what keeps
+ * an outbound state's nonces unique when several contexts share its
+ * sequence counter (each number used once, by one context): do not give
+ * such contexts their own crypto_esp_new() instead, whose random IV masks
+ * could make two different sequence numbers produce the same AEAD nonce.
+ * c must not be in use by another thread during the call; afterwards the
+ * two are independent (either may be freed first). Returns 0, or -ENOMEM
+ * (OpenSSL could not copy a context). */
+int crypto_esp_dup(const struct crypto_esp *c, struct crypto_esp **out);
+
 /* Sizes of the ESP fields for this context. */
 unsigned crypto_esp_iv_len(const struct crypto_esp *c);     /* on the wire */
 unsigned crypto_esp_icv_len(const struct crypto_esp *c);
@@ -94,7 +106,7 @@ int crypto_esp_open(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi
  * number XOR a random per-context 64-bit mask: unique per context as long
  * as the sequence number never repeats (RFC 4106 section 3.1), and
  * different between two contexts that share a key (the same manual key in
- * both directions). CBC encrypts the sequence number under a random
+ * both directions), except a context and its crypto_esp_dup() copies. CBC encrypts the sequence number under a random
  * per-context key, which makes it unpredictable (NIST SP 800-38A
  * Appendix C). Returns 0 or -EIO. */
 int crypto_esp_iv_next(struct crypto_esp *c, uint64_t seq, uint8_t *iv);

@@ -655,6 +655,56 @@ static void test_same_context_many_packets(void **state)
 	}
 }
 
+/* seal with c, check against a fresh context (same keys), open with o */
+static void seal_check_open(size_t i, struct crypto_esp *c, struct crypto_esp *o,
+                            uint32_t seq)
+{
+	struct crypto_esp *f = new_t(i);
+	uint8_t hdr[8] = { 0xc0, 0, 0, 1 }, iv[16], data[96], ref[96], plain[96];
+	uint8_t icv[32], ricv[32];
+	unsigned icvlen = crypto_esp_icv_len(c);
+
+	put_be32(hdr + 4, seq);
+	for (int j = 0; j < 96; j++)
+		plain[j] = data[j] = ref[j] = (uint8_t)(j + seq);
+	assert_int_equal(crypto_esp_iv_next(c, seq, iv), 0);
+	assert_int_equal(crypto_esp_seal(c, hdr, 0, 0, iv, data, 96, icv), 0);
+	assert_int_equal(crypto_esp_seal(f, hdr, 0, 0, iv, ref, 96, ricv), 0);
+	assert_memory_equal(data, ref, 96);
+	assert_memory_equal(icv, ricv, icvlen);
+	assert_int_equal(crypto_esp_open(o, hdr, 0, 0, iv, data, 96, icv), 0);
+	assert_memory_equal(data, plain, 96);
+	crypto_esp_free(f);
+}
+
+/* crypto_esp_dup: same keys and IVs as the original, usable across (seal
+ * with one, open with the other), and independent of it once made. */
+static void test_dup(void **state)
+{
+	for (size_t i = 0; i < NT; i++) {
+		struct crypto_esp *c = new_t(i), *d = NULL;
+		uint8_t a[16], b[16];
+
+		seal_check_open(i, c, c, 1);     /* the original in mid-stream */
+		seal_check_open(i, c, c, 2);
+		assert_int_equal(crypto_esp_dup(c, &d), 0);
+		assert_non_null(d);
+		assert_ptr_not_equal(c, d);
+		assert_string_equal(crypto_esp_name(c), crypto_esp_name(d));
+		assert_int_equal(crypto_esp_icv_len(c), crypto_esp_icv_len(d));
+		assert_int_equal(crypto_esp_iv_len(c), crypto_esp_iv_len(d));
+		assert_int_equal(crypto_esp_iv_next(c, 77, a), 0);
+		assert_int_equal(crypto_esp_iv_next(d, 77, b), 0);
+		assert_memory_equal(a, b, crypto_esp_iv_len(c));
+		seal_check_open(i, c, d, 3);
+		seal_check_open(i, d, c, 4);
+		seal_check_open(i, d, d, 5);
+		crypto_esp_free(c);                /* d lives on alone */
+		seal_check_open(i, d, d, 6);
+		crypto_esp_free(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_bad_algorithms),
 		cmocka_unit_test(test_all_algorithms_roundtrip),
 		cmocka_unit_test(test_same_context_many_packets),
+		cmocka_unit_test(test_dup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
