@@ -2,7 +2,7 @@
 # build trees and the order of things.
 #   make          build (build/)
 #   make unit     unit tests only, quick
-#   make check    install deps, build plain + ASan/UBSan + fuzz, run every test
+#   make check    install deps, build plain + ASan/UBSan + fuzz + TSan, run every test
 #   make demo     two sites in namespaces, an IKEv2 tunnel, traffic through it
 #   make bench    benchmarks
 
@@ -10,10 +10,11 @@ JOBS   ?= $(shell nproc)
 BUILD  ?= build
 ASAN   ?= build-asan
 FUZZ   ?= build-fuzz
+TSAN   ?= build-tsan
 CTEST  ?= ctest --output-on-failure
 FUZZ_SECONDS ?= 10
 
-.PHONY: all deps build unit check check-plain check-asan check-fuzz check-root demo bench clean
+.PHONY: all deps build unit check check-plain check-asan check-fuzz check-root check-tsan demo bench clean
 
 all: build
 
@@ -30,7 +31,7 @@ unit: build
 	cd $(BUILD) && $(CTEST) -L unit -j $(JOBS)
 
 check: deps
-	$(MAKE) check-plain check-asan check-fuzz check-root
+	$(MAKE) check-plain check-asan check-fuzz check-root check-tsan
 
 check-plain: build
 	cd $(BUILD) && $(CTEST) -L 'unit|scapy' -j $(JOBS)
@@ -53,6 +54,23 @@ check-fuzz:
 check-root: build
 	cd $(BUILD) && $(CTEST) -L 'netns|interop'
 
+# The data-path workers (uipsecd --workers N) under ThreadSanitizer: the
+# netns tests that run them, with the daemons built with -fsanitize=thread.
+# Any report fails the target (reports are kept in $(TSAN)/tsan/).
+check-tsan:
+	cmake -S . -B $(TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+	cmake --build $(TSAN) -j $(JOBS) --target uipsecd uipsec
+	rm -rf $(TSAN)/tsan && mkdir -p $(TSAN)/tsan
+	export TSAN_OPTIONS=log_path=$(abspath $(TSAN))/tsan/report \
+	  UIPSEC_BUILD=$(abspath $(TSAN)) IPERF_SECONDS=2; \
+	  tests/netns/test_workers.sh && \
+	  GW_ARGS="--workers 2" tests/netns/test_visibility.sh && \
+	  tests/netns/test_ike_uipsec_workers.sh
+	@if ls $(TSAN)/tsan/report* >/dev/null 2>&1; then \
+	  cat $(TSAN)/tsan/report*; echo "ThreadSanitizer reported races"; exit 1; fi
+
 # scripts/demo.sh installs what is missing, then builds: no build prerequisite.
 # KEEP=1 leaves the namespaces up; DEMO_PAUSE=0 does not wait for Enter.
 demo:
@@ -62,4 +80,4 @@ bench: build
 	@scripts/bench.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(TSAN)

@@ -155,14 +155,17 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
                       struct vici_buf *resp)
 {
 	struct ctl_cmds *cc = ctx;
-	struct xfrm_stats zero = { { 0 } };
-	const struct xfrm_stats *st = cc->dp ? &cc->dp->stats : &zero;
+	struct xfrm_stats sum = { { 0 } };
+	struct dp_counters sumc;
+	const struct xfrm_stats *st = &sum;
 	struct stats_walk w;
 	char *buf = NULL;
 	size_t len = 0;
 	int i;
 
 	cc->commands++;
+	if (cc->dp)
+		dp_sum(cc->dp, &sum, &sumc);
 	w.f = open_memstream(&buf, &len);
 	if (!w.f) {
 		vici_kv_str(resp, "success", "no");
@@ -173,7 +176,7 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 	for (i = 0; i < XFRM_MIB_MAX; i++)
 		fprintf(w.f, "%-24s\t%llu\n", xfrm_mib_name(i), (unsigned long long)st->mib[i]);
 	if (cc->dp) {
-		const struct dp_counters *n = &cc->dp->cnt;
+		const struct dp_counters *n = &sumc;
 		fprintf(w.f, "\n# data path\n");
 		fprintf(w.f, "%-24s\t%llu\n", "InPackets", (unsigned long long)n->in_packets);
 		fprintf(w.f, "%-24s\t%llu\n", "InBytes", (unsigned long long)n->in_bytes);
@@ -211,7 +214,22 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 		IOC("UdpGroTrains", udp_gro_trains);
 		IOC("UdpGroPackets", udp_gro_packets);
 		IOC("PoolEmpty", pool_empty);
+		IOC("RelayDropped", relay_dropped);
 #undef IOC
+		if (dp_chain_len(cc->dp) > 1) {
+			/* uipsecd --workers N: the control loop's dp (IKE on
+			 * port 500) heads the chain, the workers follow */
+			const struct dp *d;
+			unsigned k = 0;
+
+			fprintf(w.f, "\n# workers: ESP packets in, out; TUN reads, writes\n");
+			for (d = cc->dp->next; d; d = d->next, k++)
+				fprintf(w.f, "Worker%-18u\t%llu %llu %llu %llu\n", k,
+				        (unsigned long long)d->cnt.in_packets,
+				        (unsigned long long)d->cnt.out_packets,
+				        (unsigned long long)d->cnt.tun_reads,
+				        (unsigned long long)d->cnt.tun_writes);
+		}
 	}
 	if (sad_count(cc->sad)) {
 		fprintf(w.f, "\n# states\n");

@@ -167,11 +167,14 @@ static void counter(FILE *f, const char *name, const char *help, bool om)
 
 void metrics_render(const struct metrics_src *src, FILE *f, bool om)
 {
-	struct xfrm_stats zero = { { 0 } };
-	const struct xfrm_stats *st = src->dp ? &src->dp->stats : &zero;
+	struct xfrm_stats sum = { { 0 } };
+	struct dp_counters sumc;
+	const struct xfrm_stats *st = &sum;
 	struct rw w = { .f = f };
 	unsigned nsa = 0;
 
+	if (src->dp)
+		dp_sum(src->dp, &sum, &sumc);
 	sad_walk(src->sad, count_valid_cb, &nsa);
 	fprintf(f, "# HELP uipsec_sas ESP states (SAs) in the SAD\n# TYPE uipsec_sas gauge\n"
 	        "uipsec_sas %u\n", nsa);
@@ -182,7 +185,7 @@ void metrics_render(const struct metrics_src *src, FILE *f, bool om)
 		fprintf(f, "uipsec_xfrm_stat_total{name=\"%s\"} %" PRIu64 "\n", xfrm_mib_name(i),
 		        st->mib[i]);
 	if (src->dp) {
-		const struct dp_counters *n = &src->dp->cnt;
+		const struct dp_counters *n = &sumc;
 		counter(f, "uipsec_datapath_packets_total",
 		        "ESP packets decrypted to the TUN device (in) or sent (out)", om);
 		fprintf(f, "uipsec_datapath_packets_total{dir=\"in\"} %" PRIu64 "\n", n->in_packets);

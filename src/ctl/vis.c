@@ -375,13 +375,16 @@ static int jstats_cb(struct sad_sa *sa, void *arg)
 
 static void json_stats(struct ctl_vis *v, struct json *j)
 {
-	struct xfrm_stats zero = { { 0 } };
+	struct xfrm_stats sum = { { 0 } };
+	struct dp_counters sumc;
 
+	if (v->dp)
+		dp_sum(v->dp, &sum, &sumc);
 	json_obj_begin(j);
 	json_key(j, "xfrm_stat");
-	json_xfrm_stat(j, v->dp ? &v->dp->stats : &zero);
+	json_xfrm_stat(j, &sum);
 	if (v->dp) {
-		const struct dp_counters *n = &v->dp->cnt;
+		const struct dp_counters *n = &sumc;
 		json_key(j, "datapath");
 		json_obj_begin(j);
 		json_ku64(j, "InPackets", n->in_packets);

@@ -37,7 +37,7 @@ int dp_cap_point_parse(const char *s, enum dp_cap_point *out)
 	return -EINVAL;
 }
 
-int dp_set_capturer(struct dp *dp, const struct dp_capturer *c)
+static int set_capturer_one(struct dp *dp, const struct dp_capturer *c)
 {
 	if (!c || !c->points || !c->emit) {
 		dp->capture_points = 0;
@@ -53,6 +53,21 @@ int dp_set_capturer(struct dp *dp, const struct dp_capturer *c)
 	dp->capturer = *c;
 	dp->capture_points = c->points & DP_CAP_ALL;
 	return 0;
+}
+
+int dp_set_capturer(struct dp *dp, const struct dp_capturer *c)
+{
+	bool on = c && c->points && c->emit;
+	int r = set_capturer_one(dp, c);
+	struct dp *d;
+
+	for (d = dp->next; d && r == 0; d = d->next) {
+		struct dp_capturer relay = d->relay_capturer;
+
+		relay.points = on ? c->points : 0;
+		r = set_capturer_one(d, on && relay.emit ? &relay : c);
+	}
+	return r;
 }
 
 void dp_capture_fini(struct dp *dp)

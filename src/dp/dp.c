@@ -29,13 +29,15 @@ void dp_fini(struct dp *dp)
 
 void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_sa *sa)
 {
-	if (!dp->acq)
-		return;
-	if (kind == XFRM_EV_STATE_ADD || kind == XFRM_EV_STATE_UPDATE)
-		xfrm_acquire_forget(dp->acq, sa ? sa->reqid : 0, sa ? &sa->daddr : NULL);
+	for (; dp; dp = dp->next) {
+		if (!dp->acq)
+			continue;
+		if (kind == XFRM_EV_STATE_ADD || kind == XFRM_EV_STATE_UPDATE)
+			xfrm_acquire_forget(dp->acq, sa ? sa->reqid : 0, sa ? &sa->daddr : NULL);
+	}
 }
 
-void dp_set_tracer(struct dp *dp, const struct dp_tracer *tracer)
+static void set_tracer_one(struct dp *dp, const struct dp_tracer *tracer)
 {
 	if (tracer && tracer->emit) {
 		dp->tracer = *tracer;
@@ -43,6 +45,64 @@ void dp_set_tracer(struct dp *dp, const struct dp_tracer *tracer)
 	} else {
 		dp->tracing = false;
 		memset(&dp->tracer, 0, sizeof(dp->tracer));
+	}
+}
+
+void dp_set_tracer(struct dp *dp, const struct dp_tracer *tracer)
+{
+	struct dp *d;
+
+	set_tracer_one(dp, tracer);
+	for (d = dp->next; d; d = d->next)
+		set_tracer_one(d, tracer && tracer->emit && d->relay_tracer.emit ?
+		                  &d->relay_tracer : tracer);
+}
+
+static void add_u64s(uint64_t *to, const uint64_t *from, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		to[i] += from[i];
+}
+
+void dp_sum(const struct dp *dp, struct xfrm_stats *st, struct dp_counters *cnt)
+{
+	_Static_assert(sizeof(struct dp_counters) % sizeof(uint64_t) == 0,
+	               "struct dp_counters holds uint64_t only");
+	memset(st, 0, sizeof(*st));
+	memset(cnt, 0, sizeof(*cnt));
+	for (; dp; dp = dp->next) {
+		add_u64s(st->mib, dp->stats.mib, XFRM_MIB_MAX);
+		add_u64s((uint64_t *)(void *)cnt, (const uint64_t *)(const void *)&dp->cnt,
+		         sizeof(*cnt) / sizeof(uint64_t));
+	}
+}
+
+unsigned dp_chain_len(const struct dp *dp)
+{
+	unsigned n = 0;
+
+	for (; dp; dp = dp->next)
+		n++;
+	return n;
+}
+
+void dp_sa_hold(struct dp *dp, struct sad_sa *sa)
+{
+	if (!dp->sa_locking || dp->held == sa)
+		return;
+	if (dp->held)
+		sad_sa_unlock(dp->held);
+	sad_sa_lock(sa);
+	dp->held = sa;
+}
+
+void dp_sa_release(struct dp *dp)
+{
+	if (dp->held) {
+		sad_sa_unlock(dp->held);
+		dp->held = NULL;
 	}
 }
 
@@ -62,6 +122,10 @@ int dp_refresh_local(struct dp *dp)
 	}
 	dp->nlocal = n;
 	freeifaddrs(ifa);
+	for (struct dp *d = dp->next; d; d = d->next) {
+		memcpy(d->local, dp->local, sizeof(dp->local[0]) * n);
+		d->nlocal = n;
+	}
 	return 0;
 }
 

@@ -20,8 +20,12 @@
  * (struct dp_io) are called synchronously and must not keep them. The
  * caller frees or recycles every packet afterwards.
  *
- * Threading: one data-path thread (the daemon's loop) owns a struct dp;
- * SAD and SPD changes happen on the same loop. */
+ * Threading: one thread owns a struct dp. With several workers (dp/gw.c,
+ * docs/workers.md) each worker has its own struct dp; the control loop's
+ * dp heads a chain of them (dp->next), and the set-up functions below,
+ * called on the head by the control loop, apply to the whole chain while
+ * no worker is inside a batch. SAD and SPD changes happen on the control
+ * loop under the same rule. */
 #ifndef UIPSEC_DP_DP_H
 #define UIPSEC_DP_DP_H
 
@@ -90,6 +94,7 @@ struct dp_counters {
 	uint64_t udp_gro_trains;           /* trains received whole (UDP_GRO) */
 	uint64_t udp_gro_packets;          /* datagrams in those trains */
 	uint64_t pool_empty;               /* packets dropped: no free buffer */
+	uint64_t relay_dropped;            /* worker to control loop records dropped: queue full */
 };
 
 #define DP_MAX_LOCAL 64
@@ -124,6 +129,19 @@ struct dp {
 	/* Acquire rate limit (xfrm/acquire.h): one per policy and template
 	 * until a state arrives or the hold time passes. */
 	struct xfrm_acquire_limiter *acq;
+
+	/* Workers. next: the chain headed by the control loop's dp. A dp
+	 * whose worker runs on a thread of its own has relays: when a
+	 * tracer or capturer is set on the head, such a dp gets the relay
+	 * instead (same points), which queues a copy of each record for the
+	 * control loop (dp/gw.c). sa_locking: states are shared between
+	 * threads; esp_input/esp_output run under sad_sa_lock, held across
+	 * a run of packets of one state (held). */
+	struct dp *next;
+	struct dp_tracer relay_tracer;
+	struct dp_capturer relay_capturer;
+	bool sa_locking;
+	struct sad_sa *held;
 };
 
 /* Set up dp over the tables (borrowed: they outlive dp). events may be
@@ -138,11 +156,23 @@ void dp_fini(struct dp *dp);
  * a new state for a template ends the hold on its acquires. */
 void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_sa *sa);
 
-/* Attach (tracer non-NULL) or detach the tracer. */
+/* Attach (tracer non-NULL) or detach the tracer, on dp and every dp
+ * chained after it (through their relays, if they have one). */
 void dp_set_tracer(struct dp *dp, const struct dp_tracer *tracer);
 
-/* Re-read the host's addresses (getifaddrs). Control loop, about once a
- * second. 0 or -errno. */
+/* The counters of dp and every dp chained after it, added up. */
+void dp_sum(const struct dp *dp, struct xfrm_stats *st, struct dp_counters *cnt);
+/* How many dps the chain has (1 without workers). */
+unsigned dp_chain_len(const struct dp *dp);
+
+/* Lock sa for this thread's use unless it is held already (releasing
+ * the one held before); dp_sa_release drops the held one. No-ops unless
+ * dp->sa_locking. */
+void dp_sa_hold(struct dp *dp, struct sad_sa *sa);
+void dp_sa_release(struct dp *dp);
+
+/* Re-read the host's addresses (getifaddrs), for dp and its chain.
+ * Control loop, about once a second. 0 or -errno. */
 int dp_refresh_local(struct dp *dp);
 bool dp_is_local(const struct dp *dp, const struct ip_addr *a);
 

@@ -12,12 +12,17 @@
 #include "util/mem.h"
 #include "xfrm/spd.h"
 
+#include "xfrm/sad.h"
+
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #define GW_POOL_PKTS 512
 #define GW_BATCH 64
@@ -25,6 +30,9 @@
 #define GW_TUN_BUF (65536 + 256)
 /* TUN reads per wakeup before the sockets get their turn. */
 #define GW_TUN_READS 8
+/* Records a worker may have waiting for the control loop (IKE messages,
+ * acquires, traces, captured packets); more are dropped and counted. */
+#define GW_RELAY_MAX 1024
 
 enum { S_NAT4, S_NAT6, S_IKE4, S_IKE6, S_RAW4, S_RAW6, S_MAX };
 
@@ -35,11 +43,60 @@ struct pol_route {
 	uint8_t len;
 };
 
-struct gw {
+/* What a worker on its own thread hands to the control loop. */
+enum relay_kind { R_IKE, R_ACQUIRE, R_TRACE, R_CAPTURE };
+struct relay_rec {
+	struct relay_rec *next;
+	enum relay_kind kind;
+	union {
+		struct { struct ip_addr src, dst; uint16_t sport, dport; } ike;
+		struct { struct spd_policy pol; struct xfrm_tmpl t; struct xfrm_flow fl; } acq;
+		struct dp_cap_pkt cap;
+	} u;
+	uint32_t len;
+	uint8_t data[];              /* the IKE message, captured packet or trace_pkt */
+};
+
+struct gw;
+
+/* A data path with its own I/O: buffers, TUN queue, sockets. Without
+ * workers the gateway has one, on the daemon's loop, with every socket.
+ * With N workers (docs/workers.md) there are N on threads of their own
+ * plus the control loop's (ctl: UDP 500 only; it heads the dp chain). */
+struct gw_worker {
+	struct gw *gw;
+	unsigned idx;
 	struct dp dp;
-	struct tun tun;
+	struct tun tun;                /* fd -1: no TUN queue (ctl) */
+	bool own_tun;                  /* an attached queue, closed by us */
 	struct sock s[S_MAX];
+	bool rx[S_MAX];                /* watch s[k] for input */
+	struct sock_ctx { struct gw_worker *w; struct sock *s; } sctx[S_MAX];
 	struct pkt_pool *pool;
+	uint8_t *tun_buf;              /* GW_TUN_BUF bytes, for offload reads */
+	struct net_gro gro;            /* inbound coalescing (with the vnet header) */
+	struct loop *loop;             /* the daemon's or its own */
+
+	/* threaded workers only */
+	bool threaded, started;
+	pthread_t thread;
+	int stop_fd;                   /* eventfd: leave the loop */
+	struct xfrm_events ev;         /* acquire, relayed */
+	pthread_mutex_t rmu;           /* the relay queue */
+	bool rmu_init;
+	struct relay_rec *rhead, *rtail;
+	unsigned rn;
+	int relay_fd;                  /* eventfd the control loop watches */
+};
+
+struct gw {
+	struct tun tun;                /* the device (its first queue) */
+	unsigned nworkers;             /* 1: everything on the daemon's loop */
+	struct gw_worker *w;           /* nworkers */
+	struct gw_worker ctl;          /* nworkers > 1: the control loop's */
+	pthread_rwlock_t lock;         /* nworkers > 1: workers read, control writes */
+	bool lock_init;
+	struct xfrm_events *events;    /* the daemon's, for relayed acquires */
 	struct loop *loop;
 	bool routes_on;
 	bool rule_on[2];                /* IPv4, IPv6 rule installed */
@@ -47,19 +104,22 @@ struct gw {
 	struct clear_sock clear;        /* bypassed packets, in clear */
 	struct route_table *routes;
 	struct pol_route *pol_routes;  /* which policy installed which route */
-	struct sock_ctx { struct gw *gw; struct sock *s; } sctx[S_MAX];
 	gw_ike_fn ike_fn;
 	void *ike_ctx;
-	uint8_t *tun_buf;              /* GW_TUN_BUF bytes, for offload reads */
-	struct net_gro gro;            /* inbound coalescing (with the vnet header) */
 };
+
+/* The worker the control loop uses: for IKE sends, the head dp. */
+static struct gw_worker *ctl_of(struct gw *gw)
+{
+	return gw->nworkers > 1 ? &gw->ctl : &gw->w[0];
+}
 
 /* ------------------------------------------------------------- dp_io */
 
 /* A packet or a coalesced super-packet from the GRO stage: one writev. */
 static void gro_emit(void *ctx, const struct net_gro_out *o)
 {
-	struct gw *gw = ctx;
+	struct gw_worker *w = ctx;
 	struct iovec iov[NET_GRO_MAX_SEGS];
 	struct tun_vnet vh;
 	unsigned i;
@@ -73,16 +133,16 @@ static void gro_emit(void *ctx, const struct net_gro_out *o)
 		vh.gso_size = o->g.gso_size;
 		vh.csum_start = o->g.csum_start;
 		vh.csum_offset = o->g.csum_offset;
-		gw->dp.cnt.gro_writes++;
-		gw->dp.cnt.gro_packets += o->nsegs;
+		w->dp.cnt.gro_writes++;
+		w->dp.cnt.gro_packets += o->nsegs;
 	}
 	for (i = 0; i < o->npieces; i++) {
 		iov[i].iov_base = (void *)o->piece[i];
 		iov[i].iov_len = o->piece_len[i];
 	}
-	gw->dp.cnt.tun_writes++;
-	if (tun_writev(&gw->tun, &vh, iov, (int)o->npieces) < 0)
-		gw->dp.cnt.tun_write_errors += o->nsegs;
+	w->dp.cnt.tun_writes++;
+	if (tun_writev(&w->tun, &vh, iov, (int)o->npieces) < 0)
+		w->dp.cnt.tun_write_errors += o->nsegs;
 }
 
 /* With the vnet header, decrypted packets wait in the GRO stage until the
@@ -90,59 +150,64 @@ static void gro_emit(void *ctx, const struct net_gro_out *o)
  * to the pool); without it, each is written at once. */
 static void io_to_tun(void *ctx, struct pkt *p)
 {
-	struct gw *gw = ctx;
+	struct gw_worker *w = ctx;
 
-	if (gw->tun.vnet_hdr) {
-		net_gro_add(&gw->gro, pkt_data(p), p->len);
+	if (w->tun.fd < 0) {           /* the control loop's: UDP 500 only */
+		w->dp.cnt.tun_write_errors++;
 		return;
 	}
-	gw->dp.cnt.tun_writes++;
-	if (tun_write(&gw->tun, pkt_data(p), p->len) < 0)
-		gw->dp.cnt.tun_write_errors++;
+	if (w->tun.vnet_hdr) {
+		net_gro_add(&w->gro, pkt_data(p), p->len);
+		return;
+	}
+	w->dp.cnt.tun_writes++;
+	if (tun_write(&w->tun, pkt_data(p), p->len) < 0)
+		w->dp.cnt.tun_write_errors++;
 }
 
-static struct sock *sock_for(struct gw *gw, const struct pkt *p)
+static struct sock *sock_for(struct gw_worker *w, const struct pkt *p)
 {
 	if (p->meta.family == AF_INET)
-		return &gw->s[p->meta.udp_encap ? S_NAT4 : S_RAW4];
-	return &gw->s[p->meta.udp_encap ? S_NAT6 : S_RAW6];
+		return &w->s[p->meta.udp_encap ? S_NAT4 : S_RAW4];
+	return &w->s[p->meta.udp_encap ? S_NAT6 : S_RAW6];
 }
 
 static void io_to_net(void *ctx, struct pkt **pkts, unsigned n)
 {
-	struct gw *gw = ctx;
+	struct gw_worker *w = ctx;
 	struct pkt *batch[PKT_BATCH_MAX];
 	unsigned i = 0;
 
 	/* Send runs of packets that go out on the same socket together. */
 	while (i < n) {
-		struct sock *s = sock_for(gw, pkts[i]);
+		struct sock *s = sock_for(w, pkts[i]);
 		unsigned m = 0;
 		int r;
 
-		while (i < n && sock_for(gw, pkts[i]) == s && m < PKT_BATCH_MAX)
+		while (i < n && sock_for(w, pkts[i]) == s && m < PKT_BATCH_MAX)
 			batch[m++] = pkts[i++];
 		if (s->fd < 0) {
-			gw->dp.cnt.send_errors += m;
+			w->dp.cnt.send_errors += m;
 			continue;
 		}
 		r = sock_send_batch(s, batch, m);
 		if (r < (int)m)
-			gw->dp.cnt.send_errors += m - (unsigned)(r < 0 ? 0 : r);
+			w->dp.cnt.send_errors += m - (unsigned)(r < 0 ? 0 : r);
 	}
 }
 
 static void io_bypass(void *ctx, struct pkt *p)
 {
-	struct gw *gw = ctx;
+	struct gw_worker *w = ctx;
 
-	if (clear_send(&gw->clear, pkt_data(p), p->len) < 0)
-		gw->dp.cnt.send_errors++;
+	if (clear_send(&w->gw->clear, pkt_data(p), p->len) < 0)
+		w->dp.cnt.send_errors++;
 }
 
 static void io_ike(void *ctx, struct pkt *p)
 {
-	struct gw *gw = ctx;
+	struct gw_worker *w = ctx;
+	struct gw *gw = w->gw;
 	struct ip_addr src, dst;
 
 	if (!gw->ike_fn)
@@ -152,20 +217,169 @@ static void io_ike(void *ctx, struct pkt *p)
 	gw->ike_fn(gw->ike_ctx, pkt_data(p), p->len, &src, p->meta.sport, &dst, p->meta.dport);
 }
 
+/* ------------------------------------------------------------- relays */
+
+/* A worker on its own thread must not call into IKE or the control
+ * socket: it queues a copy for the control loop and wakes it. Allocation
+ * here is fine: none of this is on the common packet path. */
+static struct relay_rec *relay_new(struct gw_worker *w, enum relay_kind kind, uint32_t len)
+{
+	struct relay_rec *r = malloc(sizeof(*r) + len);
+
+	if (!r) {
+		w->dp.cnt.relay_dropped++;
+		return NULL;
+	}
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->len = len;
+	return r;
+}
+
+static void relay_post(struct gw_worker *w, struct relay_rec *r)
+{
+	bool wake;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&w->rmu);
+	if (w->rn >= GW_RELAY_MAX) {
+		pthread_mutex_unlock(&w->rmu);
+		w->dp.cnt.relay_dropped++;
+		mem_free_wipe(r, sizeof(*r) + r->len);
+		return;
+	}
+	wake = w->rn == 0;
+	if (w->rtail)
+		w->rtail->next = r;
+	else
+		w->rhead = r;
+	w->rtail = r;
+	w->rn++;
+	pthread_mutex_unlock(&w->rmu);
+	if (wake && write(w->relay_fd, &one, sizeof(one)) < 0)
+		(void)0;   /* the counter is already nonzero: the loop wakes anyway */
+}
+
+static void relay_ike(void *ctx, struct pkt *p)
+{
+	struct gw_worker *w = ctx;
+	struct relay_rec *r = relay_new(w, R_IKE, p->len);
+
+	if (!r)
+		return;
+	ip_addr_from_bytes(&r->u.ike.src, p->meta.family, p->meta.saddr);
+	ip_addr_from_bytes(&r->u.ike.dst, p->meta.family, p->meta.daddr);
+	r->u.ike.sport = p->meta.sport;
+	r->u.ike.dport = p->meta.dport;
+	memcpy(r->data, pkt_data(p), p->len);
+	relay_post(w, r);
+}
+
+static void relay_acquire(void *ctx, const struct spd_policy *pol, const struct xfrm_tmpl *t,
+                          const struct xfrm_flow *fl)
+{
+	struct gw_worker *w = ctx;
+	struct relay_rec *r = relay_new(w, R_ACQUIRE, 0);
+
+	if (!r)
+		return;
+	r->u.acq.pol = *pol;
+	if (t)
+		r->u.acq.t = *t;
+	r->u.acq.fl = *fl;
+	relay_post(w, r);
+}
+
+static void relay_trace(void *ctx, const struct trace_pkt *tp)
+{
+	struct gw_worker *w = ctx;
+	struct relay_rec *r = relay_new(w, R_TRACE, sizeof(*tp));
+
+	if (!r)
+		return;
+	memcpy(r->data, tp, sizeof(*tp));
+	relay_post(w, r);
+}
+
+static void relay_capture(void *ctx, const struct dp_cap_pkt *cp)
+{
+	struct gw_worker *w = ctx;
+	struct relay_rec *r = relay_new(w, R_CAPTURE, cp->len);
+
+	if (!r)
+		return;
+	r->u.cap = *cp;
+	memcpy(r->data, cp->data, cp->len);
+	relay_post(w, r);
+}
+
+/* On the control loop (under the write lock): deliver what the worker
+ * queued, as the single-threaded data path would have directly. */
+static void relay_deliver(struct gw *gw, struct relay_rec *r)
+{
+	struct dp *head = &gw->ctl.dp;
+
+	switch (r->kind) {
+	case R_IKE:
+		if (gw->ike_fn)
+			gw->ike_fn(gw->ike_ctx, r->data, r->len, &r->u.ike.src, r->u.ike.sport,
+			           &r->u.ike.dst, r->u.ike.dport);
+		break;
+	case R_ACQUIRE:
+		if (gw->events && gw->events->acquire)
+			gw->events->acquire(gw->events->ctx, &r->u.acq.pol,
+			                    r->u.acq.pol.ntmpl ? &r->u.acq.t : NULL, &r->u.acq.fl);
+		break;
+	case R_TRACE:
+		if (head->tracing)
+			head->tracer.emit(head->tracer.ctx, (const struct trace_pkt *)(void *)r->data);
+		break;
+	case R_CAPTURE:
+		if (head->capture_points & DP_CAP_BIT(r->u.cap.point)) {
+			r->u.cap.data = r->data;
+			head->capturer.emit(head->capturer.ctx, &r->u.cap);
+		}
+		break;
+	}
+}
+
+static void on_relay(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct gw_worker *w = arg;
+	struct relay_rec *r, *next;
+	uint64_t v;
+
+	(void)l;
+	(void)events;
+	if (read(fd, &v, sizeof(v)) < 0)
+		(void)0;
+	pthread_mutex_lock(&w->rmu);
+	r = w->rhead;
+	w->rhead = w->rtail = NULL;
+	w->rn = 0;
+	pthread_mutex_unlock(&w->rmu);
+	for (; r; r = next) {
+		next = r->next;
+		relay_deliver(w->gw, r);
+		/* IKE messages and captured packets may hold secrets */
+		mem_free_wipe(r, sizeof(*r) + r->len);
+	}
+}
+
 /* ------------------------------------------------------------- loop callbacks */
 
 /* Copy the sockets' batch and GSO counters into the data path's counters
  * (read by `uipsec stats`). A few additions per wakeup. */
-static void sync_counters(struct gw *gw)
+static void sync_counters(struct gw_worker *w)
 {
-	struct dp_counters *c = &gw->dp.cnt;
+	struct dp_counters *c = &w->dp.cnt;
 	int k;
 
 	c->sock_rx_calls = c->sock_rx_packets = c->sock_tx_calls = c->sock_tx_packets = 0;
 	c->sock_tx_errors = c->udp_gso_sends = c->udp_gso_packets = c->udp_gso_fallbacks = 0;
 	c->udp_gro_trains = c->udp_gro_packets = 0;
 	for (k = 0; k < S_MAX; k++) {
-		const struct sock *s = &gw->s[k];
+		const struct sock *s = &w->s[k];
 
 		c->sock_rx_calls += s->rx_calls;
 		c->sock_rx_packets += s->rx_pkts;
@@ -182,14 +396,14 @@ static void sync_counters(struct gw *gw)
 
 /* Hand pk[0..n) to the output path and recycle them; returns 0 (the new
  * count), so callers write n = tun_flush(...). */
-static unsigned tun_flush(struct gw *gw, struct pkt **pk, unsigned n)
+static unsigned tun_flush(struct gw_worker *w, struct pkt **pk, unsigned n)
 {
 	unsigned i;
 
 	if (n)
-		dp_output(&gw->dp, pk, n);
+		dp_output(&w->dp, pk, n);
 	for (i = 0; i < n; i++)
-		pkt_pool_put(gw->pool, pk[i]);
+		pkt_pool_put(w->pool, pk[i]);
 	return 0;
 }
 
@@ -205,15 +419,15 @@ static bool gso_from_tun(const struct tun_vnet *vh, struct net_gso *g)
 	}
 }
 
-/* One packet read with its virtio-net header from gw->tun_buf: cut a
+/* One packet read with its virtio-net header from w->tun_buf: cut a
  * super-packet into pool buffers (the one copy on this path: each segment
  * needs headroom and tailroom of its own for ESP), complete a partial
  * checksum (the kernel skipped it, trusting the offload), and queue the
  * packets in pk[n..]. Returns the new n; flushes when pk is full. */
-static unsigned tun_take(struct gw *gw, const struct tun_vnet *vh, size_t len,
+static unsigned tun_take(struct gw_worker *w, const struct tun_vnet *vh, size_t len,
                          struct pkt **pk, unsigned n)
 {
-	struct dp_counters *c = &gw->dp.cnt;
+	struct dp_counters *c = &w->dp.cnt;
 	struct net_gso_iter it;
 	struct net_gso g;
 	struct pkt *p;
@@ -221,28 +435,28 @@ static unsigned tun_take(struct gw *gw, const struct tun_vnet *vh, size_t len,
 
 	if (vh->gso == TUN_GSO_NONE) {
 		if (vh->needs_csum) {
-			if (!net_csum_complete(gw->tun_buf, len, vh->csum_start, vh->csum_offset)) {
+			if (!net_csum_complete(w->tun_buf, len, vh->csum_start, vh->csum_offset)) {
 				c->gso_errors++;
 				return n;
 			}
 			c->csum_completed++;
 		}
 		if (n == PKT_BATCH_MAX)
-			n = tun_flush(gw, pk, n);
-		p = pkt_pool_get(gw->pool);
+			n = tun_flush(w, pk, n);
+		p = pkt_pool_get(w->pool);
 		if (!p) {
 			c->pool_empty++;
 			return n;
 		}
-		if (!pkt_set(p, gw->tun_buf, (uint32_t)len)) {
-			pkt_pool_put(gw->pool, p);
+		if (!pkt_set(p, w->tun_buf, (uint32_t)len)) {
+			pkt_pool_put(w->pool, p);
 			c->gso_errors++;
 			return n;
 		}
 		pk[n++] = p;
 		return n;
 	}
-	if (!gso_from_tun(vh, &g) || !net_gso_init(&it, gw->tun_buf, len, &g)) {
+	if (!gso_from_tun(vh, &g) || !net_gso_init(&it, w->tun_buf, len, &g)) {
 		log_debug_rl("tun: cannot segment a super-packet (gso %d size %u len %zu)",
 		             (int)vh->gso, vh->gso_size, len);
 		c->gso_errors++;
@@ -251,15 +465,15 @@ static unsigned tun_take(struct gw *gw, const struct tun_vnet *vh, size_t len,
 	c->tun_gso_reads++;
 	for (;;) {
 		if (n == PKT_BATCH_MAX)
-			n = tun_flush(gw, pk, n);
-		p = pkt_pool_get(gw->pool);
+			n = tun_flush(w, pk, n);
+		p = pkt_pool_get(w->pool);
 		if (!p) {
 			c->pool_empty++;
 			break;
 		}
 		r = net_gso_next(&it, pkt_data(p), p->cap - p->off - PKT_TAILROOM);
 		if (r <= 0) {
-			pkt_pool_put(gw->pool, p);
+			pkt_pool_put(w->pool, p);
 			if (r < 0)
 				c->gso_errors++;
 			break;
@@ -273,7 +487,7 @@ static unsigned tun_take(struct gw *gw, const struct tun_vnet *vh, size_t len,
 
 static void on_tun(struct loop *l, int fd, uint32_t events, void *arg)
 {
-	struct gw *gw = arg;
+	struct gw_worker *w = arg;
 	struct pkt *pk[PKT_BATCH_MAX];
 	unsigned n = 0, reads;
 	struct tun_vnet vh;
@@ -282,62 +496,90 @@ static void on_tun(struct loop *l, int fd, uint32_t events, void *arg)
 	(void)l;
 	(void)fd;
 	(void)events;
-	for (reads = 0; reads < (gw->tun.vnet_hdr ? GW_TUN_READS : GW_BATCH); reads++) {
-		if (gw->tun.vnet_hdr) {
-			got = tun_read_vnet(&gw->tun, &vh, gw->tun_buf, GW_TUN_BUF);
+	for (reads = 0; reads < (w->tun.vnet_hdr ? GW_TUN_READS : GW_BATCH); reads++) {
+		if (w->tun.vnet_hdr) {
+			got = tun_read_vnet(&w->tun, &vh, w->tun_buf, GW_TUN_BUF);
 			if (got <= 0)
 				break;
-			gw->dp.cnt.tun_reads++;
-			n = tun_take(gw, &vh, (size_t)got, pk, n);
+			w->dp.cnt.tun_reads++;
+			n = tun_take(w, &vh, (size_t)got, pk, n);
 			continue;
 		}
 		/* No vnet header: one packet per read, straight into a buffer. */
 		if (n == PKT_BATCH_MAX)
-			n = tun_flush(gw, pk, n);
-		struct pkt *p = pkt_pool_get(gw->pool);
+			n = tun_flush(w, pk, n);
+		struct pkt *p = pkt_pool_get(w->pool);
 		if (!p) {
-			gw->dp.cnt.pool_empty++;
+			w->dp.cnt.pool_empty++;
 			break;
 		}
-		got = tun_read(&gw->tun, pkt_data(p), p->cap - p->off - PKT_TAILROOM);
+		got = tun_read(&w->tun, pkt_data(p), p->cap - p->off - PKT_TAILROOM);
 		if (got <= 0) {
-			pkt_pool_put(gw->pool, p);
+			pkt_pool_put(w->pool, p);
 			break;
 		}
-		gw->dp.cnt.tun_reads++;
+		w->dp.cnt.tun_reads++;
 		p->len = (uint32_t)got;
 		pk[n++] = p;
 	}
-	tun_flush(gw, pk, n);
-	sync_counters(gw);
+	tun_flush(w, pk, n);
+	sync_counters(w);
 }
 
 static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct sock_ctx *sc = arg;
-	struct gw *gw = sc->gw;
+	struct gw_worker *w = sc->w;
 	struct pkt *pk[GW_BATCH];
 	unsigned n, i;
 	int r, rounds;
 
+	(void)l;
+	(void)fd;
+	(void)events;
 	/* A few batches per wakeup, then give the other descriptors a turn. */
 	for (rounds = 0; rounds < 4 || sock_rx_pending(sc->s); rounds++) {
 		for (n = 0; n < GW_BATCH; n++) {
-			pk[n] = pkt_pool_get(gw->pool);
+			pk[n] = pkt_pool_get(w->pool);
 			if (!pk[n])
 				break;
 		}
 		r = n ? sock_recv_batch(sc->s, pk, n) : 0;
 		if (r > 0) {
-			dp_input(&gw->dp, pk, (unsigned)r);
-			net_gro_flush(&gw->gro);
+			dp_input(&w->dp, pk, (unsigned)r);
+			net_gro_flush(&w->gro);
 		}
 		for (i = 0; i < n; i++)
-			pkt_pool_put(gw->pool, pk[i]);
+			pkt_pool_put(w->pool, pk[i]);
 		if (r < (int)GW_BATCH && !sock_rx_pending(sc->s))
 			break;
 	}
-	sync_counters(gw);
+	sync_counters(w);
+}
+
+static void on_stop(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	loop_stop(l);
+}
+
+/* The lock around every batch of a loop: workers read, the control loop
+ * writes (writers preferred, so that a stream of data batches cannot
+ * starve IKE and the control socket). */
+static void lock_read(void *ctx) { pthread_rwlock_rdlock(&((struct gw *)ctx)->lock); }
+static void lock_write(void *ctx) { pthread_rwlock_wrlock(&((struct gw *)ctx)->lock); }
+static void lock_drop(void *ctx) { pthread_rwlock_unlock(&((struct gw *)ctx)->lock); }
+
+static void *worker_main(void *arg)
+{
+	struct gw_worker *w = arg;
+	int r = loop_run(w->loop);
+
+	if (r < 0)
+		log_err("worker %u: event loop failed: %s", w->idx, strerror(-r));
+	return NULL;
 }
 
 /* ------------------------------------------------------------- set-up */
@@ -351,6 +593,34 @@ static const char *sock_name(int k)
 	return names[k];
 }
 
+/* Every descriptor some worker owns (not borrowed): fn(fd, name). */
+static int for_each_owned_sock(struct gw *gw, int (*fn)(struct gw *gw, int fd, int k))
+{
+	unsigned i;
+	int k, r;
+
+	for (i = 0; i <= gw->nworkers; i++) {
+		struct gw_worker *w = i < gw->nworkers ? &gw->w[i] : &gw->ctl;
+
+		for (k = 0; k < S_MAX; k++)
+			if (w->s[k].fd >= 0 && !w->s[k].borrowed && (r = fn(gw, w->s[k].fd, k)) < 0)
+				return r;
+	}
+	return 0;
+}
+
+static uint32_t mark_of;   /* set by routes_open for mark_sock (set-up only) */
+
+static int mark_sock(struct gw *gw, int fd, int k)
+{
+	int r = io_set_mark(fd, mark_of);
+
+	(void)gw;
+	if (r < 0)
+		log_err("cannot mark the %s socket (SO_MARK): %s", sock_name(k), strerror(-r));
+	return r;
+}
+
 /* Our routing table and the rule that leads to it; marks on our sockets
  * so that they skip it; the clear path for bypass policies. */
 static int routes_open(struct gw *gw, const struct gw_config *cfg)
@@ -358,20 +628,20 @@ static int routes_open(struct gw *gw, const struct gw_config *cfg)
 	uint32_t table = cfg->route_table ? cfg->route_table : ROUTE_DEFAULT_TABLE;
 	uint32_t prio = cfg->rule_prio ? cfg->rule_prio : ROUTE_DEFAULT_PRIO;
 	uint32_t mark = cfg->fwmark ? cfg->fwmark : ROUTE_DEFAULT_MARK;
+	unsigned i;
 	int k, r;
 
-	for (k = 0; k < S_MAX; k++) {
-		if (gw->s[k].fd >= 0 && (r = io_set_mark(gw->s[k].fd, mark)) < 0) {
-			log_err("cannot mark the %s socket (SO_MARK): %s", sock_name(k), strerror(-r));
-			return r;
-		}
-	}
+	mark_of = mark;
+	r = for_each_owned_sock(gw, mark_sock);
+	if (r < 0)
+		return r;
 	r = clear_open(&gw->clear, mark);
 	if (r < 0) {
 		log_err("cannot open the raw socket for bypassed packets: %s", strerror(-r));
 		return r;
 	}
-	gw->dp.io.bypass = io_bypass;
+	for (i = 0; i < gw->nworkers; i++)
+		gw->w[i].dp.io.bypass = io_bypass;
 	gw->routes = route_table_new_in(gw->tun.ifindex, table);
 	if (!gw->routes)
 		return -ENOMEM;
@@ -388,76 +658,233 @@ static int routes_open(struct gw *gw, const struct gw_config *cfg)
 	return 0;
 }
 
+static void worker_init_fds(struct gw_worker *w, struct gw *gw, unsigned idx)
+{
+	int k;
+
+	w->gw = gw;
+	w->idx = idx;
+	w->tun.fd = -1;
+	w->stop_fd = w->relay_fd = -1;
+	for (k = 0; k < S_MAX; k++) {
+		w->s[k].fd = -1;
+		w->sctx[k].w = w;
+		w->sctx[k].s = &w->s[k];
+	}
+}
+
+/* Buffers and the data path of one worker. */
+static int worker_setup(struct gw_worker *w, struct sad *sad, struct spd *spd,
+                        struct xfrm_events *events, bool threaded, unsigned pool_pkts)
+{
+	struct dp_io io = { .ctx = w, .to_tun = io_to_tun, .to_net = io_to_net,
+	                    .ike = threaded ? relay_ike : io_ike };
+
+	w->threaded = threaded;
+	if (threaded) {
+		w->ev = (struct xfrm_events){ .ctx = w, .acquire = relay_acquire };
+		events = &w->ev;
+		if (pthread_mutex_init(&w->rmu, NULL) != 0)
+			return -ENOMEM;
+		w->rmu_init = true;
+		w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		w->relay_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (w->stop_fd < 0 || w->relay_fd < 0)
+			return -errno;
+	}
+	if (dp_init(&w->dp, sad, spd, events, &io) < 0)
+		return -ENOMEM;
+	if (threaded) {
+		w->dp.relay_tracer = (struct dp_tracer){ .ctx = w, .emit = relay_trace };
+		w->dp.relay_capturer = (struct dp_capturer){ .ctx = w, .emit = relay_capture };
+		w->dp.sa_locking = true;
+	}
+	net_gro_init(&w->gro, gro_emit, w);
+	w->pool = pkt_pool_new(pool_pkts, PKT_DEFAULT_CAP);
+	if (!w->pool)
+		return -ENOMEM;
+	if (w->tun.fd >= 0) {
+		w->tun_buf = malloc(GW_TUN_BUF);
+		if (!w->tun_buf)
+			return -ENOMEM;
+	}
+	/* UDP datagrams are coalesced only where the TUN device takes USO */
+	w->gro.udp = w->tun.uso;
+	return 0;
+}
+
+static void worker_free(struct gw_worker *w)
+{
+	struct relay_rec *r, *next;
+	int k;
+
+	if (!w->gw)
+		return;
+	for (k = 0; k < S_MAX; k++)
+		sock_close(&w->s[k]);
+	if (w->own_tun)
+		tun_close(&w->tun);
+	for (r = w->rhead; r; r = next) {
+		next = r->next;
+		mem_free_wipe(r, sizeof(*r) + r->len);
+	}
+	w->rhead = w->rtail = NULL;
+	if (w->rmu_init)
+		pthread_mutex_destroy(&w->rmu);
+	if (w->stop_fd >= 0)
+		close(w->stop_fd);
+	if (w->relay_fd >= 0)
+		close(w->relay_fd);
+	dp_fini(&w->dp);
+	pkt_pool_free(w->pool);
+	free(w->tun_buf);
+}
+
+/* Open the public sockets. One worker: all of them, on it. Several: the
+ * control loop's worker gets UDP 500 and sends on worker 0's UDP 4500
+ * sockets; every worker gets a UDP 4500 socket of an SO_REUSEPORT group;
+ * worker 0 receives raw ESP (a raw socket sees every ESP packet, so
+ * there is one), the others send on its descriptor. */
+static int open_socks(struct gw *gw, uint16_t nat, uint16_t ike)
+{
+	bool multi = gw->nworkers > 1;
+	struct gw_worker *c = ctl_of(gw), *w0 = &gw->w[0];
+	bool v6 = true;
+	unsigned i;
+	int k, r;
+
+	/* IPv4 sockets are required; IPv6 ones only if the host has IPv6. */
+	r = sock_udp_open(&c->s[k = S_IKE4], AF_INET, ike);
+	for (i = 0; r == 0 && i < gw->nworkers; i++)
+		r = (multi ? sock_udp_open_reuseport : sock_udp_open)(&gw->w[i].s[k = S_NAT4],
+		                                                      AF_INET, nat);
+	if (r == 0)
+		r = sock_raw_esp_open(&w0->s[k = S_RAW4], AF_INET);
+	if (r < 0) {
+		/* k is the socket that failed */
+		log_err("cannot open %s socket: %s%s", sock_name(k), strerror(-r),
+		        r == -EADDRINUSE ? " (another IKE daemon or uipsecd running?)" : "");
+		return r;
+	}
+	if (sock_udp_open(&c->s[S_IKE6], AF_INET6, ike) < 0)
+		v6 = false;
+	for (i = 0; v6 && i < gw->nworkers; i++)
+		if ((multi ? sock_udp_open_reuseport : sock_udp_open)(&gw->w[i].s[S_NAT6],
+		                                                       AF_INET6, nat) < 0)
+			v6 = false;
+	if (v6 && sock_raw_esp_open(&w0->s[S_RAW6], AF_INET6) < 0)
+		v6 = false;
+	if (!v6) {
+		log_warn("IPv6 sockets unavailable: IPv6 outer addresses will not work");
+		sock_close(&c->s[S_IKE6]);
+		for (i = 0; i < gw->nworkers; i++)
+			sock_close(&gw->w[i].s[S_NAT6]);
+		sock_close(&w0->s[S_RAW6]);
+	}
+	for (i = 0; i < gw->nworkers; i++) {
+		struct gw_worker *w = &gw->w[i];
+
+		w->rx[S_NAT4] = w->rx[S_NAT6] = true;
+		if (i == 0) {
+			w->rx[S_RAW4] = w->rx[S_RAW6] = true;
+			w->rx[S_IKE4] = w->rx[S_IKE6] = !multi;
+		} else {
+			sock_borrow(&w->s[S_RAW4], &w0->s[S_RAW4]);
+			sock_borrow(&w->s[S_RAW6], &w0->s[S_RAW6]);
+		}
+	}
+	if (multi) {
+		c->rx[S_IKE4] = c->rx[S_IKE6] = true;
+		sock_borrow(&c->s[S_NAT4], &w0->s[S_NAT4]);
+		sock_borrow(&c->s[S_NAT6], &w0->s[S_NAT6]);
+	}
+	return 0;
+}
+
 int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
             struct spd *spd, struct xfrm_events *events)
 {
 	struct gw *gw = calloc(1, sizeof(*gw));
-	struct dp_io io;
 	uint16_t nat = cfg->nat_port ? cfg->nat_port : 4500;
 	uint16_t ike = cfg->ike_port ? cfg->ike_port : 500;
+	unsigned n = cfg->workers ? cfg->workers : 1, i;
+	bool multi = n > 1;
 	int k, r;
 
 	*out = NULL;
 	if (!gw)
 		return -ENOMEM;
+	if (n > GW_MAX_WORKERS) {
+		log_err("%u workers: at most %u", n, GW_MAX_WORKERS);
+		free(gw);
+		return -EINVAL;
+	}
 	gw->tun.fd = -1;
 	gw->clear.fd4 = gw->clear.fd6 = -1;
-	for (k = 0; k < S_MAX; k++) {
-		gw->s[k].fd = -1;
-		gw->sctx[k].gw = gw;
-		gw->sctx[k].s = &gw->s[k];
+	gw->events = events;
+	gw->nworkers = n;
+	gw->w = calloc(n, sizeof(*gw->w));
+	if (!gw->w) {
+		free(gw);
+		return -ENOMEM;
 	}
-	io = (struct dp_io){ .ctx = gw, .to_tun = io_to_tun, .to_net = io_to_net, .ike = io_ike };
-	if (dp_init(&gw->dp, sad, spd, events, &io) < 0) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	dp_refresh_local(&gw->dp);
-	net_gro_init(&gw->gro, gro_emit, gw);
+	for (i = 0; i < n; i++)
+		worker_init_fds(&gw->w[i], gw, i);
+	worker_init_fds(&gw->ctl, gw, n);   /* used only with workers */
+	if (multi) {
+		pthread_rwlockattr_t a;
 
-	gw->pool = pkt_pool_new(GW_POOL_PKTS, PKT_DEFAULT_CAP);
-	if (!gw->pool) {
-		r = -ENOMEM;
-		goto fail;
+		pthread_rwlockattr_init(&a);
+		pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		r = pthread_rwlock_init(&gw->lock, &a);
+		pthread_rwlockattr_destroy(&a);
+		if (r != 0) {
+			r = -r;
+			goto fail;
+		}
+		gw->lock_init = true;
 	}
-	gw->tun_buf = malloc(GW_TUN_BUF);
-	if (!gw->tun_buf) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	r = (cfg->no_tun_offload ? tun_open : tun_open_offload)(
-		&gw->tun, cfg->tun_name ? cfg->tun_name : GW_DEFAULT_TUN,
-		cfg->mtu ? cfg->mtu : GW_DEFAULT_MTU);
+
+	r = tun_open_mq(&gw->tun, cfg->tun_name ? cfg->tun_name : GW_DEFAULT_TUN,
+	                cfg->mtu ? cfg->mtu : GW_DEFAULT_MTU, !cfg->no_tun_offload, multi);
 	if (r < 0)
 		goto fail;
-	/* UDP datagrams are coalesced only where the TUN device takes USO */
-	gw->gro.udp = gw->tun.uso;
-	/* IPv4 sockets are required; IPv6 ones only if the host has IPv6. */
-	r = sock_udp_open(&gw->s[k = S_NAT4], AF_INET, nat);
-	if (r == 0)
-		r = sock_udp_open(&gw->s[k = S_IKE4], AF_INET, ike);
-	if (r == 0)
-		r = sock_raw_esp_open(&gw->s[k = S_RAW4], AF_INET);
-	if (r < 0) {
-		/* k is the socket that failed (not the first closed slot: the
-		 * IPv6 ones in between are opened later) */
-		log_err("cannot open %s socket: %s%s", sock_name(k), strerror(-r),
-		        r == -EADDRINUSE ? " (another IKE daemon or uipsecd running?)" : "");
-		goto fail;
+	gw->w[0].tun = gw->tun;
+	for (i = 1; i < n; i++) {
+		r = tun_attach_queue(&gw->tun, &gw->w[i].tun);
+		if (r < 0)
+			goto fail;
+		gw->w[i].own_tun = true;
 	}
-	if (sock_udp_open(&gw->s[S_NAT6], AF_INET6, nat) < 0 ||
-	    sock_udp_open(&gw->s[S_IKE6], AF_INET6, ike) < 0 ||
-	    sock_raw_esp_open(&gw->s[S_RAW6], AF_INET6) < 0)
-		log_warn("IPv6 sockets unavailable: IPv6 outer addresses will not work");
+	r = open_socks(gw, nat, ike);
+	if (r < 0)
+		goto fail;
 	if (cfg->no_udp_gso) {
-		for (k = 0; k < S_MAX; k++)
-			gw->s[k].gso = false;
+		for (i = 0; i <= n; i++)
+			for (k = 0; k < S_MAX; k++)
+				(i < n ? &gw->w[i] : &gw->ctl)->s[k].gso = false;
 	} else {
 		/* UDP GRO on the ESP-in-UDP sockets: the peer's trains arrive whole */
-		for (k = S_NAT4; k <= S_NAT6; k++)
-			if (gw->s[k].fd >= 0 && sock_udp_enable_gro(&gw->s[k]) < 0)
-				log_warn("%s: no UDP GRO; one datagram per receive", sock_name(k));
+		for (i = 0; i < n; i++)
+			for (k = S_NAT4; k <= S_NAT6; k++)
+				if (gw->w[i].s[k].fd >= 0 && sock_udp_enable_gro(&gw->w[i].s[k]) < 0)
+					log_warn("%s: no UDP GRO; one datagram per receive", sock_name(k));
 	}
+	for (i = 0; i < n; i++) {
+		r = worker_setup(&gw->w[i], sad, spd, events, multi, GW_POOL_PKTS);
+		if (r < 0)
+			goto fail;
+	}
+	if (multi) {
+		/* the control loop's: UDP 500 in, IKE out; heads the dp chain */
+		r = worker_setup(&gw->ctl, sad, spd, events, false, 2 * GW_BATCH);
+		if (r < 0)
+			goto fail;
+		gw->ctl.dp.next = &gw->w[0].dp;
+		for (i = 0; i + 1 < n; i++)
+			gw->w[i].dp.next = &gw->w[i + 1].dp;
+	}
+	dp_refresh_local(gw_dp(gw));
 	gw->routes_on = cfg->routes;
 	if (gw->routes_on) {
 		r = routes_open(gw, cfg);
@@ -471,38 +898,123 @@ fail:
 	return r;
 }
 
-int gw_attach(struct gw *gw, struct loop *loop)
+/* Watch w's TUN queue and receiving sockets on loop. */
+static int worker_watch(struct gw_worker *w, struct loop *loop)
 {
 	int k, r;
 
-	gw->loop = loop;
-	r = loop_add_fd(loop, gw->tun.fd, EPOLLIN, on_tun, gw);
-	if (r < 0)
+	w->loop = loop;
+	if (w->tun.fd >= 0 && (r = loop_add_fd(loop, w->tun.fd, EPOLLIN, on_tun, w)) < 0)
 		return r;
 	for (k = 0; k < S_MAX; k++) {
-		if (gw->s[k].fd < 0)
+		if (w->s[k].fd < 0 || !w->rx[k])
 			continue;
-		r = loop_add_fd(loop, gw->s[k].fd, EPOLLIN, on_sock, &gw->sctx[k]);
+		r = loop_add_fd(loop, w->s[k].fd, EPOLLIN, on_sock, &w->sctx[k]);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
+int gw_attach(struct gw *gw, struct loop *loop)
+{
+	unsigned i;
+	int r;
+
+	gw->loop = loop;
+	if (gw->nworkers == 1)
+		return worker_watch(&gw->w[0], loop);
+
+	r = worker_watch(&gw->ctl, loop);
+	if (r < 0)
+		return r;
+	for (i = 0; i < gw->nworkers; i++) {
+		struct gw_worker *w = &gw->w[i];
+
+		r = loop_add_fd(loop, w->relay_fd, EPOLLIN, on_relay, w);
+		if (r < 0)
+			return r;
+		w->loop = loop_new();
+		if (!w->loop)
+			return -ENOMEM;
+		loop_set_guard(w->loop, lock_read, lock_drop, gw);
+		r = worker_watch(w, w->loop);
+		if (r == 0)
+			r = loop_add_fd(w->loop, w->stop_fd, EPOLLIN, on_stop, w);
+		if (r < 0)
+			return r;
+	}
+	/* From here on the daemon's loop changes the SAD and SPD only while
+	 * no worker is inside a batch. */
+	loop_set_guard(loop, lock_write, lock_drop, gw);
+	for (i = 0; i < gw->nworkers; i++) {
+		r = pthread_create(&gw->w[i].thread, NULL, worker_main, &gw->w[i]);
+		if (r != 0) {
+			log_err("cannot start worker %u: %s", i, strerror(r));
+			return -r;
+		}
+		gw->w[i].started = true;
+	}
+	log_info("%u data-path workers, TUN %s multi-queue", gw->nworkers, gw->tun.name);
+	return 0;
+}
+
+void gw_stop(struct gw *gw)
+{
+	uint64_t one = 1;
+	unsigned i;
+
+	if (!gw || gw->nworkers == 1)
+		return;
+	for (i = 0; i < gw->nworkers; i++) {
+		struct gw_worker *w = &gw->w[i];
+
+		if (!w->started)
+			continue;
+		if (write(w->stop_fd, &one, sizeof(one)) < 0)
+			log_warn("worker %u: cannot signal stop: %s", i, strerror(errno));
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+	if (gw->loop)
+		loop_set_guard(gw->loop, NULL, NULL, NULL);
+}
+
+static void worker_unwatch(struct gw_worker *w)
+{
+	int k;
+
+	if (!w->loop)
+		return;
+	if (w->tun.fd >= 0)
+		loop_del_fd(w->loop, w->tun.fd);
+	for (k = 0; k < S_MAX; k++)
+		if (w->s[k].fd >= 0 && w->rx[k])
+			loop_del_fd(w->loop, w->s[k].fd);
+	w->loop = NULL;
+}
+
 void gw_close(struct gw *gw)
 {
 	struct pol_route *pr, *n;
+	unsigned i;
 	int k;
 
 	if (!gw)
 		return;
-	if (gw->loop) {
-		if (gw->tun.fd >= 0)
-			loop_del_fd(gw->loop, gw->tun.fd);
-		for (k = 0; k < S_MAX; k++)
-			if (gw->s[k].fd >= 0)
-				loop_del_fd(gw->loop, gw->s[k].fd);
+	gw_stop(gw);
+	for (i = 0; gw->w && i < gw->nworkers; i++) {
+		struct gw_worker *w = &gw->w[i];
+
+		if (w->threaded && w->loop) {
+			loop_free(w->loop);   /* its own: nothing to unregister */
+			w->loop = NULL;
+		}
+		worker_unwatch(w);
+		if (w->relay_fd >= 0 && gw->loop)
+			loop_del_fd(gw->loop, w->relay_fd);
 	}
+	worker_unwatch(&gw->ctl);
 	for (pr = gw->pol_routes; pr; pr = n) {
 		n = pr->next;
 		free(pr);
@@ -512,19 +1024,22 @@ void gw_close(struct gw *gw)
 		if (gw->rule_on[k])
 			route_rule_remove(&gw->rule[k]);
 	clear_close(&gw->clear);
-	for (k = 0; k < S_MAX; k++)
-		sock_close(&gw->s[k]);
+	/* borrowers first: the control loop's and workers 1.. borrow from 0 */
+	worker_free(&gw->ctl);
+	for (i = gw->w ? gw->nworkers : 0; i-- > 0;)
+		worker_free(&gw->w[i]);
 	tun_close(&gw->tun);            /* the kernel removes the device */
-	dp_fini(&gw->dp);
-	pkt_pool_free(gw->pool);
-	free(gw->tun_buf);
+	if (gw->lock_init)
+		pthread_rwlock_destroy(&gw->lock);
+	free(gw->w);
 	free(gw);
 }
 
-struct dp *gw_dp(struct gw *gw) { return &gw->dp; }
+struct dp *gw_dp(struct gw *gw) { return &ctl_of(gw)->dp; }
 const char *gw_tun_name(const struct gw *gw) { return gw->tun.name; }
 uint32_t gw_tun_mtu(const struct gw *gw) { return gw->tun.mtu; }
 unsigned gw_route_count(const struct gw *gw) { return gw->routes ? route_table_count(gw->routes) : 0; }
+unsigned gw_workers(const struct gw *gw) { return gw->nworkers; }
 
 /* ------------------------------------------------------------- routes */
 
@@ -611,14 +1126,15 @@ static int send_ctl(struct gw *gw, const struct ip_addr *src, uint16_t sport,
                     const struct ip_addr *dst, uint16_t dport, const void *msg, size_t len,
                     bool marker)
 {
-	bool nat = sport == gw->s[S_NAT4].port;
+	struct gw_worker *c = ctl_of(gw);
+	bool nat = sport == c->s[S_NAT4].port;
 	int k = dst->family == AF_INET ? (nat ? S_NAT4 : S_IKE4) : (nat ? S_NAT6 : S_IKE6);
 	uint32_t hdr = nat && marker ? 4 : 0;
 	struct pkt *p;
 	uint8_t *d;
 	int r;
 
-	if (gw->s[k].fd < 0)
+	if (c->s[k].fd < 0)
 		return -EAFNOSUPPORT;
 	if (len + hdr > PKT_MAX_DATA)
 		return -EMSGSIZE;
@@ -634,7 +1150,7 @@ static int send_ctl(struct gw *gw, const struct ip_addr *src, uint16_t sport,
 	memcpy(p->meta.daddr, dst->a, 16);
 	if (src && src->family == dst->family)
 		memcpy(p->meta.saddr, src->a, 16);
-	r = sock_send_batch(&gw->s[k], &p, 1) == 1 ? 0 : -EIO;
+	r = sock_send_batch(&c->s[k], &p, 1) == 1 ? 0 : -EIO;
 	pkt_free(p);
 	return r;
 }
@@ -650,5 +1166,5 @@ int gw_nat_keepalive(struct gw *gw, const struct ip_addr *src, const struct ip_a
 {
 	static const uint8_t ka = 0xff;   /* RFC 3948 section 2.3 */
 
-	return send_ctl(gw, src, gw->s[S_NAT4].port, dst, dport, &ka, 1, false);
+	return send_ctl(gw, src, ctl_of(gw)->s[S_NAT4].port, dst, dport, &ka, 1, false);
 }

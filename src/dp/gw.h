@@ -21,7 +21,17 @@
  * non-ESP marker (marker stripped); it sends with gw_ike_send(), which adds
  * the marker when the source port is 4500. All on the gateway's loop.
  *
- * Threading: everything here runs on one loop (the daemon's). */
+ * Threading: without workers (cfg->workers 0 or 1) everything here runs
+ * on one loop, the daemon's. With N workers (docs/workers.md) gw_attach
+ * starts N threads, each with its own loop, TUN queue, UDP 4500 socket
+ * and data path; the daemon's loop keeps UDP 500, IKE and the control
+ * socket, and from gw_attach on it runs each batch of callbacks under the
+ * gateway's write lock (loop_set_guard), while workers take the read
+ * lock per batch: SAD and SPD changes from the daemon's loop never meet
+ * a worker's batch. What a worker has for the control plane (IKE
+ * messages on UDP 4500, acquires, traces, captures) it queues to the
+ * daemon's loop. Call gw_stop after loop_run returns and before anything
+ * outside the loop touches the SAD or SPD. */
 #ifndef UIPSEC_DP_GW_H
 #define UIPSEC_DP_GW_H
 
@@ -57,7 +67,10 @@ struct gw_config {
 	uint16_t ike_port;      /* 0: 500 */
 	bool no_tun_offload;    /* TUN without vnet header: no TSO/GRO, one packet per call */
 	bool no_udp_gso;        /* no UDP GSO trains on the UDP 4500 sockets */
+	unsigned workers;       /* data-path threads; 0 or 1: none, all on the daemon's loop */
 };
+
+#define GW_MAX_WORKERS 16
 
 /* Received IKE datagram (marker already stripped). msg is valid during
  * the call only. */
@@ -73,13 +86,18 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
             struct spd *spd, struct xfrm_events *events);
 /* Start serving the descriptors on loop. 0 or -errno. */
 int gw_attach(struct gw *gw, struct loop *loop);
-/* Remove our routes and rules, close TUN and sockets, free. NULL is fine. */
+/* Stop and join the worker threads (none: nothing to do). Afterwards the
+ * daemon's thread is the only one touching the SAD, SPD and sockets. */
+void gw_stop(struct gw *gw);
+/* Remove our routes and rules, close TUN and sockets, free (gw_stop
+ * first if still running). NULL is fine. */
 void gw_close(struct gw *gw);
 
 struct dp *gw_dp(struct gw *gw);
 const char *gw_tun_name(const struct gw *gw);
 uint32_t gw_tun_mtu(const struct gw *gw);
 unsigned gw_route_count(const struct gw *gw);
+unsigned gw_workers(const struct gw *gw);
 
 /* Feed policy events here (from the daemon's xfrm_events fan-out) so that
  * routes follow the outbound protect policies. */

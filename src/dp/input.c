@@ -191,6 +191,7 @@ static enum drop_reason input_one(struct dp *dp, struct pkt *p)
 	if (r)
 		return r;
 
+	dp_sa_hold(dp, sa);
 	r = esp_input(sa, p);
 	if (__builtin_expect(dp->tracing, 0))
 		trace_esp_input(dp, sa, r, seq, outer_len);
@@ -257,4 +258,5 @@ void dp_input(struct dp *dp, struct pkt **pkts, unsigned n)
 			dp->tracer.emit(dp->tracer.ctx, &dp->tp);
 		}
 	}
+	dp_sa_release(dp);
 }

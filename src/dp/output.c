@@ -128,6 +128,7 @@ static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 	}
 	TRACE(dp, "xfrm_state_find", "%s: ok", trace_fmt_sa(sa, sb, sizeof(sb)));
 
+	dp_sa_hold(dp, sa);
 	r = esp_output(sa, p);
 	TRACE(dp, "esp_output", "%s seq %llu len %u -> %u: %s", trace_fmt_sa(sa, sb, sizeof(sb)),
 	      (unsigned long long)sa->oseq, inner_len, p->len, trace_fmt_verdict(r, vb, sizeof(vb)));
@@ -171,10 +172,12 @@ void dp_output(struct dp *dp, struct pkt **pkts, unsigned n)
 			dp->tracer.emit(dp->tracer.ctx, &dp->tp);
 		}
 		if (ns == PKT_BATCH_MAX) {
+			dp_sa_release(dp);   /* not across a system call */
 			dp->io.to_net(dp->io.ctx, send, ns);
 			ns = 0;
 		}
 	}
+	dp_sa_release(dp);
 	if (ns)
 		dp->io.to_net(dp->io.ctx, send, ns);
 }

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t next_id;   /* trace ids; data-path thread only */
+static uint64_t next_id;   /* trace ids, shared by the data-path workers */
 
 void trace_pkt_begin(struct trace_pkt *tp, bool out)
 {
-	tp->id = ++next_id;
+	tp->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
 	tp->out = out;
 	tp->has_outer = tp->has_spi = tp->has_inner = false;
 	tp->verdict = DROP_NONE;

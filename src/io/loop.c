@@ -38,6 +38,8 @@ struct loop_timer {
 struct loop {
 	int epfd;
 	bool stop;
+	void (*enter)(void *), (*leave)(void *);   /* loop_set_guard */
+	void *guard_ctx;
 	struct handler *handlers;  /* every live and dead handler */
 	unsigned ndead;
 };
@@ -274,9 +276,13 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	n = epoll_wait(l->epfd, evs, 64, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	if (n && l->enter)
+		l->enter(l->guard_ctx);
 	for (i = 0; i < n; i++)
 		dispatch(l, evs[i].data.ptr, evs[i].events);
 	reap(l);
+	if (n && l->leave)
+		l->leave(l->guard_ctx);
 	return n;
 }
 
@@ -291,6 +297,14 @@ int loop_run(struct loop *l)
 			return r;
 	}
 	return 0;
+}
+
+void loop_set_guard(struct loop *l, void (*enter)(void *ctx), void (*leave)(void *ctx),
+                    void *ctx)
+{
+	l->enter = enter;
+	l->leave = leave;
+	l->guard_ctx = ctx;
 }
 
 void loop_stop(struct loop *l)

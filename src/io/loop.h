@@ -44,6 +44,12 @@ void loop_timer_free(struct loop_timer *t);
  * deliver them through fn. Call before starting other threads. 0 or -errno. */
 int loop_signals(struct loop *l, loop_signal_fn fn, void *arg);
 
+/* Call enter(ctx) before dispatching each batch of events and leave(ctx)
+ * after it (NULL: none). The gateway's workers use it to take a lock
+ * around everything the loop's callbacks do (dp/gw.c). */
+void loop_set_guard(struct loop *l, void (*enter)(void *ctx), void (*leave)(void *ctx),
+                    void *ctx);
+
 /* Dispatch events until loop_stop(). Returns 0, or -errno if epoll fails. */
 int loop_run(struct loop *l);
 /* Make loop_run() return after the current batch of events. */

@@ -44,7 +44,7 @@ static int set_pktinfo(int fd, int family)
 	return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 }
 
-int sock_udp_open(struct sock *s, int family, uint16_t port)
+static int udp_open(struct sock *s, int family, uint16_t port, bool reuseport)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -61,6 +61,8 @@ int sock_udp_open(struct sock *s, int family, uint16_t port)
 	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
 		goto fail;
 	if (set_pktinfo(s->fd, family) < 0)
+		goto fail;
+	if (reuseport && setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
 		goto fail;
 	set_bufs(s->fd);
 	memset(&ss, 0, sizeof(ss));
@@ -106,10 +108,31 @@ int sock_raw_esp_open(struct sock *s, int family)
 	return 0;
 }
 
+int sock_udp_open(struct sock *s, int family, uint16_t port)
+{
+	return udp_open(s, family, port, false);
+}
+
+int sock_udp_open_reuseport(struct sock *s, int family, uint16_t port)
+{
+	return udp_open(s, family, port, true);
+}
+
+void sock_borrow(struct sock *s, const struct sock *from)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = from->fd;
+	s->kind = from->kind;
+	s->port = from->port;
+	s->gso = from->gso;
+	s->borrowed = from->fd >= 0;
+}
+
 void sock_close(struct sock *s)
 {
-	if (s->fd >= 0)
+	if (s->fd >= 0 && !s->borrowed)
 		close(s->fd);
+	s->borrowed = false;
 	s->fd = -1;
 	free(s->gro_buf);
 	s->gro_buf = NULL;

@@ -28,6 +28,7 @@ struct sock {
 	enum sock_kind kind;
 	uint16_t port;       /* UDP: bound port, host order */
 	bool gso;            /* UDP: send trains with UDP_SEGMENT (off after a refusal) */
+	bool borrowed;       /* fd belongs to another struct sock (sock_borrow) */
 	/* counters (batch sizes: packets per call) */
 	uint64_t rx_calls, rx_pkts;
 	uint64_t tx_calls, tx_pkts, tx_errors;
@@ -50,6 +51,15 @@ int sock_udp_open(struct sock *s, int family, uint16_t port);
  * of being cut into one skb per datagram at the socket. 0 or -errno (then
  * the socket works as before). */
 int sock_udp_enable_gro(struct sock *s);
+/* The same with SO_REUSEPORT, for one socket per data-path worker on one
+ * port: the kernel spreads received datagrams over the group by a hash
+ * of addresses and ports, so one peer's ESP stays on one worker. Every
+ * socket of the group must be opened this way (by the same user). */
+int sock_udp_open_reuseport(struct sock *s, int family, uint16_t port);
+/* Send (only) on another struct's descriptor, with counters of its own:
+ * for a second thread sending on the same socket. sock_close leaves the
+ * descriptor open. The owner must outlive the borrower. */
+void sock_borrow(struct sock *s, const struct sock *from);
 /* Segments of a received train not handed out yet (call
  * sock_recv_batch again before waiting for the descriptor). */
 static inline bool sock_rx_pending(const struct sock *s)

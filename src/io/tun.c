@@ -105,7 +105,7 @@ static int set_offload(struct tun *t)
 	return 0;
 }
 
-static int tun_create(struct tun *t, const char *name, uint32_t mtu, bool vnet)
+static int tun_create(struct tun *t, const char *name, uint32_t mtu, bool vnet, bool mq)
 {
 	struct ifreq ifr;
 	int r;
@@ -132,7 +132,8 @@ static int tun_create(struct tun *t, const char *name, uint32_t mtu, bool vnet)
 		return r;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL | (vnet ? IFF_VNET_HDR : 0));
+	ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL | (vnet ? IFF_VNET_HDR : 0) |
+	                        (mq ? IFF_MULTI_QUEUE : 0));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
 		r = -errno;
@@ -144,6 +145,7 @@ static int tun_create(struct tun *t, const char *name, uint32_t mtu, bool vnet)
 		goto fail;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
+	t->multi_queue = mq;
 	if (vnet) {
 		r = set_offload(t);
 		if (r < 0)
@@ -173,19 +175,50 @@ fail:
 
 int tun_open(struct tun *t, const char *name, uint32_t mtu)
 {
-	return tun_create(t, name, mtu, false);
+	return tun_create(t, name, mtu, false, false);
 }
 
 int tun_open_offload(struct tun *t, const char *name, uint32_t mtu)
 {
-	int r = tun_create(t, name, mtu, true);
+	return tun_open_mq(t, name, mtu, true, false);
+}
 
-	if (r == -EINVAL || r == -EOPNOTSUPP) {
+int tun_open_mq(struct tun *t, const char *name, uint32_t mtu, bool offload, bool mq)
+{
+	int r = tun_create(t, name, mtu, offload, mq);
+
+	if (offload && (r == -EINVAL || r == -EOPNOTSUPP)) {
 		log_warn("tun: no offloads on %s (%s); one packet per read and write",
 		         name, strerror(-r));
-		r = tun_create(t, name, mtu, false);
+		r = tun_create(t, name, mtu, false, mq);
 	}
 	return r;
+}
+
+int tun_attach_queue(const struct tun *t, struct tun *q)
+{
+	struct ifreq ifr;
+	int r;
+
+	*q = *t;
+	q->fd = -1;
+	if (!t->multi_queue || t->fd < 0)
+		return -EINVAL;
+	q->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (q->fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE |
+	                        (t->vnet_hdr ? IFF_VNET_HDR : 0));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", t->name);
+	if (ioctl(q->fd, TUNSETIFF, &ifr) < 0) {
+		r = -errno;
+		log_err("tun: attach a queue to %s: %s", t->name, strerror(errno));
+		close(q->fd);
+		q->fd = -1;
+		return r;
+	}
+	return 0;
 }
 
 void tun_close(struct tun *t)

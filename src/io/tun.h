@@ -23,6 +23,7 @@ struct tun {
 	 * virtio-net header; tso: TCP super-packets, uso: UDP ones. */
 	bool vnet_hdr;
 	bool tso, uso;
+	bool multi_queue;         /* IFF_MULTI_QUEUE: more queues with tun_attach_queue */
 };
 
 /* The virtio-net header (struct virtio_net_hdr, 10 bytes, native byte
@@ -57,6 +58,16 @@ int tun_open(struct tun *t, const char *name, uint32_t mtu);
  * KiB and accepts them. Falls back to a device without the vnet header
  * (t->vnet_hdr false) if the kernel refuses. 0 or -errno. */
 int tun_open_offload(struct tun *t, const char *name, uint32_t mtu);
+/* tun_open (offload false) or tun_open_offload (true), with
+ * IFF_MULTI_QUEUE if mq: t is the device's first queue. */
+int tun_open_mq(struct tun *t, const char *name, uint32_t mtu, bool offload, bool mq);
+/* Open another queue of the multi-queue device t into q (the same device
+ * fields, its own descriptor). The kernel spreads the packets it sends
+ * to the device over the queues by flow (and keeps a flow on the queue
+ * its packets were last written from); a packet may be written to any
+ * queue. 0 or -errno. Close with tun_close; the device goes when the
+ * last queue is closed. */
+int tun_attach_queue(const struct tun *t, struct tun *q);
 /* Close the descriptor; the kernel removes the device. */
 void tun_close(struct tun *t);
 

@@ -4,6 +4,7 @@
 #include "util/clock.h"
 
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 
 static enum log_level cur_level = LOG_INFO;
@@ -27,21 +28,31 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	fprintf(stderr, "%s[%s]: %s\n", cur_ident, names[level], line);
 }
 
+/* Only reached at debug level; one lock for every call site keeps the
+ * counters right when several data-path workers log. */
+static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
+
 bool log_ratelimit_ok(struct log_ratelimit *rl)
 {
 	uint64_t now = clock_mono_ns();
+	unsigned suppressed = 0;
+	bool ok;
+
+	pthread_mutex_lock(&rl_lock);
 
 	if (now - rl->window_start_ns > 1000000000ull) {
-		if (rl->suppressed)
-			log_msg(LOG_DEBUG, "(%u similar messages suppressed)", rl->suppressed);
+		suppressed = rl->suppressed;
 		rl->window_start_ns = now;
 		rl->count = 0;
 		rl->suppressed = 0;
 	}
-	if (rl->count < 10) {
+	ok = rl->count < 10;
+	if (ok)
 		rl->count++;
-		return true;
-	}
-	rl->suppressed++;
-	return false;
+	else
+		rl->suppressed++;
+	pthread_mutex_unlock(&rl_lock);
+	if (suppressed)
+		log_msg(LOG_DEBUG, "(%u similar messages suppressed)", suppressed);
+	return ok;
 }

@@ -32,12 +32,15 @@
 #include "xfrm/events.h"
 #include "xfrm/spd.h"
 
+#include <pthread.h>
+
 struct sad_entry {
 	struct sad_sa sa;                 /* first member: &e->sa == (void *)e */
 	uint64_t gen;                     /* insertion number: newer is larger */
 	struct sad_entry *hnext;          /* (daddr, spi, proto) chain */
 	struct sad_entry *rnext;          /* reqid chain */
 	struct sad_entry *prev, *next;    /* insertion order */
+	pthread_mutex_t lock;             /* sad_sa_lock: between data-path workers */
 };
 
 struct sad {
@@ -317,6 +320,7 @@ void sad_set_clock(struct sad *sad, uint64_t (*now)(void *ctx), void *ctx)
 
 static void entry_free(struct sad_entry *e)
 {
+	pthread_mutex_destroy(&e->lock);
 	crypto_esp_free(e->sa.crypto);
 	mem_free_wipe(e, sizeof(*e));
 }
@@ -373,6 +377,7 @@ int sad_add_err(struct sad *sad, const struct sad_sa *sa, struct sad_sa **out, c
 		crypto_esp_free(c);
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&e->lock, NULL);
 	e->sa = *sa;
 	e->sa.crypto = c;
 	e->sa.state = SAD_STATE_VALID;
@@ -617,6 +622,16 @@ int sad_walk(struct sad *sad, int (*fn)(struct sad_sa *sa, void *arg), void *arg
 unsigned sad_count(const struct sad *sad)
 {
 	return sad->count;
+}
+
+void sad_sa_lock(struct sad_sa *sa)
+{
+	pthread_mutex_lock(&((struct sad_entry *)(void *)sa)->lock);
+}
+
+void sad_sa_unlock(struct sad_sa *sa)
+{
+	pthread_mutex_unlock(&((struct sad_entry *)(void *)sa)->lock);
 }
 
 /* ---- lifetimes ----------------------------------------------------------- */

@@ -7,7 +7,11 @@
  * proposals, traffic selectors and lifetimes policy in its own structs and
  * changes the SAD only through these functions.
  *
- * Threading: the SAD is changed on the control loop only. */
+ * Threading: the SAD is changed on the control loop only. With several
+ * data-path workers (dp/gw.c, docs/workers.md) the control loop changes it
+ * only while no worker is inside a batch (the gateway's rwlock), and
+ * workers that share a state serialize its per-packet fields (oseq,
+ * replay window, curlft, stats, the crypto context) with sad_sa_lock. */
 #ifndef UIPSEC_XFRM_SAD_H
 #define UIPSEC_XFRM_SAD_H
 
@@ -146,6 +150,14 @@ struct sad_sa *sad_lookup_out(struct sad *sad, uint32_t reqid,
 struct xfrm_tmpl;
 struct sad_sa *sad_lookup_out_flow(struct sad *sad, const struct xfrm_tmpl *t,
                                    const struct xfrm_flow *fl);
+
+/* Serialize the per-packet use of a stored state (one returned by the
+ * lookups) between data-path threads: esp_input/esp_output under it. A
+ * plain mutex per state, uncontended when each SA stays on one worker;
+ * the data path holds it across a run of packets of the same state, not
+ * per packet. Single-threaded users need not call these. */
+void sad_sa_lock(struct sad_sa *sa);
+void sad_sa_unlock(struct sad_sa *sa);
 
 /* Iterate in insertion order (dead states included). Returning nonzero
  * from fn stops and returns that value. fn may delete the state it is

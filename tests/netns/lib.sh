@@ -3,6 +3,7 @@
 #
 #   gw_lib_init             checks (root, binaries), topology up, cleanup trap
 #   gw_start NS [ARGS...]   start uipsecd in gateway NS, record its PID
+#                           (GW_ARGS: options for every daemon, e.g. --workers 2)
 #   gw_stop NS              SIGTERM it and wait
 #   ux NS ARGS...           uipsec against NS's daemon
 #   gw_tunnel ALG ENCAP OUTER INNER   flush and install the manual SAs and
@@ -61,8 +62,9 @@ ctl_of() { echo "$GW_RUN/$1.sock"; }
 gw_start() {
 	local n=$1; shift
 	# ip netns exec execs the daemon: $! is the daemon's own PID
+	# shellcheck disable=SC2086
 	ip netns exec "$(topo_name "$n")" "$UIPSECD" --foreground --control "$(ctl_of "$n")" \
-		-c "$GW_RUN/empty.conf" "$@" >"$GW_RUN/$n.log" 2>&1 &
+		-c "$GW_RUN/empty.conf" ${GW_ARGS:-} "$@" >"$GW_RUN/$n.log" 2>&1 &
 	GW_PID[$n]=$!
 	local i
 	for i in $(seq 50); do

@@ -5,7 +5,8 @@
 # ESN (which strongSwan's kernel-libipsec lacks), CHILD_SA rekeying by
 # uipsec itself (short rekey_time, with PFS), terminate --ike, a wrong PSK,
 # and with TOPO_NAT=1 (test_ike_uipsec_nat.sh) gwa behind a NAT, where
-# NAT-T must move IKE to 4500 and encapsulate ESP.
+# NAT-T must move IKE to 4500 and encapsulate ESP. UIPSECD_ARGS: more
+# uipsecd options for both daemons (test_ike_uipsec_workers.sh).
 # Exit 77: not root.
 set -u
 
@@ -95,8 +96,9 @@ start() {
 	write_conf gwb 192.0.2.2 "$braddr" gwb.example.org gwa.example.org 10.2.0.0/24 10.1.0.0/24 \
 		"$1" "$2" "${3:-$PSK}" "${4:-}"
 	for n in gwa gwb; do
+		# shellcheck disable=SC2086
 		ip netns exec "$(topo_name $n)" "$BUILD/uipsecd" -c "$W/$n/swanctl.conf" \
-			--control "$W/$n/ctl" --foreground >"$W/$n/uipsecd.log" 2>&1 &
+			--control "$W/$n/ctl" --foreground ${UIPSECD_ARGS:-} >"$W/$n/uipsecd.log" 2>&1 &
 		PID[$n]=$!
 	done
 	for _ in $(seq 50); do [ -S "$W/gwa/ctl" ] && [ -S "$W/gwb/ctl" ] && return 0; sleep 0.1; done

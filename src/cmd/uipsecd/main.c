@@ -1,6 +1,7 @@
-/* uipsecd: the gateway daemon. One thread, one epoll loop: the data path
- * (TUN and public sockets), the control socket, the 1-second lifetime
- * tick and the signals all run on it (issue 6 adds data-path workers).
+/* uipsecd: the gateway daemon. One epoll loop runs the control socket,
+ * IKE, the 1-second lifetime tick and the signals, and, by default, the
+ * data path (TUN and public sockets) too. With --workers N the data path
+ * runs on N threads of its own (dp/gw.h, docs/workers.md).
  *
  * Start-up order: parse options, read the configuration, open the TUN
  * device and sockets (root), open the control socket, drop privileges,
@@ -50,6 +51,7 @@ struct opts {
 	const char *metrics;      /* --metrics ADDR:PORT (loopback) */
 	bool tun_offload;   /* TUN vnet header: TSO in, GRO out */
 	bool udp_gso;       /* UDP GSO trains on the ESP-in-UDP sockets */
+	unsigned workers;   /* --workers: data-path threads (1: on the main loop) */
 };
 
 struct daemon {
@@ -75,7 +77,7 @@ static void usage(FILE *f)
 	        "usage: uipsecd [-c FILE] [--control PATH] [--tun NAME] [--mtu N] [--user USER]\n"
 	        "               [--foreground] [--debug] [--no-routes] [--routing-table N]\n"
 	        "               [--routing-prio N] [--fwmark N] [--metrics ADDR:PORT]\n"
-	        "               [--offload WHAT]\n"
+	        "               [--offload WHAT] [--workers N]\n"
 	        "  -c FILE          swanctl.conf (default %s; missing or empty: manual keying)\n"
 	        "  --control PATH   control socket (default %s)\n"
 	        "  --tun NAME       TUN device (default %s)\n"
@@ -94,9 +96,13 @@ static void usage(FILE *f)
 	        "  --offload WHAT   all (default): TUN segmentation offload (TSO in, GRO out)\n"
 	        "                   and UDP GSO; tun: only the TUN offloads; none: one packet\n"
 	        "                   per TUN read/write and per datagram (for comparison)\n"
+	        "  --workers N      data-path threads, 1 to %u (default 1: the data path runs\n"
+	        "                   on the main loop); N > 1: a multi-queue TUN device and one\n"
+	        "                   UDP 4500 socket per worker (SO_REUSEPORT)\n"
 	        "  -h, --help       this help\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
-	        (unsigned)GW_OUTER_MTU, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK);
+	        (unsigned)GW_OUTER_MTU, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
+	        (unsigned)GW_MAX_WORKERS);
 }
 
 /* A number from min to 2^32-1, decimal or 0x hex. */
@@ -118,7 +124,7 @@ static int parse_u32(const char *s, unsigned long min, unsigned long *v)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS,
-	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK };
+	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS };
 	static const struct option lo[] = {
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "tun", required_argument, NULL, O_TUN },
@@ -128,6 +134,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "no-routes", no_argument, NULL, O_NOROUTES },
 		{ "offload", required_argument, NULL, O_OFFLOAD },
+		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "routing-table", required_argument, NULL, O_TABLE },
 		{ "routing-prio", required_argument, NULL, O_PRIO },
 		{ "fwmark", required_argument, NULL, O_MARK },
@@ -142,7 +149,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .conf = DEFAULT_CONF, .control = CTL_DEFAULT_PATH,
 	                    .tun = GW_DEFAULT_TUN, .routes = true, .tun_offload = true,
 	                    .udp_gso = true, .table = ROUTE_DEFAULT_TABLE,
-	                    .prio = ROUTE_DEFAULT_PRIO, .mark = ROUTE_DEFAULT_MARK };
+	                    .prio = ROUTE_DEFAULT_PRIO, .mark = ROUTE_DEFAULT_MARK, .workers = 1 };
 	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->conf = optarg; break;
@@ -193,6 +200,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				fprintf(stderr, "uipsecd: --offload is all, tun or none, not '%s'\n", optarg);
 				return -1;
 			}
+			break;
+		case O_WORKERS:
+			if (parse_u32(optarg, 1, &v) < 0 || v > GW_MAX_WORKERS) {
+				fprintf(stderr, "uipsecd: --workers must be a number from 1 to %u, not '%s'\n",
+				        (unsigned)GW_MAX_WORKERS, optarg);
+				return -1;
+			}
+			o->workers = (unsigned)v;
 			break;
 		case 'h':
 		case O_HELP:
@@ -442,7 +457,7 @@ int main(int argc, char **argv)
 	gc = (struct gw_config){ .tun_name = d.o.tun, .mtu = d.o.mtu, .routes = d.o.routes,
 	                         .no_tun_offload = !d.o.tun_offload, .no_udp_gso = !d.o.udp_gso,
 	                         .route_table = d.o.table, .rule_prio = d.o.prio,
-	                         .fwmark = d.o.mark };
+	                         .fwmark = d.o.mark, .workers = d.o.workers };
 	r = gw_open(&d.gw, &gc, d.sad, d.spd, &d.ev);
 	if (r < 0)
 		goto out;
@@ -509,6 +524,9 @@ int main(int argc, char **argv)
 	rc = r < 0 ? 1 : 0;
 out:
 	ready(notify, 1);
+	/* workers first: what follows changes the SAD and SPD from outside
+	 * the loop */
+	gw_stop(d.gw);
 	/* IKE first (it removes its states and policies), then policies
 	 * (their routes go with them), then states (keys wiped), then the
 	 * devices and the control socket. */
