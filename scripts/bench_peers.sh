@@ -262,9 +262,10 @@ uipsec_available() {
 	[ -z "$UIPSEC_MISSING" ]
 }
 
-# peer_up_uipsec ALG ENCAP: ALG gcm|chacha, ENCAP esp|udp.
+# peer_up_uipsec ALG ENCAP [WORKERS]: ALG gcm|chacha, ENCAP esp|udp;
+# WORKERS: uipsecd --workers (default 1, the data path on the main loop).
 peer_up_uipsec() {
-	local alg=$1 encap=$2 s d a_ key_ab key_ba aead encap_kw=() ctl
+	local alg=$1 encap=$2 workers=${3:-1} s d a_ key_ab key_ba aead encap_kw=() ctl
 	uipsec_available || { PEER_ERR="$UIPSEC_MISSING"; return 1; }
 	case $alg in
 	gcm)    aead="rfc4106(gcm(aes))" key_ab=$(peer_hexkey 20) key_ba=$(peer_hexkey 20) ;;
@@ -277,7 +278,7 @@ peer_up_uipsec() {
 		d="$W/gw$s"
 		mkdir -p "$d"
 		peer_bg gw$s "$d/uipsecd.log" "$UIPSEC_BUILD/uipsecd" -c "$W/empty.conf" \
-			--control "$d/uipsecd.sock" --tun ipsec0 --foreground
+			--control "$d/uipsecd.sock" --tun ipsec0 --foreground --workers "$workers"
 		DAEMON_PIDS+=("$LAST_PID")
 	done
 	for s in a b; do
@@ -346,8 +347,10 @@ peer_counters_uipsec-gcm-esp()    { peer_counters_uipsec; }
 peer_counters_uipsec-gcm-udp()    { peer_counters_uipsec; }
 peer_counters_uipsec-chacha-esp() { peer_counters_uipsec; }
 peer_counters_uipsec-chacha-udp() { peer_counters_uipsec; }
+peer_counters_uipsec-gcm-udp-w2() { peer_counters_uipsec; }
 
 peer_up_uipsec-gcm-esp()    { peer_up_uipsec gcm esp; }
 peer_up_uipsec-gcm-udp()    { peer_up_uipsec gcm udp; }
 peer_up_uipsec-chacha-esp() { peer_up_uipsec chacha esp; }
 peer_up_uipsec-chacha-udp() { peer_up_uipsec chacha udp; }
+peer_up_uipsec-gcm-udp-w2() { peer_up_uipsec gcm udp 2; }
