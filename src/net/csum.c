@@ -1,26 +1,29 @@
-/* The Internet checksum (RFC 1071) and pseudo-header checksums. */
+/* The Internet checksum (RFC 1071) and pseudo-header checksums.
+ *
+ * The bulk of a buffer is summed as native 64-bit words (RFC 1071 section
+ * 2: the one's complement sum does not depend on byte order, up to a final
+ * byte swap, and 2^64 - 1 is a multiple of 2^16 - 1, so a 64-bit one's
+ * complement sum folds to the 16-bit one). Each word is added to one of
+ * four accumulators and the carry out of that addition counted apart
+ * (s += w; c += s < w: gcc turns it into add, then adc or setb), so the
+ * four chains are independent: no dependency on one carry flag from word
+ * to word, and about two instructions per 8 bytes instead of four.
+ * The bytes after the last whole 8-byte word are summed as big-endian
+ * 16-bit words. Loads go through memcpy: any alignment, no aliasing
+ * questions. */
 #include "net/ip.h"
 
 #include <string.h>
 
-/* The bulk is summed as native 32-bit words into a 64-bit accumulator
- * (RFC 1071 section 2: the sum does not depend on byte order, up to a
- * final byte swap), eight bytes per step; the tail as big-endian words. */
-uint32_t ip_csum_partial(const void *data, size_t len, uint32_t sum)
+/* Fold the 64-bit one's complement sum of the whole 8-byte words of a
+ * buffer (native order) to 16 bits in network order, add sum and the
+ * tail bytes (big-endian words, an odd last byte padded with zero), and
+ * fold to 32 bits. The fold keeps 0 only for an all-zero bulk, so the
+ * result is the same whatever order the words were added in. */
+static uint32_t csum_finish(uint64_t s, const uint8_t *tail, size_t len, uint32_t sum)
 {
-	const uint8_t *p = data;
-	uint64_t s = 0, s2 = 0;
-	size_t i, bulk = len & ~(size_t)7;
 	uint32_t f;
 
-	for (i = 0; i < bulk; i += 8) {
-		uint32_t a, b;
-		memcpy(&a, p + i, 4);
-		memcpy(&b, p + i + 4, 4);
-		s += a;
-		s2 += b;
-	}
-	s += s2;
 	s = (s & 0xffffffffu) + (s >> 32);
 	s = (s & 0xffffffffu) + (s >> 32);
 	f = (uint32_t)s;
@@ -30,18 +33,61 @@ uint32_t ip_csum_partial(const void *data, size_t len, uint32_t sum)
 	f = ((f & 0xff) << 8) | (f >> 8);
 #endif
 	s = (uint64_t)sum + f;
-	p += bulk;
-	len -= bulk;
 	while (len >= 2) {
-		s += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
+		s += (uint32_t)tail[0] << 8 | tail[1];
+		tail += 2;
 		len -= 2;
 	}
 	if (len)
-		s += (uint32_t)p[0] << 8;
+		s += (uint32_t)tail[0] << 8;
 	while (s >> 32)
 		s = (s & 0xffffffffu) + (s >> 32);
 	return (uint32_t)s;
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* a + b with the carry out added back in (one's complement addition). */
+static inline uint64_t add_eac(uint64_t a, uint64_t b)
+{
+	a += b;
+	return a + (a < b);
+}
+
+/* Combine four accumulators and their carry counts (each count is at most
+ * the number of words, so their sum does not wrap). */
+static inline uint64_t csum_combine(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                                    uint64_t carries)
+{
+	return add_eac(add_eac(add_eac(a, b), add_eac(c, d)), carries);
+}
+
+uint32_t ip_csum_partial(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data, *end64 = p + (len & ~(size_t)63), *end8 = p + (len & ~(size_t)7);
+	uint64_t a = 0, b = 0, c = 0, d = 0, ca = 0, cb = 0, cc = 0, cd = 0, w;
+
+	for (; p < end64; p += 64) {
+		w = load64(p);      a += w; ca += a < w;
+		w = load64(p + 8);  b += w; cb += b < w;
+		w = load64(p + 16); c += w; cc += c < w;
+		w = load64(p + 24); d += w; cd += d < w;
+		w = load64(p + 32); a += w; ca += a < w;
+		w = load64(p + 40); b += w; cb += b < w;
+		w = load64(p + 48); c += w; cc += c < w;
+		w = load64(p + 56); d += w; cd += d < w;
+	}
+	for (; p < end8; p += 8) {
+		w = load64(p);
+		a += w; ca += a < w;
+	}
+	return csum_finish(csum_combine(a, b, c, d, ca + cb + cc + cd), p, len & 7, sum);
 }
 
 uint16_t ip_csum_fold(uint32_t sum)

@@ -48,6 +48,41 @@ static void test_csum_random(void **state)
 	assert_int_equal(ip_csum(buf, 1500), 0xffff);
 }
 
+/* Every length 0..2048 at every start offset 0..7, with random initial
+ * sums, on random bytes, all ones (a carry out of every 64-bit addition)
+ * and all zeros: ip_csum_partial() folds to the RFC 1071 sum of the naive
+ * reference (exactly: both keep 0 only for an all-zero input, so there is
+ * no 0/0xffff ambiguity). */
+static void test_csum_every_length(void **state)
+{
+	enum { MAXLEN = 2048 };
+	static uint8_t src[MAXLEN + 8];
+	static const uint32_t fixed_init[] = { 0, 1, 0xffff, 0x10000, 0xfffffffeu, 0xffffffffu };
+	unsigned fill, off;
+	size_t len, i;
+
+	(void)state;
+	srand(1071);
+	for (fill = 0; fill < 3; fill++) {
+		for (i = 0; i < sizeof(src); i++)
+			src[i] = fill == 0 ? (uint8_t)rand() : fill == 1 ? 0xff : 0;
+		for (len = 0; len <= MAXLEN; len++) {
+			for (off = 0; off < 8; off++) {
+				const uint8_t *p = src + off;
+				/* mostly random initial sums, a quarter edge values */
+				uint32_t init = (len + off) % 4 ? (uint32_t)rand() << 16 ^ (uint32_t)rand()
+				                                : fixed_init[(len / 4 + off) % 6];
+				uint32_t got = ip_csum_partial(p, len, init);
+				uint16_t want = fold16(naive_partial(p, len, init));
+
+				if (fold16(got) != want)
+					fail_msg("ip_csum_partial fill %u len %zu off %u init %#x: %#x, want %#x",
+					         fill, len, off, init, fold16(got), want);
+			}
+		}
+	}
+}
+
 struct seg_case {
 	int ipv;
 	uint8_t proto;
@@ -197,6 +232,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csum_random),
+		cmocka_unit_test(test_csum_every_length),
 		cmocka_unit_test(test_segment_table),
 		cmocka_unit_test(test_segment_bad),
 		cmocka_unit_test(test_csum_complete),
