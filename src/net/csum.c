@@ -10,7 +10,8 @@
  * to word, and about two instructions per 8 bytes instead of four.
  * The bytes after the last whole 8-byte word are summed as big-endian
  * 16-bit words. Loads go through memcpy: any alignment, no aliasing
- * questions. */
+ * questions. ip_csum_partial() and ip_csum_copy() return the same value
+ * for the same bytes (they share the folding, see csum_finish()). */
 #include "net/ip.h"
 
 #include <string.h>
@@ -102,20 +103,56 @@ uint16_t ip_csum(const void *data, size_t len)
 	return ip_csum_fold(ip_csum_partial(data, len, 0));
 }
 
+uint16_t ip_csum_pseudo_sum(const uint8_t *saddr, const uint8_t *daddr, size_t alen,
+                            uint8_t proto, size_t len, uint32_t l4_sum)
+{
+	uint64_t s;
+	uint16_t c;
+
+	/* the pseudo header: both addresses, then zero, the protocol and the
+	 * length as 32 bits (covers both the IPv4 16-bit and the IPv6 32-bit
+	 * form), as big-endian 16-bit words */
+	if (daddr == saddr + alen)     /* as in the IP header: one call */
+		s = ip_csum_partial(saddr, 2 * alen, l4_sum);
+	else
+		s = ip_csum_partial(daddr, alen, ip_csum_partial(saddr, alen, l4_sum));
+	s += (uint64_t)proto + (uint32_t)(len >> 16 & 0xffff) + (uint32_t)(len & 0xffff);
+	while (s >> 32)
+		s = (s & 0xffffffffu) + (s >> 32);
+	c = ip_csum_fold((uint32_t)s);
+	return (proto == IP_PROTO_UDP && c == 0) ? 0xffff : c;
+}
+
 uint16_t ip_csum_pseudo(const uint8_t *saddr, const uint8_t *daddr, size_t alen,
                         uint8_t proto, const void *l4, size_t len)
 {
-	/* zero, protocol, then the length as 32 bits (covers both the IPv4
-	 * 16-bit and the IPv6 32-bit form) */
-	uint8_t tail[6] = { 0, proto, (uint8_t)(len >> 24), (uint8_t)(len >> 16),
-	                    (uint8_t)(len >> 8), (uint8_t)len };
-	uint32_t sum;
-	uint16_t c;
+	return ip_csum_pseudo_sum(saddr, daddr, alen, proto, len, ip_csum_partial(l4, len, 0));
+}
 
-	sum = ip_csum_partial(saddr, alen, 0);
-	sum = ip_csum_partial(daddr, alen, sum);
-	sum = ip_csum_partial(tail, sizeof(tail), sum);
-	sum = ip_csum_partial(l4, len, sum);
-	c = ip_csum_fold(sum);
-	return (proto == IP_PROTO_UDP && c == 0) ? 0xffff : c;
+uint32_t ip_csum_copy(void *restrict dst, const void *restrict src, size_t len, uint32_t sum)
+{
+	const uint8_t *p = src, *end64 = p + (len & ~(size_t)63), *end8 = p + (len & ~(size_t)7);
+	uint8_t *o = dst;
+	uint64_t a = 0, b = 0, c = 0, d = 0, ca = 0, cb = 0, cc = 0, cd = 0, w;
+
+	/* 64 bytes at a time: copied (gcc: four 16-byte moves), then summed
+	 * from the source again, which is in L1 by then */
+	for (; p < end64; p += 64, o += 64) {
+		memcpy(o, p, 64);
+		w = load64(p);      a += w; ca += a < w;
+		w = load64(p + 8);  b += w; cb += b < w;
+		w = load64(p + 16); c += w; cc += c < w;
+		w = load64(p + 24); d += w; cd += d < w;
+		w = load64(p + 32); a += w; ca += a < w;
+		w = load64(p + 40); b += w; cb += b < w;
+		w = load64(p + 48); c += w; cc += c < w;
+		w = load64(p + 56); d += w; cd += d < w;
+	}
+	for (; p < end8; p += 8, o += 8) {
+		w = load64(p);
+		memcpy(o, &w, 8);
+		a += w; ca += a < w;
+	}
+	memcpy(o, p, len & 7);
+	return csum_finish(csum_combine(a, b, c, d, ca + cb + cc + cd), p, len & 7, sum);
 }

@@ -96,7 +96,10 @@ bool net_gso_init(struct net_gso_iter *it, const uint8_t *pkt, size_t len,
 long net_gso_next(struct net_gso_iter *it, uint8_t *out, size_t cap)
 {
 	size_t payload = it->len - it->hlen, seg, total, l4len;
+	size_t alen = it->ipv == 4 ? 4 : 16, l4hlen = (size_t)(it->hlen - it->ip_hlen);
+	const uint8_t *saddr = out + (it->ipv == 4 ? 12 : 8), *daddr = saddr + alen;
 	uint8_t *l4 = out + it->ip_hlen;
+	uint32_t psum;
 	bool first, last;
 
 	if (it->index >= it->count)
@@ -106,7 +109,9 @@ long net_gso_next(struct net_gso_iter *it, uint8_t *out, size_t cap)
 	if (total > cap)
 		return -1;
 	memcpy(out, it->pkt, it->hlen);
-	memcpy(out + it->hlen, it->pkt + it->hlen + it->pos, seg);
+	/* the payload is summed while it is copied (read once); the TCP/UDP
+	 * header, whose length is even, is added once it is fixed up */
+	psum = ip_csum_copy(out + it->hlen, it->pkt + it->hlen + it->pos, seg, 0);
 	first = it->index == 0;
 	last = it->index + 1 == it->count;
 	l4len = total - it->ip_hlen;
@@ -131,14 +136,14 @@ long net_gso_next(struct net_gso_iter *it, uint8_t *out, size_t cap)
 		l4[TCP_OFF_FLAGS] = flags;
 		put_be16(l4 + TCP_OFF_CSUM, 0);
 		put_be16(l4 + TCP_OFF_CSUM,
-		         ip_csum_pseudo(out + (it->ipv == 4 ? 12 : 8), out + (it->ipv == 4 ? 16 : 24),
-		                        it->ipv == 4 ? 4 : 16, IP_PROTO_TCP, l4, l4len));
+		         ip_csum_pseudo_sum(saddr, daddr, alen, IP_PROTO_TCP, l4len,
+		                            ip_csum_partial(l4, l4hlen, psum)));
 	} else {
 		put_be16(l4 + UDP_OFF_LEN, (uint16_t)l4len);
 		put_be16(l4 + UDP_OFF_CSUM, 0);
 		put_be16(l4 + UDP_OFF_CSUM,
-		         ip_csum_pseudo(out + (it->ipv == 4 ? 12 : 8), out + (it->ipv == 4 ? 16 : 24),
-		                        it->ipv == 4 ? 4 : 16, IP_PROTO_UDP, l4, l4len));
+		         ip_csum_pseudo_sum(saddr, daddr, alen, IP_PROTO_UDP, l4len,
+		                            ip_csum_partial(l4, l4hlen, psum)));
 	}
 	it->pos += seg;
 	it->index++;

@@ -84,6 +84,9 @@ _Static_assert(sizeof(struct udp_hdr) == UDP_HDR_LEN, "udp_hdr layout");
 /* One's complement sum of len bytes (big-endian 16-bit words, an odd last
  * byte padded with zero) added to sum; fold with ip_csum_fold(). */
 uint32_t ip_csum_partial(const void *data, size_t len, uint32_t sum);
+/* Copy len bytes from src to dst (which must not overlap) and return what
+ * ip_csum_partial(src, len, sum) returns, in one pass over src. */
+uint32_t ip_csum_copy(void *restrict dst, const void *restrict src, size_t len, uint32_t sum);
 /* Fold a partial sum and complement it: the checksum to store (host order,
  * write it with put_be16). */
 uint16_t ip_csum_fold(uint32_t sum);
@@ -96,6 +99,11 @@ uint16_t ip_csum(const void *data, size_t len);
  * 0xffff (RFC 768). */
 uint16_t ip_csum_pseudo(const uint8_t *saddr, const uint8_t *daddr, size_t alen,
                         uint8_t proto, const void *l4, size_t len);
+/* The same with the transport bytes already summed: l4_sum is a partial
+ * sum of the len transport bytes (checksum field zero), e.g. from
+ * ip_csum_partial() or ip_csum_copy(). */
+uint16_t ip_csum_pseudo_sum(const uint8_t *saddr, const uint8_t *daddr, size_t alen,
+                            uint8_t proto, size_t len, uint32_t l4_sum);
 
 /* The length of a plain header (no options, no extension headers) of
  * family AF_INET or AF_INET6 in front of payload_len bytes: 20 or 40, or 0

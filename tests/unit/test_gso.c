@@ -1,9 +1,12 @@
 /* Userspace segmentation (net/gso.h) and the Internet checksum it relies
- * on: the fast ip_csum_partial() against a naive RFC 1071 sum on random
- * buffers; TCPv4/TCPv6/UDP super-packets cut into segments whose headers,
- * checksums and payloads are checked one by one, and whose payloads put
- * back together equal the original; flags (CWR first, FIN/PSH last), TCP
- * options, odd sizes; partial checksum completion; bad input refused. */
+ * on: the fast ip_csum_partial() and ip_csum_copy() against a naive RFC
+ * 1071 sum on random buffers of every length and start offset, the
+ * pseudo-header checksums against an explicit pseudo header; TCPv4/TCPv6/
+ * UDP super-packets cut into segments whose headers, checksums and
+ * payloads are checked one by one, and whose payloads put back together
+ * equal the original; flags (CWR first, FIN/PSH last), TCP options, odd
+ * sizes; random payloads with exact checksum fields; partial checksum
+ * completion; bad input refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,17 +55,20 @@ static void test_csum_random(void **state)
  * sums, on random bytes, all ones (a carry out of every 64-bit addition)
  * and all zeros: ip_csum_partial() folds to the RFC 1071 sum of the naive
  * reference (exactly: both keep 0 only for an all-zero input, so there is
- * no 0/0xffff ambiguity). */
+ * no 0/0xffff ambiguity), and ip_csum_copy() returns the same 32-bit value
+ * as ip_csum_partial(), copies the bytes to a destination at another
+ * offset and writes nothing outside them. */
 static void test_csum_every_length(void **state)
 {
-	enum { MAXLEN = 2048 };
-	static uint8_t src[MAXLEN + 8];
+	enum { MAXLEN = 2048, GUARD = 16 };
+	static uint8_t src[MAXLEN + 8], dst[GUARD + MAXLEN + 8 + GUARD], pad[sizeof(dst)];
 	static const uint32_t fixed_init[] = { 0, 1, 0xffff, 0x10000, 0xfffffffeu, 0xffffffffu };
-	unsigned fill, off;
+	unsigned fill, off, doff;
 	size_t len, i;
 
 	(void)state;
 	srand(1071);
+	memset(pad, 0xa5, sizeof(pad));
 	for (fill = 0; fill < 3; fill++) {
 		for (i = 0; i < sizeof(src); i++)
 			src[i] = fill == 0 ? (uint8_t)rand() : fill == 1 ? 0xff : 0;
@@ -78,8 +84,88 @@ static void test_csum_every_length(void **state)
 				if (fold16(got) != want)
 					fail_msg("ip_csum_partial fill %u len %zu off %u init %#x: %#x, want %#x",
 					         fill, len, off, init, fold16(got), want);
+				doff = (off * 5 + (unsigned)len) % 8;
+				memset(dst, 0xa5, sizeof(dst));
+				if (ip_csum_copy(dst + GUARD + doff, p, len, init) != got)
+					fail_msg("ip_csum_copy fill %u len %zu off %u/%u init %#x differs",
+					         fill, len, off, doff, init);
+				assert_memory_equal(dst + GUARD + doff, p, len);
+				/* nothing written before or after */
+				assert_memory_equal(dst, pad, GUARD + doff);
+				assert_memory_equal(dst + GUARD + doff + len, pad,
+				                    sizeof(dst) - (GUARD + doff + len));
 			}
 		}
+	}
+}
+
+/* ip_csum_pseudo() and ip_csum_pseudo_sum() against the naive sum over an
+ * explicit pseudo header (RFC 768, RFC 9293 section 3.1, RFC 8200
+ * section 8.1), IPv4 and IPv6, TCP and UDP, odd and even lengths; and a
+ * transport segment that sums to all ones: checksum 0 for TCP, 0xffff for
+ * UDP (RFC 768: 0 means "no checksum"). */
+static void test_csum_pseudo(void **state)
+{
+	static uint8_t l4[1600], ph[40];
+	unsigned k;
+
+	(void)state;
+	srand(768);
+	for (k = 0; k < 400; k++) {
+		size_t alen = k % 2 ? 16 : 4, len = (size_t)rand() % sizeof(l4), i, phlen;
+		uint8_t proto = k % 4 < 2 ? IP_PROTO_TCP : IP_PROTO_UDP, a[16], b[16], ab[32];
+		uint16_t want, got;
+
+		for (i = 0; i < alen; i++) {
+			a[i] = (uint8_t)rand();
+			b[i] = (uint8_t)rand();
+		}
+		for (i = 0; i < len; i++)
+			l4[i] = (uint8_t)rand();
+		if (k % 8 >= 6 && len >= 2) {
+			/* make the whole sum all ones: the checksum complements to 0 */
+			uint32_t rest;
+
+			memcpy(ph, a, alen);
+			memcpy(ph + alen, b, alen);
+			put_be32(ph + 2 * alen, (uint32_t)len);
+			put_be32(ph + 2 * alen + 4, proto);
+			l4[0] = l4[1] = 0;
+			rest = fold16(naive_partial(l4, len, naive_partial(ph, 2 * alen + 8, 0)));
+			put_be16(l4, (uint16_t)(0xffff - rest));
+		}
+		memcpy(ph, a, alen);
+		memcpy(ph + alen, b, alen);
+		phlen = 2 * alen;
+		if (alen == 4) {
+			ph[phlen++] = 0;
+			ph[phlen++] = proto;
+			put_be16(ph + phlen, (uint16_t)len);
+			phlen += 2;
+		} else {
+			put_be32(ph + phlen, (uint32_t)len);
+			put_be32(ph + phlen + 4, proto);
+			phlen += 8;
+		}
+		want = (uint16_t)~fold16(naive_partial(l4, len, naive_partial(ph, phlen, 0)));
+		if (proto == IP_PROTO_UDP && want == 0)
+			want = 0xffff;
+		if (k % 8 >= 6 && len >= 2)
+			assert_int_equal(want, proto == IP_PROTO_UDP ? 0xffff : 0);
+		got = ip_csum_pseudo(a, b, alen, proto, l4, len);
+		assert_int_equal(got, want);
+		assert_int_equal(ip_csum_pseudo_sum(a, b, alen, proto, len,
+		                                    ip_csum_partial(l4, len, 0)), want);
+		assert_int_equal(ip_csum_pseudo_sum(a, b, alen, proto, len,
+		                                    naive_partial(l4, len, 0)), want);
+		/* the addresses next to each other, as in an IP header */
+		memcpy(ab, a, alen);
+		memcpy(ab + alen, b, alen);
+		assert_int_equal(ip_csum_pseudo(ab, ab + alen, alen, proto, l4, len), want);
+		/* a partial sum near the top of 32 bits (0xffff0000 = 0xffff << 16
+		 * is 0 in one's complement): the carries must not be lost */
+		assert_int_equal(ip_csum_pseudo_sum(a, b, alen, proto, len,
+		                                    naive_partial(l4, len, 0) + 0xffff0000u), want);
 	}
 }
 
@@ -174,6 +260,61 @@ static void test_segment_table(void **state)
 	}
 }
 
+/* Super-packets with random payloads (TCPv4, TCPv6, UDP over both, random
+ * payload and segment sizes, odd ones included): each segment's TCP/UDP
+ * checksum field equals, exactly, the complement of the naive sum over the
+ * pseudo header and the segment with the field zeroed (0xffff for a UDP
+ * 0), and the payloads put back together equal the original. */
+static void test_segment_random(void **state)
+{
+	static uint8_t pkt[70000], seg[70000], tmp[70000];
+	unsigned k;
+
+	(void)state;
+	srand(9293);
+	for (k = 0; k < 80; k++) {
+		int ipv = k % 2 ? 6 : 4;
+		uint8_t proto = k % 4 < 2 ? IP_PROTO_TCP : IP_PROTO_UDP;
+		size_t opt = proto == IP_PROTO_TCP ? (size_t)(rand() % 11) * 4 : 0;
+		size_t ihl = ipv == 4 ? (size_t)(rand() % 3) * 4 : 0;
+		size_t ip_hlen = ipv == 4 ? 20 + ihl : 40;
+		size_t hlen = ip_hlen + (proto == IP_PROTO_TCP ? 20 + opt : 8);
+		size_t plen = (size_t)rand() % (65535 - 100 - hlen + 1), len, i, got = 0;
+		struct net_gso g = { .type = proto == IP_PROTO_UDP ? NET_GSO_UDP_L4 :
+		                     ipv == 4 ? NET_GSO_TCPV4 : NET_GSO_TCPV6,
+		                     .needs_csum = true,
+		                     .gso_size = (uint16_t)(1 + rand() % 1500) };
+		struct net_gso_iter it;
+		long r;
+
+		len = build(pkt, ipv, proto, ihl, opt, plen, TCP_ACK);
+		for (i = hlen; i < len; i++)
+			pkt[i] = (uint8_t)rand();
+		assert_true(net_gso_init(&it, pkt, len, &g));
+		while ((r = net_gso_next(&it, seg, sizeof(seg))) > 0) {
+			size_t slen = (size_t)r, l4len = slen - ip_hlen, field;
+			uint32_t ps;
+			uint16_t want;
+
+			field = ip_hlen + (proto == IP_PROTO_TCP ? 16 : 6);
+			memcpy(tmp, seg, slen);
+			tmp[field] = tmp[field + 1] = 0;
+			ps = naive_partial(seg + (ipv == 4 ? 12 : 8), ipv == 4 ? 8 : 32, 0);
+			ps += proto + (uint32_t)l4len;
+			want = (uint16_t)~fold16(naive_partial(tmp + ip_hlen, l4len, ps));
+			if (proto == IP_PROTO_UDP && want == 0)
+				want = 0xffff;
+			assert_int_equal(get_be16(seg + field), want);
+			if (ipv == 4)
+				assert_int_equal(ip_csum(seg, ip_hlen), 0);
+			assert_memory_equal(seg + hlen, pkt + hlen + got, slen - hlen);
+			got += slen - hlen;
+		}
+		assert_int_equal(r, 0);
+		assert_int_equal(got, plen);
+	}
+}
+
 static void test_segment_bad(void **state)
 {
 	static uint8_t pkt[4000], seg[2000];
@@ -233,7 +374,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csum_random),
 		cmocka_unit_test(test_csum_every_length),
+		cmocka_unit_test(test_csum_pseudo),
 		cmocka_unit_test(test_segment_table),
+		cmocka_unit_test(test_segment_random),
 		cmocka_unit_test(test_segment_bad),
 		cmocka_unit_test(test_csum_complete),
 	};
