@@ -489,19 +489,23 @@ static void on_tun(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct gw_worker *w = arg;
 	struct pkt *pk[PKT_BATCH_MAX];
-	unsigned n = 0, reads;
+	unsigned n = 0, reads, supers;
 	struct tun_vnet vh;
 	ssize_t got;
 
 	(void)l;
 	(void)fd;
 	(void)events;
-	for (reads = 0; reads < (w->tun.vnet_hdr ? GW_TUN_READS : GW_BATCH); reads++) {
+	/* Up to GW_BATCH packets per wakeup, of which at most GW_TUN_READS
+	 * super-packets (each up to ~45 segments). */
+	for (reads = 0, supers = 0; reads < GW_BATCH && supers < GW_TUN_READS; reads++) {
 		if (w->tun.vnet_hdr) {
 			got = tun_read_vnet(&w->tun, &vh, w->tun_buf, GW_TUN_BUF);
 			if (got <= 0)
 				break;
 			w->dp.cnt.tun_reads++;
+			if (vh.gso != TUN_GSO_NONE)
+				supers++;
 			n = tun_take(w, &vh, (size_t)got, pk, n);
 			continue;
 		}
