@@ -597,8 +597,9 @@ static const char *sock_name(int k)
 	return names[k];
 }
 
-/* Every descriptor some worker owns (not borrowed): fn(fd, name). */
-static int for_each_owned_sock(struct gw *gw, int (*fn)(struct gw *gw, int fd, int k))
+/* SO_MARK on every descriptor some worker owns (borrowed ones are the
+ * owner's). 0 or -errno, logged. */
+static int mark_socks(struct gw *gw, uint32_t mark)
 {
 	unsigned i;
 	int k, r;
@@ -606,23 +607,18 @@ static int for_each_owned_sock(struct gw *gw, int (*fn)(struct gw *gw, int fd, i
 	for (i = 0; i <= gw->nworkers; i++) {
 		struct gw_worker *w = i < gw->nworkers ? &gw->w[i] : &gw->ctl;
 
-		for (k = 0; k < S_MAX; k++)
-			if (w->s[k].fd >= 0 && !w->s[k].borrowed && (r = fn(gw, w->s[k].fd, k)) < 0)
+		for (k = 0; k < S_MAX; k++) {
+			if (w->s[k].fd < 0 || w->s[k].borrowed)
+				continue;
+			r = io_set_mark(w->s[k].fd, mark);
+			if (r < 0) {
+				log_err("cannot mark the %s socket (SO_MARK): %s", sock_name(k),
+				        strerror(-r));
 				return r;
+			}
+		}
 	}
 	return 0;
-}
-
-static uint32_t mark_of;   /* set by routes_open for mark_sock (set-up only) */
-
-static int mark_sock(struct gw *gw, int fd, int k)
-{
-	int r = io_set_mark(fd, mark_of);
-
-	(void)gw;
-	if (r < 0)
-		log_err("cannot mark the %s socket (SO_MARK): %s", sock_name(k), strerror(-r));
-	return r;
 }
 
 /* Our routing table and the rule that leads to it; marks on our sockets
@@ -635,8 +631,7 @@ static int routes_open(struct gw *gw, const struct gw_config *cfg)
 	unsigned i;
 	int k, r;
 
-	mark_of = mark;
-	r = for_each_owned_sock(gw, mark_sock);
+	r = mark_socks(gw, mark);
 	if (r < 0)
 		return r;
 	r = clear_open(&gw->clear, mark);
