@@ -12,26 +12,13 @@
 # Exit 77 (skipped) when not root or when charon is not installed.
 set -u
 
-SRC=${UIPSEC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 TOPO_PREFIX=${TOPO_PREFIX:-cb$$}
 TOPO_NAT=${TOPO_NAT:-0}
-source "$SRC/scripts/topo.sh"
-source "$SRC/scripts/charon.sh"
+# shellcheck source-path=SCRIPTDIR source=../netns/ike_lib.sh
+source "$(dirname "$0")/../netns/ike_lib.sh"
+ike_lib_init charon-baseline charon
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-charon_available || { echo "SKIP: $CHARON_MISSING"; exit 77; }
-
-W=$(mktemp -d /tmp/charon-baseline.XXXXXX)
-TCPDUMP_PID=
-cleanup() {
-	[ -n "$TCPDUMP_PID" ] && kill "$TCPDUMP_PID" 2>/dev/null && wait "$TCPDUMP_PID" 2>/dev/null
-	charon_stop_all
-	topo_down
-	if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
+# the first failure ends the test
 fail() {
 	echo "FAIL: $*"
 	for s in gwa gwb; do
@@ -41,44 +28,10 @@ fail() {
 	exit 1
 }
 
-PSK=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+PSK=$(psk_random)
 
 # write_swanctl DIR LOCAL_ADDR REMOTE_ADDRS MY_ID PEER_ID LOCAL_TS REMOTE_TS
-write_swanctl() {
-	mkdir -p "$1"
-	cat >"$1/swanctl.conf" <<-EOF
-	connections {
-	    site {
-	        version = 2
-	        local_addrs = $2
-	        remote_addrs = $3
-	        proposals = aes256gcm16-prfsha256-x25519
-	        local {
-	            auth = psk
-	            id = $4
-	        }
-	        remote {
-	            auth = psk
-	            id = $5
-	        }
-	        children {
-	            net {
-	                local_ts = $6
-	                remote_ts = $7
-	                esp_proposals = aes128gcm16
-	            }
-	        }
-	    }
-	}
-	secrets {
-	    ike-site {
-	        id-a = gwa.example.org
-	        id-b = gwb.example.org
-	        secret = 0x$PSK
-	    }
-	}
-	EOF
-}
+write_swanctl() { write_conf "$@" aes256gcm16-prfsha256-x25519 aes128gcm16 "$PSK"; }
 
 topo_up || fail "topology did not come up"
 
@@ -97,9 +50,10 @@ ns hosta ping -c 1 -W 1 10.2.0.2 >/dev/null 2>&1 && fail "hostb reachable before
 charon_start gwb "$W/gwb" || fail "charon did not start on gwb"
 charon_start gwa "$W/gwa" || fail "charon did not start on gwa"
 
-# Watch the wire on gwb's public side while the tunnel is used.
-ns gwb tcpdump -n -i eth1 --immediate-mode -U -w "$W/wire.pcap" 'not arp' >"$W/tcpdump.out" 2>&1 &
-TCPDUMP_PID=$!
+# Watch the wire on gwb's public side while the tunnel is used (not
+# through ns(): ip netns exec execs, so $! is tcpdump itself).
+ip netns exec "$(topo_name gwb)" tcpdump -n -i eth1 --immediate-mode -U -w "$W/wire.pcap" 'not arp' >"$W/tcpdump.out" 2>&1 &
+track tcpdump $!
 sleep 1
 
 charon_swanctl gwa --initiate --child net --timeout 30 >"$W/initiate.log" 2>&1 ||
@@ -119,9 +73,7 @@ ns hostb ping -c 3 -i 0.2 -W 2 10.1.0.2 >>"$W/ping.log" 2>&1 ||
 	{ cat "$W/ping.log"; fail "hostb cannot ping hosta through the tunnel"; }
 
 sleep 0.5
-kill "$TCPDUMP_PID" 2>/dev/null
-wait "$TCPDUMP_PID" 2>/dev/null
-TCPDUMP_PID=
+stop tcpdump
 esp_udp=$(tcpdump -n -r "$W/wire.pcap" 'udp port 4500 and udp[8:4] != 0' 2>/dev/null | wc -l)
 plain=$(tcpdump -n -r "$W/wire.pcap" 'icmp and (net 10.1.0.0/24 or net 10.2.0.0/24)' 2>/dev/null | wc -l)
 echo "wire (gwb eth1): $esp_udp ESP-in-UDP packets, $plain plaintext ICMP between the sites"

@@ -17,84 +17,21 @@
 # QUICK=1 runs one proposal per role. Exit 77: not root / no charon.
 set -u
 
-SRC=${UIPSEC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${UIPSEC_BUILD:-$SRC/build}
 TOPO_PREFIX=${TOPO_PREFIX:-ic$$}
 TOPO_NAT=${TOPO_NAT:-0}
-source "$SRC/scripts/topo.sh"
-source "$SRC/scripts/charon.sh"
+# shellcheck source-path=SCRIPTDIR source=../netns/ike_lib.sh
+source "$(dirname "$0")/../netns/ike_lib.sh"
+ike_lib_init ike-charon charon uipsec
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-charon_available || { echo "SKIP: $CHARON_MISSING"; exit 77; }
-[ -x "$BUILD/uipsecd" ] && [ -x "$BUILD/uipsec" ] || { echo "SKIP: no uipsecd/uipsec in $BUILD"; exit 77; }
-
-W=$(mktemp -d /tmp/ike-charon.XXXXXX)
-UPID=
-stop_uipsecd() {
-	[ -n "$UPID" ] && kill "$UPID" 2>/dev/null && wait "$UPID" 2>/dev/null
-	UPID=
-}
-cleanup() {
-	stop_uipsecd
-	charon_stop_all
-	topo_down
-	if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-FAILS=0
-CASE=
-U= C= UDIR= CDIR=
-fail() {
-	echo "FAIL [$CASE]: $*"
+U='' C='' UDIR='' CDIR=''
+fail_logs() {
 	echo "--- uipsecd log (tail)"; tail -n 25 "$UDIR/uipsecd.log" 2>/dev/null
 	echo "--- charon log (tail)"; tail -n 25 "$CDIR/charon.log" 2>/dev/null
-	FAILS=$((FAILS + 1))
-	return 1
 }
 
-PSK=0x$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+PSK=$(psk_random)
 
-# write_conf DIR LOCAL REMOTE MY_ID PEER_ID LTS RTS IKE ESP PSK [CONN_EXTRA]
-write_conf() {
-	mkdir -p "$1"
-	cat >"$1/swanctl.conf" <<-EOF
-	connections {
-	    site {
-	        version = 2
-	        local_addrs = $2
-	        remote_addrs = $3
-	        proposals = $8
-	        ${11:-}
-	        local {
-	            auth = psk
-	            id = $4
-	        }
-	        remote {
-	            auth = psk
-	            id = $5
-	        }
-	        children {
-	            net {
-	                local_ts = $6
-	                remote_ts = $7
-	                esp_proposals = $9
-	            }
-	        }
-	    }
-	}
-	secrets {
-	    ike-site {
-	        id-a = gwa.example.org
-	        id-b = gwb.example.org
-	        secret = ${10}
-	    }
-	}
-	EOF
-}
-
-uipsec() { ns "$U" "$BUILD/uipsec" --control "$UDIR/ctl" "$@"; }
+uipsec() { u "$U" "$@"; }
 
 # setup ROLE IKE ESP [PSK_UIPSEC] [RTS_UIPSEC] [IKE_CHARON] [ESP_CHARON]:
 # ROLE init: uipsec on gwa, charon on gwb; resp: charon on gwa, uipsec on gwb.
@@ -102,7 +39,7 @@ setup() {
 	local role=$1 ike=$2 esp=$3 upsk=${4:-$PSK} urts=${5:-} cike=${6:-$2} cesp=${7:-$3}
 	local aaddr=192.0.2.1 braddr=192.0.2.1
 	if [ "$TOPO_NAT" = 1 ]; then aaddr=192.168.0.2; braddr=%any; fi
-	stop_uipsecd
+	stop_all
 	charon_stop_all
 	rm -rf "$W/gwa" "$W/gwb"
 	if [ "$role" = init ]; then U=gwa C=gwb; else U=gwb C=gwa; fi
@@ -112,34 +49,20 @@ setup() {
 		a_ike=$ike a_esp=$esp a_psk=$upsk a_rts=${urts:-10.2.0.0/24}
 		b_ike=$cike b_esp=$cesp b_psk=$PSK b_rts=10.1.0.0/24
 	fi
-	local a_extra= b_extra=
+	local a_extra='' b_extra=''
 	if [ "$U" = gwa ]; then a_extra=${UEXTRA:-}; else b_extra=${UEXTRA:-}; fi
 	write_conf "$W/gwa" "$aaddr" 192.0.2.2 gwa.example.org gwb.example.org 10.1.0.0/24 "$a_rts" "$a_ike" "$a_esp" "$a_psk" "$a_extra"
 	write_conf "$W/gwb" 192.0.2.2 "$braddr" gwb.example.org gwa.example.org 10.2.0.0/24 "$b_rts" "$b_ike" "$b_esp" "$b_psk" "$b_extra"
 	charon_start "$C" "$CDIR" || { fail "charon did not start"; return 1; }
-	# not through the ns function: $! must be uipsecd (ip netns exec execs)
-	ip netns exec "$(topo_name "$U")" "$BUILD/uipsecd" -c "$UDIR/swanctl.conf" \
-		--control "$UDIR/ctl" --foreground >"$UDIR/uipsecd.log" 2>&1 &
-	UPID=$!
-	for _ in $(seq 50); do [ -S "$UDIR/ctl" ] && break; sleep 0.1; done
-	[ -S "$UDIR/ctl" ] || { fail "uipsecd did not start"; return 1; }
+	uipsecd_start "$U" || { fail "uipsecd did not start"; return 1; }
 }
 
 initiate() {
 	if [ "$U" = gwa ]; then
-		uipsec initiate --child net >/dev/null || return 1
-		for _ in $(seq 50); do
-			uipsec list-sas | grep -q "net: INSTALLED" && return 0
-			sleep 0.1
-		done
-		return 1
+		uipsec initiate --child net >/dev/null && established "$U"
+		return
 	fi
 	charon_swanctl "$C" --initiate --child net --timeout 10 >"$CDIR/initiate.log" 2>&1
-}
-
-ping_through() {
-	ns hosta ping -c 2 -i 0.2 -W 2 10.2.0.2 >/dev/null 2>&1 &&
-		ns hostb ping -c 2 -i 0.2 -W 2 10.1.0.2 >/dev/null 2>&1
 }
 
 # The proposal matrix (issue 4): IKE and ESP proposals paired up so that
@@ -157,16 +80,8 @@ for role in init resp; do
 		CASE="$role ${IKE_PROPS[$i]} / esp ${ESP_PROPS[$i]}"
 		setup "$role" "${IKE_PROPS[$i]}" "${ESP_PROPS[$i]}" || continue
 		initiate || { fail "not established"; continue; }
-		ping_through || { fail "no ping through the tunnel"; continue; }
-		if command -v iperf3 >/dev/null; then
-			# a short TCP transfer through the tunnel
-			ns hostb iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
-			ipid=$!
-			sleep 0.5
-			ns hosta iperf3 -c 10.2.0.2 -p 5201 -t 2 >"$W/iperf3.log" 2>&1 ||
-				{ kill $ipid 2>/dev/null; wait $ipid 2>/dev/null; fail "iperf3 through the tunnel failed"; continue; }
-			wait $ipid 2>/dev/null
-		fi
+		ping4_through || { fail "no ping through the tunnel"; continue; }
+		iperf3_through || { fail "iperf3 through the tunnel failed"; continue; }
 		uipsec list-sas | grep -q "TUNNEL-in-UDP" || { fail "ESP not UDP-encapsulated"; continue; }
 		if [ "$TOPO_NAT" = 1 ]; then
 			# gwa is really behind the NAT: uipsec must see it from both ends
@@ -196,9 +111,9 @@ for role in init resp; do
 		charon_swanctl "$C" --rekey --child net >/dev/null 2>&1
 		sleep 1.5
 		new=$(uipsec list-sas | awk '/^    in /{print $2}' | tr -d , | sort)
-		[ -n "$new" ] && [ "$old" != "$new" ] || { fail "CHILD_SA not rekeyed ($old -> $new)"; continue; }
+		if [ -z "$new" ] || [ "$old" = "$new" ]; then fail "CHILD_SA not rekeyed ($old -> $new)"; continue; fi
 		grep -q "CHILD_SA net established" "$UDIR/uipsecd.log" || { fail "no child log"; continue; }
-		ping_through || { fail "no ping after PFS rekey"; continue; }
+		ping4_through || { fail "no ping after PFS rekey"; continue; }
 		echo "ok [$CASE]"
 	done
 
@@ -219,11 +134,11 @@ for role in init resp; do
 		fi
 		new=$(uipsec list-sas | grep -c "ESTABLISHED")
 		cur=$(uipsec list-sas | head -1)
-		[ "$new" = 1 ] && [ "$cur" != "$old" ] || { fail "IKE_SA not rekeyed ($old -> $cur, $new SAs)"; continue; }
+		if [ "$new" != 1 ] || [ "$cur" = "$old" ]; then fail "IKE_SA not rekeyed ($old -> $cur, $new SAs)"; continue; fi
 		grep -q "IKE_SA rekeyed" "$UDIR/uipsecd.log" || { fail "no rekey logged"; continue; }
 		[ "$(charon_swanctl "$C" --list-sas | grep -c ESTABLISHED)" = 1 ] ||
 			{ fail "charon does not have exactly one IKE_SA"; continue; }
-		ping_through || { fail "no ping after the IKE_SA rekey"; continue; }
+		ping4_through || { fail "no ping after the IKE_SA rekey"; continue; }
 		echo "ok [$CASE]"
 	done
 
@@ -264,8 +179,4 @@ for role in init resp; do
 	fi
 done
 
-if [ "$FAILS" -gt 0 ]; then
-	echo "FAIL: $FAILS case(s) failed"
-	exit 1
-fi
-echo "PASS"
+finish

@@ -9,115 +9,26 @@
 # Exit 77: not root.
 set -u
 
-SRC=${UIPSEC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${UIPSEC_BUILD:-$SRC/build}
 TOPO_PREFIX=${TOPO_PREFIX:-i6$$}
-source "$SRC/scripts/topo.sh"
+# shellcheck source-path=SCRIPTDIR source=ike_lib.sh
+source "$(dirname "$0")/ike_lib.sh"
+ike_lib_init ike-uipsec6 uipsec
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-[ -x "$BUILD/uipsecd" ] || { echo "SKIP: no uipsecd in $BUILD"; exit 77; }
-
-W=$(mktemp -d /tmp/ike-uipsec6.XXXXXX)
-declare -A PID
-stop_all() {
-	local n
-	for n in "${!PID[@]}"; do
-		kill "${PID[$n]}" 2>/dev/null && wait "${PID[$n]}" 2>/dev/null
-		unset "PID[$n]"
-	done
-}
-cleanup() {
-	stop_all
-	topo_down
-	if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-FAILS=0
-CASE=
-fail() {
-	echo "FAIL [$CASE]: $*"
-	for n in gwa gwb; do echo "--- $n uipsecd.log (tail)"; tail -n 15 "$W/$n/uipsecd.log" 2>/dev/null; done
-	FAILS=$((FAILS + 1))
-	return 1
-}
-u() { local n=$1; shift; ip netns exec "$(topo_name "$n")" "$BUILD/uipsec" --control "$W/$n/ctl" "$@"; }
-
-# write_conf NS LOCAL REMOTE ME PEER LTS RTS PSK EXTRA
-write_conf() {
-	mkdir -p "$W/$1"
-	cat >"$W/$1/swanctl.conf" <<-EOF
-	connections {
-	    site {
-	        local_addrs = $2
-	        remote_addrs = $3
-	        proposals = aes256gcm16-prfsha256-x25519
-	        $9
-	        local {
-	            auth = psk
-	            id = $4
-	        }
-	        remote {
-	            auth = psk
-	            id = $5
-	        }
-	        children {
-	            net {
-	                local_ts = $6
-	                remote_ts = $7
-	                esp_proposals = aes128gcm16
-	            }
-	        }
-	    }
-	}
-	secrets {
-	    ike-site {
-	        id-a = gwa.example.org
-	        id-b = gwb.example.org
-	        secret = $8
-	    }
-	}
-	EOF
-}
-
-PSK=0x$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+PSK=$(psk_random)
 
 # outer addresses of gwa and gwb
 GWA=2001:db8::1 GWB=2001:db8::2
 # start TS_A TS_B [EXTRA] [LOCAL_ADDRS_A]
 start() {
-	local n
 	stop_all
 	rm -rf "$W/gwa" "$W/gwb"
-	write_conf gwa "${4-$GWA}" $GWB gwa.example.org gwb.example.org "$1" "$2" "$PSK" "${3:-}"
-	write_conf gwb $GWB $GWA gwb.example.org gwa.example.org "$2" "$1" "$PSK" "${3:-}"
-	for n in gwa gwb; do
-		ip netns exec "$(topo_name $n)" "$BUILD/uipsecd" -c "$W/$n/swanctl.conf" \
-			--control "$W/$n/ctl" --foreground >"$W/$n/uipsecd.log" 2>&1 &
-		PID[$n]=$!
-	done
-	for _ in $(seq 50); do [ -S "$W/gwa/ctl" ] && [ -S "$W/gwb/ctl" ] && return 0; sleep 0.1; done
-	fail "uipsecd did not start"
+	write_conf "$W/gwa" "${4-$GWA}" $GWB gwa.example.org gwb.example.org "$1" "$2" \
+		aes256gcm16-prfsha256-x25519 aes128gcm16 "$PSK" "${3:-}"
+	write_conf "$W/gwb" $GWB $GWA gwb.example.org gwa.example.org "$2" "$1" \
+		aes256gcm16-prfsha256-x25519 aes128gcm16 "$PSK" "${3:-}"
+	uipsecd_start gwa gwb || fail "uipsecd did not start"
 }
 
-established() {
-	for _ in $(seq 50); do
-		u gwa list-sas 2>/dev/null | grep -q "net: INSTALLED" &&
-			u gwb list-sas 2>/dev/null | grep -q "net: INSTALLED" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-ping6_through() {
-	ip netns exec "$(topo_name hosta)" ping -6 -c 2 -i 0.2 -W 2 fd02::2 >/dev/null 2>&1 &&
-		ip netns exec "$(topo_name hostb)" ping -6 -c 2 -i 0.2 -W 2 fd01::2 >/dev/null 2>&1
-}
-ping4_through() {
-	ip netns exec "$(topo_name hosta)" ping -c 2 -i 0.2 -W 2 10.2.0.2 >/dev/null 2>&1 &&
-		ip netns exec "$(topo_name hostb)" ping -c 2 -i 0.2 -W 2 10.1.0.2 >/dev/null 2>&1
-}
 # ESP between the gateways' IPv6 addresses carries the pings (PING: a
 # ping function); nothing of the sites' traffic leaves gwa in clear
 esp6_carries() {
@@ -231,8 +142,4 @@ for fam in 6 4; do
 	fi
 done
 
-if [ "$FAILS" -gt 0 ]; then
-	echo "FAIL: $FAILS case(s) failed"
-	exit 1
-fi
-echo "PASS"
+finish

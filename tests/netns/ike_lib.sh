@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Shared helpers of the IKE tests (sourced; not a test): uipsec against
+# uipsec (tests/netns/test_ike_uipsec*.sh) and against strongSwan's charon
+# (tests/interop/test_ike_charon.sh, test_charon_baseline.sh). Set
+# TOPO_PREFIX and TOPO_NAT first; sourcing sets SRC and BUILD (from
+# UIPSEC_SRC, UIPSEC_BUILD) and sources scripts/topo.sh.
+#
+#   ike_lib_init NAME [charon] [uipsec]
+#                       skip (exit 77) unless root, charon installed (with
+#                       "charon": also sources scripts/charon.sh), uipsecd
+#                       and uipsec built (with "uipsec"); W = a new
+#                       /tmp/NAME.XXXXXX; on exit, cleanup
+#   cleanup             stop_all, charon_stop_all, topo_down, remove $W
+#                       (kept with KEEP_LOGS=1)
+#   track NAME PID      stop_all (and exit) kill PID and wait for it
+#   stop NAME           kill and wait for the PID tracked as NAME
+#   stop_all            stop every tracked PID
+#   psk_random          a random 24-byte PSK, 0x...
+#   write_conf DIR LOCAL REMOTE ME PEER LTS RTS IKE ESP PSK [CONN_EXTRA] [CHILD_EXTRA]
+#                       DIR/swanctl.conf with connection "site", child "net"
+#                       and the secret "ike-site" for gwa/gwb.example.org
+#   uipsecd_start NS... uipsecd in each NS with $W/NS/swanctl.conf, control
+#                       socket $W/NS/ctl, log $W/NS/uipsecd.log and the
+#                       options of UIPSECD_ARGS, tracked as NS; 0 once all
+#                       control sockets exist (5 s at most)
+#   u NS ARGS...        uipsec against NS's uipsecd
+#   established [NS...] 0 once CHILD_SA "net" is INSTALLED on each NS (gwa
+#                       and gwb by default; 5 s at most)
+#   ping4_through       hosta and hostb ping each other (10.x) through the tunnel
+#   ping6_through       the same over IPv6 (fdxx::2)
+#   iperf3_through      a 2-second iperf3 TCP run hosta -> hostb (0 without iperf3)
+#   fail MSG            "FAIL [$CASE]: MSG", fail_logs, count it in FAILS,
+#                       return 1
+#   fail_logs           the tails of gwa's and gwb's uipsecd.log (a test may
+#                       redefine it)
+#   finish              exit 1 if a case failed, else print PASS
+
+SRC=${UIPSEC_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${UIPSEC_BUILD:-$SRC/build}
+# shellcheck source-path=SCRIPTDIR source=../../scripts/topo.sh
+source "$SRC/scripts/topo.sh"
+
+W=
+FAILS=0
+CASE=
+declare -A IKE_PID
+
+ike_lib_init() {
+	local name=$1 need
+	shift
+	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+	for need in "$@"; do
+		case $need in
+		charon)
+			# shellcheck source-path=SCRIPTDIR source=../../scripts/charon.sh
+			source "$SRC/scripts/charon.sh"
+			charon_available || { echo "SKIP: $CHARON_MISSING"; exit 77; }
+			;;
+		uipsec)
+			if [ ! -x "$BUILD/uipsecd" ] || [ ! -x "$BUILD/uipsec" ]; then
+				echo "SKIP: no uipsecd/uipsec in $BUILD"
+				exit 77
+			fi
+			;;
+		esac
+	done
+	W=$(mktemp -d "/tmp/$name.XXXXXX")
+	trap cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+cleanup() {
+	stop_all
+	if declare -F charon_stop_all >/dev/null; then charon_stop_all; fi
+	topo_down
+	if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs kept in $W"; else rm -rf "$W"; fi
+}
+
+track() { IKE_PID[$1]=$2; }
+
+stop() {
+	[ -n "${IKE_PID[$1]:-}" ] || return 0
+	kill "${IKE_PID[$1]}" 2>/dev/null && wait "${IKE_PID[$1]}" 2>/dev/null
+	unset "IKE_PID[$1]"
+}
+
+stop_all() {
+	local n
+	for n in "${!IKE_PID[@]}"; do stop "$n"; done
+}
+
+psk_random() { echo "0x$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"; }
+
+write_conf() {
+	mkdir -p "$1"
+	cat >"$1/swanctl.conf" <<-EOF
+	connections {
+	    site {
+	        version = 2
+	        local_addrs = $2
+	        remote_addrs = $3
+	        proposals = $8
+	        ${11:-}
+	        local {
+	            auth = psk
+	            id = $4
+	        }
+	        remote {
+	            auth = psk
+	            id = $5
+	        }
+	        children {
+	            net {
+	                local_ts = $6
+	                remote_ts = $7
+	                esp_proposals = $9
+	                ${12:-}
+	            }
+	        }
+	    }
+	}
+	secrets {
+	    ike-site {
+	        id-a = gwa.example.org
+	        id-b = gwb.example.org
+	        secret = ${10}
+	    }
+	}
+	EOF
+}
+
+uipsecd_start() {
+	local n up
+	for n in "$@"; do
+		# not through ns(): ip netns exec execs, so $! is uipsecd itself
+		# shellcheck disable=SC2086
+		ip netns exec "$(topo_name "$n")" "$BUILD/uipsecd" -c "$W/$n/swanctl.conf" \
+			--control "$W/$n/ctl" --foreground ${UIPSECD_ARGS:-} >"$W/$n/uipsecd.log" 2>&1 &
+		track "$n" $!
+	done
+	for _ in $(seq 50); do
+		up=0
+		for n in "$@"; do [ -S "$W/$n/ctl" ] && up=$((up + 1)); done
+		[ $up = $# ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+u() { local n=$1; shift; ns "$n" "$BUILD/uipsec" --control "$W/$n/ctl" "$@"; }
+
+established() {
+	local n ok
+	[ $# -gt 0 ] || set -- gwa gwb
+	for _ in $(seq 50); do
+		ok=1
+		for n in "$@"; do
+			u "$n" list-sas 2>/dev/null | grep -q "net: INSTALLED" || { ok=0; break; }
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+ping4_through() {
+	ns hosta ping -c 2 -i 0.2 -W 2 10.2.0.2 >/dev/null 2>&1 &&
+		ns hostb ping -c 2 -i 0.2 -W 2 10.1.0.2 >/dev/null 2>&1
+}
+
+ping6_through() {
+	ns hosta ping -6 -c 2 -i 0.2 -W 2 fd02::2 >/dev/null 2>&1 &&
+		ns hostb ping -6 -c 2 -i 0.2 -W 2 fd01::2 >/dev/null 2>&1
+}
+
+iperf3_through() {
+	command -v iperf3 >/dev/null || return 0
+	local ipid
+	ip netns exec "$(topo_name hostb)" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	ipid=$!
+	sleep 0.5
+	if ! ns hosta iperf3 -c 10.2.0.2 -p 5201 -t 2 >"$W/iperf3.log" 2>&1; then
+		kill $ipid 2>/dev/null
+		wait $ipid 2>/dev/null
+		return 1
+	fi
+	wait $ipid 2>/dev/null
+}
+
+fail_logs() {
+	local n
+	for n in gwa gwb; do
+		echo "--- $n uipsecd.log (tail)"
+		tail -n 15 "$W/$n/uipsecd.log" 2>/dev/null
+	done
+}
+
+fail() {
+	echo "FAIL [$CASE]: $*"
+	fail_logs
+	FAILS=$((FAILS + 1))
+	return 1
+}
+
+finish() {
+	if [ "$FAILS" -gt 0 ]; then
+		echo "FAIL: $FAILS case(s) failed"
+		exit 1
+	fi
+	echo "PASS"
+}
