@@ -78,22 +78,6 @@ static void str_free_wipe(char *s)
 		mem_free_wipe(s, strlen(s));
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	void *na;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 4;
-	na = realloc(*arr, ncap * elem);
-	if (!na)
-		return -ENOMEM;
-	*arr = na;
-	*cap = ncap;
-	return 0;
-}
-
 /* ---- tree -------------------------------------------------------------- */
 
 static struct conf_section *section_new(const char *name, const struct conf_loc *loc)
@@ -165,7 +149,7 @@ static struct conf_section *sub_find(struct conf_section *s, const char *name)
 
 static int sub_append(struct conf_section *s, struct conf_section *sub)
 {
-	if (grow((void **)&s->sub, &s->subcap, s->nsub, sizeof(*s->sub)))
+	if (mem_array_grow((void **)&s->sub, &s->subcap, s->nsub, sizeof(*s->sub)))
 		return -ENOMEM;
 	s->sub[s->nsub++] = sub;
 	return 0;
@@ -183,7 +167,7 @@ static int kv_set(struct conf_section *s, const char *key, char *value, const st
 		kv->loc = *loc;
 		return 0;
 	}
-	if (grow((void **)&s->kv, &s->kvcap, s->nkv, sizeof(*s->kv)))
+	if (mem_array_grow((void **)&s->kv, &s->kvcap, s->nkv, sizeof(*s->kv)))
 		goto nomem;
 	kv = &s->kv[s->nkv];
 	kv->key = strdup(key);
@@ -245,7 +229,7 @@ static const char *tree_add_file(struct conf_tree *t, const char *name)
 {
 	char *copy;
 
-	if (grow((void **)&t->files, &t->filecap, t->nfiles, sizeof(*t->files)))
+	if (mem_array_grow((void **)&t->files, &t->filecap, t->nfiles, sizeof(*t->files)))
 		return NULL;
 	copy = strdup(name);
 	if (!copy)
@@ -578,7 +562,8 @@ static int parse_section_header(struct parser *p, struct lexer *lx, struct conf_
 
 			if ((rc = lex_ref(p, lx, &ref, &rloc)))
 				return rc;
-			if (grow((void **)&sub->refs, &sub->refcap, sub->nrefs, sizeof(*sub->refs))) {
+			if (mem_array_grow((void **)&sub->refs, &sub->refcap, sub->nrefs,
+			                   sizeof(*sub->refs))) {
 				free(ref);
 				return -ENOMEM;
 			}

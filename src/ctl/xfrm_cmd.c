@@ -187,15 +187,9 @@ static int state_collect_cb(struct sad_sa *sa, void *arg)
 
 	if (!state_filter(w->f, sa))
 		return 0;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		void *p = realloc(w->ids, cap * sizeof(*w->ids));
-		if (!p) {
-			w->rc = -ENOMEM;
-			return 1;
-		}
-		w->ids = p;
-		w->cap = cap;
+	if (mem_array_grow((void **)&w->ids, &w->cap, w->n, sizeof(*w->ids))) {
+		w->rc = -ENOMEM;
+		return 1;
 	}
 	w->ids[w->n].daddr = sa->daddr;
 	w->ids[w->n].spi = sa->spi;
@@ -357,15 +351,9 @@ static int policy_collect_cb(struct spd_policy *p, void *arg)
 
 	if (!policy_filter(w->f, p))
 		return 0;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		void *q = realloc(w->idx, cap * sizeof(*w->idx));
-		if (!q) {
-			w->rc = -ENOMEM;
-			return 1;
-		}
-		w->idx = q;
-		w->cap = cap;
+	if (mem_array_grow((void **)&w->idx, &w->cap, w->n, sizeof(*w->idx))) {
+		w->rc = -ENOMEM;
+		return 1;
 	}
 	w->idx[w->n++] = p->index;
 	return 0;

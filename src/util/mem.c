@@ -2,6 +2,7 @@
  * (libc only). */
 #include "util/mem.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <stdio.h>
@@ -41,6 +42,24 @@ void *mem_zalloc(size_t n)
 		abort();
 	}
 	return p;
+}
+
+int mem_array_grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *na;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	if (*cap > SIZE_MAX / 2 || (elem && ncap > SIZE_MAX / elem))
+		return -ENOMEM;
+	na = realloc(*arr, ncap * elem);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = ncap;
+	return 0;
 }
 
 static int hexval(char c)

@@ -19,6 +19,12 @@ bool mem_equal_ct(const void *a, const void *b, size_t n);
  * structures whose size we chose, never for sizes a peer controls. */
 void *mem_zalloc(size_t n);
 
+/* Room for one more element in a growable array: when n == *cap, *arr
+ * (elements of elem bytes) is realloc'ed to twice *cap (16 at first).
+ * 0, or -ENOMEM with *arr and *cap unchanged. realloc leaves the old block
+ * unwiped: not for arrays that hold secrets. */
+int mem_array_grow(void **arr, size_t *cap, size_t n, size_t elem);
+
 /* Parse a hex string ("0x..." or plain, even length) into out (max outmax
  * bytes). Returns the number of bytes or -1 on bad input. */
 int mem_from_hex(const char *hex, unsigned char *out, size_t outmax);

@@ -1,5 +1,7 @@
 /* util/mem.c: constant-time compare, hex helpers and the wiping memory
- * stream the control socket prints key-bearing text into. */
+ * stream the control socket prints key-bearing text into; the growable
+ * array helper. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,12 +76,42 @@ static void test_stream(void **state)
 	mem_free_wipe(buf, len);
 }
 
+/* mem_array_grow: room for one more element each call, contents kept,
+ * a size that would overflow refused without touching the array. */
+static void test_array_grow(void **state)
+{
+	uint32_t *v = NULL;
+	size_t cap = 0, n;
+	void *before;
+	(void)state;
+
+	for (n = 0; n < 100; n++) {
+		assert_int_equal(mem_array_grow((void **)&v, &cap, n, sizeof(*v)), 0);
+		assert_true(cap > n);
+		v[n] = (uint32_t)n * 7;
+	}
+	assert_int_equal(cap, 128);
+	for (n = 0; n < 100; n++)
+		assert_int_equal(v[n], n * 7);
+	/* not full: nothing changes */
+	before = v;
+	assert_int_equal(mem_array_grow((void **)&v, &cap, 100, sizeof(*v)), 0);
+	assert_ptr_equal(v, before);
+	assert_int_equal(cap, 128);
+	/* elem so large that twice cap elements overflow size_t */
+	assert_int_equal(mem_array_grow((void **)&v, &cap, 128, SIZE_MAX / 200), -ENOMEM);
+	assert_ptr_equal(v, before);
+	assert_int_equal(cap, 128);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equal_ct),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_array_grow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
