@@ -27,22 +27,8 @@ struct sbuf {
 
 static int sbuf_addn(struct sbuf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 32;
-		char *ns;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		ns = malloc(cap);
-		if (!ns)
-			return -ENOMEM;
-		if (b->s) {
-			memcpy(ns, b->s, b->len);
-			mem_free_wipe(b->s, b->cap);
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
+	if (mem_grow_wipe((void **)&b->s, &b->cap, b->len, b->len + n + 1, 32))
+		return -ENOMEM;
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';

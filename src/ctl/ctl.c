@@ -68,30 +68,17 @@ static int tx_append(struct ctl_conn *c, const uint8_t *d, size_t n, bool droppa
 	if (c->tx_off && c->tx_off == c->tx_len)
 		c->tx_off = c->tx_len = 0;
 	if (c->tx_len + n > c->tx_cap) {
-		size_t cap = c->tx_cap ? c->tx_cap : 4096;
-		uint8_t *nt;
-
 		/* compact first, then grow */
 		if (c->tx_off) {
 			memmove(c->tx, c->tx + c->tx_off, pending);
 			c->tx_len = pending;
 			c->tx_off = 0;
 		}
-		while (cap < c->tx_len + n)
-			cap *= 2;
-		if (cap != c->tx_cap) {
-			/* grow by copying, not realloc: responses may carry keys
-			 * (xfrm state, keys --wireshark), so the old copy is wiped */
-			nt = malloc(cap);
-			if (!nt) {
-				c->closing = true;
-				return -ENOMEM;
-			}
-			if (c->tx_len)
-				memcpy(nt, c->tx, c->tx_len);
-			mem_free_wipe(c->tx, c->tx_cap);
-			c->tx = nt;
-			c->tx_cap = cap;
+		/* responses may carry keys (xfrm state, keys --wireshark): the
+		 * old copy is wiped */
+		if (mem_grow_wipe((void **)&c->tx, &c->tx_cap, c->tx_len, c->tx_len + n, 4096)) {
+			c->closing = true;
+			return -ENOMEM;
 		}
 	}
 	memcpy(c->tx + c->tx_len, d, n);

@@ -62,6 +62,29 @@ int mem_array_grow(void **arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
+int mem_grow_wipe(void **buf, size_t *cap, size_t used, size_t need, size_t first)
+{
+	size_t ncap = *cap ? *cap : first;
+	void *nb;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	nb = malloc(ncap);
+	if (!nb)
+		return -ENOMEM;
+	if (used)
+		memcpy(nb, *buf, used);
+	mem_free_wipe(*buf, *cap);
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -117,25 +140,8 @@ static ssize_t mem_stream_write(void *cookie, const char *d, size_t n)
 	struct mem_stream *m = cookie;
 	size_t need = *m->len + n + 1;
 
-	if (need < n)
+	if (need < n || mem_grow_wipe((void **)m->buf, &m->cap, *m->len + 1, need, 256))
 		return 0;
-	if (need > m->cap) {
-		size_t cap = m->cap;
-		char *nb;
-
-		while (cap < need) {
-			if (cap > SIZE_MAX / 2)
-				return 0;
-			cap *= 2;
-		}
-		nb = malloc(cap);
-		if (!nb)
-			return 0;
-		memcpy(nb, *m->buf, *m->len + 1);
-		mem_free_wipe(*m->buf, m->cap);
-		*m->buf = nb;
-		m->cap = cap;
-	}
 	memcpy(*m->buf + *m->len, d, n);
 	*m->len += n;
 	(*m->buf)[*m->len] = '\0';

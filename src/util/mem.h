@@ -25,6 +25,13 @@ void *mem_zalloc(size_t n);
  * unwiped: not for arrays that hold secrets. */
 int mem_array_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
+/* Make *buf (*cap bytes, of which the first used are in use) hold at
+ * least need bytes, for buffers that may hold keys: a new block (first
+ * bytes when *cap is 0, doubled until large enough), the used bytes copied,
+ * the old block wiped and freed; realloc would leave a copy behind. 0, or
+ * -ENOMEM with *buf and *cap unchanged. */
+int mem_grow_wipe(void **buf, size_t *cap, size_t used, size_t need, size_t first);
+
 /* Parse a hex string ("0x..." or plain, even length) into out (max outmax
  * bytes). Returns the number of bytes or -1 on bad input. */
 int mem_from_hex(const char *hex, unsigned char *out, size_t outmax);

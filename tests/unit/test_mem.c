@@ -1,6 +1,6 @@
 /* util/mem.c: constant-time compare, hex helpers and the wiping memory
  * stream the control socket prints key-bearing text into; the growable
- * array helper. */
+ * array and wiping buffer helpers. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -105,6 +105,31 @@ static void test_array_grow(void **state)
 	free(v);
 }
 
+/* mem_grow_wipe: the used bytes move to a block large enough, doubling
+ * from the first size; no change when the block is large enough already. */
+static void test_grow_wipe(void **state)
+{
+	char *b = NULL;
+	size_t cap = 0;
+	void *before;
+	(void)state;
+
+	assert_int_equal(mem_grow_wipe((void **)&b, &cap, 0, 10, 16), 0);
+	assert_non_null(b);
+	assert_int_equal(cap, 16);
+	memcpy(b, "0123456789", 10);
+	before = b;
+	assert_int_equal(mem_grow_wipe((void **)&b, &cap, 10, 16, 16), 0);
+	assert_ptr_equal(b, before);
+	assert_int_equal(mem_grow_wipe((void **)&b, &cap, 10, 100, 16), 0);
+	assert_int_equal(cap, 128);
+	assert_memory_equal(b, "0123456789", 10);
+	assert_int_equal(mem_grow_wipe((void **)&b, &cap, 10, SIZE_MAX, 16), -ENOMEM);
+	assert_int_equal(cap, 128);
+	assert_memory_equal(b, "0123456789", 10);
+	mem_free_wipe(b, cap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +137,7 @@ int main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_array_grow),
+		cmocka_unit_test(test_grow_wipe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
