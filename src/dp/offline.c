@@ -101,6 +101,36 @@ static void count(struct dp_offline_stats *st, enum drop_reason v)
 		st->mib.mib[m]++;
 }
 
+/* "#n malformed (why)", counted as malformed and under v. */
+static void malformed(FILE *log, struct dp_offline_stats *st, unsigned long long n,
+                      const char *why, enum drop_reason v)
+{
+	fprintf(log, "#%llu malformed (%s)\n", n, why);
+	st->malformed++;
+	count(st, v);
+}
+
+/* The IP packet in record n: true with *ip and *ii, or false after logging
+ * and counting it as skipped (not IP) or malformed (counted under bad). */
+static bool record_ip(const struct pcap_record *rec, unsigned long long n, enum drop_reason bad,
+                      FILE *log, struct dp_offline_stats *st, const uint8_t **ip,
+                      struct ip_info *ii)
+{
+	uint32_t iplen;
+	const char *why;
+
+	if (pcap_link_ip(rec->linktype, rec->data, rec->caplen, ip, &iplen)) {
+		fprintf(log, "#%llu skipped (not ip)\n", n);
+		st->skipped++;
+		return false;
+	}
+	if ((why = ip_parse(*ip, iplen, ii))) {
+		malformed(log, st, n, why, bad);
+		return false;
+	}
+	return true;
+}
+
 /* ---- decrypt ---- */
 
 enum esp_where { ESP_FOUND, ESP_NOT, ESP_BAD };
@@ -164,7 +194,7 @@ int dp_offline_decrypt(struct sad *sad, struct pcap_reader *r, struct pcap_write
 	while ((rc = pcap_reader_next(r, &rec)) == 1) {
 		unsigned long long n = ++st->packets;
 		const uint8_t *ip;
-		uint32_t iplen, off = 0, espoff, len;
+		uint32_t off = 0, espoff, len;
 		struct ip_info ii;
 		const char *why = NULL;
 		enum drop_reason v;
@@ -172,21 +202,10 @@ int dp_offline_decrypt(struct sad *sad, struct pcap_reader *r, struct pcap_write
 		uint32_t spi, seq;
 		char a[IP_ADDR_STRLEN];
 
-		if (pcap_link_ip(rec.linktype, rec.data, rec.caplen, &ip, &iplen)) {
-			fprintf(log, "#%llu skipped (not ip)\n", n);
-			st->skipped++;
+		if (!record_ip(&rec, n, DROP_BAD_LEN, log, st, &ip, &ii))
 			continue;
-		}
-		if ((why = ip_parse(ip, iplen, &ii))) {
-			fprintf(log, "#%llu malformed (%s)\n", n, why);
-			st->malformed++;
-			count(st, DROP_BAD_LEN);
-			continue;
-		}
 		if (ii.frag) {
-			fprintf(log, "#%llu malformed (fragment: reassembly is not done)\n", n);
-			st->malformed++;
-			count(st, DROP_BAD_LEN);
+			malformed(log, st, n, "fragment: reassembly is not done", DROP_BAD_LEN);
 			continue;
 		}
 		switch (esp_locate(ip, &ii, p, &off, &why)) {
@@ -195,9 +214,7 @@ int dp_offline_decrypt(struct sad *sad, struct pcap_reader *r, struct pcap_write
 			st->skipped++;
 			continue;
 		case ESP_BAD:
-			fprintf(log, "#%llu malformed (%s)\n", n, why);
-			st->malformed++;
-			count(st, DROP_BAD_LEN);
+			malformed(log, st, n, why, DROP_BAD_LEN);
 			continue;
 		case ESP_FOUND:
 			break;
@@ -205,9 +222,7 @@ int dp_offline_decrypt(struct sad *sad, struct pcap_reader *r, struct pcap_write
 		espoff = off;
 		len = ii.len - espoff;
 		if (len < 8) {
-			fprintf(log, "#%llu malformed (ESP header truncated)\n", n);
-			st->malformed++;
-			count(st, DROP_BAD_LEN);
+			malformed(log, st, n, "ESP header truncated", DROP_BAD_LEN);
 			continue;
 		}
 		spi = get_be32(ip + espoff);
@@ -221,9 +236,7 @@ int dp_offline_decrypt(struct sad *sad, struct pcap_reader *r, struct pcap_write
 		}
 		pkt_reset(p);
 		if (!pkt_set(p, ip + espoff, len)) {
-			fprintf(log, "#%llu malformed (packet too large)\n", n);
-			st->malformed++;
-			count(st, DROP_BAD_LEN);
+			malformed(log, st, n, "packet too large", DROP_BAD_LEN);
 			continue;
 		}
 		meta_set(p, &ii);
@@ -284,23 +297,6 @@ out:
 
 /* ---- encrypt ---- */
 
-static bool sel_match(const struct xfrm_selector *s, const struct xfrm_flow *f)
-{
-	if (s->family && s->family != f->saddr.family)
-		return false;
-	if (s->prefixlen_s && !ip_prefix_match(&s->saddr, s->prefixlen_s, &f->saddr))
-		return false;
-	if (s->prefixlen_d && !ip_prefix_match(&s->daddr, s->prefixlen_d, &f->daddr))
-		return false;
-	if (s->proto && s->proto != f->proto)
-		return false;
-	if ((f->sport ^ s->sport) & s->sport_mask)
-		return false;
-	if ((f->dport ^ s->dport) & s->dport_mask)
-		return false;
-	return true;
-}
-
 static void flow_from(const uint8_t *ip, const struct ip_info *ii, struct xfrm_flow *f)
 {
 	const uint8_t *l4 = ip + ii->l4off;
@@ -332,7 +328,7 @@ static int pick_cb(struct sad_sa *sa, void *arg)
 {
 	struct pick *pk = arg;
 
-	if (sa->state == SAD_STATE_DEAD || !sel_match(&sa->sel, pk->f))
+	if (sa->state == SAD_STATE_DEAD || !xfrm_selector_match(&sa->sel, pk->f))
 		return 0;
 	if (sa->mode == XFRM_MODE_TRANSPORT &&
 	    (!ip_addr_equal(&sa->saddr, &pk->f->saddr) || !ip_addr_equal(&sa->daddr, &pk->f->daddr)))
@@ -398,7 +394,6 @@ int dp_offline_encrypt(struct sad *sad, struct spd *spd, struct pcap_reader *r,
 	while ((rc = pcap_reader_next(r, &rec)) == 1) {
 		unsigned long long n = ++st->packets;
 		const uint8_t *ip;
-		uint32_t iplen;
 		struct ip_info ii;
 		struct xfrm_flow f;
 		enum drop_reason v = DROP_NONE;
@@ -406,17 +401,8 @@ int dp_offline_encrypt(struct sad *sad, struct spd *spd, struct pcap_reader *r,
 		struct sad_sa *sa;
 		bool bypass;
 
-		if (pcap_link_ip(rec.linktype, rec.data, rec.caplen, &ip, &iplen)) {
-			fprintf(log, "#%llu skipped (not ip)\n", n);
-			st->skipped++;
+		if (!record_ip(&rec, n, DROP_OUT_BAD_PACKET, log, st, &ip, &ii))
 			continue;
-		}
-		if ((why = ip_parse(ip, iplen, &ii))) {
-			fprintf(log, "#%llu malformed (%s)\n", n, why);
-			st->malformed++;
-			count(st, DROP_OUT_BAD_PACKET);
-			continue;
-		}
 		flow_from(ip, &ii, &f);
 		sa = out_state(sad, spd, &f, &bypass, &why, &v);
 		if (!sa) {
@@ -440,9 +426,7 @@ int dp_offline_encrypt(struct sad *sad, struct spd *spd, struct pcap_reader *r,
 		}
 		pkt_reset(p);
 		if (!pkt_set(p, ip, ii.len)) {
-			fprintf(log, "#%llu malformed (packet too large)\n", n);
-			st->malformed++;
-			count(st, DROP_OUT_BAD_PACKET);
+			malformed(log, st, n, "packet too large", DROP_OUT_BAD_PACKET);
 			continue;
 		}
 		meta_set(p, &ii);
