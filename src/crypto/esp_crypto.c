@@ -24,10 +24,10 @@
 #include "crypto/esp_crypto.h"
 #include "crypto/rand.h"
 #include "util/bytes.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,21 +71,6 @@ static const struct auth_alg auth_algs[] = {
 	{ "hmac(sha384)", "sha384", "SHA2-384", 384, 192 },
 	{ "hmac(sha512)", "sha512", "SHA2-512", 512, 256 },
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static bool present(const char *s)
 {
@@ -139,32 +124,32 @@ static int new_aead(struct crypto_esp *c, const struct crypto_esp_algs *a,
 	unsigned icv = a->aead_icv_bits ? a->aead_icv_bits : 128;
 
 	if (present(a->enc) || present(a->auth))
-		return fail(err, errlen, "aead %s cannot be combined with enc or auth", n);
+		return log_reason(err, errlen, "aead %s cannot be combined with enc or auth", n);
 	if (!a->aead_key && klen)
-		return fail(err, errlen, "no key for %s", n);
+		return log_reason(err, errlen, "no key for %s", n);
 	if (!strcmp(n, "rfc4106(gcm(aes))") || !strcmp(n, "rfc4543(gcm(aes))")) {
 		bool gmac = n[6] == '3';
 
 		cipher = klen >= 4 ? gcm_for(klen - 4) : NULL;
 		if (!cipher)
-			return fail(err, errlen, "key for %s must be 20, 28 or 36 bytes "
+			return log_reason(err, errlen, "key for %s must be 20, 28 or 36 bytes "
 			            "(with salt), got %zu", n, klen);
 		if (gmac ? icv != 128 : (icv != 64 && icv != 96 && icv != 128))
-			return fail(err, errlen, "ICV of %s must be %s bits, got %u", n,
+			return log_reason(err, errlen, "ICV of %s must be %s bits, got %u", n,
 			            gmac ? "128" : "64, 96 or 128", icv);
 		c->kind = gmac ? KIND_GMAC : KIND_AEAD;
 		snprintf(c->name, sizeof(c->name), "%s", n);
 	} else if (!strcmp(n, "rfc7539esp(chacha20,poly1305)")) {
 		if (klen != 36)
-			return fail(err, errlen, "key for %s must be 36 bytes (with salt), "
+			return log_reason(err, errlen, "key for %s must be 36 bytes (with salt), "
 			            "got %zu", n, klen);
 		if (icv != 128)
-			return fail(err, errlen, "ICV of %s must be 128 bits, got %u", n, icv);
+			return log_reason(err, errlen, "ICV of %s must be 128 bits, got %u", n, icv);
 		cipher = EVP_chacha20_poly1305();
 		c->kind = KIND_AEAD;
 		snprintf(c->name, sizeof(c->name), "%s", n);
 	} else {
-		return fail(err, errlen, "unknown aead algorithm '%s'", n);
+		return log_reason(err, errlen, "unknown aead algorithm '%s'", n);
 	}
 	c->iv_len = 8;
 	c->icv_len = icv / 8;
@@ -184,24 +169,24 @@ static int new_enc_auth(struct crypto_esp *c, const struct crypto_esp_algs *a,
 	int r;
 
 	if (!present(a->auth))
-		return fail(err, errlen, "enc %s needs an auth algorithm", en);
+		return log_reason(err, errlen, "enc %s needs an auth algorithm", en);
 	for (size_t i = 0; i < sizeof(auth_algs) / sizeof(auth_algs[0]); i++)
 		if (!strcmp(a->auth, auth_algs[i].name) || !strcmp(a->auth, auth_algs[i].compat))
 			aa = &auth_algs[i];
 	if (!aa)
-		return fail(err, errlen, "unknown auth algorithm '%s'", a->auth);
+		return log_reason(err, errlen, "unknown auth algorithm '%s'", a->auth);
 	trunc = a->auth_trunc_bits ? a->auth_trunc_bits : aa->default_bits;
 	if (trunc % 8 || trunc < 96 || trunc > aa->full_bits)
-		return fail(err, errlen, "truncation of %s must be a multiple of 8 in "
+		return log_reason(err, errlen, "truncation of %s must be a multiple of 8 in "
 		            "96..%u bits, got %u", aa->name, aa->full_bits, trunc);
 	if (!a->auth_key || !a->auth_key_len)
-		return fail(err, errlen, "no key for %s", aa->name);
+		return log_reason(err, errlen, "no key for %s", aa->name);
 
 	if (!strcmp(en, "cbc(aes)") || !strcmp(en, "aes")) {
 		const EVP_CIPHER *cipher = cbc_for(a->enc_key_len);
 
 		if (!cipher || !a->enc_key)
-			return fail(err, errlen, "key for cbc(aes) must be 16, 24 or 32 "
+			return log_reason(err, errlen, "key for cbc(aes) must be 16, 24 or 32 "
 			            "bytes, got %zu", a->enc_key_len);
 		c->kind = KIND_CBC;
 		c->iv_len = 16;
@@ -211,13 +196,13 @@ static int new_enc_auth(struct crypto_esp *c, const struct crypto_esp_algs *a,
 			return r;
 	} else if (!strcmp(en, "ecb(cipher_null)") || !strcmp(en, "cipher_null")) {
 		if (a->enc_key_len)
-			return fail(err, errlen, "ecb(cipher_null) takes no key, got %zu bytes",
+			return log_reason(err, errlen, "ecb(cipher_null) takes no key, got %zu bytes",
 			            a->enc_key_len);
 		c->kind = KIND_NULL;
 		c->iv_len = 0;
 		c->block_len = 4;
 	} else {
-		return fail(err, errlen, "unknown enc algorithm '%s'", en);
+		return log_reason(err, errlen, "unknown enc algorithm '%s'", en);
 	}
 	c->icv_len = trunc / 8;
 	c->mac_len = aa->full_bits / 8;
@@ -278,10 +263,10 @@ int crypto_esp_new(const struct crypto_esp_algs *algs, struct crypto_esp **out,
 	else if (present(algs->enc))
 		r = new_enc_auth(c, algs, err, errlen);
 	else if (present(algs->auth))
-		r = fail(err, errlen, "auth %s without enc: use enc ecb(cipher_null) "
+		r = log_reason(err, errlen, "auth %s without enc: use enc ecb(cipher_null) "
 		         "for authentication only", algs->auth);
 	else
-		r = fail(err, errlen, "no algorithm (need aead, or enc and auth)");
+		r = log_reason(err, errlen, "no algorithm (need aead, or enc and auth)");
 	if (!r && c->kind == KIND_CBC)
 		r = ivgen_setup(c);
 	if (!r && (c->kind == KIND_AEAD || c->kind == KIND_GMAC) &&
@@ -289,7 +274,7 @@ int crypto_esp_new(const struct crypto_esp_algs *algs, struct crypto_esp **out,
 		r = -EIO;
 	if (r) {
 		if (r != -EINVAL)
-			fail(err, errlen, "cannot set up %s: %s",
+			log_reason(err, errlen, "cannot set up %s: %s",
 			     c->name[0] ? c->name : "ESP algorithms",
 			     r == -ENOMEM ? "out of memory" : "OpenSSL error");
 		crypto_esp_free(c);

@@ -1,10 +1,12 @@
-/* Logging to stderr with a level filter and per-call-site rate limits.
+/* Logging to stderr with a level filter and per-call-site rate limits;
+ * log_reason formats a refusal for a caller.
  * The level and ident are process-global: set at start-up, read after. */
 #include "util/log.h"
 #include "util/clock.h"
 
-#include <stdarg.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 static enum log_level cur_level = LOG_INFO;
@@ -26,6 +28,18 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s[%s]: %s\n", cur_ident, names[level], line);
+}
+
+int log_reason(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
 }
 
 /* Only reached at debug level; one lock for every call site keeps the

@@ -7,6 +7,7 @@
 #define UIPSEC_UTIL_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
@@ -25,6 +26,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) \
 	do { if (log_get_level() >= LOG_DEBUG) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)
+
+/* Not a log line: for functions that explain a refusal to their caller.
+ * Formats the reason into err (errlen bytes; nothing if err is NULL or
+ * errlen 0) and returns -EINVAL. */
+int log_reason(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* A token bucket for rate-limited logging on the packet path. */
 struct log_ratelimit {

@@ -19,7 +19,6 @@
 #include "xfrm/sad.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "crypto/esp_crypto.h"
 #include "crypto/rand.h"
 #include "util/clock.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "xfrm/events.h"
 #include "xfrm/spd.h"
@@ -164,21 +164,6 @@ static struct sad_entry *find(const struct sad *sad, const struct ip_addr *daddr
 
 /* ---- validation and the crypto context ---------------------------------- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 static bool algo_present(const struct xfrm_algo *a)
 {
 	return a->name[0] != '\0';
@@ -187,9 +172,9 @@ static bool algo_present(const struct xfrm_algo *a)
 static int algo_check(const struct xfrm_algo *a, const char *what, char *err, size_t errlen)
 {
 	if (!memchr(a->name, '\0', sizeof(a->name)))
-		return fail(err, errlen, "%s algorithm name too long", what);
+		return log_reason(err, errlen, "%s algorithm name too long", what);
 	if (a->key_len > XFRM_KEY_MAX)
-		return fail(err, errlen, "%s key too long (%u bytes, at most %d)", what,
+		return log_reason(err, errlen, "%s key too long (%u bytes, at most %d)", what,
 		            a->key_len, XFRM_KEY_MAX);
 	return 0;
 }
@@ -206,7 +191,7 @@ static int build_crypto(const struct sad_sa *sa, struct crypto_esp **out, char *
 	    (rc = algo_check(&sa->auth, "auth", err, errlen)))
 		return rc;
 	if (algo_present(&sa->aead) && (algo_present(&sa->enc) || algo_present(&sa->auth)))
-		return fail(err, errlen, "aead %s cannot be combined with enc or auth",
+		return log_reason(err, errlen, "aead %s cannot be combined with enc or auth",
 		            sa->aead.name);
 	if (algo_present(&sa->aead)) {
 		algs.aead = sa->aead.name;
@@ -228,38 +213,41 @@ static int build_crypto(const struct sad_sa *sa, struct crypto_esp **out, char *
 	return crypto_esp_new(&algs, out, err, errlen);
 }
 
-/* Everything but the algorithms (checked by build_crypto). */
+/* Everything but the algorithms (checked by build_crypto). Clears err
+ * first: what it holds afterwards is this call's reason. */
 static int validate(const struct sad_sa *sa, char *err, size_t errlen)
 {
 	bool esn = sa->flags & SAD_FLAG_ESN;
 
+	if (err && errlen)
+		err[0] = '\0';
 	if (sa->proto != IPPROTO_ESP_)
-		return fail(err, errlen, "protocol %u not supported (only esp)", sa->proto);
+		return log_reason(err, errlen, "protocol %u not supported (only esp)", sa->proto);
 	/* RFC 4303 section 2.1: SPI 0 is reserved for local use, 1..255 by
 	 * IANA; neither appears on the wire. */
 	if (sa->spi < 256)
-		return fail(err, errlen, "SPI 0x%x is reserved (0..255)", sa->spi);
+		return log_reason(err, errlen, "SPI 0x%x is reserved (0..255)", sa->spi);
 	if (sa->daddr.family != AF_INET && sa->daddr.family != AF_INET6)
-		return fail(err, errlen, "destination address missing");
+		return log_reason(err, errlen, "destination address missing");
 	if (sa->saddr.family != sa->daddr.family)
-		return fail(err, errlen, sa->saddr.family ? "source and destination address "
+		return log_reason(err, errlen, sa->saddr.family ? "source and destination address "
 		            "families differ" : "source address missing");
 	if (sa->mode != XFRM_MODE_TRANSPORT && sa->mode != XFRM_MODE_TUNNEL)
-		return fail(err, errlen, "mode %u not supported (transport or tunnel)", sa->mode);
+		return log_reason(err, errlen, "mode %u not supported (transport or tunnel)", sa->mode);
 	if (sa->replay.size > REPLAY_WINDOW_MAX)
-		return fail(err, errlen, "replay window %u too big (at most %d)", sa->replay.size,
+		return log_reason(err, errlen, "replay window %u too big (at most %d)", sa->replay.size,
 		            REPLAY_WINDOW_MAX);
 	if (!esn && (sa->replay.top > UINT32_MAX || sa->oseq > UINT32_MAX))
-		return fail(err, errlen, "sequence number beyond 32 bits without flag esn");
+		return log_reason(err, errlen, "sequence number beyond 32 bits without flag esn");
 	if (sa->encap.type != 0) {
 		if (sa->encap.type != UDP_ENCAP_ESPINUDP_)
-			return fail(err, errlen, "encapsulation type %u not supported (espinudp)",
+			return log_reason(err, errlen, "encapsulation type %u not supported (espinudp)",
 			            sa->encap.type);
 		if (!sa->encap.sport || !sa->encap.dport)
-			return fail(err, errlen, "encap espinudp needs both ports");
+			return log_reason(err, errlen, "encap espinudp needs both ports");
 	}
 	if (sa->sel.family && !xfrm_selector_valid(&sa->sel))
-		return fail(err, errlen, "bad selector");
+		return log_reason(err, errlen, "bad selector");
 	return 0;
 }
 
@@ -362,8 +350,6 @@ int sad_add_err(struct sad *sad, const struct sad_sa *sa, struct sad_sa **out, c
 	uint64_t now;
 	int rc;
 
-	if (err && errlen)
-		err[0] = '\0';
 	rc = validate(sa, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -423,8 +409,6 @@ int sad_update_err(struct sad *sad, const struct sad_sa *sa, char *err, size_t e
 	                algo_present(&sa->auth);
 	int rc;
 
-	if (err && errlen)
-		err[0] = '\0';
 	rc = validate(sa, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -433,7 +417,7 @@ int sad_update_err(struct sad *sad, const struct sad_sa *sa, char *err, size_t e
 		return -ENOENT;       /* a hard-expired state stays dead */
 	cur = &e->sa;
 	if (esn != (bool)(cur->flags & SAD_FLAG_ESN))
-		return fail(err, errlen, "flag esn cannot change on an existing state");
+		return log_reason(err, errlen, "flag esn cannot change on an existing state");
 	if (new_algs) {
 		rc = build_crypto(sa, &c, err, errlen);
 		if (rc < 0)
