@@ -260,6 +260,19 @@ static void group_free(struct spd_group *g)
 	free(g);
 }
 
+/* Take an empty group out of its list and free it. */
+static void group_drop(struct spd_grouplist *gl, struct spd_group *g)
+{
+	for (unsigned i = 0; i < gl->n; i++) {
+		if (gl->v[i] == g) {
+			memmove(&gl->v[i], &gl->v[i + 1], (gl->n - i - 1) * sizeof(gl->v[0]));
+			gl->n--;
+			break;
+		}
+	}
+	group_free(g);
+}
+
 /* Move every cell into a table of n slots and make the bound exact. On
  * allocation failure the group keeps its old table: still correct, if the
  * table still has an empty slot (grow is asked for at half full). */
@@ -386,16 +399,8 @@ static int place(struct spd *spd, struct spd_entry *e)
 	grouplist_sort(gl);
 	return 0;
 nomem:
-	if (g->count == 0) {
-		for (unsigned i = 0; i < gl->n; i++) {
-			if (gl->v[i] == g) {
-				memmove(&gl->v[i], &gl->v[i + 1], (gl->n - i - 1) * sizeof(gl->v[0]));
-				gl->n--;
-				break;
-			}
-		}
-		group_free(g);
-	}
+	if (g->count == 0)
+		group_drop(gl, g);
 	return -ENOMEM;
 }
 
@@ -424,14 +429,7 @@ static void unplace(struct spd *spd, struct spd_entry *e)
 	g->count--;
 	gl = &t->fam[fam_slot(g->family)];
 	if (g->count == 0) {
-		for (unsigned i = 0; i < gl->n; i++) {
-			if (gl->v[i] == g) {
-				memmove(&gl->v[i], &gl->v[i + 1], (gl->n - i - 1) * sizeof(gl->v[0]));
-				gl->n--;
-				break;
-			}
-		}
-		group_free(g);
+		group_drop(gl, g);
 		return;
 	}
 	if (g->nslots > GROUP_MIN_SLOTS && g->ncells * 8 < g->nslots) {
