@@ -324,13 +324,10 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
 		sa->natt = local->port == IKE_NATT_PORT;
 	}
 	if (m->unsupported_critical && !response) {
-		struct ike_mb mb;
 		uint8_t t = m->unsupported_critical;
 		ctx->stats.unsupported_critical++;
 		sa->msgid_in++;
-		ike_sa_resp_begin(sa, &mb, m, true);
-		ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &t, 1);
-		ike_sa_resp_send(sa, &mb);
+		ike_sa_resp_notify(sa, m, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &t, 1);
 		return;
 	}
 	if (response) {

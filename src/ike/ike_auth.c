@@ -255,9 +255,7 @@ void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	if (!p_idi || ike_pld_id_parse(p_idi->body, p_idi->len, &idi) ||
 	    !ike_msg_find(m, IKE_PLD_AUTH)) {
 		sa_warn(sa, "IKE_AUTH request without IDi or AUTH: INVALID_SYNTAX");
-		ike_sa_resp_begin(sa, &mb, m, true);
-		ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
-		ike_sa_resp_send(sa, &mb);
+		ike_sa_resp_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		ike_sa_set_state(sa, IKE_STATE_DEAD);
 		return;
 	}
@@ -274,9 +272,7 @@ void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		else
 			sa_warn(sa, "peer '%s' failed PSK authentication (check that both sides use "
 			        "the same secret for this identity): AUTHENTICATION_FAILED", ids);
-		ike_sa_resp_begin(sa, &mb, m, true);
-		ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
-		ike_sa_resp_send(sa, &mb);
+		ike_sa_resp_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		ike_sa_set_state(sa, IKE_STATE_DEAD);
 		return;
 	}

@@ -452,16 +452,6 @@ int ike_child_create_start(struct ike_sa *sa, int idx, uint32_t rekey_spi)
 	return create_start(sa, idx, rekey_spi, 0);
 }
 
-static void respond_error(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
-                          const uint8_t *data, size_t dlen)
-{
-	struct ike_mb mb;
-
-	ike_sa_resp_begin(sa, &mb, m, true);
-	ike_pld_notify_put(&mb, 0, NULL, 0, type, data, dlen);
-	ike_sa_resp_send(sa, &mb);
-}
-
 void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 {
 	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
@@ -478,11 +468,11 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	struct ike_mb mb;
 
 	if (sa->state != IKE_STATE_ESTABLISHED) {
-		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	if (!p_sa || !p_ni || ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs)) {
-		respond_error(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	if (theirs.n && theirs.p[0].protocol == IKE_PROTO_IKE) {
@@ -491,7 +481,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	}
 	if (!p_tsi || !p_tsr || ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||
 	    ike_pld_ts_parse(p_tsr->body, p_tsr->len, &tsr)) {
-		respond_error(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	int idx = ike_child_cfg_select(sa, &tsi, &tsr);
@@ -499,7 +489,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		sa->ctx->stats.ts_unacceptable++;
 		sa_warn(sa, "CREATE_CHILD_SA: no config matches TSi %s TSr %s: TS_UNACCEPTABLE",
 		        ike_ts_list_fmt(&tsi, b1, sizeof(b1)), ike_ts_list_fmt(&tsr, b2, sizeof(b2)));
-		respond_error(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
 	const struct ike_child_cfg *cc = &sa->conn->cfg.children[idx];
@@ -508,7 +498,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 		sa_warn(sa, "CHILD_SA %s: peer proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
 		        cc->name, ike_proposals_fmt(&theirs, b1, sizeof(b1)),
 		        ike_proposals_fmt(&cc->esp, b2, sizeof(b2)));
-		respond_error(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	uint16_t group = ike_proposal_get(&chosen, IKE_TRANS_DH, NULL);
@@ -523,20 +513,20 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			sa->ctx->stats.invalid_ke_sent++;
 			sa_info(sa, "CHILD_SA %s: peer's KE group %u, we want %u: INVALID_KE_PAYLOAD",
 			        cc->name, kg, group);
-			respond_error(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+			ike_sa_resp_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2);
 			return;
 		}
 		dh = crypto_dh_new(group);
 		if (!dh || (pl = crypto_dh_public(dh, pub, sizeof(pub))) < 0 ||
 		    (gl = crypto_dh_derive(dh, ke, kelen, gir, sizeof(gir))) < 0) {
 			crypto_dh_free(dh);
-			respond_error(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+			ike_sa_resp_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 			return;
 		}
 		crypto_dh_free(dh);
 	}
 	if (crypto_rand(nr, sizeof(nr))) {
-		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	ike_child_ts_remote(sa, cc, &our_r);
@@ -546,7 +536,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	struct ike_child_sa *c = calloc(1, sizeof(*c));
 	if (!c || ike_child_alloc_spi(sa, &c->spi_in)) {
 		free(c);
-		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	c->cfg = *cc;
@@ -572,7 +562,7 @@ void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m)
 	if (ike_child_install(sa, c, false, gir, group ? (size_t)gl : 0, p_ni->body, p_ni->len,
 	                      nr, sizeof(nr))) {
 		ike_child_destroy(sa, c);
-		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	struct ike_proposals one = { .n = 1 };

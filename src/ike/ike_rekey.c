@@ -108,16 +108,6 @@ int ike_rekey_start(struct ike_sa *sa)
 	return ike_sa_req_send(sa, &mb, TASK_IKE_REKEY, 0);
 }
 
-static void respond_error(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
-                          const uint8_t *data, size_t dlen)
-{
-	struct ike_mb mb;
-
-	ike_sa_resp_begin(sa, &mb, m, true);
-	ike_pld_notify_put(&mb, 0, NULL, 0, type, data, dlen);
-	ike_sa_resp_send(sa, &mb);
-}
-
 void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
                               const struct ike_proposals *theirs)
 {
@@ -138,7 +128,7 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 
 	if (sa->rekeyed || sa->coll_spi_i) {
 		sa_info(sa, "IKE_SA already rekeyed: refusing the peer's rekeying (TEMPORARY_FAILURE)");
-		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	if (!p_ni || !ike_proposal_select(&sa->conn->cfg.ike, theirs, false, &chosen) ||
@@ -147,7 +137,7 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 		sa_warn(sa, "IKE_SA rekey: peer proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
 		        ike_proposals_fmt(theirs, b1, sizeof(b1)),
 		        ike_proposals_fmt(&sa->conn->cfg.ike, b2, sizeof(b2)));
-		respond_error(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	uint16_t group = ike_proposal_get(&chosen, IKE_TRANS_DH, NULL);
@@ -155,12 +145,12 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 		uint8_t g[2];
 		put_be16(g, group);
 		sa->ctx->stats.invalid_ke_sent++;
-		respond_error(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		ike_sa_resp_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
 	nsa = successor(sa, false, get_be64(chosen.spi), 0, &chosen, group);
 	if (!nsa) {
-		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	/* ike_sa_new drew our new SPI into spi_r (we respond) */
@@ -170,7 +160,7 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	    crypto_rand(nsa->nr, IKE_NONCE_LEN)) {
 		crypto_dh_free(dh);
 		ike_sa_set_state(nsa, IKE_STATE_DEAD);
-		respond_error(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		goto out;
 	}
 	crypto_dh_free(dh);
@@ -179,7 +169,7 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	nsa->nr_len = IKE_NONCE_LEN;
 	if (ike_kdf_ike_sa_rekey(nsa, sa, gir, (size_t)gl)) {
 		ike_sa_set_state(nsa, IKE_STATE_DEAD);
-		respond_error(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	struct ike_proposals one = { .n = 1 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/ike_pld.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 #include "xfrm/sad.h"
@@ -249,6 +250,16 @@ int ike_sa_resp_send(struct ike_sa *sa, struct ike_mb *mb)
 	ike_sa_send_raw(sa, mb->p, mb->len);
 	ike_mb_free(mb);
 	return 0;
+}
+
+int ike_sa_resp_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+                       const uint8_t *data, size_t dlen)
+{
+	struct ike_mb mb;
+
+	ike_sa_resp_begin(sa, &mb, m, true);
+	ike_pld_notify_put(&mb, 0, NULL, 0, type, data, dlen);
+	return ike_sa_resp_send(sa, &mb);
 }
 
 void ike_sa_queue(struct ike_sa *sa, enum ike_task task, uint32_t arg)

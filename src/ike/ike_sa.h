@@ -196,6 +196,10 @@ void ike_sa_resp_begin(struct ike_sa *sa, struct ike_mb *mb, const struct ike_ms
                        bool encrypted);
 /* Finish, cache as the response to the current request, send. */
 int ike_sa_resp_send(struct ike_sa *sa, struct ike_mb *mb);
+/* Answer request m with one notify of type (an error, with data) in an
+ * encrypted response: begin, the notify, send. */
+int ike_sa_resp_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+                       const uint8_t *data, size_t dlen);
 /* Queue a task; runs when no request is outstanding. */
 void ike_sa_queue(struct ike_sa *sa, enum ike_task task, uint32_t arg);
 /* Start the next queued task if the window is free. */
