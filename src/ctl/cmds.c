@@ -361,23 +361,39 @@ static void monitor_send(struct ctl_cmds *cc, char *text, size_t len)
 	vici_buf_free(&b);
 }
 
+/* The text of one monitor event goes into a stream from monitor_open (NULL
+ * when nobody listens, or out of memory); monitor_close sends it. States
+ * print keys: the stream wipes what it leaves behind, and so does close. */
+static FILE *monitor_open(struct ctl_cmds *cc, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	if (!cc->srv || !ctl_server_listeners(cc->srv, "uipsec-monitor"))
+		return NULL;
+	return mem_stream_open(buf, len);
+}
+
+static void monitor_close(struct ctl_cmds *cc, FILE *f, char **buf, size_t *len)
+{
+	fclose(f);
+	monitor_send(cc, *buf, *len);
+	mem_free_wipe(*buf, *len);
+}
+
 static void print_state(FILE *f, const void *sa) { xfrm_print_state(f, sa, false); }
 static void print_policy(FILE *f, const void *pol) { xfrm_print_policy(f, pol, false); }
 
 /* ip xfrm monitor's text for one event: "Flushed ..." for a flush, else the
  * object as ip xfrm prints it, prefixed "Deleted "/"Updated " (prefix may
- * be NULL). States print keys, so the text is built in a wiping stream. */
+ * be NULL). */
 static void monitor_event(struct ctl_cmds *cc, bool flush, const char *flushed,
                           const char *prefix, void (*print)(FILE *, const void *),
                           const void *obj)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *buf;
+	size_t len;
+	FILE *f = monitor_open(cc, &buf, &len);
 
-	if (!cc->srv || !ctl_server_listeners(cc->srv, "uipsec-monitor"))
-		return;
-	f = mem_stream_open(&buf, &len);
 	if (!f)
 		return;
 	if (flush) {
@@ -387,9 +403,7 @@ static void monitor_event(struct ctl_cmds *cc, bool flush, const char *flushed,
 			fputs(prefix, f);
 		print(f, obj);
 	}
-	fclose(f);
-	monitor_send(cc, buf, len);
-	mem_free_wipe(buf, len);
+	monitor_close(cc, f, &buf, &len);
 }
 
 void ctl_cmds_state_event(struct ctl_cmds *cc, enum xfrm_event_kind kind, const struct sad_sa *sa)
@@ -410,41 +424,31 @@ void ctl_cmds_policy_event(struct ctl_cmds *cc, enum xfrm_event_kind kind,
 void ctl_cmds_acquire_event(struct ctl_cmds *cc, const struct spd_policy *pol,
                             const struct xfrm_tmpl *t, const struct xfrm_flow *fl)
 {
-	char *buf = NULL, s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN], fb[128];
-	size_t len = 0;
-	FILE *f;
+	char *buf, s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN], fb[128];
+	size_t len;
+	FILE *f = monitor_open(cc, &buf, &len);
 
-	if (!cc->srv || !ctl_server_listeners(cc->srv, "uipsec-monitor"))
-		return;
-	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
 	fprintf(f, "acquire proto esp\n\tsrc %s dst %s reqid %u mode %s\n\tflow %s\n",
 	        ip_addr_fmt(&t->saddr, s), ip_addr_fmt(&t->daddr, d), t->reqid,
 	        t->mode == XFRM_MODE_TUNNEL ? "tunnel" : "transport", dp_flow_fmt(fl, fb, sizeof(fb)));
 	xfrm_print_policy(f, pol, false);
-	fclose(f);
-	monitor_send(cc, buf, len);
-	free(buf);
+	monitor_close(cc, f, &buf, &len);
 }
 
 void ctl_cmds_expire_event(struct ctl_cmds *cc, const struct sad_sa *sa, bool hard)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *buf;
+	size_t len;
+	FILE *f = monitor_open(cc, &buf, &len);
 
-	if (!cc->srv || !ctl_server_listeners(cc->srv, "uipsec-monitor"))
-		return;
-	f = mem_stream_open(&buf, &len);
 	if (!f)
 		return;
 	fprintf(f, "Expired ");
 	xfrm_print_state(f, sa, false);
 	fprintf(f, "\thard %d\n", hard ? 1 : 0);
-	fclose(f);
-	monitor_send(cc, buf, len);
-	mem_free_wipe(buf, len);
+	monitor_close(cc, f, &buf, &len);
 }
 
 int ctl_cmds_register(struct ctl_cmds *cc)
