@@ -170,10 +170,24 @@ static void selector(struct json *j, const struct xfrm_selector *s)
 	json_obj_end(j);
 }
 
+void json_sa_stats(struct json *j, const struct sad_sa_stats *st)
+{
+	json_ku64(j, "in_packets", st->in_packets);
+	json_ku64(j, "in_bytes", st->in_bytes);
+	json_ku64(j, "out_packets", st->out_packets);
+	json_ku64(j, "out_bytes", st->out_bytes);
+	json_ku64(j, "replay", st->replay);
+	json_ku64(j, "replay_window", st->replay_window);
+	json_ku64(j, "integrity_failed", st->integrity_failed);
+	json_ku64(j, "bad_padding", st->bad_padding);
+	json_ku64(j, "malformed", st->malformed);
+	json_ku64(j, "expired", st->expired);
+	json_ku64(j, "seq_overflow", st->seq_overflow);
+}
+
 void json_state(struct json *j, const struct sad_sa *sa)
 {
 	static const char *const states[] = { "valid", "soft-expired", "dead" };
-	const struct sad_sa_stats *st = &sa->stats;
 
 	json_obj_begin(j);
 	kaddr(j, "src", &sa->saddr);
@@ -217,17 +231,7 @@ void json_state(struct json *j, const struct sad_sa *sa)
 	json_obj_end(j);
 	json_key(j, "stats");
 	json_obj_begin(j);
-	json_ku64(j, "in_packets", st->in_packets);
-	json_ku64(j, "in_bytes", st->in_bytes);
-	json_ku64(j, "out_packets", st->out_packets);
-	json_ku64(j, "out_bytes", st->out_bytes);
-	json_ku64(j, "replay", st->replay);
-	json_ku64(j, "replay_window", st->replay_window);
-	json_ku64(j, "integrity_failed", st->integrity_failed);
-	json_ku64(j, "bad_padding", st->bad_padding);
-	json_ku64(j, "malformed", st->malformed);
-	json_ku64(j, "expired", st->expired);
-	json_ku64(j, "seq_overflow", st->seq_overflow);
+	json_sa_stats(j, &sa->stats);
 	json_obj_end(j);
 	json_obj_end(j);
 }

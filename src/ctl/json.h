@@ -23,6 +23,7 @@ struct json {
 };
 
 struct sad_sa;
+struct sad_sa_stats;
 struct spd_policy;
 struct xfrm_stats;
 struct dp_counters;
@@ -42,6 +43,9 @@ void json_null(struct json *j);
 void json_kstr(struct json *j, const char *k, const char *s);
 void json_ku64(struct json *j, const char *k, uint64_t v);
 
+/* The traffic and error counters of a state (sa->stats) as keys of the
+ * object being written. */
+void json_sa_stats(struct json *j, const struct sad_sa_stats *st);
 /* A state, without keys: addresses, spi, reqid, mode, algorithms, encap,
  * replay window, flags, sequence numbers, lifetime use, counters. */
 void json_state(struct json *j, const struct sad_sa *sa);

@@ -349,7 +349,6 @@ static int jstats_cb(struct sad_sa *sa, void *arg)
 {
 	struct json *j = arg;
 	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN], spi[16];
-	const struct sad_sa_stats *st = &sa->stats;
 
 	json_obj_begin(j);
 	json_kstr(j, "src", ip_addr_fmt(&sa->saddr, s));
@@ -357,18 +356,8 @@ static int jstats_cb(struct sad_sa *sa, void *arg)
 	snprintf(spi, sizeof(spi), "0x%08x", sa->spi);
 	json_kstr(j, "spi", spi);
 	json_ku64(j, "reqid", sa->reqid);
-	json_ku64(j, "in_packets", st->in_packets);
-	json_ku64(j, "in_bytes", st->in_bytes);
-	json_ku64(j, "out_packets", st->out_packets);
-	json_ku64(j, "out_bytes", st->out_bytes);
 	json_ku64(j, "oseq", sa->oseq);
-	json_ku64(j, "replay", st->replay);
-	json_ku64(j, "replay_window", st->replay_window);
-	json_ku64(j, "integrity_failed", st->integrity_failed);
-	json_ku64(j, "bad_padding", st->bad_padding);
-	json_ku64(j, "malformed", st->malformed);
-	json_ku64(j, "expired", st->expired);
-	json_ku64(j, "seq_overflow", st->seq_overflow);
+	json_sa_stats(j, &sa->stats);
 	json_obj_end(j);
 	return 0;
 }
