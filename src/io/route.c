@@ -40,6 +40,24 @@ static bool nl_attr(struct nlmsghdr *n, size_t max, int type, const void *data, 
 	return true;
 }
 
+/* Start a request in buf: the netlink header of an add (create, exclusive)
+ * or delete of type add_type/del_type, and a zeroed family header of hdr
+ * bytes, which is returned; NULL if size cannot hold both. */
+static void *nl_begin(void *buf, size_t size, size_t hdr, uint16_t add_type, uint16_t del_type,
+                      bool add)
+{
+	struct nlmsghdr *n = buf;
+
+	if (size < NLMSG_LENGTH(hdr))
+		return NULL;
+	memset(buf, 0, NLMSG_LENGTH(hdr));
+	n->nlmsg_len = NLMSG_LENGTH(hdr);
+	n->nlmsg_type = add ? add_type : del_type;
+	n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	n->nlmsg_seq = 1;
+	return NLMSG_DATA(n);
+}
+
 size_t route_msg(void *buf, size_t size, bool add, int ifindex, uint32_t table,
                  const struct ip_addr *prefix, uint8_t len)
 {
@@ -47,14 +65,9 @@ size_t route_msg(void *buf, size_t size, bool add, int ifindex, uint32_t table,
 	struct rtmsg *r;
 	int oif = ifindex;
 
-	if (size < NLMSG_LENGTH(sizeof(*r)))
+	r = nl_begin(buf, size, sizeof(*r), RTM_NEWROUTE, RTM_DELROUTE, add);
+	if (!r)
 		return 0;
-	memset(buf, 0, NLMSG_LENGTH(sizeof(*r)));
-	n->nlmsg_len = NLMSG_LENGTH(sizeof(*r));
-	n->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	n->nlmsg_seq = 1;
-	r = NLMSG_DATA(n);
 	r->rtm_family = prefix->family;
 	r->rtm_dst_len = len;
 	/* rtm_table holds 8 bits; RTA_TABLE the full number */
@@ -75,14 +88,9 @@ size_t route_rule_msg(void *buf, size_t size, bool add, const struct route_rule 
 	struct fib_rule_hdr *f;
 	uint32_t mask = 0xffffffffu;
 
-	if (size < NLMSG_LENGTH(sizeof(*f)))
+	f = nl_begin(buf, size, sizeof(*f), RTM_NEWRULE, RTM_DELRULE, add);
+	if (!f)
 		return 0;
-	memset(buf, 0, NLMSG_LENGTH(sizeof(*f)));
-	n->nlmsg_len = NLMSG_LENGTH(sizeof(*f));
-	n->nlmsg_type = add ? RTM_NEWRULE : RTM_DELRULE;
-	n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	n->nlmsg_seq = 1;
-	f = NLMSG_DATA(n);
 	f->family = (unsigned char)rule->family;
 	f->table = rule->table < 256 ? (unsigned char)rule->table : RT_TABLE_UNSPEC;
 	f->action = FR_ACT_TO_TBL;
