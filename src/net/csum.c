@@ -61,34 +61,49 @@ static inline uint64_t add_eac(uint64_t a, uint64_t b)
 	return a + (a < b);
 }
 
+/* Four independent sums of 64-bit words, each with its count of carries. */
+struct csum_acc {
+	uint64_t a, b, c, d, ca, cb, cc, cd;
+};
+
+/* s += w, counting the carry out in *carries. */
+static inline void acc_add(uint64_t *s, uint64_t *carries, uint64_t w)
+{
+	*s += w;
+	*carries += *s < w;
+}
+
+/* The 64 bytes at p, word by word into the four sums in turn. */
+static inline void acc_add64(struct csum_acc *x, const uint8_t *p)
+{
+	acc_add(&x->a, &x->ca, load64(p));
+	acc_add(&x->b, &x->cb, load64(p + 8));
+	acc_add(&x->c, &x->cc, load64(p + 16));
+	acc_add(&x->d, &x->cd, load64(p + 24));
+	acc_add(&x->a, &x->ca, load64(p + 32));
+	acc_add(&x->b, &x->cb, load64(p + 40));
+	acc_add(&x->c, &x->cc, load64(p + 48));
+	acc_add(&x->d, &x->cd, load64(p + 56));
+}
+
 /* Combine four accumulators and their carry counts (each count is at most
  * the number of words, so their sum does not wrap). */
-static inline uint64_t csum_combine(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
-                                    uint64_t carries)
+static inline uint64_t csum_combine(const struct csum_acc *x)
 {
-	return add_eac(add_eac(add_eac(a, b), add_eac(c, d)), carries);
+	return add_eac(add_eac(add_eac(x->a, x->b), add_eac(x->c, x->d)),
+	               x->ca + x->cb + x->cc + x->cd);
 }
 
 uint32_t ip_csum_partial(const void *data, size_t len, uint32_t sum)
 {
 	const uint8_t *p = data, *end64 = p + (len & ~(size_t)63), *end8 = p + (len & ~(size_t)7);
-	uint64_t a = 0, b = 0, c = 0, d = 0, ca = 0, cb = 0, cc = 0, cd = 0, w;
+	struct csum_acc x = { 0 };
 
-	for (; p < end64; p += 64) {
-		w = load64(p);      a += w; ca += a < w;
-		w = load64(p + 8);  b += w; cb += b < w;
-		w = load64(p + 16); c += w; cc += c < w;
-		w = load64(p + 24); d += w; cd += d < w;
-		w = load64(p + 32); a += w; ca += a < w;
-		w = load64(p + 40); b += w; cb += b < w;
-		w = load64(p + 48); c += w; cc += c < w;
-		w = load64(p + 56); d += w; cd += d < w;
-	}
-	for (; p < end8; p += 8) {
-		w = load64(p);
-		a += w; ca += a < w;
-	}
-	return csum_finish(csum_combine(a, b, c, d, ca + cb + cc + cd), p, len & 7, sum);
+	for (; p < end64; p += 64)
+		acc_add64(&x, p);
+	for (; p < end8; p += 8)
+		acc_add(&x.a, &x.ca, load64(p));
+	return csum_finish(csum_combine(&x), p, len & 7, sum);
 }
 
 uint16_t ip_csum_fold(uint32_t sum)
@@ -133,26 +148,20 @@ uint32_t ip_csum_copy(void *restrict dst, const void *restrict src, size_t len, 
 {
 	const uint8_t *p = src, *end64 = p + (len & ~(size_t)63), *end8 = p + (len & ~(size_t)7);
 	uint8_t *o = dst;
-	uint64_t a = 0, b = 0, c = 0, d = 0, ca = 0, cb = 0, cc = 0, cd = 0, w;
+	struct csum_acc x = { 0 };
+	uint64_t w;
 
 	/* 64 bytes at a time: copied (gcc: four 16-byte moves), then summed
 	 * from the source again, which is in L1 by then */
 	for (; p < end64; p += 64, o += 64) {
 		memcpy(o, p, 64);
-		w = load64(p);      a += w; ca += a < w;
-		w = load64(p + 8);  b += w; cb += b < w;
-		w = load64(p + 16); c += w; cc += c < w;
-		w = load64(p + 24); d += w; cd += d < w;
-		w = load64(p + 32); a += w; ca += a < w;
-		w = load64(p + 40); b += w; cb += b < w;
-		w = load64(p + 48); c += w; cc += c < w;
-		w = load64(p + 56); d += w; cd += d < w;
+		acc_add64(&x, p);
 	}
 	for (; p < end8; p += 8, o += 8) {
 		w = load64(p);
 		memcpy(o, &w, 8);
-		a += w; ca += a < w;
+		acc_add(&x.a, &x.ca, w);
 	}
 	memcpy(o, p, len & 7);
-	return csum_finish(csum_combine(a, b, c, d, ca + cb + cc + cd), p, len & 7, sum);
+	return csum_finish(csum_combine(&x), p, len & 7, sum);
 }
