@@ -254,6 +254,103 @@ static void test_gcm_short_icv(void **state)
 	}
 }
 
+/* AES-GCM runs through two code paths by packet length (esp_crypto.c:
+ * GCM128 + AES-ECB below GCM_EVP_MIN_LEN, EVP's AES-GCM from it on).
+ * Both must give what a plain one-shot EVP AES-GCM computes for the
+ * RFC 4106 nonce and AAD, for every key size, ICV length, with and
+ * without ESN, at lengths on both sides of the switch and of block
+ * boundaries; open must take the result back and refuse a flipped bit in
+ * the data or the ICV. */
+static void gcm_reference(const uint8_t *key, size_t klen, const uint8_t salt[4],
+                          const uint8_t iv[8], const uint8_t *aad, size_t aadlen,
+                          uint8_t *data, size_t len, uint8_t tag[16])
+{
+	const EVP_CIPHER *ci = klen == 16 ? EVP_aes_128_gcm() :
+	                       klen == 24 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	uint8_t nonce[12];
+	int outl;
+
+	memcpy(nonce, salt, 4);
+	memcpy(nonce + 4, iv, 8);
+	assert_non_null(x);
+	assert_int_equal(EVP_EncryptInit_ex(x, ci, NULL, key, nonce), 1);
+	assert_int_equal(EVP_EncryptUpdate(x, NULL, &outl, aad, (int)aadlen), 1);
+	if (len)
+		assert_int_equal(EVP_EncryptUpdate(x, data, &outl, data, (int)len), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(x, data + len, &outl), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, 16, tag), 1);
+	EVP_CIPHER_CTX_free(x);
+}
+
+static void test_gcm_both_paths(void **state)
+{
+	static const size_t lens[] = { 0, 1, 15, 16, 17, 60, 64, 255, 1000, 1019, 1020, 1023,
+	                               1024, 1025, 1036, 1420, 2048, 4000, 9000 };
+	static const size_t klens[] = { 16, 24, 32 };
+	static uint8_t data[9100], ref[9100], work[9100];
+	uint8_t key[36], esph[8] = { 0x00, 0x00, 0x10, 0x01, 0x00, 0x00, 0x00, 0x07 };
+	uint8_t iv[8], icv[16], rtag[16], aad[12];
+	struct crypto_esp_algs a = { 0 };
+	char err[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	for (size_t k = 0; k < 3; k++) {
+		for (unsigned icvbits = 64; icvbits <= 128; icvbits += 32) {
+			for (int esn = 0; esn <= 1; esn++) {
+				struct crypto_esp *c = NULL;
+
+				a.aead = "rfc4106(gcm(aes))";
+				a.aead_key = key;
+				a.aead_key_len = klens[k] + 4;
+				a.aead_icv_bits = icvbits;
+				assert_int_equal(crypto_esp_new(&a, &c, err, sizeof(err)), 0);
+				for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+					size_t n = lens[l], aadlen = esn ? 12 : 8;
+					uint64_t seq = 7 + l;
+
+					put_be32(esph + 4, (uint32_t)seq);
+					assert_int_equal(crypto_esp_iv_next(c, seq, iv), 0);
+					memcpy(aad, esph, 4);
+					if (esn) {
+						put_be32(aad + 4, 0x01020304);
+						memcpy(aad + 8, esph + 4, 4);
+					} else {
+						memcpy(aad + 4, esph + 4, 4);
+					}
+					memcpy(ref, data, n);
+					gcm_reference(key, klens[k], key + klens[k], iv, aad, aadlen, ref,
+					              n, rtag);
+					memcpy(work, data, n);
+					assert_int_equal(crypto_esp_seal(c, esph, 0x01020304, esn, iv, work,
+					                                 n, icv), 0);
+					assert_memory_equal(work, ref, n);
+					assert_memory_equal(icv, rtag, icvbits / 8);
+					assert_int_equal(crypto_esp_open(c, esph, 0x01020304, esn, iv, work,
+					                                 n, icv), 0);
+					assert_memory_equal(work, data, n);
+					/* a flipped bit in the data, then in the ICV */
+					memcpy(work, ref, n);
+					if (n) {
+						work[n / 2] ^= 0x20;
+						assert_int_equal(crypto_esp_open(c, esph, 0x01020304, esn, iv,
+						                                 work, n, icv), -EBADMSG);
+					}
+					memcpy(work, ref, n);
+					icv[icvbits / 8 - 1] ^= 1;
+					assert_int_equal(crypto_esp_open(c, esph, 0x01020304, esn, iv, work,
+					                                 n, icv), -EBADMSG);
+				}
+				crypto_esp_free(c);
+			}
+		}
+	}
+}
+
 /* RFC 3602 section 4, cases 5 (transport) and 7 (tunnel): the ciphertext
  * byte for byte. The RFC's packets carry no ICV; ours (HMAC-SHA-256-128)
  * is checked against OpenSSL's one-shot HMAC over SPI||seq||IV||ciphertext. */
@@ -712,6 +809,7 @@ int main(void)
 		cmocka_unit_test(test_rfc7634_appendix_a),
 		cmocka_unit_test(test_gcm_draft_vectors),
 		cmocka_unit_test(test_gcm_short_icv),
+		cmocka_unit_test(test_gcm_both_paths),
 		cmocka_unit_test(test_rfc3602_cbc),
 		cmocka_unit_test(test_hmac_esn),
 		cmocka_unit_test(test_gmac),
