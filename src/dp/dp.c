@@ -30,6 +30,7 @@ void dp_fini(struct dp *dp)
 void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_sa *sa)
 {
 	for (; dp; dp = dp->next) {
+		dp->ic.valid = dp->oc.valid = false;
 		if (!dp->acq)
 			continue;
 		if (kind == XFRM_EV_STATE_ADD || kind == XFRM_EV_STATE_UPDATE)

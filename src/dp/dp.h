@@ -126,6 +126,18 @@ struct dp {
 	unsigned nlocal;
 	struct ip_addr local[DP_MAX_LOCAL];
 
+	/* One-entry flow caches, valid within one dp_output (oc) or dp_input
+	 * (ic) call, during which the tables cannot change: a packet of the
+	 * same flow as the one before (the segments of a super-packet) reuses
+	 * its policy and state instead of looking them up again. Not used
+	 * while tracing (the trace shows every lookup). */
+	struct dp_flow_cache {
+		bool valid;
+		struct xfrm_flow fl;
+		struct spd_policy *pol;
+		struct sad_sa *sa;
+	} oc, ic;
+
 	/* Acquire rate limit (xfrm/acquire.h): one per policy and template
 	 * until a state arrives or the hold time passes. */
 	struct xfrm_acquire_limiter *acq;
@@ -181,6 +193,12 @@ bool dp_is_local(const struct dp *dp, const struct ip_addr *a);
 void dp_input(struct dp *dp, struct pkt **pkts, unsigned n);
 /* Outbound: IP packets read from the TUN device. */
 void dp_output(struct dp *dp, struct pkt **pkts, unsigned n);
+
+static inline bool dp_flow_same(const struct xfrm_flow *a, const struct xfrm_flow *b)
+{
+	return a->proto == b->proto && a->sport == b->sport && a->dport == b->dport &&
+	       ip_addr_equal(&a->saddr, &b->saddr) && ip_addr_equal(&a->daddr, &b->daddr);
+}
 
 /* Count a drop in the xfrm_stat counters. */
 static inline void dp_count_drop(struct dp *dp, enum drop_reason r)

@@ -38,6 +38,9 @@ static void to_ike(struct dp *dp, struct pkt *p)
 	if (dp->io.ike) {
 		dp->cnt.ike_packets++;
 		dp->io.ike(dp->io.ctx, p);
+		/* IKE may have added or deleted states and policies: forget
+		 * the ones the flow caches point at */
+		dp->ic.valid = dp->oc.valid = false;
 	} else {
 		dp->cnt.ike_dropped++;
 	}
@@ -68,7 +71,7 @@ static bool tmpl_ok(const struct xfrm_tmpl *t, const struct sad_sa *sa)
  * __xfrm_policy_check: no policy after a tunnel-mode state is
  * XfrmInNoPols; a required template not met, or a tunnel-mode state no
  * template asked for, is XfrmInTmplMismatch). */
-static enum drop_reason policy_check(struct dp *dp, const struct sad_sa *sa,
+static enum drop_reason policy_check(struct dp *dp, struct sad_sa *sa,
                                      const struct xfrm_flow *fl)
 {
 	uint8_t dir = dp_is_local(dp, &fl->daddr) ? XFRM_POLICY_IN : XFRM_POLICY_FWD;
@@ -80,6 +83,11 @@ static enum drop_reason policy_check(struct dp *dp, const struct sad_sa *sa,
 
 	/* The state's own selector must admit the decrypted packet (Linux
 	 * __xfrm_policy_check: XfrmInStateMismatch). */
+	if (dp->ic.valid && dp->ic.sa == sa && !dp->tracing && dp_flow_same(&dp->ic.fl, fl)) {
+		/* the flow and state of the packet before: it passed */
+		spd_policy_hit(dp->ic.pol);
+		return DROP_NONE;
+	}
 	if (sa->sel.family && !xfrm_selector_match(&sa->sel, fl)) {
 		r = DROP_IN_STATE_MISMATCH;
 		TRACE(dp, "xfrm_policy_check", "state selector does not match the inner packet: %s",
@@ -111,6 +119,8 @@ static enum drop_reason policy_check(struct dp *dp, const struct sad_sa *sa,
 	}
 	TRACE(dp, "xfrm_policy_check", "policy %s: %s", trace_fmt_pol(pol, pb, sizeof(pb)),
 	      trace_fmt_verdict(r, vb, sizeof(vb)));
+	if (r == DROP_NONE)
+		dp->ic = (struct dp_flow_cache){ .valid = true, .fl = *fl, .pol = pol, .sa = sa };
 	return r;
 }
 
@@ -225,6 +235,7 @@ void dp_input(struct dp *dp, struct pkt **pkts, unsigned n)
 {
 	unsigned i;
 
+	dp->ic.valid = false;
 	for (i = 0; i < n; i++) {
 		struct pkt *p = pkts[i];
 		enum drop_reason r;

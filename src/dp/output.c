@@ -34,6 +34,8 @@ static void acquire(struct dp *dp, const struct spd_policy *pol, const struct xf
 	}
 	dp->cnt.acquires++;
 	dp->events->acquire(dp->events->ctx, pol, t, fl);
+	/* the key manager may change the tables from this call */
+	dp->ic.valid = dp->oc.valid = false;
 }
 
 static bool link_local_chatter(const struct xfrm_flow *fl)
@@ -70,6 +72,12 @@ static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 	}
 	TRACE(dp, "tun_read", "%s len %u", dp_flow_fmt(&fl, fb, sizeof(fb)), p->len);
 
+	if (dp->oc.valid && !dp->tracing && dp_flow_same(&dp->oc.fl, &fl)) {
+		/* the flow of the packet before: same policy, same state */
+		spd_policy_hit(dp->oc.pol);
+		sa = dp->oc.sa;
+		goto encrypt;
+	}
 	pol = spd_lookup(dp->spd, XFRM_POLICY_OUT, &fl);
 	if (!pol && link_local_chatter(&fl)) {
 		/* the kernel's own IPv6 neighbour discovery and MLD on the TUN
@@ -127,9 +135,13 @@ static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 		dp->tp.outer_dst = sa->daddr;
 	}
 	TRACE(dp, "xfrm_state_find", "%s: ok", trace_fmt_sa(sa, sb, sizeof(sb)));
+	dp->oc = (struct dp_flow_cache){ .valid = true, .fl = fl, .pol = pol, .sa = sa };
 
+encrypt:
 	dp_sa_hold(dp, sa);
 	r = esp_output(sa, p);
+	if (r)
+		dp->oc.valid = false;   /* e.g. hard expired: look again next time */
 	TRACE(dp, "esp_output", "%s seq %llu len %u -> %u: %s", trace_fmt_sa(sa, sb, sizeof(sb)),
 	      (unsigned long long)sa->oseq, inner_len, p->len, trace_fmt_verdict(r, vb, sizeof(vb)));
 	if (r)
@@ -144,6 +156,8 @@ void dp_output(struct dp *dp, struct pkt **pkts, unsigned n)
 {
 	struct pkt *send[PKT_BATCH_MAX];
 	unsigned i, ns = 0;
+
+	dp->oc.valid = false;
 
 	for (i = 0; i < n; i++) {
 		struct pkt *p = pkts[i];

@@ -876,12 +876,17 @@ struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_fl
 	}
 	if (!best)
 		return NULL;
+	spd_policy_hit(&best->pol);
+	return &best->pol;
+}
+
+void spd_policy_hit(struct spd_policy *pol)
+{
 	/* Workers may look up concurrently: relaxed atomics make the race
 	 * defined; an increment may be lost, which a hit counter can bear
 	 * better than a locked instruction per packet. */
-	__atomic_store_n(&best->pol.hits, __atomic_load_n(&best->pol.hits, __ATOMIC_RELAXED) + 1,
+	__atomic_store_n(&pol->hits, __atomic_load_n(&pol->hits, __ATOMIC_RELAXED) + 1,
 	                 __ATOMIC_RELAXED);
-	return &best->pol;
 }
 
 static int cmp_entries(const void *a, const void *b)
