@@ -167,11 +167,13 @@ static void gcm_ctr32(const unsigned char *in, unsigned char *out, size_t blocks
 	struct crypto_esp *c = (struct crypto_esp *)(uintptr_t)key;
 	uint8_t ks[128 * 16];
 	uint32_t ctr = get_be32(ivec + 12);
-	size_t i, n;
+	size_t i, n, used = 0;
 	int outl;
 
 	while (blocks) {
 		n = blocks > 128 ? 128 : blocks;
+		if (16 * n > used)
+			used = 16 * n;
 		for (i = 0; i < n; i++) {
 			memcpy(ks + 16 * i, ivec, 12);
 			put_be32(ks + 16 * i + 12, ctr + (uint32_t)i);
@@ -194,7 +196,7 @@ static void gcm_ctr32(const unsigned char *in, unsigned char *out, size_t blocks
 		blocks -= n;
 		ctr += (uint32_t)n;
 	}
-	OPENSSL_cleanse(ks, sizeof(ks));   /* key stream */
+	OPENSSL_cleanse(ks, used);   /* the key stream made (not all of ks: per packet) */
 }
 
 /* The ECB context and the GCM128 state for c (c->ecb keyed already when
