@@ -23,30 +23,10 @@
 
 #include "net/gso.h"
 #include "net/ip.h"
+#include "../unit/csum_ref.h"
 #include "util/bytes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint32_t naive_partial(const uint8_t *p, size_t len, uint32_t sum)
-{
-	uint64_t s = sum;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint32_t)s;
-}
-
-static uint16_t fold16(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 static void check(bool ok)
 {
