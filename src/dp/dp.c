@@ -2,6 +2,7 @@
 #include "dp/dp.h"
 #include "xfrm/acquire.h"
 #include "xfrm/sad.h"
+#include "xfrm/spd.h"
 
 #include <errno.h>
 #include <ifaddrs.h>
@@ -30,7 +31,6 @@ void dp_fini(struct dp *dp)
 void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_sa *sa)
 {
 	for (; dp; dp = dp->next) {
-		dp->ic.valid = dp->oc.valid = false;
 		if (!dp->acq)
 			continue;
 		if (kind == XFRM_EV_STATE_ADD || kind == XFRM_EV_STATE_UPDATE)
@@ -87,6 +87,12 @@ unsigned dp_chain_len(const struct dp *dp)
 	for (; dp; dp = dp->next)
 		n++;
 	return n;
+}
+
+uint64_t dp_tables_gen(const struct dp *dp)
+{
+	/* both only grow: the sum changes when either does */
+	return sad_generation(dp->sad) + spd_generation(dp->spd);
 }
 
 void dp_sa_hold(struct dp *dp, struct sad_sa *sa)

@@ -126,13 +126,16 @@ struct dp {
 	unsigned nlocal;
 	struct ip_addr local[DP_MAX_LOCAL];
 
-	/* One-entry flow caches, valid within one dp_output (oc) or dp_input
-	 * (ic) call, during which the tables cannot change: a packet of the
-	 * same flow as the one before (the segments of a super-packet) reuses
-	 * its policy and state instead of looking them up again. Not used
-	 * while tracing (the trace shows every lookup). */
+	/* One-entry flow caches for dp_output (oc) and dp_input (ic): a
+	 * packet of the same flow as the one before (the segments of a
+	 * super-packet) reuses its policy and state instead of looking them
+	 * up again, as long as the SAD and SPD generations are those the
+	 * entry was made under (dp_tables_gen), i.e. nothing was added,
+	 * changed or removed since, whoever changed it. Not used while
+	 * tracing (the trace shows every lookup). */
 	struct dp_flow_cache {
 		bool valid;
+		uint64_t gen;
 		struct xfrm_flow fl;
 		struct spd_policy *pol;
 		struct sad_sa *sa;
@@ -199,6 +202,9 @@ static inline bool dp_flow_same(const struct xfrm_flow *a, const struct xfrm_flo
 	return a->proto == b->proto && a->sport == b->sport && a->dport == b->dport &&
 	       ip_addr_equal(&a->saddr, &b->saddr) && ip_addr_equal(&a->daddr, &b->daddr);
 }
+
+/* The SAD and SPD generations together (the flow caches' key). */
+uint64_t dp_tables_gen(const struct dp *dp);
 
 /* Count a drop in the xfrm_stat counters. */
 static inline void dp_count_drop(struct dp *dp, enum drop_reason r)

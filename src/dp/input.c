@@ -38,9 +38,6 @@ static void to_ike(struct dp *dp, struct pkt *p)
 	if (dp->io.ike) {
 		dp->cnt.ike_packets++;
 		dp->io.ike(dp->io.ctx, p);
-		/* IKE may have added or deleted states and policies: forget
-		 * the ones the flow caches point at */
-		dp->ic.valid = dp->oc.valid = false;
 	} else {
 		dp->cnt.ike_dropped++;
 	}
@@ -83,7 +80,8 @@ static enum drop_reason policy_check(struct dp *dp, struct sad_sa *sa,
 
 	/* The state's own selector must admit the decrypted packet (Linux
 	 * __xfrm_policy_check: XfrmInStateMismatch). */
-	if (dp->ic.valid && dp->ic.sa == sa && !dp->tracing && dp_flow_same(&dp->ic.fl, fl)) {
+	if (dp->ic.valid && dp->ic.sa == sa && !dp->tracing && dp_flow_same(&dp->ic.fl, fl) &&
+	    dp->ic.gen == dp_tables_gen(dp)) {
 		/* the flow and state of the packet before: it passed */
 		spd_policy_hit(dp->ic.pol);
 		return DROP_NONE;
@@ -120,7 +118,8 @@ static enum drop_reason policy_check(struct dp *dp, struct sad_sa *sa,
 	TRACE(dp, "xfrm_policy_check", "policy %s: %s", trace_fmt_pol(pol, pb, sizeof(pb)),
 	      trace_fmt_verdict(r, vb, sizeof(vb)));
 	if (r == DROP_NONE)
-		dp->ic = (struct dp_flow_cache){ .valid = true, .fl = *fl, .pol = pol, .sa = sa };
+		dp->ic = (struct dp_flow_cache){ .valid = true, .gen = dp_tables_gen(dp), .fl = *fl,
+		                                 .pol = pol, .sa = sa };
 	return r;
 }
 

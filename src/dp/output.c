@@ -34,8 +34,6 @@ static void acquire(struct dp *dp, const struct spd_policy *pol, const struct xf
 	}
 	dp->cnt.acquires++;
 	dp->events->acquire(dp->events->ctx, pol, t, fl);
-	/* the key manager may change the tables from this call */
-	dp->ic.valid = dp->oc.valid = false;
 }
 
 static bool link_local_chatter(const struct xfrm_flow *fl)
@@ -72,7 +70,8 @@ static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 	}
 	TRACE(dp, "tun_read", "%s len %u", dp_flow_fmt(&fl, fb, sizeof(fb)), p->len);
 
-	if (dp->oc.valid && !dp->tracing && dp_flow_same(&dp->oc.fl, &fl)) {
+	if (dp->oc.valid && !dp->tracing && dp_flow_same(&dp->oc.fl, &fl) &&
+	    dp->oc.gen == dp_tables_gen(dp)) {
 		/* the flow of the packet before: same policy, same state */
 		spd_policy_hit(dp->oc.pol);
 		sa = dp->oc.sa;
@@ -135,7 +134,8 @@ static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 		dp->tp.outer_dst = sa->daddr;
 	}
 	TRACE(dp, "xfrm_state_find", "%s: ok", trace_fmt_sa(sa, sb, sizeof(sb)));
-	dp->oc = (struct dp_flow_cache){ .valid = true, .fl = fl, .pol = pol, .sa = sa };
+	dp->oc = (struct dp_flow_cache){ .valid = true, .gen = dp_tables_gen(dp), .fl = fl,
+	                                  .pol = pol, .sa = sa };
 
 encrypt:
 	dp_sa_hold(dp, sa);

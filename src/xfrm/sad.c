@@ -52,6 +52,7 @@ struct sad {
 	uint64_t next_gen;
 	uint64_t seed;                    /* hash seed, random per SAD */
 	uint64_t (*now)(void *ctx);       /* monotonic seconds */
+	uint64_t gen;                     /* sad_generation */
 	void *now_ctx;
 };
 
@@ -264,12 +265,14 @@ static void set_replay(struct sad_sa *dst, const struct replay_window *src, bool
 
 static void notify(struct sad *sad, enum xfrm_event_kind kind, const struct sad_sa *sa)
 {
+	sad->gen++;
 	if (sad->events && sad->events->state)
 		sad->events->state(sad->events->ctx, kind, sa);
 }
 
 static void notify_expire(struct sad *sad, const struct sad_sa *sa, bool hard)
 {
+	sad->gen++;   /* soft or dead: what the lookups return changes */
 	if (sad->events && sad->events->expire)
 		sad->events->expire(sad->events->ctx, sa, hard);
 }
@@ -315,6 +318,7 @@ static void entry_free(struct sad_entry *e)
 
 static void unlink_entry(struct sad *sad, struct sad_entry *e)
 {
+	sad->gen++;
 	index_remove(sad, e);
 	if (e->prev)
 		e->prev->next = e->next;
@@ -601,6 +605,11 @@ int sad_walk(struct sad *sad, int (*fn)(struct sad_sa *sa, void *arg), void *arg
 			return rc;
 	}
 	return 0;
+}
+
+uint64_t sad_generation(const struct sad *sad)
+{
+	return sad->gen;
 }
 
 unsigned sad_count(const struct sad *sad)

@@ -164,6 +164,10 @@ void sad_sa_unlock(struct sad_sa *sa);
  * given, no other. */
 int sad_walk(struct sad *sad, int (*fn)(struct sad_sa *sa, void *arg), void *arg);
 unsigned sad_count(const struct sad *sad);
+/* A number that changes whenever a state is added, changed, expired or
+ * removed: a pointer to a state found while it had one value is still
+ * valid, and still the answer of the same lookup, while it has it. */
+uint64_t sad_generation(const struct sad *sad);
 
 /* Lifetime limits: XFRM_INF or 0 = none. A packet passes if the counters
  * before it were below the hard limits (as in Linux), so with

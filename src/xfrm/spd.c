@@ -81,6 +81,7 @@ struct spd {
 	unsigned count;
 	uint64_t next_seq;
 	uint32_t idx_gen;
+	uint64_t gen;                   /* spd_generation */
 };
 
 #define GROUP_MIN_SLOTS 8u
@@ -618,12 +619,14 @@ void spd_free(struct spd *spd)
 
 static void notify(struct spd *spd, enum xfrm_event_kind kind, const struct spd_policy *pol)
 {
+	spd->gen++;
 	if (spd->events && spd->events->policy)
 		spd->events->policy(spd->events->ctx, kind, pol);
 }
 
 static void unlink_entry(struct spd *spd, struct spd_entry *e)
 {
+	spd->gen++;
 	unplace(spd, e);
 	idx_remove(spd, e);
 	if (e->prev)
@@ -878,6 +881,11 @@ struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_fl
 		return NULL;
 	spd_policy_hit(&best->pol);
 	return &best->pol;
+}
+
+uint64_t spd_generation(const struct spd *spd)
+{
+	return spd->gen;
 }
 
 void spd_policy_hit(struct spd_policy *pol)

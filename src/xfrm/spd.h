@@ -85,6 +85,9 @@ struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_fl
 /* Count a hit on pol as spd_lookup does, for a caller that reuses the
  * policy it found for the packet before (dp's flow cache). */
 void spd_policy_hit(struct spd_policy *pol);
+/* A number that changes whenever a policy is added, changed or removed
+ * (as sad_generation). */
+uint64_t spd_generation(const struct spd *spd);
 
 /* Iterate in priority order (smallest priority first, then oldest), all
  * directions together. Returning nonzero from fn stops and returns that

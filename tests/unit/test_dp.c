@@ -163,6 +163,72 @@ static void deliver(struct side *from, unsigned i, struct side *to)
 	dp_input(&to->dp, &p, 1);
 }
 
+/* The flow caches (dp.h) must not outlive a table change, whoever makes
+ * it: here the IKE hook, called in the middle of a receive batch, deletes
+ * the policy that admitted the flow. The packet after it, of the same
+ * flow and SA, must then be dropped (XfrmInNoPols), not waved through by
+ * the cache. Also: the generations move with every kind of change. */
+static struct side *ike_side;
+
+static void ike_deletes_fwd_policy(void *ctx, struct pkt *p)
+{
+	(void)ctx;
+	(void)p;
+	run(ike_side, "policy delete src 10.1.0.0/24 dst 10.2.0.0/24 dir fwd");
+}
+
+static uint8_t fb[3][PKT_DEFAULT_CAP];
+
+static void test_flow_cache_table_change(void **state)
+{
+	static const uint8_t ike_msg[28] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct side a, b;
+	struct pkt q[3], *pp[3] = { &q[0], &q[1], &q[2] };
+	uint64_t g0, g1;
+
+	(void)state;
+	side_init(&a, true);
+	side_init(&b, false);
+	a_to_b(&a, &b, "10.1.0.2", "10.2.0.2");
+	a_to_b(&a, &b, "10.1.0.2", "10.2.0.2");
+	assert_int_equal(a.nnet, 2);
+	/* ESP seq 1, an IKE message on port 500, ESP seq 2: one batch */
+	for (unsigned i = 0; i < 3; i++)
+		pkt_init(&q[i], fb[i], PKT_DEFAULT_CAP, PKT_HEADROOM);
+	assert_true(pkt_set(&q[0], pkt_data(&a.net[0]), a.net[0].len));
+	q[0].meta = a.net[0].meta;
+	assert_true(pkt_set(&q[1], ike_msg, sizeof(ike_msg)));
+	q[1].meta = a.net[0].meta;
+	q[1].meta.udp_encap = 1;
+	q[1].meta.sport = q[1].meta.dport = 500;
+	assert_true(pkt_set(&q[2], pkt_data(&a.net[1]), a.net[1].len));
+	q[2].meta = a.net[1].meta;
+	ike_side = &b;
+	b.dp.io.ike = ike_deletes_fwd_policy;
+	g0 = dp_tables_gen(&b.dp);
+	dp_input(&b.dp, pp, 3);
+	assert_true(dp_tables_gen(&b.dp) != g0);
+	assert_int_equal(b.ntun, 1);
+	assert_int_equal(b.dp.stats.mib[XFRM_MIB_IN_NO_POLS], 1);
+
+	/* every kind of change moves the generation */
+	g0 = dp_tables_gen(&b.dp);
+	run(&b, "state update src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001 reqid 1 "
+	        "mode tunnel aead rfc4106(gcm(aes)) " KA " 128 replay-window 32");
+	g1 = dp_tables_gen(&b.dp);
+	assert_true(g1 != g0);
+	run(&b, "state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001");
+	assert_true(dp_tables_gen(&b.dp) != g1);
+	g1 = dp_tables_gen(&b.dp);
+	run(&b, "policy flush");
+	assert_true(dp_tables_gen(&b.dp) != g1);
+	g1 = dp_tables_gen(&b.dp);
+	run(&b, "state flush");
+	assert_true(dp_tables_gen(&b.dp) != g1);
+	side_fini(&a);
+	side_fini(&b);
+}
+
 static void test_roundtrip(void **state)
 {
 	struct side a, b;
@@ -376,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_policy_check),
 		cmocka_unit_test(test_output_drops),
 		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_flow_cache_table_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
