@@ -108,6 +108,13 @@ struct gw {
 	void *ike_ctx;
 };
 
+/* Worker i for i < nworkers, the control loop's for i == nworkers: for
+ * loops over all of them. */
+static struct gw_worker *worker_at(struct gw *gw, unsigned i)
+{
+	return i < gw->nworkers ? &gw->w[i] : &gw->ctl;
+}
+
 /* The worker the control loop uses: for IKE sends, the head dp. */
 static struct gw_worker *ctl_of(struct gw *gw)
 {
@@ -605,7 +612,7 @@ static int mark_socks(struct gw *gw, uint32_t mark)
 	int k, r;
 
 	for (i = 0; i <= gw->nworkers; i++) {
-		struct gw_worker *w = i < gw->nworkers ? &gw->w[i] : &gw->ctl;
+		struct gw_worker *w = worker_at(gw, i);
 
 		for (k = 0; k < S_MAX; k++) {
 			if (w->s[k].fd < 0 || w->s[k].borrowed)
@@ -861,7 +868,7 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 	if (cfg->no_udp_gso) {
 		for (i = 0; i <= n; i++)
 			for (k = 0; k < S_MAX; k++)
-				(i < n ? &gw->w[i] : &gw->ctl)->s[k].gso = false;
+				worker_at(gw, i)->s[k].gso = false;
 	} else {
 		/* UDP GRO on the ESP-in-UDP sockets: the peer's trains arrive whole */
 		for (i = 0; i < n; i++)

@@ -1,6 +1,7 @@
 /* ESP per-state helpers that are neither input nor output: overhead, the
  * outer IP/UDP header for captures and raw sockets, and the batch loops.
- * Runs on whichever worker owns the state; no locks, no allocation. */
+ * One thread at a time per state (with several workers, under the state's
+ * sad_sa_lock, which the data path holds); no allocation. */
 #include "esp/esp.h"
 #include "esp/esp_priv.h"
 #include "crypto/esp_crypto.h"

@@ -15,8 +15,8 @@
  * replay window update, then padding and next header. A packet that fails
  * the ICV never moves the window.
  *
- * Runs on the worker that owns the state's input side; no locks, no
- * allocation. */
+ * One thread at a time per state (with several workers, under the state's
+ * sad_sa_lock, which the data path holds); no allocation. */
 #include "esp/esp.h"
 #include "esp/esp_priv.h"
 #include "crypto/esp_crypto.h"

@@ -10,8 +10,8 @@
  * p->meta (IPv4 options and IPv6 extension headers travel inside the
  * protected payload, IPv4 options are dropped: documented limitation).
  *
- * Runs on the worker that owns the state's output side; no locks, no
- * allocation. */
+ * One thread at a time per state (with several workers, under the state's
+ * sad_sa_lock, which the data path holds); no allocation. */
 #include "esp/esp.h"
 #include "esp/esp_priv.h"
 #include "crypto/esp_crypto.h"

@@ -8,7 +8,9 @@
 #  - the SAD and SPD change under load (states updated, policies added
 #    and deleted many times while iperf3 runs): the transfer completes and
 #    nothing is dropped as a replay;
-#  - both daemons stop cleanly on SIGTERM (threads joined, device gone).
+#  - both daemons stop cleanly on SIGTERM (threads joined, device gone);
+#  - --workers out of range is refused; a second daemon cannot join the
+#    first one's SO_REUSEPORT group.
 # test_visibility/test_drops with GW_ARGS="--workers 2" and
 # test_ike_uipsec_workers.sh cover traces, captures, acquires and IKE
 # through the workers' relays.
@@ -29,6 +31,20 @@ for n in gwa gwb; do
 	[ "$queues" = "$want" ] || fail "$n: ipsec0 has $queues TX queues, want $want"
 done
 note "threads, stats and TUN queues: gwa 2 workers, gwb 3"
+
+# Bad counts are refused before anything is opened.
+for bad in 0 17 -1 two 2x ""; do
+	out=$("$UIPSECD" --foreground --workers "$bad" --control "$GW_RUN/bad.sock" 2>&1) &&
+		fail "--workers '$bad' accepted"
+	echo "$out" | grep -q "workers must be a number from 1 to 16" || fail "--workers '$bad': $out"
+done
+# A second daemon with workers must not join the first one's SO_REUSEPORT
+# group on UDP 4500: it fails on UDP 500 first, and the first one is fine.
+out=$(ns gwa "$UIPSECD" --foreground --workers 2 --tun ipsec9 --control "$GW_RUN/other.sock" \
+	-c "$GW_RUN/empty.conf" 2>&1) && fail "a second daemon with workers started on gwa"
+echo "$out" | grep -q "UDP 500 IPv4 socket.*another IKE daemon" || fail "second daemon: $out"
+ux gwa stats >/dev/null || fail "the first daemon was hurt by the second"
+note "bad --workers values refused; a second daemon cannot join the UDP 4500 group"
 
 iperf() { # iperf INNER STREAMS SECONDS: hosta -> hostb, receiver Mbit/s on stdout
 	local dst pid out rc

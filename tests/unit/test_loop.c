@@ -1,4 +1,5 @@
-/* Event loop: fd callbacks, timers, deleting registrations from callbacks. */
+/* Event loop: fd callbacks, timers, deleting registrations from callbacks,
+ * the guard around batches. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +57,55 @@ static void test_fd_events(void **state)
 	loop_free(l);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* loop_set_guard: enter before each batch that has events, leave after
+ * it, with every callback in between; nothing for an empty wait. */
+struct guard { int depth, enters, leaves, calls_inside; };
+
+static void g_enter(void *ctx) { struct guard *g = ctx; g->enters++; g->depth++; }
+static void g_leave(void *ctx) { struct guard *g = ctx; g->leaves++; g->depth--; }
+static struct guard *guard_seen;
+
+static void on_fd_guarded(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	on_fd(l, fd, events, arg);
+	if (guard_seen->depth == 1)
+		guard_seen->calls_inside++;
+}
+
+static void test_guard(void **state)
+{
+	struct loop *l = loop_new();
+	struct fdctx a = { .fd_to_del = -1 }, b = { .fd_to_del = -1 };
+	struct guard g = { 0 };
+	int p[2], q[2];
+
+	(void)state;
+	guard_seen = &g;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(pipe(q), 0);
+	assert_int_equal(loop_add_fd(l, p[0], EPOLLIN, on_fd_guarded, &a), 0);
+	assert_int_equal(loop_add_fd(l, q[0], EPOLLIN, on_fd_guarded, &b), 0);
+	loop_set_guard(l, g_enter, g_leave, &g);
+	assert_int_equal(loop_run_once(l, 0), 0);          /* nothing ready */
+	assert_int_equal(g.enters, 0);
+	assert_int_equal(write(p[1], "a", 1), 1);
+	assert_int_equal(write(q[1], "b", 1), 1);
+	assert_int_equal(loop_run_once(l, 100), 2);        /* one batch of two */
+	assert_int_equal(g.enters, 1);
+	assert_int_equal(g.leaves, 1);
+	assert_int_equal(g.depth, 0);
+	assert_int_equal(g.calls_inside, 2);
+	loop_set_guard(l, NULL, NULL, NULL);
+	assert_int_equal(write(p[1], "c", 1), 1);
+	assert_int_equal(loop_run_once(l, 100), 1);
+	assert_int_equal(g.enters, 1);                      /* removed */
+	loop_free(l);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
 }
 
 /* Two fds ready in one batch; the first callback deletes the second: the
@@ -125,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_fd_events),
 		cmocka_unit_test(test_delete_in_batch),
 		cmocka_unit_test(test_timers),
+		cmocka_unit_test(test_guard),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
