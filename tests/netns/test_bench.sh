@@ -32,6 +32,8 @@ check() { # check DESCRIPTION COMMAND...
 	printf '1\tuipsec-gcm-esp\ttcp1_gbps\t4\t\n2\tuipsec-gcm-esp\ttcp1_gbps\t6\t\n3\tuipsec-gcm-esp\ttcp1_gbps\t5\t\n'
 	printf '1\tstrongswan\ttcp1_gbps\t0.4\t\n2\tstrongswan\ttcp1_gbps\t0.5\t\n3\tstrongswan\ttcp1_gbps\t0.6\t\n'
 	printf '1\twireguard-go\ttcp1_gbps\t1.0\t\n'
+	printf '1\tuipsec-gcm-esp\tudp64buf_kpps\t200\t\n1\twireguard-go\tudp64buf_kpps\t50\t\n'
+	printf '1\tuipsec-gcm-esp\tudp64_kpps\t100\t\n1\twireguard-go\tudp64_kpps\t40\t\n'
 	printf '2\twireguard-go\ttcp1_gbps\t\tiperf3 failed: test\n'
 	for r in 1 2 3; do
 		printf '%s\tuipsec-gcm-esp\tping_rtt_ms\t0.15\t\n' $r
@@ -53,6 +55,8 @@ check "report: ratio to wireguard-go"        has "wireguard-go 5.00x"
 check "report: target met"                   has "tcp1_gbps vs strongswan: 10.00x (target >= 8.0x): met"
 check "report: target not met"               has "tcp1_gbps vs wireguard-go: 5.00x (target >= 6.0x): NOT met"
 check "report: latency target vs best peer"  has "added_ms vs best of strongswan/wireguard-go: 0.25x (target <= 0.5x): met"
+check "report: small packets, 2 MiB buffers" has "udp64buf_kpps vs wireguard-go: 4.00x (target >= 3.0x): met"
+check "report: default buffers, ratio only"  has "udp64_kpps      strongswan n/a   wireguard-go 2.50x"
 check "report: failure with reason"          has "round 3 wireguard-go: daemon PID 1 exited"
 check "report: failed metric with reason"    has "round 2 wireguard-go tcp1_gbps: iperf3 failed: test"
 check "report: unavailable peer"             has "uipsec-chacha-udp  uipsec: not available yet (uipsecd missing)"
@@ -73,10 +77,13 @@ check "strongswan with a bad proposal: failed" [ "$(row strongswan status)" = fa
 check "... with the reason"                  grep -q $'strongswan\tstatus\tfailed\tcharon on gwa: .*invalid value for: esp_proposals' "$T/run.tsv"
 check "plain: ok"                            [ "$(row plain status)" = ok ]
 check "wireguard-go: ok"                     [ "$(row wireguard-go status)" = ok ]
-for m in tcp1_gbps tcp4_gbps udp64_kpps ping_rtt_ms; do
+for m in tcp1_gbps tcp4_gbps udp64_kpps udp64buf_kpps ping_rtt_ms; do
 	check "plain $m > 0"        positive "$(row plain $m)"
 	check "wireguard-go $m > 0" positive "$(row wireguard-go $m)"
 done
+nonneg() { awk -v v="$1" 'BEGIN {exit !(v != "" && v >= 0 && v <= 100)}'; }
+check "wireguard-go: socket drops at hostb, percent" nonneg "$(row wireguard-go udp64buf_sockdrop_pct)"
+check "the results say which UDP buffers"    grep -q '^# UDP tests: iperf3 default socket buffers (rmem_default [0-9]*), then -w 2M' "$T/run.tsv"
 check "wireguard-go CPU per GB > 0"          positive "$(row wireguard-go cpu_s_per_gb)"
 if [[ $peers == *uipsec* ]]; then
 	check "uipsec-gcm-udp: ok"                 [ "$(row uipsec-gcm-udp status)" = ok ]
