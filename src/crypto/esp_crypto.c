@@ -4,9 +4,9 @@
  * Every OpenSSL context is created and keyed once in crypto_esp_new(). Per
  * packet we keep OpenSSL 3.0's parameter plumbing (OSSL_PARAM arrays that
  * the providers search with strcmp) to what its public API cannot avoid:
- *   - AES-GCM below GCM_EVP_MIN_LEN bytes: no EVP call per packet but
- *     the AES-ECB updates that make the key stream (see gcm_run()).
- *   - AEADs: one EVP_CipherInit_ex2 with the nonce; on open it also carries
+ *   - AES-GCM: no EVP call per packet but the AES-ECB updates that make
+ *     the key stream (see gcm_run()).
+ *   - The other AEADs: one EVP_CipherInit_ex2 with the nonce; on open it also carries
  *     the expected tag in its OSSL_PARAM array (no EVP_CIPHER_CTX_ctrl); on
  *     seal the tag comes from one EVP_CIPHER_CTX_get_params. 3.0 still
  *     asks the provider for the IV length inside every init that sets an
@@ -132,22 +132,19 @@ static int cipher_setup(struct crypto_esp *c, const EVP_CIPHER *cipher,
 	return 0;
 }
 
-/* AES-GCM for ESP packets shorter than GCM_EVP_MIN_LEN goes through
- * OpenSSL's GCM128 API (openssl/modes.h: GHASH with PCLMULQDQ, the GCM
- * state machine, the tag) with AES itself from an EVP AES-ECB context
- * (AES-NI, several blocks at a time); longer ones through EVP's AES-GCM
- * (ectx/dctx). Through EVP, OpenSSL 3.0 spends a fixed ~200-300 ns per
- * packet in its parameter plumbing (every nonce is an EVP_CipherInit_ex2,
- * every tag a get_params): most of the cost of a 64-byte packet, which
- * GCM128 avoids; for long packets EVP's stitched AES+GHASH code wins
- * that back. Both give the same bytes (test_esp_vectors with both paths,
- * test_crypto_esp, scapy and strongSwan interop). */
-/* From this length on, EVP's AES-GCM is the faster one: its stitched
- * AES-NI + PCLMULQDQ code makes up for its fixed cost (bench_esp with
- * 64..1420-byte packets, both ways, 2026-11-28: GCM128 + ECB ahead by
- * ~30% at 64 bytes and ~10-20% at 256-768, level at 1024, EVP ~5-10%
- * ahead at 1280-1420). */
-#define GCM_EVP_MIN_LEN 1024
+/* AES-GCM goes through OpenSSL's GCM128 API (openssl/modes.h: GHASH with
+ * PCLMULQDQ, the GCM state machine, the tag) with AES itself from an EVP
+ * AES-ECB context (AES-NI, several blocks at a time), not through EVP's
+ * AES-GCM. Through EVP, OpenSSL 3.0 spends a fixed ~200-300 ns per packet
+ * in its parameter plumbing (every nonce is an EVP_CipherInit_ex2 that
+ * asks the provider for the IV length, every tag a get_params), which
+ * GCM128 avoids: most of the cost of a 64-byte packet, and more than EVP's
+ * stitched AES+GHASH code saves on the longest packets a pool buffer holds
+ * (bench_esp, 2026-11-28, two builds alternating: GCM128 ~20% ahead at
+ * 1,024, 1,420 and 1,900 bytes; EVP's only lead, 5-10% at 1,280-1,420,
+ * went when the key stream's wipe became explicit_bzero instead of
+ * OPENSSL_cleanse: 910 instructions of 5,900 at 1,420 bytes). Both give the same bytes
+ * (test_gcm_vs_evp, test_esp_vectors, scapy and strongSwan interop). */
 
 static void gcm_block(const unsigned char in[16], unsigned char out[16], const void *key)
 {
@@ -196,7 +193,7 @@ static void gcm_ctr32(const unsigned char *in, unsigned char *out, size_t blocks
 		blocks -= n;
 		ctr += (uint32_t)n;
 	}
-	OPENSSL_cleanse(ks, used);   /* the key stream made (not all of ks: per packet) */
+	mem_wipe(ks, used);   /* the key stream made (not all of ks: per packet) */
 }
 
 /* The ECB context and the GCM128 state for c (c->ecb keyed already when
@@ -242,12 +239,6 @@ static int new_aead(struct crypto_esp *c, const struct crypto_esp_algs *a,
 			            gmac ? "128" : "64, 96 or 128", icv);
 		c->kind = gmac ? KIND_GMAC : KIND_GCM;
 		snprintf(c->name, sizeof(c->name), "%s", n);
-		if (!gmac) {
-			int r = gcm_setup(c, ecb_for(klen - 4), a->aead_key);
-
-			if (r)
-				return r;
-		}
 	} else if (!strcmp(n, "rfc7539esp(chacha20,poly1305)")) {
 		if (klen != 36)
 			return log_reason(err, errlen, "key for %s must be 36 bytes (with salt), "
@@ -264,6 +255,8 @@ static int new_aead(struct crypto_esp *c, const struct crypto_esp_algs *a,
 	c->icv_len = icv / 8;
 	c->block_len = 4;
 	memcpy(c->salt, a->aead_key + klen - 4, 4);
+	if (c->kind == KIND_GCM)   /* GCM128 + AES-ECB: no EVP AES-GCM contexts */
+		return gcm_setup(c, ecb_for(klen - 4), a->aead_key);
 	return cipher_setup(c, cipher, a->aead_key);
 }
 
@@ -664,9 +657,7 @@ int crypto_esp_seal(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi
 
 	switch (c->kind) {
 	case KIND_GCM:
-		if (len < GCM_EVP_MIN_LEN)
-			return gcm_run(c, 1, esph, seq_hi, esn, iv, data, len, icv);
-		__attribute__((fallthrough));
+		return gcm_run(c, 1, esph, seq_hi, esn, iv, data, len, icv);
 	case KIND_AEAD:
 	case KIND_GMAC:
 		return aead_run(c, c->ectx, 1, esph, seq_hi, esn, iv, data, len, icv);
@@ -695,9 +686,7 @@ int crypto_esp_open(struct crypto_esp *c, const uint8_t esph[8], uint32_t seq_hi
 
 	switch (c->kind) {
 	case KIND_GCM:
-		if (len < GCM_EVP_MIN_LEN)
-			return gcm_run(c, 0, esph, seq_hi, esn, iv, data, len, (uint8_t *)icv);
-		__attribute__((fallthrough));
+		return gcm_run(c, 0, esph, seq_hi, esn, iv, data, len, (uint8_t *)icv);
 	case KIND_AEAD:
 	case KIND_GMAC:
 		return aead_run(c, c->dctx, 0, esph, seq_hi, esn, iv, data, len,
