@@ -6,8 +6,8 @@
 # Method (docs/performance.md): ROUNDS rounds; each round runs every peer once,
 # in the same order (A B C A B C ...), each in a fresh topology; within a run:
 # ping (idle tunnel), iperf3 TCP 1 stream, TCP 4 streams, UDP 64-byte
-# payloads with iperf3's default socket buffers and with 2 MiB. The summary gives median [min..max] over the rounds, and the
-# ratios of the medians.
+# payloads with iperf3's default socket buffers and with 2 MiB. The summary
+# gives median [min..max] over the rounds, and the ratios of the medians.
 #
 # Environment:
 #   ROUNDS=3           rounds (at least 3 for the report the issue asks for)
@@ -38,8 +38,7 @@ PY=/usr/bin/python3
 # have at most 15 characters.
 BENCH_ID=$(($$ % 100000))
 # Socket buffer iperf3 asks for in the second UDP test (-w, both ends).
-UDP_BUF=2M
-UDP_BUF_BYTES=2097152
+UDP_BUF=$((2 * 1024 * 1024))
 
 # shellcheck source=scripts/topo.sh
 source "$SRC/scripts/topo.sh"
@@ -50,7 +49,13 @@ source "$SRC/scripts/bench_peers.sh"
 
 say() { printf '%s\n' "$*" >&2; }
 
-trap peer_stop EXIT
+# net.core.rmem_max before this run raised it (see below), if it did.
+RMEM_MAX_WAS=
+cleanup() {
+	peer_stop
+	[ -z "$RMEM_MAX_WAS" ] || echo "$RMEM_MAX_WAS" >/proc/sys/net/core/rmem_max
+}
+trap cleanup EXIT
 trap 'say "bench: interrupted, cleaning up"; exit 130' INT TERM HUP
 
 # --- measurements ------------------------------------------------------------
@@ -228,14 +233,17 @@ if [ "$(id -u)" != 0 ]; then
 	say "make bench: the network benchmark needs root (network namespaces)."
 	exit 1
 fi
-# SO_RCVBUF is capped at net.core.rmem_max (212992 bytes on older kernels such as
-# Debian 12's 6.1, 4 MiB on this machine's): raise it for the run if needed, put it back
-# on exit.
-RMEM_MAX_WAS=$(cat /proc/sys/net/core/rmem_max)
-if [ "$RMEM_MAX_WAS" -lt "$UDP_BUF_BYTES" ]; then
-	echo "$UDP_BUF_BYTES" >/proc/sys/net/core/rmem_max &&
-		say "bench: net.core.rmem_max raised from $RMEM_MAX_WAS to $UDP_BUF_BYTES for the run"
-	trap 'peer_stop; echo "$RMEM_MAX_WAS" >/proc/sys/net/core/rmem_max' EXIT
+# SO_RCVBUF is capped at net.core.rmem_max (212992 bytes on older kernels
+# such as Debian 12's 6.1): raise it for the run if needed; cleanup puts it
+# back.
+rmem_max=$(cat /proc/sys/net/core/rmem_max)
+if [ "$rmem_max" -lt "$UDP_BUF" ]; then
+	if echo "$UDP_BUF" >/proc/sys/net/core/rmem_max; then
+		RMEM_MAX_WAS=$rmem_max
+		say "bench: net.core.rmem_max raised from $rmem_max to $UDP_BUF for the run"
+	else
+		say "bench: cannot raise net.core.rmem_max ($rmem_max): the 2 MiB UDP test gets less"
+	fi
 fi
 mkdir -p "$BUILD"
 rm -rf "$LOGS"/r[0-9]*-*
@@ -246,7 +254,7 @@ mkdir -p "$LOGS"
 	printf '# host %s, %s CPUs, kernel %s\n' "$(hostname)" "$(nproc)" "$(uname -r)"
 	printf '# rounds %s, seconds per iperf3 test %s, pings per run %s\n' "$ROUNDS" "$BENCH_SECONDS" "$PING_COUNT"
 	printf '# namespaces b%s-RUN-*\n' "$BENCH_ID"
-	printf '# UDP tests: iperf3 default socket buffers (rmem_default %s), then -w %s (rmem_max %s)\n' \
+	printf '# UDP tests: iperf3 default socket buffers (rmem_default %s), then -w %s bytes (rmem_max %s)\n' \
 		"$(cat /proc/sys/net/core/rmem_default)" "$UDP_BUF" "$(cat /proc/sys/net/core/rmem_max)"
 	printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 	printf 'round\tpeer\tmetric\tvalue\tnote\n'

@@ -6,8 +6,8 @@
  * the providers search with strcmp) to what its public API cannot avoid:
  *   - AES-GCM: no EVP call per packet but the AES-ECB updates that make
  *     the key stream (see gcm_run()).
- *   - The other AEADs: one EVP_CipherInit_ex2 with the nonce; on open it also carries
- *     the expected tag in its OSSL_PARAM array (no EVP_CIPHER_CTX_ctrl); on
+ *   - The other AEADs: one EVP_CipherInit_ex2 with the nonce; on open it
+ *     also carries the expected tag in its OSSL_PARAM array (no ctrl); on
  *     seal the tag comes from one EVP_CIPHER_CTX_get_params. 3.0 still
  *     asks the provider for the IV length inside every init that sets an
  *     IV, and has no other way to set one.
@@ -84,34 +84,20 @@ static bool present(const char *s)
 	return s && *s;
 }
 
-static const EVP_CIPHER *gcm_for(size_t keylen)
-{
-	switch (keylen) {
-	case 16: return EVP_aes_128_gcm();
-	case 24: return EVP_aes_192_gcm();
-	case 32: return EVP_aes_256_gcm();
-	}
-	return NULL;
-}
+enum aes_mode { AES_GCM, AES_ECB, AES_CBC };
 
-static const EVP_CIPHER *ecb_for(size_t keylen)
+/* OpenSSL's AES in mode m for a 16-, 24- or 32-byte key, else NULL. */
+static const EVP_CIPHER *aes_for(enum aes_mode m, size_t keylen)
 {
-	switch (keylen) {
-	case 16: return EVP_aes_128_ecb();
-	case 24: return EVP_aes_192_ecb();
-	case 32: return EVP_aes_256_ecb();
-	}
-	return NULL;
-}
+	static const EVP_CIPHER *(*const ciphers[][3])(void) = {
+		[AES_GCM] = { EVP_aes_128_gcm, EVP_aes_192_gcm, EVP_aes_256_gcm },
+		[AES_ECB] = { EVP_aes_128_ecb, EVP_aes_192_ecb, EVP_aes_256_ecb },
+		[AES_CBC] = { EVP_aes_128_cbc, EVP_aes_192_cbc, EVP_aes_256_cbc },
+	};
 
-static const EVP_CIPHER *cbc_for(size_t keylen)
-{
-	switch (keylen) {
-	case 16: return EVP_aes_128_cbc();
-	case 24: return EVP_aes_192_cbc();
-	case 32: return EVP_aes_256_cbc();
-	}
-	return NULL;
+	if (keylen != 16 && keylen != 24 && keylen != 32)
+		return NULL;
+	return ciphers[m][keylen / 8 - 2]();
 }
 
 /* Create ectx and dctx keyed with key. */
@@ -143,8 +129,9 @@ static int cipher_setup(struct crypto_esp *c, const EVP_CIPHER *cipher,
  * (bench_esp, 2026-11-28, two builds alternating: GCM128 ~20% ahead at
  * 1,024, 1,420 and 1,900 bytes; EVP's only lead, 5-10% at 1,280-1,420,
  * went when the key stream's wipe became explicit_bzero instead of
- * OPENSSL_cleanse: 910 instructions of 5,900 at 1,420 bytes). Both give the same bytes
- * (test_gcm_vs_evp, test_esp_vectors, scapy and strongSwan interop). */
+ * OPENSSL_cleanse: 910 instructions of 5,900 at 1,420 bytes). Both give
+ * the same bytes (test_gcm_vs_evp, test_esp_vectors, scapy and strongSwan
+ * interop). */
 
 static void gcm_block(const unsigned char in[16], unsigned char out[16], const void *key)
 {
@@ -230,7 +217,7 @@ static int new_aead(struct crypto_esp *c, const struct crypto_esp_algs *a,
 	if (!strcmp(n, "rfc4106(gcm(aes))") || !strcmp(n, "rfc4543(gcm(aes))")) {
 		bool gmac = n[6] == '3';
 
-		cipher = klen >= 4 ? gcm_for(klen - 4) : NULL;
+		cipher = klen >= 4 ? aes_for(AES_GCM, klen - 4) : NULL;
 		if (!cipher)
 			return log_reason(err, errlen, "key for %s must be 20, 28 or 36 bytes "
 			            "(with salt), got %zu", n, klen);
@@ -256,7 +243,7 @@ static int new_aead(struct crypto_esp *c, const struct crypto_esp_algs *a,
 	c->block_len = 4;
 	memcpy(c->salt, a->aead_key + klen - 4, 4);
 	if (c->kind == KIND_GCM)   /* GCM128 + AES-ECB: no EVP AES-GCM contexts */
-		return gcm_setup(c, ecb_for(klen - 4), a->aead_key);
+		return gcm_setup(c, aes_for(AES_ECB, klen - 4), a->aead_key);
 	return cipher_setup(c, cipher, a->aead_key);
 }
 
@@ -285,7 +272,7 @@ static int new_enc_auth(struct crypto_esp *c, const struct crypto_esp_algs *a,
 		return log_reason(err, errlen, "no key for %s", aa->name);
 
 	if (!strcmp(en, "cbc(aes)") || !strcmp(en, "aes")) {
-		const EVP_CIPHER *cipher = cbc_for(a->enc_key_len);
+		const EVP_CIPHER *cipher = aes_for(AES_CBC, a->enc_key_len);
 
 		if (!cipher || !a->enc_key)
 			return log_reason(err, errlen, "key for cbc(aes) must be 16, 24 or 32 "
