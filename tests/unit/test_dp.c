@@ -290,6 +290,63 @@ static void test_input_drops(void **state)
 	side_fini(&b);
 }
 
+/* RFC 3948 2.2 on UDP 4500 (issue 15 item 7): the non-ESP marker and 24
+ * bytes (shorter than an IKE header) go to IKE, which refuses them; they
+ * are not looked up as ESP with SPI 0 (XfrmInNoStates). A 1-byte 0xff is
+ * a keepalive; 5 bytes that are neither are a header error. */
+static unsigned ike_seen;
+static uint32_t ike_seen_len;
+
+static void ike_count(void *ctx, struct pkt *p)
+{
+	(void)ctx;
+	ike_seen++;
+	ike_seen_len = p->len;
+}
+
+static void test_udp_marker_short(void **state)
+{
+	struct side b;
+	struct pkt q, *p = &q;
+	static uint8_t buf[PKT_DEFAULT_CAP];
+	uint8_t msg[28] = { 0 };
+
+	(void)state;
+	side_init(&b, false);
+	b.dp.io.ike = ike_count;
+	ike_seen = 0;
+	memset(msg + 4, 0x41, sizeof(msg) - 4);
+	pkt_init(&q, buf, sizeof(buf), PKT_HEADROOM);
+	assert_true(pkt_set(&q, msg, sizeof(msg)));
+	q.meta.family = AF_INET;
+	q.meta.udp_encap = 1;
+	q.meta.sport = q.meta.dport = 4500;
+	dp_input(&b.dp, &p, 1);
+	assert_int_equal(ike_seen, 1);
+	assert_int_equal(ike_seen_len, 24);           /* the marker removed */
+	assert_int_equal(b.dp.cnt.ike_packets, 1);
+	assert_int_equal(b.dp.stats.mib[XFRM_MIB_IN_NO_STATES], 0);
+	/* keepalive */
+	pkt_init(&q, buf, sizeof(buf), PKT_HEADROOM);
+	assert_true(pkt_set(&q, "\xff", 1));
+	q.meta.family = AF_INET;
+	q.meta.udp_encap = 1;
+	q.meta.dport = 4500;
+	dp_input(&b.dp, &p, 1);
+	assert_int_equal(b.dp.cnt.keepalives, 1);
+	/* 5 bytes, not a marker: too short for ESP */
+	pkt_init(&q, buf, sizeof(buf), PKT_HEADROOM);
+	assert_true(pkt_set(&q, "\x01\x02\x03\x04\x05", 5));
+	q.meta.family = AF_INET;
+	q.meta.udp_encap = 1;
+	q.meta.dport = 4500;
+	dp_input(&b.dp, &p, 1);
+	assert_int_equal(b.dp.stats.mib[XFRM_MIB_IN_HDR_ERROR], 1);
+	assert_int_equal(b.dp.stats.mib[XFRM_MIB_IN_NO_STATES], 0);
+	assert_int_equal(ike_seen, 1);
+	side_fini(&b);
+}
+
 static void test_policy_check(void **state)
 {
 	struct side a, b;
@@ -439,6 +496,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_input_drops),
+		cmocka_unit_test(test_udp_marker_short),
 		cmocka_unit_test(test_policy_check),
 		cmocka_unit_test(test_output_drops),
 		cmocka_unit_test(test_trace),

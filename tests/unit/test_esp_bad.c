@@ -400,7 +400,13 @@ static void test_udp_encap_classify(void **state)
 	assert_int_equal(udp_encap_classify((const uint8_t *)"\xfe", 1), UDP_ENCAP_KIND_INVALID);
 	assert_int_equal(udp_encap_classify(ike, 32), UDP_ENCAP_KIND_IKE);
 	assert_int_equal(udp_encap_classify(ike, 40), UDP_ENCAP_KIND_IKE);
-	assert_int_equal(udp_encap_classify(zero8, 8), UDP_ENCAP_KIND_INVALID);
+	/* RFC 3948 2.2: four zero bytes are the non-ESP marker whatever
+	 * follows (issue 15 item 7: marker + 24 bytes was looked up as ESP
+	 * with SPI 0); IKE refuses what is too short */
+	assert_int_equal(udp_encap_classify(zero8, 8), UDP_ENCAP_KIND_IKE);
+	assert_int_equal(udp_encap_classify(ike, 28), UDP_ENCAP_KIND_IKE);
+	assert_int_equal(udp_encap_classify(ike, 4), UDP_ENCAP_KIND_IKE);
+	assert_int_equal(udp_encap_classify(ike, 3), UDP_ENCAP_KIND_INVALID);
 	assert_int_equal(udp_encap_classify(esp, 12), UDP_ENCAP_KIND_ESP);
 	assert_int_equal(udp_encap_classify(esp, 8), UDP_ENCAP_KIND_ESP);
 	assert_int_equal(udp_encap_classify(esp, 7), UDP_ENCAP_KIND_INVALID);
