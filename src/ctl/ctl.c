@@ -39,6 +39,8 @@ struct ctl_server {
 	struct loop *loop;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev;              /* of the socket file we bound: unlinked at the */
+	ino_t ino;              /* end only if it is still that one */
 	unsigned nconns;
 	struct ctl_conn *conns;
 	struct { char name[64]; ctl_cmd_fn fn; void *ctx; } cmds[CTL_MAX_CMDS];
@@ -318,17 +320,54 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
 
 /* ------------------------------------------------------------- server */
 
-/* Is a daemon answering on path? */
-static bool someone_listening(const struct sockaddr_un *sun)
+/* Make path free for our socket (issue 15 item 3). Nothing there: fine.
+ * A socket nobody answers on (connect: ECONNREFUSED) is a dead daemon's:
+ * removed. A socket a daemon answers on, anything that is not a socket
+ * (a regular file, a symbolic link, a directory: never delete what we did
+ * not make), or a socket whose state connect() cannot tell: refused with
+ * a message. 0 or -errno. */
+static int path_claim(const char *path, const struct sockaddr_un *sun)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool yes;
+	struct stat st;
+	int fd, e;
 
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		e = errno;
+		log_err("control socket %s: %s", path, strerror(e));
+		return -e;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		log_err("control socket %s: something that is not a socket is there; not replacing it "
+		        "(remove it or choose another --control PATH)", path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return false;
-	yes = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+		return -errno;
+	e = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ? 0 : errno;
 	close(fd);
-	return yes;
+	switch (e) {
+	case 0:
+	case EAGAIN:            /* a listener whose backlog is full: alive */
+		log_err("another uipsecd is already running on control socket %s", path);
+		return -EADDRINUSE;
+	case ECONNREFUSED:      /* a socket file without a listener */
+		if (unlink(path) < 0 && errno != ENOENT) {
+			e = errno;
+			log_err("cannot remove stale control socket %s: %s", path, strerror(e));
+			return -e;
+		}
+		log_info("ctl: removed stale control socket %s", path);
+		return 0;
+	case ENOENT:            /* gone meanwhile */
+		return 0;
+	default:
+		log_err("control socket %s: cannot tell whether a daemon uses it (%s); not replacing it",
+		        path, strerror(e));
+		return -e;
+	}
 }
 
 struct ctl_server *ctl_server_new(struct loop *loop, const char *path, int *err)
@@ -336,6 +375,7 @@ struct ctl_server *ctl_server_new(struct loop *loop, const char *path, int *err)
 	struct ctl_server *s = NULL;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char dir[sizeof(sun.sun_path)];
+	struct stat st;
 	mode_t old;
 	int r;
 
@@ -345,17 +385,15 @@ struct ctl_server *ctl_server_new(struct loop *loop, const char *path, int *err)
 		goto fail;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (someone_listening(&sun)) {
-		log_err("another uipsecd is already running on control socket %s", path);
-		r = -EADDRINUSE;
-		goto fail;
-	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	if (mkdir(dirname(dir), 0700) < 0 && errno != EEXIST) {
 		r = -errno;
 		log_err("cannot create directory for control socket %s: %s", path, strerror(errno));
 		goto fail;
 	}
+	r = path_claim(path, &sun);
+	if (r < 0)
+		goto fail;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		r = -ENOMEM;
@@ -368,9 +406,6 @@ struct ctl_server *ctl_server_new(struct loop *loop, const char *path, int *err)
 		r = -errno;
 		goto fail;
 	}
-	/* stale socket file: nobody answered above, replace it */
-	if (unlink(path) == 0)
-		log_info("ctl: removed stale control socket %s", path);
 	old = umask(0177);              /* the socket is created 0600 */
 	r = bind(s->fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
@@ -382,6 +417,10 @@ struct ctl_server *ctl_server_new(struct loop *loop, const char *path, int *err)
 		goto fail;
 	}
 	chmod(path, 0600);
+	if (lstat(path, &st) == 0) {
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+	}
 	if (listen(s->fd, 16) < 0 || loop_add_fd(loop, s->fd, EPOLLIN, on_accept, s) < 0) {
 		r = -errno;
 		unlink(path);
@@ -406,9 +445,13 @@ void ctl_server_free(struct ctl_server *s)
 	if (s->fd >= 0) {
 		loop_del_fd(s->loop, s->fd);
 		close(s->fd);
-		/* may fail after dropping privileges; the next start replaces
-		 * the stale file */
-		unlink(s->path);
+		/* only the socket we bound (not what someone put there
+		 * since); may fail after dropping privileges, then the next
+		 * start finds it stale and replaces it */
+		struct stat st;
+		if (lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == s->dev &&
+		    st.st_ino == s->ino)
+			unlink(s->path);
 	}
 	free(s);
 }
