@@ -184,6 +184,7 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 		fprintf(w.f, "%-24s\t%llu\n", "OutBytes", (unsigned long long)n->out_bytes);
 		fprintf(w.f, "%-24s\t%llu\n", "IkePackets", (unsigned long long)n->ike_packets);
 		fprintf(w.f, "%-24s\t%llu\n", "IkeDropped", (unsigned long long)n->ike_dropped);
+		fprintf(w.f, "%-24s\t%llu\n", "IkeTooBig", (unsigned long long)n->ike_too_big);
 		fprintf(w.f, "%-24s\t%llu\n", "NatKeepalives", (unsigned long long)n->keepalives);
 		fprintf(w.f, "%-24s\t%llu\n", "TunIgnored", (unsigned long long)n->tun_ignored);
 		fprintf(w.f, "%-24s\t%llu\n", "Bypassed", (unsigned long long)n->bypassed);
@@ -213,6 +214,8 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 		IOC("UdpGsoFallbacks", udp_gso_fallbacks);
 		IOC("UdpGroTrains", udp_gro_trains);
 		IOC("UdpGroPackets", udp_gro_packets);
+		IOC("UdpBigPackets", udp_big_packets);
+		IOC("UdpBigLost", udp_big_lost);
 		IOC("PoolEmpty", pool_empty);
 		IOC("RelayDropped", relay_dropped);
 #undef IOC

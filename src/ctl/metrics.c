@@ -196,12 +196,13 @@ void metrics_render(const struct metrics_src *src, FILE *f, bool om)
 		counter(f, "uipsec_datapath_events_total", "other data-path events", om);
 		fprintf(f, "uipsec_datapath_events_total{kind=\"ike-packets\"} %" PRIu64 "\n"
 		        "uipsec_datapath_events_total{kind=\"ike-dropped\"} %" PRIu64 "\n"
+		        "uipsec_datapath_events_total{kind=\"ike-too-big\"} %" PRIu64 "\n"
 		        "uipsec_datapath_events_total{kind=\"nat-keepalives\"} %" PRIu64 "\n"
 		        "uipsec_datapath_events_total{kind=\"acquires\"} %" PRIu64 "\n"
 		        "uipsec_datapath_events_total{kind=\"acquires-suppressed\"} %" PRIu64 "\n"
 		        "uipsec_datapath_events_total{kind=\"bypassed\"} %" PRIu64 "\n"
 		        "uipsec_datapath_events_total{kind=\"tun-ignored\"} %" PRIu64 "\n",
-		        n->ike_packets, n->ike_dropped, n->keepalives, n->acquires,
+		        n->ike_packets, n->ike_dropped, n->ike_too_big, n->keepalives, n->acquires,
 		        n->acquires_suppressed, n->bypassed, n->tun_ignored);
 	}
 	if (src->ike) {

@@ -382,6 +382,7 @@ static void json_stats(struct ctl_vis *v, struct json *j)
 		json_ku64(j, "OutBytes", n->out_bytes);
 		json_ku64(j, "IkePackets", n->ike_packets);
 		json_ku64(j, "IkeDropped", n->ike_dropped);
+		json_ku64(j, "IkeTooBig", n->ike_too_big);
 		json_ku64(j, "NatKeepalives", n->keepalives);
 		json_ku64(j, "TunIgnored", n->tun_ignored);
 		json_ku64(j, "Acquires", n->acquires);

@@ -17,6 +17,7 @@ int dp_init(struct dp *dp, struct sad *sad, struct spd *spd,
 	dp->spd = spd;
 	dp->events = events;
 	dp->io = *io;
+	dp->ike_max = DP_IKE_MAX_DEFAULT;
 	dp->acq = xfrm_acquire_limiter_new(DP_ACQ_SLOTS, 0);
 	return dp->acq ? 0 : -ENOMEM;
 }

@@ -68,6 +68,7 @@ struct dp_counters {
 	uint64_t in_packets, in_bytes;     /* ESP packets that reached TUN */
 	uint64_t out_packets, out_bytes;   /* ESP packets handed to the network */
 	uint64_t ike_packets, ike_dropped; /* IKE datagrams (to the hook / no hook) */
+	uint64_t ike_too_big;              /* IKE messages over dp->ike_max, refused */
 	uint64_t keepalives;               /* RFC 3948 NAT keepalives */
 	uint64_t acquires, acquires_suppressed;
 	uint64_t bypassed;                 /* sent in clear by a bypass policy */
@@ -93,11 +94,18 @@ struct dp_counters {
 	uint64_t udp_gso_fallbacks;        /* trains the kernel refused, sent one by one */
 	uint64_t udp_gro_trains;           /* trains received whole (UDP_GRO) */
 	uint64_t udp_gro_packets;          /* datagrams in those trains */
+	uint64_t udp_big_packets;          /* datagrams too large for a pool buffer taken
+	                                    * whole (IKE; io/sock.h sock_udp_enable_big) */
+	uint64_t udp_big_lost;             /* of those, lost: two in one receive batch */
 	uint64_t pool_empty;               /* packets dropped: no free buffer */
 	uint64_t relay_dropped;            /* worker to control loop records dropped: queue full */
 };
 
 #define DP_MAX_LOCAL 64
+/* The largest IKE message handed to IKE by default: the largest an IKE
+ * header can announce in 16 bits, more than any UDP datagram carries
+ * after the non-ESP marker (65,503 bytes over IPv4). */
+#define DP_IKE_MAX_DEFAULT 65535
 #define DP_ACQ_SLOTS 256
 
 struct dp {
@@ -108,6 +116,10 @@ struct dp {
 
 	struct xfrm_stats stats;       /* XfrmInNoStates, ... (global) */
 	struct dp_counters cnt;
+	/* IKE messages (marker removed) longer than this are refused,
+	 * counted (ike_too_big) and logged (warn, rate-limited); dp_init
+	 * sets DP_IKE_MAX_DEFAULT. */
+	uint32_t ike_max;
 
 	/* Tracing: a single flag tested on the packet path. */
 	bool tracing;

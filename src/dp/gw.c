@@ -384,7 +384,7 @@ static void sync_counters(struct gw_worker *w)
 
 	c->sock_rx_calls = c->sock_rx_packets = c->sock_tx_calls = c->sock_tx_packets = 0;
 	c->sock_tx_errors = c->udp_gso_sends = c->udp_gso_packets = c->udp_gso_fallbacks = 0;
-	c->udp_gro_trains = c->udp_gro_packets = 0;
+	c->udp_gro_trains = c->udp_gro_packets = c->udp_big_packets = c->udp_big_lost = 0;
 	for (k = 0; k < S_MAX; k++) {
 		const struct sock *s = &w->s[k];
 
@@ -398,6 +398,8 @@ static void sync_counters(struct gw_worker *w)
 		c->udp_gso_fallbacks += s->gso_fallbacks;
 		c->udp_gro_trains += s->gro_trains;
 		c->udp_gro_packets += s->gro_pkts;
+		c->udp_big_packets += s->big_pkts;
+		c->udp_big_lost += s->big_lost;
 	}
 }
 
@@ -541,7 +543,7 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct sock_ctx *sc = arg;
 	struct gw_worker *w = sc->w;
-	struct pkt *pk[GW_BATCH];
+	struct pkt *pk[GW_BATCH], *big;
 	unsigned n, i;
 	int r, rounds;
 
@@ -558,6 +560,13 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 		r = n ? sock_recv_batch(sc->s, pk, n) : 0;
 		if (r > 0) {
 			dp_input(&w->dp, pk, (unsigned)r);
+			net_gro_flush(&w->gro);
+		}
+		/* a datagram too large for a pool buffer (an IKE message over
+		 * 2 KiB), in the socket's own buffer (gw_open, io/sock.h) */
+		big = sock_recv_big(sc->s);
+		if (big) {
+			dp_input(&w->dp, &big, 1);
 			net_gro_flush(&w->gro);
 		}
 		for (i = 0; i < n; i++)
@@ -807,6 +816,29 @@ static int open_socks(struct gw *gw, uint16_t nat, uint16_t ike)
 	return 0;
 }
 
+/* IKE messages larger than a pool buffer (2 KiB: certificates, big KE
+ * payloads, long proposal lists) arrive whole: every datagram on UDP 500,
+ * those behind the non-ESP marker on UDP 4500 (ESP keeps the pool's
+ * limit). Each receiving UDP socket gets a buffer of its own for them. */
+static int enable_big(struct gw *gw)
+{
+	unsigned i;
+	int k, r;
+
+	for (i = 0; i <= gw->nworkers; i++) {
+		struct gw_worker *w = worker_at(gw, i);
+
+		for (k = S_NAT4; k <= S_IKE6; k++) {
+			if (w->s[k].fd < 0 || w->s[k].borrowed)
+				continue;
+			r = sock_udp_enable_big(&w->s[k], k <= S_NAT6 ? SOCK_BIG_MARKED : SOCK_BIG_ALL);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
             struct spd *spd, struct xfrm_events *events)
 {
@@ -876,16 +908,21 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 				if (gw->w[i].s[k].fd >= 0 && sock_udp_enable_gro(&gw->w[i].s[k]) < 0)
 					log_warn("%s: no UDP GRO; one datagram per receive", sock_name(k));
 	}
+	r = enable_big(gw);
+	if (r < 0)
+		goto fail;
 	for (i = 0; i < n; i++) {
 		r = worker_setup(&gw->w[i], sad, spd, events, multi, GW_POOL_PKTS);
 		if (r < 0)
 			goto fail;
+		gw->w[i].dp.ike_max = cfg->ike_max ? cfg->ike_max : DP_IKE_MAX_DEFAULT;
 	}
 	if (multi) {
 		/* the control loop's: UDP 500 in, IKE out; heads the dp chain */
 		r = worker_setup(&gw->ctl, sad, spd, events, false, 2 * GW_BATCH);
 		if (r < 0)
 			goto fail;
+		gw->ctl.dp.ike_max = cfg->ike_max ? cfg->ike_max : DP_IKE_MAX_DEFAULT;
 		gw->ctl.dp.next = &gw->w[0].dp;
 		for (i = 0; i + 1 < n; i++)
 			gw->w[i].dp.next = &gw->w[i + 1].dp;

@@ -68,6 +68,7 @@ struct gw_config {
 	bool no_tun_offload;    /* TUN without vnet header: no TSO/GRO, one packet per call */
 	bool no_udp_gso;        /* no UDP GSO trains on the UDP 4500 sockets */
 	unsigned workers;       /* data-path threads; 0 or 1: none, all on the daemon's loop */
+	uint32_t ike_max;       /* 0: DP_IKE_MAX_DEFAULT; longer IKE messages are refused */
 };
 
 #define GW_MAX_WORKERS 16

@@ -35,6 +35,19 @@ static void to_ike(struct dp *dp, struct pkt *p)
 {
 	if (p->meta.dport != 500)
 		pkt_pull(p, UDP_ENCAP_NON_ESP_MARKER_LEN);
+	if (p->len > dp->ike_max) {
+		/* a peer's choice, so warn rate-limited: the administrator
+		 * set the limit (--max-packet) and should see it bite */
+		struct ip_addr src;
+		char ab[IP_ADDR_STRLEN];
+
+		ip_addr_from_bytes(&src, p->meta.family, p->meta.saddr);
+		dp->cnt.ike_too_big++;
+		log_warn_rl("IKE message of %u bytes from %s port %u refused: larger than the "
+		            "limit of %u (--max-packet)", p->len, ip_addr_fmt(&src, ab),
+		            p->meta.sport, dp->ike_max);
+		return;
+	}
 	if (dp->io.ike) {
 		dp->cnt.ike_packets++;
 		dp->io.ike(dp->io.ctx, p);

@@ -134,6 +134,10 @@ void sock_close(struct sock *s)
 		close(s->fd);
 	s->borrowed = false;
 	s->fd = -1;
+	free(s->big_buf);
+	s->big_buf = NULL;
+	s->big_mode = SOCK_BIG_NONE;
+	s->big_ready = false;
 	free(s->gro_buf);
 	s->gro_buf = NULL;
 	s->gro = false;
@@ -141,6 +145,50 @@ void sock_close(struct sock *s)
 }
 
 #define SOCK_GRO_BUF 65536
+#define SOCK_BIG_CAP (PKT_HEADROOM + SOCK_BIG_MAX + PKT_TAILROOM)
+
+int sock_udp_enable_big(struct sock *s, enum sock_big which)
+{
+	if (s->kind != SOCK_UDP4 && s->kind != SOCK_UDP6)
+		return -EINVAL;
+	s->big_ready = false;
+	s->big_mode = SOCK_BIG_NONE;
+	if (which == SOCK_BIG_NONE)
+		return 0;
+	if (!s->big_buf) {
+		s->big_buf = malloc(SOCK_BIG_CAP);
+		if (!s->big_buf)
+			return -ENOMEM;
+	}
+	pkt_init(&s->big, s->big_buf, SOCK_BIG_CAP, PKT_HEADROOM);
+	s->big_mode = (uint8_t)which;
+	return 0;
+}
+
+struct pkt *sock_recv_big(struct sock *s)
+{
+	if (!s->big_ready)
+		return NULL;
+	s->big_ready = false;
+	return &s->big;
+}
+
+/* Does the datagram at d (len bytes, too large for a pool buffer) go
+ * through the big buffer? One per receive call: a second waits (GRO) or
+ * is lost (recvmmsg). */
+static bool big_wanted(const struct sock *s, const uint8_t *d, uint32_t len)
+{
+	if (s->big_ready || len > SOCK_BIG_MAX)
+		return false;
+	switch (s->big_mode) {
+	case SOCK_BIG_ALL:
+		return true;
+	case SOCK_BIG_MARKED:
+		return len >= 4 && !d[0] && !d[1] && !d[2] && !d[3];
+	default:
+		return false;
+	}
+}
 
 int sock_udp_enable_gro(struct sock *s)
 {
@@ -296,6 +344,21 @@ static int recv_gro(struct sock *s, struct pkt **pkts, unsigned n)
 		if (len <= room) {
 			memcpy(pkt_data(p), s->gro_buf + s->gro_off, len);
 			p->len = len;
+		} else if (big_wanted(s, s->gro_buf + s->gro_off, len)) {
+			/* too large for p (a big IKE message): into the socket's
+			 * own buffer, and the batch ends here so that the caller
+			 * takes it (sock_recv_big) before another can come */
+			pkt_reset(&s->big);
+			memcpy(pkt_data(&s->big), s->gro_buf + s->gro_off, len);
+			s->big.len = len;
+			s->big.meta = s->gro_meta;
+			s->big_ready = true;
+			s->big_pkts++;
+			if (s->gro_seg)
+				s->gro_pkts++;
+			s->gro_off += len;
+			s->rx_pkts++;
+			return (int)got;
 		}                                     /* else: len 0, counted as bad */
 		if (s->gro_seg)
 			s->gro_pkts++;
@@ -306,10 +369,54 @@ static int recv_gro(struct sock *s, struct pkt **pkts, unsigned n)
 	return (int)got;
 }
 
+/* After a recvmmsg with big datagrams on (sock_udp_enable_big): each of
+ * pkts[0..r) whose datagram ran past its buffer (room[i]) into the shared
+ * overflow at big_buf + PKT_HEADROOM + room[i]. Only the last of them is
+ * whole (each later one overwrote the overflow): it becomes s->big, the
+ * earlier ones are counted lost; both leave the batch, moved behind the
+ * packets returned. Returns the new count. */
+static int take_big(struct sock *s, struct pkt **pkts, int r, const uint32_t *room)
+{
+	struct pkt *keep[SOCK_BATCH], *out[SOCK_BATCH];
+	int i, last = -1;
+	unsigned k = 0, o = 0;
+
+	for (i = 0; i < r; i++)
+		if (pkts[i]->len > room[i])
+			last = i;
+	if (last < 0)
+		return r;
+	for (i = 0; i < r; i++) {
+		struct pkt *p = pkts[i];
+
+		if (p->len <= room[i]) {
+			keep[k++] = p;
+		} else if (i < last) {
+			s->big_lost++;
+			out[o++] = p;
+		} else if (big_wanted(s, pkt_data(p), p->len)) {
+			pkt_reset(&s->big);
+			memcpy(pkt_data(&s->big), pkt_data(p), room[i]);   /* the rest is there */
+			s->big.len = p->len;
+			s->big.meta = p->meta;
+			s->big_ready = true;
+			s->big_pkts++;
+			out[o++] = p;
+		} else {
+			p->len = 0;            /* not one we take whole: counted as bad */
+			keep[k++] = p;
+		}
+	}
+	memcpy(pkts, keep, k * sizeof(*pkts));
+	memcpy(pkts + k, out, o * sizeof(*pkts));
+	return (int)k;
+}
+
 int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n)
 {
 	struct mmsghdr mm[SOCK_BATCH];
-	struct iovec iov[SOCK_BATCH];
+	struct iovec iov[SOCK_BATCH][2];
+	uint32_t room[SOCK_BATCH];
 	struct sockaddr_storage from[SOCK_BATCH];
 	union { char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))]; struct cmsghdr align; }
 		cbuf[SOCK_BATCH];
@@ -318,16 +425,24 @@ int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n)
 
 	if (n > SOCK_BATCH)
 		n = SOCK_BATCH;
+	s->big_ready = false;        /* the last one's time is over */
 	if (s->gro)
 		return recv_gro(s, pkts, n);
 	memset(mm, 0, sizeof(mm[0]) * n);
 	for (i = 0; i < (int)n; i++) {
 		struct pkt *p = pkts[i];
 		pkt_reset(p);
-		iov[i].iov_base = pkt_data(p);
-		iov[i].iov_len = p->cap - p->off - (PKT_TAILROOM < p->cap - p->off ? PKT_TAILROOM : 0);
-		mm[i].msg_hdr.msg_iov = &iov[i];
+		room[i] = p->cap - p->off - (PKT_TAILROOM < p->cap - p->off ? PKT_TAILROOM : 0);
+		iov[i][0].iov_base = pkt_data(p);
+		iov[i][0].iov_len = room[i];
+		mm[i].msg_hdr.msg_iov = iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
+		if (s->big_mode && room[i] < SOCK_BIG_MAX) {
+			/* the overflow, shared by the batch (take_big) */
+			iov[i][1].iov_base = s->big_buf + PKT_HEADROOM + room[i];
+			iov[i][1].iov_len = SOCK_BIG_MAX - room[i];
+			mm[i].msg_hdr.msg_iovlen = 2;
+		}
 		mm[i].msg_hdr.msg_name = &from[i];
 		mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
 		mm[i].msg_hdr.msg_control = cbuf[i].buf;
@@ -369,6 +484,8 @@ int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n)
 				raw4_strip(p);
 		}
 	}
+	if (s->big_mode)
+		r = take_big(s, pkts, r, room);
 	return r;
 }
 

@@ -41,7 +41,27 @@ struct sock {
 	uint16_t gro_seg;
 	struct pkt_meta gro_meta;
 	uint64_t gro_trains, gro_pkts;
+	/* Datagrams larger than the caller's buffers (sock_udp_enable_big):
+	 * received whole into big and handed out by sock_recv_big. */
+	uint8_t big_mode;          /* enum sock_big */
+	bool big_ready;            /* big holds a datagram not handed out yet */
+	uint8_t *big_buf;          /* PKT_HEADROOM + SOCK_BIG_MAX + PKT_TAILROOM */
+	struct pkt big;
+	uint64_t big_pkts;         /* datagrams handed out through big */
+	uint64_t big_lost;         /* of those, lost: two in one batch (below) */
 };
+
+/* Which datagrams too large for a pool buffer a UDP socket still takes. */
+enum sock_big {
+	SOCK_BIG_NONE = 0,    /* none: they arrive with len 0 (counted as bad) */
+	SOCK_BIG_ALL,         /* every one (UDP 500: IKE only) */
+	SOCK_BIG_MARKED,      /* those that start with four zero bytes: the
+	                       * RFC 3948 non-ESP marker on UDP 4500 (IKE); an
+	                       * ESP packet keeps the pool's size limit */
+};
+/* The largest datagram a socket with big datagrams takes whole: every
+ * UDP datagram (IPv4 65,507 bytes of payload, IPv6 65,527). */
+#define SOCK_BIG_MAX 65536
 
 /* Open a non-blocking UDP socket bound to port on any address (IPv6 with
  * IPV6_V6ONLY), with destination address reporting. 0 or -errno. */
@@ -66,6 +86,22 @@ static inline bool sock_rx_pending(const struct sock *s)
 {
 	return s->gro && s->gro_off < s->gro_len;
 }
+/* Take datagrams larger than the buffers sock_recv_batch is given (an
+ * IKE message with certificates, big KE payloads or a long proposal list
+ * easily passes 2 KiB), as which says, into a buffer of the socket's own
+ * (about 66 KiB, allocated here once). The common path is unchanged: with
+ * UDP GRO every datagram is read into the GRO buffer anyway; without it
+ * each message of a recvmmsg batch gets a second iovec on that buffer,
+ * used only by a datagram that does not fit its packet buffer. If two
+ * such datagrams arrive in one batch, the earlier one's tail was
+ * overwritten: it is dropped and counted in big_lost (IKE retransmits).
+ * 0 or -errno. */
+int sock_udp_enable_big(struct sock *s, enum sock_big which);
+/* The large datagram the last sock_recv_batch received (at most one per
+ * call), or NULL. The packet (headroom and tailroom as a pool buffer's)
+ * belongs to the socket and is valid until the next sock_recv_batch or
+ * sock_close; each is handed out once. */
+struct pkt *sock_recv_big(struct sock *s);
 /* Open a raw socket for IP protocol 50. 0 or -errno. */
 int sock_raw_esp_open(struct sock *s, int family);
 void sock_close(struct sock *s);
@@ -76,7 +112,11 @@ void sock_close(struct sock *s);
  * ports and udp_encap. Malformed IPv4 headers on the raw socket get len 0.
  * With UDP GRO, each segment of a train is copied into its own buffer
  * (the one copy beyond the kernel's on this path: each needs its own
- * headroom for decapsulation). 
+ * headroom for decapsulation).
+ * A datagram too large for its buffer is left out of pkts[0..return) and
+ * handed out by sock_recv_big (with sock_udp_enable_big), or returned with
+ * len 0 (without). pkts[0..n) may be reordered; the caller still owns all
+ * n buffers.
  * Returns the number received (0 if none pending) or -errno. */
 int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n);
 

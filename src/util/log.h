@@ -43,6 +43,15 @@ struct log_ratelimit {
 /* True if a message may be printed now (at most 10 per second per bucket). */
 bool log_ratelimit_ok(struct log_ratelimit *rl);
 
+/* A warning a peer can cause at will (an IKE message over the size
+ * limit): rate-limited per call site, at most 10 per second. */
+#define log_warn_rl(...) \
+	do { \
+		static struct log_ratelimit rl_; \
+		if (log_ratelimit_ok(&rl_)) \
+			log_msg(LOG_WARN, __VA_ARGS__); \
+	} while (0)
+
 /* Debug message on the packet path: rate-limited per call site. */
 #define log_debug_rl(...) \
 	do { \

@@ -52,6 +52,7 @@ struct opts {
 	bool tun_offload;   /* TUN vnet header: TSO in, GRO out */
 	bool udp_gso;       /* UDP GSO trains on the ESP-in-UDP sockets */
 	unsigned workers;   /* --workers: data-path threads (1: on the main loop) */
+	uint32_t max_packet; /* --max-packet: largest IKE message accepted */
 };
 
 struct daemon {
@@ -77,7 +78,7 @@ static void usage(FILE *f)
 	        "usage: uipsecd [-c FILE] [--control PATH] [--tun NAME] [--mtu N] [--user USER]\n"
 	        "               [--foreground] [--debug] [--no-routes] [--routing-table N]\n"
 	        "               [--routing-prio N] [--fwmark N] [--metrics ADDR:PORT]\n"
-	        "               [--offload WHAT] [--workers N]\n"
+	        "               [--offload WHAT] [--workers N] [--max-packet BYTES]\n"
 	        "  -c FILE          swanctl.conf (default %s; missing or empty: manual keying)\n"
 	        "  --control PATH   control socket (default %s)\n"
 	        "  --tun NAME       TUN device (default %s)\n"
@@ -99,6 +100,10 @@ static void usage(FILE *f)
 	        "  --workers N      data-path threads, 1 to %u (default 1: the data path runs\n"
 	        "                   on the main loop); N > 1: a multi-queue TUN device and one\n"
 	        "                   UDP 4500 socket per worker (SO_REUSEPORT)\n"
+	        "  --max-packet BYTES  largest IKE message accepted, 1280 to 65535 (default\n"
+	        "                   65535: any that a UDP datagram holds); longer ones are\n"
+	        "                   refused, logged and counted (IkeTooBig); strongSwan's\n"
+	        "                   charon.max_packet, whose default is 10000\n"
 	        "  -h, --help       this help\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
 	        (unsigned)GW_OUTER_MTU, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
@@ -124,7 +129,7 @@ static int parse_u32(const char *s, unsigned long min, unsigned long *v)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS,
-	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS };
+	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS, O_MAXPKT };
 	static const struct option lo[] = {
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "tun", required_argument, NULL, O_TUN },
@@ -140,6 +145,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "fwmark", required_argument, NULL, O_MARK },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "metrics", required_argument, NULL, O_METRICS },
+		{ "max-packet", required_argument, NULL, O_MAXPKT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -208,6 +214,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->workers = (unsigned)v;
+			break;
+		case O_MAXPKT:
+			/* RFC 7296 section 2: at least 1,280 bytes MUST be accepted */
+			if (parse_u32(optarg, 1280, &v) < 0 || v > 65535) {
+				fprintf(stderr, "uipsecd: --max-packet must be a number from 1280 to 65535, "
+				        "not '%s'\n", optarg);
+				return -1;
+			}
+			o->max_packet = (uint32_t)v;
 			break;
 		case 'h':
 		case O_HELP:
@@ -457,7 +472,8 @@ int main(int argc, char **argv)
 	gc = (struct gw_config){ .tun_name = d.o.tun, .mtu = d.o.mtu, .routes = d.o.routes,
 	                         .no_tun_offload = !d.o.tun_offload, .no_udp_gso = !d.o.udp_gso,
 	                         .route_table = d.o.table, .rule_prio = d.o.prio,
-	                         .fwmark = d.o.mark, .workers = d.o.workers };
+	                         .fwmark = d.o.mark, .workers = d.o.workers,
+	                         .ike_max = d.o.max_packet };
 	r = gw_open(&d.gw, &gc, d.sad, d.spd, &d.ev);
 	if (r < 0)
 		goto out;
