@@ -261,8 +261,11 @@ static void dispatch(struct loop *l, struct handler *h, uint32_t events)
 	}
 	case H_SIGNAL: {
 		struct signalfd_siginfo si;
-		while (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si) && !h->dead)
-			h->u.sig.fn(l, (int)si.ssi_signo, h->arg);
+		while (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si) && !h->dead) {
+			struct loop_sig ls = { .signo = (int)si.ssi_signo, .code = si.ssi_code,
+			                       .pid = si.ssi_pid, .uid = si.ssi_uid };
+			h->u.sig.fn(l, &ls, h->arg);
+		}
 		break;
 	}
 	}

@@ -18,7 +18,15 @@ struct loop_timer;
 /* events: EPOLLIN/EPOLLOUT/EPOLLERR/EPOLLHUP as reported by epoll. */
 typedef void (*loop_fd_fn)(struct loop *l, int fd, uint32_t events, void *arg);
 typedef void (*loop_timer_fn)(struct loop *l, struct loop_timer *t, void *arg);
-typedef void (*loop_signal_fn)(struct loop *l, int signo, void *arg);
+/* A signal and who sent it (signalfd_siginfo: ssi_code SI_USER, SI_KERNEL,
+ * ...; ssi_pid and ssi_uid of the sender), so that a daemon can ignore
+ * senders it does not trust. */
+struct loop_sig {
+	int signo;
+	int32_t code;
+	uint32_t pid, uid;
+};
+typedef void (*loop_signal_fn)(struct loop *l, const struct loop_sig *sig, void *arg);
 
 /* NULL on failure (errno set). */
 struct loop *loop_new(void);

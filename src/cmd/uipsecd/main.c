@@ -4,8 +4,8 @@
  * runs on N threads of its own (dp/gw.h, docs/workers.md).
  *
  * Start-up order: parse options, read the configuration, open the TUN
- * device and sockets (root), open the control socket, drop privileges,
- * serve. Shutdown (SIGTERM/SIGINT): stop serving, flush the SPD (routes
+ * device and sockets (root), open the control socket, drop privileges
+ * and load the seccomp filter (sandbox.h), start the workers, serve. Shutdown (SIGTERM/SIGINT): stop serving, flush the SPD (routes
  * go with the policies) and the SAD (keys wiped), remove any remaining
  * routes and the TUN device, remove the control socket. */
 #include "ctl/cmds.h"
@@ -17,7 +17,7 @@
 #include "ike/ike.h"
 #include "io/loop.h"
 #include "io/route.h"
-#include "priv.h"
+#include "sandbox.h"
 #include "util/clock.h"
 #include "conf/conf.h"
 #include "util/log.h"
@@ -43,6 +43,9 @@ struct opts {
 	const char *control;
 	const char *tun;
 	const char *user;
+	enum sandbox_seccomp seccomp;
+	bool seccomp_given;
+	const char *selftest;     /* --sandbox-selftest WHAT (hidden, for tests) */
 	uint32_t mtu;
 	bool foreground;
 	bool debug;
@@ -70,6 +73,7 @@ struct daemon {
 	struct loop_timer *ike_tick;
 	struct ctl_vis vis;                /* capture, keys, explain, --json */
 	struct metrics_server *metrics;
+	struct sandbox sb;
 };
 
 static void usage(FILE *f)
@@ -84,6 +88,10 @@ static void usage(FILE *f)
 	        "  --tun NAME       TUN device (default %s)\n"
 	        "  --mtu N          TUN MTU (default %u: %u outer minus worst-case ESP overhead)\n"
 	        "  --user USER      drop privileges to USER after opening devices and sockets\n"
+	        "                   (default %s where it exists, else uid 0 without\n"
+	        "                   capabilities; root: that, without the warning)\n"
+	        "  --seccomp MODE   on (default): system calls outside the allow-list kill\n"
+	        "                   the daemon; log: allowed, logged by the kernel; off\n"
 	        "  --foreground     do not detach\n"
 	        "  --debug          debug logging\n"
 	        "  --no-routes      do not add routes via the TUN device for outbound policies\n"
@@ -106,7 +114,7 @@ static void usage(FILE *f)
 	        "                   charon.max_packet, whose default is 10000\n"
 	        "  -h, --help       this help\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
-	        (unsigned)GW_OUTER_MTU, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
+	        (unsigned)GW_OUTER_MTU, SANDBOX_DEFAULT_USER, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
 	        (unsigned)GW_MAX_WORKERS);
 }
 
@@ -129,7 +137,7 @@ static int parse_u32(const char *s, unsigned long min, unsigned long *v)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS,
-	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS, O_MAXPKT };
+	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS, O_MAXPKT, O_SECCOMP, O_SELFTEST };
 	static const struct option lo[] = {
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "tun", required_argument, NULL, O_TUN },
@@ -146,6 +154,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, O_HELP },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "max-packet", required_argument, NULL, O_MAXPKT },
+		{ "seccomp", required_argument, NULL, O_SECCOMP },
+		{ "sandbox-selftest", required_argument, NULL, O_SELFTEST },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -215,6 +225,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->workers = (unsigned)v;
 			break;
+		case O_SECCOMP:
+			if (!strcmp(optarg, "on"))
+				o->seccomp = SANDBOX_SECCOMP_ON;
+			else if (!strcmp(optarg, "log"))
+				o->seccomp = SANDBOX_SECCOMP_LOG;
+			else if (!strcmp(optarg, "off"))
+				o->seccomp = SANDBOX_SECCOMP_OFF;
+			else {
+				fprintf(stderr, "uipsecd: --seccomp is on, log or off, not '%s'\n", optarg);
+				return -1;
+			}
+			o->seccomp_given = true;
+			break;
+		case O_SELFTEST: o->selftest = optarg; break;
 		case O_MAXPKT:
 			/* RFC 7296 section 2: at least 1,280 bytes MUST be accepted */
 			if (parse_u32(optarg, 1280, &v) < 0 || v > 65535) {
@@ -372,10 +396,20 @@ static void ev_policy(void *ctx, enum xfrm_event_kind kind, const struct spd_pol
 
 /* ------------------------------------------------------------- loop */
 
-static void on_signal(struct loop *l, int signo, void *arg)
+static void on_signal(struct loop *l, const struct loop_sig *sig, void *arg)
 {
 	struct daemon *d = arg;
+	int signo = sig->signo;
 
+	/* Only root, the kernel and whoever started us may stop or reload
+	 * the daemon: with --user nobody, any other nobody process could
+	 * otherwise (kill(2) lets a process signal another of its uid). */
+	if (!sandbox_signal_ok(&d->sb, sig->uid, sig->code)) {
+		log_warn_rl("ignoring %s from pid %u uid %u: only root or uid %u may signal uipsecd",
+		            strsignal(signo), (unsigned)sig->pid, (unsigned)sig->uid,
+		            (unsigned)d->sb.start_uid);
+		return;
+	}
 	if (signo == SIGHUP) {
 		log_info("SIGHUP: reloading %s", d->o.conf);
 		config_apply(d);
@@ -435,10 +469,15 @@ int main(int argc, char **argv)
 	int r, notify = -1, rc = 1;
 
 	memset(&d, 0, sizeof(d));
+	sandbox_init(&d.sb);
 	if (parse_opts(argc, argv, &d.o) < 0)
 		return 2;
 	log_set_ident("uipsecd");
 	log_set_level(d.o.debug ? LOG_DEBUG : LOG_INFO);
+	struct sandbox_cfg sbc = { .user = d.o.user, .net_admin = d.o.routes,
+	                           .seccomp = d.o.seccomp, .seccomp_given = d.o.seccomp_given };
+	if (sandbox_resolve(&d.sb, &sbc) < 0)
+		return 1;
 	if (!d.o.foreground) {
 		notify = detach();
 		if (notify < 0) {
@@ -514,21 +553,33 @@ int main(int argc, char **argv)
 	if (config_apply(&d) < 0)
 		goto out;
 
-	if (d.o.user && priv_drop(d.o.user, d.o.routes) < 0)
+	/* timers before the sandbox: their descriptors are made here */
+	d.tick = loop_timer_new(d.loop, on_tick, &d);
+	d.ike_tick = loop_timer_new(d.loop, on_ike_tick, &d);
+	if (!d.tick || !d.ike_tick) {
+		log_err("cannot create the timers: %s", strerror(errno));
 		goto out;
+	}
+
+	/* Everything that needs root is done: drop it, and load the
+	 * seccomp filter before any worker thread exists (sandbox.h). */
+	if (sandbox_enter(&d.sb, &sbc) < 0)
+		goto out;
+	if (d.o.selftest) {
+		/* tests: a forbidden call must fail (or kill us) */
+		r = sandbox_selftest(d.o.selftest, d.o.control);
+		if (r == -EINVAL)
+			log_err("--sandbox-selftest: unknown test '%s'", d.o.selftest);
+		rc = r == 0 ? 0 : 1;
+		goto out;
+	}
 
 	if (gw_attach(d.gw, d.loop) < 0) {
 		log_err("cannot watch the TUN device and sockets");
 		goto out;
 	}
-	d.tick = loop_timer_new(d.loop, on_tick, &d);
-	if (!d.tick || loop_timer_arm(d.tick, 1000, 1000) < 0) {
-		log_err("cannot start the lifetime timer");
-		goto out;
-	}
-	d.ike_tick = loop_timer_new(d.loop, on_ike_tick, &d);
-	if (!d.ike_tick || loop_timer_arm(d.ike_tick, 200, 200) < 0) {
-		log_err("cannot start the IKE timer");
+	if (loop_timer_arm(d.tick, 1000, 1000) < 0 || loop_timer_arm(d.ike_tick, 200, 200) < 0) {
+		log_err("cannot start the timers");
 		goto out;
 	}
 	log_info("uipsecd running: tun %s mtu %u, control %s%s", gw_tun_name(d.gw),
