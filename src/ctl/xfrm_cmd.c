@@ -38,6 +38,12 @@ static bool is_stats_word(const char *w)
 	       !strcmp(w, "-statistics");
 }
 
+/* "-k": print the keys (hidden by default, unlike ip xfrm) */
+static bool is_keys_word(const char *w)
+{
+	return !strcmp(w, "-k") || !strcmp(w, "--keys") || !strcmp(w, "-keys");
+}
+
 static bool verb_is(const char *w, const char *verb)
 {
 	if (!strcmp(verb, "delete"))
@@ -165,7 +171,7 @@ static bool state_filter(const struct xfrm_state_req *f, const struct sad_sa *sa
 struct state_walk {
 	const struct xfrm_state_req *f;
 	FILE *out;
-	bool stats;
+	bool stats, keys;
 	/* deleteall: the ids to remove once the walk is done */
 	struct { struct ip_addr daddr; uint32_t spi; uint8_t proto; } *ids;
 	size_t n, cap;
@@ -177,7 +183,7 @@ static int state_list_cb(struct sad_sa *sa, void *arg)
 	struct state_walk *w = arg;
 
 	if (sa->state != SAD_STATE_DEAD && state_filter(w->f, sa))
-		xfrm_print_state(w->out, sa, w->stats);
+		xfrm_print_state_keys(w->out, sa, w->stats, w->keys);
 	return 0;
 }
 
@@ -199,7 +205,7 @@ static int state_collect_cb(struct sad_sa *sa, void *arg)
 }
 
 static int state_cmd(struct sad *sad, const char *verb, int argc, char **argv,
-                     bool stats, FILE *out, FILE *err)
+                     bool stats, bool keys, FILE *out, FILE *err)
 {
 	struct xfrm_state_req *req;
 	char msg[ERRLEN], id[96];
@@ -266,7 +272,7 @@ static int state_cmd(struct sad *sad, const char *verb, int argc, char **argv,
 		if (!sa || ((req->have & XG_SRC) && !ip_addr_equal(&sa->saddr, &req->sa.saddr)))
 			rc = report(err, -ENOENT, "no state %s", state_id(&req->sa, id, sizeof(id)));
 		else
-			xfrm_print_state(out, sa, stats);
+			xfrm_print_state_keys(out, sa, stats, keys);
 	} else if (verb_is(verb, "delete")) {
 		struct sad_sa *sa = sad_lookup(sad, &req->sa.daddr, req->sa.spi, req->sa.proto);
 
@@ -276,7 +282,7 @@ static int state_cmd(struct sad *sad, const char *verb, int argc, char **argv,
 		if (rc)
 			report(err, rc, "no state %s", state_id(&req->sa, id, sizeof(id)));
 	} else if (verb_is(verb, "list")) {
-		struct state_walk w = { .f = req, .out = out, .stats = stats };
+		struct state_walk w = { .f = req, .out = out, .stats = stats, .keys = keys };
 		sad_walk(sad, state_list_cb, &w);
 	} else {   /* deleteall */
 		struct state_walk w = { .f = req };
@@ -486,7 +492,7 @@ int xfrm_cmd_run(struct sad *sad, struct spd *spd, int argc, char **argv,
 {
 	char **words;
 	const char *obj;
-	bool stats = false;
+	bool stats = false, keys = false;
 	int n = 0, rc;
 
 	if (argc < 0)
@@ -497,6 +503,8 @@ int xfrm_cmd_run(struct sad *sad, struct spd *spd, int argc, char **argv,
 	for (int i = 0; i < argc; i++) {
 		if (is_stats_word(argv[i]))
 			stats = true;
+		else if (is_keys_word(argv[i]))
+			keys = true;
 		else
 			words[n++] = argv[i];
 	}
@@ -519,7 +527,7 @@ int xfrm_cmd_run(struct sad *sad, struct spd *spd, int argc, char **argv,
 		n = 2;
 	}
 	if (!strcmp(obj, "state"))
-		rc = state_cmd(sad, words[1], n - 2, words + 2, stats, out, err);
+		rc = state_cmd(sad, words[1], n - 2, words + 2, stats, keys, out, err);
 	else
 		rc = policy_cmd(spd, words[1], n - 2, words + 2, stats, out, err);
 out:

@@ -62,8 +62,12 @@ int xfrm_parse_state(int argc, char **argv, enum xg_mode mode,
 int xfrm_parse_policy(int argc, char **argv, enum xg_mode mode,
                       struct xfrm_policy_req *req, char *err, size_t errlen);
 
-/* Print one state or policy like `ip [-s] xfrm state|policy list`. */
+/* Print one state or policy like `ip [-s] xfrm state|policy list`.
+ * xfrm_print_state hides the keys ("[hidden]" where ip prints the hex);
+ * xfrm_print_state_keys prints them if keys (uipsec xfrm -k, see
+ * docs/security.md: who may read them). */
 void xfrm_print_state(FILE *out, const struct sad_sa *sa, bool stats);
+void xfrm_print_state_keys(FILE *out, const struct sad_sa *sa, bool stats, bool keys);
 void xfrm_print_policy(FILE *out, const struct spd_policy *pol, bool stats);
 
 /* Write the command that recreates sa / pol ("xfrm state add ...") on one

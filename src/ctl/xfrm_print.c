@@ -123,13 +123,21 @@ static void print_selector(FILE *out, const char *pfx, const struct xfrm_selecto
 	fputc('\n', out);
 }
 
-/* __xfrm_algo_print, with the aead/auth-trunc length after the key. */
+/* __xfrm_algo_print, with the aead/auth-trunc length after the key.
+ * Without keys the key is "[hidden]" (issue 15 item 10): a line copied
+ * into `xfrm state add` then fails to parse instead of installing a
+ * made-up key; an empty key has nothing to hide and stays "0x". */
 static void print_algo(FILE *out, const char *pfx, const char *type,
-                       const struct xfrm_algo *a, bool with_bits, bool stats)
+                       const struct xfrm_algo *a, bool with_bits, bool stats, bool keys)
 {
-	fprintf(out, "%s%s %s 0x", pfx, type, a->name);
-	for (unsigned i = 0; i < a->key_len && i < XFRM_KEY_MAX; i++)
-		fprintf(out, "%02x", a->key[i]);
+	fprintf(out, "%s%s %s ", pfx, type, a->name);
+	if (keys || a->key_len == 0) {
+		fputs("0x", out);
+		for (unsigned i = 0; i < a->key_len && i < XFRM_KEY_MAX; i++)
+			fprintf(out, "%02x", a->key[i]);
+	} else {
+		fputs("[hidden]", out);
+	}
 	if (stats)
 		fprintf(out, " (%u bits)", a->key_len * 8u);
 	if (with_bits)
@@ -202,6 +210,11 @@ static bool selector_is_zero(const struct xfrm_selector *s)
 
 void xfrm_print_state(FILE *out, const struct sad_sa *sa, bool stats)
 {
+	xfrm_print_state_keys(out, sa, stats, false);
+}
+
+void xfrm_print_state_keys(FILE *out, const struct sad_sa *sa, bool stats, bool keys)
+{
 	const char *pfx = "\t";
 	uint8_t family = sa->daddr.family;
 	uint8_t lf = xfrm_state_flags_linux(sa->flags);
@@ -242,11 +255,11 @@ void xfrm_print_state(FILE *out, const struct sad_sa *sa, bool stats)
 	if (sa->mark || sa->mark_mask)
 		fprintf(out, "\tmark %#x/%#x \n", sa->mark, sa->mark_mask);
 	if (sa->auth.name[0])
-		print_algo(out, pfx, "auth-trunc", &sa->auth, true, stats);
+		print_algo(out, pfx, "auth-trunc", &sa->auth, true, stats, keys);
 	if (sa->aead.name[0])
-		print_algo(out, pfx, "aead", &sa->aead, true, stats);
+		print_algo(out, pfx, "aead", &sa->aead, true, stats, keys);
 	if (sa->enc.name[0])
-		print_algo(out, pfx, "enc", &sa->enc, false, stats);
+		print_algo(out, pfx, "enc", &sa->enc, false, stats, keys);
 	if (sa->encap.type) {
 		fprintf(out, "%sencap type espinudp sport %u dport %u ", pfx,
 		        sa->encap.sport, sa->encap.dport);

@@ -160,17 +160,35 @@ static void test_state_roundtrip(void **state)
 	      "replay-window 32 " GCM, "");
 	ok(c, "state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x2000 reqid 2 "
 	      "replay-window 128 flag esn " CBC " encap espinudp 4500 4501 0.0.0.0", "");
+	/* keys are hidden unless -k (issue 15 item 10) */
+	const char *h1 =
+		"src 192.0.2.1 dst 192.0.2.2\n"
+		"\tproto esp spi 0x00001000 reqid 1 mode tunnel\n"
+		"\treplay-window 32 \n"
+		"\taead rfc4106(gcm(aes)) [hidden] 128\n"
+		"\tanti-replay context: seq 0x0, oseq 0x0, bitmap 0x00000000\n"
+		"\tsel src 0.0.0.0/0 dst 0.0.0.0/0 \n";
+	char *ko = NULL, *ke = NULL;
+
 	snprintf(both, sizeof(both), "%s%s", s1, s2);
-	ok(c, "state list", both);
-	ok(c, "state", both);
-	ok(c, "sa show", both);
+	ok(c, "state list -k", both);
+	ok(c, "state -k", both);
+	ok(c, "sa show --keys", both);
 	ok(c, "state count", "\t SAD count 2\n");
-	ok(c, "state get dst 192.0.2.2 proto esp spi 0x1000", s1);
-	ok(c, "state get src 192.0.2.2 dst 192.0.2.1 proto esp spi 8192", s2);
-	ok(c, "state list spi 0x2000", s2);
-	ok(c, "state list dst 192.0.2.0/24 mode tunnel", s1);
-	ok(c, "state list reqid 2", s2);
-	ok(c, "state list flag esn", s2);
+	ok(c, "state get dst 192.0.2.2 proto esp spi 0x1000", h1);
+	ok(c, "-k state get dst 192.0.2.2 proto esp spi 0x1000", s1);
+	ok(c, "state get src 192.0.2.2 dst 192.0.2.1 proto esp spi 8192 -k", s2);
+	ok(c, "state list spi 0x2000 -k", s2);
+	ok(c, "state list dst 192.0.2.0/24 mode tunnel", h1);
+	ok(c, "state list reqid 2 -k", s2);
+	ok(c, "state list flag esn -k", s2);
+	/* no key byte appears without -k */
+	assert_int_equal(run(c, "state list", &ko, &ke), 0);
+	assert_null(strstr(ko, "0102030405"));
+	assert_null(strstr(ko, "000102030405"));
+	assert_non_null(strstr(ko, "\tauth-trunc hmac(sha256) [hidden] 128\n\tenc cbc(aes) [hidden]\n"));
+	free(ko);
+	free(ke);
 	ok(c, "state list src 10.0.0.0/8", "");
 
 	/* update: reqid and mode change, key stays valid */
@@ -210,7 +228,7 @@ static void test_state_roundtrip(void **state)
 	ok(c, "state deleteall dst 192.0.2.3", "");
 	ok(c, "state count", "\t SAD count 2\n");
 	ok(c, "state deleteall src 192.0.2.1", "");
-	ok(c, "state list", s2);
+	ok(c, "state list -k", s2);
 	ok(c, "state flush proto esp", "");
 	ok(c, "state count", "\t SAD count 0\n");
 	ok(c, "state list", "");
@@ -417,7 +435,7 @@ static void test_state_file(void **state)
 	}
 	assert_string_equal(msg, "");
 	free(msg);
-	s1 = capture(c, "state list");
+	s1 = capture(c, "state list -k");
 	p1 = capture(c, "policy list");
 	assert_non_null(strstr(s1, "\t seq-hi 0x2, seq 0x7, oseq-hi 0x0, oseq 0x9\n"));
 	assert_non_null(strstr(s1, "\tsel src 2001:db8:1::/48 dst 2001:db8:2::/48 proto udp dport 53 \n"));
@@ -438,7 +456,7 @@ static void test_state_file(void **state)
 		setup((void **)&n);
 
 		assert_int_equal(xfrm_state_file_load(n->sad, n->spd, path, false, stderr), 0);
-		s2 = capture(n, "state list");
+		s2 = capture(n, "state list -k");
 		p2 = capture(n, "policy list");
 		assert_string_equal(s1, s2);
 		assert_string_equal(p1, p2);

@@ -39,7 +39,7 @@ static void check_state(const char *words, bool stats, const char *want)
 	if (xfrm_parse_state(argc, argv, XG_FULL, &req, err, sizeof(err)))
 		fail_msg("parse failed: %s", err);
 	mem = open_memstream(&text, &len);
-	xfrm_print_state(mem, &req.sa, stats);
+	xfrm_print_state_keys(mem, &req.sa, stats, true);
 	fclose(mem);
 	if (strcmp(text, want)) {
 		print_message("got:\n%s\nwant:\n%s\n", text, want);
@@ -199,7 +199,7 @@ static void test_replay_bitmap_print(void **state)
 		assert_int_equal(replay_advance(&req.sa.replay, seq), REPLAY_OK);
 	}
 	mem = open_memstream(&text, &len);
-	xfrm_print_state(mem, &req.sa, false);
+	xfrm_print_state_keys(mem, &req.sa, false, true);
 	fclose(mem);
 	/* top 40; 1..40 seen except 10 (bit 30); bits beyond seq 1 stay clear */
 	assert_non_null(strstr(text, "\treplay-window 0 \n"));
@@ -310,10 +310,10 @@ static void test_write_cmd_roundtrip(void **state)
 		if (xfrm_parse_state(argc, argv, XG_FULL, &r2, err, sizeof(err)))
 			fail_msg("reparse of '%s' failed: %s", cmd, err);
 		m = open_memstream(&a, &la);
-		xfrm_print_state(m, &r1.sa, true);
+		xfrm_print_state_keys(m, &r1.sa, true, true);
 		fclose(m);
 		m = open_memstream(&b, &lb);
-		xfrm_print_state(m, &r2.sa, true);
+		xfrm_print_state_keys(m, &r2.sa, true, true);
 		fclose(m);
 		assert_string_equal(a, b);
 		free(a);

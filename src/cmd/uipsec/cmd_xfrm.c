@@ -17,9 +17,10 @@
 
 static void xfrm_help(FILE *out)
 {
-	fputs("Usage: uipsec [-f STATE-FILE] xfrm [-s] { state | policy } COMMAND ...\n"
-	      "       uipsec xfrm monitor   (daemon only)\n"
-	      "The grammar of ip xfrm (ip-xfrm(8)); without -f the daemon runs it.\n\n", out);
+	fputs("Usage: uipsec [-f STATE-FILE] xfrm [-s] [-k] { state | policy } COMMAND ...\n"
+	      "       uipsec xfrm monitor   (daemon only; keys never shown)\n"
+	      "The grammar of ip xfrm (ip-xfrm(8)); without -f the daemon runs it.\n"
+	      "Keys print as [hidden] unless -k is given.\n\n", out);
 	xfrm_cmd_usage(out, NULL);
 }
 
@@ -108,7 +109,7 @@ static int xfrm_run(const struct uipsec_opts *o, int argc, char **argv)
 	int n = 0, rc;
 
 	/* argv[0] is "xfrm"; "uipsec -s xfrm ..." means "xfrm -s ...". */
-	args = calloc((size_t)argc + 1, sizeof(*args));
+	args = calloc((size_t)argc + 2, sizeof(*args));
 	if (!args) {
 		fputs("uipsec: out of memory\n", stderr);
 		return 1;
@@ -117,6 +118,10 @@ static int xfrm_run(const struct uipsec_opts *o, int argc, char **argv)
 		args[n++] = "-s";
 	for (int i = 1; i < argc; i++)
 		args[n++] = argv[i];
+	/* -k anywhere is xfrm_cmd_run's; at the end it leaves the checks
+	 * below (help, monitor) as they are */
+	if (o->keys && n > 0)
+		args[n++] = "-k";
 	if (n == 0 || (n == 1 && o->stats) || (n == 1 && !strcmp(args[0], "help"))) {
 		xfrm_help(n ? stdout : stderr);
 		free(args);

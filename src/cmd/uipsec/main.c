@@ -51,6 +51,8 @@ static void usage(FILE *out)
 	      "  -f, --state-file FILE act on a state file of 'ip xfrm' lines instead of\n"
 	      "                        the daemon (xfrm commands; pcap --states default)\n"
 	      "  -s, --stats           more detail, like ip -s\n"
+	      "  -k, --keys            xfrm state list/get: print the ESP keys (hidden\n"
+	      "                        otherwise; ip xfrm always prints them)\n"
 	      "  -j, --json            JSON output (xfrm state/policy list, stats, list-sas,\n"
 	      "                        list-conns); also accepted as a word after the\n"
 	      "                        command\n"
@@ -128,6 +130,8 @@ int main(int argc, char **argv)
 				return 2;
 		} else if (!strcmp(a, "-s") || !strcmp(a, "--stats")) {
 			o.stats = true;
+		} else if (!strcmp(a, "-k") || !strcmp(a, "--keys")) {
+			o.keys = true;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			o.json = true;
 		} else if (!strcmp(a, "--")) {

@@ -13,6 +13,7 @@ struct uipsec_opts {
 	const char *control;      /* --control PATH (daemon socket) */
 	const char *state_file;   /* -f/--state-file FILE: act offline on a file */
 	bool stats;               /* -s: statistics, like ip -s */
+	bool keys;                /* -k: xfrm state prints the keys (hidden by default) */
 	bool json;                /* -j/--json: JSON output (cmd_json.c) */
 };
 
