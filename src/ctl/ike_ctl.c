@@ -262,6 +262,8 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 	int r;
 
 	if (!strcmp(cmd, "load")) {
+		if (ic->on_load)
+			ic->on_load(ic->on_load_ctx, ic->conf_path);
 		r = ike_ctl_load_file(ic->ike, ic->conf_path, err, errlen);
 		if (r < 0)
 			return r;

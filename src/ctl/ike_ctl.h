@@ -33,6 +33,10 @@ struct ike_ctl {
 	struct ctl_server *srv;
 	struct ike_ctx *ike;
 	const char *conf_path;
+	/* called before "load" reads conf_path (NULL: none); the daemon
+	 * checks the files' permissions there (cmd/uipsecd/conf_perm.h) */
+	void (*on_load)(void *ctx, const char *path);
+	void *on_load_ctx;
 };
 
 /* Register "uipsec-ike" (argv: load | initiate --child NAME | initiate --ike

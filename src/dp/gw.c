@@ -2,6 +2,7 @@
  * the packet pool, routes, the IKE hook. See gw.h. */
 #include "dp/gw.h"
 #include "io/clear.h"
+#include "io/inherit.h"
 #include "io/loop.h"
 #include "io/route.h"
 #include "io/sock.h"
@@ -106,6 +107,7 @@ struct gw {
 	struct pol_route *pol_routes;  /* which policy installed which route */
 	gw_ike_fn ike_fn;
 	void *ike_ctx;
+	struct io_fds *fds;            /* handed-over descriptors (gw_config), at start */
 };
 
 /* Worker i for i < nworkers, the control loop's for i == nworkers: for
@@ -755,6 +757,46 @@ static void worker_free(struct gw_worker *w)
 	free(w->tun_buf);
 }
 
+/* A UDP socket: the one handed over for kind k (io/inherit.h), else a new
+ * one. */
+static int get_udp(struct gw *gw, struct sock *s, enum io_fd_kind k, int family, uint16_t port,
+                   bool reuseport)
+{
+	int r;
+
+	if (gw->fds && gw->fds->fd[k] >= 0) {
+		r = sock_udp_adopt(s, gw->fds->fd[k], family, port, io_fd_name(k));
+		if (r == 0)
+			gw->fds->fd[k] = -1;
+		return r;
+	}
+	return (reuseport ? sock_udp_open_reuseport : sock_udp_open)(s, family, port);
+}
+
+/* A raw ESP socket, handed over or new. With descriptors handed over
+ * (rootless), one we may not open (no CAP_NET_RAW) is left out: ESP then
+ * travels in UDP only, which the peer must agree to (encap = yes). */
+static int get_raw(struct gw *gw, struct sock *s, enum io_fd_kind k, int family)
+{
+	int r;
+
+	if (gw->fds && gw->fds->fd[k] >= 0) {
+		r = sock_raw_esp_adopt(s, gw->fds->fd[k], family, io_fd_name(k));
+		if (r == 0)
+			gw->fds->fd[k] = -1;
+		return r;
+	}
+	r = sock_raw_esp_open(s, family);
+	if (r < 0 && gw->fds && gw->fds->any && (r == -EPERM || r == -EACCES)) {
+		if (family == AF_INET)
+			log_warn("no raw ESP socket (none handed over, no CAP_NET_RAW): ESP only in "
+			         "UDP 4500; set encap = yes on both peers");
+		s->fd = -1;
+		return 0;
+	}
+	return r;
+}
+
 /* Open the public sockets. One worker: all of them, on it. Several: the
  * control loop's worker gets UDP 500 and sends on worker 0's UDP 4500
  * sockets; every worker gets a UDP 4500 socket of an SO_REUSEPORT group;
@@ -769,25 +811,23 @@ static int open_socks(struct gw *gw, uint16_t nat, uint16_t ike)
 	int k, r;
 
 	/* IPv4 sockets are required; IPv6 ones only if the host has IPv6. */
-	r = sock_udp_open(&c->s[k = S_IKE4], AF_INET, ike);
+	r = get_udp(gw, &c->s[k = S_IKE4], IO_FD_IKE4, AF_INET, ike, false);
 	for (i = 0; r == 0 && i < gw->nworkers; i++)
-		r = (multi ? sock_udp_open_reuseport : sock_udp_open)(&gw->w[i].s[k = S_NAT4],
-		                                                      AF_INET, nat);
+		r = get_udp(gw, &gw->w[i].s[k = S_NAT4], IO_FD_NAT4, AF_INET, nat, multi);
 	if (r == 0)
-		r = sock_raw_esp_open(&w0->s[k = S_RAW4], AF_INET);
+		r = get_raw(gw, &w0->s[k = S_RAW4], IO_FD_ESP4, AF_INET);
 	if (r < 0) {
 		/* k is the socket that failed */
 		log_err("cannot open %s socket: %s%s", sock_name(k), strerror(-r),
 		        r == -EADDRINUSE ? " (another IKE daemon or uipsecd running?)" : "");
 		return r;
 	}
-	if (sock_udp_open(&c->s[S_IKE6], AF_INET6, ike) < 0)
+	if (get_udp(gw, &c->s[S_IKE6], IO_FD_IKE6, AF_INET6, ike, false) < 0)
 		v6 = false;
 	for (i = 0; v6 && i < gw->nworkers; i++)
-		if ((multi ? sock_udp_open_reuseport : sock_udp_open)(&gw->w[i].s[S_NAT6],
-		                                                       AF_INET6, nat) < 0)
+		if (get_udp(gw, &gw->w[i].s[S_NAT6], IO_FD_NAT6, AF_INET6, nat, multi) < 0)
 			v6 = false;
-	if (v6 && sock_raw_esp_open(&w0->s[S_RAW6], AF_INET6) < 0)
+	if (v6 && get_raw(gw, &w0->s[S_RAW6], IO_FD_ESP6, AF_INET6) < 0)
 		v6 = false;
 	if (!v6) {
 		log_warn("IPv6 sockets unavailable: IPv6 outer addresses will not work");
@@ -860,6 +900,13 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 	gw->tun.fd = -1;
 	gw->clear.fd4 = gw->clear.fd6 = -1;
 	gw->events = events;
+	gw->fds = cfg->fds;
+	if (gw->fds && gw->fds->any && n > 1) {
+		log_err("--workers %u with handed-over descriptors: not supported (one TUN queue "
+		        "and one UDP 4500 socket are handed over)", n);
+		free(gw);
+		return -EINVAL;
+	}
 	gw->nworkers = n;
 	gw->w = calloc(n, sizeof(*gw->w));
 	if (!gw->w) {
@@ -883,8 +930,14 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 		gw->lock_init = true;
 	}
 
-	r = tun_open_mq(&gw->tun, cfg->tun_name ? cfg->tun_name : GW_DEFAULT_TUN,
-	                cfg->mtu ? cfg->mtu : GW_DEFAULT_MTU, !cfg->no_tun_offload, multi);
+	if (gw->fds && gw->fds->fd[IO_FD_TUN] >= 0) {
+		r = tun_adopt(&gw->tun, gw->fds->fd[IO_FD_TUN], cfg->mtu);
+		if (r == 0)
+			gw->fds->fd[IO_FD_TUN] = -1;
+	} else {
+		r = tun_open_mq(&gw->tun, cfg->tun_name ? cfg->tun_name : GW_DEFAULT_TUN,
+		                cfg->mtu ? cfg->mtu : GW_DEFAULT_MTU, !cfg->no_tun_offload, multi);
+	}
 	if (r < 0)
 		goto fail;
 	gw->w[0].tun = gw->tun;
@@ -934,6 +987,7 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 		if (r < 0)
 			goto fail;
 	}
+	gw->fds = NULL;                 /* the caller's; only needed while opening */
 	*out = gw;
 	return 0;
 fail:

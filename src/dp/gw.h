@@ -45,6 +45,7 @@
 
 struct loop;
 struct spd_policy;
+struct io_fds;
 
 #define GW_DEFAULT_TUN "ipsec0"
 #define GW_OUTER_MTU 1500
@@ -69,6 +70,9 @@ struct gw_config {
 	bool no_udp_gso;        /* no UDP GSO trains on the UDP 4500 sockets */
 	unsigned workers;       /* data-path threads; 0 or 1: none, all on the daemon's loop */
 	uint32_t ike_max;       /* 0: DP_IKE_MAX_DEFAULT; longer IKE messages are refused */
+	struct io_fds *fds;     /* NULL, or descriptors handed over (io/inherit.h): each
+	                         * one taken is set to -1; a raw ESP socket that cannot
+	                         * be opened is then left out (ESP in UDP only) */
 };
 
 #define GW_MAX_WORKERS 16

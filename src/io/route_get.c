@@ -36,6 +36,51 @@ const char *route_type_name(unsigned char type)
 	return "other";
 }
 
+
+/* The name of interface idx, asked over the same netlink socket
+ * (RTM_GETLINK, IFLA_IFNAME) rather than with if_indextoname(): that
+ * opens a UNIX socket and makes an ioctl, neither of which uipsecd's
+ * seccomp filter allows after start-up (cmd/uipsecd/sandbox.c). */
+static int link_name(int fd, int idx, char *name, size_t size)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct { struct nlmsghdr n; struct ifinfomsg i; } req;
+	union { struct nlmsghdr n; char buf[4096]; } ans;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	req.n.nlmsg_type = RTM_GETLINK;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.n.nlmsg_seq = 2;
+	req.i.ifi_family = AF_UNSPEC;
+	req.i.ifi_index = idx;
+	if (sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	n = recv(fd, &ans, sizeof(ans), 0);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < sizeof(struct nlmsghdr) || !NLMSG_OK(&ans.n, (unsigned)n) ||
+	    ans.n.nlmsg_type != RTM_NEWLINK || ans.n.nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+		return -EBADMSG;
+	{
+		struct ifinfomsg *im = NLMSG_DATA(&ans.n);
+		struct rtattr *a = IFLA_RTA(im);
+		int left = (int)IFLA_PAYLOAD(&ans.n);
+
+		for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+			size_t dl = RTA_PAYLOAD(a);
+
+			if (a->rta_type == IFLA_IFNAME && dl > 0 && dl <= size) {
+				memcpy(name, RTA_DATA(a), dl);
+				name[dl - 1] = '\0';
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
 int route_get(const struct ip_addr *dst, const struct ip_addr *src, struct route_answer *out)
 {
 	struct {
@@ -107,7 +152,7 @@ int route_get(const struct ip_addr *dst, const struct ip_addr *src, struct route
 			if (a->rta_type == RTA_OIF && dl >= sizeof(int)) {
 				int idx;
 				memcpy(&idx, RTA_DATA(a), sizeof(idx));
-				if (!if_indextoname((unsigned)idx, out->oif))
+				if (link_name(fd, idx, out->oif, sizeof(out->oif)) < 0)
 					snprintf(out->oif, sizeof(out->oif), "if%d", idx);
 			} else if (a->rta_type == RTA_GATEWAY && dl == alen) {
 				ip_addr_from_bytes(&out->gateway, dst->family, RTA_DATA(a));

@@ -5,8 +5,10 @@
  * so replies leave from the address the state names. */
 #include "io/sock.h"
 #include "util/bytes.h"
+#include "util/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -105,6 +107,87 @@ int sock_raw_esp_open(struct sock *s, int family)
 		return r;
 	}
 	set_bufs(s->fd);
+	return 0;
+}
+
+/* Is fd a socket of this domain, type and protocol? 0 or -errno (logged). */
+static int adopt_check(int fd, int family, int type, int proto, const char *name)
+{
+	int v[3] = { 0 }, want[3] = { family, type, proto };
+	const int opt[3] = { SO_DOMAIN, SO_TYPE, SO_PROTOCOL };
+	socklen_t l;
+
+	for (int i = 0; i < 3; i++) {
+		l = sizeof(v[i]);
+		if (getsockopt(fd, SOL_SOCKET, opt[i], &v[i], &l) < 0) {
+			log_err("handed-over %s (descriptor %d) is not a socket: %s", name, fd,
+			        strerror(errno));
+			return -ENOTSOCK;
+		}
+		if (v[i] != want[i]) {
+			log_err("handed-over %s (descriptor %d) is a socket of domain %d type %d "
+			        "protocol %d, want %d %d %d", name, fd, v[0], v[1], v[2], family, type,
+			        proto);
+			return -EINVAL;
+		}
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+int sock_udp_adopt(struct sock *s, int fd, int family, uint16_t port, const char *name)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	uint16_t bound;
+	int v6only = 0, r;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	r = adopt_check(fd, family, SOCK_DGRAM, IPPROTO_UDP, name);
+	if (r < 0)
+		return r;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -errno;
+	bound = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+	                                  ((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (bound != port) {
+		log_err("handed-over %s is bound to port %u, want %u", name, bound, port);
+		return -EINVAL;
+	}
+	if (family == AF_INET6) {
+		/* without it, IPv4 would arrive as ::ffff:a.b.c.d and miss the SAD */
+		sl = sizeof(v6only);
+		if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &sl) < 0 || !v6only) {
+			log_err("handed-over %s: IPv6 socket without IPV6_V6ONLY", name);
+			return -EINVAL;
+		}
+	}
+	if (set_pktinfo(fd, family) < 0)
+		return -errno;
+	set_bufs(fd);
+	s->fd = fd;
+	s->kind = family == AF_INET ? SOCK_UDP4 : SOCK_UDP6;
+	s->port = port;
+	s->gso = true;
+	return 0;
+}
+
+int sock_raw_esp_adopt(struct sock *s, int fd, int family, const char *name)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	r = adopt_check(fd, family, SOCK_RAW, 50, name);
+	if (r < 0)
+		return r;
+	if (set_pktinfo(fd, family) < 0)
+		return -errno;
+	set_bufs(fd);
+	s->fd = fd;
+	s->kind = family == AF_INET ? SOCK_RAW4 : SOCK_RAW6;
 	return 0;
 }
 

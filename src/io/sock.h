@@ -102,6 +102,14 @@ int sock_udp_enable_big(struct sock *s, enum sock_big which);
  * belongs to the socket and is valid until the next sock_recv_batch or
  * sock_close; each is handed out once. */
 struct pkt *sock_recv_big(struct sock *s);
+/* Take a UDP socket someone else opened and bound (io/inherit.h): it must
+ * be a UDP socket of family, bound to port (IPv6: with IPV6_V6ONLY). The
+ * options sock_udp_open sets are set (no privilege needed); a receive
+ * buffer as large as ours needs CAP_NET_ADMIN or net.core.rmem_max. On
+ * success s owns fd. 0 or -errno (logged, with name in the message). */
+int sock_udp_adopt(struct sock *s, int fd, int family, uint16_t port, const char *name);
+/* The same for a raw socket of IP protocol 50 (ESP). */
+int sock_raw_esp_adopt(struct sock *s, int fd, int family, const char *name);
 /* Open a raw socket for IP protocol 50. 0 or -errno. */
 int sock_raw_esp_open(struct sock *s, int family);
 void sock_close(struct sock *s);

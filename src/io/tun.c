@@ -173,6 +173,96 @@ fail:
 	return r;
 }
 
+int tun_attach_persistent(struct tun *t, const char *name, uint32_t mtu, bool offload)
+{
+	struct ifreq ifr;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (t->fd < 0) {
+		r = -errno;
+		log_err("tun: cannot open /dev/net/tun: %s", strerror(errno));
+		return r;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = (short)(IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
+		r = -errno;
+		log_err("tun: attach to %s: %s (a persistent TUN device of ours?)", name,
+		        strerror(errno));
+		goto fail;
+	}
+	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
+	if (offload && (r = set_offload(t)) < 0) {
+		log_err("tun: offloads on %s: %s", t->name, strerror(-r));
+		goto fail;
+	}
+	t->ifindex = (int)if_nametoindex(t->name);
+	if (mtu && (r = tun_set_mtu(t->name, mtu)) < 0)
+		log_warn("tun: MTU %u on %s: %s", mtu, t->name, strerror(-r));
+	t->mtu = mtu;
+	if ((r = tun_set_up(t->name)) < 0)
+		log_warn("tun: bring %s up: %s", t->name, strerror(-r));
+	return 0;
+fail:
+	close(t->fd);
+	t->fd = -1;
+	return r;
+}
+
+int tun_adopt(struct tun *t, int fd, uint32_t mtu)
+{
+	struct ifreq ifr;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
+		r = -errno;
+		log_err("tun: handed-over descriptor %d is not an attached TUN device: %s", fd,
+		        strerror(errno));
+		return r;
+	}
+	if ((ifr.ifr_flags & (IFF_TUN | IFF_TAP)) != IFF_TUN || !(ifr.ifr_flags & IFF_NO_PI)) {
+		log_err("tun: handed-over %s must be IFF_TUN | IFF_NO_PI (flags 0x%x)", ifr.ifr_name,
+		        (unsigned)(unsigned short)ifr.ifr_flags);
+		return -EINVAL;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return -errno;
+	t->fd = fd;
+	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
+	t->multi_queue = (ifr.ifr_flags & IFF_MULTI_QUEUE) != 0;
+	t->ifindex = (int)if_nametoindex(t->name);
+	/* the device carries a virtio-net header on every packet: read it
+	 * (and take the offloads that come with it), whatever --offload says */
+	if ((ifr.ifr_flags & IFF_VNET_HDR) && (r = set_offload(t)) < 0) {
+		log_err("tun: %s has IFF_VNET_HDR but its offloads cannot be set: %s", t->name,
+		        strerror(-r));
+		t->fd = -1;
+		return r;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", t->name);
+	t->mtu = ifreq_ioctl(SIOCGIFMTU, &ifr) == 0 ? (uint32_t)ifr.ifr_mtu : 0;
+	if (mtu && mtu != t->mtu) {
+		r = tun_set_mtu(t->name, mtu);
+		if (r < 0)
+			log_warn("tun: cannot set MTU %u on %s (%s): it stays %u", mtu, t->name,
+			         strerror(-r), t->mtu);
+		else
+			t->mtu = mtu;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", t->name);
+	if (ifreq_ioctl(SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))
+		log_warn("tun: %s is down: bring it up where it was made", t->name);
+	return 0;
+}
+
 int tun_open(struct tun *t, const char *name, uint32_t mtu)
 {
 	return tun_create(t, name, mtu, false, false);

@@ -68,6 +68,20 @@ int tun_open_mq(struct tun *t, const char *name, uint32_t mtu, bool offload, boo
  * queue. 0 or -errno. Close with tun_close; the device goes when the
  * last queue is closed. */
 int tun_attach_queue(const struct tun *t, struct tun *q);
+/* Attach to the persistent TUN device name that someone made for us (ip
+ * tuntap add NAME mode tun user UID: then no capability is needed), with
+ * the offloads if offload, and try to set its MTU and bring it up (a
+ * refusal is a warning: whoever made it may have done both). 0 or -errno
+ * (logged). */
+int tun_attach_persistent(struct tun *t, const char *name, uint32_t mtu, bool offload);
+/* Take a TUN descriptor someone else opened and attached (io/inherit.h):
+ * TUNGETIFF gives the name and flags (IFF_TUN and IFF_NO_PI required;
+ * with IFF_VNET_HDR the offloads are asked for as tun_open_offload does:
+ * refused, the descriptor is refused). If mtu is non-zero and differs from
+ * the device's, set it (needs CAP_NET_ADMIN: a refusal is a warning, the
+ * device keeps its MTU). The device is not brought up: whoever made it
+ * does that (a warning if it is down). 0 or -errno (logged). */
+int tun_adopt(struct tun *t, int fd, uint32_t mtu);
 /* Close the descriptor; the kernel removes the device. */
 void tun_close(struct tun *t);
 

@@ -15,8 +15,10 @@
 #include "ctl/ike_ctl.h"
 #include "dp/gw.h"
 #include "ike/ike.h"
+#include "io/inherit.h"
 #include "io/loop.h"
 #include "io/route.h"
+#include "conf_perm.h"
 #include "sandbox.h"
 #include "util/clock.h"
 #include "conf/conf.h"
@@ -74,6 +76,7 @@ struct daemon {
 	struct ctl_vis vis;                /* capture, keys, explain, --json */
 	struct metrics_server *metrics;
 	struct sandbox sb;
+	struct io_fds fds;                 /* handed over (rootless, io/inherit.h) */
 };
 
 static void usage(FILE *f)
@@ -269,6 +272,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
  * an error in the file stops the start (the message names file, line and
  * option). At start the file is only checked here; it is applied once the
  * IKE core exists (config_apply). */
+/* Warn about configuration files others may read (with secrets) or
+ * change; the daemon's own user after the drop is fine (conf_perm.h). */
+static void config_perm(struct daemon *d, const struct conf *c)
+{
+	uid_t uid = d->sb.switch_user ? d->sb.uid : getuid();
+	gid_t gid = d->sb.switch_user ? d->sb.gid : getgid();
+
+	conf_perm_check(c->files, c->nfiles, c->nsecrets > 0, uid, gid);
+}
+
 static int config_load(struct daemon *d)
 {
 	struct conf *c = NULL;
@@ -284,8 +297,22 @@ static int config_load(struct daemon *d)
 		log_err("%s", err);
 		return r;
 	}
+	config_perm(d, c);
 	conf_free(c);
 	return 0;
+}
+
+/* Before a reload (SIGHUP, `uipsec load`): the same permission check on
+ * the files as they are now; errors in them are config_apply's to report. */
+static void config_recheck(void *ctx, const char *path)
+{
+	struct daemon *d = ctx;
+	struct conf *c = NULL;
+	char err[256];
+
+	if (conf_load(path, &c, err, sizeof(err)) == 0)
+		config_perm(d, c);
+	conf_free(c);
 }
 
 static int config_apply(struct daemon *d)
@@ -412,6 +439,8 @@ static void on_signal(struct loop *l, const struct loop_sig *sig, void *arg)
 	}
 	if (signo == SIGHUP) {
 		log_info("SIGHUP: reloading %s", d->o.conf);
+		if (access(d->o.conf, F_OK) == 0)
+			config_recheck(d, d->o.conf);
 		config_apply(d);
 		return;
 	}
@@ -474,6 +503,18 @@ int main(int argc, char **argv)
 		return 2;
 	log_set_ident("uipsecd");
 	log_set_level(d.o.debug ? LOG_DEBUG : LOG_INFO);
+	/* descriptors handed over (uipsec-launch, systemd sockets): first,
+	 * before anything of ours takes a number */
+	if (io_fds_from_env(&d.fds) < 0)
+		return 1;
+	if (d.fds.any && d.o.routes && !sandbox_cap_net_admin()) {
+		/* rootless: whoever set up the namespace routes into the TUN
+		 * device; not being able to is no reason to stop */
+		log_info("descriptors handed over and no CAP_NET_ADMIN: routes, the routing rule "
+		         "and the clear path are left to whoever set up the network namespace "
+		         "(as --no-routes)");
+		d.o.routes = false;
+	}
 	struct sandbox_cfg sbc = { .user = d.o.user, .net_admin = d.o.routes,
 	                           .seccomp = d.o.seccomp, .seccomp_given = d.o.seccomp_given };
 	if (sandbox_resolve(&d.sb, &sbc) < 0)
@@ -512,8 +553,9 @@ int main(int argc, char **argv)
 	                         .no_tun_offload = !d.o.tun_offload, .no_udp_gso = !d.o.udp_gso,
 	                         .route_table = d.o.table, .rule_prio = d.o.prio,
 	                         .fwmark = d.o.mark, .workers = d.o.workers,
-	                         .ike_max = d.o.max_packet };
+	                         .ike_max = d.o.max_packet, .fds = d.fds.any ? &d.fds : NULL };
 	r = gw_open(&d.gw, &gc, d.sad, d.spd, &d.ev);
+	io_fds_close_rest(&d.fds);      /* any not taken: not ours to keep */
 	if (r < 0)
 		goto out;
 	d.cmds = (struct ctl_cmds){ .srv = d.ctl, .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw) };
@@ -532,7 +574,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	gw_set_ike_handler(d.gw, ike_recv, &d);
-	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf };
+	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf,
+	                             .on_load = config_recheck, .on_load_ctx = &d };
 	if (ike_ctl_register(&d.ikectl) < 0)
 		goto out;
 	d.vis.ike = d.ike;

@@ -168,6 +168,11 @@ static bool cap_have(int cap)
 	return (data[cap / 32].effective >> (cap % 32)) & 1;
 }
 
+bool sandbox_cap_net_admin(void)
+{
+	return cap_have(CAP_NET_ADMIN);
+}
+
 /* Empty the bounding set (needs CAP_SETPCAP, which root has now): what
  * an exec could ever gain. Stops at the first number the kernel does not
  * know. */

@@ -47,6 +47,9 @@ struct sandbox {
 	bool filtered;            /* seccomp filter loaded */
 };
 
+/* Does this thread have CAP_NET_ADMIN (effective) now? */
+bool sandbox_cap_net_admin(void);
+
 /* Record who started us. */
 void sandbox_init(struct sandbox *sb);
 
