@@ -55,7 +55,7 @@ grep -q "SIGHUP: reloading" "$GW_RUN/gwa.log" || fail "root's HUP did not reload
 note "signals: uid uipsec ignored, root obeyed"
 
 # Same-uid ptrace is refused (non-dumpable).
-out=$(ns gwa setpriv --reuid uipsec --regid uipsec --clear-groups python3 -c '
+out=$(ns gwa setpriv --reuid uipsec --regid uipsec --clear-groups /usr/bin/python3 -c '
 import ctypes, sys
 libc = ctypes.CDLL(None, use_errno=True)
 r = libc.ptrace(16, int(sys.argv[1]), 0, 0)   # PTRACE_ATTACH
@@ -66,7 +66,7 @@ note "ptrace attach as uid uipsec: refused (errno ${out##* })"
 # The filter: forbidden calls after the sandbox.
 selftest() { # selftest WHAT WANT-STATUS
 	local rc
-	ns gwa "$UIPSECD" --foreground --control "$GW_RUN/st.sock" --tun ipsec8 -c "$GW_RUN/empty.conf" \
+	ns hosta "$UIPSECD" --foreground --control "$GW_RUN/st.sock" --tun ipsec8 -c "$GW_RUN/empty.conf" \
 		--no-routes --sandbox-selftest "$1" >"$GW_RUN/st.log" 2>&1
 	rc=$?
 	[ "$rc" = "$2" ] || fail "selftest $1: exit $rc, want $2: $(tail -3 "$GW_RUN/st.log")"
@@ -79,7 +79,7 @@ selftest open-write 159
 selftest unlink 0
 grep -q "unlink .* refused: Operation not permitted" "$GW_RUN/st.log" || fail "unlink not refused with EPERM"
 # --seccomp off: no filter, the call is made (exec would replace the daemon)
-ns gwa "$UIPSECD" --foreground --control "$GW_RUN/st.sock" --tun ipsec8 -c "$GW_RUN/empty.conf" \
+ns hosta "$UIPSECD" --foreground --control "$GW_RUN/st.sock" --tun ipsec8 -c "$GW_RUN/empty.conf" \
 	--no-routes --seccomp off --sandbox-selftest open-write >"$GW_RUN/st.log" 2>&1 && fail "open for writing refused without a filter"
 grep -q "seccomp off" "$GW_RUN/st.log" || fail "--seccomp off not said"
 note "filter: execve, AF_PACKET, open for writing killed; unlink EPERM; off: allowed"

@@ -318,7 +318,9 @@ static int filter_build(scmp_filter_ctx f)
 	/* open: read only (swanctl.conf and its includes on reload). No
 	 * creating, truncating or writing any file, so that even uid 0
 	 * without capabilities (no dedicated user) cannot change one. */
-	const scmp_datum_t wr = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE;
+	/* O_TMPFILE includes O_DIRECTORY, which opendir() sets (include
+	 * globs): test only the bit of its own (Linux __O_TMPFILE) */
+	const scmp_datum_t wr = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY);
 	struct scmp_arg_cmp ro_at[] = { SCMP_A2(SCMP_CMP_MASKED_EQ, wr, O_RDONLY) };
 	struct scmp_arg_cmp ro[] = { SCMP_A1(SCMP_CMP_MASKED_EQ, wr, O_RDONLY) };
 	if ((r = rule(f, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1, ro_at)) ||
