@@ -232,8 +232,8 @@ screen "1/6 the SAs"
 say "gwa's IKE and CHILD SAs, as uipsec list-sas shows them (swanctl --list-sas style):"
 uxr gwa list-sas
 echo
-say "The CHILD_SA as ESP states and policies, printed like 'ip xfrm state' and 'ip xfrm policy' print Linux's (keys included: this is a demo):"
-uxr gwa xfrm state
+say "The CHILD_SA as ESP states and policies, printed like 'ip xfrm state' and 'ip xfrm policy' print Linux's (keys are hidden unless -k asks for them; this is a demo):"
+uxr gwa -k xfrm state
 uxr gwa xfrm policy
 
 screen "2/6 what each interface shows"
