@@ -59,8 +59,8 @@ done | while read -r line; do
 	# shellcheck disable=SC2086
 	ux gwb xfrm $line || exit 1
 done || fail "adding many states"
-bytes=$(ux gwb xfrm state list | wc -c)
-n=$(ux gwb xfrm state list | grep -c "^src 192.0.2.1 dst 192.0.2.2")
+bytes=$(ux gwb -k xfrm state list | wc -c)
+n=$(ux gwb -k xfrm state list | grep -c "^src 192.0.2.1 dst 192.0.2.2")
 note "xfrm state list: $n states, $bytes bytes"
 [ "$n" -ge 2200 ] || fail "listing shows $n of 2200+ states"
 [ "$bytes" -gt 524288 ] || fail "listing only $bytes bytes: not a multi-packet answer"
