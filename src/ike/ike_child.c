@@ -14,7 +14,12 @@
 
 #include "crypto/rand.h"
 #include "ike/ike_pld.h"
+#include "ike/ike_child.h"
+#include "ike/ike_ctx.h"
+#include "ike/ike_kdf.h"
+#include "ike/ike_rekey.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_timers.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 #include "xfrm/sad.h"
@@ -22,6 +27,22 @@
 
 #define SPI_LO 0xc0000000u
 #define SPI_HI 0xcfffffffu
+
+struct ike_child_sa *ike_child_find_in(struct ike_sa *sa, uint32_t spi_in)
+{
+	for (struct ike_child_sa *c = sa->children; c; c = c->next)
+		if (c->spi_in == spi_in)
+			return c;
+	return NULL;
+}
+
+struct ike_child_sa *ike_child_find_out(struct ike_sa *sa, uint32_t spi_out)
+{
+	for (struct ike_child_sa *c = sa->children; c; c = c->next)
+		if (c->spi_out == spi_out)
+			return c;
+	return NULL;
+}
 
 void ike_child_ts_local(const struct ike_sa *sa, const struct ike_child_cfg *cfg,
                         struct ike_ts_list *out)

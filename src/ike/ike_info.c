@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "ike/ike_pld.h"
+#include "ike/ike_child.h"
+#include "ike/ike_ctx.h"
+#include "ike/ike_info.h"
 #include "ike/ike_sa.h"
 #include "util/bytes.h"
 

@@ -14,7 +14,13 @@
 
 #include "crypto/rand.h"
 #include "ike/ike_pld.h"
+#include "ike/ike_auth.h"
+#include "ike/ike_ctx.h"
+#include "ike/ike_info.h"
+#include "ike/ike_init.h"
+#include "ike/ike_kdf.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_timers.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike/ike_sa.h"
+#include "ike/ike_kdf.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 

@@ -666,3 +666,28 @@ int ike_pld_validate(uint8_t type, const uint8_t *body, size_t len)
 		return 0;   /* opaque: vendor ID, CERT, CERTREQ, EAP */
 	}
 }
+
+const char *ike_notify_name(uint16_t type)
+{
+	switch (type) {
+	case IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD: return "UNSUPPORTED_CRITICAL_PAYLOAD";
+	case IKE_N_INVALID_IKE_SPI: return "INVALID_IKE_SPI";
+	case IKE_N_INVALID_MAJOR_VERSION: return "INVALID_MAJOR_VERSION";
+	case IKE_N_INVALID_SYNTAX: return "INVALID_SYNTAX";
+	case IKE_N_INVALID_MESSAGE_ID: return "INVALID_MESSAGE_ID";
+	case IKE_N_INVALID_SPI: return "INVALID_SPI";
+	case IKE_N_NO_PROPOSAL_CHOSEN: return "NO_PROPOSAL_CHOSEN";
+	case IKE_N_INVALID_KE_PAYLOAD: return "INVALID_KE_PAYLOAD";
+	case IKE_N_AUTHENTICATION_FAILED: return "AUTHENTICATION_FAILED";
+	case IKE_N_SINGLE_PAIR_REQUIRED: return "SINGLE_PAIR_REQUIRED";
+	case IKE_N_NO_ADDITIONAL_SAS: return "NO_ADDITIONAL_SAS";
+	case IKE_N_INTERNAL_ADDRESS_FAILURE: return "INTERNAL_ADDRESS_FAILURE";
+	case IKE_N_FAILED_CP_REQUIRED: return "FAILED_CP_REQUIRED";
+	case IKE_N_TS_UNACCEPTABLE: return "TS_UNACCEPTABLE";
+	case IKE_N_INVALID_SELECTORS: return "INVALID_SELECTORS";
+	case IKE_N_TEMPORARY_FAILURE: return "TEMPORARY_FAILURE";
+	case IKE_N_CHILD_SA_NOT_FOUND: return "CHILD_SA_NOT_FOUND";
+	case IKE_N_COOKIE: return "COOKIE";
+	default: return type <= IKE_N_ERROR_MAX ? "error notify" : "status notify";
+	}
+}

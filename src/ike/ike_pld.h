@@ -60,6 +60,9 @@ struct ike_notify_pld {
 	const uint8_t *data;
 	size_t dlen;
 };
+/* "NO_PROPOSAL_CHOSEN" for a notify type; "error notify" or "status notify"
+ * for types without a name here. */
+const char *ike_notify_name(uint16_t type);
 int ike_pld_notify_parse(const uint8_t *body, size_t len, struct ike_notify_pld *n);
 void ike_pld_notify_put(struct ike_mb *mb, uint8_t protocol, const uint8_t *spi,
                         uint8_t spi_len, uint16_t type, const uint8_t *data, size_t dlen);

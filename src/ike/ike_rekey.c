@@ -24,7 +24,11 @@
 
 #include "crypto/rand.h"
 #include "ike/ike_pld.h"
+#include "ike/ike_ctx.h"
+#include "ike/ike_kdf.h"
+#include "ike/ike_rekey.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_timers.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 

@@ -9,7 +9,12 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/ike_child.h"
+#include "ike/ike_ctx.h"
+#include "ike/ike_info.h"
 #include "ike/ike_pld.h"
+#include "ike/ike_rekey.h"
+#include "ike/ike_timers.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 #include "xfrm/sad.h"
@@ -68,11 +73,6 @@ int ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	return 0;
 }
 
-uint64_t ike_now(struct ike_ctx *ctx)
-{
-	return ctx->io.now_ms(ctx->io.ctx);
-}
-
 struct ike_sa *ike_sa_new(struct ike_ctx *ctx, struct ike_conn *conn, bool initiator)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
@@ -98,22 +98,6 @@ struct ike_sa *ike_sa_new(struct ike_ctx *ctx, struct ike_conn *conn, bool initi
 	sa->next = ctx->sas;
 	ctx->sas = sa;
 	return sa;
-}
-
-struct ike_child_sa *ike_child_find_in(struct ike_sa *sa, uint32_t spi_in)
-{
-	for (struct ike_child_sa *c = sa->children; c; c = c->next)
-		if (c->spi_in == spi_in)
-			return c;
-	return NULL;
-}
-
-struct ike_child_sa *ike_child_find_out(struct ike_sa *sa, uint32_t spi_out)
-{
-	for (struct ike_child_sa *c = sa->children; c; c = c->next)
-		if (c->spi_out == spi_out)
-			return c;
-	return NULL;
 }
 
 void ike_sa_destroy(struct ike_sa *sa)
@@ -317,18 +301,6 @@ void ike_sa_run_tasks(struct ike_sa *sa)
 		if (sa->state == IKE_STATE_DEAD)
 			return;
 	}
-}
-
-bool ike_conn_matches(const struct ike_conn *conn, const struct ike_endpoint *local,
-                      const struct ike_endpoint *remote)
-{
-	const struct ike_conn_cfg *c = &conn->cfg;
-
-	if (!ip_addr_is_zero(&c->local_addr) && !ip_addr_equal(&c->local_addr, &local->addr))
-		return false;
-	if (!ip_addr_is_zero(&c->remote_addr) && !ip_addr_equal(&c->remote_addr, &remote->addr))
-		return false;
-	return true;
 }
 
 int ike_sa_set_algs(struct ike_sa *sa, const struct ike_proposal *p)

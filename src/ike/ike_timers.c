@@ -13,7 +13,9 @@
  *   rekeying     CHILD SAs rekey on the SAD's soft expire (ike_expire), the
  *                SAD's lifetimes carry rekey_time/life_time
  */
+#include "ike/ike_ctx.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_timers.h"
 
 #define IKE_RETX_TIMEOUT_MS 4000.0
 #define IKE_RETX_BASE 1.8

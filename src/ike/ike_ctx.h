@@ -1,0 +1,39 @@
+/* The IKE context as the files of src/ike/ see it: what one IKE instance
+ * holds. ike.c creates and frees it (ike_ctx_new, ike_ctx_free in ike.h);
+ * everything else borrows it through the SAs and connections that point
+ * back at it.
+ *
+ * Ownership: the context owns its connections and IKE SAs (singly linked
+ * lists), the cookie secret (wiped when freed) and the counters. The
+ * transport and clock (io) are callbacks into the embedder.
+ *
+ * Threading: one control loop; nothing here locks. */
+#ifndef UIPSEC_IKE_IKE_CTX_H
+#define UIPSEC_IKE_IKE_CTX_H
+
+#include <stdint.h>
+
+#include "ike/ike.h"
+
+struct ike_conn;
+struct ike_sa;
+
+struct ike_ctx {
+	struct ike_io io;
+	struct sad *sad;
+	struct spd *spd;
+	struct ike_conn *conns;
+	struct ike_sa *sas;
+	uint32_t next_reqid;
+	uint8_t cookie_secret[32];
+	unsigned half_open, cookie_threshold, half_open_max;
+	struct ike_stats stats;
+};
+
+/* The embedder's monotonic clock, in milliseconds. */
+static inline uint64_t ike_now(struct ike_ctx *ctx)
+{
+	return ctx->io.now_ms(ctx->io.ctx);
+}
+
+#endif
