@@ -1,7 +1,9 @@
-/* The IKE core's front door: the context, connections, the dispatch of
- * received messages (header checks, message ID window, response cache,
- * decryption, then the exchange's handler), the control commands
- * (initiate, terminate), xfrm events, timers and listings.
+/* The IKE core's front door: the context, connections, the entry of
+ * received messages (header checks, the IKE SA they belong to, then its
+ * task manager), the control commands (initiate, terminate), xfrm events,
+ * timers and listings. After every event from outside (a message, a
+ * command, a tick, an xfrm event) it runs the task managers of all SAs,
+ * so that what the event queued starts, and frees the SAs that ended.
  * Everything runs on the control loop. */
 #include "ike/ike.h"
 
@@ -10,18 +12,64 @@
 #include <string.h>
 
 #include "crypto/rand.h"
-#include "ike/ike_auth.h"
 #include "ike/ike_child.h"
 #include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
-#include "ike/ike_info.h"
 #include "ike/ike_init.h"
-#include "ike/ike_rekey.h"
+#include "ike/ike_mgr.h"
+#include "ike/ike_pld.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_task.h"
 #include "ike/ike_timers.h"
+#include "ike/ike_wire.h"
 #include "util/mem.h"
 #include "xfrm/sad.h"
 #include "xfrm/xfrm.h"
+
+static const char *const ike_end_names[IKE_END_MAX] = {
+	[IKE_END_NONE] = "none",
+	[IKE_END_DELETED_BY_PEER] = "deleted-by-peer",
+	[IKE_END_DELETED_BY_US] = "deleted-by-us",
+	[IKE_END_REKEYED] = "rekeyed",
+	[IKE_END_REKEY_COLLISION] = "rekey-collision",
+	[IKE_END_RETRANSMIT_GIVEUP] = "retransmit-giveup",
+	[IKE_END_DPD_DEAD] = "dpd-dead",
+	[IKE_END_HALF_OPEN_TIMEOUT] = "half-open-timeout",
+	[IKE_END_NO_PROPOSAL] = "no-proposal",
+	[IKE_END_INIT_FAILED] = "init-failed",
+	[IKE_END_AUTH_FAILED] = "auth-failed",
+	[IKE_END_REPLACED] = "replaced",
+	[IKE_END_PROTOCOL_ERROR] = "protocol-error",
+	[IKE_END_CONN_UNLOADED] = "conn-unloaded",
+	[IKE_END_SHUTDOWN] = "shutdown",
+	[IKE_END_INTERNAL] = "internal-error",
+};
+
+static const char *const child_end_names[CHILD_END_MAX] = {
+	[CHILD_END_NONE] = "none",
+	[CHILD_END_DELETED_BY_PEER] = "deleted-by-peer",
+	[CHILD_END_DELETED_BY_US] = "deleted-by-us",
+	[CHILD_END_REKEYED] = "rekeyed",
+	[CHILD_END_REKEY_COLLISION] = "rekey-collision",
+	[CHILD_END_EXPIRED] = "expired",
+	[CHILD_END_IKE_ENDED] = "ike-sa-ended",
+	[CHILD_END_NO_PROPOSAL] = "no-proposal",
+	[CHILD_END_TS_UNACCEPTABLE] = "ts-unacceptable",
+	[CHILD_END_REFUSED] = "refused",
+	[CHILD_END_INVALID_RESPONSE] = "invalid-response",
+	[CHILD_END_INSTALL_FAILED] = "install-failed",
+	[CHILD_END_INTERNAL] = "internal-error",
+};
+
+const char *ike_end_reason_name(enum ike_end_reason r)
+{
+	return (unsigned)r < IKE_END_MAX ? ike_end_names[r] : "?";
+}
+
+const char *ike_child_end_reason_name(enum ike_child_end_reason r)
+{
+	return (unsigned)r < CHILD_END_MAX ? child_end_names[r] : "?";
+}
 
 struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct sad *sad, struct spd *spd)
 {
@@ -53,6 +101,16 @@ static void reap(struct ike_ctx *ctx)
 	}
 }
 
+/* After an event from outside: start what it queued on every SA, then
+ * free the SAs that ended. */
+static void settle(struct ike_ctx *ctx)
+{
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
+		if (sa->state != IKE_STATE_DEAD)
+			ike_mgr_run(sa);
+	reap(ctx);
+}
+
 static void conn_free(struct ike_ctx *ctx, struct ike_conn *c)
 {
 	for (unsigned i = 0; i < c->cfg.nchildren; i++)
@@ -65,8 +123,10 @@ void ike_ctx_free(struct ike_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	while (ctx->sas)
+	while (ctx->sas) {
+		ike_sa_end(ctx->sas, IKE_END_SHUTDOWN);
 		ike_sa_destroy(ctx->sas);
+	}
 	while (ctx->conns) {
 		struct ike_conn *c = ctx->conns;
 		ctx->conns = c->next;
@@ -80,20 +140,12 @@ void ike_ctx_free(struct ike_ctx *ctx)
 static void delete_now(struct ike_sa *sa, const char *why)
 {
 	struct ike_mb mb;
-	struct crypto_ike_keys k;
 
 	if (sa->state != IKE_STATE_ESTABLISHED)
 		return;
-	/* past an outstanding request: the peer may drop it, but a reused ID
-	 * would be taken for a retransmission */
-	if (sa->req_pending)
-		sa->msgid_out++;
-	ike_sa_req_begin(sa, &mb, INFORMATIONAL, true);
+	ike_mgr_unanswered_begin(sa, &mb, INFORMATIONAL);
 	ike_pld_delete_put(&mb, IKE_PROTO_IKE, NULL, 0);
-	ike_sa_keys_out(sa, &k);
-	if (ike_mb_finish(&mb, &k) == 0)
-		ike_sa_send_raw(sa, mb.p, mb.len);
-	ike_mb_free(&mb);
+	ike_mgr_unanswered_send(sa, &mb);
 	sa_info(sa, "%s: IKE_SA deleted", why);
 }
 
@@ -114,17 +166,9 @@ const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx)
 	return &ctx->stats;
 }
 
-static struct ike_conn *conn_find(struct ike_ctx *ctx, const char *name)
-{
-	for (struct ike_conn *c = ctx->conns; c; c = c->next)
-		if (!strcmp(c->cfg.name, name))
-			return c;
-	return NULL;
-}
-
 int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err, size_t errlen)
 {
-	struct ike_conn *c, *old = conn_find(ctx, cfg->name);
+	struct ike_conn *c, *old = ike_conn_find(ctx, cfg->name);
 
 	if (!cfg->name[0] || cfg->ike.n == 0 || cfg->psk_len == 0 ||
 	    cfg->nchildren > IKE_CONN_MAX_CHILDREN) {
@@ -175,9 +219,10 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 		if (c->cfg.children[i].start_action == IKE_ACTION_TRAP)
 			ike_child_trap(ctx, c, (int)i, true);
 		else if (c->cfg.children[i].start_action == IKE_ACTION_START && !old)
-			ike_initiate(ctx, c->cfg.children[i].name);
+			ike_conn_initiate(ctx, c, (int)i);
 	}
 	log_info("ike: loaded connection '%s' (%u children)", c->cfg.name, c->cfg.nchildren);
+	settle(ctx);
 	return 0;
 }
 
@@ -190,7 +235,7 @@ int ike_conn_del(struct ike_ctx *ctx, const char *name)
 		for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 			if (sa->conn == c) {
 				delete_now(sa, "connection unloaded");
-				ike_sa_set_state(sa, IKE_STATE_DEAD);
+				ike_sa_end(sa, IKE_END_CONN_UNLOADED);
 				sa->conn = NULL;
 			}
 		reap(ctx);
@@ -226,24 +271,24 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
                      const struct ike_endpoint *remote, struct ike_msg *m)
 {
 	const struct ike_hdr *h = &m->hdr;
-	bool response = h->flags & IKE_FLAG_RESPONSE;
 	struct ike_sa *sa;
-	struct crypto_ike_keys k;
-	int rc;
 
-	if (h->exchange == IKE_SA_INIT && !response) {
+	if (h->exchange == IKE_SA_INIT && !(h->flags & IKE_FLAG_RESPONSE)) {
+		/* RFC 7296 2.2, 3.1: the first request of an IKE SA */
 		if (h->spi_r != 0 || h->msgid != 0 || !(h->flags & IKE_FLAG_INITIATOR)) {
 			ctx->stats.drop_malformed++;
 			return;
 		}
 		if (m->unsupported_critical) {
-			ctx->stats.unsupported_critical++;
 			uint8_t t = m->unsupported_critical;
-			ike_send_notify_plain(ctx, local, remote, h, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+			ctx->stats.unsupported_critical++;
+			ike_wire_notify_plain(ctx, local, remote, h, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
 			                      &t, 1);
 			return;
 		}
-		ike_init_handle_request(ctx, local, remote, m);
+		sa = ike_init_accept(ctx, local, remote, m);
+		if (sa)
+			ike_mgr_input(sa, local, remote, m);
 		return;
 	}
 	sa = sa_for(ctx, h);
@@ -258,89 +303,7 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
 		ctx->stats.drop_unexpected++;
 		return;
 	}
-	if (response) {
-		if (!sa->req_pending || h->msgid != sa->msgid_out) {
-			ctx->stats.drop_msgid++;
-			return;
-		}
-	} else {
-		if (sa->resp_buf && h->msgid + 1 == sa->msgid_in) {
-			/* RFC 7296 2.1: a retransmitted request gets the same response */
-			ctx->stats.resent_responses++;
-			sa_debug(sa, "retransmitted request %u, resending response", h->msgid);
-			ike_sa_send_raw(sa, sa->resp_buf, sa->resp_len);
-			return;
-		}
-		if (h->msgid != sa->msgid_in) {
-			ctx->stats.drop_msgid++;
-			return;
-		}
-	}
-	if (h->exchange == IKE_SA_INIT) {
-		ike_init_handle_response(sa, m);
-		return;
-	}
-	/* everything after IKE_SA_INIT is protected (RFC 7296 3.14) */
-	if (!sa->keys_ready || !m->has_sk) {
-		ctx->stats.drop_unprotected++;
-		sa_debug(sa, "unprotected %s dropped", response ? "response" : "request");
-		return;
-	}
-	ike_sa_keys_in(sa, &k);
-	rc = ike_msg_decrypt(m, &k);
-	if (rc) {
-		if (rc == -EBADMSG)
-			ctx->stats.drop_icv++;
-		else
-			ctx->stats.drop_malformed++;
-		sa_debug(sa, "message %u failed integrity or decryption, dropped", h->msgid);
-		return;
-	}
-	sa->last_rx_ms = ike_now(ctx);
-	/* follow the peer to its new address/port (NAT-T, RFC 7296 2.23) */
-	if (!response && (!ip_addr_equal(&sa->remote.addr, &remote->addr) ||
-	                  sa->remote.port != remote->port || sa->local.port != local->port)) {
-		sa_debug(sa, "peer now at %s[%u]", ip_addr_fmt(&remote->addr, (char[IP_ADDR_STRLEN]){ 0 }),
-		         remote->port);
-		sa->remote = *remote;
-		sa->local = *local;
-		sa->natt = local->port == IKE_NATT_PORT;
-	}
-	if (m->unsupported_critical && !response) {
-		uint8_t t = m->unsupported_critical;
-		ctx->stats.unsupported_critical++;
-		sa->msgid_in++;
-		ike_sa_resp_notify(sa, m, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &t, 1);
-		return;
-	}
-	if (response) {
-		ike_timers_response_received(sa);
-		sa->msgid_out++;
-		switch (h->exchange) {
-		case IKE_AUTH: ike_auth_handle_response(sa, m); break;
-		case CREATE_CHILD_SA:
-			if (sa->req_task == TASK_IKE_REKEY)
-				ike_rekey_handle_response(sa, m);
-			else
-				ike_child_handle_response(sa, m);
-			break;
-		case INFORMATIONAL: ike_info_handle_response(sa, m); break;
-		default: ctx->stats.drop_unexpected++; break;
-		}
-	} else {
-		sa->msgid_in++;
-		switch (h->exchange) {
-		case IKE_AUTH: ike_auth_handle_request(sa, m); break;
-		case CREATE_CHILD_SA: ike_child_handle_request(sa, m); break;
-		case INFORMATIONAL: ike_info_handle_request(sa, m); break;
-		default:
-			ctx->stats.drop_unexpected++;
-			sa->msgid_in--;
-			break;
-		}
-	}
-	if (sa->state != IKE_STATE_DEAD)
-		ike_sa_run_tasks(sa);
+	ike_mgr_input(sa, local, remote, m);
 }
 
 void ike_input(struct ike_ctx *ctx, const struct ike_endpoint *local,
@@ -359,84 +322,32 @@ void ike_input(struct ike_ctx *ctx, const struct ike_endpoint *local,
 	}
 	dispatch(ctx, local, remote, &m);
 	ike_msg_clear(&m);
-	reap(ctx);
-}
-
-static struct ike_sa *sa_of_conn(struct ike_ctx *ctx, struct ike_conn *c)
-{
-	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
-		if (sa->conn == c && sa->state != IKE_STATE_DEAD && sa->state != IKE_STATE_DELETING)
-			return sa;
-	return NULL;
-}
-
-static int initiate_child(struct ike_ctx *ctx, struct ike_conn *c, int idx)
-{
-	struct ike_sa *sa = sa_of_conn(ctx, c);
-
-	if (sa) {
-		if (sa->state == IKE_STATE_ESTABLISHED || sa->auth_child != idx)
-			ike_sa_queue(sa, TASK_CHILD_CREATE, (uint32_t)idx);
-		return 0;
-	}
-	struct ip_addr local = c->cfg.local_addr;
-	char a[IP_ADDR_STRLEN];
-	if (ip_addr_is_zero(&c->cfg.remote_addr) ||
-	    (ip_addr_is_zero(&local) && !ctx->io.route_src)) {
-		log_warn("ike: cannot initiate '%s': set one remote_addrs address%s", c->cfg.name,
-		         ip_addr_is_zero(&c->cfg.remote_addr) ? "" : " and one local_addrs address");
-		return -EDESTADDRREQ;
-	}
-	if (ip_addr_is_zero(&local)) {
-		/* local_addrs = %any: where the routing sends our packets from */
-		int rc = ctx->io.route_src(ctx->io.ctx, &c->cfg.remote_addr, &local);
-		if (rc || ip_addr_is_zero(&local) || local.family != c->cfg.remote_addr.family) {
-			log_warn("ike: cannot initiate '%s': no source address to reach %s: %s",
-			         c->cfg.name, ip_addr_fmt(&c->cfg.remote_addr, a),
-			         strerror(rc ? -rc : EADDRNOTAVAIL));
-			return rc ? rc : -EADDRNOTAVAIL;
-		}
-		log_info("ike: '%s': local_addrs %%any, reaching %s from %s", c->cfg.name,
-		         ip_addr_fmt(&c->cfg.remote_addr, a), ip_addr_fmt(&local, (char[IP_ADDR_STRLEN]){ 0 }));
-	}
-	sa = ike_sa_new(ctx, c, true);
-	if (!sa)
-		return -ENOMEM;
-	sa->local.addr = local;
-	sa->local.port = c->cfg.local_port;
-	sa->remote.addr = c->cfg.remote_addr;
-	sa->remote.port = c->cfg.remote_port;
-	sa->auth_child = idx;
-	int rc = ike_init_start(sa);
-	if (rc)
-		ike_sa_set_state(sa, IKE_STATE_DEAD);
-	/* No reap here: we may be called from inside another SA's handler
-	 * (close_action start), which must not see its SA freed under it.
-	 * ike_input() and ike_tick() reap dead SAs on their way out. */
-	return rc;
+	settle(ctx);
 }
 
 int ike_initiate(struct ike_ctx *ctx, const char *name)
 {
 	int rc = -ENOENT;
 
-	for (struct ike_conn *c = ctx->conns; c; c = c->next) {
+	for (struct ike_conn *c = ctx->conns; c && rc <= 0; c = c->next) {
 		bool whole = !strcmp(c->cfg.name, name);
 		for (unsigned i = 0; i < c->cfg.nchildren; i++)
 			if (whole || !strcmp(c->cfg.children[i].name, name)) {
-				rc = initiate_child(ctx, c, (int)i);
+				rc = ike_conn_initiate(ctx, c, (int)i);
 				if (rc)
-					return rc;
+					goto out;
 			}
 		if (whole && c->cfg.nchildren == 0)
-			rc = initiate_child(ctx, c, -1);
+			rc = ike_conn_initiate(ctx, c, -1);
 	}
+out:
+	settle(ctx);
 	return rc;
 }
 
 int ike_terminate_ike(struct ike_ctx *ctx, const char *name)
 {
-	struct ike_conn *c = conn_find(ctx, name);
+	struct ike_conn *c = ike_conn_find(ctx, name);
 	int n = 0;
 
 	if (!c)
@@ -446,11 +357,11 @@ int ike_terminate_ike(struct ike_ctx *ctx, const char *name)
 			continue;
 		n++;
 		if (sa->state == IKE_STATE_ESTABLISHED)
-			ike_sa_queue(sa, TASK_IKE_DELETE, 0);
+			ike_mgr_queue(sa, IKE_TASK_IKE_DELETE, IKE_END_DELETED_BY_US);
 		else if (sa->state != IKE_STATE_DELETING)
-			ike_sa_set_state(sa, IKE_STATE_DEAD);
+			ike_sa_end(sa, IKE_END_DELETED_BY_US);
 	}
-	reap(ctx);
+	settle(ctx);
 	return n ? 0 : -ENOENT;
 }
 
@@ -461,9 +372,10 @@ int ike_terminate_child(struct ike_ctx *ctx, const char *name)
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 		for (struct ike_child_sa *c = sa->children; c; c = c->next)
 			if (!strcmp(c->cfg.name, name) && c->state == CHILD_INSTALLED) {
-				ike_sa_queue(sa, TASK_CHILD_DELETE, c->spi_in);
+				ike_mgr_queue(sa, IKE_TASK_CHILD_DELETE, c->spi_in);
 				n++;
 			}
+	settle(ctx);
 	return n ? 0 : -ENOENT;
 }
 
@@ -473,7 +385,7 @@ void ike_tick(struct ike_ctx *ctx)
 
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 		ike_timers_run(sa, now);
-	reap(ctx);
+	settle(ctx);
 }
 
 uint64_t ike_next_timer(struct ike_ctx *ctx)
@@ -495,7 +407,7 @@ void ike_acquire(struct ike_ctx *ctx, uint32_t reqid)
 			if (c->cfg.children[i].reqid != reqid)
 				continue;
 			/* already being negotiated? */
-			struct ike_sa *sa = sa_of_conn(ctx, c);
+			struct ike_sa *sa = ike_conn_sa(ctx, c);
 			if (sa) {
 				for (struct ike_child_sa *x = sa->children; x; x = x->next)
 					if (x->cfg.reqid == reqid)
@@ -505,7 +417,8 @@ void ike_acquire(struct ike_ctx *ctx, uint32_t reqid)
 			}
 			log_info("ike: acquire for reqid %u: initiating %s", reqid,
 			         c->cfg.children[i].name);
-			initiate_child(ctx, c, (int)i);
+			ike_conn_initiate(ctx, c, (int)i);
+			settle(ctx);
 			return;
 		}
 }
@@ -520,14 +433,16 @@ void ike_expire(struct ike_ctx *ctx, const struct sad_sa *st, bool hard)
 				return;
 			if (hard) {
 				sa_info(sa, "CHILD_SA %s (SPI %08x) hard expired", c->cfg.name, c->spi_in);
-				ike_sa_queue(sa, TASK_CHILD_DELETE, c->spi_in);
+				c->delete_reason = CHILD_END_EXPIRED;
+				ike_mgr_queue(sa, IKE_TASK_CHILD_DELETE, c->spi_in);
 			} else {
 				/* both states of a child expire: rekey once */
 				for (struct ike_child_sa *x = sa->children; x; x = x->next)
 					if (x->rekeyed_spi == c->spi_in)
 						return;
-				ike_sa_queue(sa, TASK_CHILD_REKEY, c->spi_in);
+				ike_mgr_queue(sa, IKE_TASK_CHILD_REKEY, c->spi_in);
 			}
+			settle(ctx);
 			return;
 		}
 }
@@ -571,6 +486,10 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 		fprintf(out, "  proposals: %s\n", ike_proposals_fmt(&cf->ike, buf, sizeof(buf)));
 		fprintf(out, "  local:  psk, id %s\n", ike_id_fmt(&cf->local_id, id1, sizeof(id1)));
 		fprintf(out, "  remote: psk, id %s\n", ike_id_fmt(&cf->remote_id, id2, sizeof(id2)));
+		if (c->last_end)
+			fprintf(out, "  last IKE_SA ended %llus ago: %s\n",
+			        (unsigned long long)((ike_now(ctx) - c->last_end_ms) / 1000),
+			        ike_end_reason_name(c->last_end));
 		for (unsigned i = 0; i < cf->nchildren; i++) {
 			const struct ike_child_cfg *cc = &cf->children[i];
 			struct ike_ts_list l = cc->local_ts, r = cc->remote_ts;

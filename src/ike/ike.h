@@ -32,6 +32,68 @@ struct ike_endpoint {
 	uint16_t port;        /* host order */
 };
 
+/* Why an IKE SA ended. Recorded by the one function that ends an SA,
+ * logged at info, counted (struct ike_stats), shown by ike_list_conns
+ * and passed to io->ike_ended. */
+enum ike_end_reason {
+	IKE_END_NONE = 0,
+	IKE_END_DELETED_BY_PEER,     /* the peer's Delete (RFC 7296 1.4.1) */
+	IKE_END_DELETED_BY_US,       /* terminated here (uipsec terminate) */
+	IKE_END_REKEYED,             /* replaced by its rekeyed successor (2.18) */
+	IKE_END_REKEY_COLLISION,     /* the redundant new SA of a rekey collision (2.8.2) */
+	IKE_END_RETRANSMIT_GIVEUP,   /* the peer answered no request of ours (2.4) */
+	IKE_END_DPD_DEAD,            /* the peer answered no liveness check (2.4) */
+	IKE_END_HALF_OPEN_TIMEOUT,   /* responder: no IKE_AUTH in time */
+	IKE_END_NO_PROPOSAL,         /* IKE_SA_INIT: no proposal in common */
+	IKE_END_INIT_FAILED,         /* IKE_SA_INIT failed otherwise */
+	IKE_END_AUTH_FAILED,         /* IKE_AUTH: one side did not accept the other */
+	IKE_END_REPLACED,            /* the peer started over with INITIAL_CONTACT (2.4) */
+	IKE_END_PROTOCOL_ERROR,      /* a malformed or unacceptable message */
+	IKE_END_CONN_UNLOADED,       /* its connection was unloaded */
+	IKE_END_SHUTDOWN,            /* the core stops */
+	IKE_END_INTERNAL,            /* no memory, no random bytes, a refusing backend */
+	IKE_END_MAX,
+};
+
+/* Why a CHILD SA ended (including one that was never installed). */
+enum ike_child_end_reason {
+	CHILD_END_NONE = 0,
+	CHILD_END_DELETED_BY_PEER,   /* the peer's Delete */
+	CHILD_END_DELETED_BY_US,     /* terminated here */
+	CHILD_END_REKEYED,           /* replaced by its rekeyed successor (RFC 7296 2.8) */
+	CHILD_END_REKEY_COLLISION,   /* the redundant new SA of a rekey collision (2.8.1) */
+	CHILD_END_EXPIRED,           /* its hard lifetime was reached */
+	CHILD_END_IKE_ENDED,         /* its IKE SA ended */
+	CHILD_END_NO_PROPOSAL,       /* the peer answered NO_PROPOSAL_CHOSEN */
+	CHILD_END_TS_UNACCEPTABLE,   /* the peer answered TS_UNACCEPTABLE */
+	CHILD_END_REFUSED,           /* the peer answered with another error */
+	CHILD_END_INVALID_RESPONSE,  /* the response was malformed or unacceptable */
+	CHILD_END_INSTALL_FAILED,    /* the data plane refused its states */
+	CHILD_END_INTERNAL,          /* no memory, no random bytes */
+	CHILD_END_MAX,
+};
+
+/* "deleted-by-peer", "retransmit-giveup", ...: stable names for logs,
+ * listings and events. */
+const char *ike_end_reason_name(enum ike_end_reason r);
+const char *ike_child_end_reason_name(enum ike_child_end_reason r);
+
+struct ike_end_event {
+	const char *conn;            /* "-" once the connection is unloaded */
+	uint64_t spi_i, spi_r;
+	bool initiator;              /* we initiated this IKE SA */
+	bool established;            /* it had been up (an "ike-updown" down) */
+	enum ike_end_reason reason;
+};
+
+struct ike_child_end_event {
+	const char *conn, *child;
+	uint64_t ike_spi_i, ike_spi_r;
+	uint32_t spi_in, spi_out, reqid;
+	bool installed;              /* it had been up (a "child-updown" down) */
+	enum ike_child_end_reason reason;
+};
+
 struct ike_io {
 	void *ctx;
 	/* Send one IKE message from local to remote (no non-ESP marker). */
@@ -48,6 +110,11 @@ struct ike_io {
 	 * pick it (ip_route_src). 0 or -errno. NULL: such a connection only
 	 * responds. */
 	int (*route_src)(void *ctx, const struct ip_addr *remote, struct ip_addr *local);
+	/* Optional: an IKE SA or a CHILD SA ended, and why (the seam for
+	 * ike-updown / child-updown events). ev is valid during the call;
+	 * the callback must not call back into the core. NULL: not told. */
+	void (*ike_ended)(void *ctx, const struct ike_end_event *ev);
+	void (*child_ended)(void *ctx, const struct ike_child_end_event *ev);
 };
 
 enum ike_start_action { IKE_ACTION_NONE = 0, IKE_ACTION_START = 1, IKE_ACTION_TRAP = 2 };
@@ -81,7 +148,7 @@ struct ike_conn_cfg {
 	uint8_t psk[IKE_PSK_MAX];
 	size_t psk_len;
 	uint32_t dpd_delay;           /* seconds, 0 = off */
-	uint32_t rekey_time;          /* IKE SA, seconds (reported; IKE rekey is not done) */
+	uint32_t rekey_time;          /* IKE SA rekeying, seconds after establishment; 0 = never */
 	bool encap;                   /* force UDP encapsulation of ESP */
 	unsigned nchildren;
 	struct ike_child_cfg children[IKE_CONN_MAX_CHILDREN];
@@ -100,6 +167,8 @@ struct ike_stats {
 	uint64_t cookies_sent, cookies_bad, invalid_ke_sent, no_proposal, auth_failed;
 	uint64_t ts_unacceptable, half_open_refused;
 	uint64_t ike_established, child_established, ike_deleted, child_deleted;
+	uint64_t ike_ended[IKE_END_MAX];       /* by reason */
+	uint64_t child_ended[CHILD_END_MAX];
 };
 
 struct ike_ctx;

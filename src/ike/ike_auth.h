@@ -1,12 +1,16 @@
-/* The IKE_AUTH exchange (RFC 7296 1.2), both roles. Internal to
+/* The IKE_AUTH exchange (RFC 7296 1.2) as a task, both roles: it
+ * authenticates both ends and creates the first CHILD SA. Internal to
  * src/ike/. */
 #ifndef UIPSEC_IKE_IKE_AUTH_H
 #define UIPSEC_IKE_IKE_AUTH_H
 
-#include "ike/ike_sa.h"
+#include <stdint.h>
 
-int ike_auth_start(struct ike_sa *sa);
-void ike_auth_handle_request(struct ike_sa *sa, struct ike_msg *m);
-void ike_auth_handle_response(struct ike_sa *sa, struct ike_msg *m);
+struct ike_sa;
+struct ike_task;
+
+/* The IKE_AUTH task (initiator: queued behind IKE_SA_INIT, proposes
+ * child config sa->auth_child; responder: answers a half-open SA). */
+struct ike_task *ike_auth_task_new(struct ike_sa *sa, uint32_t arg);
 
 #endif

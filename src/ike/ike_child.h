@@ -1,19 +1,31 @@
-/* CHILD SAs: their state, traffic selectors, installation into the data
- * plane and removal, trap policies, and (for now) the CREATE_CHILD_SA
- * exchange. Internal to src/ike/.
+/* CHILD SAs: their state, traffic selectors (RFC 7296 2.9), keying (2.17)
+ * and installation into the data plane and removal, the one function that
+ * ends a CHILD SA (and records why), and trap policies. The exchanges that
+ * negotiate CHILD SAs are tasks (ike_auth.c for the first one,
+ * ike_create.c for the others). Internal to src/ike/.
  *
- * Ownership: an IKE SA owns its CHILD SAs (a singly linked list); a CHILD
- * SA owns its DH key while CREATE_CHILD_SA is in flight. */
+ * This file is the only one that changes the data plane (the SAD and the
+ * SPD), the way charon's kernel interface does.
+ *
+ * Ownership: an IKE SA owns its CHILD SAs (a singly linked list). */
 #ifndef UIPSEC_IKE_IKE_CHILD_H
 #define UIPSEC_IKE_IKE_CHILD_H
 
-#include "crypto/dh.h"
-#include "ike/ike_sa.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/ike.h"
+#include "ike/ike_proto.h"
+
+struct ike_conn;
+struct ike_ctx;
+struct ike_sa;
 
 enum ike_child_state {
-	CHILD_CREATING = 0,
+	CHILD_CREATING = 0,            /* negotiated, not installed: nothing in the data plane */
 	CHILD_INSTALLED,
-	CHILD_DELETING,
+	CHILD_DELETING,                /* our Delete is out */
 };
 
 struct ike_child_sa {
@@ -27,9 +39,8 @@ struct ike_child_sa {
 	struct ike_endpoint local, remote;   /* at install time */
 	bool encap;
 	uint64_t installed_ms, rekey_ms, expire_ms;
-	/* CREATE_CHILD_SA in flight */
-	struct crypto_dh *dh;
-	uint8_t ni[IKE_NONCE_LEN];
+	/* why our Delete for it is out (CHILD_END_NONE: terminated here) */
+	enum ike_child_end_reason delete_reason;
 	/* rekey collisions (RFC 7296 2.8.1): who started the exchange that
 	 * created this SA, and the lower of that exchange's two nonces */
 	bool by_us;
@@ -37,10 +48,16 @@ struct ike_child_sa {
 	uint8_t nmin[IKE_NONCE_MAX];
 };
 
+/* A new CHILD SA of cfg (copied) in state CREATING, linked into sa. NULL
+ * if out of memory. */
+struct ike_child_sa *ike_child_new(struct ike_sa *sa, const struct ike_child_cfg *cfg);
 struct ike_child_sa *ike_child_find_in(struct ike_sa *sa, uint32_t spi_in);
 struct ike_child_sa *ike_child_find_out(struct ike_sa *sa, uint32_t spi_out);
-/* Remove a child from the data plane and free it. */
-void ike_child_destroy(struct ike_sa *sa, struct ike_child_sa *c);
+/* End c: remove it from the data plane if installed (its policies only
+ * when no other CHILD SA of its reqid and no trap needs them), count and
+ * log it with reason, tell io->child_ended, unlink and free it. */
+void ike_child_end(struct ike_sa *sa, struct ike_child_sa *c, enum ike_child_end_reason reason);
+
 /* The child's TS proposal from its config (dynamic = own address). */
 void ike_child_ts_local(const struct ike_sa *sa, const struct ike_child_cfg *cfg,
                         struct ike_ts_list *out);
@@ -49,22 +66,22 @@ void ike_child_ts_remote(const struct ike_sa *sa, const struct ike_child_cfg *cf
 /* Narrow the peer's TS list against ours (RFC 7296 2.9). False if empty. */
 bool ike_child_narrow(const struct ike_ts_list *theirs, const struct ike_ts_list *ours,
                       struct ike_ts_list *out);
-/* Allocate an inbound SPI from the SAD. */
+/* The index of the child config of sa's connection that matches the
+ * peer's TS (responder), or -1. */
+int ike_child_cfg_select(const struct ike_sa *sa, const struct ike_ts_list *tsi,
+                         const struct ike_ts_list *tsr);
+/* The index of the child config named name in sa's connection, or -1. */
+int ike_child_cfg_index(const struct ike_sa *sa, const char *name);
+
+/* An unused inbound SPI from the data plane. 0 or a negative errno. */
 int ike_child_alloc_spi(struct ike_sa *sa, uint32_t *spi);
-/* Derive keys and install states and policies for c; exchange_initiator
- * says whose nonce is Ni. Returns 0 or a negative errno. */
+/* Derive keys (RFC 7296 2.17) and install c's states and policies;
+ * exchange_initiator says whose nonce is Ni. c becomes INSTALLED. Returns
+ * 0 or a negative errno (c is then still CREATING, nothing installed). */
 int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_initiator,
                       const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen,
                       const uint8_t *nr, size_t nrlen);
-/* Find the child cfg of conn matching the peer's TS (responder). */
-int ike_child_cfg_select(const struct ike_sa *sa, const struct ike_ts_list *tsi,
-                         const struct ike_ts_list *tsr);
-/* The peer closed a CHILD SA of cfg: apply its close_action. */
-void ike_child_closed(struct ike_sa *sa, const struct ike_child_cfg *cfg);
-/* Install or remove trap policies of child cfg index i of conn. */
+/* Install or remove the trap policies of child config i of conn. */
 void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool install);
-int ike_child_create_start(struct ike_sa *sa, int cfg_index, uint32_t rekey_spi);
-void ike_child_handle_request(struct ike_sa *sa, struct ike_msg *m);
-void ike_child_handle_response(struct ike_sa *sa, struct ike_msg *m);
 
 #endif

@@ -1,5 +1,7 @@
 /* Connections: a loaded ike_conn_cfg and what the core remembers about it
- * (its trap policies). Internal to src/ike/.
+ * (its trap policies, how its last IKE SA ended), finding a connection's
+ * IKE SA, initiating one of its CHILD SAs, and its close_action. Internal
+ * to src/ike/.
  *
  * Ownership: the context owns the list (ike_ctx.h); an IKE SA points at its
  * connection and loses the pointer (conn = NULL) when the connection is
@@ -8,8 +10,12 @@
 #define UIPSEC_IKE_IKE_CONN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ike/ike.h"
+
+struct ike_ctx;
+struct ike_sa;
 
 struct ike_conn {
 	struct ike_conn *next;
@@ -18,10 +24,27 @@ struct ike_conn {
 	/* the local address the trap policies were installed with (the
 	 * routing's choice when local_addr is unset), to remove them again */
 	struct ip_addr trap_local[IKE_CONN_MAX_CHILDREN];
+	/* how its last IKE SA ended (IKE_END_NONE: none has), for listings */
+	enum ike_end_reason last_end;
+	uint64_t last_end_ms;
 };
 
+/* The connection named name, or NULL. */
+struct ike_conn *ike_conn_find(struct ike_ctx *ctx, const char *name);
 /* Is the peer address/port acceptable for conn. */
 bool ike_conn_matches(const struct ike_conn *conn, const struct ike_endpoint *local,
                       const struct ike_endpoint *remote);
+/* conn's IKE SA that is neither deleting nor dead, or NULL. */
+struct ike_sa *ike_conn_sa(struct ike_ctx *ctx, const struct ike_conn *conn);
+/* Initiate child config idx of conn (-1: the IKE SA alone): on conn's IKE
+ * SA if there is one (queued behind its IKE_AUTH, or as CREATE_CHILD_SA),
+ * else on a new IKE SA (IKE_SA_INIT and IKE_AUTH queued). Nothing is
+ * sent until the front door runs the managers. 0 or a negative errno
+ * (no address to initiate from or to, no memory). */
+int ike_conn_initiate(struct ike_ctx *ctx, struct ike_conn *conn, int idx);
+/* The peer closed a CHILD SA of cfg (or its IKE SA) on sa: apply the
+ * child's close_action as charon does (trap: wait for traffic;
+ * start: negotiate it again). */
+void ike_conn_child_closed(struct ike_sa *sa, const struct ike_child_cfg *cfg);
 
 #endif

@@ -1,19 +1,33 @@
-/* INFORMATIONAL exchanges (RFC 7296 1.4): deleting IKE and CHILD SAs,
- * empty liveness checks (DPD), error notifies; and unprotected notify
- * answers to IKE_SA_INIT requests (no IKE SA exists for them).
+/* INFORMATIONAL exchanges (RFC 7296 1.4) as tasks: deleting a CHILD SA
+ * (1.4.1), deleting the IKE SA, an empty liveness check (DPD, 2.4), and
+ * the responder for every INFORMATIONAL request (deletes, error
+ * notifies, liveness checks), including deletes in the middle of an IKE
+ * rekey collision (2.8.2).
  *
  *   HDR, SK {[N,] [D,] ...}  -->
  *                       <--  HDR, SK {[N,] [D,] ...}
  */
+#include "ike/ike_info.h"
+
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "ike/ike_pld.h"
 #include "ike/ike_child.h"
+#include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
-#include "ike/ike_info.h"
+#include "ike/ike_mgr.h"
+#include "ike/ike_msg.h"
+#include "ike/ike_pld.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_task.h"
 #include "util/bytes.h"
+
+/* INFORMATIONAL tasks keep no state of their own: what they work on is
+ * their arg (a CHILD SA's inbound SPI, the reason an IKE SA ends). */
+struct info_task {
+	struct ike_task t;           /* first: the manager's handle */
+};
 
 /* True if another installed CHILD SA of the same config exists (c is the
  * old half of a rekeying, not a closed tunnel). */
@@ -25,36 +39,57 @@ static bool ike_child_replaced(struct ike_sa *sa, const struct ike_child_sa *c)
 	return false;
 }
 
-int ike_info_start(struct ike_sa *sa, enum ike_task task, uint32_t arg)
+static enum ike_task_status child_delete_build(struct ike_task *t, struct ike_sa *sa,
+                                               struct ike_mb *mb)
 {
-	struct ike_mb mb;
+	uint32_t spi = t->arg;
+	struct ike_child_sa *c = ike_child_find_in(sa, spi);
 
-	ike_sa_req_begin(sa, &mb, INFORMATIONAL, true);
-	switch (task) {
-	case TASK_IKE_DELETE:
-		ike_pld_delete_put(&mb, IKE_PROTO_IKE, NULL, 0);
-		ike_sa_set_state(sa, IKE_STATE_DELETING);
-		sa_info(sa, "deleting IKE_SA");
-		break;
-	case TASK_CHILD_DELETE: {
-		struct ike_child_sa *c = ike_child_find_in(sa, arg);
-		if (!c) {
-			ike_mb_free(&mb);
-			return -ENOENT;
-		}
-		c->state = CHILD_DELETING;
-		ike_pld_delete_put(&mb, IKE_PROTO_ESP, &arg, 1);
-		sa_info(sa, "deleting CHILD_SA %s (SPI %08x)", c->cfg.name, arg);
-		break;
-	}
-	case TASK_DPD:
-		sa_debug(sa, "sending liveness check");
-		break;
-	default:
-		ike_mb_free(&mb);
-		return -EINVAL;
-	}
-	return ike_sa_req_send(sa, &mb, task, arg);
+	if (!c)
+		return IKE_TASK_DONE;   /* gone meanwhile (the peer deleted it) */
+	c->state = CHILD_DELETING;
+	ike_pld_delete_put(mb, IKE_PROTO_ESP, &spi, 1);
+	sa_info(sa, "deleting CHILD_SA %s (SPI %08x)", c->cfg.name, spi);
+	return IKE_TASK_NEED_MORE;
+}
+
+static enum ike_task_status child_delete_process(struct ike_task *t, struct ike_sa *sa,
+                                                 const struct ike_msg *m)
+{
+	struct ike_child_sa *c = ike_child_find_in(sa, t->arg);
+
+	if (c)
+		ike_child_end(sa, c, c->delete_reason ? c->delete_reason : CHILD_END_DELETED_BY_US);
+	return IKE_TASK_DONE;
+}
+
+static enum ike_task_status ike_delete_build(struct ike_task *t, struct ike_sa *sa,
+                                             struct ike_mb *mb)
+{
+	ike_pld_delete_put(mb, IKE_PROTO_IKE, NULL, 0);
+	ike_sa_set_state(sa, IKE_STATE_DELETING);
+	sa_info(sa, "deleting IKE_SA");
+	return IKE_TASK_NEED_MORE;
+}
+
+static enum ike_task_status ike_delete_process(struct ike_task *t, struct ike_sa *sa,
+                                               const struct ike_msg *m)
+{
+	sa_info(sa, "IKE_SA deleted");
+	ike_sa_end(sa, (enum ike_end_reason)t->arg);
+	return IKE_TASK_DONE;
+}
+
+static enum ike_task_status dpd_build(struct ike_task *t, struct ike_sa *sa, struct ike_mb *mb)
+{
+	sa_debug(sa, "sending liveness check");
+	return IKE_TASK_NEED_MORE;
+}
+
+static enum ike_task_status dpd_process(struct ike_task *t, struct ike_sa *sa,
+                                        const struct ike_msg *m)
+{
+	return IKE_TASK_DONE;   /* it answered: alive */
 }
 
 /* The peer deletes an IKE SA in the middle of an IKE rekey collision
@@ -67,7 +102,7 @@ int ike_info_start(struct ike_sa *sa, enum ike_task task, uint32_t arg)
  *   there had been no collision. */
 static bool rekey_collision_delete(struct ike_sa *sa)
 {
-	if (sa->coll_spi_i && sa->req_pending && sa->req_task == TASK_IKE_REKEY) {
+	if (sa->coll_spi_i && ike_mgr_in_flight(sa, IKE_TASK_IKE_REKEY)) {
 		sa_info(sa, "peer deleted the IKE_SA during a rekey collision: waiting for the "
 		        "response to our rekeying");
 		sa->peer_deleted = true;
@@ -88,18 +123,47 @@ static bool rekey_collision_delete(struct ike_sa *sa)
 		old->coll_spi_i = old->coll_spi_r = 0;
 		old->rekeyed = false;
 		sa->rekeyed = true;
-		ike_sa_set_state(sa, IKE_STATE_DEAD);
+		ike_sa_end(sa, IKE_END_REKEY_COLLISION);
 		return true;
 	}
 	return false;
 }
 
-void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
+/* Why the peer's Delete ends c: a rekeyed CHILD SA's old half, or one we
+ * were deleting ourselves (simultaneous delete), or a closed tunnel. */
+static enum ike_child_end_reason peer_delete_reason(struct ike_sa *sa,
+                                                    const struct ike_child_sa *c)
+{
+	if (c->state == CHILD_DELETING)
+		return c->delete_reason ? c->delete_reason : CHILD_END_DELETED_BY_US;
+	return ike_child_replaced(sa, c) ? CHILD_END_REKEYED : CHILD_END_DELETED_BY_PEER;
+}
+
+/* The peer deleted sa (or told us it failed our authentication): its
+ * CHILD SAs go, and their close_action applies. */
+static void peer_ended_ike(struct ike_sa *sa, uint16_t err)
+{
+	enum ike_end_reason why = err == IKE_N_AUTHENTICATION_FAILED ? IKE_END_AUTH_FAILED :
+	                          sa->rekeyed ? IKE_END_REKEYED : IKE_END_DELETED_BY_PEER;
+
+	sa_info(sa, "peer deleted the IKE_SA");
+	ike_sa_end(sa, why);
+	/* not for the old SA of a rekeying: its children moved on */
+	while (sa->children) {
+		struct ike_child_cfg cfg = sa->children->cfg;
+		bool up = sa->children->state == CHILD_INSTALLED;
+		ike_child_end(sa, sa->children, CHILD_END_DELETED_BY_PEER);
+		if (up)
+			ike_conn_child_closed(sa, &cfg);
+	}
+}
+
+static enum ike_task_status info_respond(struct ike_task *t, struct ike_sa *sa,
+                                         const struct ike_msg *m, struct ike_mb *mb)
 {
 	uint32_t ours[IKE_DEL_MAX];
 	unsigned nours = 0;
 	bool delete_ike = false;
-	struct ike_mb mb;
 	uint16_t err;
 
 	for (unsigned i = 0; i < m->npld; i++) {
@@ -121,71 +185,77 @@ void ike_info_handle_request(struct ike_sa *sa, struct ike_msg *m)
 			sa_info(sa, "peer deletes CHILD_SA %s (SPI %08x)", c->cfg.name, d.spi[k]);
 			/* RFC 7296 1.4.1: answer with our SPI, unless we are
 			 * deleting it ourselves (simultaneous delete) */
-			bool peer_closed = c->state != CHILD_DELETING &&
-			                   !ike_child_replaced(sa, c);
+			enum ike_child_end_reason why = peer_delete_reason(sa, c);
 			struct ike_child_cfg cfg = c->cfg;
 			if (c->state != CHILD_DELETING && nours < IKE_DEL_MAX)
 				ours[nours++] = c->spi_in;
-			ike_child_destroy(sa, c);
-			if (peer_closed)
-				ike_child_closed(sa, &cfg);
+			ike_child_end(sa, c, why);
+			if (why == CHILD_END_DELETED_BY_PEER)
+				ike_conn_child_closed(sa, &cfg);
 		}
 	}
 	if ((err = ike_msg_error_notify(m)))
 		sa_warn(sa, "peer sent %s in an INFORMATIONAL", ike_notify_name(err));
-	ike_sa_resp_begin(sa, &mb, m, true);
 	if (nours)
-		ike_pld_delete_put(&mb, IKE_PROTO_ESP, ours, nours);
-	ike_sa_resp_send(sa, &mb);
+		ike_pld_delete_put(mb, IKE_PROTO_ESP, ours, nours);
 	if (delete_ike && rekey_collision_delete(sa))
-		return;
-	if (delete_ike || err == IKE_N_AUTHENTICATION_FAILED) {
-		sa_info(sa, "peer deleted the IKE_SA");
-		ike_sa_set_state(sa, IKE_STATE_DEAD);
-		/* not for the old SA of a rekeying: its children moved on */
-		while (sa->children) {
-			struct ike_child_cfg cfg = sa->children->cfg;
-			bool up = sa->children->state == CHILD_INSTALLED;
-			ike_child_destroy(sa, sa->children);
-			if (up)
-				ike_child_closed(sa, &cfg);
-		}
-	}
+		return IKE_TASK_DONE;
+	if (delete_ike || err == IKE_N_AUTHENTICATION_FAILED)
+		peer_ended_ike(sa, err);
+	return IKE_TASK_DONE;
 }
 
-void ike_info_handle_response(struct ike_sa *sa, struct ike_msg *m)
+static void info_destroy(struct ike_task *t, struct ike_sa *sa)
 {
-	switch (sa->req_task) {
-	case TASK_IKE_DELETE:
-		sa_info(sa, "IKE_SA deleted");
-		ike_sa_set_state(sa, IKE_STATE_DEAD);
-		break;
-	case TASK_CHILD_DELETE: {
-		struct ike_child_sa *c = ike_child_find_in(sa, sa->req_arg);
-		if (c)
-			ike_child_destroy(sa, c);
-		break;
-	}
-	default:
-		break;
-	}
+	free(t);
 }
 
-void ike_send_notify_plain(struct ike_ctx *ctx, const struct ike_endpoint *local,
-                           const struct ike_endpoint *remote, const struct ike_hdr *req,
-                           uint16_t type, const uint8_t *data, size_t dlen)
-{
-	struct ike_hdr h = {
-		.spi_i = req->spi_i, .spi_r = 0, .exchange = req->exchange,
-		.flags = IKE_FLAG_RESPONSE, .msgid = req->msgid,
-	};
-	struct ike_mb mb;
+static const struct ike_task_ops child_delete_ops = {
+	.name = "CHILD_SA delete", .exchange = INFORMATIONAL,
+	.build = child_delete_build, .process = child_delete_process, .destroy = info_destroy,
+};
 
-	ike_mb_init(&mb, &h);
-	ike_pld_notify_put(&mb, 0, NULL, 0, type, data, dlen);
-	if (ike_mb_finish(&mb, NULL) == 0) {
-		ctx->stats.tx++;
-		ctx->io.send(ctx->io.ctx, local, remote, mb.p, mb.len);
-	}
-	ike_mb_free(&mb);
+static const struct ike_task_ops ike_delete_ops = {
+	.name = "IKE_SA delete", .exchange = INFORMATIONAL,
+	.build = ike_delete_build, .process = ike_delete_process, .destroy = info_destroy,
+};
+
+static const struct ike_task_ops dpd_ops = {
+	.name = "liveness check", .exchange = INFORMATIONAL,
+	.build = dpd_build, .process = dpd_process, .destroy = info_destroy,
+};
+
+static const struct ike_task_ops responder_ops = {
+	.name = "INFORMATIONAL", .exchange = INFORMATIONAL,
+	.respond = info_respond, .destroy = info_destroy,
+};
+
+static struct ike_task *info_new(const struct ike_task_ops *ops)
+{
+	struct info_task *it = calloc(1, sizeof(*it));
+
+	if (!it)
+		return NULL;
+	it->t.ops = ops;
+	return &it->t;
+}
+
+struct ike_task *ike_info_child_delete_new(struct ike_sa *sa, uint32_t arg)
+{
+	return info_new(&child_delete_ops);
+}
+
+struct ike_task *ike_info_ike_delete_new(struct ike_sa *sa, uint32_t arg)
+{
+	return info_new(&ike_delete_ops);
+}
+
+struct ike_task *ike_info_dpd_new(struct ike_sa *sa, uint32_t arg)
+{
+	return info_new(&dpd_ops);
+}
+
+struct ike_task *ike_info_responder_new(struct ike_sa *sa, uint32_t arg)
+{
+	return info_new(&responder_ops);
 }

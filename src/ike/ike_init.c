@@ -1,30 +1,48 @@
 /* IKE_SA_INIT (RFC 7296 section 1.2): proposal and key exchange, nonces,
  * NAT detection (2.23), cookies against floods (2.6) and the
- * INVALID_KE_PAYLOAD retry (1.2). Both roles: the initiator's request and
- * response handling, and the responder, which keeps no state until a
- * cookie-checked request arrives while under load.
+ * INVALID_KE_PAYLOAD retry (1.2), as one task with both roles. The
+ * responder keeps no state until a request passes ike_init_accept (the
+ * cookie check under load, the connection, the proposal and the group);
+ * the task then answers it on the new half-open SA.
  *
  *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*)   -->
  *                                <--  HDR, SAr1, KEr, Nr, N(NAT_DETECTION_*)
  */
+#include "ike/ike_init.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/dh.h"
 #include "crypto/rand.h"
-#include "ike/ike_pld.h"
-#include "ike/ike_auth.h"
 #include "ike/ike_ctx.h"
-#include "ike/ike_info.h"
-#include "ike/ike_init.h"
 #include "ike/ike_kdf.h"
+#include "ike/ike_msg.h"
+#include "ike/ike_pld.h"
 #include "ike/ike_sa.h"
-#include "ike/ike_timers.h"
+#include "ike/ike_task.h"
+#include "ike/ike_wire.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 
 #define INIT_RETRIES_MAX 3
+
+/* The exchange's own state: the DH key until the keys are derived, and
+ * the initiator's cookie and restart count. */
+struct init_task {
+	struct ike_task t;           /* first: the manager's handle */
+	struct crypto_dh *dh;
+	uint8_t cookie[64];
+	size_t cookie_len;
+	unsigned retries;            /* INVALID_KE / COOKIE restarts */
+};
+
+static struct init_task *init_of(struct ike_task *t)
+{
+	return (struct init_task *)t;
+}
 
 /* SHA1(SPIi | SPIr | IP | Port), RFC 7296 2.23 */
 static void natd_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_endpoint *ep,
@@ -88,21 +106,6 @@ static void natd_check(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_
 		        sa->nat_remote ? "the peer is behind a NAT (or fakes it)" : "");
 }
 
-static int derive(struct ike_sa *sa, const uint8_t *ke, size_t kelen)
-{
-	uint8_t gir[CRYPTO_DH_SECRET_MAX];
-	int n = crypto_dh_derive(sa->dh, ke, kelen, gir, sizeof(gir));
-	int rc;
-
-	if (n < 0)
-		return n;
-	rc = ike_kdf_ike_sa(sa, gir, (size_t)n);
-	mem_wipe(gir, sizeof(gir));
-	crypto_dh_free(sa->dh);   /* the private value is no longer needed */
-	sa->dh = NULL;
-	return rc;
-}
-
 static uint16_t first_group(const struct ike_proposals *ps)
 {
 	for (unsigned i = 0; i < ps->n; i++) {
@@ -119,60 +122,6 @@ static bool offers_group(const struct ike_proposals *ps, uint16_t g)
 		if (ike_proposal_has(&ps->p[i], IKE_TRANS_DH, g))
 			return true;
 	return false;
-}
-
-int ike_init_start(struct ike_sa *sa)
-{
-	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
-	uint8_t pub[CRYPTO_DH_PUB_MAX];
-	struct ike_mb mb;
-	int n, rc;
-
-	if (!sa->dh_group)
-		sa->dh_group = first_group(&cfg->ike);
-	if (!sa->dh || crypto_dh_group(sa->dh) != sa->dh_group) {
-		crypto_dh_free(sa->dh);
-		sa->dh = crypto_dh_new(sa->dh_group);
-		if (!sa->dh)
-			return -EIO;
-	}
-	if (!sa->ni_len) {
-		if (crypto_rand(sa->ni, IKE_NONCE_LEN))
-			return -EIO;
-		sa->ni_len = IKE_NONCE_LEN;
-	}
-	n = crypto_dh_public(sa->dh, pub, sizeof(pub));
-	if (n < 0)
-		return n;
-	sa->spi_r = 0;
-	sa->msgid_out = 0;
-	ike_sa_req_begin(sa, &mb, IKE_SA_INIT, false);
-	if (sa->cookie_len)  /* RFC 7296 2.6: the cookie goes first */
-		ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
-	ike_pld_sa_put(&mb, &cfg->ike, false);
-	ike_pld_ke_put(&mb, sa->dh_group, pub, (size_t)n);
-	ike_pld_raw_put(&mb, IKE_PLD_NONCE, sa->ni, sa->ni_len);
-	put_natd(&mb, sa->spi_i, 0, &sa->local, &sa->remote, cfg->encap);
-	ike_sa_set_state(sa, IKE_STATE_INIT_SENT);
-	/* keep RealMessage1 for the AUTH payload */
-	rc = ike_mb_finish(&mb, NULL);
-	if (rc) {
-		ike_mb_free(&mb);
-		return rc;
-	}
-	free(sa->init_req);
-	sa->init_req = malloc(mb.len);
-	if (!sa->init_req) {
-		ike_mb_free(&mb);
-		return -ENOMEM;
-	}
-	memcpy(sa->init_req, mb.p, mb.len);
-	sa->init_req_len = mb.len;
-	char props[512];
-	sa_info(sa, "initiating IKE_SA to %s, proposing %s", 
-	        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }),
-	        ike_proposals_fmt(&cfg->ike, props, sizeof(props)));
-	return ike_sa_req_send(sa, &mb, TASK_NONE, 0);
 }
 
 /* Cookie = prf(secret, Ni | IPi | SPIi), RFC 7296 2.6 */
@@ -213,8 +162,55 @@ static struct ike_conn *conn_for(struct ike_ctx *ctx, const struct ike_endpoint 
 	return first;
 }
 
-void ike_init_handle_request(struct ike_ctx *ctx, const struct ike_endpoint *local,
-                             const struct ike_endpoint *remote, struct ike_msg *m)
+/* RFC 7296 2.1: a retransmitted IKE_SA_INIT request (same SPIi from the
+ * same peer) is answered from the half-open SA, not with a new one. True
+ * if m was such a request (answered or dropped). */
+static bool init_retransmitted(struct ike_ctx *ctx, const struct ike_endpoint *remote,
+                               const struct ike_msg *m)
+{
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
+		if (sa->initiator || sa->spi_i != m->hdr.spi_i || !sa->init_req ||
+		    !ip_addr_equal(&sa->remote.addr, &remote->addr))
+			continue;
+		if (sa->init_req_len == m->rawlen && memcmp(sa->init_req, m->raw, m->rawlen) == 0 &&
+		    sa->init_resp) {
+			ctx->stats.resent_responses++;
+			sa_debug(sa, "retransmitted IKE_SA_INIT, resending response");
+			ike_wire_send_raw(sa, sa->init_resp, sa->init_resp_len);
+		} else {
+			ctx->stats.drop_unexpected++;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* RFC 7296 2.6: under load, demand a cookie before keeping state. True if
+ * the request may go on. */
+static bool cookie_ok(struct ike_ctx *ctx, const struct ike_endpoint *local,
+                      const struct ike_endpoint *remote, const struct ike_msg *m,
+                      const struct ike_pld *p_ni)
+{
+	uint8_t want[32];
+	const struct ike_pld *pc;
+	struct ike_notify_pld nc;
+
+	if (ctx->half_open < ctx->cookie_threshold)
+		return true;
+	pc = ike_msg_find_notify(m, IKE_N_COOKIE);
+	cookie_make(ctx, remote, m->hdr.spi_i, p_ni->body, p_ni->len, want);
+	if (pc && !ike_pld_notify_parse(pc->body, pc->len, &nc) && nc.dlen == 32 &&
+	    mem_equal_ct(want, nc.data, 32))
+		return true;
+	if (pc)
+		ctx->stats.cookies_bad++;
+	ctx->stats.cookies_sent++;
+	ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_COOKIE, want, 32);
+	return false;
+}
+
+struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *local,
+                               const struct ike_endpoint *remote, const struct ike_msg *m)
 {
 	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
 	const struct ike_pld *p_ke = ike_msg_find(m, IKE_PLD_KE);
@@ -223,200 +219,203 @@ void ike_init_handle_request(struct ike_ctx *ctx, const struct ike_endpoint *loc
 	struct ike_proposal chosen;
 	struct ike_conn *conn;
 	struct ike_sa *sa;
-	uint16_t group;
+	uint16_t group, want_group;
 	const uint8_t *ke;
 	size_t kelen;
 	char a[IP_ADDR_STRLEN], pt[1024], po[1024];
-	uint8_t pub[CRYPTO_DH_PUB_MAX];
-	struct ike_mb mb;
-	int n;
 
-	/* a retransmitted request: answer from the cache */
-	for (sa = ctx->sas; sa; sa = sa->next)
-		if (!sa->initiator && sa->spi_i == m->hdr.spi_i &&
-		    ip_addr_equal(&sa->remote.addr, &remote->addr) && sa->init_req) {
-			if (sa->init_req_len == m->rawlen &&
-			    memcmp(sa->init_req, m->raw, m->rawlen) == 0 && sa->init_resp) {
-				ctx->stats.resent_responses++;
-				sa_debug(sa, "retransmitted IKE_SA_INIT, resending response");
-				ike_sa_send_raw(sa, sa->init_resp, sa->init_resp_len);
-			} else {
-				ctx->stats.drop_unexpected++;
-			}
-			return;
-		}
+	if (init_retransmitted(ctx, remote, m))
+		return NULL;
 	ip_addr_fmt(&remote->addr, a);
 	if (!p_sa || !p_ke || !p_ni) {
 		log_warn("ike: IKE_SA_INIT from %s lacks SA, KE or Nonce: INVALID_SYNTAX", a);
-		ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
-		return;
+		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return NULL;
 	}
 	if (ctx->half_open >= ctx->half_open_max) {
 		ctx->stats.half_open_refused++;
 		log_debug_rl("ike: %u half-open IKE SAs, ignoring IKE_SA_INIT from %s",
 		             ctx->half_open, a);
-		return;
+		return NULL;
 	}
-	/* RFC 7296 2.6: under load, demand a cookie before keeping state */
-	if (ctx->half_open >= ctx->cookie_threshold) {
-		uint8_t want[32];
-		const struct ike_pld *pc = ike_msg_find_notify(m, IKE_N_COOKIE);
-		struct ike_notify_pld nc;
-		cookie_make(ctx, remote, m->hdr.spi_i, p_ni->body, p_ni->len, want);
-		if (!pc || ike_pld_notify_parse(pc->body, pc->len, &nc) || nc.dlen != 32 ||
-		    !mem_equal_ct(want, nc.data, 32)) {
-			if (pc)
-				ctx->stats.cookies_bad++;
-			ctx->stats.cookies_sent++;
-			ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_COOKIE, want, 32);
-			return;
-		}
-	}
+	if (!cookie_ok(ctx, local, remote, m, p_ni))
+		return NULL;
 	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) ||
 	    ike_pld_ke_parse(p_ke->body, p_ke->len, &group, &ke, &kelen)) {
-		ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
-		return;
+		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return NULL;
 	}
 	conn = conn_for(ctx, local, remote, &theirs);
 	if (!conn) {
 		log_warn("ike: no connection for IKE_SA_INIT from %s to %s: NO_PROPOSAL_CHOSEN", a,
 		         ip_addr_fmt(&local->addr, pt));
 		ctx->stats.no_proposal++;
-		ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		return;
+		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return NULL;
 	}
 	if (!ike_proposal_select(&conn->cfg.ike, &theirs, false, &chosen)) {
 		ctx->stats.no_proposal++;
 		log_warn("ike: [%s] peer %s proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
 		         conn->cfg.name, a, ike_proposals_fmt(&theirs, pt, sizeof(pt)),
 		         ike_proposals_fmt(&conn->cfg.ike, po, sizeof(po)));
-		ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		return;
+		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return NULL;
 	}
-	uint16_t want_group = ike_proposal_get(&chosen, IKE_TRANS_DH, NULL);
+	want_group = ike_proposal_get(&chosen, IKE_TRANS_DH, NULL);
 	if (group != want_group) {
 		uint8_t g[2];
 		put_be16(g, want_group);
 		ctx->stats.invalid_ke_sent++;
 		log_info("ike: [%s] peer %s sent a key exchange for group %u, asking for %u "
 		         "(INVALID_KE_PAYLOAD)", conn->cfg.name, a, group, want_group);
-		ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_KE_PAYLOAD, g, 2);
-		return;
+		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		return NULL;
 	}
-
 	sa = ike_sa_new(ctx, conn, false);
 	if (!sa)
-		return;
+		return NULL;
 	sa->spi_i = m->hdr.spi_i;
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->natt = local->port == IKE_NATT_PORT;
 	sa->dh_group = group;
-	if (ike_sa_set_algs(sa, &chosen))
-		goto fail;
-	sa->dh = crypto_dh_new(group);
-	if (!sa->dh)
-		goto fail;
-	memcpy(sa->ni, p_ni->body, p_ni->len);
-	sa->ni_len = p_ni->len;
-	if (crypto_rand(sa->nr, IKE_NONCE_LEN))
-		goto fail;
-	sa->nr_len = IKE_NONCE_LEN;
-	n = crypto_dh_public(sa->dh, pub, sizeof(pub));
-	if (n < 0)
-		goto fail;
-	if (derive(sa, ke, kelen)) {
-		sa_warn(sa, "peer's key exchange value for group %u is invalid: INVALID_SYNTAX", group);
-		ike_send_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
-		goto fail;
+	if (ike_sa_set_algs(sa, &chosen)) {
+		ike_sa_end(sa, IKE_END_INTERNAL);
+		return NULL;
 	}
-	natd_check(sa, m, 0);
-	sa->init_req = malloc(m->rawlen);
-	if (!sa->init_req)
-		goto fail;
-	memcpy(sa->init_req, m->raw, m->rawlen);
-	sa->init_req_len = m->rawlen;
-
-	ike_sa_resp_begin(sa, &mb, m, false);
-	struct ike_proposals one = { .n = 1 };
-	one.p[0] = chosen;
-	ike_pld_sa_put(&mb, &one, false);
-	ike_pld_ke_put(&mb, group, pub, (size_t)n);
-	ike_pld_raw_put(&mb, IKE_PLD_NONCE, sa->nr, sa->nr_len);
-	put_natd(&mb, sa->spi_i, sa->spi_r, &sa->local, &sa->remote, conn->cfg.encap);
-	if (ike_mb_finish(&mb, NULL)) {
-		ike_mb_free(&mb);
-		goto fail;
-	}
-	sa->init_resp = malloc(mb.len);
-	if (!sa->init_resp) {
-		ike_mb_free(&mb);
-		goto fail;
-	}
-	memcpy(sa->init_resp, mb.p, mb.len);
-	sa->init_resp_len = mb.len;
-	sa->msgid_in = 1;
-	ike_sa_set_state(sa, IKE_STATE_INIT_RESPONDED);
-	sa_info(sa, "IKE_SA_INIT from %s: peer proposed %s, we chose %s", a,
-	        ike_proposals_fmt(&theirs, pt, sizeof(pt)), ike_proposal_fmt(&chosen, po, sizeof(po)));
-	ike_sa_send_raw(sa, mb.p, mb.len);
-	ike_mb_free(&mb);
-	return;
-fail:
-	ike_sa_destroy(sa);
+	return sa;
 }
 
-void ike_init_handle_response(struct ike_sa *sa, struct ike_msg *m)
+/* g^ir and the SA's keys (RFC 7296 2.14); the private value is freed. */
+static int derive(struct ike_sa *sa, struct init_task *it, const uint8_t *ke, size_t kelen)
 {
+	uint8_t gir[CRYPTO_DH_SECRET_MAX];
+	int n = crypto_dh_derive(it->dh, ke, kelen, gir, sizeof(gir));
+	int rc;
+
+	crypto_dh_free(it->dh);   /* the private value is no longer needed */
+	it->dh = NULL;
+	if (n < 0)
+		return n;
+	rc = ike_kdf_ike_sa(sa, gir, (size_t)n);
+	mem_wipe(gir, sizeof(gir));
+	return rc;
+}
+
+/* A DH key for the group, and its public value into pub. Length or -errno. */
+static int dh_public(struct init_task *it, uint16_t group, uint8_t *pub, size_t len)
+{
+	if (!it->dh || crypto_dh_group(it->dh) != group) {
+		crypto_dh_free(it->dh);
+		it->dh = crypto_dh_new(group);
+		if (!it->dh)
+			return -EIO;
+	}
+	return crypto_dh_public(it->dh, pub, len);
+}
+
+static enum ike_task_status init_build(struct ike_task *t, struct ike_sa *sa, struct ike_mb *mb)
+{
+	struct init_task *it = init_of(t);
 	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	uint8_t pub[CRYPTO_DH_PUB_MAX];
+	char props[512];
+	int n;
+
+	if (!sa->dh_group)
+		sa->dh_group = first_group(&cfg->ike);
+	/* Ni stays the same across restarts */
+	if (!sa->ni_len) {
+		if (crypto_rand(sa->ni, IKE_NONCE_LEN))
+			goto fail;
+		sa->ni_len = IKE_NONCE_LEN;
+	}
+	n = dh_public(it, sa->dh_group, pub, sizeof(pub));
+	if (n < 0)
+		goto fail;
+	if (it->cookie_len)  /* RFC 7296 2.6: the cookie goes first */
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_COOKIE, it->cookie, it->cookie_len);
+	ike_pld_sa_put(mb, &cfg->ike, false);
+	ike_pld_ke_put(mb, sa->dh_group, pub, (size_t)n);
+	ike_pld_raw_put(mb, IKE_PLD_NONCE, sa->ni, sa->ni_len);
+	put_natd(mb, sa->spi_i, 0, &sa->local, &sa->remote, cfg->encap);
+	ike_sa_set_state(sa, IKE_STATE_INIT_SENT);
+	sa_info(sa, "initiating IKE_SA to %s, proposing %s",
+	        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }),
+	        ike_proposals_fmt(&cfg->ike, props, sizeof(props)));
+	return IKE_TASK_NEED_MORE;
+fail:
+	sa_err(sa, "cannot start IKE_SA_INIT: no random bytes or DH key");
+	ike_sa_end(sa, IKE_END_INTERNAL);
+	return IKE_TASK_FAILED;
+}
+
+/* RFC 7296 2.6 and 1.2: the responder asks for a cookie or another group.
+ * NEED_MORE to send IKE_SA_INIT again, FAILED (SA ended) if we cannot
+ * oblige, DONE if the response is neither. */
+static enum ike_task_status init_restart(struct init_task *it, struct ike_sa *sa,
+                                         const struct ike_msg *m)
+{
 	const struct ike_pld *p;
 	struct ike_notify_pld n;
-	struct ike_proposals theirs;
-	struct ike_proposal chosen;
-	uint16_t group, err;
-	const uint8_t *ke;
-	size_t kelen;
-	char pt[1024], po[1024];
 
-	if (sa->state != IKE_STATE_INIT_SENT) {
-		sa->ctx->stats.drop_unexpected++;
-		return;
-	}
 	if ((p = ike_msg_find_notify(m, IKE_N_COOKIE)) &&
 	    ike_pld_notify_parse(p->body, p->len, &n) == 0) {
-		if (n.dlen < 1 || n.dlen > sizeof(sa->cookie) || ++sa->init_retries > INIT_RETRIES_MAX) {
+		if (n.dlen < 1 || n.dlen > sizeof(it->cookie) || ++it->retries > INIT_RETRIES_MAX) {
 			sa_warn(sa, "bad or repeated COOKIE from the responder, giving up");
 			goto fail;
 		}
-		memcpy(sa->cookie, n.data, n.dlen);
-		sa->cookie_len = n.dlen;
+		memcpy(it->cookie, n.data, n.dlen);
+		it->cookie_len = n.dlen;
 		sa_info(sa, "responder demands a cookie, retrying IKE_SA_INIT");
-		ike_timers_response_received(sa);
-		if (ike_init_start(sa))
-			goto fail;
-		return;
+		goto again;
 	}
 	if ((p = ike_msg_find_notify(m, IKE_N_INVALID_KE_PAYLOAD)) &&
 	    ike_pld_notify_parse(p->body, p->len, &n) == 0) {
 		uint16_t g = n.dlen == 2 ? get_be16(n.data) : 0;
-		if (!g || !offers_group(&cfg->ike, g) || g == sa->dh_group ||
-		    ++sa->init_retries > INIT_RETRIES_MAX) {
+		if (!g || !offers_group(&sa->conn->cfg.ike, g) || g == sa->dh_group ||
+		    ++it->retries > INIT_RETRIES_MAX) {
 			sa_warn(sa, "responder wants key exchange group %u, which we do not propose", g);
 			goto fail;
 		}
 		sa_info(sa, "responder wants key exchange group %u instead of %u, retrying", g,
 		        sa->dh_group);
 		sa->dh_group = g;
-		ike_timers_response_received(sa);
-		if (ike_init_start(sa))
-			goto fail;
-		return;
+		goto again;
 	}
+	return IKE_TASK_DONE;
+again:
+	sa->spi_r = 0;   /* a restart is a new first request (RFC 7296 2.6) */
+	return IKE_TASK_NEED_MORE;
+fail:
+	ike_sa_end(sa, IKE_END_INIT_FAILED);
+	return IKE_TASK_FAILED;
+}
+
+static enum ike_task_status init_process(struct ike_task *t, struct ike_sa *sa,
+                                         const struct ike_msg *m)
+{
+	struct init_task *it = init_of(t);
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	struct ike_proposals theirs;
+	struct ike_proposal chosen;
+	enum ike_task_status st;
+	uint16_t group, err;
+	const uint8_t *ke;
+	size_t kelen;
+	char pt[1024], po[1024];
+
+	st = init_restart(it, sa, m);
+	if (st != IKE_TASK_DONE)
+		return st;
 	if ((err = ike_msg_error_notify(m))) {
 		sa_warn(sa, "IKE_SA_INIT failed: peer sent %s; we proposed %s", ike_notify_name(err),
 		        ike_proposals_fmt(&cfg->ike, po, sizeof(po)));
-		if (err == IKE_N_NO_PROPOSAL_CHOSEN)
+		if (err == IKE_N_NO_PROPOSAL_CHOSEN) {
 			sa->ctx->stats.no_proposal++;
+			ike_sa_end(sa, IKE_END_NO_PROPOSAL);
+			return IKE_TASK_FAILED;
+		}
 		goto fail;
 	}
 	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
@@ -440,21 +439,15 @@ void ike_init_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		sa_warn(sa, "responder's key exchange group %u does not match %u", group, sa->dh_group);
 		goto fail;
 	}
-	ike_timers_response_received(sa);
 	sa->spi_r = m->hdr.spi_r;
 	if (ike_sa_set_algs(sa, &chosen))
 		goto fail;
 	memcpy(sa->nr, p_nr->body, p_nr->len);
 	sa->nr_len = p_nr->len;
-	if (derive(sa, ke, kelen)) {
+	if (derive(sa, it, ke, kelen)) {
 		sa_warn(sa, "responder's key exchange value is invalid");
 		goto fail;
 	}
-	sa->init_resp = malloc(m->rawlen);
-	if (!sa->init_resp)
-		goto fail;
-	memcpy(sa->init_resp, m->raw, m->rawlen);
-	sa->init_resp_len = m->rawlen;
 	natd_check(sa, m, sa->spi_r);
 	/* RFC 7296 2.23: after NAT detection, move to port 4500 */
 	if ((sa->nat_local || sa->nat_remote || cfg->encap) && !sa->natt) {
@@ -465,10 +458,85 @@ void ike_init_handle_response(struct ike_sa *sa, struct ike_msg *m)
 		sa_info(sa, "switching to port %u", IKE_NATT_PORT);
 	}
 	sa_info(sa, "IKE_SA_INIT done with %s", ike_proposal_fmt(&chosen, po, sizeof(po)));
-	sa->msgid_out = 1;
-	if (ike_auth_start(sa))
-		goto fail;
-	return;
+	return IKE_TASK_DONE;   /* IKE_AUTH is queued behind us */
 fail:
-	ike_sa_set_state(sa, IKE_STATE_DEAD);
+	ike_sa_end(sa, IKE_END_INIT_FAILED);
+	return IKE_TASK_FAILED;
+}
+
+/* Responder: the request passed ike_init_accept, which created sa with
+ * the chosen proposal. Our DH share, Nr, the keys, NAT detection. */
+static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
+                                         const struct ike_msg *m, struct ike_mb *mb)
+{
+	struct init_task *it = init_of(t);
+	const struct ike_pld *p_ke = ike_msg_find(m, IKE_PLD_KE);
+	const struct ike_pld *p_ni = ike_msg_find(m, IKE_PLD_NONCE);
+	uint8_t pub[CRYPTO_DH_PUB_MAX];
+	char a[IP_ADDR_STRLEN], pt[1024], po[1024];
+	struct ike_proposals theirs, one = { .n = 1 };
+	uint16_t group;
+	const uint8_t *ke;
+	size_t kelen;
+	int n;
+
+	/* ike_init_accept checked these */
+	ike_pld_ke_parse(p_ke->body, p_ke->len, &group, &ke, &kelen);
+	memcpy(sa->ni, p_ni->body, p_ni->len);
+	sa->ni_len = p_ni->len;
+	if (crypto_rand(sa->nr, IKE_NONCE_LEN) ||
+	    (n = dh_public(it, group, pub, sizeof(pub))) < 0) {
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_sa_end(sa, IKE_END_INTERNAL);
+		return IKE_TASK_FAILED;
+	}
+	sa->nr_len = IKE_NONCE_LEN;
+	if (derive(sa, it, ke, kelen)) {
+		sa_warn(sa, "peer's key exchange value for group %u is invalid: INVALID_SYNTAX", group);
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+		ike_sa_end(sa, IKE_END_INIT_FAILED);
+		return IKE_TASK_FAILED;
+	}
+	natd_check(sa, m, 0);
+	one.p[0] = sa->prop;
+	ike_pld_sa_put(mb, &one, false);
+	ike_pld_ke_put(mb, group, pub, (size_t)n);
+	ike_pld_raw_put(mb, IKE_PLD_NONCE, sa->nr, sa->nr_len);
+	put_natd(mb, sa->spi_i, sa->spi_r, &sa->local, &sa->remote, sa->conn->cfg.encap);
+	ike_sa_set_state(sa, IKE_STATE_INIT_RESPONDED);
+	theirs.n = 0;
+	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
+	ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs);
+	sa_info(sa, "IKE_SA_INIT from %s: peer proposed %s, we chose %s",
+	        ip_addr_fmt(&sa->remote.addr, a), ike_proposals_fmt(&theirs, pt, sizeof(pt)),
+	        ike_proposal_fmt(&sa->prop, po, sizeof(po)));
+	return IKE_TASK_DONE;
+}
+
+static void init_destroy(struct ike_task *t, struct ike_sa *sa)
+{
+	struct init_task *it = init_of(t);
+
+	crypto_dh_free(it->dh);
+	mem_free_wipe(it, sizeof(*it));
+}
+
+static const struct ike_task_ops init_ops = {
+	.name = "IKE_SA_INIT",
+	.exchange = IKE_SA_INIT,
+	.before_auth = true,
+	.build = init_build,
+	.process = init_process,
+	.respond = init_respond,
+	.destroy = init_destroy,
+};
+
+struct ike_task *ike_init_task_new(struct ike_sa *sa, uint32_t arg)
+{
+	struct init_task *it = calloc(1, sizeof(*it));
+
+	if (!it)
+		return NULL;
+	it->t.ops = &init_ops;
+	return &it->t;
 }

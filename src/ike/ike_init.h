@@ -1,13 +1,27 @@
-/* The IKE_SA_INIT exchange (RFC 7296 1.2), both roles. Internal to
- * src/ike/. */
+/* The IKE_SA_INIT exchange (RFC 7296 1.2) as a task, both roles, and the
+ * responder's stateless first look at a request. Internal to src/ike/. */
 #ifndef UIPSEC_IKE_IKE_INIT_H
 #define UIPSEC_IKE_IKE_INIT_H
 
-#include "ike/ike_sa.h"
+#include <stdint.h>
 
-int ike_init_start(struct ike_sa *sa);
-void ike_init_handle_request(struct ike_ctx *ctx, const struct ike_endpoint *local,
-                             const struct ike_endpoint *remote, struct ike_msg *m);
-void ike_init_handle_response(struct ike_sa *sa, struct ike_msg *m);
+struct ike_ctx;
+struct ike_endpoint;
+struct ike_msg;
+struct ike_sa;
+struct ike_task;
+
+/* The IKE_SA_INIT task (initiator: queued first on a new IKE SA;
+ * responder: answers the request ike_init_accept let in). */
+struct ike_task *ike_init_task_new(struct ike_sa *sa, uint32_t arg);
+
+/* A new IKE_SA_INIT request m (header checked) from remote to local:
+ * answer a retransmission from its half-open SA, demand a cookie under
+ * load (RFC 7296 2.6), find the connection, choose the proposal, ask for
+ * another group (INVALID_KE_PAYLOAD) - all without keeping state - and
+ * then create the half-open IKE SA for the manager to answer m on. NULL
+ * if m was answered or dropped here. */
+struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *local,
+                               const struct ike_endpoint *remote, const struct ike_msg *m);
 
 #endif

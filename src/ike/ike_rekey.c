@@ -18,19 +18,39 @@
  * creator of the surviving one deletes the old SA; the CHILD SAs end up
  * on the survivor on both sides. A rekey request for an SA that is
  * already replaced or being deleted gets TEMPORARY_FAILURE (2.25). */
+#include "ike/ike_rekey.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/dh.h"
 #include "crypto/rand.h"
-#include "ike/ike_pld.h"
+#include "ike/ike_child.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_kdf.h"
-#include "ike/ike_rekey.h"
+#include "ike/ike_mgr.h"
+#include "ike/ike_msg.h"
+#include "ike/ike_pld.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_task.h"
 #include "ike/ike_timers.h"
 #include "util/bytes.h"
 #include "util/mem.h"
+
+/* The exchange's own state (initiator): the new SA's SPI, DH key and
+ * nonce until the response arrives. */
+struct rekey_task {
+	struct ike_task t;           /* first: the manager's handle */
+	struct crypto_dh *dh;
+	uint64_t spi;                /* our SPI of the new IKE SA */
+	uint8_t ni[IKE_NONCE_LEN];
+};
+
+static struct rekey_task *rekey_of(struct ike_task *t)
+{
+	return (struct rekey_task *)t;
+}
 
 /* The new SA takes over everything but the keys and message IDs. */
 static struct ike_sa *successor(struct ike_sa *old, bool initiator, uint64_t spi_i,
@@ -54,7 +74,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool initiator, uint64_t spi
 	sa->peer_id = old->peer_id;
 	sa->dh_group = group;
 	if (ike_sa_set_algs(sa, chosen)) {
-		ike_sa_set_state(sa, IKE_STATE_DEAD);
+		ike_sa_end(sa, IKE_END_INTERNAL);
 		return NULL;
 	}
 	return sa;
@@ -80,41 +100,45 @@ static void take_over(struct ike_sa *sa, struct ike_sa *old)
 	        ike_proposal_fmt(&sa->prop, b, sizeof(b)));
 }
 
-int ike_rekey_start(struct ike_sa *sa)
+static enum ike_task_status rekey_build(struct ike_task *t, struct ike_sa *sa,
+                                        struct ike_mb *mb)
 {
+	struct rekey_task *rt = rekey_of(t);
 	struct ike_proposals props = sa->conn->cfg.ike;
 	uint8_t pub[CRYPTO_DH_PUB_MAX];
-	struct ike_mb mb;
 	uint64_t spi = 0;
 	int n;
 
 	/* a queued rekey of an SA the peer has replaced meanwhile */
 	if (sa->rekeyed)
-		return 0;
+		return IKE_TASK_DONE;
 	while (spi == 0)
 		if (crypto_rand(&spi, sizeof(spi)))
-			return -EIO;
-	crypto_dh_free(sa->rekey_dh);
-	sa->rekey_dh = crypto_dh_new(sa->dh_group);
-	if (!sa->rekey_dh || (n = crypto_dh_public(sa->rekey_dh, pub, sizeof(pub))) < 0 ||
-	    crypto_rand(sa->rekey_ni, IKE_NONCE_LEN))
-		return -EIO;
-	sa->rekey_spi = spi;
+			goto fail;
+	rt->dh = crypto_dh_new(sa->dh_group);
+	if (!rt->dh || (n = crypto_dh_public(rt->dh, pub, sizeof(pub))) < 0 ||
+	    crypto_rand(rt->ni, IKE_NONCE_LEN))
+		goto fail;
+	rt->spi = spi;
 	for (unsigned i = 0; i < props.n; i++) {
 		props.p[i].spi_len = 8;
 		put_be64(props.p[i].spi, spi);
 	}
-	ike_sa_req_begin(sa, &mb, CREATE_CHILD_SA, true);
-	ike_pld_sa_put(&mb, &props, false);
-	ike_pld_raw_put(&mb, IKE_PLD_NONCE, sa->rekey_ni, IKE_NONCE_LEN);
-	ike_pld_ke_put(&mb, sa->dh_group, pub, (size_t)n);
+	ike_pld_sa_put(mb, &props, false);
+	ike_pld_raw_put(mb, IKE_PLD_NONCE, rt->ni, IKE_NONCE_LEN);
+	ike_pld_ke_put(mb, sa->dh_group, pub, (size_t)n);
 	sa_info(sa, "rekeying IKE_SA");
-	return ike_sa_req_send(sa, &mb, TASK_IKE_REKEY, 0);
+	return IKE_TASK_NEED_MORE;
+fail:
+	sa_err(sa, "cannot rekey the IKE_SA: no random bytes or DH key");
+	return IKE_TASK_FAILED;
 }
 
-void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
-                              const struct ike_proposals *theirs)
+/* Responder: the peer rekeys sa; a successor takes its CHILD SAs. */
+static enum ike_task_status rekey_respond(struct ike_task *t, struct ike_sa *sa,
+                                          const struct ike_msg *m, struct ike_mb *mb)
 {
+	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
 	const struct ike_pld *p_ni = ike_msg_find(m, IKE_PLD_NONCE);
 	const struct ike_pld *p_ke = ike_msg_find(m, IKE_PLD_KE);
 	struct ike_proposal chosen;
@@ -126,36 +150,46 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	const uint8_t *ke;
 	size_t kelen;
 	int pl, gl;
-	struct ike_mb mb;
+	struct ike_proposals theirs;
+	enum ike_task_status st = IKE_TASK_FAILED;
+	/* RFC 7296 2.8.2: we are rekeying it ourselves */
+	bool collision = ike_mgr_in_flight(sa, IKE_TASK_IKE_REKEY);
 
-	bool collision = sa->req_pending && sa->req_task == TASK_IKE_REKEY;
-
+	if (sa->state != IKE_STATE_ESTABLISHED) {
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return IKE_TASK_FAILED;
+	}
+	/* ike_task.c routed it here for its SA payload */
+	if (!p_sa || ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) || !p_ni) {
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return IKE_TASK_FAILED;
+	}
 	if (sa->rekeyed || sa->coll_spi_i) {
 		sa_info(sa, "IKE_SA already rekeyed: refusing the peer's rekeying (TEMPORARY_FAILURE)");
-		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
-		return;
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return IKE_TASK_FAILED;
 	}
-	if (!p_ni || !ike_proposal_select(&sa->conn->cfg.ike, theirs, false, &chosen) ||
+	if (!ike_proposal_select(&sa->conn->cfg.ike, &theirs, false, &chosen) ||
 	    chosen.spi_len != 8) {
 		sa->ctx->stats.no_proposal++;
 		sa_warn(sa, "IKE_SA rekey: peer proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
-		        ike_proposals_fmt(theirs, b1, sizeof(b1)),
+		        ike_proposals_fmt(&theirs, b1, sizeof(b1)),
 		        ike_proposals_fmt(&sa->conn->cfg.ike, b2, sizeof(b2)));
-		ike_sa_resp_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		return;
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return IKE_TASK_FAILED;
 	}
 	uint16_t group = ike_proposal_get(&chosen, IKE_TRANS_DH, NULL);
 	if (!p_ke || ike_pld_ke_parse(p_ke->body, p_ke->len, &kg, &ke, &kelen) || kg != group) {
 		uint8_t g[2];
 		put_be16(g, group);
 		sa->ctx->stats.invalid_ke_sent++;
-		ike_sa_resp_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2);
-		return;
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		return IKE_TASK_FAILED;
 	}
 	nsa = successor(sa, false, get_be64(chosen.spi), 0, &chosen, group);
 	if (!nsa) {
-		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
-		return;
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return IKE_TASK_FAILED;
 	}
 	/* ike_sa_new drew our new SPI into spi_r (we respond) */
 	dh = crypto_dh_new(group);
@@ -163,8 +197,8 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	    (gl = crypto_dh_derive(dh, ke, kelen, gir, sizeof(gir))) < 0 ||
 	    crypto_rand(nsa->nr, IKE_NONCE_LEN)) {
 		crypto_dh_free(dh);
-		ike_sa_set_state(nsa, IKE_STATE_DEAD);
-		ike_sa_resp_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		ike_sa_end(nsa, IKE_END_PROTOCOL_ERROR);
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
 		goto out;
 	}
 	crypto_dh_free(dh);
@@ -172,19 +206,18 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	nsa->ni_len = p_ni->len;
 	nsa->nr_len = IKE_NONCE_LEN;
 	if (ike_kdf_ike_sa_rekey(nsa, sa, gir, (size_t)gl)) {
-		ike_sa_set_state(nsa, IKE_STATE_DEAD);
-		ike_sa_resp_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_sa_end(nsa, IKE_END_INTERNAL);
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	struct ike_proposals one = { .n = 1 };
 	one.p[0] = chosen;
 	put_be64(one.p[0].spi, nsa->spi_r);
-	ike_sa_resp_begin(sa, &mb, m, true);
-	ike_pld_sa_put(&mb, &one, false);
-	ike_pld_raw_put(&mb, IKE_PLD_NONCE, nsa->nr, nsa->nr_len);
-	ike_pld_ke_put(&mb, group, pub, (size_t)pl);
-	ike_sa_resp_send(sa, &mb);
+	ike_pld_sa_put(mb, &one, false);
+	ike_pld_raw_put(mb, IKE_PLD_NONCE, nsa->nr, nsa->nr_len);
+	ike_pld_ke_put(mb, group, pub, (size_t)pl);
 	take_over(nsa, sa);
+	st = IKE_TASK_DONE;
 	if (collision) {
 		/* decided when the response to our own rekeying arrives */
 		sa_info(sa, "IKE_SA rekey collision: the peer rekeys too (new SPIs %016llx_i "
@@ -195,6 +228,7 @@ void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
 	/* the peer deletes the old SA; until then it answers but starts nothing */
 out:
 	mem_wipe(gir, sizeof(gir));
+	return st;
 }
 
 static int nonce_min_cmp(const struct ike_sa *a, const struct ike_sa *b)
@@ -221,7 +255,7 @@ static void resolve_collision(struct ike_sa *old, struct ike_sa *ours, struct ik
 		        (unsigned long long)theirs->spi_r);
 		ike_sa_set_state(ours, IKE_STATE_ESTABLISHED);
 		ours->rekeyed = true;
-		ike_sa_queue(ours, TASK_IKE_DELETE, 0);
+		ike_mgr_queue(ours, IKE_TASK_IKE_DELETE, IKE_END_REKEY_COLLISION);
 		return;
 	}
 	if (nonce_min_cmp(ours, theirs) < 0) {
@@ -231,7 +265,7 @@ static void resolve_collision(struct ike_sa *old, struct ike_sa *ours, struct ik
 		        (unsigned long long)theirs->spi_i, (unsigned long long)theirs->spi_r);
 		ike_sa_set_state(ours, IKE_STATE_ESTABLISHED);
 		ours->rekeyed = true;    /* no timers, not counted: it only gets deleted */
-		ike_sa_queue(ours, TASK_IKE_DELETE, 0);
+		ike_mgr_queue(ours, IKE_TASK_IKE_DELETE, IKE_END_REKEY_COLLISION);
 		/* the peer created the survivor: it deletes old */
 		return;
 	}
@@ -241,11 +275,13 @@ static void resolve_collision(struct ike_sa *old, struct ike_sa *ours, struct ik
 	        (unsigned long long)ours->spi_i, (unsigned long long)ours->spi_r);
 	/* the peer deletes its redundant SA; the children move to ours */
 	take_over(ours, theirs);
-	ike_sa_queue(old, TASK_IKE_DELETE, 0);
+	ike_mgr_queue(old, IKE_TASK_IKE_DELETE, IKE_END_REKEYED);
 }
 
-void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m)
+static enum ike_task_status rekey_process(struct ike_task *t, struct ike_sa *sa,
+                                          const struct ike_msg *m)
 {
+	struct rekey_task *rt = rekey_of(t);
 	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
 	const struct ike_pld *p_nr = ike_msg_find(m, IKE_PLD_NONCE);
 	const struct ike_pld *p_ke = ike_msg_find(m, IKE_PLD_KE);
@@ -263,28 +299,28 @@ void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	if ((err = ike_msg_error_notify(m))) {
 		sa_warn(sa, "IKE_SA rekeying refused: peer sent %s; trying again after rekey_time",
 		        ike_notify_name(err));
-		sa->established_ms = ike_now(sa->ctx);   /* the rekey timer restarts */
+		ike_timers_ike_rekey_refused(sa);
 		goto out;
 	}
 	if (!p_sa || !p_nr || !p_ke || ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) ||
 	    theirs.n != 1 || !ike_proposal_select(&sa->conn->cfg.ike, &theirs, false, &chosen) ||
 	    chosen.spi_len != 8 || ike_pld_ke_parse(p_ke->body, p_ke->len, &kg, &ke, &kelen) ||
-	    kg != crypto_dh_group(sa->rekey_dh) ||
+	    kg != crypto_dh_group(rt->dh) ||
 	    ike_proposal_get(&chosen, IKE_TRANS_DH, NULL) != kg ||
-	    (gl = crypto_dh_derive(sa->rekey_dh, ke, kelen, gir, sizeof(gir))) < 0) {
+	    (gl = crypto_dh_derive(rt->dh, ke, kelen, gir, sizeof(gir))) < 0) {
 		sa_warn(sa, "IKE_SA rekeying: malformed or unacceptable response");
-		sa->established_ms = ike_now(sa->ctx);
+		ike_timers_ike_rekey_refused(sa);
 		goto out;
 	}
-	nsa = successor(sa, true, sa->rekey_spi, get_be64(chosen.spi), &chosen, kg);
+	nsa = successor(sa, true, rt->spi, get_be64(chosen.spi), &chosen, kg);
 	if (!nsa)
 		goto out;
-	memcpy(nsa->ni, sa->rekey_ni, IKE_NONCE_LEN);
+	memcpy(nsa->ni, rt->ni, IKE_NONCE_LEN);
 	nsa->ni_len = IKE_NONCE_LEN;
 	memcpy(nsa->nr, p_nr->body, p_nr->len);
 	nsa->nr_len = p_nr->len;
 	if (ike_kdf_ike_sa_rekey(nsa, sa, gir, (size_t)gl)) {
-		ike_sa_set_state(nsa, IKE_STATE_DEAD);
+		ike_sa_end(nsa, IKE_END_INTERNAL);
 		goto out;
 	}
 	if (peer_nsa && peer_nsa->state == IKE_STATE_ESTABLISHED) {
@@ -299,13 +335,41 @@ void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m)
 	}
 	take_over(nsa, sa);
 	/* RFC 7296 2.18: the initiator of the rekeying deletes the old SA */
-	ike_sa_queue(sa, TASK_IKE_DELETE, 0);
+	ike_mgr_queue(sa, IKE_TASK_IKE_DELETE, IKE_END_REKEYED);
 out:
-	crypto_dh_free(sa->rekey_dh);
-	sa->rekey_dh = NULL;
+	crypto_dh_free(rt->dh);
+	rt->dh = NULL;
 	mem_wipe(gir, sizeof(gir));
 	if (sa->peer_deleted) {
 		sa_info(sa, "IKE_SA deleted by the peer");
-		ike_sa_set_state(sa, IKE_STATE_DEAD);
+		ike_sa_end(sa, IKE_END_REKEYED);
 	}
+	return IKE_TASK_DONE;
+}
+
+static void rekey_destroy(struct ike_task *t, struct ike_sa *sa)
+{
+	struct rekey_task *rt = rekey_of(t);
+
+	crypto_dh_free(rt->dh);
+	mem_free_wipe(rt, sizeof(*rt));
+}
+
+static const struct ike_task_ops rekey_ops = {
+	.name = "IKE_SA rekey",
+	.exchange = CREATE_CHILD_SA,
+	.build = rekey_build,
+	.process = rekey_process,
+	.respond = rekey_respond,
+	.destroy = rekey_destroy,
+};
+
+struct ike_task *ike_rekey_task_new(struct ike_sa *sa, uint32_t arg)
+{
+	struct rekey_task *rt = calloc(1, sizeof(*rt));
+
+	if (!rt)
+		return NULL;
+	rt->t.ops = &rekey_ops;
+	return &rt->t;
 }

@@ -1,13 +1,15 @@
-/* Rekeying the IKE SA with CREATE_CHILD_SA (RFC 7296 1.3.2, 2.18), both
- * roles. Internal to src/ike/. */
+/* Rekeying the IKE SA with CREATE_CHILD_SA (RFC 7296 1.3.2, 2.18) as a
+ * task, both roles, with rekey collisions (2.8.2). Internal to src/ike/. */
 #ifndef UIPSEC_IKE_IKE_REKEY_H
 #define UIPSEC_IKE_IKE_REKEY_H
 
-#include "ike/ike_sa.h"
+#include <stdint.h>
 
-int ike_rekey_start(struct ike_sa *sa);
-void ike_rekey_handle_request(struct ike_sa *sa, struct ike_msg *m,
-                              const struct ike_proposals *theirs);
-void ike_rekey_handle_response(struct ike_sa *sa, struct ike_msg *m);
+struct ike_sa;
+struct ike_task;
+
+/* The IKE_SA rekey task (initiator: queued by ike_timers.c after
+ * rekey_time; responder: a CREATE_CHILD_SA with IKE proposals). */
+struct ike_task *ike_rekey_task_new(struct ike_sa *sa, uint32_t arg);
 
 #endif

@@ -81,14 +81,69 @@ static uint64_t clock_now(void *ctx)
 	return now_ms;
 }
 
+#define ENDS_MAX 16
 struct peer {
 	struct ike_ctx *ike;
 	struct sad *sad;
 	struct spd *spd;
 	struct ip_addr addr;
 	struct ike_conn_cfg cfg;
+	/* what io.ike_ended / io.child_ended reported, oldest first */
+	unsigned nends, nchild_ends;
+	struct ike_end_event ends[ENDS_MAX];
+	struct ike_child_end_event child_ends[ENDS_MAX];
 };
 static struct peer A, B;
+
+static void on_ike_ended(void *ctx, const struct ike_end_event *ev)
+{
+	struct peer *p = ctx;
+
+	if (p->nends < ENDS_MAX)
+		p->ends[p->nends++] = *ev;
+}
+
+static void on_child_ended(void *ctx, const struct ike_child_end_event *ev)
+{
+	struct peer *p = ctx;
+
+	if (p->nchild_ends < ENDS_MAX)
+		p->child_ends[p->nchild_ends++] = *ev;
+}
+
+/* p's IKE SAs ended exactly with these reasons, in this order. */
+static void assert_ends(const struct peer *p, unsigned n, ...)
+{
+	va_list ap;
+
+	assert_int_equal(p->nends, n);
+	va_start(ap, n);
+	for (unsigned i = 0; i < n; i++) {
+		enum ike_end_reason want = (enum ike_end_reason)va_arg(ap, int);
+		assert_string_equal(ike_end_reason_name(p->ends[i].reason), ike_end_reason_name(want));
+	}
+	va_end(ap);
+}
+
+/* The same for the CHILD SAs that had been installed. */
+static void assert_child_ends(const struct peer *p, unsigned n, ...)
+{
+	va_list ap;
+	unsigned k = 0;
+
+	va_start(ap, n);
+	for (unsigned i = 0; i < p->nchild_ends; i++) {
+		if (!p->child_ends[i].installed)
+			continue;
+		assert_true(k < n);
+		enum ike_child_end_reason want = (enum ike_child_end_reason)va_arg(ap, int);
+		assert_string_equal(ike_child_end_reason_name(p->child_ends[i].reason),
+		                    ike_child_end_reason_name(want));
+		k++;
+	}
+	va_end(ap);
+	assert_int_equal(k, n);
+}
 
 /* An optional NAT in front of A: A's packets leave with source
  * 192.0.2.3 and port + 10000, answers to 192.0.2.3 go back to A. */
@@ -208,7 +263,8 @@ static void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, co
                      const char *psk_b, const char *rts_b)
 {
 	struct ike_io io = { .send = net_send, .now_ms = clock_now, .keepalive = nat_keepalive,
-	                     .route_src = fake_route_src };
+	                     .route_src = fake_route_src, .ike_ended = on_ike_ended,
+	                     .child_ended = on_child_ended };
 	char err[256];
 
 	rng_counter = 0;
@@ -221,7 +277,10 @@ static void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, co
 	B.sad = sad_new(NULL);
 	A.spd = spd_new(NULL);
 	B.spd = spd_new(NULL);
+	A.nends = A.nchild_ends = B.nends = B.nchild_ends = 0;
+	io.ctx = &A;
 	A.ike = ike_ctx_new(&io, A.sad, A.spd);
+	io.ctx = &B;
 	B.ike = ike_ctx_new(&io, B.sad, B.spd);
 	conn_cfg(&A.cfg, "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24", ike_a, esp_a, "s3cret");
 	conn_cfg(&B.cfg, "192.0.2.2", "192.0.2.1", "10.2.0.0/24", rts_b ? rts_b : "10.1.0.0/24",
@@ -417,6 +476,14 @@ static void test_wrong_psk(void **state)
 	assert_int_equal(ike_sa_count(B.ike), 0);
 	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
 	assert_int_equal(spd_count(A.spd) + spd_count(B.spd), 0);
+	/* both record why: the responder refused A, A learnt it */
+	assert_ends(&A, 1, IKE_END_AUTH_FAILED);
+	assert_ends(&B, 1, IKE_END_AUTH_FAILED);
+	assert_false(A.ends[0].established);
+	assert_int_equal(ike_ctx_stats(A.ike)->ike_ended[IKE_END_AUTH_FAILED], 1);
+	/* and the proposed CHILD SA went with it, never installed */
+	assert_int_equal(A.nchild_ends, 1);
+	assert_false(A.child_ends[0].installed);
 }
 
 static void test_no_proposal(void **state)
@@ -428,6 +495,8 @@ static void test_no_proposal(void **state)
 	assert_int_equal(ike_ctx_stats(B.ike)->no_proposal, 1);
 	assert_int_equal(ike_ctx_stats(A.ike)->no_proposal, 1);
 	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
+	assert_ends(&A, 1, IKE_END_NO_PROPOSAL);
+	assert_ends(&B, 0);   /* B kept no state */
 }
 
 static void test_no_esp_proposal(void **state)
@@ -514,6 +583,56 @@ static void test_give_up(void **state)
 	}
 	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 5);
 	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_ends(&A, 1, IKE_END_RETRANSMIT_GIVEUP);
+	assert_false(A.ends[0].established);
+	assert_true(A.ends[0].initiator);
+	/* listings say so */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ike_list_conns(A.ike, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "last IKE_SA ended"));
+	assert_non_null(strstr(buf, "retransmit-giveup"));
+	free(buf);
+}
+
+/* An established peer goes silent: the liveness check is retransmitted,
+ * then the IKE SA ends as dpd-dead (not a plain retransmit give-up). */
+static void test_dpd_dead(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.dpd_delay = 30;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	for (int i = 0; i < 400 && ike_sa_count(A.ike); i++) {
+		while (deliver(true))
+			;
+		tick(1000);
+	}
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 5);
+	assert_ends(&A, 1, IKE_END_DPD_DEAD);
+	assert_true(A.ends[0].established);
+	assert_child_ends(&A, 1, CHILD_END_IKE_ENDED);
+	assert_int_equal(sad_count(A.sad) + spd_count(A.spd), 0);
+}
+
+/* A responder whose IKE_AUTH never comes ends the half-open SA. */
+static void test_half_open_timeout(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));       /* IKE_SA_INIT request */
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+	net_n = 0;                         /* the response is lost, A gives up later */
+	tick(30000);
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_ends(&B, 1, IKE_END_HALF_OPEN_TIMEOUT);
 }
 
 static void test_delete_ike(void **state)
@@ -531,6 +650,13 @@ static void test_delete_ike(void **state)
 	assert_int_equal(ike_sa_count(A.ike), 0);
 	assert_int_equal(sad_count(A.sad), 0);
 	assert_int_equal(spd_count(A.spd), 0);
+	assert_ends(&A, 1, IKE_END_DELETED_BY_US);
+	assert_ends(&B, 1, IKE_END_DELETED_BY_PEER);
+	assert_true(A.ends[0].established && B.ends[0].established);
+	assert_child_ends(&A, 1, CHILD_END_IKE_ENDED);
+	assert_child_ends(&B, 1, CHILD_END_DELETED_BY_PEER);
+	assert_int_equal(ike_ctx_stats(A.ike)->ike_deleted, 1);
+	assert_int_equal(ike_ctx_stats(B.ike)->ike_deleted, 1);
 }
 
 static void test_delete_child_and_dpd(void **state)
@@ -546,6 +672,9 @@ static void test_delete_child_and_dpd(void **state)
 	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
 	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
 	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_child_ends(&B, 1, CHILD_END_DELETED_BY_US);
+	assert_child_ends(&A, 1, CHILD_END_DELETED_BY_PEER);
+	assert_int_equal(A.nends + B.nends, 0);
 	/* DPD: after 30 s of silence A sends an empty INFORMATIONAL */
 	uint64_t rx = ike_ctx_stats(B.ike)->rx;
 	tick(29000);
@@ -605,6 +734,8 @@ static void test_create_child_pfs_and_rekey(void **state)
 	assert_int_not_equal(nw->spi, old_spi);
 	assert_null(sad_lookup(B.sad, &B.addr, old_spi, IPPROTO_ESP_));
 	assert_int_equal(spd_count(A.spd), 6);   /* policies kept across the rekey */
+	assert_child_ends(&A, 1, CHILD_END_REKEYED);
+	assert_child_ends(&B, 1, CHILD_END_REKEYED);
 }
 
 /* Forged and unprotected messages for an established SA are dropped and
@@ -746,6 +877,13 @@ static void test_ike_rekey(void **state)
 	assert_null(strstr(after, "0000000000000000"));
 	free(before);
 	free(after);
+	/* the old IKE SA ended as rekeyed on both sides; no CHILD SA ended */
+	assert_ends(&A, 1, IKE_END_REKEYED);
+	assert_ends(&B, 1, IKE_END_REKEYED);
+	assert_false(A.ends[0].established);   /* it lives on in its successor */
+	assert_child_ends(&A, 0);
+	assert_child_ends(&B, 0);
+	assert_int_equal(ike_ctx_stats(A.ike)->ike_deleted + ike_ctx_stats(B.ike)->ike_deleted, 0);
 	/* the new IKE SA works: delete the CHILD SA through it */
 	assert_int_equal(ike_terminate_child(B.ike, "net"), 0);
 	deliver_all();
@@ -1130,6 +1268,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_ts_narrowing, teardown),
 		cmocka_unit_test_teardown(test_lost_messages, teardown),
 		cmocka_unit_test_teardown(test_give_up, teardown),
+		cmocka_unit_test_teardown(test_dpd_dead, teardown),
+		cmocka_unit_test_teardown(test_half_open_timeout, teardown),
 		cmocka_unit_test_teardown(test_delete_ike, teardown),
 		cmocka_unit_test_teardown(test_delete_child_and_dpd, teardown),
 		cmocka_unit_test_teardown(test_create_child_pfs_and_rekey, teardown),

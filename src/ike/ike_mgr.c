@@ -1,0 +1,417 @@
+/* The task manager of an IKE SA (see ike_mgr.h): queue, message IDs,
+ * requests in flight, response routing, request routing, response cache.
+ * It knows no exchange: it calls tasks through their ops and creates them
+ * through ike_task.c. Runs on the control loop. */
+#include "ike/ike_mgr.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/ike_ctx.h"
+#include "ike/ike_msg.h"
+#include "ike/ike_pld.h"
+#include "ike/ike_sa.h"
+#include "ike/ike_timers.h"
+
+static void task_free(struct ike_sa *sa, struct ike_task *t)
+{
+	t->ops->destroy(t, sa);
+}
+
+/* Open a message of sa: header, and the SK payload for everything but
+ * IKE_SA_INIT (RFC 7296 3.14). The I flag names the original initiator
+ * of the IKE SA, the R flag a response (3.1). */
+static void msg_begin(struct ike_sa *sa, struct ike_mb *mb, uint8_t exchange, bool response,
+                      uint32_t msgid)
+{
+	struct ike_hdr h = {
+		.spi_i = sa->spi_i, .spi_r = sa->spi_r, .exchange = exchange, .msgid = msgid,
+		.flags = (uint8_t)((response ? IKE_FLAG_RESPONSE : 0) |
+		                   (sa->initiator ? IKE_FLAG_INITIATOR : 0)),
+	};
+
+	ike_mb_init(mb, &h);
+	if (exchange != IKE_SA_INIT)
+		ike_mb_sk_open(mb, sa->encr);
+}
+
+/* RFC 7296 2.15: both IKE_SA_INIT messages are signed in IKE_AUTH, as
+ * they were sent. */
+static int keep_octets(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, src, len);
+	free(*dst);
+	*dst = p;
+	*dlen = len;
+	return 0;
+}
+
+static struct ike_req *free_slot(struct ike_mgr *mg)
+{
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++)
+		if (!mg->req[i].task)
+			return &mg->req[i];
+	return NULL;
+}
+
+bool ike_mgr_waiting(const struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++)
+		if (sa->mgr.req[i].task)
+			return true;
+	return false;
+}
+
+bool ike_mgr_in_flight(const struct ike_sa *sa, enum ike_task_kind kind)
+{
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++)
+		if (sa->mgr.req[i].task && sa->mgr.req[i].task->kind == kind)
+			return true;
+	return false;
+}
+
+bool ike_mgr_has(const struct ike_sa *sa, enum ike_task_kind kind)
+{
+	for (const struct ike_task *t = sa->mgr.queue; t; t = t->next)
+		if (t->kind == kind)
+			return true;
+	return ike_mgr_in_flight(sa, kind);
+}
+
+static bool have_task(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
+{
+	for (const struct ike_task *t = sa->mgr.queue; t; t = t->next)
+		if (t->kind == kind && t->arg == arg)
+			return true;
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++) {
+		const struct ike_task *t = sa->mgr.req[i].task;
+		if (t && t->kind == kind && t->arg == arg)
+			return true;
+	}
+	return false;
+}
+
+int ike_mgr_queue(struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
+{
+	struct ike_mgr *mg = &sa->mgr;
+	struct ike_task *t, **tail;
+
+	if (sa->state == IKE_STATE_DEAD)
+		return -ESHUTDOWN;
+	if (have_task(sa, kind, arg))
+		return -EEXIST;
+	if (mg->nqueued >= IKE_MGR_QUEUE_MAX) {
+		sa_warn(sa, "%u tasks are waiting: refusing to queue %s", mg->nqueued,
+		        ike_task_kind_name(kind));
+		return -ENOSPC;
+	}
+	t = ike_task_new(sa, kind, arg);
+	if (!t) {
+		sa_err(sa, "cannot queue %s: out of memory", ike_task_kind_name(kind));
+		return -ENOMEM;
+	}
+	for (tail = &mg->queue; *tail; tail = &(*tail)->next)
+		;
+	*tail = t;
+	mg->nqueued++;
+	return 0;
+}
+
+/* Tasks that need an established IKE SA wait for it; IKE_SA_INIT and
+ * IKE_AUTH come first and alone (RFC 7296 1.2: nothing else before the SA
+ * is authenticated). Nothing new starts on an SA being deleted. */
+static bool may_start(const struct ike_sa *sa, const struct ike_task *t)
+{
+	if (sa->state == IKE_STATE_DELETING || sa->state == IKE_STATE_DEAD)
+		return false;
+	if (t->ops->before_auth)
+		return !ike_mgr_waiting(sa);
+	return sa->state == IKE_STATE_ESTABLISHED;
+}
+
+/* Let t build a request into slot r and send it. On anything but
+ * NEED_MORE the task is done and freed; false then. */
+static bool send_request(struct ike_sa *sa, struct ike_req *r, struct ike_task *t)
+{
+	struct ike_mgr *mg = &sa->mgr;
+	/* RFC 7296 2.2: IKE_SA_INIT is the first request, ID 0; a retry after
+	 * COOKIE or INVALID_KE_PAYLOAD starts over with ID 0 (1.2, 2.6) */
+	uint32_t msgid = t->ops->exchange == IKE_SA_INIT ? 0 : mg->msgid_out;
+	enum ike_task_status st;
+	struct ike_mb mb;
+	const uint8_t *p;
+	size_t len;
+
+	msg_begin(sa, &mb, t->ops->exchange, false, msgid);
+	st = t->ops->build(t, sa, &mb);
+	if (st != IKE_TASK_NEED_MORE || sa->state == IKE_STATE_DEAD) {
+		ike_mb_free(&mb);
+		task_free(sa, t);
+		return false;
+	}
+	ike_wire_free(&r->wire);
+	if (ike_wire_out(sa, &mb, &r->wire) ||
+	    (t->ops->exchange == IKE_SA_INIT &&
+	     (p = ike_wire_data(&r->wire, &len)) && keep_octets(&sa->init_req, &sa->init_req_len, p, len))) {
+		ike_wire_free(&r->wire);
+		task_free(sa, t);
+		ike_sa_end(sa, IKE_END_INTERNAL);
+		return false;
+	}
+	r->task = t;
+	r->msgid = msgid;
+	mg->msgid_out = msgid + 1;
+	ike_wire_send(sa, &r->wire);
+	ike_timers_request_sent(sa, r);
+	return true;
+}
+
+void ike_mgr_run(struct ike_sa *sa)
+{
+	struct ike_mgr *mg = &sa->mgr;
+	struct ike_req *r;
+
+	while (mg->queue && (r = free_slot(mg)) && may_start(sa, mg->queue)) {
+		struct ike_task *t = mg->queue;
+		mg->queue = t->next;
+		t->next = NULL;
+		mg->nqueued--;
+		send_request(sa, r, t);
+	}
+}
+
+void ike_mgr_retransmit(struct ike_sa *sa, struct ike_req *r)
+{
+	ike_wire_send(sa, &r->wire);
+}
+
+/* RFC 7296 3.14: everything after IKE_SA_INIT is protected; a message
+ * without a valid SK payload is dropped (counted), never acted on. */
+static bool unprotect(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike_stats *st = &sa->ctx->stats;
+	int rc;
+
+	if (m->hdr.exchange == IKE_SA_INIT)
+		return true;
+	if (!sa->keys_ready || !m->has_sk) {
+		st->drop_unprotected++;
+		sa_debug(sa, "unprotected %s dropped",
+		         (m->hdr.flags & IKE_FLAG_RESPONSE) ? "response" : "request");
+		return false;
+	}
+	rc = ike_wire_in(sa, m);
+	if (rc) {
+		if (rc == -EBADMSG)
+			st->drop_icv++;
+		else
+			st->drop_malformed++;
+		sa_debug(sa, "message %u failed integrity or decryption, dropped", m->hdr.msgid);
+		return false;
+	}
+	return true;
+}
+
+static void on_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike_stats *st = &sa->ctx->stats;
+	struct ike_req *r = NULL;
+	enum ike_task_status status;
+	struct ike_task *t;
+
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++)
+		if (sa->mgr.req[i].task && sa->mgr.req[i].msgid == m->hdr.msgid)
+			r = &sa->mgr.req[i];
+	if (!r) {
+		st->drop_msgid++;
+		return;
+	}
+	/* a response of another exchange than the request is not its answer */
+	if (m->hdr.exchange != r->task->ops->exchange) {
+		st->drop_unexpected++;
+		return;
+	}
+	if (!unprotect(sa, m))
+		return;
+	sa->last_rx_ms = ike_now(sa->ctx);
+	ike_timers_response_received(sa, r);
+	if (m->hdr.exchange == IKE_SA_INIT &&
+	    keep_octets(&sa->init_resp, &sa->init_resp_len, m->raw, m->rawlen)) {
+		ike_sa_end(sa, IKE_END_INTERNAL);
+		return;
+	}
+	t = r->task;
+	r->task = NULL;
+	ike_wire_free(&r->wire);
+	status = t->ops->process(t, sa, m);
+	if (status == IKE_TASK_NEED_MORE && sa->state != IKE_STATE_DEAD) {
+		send_request(sa, r, t);   /* the next round, in the same slot */
+		return;
+	}
+	task_free(sa, t);
+}
+
+/* NAT-T (RFC 7296 2.23): follow the peer to the address and port its
+ * authenticated requests come from. */
+static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local,
+                        const struct ike_endpoint *remote)
+{
+	if (ip_addr_equal(&sa->remote.addr, &remote->addr) && sa->remote.port == remote->port &&
+	    sa->local.port == local->port)
+		return;
+	sa_debug(sa, "peer now at %s[%u]", ip_addr_fmt(&remote->addr, (char[IP_ADDR_STRLEN]){ 0 }),
+	         remote->port);
+	sa->remote = *remote;
+	sa->local = *local;
+	sa->natt = local->port == IKE_NATT_PORT;
+}
+
+/* Finish, cache as the response to the request just taken, send. */
+static void send_response(struct ike_sa *sa, struct ike_mb *mb, bool init)
+{
+	struct ike_mgr *mg = &sa->mgr;
+	const uint8_t *p;
+	size_t len;
+
+	ike_wire_free(&mg->resp);
+	if (ike_wire_out(sa, mb, &mg->resp))
+		return;
+	if (init && (p = ike_wire_data(&mg->resp, &len)) &&
+	    keep_octets(&sa->init_resp, &sa->init_resp_len, p, len)) {
+		ike_sa_end(sa, IKE_END_INTERNAL);
+		return;
+	}
+	ike_wire_send(sa, &mg->resp);
+}
+
+static struct ike_task *take_passive(struct ike_mgr *mg, uint8_t exchange)
+{
+	for (struct ike_task **pp = &mg->passive; *pp; pp = &(*pp)->next)
+		if ((*pp)->ops->exchange == exchange) {
+			struct ike_task *t = *pp;
+			*pp = t->next;
+			t->next = NULL;
+			return t;
+		}
+	return NULL;
+}
+
+static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
+                       const struct ike_endpoint *remote, struct ike_msg *m)
+{
+	struct ike_mgr *mg = &sa->mgr;
+	struct ike_stats *st = &sa->ctx->stats;
+	bool init = m->hdr.exchange == IKE_SA_INIT;
+	enum ike_task_status status;
+	struct ike_task *t;
+	struct ike_mb mb;
+
+	if (mg->resp.n && m->hdr.msgid + 1 == mg->msgid_in) {
+		/* RFC 7296 2.1: a retransmitted request gets the same response */
+		st->resent_responses++;
+		sa_debug(sa, "retransmitted request %u, resending response", m->hdr.msgid);
+		ike_wire_send(sa, &mg->resp);
+		return;
+	}
+	if (m->hdr.msgid != mg->msgid_in) {
+		st->drop_msgid++;
+		return;
+	}
+	if (!unprotect(sa, m))
+		return;
+	sa->last_rx_ms = ike_now(sa->ctx);
+	if (!init)
+		follow_peer(sa, local, remote);
+	if (m->unsupported_critical) {
+		/* RFC 7296 2.5: refuse the whole message, naming the payload */
+		uint8_t type = m->unsupported_critical;
+		st->unsupported_critical++;
+		mg->msgid_in++;
+		msg_begin(sa, &mb, m->hdr.exchange, true, m->hdr.msgid);
+		ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+		send_response(sa, &mb, init);
+		return;
+	}
+	t = take_passive(mg, m->hdr.exchange);
+	if (!t)
+		t = ike_task_for_request(sa, m);
+	if (!t) {
+		st->drop_unexpected++;
+		return;
+	}
+	mg->msgid_in++;
+	if (init && keep_octets(&sa->init_req, &sa->init_req_len, m->raw, m->rawlen)) {
+		task_free(sa, t);
+		ike_sa_end(sa, IKE_END_INTERNAL);
+		return;
+	}
+	msg_begin(sa, &mb, m->hdr.exchange, true, m->hdr.msgid);
+	status = t->ops->respond(t, sa, m, &mb);
+	send_response(sa, &mb, init);
+	if (status == IKE_TASK_NEED_MORE && sa->state != IKE_STATE_DEAD) {
+		t->next = mg->passive;
+		mg->passive = t;
+		return;
+	}
+	task_free(sa, t);
+}
+
+void ike_mgr_input(struct ike_sa *sa, const struct ike_endpoint *local,
+                   const struct ike_endpoint *remote, struct ike_msg *m)
+{
+	if (m->hdr.flags & IKE_FLAG_RESPONSE)
+		on_response(sa, m);
+	else
+		on_request(sa, local, remote, m);
+	if (sa->state != IKE_STATE_DEAD)
+		ike_mgr_run(sa);
+}
+
+void ike_mgr_unanswered_begin(struct ike_sa *sa, struct ike_mb *mb, uint8_t exchange)
+{
+	/* its own ID: past any request in flight, which the peer may still
+	 * answer (a reused ID would be taken for a retransmission) */
+	msg_begin(sa, mb, exchange, false, sa->mgr.msgid_out++);
+}
+
+int ike_mgr_unanswered_send(struct ike_sa *sa, struct ike_mb *mb)
+{
+	struct ike_wire w;
+	int rc = ike_wire_out(sa, mb, &w);
+
+	if (rc)
+		return rc;
+	ike_wire_send(sa, &w);
+	ike_wire_free(&w);
+	return 0;
+}
+
+static void free_list(struct ike_sa *sa, struct ike_task **list)
+{
+	while (*list) {
+		struct ike_task *t = *list;
+		*list = t->next;
+		task_free(sa, t);
+	}
+}
+
+void ike_mgr_clear(struct ike_sa *sa)
+{
+	struct ike_mgr *mg = &sa->mgr;
+
+	free_list(sa, &mg->queue);
+	mg->nqueued = 0;
+	free_list(sa, &mg->passive);
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++) {
+		if (mg->req[i].task)
+			task_free(sa, mg->req[i].task);
+		mg->req[i].task = NULL;
+		ike_wire_free(&mg->req[i].wire);
+	}
+	ike_wire_free(&mg->resp);
+}
