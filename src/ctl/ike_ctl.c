@@ -88,6 +88,24 @@ static int pick_addr(const struct conf_addr *a, size_t n, struct ip_addr *out, b
 	return n == 0 ? (*any = true, 0) : (*any ? 0 : -ENOENT);
 }
 
+/* The authentication class of one end (local/remote auth = ...). src/conf/
+ * accepts psk only for now, and a missing remote section means psk too;
+ * anything else is refused here rather than taken for psk. */
+static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, const char *end,
+                      uint8_t *cls, char *err, size_t errlen)
+{
+	switch (a->method) {
+	case 0:
+	case CONF_AUTH_PSK:
+		*cls = IKE_AUTH_CLASS_PSK;
+		return 0;
+	default:
+		snprintf(err, errlen, "%s:%u: connection '%s': %s auth method %u is not supported by "
+		         "uipsec's IKE", cc->file, cc->line, cc->name, end, a->method);
+		return -EINVAL;
+	}
+}
+
 static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
                           struct ike_conn_cfg *cfg, char *err, size_t errlen)
 {
@@ -115,6 +133,16 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 		         cc->name, why);
 		return -EINVAL;
 	}
+	if (auth_class(cc, &cc->local, "local", &cfg->local_auth, err, errlen) ||
+	    auth_class(cc, &cc->remote, "remote", &cfg->remote_auth, err, errlen))
+		return -EINVAL;
+	/* RFC 7383 is not implemented yet (its place is src/ike/ike_wire.c):
+	 * fragmentation = yes, strongSwan's default, or accept would
+	 * otherwise do nothing without a word */
+	if (cc->fragmentation == CONF_FRAG_YES || cc->fragmentation == CONF_FRAG_ACCEPT)
+		log_info("%s:%u: connection '%s': fragmentation = %s: IKE fragmentation is not "
+		         "implemented yet, IKE messages are sent whole", cc->file, cc->line, cc->name,
+		         cc->fragmentation == CONF_FRAG_YES ? "yes" : "accept");
 	if (cc->local.has_id)
 		id_from_conf(&cfg->local_id, &cc->local.id);
 	if (cc->remote.has_id)

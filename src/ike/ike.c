@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/ike_authn.h"
+#include "ike/ike_authn_psk.h"
 #include "ike/ike_child.h"
 #include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
@@ -61,6 +63,17 @@ static const char *const child_end_names[CHILD_END_MAX] = {
 	[CHILD_END_INTERNAL] = "internal-error",
 };
 
+static const char *const auth_class_names[IKE_AUTH_CLASS_MAX] = {
+	[IKE_AUTH_CLASS_PSK] = "psk",
+	[IKE_AUTH_CLASS_PUBKEY] = "pubkey",
+	[IKE_AUTH_CLASS_EAP] = "eap",
+};
+
+const char *ike_auth_class_name(enum ike_auth_class c)
+{
+	return (unsigned)c < IKE_AUTH_CLASS_MAX ? auth_class_names[c] : "?";
+}
+
 const char *ike_end_reason_name(enum ike_end_reason r)
 {
 	return (unsigned)r < IKE_END_MAX ? ike_end_names[r] : "?";
@@ -87,6 +100,8 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct sad *sad, struct spd
 		free(ctx);
 		return NULL;
 	}
+	/* pubkey (certificates) and eap register here once they exist */
+	ike_authn_register(ctx, IKE_AUTH_CLASS_PSK, ike_authn_psk_new);
 	return ctx;
 }
 
@@ -170,10 +185,19 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 {
 	struct ike_conn *c, *old = ike_conn_find(ctx, cfg->name);
 
-	if (!cfg->name[0] || cfg->ike.n == 0 || cfg->psk_len == 0 ||
+	bool psk = cfg->local_auth == IKE_AUTH_CLASS_PSK || cfg->remote_auth == IKE_AUTH_CLASS_PSK;
+
+	if (!cfg->name[0] || cfg->ike.n == 0 || (psk && cfg->psk_len == 0) ||
 	    cfg->nchildren > IKE_CONN_MAX_CHILDREN) {
 		snprintf(err, errlen, "connection '%s': needs a name, IKE proposals and a PSK",
 		         cfg->name);
+		return -EINVAL;
+	}
+	if (!ike_authn_supported(ctx, cfg->local_auth) || !ike_authn_supported(ctx, cfg->remote_auth)) {
+		snprintf(err, errlen, "connection '%s': auth = %s is not supported by uipsec's IKE yet "
+		         "(only psk)", cfg->name,
+		         ike_auth_class_name(ike_authn_supported(ctx, cfg->local_auth) ?
+		                             cfg->remote_auth : cfg->local_auth));
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < cfg->nchildren; i++)
@@ -484,8 +508,10 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 		        cf->local_port, ip_addr_is_zero(&cf->remote_addr) ? "%any" :
 		        ip_addr_fmt(&cf->remote_addr, b), cf->remote_port);
 		fprintf(out, "  proposals: %s\n", ike_proposals_fmt(&cf->ike, buf, sizeof(buf)));
-		fprintf(out, "  local:  psk, id %s\n", ike_id_fmt(&cf->local_id, id1, sizeof(id1)));
-		fprintf(out, "  remote: psk, id %s\n", ike_id_fmt(&cf->remote_id, id2, sizeof(id2)));
+		fprintf(out, "  local:  %s, id %s\n", ike_auth_class_name(cf->local_auth),
+		        ike_id_fmt(&cf->local_id, id1, sizeof(id1)));
+		fprintf(out, "  remote: %s, id %s\n", ike_auth_class_name(cf->remote_auth),
+		        ike_id_fmt(&cf->remote_id, id2, sizeof(id2)));
 		if (c->last_end)
 			fprintf(out, "  last IKE_SA ended %llus ago: %s\n",
 			        (unsigned long long)((ike_now(ctx) - c->last_end_ms) / 1000),

@@ -134,6 +134,17 @@ struct ike_child_cfg {
 	uint32_t reqid;          /* 0: assigned by ike_conn_add */
 };
 
+/* How one end proves who it is (swanctl.conf local/remote auth = ...). */
+enum ike_auth_class {
+	IKE_AUTH_CLASS_PSK = 0,      /* pre-shared key (and the zero default) */
+	IKE_AUTH_CLASS_PUBKEY,       /* certificates, RFC 7427 signatures: not yet */
+	IKE_AUTH_CLASS_EAP,          /* EAP (local end client, remote end server): not yet */
+	IKE_AUTH_CLASS_MAX,
+};
+
+/* "psk", "pubkey", "eap". */
+const char *ike_auth_class_name(enum ike_auth_class c);
+
 #define IKE_CONN_MAX_CHILDREN 8
 #define IKE_PSK_MAX 256
 
@@ -145,7 +156,9 @@ struct ike_conn_cfg {
 	struct ike_proposals ike;
 	struct ike_id local_id;       /* unset: our address */
 	struct ike_id remote_id;      /* unset: any */
-	uint8_t psk[IKE_PSK_MAX];
+	uint8_t local_auth;           /* enum ike_auth_class: how we prove ourselves */
+	uint8_t remote_auth;          /* enum ike_auth_class: how the peer must */
+	uint8_t psk[IKE_PSK_MAX];     /* for psk on either end */
 	size_t psk_len;
 	uint32_t dpd_delay;           /* seconds, 0 = off */
 	uint32_t rekey_time;          /* IKE SA rekeying, seconds after establishment; 0 = never */

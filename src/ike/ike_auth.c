@@ -1,19 +1,28 @@
-/* IKE_AUTH (RFC 7296 section 1.2) with pre-shared keys (2.15), creating
- * the first CHILD SA (1.3 via 2.17 keying, 2.9 selector narrowing).
+/* IKE_AUTH (RFC 7296 sections 1.2, 2.15, 2.16) as a task, both roles:
+ * the identities, one or more rounds of the two authenticators
+ * (ike_authn.h: ours proves us, the remote one checks the peer), and the
+ * first CHILD SA (2.17 keying, 2.9 selector narrowing).
  *
- *   HDR, SK {IDi, [IDr,] AUTH, [N(INITIAL_CONTACT),] SAi2, TSi, TSr}  -->
- *                              <--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr}
+ *   HDR, SK {IDi, [IDr,] [AUTH,] [N(INITIAL_CONTACT),] SAi2, TSi, TSr}  -->
+ *                     <--  HDR, SK {IDr, AUTH, [EAP,] [SAr2, TSi, TSr]}
+ *   more rounds while an authenticator needs them (EAP):
+ *   HDR, SK {EAP}  -->                            <--  HDR, SK {EAP}
+ *   after EAP, the AUTH payloads keyed by the MSK (2.16):
+ *   HDR, SK {AUTH}  -->                 <--  HDR, SK {AUTH, SAr2, TSi, TSr}
  *
- * A failed CHILD SA does not fail the IKE SA: the responder answers with
- * AUTH and an error notify (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) instead of
- * SAr2/TSi/TSr, as 1.2 allows. Failed authentication kills the IKE SA on
- * both sides. */
+ * With PSK on both ends it is one round trip. The CHILD SA is proposed in
+ * the first request and answered in the last response. A failed CHILD SA
+ * does not fail the IKE SA: the responder answers with an error notify
+ * (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) instead of SAr2/TSi/TSr, as 1.2
+ * allows. Failed authentication ends the IKE SA on both sides. */
 #include "ike/ike_auth.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/ike_authn.h"
 #include "ike/ike_child.h"
 #include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
@@ -28,16 +37,41 @@
 #include "util/mem.h"
 #include "xfrm/xfrm.h"
 
+/* a bound on EAP conversations (strongSwan allows some 10 rounds) */
+#define IKE_AUTH_ROUNDS_MAX 16
+
+/* The first CHILD SA as the initiator asked for it in the first request
+ * (kept until the last response answers it). */
+struct child_req {
+	bool present;                /* SA, TSi and TSr were there */
+	bool malformed;
+	bool transport;              /* N(USE_TRANSPORT_MODE) */
+	struct ike_proposals theirs;
+	struct ike_ts_list tsi, tsr;
+};
+
 /* The exchange's own state. */
 struct auth_task {
 	struct ike_task t;           /* first: the manager's handle */
+	unsigned round;              /* IKE_AUTH exchanges so far */
+	struct ike_authn *local, *remote;
+	bool local_done, remote_done;
+	bool run_local, run_remote;  /* not done when the round began */
+	bool msk_round;              /* RFC 7296 2.16: the MSK-keyed AUTH exchange */
+	struct ike_id me;            /* our ID as sent */
+	uint8_t *local_octets, *peer_octets;   /* RFC 7296 2.15, for each end's AUTH */
+	size_t local_octets_len, peer_octets_len;
 	uint32_t child_spi;          /* initiator: inbound SPI of the CHILD SA proposed */
+	struct child_req req;        /* responder */
+	bool initial_contact;        /* responder: N(INITIAL_CONTACT) in the first request */
 };
 
 static struct auth_task *auth_of(struct ike_task *t)
 {
 	return (struct auth_task *)t;
 }
+
+/* ---- identities and signed octets ---- */
 
 /* The ID payload body (type, 3 reserved bytes, data) that AUTH covers. */
 static size_t id_body(const struct ike_id *id, uint8_t *buf)
@@ -65,94 +99,13 @@ static bool remote_id_ok(const struct ike_conn *conn, const struct ike_id *peer)
 	return conn->cfg.remote_id.type == 0 || ike_id_equal(&conn->cfg.remote_id, peer);
 }
 
-static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
-                                       struct ike_mb *mb)
+/* RFC 7296 2.15: the octets an end's AUTH covers, over its ID. */
+static int octets(const struct ike_sa *sa, bool of_initiator, const struct ike_id *id,
+                  uint8_t **out, size_t *len)
 {
-	struct auth_task *at = auth_of(t);
-	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
-	struct ike_id id;
-	uint8_t body[4 + IKE_ID_MAX], auth[CRYPTO_PRF_MAX];
-	size_t blen;
-	struct ike_child_sa *c = NULL;
+	uint8_t body[4 + IKE_ID_MAX];
 
-	local_id(sa, sa->conn, &id);
-	blen = id_body(&id, body);
-	if (ike_kdf_psk_auth(sa, true, body, blen, auth))
-		goto fail;
-	ike_pld_id_put(mb, IKE_PLD_IDI, &id);
-	if (cfg->remote_id.type)
-		ike_pld_id_put(mb, IKE_PLD_IDR, &cfg->remote_id);
-	ike_pld_auth_put(mb, IKE_AUTH_PSK, auth, sa->prf_len);
-	mem_wipe(auth, sizeof(auth));
-	ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
-
-	if (sa->auth_child >= 0 && (unsigned)sa->auth_child < cfg->nchildren) {
-		const struct ike_child_cfg *cc = &cfg->children[sa->auth_child];
-		struct ike_proposals props = cc->esp;
-		struct ike_ts_list tsi, tsr;
-		c = ike_child_new(sa, cc);
-		if (!c)
-			goto fail;
-		if (ike_child_alloc_spi(sa, &c->spi_in)) {
-			ike_child_end(sa, c, CHILD_END_INTERNAL);
-			goto fail;
-		}
-		at->child_spi = c->spi_in;
-		for (unsigned i = 0; i < props.n; i++) {
-			props.p[i].spi_len = 4;
-			put_be32(props.p[i].spi, c->spi_in);
-		}
-		ike_child_ts_local(sa, cc, &tsi);
-		ike_child_ts_remote(sa, cc, &tsr);
-		if (cc->mode == XFRM_MODE_TRANSPORT)
-			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
-		/* the first CHILD SA's keys come from the IKE SA: no KE, so
-		 * no key exchange transforms (RFC 7296 1.2) */
-		ike_pld_sa_put(mb, &props, true);
-		ike_pld_ts_put(mb, IKE_PLD_TSI, &tsi);
-		ike_pld_ts_put(mb, IKE_PLD_TSR, &tsr);
-	}
-	ike_sa_set_state(sa, IKE_STATE_AUTH_SENT);
-	return IKE_TASK_NEED_MORE;
-fail:
-	sa_err(sa, "cannot build IKE_AUTH request");
-	ike_sa_end(sa, IKE_END_INTERNAL);
-	return IKE_TASK_FAILED;
-}
-
-/* Check the peer's AUTH payload. */
-static bool auth_ok(struct ike_sa *sa, const struct ike_msg *m, bool peer_is_initiator,
-                    const struct ike_pld *p_id)
-{
-	const struct ike_pld *p_auth = ike_msg_find(m, IKE_PLD_AUTH);
-	uint8_t method, want[CRYPTO_PRF_MAX];
-	const uint8_t *data;
-	size_t dlen;
-	bool ok;
-
-	if (!p_auth || ike_pld_auth_parse(p_auth->body, p_auth->len, &method, &data, &dlen))
-		return false;
-	if (method != IKE_AUTH_PSK) {
-		sa_warn(sa, "peer uses authentication method %u, we only do PSK (2)", method);
-		return false;
-	}
-	if (dlen != sa->prf_len ||
-	    ike_kdf_psk_auth(sa, peer_is_initiator, p_id->body, p_id->len, want))
-		return false;
-	ok = mem_equal_ct(want, data, dlen);
-	mem_wipe(want, sizeof(want));
-	return ok;
-}
-
-/* RFC 7296 1.2: the peer refused the first CHILD SA with err. */
-static enum ike_child_end_reason child_refusal(uint16_t err)
-{
-	switch (err) {
-	case IKE_N_NO_PROPOSAL_CHOSEN: return CHILD_END_NO_PROPOSAL;
-	case IKE_N_TS_UNACCEPTABLE: return CHILD_END_TS_UNACCEPTABLE;
-	case 0: return CHILD_END_INVALID_RESPONSE;
-	default: return CHILD_END_REFUSED;
-	}
+	return ike_kdf_auth_octets(sa, of_initiator, body, id_body(id, body), out, len);
 }
 
 /* The responder's choice of connection once the peer's identity is known:
@@ -175,49 +128,290 @@ static struct ike_conn *conn_for_ids(struct ike_sa *sa, const struct ike_id *idi
 	return best;
 }
 
-/* Responder side of the first CHILD SA. Adds SA/TS payloads or an error
- * notify to mb. */
-static void auth_child_respond(struct ike_sa *sa, const struct ike_msg *m, struct ike_mb *mb)
+/* ---- authenticator rounds ---- */
+
+static int make_authenticators(struct auth_task *at, struct ike_sa *sa)
 {
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+
+	at->local = ike_authn_new(sa->ctx, cfg->local_auth, IKE_AUTHN_LOCAL, cfg);
+	at->remote = ike_authn_new(sa->ctx, cfg->remote_auth, IKE_AUTHN_REMOTE, cfg);
+	return at->local && at->remote ? 0 : -ENOMEM;
+}
+
+/* A round starts with the first half in message order (the initiator's
+ * build, the responder's process): whichever authenticator is not done
+ * then takes part in both halves. */
+static void round_begin(struct auth_task *at)
+{
+	at->run_local = !at->local_done;
+	at->run_remote = !at->remote_done;
+}
+
+static void round_fill(const struct auth_task *at, const struct ike_sa *sa,
+                       struct ike_authn_round *r, char *why, size_t whylen)
+{
+	why[0] = '\0';
+	*r = (struct ike_authn_round){
+		.n = at->round, .initiator = sa->initiator, .prf = sa->prf,
+		.local_id = &at->me, .peer_id = at->peer_octets ? &sa->peer_id : NULL,
+		.local_octets = at->local_octets, .local_octets_len = at->local_octets_len,
+		.peer_octets = at->peer_octets, .peer_octets_len = at->peer_octets_len,
+		.why = why, .whylen = whylen,
+	};
+}
+
+/* Record one call's status; false if it failed. */
+static bool step(bool *done, enum ike_authn_status st)
+{
+	*done = st == IKE_AUTHN_DONE;
+	return st != IKE_AUTHN_FAILED;
+}
+
+/* The sender's half of a round: our authenticators add their payloads.
+ * False if one failed (r->why says why). */
+static bool authn_send(struct auth_task *at, const struct ike_authn_round *r, struct ike_mb *mb)
+{
+	if (at->run_local && !step(&at->local_done, at->local->ops->build(at->local, r, mb)))
+		return false;
+	if (at->run_remote && !step(&at->remote_done, at->remote->ops->build(at->remote, r, mb)))
+		return false;
+	return true;
+}
+
+/* The receiver's half: the peer is checked before anything else is
+ * read. False if an authenticator failed; *peer_failed says whether it
+ * was the peer's. */
+static bool authn_receive(struct auth_task *at, const struct ike_authn_round *r,
+                          const struct ike_msg *m, bool *peer_failed)
+{
+	*peer_failed = at->run_remote &&
+	               !step(&at->remote_done, at->remote->ops->process(at->remote, r, m));
+	if (*peer_failed)
+		return false;
+	return !at->run_local || step(&at->local_done, at->local->ops->process(at->local, r, m));
+}
+
+/* Both authenticators are done: the IKE SA is established unless an EAP
+ * method asks for the MSK-keyed AUTH exchange first (RFC 7296 2.16). */
+static bool authn_finished(struct auth_task *at)
+{
+	if (!at->local_done || !at->remote_done)
+		return false;
+	if (!at->msk_round && (at->local->ops->msk_auth || at->remote->ops->msk_auth)) {
+		at->msk_round = true;
+		return false;
+	}
+	return true;
+}
+
+/* RFC 7296 2.16: the AUTH payloads after EAP are keyed by the MSK; a
+ * method without one uses SK_pi for the initiator's AUTH and SK_pr for
+ * the responder's. */
+static void msk_key(const struct auth_task *at, const struct ike_sa *sa, bool of_initiator,
+                    const uint8_t **key, size_t *len)
+{
+	const struct ike_authn *eap = at->local->ops->msk_auth ? at->local : at->remote;
+
+	if (eap->ops->msk && eap->ops->msk(eap, key, len) == 0)
+		return;
+	*key = of_initiator ? sa->sk_pi : sa->sk_pr;
+	*len = sa->prf_len;
+}
+
+static int msk_auth_put(const struct auth_task *at, const struct ike_sa *sa, struct ike_mb *mb)
+{
+	const uint8_t *key;
+	size_t len;
+
+	msk_key(at, sa, sa->initiator, &key, &len);
+	return ike_authn_shared_key_put(mb, sa->prf, key, len, at->local_octets,
+	                                at->local_octets_len);
+}
+
+static bool msk_auth_check(const struct auth_task *at, const struct ike_sa *sa,
+                           const struct ike_msg *m, char *why, size_t whylen)
+{
+	const uint8_t *key;
+	size_t len;
+	char w[128];
+
+	msk_key(at, sa, !sa->initiator, &key, &len);
+	if (ike_authn_shared_key_check(m, sa->prf, key, len, at->peer_octets, at->peer_octets_len,
+	                               w, sizeof(w)) == 0)
+		return true;
+	snprintf(why, whylen, "its AUTH after EAP: %s", w);
+	return false;
+}
+
+static void established(struct ike_sa *sa, const struct auth_task *at)
+{
+	char ids[IKE_ID_MAX * 2 + 8], me[IKE_ID_MAX * 2 + 8], prop[256];
+
+	ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);
+	sa->ctx->stats.ike_established++;
+	ike_timers_established(sa);
+	ike_id_fmt(&sa->peer_id, ids, sizeof(ids));
+	ike_proposal_fmt(&sa->prop, prop, sizeof(prop));
+	if (sa->initiator)
+		sa_info(sa, "IKE_SA established with '%s' (%s) at %s[%u]", ids, prop,
+		        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }), sa->remote.port);
+	else
+		sa_info(sa, "IKE_SA established with '%s' (%s) at %s[%u], we are '%s'", ids, prop,
+		        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }), sa->remote.port,
+		        ike_id_fmt(&at->me, me, sizeof(me)));
+}
+
+/* ---- the first CHILD SA ---- */
+
+/* Initiator: propose child config sa->auth_child (if any) into mb. */
+static int child_propose(struct auth_task *at, struct ike_sa *sa, struct ike_mb *mb)
+{
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	struct ike_ts_list tsi, tsr;
+	struct ike_proposals props;
+	struct ike_child_sa *c;
+
+	if (sa->auth_child < 0 || (unsigned)sa->auth_child >= cfg->nchildren)
+		return 0;
+	const struct ike_child_cfg *cc = &cfg->children[sa->auth_child];
+	c = ike_child_new(sa, cc);
+	if (!c)
+		return -ENOMEM;
+	if (ike_child_alloc_spi(sa, &c->spi_in)) {
+		ike_child_end(sa, c, CHILD_END_INTERNAL);
+		return -EIO;
+	}
+	at->child_spi = c->spi_in;
+	props = cc->esp;
+	for (unsigned i = 0; i < props.n; i++) {
+		props.p[i].spi_len = 4;
+		put_be32(props.p[i].spi, c->spi_in);
+	}
+	ike_child_ts_local(sa, cc, &tsi);
+	ike_child_ts_remote(sa, cc, &tsr);
+	if (cc->mode == XFRM_MODE_TRANSPORT)
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	/* the first CHILD SA's keys come from the IKE SA: no KE, so no key
+	 * exchange transforms (RFC 7296 1.2) */
+	ike_pld_sa_put(mb, &props, true);
+	ike_pld_ts_put(mb, IKE_PLD_TSI, &tsi);
+	ike_pld_ts_put(mb, IKE_PLD_TSR, &tsr);
+	return 0;
+}
+
+/* RFC 7296 1.2: the peer refused the first CHILD SA with err. */
+static enum ike_child_end_reason child_refusal(uint16_t err)
+{
+	switch (err) {
+	case IKE_N_NO_PROPOSAL_CHOSEN: return CHILD_END_NO_PROPOSAL;
+	case IKE_N_TS_UNACCEPTABLE: return CHILD_END_TS_UNACCEPTABLE;
+	case 0: return CHILD_END_INVALID_RESPONSE;
+	default: return CHILD_END_REFUSED;
+	}
+}
+
+/* Initiator: the responder's answer to our CHILD SA, in the last response. */
+static void child_answered(struct auth_task *at, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_child_sa *c = at->child_spi ? ike_child_find_in(sa, at->child_spi) : NULL;
 	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
 	const struct ike_pld *p_tsi = ike_msg_find(m, IKE_PLD_TSI);
 	const struct ike_pld *p_tsr = ike_msg_find(m, IKE_PLD_TSR);
 	struct ike_proposals theirs;
-	struct ike_ts_list tsi, tsr, our_r, our_l, ni, nr;
+	struct ike_ts_list tsi, tsr, our_l, our_r;
+	struct ike_proposal chosen;
+	char b1[512], b2[512], b3[512];
+	uint16_t err;
+
+	if (!c)
+		return;
+	ike_child_ts_local(sa, &c->cfg, &our_l);
+	ike_child_ts_remote(sa, &c->cfg, &our_r);
+	if ((err = ike_msg_error_notify(m)) || !p_sa || !p_tsi || !p_tsr) {
+		if (err == IKE_N_TS_UNACCEPTABLE)
+			sa->ctx->stats.ts_unacceptable++;
+		if (err == IKE_N_NO_PROPOSAL_CHOSEN)
+			sa->ctx->stats.no_proposal++;
+		sa_warn(sa, "CHILD_SA %s not established: peer sent %s (we proposed %s, TSi %s, TSr %s)",
+		        c->cfg.name, err ? ike_notify_name(err) : "no SA/TS payloads",
+		        ike_proposals_fmt(&c->cfg.esp, b1, sizeof(b1)),
+		        ike_ts_list_fmt(&our_l, b2, sizeof(b2)), ike_ts_list_fmt(&our_r, b3, sizeof(b3)));
+		ike_child_end(sa, c, child_refusal(err));
+		return;
+	}
+	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) || theirs.n != 1 ||
+	    !ike_proposal_select(&c->cfg.esp, &theirs, true, &chosen) || chosen.spi_len != 4 ||
+	    ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||
+	    ike_pld_ts_parse(p_tsr->body, p_tsr->len, &tsr) ||
+	    !ike_child_narrow(&tsi, &our_l, &c->ts_local) ||
+	    !ike_child_narrow(&tsr, &our_r, &c->ts_remote)) {
+		sa_warn(sa, "CHILD_SA %s: responder's choice is not what we proposed", c->cfg.name);
+		ike_child_end(sa, c, CHILD_END_INVALID_RESPONSE);
+		ike_mgr_queue(sa, IKE_TASK_IKE_DELETE, IKE_END_PROTOCOL_ERROR);
+		return;
+	}
+	c->spi_out = get_be32(chosen.spi);
+	c->prop = chosen;
+	if (c->cfg.mode == XFRM_MODE_TRANSPORT && !ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE))
+		c->cfg.mode = XFRM_MODE_TUNNEL;
+	if (ike_child_install(sa, c, true, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len))
+		ike_child_end(sa, c, CHILD_END_INSTALL_FAILED);
+}
+
+/* Responder: what the first request asked for. */
+static void child_request_keep(struct child_req *req, const struct ike_msg *m)
+{
+	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
+	const struct ike_pld *p_tsi = ike_msg_find(m, IKE_PLD_TSI);
+	const struct ike_pld *p_tsr = ike_msg_find(m, IKE_PLD_TSR);
+
+	req->present = p_sa && p_tsi && p_tsr;
+	if (!req->present)
+		return;   /* no CHILD SA requested */
+	req->malformed = ike_pld_sa_parse(p_sa->body, p_sa->len, &req->theirs) ||
+	                 ike_pld_ts_parse(p_tsi->body, p_tsi->len, &req->tsi) ||
+	                 ike_pld_ts_parse(p_tsr->body, p_tsr->len, &req->tsr);
+	req->transport = ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE) != NULL;
+}
+
+/* Responder side of the first CHILD SA, in the last response: SA/TS
+ * payloads or an error notify into mb. */
+static void child_respond(struct ike_sa *sa, const struct child_req *req, struct ike_mb *mb)
+{
+	struct ike_ts_list our_r, our_l, ni, nr;
 	struct ike_proposal chosen;
 	char b1[512], b2[512];
 	int idx;
 
-	if (!p_sa || !p_tsi || !p_tsr)
-		return;   /* no CHILD SA requested */
-	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) ||
-	    ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||
-	    ike_pld_ts_parse(p_tsr->body, p_tsr->len, &tsr)) {
+	if (!req->present)
+		return;
+	if (req->malformed) {
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
-	idx = ike_child_cfg_select(sa, &tsi, &tsr);
+	idx = ike_child_cfg_select(sa, &req->tsi, &req->tsr);
 	if (idx < 0) {
 		sa->ctx->stats.ts_unacceptable++;
 		sa_warn(sa, "no CHILD_SA config matches peer's traffic selectors TSi %s TSr %s: "
-		        "TS_UNACCEPTABLE", ike_ts_list_fmt(&tsi, b1, sizeof(b1)),
-		        ike_ts_list_fmt(&tsr, b2, sizeof(b2)));
+		        "TS_UNACCEPTABLE", ike_ts_list_fmt(&req->tsi, b1, sizeof(b1)),
+		        ike_ts_list_fmt(&req->tsr, b2, sizeof(b2)));
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
 	const struct ike_child_cfg *cc = &sa->conn->cfg.children[idx];
-	if (!ike_proposal_select(&cc->esp, &theirs, true, &chosen) || chosen.spi_len != 4) {
+	if (!ike_proposal_select(&cc->esp, &req->theirs, true, &chosen) || chosen.spi_len != 4) {
 		sa->ctx->stats.no_proposal++;
 		sa_warn(sa, "CHILD_SA %s: peer proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
-		        cc->name, ike_proposals_fmt(&theirs, b1, sizeof(b1)),
+		        cc->name, ike_proposals_fmt(&req->theirs, b1, sizeof(b1)),
 		        ike_proposals_fmt(&cc->esp, b2, sizeof(b2)));
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	ike_child_ts_remote(sa, cc, &our_r);
 	ike_child_ts_local(sa, cc, &our_l);
-	ike_child_narrow(&tsi, &our_r, &ni);
-	ike_child_narrow(&tsr, &our_l, &nr);
+	ike_child_narrow(&req->tsi, &our_r, &ni);
+	ike_child_narrow(&req->tsr, &our_l, &nr);
 
 	struct ike_child_sa *c = ike_child_new(sa, cc);
 	if (!c || ike_child_alloc_spi(sa, &c->spi_in)) {
@@ -230,8 +424,7 @@ static void auth_child_respond(struct ike_sa *sa, const struct ike_msg *m, struc
 	c->prop = chosen;
 	c->ts_remote = ni;
 	c->ts_local = nr;
-	bool transport = cc->mode == XFRM_MODE_TRANSPORT &&
-	                 ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE);
+	bool transport = cc->mode == XFRM_MODE_TRANSPORT && req->transport;
 	c->cfg.mode = transport ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
 	if (ike_child_install(sa, c, false, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len)) {
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
@@ -249,69 +442,105 @@ static void auth_child_respond(struct ike_sa *sa, const struct ike_msg *m, struc
 	ike_pld_ts_put(mb, IKE_PLD_TSR, &nr);
 }
 
-static enum ike_task_status auth_respond(struct ike_task *t, struct ike_sa *sa,
-                                         const struct ike_msg *m, struct ike_mb *mb)
+/* ---- initiator ---- */
+
+static enum ike_task_status fail(struct ike_sa *sa, enum ike_end_reason why)
 {
-	const struct ike_pld *p_idi = ike_msg_find(m, IKE_PLD_IDI);
+	ike_sa_end(sa, why);
+	return IKE_TASK_FAILED;
+}
+
+/* The first request's own part: identities and our signed octets. */
+static int first_request(struct auth_task *at, struct ike_sa *sa, struct ike_mb *mb)
+{
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+
+	local_id(sa, sa->conn, &at->me);
+	if (octets(sa, true, &at->me, &at->local_octets, &at->local_octets_len) ||
+	    make_authenticators(at, sa))
+		return -ENOMEM;
+	ike_pld_id_put(mb, IKE_PLD_IDI, &at->me);
+	if (cfg->remote_id.type)
+		ike_pld_id_put(mb, IKE_PLD_IDR, &cfg->remote_id);
+	return 0;
+}
+
+static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
+                                       struct ike_mb *mb)
+{
+	struct auth_task *at = auth_of(t);
+	struct ike_authn_round r;
+	char why[256];
+
+	if (++at->round > IKE_AUTH_ROUNDS_MAX) {
+		sa_warn(sa, "IKE_AUTH takes more than %d rounds, giving up", IKE_AUTH_ROUNDS_MAX);
+		return fail(sa, IKE_END_AUTH_FAILED);
+	}
+	if (at->round == 1 && first_request(at, sa, mb)) {
+		sa_err(sa, "cannot build IKE_AUTH request");
+		return fail(sa, IKE_END_INTERNAL);
+	}
+	if (at->msk_round) {
+		if (msk_auth_put(at, sa, mb))
+			return fail(sa, IKE_END_INTERNAL);
+		return IKE_TASK_NEED_MORE;
+	}
+	round_begin(at);
+	round_fill(at, sa, &r, why, sizeof(why));
+	if (!authn_send(at, &r, mb)) {
+		sa_err(sa, "cannot authenticate ourselves with %s: %s", at->local->ops->name, why);
+		return fail(sa, IKE_END_AUTH_FAILED);
+	}
+	if (at->round == 1) {
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+		if (child_propose(at, sa, mb)) {
+			sa_err(sa, "cannot build IKE_AUTH request");
+			return fail(sa, IKE_END_INTERNAL);
+		}
+		ike_sa_set_state(sa, IKE_STATE_AUTH_SENT);
+	}
+	return IKE_TASK_NEED_MORE;
+}
+
+/* RFC 7296 2.21.2: the initiator tells the responder it rejected it, in
+ * an INFORMATIONAL nobody waits for. */
+static enum ike_task_status reject_responder(struct ike_sa *sa, const char *ids, const char *why)
+{
+	struct ike_mb mb;
+
+	sa->ctx->stats.auth_failed++;
+	sa_err(sa, "responder '%s' failed %s: AUTHENTICATION_FAILED", ids, why);
+	ike_mgr_unanswered_begin(sa, &mb, INFORMATIONAL);
+	ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	ike_mgr_unanswered_send(sa, &mb);
+	return fail(sa, IKE_END_AUTH_FAILED);
+}
+
+/* The first response names the responder: IDr, checked against remote
+ * id. False (SA ended) if it is missing or not who we want. */
+static bool peer_identified(struct auth_task *at, struct ike_sa *sa, const struct ike_msg *m)
+{
 	const struct ike_pld *p_idr = ike_msg_find(m, IKE_PLD_IDR);
-	struct ike_id idi, idr, me;
-	struct ike_conn *conn;
-	uint8_t body[4 + IKE_ID_MAX], auth[CRYPTO_PRF_MAX];
-	char ids[IKE_ID_MAX * 2 + 8], idrs[IKE_ID_MAX * 2 + 8];
+	char ids[IKE_ID_MAX * 2 + 8];
+	struct ike_id idr;
+	uint16_t err;
 
-	if (!p_idi || ike_pld_id_parse(p_idi->body, p_idi->len, &idi) ||
-	    !ike_msg_find(m, IKE_PLD_AUTH)) {
-		sa_warn(sa, "IKE_AUTH request without IDi or AUTH: INVALID_SYNTAX");
-		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
-		ike_sa_end(sa, IKE_END_PROTOCOL_ERROR);
-		return IKE_TASK_FAILED;
+	if (!p_idr || ike_pld_id_parse(p_idr->body, p_idr->len, &idr)) {
+		err = ike_msg_error_notify(m);
+		sa_err(sa, "IKE_AUTH failed: %s", err ? ike_notify_name(err) : "no IDr in response");
+		fail(sa, IKE_END_AUTH_FAILED);
+		return false;
 	}
-	memset(&idr, 0, sizeof(idr));
-	if (p_idr)
-		ike_pld_id_parse(p_idr->body, p_idr->len, &idr);
-	ike_id_fmt(&idi, ids, sizeof(ids));
-	conn = conn_for_ids(sa, &idi, p_idr ? &idr : NULL);
-	if (!conn || !(sa->conn = conn, auth_ok(sa, m, true, p_idi))) {
-		sa->ctx->stats.auth_failed++;
-		if (!conn)
-			sa_warn(sa, "no connection accepts peer identity '%s': AUTHENTICATION_FAILED",
-			        ids);
-		else
-			sa_warn(sa, "peer '%s' failed PSK authentication (check that both sides use "
-			        "the same secret for this identity): AUTHENTICATION_FAILED", ids);
-		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
-		ike_sa_end(sa, IKE_END_AUTH_FAILED);
-		return IKE_TASK_FAILED;
+	if (!remote_id_ok(sa->conn, &idr)) {
+		reject_responder(sa, ike_id_fmt(&idr, ids, sizeof(ids)), "the identity check (remote id)");
+		return false;
 	}
-	sa->peer_id = idi;
-	local_id(sa, conn, &me);
-	size_t blen = id_body(&me, body);
-	if (ike_kdf_psk_auth(sa, false, body, blen, auth)) {
-		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
-		ike_sa_end(sa, IKE_END_INTERNAL);
-		return IKE_TASK_FAILED;
+	sa->peer_id = idr;
+	if (octets(sa, false, &sa->peer_id, &at->peer_octets, &at->peer_octets_len)) {
+		fail(sa, IKE_END_INTERNAL);
+		return false;
 	}
-	ike_pld_id_put(mb, IKE_PLD_IDR, &me);
-	ike_pld_auth_put(mb, IKE_AUTH_PSK, auth, sa->prf_len);
-	mem_wipe(auth, sizeof(auth));
-	ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);
-	sa->ctx->stats.ike_established++;
-	ike_timers_established(sa);
-	sa_info(sa, "IKE_SA established with '%s' (%s) at %s[%u], we are '%s'", ids,
-	        ike_proposal_fmt(&sa->prop, (char[256]){ 0 }, 256),
-	        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }), sa->remote.port,
-	        ike_id_fmt(&me, idrs, sizeof(idrs)));
-	auth_child_respond(sa, m, mb);
-
-	/* RFC 7296 2.4: INITIAL_CONTACT: the peer lost its old SAs */
-	if (ike_msg_find_notify(m, IKE_N_INITIAL_CONTACT))
-		for (struct ike_sa *o = sa->ctx->sas; o; o = o->next)
-			if (o != sa && o->conn == sa->conn && o->state == IKE_STATE_ESTABLISHED &&
-			    ike_id_equal(&o->peer_id, &idi)) {
-				sa_info(o, "INITIAL_CONTACT from the peer: deleting this old IKE_SA");
-				ike_sa_end(o, IKE_END_REPLACED);
-			}
-	return IKE_TASK_DONE;
+	return true;
 }
 
 static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
@@ -319,94 +548,151 @@ static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
 {
 	struct auth_task *at = auth_of(t);
 	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
-	const struct ike_pld *p_idr = ike_msg_find(m, IKE_PLD_IDR);
-	struct ike_child_sa *c = at->child_spi ? ike_child_find_in(sa, at->child_spi) : NULL;
-	struct ike_id idr;
-	char ids[IKE_ID_MAX * 2 + 8], b1[512], b2[512];
-	uint16_t err;
+	struct ike_authn_round r;
+	char ids[IKE_ID_MAX * 2 + 8], why[256], b1[512], b2[512];
+	bool peer_failed;
 
 	if (ike_msg_find_notify(m, IKE_N_AUTHENTICATION_FAILED)) {
 		sa->ctx->stats.auth_failed++;
 		sa_err(sa, "peer rejected our authentication (AUTHENTICATION_FAILED): check the "
-		       "PSK and the identities (local %s, remote %s)",
+		       "%s and the identities (local %s, remote %s)",
+		       cfg->local_auth == IKE_AUTH_CLASS_PSK ? "PSK" : "credentials",
 		       ike_id_fmt(&cfg->local_id, b1, sizeof(b1)),
 		       ike_id_fmt(&cfg->remote_id, b2, sizeof(b2)));
-		ike_sa_end(sa, IKE_END_AUTH_FAILED);
-		return IKE_TASK_FAILED;
+		return fail(sa, IKE_END_AUTH_FAILED);
 	}
-	if (!p_idr || ike_pld_id_parse(p_idr->body, p_idr->len, &idr) ||
-	    !ike_msg_find(m, IKE_PLD_AUTH)) {
-		err = ike_msg_error_notify(m);
-		sa_err(sa, "IKE_AUTH failed: %s", err ? ike_notify_name(err) : "no IDr/AUTH in response");
-		ike_sa_end(sa, IKE_END_AUTH_FAILED);
+	if (!at->peer_octets && !peer_identified(at, sa, m))
 		return IKE_TASK_FAILED;
+	ike_id_fmt(&sa->peer_id, ids, sizeof(ids));
+	if (at->msk_round) {
+		if (!msk_auth_check(at, sa, m, why, sizeof(why)))
+			return reject_responder(sa, ids, why);
+	} else {
+		round_fill(at, sa, &r, why, sizeof(why));   /* the round began in auth_build */
+		if (!authn_receive(at, &r, m, &peer_failed)) {
+			if (peer_failed)
+				return reject_responder(sa, ids, why);
+			sa_err(sa, "our %s authentication failed: %s", at->local->ops->name, why);
+			return fail(sa, IKE_END_AUTH_FAILED);
+		}
+		if (!authn_finished(at))
+			return IKE_TASK_NEED_MORE;
 	}
-	ike_id_fmt(&idr, ids, sizeof(ids));
-	if (!remote_id_ok(sa->conn, &idr) || !auth_ok(sa, m, false, p_idr)) {
+	established(sa, at);
+	child_answered(at, sa, m);
+	return IKE_TASK_DONE;
+}
+
+/* ---- responder ---- */
+
+/* The first request: who the peer is, which connection, its octets and
+ * ours, the authenticators, and the CHILD SA it asks for. An error
+ * notify into mb and FAILED if it cannot go on. */
+static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa *sa,
+                                             const struct ike_msg *m, struct ike_mb *mb)
+{
+	const struct ike_pld *p_idi = ike_msg_find(m, IKE_PLD_IDI);
+	const struct ike_pld *p_idr = ike_msg_find(m, IKE_PLD_IDR);
+	char ids[IKE_ID_MAX * 2 + 8];
+	struct ike_id idi, idr;
+	struct ike_conn *conn;
+
+	if (!p_idi || ike_pld_id_parse(p_idi->body, p_idi->len, &idi)) {
+		sa_warn(sa, "IKE_AUTH request without IDi: INVALID_SYNTAX");
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return fail(sa, IKE_END_PROTOCOL_ERROR);
+	}
+	memset(&idr, 0, sizeof(idr));
+	if (p_idr)
+		ike_pld_id_parse(p_idr->body, p_idr->len, &idr);
+	conn = conn_for_ids(sa, &idi, p_idr ? &idr : NULL);
+	if (!conn) {
 		sa->ctx->stats.auth_failed++;
-		sa_err(sa, "responder '%s' failed %s: AUTHENTICATION_FAILED", ids,
-		       remote_id_ok(sa->conn, &idr) ? "PSK authentication (check the secret)" :
-		       "the identity check (remote id)");
-		/* RFC 7296 2.21.2: tell the responder in an INFORMATIONAL */
-		struct ike_mb mb;
-		ike_mgr_unanswered_begin(sa, &mb, INFORMATIONAL);
-		ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
-		ike_mgr_unanswered_send(sa, &mb);
-		ike_sa_end(sa, IKE_END_AUTH_FAILED);
-		return IKE_TASK_FAILED;
+		sa_warn(sa, "no connection accepts peer identity '%s': AUTHENTICATION_FAILED",
+		        ike_id_fmt(&idi, ids, sizeof(ids)));
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		return fail(sa, IKE_END_AUTH_FAILED);
 	}
-	sa->peer_id = idr;
-	ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);
-	sa->ctx->stats.ike_established++;
-	ike_timers_established(sa);
-	sa_info(sa, "IKE_SA established with '%s' (%s) at %s[%u]", ids,
-	        ike_proposal_fmt(&sa->prop, b1, sizeof(b1)),
-	        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }), sa->remote.port);
-	if (!c)
-		return IKE_TASK_DONE;
+	sa->conn = conn;
+	sa->peer_id = idi;
+	local_id(sa, conn, &at->me);
+	if (octets(sa, true, &sa->peer_id, &at->peer_octets, &at->peer_octets_len) ||
+	    octets(sa, false, &at->me, &at->local_octets, &at->local_octets_len) ||
+	    make_authenticators(at, sa)) {
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return fail(sa, IKE_END_INTERNAL);
+	}
+	child_request_keep(&at->req, m);
+	at->initial_contact = ike_msg_find_notify(m, IKE_N_INITIAL_CONTACT) != NULL;
+	return IKE_TASK_NEED_MORE;
+}
 
-	/* the first CHILD SA */
-	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
-	const struct ike_pld *p_tsi = ike_msg_find(m, IKE_PLD_TSI);
-	const struct ike_pld *p_tsr = ike_msg_find(m, IKE_PLD_TSR);
-	struct ike_proposals theirs;
-	struct ike_ts_list tsi, tsr, our_l, our_r;
-	struct ike_proposal chosen;
+/* RFC 7296 2.4: INITIAL_CONTACT: the peer lost its old SAs with us. */
+static void initial_contact(struct ike_sa *sa)
+{
+	for (struct ike_sa *o = sa->ctx->sas; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->state == IKE_STATE_ESTABLISHED &&
+		    ike_id_equal(&o->peer_id, &sa->peer_id)) {
+			sa_info(o, "INITIAL_CONTACT from the peer: deleting this old IKE_SA");
+			ike_sa_end(o, IKE_END_REPLACED);
+		}
+}
 
-	if ((err = ike_msg_error_notify(m)) || !p_sa || !p_tsi || !p_tsr) {
-		if (err == IKE_N_TS_UNACCEPTABLE)
-			sa->ctx->stats.ts_unacceptable++;
-		if (err == IKE_N_NO_PROPOSAL_CHOSEN)
-			sa->ctx->stats.no_proposal++;
-		ike_child_ts_local(sa, &c->cfg, &our_l);
-		ike_child_ts_remote(sa, &c->cfg, &our_r);
-		sa_warn(sa, "CHILD_SA %s not established: peer sent %s (we proposed %s, TSi %s, TSr %s)",
-		        c->cfg.name, err ? ike_notify_name(err) : "no SA/TS payloads",
-		        ike_proposals_fmt(&c->cfg.esp, b1, sizeof(b1)),
-		        ike_ts_list_fmt(&our_l, b2, sizeof(b2)),
-		        ike_ts_list_fmt(&our_r, ids, sizeof(ids)));
-		ike_child_end(sa, c, child_refusal(err));
-		return IKE_TASK_DONE;
+static enum ike_task_status refuse_peer(struct ike_sa *sa, struct ike_mb *mb, const char *why)
+{
+	char ids[IKE_ID_MAX * 2 + 8];
+
+	sa->ctx->stats.auth_failed++;
+	sa_warn(sa, "peer '%s' failed %s: AUTHENTICATION_FAILED",
+	        ike_id_fmt(&sa->peer_id, ids, sizeof(ids)), why);
+	ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	return fail(sa, IKE_END_AUTH_FAILED);
+}
+
+static enum ike_task_status auth_respond(struct ike_task *t, struct ike_sa *sa,
+                                         const struct ike_msg *m, struct ike_mb *mb)
+{
+	struct auth_task *at = auth_of(t);
+	struct ike_authn_round r;
+	enum ike_task_status st;
+	char why[256];
+	bool peer_failed;
+
+	if (++at->round > IKE_AUTH_ROUNDS_MAX)
+		return refuse_peer(sa, mb, "to finish IKE_AUTH in time (too many rounds)");
+	if (at->round == 1 && (st = first_request_in(at, sa, m, mb)) == IKE_TASK_FAILED)
+		return st;
+	if (at->msk_round) {
+		if (!msk_auth_check(at, sa, m, why, sizeof(why)))
+			return refuse_peer(sa, mb, why);
+		if (msk_auth_put(at, sa, mb)) {
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+			return fail(sa, IKE_END_INTERNAL);
+		}
+	} else {
+		round_begin(at);
+		round_fill(at, sa, &r, why, sizeof(why));
+		if (!authn_receive(at, &r, m, &peer_failed)) {
+			if (peer_failed)
+				return refuse_peer(sa, mb, why);
+			sa_err(sa, "our %s authentication failed: %s", at->local->ops->name, why);
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+			return fail(sa, IKE_END_AUTH_FAILED);
+		}
+		if (at->round == 1)
+			ike_pld_id_put(mb, IKE_PLD_IDR, &at->me);
+		if (!authn_send(at, &r, mb)) {
+			sa_err(sa, "cannot authenticate ourselves with %s: %s", at->local->ops->name, why);
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+			return fail(sa, IKE_END_AUTH_FAILED);
+		}
+		if (!authn_finished(at))
+			return IKE_TASK_NEED_MORE;   /* the manager keeps us for the next round */
 	}
-	ike_child_ts_local(sa, &c->cfg, &our_l);
-	ike_child_ts_remote(sa, &c->cfg, &our_r);
-	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) || theirs.n != 1 ||
-	    !ike_proposal_select(&c->cfg.esp, &theirs, true, &chosen) || chosen.spi_len != 4 ||
-	    ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||
-	    ike_pld_ts_parse(p_tsr->body, p_tsr->len, &tsr) ||
-	    !ike_child_narrow(&tsi, &our_l, &c->ts_local) ||
-	    !ike_child_narrow(&tsr, &our_r, &c->ts_remote)) {
-		sa_warn(sa, "CHILD_SA %s: responder's choice is not what we proposed", c->cfg.name);
-		ike_child_end(sa, c, CHILD_END_INVALID_RESPONSE);
-		ike_mgr_queue(sa, IKE_TASK_IKE_DELETE, IKE_END_PROTOCOL_ERROR);
-		return IKE_TASK_DONE;
-	}
-	c->spi_out = get_be32(chosen.spi);
-	c->prop = chosen;
-	if (c->cfg.mode == XFRM_MODE_TRANSPORT && !ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE))
-		c->cfg.mode = XFRM_MODE_TUNNEL;
-	if (ike_child_install(sa, c, true, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len))
-		ike_child_end(sa, c, CHILD_END_INSTALL_FAILED);
+	established(sa, at);
+	child_respond(sa, &at->req, mb);
+	if (at->initial_contact)
+		initial_contact(sa);
 	return IKE_TASK_DONE;
 }
 
@@ -418,7 +704,11 @@ static void auth_destroy(struct ike_task *t, struct ike_sa *sa)
 	/* the CHILD SA we proposed, if the exchange ended before it was set up */
 	if (c && c->state == CHILD_CREATING)
 		ike_child_end(sa, c, CHILD_END_IKE_ENDED);
-	free(at);
+	ike_authn_free(at->local);
+	ike_authn_free(at->remote);
+	free(at->local_octets);
+	free(at->peer_octets);
+	mem_free_wipe(at, sizeof(*at));
 }
 
 static const struct ike_task_ops auth_ops = {

@@ -5,7 +5,8 @@
  *
  * Ownership: the context owns its connections and IKE SAs (singly linked
  * lists), the cookie secret (wiped when freed) and the counters. The
- * transport and clock (io) are callbacks into the embedder.
+ * transport and clock (io) are callbacks into the embedder; the
+ * credentials are borrowed.
  *
  * Threading: one control loop; nothing here locks. */
 #ifndef UIPSEC_IKE_IKE_CTX_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "ike/ike.h"
+#include "ike/ike_authn.h"
 
 struct ike_conn;
 struct ike_sa;
@@ -28,6 +30,10 @@ struct ike_ctx {
 	uint8_t cookie_secret[32];
 	unsigned half_open, cookie_threshold, half_open_max;
 	struct ike_stats stats;
+	/* authenticator constructors by class (ike_authn_register) and the
+	 * public-key credentials a pubkey authenticator would use (none yet) */
+	ike_authn_new_fn authn_new[IKE_AUTH_CLASS_MAX];
+	const struct ike_creds *creds;
 };
 
 /* The embedder's monotonic clock, in milliseconds. */

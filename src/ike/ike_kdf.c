@@ -1,11 +1,12 @@
 /* IKEv2 key derivation (RFC 7296 sections 2.14, 2.15, 2.17): SKEYSEED and
- * the seven SK_* keys, CHILD SA keying material, and the PSK AUTH value.
- * Stack copies of secrets are wiped at the common exit. */
+ * the seven SK_* keys, CHILD SA keying material, and the octets an AUTH
+ * payload covers. Stack copies of secrets are wiped at the common exit. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ike/ike_kdf.h"
+#include "ike/ike_sa.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 
@@ -106,45 +107,37 @@ int ike_kdf_child(const struct ike_sa *sa, const uint8_t *gir, size_t girlen,
 	return rc;
 }
 
-/* AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>)
+/* RFC 7296 2.15:
  * InitiatorSignedOctets = RealMessage1 | NonceRData | MACedIDForI
  * ResponderSignedOctets = RealMessage2 | NonceIData | MACedIDForR
  * MACedIDForX = prf(SK_px, IDx') */
-int ike_kdf_psk_auth(const struct ike_sa *sa, bool for_initiator,
-                     const uint8_t *id_body, size_t id_len, uint8_t *out)
+int ike_kdf_auth_octets(const struct ike_sa *sa, bool for_initiator, const uint8_t *id_body,
+                        size_t id_len, uint8_t **out, size_t *outlen)
 {
-	static const char pad[] = "Key Pad for IKEv2";
 	const uint8_t *msg = for_initiator ? sa->init_req : sa->init_resp;
 	size_t msglen = for_initiator ? sa->init_req_len : sa->init_resp_len;
 	const uint8_t *nonce = for_initiator ? sa->nr : sa->ni;
 	size_t nlen = for_initiator ? sa->nr_len : sa->ni_len;
-	uint8_t key[CRYPTO_PRF_MAX], macid[CRYPTO_PRF_MAX];
-	uint8_t *octets = NULL;
 	size_t olen = msglen + nlen + sa->prf_len;
+	uint8_t *octets;
 	int rc;
 
-	if (!msg || !sa->conn || sa->conn->cfg.psk_len == 0)
+	*out = NULL;
+	*outlen = 0;
+	if (!msg || !sa->keys_ready)
 		return -EINVAL;
-	rc = crypto_prf(sa->prf, sa->conn->cfg.psk, sa->conn->cfg.psk_len,
-	                (const uint8_t *)pad, sizeof(pad) - 1, key);
-	if (rc)
-		goto out;
-	rc = crypto_prf(sa->prf, for_initiator ? sa->sk_pi : sa->sk_pr, sa->prf_len,
-	                id_body, id_len, macid);
-	if (rc)
-		goto out;
 	octets = malloc(olen);
-	if (!octets) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (!octets)
+		return -ENOMEM;
 	memcpy(octets, msg, msglen);
 	memcpy(octets + msglen, nonce, nlen);
-	memcpy(octets + msglen + nlen, macid, sa->prf_len);
-	rc = crypto_prf(sa->prf, key, sa->prf_len, octets, olen, out);
-out:
-	mem_wipe(key, sizeof(key));
-	mem_wipe(macid, sizeof(macid));
-	free(octets);
-	return rc;
+	rc = crypto_prf(sa->prf, for_initiator ? sa->sk_pi : sa->sk_pr, sa->prf_len, id_body, id_len,
+	                octets + msglen + nlen);
+	if (rc) {
+		free(octets);
+		return rc;
+	}
+	*out = octets;
+	*outlen = olen;
+	return 0;
 }

@@ -58,7 +58,7 @@ for m in $modules; do
 	done
 	# declarations: a line that starts a prototype "type name(" at column 0
 	for f in $(grep -Eo '^[a-z][a-z0-9_ *]*\b(ike_[a-z0-9_]+)\(' "$h" | grep -Eo 'ike_[a-z0-9_]+\($' | tr -d '('); do
-		echo "$exported" | grep -qx "$f" || err "$m.h declares $f, which $m.c does not define"
+		grep -qx "$f" "$T/$m.def" || err "$m.h declares $f, which $m.c does not define"
 	done
 done
 

@@ -16,6 +16,7 @@
 #include "crypto/prf.h"
 #include "crypto/rand.h"
 #include "ike/ike.h"
+#include "ike/ike_authn.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_proto.h"
 #include "util/bytes.h"
@@ -1254,6 +1255,223 @@ static void test_ike_rekey_collision_reordered(void **state)
 	}
 }
 
+/* ---- a pretend EAP method, to drive IKE_AUTH over several rounds ----
+ * The server (REMOTE end of B) sends challenges 'c' 1..FAKE_EAP_ROUNDS in
+ * EAP payloads, the client (LOCAL end of A) answers each with 'r' and the
+ * same number; after the last right answer the server sends 's'
+ * (success). Both then have the same MSK (unless fake_eap_msk is off),
+ * and the IKE_AUTH task does the MSK-keyed AUTH exchange of RFC 7296
+ * 2.16. fake_eap_lie makes the client answer the second challenge wrong. */
+#define FAKE_EAP_ROUNDS 2
+static bool fake_eap_lie, fake_eap_no_msk;
+
+struct fake_eap {
+	struct ike_authn a;
+	unsigned sent, answered;     /* server */
+	unsigned pending;            /* client: the challenge to answer, 0 none */
+	bool done, success_sent;
+};
+
+static void eap_put(struct ike_mb *mb, char kind, unsigned n)
+{
+	uint8_t body[2] = { (uint8_t)kind, (uint8_t)n };
+	size_t off = ike_mb_open(mb, IKE_PLD_EAP, false);
+
+	ike_mb_put(mb, body, sizeof(body));
+	ike_mb_close(mb, off);
+}
+
+static bool eap_get(const struct ike_msg *m, char kind, unsigned *n)
+{
+	const struct ike_pld *p = ike_msg_find(m, IKE_PLD_EAP);
+
+	if (!p || p->len != 2 || p->body[0] != (uint8_t)kind)
+		return false;
+	*n = p->body[1];
+	return true;
+}
+
+static enum ike_authn_status fake_eap_build(struct ike_authn *a, const struct ike_authn_round *r,
+                                            struct ike_mb *mb)
+{
+	struct fake_eap *e = (struct fake_eap *)a;
+
+	if (a->role == IKE_AUTHN_REMOTE) {
+		if (e->done) {
+			if (!e->success_sent)
+				eap_put(mb, 's', 0);
+			e->success_sent = true;
+			return IKE_AUTHN_DONE;
+		}
+		eap_put(mb, 'c', ++e->sent);
+		return IKE_AUTHN_NEED_MORE;
+	}
+	/* the client's first request has no AUTH: it asks for EAP (2.16) */
+	if (e->pending) {
+		eap_put(mb, 'r', fake_eap_lie && e->pending == 2 ? 99 : e->pending);
+		e->pending = 0;
+	}
+	return IKE_AUTHN_NEED_MORE;
+}
+
+static enum ike_authn_status fake_eap_process(struct ike_authn *a,
+                                              const struct ike_authn_round *r,
+                                              const struct ike_msg *m)
+{
+	struct fake_eap *e = (struct fake_eap *)a;
+	unsigned n;
+
+	if (a->role == IKE_AUTHN_REMOTE) {
+		if (r->n == 1) {
+			assert_null(ike_msg_find(m, IKE_PLD_AUTH));
+			return IKE_AUTHN_NEED_MORE;
+		}
+		if (!eap_get(m, 'r', &n) || n != e->sent) {
+			snprintf(r->why, r->whylen, "the fake EAP method (wrong answer)");
+			return IKE_AUTHN_FAILED;
+		}
+		e->answered = n;
+		e->done = n == FAKE_EAP_ROUNDS;
+		return e->done ? IKE_AUTHN_DONE : IKE_AUTHN_NEED_MORE;
+	}
+	if (eap_get(m, 'c', &n)) {
+		e->pending = n;
+		return IKE_AUTHN_NEED_MORE;
+	}
+	if (eap_get(m, 's', &n)) {
+		e->done = true;
+		return IKE_AUTHN_DONE;
+	}
+	snprintf(r->why, r->whylen, "no EAP request");
+	return IKE_AUTHN_FAILED;
+}
+
+static int fake_eap_msk(const struct ike_authn *a, const uint8_t **msk, size_t *len)
+{
+	static const uint8_t key[64] = "a master session key both ends of the fake method have";
+	const struct fake_eap *e = (const struct fake_eap *)a;
+
+	if (fake_eap_no_msk || !e->done)
+		return -ENOENT;
+	*msk = key;
+	*len = sizeof(key);
+	return 0;
+}
+
+static void fake_eap_destroy(struct ike_authn *a)
+{
+	free(a);
+}
+
+static const struct ike_authn_ops fake_eap_ops = {
+	.name = "fake-eap", .msk_auth = true, .build = fake_eap_build,
+	.process = fake_eap_process, .msk = fake_eap_msk, .destroy = fake_eap_destroy,
+};
+
+static struct ike_authn *fake_eap_new(const struct ike_authn_env *env, enum ike_authn_role role)
+{
+	struct fake_eap *e = calloc(1, sizeof(*e));
+
+	if (e)
+		e->a.ops = &fake_eap_ops;
+	return e ? &e->a : NULL;
+}
+
+/* A authenticates with the fake EAP method, B with its PSK. */
+static void eap_peers_up(void)
+{
+	char err[256];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.local_auth = IKE_AUTH_CLASS_EAP;
+	B.cfg.remote_auth = IKE_AUTH_CLASS_EAP;
+	/* not supported until a method is registered */
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "auth = eap is not supported"));
+	ike_authn_register(A.ike, IKE_AUTH_CLASS_EAP, fake_eap_new);
+	ike_authn_register(B.ike, IKE_AUTH_CLASS_EAP, fake_eap_new);
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+}
+
+/* Deliver IKE_AUTH requests and responses until none is left, checking
+ * the states after every message: A waits in AUTH_SENT, B stays half-open
+ * until its last response. Returns the number of round trips. */
+static unsigned auth_exchanges(void)
+{
+	unsigned n = 0;
+
+	while (net_n) {
+		assert_int_equal(net[0].data[18], IKE_AUTH);
+		assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+		assert_true(deliver(false));   /* request */
+		if (!net_n)
+			break;
+		n++;
+		assert_int_equal(net[0].data[18], IKE_AUTH);
+		if (ike_child_count(B.ike) == 0)
+			assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+		assert_true(deliver(false));   /* response */
+	}
+	return n;
+}
+
+/* IKE_AUTH in several rounds: the responder's task says NEED_MORE and is
+ * kept for the next request, the initiator's builds request after
+ * request; the CHILD SA proposed in the first request is answered in the
+ * last response. PSK for B, the fake EAP method for A, then the AUTH
+ * payloads keyed by the method's MSK. */
+static void test_auth_rounds(void **state)
+{
+	for (int no_msk = 0; no_msk < 2; no_msk++) {
+		fake_eap_no_msk = no_msk;
+		eap_peers_up();
+		assert_int_equal(ike_initiate(A.ike, "net"), 0);
+		assert_true(deliver(false));   /* IKE_SA_INIT */
+		assert_true(deliver(false));
+		/* 1: IDi (no AUTH) / IDr AUTH EAP(c1); 2: EAP(r1) / EAP(c2);
+		 * 3: EAP(r2) / EAP(s); 4: AUTH(MSK) / AUTH(MSK) SA TSi TSr */
+		assert_int_equal(auth_exchanges(), 2 + FAKE_EAP_ROUNDS);
+		assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+		assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+		assert_int_equal(ike_child_count(A.ike), 1);
+		assert_int_equal(ike_child_count(B.ike), 1);
+		assert_sads_match(2);
+		assert_int_equal(ike_ctx_stats(A.ike)->drop_msgid + ike_ctx_stats(B.ike)->drop_msgid, 0);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		ike_list_conns(A.ike, f);
+		fclose(f);
+		assert_non_null(strstr(buf, "local:  eap"));
+		free(buf);
+		/* the established SA works as any other */
+		assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+		deliver_all();
+		assert_ends(&A, 1, IKE_END_DELETED_BY_US);
+		assert_ends(&B, 1, IKE_END_DELETED_BY_PEER);
+		teardown(state);
+	}
+	fake_eap_no_msk = false;
+}
+
+/* The fake method's client answers wrong in the second round: the
+ * responder refuses it there, both IKE SAs end as auth-failed. */
+static void test_auth_rounds_fail(void **state)
+{
+	fake_eap_lie = true;
+	eap_peers_up();
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_all();
+	fake_eap_lie = false;
+	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
+	assert_ends(&A, 1, IKE_END_AUTH_FAILED);
+	assert_ends(&B, 1, IKE_END_AUTH_FAILED);
+	assert_int_equal(ike_ctx_stats(B.ike)->auth_failed, 1);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1286,6 +1504,8 @@ int main(void)
 		cmocka_unit_test(test_ike_rekey_collision_reordered),
 		cmocka_unit_test_teardown(test_local_any, teardown),
 		cmocka_unit_test_teardown(test_local_any_trap, teardown),
+		cmocka_unit_test(test_auth_rounds),
+		cmocka_unit_test_teardown(test_auth_rounds_fail, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
