@@ -25,7 +25,7 @@
 #include "ike/ike_timers.h"
 #include "ike/ike_wire.h"
 #include "util/mem.h"
-#include "xfrm/sad.h"
+#include "xfrm/backend.h"
 #include "xfrm/xfrm.h"
 
 static const char *const ike_end_names[IKE_END_MAX] = {
@@ -84,15 +84,17 @@ const char *ike_child_end_reason_name(enum ike_child_end_reason r)
 	return (unsigned)r < CHILD_END_MAX ? child_end_names[r] : "?";
 }
 
-struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct sad *sad, struct spd *spd)
+static void on_acquire(void *arg, uint32_t reqid, const struct xfrm_selector *sel);
+static void on_expire(void *arg, const struct xfrm_sa_id *id, bool hard);
+
+struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backend)
 {
 	struct ike_ctx *ctx = calloc(1, sizeof(*ctx));
 
 	if (!ctx)
 		return NULL;
 	ctx->io = *io;
-	ctx->sad = sad;
-	ctx->spd = spd;
+	ctx->be = backend;
 	ctx->next_reqid = 1;
 	ctx->cookie_threshold = 10;
 	ctx->half_open_max = 1000;
@@ -102,6 +104,11 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct sad *sad, struct spd
 	}
 	/* pubkey (certificates) and eap register here once they exist */
 	ike_authn_register(ctx, IKE_AUTH_CLASS_PSK, ike_authn_psk_new);
+	if (backend) {
+		struct xfrm_backend_events ev = { .ctx = ctx, .acquire = on_acquire,
+		                                  .expire = on_expire };
+		xfrm_backend_listen(backend, &ev);
+	}
 	return ctx;
 }
 
@@ -116,13 +123,19 @@ static void reap(struct ike_ctx *ctx)
 	}
 }
 
-/* After an event from outside: start what it queued on every SA, then
- * free the SAs that ended. */
-static void settle(struct ike_ctx *ctx)
+/* Start what an event queued, on every SA. */
+static void run_all(struct ike_ctx *ctx)
 {
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 		if (sa->state != IKE_STATE_DEAD)
 			ike_mgr_run(sa);
+}
+
+/* After an event from outside: start what it queued, then free the SAs
+ * that ended. */
+static void settle(struct ike_ctx *ctx)
+{
+	run_all(ctx);
 	reap(ctx);
 }
 
@@ -138,6 +151,8 @@ void ike_ctx_free(struct ike_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	if (ctx->be)
+		xfrm_backend_listen(ctx->be, NULL);
 	while (ctx->sas) {
 		ike_sa_end(ctx->sas, IKE_END_SHUTDOWN);
 		ike_sa_destroy(ctx->sas);
@@ -424,8 +439,13 @@ uint64_t ike_next_timer(struct ike_ctx *ctx)
 	return next;
 }
 
-void ike_acquire(struct ike_ctx *ctx, uint32_t reqid)
+/* The backend's acquire event: outbound traffic for reqid has no SA. The
+ * packet's flow (sel) is not used yet (RFC 7296 2.9 would put it first
+ * in TSi/TSr). */
+static void on_acquire(void *arg, uint32_t reqid, const struct xfrm_selector *sel)
 {
+	struct ike_ctx *ctx = arg;
+
 	for (struct ike_conn *c = ctx->conns; c; c = c->next)
 		for (unsigned i = 0; i < c->cfg.nchildren; i++) {
 			if (c->cfg.children[i].reqid != reqid)
@@ -442,16 +462,20 @@ void ike_acquire(struct ike_ctx *ctx, uint32_t reqid)
 			log_info("ike: acquire for reqid %u: initiating %s", reqid,
 			         c->cfg.children[i].name);
 			ike_conn_initiate(ctx, c, (int)i);
-			settle(ctx);
+			run_all(ctx);   /* no reap: we are inside the data plane's event */
 			return;
 		}
 }
 
-void ike_expire(struct ike_ctx *ctx, const struct sad_sa *st, bool hard)
+/* The backend's expire event: a soft limit rekeys the CHILD SA, a hard
+ * one deletes it (its states are gone already). */
+static void on_expire(void *arg, const struct xfrm_sa_id *id, bool hard)
 {
+	struct ike_ctx *ctx = arg;
+
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 		for (struct ike_child_sa *c = sa->children; c; c = c->next) {
-			if (c->state != CHILD_INSTALLED || (c->spi_in != st->spi && c->spi_out != st->spi))
+			if (c->state != CHILD_INSTALLED || (c->spi_in != id->spi && c->spi_out != id->spi))
 				continue;
 			if (sa->state != IKE_STATE_ESTABLISHED)
 				return;
@@ -466,7 +490,7 @@ void ike_expire(struct ike_ctx *ctx, const struct sad_sa *st, bool hard)
 						return;
 				ike_mgr_queue(sa, IKE_TASK_CHILD_REKEY, c->spi_in);
 			}
-			settle(ctx);
+			run_all(ctx);   /* no reap: we are inside the data plane's event */
 			return;
 		}
 }
@@ -533,10 +557,12 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 static void child_counters(struct ike_ctx *ctx, const struct ip_addr *d, uint32_t spi,
                            uint64_t *bytes, uint64_t *pkts)
 {
-	struct sad_sa *st = sad_lookup(ctx->sad, d, spi, IPPROTO_ESP_);
+	struct xfrm_sa_id id = { .daddr = *d, .spi = spi, .proto = IPPROTO_ESP_ };
+	struct xfrm_sa_counters n;
 
-	*bytes = st ? st->curlft.bytes : 0;
-	*pkts = st ? st->curlft.packets : 0;
+	xfrm_backend_query_sa(ctx->be, &id, &n);
+	*bytes = n.bytes;
+	*pkts = n.packets;
 }
 
 void ike_list_sas(struct ike_ctx *ctx, FILE *out)

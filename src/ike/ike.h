@@ -1,10 +1,12 @@
 /* The IKEv2 daemon core (RFC 7296): connections, IKE SAs, CHILD SAs.
  *
- * Transport and time are abstract so that the core runs the same in the
- * daemon and in tests: it gets datagrams through ike_input() and sends
- * through the io->send callback, reads the time through io->now_ms, and
- * changes the data plane only through the SAD/SPD API (sad_add/sad_del,
- * spd_add/spd_update/spd_del), like charon over XFRM netlink.
+ * Transport, time and data plane are abstract so that the core runs the
+ * same in the daemon and in tests: it gets datagrams through ike_input()
+ * and sends through the io->send callback, reads the time through
+ * io->now_ms, and changes the data plane only through the backend
+ * interface (xfrm/backend.h: add/update/delete states and policies, query
+ * counters; acquire and expire events come back through it), like charon
+ * over XFRM netlink.
  *
  * Messages passed in and out are bare IKE messages: a daemon strips the
  * four-byte non-ESP marker from what arrives on port 4500 and adds it to
@@ -23,9 +25,7 @@
 #include "ike/ike_proposal.h"
 #include "net/addr.h"
 
-struct sad;
-struct spd;
-struct sad_sa;
+struct xfrm_backend;
 
 struct ike_endpoint {
 	struct ip_addr addr;
@@ -186,9 +186,11 @@ struct ike_stats {
 
 struct ike_ctx;
 
-/* New core using io (copied) and the data plane tables (borrowed; they
- * must outlive the core). NULL on failure. */
-struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct sad *sad, struct spd *spd);
+/* New core using io (copied) and the data plane behind backend (borrowed:
+ * it must outlive the core; the core listens to its acquire and expire
+ * events until ike_ctx_free). A NULL backend is for tests that install no
+ * CHILD SA. NULL on failure. */
+struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backend);
 /* Send a Delete for every established IKE SA (no answer is awaited), as
  * a daemon does when it stops. */
 void ike_ctx_shutdown(struct ike_ctx *ctx);
@@ -225,10 +227,6 @@ int ike_terminate_child(struct ike_ctx *ctx, const char *name);
 void ike_tick(struct ike_ctx *ctx);
 /* When ike_tick should run next (monotonic ms), UINT64_MAX if idle. */
 uint64_t ike_next_timer(struct ike_ctx *ctx);
-
-/* Key manager events from the xfrm layer (xfrm/events.h). */
-void ike_acquire(struct ike_ctx *ctx, uint32_t reqid);
-void ike_expire(struct ike_ctx *ctx, const struct sad_sa *sa, bool hard);
 
 /* Human-readable listings in the spirit of swanctl --list-conns/--list-sas. */
 void ike_list_conns(struct ike_ctx *ctx, FILE *out);

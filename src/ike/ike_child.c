@@ -1,7 +1,8 @@
 /* CHILD SAs: traffic selectors and their narrowing (RFC 7296 2.9), keying
- * material (2.17), installation into the SAD and SPD (the only place IKE
- * touches the data plane, like charon's kernel interface), the end of a
- * CHILD SA with its reason, and trap policies. Runs on the control loop. */
+ * material (2.17), installation into the data plane through the backend
+ * interface (the only place IKE touches it, like charon's kernel
+ * interface), the end of a CHILD SA with its reason, and trap policies.
+ * Runs on the control loop. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,7 @@
 #include "ike/ike_timers.h"
 #include "util/bytes.h"
 #include "util/mem.h"
-#include "xfrm/sad.h"
-#include "xfrm/spd.h"
+#include "xfrm/backend.h"
 
 #define SPI_LO 0xc0000000u
 #define SPI_HI 0xcfffffffu
@@ -120,7 +120,8 @@ int ike_child_cfg_index(const struct ike_sa *sa, const char *name)
 
 int ike_child_alloc_spi(struct ike_sa *sa, uint32_t *spi)
 {
-	return sad_alloc_spi(sa->ctx->sad, &sa->local.addr, SPI_LO, SPI_HI, spi);
+	return xfrm_backend_alloc_spi(sa->ctx->be, &sa->local.addr, IPPROTO_ESP_, SPI_LO, SPI_HI,
+	                              spi);
 }
 
 /* ESP algorithm names as ip xfrm spells them, and key lengths. */
@@ -162,7 +163,7 @@ static int esp_algs(const struct ike_proposal *p, struct xfrm_algo *aead, struct
 	return 0;
 }
 
-static void set_keys(struct sad_sa *st, const uint8_t *k, size_t elen, size_t alen)
+static void set_keys(struct xfrm_sa_req *st, const uint8_t *k, size_t elen, size_t alen)
 {
 	if (st->aead.name[0]) {
 		memcpy(st->aead.key, k, elen);
@@ -202,7 +203,7 @@ static void policies(struct ike_ctx *ctx, const struct ike_ts_list *l, const str
 			if (l->ts[i].type != r->ts[j].type)
 				continue;
 			for (int dir = 0; dir < XFRM_POLICY_MAX; dir++) {
-				struct spd_policy pol;
+				struct xfrm_policy_req pol;
 				bool out = dir == XFRM_POLICY_OUT;
 				memset(&pol, 0, sizeof(pol));
 				if (out)
@@ -210,23 +211,22 @@ static void policies(struct ike_ctx *ctx, const struct ike_ts_list *l, const str
 				else
 					sel_from(&pol.sel, &r->ts[j], &l->ts[i]);
 				if (!install) {
-					spd_del(ctx->spd, &pol.sel, (uint8_t)dir);
+					xfrm_backend_del_policy(ctx->be, &pol.sel, (uint8_t)dir);
 					continue;
 				}
 				pol.dir = (uint8_t)dir;
 				pol.action = XFRM_POLICY_ALLOW;
 				/* more specific selectors first, like charon */
 				pol.priority = 2000u - pol.sel.prefixlen_s - pol.sel.prefixlen_d;
-				pol.ntmpl = 1;
-				pol.tmpl[0].proto = IPPROTO_ESP_;
-				pol.tmpl[0].mode = mode;
-				pol.tmpl[0].reqid = reqid;
+				pol.has_tmpl = true;
+				pol.tmpl.proto = IPPROTO_ESP_;
+				pol.tmpl.mode = mode;
+				pol.tmpl.reqid = reqid;
 				if (mode == XFRM_MODE_TUNNEL) {
-					pol.tmpl[0].saddr = out ? *laddr : *raddr;
-					pol.tmpl[0].daddr = out ? *raddr : *laddr;
+					pol.tmpl.saddr = out ? *laddr : *raddr;
+					pol.tmpl.daddr = out ? *raddr : *laddr;
 				}
-				xfrm_lifetime_cfg_init(&pol.lft);
-				int rc = spd_update(ctx->spd, &pol, NULL);
+				int rc = xfrm_backend_update_policy(ctx->be, &pol);
 				if (rc)
 					log_warn("ike: cannot install %s policy (reqid %u): %s",
 					         dir == 0 ? "in" : out ? "out" : "fwd", reqid, strerror(-rc));
@@ -275,7 +275,7 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
                       const uint8_t *nr, size_t nrlen)
 {
 	struct ike_ctx *ctx = sa->ctx;
-	struct sad_sa in, out;
+	struct xfrm_sa_req in, out;
 	size_t elen, alen;
 	uint8_t km[2 * (36 + 64)];
 	bool esn = ike_proposal_get(&c->prop, IKE_TRANS_ESN, NULL) == 1;
@@ -300,8 +300,8 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	in.proto = IPPROTO_ESP_;
 	in.mode = c->cfg.mode;
 	in.reqid = c->cfg.reqid;
-	in.flags = esn ? SAD_FLAG_ESN : 0;
-	in.replay.size = c->cfg.replay_window ? c->cfg.replay_window : 32;
+	in.esn = esn;
+	in.replay_window = c->cfg.replay_window ? c->cfg.replay_window : 32;
 	xfrm_lifetime_cfg_init(&in.lft);
 	if (c->cfg.rekey_time) {
 		uint64_t life = c->cfg.life_time ? c->cfg.life_time : c->cfg.rekey_time * 11ull / 10;
@@ -328,17 +328,18 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 		out.encap.sport = sa->local.port;
 		out.encap.dport = sa->remote.port;
 	}
-	rc = sad_add(ctx->sad, &in, NULL);
+	rc = xfrm_backend_add_sa(ctx->be, &in);
 	if (rc) {
 		sa_err(sa, "CHILD_SA %s: cannot add inbound state %08x: %s", c->cfg.name, c->spi_in,
 		       strerror(-rc));
 		goto out;
 	}
-	rc = sad_add(ctx->sad, &out, NULL);
+	rc = xfrm_backend_add_sa(ctx->be, &out);
 	if (rc) {
+		struct xfrm_sa_id id = { .daddr = in.daddr, .spi = in.spi, .proto = IPPROTO_ESP_ };
 		sa_err(sa, "CHILD_SA %s: cannot add outbound state %08x: %s", c->cfg.name, c->spi_out,
 		       strerror(-rc));
-		sad_del(ctx->sad, &in.daddr, in.spi, IPPROTO_ESP_);
+		xfrm_backend_del_sa(ctx->be, &id);
 		goto out;
 	}
 	policies(ctx, &c->ts_local, &c->ts_remote, &sa->local.addr, &sa->remote.addr,
@@ -354,9 +355,10 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	        ike_ts_list_fmt(&c->ts_remote, b2, sizeof(b2)), c->cfg.reqid,
 	        c->encap ? ", UDP-encapsulated" : "");
 out:
+	/* the keys are the data plane's now: none stays here */
 	mem_wipe(km, sizeof(km));
-	mem_wipe(&in, sizeof(in));
-	mem_wipe(&out, sizeof(out));
+	xfrm_sa_req_wipe(&in);
+	xfrm_sa_req_wipe(&out);
 	return rc;
 }
 
@@ -366,9 +368,11 @@ static void uninstall(struct ike_sa *sa, struct ike_child_sa *c)
 {
 	struct ike_ctx *ctx = sa->ctx;
 	bool keep = c->cfg.start_action == IKE_ACTION_TRAP;
+	struct xfrm_sa_id in = { .daddr = c->local.addr, .spi = c->spi_in, .proto = IPPROTO_ESP_ };
+	struct xfrm_sa_id out = { .daddr = c->remote.addr, .spi = c->spi_out, .proto = IPPROTO_ESP_ };
 
-	sad_del(ctx->sad, &c->local.addr, c->spi_in, IPPROTO_ESP_);
-	sad_del(ctx->sad, &c->remote.addr, c->spi_out, IPPROTO_ESP_);
+	xfrm_backend_del_sa(ctx->be, &in);
+	xfrm_backend_del_sa(ctx->be, &out);
 	for (struct ike_sa *o = ctx->sas; o && !keep; o = o->next)
 		for (struct ike_child_sa *x = o->children; x; x = x->next)
 			if (x != c && x->state != CHILD_CREATING && x->cfg.reqid == c->cfg.reqid)

@@ -4,8 +4,9 @@
  * negotiate CHILD SAs are tasks (ike_auth.c for the first one,
  * ike_create.c for the others). Internal to src/ike/.
  *
- * This file is the only one that changes the data plane (the SAD and the
- * SPD), the way charon's kernel interface does.
+ * This file is the only one that changes the data plane, through the
+ * backend interface (xfrm/backend.h) the context holds, as charon does
+ * through its kernel interface.
  *
  * Ownership: an IKE SA owns its CHILD SAs (a singly linked list). */
 #ifndef UIPSEC_IKE_IKE_CHILD_H

@@ -5,8 +5,8 @@
  *
  * Ownership: the context owns its connections and IKE SAs (singly linked
  * lists), the cookie secret (wiped when freed) and the counters. The
- * transport and clock (io) are callbacks into the embedder; the
- * credentials are borrowed.
+ * transport and clock (io) are callbacks into the embedder; the backend
+ * and the credentials are borrowed.
  *
  * Threading: one control loop; nothing here locks. */
 #ifndef UIPSEC_IKE_IKE_CTX_H
@@ -22,8 +22,7 @@ struct ike_sa;
 
 struct ike_ctx {
 	struct ike_io io;
-	struct sad *sad;
-	struct spd *spd;
+	struct xfrm_backend *be;         /* the data plane (NULL: none, tests) */
 	struct ike_conn *conns;
 	struct ike_sa *sas;
 	uint32_t next_reqid;

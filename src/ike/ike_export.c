@@ -9,7 +9,7 @@
 #include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_sa.h"
-#include "xfrm/sad.h"
+#include "xfrm/backend.h"
 #include "util/mem.h"
 
 #include <stdbool.h>
@@ -86,10 +86,12 @@ int ike_export_wireshark(struct ike_ctx *ctx, FILE *out)
 static void counters(struct ike_ctx *ctx, const struct ip_addr *d, uint32_t spi,
                      uint64_t *bytes, uint64_t *pkts)
 {
-	struct sad_sa *st = sad_lookup(ctx->sad, d, spi, IPPROTO_ESP_);
+	struct xfrm_sa_id id = { .daddr = *d, .spi = spi, .proto = IPPROTO_ESP_ };
+	struct xfrm_sa_counters n;
 
-	*bytes = st ? st->curlft.bytes : 0;
-	*pkts = st ? st->curlft.packets : 0;
+	xfrm_backend_query_sa(ctx->be, &id, &n);
+	*bytes = n.bytes;
+	*pkts = n.packets;
 }
 
 void ike_view_sas(struct ike_ctx *ctx, void (*sa_fn)(void *arg, const struct ike_view_sa *v),

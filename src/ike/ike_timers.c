@@ -14,8 +14,9 @@
  *                (RFC 3948 2.3) keeps the NAT mapping
  *   IKE rekey    rekey_time s after the IKE SA was established (or rekeyed,
  *                or the peer refused the last attempt)
- *   rekeying     CHILD SAs rekey on the SAD's soft expire (ike_expire), the
- *                SAD's lifetimes carry rekey_time/life_time
+ *   rekeying     CHILD SAs rekey on the data plane's soft expire (the
+ *                backend's expire event, ike.c); their states' lifetimes
+ *                carry rekey_time/life_time
  */
 #include "ike/ike_timers.h"
 

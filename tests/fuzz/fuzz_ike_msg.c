@@ -44,7 +44,7 @@ static struct ike_ctx *responder(void)
 	if (ctx)
 		return ctx;
 	log_set_level(LOG_ERR);
-	ctx = ike_ctx_new(&io, NULL, NULL);
+	ctx = ike_ctx_new(&io, NULL);
 	memset(&cfg, 0, sizeof(cfg));
 	strcpy(cfg.name, "fuzz");
 	ip_addr_parse("192.0.2.2", &cfg.local_addr);
@@ -66,7 +66,7 @@ static struct ike_ctx *initiator(void)
 
 	if (ctx)
 		return ctx;
-	ctx = ike_ctx_new(&io, NULL, NULL);
+	ctx = ike_ctx_new(&io, NULL);
 	memset(&cfg, 0, sizeof(cfg));
 	strcpy(cfg.name, "fuzz-i");
 	ip_addr_parse("192.0.2.1", &cfg.local_addr);

@@ -8,6 +8,8 @@
 #      in its own header, and a header declares only its module's functions
 #   3. no upward includes: src/ike/ includes no dp/, io/, ctl/, conf/ or
 #      cmd/ header; the layers below IKE include no ike/ header
+#   4. IKE reaches the data plane only through the backend interface: of
+#      src/xfrm/ it includes xfrm/backend.h and the shared types (xfrm.h)
 # Prints the call graph between the IKE modules (docs/architecture.md
 # shows it). Needs a build tree: UIPSEC_BUILD (set by ctest).
 set -euo pipefail
@@ -72,11 +74,16 @@ for below in util pkt net crypto xfrm esp dp io; do
 	fi
 done
 
+# 4. the data plane only through xfrm/backend.h
+if grep -nE '#include "(xfrm|esp)/' "$SRC"/src/ike/*.[ch] | grep -vE '"xfrm/(backend|xfrm)\.h"'; then
+	err "src/ike/ includes a data-plane header other than xfrm/backend.h"
+fi
+
 # the call graph between IKE modules, for the record
 echo "calls between src/ike/ modules (caller -> callees):"
 for m in $modules; do
 	printf '  %-14s ->%s\n' "$m" "$(awk -v m="$m" '$1 == m { print " " $2 }' "$T/calls" | sort -u | tr -d '\n')"
 done
 
-[ "$fail" = 0 ] && echo "ok: no calls between exchange files, one header per module, includes point down"
+[ "$fail" = 0 ] && echo "ok: no calls between exchange files, one header per module, includes point down, the data plane only through the backend"
 exit "$fail"

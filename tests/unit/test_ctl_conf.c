@@ -20,6 +20,7 @@
 #include "ike/ike.h"
 #include "ike/ike_proto.h"
 #include "util/log.h"
+#include "xfrm/backend_sad.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -127,7 +128,8 @@ static void test_apply(void **state)
 	struct ike_io io = { .send = sink, .now_ms = now };
 	struct sad *sad = sad_new(NULL);
 	struct spd *spd = spd_new(NULL);
-	struct ike_ctx *ike = ike_ctx_new(&io, sad, spd);
+	struct xfrm_backend *be = xfrm_backend_sad_new(sad, spd);
+	struct ike_ctx *ike = ike_ctx_new(&io, be);
 	char names[8][64], err[512], text[1024];
 	struct conf *c;
 
@@ -180,6 +182,7 @@ static void test_apply(void **state)
 	assert_int_equal(ike_conn_names(ike, names, 8), 0);
 
 	ike_ctx_free(ike);
+	xfrm_backend_sad_free(be);
 	spd_free(spd);
 	sad_free(sad);
 }

@@ -21,6 +21,9 @@
 #include "ike/ike_proto.h"
 #include "util/bytes.h"
 #include "util/log.h"
+#include "util/mem.h"
+#include "xfrm/backend.h"
+#include "xfrm/backend_sad.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -87,6 +90,8 @@ struct peer {
 	struct ike_ctx *ike;
 	struct sad *sad;
 	struct spd *spd;
+	struct xfrm_backend *be;       /* the SAD/SPD backend */
+	struct xfrm_backend *ike_be;   /* the one IKE uses: be, or the recorder */
 	struct ip_addr addr;
 	struct ike_conn_cfg cfg;
 	/* what io.ike_ended / io.child_ended reported, oldest first */
@@ -238,6 +243,90 @@ static void tick(uint64_t ms)
 	ike_tick(B.ike);
 }
 
+/* ---- a backend that records IKE's requests and hands them on ----
+ * Put between A's IKE and A's SAD/SPD backend when record_a is set. */
+#define REC_MAX 16
+static bool record_a;
+static struct rec {
+	struct xfrm_backend be;
+	struct xfrm_backend *below;
+	unsigned nspi, nadd, nupdate, ndel, nquery, npol, npol_add, npol_del;
+	uint32_t spi[REC_MAX];
+	struct xfrm_sa_req add[REC_MAX];
+	struct xfrm_sa_id del[REC_MAX];
+	struct xfrm_policy_req pol[REC_MAX];
+	struct xfrm_selector pol_del[REC_MAX];
+} rec;
+
+static int rec_alloc_spi(void *impl, const struct ip_addr *daddr, uint8_t proto, uint32_t lo,
+                         uint32_t hi, uint32_t *spi)
+{
+	int rc = xfrm_backend_alloc_spi(rec.below, daddr, proto, lo, hi, spi);
+
+	if (!rc && rec.nspi < REC_MAX)
+		rec.spi[rec.nspi++] = *spi;
+	return rc;
+}
+
+static int rec_add_sa(void *impl, const struct xfrm_sa_req *req)
+{
+	if (rec.nadd < REC_MAX)
+		rec.add[rec.nadd++] = *req;
+	return xfrm_backend_add_sa(rec.below, req);
+}
+
+static int rec_update_sa(void *impl, const struct xfrm_sa_update *upd)
+{
+	rec.nupdate++;
+	return xfrm_backend_update_sa(rec.below, upd);
+}
+
+static int rec_del_sa(void *impl, const struct xfrm_sa_id *id)
+{
+	if (rec.ndel < REC_MAX)
+		rec.del[rec.ndel++] = *id;
+	return xfrm_backend_del_sa(rec.below, id);
+}
+
+static int rec_query_sa(void *impl, const struct xfrm_sa_id *id, struct xfrm_sa_counters *out)
+{
+	rec.nquery++;
+	return xfrm_backend_query_sa(rec.below, id, out);
+}
+
+static int rec_add_policy(void *impl, const struct xfrm_policy_req *req)
+{
+	rec.npol_add++;
+	return xfrm_backend_add_policy(rec.below, req);
+}
+
+static int rec_update_policy(void *impl, const struct xfrm_policy_req *req)
+{
+	if (rec.npol < REC_MAX)
+		rec.pol[rec.npol++] = *req;
+	return xfrm_backend_update_policy(rec.below, req);
+}
+
+static int rec_del_policy(void *impl, const struct xfrm_selector *sel, uint8_t dir)
+{
+	if (rec.npol_del < REC_MAX)
+		rec.pol_del[rec.npol_del++] = *sel;
+	return xfrm_backend_del_policy(rec.below, sel, dir);
+}
+
+static const struct xfrm_backend_ops rec_ops = {
+	.name = "recorder", .alloc_spi = rec_alloc_spi, .add_sa = rec_add_sa,
+	.update_sa = rec_update_sa, .del_sa = rec_del_sa, .query_sa = rec_query_sa,
+	.add_policy = rec_add_policy, .update_policy = rec_update_policy,
+	.del_policy = rec_del_policy,
+};
+
+/* What ike_expire was: the data plane says a state of p reached a limit. */
+static void expire(struct peer *p, const struct sad_sa *st, bool hard)
+{
+	xfrm_backend_sad_expire(p->ike_be, st, hard);
+}
+
 static void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote,
                      const char *lts, const char *rts, const char *ike, const char *esp,
                      const char *psk)
@@ -278,11 +367,19 @@ static void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, co
 	B.sad = sad_new(NULL);
 	A.spd = spd_new(NULL);
 	B.spd = spd_new(NULL);
+	A.be = A.ike_be = xfrm_backend_sad_new(A.sad, A.spd);
+	B.be = B.ike_be = xfrm_backend_sad_new(B.sad, B.spd);
+	if (record_a) {
+		memset(&rec, 0, sizeof(rec));
+		rec.be.ops = &rec_ops;
+		rec.below = A.be;
+		A.ike_be = &rec.be;
+	}
 	A.nends = A.nchild_ends = B.nends = B.nchild_ends = 0;
 	io.ctx = &A;
-	A.ike = ike_ctx_new(&io, A.sad, A.spd);
+	A.ike = ike_ctx_new(&io, A.ike_be);
 	io.ctx = &B;
-	B.ike = ike_ctx_new(&io, B.sad, B.spd);
+	B.ike = ike_ctx_new(&io, B.ike_be);
 	conn_cfg(&A.cfg, "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24", ike_a, esp_a, "s3cret");
 	conn_cfg(&B.cfg, "192.0.2.2", "192.0.2.1", "10.2.0.0/24", rts_b ? rts_b : "10.1.0.0/24",
 	         ike_b, esp_b, psk_b ? psk_b : "s3cret");
@@ -294,6 +391,10 @@ static int teardown(void **state)
 {
 	ike_ctx_free(A.ike);
 	ike_ctx_free(B.ike);
+	xfrm_backend_sad_free(A.be);
+	xfrm_backend_sad_free(B.be);
+	mem_wipe(&rec, sizeof(rec));   /* it copied keys */
+	record_a = false;
 	sad_free(A.sad);
 	sad_free(B.sad);
 	spd_free(A.spd);
@@ -725,7 +826,7 @@ static void test_create_child_pfs_and_rekey(void **state)
 	struct sad_sa *old = sad_lookup_out(A.sad, p->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
 	assert_non_null(old);
 	uint32_t old_spi = old->spi;
-	ike_expire(A.ike, old, false);
+	expire(&A, old, false);
 	deliver_all();   /* CREATE_CHILD_SA with REKEY_SA, then the delete of the old one */
 	assert_int_equal(ike_child_count(A.ike), 2);
 	assert_int_equal(ike_child_count(B.ike), 2);
@@ -919,7 +1020,7 @@ static void test_close_action(void **state)
 	assert_non_null(p);
 	st = sad_lookup_out(B.sad, p->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
 	assert_non_null(st);
-	ike_expire(B.ike, st, false);
+	expire(&B, st, false);
 	deliver_all();
 	assert_int_equal(ike_child_count(A.ike), 1);
 	assert_int_equal(ike_child_count(B.ike), 1);
@@ -1035,7 +1136,7 @@ static void test_child_rekey_collision(void **state)
 		struct sad_sa *st = sad_lookup_out(p->sad, pol->tmpl[0].reqid, NULL, NULL,
 		                                   XFRM_MODE_TUNNEL);
 		assert_non_null(st);
-		ike_expire(p->ike, st, false);
+		expire(p, st, false);
 	}
 	assert_int_equal(net_n, 2);     /* two crossing CREATE_CHILD_SA requests */
 	deliver_all();
@@ -1472,6 +1573,110 @@ static void test_auth_rounds_fail(void **state)
 	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
 }
 
+/* IKE reaches the data plane only through the backend: the requests a
+ * CHILD SA's life makes, as a recording backend sees them. */
+static void test_backend_requests(void **state)
+{
+	char err[128];
+
+	record_a = true;
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.children[0].rekey_time = 3600;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	assert_sads_match(2);
+
+	/* one SPI allocated for us, two states added */
+	assert_int_equal(rec.nspi, 1);
+	assert_int_equal(rec.nadd, 2);
+	const struct xfrm_sa_req *in = &rec.add[0], *out = &rec.add[1];
+	assert_true(ip_addr_equal(&in->daddr, &A.addr) && ip_addr_equal(&in->saddr, &B.addr));
+	assert_true(ip_addr_equal(&out->daddr, &B.addr) && ip_addr_equal(&out->saddr, &A.addr));
+	assert_int_equal(in->spi, rec.spi[0]);
+	assert_int_not_equal(out->spi, in->spi);
+	for (int i = 0; i < 2; i++) {
+		const struct xfrm_sa_req *r = &rec.add[i];
+		assert_int_equal(r->proto, IPPROTO_ESP_);
+		assert_int_equal(r->mode, XFRM_MODE_TUNNEL);
+		assert_int_equal(r->reqid, in->reqid);
+		assert_int_not_equal(r->reqid, 0);
+		assert_false(r->esn);
+		assert_int_equal(r->replay_window, 32);
+		assert_string_equal(r->aead.name, "rfc4106(gcm(aes))");
+		assert_int_equal(r->aead.key_len, 20);   /* AES-128 and the 4-byte salt */
+		assert_int_equal(r->aead.icv_bits, 128);
+		assert_string_equal(r->enc.name, "");
+		assert_string_equal(r->auth.name, "");
+		assert_int_equal(r->encap.type, 0);
+		/* the initiator's soft limit at rekey_time, hard at 110 % */
+		assert_int_equal(r->lft.soft_add_expires_seconds, 3600);
+		assert_int_equal(r->lft.hard_add_expires_seconds, 3960);
+		assert_int_equal(r->sel.family, 0);
+	}
+	/* a key per direction */
+	assert_memory_not_equal(in->aead.key, out->aead.key, 20);
+
+	/* in, out and fwd policies with the CHILD SA's template */
+	assert_int_equal(rec.npol, 3);
+	assert_int_equal(rec.npol_add, 0);
+	unsigned dirs = 0;
+	for (int i = 0; i < 3; i++) {
+		const struct xfrm_policy_req *p = &rec.pol[i];
+		bool o = p->dir == XFRM_POLICY_OUT;
+		char s1[IP_ADDR_STRLEN], s2[IP_ADDR_STRLEN];
+		dirs |= 1u << p->dir;
+		assert_int_equal(p->action, XFRM_POLICY_ALLOW);
+		assert_int_equal(p->priority, 2000 - 24 - 24);
+		assert_true(p->has_tmpl);
+		assert_int_equal(p->tmpl.reqid, in->reqid);
+		assert_int_equal(p->tmpl.mode, XFRM_MODE_TUNNEL);
+		assert_int_equal(p->tmpl.proto, IPPROTO_ESP_);
+		assert_true(ip_addr_equal(&p->tmpl.saddr, o ? &A.addr : &B.addr));
+		assert_true(ip_addr_equal(&p->tmpl.daddr, o ? &B.addr : &A.addr));
+		assert_string_equal(ip_addr_fmt(&p->sel.saddr, s1), o ? "10.1.0.0" : "10.2.0.0");
+		assert_string_equal(ip_addr_fmt(&p->sel.daddr, s2), o ? "10.2.0.0" : "10.1.0.0");
+		assert_int_equal(p->sel.prefixlen_s, 24);
+		assert_int_equal(p->sel.prefixlen_d, 24);
+	}
+	assert_int_equal(dirs, 1u << XFRM_POLICY_IN | 1u << XFRM_POLICY_OUT | 1u << XFRM_POLICY_FWD);
+
+	/* listings ask the backend for the counters */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ike_list_sas(A.ike, f);
+	fclose(f);
+	free(buf);
+	assert_int_equal(rec.nquery, 2);
+
+	/* the backend's soft expire rekeys: two new states, the old two go,
+	 * the policies stay */
+	struct xfrm_sa_id old_in = { in->daddr, in->spi, IPPROTO_ESP_ };
+	struct xfrm_sa_id old_out = { out->daddr, out->spi, IPPROTO_ESP_ };
+	xfrm_backend_expired(&rec.be, &old_in, false);
+	assert_int_equal(net_n, 1);
+	deliver_all();
+	assert_int_equal(rec.nadd, 4);
+	assert_int_equal(rec.ndel, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct xfrm_sa_id *want = i ? &old_out : &old_in;
+		assert_true(ip_addr_equal(&rec.del[i].daddr, &want->daddr));
+		assert_int_equal(rec.del[i].spi, want->spi);
+		assert_int_equal(rec.del[i].proto, IPPROTO_ESP_);
+	}
+	assert_int_equal(rec.npol_del, 0);
+	assert_sads_match(2);
+
+	/* the end of the IKE SA removes states and policies */
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	deliver_all();
+	assert_int_equal(rec.ndel, 4);
+	assert_int_equal(rec.npol_del, 3);
+	assert_int_equal(rec.nupdate, 0);
+	assert_int_equal(sad_count(A.sad) + spd_count(A.spd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1504,6 +1709,7 @@ int main(void)
 		cmocka_unit_test(test_ike_rekey_collision_reordered),
 		cmocka_unit_test_teardown(test_local_any, teardown),
 		cmocka_unit_test_teardown(test_local_any_trap, teardown),
+		cmocka_unit_test_teardown(test_backend_requests, teardown),
 		cmocka_unit_test(test_auth_rounds),
 		cmocka_unit_test_teardown(test_auth_rounds_fail, teardown),
 	};

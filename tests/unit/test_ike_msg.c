@@ -341,7 +341,7 @@ static size_t init_req(uint8_t *out, uint16_t group, const uint8_t *ke, size_t k
 static void test_responder_bad_ke(void **state)
 {
 	struct ike_io io = { .send = sink, .now_ms = now };
-	struct ike_ctx *ctx = ike_ctx_new(&io, NULL, NULL);
+	struct ike_ctx *ctx = ike_ctx_new(&io, NULL);
 	struct ike_conn_cfg cfg;
 	struct ike_endpoint l = { { 0 }, 500 }, r = { { 0 }, 500 };
 	uint8_t msg[2048], ke[512];

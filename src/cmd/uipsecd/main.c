@@ -23,6 +23,7 @@
 #include "util/clock.h"
 #include "conf/conf.h"
 #include "util/log.h"
+#include "xfrm/backend_sad.h"
 #include "xfrm/events.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
@@ -70,6 +71,7 @@ struct daemon {
 	struct ctl_server *ctl;
 	struct ctl_cmds cmds;
 	struct loop_timer *tick;
+	struct xfrm_backend *backend;      /* IKE's view of the SAD and SPD */
 	struct ike_ctx *ike;
 	struct ike_ctl ikectl;
 	struct loop_timer *ike_tick;
@@ -389,8 +391,7 @@ static void ev_acquire(void *ctx, const struct spd_policy *pol, const struct xfr
 	struct daemon *d = ctx;
 
 	ctl_cmds_acquire_event(&d->cmds, pol, t, fl);
-	if (d->ike && t)
-		ike_acquire(d->ike, t->reqid);
+	xfrm_backend_sad_acquire(d->backend, pol, t, fl);   /* to IKE */
 }
 
 static void ev_expire(void *ctx, const struct sad_sa *sa, bool hard)
@@ -399,8 +400,7 @@ static void ev_expire(void *ctx, const struct sad_sa *sa, bool hard)
 
 	log_info("SA spi 0x%08x reqid %u %s expired", sa->spi, sa->reqid, hard ? "hard" : "soft");
 	ctl_cmds_expire_event(&d->cmds, sa, hard);
-	if (d->ike)
-		ike_expire(d->ike, sa, hard);
+	xfrm_backend_sad_expire(d->backend, sa, hard);   /* to IKE */
 }
 
 static void ev_state(void *ctx, enum xfrm_event_kind kind, const struct sad_sa *sa)
@@ -568,7 +568,8 @@ int main(int argc, char **argv)
 
 	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms,
 	                     .keepalive = ike_keepalive, .route_src = ike_route_src };
-	d.ike = ike_ctx_new(&io, d.sad, d.spd);
+	d.backend = xfrm_backend_sad_new(d.sad, d.spd);
+	d.ike = d.backend ? ike_ctx_new(&io, d.backend) : NULL;
 	if (!d.ike) {
 		log_err("cannot start the IKE core");
 		goto out;
@@ -648,6 +649,7 @@ out:
 	if (d.ike)
 		ike_ctx_shutdown(d.ike);
 	ike_ctx_free(d.ike);
+	xfrm_backend_sad_free(d.backend);
 	if (d.spd) {
 		spd_flush(d.spd, XFRM_POLICY_MAX);
 		spd_free(d.spd);
