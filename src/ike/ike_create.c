@@ -17,7 +17,6 @@
 #include "crypto/dh.h"
 #include "crypto/rand.h"
 #include "ike/ike_child.h"
-#include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_mgr.h"
 #include "ike/ike_msg.h"
