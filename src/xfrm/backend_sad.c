@@ -57,7 +57,8 @@ static int sad_add_req(void *impl, const struct xfrm_sa_req *req)
 
 /* A new destination is a new identity in the SAD: the state is added
  * again under it (keys, sequence numbers and byte counts carried over) and
- * the old one deleted, as charon's kernel-netlink does for UPDSA. */
+ * the old one deleted, as charon's kernel-netlink does for UPDSA. Its
+ * time limits count from the move (the SAD sets add_time on add). */
 static int sad_move(struct sad *sad, const struct sad_sa *old, const struct xfrm_sa_update *upd)
 {
 	struct sad_sa st = *old;
