@@ -1,5 +1,6 @@
 /* Gateway I/O around the data path: TUN and socket callbacks on the loop,
  * the packet pool, routes, the IKE hook. See gw.h. */
+#define LOG_SUBSYS LOG_SUB_NET   /* log lines: sockets, workers */
 #include "dp/gw.h"
 #include "io/clear.h"
 #include "io/inherit.h"

@@ -3,6 +3,7 @@
  * interface (the only place IKE touches it, like charon's kernel
  * interface), the end of a CHILD SA with its reason, and trap policies.
  * Runs on the control loop. */
+#define LOG_SUBSYS LOG_SUB_CHD   /* log lines: CHILD_SAs */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

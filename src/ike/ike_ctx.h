@@ -26,6 +26,7 @@ struct ike_ctx {
 	struct ike_conn *conns;
 	struct ike_sa *sas;
 	uint32_t next_reqid;
+	uint32_t next_unique_id;     /* of IKE SAs, for log lines */
 	uint8_t cookie_secret[32];
 	unsigned half_open, cookie_threshold, half_open_max;
 	struct ike_stats stats;

@@ -121,6 +121,7 @@ struct ike_sa *ike_sa_new(struct ike_ctx *ctx, struct ike_conn *conn, bool initi
 		}
 	sa->ctx = ctx;
 	sa->conn = conn;
+	sa->unique_id = ++ctx->next_unique_id;
 	sa->initiator = initiator;
 	if (initiator)
 		sa->spi_i = spi;

@@ -41,6 +41,7 @@ struct ike_sa {
 	struct ike_sa *next;
 	struct ike_ctx *ctx;
 	struct ike_conn *conn;       /* NULL once the connection is unloaded */
+	uint32_t unique_id;          /* 1, 2, ... in creation order (charon's) */
 	enum ike_state state;
 	enum ike_end_reason end_reason;   /* set by ike_sa_end */
 	bool initiator;              /* of the IKE SA */
@@ -85,16 +86,20 @@ struct ike_sa {
 	bool peer_deleted;           /* the peer deleted it while we waited for that */
 };
 
-/* Logging with the SPIs as prefix ("ike 0123456789abcdef_i fedcba..._r: ..."). */
+/* Logging as charon's ike_name lines: the connection and the IKE_SA's
+ * unique id as context ("<s2s|1>", util/log.h), then the SPIs
+ * ("<s2s|1> 0123456789abcdef_i fedcba9876543210_r: ..."). The subsystem
+ * is the calling file's (LOG_SUBSYS: ike, chd in ike_child.c). */
 #define sa_log(sa, level, fmt, ...) \
-	log_msg(level, "ike %016llx_i %016llx_r [%s]: " fmt, \
-	        (unsigned long long)(sa)->spi_i, (unsigned long long)(sa)->spi_r, \
-	        (sa)->conn ? (sa)->conn->cfg.name : "-", ##__VA_ARGS__)
+	log_write(LOG_SUBSYS, level, \
+	          &(struct log_ctx){ (sa)->conn ? (sa)->conn->cfg.name : NULL, (sa)->unique_id }, \
+	          "%016llx_i %016llx_r: " fmt, (unsigned long long)(sa)->spi_i, \
+	          (unsigned long long)(sa)->spi_r, ##__VA_ARGS__)
 #define sa_err(sa, ...)   sa_log(sa, LOG_ERR, __VA_ARGS__)
 #define sa_warn(sa, ...)  sa_log(sa, LOG_WARN, __VA_ARGS__)
 #define sa_info(sa, ...)  sa_log(sa, LOG_INFO, __VA_ARGS__)
 #define sa_debug(sa, ...) \
-	do { if (log_get_level() >= LOG_DEBUG) sa_log(sa, LOG_DEBUG, __VA_ARGS__); } while (0)
+	do { if (log_enabled(LOG_SUBSYS, LOG_DEBUG)) sa_log(sa, LOG_DEBUG, __VA_ARGS__); } while (0)
 
 /* A new IKE SA of conn (our own SPI drawn), linked into ctx; NULL if out
  * of memory or random bytes. */

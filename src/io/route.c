@@ -1,5 +1,6 @@
 /* rtnetlink routes via the TUN device and the policy routing rule that
  * leads to them. See route.h. */
+#define LOG_SUBSYS LOG_SUB_KNL   /* log lines: routes and rules: the kernel interface */
 #include "io/route.h"
 #include "util/log.h"
 

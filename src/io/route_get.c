@@ -1,5 +1,6 @@
 /* RTM_GETROUTE: see route_get.h. One request, one answer, blocking; the
  * socket lives for the call only. */
+#define LOG_SUBSYS LOG_SUB_KNL   /* log lines: route lookups: the kernel interface */
 #include "io/route_get.h"
 
 #include <errno.h>

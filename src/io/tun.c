@@ -1,4 +1,5 @@
 /* TUN device creation and packet I/O. See tun.h. */
+#define LOG_SUBSYS LOG_SUB_KNL   /* log lines: the TUN device is our kernel interface */
 #include "io/tun.h"
 #include "util/log.h"
 

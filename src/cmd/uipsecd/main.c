@@ -20,6 +20,8 @@
 #include "io/route.h"
 #include "conf_perm.h"
 #include "sandbox.h"
+#include "logopt.h"
+#include "notify.h"
 #include "util/clock.h"
 #include "conf/conf.h"
 #include "util/log.h"
@@ -39,7 +41,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DEFAULT_CONF "/etc/uipsec/swanctl.conf"
+#ifndef UIPSEC_SYSCONFDIR
+#define UIPSEC_SYSCONFDIR "/etc"
+#endif
+#ifndef UIPSEC_VERSION
+#define UIPSEC_VERSION "0"
+#endif
+#define DEFAULT_CONF UIPSEC_SYSCONFDIR "/uipsec/swanctl.conf"
 
 struct opts {
 	const char *conf;
@@ -59,6 +67,7 @@ struct opts {
 	bool udp_gso;       /* UDP GSO trains on the ESP-in-UDP sockets */
 	unsigned workers;   /* --workers: data-path threads (1: on the main loop) */
 	uint32_t max_packet; /* --max-packet: largest IKE message accepted */
+	struct logopt log;  /* --settings, --log-target, --debug-SUB (logopt.h) */
 };
 
 struct daemon {
@@ -79,6 +88,9 @@ struct daemon {
 	struct metrics_server *metrics;
 	struct sandbox sb;
 	struct io_fds fds;                 /* handed over (rootless, io/inherit.h) */
+	struct loop_timer *watchdog;       /* WATCHDOG=1 to systemd (notify.h) */
+	char status[128];                  /* the last STATUS= sent */
+	bool reload_failed;
 };
 
 static void usage(FILE *f)
@@ -88,6 +100,8 @@ static void usage(FILE *f)
 	        "               [--foreground] [--debug] [--no-routes] [--routing-table N]\n"
 	        "               [--routing-prio N] [--fwmark N] [--metrics ADDR:PORT]\n"
 	        "               [--offload WHAT] [--workers N] [--max-packet BYTES]\n"
+	        "               [--seccomp MODE] [--settings FILE] [--log-target T[,T...]]\n"
+	        "               [--use-syslog] [--debug-SUB N]...\n"
 	        "  -c FILE          swanctl.conf (default %s; missing or empty: manual keying)\n"
 	        "  --control PATH   control socket (default %s)\n"
 	        "  --tun NAME       TUN device (default %s)\n"
@@ -116,11 +130,13 @@ static void usage(FILE *f)
 	        "  --max-packet BYTES  largest IKE message accepted, 1280 to 65535 (default\n"
 	        "                   65535: any that a UDP datagram holds); longer ones are\n"
 	        "                   refused, logged and counted (IkeTooBig); strongSwan's\n"
-	        "                   charon.max_packet, whose default is 10000\n"
-	        "  -h, --help       this help\n",
+	        "                   charon.max_packet, whose default is 10000\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
 	        (unsigned)GW_OUTER_MTU, SANDBOX_DEFAULT_USER, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
 	        (unsigned)GW_MAX_WORKERS);
+	logopt_usage(f);
+	fprintf(f, "  --version        print the version\n"
+	           "  -h, --help       this help\n");
 }
 
 /* A number from min to 2^32-1, decimal or 0x hex. */
@@ -142,7 +158,7 @@ static int parse_u32(const char *s, unsigned long min, unsigned long *v)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS,
-	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS, O_MAXPKT, O_SECCOMP, O_SELFTEST };
+	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS, O_MAXPKT, O_SECCOMP, O_SELFTEST, O_VERSION };
 	static const struct option lo[] = {
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "tun", required_argument, NULL, O_TUN },
@@ -161,6 +177,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "max-packet", required_argument, NULL, O_MAXPKT },
 		{ "seccomp", required_argument, NULL, O_SECCOMP },
 		{ "sandbox-selftest", required_argument, NULL, O_SELFTEST },
+		{ "version", no_argument, NULL, O_VERSION },
+		LOGOPT_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -171,6 +189,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	                    .tun = GW_DEFAULT_TUN, .routes = true, .tun_offload = true,
 	                    .udp_gso = true, .table = ROUTE_DEFAULT_TABLE,
 	                    .prio = ROUTE_DEFAULT_PRIO, .mark = ROUTE_DEFAULT_MARK, .workers = 1 };
+	logopt_init(&o->log);
 	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->conf = optarg; break;
@@ -187,7 +206,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_USER: o->user = optarg; break;
 		case O_FG: o->foreground = true; break;
-		case O_DEBUG: o->debug = true; break;
+		case O_DEBUG: o->debug = o->log.debug = true; break;
 		case O_NOROUTES: o->routes = false; break;
 		case O_TABLE:
 		case O_PRIO:
@@ -257,7 +276,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_HELP:
 			usage(stdout);
 			exit(0);
+		case O_VERSION:
+			printf("uipsecd %s\n", UIPSEC_VERSION);
+			exit(0);
 		default:
+			if (c >= LOGOPT_SETTINGS) {
+				if (logopt_parse(&o->log, c, optarg) < 0)
+					return -1;
+				break;
+			}
 			usage(stderr);
 			return -1;
 		}
@@ -421,6 +448,53 @@ static void ev_policy(void *ctx, enum xfrm_event_kind kind, const struct spd_pol
 	ctl_cmds_policy_event(&d->cmds, kind, pol);
 }
 
+/* ------------------------------------------------------------- service */
+
+/* STATUS= for the service manager (systemctl status): what runs now.
+ * Sent when it changes (the 1 s tick), and with READY=1. */
+static const char *status_line(struct daemon *d, char *buf, size_t len)
+{
+	unsigned ike = d->ike ? ike_sa_count(d->ike) : 0, child = d->ike ? ike_child_count(d->ike) : 0;
+
+	snprintf(buf, len, "%u IKE_SA%s, %u CHILD_SA%s%s", ike, ike == 1 ? "" : "s", child,
+	         child == 1 ? "" : "s", d->reload_failed ? "; the last reload failed (see the log)" : "");
+	return buf;
+}
+
+static void status_update(struct daemon *d)
+{
+	char buf[sizeof(d->status)];
+
+	if (!notify_enabled())
+		return;
+	status_line(d, buf, sizeof(buf));
+	if (strcmp(buf, d->status)) {
+		memcpy(d->status, buf, sizeof(buf));
+		notify_sendf("STATUS=%s", buf);
+	}
+}
+
+/* SIGHUP: uipsecd.conf (loggers) and swanctl.conf again, between
+ * RELOADING=1 and READY=1. A broken file keeps what runs. */
+static void reload(struct daemon *d)
+{
+	notify_reloading();
+	log_info("SIGHUP: reloading %s and %s", d->o.log.settings, d->o.conf);
+	d->reload_failed = logopt_apply(&d->o.log, true) < 0;
+	if (access(d->o.conf, F_OK) == 0)
+		config_recheck(d, d->o.conf);
+	d->reload_failed |= config_apply(d) < 0;
+	status_line(d, d->status, sizeof(d->status));
+	notify_ready(d->status);
+}
+
+/* From the loop's own timer, so a loop that hangs stops the pings and
+ * systemd's WatchdogSec= restarts the daemon. */
+static void on_watchdog(struct loop *l, struct loop_timer *t, void *arg)
+{
+	notify_send("WATCHDOG=1");
+}
+
 /* ------------------------------------------------------------- loop */
 
 static void on_signal(struct loop *l, const struct loop_sig *sig, void *arg)
@@ -438,12 +512,10 @@ static void on_signal(struct loop *l, const struct loop_sig *sig, void *arg)
 		return;
 	}
 	if (signo == SIGHUP) {
-		log_info("SIGHUP: reloading %s", d->o.conf);
-		if (access(d->o.conf, F_OK) == 0)
-			config_recheck(d, d->o.conf);
-		config_apply(d);
+		reload(d);
 		return;
 	}
+	notify_send("STOPPING=1");
 	log_info("%s: shutting down", strsignal(signo));
 	loop_stop(l);
 }
@@ -454,6 +526,7 @@ static void on_tick(struct loop *l, struct loop_timer *t, void *arg)
 
 	sad_expire_tick(d->sad, clock_mono_sec());
 	dp_refresh_local(gw_dp(d->gw));
+	status_update(d);
 }
 
 /* Detach: the parent waits until the child says it is serving (or failed)
@@ -502,7 +575,6 @@ int main(int argc, char **argv)
 	if (parse_opts(argc, argv, &d.o) < 0)
 		return 2;
 	log_set_ident("uipsecd");
-	log_set_level(d.o.debug ? LOG_DEBUG : LOG_INFO);
 	/* descriptors handed over (uipsec-launch, systemd sockets): first,
 	 * before anything of ours takes a number */
 	if (io_fds_from_env(&d.fds) < 0)
@@ -519,6 +591,10 @@ int main(int argc, char **argv)
 	                           .seccomp = d.o.seccomp, .seccomp_given = d.o.seccomp_given };
 	if (sandbox_resolve(&d.sb, &sbc) < 0)
 		return 1;
+	/* loggers and the notify socket after the handed-over descriptors */
+	if (logopt_apply(&d.o.log, false) < 0)
+		return 1;
+	notify_init();
 	if (!d.o.foreground) {
 		notify = detach();
 		if (notify < 0) {
@@ -626,15 +702,31 @@ int main(int argc, char **argv)
 		log_err("cannot start the timers");
 		goto out;
 	}
-	log_info("uipsecd running: tun %s mtu %u, control %s%s", gw_tun_name(d.gw),
-	         gw_tun_mtu(d.gw), d.o.control, d.o.routes ? "" : ", routes off");
+	if (notify_watchdog_usec()) {
+		/* ping at half the interval, as sd_watchdog_enabled(3) advises */
+		uint64_t ms = notify_watchdog_usec() / 2000u;
+		d.watchdog = loop_timer_new(d.loop, on_watchdog, &d);
+		if (!d.watchdog || loop_timer_arm(d.watchdog, ms ? ms : 1, ms ? ms : 1) < 0) {
+			log_err("cannot start the watchdog timer");
+			goto out;
+		}
+	}
+	log_info("uipsecd %s running: tun %s mtu %u, control %s%s", UIPSEC_VERSION,
+	         gw_tun_name(d.gw), gw_tun_mtu(d.gw), d.o.control,
+	         d.o.routes ? "" : ", routes off");
 	ready(notify, 0);
 	notify = -1;
+	/* configuration loaded, TUN, sockets and control socket open */
+	notify_ready(status_line(&d, d.status, sizeof(d.status)));
 
 	r = loop_run(d.loop);
 	rc = r < 0 ? 1 : 0;
 out:
 	ready(notify, 1);
+	if (rc)
+		notify_send("STATUS=uipsecd failed (see the log)");
+	if (d.watchdog)
+		loop_timer_free(d.watchdog);
 	/* workers first: what follows changes the SAD and SPD from outside
 	 * the loop */
 	gw_stop(d.gw);
@@ -665,5 +757,6 @@ out:
 	loop_free(d.loop);
 	if (rc == 0)
 		log_info("stopped");
+	notify_close();
 	return rc;
 }

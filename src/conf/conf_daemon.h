@@ -1,0 +1,63 @@
+/* uipsecd's own settings: uipsecd.conf, in strongswan.conf's syntax
+ * (conf_settings.h), with one top-level section "uipsecd" that holds what
+ * strongswan.conf's "charon" section holds for charon. Today: the
+ * loggers, named and shaped as charon's (strongswan.conf(5), LOGGER
+ * CONFIGURATION) and charon-systemd's journal:
+ *
+ *   uipsecd {
+ *       filelog {
+ *           NAME {                  # NAME: a path, or stderr / stdout
+ *               path = FILE         # overrides NAME
+ *               default = 1         # level -1..4 of every subsystem
+ *               ike = 2             # dmn mgr ike chd job cfg knl net asn
+ *                                   # enc tnc imc imv pts tls app esp lib
+ *               append = yes
+ *               flush_line = no     # accepted: uipsecd flushes every line
+ *               ike_name = yes      # "<conn|id>" (charon's default: no)
+ *               log_level = no      # "[IKE1]"
+ *               time_format = %b %e %T
+ *               time_add_ms = no
+ *           }
+ *       }
+ *       syslog {
+ *           identifier = uipsecd    # openlog(3) ident
+ *           daemon {                # facility: daemon auth authpriv user local0..7
+ *               default = 1, SUBSYSTEM = N, ike_name, log_level
+ *               map_level = N       # -1: all LOG_INFO (charon's default);
+ *                                   # unset: by severity (uipsec's)
+ *           }
+ *       }
+ *       journal {                   # systemd journal, native protocol
+ *           default = 1, SUBSYSTEM = N, ike_name, log_level
+ *       }
+ *   }
+ *
+ * Every refusal names file, line and column; all of a file's refusals are
+ * reported at once. Layering: conf uses util only here. */
+#ifndef UIPSEC_CONF_CONF_DAEMON_H
+#define UIPSEC_CONF_CONF_DAEMON_H
+
+#include <stddef.h>
+
+#include "util/log.h"
+
+#ifndef UIPSEC_SYSCONFDIR
+#define UIPSEC_SYSCONFDIR "/etc"
+#endif
+#define CONF_DAEMON_DEFAULT_PATH UIPSEC_SYSCONFDIR "/uipsec/uipsecd.conf"
+
+struct conf_daemon {
+	/* the loggers the file defines, in file order (nsinks 0: none;
+	 * ident empty: the program's) */
+	struct log_config log;
+};
+
+/* Read path into out. 0; -ENOENT if there is no such file (out holds the
+ * defaults: no loggers); another negative errno with every reason, one
+ * per line, "file:line:col: uipsecd.x.y: message", in err. */
+int conf_daemon_load(const char *path, struct conf_daemon *out, char *err, size_t errlen);
+/* The same for len bytes at buf (name in messages); includes refused. */
+int conf_daemon_parse_buffer(const char *buf, size_t len, const char *name,
+                             struct conf_daemon *out, char *err, size_t errlen);
+
+#endif
