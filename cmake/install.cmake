@@ -5,19 +5,21 @@
 # looks for the prefix (PREFIX/lib/systemd/system; the Debian package
 # sets /lib/systemd/system), configuration in /etc/uipsec (see the
 # SYSCONFDIR note in CMakeLists.txt).
-set(UIPSEC_SYSTEMD_UNITDIR "${CMAKE_INSTALL_PREFIX}/lib/systemd/system"
-    CACHE PATH "systemd system unit directory")
-set(UIPSEC_BASH_COMPLETIONDIR "${CMAKE_INSTALL_FULL_DATAROOTDIR}/bash-completion/completions"
-    CACHE PATH "bash-completion directory")
+# Relative destinations follow the prefix given at install time too
+# (cmake --install build --prefix /usr, as make install PREFIX= does).
+set(UIPSEC_SYSTEMD_UNITDIR "" CACHE PATH
+    "systemd system unit directory (default: PREFIX/lib/systemd/system)")
 set(UIPSEC_ETC "${CMAKE_INSTALL_FULL_SYSCONFDIR}/uipsec")
 
 install(TARGETS uipsecd uipsec RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 
-# The unit names the installed programs.
-set(UIPSEC_SBINDIR "${CMAKE_INSTALL_FULL_SBINDIR}")
-configure_file(${CMAKE_SOURCE_DIR}/dist/uipsecd.service.in
-               ${CMAKE_BINARY_DIR}/dist/uipsecd.service @ONLY)
-install(FILES ${CMAKE_BINARY_DIR}/dist/uipsecd.service DESTINATION ${UIPSEC_SYSTEMD_UNITDIR})
+# The unit names the installed uipsecd, so it is written at install time,
+# when the prefix is known for sure (cmake/install_unit.cmake).
+install(CODE "set(UIPSEC_UNIT_IN \"${CMAKE_SOURCE_DIR}/dist/uipsecd.service.in\")
+              set(UIPSEC_UNIT_OUT \"${CMAKE_BINARY_DIR}/dist/uipsecd.service\")
+              set(UIPSEC_SBINDIR_REL \"${CMAKE_INSTALL_SBINDIR}\")
+              set(UIPSEC_SYSTEMD_UNITDIR \"${UIPSEC_SYSTEMD_UNITDIR}\")")
+install(SCRIPT cmake/install_unit.cmake)
 
 install(FILES docs/man/uipsecd.8 docs/man/uipsec.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES docs/man/uipsecd.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
@@ -37,7 +39,8 @@ add_custom_target(man ALL DEPENDS ${CMAKE_BINARY_DIR}/man/swanctl.stamp)
 install(FILES ${CMAKE_BINARY_DIR}/man/uipsec-swanctl.conf.5
         DESTINATION ${CMAKE_INSTALL_MANDIR}/man5 OPTIONAL)
 
-install(FILES dist/uipsec.bash-completion DESTINATION ${UIPSEC_BASH_COMPLETIONDIR} RENAME uipsec)
+install(FILES dist/uipsec.bash-completion
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/bash-completion/completions RENAME uipsec)
 
 file(GLOB uipsec_docs ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES README.md ${uipsec_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR})
