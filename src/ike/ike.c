@@ -512,6 +512,15 @@ unsigned ike_sa_count(const struct ike_ctx *ctx)
 	return n;
 }
 
+unsigned ike_conn_count(const struct ike_ctx *ctx)
+{
+	unsigned n = 0;
+
+	for (const struct ike_conn *c = ctx->conns; c; c = c->next)
+		n++;
+	return n;
+}
+
 unsigned ike_child_count(const struct ike_ctx *ctx)
 {
 	unsigned n = 0;

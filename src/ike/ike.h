@@ -238,5 +238,7 @@ void ike_list_sas(struct ike_ctx *ctx, FILE *out);
 const char *ike_conn_state(struct ike_ctx *ctx, const char *name);
 unsigned ike_sa_count(const struct ike_ctx *ctx);
 unsigned ike_child_count(const struct ike_ctx *ctx);
+/* Loaded connections. */
+unsigned ike_conn_count(const struct ike_ctx *ctx);
 
 #endif

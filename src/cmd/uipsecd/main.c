@@ -455,9 +455,11 @@ static void ev_policy(void *ctx, enum xfrm_event_kind kind, const struct spd_pol
 static const char *status_line(struct daemon *d, char *buf, size_t len)
 {
 	unsigned ike = d->ike ? ike_sa_count(d->ike) : 0, child = d->ike ? ike_child_count(d->ike) : 0;
+	unsigned conns = d->ike ? ike_conn_count(d->ike) : 0;
 
-	snprintf(buf, len, "%u IKE_SA%s, %u CHILD_SA%s%s", ike, ike == 1 ? "" : "s", child,
-	         child == 1 ? "" : "s", d->reload_failed ? "; the last reload failed (see the log)" : "");
+	snprintf(buf, len, "%u IKE_SA%s, %u CHILD_SA%s, %u connection%s%s", ike, ike == 1 ? "" : "s",
+	         child, child == 1 ? "" : "s", conns, conns == 1 ? "" : "s",
+	         d->reload_failed ? "; the last reload failed (see the log)" : "");
 	return buf;
 }
 
