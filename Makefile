@@ -5,6 +5,8 @@
 #   make check    install deps, build plain + ASan/UBSan + fuzz + TSan, run every test
 #   make demo     two sites in namespaces, an IKEv2 tunnel, traffic through it
 #   make bench    benchmarks
+#   make install  PREFIX (default /usr/local) and DESTDIR as usual; /etc/uipsec
+#   make deb      the Debian package, into build-deb/
 
 JOBS   ?= $(shell nproc)
 BUILD  ?= build
@@ -13,8 +15,11 @@ FUZZ   ?= build-fuzz
 TSAN   ?= build-tsan
 CTEST  ?= ctest --output-on-failure
 FUZZ_SECONDS ?= 10
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps build unit check check-plain check-asan check-fuzz check-root check-tsan demo bench clean
+.PHONY: all deps build unit check check-plain check-asan check-fuzz check-root check-tsan demo bench \
+        install uninstall deb check-package clean
 
 all: build
 
@@ -48,11 +53,33 @@ check-fuzz:
 	cmake --build $(FUZZ) -j $(JOBS)
 	cd $(FUZZ) && $(CTEST) -L fuzz -j $(JOBS)
 
-# Tests that send real packets through namespaces and talk to strongSwan.
-# They need root; the plain build runs them (the sanitizer builds run the
-# same code paths in the unit and scapy tests).
+# Tests that send real packets through namespaces and talk to strongSwan,
+# and the Debian package's (built, installed in an overlay of /, started,
+# removed: about half a minute). They need root; the plain build runs them
+# (the sanitizer builds run the same code paths in the unit and scapy tests).
 check-root: build
-	cd $(BUILD) && $(CTEST) -L 'netns|interop'
+	cd $(BUILD) && $(CTEST) -L 'netns|interop|package'
+
+check-package: build
+	cd $(BUILD) && $(CTEST) -L package
+
+# Programs in PREFIX/sbin, the unit in PREFIX/lib/systemd/system (the
+# package: /lib/systemd/system), man pages, completion, docs; the
+# configuration in /etc/uipsec, never over an existing file. uninstall
+# removes what the last install wrote (not /etc/uipsec's files); give it
+# the same DESTDIR (the manifest holds paths without it).
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+uninstall:
+	@[ -f $(BUILD)/install_manifest.txt ] || { echo "nothing installed from $(BUILD)"; exit 1; }
+	sed 's|^|$(DESTDIR)|' $(BUILD)/install_manifest.txt | xargs -d '\n' rm -f --
+	rm -f $(BUILD)/install_manifest.txt
+
+# dpkg-buildpackage -us -uc -b on a copy of the tree (scripts/build_deb.sh);
+# DEB_BUILD_OPTIONS=nocheck skips the package's own unit-test run.
+deb:
+	scripts/build_deb.sh $(abspath build-deb)
 
 # The data-path workers (uipsecd --workers N) under ThreadSanitizer: the
 # netns tests that run them, with the daemons built with -fsanitize=thread.
@@ -80,4 +107,4 @@ bench: build
 	@scripts/bench.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(TSAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(TSAN) build-deb

@@ -11,6 +11,7 @@ pkgs=(
   strongswan-charon strongswan-swanctl libcharon-extra-plugins        # interop peer
   libstrongswan-standard-plugins libstrongswan-extra-plugins
   wireguard-go wireguard-tools                              # benchmark peer
+  debhelper dpkg-dev                                        # make deb, tests/package (the .deb)
 )
 # uipsecd drops to a user of its own after start-up (src/cmd/uipsecd/sandbox.h);
 # a package would create it, so do the tests, the demo and make check.

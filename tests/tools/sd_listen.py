@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""What systemd would see of a service: a stand-in for its notify socket
-(sd_notify(3)) and, optionally, its journal socket (the native protocol),
-for tests/netns/test_notify.sh, test_logging.sh and tests/package/.
+"""What systemd and syslog would see of a service: stand-ins for the
+notify socket (sd_notify(3)), the journal socket (its native protocol)
+and /dev/log (syslog(3) datagrams), for tests/netns/test_notify.sh,
+test_logging.sh and tests/package/.
 
-    sd_listen.py --notify PATH|@NAME [--journal PATH] --events FILE
+    sd_listen.py [--notify PATH|@NAME] [--journal PATH] [--syslog PATH]
+                 --events FILE
                  [--ready-check CTL UIPSEC CONN] [--ready-log FILE TEXT]
 
 Every datagram becomes one JSON line of FILE (flushed at once):
-    {"t": seconds since start, "src": "notify"|"journal", "msg": text}
+    {"t": seconds since start, "src": "notify"|"journal"|"syslog",
+     "pid": the sender's PID, "msg": text}
 With --ready-check, on the first READY=1 the listener stops the sender
 (SIGSTOP; its PID comes with the datagram, SO_PASSCRED) so that it gets
 little ahead (a Python wake-up is slower than loading a small file, so
@@ -102,19 +105,23 @@ def ready_check(pid, ctl, uipsec, conn, log):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--notify", required=True)
+    ap.add_argument("--notify")
     ap.add_argument("--journal")
+    ap.add_argument("--syslog")
     ap.add_argument("--events", required=True)
     ap.add_argument("--ready-check", nargs=3, metavar=("CTL", "UIPSEC", "CONN"))
     ap.add_argument("--ready-log", nargs=2, metavar=("FILE", "TEXT"))
     a = ap.parse_args()
 
-    notify = bind_dgram(a.notify)
-    notify.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-    socks = {notify: "notify"}
-    if a.journal:
-        os.makedirs(os.path.dirname(a.journal), exist_ok=True)
-        socks[bind_dgram(a.journal)] = "journal"
+    socks = {}
+    for addr, src in ((a.notify, "notify"), (a.journal, "journal"), (a.syslog, "syslog")):
+        if not addr:
+            continue
+        if not addr.startswith("@"):
+            os.makedirs(os.path.dirname(addr), exist_ok=True)
+        s = bind_dgram(addr)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        socks[s] = src
     out = open(a.events, "a", buffering=1)
     start = time.monotonic()
     stop = []
@@ -135,7 +142,7 @@ def main():
                 if level == socket.SOL_SOCKET and typ == socket.SCM_CREDENTIALS:
                     pid = int.from_bytes(cdata[0:4], sys.byteorder)
             out.write(json.dumps({"t": round(time.monotonic() - start, 3), "src": socks[s],
-                                  "msg": msg}) + "\n")
+                                  "pid": pid, "msg": msg}) + "\n")
             if not checked and socks[s] == "notify" and "READY=1" in msg.split("\n"):
                 checked = True
                 ok, why = ready_check(pid, *a.ready_check, a.ready_log)

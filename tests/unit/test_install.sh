@@ -11,7 +11,12 @@ set -euo pipefail
 [ -x "$UIPSEC_BUILD/uipsecd" ] || { echo "SKIP: build uipsecd first"; exit 77; }
 
 D=$(mktemp -d /tmp/uipsec-install.XXXXXX)
-trap 'rm -rf "$D"' EXIT
+# cmake --install rewrites the build's install_manifest.txt, which make
+# uninstall reads: keep the user's
+M=$UIPSEC_BUILD/install_manifest.txt
+[ -f "$M" ] && cp "$M" "$D.manifest"
+restore() { if [ -f "$D.manifest" ]; then mv "$D.manifest" "$M"; else rm -f "$M"; fi; rm -rf "$D"; }
+trap restore EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 install_once() { DESTDIR=$D cmake --install "$UIPSEC_BUILD" --prefix /usr >"$D.log" 2>&1 ||
