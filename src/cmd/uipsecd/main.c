@@ -112,7 +112,7 @@ static void usage(FILE *f)
 	        "  --seccomp MODE   on (default): system calls outside the allow-list kill\n"
 	        "                   the daemon; log: allowed, logged by the kernel; off\n"
 	        "  --foreground     do not detach\n"
-	        "  --debug          debug logging\n"
+	        "  --debug          debug logging: every subsystem at level 2 (as --debug-SUB 2)\n"
 	        "  --no-routes      do not add routes via the TUN device for outbound policies\n"
 	        "                   (then no routing rule and no clear path for bypass policies)\n"
 	        "  --routing-table N  routing table for those routes (default %u)\n"
