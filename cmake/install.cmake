@@ -11,7 +11,7 @@ set(UIPSEC_SYSTEMD_UNITDIR "" CACHE PATH
     "systemd system unit directory (default: PREFIX/lib/systemd/system)")
 set(UIPSEC_ETC "${CMAKE_INSTALL_FULL_SYSCONFDIR}/uipsec")
 
-install(TARGETS uipsecd uipsec RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+install(TARGETS uipsecd uipsec uipsec-launch RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 
 # The unit names the installed uipsecd, so it is written at install time,
 # when the prefix is known for sure (cmake/install_unit.cmake).

@@ -5,12 +5,16 @@
  * State is process-global (see log.h): the sink table, guarded by a
  * read-write lock (every line takes it for reading, log_configure for
  * writing), and, beside it, the highest level of each subsystem over all
- * sinks, read without the lock (relaxed atomics) by log_enabled(). syslog
- * itself goes through log_syslog.c, which alone includes <syslog.h>
- * (its LOG_ERR, LOG_INFO, LOG_DEBUG macros clash with ours). */
+ * sinks, read without the lock (relaxed atomics) by log_enabled().
+ *
+ * Once uipsecd runs, its sandbox lets it open no file and no socket
+ * (cmd/uipsecd/sandbox.c). So syslog is not syslog(3), which reconnects
+ * with socket() when the syslog daemon restarts: syslog and journal lines
+ * go out with sendto() on one unbound datagram socket opened at start,
+ * and log_reconfigure() (a reload) keeps the open files and refuses
+ * loggers that would need new ones. */
 #include "util/log.h"
 #include "util/clock.h"
-#include "util/log_syslog.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -40,10 +44,19 @@ _Static_assert(LOG_SUB_COUNT == 18, "subsystem tables above");
 struct sink {
 	struct log_sink_cfg cfg;
 	FILE *f;            /* stderr, stdout or an opened file */
-	bool own_f;         /* opened here, closed on reconfigure */
-	int fd;             /* JOURNAL: an unbound datagram socket */
-	struct sockaddr_un addr;
+	bool own_f;         /* opened here, closed when no longer configured */
+	struct sockaddr_un addr;   /* SYSLOG, JOURNAL: where dgram_fd sends */
 	socklen_t addrlen;
+};
+
+/* RFC 5424 facility numbers (times 8: the codes of <syslog.h>) */
+static const struct {
+	const char *name;
+	int code;
+} facilities[] = {
+	{ "user", 1 << 3 }, { "daemon", 3 << 3 }, { "auth", 4 << 3 }, { "authpriv", 10 << 3 },
+	{ "local0", 16 << 3 }, { "local1", 17 << 3 }, { "local2", 18 << 3 }, { "local3", 19 << 3 },
+	{ "local4", 20 << 3 }, { "local5", 21 << 3 }, { "local6", 22 << 3 }, { "local7", 23 << 3 },
 };
 
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -53,11 +66,14 @@ static struct sink sinks[LOG_MAX_SINKS] = {
 	[0] = { .cfg = { .target = LOG_TARGET_STDERR, .ike_name = true, .append = true,
 	                 .map_level = LOG_MAP_SEVERITY,
 	                 .level = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 } },
-	        .fd = -1 },
+	},
 };
 static unsigned nsinks = 1;
 static char ident_buf[32] = "uipsec";
 static const char *ident = ident_buf;
+static char syslog_ident[32] = "uipsec";
+/* one unbound AF_UNIX datagram socket for every syslog and journal sink */
+static int dgram_fd = -1;
 /* the highest level over the sinks, per subsystem (relaxed atomics) */
 static int8_t max_level[LOG_SUB_COUNT] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 static uint64_t lost;
@@ -161,9 +177,11 @@ static void emit_stream(struct sink *s, enum log_sub sub, enum log_level level, 
 	}
 	fmt_tag(tag, sizeof(tag), s, sub, clevel);
 	fmt_ctx(pfx, sizeof(pfx), s, ctx);
-	/* one call, so that lines of several threads do not interleave */
-	if (fprintf(s->f, "%s%s[%s]: %s%s%s\n", when, ident, level_name(level), tag, pfx, msg) < 0 ||
-	    fflush(s->f) != 0)
+	/* one call, so that lines of several threads do not interleave; the
+	 * initial sink's f is NULL (stderr is no constant initializer) */
+	FILE *f = s->f ? s->f : stderr;
+	if (fprintf(f, "%s%s[%s]: %s%s%s\n", when, ident, level_name(level), tag, pfx, msg) < 0 ||
+	    fflush(f) != 0)
 		__atomic_add_fetch(&lost, 1, __ATOMIC_RELAXED);
 }
 
@@ -181,14 +199,27 @@ static int syslog_prio(const struct sink *s, enum log_level level, int clevel)
 	return p > 7 ? 7 : p;
 }
 
+/* syslog's local datagram format, as syslog(3) writes it to /dev/log:
+ * "<PRI>Mmm dd hh:mm:ss ident[pid]: message" (RFC 3164). */
 static void emit_syslog(struct sink *s, enum log_sub sub, enum log_level level, int clevel,
                         const struct log_ctx *ctx, const char *msg)
 {
-	char tag[16], pfx[160];
+	char buf[LINE_MAX_LEN + 512], when[32], tag[16], pfx[160];
+	struct tm tm;
+	time_t now = time(NULL);
+	int n;
 
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%b %e %T", &tm);
 	fmt_tag(tag, sizeof(tag), s, sub, clevel);
 	fmt_ctx(pfx, sizeof(pfx), s, ctx);
-	log_syslog_write(s->cfg.facility, syslog_prio(s, level, clevel), tag, pfx, msg);
+	n = snprintf(buf, sizeof(buf), "<%d>%s %s[%d]: %s%s%s", s->cfg.facility |
+	             syslog_prio(s, level, clevel), when, syslog_ident, (int)getpid(), tag, pfx, msg);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	if (sendto(dgram_fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT,
+	           (const struct sockaddr *)&s->addr, s->addrlen) < 0)
+		__atomic_add_fetch(&lost, 1, __ATOMIC_RELAXED);
 }
 
 /* systemd's native journal protocol (systemd.journal-fields(7),
@@ -219,7 +250,7 @@ static void emit_journal(struct sink *s, enum log_sub sub, enum log_level level,
 		              (unsigned)ctx->id, name, name[0] ? "\n" : "");
 	}
 	if (n < 0 || (size_t)n >= sizeof(buf) ||
-	    sendto(s->fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT,
+	    sendto(dgram_fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT,
 	           (const struct sockaddr *)&s->addr, s->addrlen) < 0)
 		__atomic_add_fetch(&lost, 1, __ATOMIC_RELAXED);
 }
@@ -291,28 +322,53 @@ struct log_sink_cfg *log_config_add(struct log_config *c, enum log_target t)
 
 int log_syslog_facility(const char *name)
 {
-	return log_syslog_facility_code(name);
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (!strcmp(name, facilities[i].name))
+			return facilities[i].code;
+	return -1;
 }
 
 static void sink_close(struct sink *s)
 {
 	if (s->own_f && s->f)
 		fclose(s->f);
-	if (s->fd >= 0)
-		close(s->fd);
 	s->f = NULL;
 	s->own_f = false;
-	s->fd = -1;
 }
 
-static int sink_open(struct sink *s, const struct log_sink_cfg *cfg, char *err, size_t errlen)
+/* The socket path of a syslog or journal sink, checked for a listener. */
+static int sink_addr(struct sink *s, const char *path, const char *what, char *err,
+                     size_t errlen)
 {
-	const char *path;
+	int r;
+
+	if (strlen(path) >= sizeof(s->addr.sun_path)) {
+		snprintf(err, errlen, "%s socket path too long: %s", what, path);
+		return -ENAMETOOLONG;
+	}
+	s->addr.sun_family = AF_UNIX;
+	memcpy(s->addr.sun_path, path, strlen(path) + 1);
+	s->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+	/* is anyone there? a logger nobody listens to is an error when it
+	 * is configured, not silence */
+	if (access(path, W_OK) != 0) {
+		r = -errno;
+		snprintf(err, errlen, "no %s at %s: %s", what, path, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* Set up s for cfg. With old (a reload), a file logger takes over the open
+ * file of an old one with the same path (taken[] marks it) and nothing new
+ * is opened: a sink that would need it is refused. */
+static int sink_open(struct sink *s, const struct log_sink_cfg *cfg, struct sink *old,
+                     unsigned nold, bool *taken, char *err, size_t errlen)
+{
 	int fd, r;
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
-	s->fd = -1;
 	switch (cfg->target) {
 	case LOG_TARGET_STDERR:
 		s->f = stderr;
@@ -321,6 +377,19 @@ static int sink_open(struct sink *s, const struct log_sink_cfg *cfg, char *err, 
 		s->f = stdout;
 		return 0;
 	case LOG_TARGET_FILE:
+		if (old) {
+			for (unsigned j = 0; j < nold; j++)
+				if (!taken[j] && old[j].cfg.target == LOG_TARGET_FILE && old[j].own_f &&
+				    !strcmp(old[j].cfg.path, cfg->path)) {
+					taken[j] = true;
+					s->f = old[j].f;
+					s->own_f = true;
+					return 0;
+				}
+			snprintf(err, errlen, "the file logger %s is new: it starts with the daemon "
+			         "(a running uipsecd opens no files)", cfg->path);
+			return -EPERM;
+		}
 		/* 0600: log lines name peers, addresses and identities */
 		fd = open(cfg->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
 		          (cfg->append ? O_APPEND : O_TRUNC), 0600);
@@ -334,58 +403,53 @@ static int sink_open(struct sink *s, const struct log_sink_cfg *cfg, char *err, 
 		s->own_f = true;
 		return 0;
 	case LOG_TARGET_SYSLOG:
-		return 0;
+		return sink_addr(s, cfg->path[0] ? cfg->path : LOG_SYSLOG_SOCKET, "syslog", err, errlen);
 	case LOG_TARGET_JOURNAL:
-		path = cfg->path[0] ? cfg->path : LOG_JOURNAL_SOCKET;
-		if (strlen(path) >= sizeof(s->addr.sun_path)) {
-			snprintf(err, errlen, "journal socket path too long: %s", path);
-			return -ENAMETOOLONG;
-		}
-		s->addr.sun_family = AF_UNIX;
-		memcpy(s->addr.sun_path, path, strlen(path) + 1);
-		s->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
-		/* is anyone there? a journal that is not running is an error
-		 * at start, not silence */
-		if (access(path, W_OK) != 0) {
-			r = -errno;
-			snprintf(err, errlen, "no systemd journal at %s: %s", path, strerror(-r));
-			return r;
-		}
-		s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (s->fd < 0) {
-			r = -errno;
-			snprintf(err, errlen, "journal socket: %s", strerror(-r));
-			return r;
-		}
-		return 0;
+		return sink_addr(s, cfg->path[0] ? cfg->path : LOG_JOURNAL_SOCKET, "systemd journal",
+		                 err, errlen);
 	}
 	snprintf(err, errlen, "unknown log target %d", (int)cfg->target);
 	return -EINVAL;
 }
 
-int log_configure(const struct log_config *c, char *err, size_t errlen)
+static int configure(const struct log_config *c, bool reload, char *err, size_t errlen)
 {
 	static struct sink fresh[LOG_MAX_SINKS], old[LOG_MAX_SINKS];
 	static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 	int8_t max[LOG_SUB_COUNT];
 	unsigned n = c->nsinks > LOG_MAX_SINKS ? LOG_MAX_SINKS : c->nsinks, nold;
-	bool syslog_used = false;
+	bool taken[LOG_MAX_SINKS] = { false }, dgram = false;
 	char e[256] = "";
 	int r = 0;
 
 	pthread_mutex_lock(&cfg_lock);
+	/* old is only read here: the sinks change under the write lock below */
+	memcpy(old, sinks, sizeof(old));
+	nold = nsinks;
+	for (unsigned i = 0; i < n; i++)
+		dgram |= c->sink[i].target == LOG_TARGET_SYSLOG || c->sink[i].target == LOG_TARGET_JOURNAL;
+	if (dgram && dgram_fd < 0) {
+		if (reload) {
+			snprintf(e, sizeof(e), "a syslog or journal logger is new: it starts with the "
+			         "daemon (a running uipsecd opens no sockets)");
+			r = -EPERM;
+			goto fail;
+		}
+		dgram_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (dgram_fd < 0) {
+			r = -errno;
+			snprintf(e, sizeof(e), "log socket: %s", strerror(-r));
+			goto fail;
+		}
+	}
 	for (unsigned i = 0; i < n; i++) {
-		r = sink_open(&fresh[i], &c->sink[i], e, sizeof(e));
+		r = sink_open(&fresh[i], &c->sink[i], reload ? old : NULL, nold, taken, e, sizeof(e));
 		if (r < 0) {
 			while (i-- > 0)
-				sink_close(&fresh[i]);
-			if (err && errlen)
-				snprintf(err, errlen, "%s", e);
-			pthread_mutex_unlock(&cfg_lock);
-			return r;
+				if (!reload)
+					sink_close(&fresh[i]);
+			goto fail;
 		}
-		if (c->sink[i].target == LOG_TARGET_SYSLOG)
-			syslog_used = true;
 	}
 	for (int k = 0; k < LOG_SUB_COUNT; k++) {
 		max[k] = LOG_LEVEL_SILENT;
@@ -399,26 +463,39 @@ int log_configure(const struct log_config *c, char *err, size_t errlen)
 		snprintf(ident_buf, sizeof(ident_buf), "%s", c->ident);
 		ident = ident_buf;
 	}
-	if (syslog_used) {
-		/* openlog keeps the pointer: a buffer of our own */
-		static char sl_ident[32];
-		snprintf(sl_ident, sizeof(sl_ident), "%s", c->syslog_ident[0] ? c->syslog_ident : ident);
-		log_syslog_open(sl_ident);
-	}
-	memcpy(old, sinks, sizeof(old));
-	nold = nsinks;
+	snprintf(syslog_ident, sizeof(syslog_ident), "%s", c->syslog_ident[0] ? c->syslog_ident : ident);
 	memcpy(sinks, fresh, sizeof(sinks));
 	nsinks = n;
 	for (int k = 0; k < LOG_SUB_COUNT; k++)
 		__atomic_store_n(&max_level[k], max[k], __ATOMIC_RELAXED);
 	pthread_rwlock_unlock(&lock);
 
+	/* files no sink took over; at start, the socket if nothing uses it
+	 * (a reload keeps it for the next) */
 	for (unsigned i = 0; i < nold; i++)
-		sink_close(&old[i]);
-	if (!syslog_used)
-		log_syslog_close();
+		if (!taken[i])
+			sink_close(&old[i]);
+	if (!dgram && !reload && dgram_fd >= 0) {
+		close(dgram_fd);
+		dgram_fd = -1;
+	}
 	pthread_mutex_unlock(&cfg_lock);
 	return 0;
+fail:
+	if (err && errlen)
+		snprintf(err, errlen, "%s", e);
+	pthread_mutex_unlock(&cfg_lock);
+	return r;
+}
+
+int log_configure(const struct log_config *c, char *err, size_t errlen)
+{
+	return configure(c, false, err, errlen);
+}
+
+int log_reconfigure(const struct log_config *c, char *err, size_t errlen)
+{
+	return configure(c, true, err, errlen);
 }
 
 void log_set_level(enum log_level level)

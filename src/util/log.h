@@ -111,6 +111,7 @@ enum log_target {
 #define LOG_MAX_SINKS 16
 #define LOG_PATH_MAX 256
 #define LOG_JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define LOG_SYSLOG_SOCKET "/dev/log"
 /* map_level's default in uipsec: syslog priority from the message's
  * severity (err LOG_ERR, warn LOG_WARNING, info LOG_INFO, debug
  * LOG_DEBUG). -1 is charon's default (everything LOG_INFO), N >= 0 maps
@@ -119,7 +120,7 @@ enum log_target {
 
 struct log_sink_cfg {
 	enum log_target target;
-	char path[LOG_PATH_MAX];   /* FILE: the file; JOURNAL: the socket ("" default) */
+	char path[LOG_PATH_MAX];   /* FILE: the file; SYSLOG, JOURNAL: the socket ("": default) */
 	int facility;              /* SYSLOG: the facility's code (LOG_DAEMON's value) */
 	int8_t level[LOG_SUB_COUNT];   /* -1..4 per subsystem */
 	bool ike_name;             /* "<conn|id>" prefix (uipsec's default: yes) */
@@ -146,10 +147,16 @@ struct log_sink_cfg *log_config_add(struct log_config *c, enum log_target t);
  * user, local0..local7), or -1. */
 int log_syslog_facility(const char *name);
 
-/* Open the sinks of c (files, the journal socket, syslog) and make them
- * the current ones; the previous sinks are closed. On error nothing
+/* Open the sinks of c (files, the syslog and journal sockets) and make
+ * them the current ones; the previous sinks are closed. On error nothing
  * changes: returns a negative errno and says why in err. */
 int log_configure(const struct log_config *c, char *err, size_t errlen);
+/* The same for a running daemon, which opens nothing (its sandbox lets
+ * it open no file or socket): levels and formats change, file loggers
+ * keep the files they have (by path), and a logger that would need a new
+ * file, or the first syslog or journal one, is refused (-EPERM, why in
+ * err; nothing changes). */
+int log_reconfigure(const struct log_config *c, char *err, size_t errlen);
 
 /* Shorthands for programs that only log to stderr: every subsystem of
  * one stderr sink at the charon level of this level (LOG_ERR: errors
@@ -186,7 +193,7 @@ bool log_ratelimit_ok(struct log_ratelimit *rl);
 #define log_warn_rl(...) \
 	do { \
 		static struct log_ratelimit rl_; \
-		if (log_ratelimit_ok(&rl_)) \
+		if (log_enabled(LOG_SUBSYS, LOG_WARN) && log_ratelimit_ok(&rl_)) \
 			log_msg(LOG_WARN, __VA_ARGS__); \
 	} while (0)
 

@@ -6,7 +6,9 @@
 #             carry [IKE] and <site|N>, IKE debug shows, KNL info does not;
 #   a file    uipsecd.conf filelog: time stamps, [IKE1] tags, no context
 #             (ike_name = no), level 1 only; SIGHUP with ike = 2 adds the
-#             debug lines; a broken uipsecd.conf keeps the loggers;
+#             debug lines; a new file logger waits for the next start
+#             (the sandbox opens no files); a broken uipsecd.conf keeps
+#             the loggers;
 #   syslog    syslog(3) to /dev/log: <30> (daemon.info) lines from
 #             uipsecd[PID], and an auth logger (default -1, ike 1) with
 #             IKE lines only;
@@ -26,6 +28,8 @@ TOPO_PREFIX=${TOPO_PREFIX:-lg$$}
 source "$(dirname "$0")/ike_lib.sh"
 ike_lib_init uipsec-logging uipsec
 PY=/usr/bin/python3
+# the overlays go before $W does (cleanup removes it)
+trap 'stop_all; umount -l /dev "$W/devov" /run/systemd 2>/dev/null; cleanup' EXIT
 
 # ---- our own /dev/log and journal socket
 mkdir -p "$W/devov/up" "$W/devov/work"
@@ -75,6 +79,8 @@ settings() {   # IKE_LEVEL_OF_THE_FILE: gwa's uipsecd.conf
 }
 settings 1
 : >"$W/gwb/uipsecd.conf"
+# uipsecd rereads both files as the user it dropped to (uipsec)
+chmod 711 "$W" "$W/gwa" "$W/gwb"
 CASE=start
 for n in gwa gwb; do
 	ip netns exec "$(topo_name "$n")" "$BUILD/uipsecd" -c "$W/$n/swanctl.conf" \
@@ -140,6 +146,19 @@ sleep 0.5
 u gwa terminate --ike site >/dev/null
 sleep 0.5
 grep -q 'uipsecd\[debug\]: \[IKE2\]' "$F" || fail "SIGHUP: the file logger's ike = 2 shows no debug"
+# a new file logger waits for the next start: the sandbox lets the
+# running daemon open no file
+cat >"$W/gwa/uipsecd.conf" <<EOF
+uipsecd { filelog { gwa { path = $W/gwa/file.log
+    ike = 2 }
+  other { path = $W/gwa/other.log } } }
+EOF
+kill -HUP "$GWA_PID"
+sleep 0.5
+kill -0 "$GWA_PID" || fail "a new file logger on reload killed the daemon (sandbox)"
+grep -q "the file logger $W/gwa/other.log is new: it starts with the daemon" "$L" ||
+	fail "a new file logger on reload is not refused with its reason"
+[ -e "$W/gwa/other.log" ] && fail "a reload opened a new log file"
 echo "uipsecd { filelog { x { default = 9 } } }" >"$W/gwa/uipsecd.conf"
 kill -HUP "$GWA_PID"
 sleep 0.5

@@ -58,6 +58,8 @@ secret='secrets { ike-1 { id = b.example.org
     secret = 0x0123456789abcdef0123456789abcdef } }'
 { echo "connections {"; conn gw; echo "}"; echo "$secret"; } >"$W/swanctl.conf"
 : >"$W/uipsecd.conf"
+# uipsecd rereads the files as the user it dropped to (uipsec)
+chmod 711 "$W"
 
 listen() {   # NOTIFY_ADDR: a fresh listener writing $W/events
 	: >"$W/events"

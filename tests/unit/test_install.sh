@@ -24,7 +24,7 @@ install_once() { DESTDIR=$D cmake --install "$UIPSEC_BUILD" --prefix /usr >"$D.l
 install_once
 
 mode() { stat -c %a "$D$1"; }
-for f in /usr/sbin/uipsecd /usr/sbin/uipsec; do
+for f in /usr/sbin/uipsecd /usr/sbin/uipsec /usr/sbin/uipsec-launch; do
 	[ -x "$D$f" ] || fail "$f not installed executable"
 done
 [ "$("$D/usr/sbin/uipsecd" --version)" = "uipsecd 0.1" ] || fail "uipsecd --version"

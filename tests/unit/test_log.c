@@ -1,8 +1,9 @@
 /* util/log.c: subsystems and charon levels, the sink table (files with
  * their own levels and formats, the journal's native protocol on a
  * socket of our own), a failed reconfiguration keeping the old sinks,
- * control characters, and logging from threads while the sinks change.
- * syslog(3) is checked by tests/netns/test_logging.sh (it needs /dev/log). */
+ * control characters, syslog's datagrams on a socket of our own, a
+ * reload that opens nothing, and logging from threads while the sinks
+ * change. */
 #define LOG_SUBSYS LOG_SUB_CHD   /* this file's lines: [CHD] (log.h) */
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "util/log.h"
 
@@ -281,6 +283,141 @@ static void test_journal(void **state)
 	close(fd);
 }
 
+static int dgram_listener(const char *name, struct sockaddr_un *sa)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	int fd;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", path_of(name));
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)sa, sizeof(*sa)), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	return fd;
+}
+
+static const char *recv_line(int fd)
+{
+	static char buf[2048];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+
+	assert_true(n > 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void match(const char *re_text, const char *s)
+{
+	regex_t re;
+
+	assert_int_equal(regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB), 0);
+	if (regexec(&re, s, 0, NULL, 0) != 0)
+		fail_msg("'%s' does not match '%s'", s, re_text);
+	regfree(&re);
+}
+
+/* syslog's datagram as syslog(3) writes it: <PRI>time ident[pid]: line;
+ * the priority from the severity, or map_level's mapping. */
+static void test_syslog(void **state)
+{
+	struct log_config c = { .ident = "uipsecd", .syslog_ident = "vpn" };
+	struct log_sink_cfg *a, *b;
+	struct sockaddr_un sa;
+	struct log_ctx ctx = { "site", 3 };
+	char err[256], re[256];
+	int fd;
+
+	(void)state;
+	fd = dgram_listener("syslog", &sa);
+	a = log_config_add(&c, LOG_TARGET_SYSLOG);
+	snprintf(a->path, sizeof(a->path), "%s", sa.sun_path);
+	a->facility = log_syslog_facility("auth");
+	b = log_config_add(&c, LOG_TARGET_SYSLOG);
+	snprintf(b->path, sizeof(b->path), "%s", sa.sun_path);
+	b->map_level = 5;
+	for (int i = 0; i < LOG_SUB_COUNT; i++)
+		a->level[i] = b->level[i] = 2;
+	assert_int_equal(log_configure(&c, err, sizeof(err)), 0);
+
+	log_write(LOG_SUB_IKE, LOG_INFO, &ctx, "IKE_SA established");
+	snprintf(re, sizeof(re), "^<38>[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} "
+	         "vpn\\[%d\\]: \\[IKE\\] <site\\|3> IKE_SA established$", (int)getpid());
+	match(re, recv_line(fd));                       /* auth.info */
+	match("^<30>.* vpn\\[[0-9]+\\]: \\[IKE\\] <site\\|3> IKE_SA established$",
+	      recv_line(fd));                           /* daemon, 5 + level 1 */
+	log_sub(LOG_SUB_KNL, LOG_ERR, "broken");
+	match("^<35>.*: \\[KNL\\] broken$", recv_line(fd));   /* auth.err */
+	match("^<29>.*: \\[KNL\\] broken$", recv_line(fd));   /* daemon, 5 + 0 */
+	log_sub(LOG_SUB_KNL, LOG_DEBUG, "detail");
+	match("^<39>.*: \\[KNL\\] detail$", recv_line(fd));   /* auth.debug */
+	match("^<31>.*: \\[KNL\\] detail$", recv_line(fd));   /* daemon, 5 + 2 */
+	close(fd);
+
+	/* nobody listening: an error when configured, the old loggers stay */
+	snprintf(a->path, sizeof(a->path), "%s/no-syslog", dir);
+	c.nsinks = 1;
+	assert_int_equal(log_configure(&c, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "no syslog at"));
+}
+
+static unsigned open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* A reload (log_reconfigure) opens nothing: levels change, files are
+ * kept by path (no truncation), new files and the first socket logger
+ * are refused with the old configuration left in place. */
+static void test_reconfigure(void **state)
+{
+	struct log_config c = { .ident = "t" };
+	struct log_sink_cfg *s;
+	char err[256];
+	unsigned fds;
+
+	(void)state;
+	s = file_sink(&c, "r.log", 1);
+	s->append = false;
+	assert_int_equal(log_configure(&c, err, sizeof(err)), 0);
+	log_info("before");
+	log_debug("hidden");
+
+	fds = open_fds();
+	s->level[LOG_SUB_CHD] = 2;
+	assert_int_equal(log_reconfigure(&c, err, sizeof(err)), 0);
+	assert_int_equal(open_fds(), fds);
+	log_debug("shown");
+	assert_string_equal(slurp(path_of("r.log")), "t[info]: [CHD] before\nt[debug]: [CHD] shown\n");
+
+	file_sink(&c, "new.log", 1);
+	assert_int_equal(log_reconfigure(&c, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "new.log is new"));
+	c.nsinks = 1;
+	s = log_config_add(&c, LOG_TARGET_JOURNAL);
+	snprintf(s->path, sizeof(s->path), "%s/x", dir);
+	assert_int_equal(log_reconfigure(&c, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "opens no sockets"));
+	assert_int_equal(open_fds(), fds);
+	log_debug("still");
+	assert_string_equal(slurp(path_of("r.log")),
+	                    "t[info]: [CHD] before\nt[debug]: [CHD] shown\nt[debug]: [CHD] still\n");
+
+	/* dropping the file logger closes it */
+	c.nsinks = 0;
+	log_config_add(&c, LOG_TARGET_STDERR);
+	assert_int_equal(log_reconfigure(&c, err, sizeof(err)), 0);
+	assert_int_equal(open_fds(), fds - 1);
+}
+
 static void test_set_level(void **state)
 {
 	(void)state;
@@ -347,6 +484,8 @@ int main(void)
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_failed_configure_keeps_old),
 		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_syslog),
+		cmocka_unit_test(test_reconfigure),
 		cmocka_unit_test(test_set_level),
 		cmocka_unit_test(test_threads),
 	};

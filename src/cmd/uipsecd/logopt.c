@@ -128,7 +128,7 @@ int logopt_apply(const struct logopt *o, bool reload)
 		for (int i = 0; i < LOG_SUB_COUNT; i++)
 			s->level[i] = o->level_given[i] ? o->level[i] : o->debug ? 2 : o->level[i];
 	}
-	r = log_configure(&d.log, err, sizeof(err));
+	r = reload ? log_reconfigure(&d.log, err, sizeof(err)) : log_configure(&d.log, err, sizeof(err));
 	if (r < 0)
 		goto fail;
 	if (from_settings && !o->targets && any_level_given(o))

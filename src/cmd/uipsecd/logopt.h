@@ -60,7 +60,10 @@ void logopt_init(struct logopt *o);
 int logopt_parse(struct logopt *o, int c, const char *arg);
 /* Read the settings and switch the log configuration to it. At start
  * (reload false) an error is printed on stderr; on reload it is logged
- * and the previous loggers stay. 0 or -errno. */
+ * and the previous loggers stay. A reload changes levels and formats and
+ * drops loggers, but adds none that needs a new file or socket
+ * (log_reconfigure: the sandbox lets the running daemon open none).
+ * 0 or -errno. */
 int logopt_apply(const struct logopt *o, bool reload);
 /* The help lines of these options. */
 void logopt_usage(FILE *f);

@@ -682,6 +682,14 @@ int main(int argc, char **argv)
 		log_err("cannot create the timers: %s", strerror(errno));
 		goto out;
 	}
+	/* the watchdog's timer too: no timerfd can be made after the drop */
+	if (notify_watchdog_usec()) {
+		d.watchdog = loop_timer_new(d.loop, on_watchdog, &d);
+		if (!d.watchdog) {
+			log_err("cannot create the watchdog timer: %s", strerror(errno));
+			goto out;
+		}
+	}
 
 	/* Everything that needs root is done: drop it, and load the
 	 * seccomp filter before any worker thread exists (sandbox.h). */
@@ -704,11 +712,10 @@ int main(int argc, char **argv)
 		log_err("cannot start the timers");
 		goto out;
 	}
-	if (notify_watchdog_usec()) {
+	if (d.watchdog) {
 		/* ping at half the interval, as sd_watchdog_enabled(3) advises */
 		uint64_t ms = notify_watchdog_usec() / 2000u;
-		d.watchdog = loop_timer_new(d.loop, on_watchdog, &d);
-		if (!d.watchdog || loop_timer_arm(d.watchdog, ms ? ms : 1, ms ? ms : 1) < 0) {
+		if (loop_timer_arm(d.watchdog, ms ? ms : 1, ms ? ms : 1) < 0) {
 			log_err("cannot start the watchdog timer");
 			goto out;
 		}
