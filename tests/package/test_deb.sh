@@ -12,9 +12,9 @@
 #                  socket and a journal socket of our own
 #                  (tests/tools/sd_listen.py): READY=1 with the site's
 #                  connection loaded, uipsec stats and list-conns on the
-#                  default socket, privileges dropped to uipsec, its
-#                  ExecReload= (RELOADING=1, READY=1), SIGTERM (STOPPING=1,
-#                  exit 0);
+#                  default socket, privileges dropped to uipsec (seccomp
+#                  on), its ExecReload= (RELOADING=1, READY=1, swanctl.conf
+#                  reread as uipsec), SIGTERM (STOPPING=1, exit 0);
 #   dpkg -r, -P    the files gone (conffiles stay until the purge), then
 #                  /etc/uipsec, the user, the group and the unit's links.
 # About half a minute, most of it the build. Exit 77 without root,
@@ -150,8 +150,8 @@ grep -q "XfrmInNoStates" "$W/stats" || fail "uipsec stats: no xfrm_stat counters
 in_root /usr/sbin/uipsec list-conns | grep -q "^site:" || fail "list-conns does not list site"
 [ "$(awk '/^Uid:/ { print $2 }' "/proc/$DPID/status")" = "$uid" ] ||
 	fail "uipsecd runs as uid $(awk '/^Uid:/ { print $2 }' "/proc/$DPID/status"), not uipsec's"
-notes journal | grep -q "^MESSAGE=dropped privileges to uipsec .*|SYSLOG_IDENTIFIER=uipsecd|GROUP=DMN|" ||
-	fail "the journal has no 'dropped privileges' entry from uipsecd"
+notes journal | grep -q "^MESSAGE=sandbox: uipsec (uid $uid .*seccomp allow-list.*|SYSLOG_IDENTIFIER=uipsecd|GROUP=DMN|" ||
+	fail "the journal has no sandbox entry (uipsec, seccomp) from uipsecd"
 echo "--- running: READY=1, uipsec stats and list-conns, uid $uid, journal entries"
 
 MAINPID=$DPID
@@ -159,6 +159,9 @@ eval "reload=(${exec_reload//\$MAINPID/$MAINPID})"
 "${reload[@]}" || fail "ExecReload= ${reload[*]}"
 wait_note 2 "^READY=1" || fail "no READY=1 after ExecReload="
 notes notify | grep -q "^RELOADING=1" || fail "no RELOADING=1"
+# the reload read swanctl.conf as uipsec: root:uipsec 0640 is enough
+notes notify | grep "^READY=1" | sed -n 2p | grep -q "1 connection$" ||
+	fail "the reload as uipsec failed: $(notes notify | grep "^READY=1" | sed -n 2p)"
 kill -TERM "$DPID"
 wait "$DPID"
 rc=$?
@@ -169,7 +172,7 @@ echo "--- ExecReload=: RELOADING=1, READY=1; SIGTERM: STOPPING=1, exit 0"
 
 # ---- dpkg -r: the files go, the conffiles stay; dpkg -P: everything goes
 in_root dpkg -r uipsec >"$W/remove.log" 2>&1 || { cat "$W/remove.log"; fail "dpkg -r"; }
-for f in /usr/sbin/uipsecd /usr/sbin/uipsec /lib/systemd/system/uipsecd.service \
+for f in /usr/sbin/uipsecd /usr/sbin/uipsec /usr/sbin/uipsec-launch /lib/systemd/system/uipsecd.service \
          /usr/share/man/man8/uipsecd.8.gz /usr/share/bash-completion/completions/uipsec; do
 	[ -e "$R$f" ] && fail "$f left after dpkg -r"
 done
