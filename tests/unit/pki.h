@@ -58,6 +58,7 @@ struct pki_opts {
 	const char *md;             /* signature hash "sha256" (default), "sha1", ... */
 	int pss;                    /* sign with RSASSA-PSS */
 	int no_akid;
+	time_t abs_not_before, abs_not_after;   /* absolute times instead (UNIX) */
 };
 
 static inline X509_NAME *pki_name(const char *dn)
@@ -108,6 +109,10 @@ static inline X509 *pki_cert(EVP_PKEY *key, const struct pki_opts *o, X509 *issu
 	X509_NAME_free(n);
 	PKI_CHECK(X509_gmtime_adj(X509_getm_notBefore(x), o->not_before ? o->not_before : -3600));
 	PKI_CHECK(X509_gmtime_adj(X509_getm_notAfter(x), o->not_after ? o->not_after : 30L * 86400));
+	if (o->abs_not_before)
+		PKI_CHECK(ASN1_TIME_set(X509_getm_notBefore(x), o->abs_not_before));
+	if (o->abs_not_after)
+		PKI_CHECK(ASN1_TIME_set(X509_getm_notAfter(x), o->abs_not_after));
 	PKI_CHECK(X509_set_pubkey(x, key));
 	if (o->ca) {
 		if (o->pathlen_set)
