@@ -446,6 +446,95 @@ static void test_list_certs(void **state)
 	creds_report_free(&rep);
 }
 
+
+/* The listing of one credential, without caption, "has private key" and
+ * "source:" lines: what strongSwan's own certificate printer (pki --print,
+ * the code behind swanctl --list-certs) shows for the same file. */
+static char *our_block(enum creds_kind kind, const char *path)
+{
+	struct creds *c = creds_new();
+	struct creds_report rep = { 0 };
+	struct creds_list_opts o = { 0 };
+	char *text = NULL, *out, *line, *save = NULL, *w;
+	size_t tl = 0;
+	FILE *f;
+
+	assert_int_equal(creds_load_file(c, kind, path, "x", NULL, 0, &rep), 0);
+	f = open_memstream(&text, &tl);
+	creds_list_certs(c, f, &o);
+	fclose(f);
+	out = calloc(1, tl + 1);
+	w = out;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "List of", 7) || !strncmp(line, "  source:", 9))
+			continue;
+		w += sprintf(w, "%s\n", line);
+	}
+	free(text);
+	creds_free(c);
+	creds_report_free(&rep);
+	return out;
+}
+
+static char *pki_print(const char *type, const char *path)
+{
+	char cmd[1024], buf[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "pki --print --type %s --in %s 2>/dev/null", type, path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	pclose(f);
+	return strdup(buf);
+}
+
+static void same_as_pki(enum creds_kind kind, const char *type, const char *rel)
+{
+	char path[512];
+	char *ours, *theirs;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	ours = our_block(kind, path);
+	theirs = pki_print(type, path);
+	if (strcmp(ours, theirs) != 0)
+		fail_msg("%s:\nours:\n%s\npki --print:\n%s", rel, ours, theirs);
+	free(ours);
+	free(theirs);
+}
+
+static void test_same_as_strongswan(void **state)
+{
+	struct pki_opts ko = { .subject = "C=CH, O=strongSwan, CN=keyEncipherment only", .ku = "keyEncipherment",
+	                       .eku = "clientAuth,OCSPSigning" };
+	struct pki_opts po = { .subject = "C=CH, O=strongSwan, CN=pss", .pss = 1, .san = "email:pss@strongswan.org" };
+	struct pki_revoked rv[2] = { { 0x0d, 1 }, { 0x1234, 5 } };
+	X509 *k = pki_cert(sun_key, &ko, im, im_key), *ps = pki_cert(ed_key, &po, root, root_key);
+	X509_CRL *crl = pki_crl(im, im_key, rv, 2, 0, 0);
+	unsigned char *d;
+	size_t n;
+
+	if (system("command -v pki >/dev/null 2>&1") != 0)
+		skip();   /* strongswan-pki: scripts/deps.sh installs it */
+	d = pki_cert_pem(k, &n); put_free("cmp/ku.pem", d, n);
+	d = pki_cert_der(ps, &n); put_free("cmp/pss.der", d, n);
+	d = pki_crl_pem(crl, &n); put_free("cmp/two.crl", d, n);
+	same_as_pki(CREDS_X509, "x509", "x509/moonCert.pem");
+	same_as_pki(CREDS_X509, "x509", "x509/sunCert.der");
+	same_as_pki(CREDS_X509, "x509", "x509/revokedCert.pem");
+	same_as_pki(CREDS_X509CA, "x509", "x509ca/strongswanCert.pem");
+	same_as_pki(CREDS_X509CA, "x509", "x509ca/researchCert.der");
+	same_as_pki(CREDS_X509, "x509", "cmp/ku.pem");
+	same_as_pki(CREDS_X509, "x509", "cmp/pss.der");
+	same_as_pki(CREDS_X509CRL, "crl", "cmp/two.crl");
+	same_as_pki(CREDS_PUBKEY, "pub", "pubkey/sun.pem");
+	X509_free(k);
+	X509_free(ps);
+	X509_CRL_free(crl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_encrypted_keys),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_list_certs),
+		cmocka_unit_test(test_same_as_strongswan),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

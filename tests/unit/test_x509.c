@@ -904,6 +904,47 @@ static void test_trust_lookup_and_constraints(void **state)
 	X509_free(x);
 }
 
+
+/* DN strings as strongSwan encodes them: pki --self --dn STRING (its
+ * atodn()) gives the same subject DER as crypto_id_parse(STRING). */
+static void test_dn_like_strongswan(void **state)
+{
+	static const char *const dns[] = {
+		"C=CH, O=strongSwan, CN=moon.strongswan.org",
+		"/C=CH/O=strongSwan/OU=Research/CN=Research CA",
+		"c=CH,o=strongSwan,  cn = spaced value  ",
+		"C=CH, O=Linux strongSwan, E=moon@strongswan.org, CN=moon",
+		"C=CH, O=R&D, CN=J\xc3\xbcrg",
+		"C=CH, SN=Doe, G=John, serialNumber=1234, UID=jdoe, DC=example, DC=org, T=Dr, CN=*",
+		"CN=",
+	};
+	char dir[] = "/tmp/uipsec-dn-XXXXXX", cmd[1024], path[128];
+
+	if (system("command -v pki >/dev/null 2>&1") != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "pki --gen --type ecdsa --size 256 > %s/k.der 2>/dev/null", dir);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof(dns) / sizeof(dns[0]); i++) {
+		struct crypto_id id = ID(dns[i]);
+		struct crypto_cert *c;
+		char err[256];
+
+		snprintf(path, sizeof(path), "%s/c%zu.der", dir, i);
+		snprintf(cmd, sizeof(cmd), "pki --self --in %s/k.der --type ecdsa --dn '%s' --outform der > %s 2>/dev/null",
+		         dir, dns[i], path);
+		assert_int_equal(system(cmd), 0);
+		c = crypto_cert_from_file(path, err, sizeof(err));
+		if (!c)
+			fail_msg("%s: %s", dns[i], err);
+		if (id.len != crypto_cert_subject(c)->len || memcmp(id.data, crypto_cert_subject(c)->data, id.len))
+			fail_msg("'%s': our DER differs from pki's ('%s')", dns[i], F(crypto_cert_subject(c)));
+		crypto_cert_free(c);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -917,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_path_length),
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_trust_lookup_and_constraints),
+		cmocka_unit_test(test_dn_like_strongswan),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
