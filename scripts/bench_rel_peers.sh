@@ -503,24 +503,19 @@ rel_loss_link() {
 
 # --- ping -----------------------------------------------------------------------
 
-# rel_ping_stats FILE: over the output of `ping -n [-D]` (not -q), ended by
-# SIGINT: "sent received lost dups longest_gap" where the last 5 sequence
-# numbers sent are not counted (still in flight when ping stopped), and the
-# longest gap is the longest run of unanswered pings, in pings.
+# rel_ping_stats FILE: over the output of scripts/bench_rel_ping.py:
+# "sent received lost dups longest_gap", the longest gap being the longest
+# run of unanswered requests.
 rel_ping_stats() {
 	awk '
-	/bytes from .*icmp_seq=/ {
-		s = $0; sub(/.*icmp_seq=/, "", s); sub(/[^0-9].*/, "", s); s += 0
-		if ($0 ~ /DUP!/) { dups++; next }
-		got[s] = 1
-	}
-	/packets transmitted/ { tx = $1 }
+	$1 == "R" { got[$3] = 1 }
+	$1 == "D" { dups++ }
+	$1 == "END" { tx = $2 }
 	END {
-		n = tx - 5; if (n < 0) n = 0
 		rx = 0; gap = 0; run = 0
-		for (i = 1; i <= n; i++) {
-			if (i in got) { rx++; run = 0 } else { run++; if (run > gap) gap = run }
+		for (i = 1; i <= tx; i++) {
+			if ((i % 65536) in got) { rx++; run = 0 } else { run++; if (run > gap) gap = run }
 		}
-		printf "%d %d %d %d %d\n", n, rx, n - rx, dups, gap
+		printf "%d %d %d %d %d\n", tx, rx, tx - rx, dups, gap
 	}' "$1"
 }

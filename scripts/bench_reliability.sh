@@ -199,6 +199,17 @@ alive_check() {
 	done
 }
 
+# pinger FILE [ARGS]: in the background, hosta pings hostb every 10 ms
+# (scripts/bench_rel_ping.py; ARGS: --count N, --seconds S), replies to
+# FILE; its PID in $!. Stop it with SIGTERM (it waits 1 s for the last
+# replies). rel_ping_stats reads FILE.
+pinger() {
+	local f=$1
+	shift
+	ip netns exec "$(topo_name hosta)" "$PY" "$SRC/scripts/bench_rel_ping.py" 10.2.0.2 "$f" "$@" \
+		>>"$W/pinger.log" 2>&1 &
+}
+
 # poller FILE: every 0.5 s, a "T time" line and gwa's SAs (d_sas), until
 # FILE.stop exists. Its PID in POLLER.
 poller() {
@@ -268,7 +279,7 @@ rand_time = 0"
 	[ $((want_i * REL_IKE_REKEY_TIME)) -gt $cap ] && cap=$((want_i * REL_IKE_REKEY_TIME))
 	cap=$((2 * cap + 10))
 	poller "$W/poll-ping"
-	ip netns exec "$(topo_name hosta)" ping -n -i 0.01 -W 1 10.2.0.2 >"$W/ping.txt" 2>&1 &
+	pinger "$W/ping.txt"
 	pid=$!
 	t0=$(now)
 	while :; do
@@ -277,7 +288,7 @@ rand_time = 0"
 		[ "$c" -ge "$want_c" ] && [ "$i" -ge "$want_i" ] && break
 		gt "$(elapsed "$t0")" "$cap" && break
 	done
-	kill -INT "$pid"
+	kill -TERM "$pid"
 	wait "$pid" 2>/dev/null
 	poller_stop "$W/poll-ping"
 	read -r c i < <(rekeys_seen "$W/poll-ping")
@@ -336,11 +347,19 @@ rand_time = 0"
 
 # --- restart ------------------------------------------------------------------------
 
+# stale_gone SPIS: none of the IKE_SAs SPIS (SPIi, one a line) is listed
+# on gwa any more.
+stale_gone() {
+	local cur
+	cur=$(d_sas gwa | awk '$1 == "ike" {print $3}')
+	[ -z "$(comm -12 <(sort <<<"$1") <(sort <<<"$cur") | grep .)" ]
+}
+
 # scen_restart_lane CONFIG DELAY: one configuration, in its own topology;
 # waits DELAY seconds before its first kill (the lanes of one peer run
 # together, their kills apart).
 scen_restart_lane() {
-	local cfg=$1 delay=$2 conn_x="" child_x="" m="recovery_s.$1" pid t0 r t tries
+	local cfg=$1 delay=$2 conn_x="" child_x="" m="recovery_s.$1" pid t0 r i old gone
 	case $cfg in
 	start) child_x="start_action = start" ;;
 	trap) child_x="start_action = trap" ;;
@@ -358,12 +377,12 @@ scen_restart_lane() {
 	trap)
 		# Does traffic bring the tunnel up, and is its first packet
 		# answered (held while IKE runs) or dropped?
-		t0=$(now)
-		ip netns exec "$(topo_name hosta)" ping -D -n -i 0.01 -c 300 -w 5 10.2.0.2 >"$W/trap-ping.txt" 2>&1
-		r=$(awk -v t0="$t0" '/bytes from/ { t = $1; gsub(/[\[\]]/, "", t); printf "%.3f", t - t0; exit }' "$W/trap-ping.txt")
+		pinger "$W/trap-ping.txt" --seconds 5
+		wait $!
+		r=$(awk '$1 == "START" { t0 = $2 } $1 == "R" { printf "%.3f", $2 - t0; exit }' "$W/trap-ping.txt")
 		if [ -n "$r" ]; then
 			record trap_first_reply_s "$r"
-			record trap_first_ping_answered "$(grep -c 'icmp_seq=1 ' "$W/trap-ping.txt")"
+			record trap_first_ping_answered "$(awk '$1 == "R" && $3 == 1' "$W/trap-ping.txt" | grep -c .)"
 		else
 			record trap_first_reply_s "" "never: no reply within 5 s of traffic (the tunnel was then initiated by hand)"
 			d_setup gwa site net 30
@@ -376,26 +395,42 @@ scen_restart_lane() {
 	fi
 	sleep "$delay"
 	for ((TRY = 1; TRY <= REL_RESTART_TRIES; TRY++)); do
-		ip netns exec "$(topo_name hosta)" stdbuf -oL ping -D -n -i 0.01 -W 1 10.2.0.2 >"$W/ping.$TRY" 2>&1 &
+		pinger "$W/ping.$TRY"
 		pid=$!
 		sleep 1
+		# The surviving side's established IKE_SAs: when does it let go
+		# of them?
+		old=$(d_sas gwa | awk '$1 == "ike" && $4 == "ESTABLISHED" {print $3}')
+		gone=""
 		d_kill9 gwb
 		sleep 1
 		t0=$(now)
 		if ! d_start gwb "${D_KIND[gwb]}" "$W/gwb"; then
 			record "$m" "" "failed: the restart did not start: $D_ERR"
-			kill -INT "$pid"; wait "$pid" 2>/dev/null
+			kill -TERM "$pid"; wait "$pid" 2>/dev/null
 			return
 		fi
-		r=""
+		r="" i=0
 		while :; do
 			r=$(tail -n 300 "$W/ping.$TRY" | awk -v t0="$t0" '
-				/bytes from/ { t = $1; gsub(/[\[\]]/, "", t); if (t + 0 > t0 + 0) { printf "%.3f", t - t0; exit } }')
+				$1 == "R" && $2 + 0 > t0 + 0 { printf "%.3f", $2 - t0; exit }')
 			[ -n "$r" ] && break
 			gt "$(elapsed "$t0")" "$REL_RESTART_CAP" && break
+			if [ -z "$gone" ] && [ $((i++ % 10)) = 0 ] && stale_gone "$old"; then gone=$(elapsed "$t0"); fi
 			sleep 0.1
 		done
-		kill -INT "$pid"
+		# A few seconds more for it (after a quick recovery, the old
+		# IKE_SA may go once the new one is up).
+		for ((i = 0; i < 10 && ${#gone} == 0; i++)); do
+			stale_gone "$old" && gone=$(elapsed "$t0") && break
+			sleep 0.5
+		done
+		if [ -n "$gone" ]; then
+			record "stale_gone_s.$cfg" "$gone"
+		else
+			record "stale_gone_s.$cfg" "" "still there after $(elapsed "$t0" | cut -d. -f1) s"
+		fi
+		kill -TERM "$pid"
 		wait "$pid" 2>/dev/null
 		if [ -n "$r" ]; then
 			record "$m" "$r"
@@ -656,7 +691,8 @@ scen_reorder() {
 	sleep 0.5
 	a0=$(replay_drops gwa) b0=$(replay_drops gwb)
 	kill -USR1 "$rpid"
-	ns hosta ping -n -i 0.01 -W 1 -c "$REL_REORDER_PINGS" 10.2.0.2 >"$W/ping.txt" 2>&1
+	pinger "$W/ping.txt" --count "$REL_REORDER_PINGS"
+	wait $!
 	sleep 0.5
 	a1=$(replay_drops gwa) b1=$(replay_drops gwb)
 	kill -TERM "$rpid"
@@ -723,7 +759,7 @@ for SCEN in $REL_SCENARIOS; do
 	t_scen=$(now)
 	case $SCEN in
 	rekey)
-		config "CHILD_SA rekey_time = ${REL_CHILD_REKEY_TIME}s, life_time = $((REL_CHILD_REKEY_TIME + 60))s; IKE_SA rekey_time = ${REL_IKE_REKEY_TIME}s, over_time = 60s; rand_time = 0 on both; the same on both gateways (both initiate rekeys: collisions); pings hosta -> hostb every 10 ms until $REL_CHILD_REKEYS CHILD and $REL_IKE_REKEYS IKE rekeys were seen on gwa; then iperf3 TCP for $REL_IPERF_SECONDS s"
+		config "CHILD_SA rekey_time = ${REL_CHILD_REKEY_TIME}s, life_time = $((REL_CHILD_REKEY_TIME + 60))s; IKE_SA rekey_time = ${REL_IKE_REKEY_TIME}s, over_time = 60s; rand_time = 0 on both; the same on both gateways (both initiate rekeys: collisions); pings hosta -> hostb every 10 ms (scripts/bench_rel_ping.py) until $REL_CHILD_REKEYS CHILD and $REL_IKE_REKEYS IKE rekeys were seen on gwa; then iperf3 TCP for $REL_IPERF_SECONDS s"
 		for PEER in $REL_PEERS; do
 			peer_ok || continue
 			say "reliability: rekey: $PEER"

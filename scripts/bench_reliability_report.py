@@ -48,7 +48,11 @@ METRICS = {
         ("recovery_s.trap", "start_action = trap on both (s)", "%.3f"),
         ("recovery_s.default", "defaults (s)", "%.3f"),
         ("recovery_s.dpd", "dpd_delay only (s)", "%.3f"),
-        ("trap_first_reply_s", "trap, before the kill: first reply after traffic starts (s)", "%.3f"),
+        ("stale_gone_s.start", "start: gwa dropped its old IKE_SAs after (s)", "%.3f"),
+        ("stale_gone_s.trap", "trap: gwa dropped its old IKE_SAs after (s)", "%.1f"),
+        ("stale_gone_s.default", "defaults: gwa dropped its old IKE_SAs after (s)", "%.1f"),
+        ("stale_gone_s.dpd", "dpd: gwa dropped its old IKE_SAs after (s)", "%.1f"),
+        ("trap_first_reply_s", "trap, before the kill: first reply after the first ping (s)", "%.3f"),
         ("trap_first_ping_answered", "trap, before the kill: first ping answered (1 = yes)", "%d"),
     ],
     "loss": [
