@@ -314,6 +314,22 @@ d_stop_all() {
 	for n in "${!D_PID[@]}"; do d_stop "$n"; done
 }
 
+# d_counters: each running daemon's counters and SAs, for the logs.
+d_counters() {
+	local n
+	for n in "${!D_PID[@]}"; do
+		echo "== $n (${D_KIND[$n]})"
+		if [ "${D_KIND[$n]}" = charon ]; then
+			charon_swanctl "$n" --stats
+			charon_swanctl "$n" --list-sas
+		else
+			d_ctl "$n" stats
+			d_ctl "$n" ike-stats
+			d_ctl "$n" list-sas
+		fi
+	done
+}
+
 d_log() {
 	if [ "${D_KIND[$1]}" = charon ]; then echo "${D_DIR[$1]}/charon.log"; else echo "${D_DIR[$1]}/daemon.log"; fi
 }

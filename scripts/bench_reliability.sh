@@ -137,7 +137,7 @@ lane() {
 	mkdir -p "$dir"
 	(
 		TOPO_PREFIX=$prefix W=$dir
-		lane_end() { d_stop_all; charon_stop_all; rel_topo_down; }
+		lane_end() { d_counters >"$W/counters.txt" 2>&1; d_stop_all; charon_stop_all; rel_topo_down; }
 		trap lane_end EXIT
 		trap 'exit 130' INT TERM
 		if ! (topo_up) >"$W/topo.log" 2>&1 || ! peer_topo_ok; then
