@@ -5,6 +5,7 @@
 #   make check    install deps, build plain + ASan/UBSan + fuzz + TSan, run every test
 #   make demo     two sites in namespaces, an IKEv2 tunnel, traffic through it
 #   make bench    benchmarks
+#   make bench-reliability   do tunnels stay up? uipsec beside strongSwan
 #   make install  PREFIX (default /usr/local) and DESTDIR as usual; /etc/uipsec
 #   make deb      the Debian package, into build-deb/
 
@@ -19,7 +20,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: all deps build unit check check-plain check-asan check-fuzz check-root check-tsan demo bench \
-        install uninstall deb check-package clean
+        bench-reliability install uninstall deb check-package clean
 
 all: build
 
@@ -105,6 +106,11 @@ demo:
 
 bench: build
 	@scripts/bench.sh
+
+# Rekeys, restarts, loss, a flood, memory, reordering (docs/reliability.md);
+# REL_QUICK=1 for a quick pass, REL_SCENARIOS="rekey restart ..." to choose.
+bench-reliability: build
+	@BUILD=$(abspath $(BUILD)) scripts/bench_reliability.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(TSAN) build-deb
