@@ -3,8 +3,8 @@
  * change them without locks. */
 #include "ctl/cmds.h"
 #include "ctl/ctl.h"
-#include "ctl/xfrm_cmd.h"
-#include "ctl/xfrm_grammar.h"
+#include "xfrmcli/xfrm_cmd.h"
+#include "xfrmcli/xfrm_grammar.h"
 #include "dp/dp.h"
 #include "dp/flow.h"
 #include "util/mem.h"

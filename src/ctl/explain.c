@@ -4,7 +4,7 @@
  * which xfrm_stat counter a drop would bump, so it can be checked against
  * `uipsec stats` afterwards. */
 #include "ctl/explain.h"
-#include "ctl/xfrm_grammar.h"
+#include "xfrmcli/xfrm_grammar.h"
 #include "dp/flow.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"

@@ -1,6 +1,6 @@
 /* JSON writer and the JSON forms of SAD/SPD objects. See json.h. */
 #include "ctl/json.h"
-#include "ctl/xfrm_grammar.h"
+#include "xfrmcli/xfrm_grammar.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 

@@ -17,7 +17,7 @@
 
 #include <netinet/in.h>
 
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_cmd.h"
 #include "dp/dp.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"

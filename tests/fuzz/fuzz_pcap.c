@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_cmd.h"
 #include "dp/offline.h"
 #include "dp/pcap.h"
 #include "xfrm/sad.h"

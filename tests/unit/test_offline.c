@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_cmd.h"
 #include "dp/offline.h"
 #include "dp/pcap.h"
 #include "xfrm/sad.h"

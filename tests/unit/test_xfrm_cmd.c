@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_cmd.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "ctl/xfrm_cmd.h"
-#include "ctl/xfrm_grammar.h"
+#include "xfrmcli/xfrm_cmd.h"
+#include "xfrmcli/xfrm_grammar.h"
 
 static int split(char *line, char **argv)
 {

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_cmd.h"
 
 static inline void xfrm_run_line(struct sad *sad, struct spd *spd, const char *cmdline)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cmd/uipsec/uipsec.h"
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_cmd.h"
 #include "dp/offline.h"
 #include "dp/pcap.h"
 #include "xfrm/sad.h"

@@ -10,7 +10,7 @@
 #include "cmd/uipsec/uipsec.h"
 #include "ctl/client.h"
 #include "ctl/vici.h"
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_cmd.h"
 #include "util/mem.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"

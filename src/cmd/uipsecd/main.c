@@ -10,7 +10,7 @@
  * routes and the TUN device, remove the control socket. */
 #include "ctl/cmds.h"
 #include "ctl/ctl.h"
-#include "ctl/metrics.h"
+#include "metrics/metrics.h"
 #include "ctl/vis.h"
 #include "ctl/ike_ctl.h"
 #include "dp/gw.h"

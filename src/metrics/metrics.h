@@ -20,8 +20,8 @@
  * exchanges, rekeys and failures per connection yet.
  *
  * Threading: the daemon's loop. */
-#ifndef UIPSEC_CTL_METRICS_H
-#define UIPSEC_CTL_METRICS_H
+#ifndef UIPSEC_METRICS_METRICS_H
+#define UIPSEC_METRICS_METRICS_H
 
 #include <stdbool.h>
 #include <stddef.h>

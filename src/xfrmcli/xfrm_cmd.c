@@ -5,14 +5,14 @@
  * Runs on the caller's thread; in the daemon that is the control loop, the
  * only thread that changes the SAD and SPD. Keys parsed from the words are
  * wiped from the request before returning. */
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_cmd.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/xfrm_grammar.h"
+#include "xfrmcli/xfrm_grammar.h"
 #include "util/mem.h"
 
 #define ERRLEN 256

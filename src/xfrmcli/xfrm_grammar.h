@@ -6,8 +6,8 @@
  *
  * Both are pure: no SAD/SPD access, no globals, no exit. xfrm_cmd.c puts
  * them together; the daemon and the offline tools share them. */
-#ifndef UIPSEC_CTL_XFRM_GRAMMAR_H
-#define UIPSEC_CTL_XFRM_GRAMMAR_H
+#ifndef UIPSEC_XFRMCLI_XFRM_GRAMMAR_H
+#define UIPSEC_XFRMCLI_XFRM_GRAMMAR_H
 
 #include <stdbool.h>
 #include <stddef.h>

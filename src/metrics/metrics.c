@@ -1,7 +1,7 @@
 /* The metrics endpoint: rendering and the HTTP/1.0 server. See metrics.h.
  * Connections are non-blocking; a response is rendered whole into memory
  * (a few hundred bytes per SA) and written as the socket accepts it. */
-#include "ctl/metrics.h"
+#include "metrics/metrics.h"
 #include "dp/dp.h"
 #include "ike/ike.h"
 #include "ike/ike_export.h"

@@ -4,8 +4,8 @@
  *
  * Every error is one line naming the word that was wrong. Keys are copied
  * into the request; the caller wipes it (xfrm_cmd.c does). */
-#include "ctl/xfrm_grammar.h"
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_grammar.h"
+#include "xfrmcli/xfrm_cmd.h"
 
 #include <errno.h>
 #include <stdarg.h>

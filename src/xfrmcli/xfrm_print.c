@@ -3,7 +3,7 @@
  * xfrm_policy_info_print, xfrm_xfrma_print), including its trailing
  * spaces, so scripts and eyes used to Linux read ours the same way. Also
  * writes states and policies back as commands for state files. Pure. */
-#include "ctl/xfrm_grammar.h"
+#include "xfrmcli/xfrm_grammar.h"
 
 #include <string.h>
 #include <time.h>

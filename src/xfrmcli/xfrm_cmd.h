@@ -5,8 +5,8 @@
  * No globals, no exit(): output goes to out, errors as one line to err.
  * Runs on the caller's thread; the daemon calls it on its control loop,
  * the only thread that changes the SAD and SPD. */
-#ifndef UIPSEC_CTL_XFRM_CMD_H
-#define UIPSEC_CTL_XFRM_CMD_H
+#ifndef UIPSEC_XFRMCLI_XFRM_CMD_H
+#define UIPSEC_XFRMCLI_XFRM_CMD_H
 
 #include <stdbool.h>
 #include <stdio.h>

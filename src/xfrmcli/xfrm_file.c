@@ -2,7 +2,7 @@
  * (with or without "ip" and "xfrm", # comments) loaded into a SAD and SPD
  * through xfrm_cmd_run(), and written back from them. The files hold keys:
  * lines are wiped after use and new files are created 0600. */
-#include "ctl/xfrm_cmd.h"
+#include "xfrmcli/xfrm_cmd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ctl/xfrm_grammar.h"
+#include "xfrmcli/xfrm_grammar.h"
 #include "util/mem.h"
 
 #define MAX_WORDS 256
