@@ -1,11 +1,15 @@
 /* uipsec explain: policy, SA and route decisions for a hypothetical
- * packet. See explain.h. The decisions mirror dp/output.c (xfrm_lookup,
- * xfrm_state_find) and dp/input.c (xfrm_policy_check); the text says
- * which xfrm_stat counter a drop would bump, so it can be checked against
- * `uipsec stats` afterwards. */
+ * packet. See explain.h. The decisions are not copies of the data path's:
+ * the outbound one is xfrm_lookup_out and the inbound policy check
+ * xfrm_policy_check (xfrm/lookup.h), which dp/output.c, dp/input.c and
+ * dp/offline.c ask too, with XFRM_LOOKUP_PEEK so that no hit is counted.
+ * This file only turns them into sentences, which say which xfrm_stat
+ * counter a drop would bump, so they can be checked against `uipsec stats`
+ * afterwards. */
 #include "ctl/explain.h"
 #include "xfrmcli/xfrm_grammar.h"
 #include "dp/flow.h"
+#include "xfrm/lookup.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -90,7 +94,9 @@ int explain_parse(int argc, char **argv, struct xfrm_flow *fl, char *err, size_t
 	return 0;
 }
 
-/* ---- policy search (priority order, like spd_lookup, without hits) ---- */
+/* ---- near misses: the policies of a direction that came before the
+ * match in priority order (a walk, for the sentences only; the match
+ * itself is spd_find's, the data path's lookup) ---- */
 
 struct search {
 	uint8_t dir;
@@ -116,14 +122,12 @@ static int search_cb(struct spd_policy *pol, void *arg)
 	return 0;
 }
 
-static const struct spd_policy *search(struct spd *spd, uint8_t dir, const struct xfrm_flow *fl,
-                                       struct search *s)
+static void search(struct spd *spd, uint8_t dir, const struct xfrm_flow *fl, struct search *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->dir = dir;
 	s->fl = fl;
 	spd_walk(spd, search_cb, s);
-	return s->best;
 }
 
 static const char *dir_name(uint8_t d)
@@ -190,48 +194,28 @@ static void fmt_algs(const struct sad_sa *sa, char *buf, size_t len)
 
 /* ---- one direction ---- */
 
-static const struct sad_sa *tmpl_state_out(struct sad *sad, const struct xfrm_tmpl *t,
-                                           const struct xfrm_flow *fl)
-{
-	const struct ip_addr *s = ip_addr_is_zero(&t->saddr) ? NULL : &t->saddr;
-	const struct ip_addr *d = ip_addr_is_zero(&t->daddr) ? NULL : &t->daddr;
-
-	if (t->mode == XFRM_MODE_TRANSPORT && !s && !d) {
-		s = &fl->saddr;
-		d = &fl->daddr;
-	}
-	return sad_lookup_out(sad, t->reqid, s, d, t->mode);
-}
-
 struct in_find {
 	const struct xfrm_tmpl *t;
 	const struct sad_sa *found;
 };
 
+/* The newest live state the template admits (xfrm_tmpl_admits, as the
+ * input path's policy check applies it): which inbound SA would carry
+ * the flow. The input path finds it by the SPI of the packet; this is
+ * explain's guess at that SPI. */
 static int in_find_cb(struct sad_sa *sa, void *arg)
 {
 	struct in_find *f = arg;
-	const struct xfrm_tmpl *t = f->t;
 
-	if (sa->state == SAD_STATE_DEAD || sa->mode != t->mode)
-		return 0;
-	if (t->reqid && sa->reqid != t->reqid)
-		return 0;
-	if (t->spi && sa->spi != t->spi)
-		return 0;
-	if (sa->mode == XFRM_MODE_TUNNEL &&
-	    ((!ip_addr_is_zero(&t->saddr) && !ip_addr_equal(&t->saddr, &sa->saddr)) ||
-	     (!ip_addr_is_zero(&t->daddr) && !ip_addr_equal(&t->daddr, &sa->daddr))))
-		return 0;
-	f->found = sa;   /* the newest wins: keep walking */
+	if (sa->state != SAD_STATE_DEAD && xfrm_tmpl_admits(f->t, sa))
+		f->found = sa;   /* the newest wins: keep walking */
 	return 0;
 }
 
 /* Does a policy of dir protect/accept fl? (to say which side a flow is on) */
 static bool covered(const struct explain_env *env, uint8_t dir, const struct xfrm_flow *fl)
 {
-	struct search s;
-	const struct spd_policy *p = search(env->spd, dir, fl, &s);
+	const struct spd_policy *p = spd_find(env->spd, dir, fl);
 
 	return p && p->action == XFRM_POLICY_ALLOW && p->ntmpl;
 }
@@ -239,41 +223,53 @@ static bool covered(const struct explain_env *env, uint8_t dir, const struct xfr
 static void show_out(const struct explain_env *env, const struct xfrm_flow *fl, FILE *out,
                      int *problems)
 {
+	struct xfrm_out_decision d;
 	struct search s;
-	const struct spd_policy *pol = search(env->spd, XFRM_POLICY_OUT, fl, &s);
 	char sb[160], ab[IP_ADDR_STRLEN], bb[IP_ADDR_STRLEN], algs[160];
+	const struct spd_policy *pol;
 	const struct xfrm_tmpl *t;
 	const struct sad_sa *sa;
 
 	fprintf(out, "    leaving through the tunnel (policy dir out):\n");
-	if (!pol) {
-		fprintf(out, "      no policy matches: if it is routed into %s, uipsec drops it "
-		        "(no-policy-out, XfrmOutPolError); Linux would send it in clear.\n",
-		        env->tun_name);
-		if (covered(env, XFRM_POLICY_FWD, fl) || covered(env, XFRM_POLICY_IN, fl))
+	xfrm_lookup_out(env->spd, env->sad, fl, XFRM_LOOKUP_PEEK, &d);
+	pol = d.pol;
+	if (d.action == XFRM_OUT_NO_POLICY || d.action == XFRM_OUT_IGNORE) {
+		if (d.action == XFRM_OUT_IGNORE)
+			fprintf(out, "      no policy matches, and it is link-local or multicast: if it "
+			        "comes from %s, uipsec ignores it (not sent, counted as TunIgnored, not "
+			        "an xfrm error).\n", env->tun_name);
+		else
+			fprintf(out, "      no policy matches: if it is routed into %s, uipsec drops it "
+			        "(no-policy-out, XfrmOutPolError); Linux would send it in clear.\n",
+			        env->tun_name);
+		if (covered(env, XFRM_POLICY_FWD, fl) || covered(env, XFRM_POLICY_IN, fl)) {
 			fprintf(out, "      (fine: this gateway receives this flow from the tunnel, "
 			        "see below)\n");
-		else
+		} else {
+			search(env->spd, XFRM_POLICY_OUT, fl, &s);
 			print_near(&s, fl, out);
+		}
 		return;
 	}
 	fmt_sel(&pol->sel, sb, sizeof(sb));
 	fprintf(out, "      policy index %u (%s, priority %u)", pol->index, sb, pol->priority);
-	if (pol->action == XFRM_POLICY_BLOCK) {
+	if (d.action == XFRM_OUT_BLOCK) {
 		fprintf(out, " blocks it: dropped (policy-block, XfrmOutPolBlock).\n");
 		(*problems)++;
 		return;
 	}
-	if (pol->ntmpl == 0) {
+	if (d.action == XFRM_OUT_BYPASS) {
 		fprintf(out, " allows it without protection (bypass): sent in clear.\n");
 		return;
 	}
-	t = &pol->tmpl[0];
-	fprintf(out, " protects it: esp %s %s -> %s reqid %u.\n",
+	t = d.tmpl;
+	fprintf(out, " protects it: esp %s %s -> %s reqid %u",
 	        t->mode == XFRM_MODE_TUNNEL ? "tunnel" : "transport",
 	        ip_addr_fmt(&t->saddr, ab), ip_addr_fmt(&t->daddr, bb), t->reqid);
-	sa = tmpl_state_out(env->sad, t, fl);
-	if (!sa) {
+	if (t->spi)
+		fprintf(out, " spi 0x%08x", t->spi);
+	fprintf(out, ".\n");
+	if (d.action == XFRM_OUT_ACQUIRE) {
 		fprintf(out, "      no SA yet for reqid %u: the first packet raises an acquire (the "
 		        "IKE daemon negotiates a CHILD_SA); until it is installed packets are "
 		        "dropped (no-state-out, XfrmOutNoStates). Check 'uipsec list-sas' or add "
@@ -281,6 +277,7 @@ static void show_out(const struct explain_env *env, const struct xfrm_flow *fl, 
 		(*problems)++;
 		return;
 	}
+	sa = d.sa;
 	fmt_algs(sa, algs, sizeof(algs));
 	fprintf(out, "      SA spi 0x%08x (%s -> %s, %s%s), %llu packets so far: encrypted "
 	        "and sent to %s%s.\n", sa->spi, ip_addr_fmt(&sa->saddr, ab),
@@ -295,21 +292,25 @@ static void show_in(const struct explain_env *env, const struct xfrm_flow *fl, F
 {
 	bool local = env->is_local && env->is_local(env->ctx, &fl->daddr);
 	uint8_t dir = local ? XFRM_POLICY_IN : XFRM_POLICY_FWD;
-	struct search s;
-	const struct spd_policy *pol = search(env->spd, dir, fl, &s);
+	const struct spd_policy *pol = spd_find(env->spd, dir, fl);
 	char sb[160], ab[IP_ADDR_STRLEN], bb[IP_ADDR_STRLEN];
+	struct spd_policy *checked;
+	struct search s;
 	struct in_find f;
+	enum drop_reason r;
 
 	fprintf(out, "    arriving through the tunnel, after decryption (policy dir %s%s):\n",
 	        dir_name(dir), local ? ": the destination is this host" : "");
 	if (!pol) {
 		fprintf(out, "      no policy matches: a packet decrypted from a tunnel-mode SA is "
 		        "dropped (no-policy, XfrmInNoPols).\n");
-		if (covered(env, XFRM_POLICY_OUT, fl))
+		if (covered(env, XFRM_POLICY_OUT, fl)) {
 			fprintf(out, "      (fine: this gateway sends this flow into the tunnel, see "
 			        "above)\n");
-		else
+		} else {
+			search(env->spd, dir, fl, &s);
 			print_near(&s, fl, out);
+		}
 		return;
 	}
 	fmt_sel(&pol->sel, sb, sizeof(sb));
@@ -339,6 +340,18 @@ static void show_in(const struct explain_env *env, const struct xfrm_flow *fl, F
 		(*problems)++;
 		return;
 	}
+	/* The input path's own check, with that state. */
+	r = xfrm_policy_check(env->spd, f.found, dir, fl, XFRM_LOOKUP_PEEK, &checked);
+	if (r != DROP_NONE) {
+		fprintf(out, "      SA spi 0x%08x (%s -> %s) would carry it, but the policy check "
+		        "after decryption drops it (%s, %s)%s.\n", f.found->spi,
+		        ip_addr_fmt(&f.found->saddr, ab), ip_addr_fmt(&f.found->daddr, bb),
+		        drop_reason_name(r), xfrm_mib_name(drop_reason_mib(r)),
+		        r == DROP_IN_STATE_MISMATCH ? ": the flow is outside the SA's own selector" :
+		        r == DROP_IN_TMPL_MISMATCH ? ": the policy needs more than one SA" : "");
+		(*problems)++;
+		return;
+	}
 	fprintf(out, "      SA spi 0x%08x (%s -> %s), %llu packets so far: decrypted and "
 	        "written to %s.\n", f.found->spi, ip_addr_fmt(&f.found->saddr, ab),
 	        ip_addr_fmt(&f.found->daddr, bb), (unsigned long long)f.found->stats.in_packets,
@@ -350,8 +363,9 @@ static void show_route(const struct explain_env *env, const struct xfrm_flow *fl
 {
 	struct route_answer ra;
 	char ab[IP_ADDR_STRLEN], bb[IP_ADDR_STRLEN];
-	struct search s;
+	struct xfrm_out_decision d;
 	const struct spd_policy *pol;
+	bool protect;
 	int r;
 
 	if (!env->route)
@@ -372,17 +386,19 @@ static void show_route(const struct explain_env *env, const struct xfrm_flow *fl
 	if (ra.has_prefsrc)
 		fprintf(out, " src %s", ip_addr_fmt(&ra.prefsrc, bb));
 	fprintf(out, ": ");
-	pol = search(env->spd, XFRM_POLICY_OUT, fl, &s);
+	xfrm_lookup_out(env->spd, env->sad, fl, XFRM_LOOKUP_PEEK, &d);
+	pol = d.pol;
+	protect = d.action == XFRM_OUT_PROTECT || d.action == XFRM_OUT_ACQUIRE;
 	if (ra.type == RTN_LOCAL) {
 		fprintf(out, "delivered to this host.\n");
 	} else if (strcmp(ra.oif, env->tun_name) == 0) {
-		if (pol && pol->action == XFRM_POLICY_ALLOW && pol->ntmpl)
+		if (protect)
 			fprintf(out, "into %s, so uipsec's outbound path above applies.\n",
 			        env->tun_name);
 		else
 			fprintf(out, "into %s, but no outbound protect policy covers it (see above).\n",
 			        env->tun_name);
-	} else if (pol && pol->action == XFRM_POLICY_ALLOW && pol->ntmpl) {
+	} else if (protect) {
 		fprintf(out, "NOT into %s: uipsec never sees this packet and it leaves in clear "
 		        "although policy index %u wants it protected. Route it into the tunnel "
 		        "(uipsecd adds routes for outbound policies unless --no-routes): "

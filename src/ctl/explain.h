@@ -7,8 +7,10 @@
  * did not match), and the route the kernel gives the destination (into
  * the TUN device or not), in sentences that say what to do.
  *
- * It reads the SAD and SPD only: no counters change (the policy search is
- * a walk in priority order, not spd_lookup, which counts hits).
+ * It reads the SAD and SPD only: no counters change. Its decisions are the
+ * data path's own functions (xfrm_lookup_out, xfrm_policy_check in
+ * xfrm/lookup.h, asked with XFRM_LOOKUP_PEEK, which counts no hits), so it
+ * names the policy and SA a packet would really get.
  *
  * Threading: the daemon's loop (the SAD/SPD owner). */
 #ifndef UIPSEC_CTL_EXPLAIN_H

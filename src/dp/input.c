@@ -10,6 +10,7 @@
 #include "esp/udp_encap.h"
 #include "util/bytes.h"
 #include "util/log.h"
+#include "xfrm/lookup.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -56,77 +57,33 @@ static void to_ike(struct dp *dp, struct pkt *p)
 	}
 }
 
-/* Does state sa satisfy template t (xfrm_state_ok in Linux)? */
-static bool tmpl_ok(const struct xfrm_tmpl *t, const struct sad_sa *sa)
-{
-	if (t->proto && t->proto != sa->proto)
-		return false;
-	if (t->spi && t->spi != sa->spi)
-		return false;
-	if (t->reqid && t->reqid != sa->reqid)
-		return false;
-	if (t->mode != sa->mode)
-		return false;
-	if (sa->mode == XFRM_MODE_TUNNEL) {
-		if (!ip_addr_is_zero(&t->saddr) && !ip_addr_equal(&t->saddr, &sa->saddr))
-			return false;
-		if (!ip_addr_is_zero(&t->daddr) && !ip_addr_equal(&t->daddr, &sa->daddr))
-			return false;
-	}
-	return true;
-}
-
 /* xfrm_policy_check: the decrypted packet must be allowed by a policy of
- * the right direction whose templates the state satisfies (Linux
- * __xfrm_policy_check: no policy after a tunnel-mode state is
- * XfrmInNoPols; a required template not met, or a tunnel-mode state no
- * template asked for, is XfrmInTmplMismatch). */
+ * the right direction whose templates the state satisfies; the decision is
+ * xfrm_policy_check's (xfrm/lookup.h), as uipsec explain asks it. */
 static enum drop_reason policy_check(struct dp *dp, struct sad_sa *sa,
                                      const struct xfrm_flow *fl)
 {
 	uint8_t dir = dp_is_local(dp, &fl->daddr) ? XFRM_POLICY_IN : XFRM_POLICY_FWD;
 	struct spd_policy *pol;
-	enum drop_reason r = DROP_NONE;
-	unsigned i, required = 0;
-	bool matched = false;
+	enum drop_reason r;
 	char pb[160], vb[64];
 
-	/* The state's own selector must admit the decrypted packet (Linux
-	 * __xfrm_policy_check: XfrmInStateMismatch). */
 	if (dp->ic.valid && dp->ic.sa == sa && !dp->tracing && dp_flow_same(&dp->ic.fl, fl) &&
 	    dp->ic.gen == dp_tables_gen(dp)) {
 		/* the flow and state of the packet before: it passed */
 		spd_policy_hit(dp->ic.pol);
 		return DROP_NONE;
 	}
-	if (sa->sel.family && !xfrm_selector_match(&sa->sel, fl)) {
-		r = DROP_IN_STATE_MISMATCH;
+	r = xfrm_policy_check(dp->spd, sa, dir, fl, 0, &pol);
+	if (r == DROP_IN_STATE_MISMATCH) {
 		TRACE(dp, "xfrm_policy_check", "state selector does not match the inner packet: %s",
 		      trace_fmt_verdict(r, vb, sizeof(vb)));
 		return r;
 	}
-	pol = spd_lookup(dp->spd, dir, fl);
-
 	if (!pol) {
-		if (sa->mode == XFRM_MODE_TUNNEL)
-			r = DROP_IN_NO_POLICY;
 		TRACE(dp, "xfrm_policy_check", "dir %s no policy: %s", dir == XFRM_POLICY_IN ?
 		      "in" : "fwd", trace_fmt_verdict(r, vb, sizeof(vb)));
 		return r;
-	}
-	if (pol->action == XFRM_POLICY_BLOCK) {
-		r = DROP_IN_POL_BLOCK;
-	} else {
-		for (i = 0; i < pol->ntmpl; i++) {
-			if (!pol->tmpl[i].optional)
-				required++;
-			if (!matched && tmpl_ok(&pol->tmpl[i], sa))
-				matched = true;
-		}
-		/* One state was applied: it must match a template, and no
-		 * second required template can be met. */
-		if (pol->ntmpl == 0 ? sa->mode == XFRM_MODE_TUNNEL : (!matched || required > 1))
-			r = DROP_IN_TMPL_MISMATCH;
 	}
 	TRACE(dp, "xfrm_policy_check", "policy %s: %s", trace_fmt_pol(pol, pb, sizeof(pb)),
 	      trace_fmt_verdict(r, vb, sizeof(vb)));

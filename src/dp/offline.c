@@ -12,6 +12,7 @@
 #include "pkt/pkt.h"
 #include "util/bytes.h"
 #include "xfrm/drop.h"
+#include "xfrm/lookup.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -339,38 +340,40 @@ static int pick_cb(struct sad_sa *sa, void *arg)
 }
 
 /* The state for one inner packet, or NULL with *why (and *bypass if the
- * packet goes out unprotected by policy). */
+ * packet goes out unprotected by policy). With policies, the decision is
+ * the daemon's output path's (xfrm_lookup_out, xfrm/lookup.h): a packet no
+ * policy covers is dropped as uipsecd drops it, not sent in clear. With
+ * no policy at all (a file of states only), the one state whose selector
+ * (and, in transport mode, addresses) match the packet. */
 static struct sad_sa *out_state(struct sad *sad, struct spd *spd, const struct xfrm_flow *f,
                                 bool *bypass, const char **why, enum drop_reason *v)
 {
 	*bypass = false;
 	if (spd && spd_count(spd)) {
-		struct spd_policy *pol = spd_lookup(spd, XFRM_POLICY_OUT, f);
-		const struct xfrm_tmpl *t;
-		struct sad_sa *sa;
+		struct xfrm_out_decision d;
 
-		if (!pol) {
-			*bypass = true;
-			*why = "no dir out policy: bypass";
-			return NULL;
-		}
-		if (pol->action == XFRM_POLICY_BLOCK) {
-			*why = "policy block";
-			*v = DROP_OUT_POL_BLOCK;
-			return NULL;
-		}
-		if (pol->ntmpl == 0) {
+		*v = xfrm_lookup_out(spd, sad, f, 0, &d);
+		switch (d.action) {
+		case XFRM_OUT_PROTECT:
+			return d.sa;
+		case XFRM_OUT_BYPASS:
 			*bypass = true;
 			*why = "policy without template: bypass";
-			return NULL;
-		}
-		t = &pol->tmpl[0];
-		sa = sad_lookup_out_flow(sad, t, f);   /* as the daemon's output path */
-		if (!sa) {
+			break;
+		case XFRM_OUT_IGNORE:
+			*why = "link-local or multicast, no policy: ignored";
+			break;
+		case XFRM_OUT_NO_POLICY:
+			*why = "no dir out policy";
+			break;
+		case XFRM_OUT_BLOCK:
+			*why = "policy block";
+			break;
+		case XFRM_OUT_ACQUIRE:
 			*why = "no state for the policy's template";
-			*v = DROP_OUT_NO_STATE;
+			break;
 		}
-		return sa;
+		return NULL;
 	}
 	struct pick pk = { .f = f };
 	sad_walk(sad, pick_cb, &pk);
@@ -411,6 +414,10 @@ int dp_offline_encrypt(struct sad *sad, struct spd *spd, struct pcap_reader *r,
 					ret = -EIO;
 					goto out;
 				}
+				fprintf(log, "#%llu skipped (%s)\n", n, why);
+				st->skipped++;
+			} else if (v == DROP_NONE) {
+				/* ignored, as uipsecd ignores it: not written */
 				fprintf(log, "#%llu skipped (%s)\n", n, why);
 				st->skipped++;
 			} else {

@@ -40,9 +40,14 @@ int dp_offline_decrypt(struct sad *sad, struct pcap_reader *r, struct pcap_write
                        FILE *log, struct dp_offline_stats *st);
 
 /* Encrypt r (inner packets) into w (outer ESP packets, LINKTYPE_RAW).
- * The state comes from the first template of the matching dir out
- * policy; with no policies at all, from the only state whose selector
- * (and, in transport mode, addresses) match the packet. */
+ * With policies, each packet gets what uipsecd's output path gives it
+ * (xfrm_lookup_out, xfrm/lookup.h): the state of the first template of the
+ * matching dir out policy; a bypass policy writes it in clear; no policy,
+ * a block policy or no state drops it (as uipsecd does, counted under the
+ * same xfrm_stat counter); link-local and multicast packets no policy
+ * covers are skipped (uipsecd ignores them). With no policies at all (a
+ * file of states only), the state is the only one whose selector (and, in
+ * transport mode, addresses) match the packet. */
 int dp_offline_encrypt(struct sad *sad, struct spd *spd, struct pcap_reader *r,
                        struct pcap_writer *w, FILE *log, struct dp_offline_stats *st);
 

@@ -8,6 +8,7 @@
 #include "util/log.h"
 #include "xfrm/acquire.h"
 #include "xfrm/events.h"
+#include "xfrm/lookup.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -36,19 +37,10 @@ static void acquire(struct dp *dp, const struct spd_policy *pol, const struct xf
 	dp->events->acquire(dp->events->ctx, pol, t, fl);
 }
 
-static bool link_local_chatter(const struct xfrm_flow *fl)
-{
-	const uint8_t *s = fl->saddr.a, *d = fl->daddr.a;
-
-	if (fl->daddr.family == AF_INET6)
-		return d[0] == 0xff || (s[0] == 0xfe && (s[1] & 0xc0) == 0x80) ||
-		       ip_addr_is_zero(&fl->saddr);
-	return (d[0] & 0xf0) == 0xe0 || (d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255);
-}
-
 /* Everything up to a packet ready to send; returns the verdict. */
 static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 {
+	struct xfrm_out_decision d;
 	struct xfrm_flow fl;
 	struct spd_policy *pol;
 	const struct xfrm_tmpl *t;
@@ -77,28 +69,29 @@ static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 		sa = dp->oc.sa;
 		goto encrypt;
 	}
-	pol = spd_lookup(dp->spd, XFRM_POLICY_OUT, &fl);
-	if (!pol && link_local_chatter(&fl)) {
+	/* The decision itself is xfrm_lookup_out's (xfrm/lookup.h), the same
+	 * that uipsec explain and uipsec pcap encrypt ask. */
+	xfrm_lookup_out(dp->spd, dp->sad, &fl, 0, &d);
+	pol = d.pol;
+	switch (d.action) {
+	case XFRM_OUT_IGNORE:
 		/* the kernel's own IPv6 neighbour discovery and MLD on the TUN
 		 * device, or multicast: no one asked to protect it, and it is
 		 * not an xfrm error either */
 		dp->cnt.tun_ignored++;
 		TRACE(dp, "xfrm_lookup", "link-local or multicast, no policy: ignored");
 		return DROP_NONE;
-	}
-	if (!pol) {
-		r = DROP_OUT_NO_POLICY;
+	case XFRM_OUT_NO_POLICY:
+		r = d.drop;
 		TRACE(dp, "xfrm_lookup", "dir out no policy: %s", trace_fmt_verdict(r, vb, sizeof(vb)));
 		return r;
-	}
-	if (pol->action == XFRM_POLICY_BLOCK) {
-		r = DROP_OUT_POL_BLOCK;
+	case XFRM_OUT_BLOCK:
+		r = d.drop;
 		TRACE(dp, "xfrm_lookup", "policy %s: %s", trace_fmt_pol(pol, pb, sizeof(pb)),
 		      trace_fmt_verdict(r, vb, sizeof(vb)));
 		return r;
-	}
-	if (pol->ntmpl == 0) {
-		/* bypass: allowed in clear */
+	case XFRM_OUT_BYPASS:
+		/* allowed in clear */
 		if (!dp->io.bypass) {
 			r = DROP_OUT_NO_POLICY;
 			TRACE(dp, "xfrm_lookup", "policy %s: bypass, no clear path: %s",
@@ -109,23 +102,20 @@ static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 		dp->cnt.bypassed++;
 		dp->io.bypass(dp->io.ctx, p);
 		return DROP_NONE;
-	}
-	TRACE(dp, "xfrm_lookup", "policy %s: protect", trace_fmt_pol(pol, pb, sizeof(pb)));
-
-	/* One template (no nested bundles): the state that satisfies it. */
-	t = &pol->tmpl[0];
-	/* As xfrm_tmpl_resolve_one: a transport template without addresses
-	 * takes the packet's, which is what tells the outbound state from the
-	 * inbound one when both carry the same reqid (as with IKE). */
-	sa = sad_lookup_out_flow(dp->sad, t, &fl);
-	if (!sa) {
-		r = DROP_OUT_NO_STATE;
+	case XFRM_OUT_ACQUIRE:
+		t = d.tmpl;
+		r = d.drop;
+		TRACE(dp, "xfrm_lookup", "policy %s: protect", trace_fmt_pol(pol, pb, sizeof(pb)));
 		acquire(dp, pol, t, &fl);
 		TRACE(dp, "xfrm_state_find", "reqid %u %s -> %s: acquire, %s", t->reqid,
 		      ip_addr_fmt(&t->saddr, ab), ip_addr_fmt(&t->daddr, bb),
 		      trace_fmt_verdict(r, vb, sizeof(vb)));
 		return r;
+	case XFRM_OUT_PROTECT:
+		break;
 	}
+	TRACE(dp, "xfrm_lookup", "policy %s: protect", trace_fmt_pol(pol, pb, sizeof(pb)));
+	sa = d.sa;
 	if (dp->tracing) {
 		dp->tp.has_spi = true;
 		dp->tp.spi = sa->spi;

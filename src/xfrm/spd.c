@@ -825,7 +825,8 @@ int spd_flush(struct spd *spd, int dir)
 	return n;
 }
 
-struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_flow *fl)
+static inline struct spd_policy *find_best(struct spd *spd, uint8_t dir,
+                                           const struct xfrm_flow *fl)
 {
 	const struct spd_dirtab *t;
 	struct spd_entry *best = NULL, *e;
@@ -877,10 +878,21 @@ struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_fl
 			break;
 		}
 	}
-	if (!best)
-		return NULL;
-	spd_policy_hit(&best->pol);
-	return &best->pol;
+	return best ? &best->pol : NULL;
+}
+
+struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_flow *fl)
+{
+	struct spd_policy *pol = find_best(spd, dir, fl);
+
+	if (pol)
+		spd_policy_hit(pol);
+	return pol;
+}
+
+struct spd_policy *spd_find(struct spd *spd, uint8_t dir, const struct xfrm_flow *fl)
+{
+	return find_best(spd, dir, fl);
 }
 
 uint64_t spd_generation(const struct spd *spd)

@@ -82,6 +82,8 @@ int spd_flush(struct spd *spd, int dir);
 /* The packet-path lookup: the best policy for dir matching fl, or NULL.
  * Fast with many policies (see bench/bench_spd.c). Counts a hit. */
 struct spd_policy *spd_lookup(struct spd *spd, uint8_t dir, const struct xfrm_flow *fl);
+/* The same answer without counting a hit (uipsec explain). */
+struct spd_policy *spd_find(struct spd *spd, uint8_t dir, const struct xfrm_flow *fl);
 /* Count a hit on pol as spd_lookup does, for a caller that reuses the
  * policy it found for the packet before (dp's flow cache). */
 void spd_policy_hit(struct spd_policy *pol);

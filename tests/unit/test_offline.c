@@ -113,7 +113,8 @@ static void test_encrypt_decrypt(void **state)
 		lens[i] = ip4(pkts[i], 1, pl, 40 + 30 * (size_t)i, "10.1.0.2", "10.2.0.2");
 		assert_int_equal(pcap_write(plain.w, pkts[i], (uint32_t)lens[i], 1000u * (unsigned)i), 0);
 	}
-	/* no policy for this one: it goes out in the clear */
+	/* no policy for this one: dropped, as uipsecd's output path drops it
+	 * (it used to be written in clear: issue 14) */
 	{
 		uint8_t p[64], pl[8] = { 8 };
 		size_t n = ip4(p, 1, pl, sizeof(pl), "10.9.0.2", "10.2.0.2");
@@ -133,15 +134,16 @@ static void test_encrypt_decrypt(void **state)
 	assert_string_equal(log, "#1 ok spi 0x00001000 seq 1\n"
 	                         "#2 ok spi 0x00001000 seq 2\n"
 	                         "#3 ok spi 0x00001000 seq 3\n"
-	                         "#4 skipped (no dir out policy: bypass)\n");
+	                         "#4 dropped (no dir out policy)\n");
 	free(log);
 	assert_int_equal(st.ok, 3);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.mib.mib[XFRM_MIB_OUT_POL_ERROR], 1);
 
 	log = run_decrypt(sad, &enc, &dec, &st);
 	assert_string_equal(log, "#1 ok spi 0x00001000 seq 1\n"
 	                         "#2 ok spi 0x00001000 seq 2\n"
-	                         "#3 ok spi 0x00001000 seq 3\n"
-	                         "#4 skipped (not esp)\n");
+	                         "#3 ok spi 0x00001000 seq 3\n");
 	free(log);
 	r = pcap_reader_open_mem(dec.buf, dec.len, err, sizeof(err));
 	assert_non_null(r);
