@@ -96,6 +96,16 @@ uint64_t dp_tables_gen(const struct dp *dp)
 	return sad_generation(dp->sad) + spd_generation(dp->spd);
 }
 
+void dp_sa_limit(struct dp *dp, struct sad_sa *sa)
+{
+	if (dp->io.limit) {
+		sa->limit_reached = false;
+		dp->io.limit(dp->io.ctx, sa);
+	} else {
+		sad_sa_report(dp->sad, sa);
+	}
+}
+
 void dp_sa_hold(struct dp *dp, struct sad_sa *sa)
 {
 	if (!dp->sa_locking || dp->held == sa)

@@ -61,6 +61,12 @@ struct dp_io {
 	/* A packet an outbound bypass policy (action allow, no template)
 	 * lets through in clear. NULL: counted as DROP_OUT_NO_POLICY. */
 	void (*bypass)(void *ctx, struct pkt *p);
+	/* A packet made sa reach a byte or packet limit (sa->limit_reached,
+	 * already cleared), for a data path that does not own the SAD (a
+	 * worker: the gateway relays it to the control loop, which calls
+	 * sad_sa_check_limits). NULL: the data path reports it itself, at
+	 * once (sad_sa_report: soft or hard expire event). */
+	void (*limit)(void *ctx, struct sad_sa *sa);
 };
 
 /* Counters of the data path beyond xfrm_stat. */
@@ -191,6 +197,10 @@ void dp_set_tracer(struct dp *dp, const struct dp_tracer *tracer);
 void dp_sum(const struct dp *dp, struct xfrm_stats *st, struct dp_counters *cnt);
 /* How many dps the chain has (1 without workers). */
 unsigned dp_chain_len(const struct dp *dp);
+
+/* After esp_input/esp_output: report the limit a packet made sa reach
+ * (io.limit, or sad_sa_report). Call when sa->limit_reached. */
+void dp_sa_limit(struct dp *dp, struct sad_sa *sa);
 
 /* Lock sa for this thread's use unless it is held already (releasing
  * the one held before); dp_sa_release drops the held one. No-ops unless

@@ -33,7 +33,8 @@
 /* TUN reads per wakeup before the sockets get their turn. */
 #define GW_TUN_READS 8
 /* Records a worker may have waiting for the control loop (IKE messages,
- * acquires, traces, captured packets); more are dropped and counted. */
+ * acquires, lifetime limits reached, traces, captured packets); more are
+ * dropped and counted. */
 #define GW_RELAY_MAX 1024
 
 enum { S_NAT4, S_NAT6, S_IKE4, S_IKE6, S_RAW4, S_RAW6, S_MAX };
@@ -46,13 +47,14 @@ struct pol_route {
 };
 
 /* What a worker on its own thread hands to the control loop. */
-enum relay_kind { R_IKE, R_ACQUIRE, R_TRACE, R_CAPTURE };
+enum relay_kind { R_IKE, R_ACQUIRE, R_LIMIT, R_TRACE, R_CAPTURE };
 struct relay_rec {
 	struct relay_rec *next;
 	enum relay_kind kind;
 	union {
 		struct { struct ip_addr src, dst; uint16_t sport, dport; } ike;
 		struct { struct spd_policy pol; struct xfrm_tmpl t; struct xfrm_flow fl; } acq;
+		struct { struct ip_addr daddr; uint32_t spi; uint8_t proto; } lim;
 		struct dp_cap_pkt cap;
 	} u;
 	uint32_t len;
@@ -300,6 +302,22 @@ static void relay_acquire(void *ctx, const struct spd_policy *pol, const struct 
 	relay_post(w, r);
 }
 
+/* A packet made a state reach a byte or packet limit: the control loop
+ * checks it (and raises the expire event) as the single-threaded data
+ * path does at once. Relayed by identity: the state may be gone by then. */
+static void relay_limit(void *ctx, struct sad_sa *sa)
+{
+	struct gw_worker *w = ctx;
+	struct relay_rec *r = relay_new(w, R_LIMIT, 0);
+
+	if (!r)
+		return;   /* counted; sad_expire_tick catches it within a second */
+	r->u.lim.daddr = sa->daddr;
+	r->u.lim.spi = sa->spi;
+	r->u.lim.proto = sa->proto;
+	relay_post(w, r);
+}
+
 static void relay_trace(void *ctx, const struct trace_pkt *tp)
 {
 	struct gw_worker *w = ctx;
@@ -340,6 +358,13 @@ static void relay_deliver(struct gw *gw, struct relay_rec *r)
 			gw->events->acquire(gw->events->ctx, &r->u.acq.pol,
 			                    r->u.acq.pol.ntmpl ? &r->u.acq.t : NULL, &r->u.acq.fl);
 		break;
+	case R_LIMIT: {
+		struct sad_sa *sa = sad_lookup(head->sad, &r->u.lim.daddr, r->u.lim.spi,
+		                               r->u.lim.proto);
+		if (sa)
+			sad_sa_check_limits(head->sad, sa);
+		break;
+	}
 	case R_TRACE:
 		if (head->tracing)
 			head->tracer.emit(head->tracer.ctx, (const struct trace_pkt *)(void *)r->data);
@@ -696,7 +721,8 @@ static int worker_setup(struct gw_worker *w, struct sad *sad, struct spd *spd,
                         struct xfrm_events *events, bool threaded, unsigned pool_pkts)
 {
 	struct dp_io io = { .ctx = w, .to_tun = io_to_tun, .to_net = io_to_net,
-	                    .ike = threaded ? relay_ike : io_ike };
+	                    .ike = threaded ? relay_ike : io_ike,
+	                    .limit = threaded ? relay_limit : NULL };
 
 	w->threaded = threaded;
 	if (threaded) {

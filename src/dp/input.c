@@ -172,6 +172,8 @@ static enum drop_reason input_one(struct dp *dp, struct pkt *p)
 
 	dp_sa_hold(dp, sa);
 	r = esp_input(sa, p);
+	if (__builtin_expect(sa->limit_reached, 0))
+		dp_sa_limit(dp, sa);    /* this packet reached a soft or hard limit */
 	if (__builtin_expect(dp->tracing, 0))
 		trace_esp_input(dp, sa, r, seq, outer_len);
 	if (r)

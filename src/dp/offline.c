@@ -242,6 +242,8 @@ int dp_offline_decrypt(struct sad *sad, struct pcap_reader *r, struct pcap_write
 		}
 		meta_set(p, &ii);
 		v = esp_input(sa, p);
+		if (sa->limit_reached)
+			sad_sa_report(sad, sa);   /* as uipsecd: the packet that reaches a limit */
 		switch (v) {
 		case DROP_NONE:
 			if (pcap_write(w, pkt_data(p), p->len, rec.ts_ns) < 0) {
@@ -438,6 +440,8 @@ int dp_offline_encrypt(struct sad *sad, struct spd *spd, struct pcap_reader *r,
 		}
 		meta_set(p, &ii);
 		v = esp_output(sa, p);
+		if (sa->limit_reached)
+			sad_sa_report(sad, sa);
 		if (v == DROP_NONE)
 			v = esp_push_outer(sa, p);
 		if (v != DROP_NONE) {

@@ -132,6 +132,8 @@ encrypt:
 	r = esp_output(sa, p);
 	if (r)
 		dp->oc.valid = false;   /* e.g. hard expired: look again next time */
+	else if (__builtin_expect(sa->limit_reached, 0))
+		dp_sa_limit(dp, sa);    /* this packet reached a soft or hard limit */
 	TRACE(dp, "esp_output", "%s seq %llu len %u -> %u: %s", trace_fmt_sa(sa, sb, sizeof(sb)),
 	      (unsigned long long)sa->oseq, inner_len, p->len, trace_fmt_verdict(r, vb, sizeof(vb)));
 	if (r)

@@ -25,8 +25,11 @@ uint32_t esp_overhead(const struct sad_sa *sa);
  * bytes); every drop bumps its sa->stats counter (replay, integrity_failed,
  * bad_padding, malformed, seq_overflow, expired). A state that is DEAD, or
  * whose curlft already reached a hard packet/byte limit (0 = none), drops
- * with DROP_IN_EXPIRED/DROP_OUT_EXPIRED. Events for soft/hard limits are
- * the SAD's: call sad_sa_check_limits() after these, not sad_sa_account().
+ * with DROP_IN_EXPIRED/DROP_OUT_EXPIRED (sad_sa_hard_reached; the counting
+ * is sad_sa_count, xfrm/sad.h). The packet that makes a counter reach a
+ * soft or hard limit sets sa->limit_reached; the events are the SAD's: the
+ * caller reports it (sad_sa_report on the SAD's thread; the data path:
+ * dp_sa_limit).
  *
  * Outbound. On entry p holds one IP packet (tunnel: the inner packet;
  * transport: the packet whose payload is protected). Assigns the next

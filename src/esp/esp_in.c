@@ -121,7 +121,7 @@ enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p)
 
 	if (!c)
 		return DROP_IN_STATE_INVALID;
-	if (esp_sa_hard_expired(sa)) {
+	if (sad_sa_hard_reached(sa)) {
 		sa->stats.expired++;
 		return DROP_IN_EXPIRED;
 	}
@@ -185,7 +185,7 @@ enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p)
 		if (r)
 			return r;
 	}
-	esp_sa_account(sa, p->len, 0);
+	sad_sa_count(sa, p->len, 0);
 	return DROP_NONE;
 
 drop_bad_len:

@@ -96,7 +96,7 @@ enum drop_reason esp_output(struct sad_sa *sa, struct pkt *p)
 
 	if (!c)
 		return DROP_OUT_CRYPTO_ERROR;
-	if (esp_sa_hard_expired(sa)) {
+	if (sad_sa_hard_reached(sa)) {
 		sa->stats.expired++;
 		return DROP_OUT_EXPIRED;
 	}
@@ -153,7 +153,7 @@ enum drop_reason esp_output(struct sad_sa *sa, struct pkt *p)
 		p->meta.udp_encap = 0;
 		p->meta.sport = p->meta.dport = 0;
 	}
-	esp_sa_account(sa, inner_len, 1);
+	sad_sa_count(sa, inner_len, 1);
 	return DROP_NONE;
 
 crypto_error:

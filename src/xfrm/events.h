@@ -32,8 +32,9 @@ struct xfrm_events {
 	/* A soft (hard == false) or hard limit of sa was reached. For a hard
 	 * expire the state is already SAD_STATE_DEAD (no longer found by
 	 * lookups) and is freed by sad_expire_tick: right after the callback
-	 * returns if the tick raised it, at the next tick if the packet path
-	 * did (sad_sa_account). Do not keep sa after a hard expire. */
+	 * returns if the tick raised it, at the next tick if the packet that
+	 * reached the limit did (sad_sa_report). Do not keep sa after a hard
+	 * expire. */
 	void (*expire)(void *ctx, const struct sad_sa *sa, bool hard);
 	/* State or policy added, updated or deleted (sa/pol NULL for flush). */
 	void (*state)(void *ctx, enum xfrm_event_kind kind, const struct sad_sa *sa);

@@ -10,9 +10,10 @@
  * material; every path that frees an entry wipes it whole and frees the
  * crypto context (crypto_esp_free wipes the keys it holds).
  *
- * Lifetimes: packets and bytes are checked on the packet path
- * (sad_sa_account / sad_sa_check_limits, which only mark a hard-expired
- * state DEAD) and again, with the time limits, by sad_expire_tick on the
+ * Lifetimes: packets and bytes are counted on the packet path
+ * (sad_sa_count in sad.h); the packet that reaches a limit is reported
+ * (sad_sa_report, which only marks a hard-expired state DEAD), and every
+ * state is checked again, with the time limits, by sad_expire_tick on the
  * control loop, which is the only place that frees an expired state.
  *
  * Changed on the control loop only; see sad.h. */
@@ -371,6 +372,7 @@ int sad_add_err(struct sad *sad, const struct sad_sa *sa, struct sad_sa **out, c
 	e->sa = *sa;
 	e->sa.crypto = c;
 	e->sa.state = SAD_STATE_VALID;
+	e->sa.limit_reached = false;
 	set_replay(&e->sa, &sa->replay, sa->flags & SAD_FLAG_ESN);
 	memset(&e->sa.stats, 0, sizeof(e->sa.stats));
 	if (e->sa.sel.family)
@@ -639,7 +641,7 @@ bool sad_sa_check_limits(struct sad *sad, struct sad_sa *sa)
 
 	if (sa->state == SAD_STATE_DEAD)
 		return false;
-	if (c->bytes >= lim(l->hard_byte_limit) || c->packets >= lim(l->hard_packet_limit)) {
+	if (sad_sa_hard_reached(sa)) {
 		sa->state = SAD_STATE_DEAD;
 		notify_expire(sad, sa, true);
 		return false;
@@ -652,30 +654,25 @@ bool sad_sa_check_limits(struct sad *sad, struct sad_sa *sa)
 	return true;
 }
 
+void sad_sa_report(struct sad *sad, struct sad_sa *sa)
+{
+	sa->limit_reached = false;
+	sad_sa_check_limits(sad, sa);
+}
+
 bool sad_sa_account(struct sad *sad, struct sad_sa *sa, uint32_t len, int dir)
 {
-	if (sa->state == SAD_STATE_DEAD) {
+	if (sad_sa_hard_reached(sa)) {
 		sa->stats.expired++;
 		return false;
 	}
-	if (!sa->curlft.use_time) {
-		sa->curlft.use_time = sad->now(sad->now_ctx);
-		if (!sa->curlft.use_time)
-			sa->curlft.use_time = 1;  /* 0 means unused */
-		sa->curlft.use_time_wall = clock_wall_sec();
-	}
-	sa->curlft.bytes += len;
-	sa->curlft.packets++;
-	if (dir) {
-		sa->stats.out_packets++;
-		sa->stats.out_bytes += len;
-	} else {
-		sa->stats.in_packets++;
-		sa->stats.in_bytes += len;
-	}
+	if (!sa->curlft.use_time)
+		sad_sa_first_use(sa, sad->now(sad->now_ctx));
 	/* This packet was within the limits (counters before it were
 	 * below hard): it passes even if it is the one that reaches them. */
-	sad_sa_check_limits(sad, sa);
+	sad_sa_count(sa, len, dir);
+	if (sa->limit_reached)
+		sad_sa_report(sad, sa);
 	return true;
 }
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/clock.h"
 #include "xfrm/xfrm.h"
 #include "xfrm/replay.h"
 
@@ -56,6 +57,9 @@ struct sad_sa {
 	uint8_t mode;              /* enum xfrm_mode */
 	uint8_t state;             /* enum sad_state */
 	uint8_t flags;             /* SAD_FLAG_* */
+	bool limit_reached;        /* a packet made curlft reach a byte or packet
+	                            * limit (sad_sa_count); the data path reports
+	                            * it (sad_sa_report) and clears it */
 	uint32_t reqid;
 
 	/* algorithms as configured (for printing and re-keying the context) */
@@ -177,16 +181,80 @@ uint64_t sad_generation(const struct sad *sad);
  * skip it) and freed by the next sad_expire_tick. The packet path never
  * frees a state.
  *
- * Account for one packet of len bytes (dir: 0 in, 1 out: curlft, use_time
- * on first use, stats in/out) and check the byte and packet limits,
- * raising soft/hard expire events. Returns false (and counts
- * stats.expired) if the state was already dead: drop the packet.
- * Note: esp_input()/esp_output() already count curlft and stats; callers
- * of those use sad_sa_check_limits() instead, so nothing counts twice. */
+ * One implementation, in three parts, which the data path (esp_input,
+ * esp_output, dp) and the unit tests share:
+ *   sad_sa_hard_reached  before a packet: drop it (dead, or a hard byte or
+ *                        packet limit already reached);
+ *   sad_sa_count         after a packet passed: curlft (bytes, packets,
+ *                        first use), stats in or out; the packet that makes
+ *                        a counter reach a soft or hard limit sets
+ *                        sa->limit_reached (no lock, no event: it runs on
+ *                        any data-path thread, under the state's
+ *                        sad_sa_lock when states are shared);
+ *   sad_sa_report        on the thread that owns the SAD (the data path's
+ *                        loop without workers; the control loop, relayed,
+ *                        with them): clears limit_reached and raises the
+ *                        soft/hard expire events (sad_sa_check_limits).
+ * So the packet that crosses a soft limit raises the expire event, not
+ * the next 1-second tick; sad_expire_tick still checks every state
+ * (limits lowered by sad_update below the counters, time limits). */
+
+/* First use of a state: use_time (monotonic, never 0) and its wall time. */
+static inline void sad_sa_first_use(struct sad_sa *sa, uint64_t now)
+{
+	sa->curlft.use_time = now ? now : 1;   /* 0 means unused */
+	sa->curlft.use_time_wall = clock_wall_sec();
+}
+
+static inline bool sad_sa_hard_reached(const struct sad_sa *sa)
+{
+	const struct xfrm_lifetime_cfg *l = &sa->lft;
+	const struct xfrm_lifetime_cur *c = &sa->curlft;
+
+	return sa->state == SAD_STATE_DEAD ||
+	       (l->hard_packet_limit && c->packets >= l->hard_packet_limit) ||
+	       (l->hard_byte_limit && c->bytes >= l->hard_byte_limit);
+}
+
+/* Count one packet of len (inner) bytes that passed; dir 0 in, 1 out. */
+static inline void sad_sa_count(struct sad_sa *sa, uint32_t len, int dir)
+{
+	const struct xfrm_lifetime_cfg *l = &sa->lft;
+	struct xfrm_lifetime_cur *c = &sa->curlft;
+	uint64_t b0 = c->bytes;
+
+	if (__builtin_expect(!c->use_time, 0))
+		sad_sa_first_use(sa, clock_mono_sec());
+	c->bytes = b0 + len;
+	c->packets++;
+	if (dir) {
+		sa->stats.out_packets++;
+		sa->stats.out_bytes += len;
+	} else {
+		sa->stats.in_packets++;
+		sa->stats.in_bytes += len;
+	}
+	/* This packet made a counter reach a limit (0 and XFRM_INF: none;
+	 * b0 < limit <= bytes is the crossing, so each fires once). */
+	if (__builtin_expect(c->packets == l->soft_packet_limit ||
+	                     c->packets == l->hard_packet_limit ||
+	                     (b0 < l->soft_byte_limit && c->bytes >= l->soft_byte_limit) ||
+	                     (b0 < l->hard_byte_limit && c->bytes >= l->hard_byte_limit), 0))
+		sa->limit_reached = true;
+}
+
+/* Clear sa->limit_reached and check the byte and packet limits
+ * (sad_sa_check_limits). The thread that owns the SAD only. */
+void sad_sa_report(struct sad *sad, struct sad_sa *sa);
+
+/* The three above for one packet, in one call, for single-threaded users
+ * (tests, tools): false (and stats.expired counted) if sad_sa_hard_reached;
+ * else sad_sa_count, with the first use stamped from the SAD's clock
+ * (sad_set_clock), and sad_sa_report if a limit was reached. */
 bool sad_sa_account(struct sad *sad, struct sad_sa *sa, uint32_t len, int dir);
-/* Check the byte and packet limits against sa's counters as they are;
- * same events and DEAD marking as sad_sa_account. Returns false if the
- * state is (now) dead. */
+/* Check the byte and packet limits against sa's counters as they are:
+ * soft once (state EXPIRED_SOFT, expire event), hard marks the state DEAD
+ * (expire event). Returns false if the state is (now) dead. */
 bool sad_sa_check_limits(struct sad *sad, struct sad_sa *sa);
 
 /* Check every state against now (monotonic seconds, the clock of

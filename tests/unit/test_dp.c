@@ -31,6 +31,7 @@ struct side {
 	struct dp dp;
 	/* captured output */
 	unsigned ntun, nnet, nacq;
+	unsigned nsoft, nhard, nlimit;   /* expire events; io.limit calls */
 	uint8_t tun[MAXP][2048];
 	uint32_t tun_len[MAXP];
 	struct pkt net[MAXP];
@@ -71,6 +72,25 @@ static void on_acquire(void *ctx, const struct spd_policy *pol, const struct xfr
 	s->nacq++;
 }
 
+static void on_expire(void *ctx, const struct sad_sa *sa, bool hard)
+{
+	struct side *s = ctx;
+
+	(void)sa;
+	if (hard)
+		s->nhard++;
+	else
+		s->nsoft++;
+}
+
+static void on_limit(void *ctx, struct sad_sa *sa)
+{
+	struct side *s = ctx;
+
+	assert_false(sa->limit_reached);   /* cleared before the hook */
+	s->nlimit++;
+}
+
 static void on_trace(void *ctx, const struct trace_pkt *tp)
 {
 	struct side *s = ctx;
@@ -96,7 +116,7 @@ static void side_init(struct side *s, bool is_a)
 	struct dp_io io = { .ctx = s, .to_tun = to_tun, .to_net = to_net };
 
 	memset(s, 0, sizeof(*s));
-	s->ev = (struct xfrm_events){ .ctx = s, .acquire = on_acquire };
+	s->ev = (struct xfrm_events){ .ctx = s, .acquire = on_acquire, .expire = on_expire };
 	s->sad = sad_new(&s->ev);
 	s->spd = spd_new(&s->ev);
 	assert_int_equal(dp_init(&s->dp, s->sad, s->spd, &s->ev, &io), 0);
@@ -491,6 +511,61 @@ static void test_trace(void **state)
 	side_fini(&b);
 }
 
+/* The packet that makes a state reach a byte or packet limit raises the
+ * expire event itself, in both directions, without the 1-second tick
+ * (sad_expire_tick is never called here); with io.limit set (a worker)
+ * it is handed to the hook instead, which the control loop then checks. */
+static void test_lifetime_by_packet(void **state)
+{
+	struct side a, b;
+	struct ip_addr d;
+	struct sad_sa *out, *in;
+
+	(void)state;
+	side_init(&a, true);
+	side_init(&b, false);
+	ip_addr_parse("192.0.2.2", &d);
+	out = sad_lookup(a.sad, &d, 0x1001, IPPROTO_ESP_);
+	in = sad_lookup(b.sad, &d, 0x1001, IPPROTO_ESP_);
+	out->lft.soft_packet_limit = 3;
+	out->lft.hard_packet_limit = 5;
+	for (unsigned i = 1; i <= 6; i++) {
+		a_to_b(&a, &b, "10.1.0.2", "10.2.0.2");
+		assert_int_equal(a.nsoft, i >= 3);
+		assert_int_equal(a.nhard, i >= 5);
+		assert_int_equal(out->state, i >= 5 ? SAD_STATE_DEAD :
+		                             i >= 3 ? SAD_STATE_EXPIRED_SOFT : SAD_STATE_VALID);
+		assert_false(out->limit_reached);
+	}
+	assert_int_equal(a.nnet, 5);                 /* the 5th passed, the 6th found none */
+	assert_int_equal(a.dp.stats.mib[XFRM_MIB_OUT_NO_STATES], 1);
+
+	/* inbound, by bytes: the 2nd packet reaches the soft limit */
+	in->lft.soft_byte_limit = 44 * 2;            /* two 44-byte inner packets */
+	deliver(&a, 0, &b);
+	assert_int_equal(b.nsoft, 0);
+	deliver(&a, 1, &b);
+	assert_int_equal(b.nsoft, 1);
+	assert_int_equal(in->state, SAD_STATE_EXPIRED_SOFT);
+	/* a worker's data path hands it over instead: no event yet */
+	b.dp.io.limit = on_limit;
+	b.dp.io.ctx = &b;
+	in->lft.hard_byte_limit = 44 * 4;
+	deliver(&a, 2, &b);
+	assert_int_equal(b.nlimit, 0);
+	deliver(&a, 3, &b);
+	assert_int_equal(b.nlimit, 1);
+	assert_int_equal(b.nhard, 0);
+	assert_false(in->limit_reached);
+	assert_false(sad_sa_check_limits(b.sad, in));   /* what the control loop does */
+	assert_int_equal(b.nhard, 1);
+	deliver(&a, 4, &b);
+	assert_int_equal(b.ntun, 4);
+	assert_int_equal(b.dp.stats.mib[XFRM_MIB_IN_NO_STATES], 1);   /* dead: not found */
+	side_fini(&a);
+	side_fini(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_output_drops),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_flow_cache_table_change),
+		cmocka_unit_test(test_lifetime_by_packet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
