@@ -93,31 +93,46 @@ static enum drop_reason policy_check(struct dp *dp, struct sad_sa *sa,
 	return r;
 }
 
-/* esp_input() runs the RFC 4303 steps in order (replay check, ICV,
- * replay advance, trailer, decapsulation); show each as its own stage,
- * up to the one that decided. */
-static void trace_esp_input(struct dp *dp, const struct sad_sa *sa, enum drop_reason r,
-                            uint32_t seq, uint32_t len)
+/* The trace of esp_input's stages: esp_input_obs reports each stage it
+ * passes and the one that decided (esp.h), and each becomes its line. */
+struct esp_trace {
+	struct dp *dp;
+	uint32_t seq, len;        /* the header's sequence number, the ESP length */
+};
+
+static void esp_trace_stage(void *ctx, const struct sad_sa *sa, enum esp_in_stage stage,
+                            enum drop_reason r, uint64_t seq)
 {
+	struct esp_trace *et = ctx;
+	struct dp *dp = et->dp;
 	char sb[96], vb[64];
 
-	if (r == DROP_REPLAY || r == DROP_REPLAY_OLD || r == DROP_SEQ_ZERO) {
-		TRACE(dp, "xfrm_replay_check", "seq %u window %u: %s", seq, sa->replay.size,
-		      trace_fmt_verdict(r, vb, sizeof(vb)));
-		return;
+	(void)seq;
+	switch (stage) {
+	case ESP_IN_CHECK:
+		/* passing it is not a stage of its own in Linux's terms */
+		if (r)
+			TRACE(dp, "esp_input", "%s len %u: %s", trace_fmt_sa(sa, sb, sizeof(sb)),
+			      et->len, trace_fmt_verdict(r, vb, sizeof(vb)));
+		break;
+	case ESP_IN_REPLAY_CHECK:
+		TRACE(dp, "xfrm_replay_check", "seq %u window %u: %s", et->seq, sa->replay.size,
+		      r ? trace_fmt_verdict(r, vb, sizeof(vb)) : "ok");
+		break;
+	case ESP_IN_DECRYPT:
+		TRACE(dp, "esp_input", "%s len %u: %s", trace_fmt_sa(sa, sb, sizeof(sb)), et->len,
+		      r ? trace_fmt_verdict(r, vb, sizeof(vb)) : "icv ok");
+		break;
+	case ESP_IN_REPLAY_ADVANCE:
+		TRACE(dp, "xfrm_replay_advance", "seq %u top %llu: %s", et->seq,
+		      (unsigned long long)sa->replay.top,
+		      r ? trace_fmt_verdict(r, vb, sizeof(vb)) : "ok");
+		break;
+	case ESP_IN_DECAP:
+		TRACE(dp, sa->mode == XFRM_MODE_TUNNEL ? "xfrm_inner_mode_input" : "xfrm_transport_input",
+		      "%s", r ? trace_fmt_verdict(r, vb, sizeof(vb)) : "decapsulated");
+		break;
 	}
-	TRACE(dp, "xfrm_replay_check", "seq %u window %u: ok", seq, sa->replay.size);
-	if (r == DROP_AUTH_FAILED || r == DROP_IN_CRYPTO_ERROR || r == DROP_BAD_LEN ||
-	    r == DROP_IN_EXPIRED || r == DROP_IN_STATE_INVALID || r == DROP_BAD_SPI) {
-		TRACE(dp, "esp_input", "%s len %u: %s", trace_fmt_sa(sa, sb, sizeof(sb)), len,
-		      trace_fmt_verdict(r, vb, sizeof(vb)));
-		return;
-	}
-	TRACE(dp, "esp_input", "%s len %u: icv ok", trace_fmt_sa(sa, sb, sizeof(sb)), len);
-	TRACE(dp, "xfrm_replay_advance", "seq %u top %llu: ok", seq,
-	      (unsigned long long)sa->replay.top);
-	TRACE(dp, sa->mode == XFRM_MODE_TUNNEL ? "xfrm_inner_mode_input" : "xfrm_transport_input",
-	      "%s", r ? trace_fmt_verdict(r, vb, sizeof(vb)) : "decapsulated");
 }
 
 static enum drop_reason input_one(struct dp *dp, struct pkt *p)
@@ -171,11 +186,16 @@ static enum drop_reason input_one(struct dp *dp, struct pkt *p)
 		return r;
 
 	dp_sa_hold(dp, sa);
-	r = esp_input(sa, p);
+	if (__builtin_expect(dp->tracing, 0)) {
+		struct esp_trace et = { .dp = dp, .seq = seq, .len = outer_len };
+		struct esp_in_obs obs = { .ctx = &et, .stage = esp_trace_stage };
+
+		r = esp_input_obs(sa, p, &obs);
+	} else {
+		r = esp_input(sa, p);
+	}
 	if (__builtin_expect(sa->limit_reached, 0))
 		dp_sa_limit(dp, sa);    /* this packet reached a soft or hard limit */
-	if (__builtin_expect(dp->tracing, 0))
-		trace_esp_input(dp, sa, r, seq, outer_len);
 	if (r)
 		return r;
 

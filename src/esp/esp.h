@@ -56,6 +56,36 @@ enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p);
  * tunnel mode TFC padding after the inner packet is removed. Tests can fix
  * the IV with crypto_esp_set_test_iv(sa->crypto, ...). */
 
+/* The stages of esp_input, in the order it runs them (RFC 4303 3.4.3,
+ * 3.4.4), named for the trace after the Linux functions they stand for. */
+enum esp_in_stage {
+	ESP_IN_CHECK,            /* the state is usable, lengths, the SPI */
+	ESP_IN_REPLAY_CHECK,     /* xfrm_replay_check (also infers the ESN high bits) */
+	ESP_IN_DECRYPT,          /* esp_input proper: ICV and decryption */
+	ESP_IN_REPLAY_ADVANCE,   /* xfrm_replay_advance, only after the ICV verified */
+	ESP_IN_DECAP,            /* trailer, next header, decapsulation (tunnel:
+	                          * xfrm_inner_mode_input, transport:
+	                          * xfrm_transport_input) */
+};
+
+/* Someone who wants to see each stage (the packet trace, dp/input.c).
+ * stage() is called for every stage esp_input passes, with DROP_NONE, and
+ * for the stage that decided a drop, with its reason: so the calls are
+ * ESP_IN_CHECK, ESP_IN_REPLAY_CHECK, ... in order, every one but the last
+ * with DROP_NONE, and the last with the verdict esp_input returns (for
+ * DROP_NONE the last is ESP_IN_DECAP). seq: the full sequence number from
+ * ESP_IN_REPLAY_CHECK on (0 before). Called on the packet's thread, under
+ * the state's lock; it must not change sa or p. */
+struct esp_in_obs {
+	void *ctx;
+	void (*stage)(void *ctx, const struct sad_sa *sa, enum esp_in_stage stage,
+	              enum drop_reason r, uint64_t seq);
+};
+
+/* esp_input reporting each stage to obs (esp_input is this with none, and
+ * costs nothing for it). */
+enum drop_reason esp_input_obs(struct sad_sa *sa, struct pkt *p, const struct esp_in_obs *obs);
+
 /* Batch forms: verdicts[i] for pkts[i]. Same contract as above. */
 void esp_output_batch(struct sad_sa *sa, struct pkt **pkts, uint32_t n,
                       enum drop_reason *verdicts);

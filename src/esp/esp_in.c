@@ -15,6 +15,10 @@
  * replay window update, then padding and next header. A packet that fails
  * the ICV never moves the window.
  *
+ * Each stage reports itself to an observer when one is given
+ * (esp_input_obs, for the packet trace); esp_input has none and compiles
+ * without the reports.
+ *
  * One thread at a time per state (with several workers, under the state's
  * sad_sa_lock, which the data path holds); no allocation. */
 #include "esp/esp.h"
@@ -42,9 +46,13 @@ static enum drop_reason replay_drop(struct sad_sa *sa, enum replay_verdict v)
 	}
 }
 
-/* Tunnel mode: the payload is an IP packet; its own length tells where TFC
+/* (The helpers below are inlined into both esp_input and esp_input_obs,
+ * as they were into esp_input alone: the packet path pays no call.)
+ *
+ * Tunnel mode: the payload is an IP packet; its own length tells where TFC
  * padding (RFC 4303 section 2.7) starts. Trims p to the inner packet. */
-static enum drop_reason tunnel_inner(struct sad_sa *sa, struct pkt *p, uint8_t nexthdr)
+static inline __attribute__((always_inline))
+enum drop_reason tunnel_inner(struct sad_sa *sa, struct pkt *p, uint8_t nexthdr)
 {
 	const uint8_t *d = pkt_data(p);
 	uint32_t len;
@@ -87,7 +95,8 @@ bad_nh:
 
 /* Transport mode: put an IP header in front, rebuilt from the outer
  * addresses in p->meta, with protocol nexthdr. */
-static enum drop_reason transport_header(struct sad_sa *sa, struct pkt *p, uint8_t nexthdr)
+static inline __attribute__((always_inline))
+enum drop_reason transport_header(struct sad_sa *sa, struct pkt *p, uint8_t nexthdr)
 {
 	const struct pkt_meta *m = &p->meta;
 	uint32_t plen = p->len;
@@ -109,21 +118,40 @@ bad_len:
 	return DROP_BAD_LEN;
 }
 
-enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p)
+/* Report the stage just passed and go on to the next; obs is NULL for
+ * esp_input, where the compiler drops every report. */
+#define PASSED(next) \
+	do { \
+		if (obs) \
+			obs->stage(obs->ctx, sa, stage, DROP_NONE, seq); \
+		stage = (next); \
+	} while (0)
+
+/* The body of esp_input and esp_input_obs. Every exit goes through out:,
+ * which reports the stage that decided (the trace shows where a packet
+ * stopped because this says so, not because the caller guesses it from
+ * the drop reason). */
+static inline __attribute__((always_inline))
+enum drop_reason input(struct sad_sa *sa, struct pkt *p, const struct esp_in_obs *obs)
 {
 	struct crypto_esp *c = sa->crypto;
 	bool esn = sa->flags & SAD_FLAG_ESN;
+	enum esp_in_stage stage = ESP_IN_CHECK;
 	uint32_t ivlen, icvlen, clen, padlen, payload_len, i;
 	enum replay_verdict v;
+	enum drop_reason r;
 	uint8_t *d, nexthdr;
-	uint64_t seq;
+	uint64_t seq = 0;
 	int rc;
 
-	if (!c)
-		return DROP_IN_STATE_INVALID;
+	if (!c) {
+		r = DROP_IN_STATE_INVALID;
+		goto out;
+	}
 	if (sad_sa_hard_reached(sa)) {
 		sa->stats.expired++;
-		return DROP_IN_EXPIRED;
+		r = DROP_IN_EXPIRED;
+		goto out;
 	}
 	ivlen = crypto_esp_iv_len(c);
 	icvlen = crypto_esp_icv_len(c);
@@ -132,12 +160,18 @@ enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p)
 		goto drop_bad_len;
 	d = pkt_data(p);
 	clen = p->len - ESP_HDR_LEN - ivlen - icvlen;
-	if (get_be32(d) != sa->spi)
-		return DROP_BAD_SPI;
+	if (get_be32(d) != sa->spi) {
+		r = DROP_BAD_SPI;
+		goto out;
+	}
+	PASSED(ESP_IN_REPLAY_CHECK);
 
 	v = replay_check(&sa->replay, get_be32(d + 4), &seq);
-	if (v != REPLAY_OK)
-		return replay_drop(sa, v);
+	if (v != REPLAY_OK) {
+		r = replay_drop(sa, v);
+		goto out;
+	}
+	PASSED(ESP_IN_DECRYPT);
 
 	rc = crypto_esp_open(c, d, (uint32_t)(seq >> 32), esn, d + ESP_HDR_LEN,
 	                     d + ESP_HDR_LEN + ivlen, clen, d + ESP_HDR_LEN + ivlen + clen);
@@ -145,17 +179,24 @@ enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p)
 		sa->stats.integrity_failed++;
 		log_debug_rl("esp: SPI 0x%08x seq %llu: ICV did not verify", sa->spi,
 		             (unsigned long long)seq);
-		return DROP_AUTH_FAILED;
+		r = DROP_AUTH_FAILED;
+		goto out;
 	}
 	if (rc == -EINVAL)
 		goto drop_bad_len;   /* CBC: not a whole number of blocks */
-	if (rc)
-		return DROP_IN_CRYPTO_ERROR;
+	if (rc) {
+		r = DROP_IN_CRYPTO_ERROR;
+		goto out;
+	}
+	PASSED(ESP_IN_REPLAY_ADVANCE);
 
 	/* Authenticated: now, and only now, the window moves. */
 	v = replay_advance(&sa->replay, seq);
-	if (v != REPLAY_OK)
-		return replay_drop(sa, v);
+	if (v != REPLAY_OK) {
+		r = replay_drop(sa, v);
+		goto out;
+	}
+	PASSED(ESP_IN_DECAP);
 
 	/* Trailer (RFC 4303 section 2.4): pad length, then padding 1, 2, ... */
 	d += ESP_HDR_LEN + ivlen;
@@ -169,31 +210,44 @@ enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p)
 			goto drop_bad_padding;
 
 	/* Dummy packet (RFC 4303 section 2.6): authentic, but discarded. */
-	if (nexthdr == IP_PROTO_NONE)
-		return DROP_DUMMY;
+	if (nexthdr == IP_PROTO_NONE) {
+		r = DROP_DUMMY;
+		goto out;
+	}
 
 	pkt_pull(p, ESP_HDR_LEN + ivlen);
 	pkt_trim(p, p->len - payload_len);
-	if (sa->mode == XFRM_MODE_TUNNEL) {
-		enum drop_reason r = tunnel_inner(sa, p, nexthdr);
-
-		if (r)
-			return r;
-	} else {
-		enum drop_reason r = transport_header(sa, p, nexthdr);
-
-		if (r)
-			return r;
-	}
-	sad_sa_count(sa, p->len, 0);
-	return DROP_NONE;
+	if (sa->mode == XFRM_MODE_TUNNEL)
+		r = tunnel_inner(sa, p, nexthdr);
+	else
+		r = transport_header(sa, p, nexthdr);
+	if (r == DROP_NONE)
+		sad_sa_count(sa, p->len, 0);
+out:
+	if (obs)
+		obs->stage(obs->ctx, sa, stage, r, seq);
+	return r;
 
 drop_bad_len:
 	sa->stats.malformed++;
-	return DROP_BAD_LEN;
+	r = DROP_BAD_LEN;
+	goto out;
 drop_bad_padding:
 	sa->stats.bad_padding++;
 	log_debug_rl("esp: SPI 0x%08x seq %llu: bad padding", sa->spi,
 	             (unsigned long long)seq);
-	return DROP_BAD_PADDING;
+	r = DROP_BAD_PADDING;
+	goto out;
+}
+
+#undef PASSED
+
+enum drop_reason esp_input(struct sad_sa *sa, struct pkt *p)
+{
+	return input(sa, p, NULL);
+}
+
+enum drop_reason esp_input_obs(struct sad_sa *sa, struct pkt *p, const struct esp_in_obs *obs)
+{
+	return input(sa, p, obs);
 }

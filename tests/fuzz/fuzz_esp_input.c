@@ -10,7 +10,8 @@
  *      own keys, so the checks after the ICV (trailer, next header, inner
  *      length, TFC, transport header) see fuzzed input too.
  * Every verdict must leave p inside its buffer; on DROP_NONE p holds an IP
- * packet whose length field fits what is there. */
+ * packet whose length field fits what is there; the stages esp_input_obs
+ * reports must fit the verdict (esp_stage_log_check). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -83,7 +84,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(p.meta.saddr, sa->saddr.a, 16);
 	memcpy(p.meta.daddr, sa->daddr.a, 16);
 
-	r = esp_input(sa, &p);
+	{
+		/* through the trace's observer: the stages must say what
+		 * happened (esp_stage_log_check) */
+		struct esp_stage_log log = { 0 };
+		struct esp_in_obs obs = { .ctx = &log, .stage = esp_stage_log_add };
+
+		r = esp_input_obs(sa, &p, &obs);
+		if (esp_stage_log_check(&log, r))
+			abort();
+	}
 	if (p.off > p.cap || p.len > p.cap - p.off)
 		abort();
 	if (r == DROP_NONE) {

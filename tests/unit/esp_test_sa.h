@@ -124,4 +124,78 @@ static inline uint32_t test_inner_packet(uint8_t *buf, int family, uint32_t n,
 	return n + hl;
 }
 
+/* The stages esp_input_obs reported for one packet (esp.h), and the check
+ * that they are what esp.h promises: ESP_IN_CHECK, ESP_IN_REPLAY_CHECK, ...
+ * in order without a gap, every one but the last passed (DROP_NONE), the
+ * last carrying the verdict esp_input returned, ESP_IN_DECAP last for a
+ * packet that passed, and each drop reason at the stage that can decide it.
+ * A stage that stops reporting itself, or a new exit that does not report,
+ * breaks one of these for some packet. */
+struct esp_stage_log {
+	unsigned n;
+	enum esp_in_stage stage[8];
+	enum drop_reason r[8];
+};
+
+static inline void esp_stage_log_add(void *ctx, const struct sad_sa *sa,
+                                     enum esp_in_stage stage, enum drop_reason r,
+                                     uint64_t seq)
+{
+	struct esp_stage_log *l = (struct esp_stage_log *)ctx;
+
+	(void)sa;
+	(void)seq;
+	if (l->n < 8) {
+		l->stage[l->n] = stage;
+		l->r[l->n] = r;
+	}
+	l->n++;
+}
+
+/* NULL if the log fits the contract for verdict r, else what is wrong. */
+static inline const char *esp_stage_log_check(const struct esp_stage_log *l, enum drop_reason r)
+{
+	enum esp_in_stage last;
+
+	if (l->n == 0)
+		return "no stage reported";
+	if (l->n > ESP_IN_DECAP + 1)
+		return "more stages than there are";
+	for (unsigned i = 0; i < l->n; i++) {
+		if (l->stage[i] != (enum esp_in_stage)i)
+			return "stages out of order or one missing";
+		if (i + 1 < l->n && l->r[i] != DROP_NONE)
+			return "a stage after a drop";
+	}
+	if (l->r[l->n - 1] != r)
+		return "the last stage's verdict is not esp_input's";
+	last = l->stage[l->n - 1];
+	switch (r) {
+	case DROP_NONE:
+	case DROP_BAD_PADDING:
+	case DROP_BAD_NEXT_HEADER:
+	case DROP_DUMMY:
+	case DROP_IN_NO_BUFFER:
+		return last == ESP_IN_DECAP ? NULL : "decided before the decapsulation";
+	case DROP_IN_EXPIRED:
+	case DROP_BAD_SPI:
+		return last == ESP_IN_CHECK ? NULL : "state or SPI checked late";
+	case DROP_IN_STATE_INVALID:   /* no cipher context; transport: no family */
+		return last == ESP_IN_CHECK || last == ESP_IN_DECAP ? NULL : "state-invalid elsewhere";
+	case DROP_BAD_LEN:            /* short; CBC blocks; the inner length */
+		return last == ESP_IN_CHECK || last == ESP_IN_DECRYPT || last == ESP_IN_DECAP
+		       ? NULL : "bad-length elsewhere";
+	case DROP_REPLAY:
+	case DROP_REPLAY_OLD:
+	case DROP_SEQ_ZERO:
+		return last == ESP_IN_REPLAY_CHECK || last == ESP_IN_REPLAY_ADVANCE
+		       ? NULL : "a replay decided outside the replay stages";
+	case DROP_AUTH_FAILED:
+	case DROP_IN_CRYPTO_ERROR:
+		return last == ESP_IN_DECRYPT ? NULL : "an ICV verdict outside the decryption";
+	default:
+		return "a verdict esp_input does not give";
+	}
+}
+
 #endif

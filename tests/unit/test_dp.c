@@ -478,6 +478,27 @@ static void test_trace(void **state)
 	assert_non_null(strstr(b.last_trace, "xfrm_policy_check  policy index"));
 	assert_non_null(strstr(b.last_trace, "dir fwd"));
 	assert_non_null(strstr(b.last_trace, "tun_write"));
+	{
+		/* every stage esp_input passes, in its order, each once */
+		static const char *const order[] = {
+			"xfrm_input ", "xfrm_state_lookup ", "xfrm_replay_check  seq 2 window 32: ok",
+			"esp_input          spi 0x00001001 reqid 1 mode tunnel len ",
+			"xfrm_replay_advance seq 2 top 2: ok", "xfrm_inner_mode_input decapsulated",
+			"xfrm_policy_check ", "tun_write ",
+		};
+		const char *at = b.last_trace;
+
+		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+			const char *q = strstr(at, order[i]);
+
+			if (!q)
+				fail_msg("trace lacks '%s' after the stages before it:\n%s", order[i],
+				         b.last_trace);
+			at = q + strlen(order[i]);
+			if (strstr(at, order[i]))
+				fail_msg("'%s' twice:\n%s", order[i], b.last_trace);
+		}
+	}
 	/* a replay shows where it stopped */
 	deliver(&a, 1, &b);
 	assert_non_null(strstr(b.last_trace, "xfrm_replay_check  seq 2 window 32: drop replay"));

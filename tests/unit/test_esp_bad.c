@@ -45,15 +45,34 @@ static uint32_t craft(struct sad_sa *sa, uint32_t seq, const uint8_t *body, uint
 	return 8 + iv + blen + crypto_esp_icv_len(c);
 }
 
+/* The stages of the last input_bytes (each call checks them). */
+static struct esp_stage_log last_stages;
+
 static enum drop_reason input_bytes(struct sad_sa *sa, const uint8_t *b, uint32_t len,
                                     struct pkt *p)
 {
+	struct esp_in_obs obs = { .ctx = &last_stages, .stage = esp_stage_log_add };
+	enum drop_reason r;
+	const char *why;
+
 	pkt_init(p, bufmem, sizeof(bufmem), PKT_HEADROOM);
 	assert_true(pkt_set(p, b, len));
 	p->meta.family = AF_INET;
 	memcpy(p->meta.saddr, sa->saddr.a, 16);
 	memcpy(p->meta.daddr, sa->daddr.a, 16);
-	return esp_input(sa, p);
+	/* every case of this file through the trace's observer: the
+	 * reported stages must say where the packet stopped */
+	memset(&last_stages, 0, sizeof(last_stages));
+	r = esp_input_obs(sa, p, &obs);
+	if ((why = esp_stage_log_check(&last_stages, r)))
+		fail_msg("%s: %s after %u stages", drop_reason_name(r), why, last_stages.n);
+	return r;
+}
+
+/* The stage that decided the last input_bytes. */
+static enum esp_in_stage last_stage(void)
+{
+	return last_stages.stage[last_stages.n - 1];
 }
 
 /* body = IPv4 packet of n payload bytes, then extra TFC bytes, then
@@ -371,6 +390,77 @@ static void test_expired(void **state)
 	assert_int_equal(esp_input(&sa, &p), DROP_IN_STATE_INVALID);
 }
 
+/* Each stage of esp_input reports itself to the observer: the exact
+ * sequence for a packet that passes and for one stopped at each stage;
+ * and esp_input (no observer) decides the same as esp_input_obs. */
+static void test_stages(void **state)
+{
+	struct sad_sa sa, twin;
+	struct pkt p;
+	uint8_t body[256], pkt[512], bad[512];
+	uint32_t blen, len;
+	struct stage_row {
+		const char *what;
+		const uint8_t *b;
+		uint32_t len;
+		enum drop_reason want;
+		enum esp_in_stage at;
+	} rows[8];
+	unsigned n = 0;
+
+	sa_in(&sa, 0, XFRM_MODE_TUNNEL);
+	sa_in(&twin, 0, XFRM_MODE_TUNNEL);
+	blen = body_with(&sa, 20, 0, IP_PROTO_IPIP, body);
+	len = craft(&sa, 1, body, blen, pkt);
+	memcpy(bad, pkt, len);
+	bad[len - 1] ^= 1;                                   /* the ICV */
+
+	rows[n++] = (struct stage_row){ "passes", pkt, len, DROP_NONE, ESP_IN_DECAP };
+	rows[n++] = (struct stage_row){ "replayed", pkt, len, DROP_REPLAY, ESP_IN_REPLAY_CHECK };
+	rows[n++] = (struct stage_row){ "short", pkt, 12, DROP_BAD_LEN, ESP_IN_CHECK };
+	for (unsigned i = 0; i < n; i++) {
+		enum drop_reason r = input_bytes(&sa, rows[i].b, rows[i].len, &p);
+
+		if (r != rows[i].want || last_stage() != rows[i].at)
+			fail_msg("%s: %s at stage %d", rows[i].what, drop_reason_name(r), last_stage());
+		assert_int_equal(last_stages.n, (unsigned)rows[i].at + 1);
+		/* the same without an observer, on a twin state */
+		pkt_init(&p, bufmem, sizeof(bufmem), PKT_HEADROOM);
+		assert_true(pkt_set(&p, rows[i].b, rows[i].len));
+		p.meta.family = AF_INET;
+		assert_int_equal(esp_input(&twin, &p), r);
+	}
+	assert_memory_equal(&sa.stats, &twin.stats, sizeof(sa.stats));
+	assert_int_equal(sa.replay.top, twin.replay.top);
+
+	/* the ICV: stopped in the decryption, the window did not move */
+	len = craft(&sa, 2, body, blen, pkt);
+	pkt[len - 1] ^= 1;
+	assert_int_equal(input_bytes(&sa, pkt, len, &p), DROP_AUTH_FAILED);
+	assert_int_equal(last_stage(), ESP_IN_DECRYPT);
+	assert_int_equal(sa.replay.top, 1);
+	/* after the window moved: bad padding and a dummy packet */
+	body[blen - 3] ^= 0x40;                              /* a padding byte */
+	len = craft(&sa, 3, body, blen, pkt);
+	assert_int_equal(input_bytes(&sa, pkt, len, &p), DROP_BAD_PADDING);
+	assert_int_equal(last_stage(), ESP_IN_DECAP);
+	assert_int_equal(last_stages.r[ESP_IN_REPLAY_ADVANCE], DROP_NONE);
+	assert_int_equal(sa.replay.top, 3);
+	blen = body_with(&sa, 20, 0, IP_PROTO_NONE, body);
+	len = craft(&sa, 4, body, blen, pkt);
+	assert_int_equal(input_bytes(&sa, pkt, len, &p), DROP_DUMMY);
+	assert_int_equal(last_stage(), ESP_IN_DECAP);
+	/* before anything: another SPI, an expired state */
+	put_be32(pkt, 0x2000);
+	assert_int_equal(input_bytes(&sa, pkt, len, &p), DROP_BAD_SPI);
+	assert_int_equal(last_stages.n, 1);
+	sa.state = SAD_STATE_DEAD;
+	assert_int_equal(input_bytes(&sa, pkt, len, &p), DROP_IN_EXPIRED);
+	assert_int_equal(last_stages.n, 1);
+	crypto_esp_free(sa.crypto);
+	crypto_esp_free(twin.crypto);
+}
+
 static void test_transport_input_no_room(void **state)
 {
 	struct sad_sa sa;
@@ -478,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_seq_overflow),
 		cmocka_unit_test(test_output_bad_packets),
 		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_stages),
 		cmocka_unit_test(test_transport_input_no_room),
 		cmocka_unit_test(test_udp_encap_classify),
 		cmocka_unit_test(test_checksums),
