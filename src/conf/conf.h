@@ -1,7 +1,9 @@
 /* The configuration model: strongSwan's swanctl.conf (connections and
- * secrets), read from a file and checked, with strongSwan's defaults
+ * secrets), read from a file and checked against the option table
+ * (conf_options.h, which declares each option once: its type, default,
+ * field below and whether uipsec supports it), with strongSwan's defaults
  * applied. Options uipsec does not support are errors that name the file,
- * line and option; nothing is silently ignored.
+ * line, column and option; nothing is silently ignored.
  *
  * A loaded struct conf is immutable: read its arrays directly,
  *   for (size_t i = 0; i < c->nconns; i++)
@@ -124,6 +126,30 @@ const char *conf_ts_fmt(const struct conf_ts *ts, char *buf, size_t buflen);
 
 /* ---- the model ---- */
 
+/* Where something was written: file (the model's file table), line and
+ * column (of the key, for an option). */
+struct conf_loc {
+	const char *file;
+	unsigned line, col;
+};
+
+/* An option a section set, and where (for messages about its value that
+ * only a later stage can give, such as IKE's proposal parser). */
+struct conf_seen {
+	const char *opt;          /* the option's name in the table */
+	struct conf_loc loc;
+};
+
+/* What uipsecd's IKE core carries; longer lists and names are refused
+ * where they are written (ctl/ctl_conf.c checks at compile time that these
+ * match the IKE core's limits). */
+#define CONF_TS_MAX 8             /* traffic selectors per side of a child */
+#define CONF_CHILDREN_MAX 8       /* children per connection */
+#define CONF_NAME_MAX 63          /* connection and child names */
+/* Same limit as REPLAY_WINDOW_MAX of the data plane (xfrm/replay.h), which
+ * conf may not include. */
+#define CONF_REPLAY_WINDOW_MAX 8192
+
 enum conf_auth_method { CONF_AUTH_PSK = 1 };
 
 /* One authentication round (uipsec supports exactly one per side). */
@@ -148,7 +174,7 @@ enum conf_frag { CONF_FRAG_YES = 0, CONF_FRAG_ACCEPT, CONF_FRAG_FORCE, CONF_FRAG
 struct conf_child {
 	char *name;
 	const char *file;         /* where the section was first written */
-	unsigned line;
+	unsigned line, col;
 	struct conf_ts *local_ts;  size_t nlocal_ts;   /* default: one dynamic */
 	struct conf_ts *remote_ts; size_t nremote_ts;
 	char **esp_proposals;      size_t nesp_proposals; /* default: "default" */
@@ -167,12 +193,13 @@ struct conf_child {
 	uint64_t rand_packets;
 	uint32_t replay_window;   /* packets, default 32, 0 = off */
 	char *updown;             /* script path or NULL */
+	struct conf_seen *seen;   size_t nseen;   /* the options written */
 };
 
 struct conf_conn {
 	char *name;
 	const char *file;
-	unsigned line;
+	unsigned line, col;
 	unsigned version;         /* as written: 0 (any; initiates IKEv2) or 2 */
 	struct conf_addr *local_addrs;  size_t nlocal_addrs;   /* default %any */
 	struct conf_addr *remote_addrs; size_t nremote_addrs;
@@ -192,6 +219,7 @@ struct conf_conn {
 	uint64_t rand_time;       /* default min(over_time, rekey-or-reauth / 2) */
 	struct conf_auth local, remote;
 	struct conf_child *children; size_t nchildren;
+	struct conf_seen *seen;   size_t nseen;   /* the options written */
 };
 
 /* An IKE pre-shared key (secrets { ike<suffix> { id<suffix>, secret } }). */
@@ -206,21 +234,40 @@ struct conf {
 	struct conf_conn *conns;     size_t nconns;
 	struct conf_secret *secrets; size_t nsecrets;
 	char **files;                size_t nfiles;   /* every file read, in order */
+	bool model_only;             /* read with CONF_MODEL_ONLY: not for uipsecd */
 };
 
-/* Read and check a swanctl.conf file (and its includes). On success *out
- * is a new model (free with conf_free) and 0 is returned; on failure a
- * negative errno, *out is NULL and err holds one line such as
+/* Flags of conf_load and conf_parse_buffer.
+ * CONF_NO_INCLUDE: "include" is an error (fuzzing, untrusted input).
+ * CONF_MODEL_ONLY: accept everything the model holds, also what uipsecd
+ *   cannot run yet (options read only with their default, values beyond
+ *   its IKE core's limits: conf_options.h, CONF_SUP_MODEL and .runs); for
+ *   tests and tools of the model. Without it those are refused too. */
+#define CONF_NO_INCLUDE 1u
+#define CONF_MODEL_ONLY 2u
+
+/* Read and check a swanctl.conf file (and its includes) against the option
+ * table (conf_options.h). On success *out is a new model (free with
+ * conf_free) and 0 is returned; on failure a negative errno, *out is NULL
+ * and err holds every error of the file, one line each, each error once,
+ * at the place it was written, such as
  *   "/etc/uipsec/swanctl.conf:12:9: connections.gw.children.net.inactivity:
- *    option not supported by uipsec" */
-int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+ *    not supported: closing idle CHILD_SAs, not yet in uipsec"
+ *   "/etc/uipsec/swanctl.conf:14:9: connections.gw.children.net.rekey_tme:
+ *    unknown option"
+ * (a syntax error stops at the first). Lines that do not fit errlen are
+ * summed up in a last line "... and N more errors". */
+int conf_load(const char *path, unsigned flags, struct conf **out, char *err, size_t errlen);
 
 /* The same for an in-memory file. name is used in messages and as the base
- * of relative includes. flags: CONF_NO_INCLUDE makes "include" an error
- * (fuzzing, untrusted input). */
-#define CONF_NO_INCLUDE 1u
+ * of relative includes. */
 int conf_parse_buffer(const char *buf, size_t len, const char *name, unsigned flags,
                       struct conf **out, char *err, size_t errlen);
+
+/* Where option opt of a connection or child was written; the section's
+ * own place if it was not. */
+struct conf_loc conf_conn_where(const struct conf_conn *cn, const char *opt);
+struct conf_loc conf_child_where(const struct conf_child *ch, const char *opt);
 
 /* Free the model; pre-shared keys are wiped. NULL is fine. */
 void conf_free(struct conf *c);

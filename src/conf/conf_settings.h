@@ -22,11 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Where something was written. file points into the tree's file table. */
-struct conf_loc {
-	const char *file;
-	unsigned line, col;
-};
+#include "conf/conf.h"   /* struct conf_loc */
 
 struct conf_kv {
 	char *key;

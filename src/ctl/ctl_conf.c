@@ -1,17 +1,33 @@
-/* The IKE core's side of swanctl.conf support (see ctl_conf.h): one rule
- * per model field whose non-default values ike_ctl.c cannot carry into an
- * ike_conn_cfg / ike_child_cfg. */
+/* swanctl.conf model -> struct ike_conn_cfg (see ctl_conf.h). The model
+ * was checked against the option table when it was read; this maps each
+ * supported field into the IKE core's configuration. An option the IKE
+ * core learns to run is turned on in the table (conf/conf_options.c) and
+ * carried over here. Runs on the daemon's loop (getaddrinfo may block on
+ * DNS, as charon's does). */
 #include "ctl/ctl_conf.h"
 #include "conf/conf.h"
+#include "ctl/ike_ctl.h"
 #include "ike/ike.h"
+#include "ike/ike_proto.h"
+#include "util/log.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-__attribute__((format(printf, 6, 7)))
-static int refuse(char *err, size_t errlen, const char *file, unsigned line, const char *path,
+/* The option table refuses what the IKE core cannot carry by conf's own
+ * copies of its limits; they must be the IKE core's. */
+_Static_assert(CONF_TS_MAX == IKE_TS_MAX, "conf and IKE disagree on traffic selectors");
+_Static_assert(CONF_CHILDREN_MAX == IKE_CONN_MAX_CHILDREN, "conf and IKE disagree on children");
+_Static_assert(CONF_NAME_MAX + 1 == sizeof(((struct ike_conn_cfg *)0)->name),
+               "conf and IKE disagree on connection names");
+_Static_assert(CONF_NAME_MAX + 1 == sizeof(((struct ike_child_cfg *)0)->name),
+               "conf and IKE disagree on child names");
+
+__attribute__((format(printf, 5, 6)))
+static int refuse(char *err, size_t errlen, const struct conf_loc *at, const char *path,
                   const char *fmt, ...)
 {
 	va_list ap;
@@ -19,7 +35,8 @@ static int refuse(char *err, size_t errlen, const char *file, unsigned line, con
 
 	if (!err || !errlen)
 		return -EINVAL;
-	n = snprintf(err, errlen, "%s:%u: %s: ", file ? file : "?", line, path);
+	n = snprintf(err, errlen, "%s:%u:%u: %s: ", at->file ? at->file : "?", at->line, at->col,
+	             path);
 	if (n < 0 || (size_t)n >= errlen)
 		return -EINVAL;
 	va_start(ap, fmt);
@@ -28,117 +45,212 @@ static int refuse(char *err, size_t errlen, const char *file, unsigned line, con
 	return -EINVAL;
 }
 
-/* local_addrs / remote_addrs: the IKE core has one address per side, or
- * %any (remote: any peer, responder only; local: the address the routing
- * picks to reach remote_addrs when initiating, as charon does); ike_ctl.c
- * resolves host names. */
-static const char *addrs_why(const struct conf_addr *a, size_t n)
+static int join_proposals(char *const *p, size_t n, const char *dflt, char *out, size_t len)
 {
-	if (n == 0)
-		return NULL;
-	if (n != 1)
-		return "uipsec takes exactly one address here";
-	switch (a[0].kind) {
-	case CONF_ADDR_IP:
-	case CONF_ADDR_DNS:
-	case CONF_ADDR_ANY:
-		return NULL;
-	default:
-		return "subnets and ranges are not supported by uipsec here; write one address";
-	}
-}
+	size_t off = 0;
 
-static const char *ts_why(const struct conf_ts *ts, size_t n)
-{
-	if (n > IKE_TS_MAX)
-		return "more than 8 traffic selectors";
+	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		if (!ts[i].dynamic)
-			continue;
-		if (n > 1)
-			return "dynamic mixed with other traffic selectors is not supported by uipsec";
-		if (ts[i].proto || ts[i].port_from != 0 || ts[i].port_to != 65535)
-			return "dynamic with [proto/port] is not supported by uipsec yet";
+		const char *s = strcmp(p[i], "default") ? p[i] : dflt;
+		int k = snprintf(out + off, len - off, "%s%s", off ? ", " : "", s);
+		if (k < 0 || (size_t)k >= len - off)
+			return -E2BIG;
+		off += (size_t)k;
 	}
-	return NULL;
-}
-
-static int check_child(const struct conf_child *ch, const char *cpath, char *err, size_t errlen)
-{
-	char path[600];
-	const char *why;
-	const char *f = ch->file;
-	unsigned l = ch->line;
-
-#define P(opt) (snprintf(path, sizeof(path), "%s.%s", cpath, opt), path)
-	if ((why = ts_why(ch->local_ts, ch->nlocal_ts)))
-		return refuse(err, errlen, f, l, P("local_ts"), "%s", why);
-	if ((why = ts_why(ch->remote_ts, ch->nremote_ts)))
-		return refuse(err, errlen, f, l, P("remote_ts"), "%s", why);
-	if (ch->start_action == (CONF_ACTION_TRAP | CONF_ACTION_START))
-		return refuse(err, errlen, f, l, P("start_action"),
-		              "trap|start is not supported by uipsec's IKE yet (use trap or start)");
-	if (ch->close_action == (CONF_ACTION_TRAP | CONF_ACTION_START))
-		return refuse(err, errlen, f, l, P("close_action"),
-		              "trap|start is not supported by uipsec's IKE yet (use trap or start)");
-	if (ch->dpd_action != CONF_ACTION_NONE)
-		return refuse(err, errlen, f, l, P("dpd_action"),
-		              "only clear (the default) is supported by uipsec's IKE yet");
-	if (ch->rekey_time > UINT32_MAX || ch->life_time > UINT32_MAX)
-		return refuse(err, errlen, f, l, P("life_time"), "longer than 136 years");
-	if (ch->rekey_bytes || ch->life_bytes)
-		return refuse(err, errlen, f, l, P(ch->rekey_bytes ? "rekey_bytes" : "life_bytes"),
-		              "volume limits are not supported by uipsec's IKE yet");
-	if (ch->rekey_packets || ch->life_packets)
-		return refuse(err, errlen, f, l, P(ch->rekey_packets ? "rekey_packets" : "life_packets"),
-		              "packet limits are not supported by uipsec's IKE yet");
-	if (ch->updown)
-		return refuse(err, errlen, f, l, P("updown"), "updown scripts are not supported by uipsec");
-#undef P
+	if (!n)
+		snprintf(out, len, "%s", dflt);
 	return 0;
 }
 
-int ctl_conf_check(const struct conf_conn *cn, char *err, size_t errlen)
+static void id_from_conf(struct ike_id *id, const struct conf_id *c)
 {
-	char cpath[300], path[600];
-	const char *why, *f = cn->file;
-	unsigned l = cn->line;
-	int rc;
+	memset(id, 0, sizeof(*id));
+	id->type = c->type;
+	id->len = c->len > IKE_ID_MAX ? IKE_ID_MAX : c->len;
+	memcpy(id->data, c->data, id->len);
+}
 
-	snprintf(cpath, sizeof(cpath), "connections.%s", cn->name);
-#define P(opt) (snprintf(path, sizeof(path), "%s.%s", cpath, opt), path)
-	if (strlen(cn->name) >= 64)
-		return refuse(err, errlen, f, l, cpath, "connection name longer than 63 characters");
-	if ((why = addrs_why(cn->local_addrs, cn->nlocal_addrs)))
-		return refuse(err, errlen, f, l, P("local_addrs"), "%s", why);
-	if ((why = addrs_why(cn->remote_addrs, cn->nremote_addrs)))
-		return refuse(err, errlen, f, l, P("remote_addrs"), "%s", why);
-	if (cn->dpd_delay > UINT32_MAX || cn->rekey_time > UINT32_MAX)
-		return refuse(err, errlen, f, l, cpath, "times longer than 136 years");
-	if (cn->reauth_time)
-		return refuse(err, errlen, f, l, P("reauth_time"),
-		              "IKE reauthentication is not supported by uipsec's IKE yet");
-	if (cn->keyingtries != 1)
-		return refuse(err, errlen, f, l, P("keyingtries"),
-		              "only 1 (the default) is supported by uipsec's IKE yet");
-	if (cn->unique == CONF_UNIQUE_KEEP || cn->unique == CONF_UNIQUE_REPLACE)
-		return refuse(err, errlen, f, l, P("unique"),
-		              "keep and replace are not supported by uipsec's IKE yet (no, never)");
-	if (cn->fragmentation == CONF_FRAG_FORCE)
-		return refuse(err, errlen, f, l, P("fragmentation"), "force is an IKEv1 setting");
-	if (cn->nchildren > IKE_CONN_MAX_CHILDREN)
-		return refuse(err, errlen, f, l, P("children"), "more than %d children",
-		              IKE_CONN_MAX_CHILDREN);
-	for (size_t i = 0; i < cn->nchildren; i++) {
+static void ts_from_conf(struct ike_ts_list *l, const struct conf_ts *ts, size_t n)
+{
+	l->n = 0;
+	for (size_t i = 0; i < n && l->n < IKE_TS_MAX; i++) {
+		if (ts[i].dynamic)
+			continue;   /* n == 0 below means "our/their address" */
+		struct ike_ts *t = &l->ts[l->n++];
+		t->type = ts[i].family == AF_INET6 ? IKE_TS_IPV6_ADDR_RANGE : IKE_TS_IPV4_ADDR_RANGE;
+		t->proto = ts[i].proto;
+		t->port_lo = ts[i].port_from;
+		t->port_hi = ts[i].port_to;
+		t->lo = ts[i].from;
+		t->hi = ts[i].to;
+	}
+}
+
+/* The first usable address of a local_addrs/remote_addrs list. */
+static int pick_addr(const struct conf_addr *a, size_t n, struct ip_addr *out, bool *any)
+{
+	memset(out, 0, sizeof(*out));
+	*any = false;
+	for (size_t i = 0; i < n; i++) {
+		switch (a[i].kind) {
+		case CONF_ADDR_IP:
+			*out = a[i].from;
+			return 0;
+		case CONF_ADDR_DNS: {
+			struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL;
+			if (getaddrinfo(a[i].dns, NULL, &hints, &res) == 0 && res) {
+				uint16_t port;
+				ip_addr_from_sockaddr(out, &port, res->ai_addr);
+				freeaddrinfo(res);
+				return 0;
+			}
+			break;
+		}
+		default:
+			*any = true;
+			break;
+		}
+	}
+	return n == 0 ? (*any = true, 0) : (*any ? 0 : -ENOENT);
+}
+
+/* Our (their) identity for the PSK lookup: the configured one, or the IKE
+ * address if none is configured. */
+static struct conf_id lookup_id(const struct conf_auth *a, const struct ip_addr *addr)
+{
+	struct conf_id id = a->id;
+
+	if (!a->has_id && addr->family) {
+		memset(&id, 0, sizeof(id));
+		id.type = addr->family == AF_INET ? CONF_ID_IPV4_ADDR : CONF_ID_IPV6_ADDR;
+		id.len = (uint16_t)ip_addr_len(addr);
+		memcpy(id.data, addr->a, id.len);
+	}
+	return id;
+}
+
+/* The authentication class of one end (local/remote auth = ...). The
+ * option table accepts psk only for now, and a missing remote section
+ * means psk too; anything else is refused here rather than taken for psk. */
+static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, const char *end,
+                      const char *cpath, uint8_t *cls, char *err, size_t errlen)
+{
+	struct conf_loc at = { cc->file, cc->line, cc->col };
+
+	switch (a->method) {
+	case 0:
+	case CONF_AUTH_PSK:
+		*cls = IKE_AUTH_CLASS_PSK;
+		return 0;
+	default:
+		return refuse(err, errlen, &at, cpath, "%s auth method %u is not supported by "
+		              "uipsec's IKE", end, a->method);
+	}
+}
+
+static int child_to_ike(const struct conf_child *ch, const char *cpath, struct ike_child_cfg *k,
+                        char *err, size_t errlen)
+{
+	char props[2048], why[256], path[600];
+	struct conf_loc at;
+
+	snprintf(k->name, sizeof(k->name), "%s", ch->name);
+	ts_from_conf(&k->local_ts, ch->local_ts, ch->nlocal_ts);
+	ts_from_conf(&k->remote_ts, ch->remote_ts, ch->nremote_ts);
+	if (join_proposals(ch->esp_proposals, ch->nesp_proposals, IKE_CTL_DEFAULT_ESP, props,
+	                   sizeof(props)) ||
+	    ike_proposals_parse(props, IKE_PROTO_ESP, &k->esp, why, sizeof(why))) {
+		at = conf_child_where(ch, "esp_proposals");
+		snprintf(path, sizeof(path), "%s.esp_proposals", cpath);
+		return refuse(err, errlen, &at, path, "%.200s", why);
+	}
+	k->transport = ch->mode == CONF_MODE_TRANSPORT;
+	k->start_action = (ch->start_action & CONF_START_START) ? IKE_ACTION_START :
+	                  (ch->start_action & CONF_START_TRAP) ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
+	k->close_action = ch->close_action == CONF_ACTION_START ? IKE_ACTION_START :
+	                  ch->close_action == CONF_ACTION_TRAP ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
+	k->rekey_time = (uint32_t)ch->rekey_time;
+	k->life_time = (uint32_t)ch->life_time;
+	k->replay_window = ch->replay_window;
+	return 0;
+}
+
+int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike_conn_cfg *cfg,
+                    char *err, size_t errlen)
+{
+	char props[2048], why[256], cpath[300], path[600];
+	struct conf_loc at = { cc->file, cc->line, cc->col };
+	struct conf_id me, other;
+	const struct conf_secret *s;
+	bool any;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cpath, sizeof(cpath), "connections.%s", cc->name);
+	if (c->model_only)
+		/* our bug: such a model may hold what the IKE core cannot carry */
+		return refuse(err, errlen, &at, cpath, "read for the model only, not for uipsecd");
+	snprintf(cfg->name, sizeof(cfg->name), "%s", cc->name);
+	if (pick_addr(cc->local_addrs, cc->nlocal_addrs, &cfg->local_addr, &any)) {
+		at = conf_conn_where(cc, "local_addrs");
+		snprintf(path, sizeof(path), "%s.local_addrs", cpath);
+		return refuse(err, errlen, &at, path, "cannot resolve %s", cc->local_addrs[0].dns);
+	}
+	if (pick_addr(cc->remote_addrs, cc->nremote_addrs, &cfg->remote_addr, &any)) {
+		at = conf_conn_where(cc, "remote_addrs");
+		snprintf(path, sizeof(path), "%s.remote_addrs", cpath);
+		return refuse(err, errlen, &at, path, "cannot resolve %s", cc->remote_addrs[0].dns);
+	}
+	cfg->local_port = cc->local_port;
+	cfg->remote_port = cc->remote_port;
+	if (join_proposals(cc->proposals, cc->nproposals, IKE_CTL_DEFAULT_IKE, props, sizeof(props)) ||
+	    ike_proposals_parse(props, IKE_PROTO_IKE, &cfg->ike, why, sizeof(why))) {
+		at = conf_conn_where(cc, "proposals");
+		snprintf(path, sizeof(path), "%s.proposals", cpath);
+		return refuse(err, errlen, &at, path, "%.200s", why);
+	}
+	if (auth_class(cc, &cc->local, "local", cpath, &cfg->local_auth, err, errlen) ||
+	    auth_class(cc, &cc->remote, "remote", cpath, &cfg->remote_auth, err, errlen))
+		return -EINVAL;
+	/* RFC 7383 is not implemented yet (its place is src/ike/ike_wire.c):
+	 * fragmentation = yes, strongSwan's default, or accept would
+	 * otherwise do nothing without a word (the option table says so too) */
+	if (cc->fragmentation == CONF_FRAG_YES || cc->fragmentation == CONF_FRAG_ACCEPT) {
+		at = conf_conn_where(cc, "fragmentation");
+		log_info("%s:%u:%u: connection '%s': fragmentation = %s: IKE fragmentation is not "
+		         "implemented yet, IKE messages are sent whole", at.file ? at.file : "?",
+		         at.line, at.col, cc->name, cc->fragmentation == CONF_FRAG_YES ? "yes" : "accept");
+		at = (struct conf_loc){ cc->file, cc->line, cc->col };
+	}
+	if (cc->local.has_id)
+		id_from_conf(&cfg->local_id, &cc->local.id);
+	if (cc->remote.has_id)
+		id_from_conf(&cfg->remote_id, &cc->remote.id);
+
+	/* the PSK, chosen as charon does: by our identity (our address if
+	 * none is configured) and the peer's */
+	me = lookup_id(&cc->local, &cfg->local_addr);
+	other = lookup_id(&cc->remote, &cfg->remote_addr);
+	s = conf_secret_find_ike(c, &me, &other);
+	if (s && s->secret_len > IKE_PSK_MAX)
+		return refuse(err, errlen, &at, cpath, "its pre-shared key (secrets.%s) is longer than "
+		              "%d bytes", s->name, IKE_PSK_MAX);
+	if (!s || s->secret_len == 0) {
+		char a[600], b[600];
+		return refuse(err, errlen, &at, cpath, "no pre-shared key in secrets for '%s' - '%s'",
+		              conf_id_fmt(&me, a, sizeof(a)), conf_id_fmt(&other, b, sizeof(b)));
+	}
+	memcpy(cfg->psk, s->secret, s->secret_len);
+	cfg->psk_len = s->secret_len;
+	cfg->dpd_delay = (uint32_t)cc->dpd_delay;
+	cfg->rekey_time = (uint32_t)cc->rekey_time;
+	cfg->encap = cc->encap;
+	cfg->nchildren = (unsigned)cc->nchildren;
+	for (size_t i = 0; i < cc->nchildren; i++) {
 		char chp[400];
 
-		if (strlen(cn->children[i].name) >= 64)
-			return refuse(err, errlen, cn->children[i].file, cn->children[i].line, P("children"),
-			              "child name '%s' longer than 63 characters", cn->children[i].name);
-		snprintf(chp, sizeof(chp), "%s.children.%s", cpath, cn->children[i].name);
-		if ((rc = check_child(&cn->children[i], chp, err, errlen)))
-			return rc;
+		snprintf(chp, sizeof(chp), "%s.children.%s", cpath, cc->children[i].name);
+		if (child_to_ike(&cc->children[i], chp, &cfg->children[i], err, errlen))
+			return -EINVAL;
 	}
-#undef P
 	return 0;
 }

@@ -1,19 +1,25 @@
-/* What of swanctl.conf the IKE core can do: a check run on every
- * connection before ike_ctl.c maps it to an ike_conn_cfg. The model
- * (src/conf/) can express more than the IKE core does so far; anything a
- * connection sets that the mapping would otherwise drop or bend is refused
- * here with the connection's or child's file:line and the option, so that
- * nothing written in the file is silently ignored on its way to IKE.
- * Relax a rule here when the IKE core learns the feature. */
+/* The swanctl.conf model (src/conf/) turned into an IKE connection (struct
+ * ike_conn_cfg, src/ike/ike.h): the one place where a supported option
+ * reaches the IKE core. Which options exist, their defaults and what
+ * uipsecd can run is the option table's (conf/conf_options.h): a file read
+ * without CONF_MODEL_ONLY holds only what the IKE core can carry, each
+ * refusal already reported at its line. What is left here is what only
+ * the IKE side knows: host names resolved, the proposals as IKE's parser
+ * reads them, the pre-shared key chosen by identities. These errors name
+ * the place of the option concerned. */
 #ifndef UIPSEC_CTL_CTL_CONF_H
 #define UIPSEC_CTL_CTL_CONF_H
 
 #include <stddef.h>
 
+struct conf;
 struct conf_conn;
+struct ike_conn_cfg;
 
-/* 0 if the IKE core can run cn as configured; otherwise -EINVAL with
- * "file:line: connections.NAME.option: reason" in err. */
-int ctl_conf_check(const struct conf_conn *cn, char *err, size_t errlen);
+/* Fill *cfg (zeroed first) from connection cc of c. 0, or -EINVAL with
+ * "file:line:col: connections.NAME.option: reason" in err (also when c was
+ * read with CONF_MODEL_ONLY). cfg holds the PSK: wipe it after use. */
+int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike_conn_cfg *cfg,
+                    char *err, size_t errlen);
 
 #endif

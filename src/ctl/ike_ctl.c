@@ -5,7 +5,6 @@
 #include "ctl/ike_ctl.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,203 +14,19 @@
 #include "ctl/ctl_conf.h"
 #include "ctl/vici.h"
 #include "ike/ike.h"
-#include "ike/ike_proto.h"
 #include "util/log.h"
 #include "util/mem.h"
 
-static int join_proposals(char *const *p, size_t n, const char *dflt, char *out, size_t len)
+/* err gets one line per connection that failed, in file order. */
+static void add_line(char *err, size_t errlen, size_t *used, const char *line)
 {
-	size_t off = 0;
+	int n;
 
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		const char *s = strcmp(p[i], "default") ? p[i] : dflt;
-		int k = snprintf(out + off, len - off, "%s%s", off ? ", " : "", s);
-		if (k < 0 || (size_t)k >= len - off)
-			return -E2BIG;
-		off += (size_t)k;
-	}
-	if (!n)
-		snprintf(out, len, "%s", dflt);
-	return 0;
-}
-
-static void id_from_conf(struct ike_id *id, const struct conf_id *c)
-{
-	memset(id, 0, sizeof(*id));
-	id->type = c->type;
-	id->len = c->len > IKE_ID_MAX ? IKE_ID_MAX : c->len;
-	memcpy(id->data, c->data, id->len);
-}
-
-static void ts_from_conf(struct ike_ts_list *l, const struct conf_ts *ts, size_t n)
-{
-	l->n = 0;
-	for (size_t i = 0; i < n && l->n < IKE_TS_MAX; i++) {
-		if (ts[i].dynamic)
-			continue;   /* n == 0 below means "our/their address" */
-		struct ike_ts *t = &l->ts[l->n++];
-		t->type = ts[i].family == AF_INET6 ? IKE_TS_IPV6_ADDR_RANGE : IKE_TS_IPV4_ADDR_RANGE;
-		t->proto = ts[i].proto;
-		t->port_lo = ts[i].port_from;
-		t->port_hi = ts[i].port_to;
-		t->lo = ts[i].from;
-		t->hi = ts[i].to;
-	}
-}
-
-/* The first usable address of a local_addrs/remote_addrs list. */
-static int pick_addr(const struct conf_addr *a, size_t n, struct ip_addr *out, bool *any)
-{
-	memset(out, 0, sizeof(*out));
-	*any = false;
-	for (size_t i = 0; i < n; i++) {
-		switch (a[i].kind) {
-		case CONF_ADDR_IP:
-			*out = a[i].from;
-			return 0;
-		case CONF_ADDR_DNS: {
-			struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL;
-			if (getaddrinfo(a[i].dns, NULL, &hints, &res) == 0 && res) {
-				uint16_t port;
-				ip_addr_from_sockaddr(out, &port, res->ai_addr);
-				freeaddrinfo(res);
-				return 0;
-			}
-			break;
-		}
-		default:
-			*any = true;
-			break;
-		}
-	}
-	return n == 0 ? (*any = true, 0) : (*any ? 0 : -ENOENT);
-}
-
-/* The authentication class of one end (local/remote auth = ...). src/conf/
- * accepts psk only for now, and a missing remote section means psk too;
- * anything else is refused here rather than taken for psk. */
-static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, const char *end,
-                      uint8_t *cls, char *err, size_t errlen)
-{
-	switch (a->method) {
-	case 0:
-	case CONF_AUTH_PSK:
-		*cls = IKE_AUTH_CLASS_PSK;
-		return 0;
-	default:
-		snprintf(err, errlen, "%s:%u: connection '%s': %s auth method %u is not supported by "
-		         "uipsec's IKE", cc->file, cc->line, cc->name, end, a->method);
-		return -EINVAL;
-	}
-}
-
-static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
-                          struct ike_conn_cfg *cfg, char *err, size_t errlen)
-{
-	char props[2048];
-	bool any;
-
-	memset(cfg, 0, sizeof(*cfg));
-	/* Refuse what the IKE core cannot do rather than drop it below. */
-	if (ctl_conf_check(cc, err, errlen))
-		return -EINVAL;
-	snprintf(cfg->name, sizeof(cfg->name), "%s", cc->name);
-	if (pick_addr(cc->local_addrs, cc->nlocal_addrs, &cfg->local_addr, &any) ||
-	    pick_addr(cc->remote_addrs, cc->nremote_addrs, &cfg->remote_addr, &any)) {
-		snprintf(err, errlen, "%s:%u: connection '%s': cannot resolve local_addrs/remote_addrs",
-		         cc->file, cc->line, cc->name);
-		return -EINVAL;
-	}
-	cfg->local_port = cc->local_port;
-	cfg->remote_port = cc->remote_port;
-	if (join_proposals(cc->proposals, cc->nproposals, IKE_CTL_DEFAULT_IKE, props, sizeof(props)) ||
-	    ike_proposals_parse(props, IKE_PROTO_IKE, &cfg->ike, err, errlen)) {
-		char why[256];
-		snprintf(why, sizeof(why), "%.200s", err);
-		snprintf(err, errlen, "%s:%u: connection '%s': proposals: %.200s", cc->file, cc->line,
-		         cc->name, why);
-		return -EINVAL;
-	}
-	if (auth_class(cc, &cc->local, "local", &cfg->local_auth, err, errlen) ||
-	    auth_class(cc, &cc->remote, "remote", &cfg->remote_auth, err, errlen))
-		return -EINVAL;
-	/* RFC 7383 is not implemented yet (its place is src/ike/ike_wire.c):
-	 * fragmentation = yes, strongSwan's default, or accept would
-	 * otherwise do nothing without a word */
-	if (cc->fragmentation == CONF_FRAG_YES || cc->fragmentation == CONF_FRAG_ACCEPT)
-		log_info("%s:%u: connection '%s': fragmentation = %s: IKE fragmentation is not "
-		         "implemented yet, IKE messages are sent whole", cc->file, cc->line, cc->name,
-		         cc->fragmentation == CONF_FRAG_YES ? "yes" : "accept");
-	if (cc->local.has_id)
-		id_from_conf(&cfg->local_id, &cc->local.id);
-	if (cc->remote.has_id)
-		id_from_conf(&cfg->remote_id, &cc->remote.id);
-
-	/* the PSK, chosen as charon does: by our identity (our address if
-	 * none is configured) and the peer's */
-	struct conf_id me = cc->local.id, other = cc->remote.id;
-	if (!cc->local.has_id && cfg->local_addr.family) {
-		memset(&me, 0, sizeof(me));
-		me.type = cfg->local_addr.family == AF_INET ? CONF_ID_IPV4_ADDR : CONF_ID_IPV6_ADDR;
-		me.len = (uint16_t)ip_addr_len(&cfg->local_addr);
-		memcpy(me.data, cfg->local_addr.a, me.len);
-	}
-	if (!cc->remote.has_id && cfg->remote_addr.family) {
-		memset(&other, 0, sizeof(other));
-		other.type = cfg->remote_addr.family == AF_INET ? CONF_ID_IPV4_ADDR : CONF_ID_IPV6_ADDR;
-		other.len = (uint16_t)ip_addr_len(&cfg->remote_addr);
-		memcpy(other.data, cfg->remote_addr.a, other.len);
-	}
-	const struct conf_secret *s = conf_secret_find_ike(c, &me, &other);
-	if (s && s->secret_len > IKE_PSK_MAX) {
-		snprintf(err, errlen, "%s:%u: connection '%s': its pre-shared key is longer than "
-		         "%d bytes", cc->file, cc->line, cc->name, IKE_PSK_MAX);
-		return -EINVAL;
-	}
-	if (!s || s->secret_len == 0) {
-		char a[600], b[600];
-		snprintf(err, errlen, "%s:%u: connection '%s': no pre-shared key in secrets for "
-		         "'%s' - '%s'", cc->file, cc->line, cc->name, conf_id_fmt(&me, a, sizeof(a)),
-		         conf_id_fmt(&other, b, sizeof(b)));
-		return -EINVAL;
-	}
-	memcpy(cfg->psk, s->secret, s->secret_len);
-	cfg->psk_len = s->secret_len;
-	cfg->dpd_delay = (uint32_t)cc->dpd_delay;
-	cfg->rekey_time = (uint32_t)cc->rekey_time;
-	cfg->encap = cc->encap;
-	if (cc->nchildren > IKE_CONN_MAX_CHILDREN) {
-		snprintf(err, errlen, "%s:%u: connection '%s': more than %d children", cc->file,
-		         cc->line, cc->name, IKE_CONN_MAX_CHILDREN);
-		return -EINVAL;
-	}
-	cfg->nchildren = (unsigned)cc->nchildren;
-	for (size_t i = 0; i < cc->nchildren; i++) {
-		const struct conf_child *ch = &cc->children[i];
-		struct ike_child_cfg *k = &cfg->children[i];
-		snprintf(k->name, sizeof(k->name), "%s", ch->name);
-		ts_from_conf(&k->local_ts, ch->local_ts, ch->nlocal_ts);
-		ts_from_conf(&k->remote_ts, ch->remote_ts, ch->nremote_ts);
-		if (join_proposals(ch->esp_proposals, ch->nesp_proposals, IKE_CTL_DEFAULT_ESP, props,
-		                   sizeof(props)) ||
-		    ike_proposals_parse(props, IKE_PROTO_ESP, &k->esp, err, errlen)) {
-			char why[256];
-			snprintf(why, sizeof(why), "%.200s", err);
-			snprintf(err, errlen, "%s:%u: child '%s': esp_proposals: %.200s", ch->file, ch->line,
-			         ch->name, why);
-			return -EINVAL;
-		}
-		k->transport = ch->mode == CONF_MODE_TRANSPORT;
-		k->start_action = (ch->start_action & CONF_START_START) ? IKE_ACTION_START :
-		                  (ch->start_action & CONF_START_TRAP) ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
-		k->close_action = ch->close_action == CONF_ACTION_START ? IKE_ACTION_START :
-		                  ch->close_action == CONF_ACTION_TRAP ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
-		k->rekey_time = (uint32_t)ch->rekey_time;
-		k->life_time = (uint32_t)ch->life_time;
-		k->replay_window = ch->replay_window;
-	}
-	return 0;
+	if (!err || !errlen || *used >= errlen - 1)
+		return;
+	n = snprintf(err + *used, errlen - *used, "%s%s", *used ? "\n" : "", line);
+	if (n > 0)
+		*used += (size_t)n < errlen - *used ? (size_t)n : errlen - *used - 1;
 }
 
 int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
@@ -219,6 +34,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 	struct ike_conn_cfg *cfg = malloc(sizeof(*cfg));
 	char (*names)[64] = calloc(256, 64);
 	int rc = 0, loaded = 0;
+	size_t used = 0;
 	unsigned n;
 
 	if (!cfg || !names) {
@@ -226,18 +42,20 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 		free(names);
 		return -ENOMEM;
 	}
+	if (err && errlen)
+		err[0] = '\0';
 	for (size_t i = 0; i < c->nconns; i++) {
-		char e[512];
-		int r = conn_from_conf(c, &c->conns[i], cfg, e, sizeof(e));
+		char e[1024];
+		int r = ctl_conf_to_ike(c, &c->conns[i], cfg, e, sizeof(e));
+
 		if (!r)
 			r = ike_conn_add(ike, cfg, e, sizeof(e));
 		mem_wipe(cfg, sizeof(*cfg));
 		if (r) {
-			log_err("%s", e);
-			if (!rc) {
+			/* reported once, by the caller (which logs or answers it) */
+			if (!rc)
 				rc = r;
-				snprintf(err, errlen, "%s", e);
-			}
+			add_line(err, errlen, &used, e);
 			continue;
 		}
 		loaded++;
@@ -257,7 +75,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen)
 {
 	struct conf *c = NULL;
-	int rc = conf_load(conf_path, &c, err, errlen);
+	int rc = conf_load(conf_path, 0, &c, err, errlen);
 
 	if (rc)
 		return rc;
@@ -358,7 +176,7 @@ static void cmd_ike(void *ctx, struct ctl_conn *c, const struct vici_packet *req
                     struct vici_buf *resp)
 {
 	struct ike_ctl *ic = ctx;
-	char **argv = NULL, *obuf = NULL, err[1024] = "";
+	char **argv = NULL, *obuf = NULL, err[8192] = "";   /* load: every refusal of the file */
 	size_t olen = 0;
 	FILE *out;
 	int argc, r;

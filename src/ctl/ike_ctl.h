@@ -20,13 +20,17 @@ struct ike_ctx;
 	"aes128gcm16-aes256gcm16-chacha20poly1305, aes128-aes256-sha256-sha384-sha512"
 
 /* Load every connection of c into ike (replacing those of the same name)
- * and remove connections that c no longer has. On an error nothing
- * is changed for that connection and err names it ("connection 'gw': no
- * pre-shared key for ..."). Returns the number of connections loaded or a
- * negative errno (the first error). */
+ * and remove connections that c no longer has (c must not be read with
+ * CONF_MODEL_ONLY). On an error nothing is changed for that connection,
+ * the others are still loaded, and err gets one line per failed
+ * connection ("gw.conf:3:2: connections.gw: no pre-shared key in secrets
+ * for ..."); nothing is logged here, so that the caller reports each once.
+ * Returns the number of connections loaded or a negative errno (the first
+ * error). */
 int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen);
 
-/* Read conf_path and apply it. */
+/* Read conf_path (as uipsecd does: conf_load without CONF_MODEL_ONLY) and
+ * apply it; err as conf_load's or ike_ctl_apply's. */
 int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen);
 
 struct ike_ctl {

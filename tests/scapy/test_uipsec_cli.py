@@ -3,14 +3,16 @@
 this folder holds the Python tests that run the built programs): help and
 exit codes, state files (-f) created 0600, rewritten only by commands that
 change something, left alone when a command fails, and the daemon path's
-error when no uipsecd listens."""
+error when no uipsecd listens; uipsecd's --check-config and
+--list-options, and its start on a swanctl.conf it refuses."""
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 
-from uipsec_testlib import check, run, report
+from uipsec_testlib import UIPSEC, check, run, report
 GCM = "aead 'rfc4106(gcm(aes))' 0x0102030405060708090a0b0c0d0e0f1011121314 128"
 def sh(words):
     """Split like a shell would for our simple command lines."""
@@ -105,6 +107,36 @@ def body(tmp):
     check(rc == 1 and err == "Error: %s:2: key for cbc(aes) must be 16, 24 or 32 bytes, got 1\n" % f,
           "bad line: %r" % err)
     check(open(f).read() == before, "a bad file was rewritten")
+
+    # uipsecd reads a swanctl.conf as it starts: every refusal at once, at
+    # its line, each once (also when the daemon itself stops on it)
+    uipsecd = os.path.join(os.path.dirname(UIPSEC), "uipsecd")
+    conf = os.path.join(tmp, "swanctl.conf")
+    open(conf, "w").write("connections {\n gw {\n  local { auth = psk }\n"
+                          "  aggressive = yes\n  rekey_tme = 1h\n"
+                          "  children { net { mark_in = 1 } }\n }\n}\n")
+    want = ["%s:4:3: connections.gw.aggressive: not supported: an IKEv1 setting "
+            "(uipsec speaks IKEv2 only)" % conf,
+            "%s:5:3: connections.gw.rekey_tme: unknown option" % conf,
+            "%s:6:20: connections.gw.children.net.mark_in: not supported: marks" % conf]
+    p = subprocess.run([uipsecd, "-c", conf, "--check-config"], capture_output=True, text=True)
+    check(p.returncode == 1 and p.stderr.splitlines() == want,
+          "--check-config: %d %r" % (p.returncode, p.stderr))
+    p = subprocess.run([uipsecd, "-c", conf, "--foreground", "--control",
+                        os.path.join(tmp, "d.sock")], capture_output=True, text=True, timeout=20)
+    lines = [l.split("]: ", 1)[-1] for l in p.stderr.splitlines() if conf in l]
+    check(p.returncode != 0 and lines == want, "uipsecd start: %d %r" % (p.returncode, p.stderr))
+    open(conf, "w").write("connections { gw { local { auth = psk } } }\n"
+                          "secrets { ike { secret = s } }\n")
+    p = subprocess.run([uipsecd, "-c", conf, "--check-config"], capture_output=True, text=True)
+    check(p.returncode == 0 and "1 connection, 1 secret: ok" in p.stdout,
+          "--check-config of a good file: %d %r" % (p.returncode, p.stdout))
+    p = subprocess.run([uipsecd, "--list-options", "names"], capture_output=True, text=True)
+    check(p.returncode == 0 and "connections.<conn>.children.<child>.esp_proposals\n" in p.stdout,
+          "--list-options names")
+    p = subprocess.run([uipsecd, "--list-options", "yaml"], capture_output=True, text=True)
+    check(p.returncode == 2 and "--list-options is text, markdown, names or example" in p.stderr,
+          "--list-options yaml: %d %r" % (p.returncode, p.stderr))
 
     # without -f the daemon is asked; none listens here
     rc, out, err = run(["--control", os.path.join(tmp, "none.sock"), "xfrm", "state", "list"])

@@ -24,7 +24,8 @@ static struct conf *parse_ok(const char *text)
 {
 	struct conf *c = NULL;
 	char err[512] = "";
-	int rc = conf_parse_buffer(text, strlen(text), "t.conf", CONF_NO_INCLUDE, &c, err, sizeof(err));
+	int rc = conf_parse_buffer(text, strlen(text), "t.conf", CONF_NO_INCLUDE | CONF_MODEL_ONLY,
+	                           &c, err, sizeof(err));
 
 	if (rc) {
 		print_error("unexpected error: %s\n", err);
@@ -42,7 +43,8 @@ static const char *parse_err(const char *text)
 	int rc;
 
 	err[0] = '\0';
-	rc = conf_parse_buffer(text, strlen(text), "t.conf", CONF_NO_INCLUDE, &c, err, sizeof(err));
+	rc = conf_parse_buffer(text, strlen(text), "t.conf", CONF_NO_INCLUDE | CONF_MODEL_ONLY,
+	                       &c, err, sizeof(err));
 	if (rc == 0) {
 		print_error("parsed but should not have:\n%s\n", text);
 		conf_free(c);
@@ -513,6 +515,7 @@ static void test_syntax(void **state)
 	assert_int_equal(c->nconns, 1);
 	conf_free(c);
 	assert_string_equal(parse_err("connections {\n c {\n  include = x\n } }\n"),
+	                    "t.conf:2:2: connections.c: no local section: uipsec needs local { auth = psk }\n"
 	                    "t.conf:3:3: connections.c.include: unknown option");
 }
 
@@ -640,7 +643,7 @@ static void test_type_errors(void **state)
 		/* 3 */ { CONN("mobike = maybe"), "t.conf:4:3: connections.gw.mobike: invalid value 'maybe' (expected yes or no)" },
 		/* 4 */ { CONN("local_port = 0"), "t.conf:4:3: connections.gw.local_port: invalid number '0' (expected 1 to 65535)" },
 		/* 5 */ { CONN("remote_port = 65536"), "t.conf:4:3: connections.gw.remote_port: invalid number '65536' (expected 1 to 65535)" },
-		/* 6 */ { CONN("version = 1"), "t.conf:4:3: connections.gw.version: IKEv1 is not supported by uipsec (use 2, or 0 for the default)" },
+		/* 6 */ { CONN("version = 1"), "t.conf:4:3: connections.gw.version: not supported: IKEv1 (uipsec speaks IKEv2 only: use 2, or 0 for the default)" },
 		/* 7 */ { CONN("version = 3"), "t.conf:4:3: connections.gw.version: invalid number '3' (expected 0 to 2)" },
 		/* 8 */ { CONN("local_addrs = 10.1.0.300"), "t.conf:4:3: connections.gw.local_addrs: invalid address '10.1.0.300' (an IP address, subnet, range a-b, host name, %any, %any4 or %any6)" },
 		/* 9 */ { CONN("remote_addrs = 10.0.0.0/33"), "t.conf:4:3: connections.gw.remote_addrs: invalid address '10.0.0.0/33' (an IP address, subnet, range a-b, host name, %any, %any4 or %any6)" },
@@ -653,7 +656,7 @@ static void test_type_errors(void **state)
 		/* 16 */ { CHILD("remote_ts = 10.1.0.0/24[nosuchproto]"), "t.conf:5:4: connections.gw.children.net.remote_ts: invalid traffic selector '10.1.0.0/24[nosuchproto]': unknown protocol in [proto/port]" },
 		/* 17 */ { CHILD("remote_ts = 10.1.0.0/24[tcp/70000]"), "t.conf:5:4: connections.gw.children.net.remote_ts: invalid traffic selector '10.1.0.0/24[tcp/70000]': bad port in [proto/port] (a number, a service name, a range a-b, any or opaque)" },
 		/* 18 */ { CHILD("local_ts = gw.example.org"), "t.conf:5:4: connections.gw.children.net.local_ts: invalid traffic selector 'gw.example.org': expected a subnet (10.1.0.0/24), an address, a range (a-b) or dynamic" },
-		/* 19 */ { CHILD("mode = beet"), "t.conf:5:4: connections.gw.children.net.mode: 'beet' is not supported by uipsec (supported: tunnel or transport)" },
+		/* 19 */ { CHILD("mode = beet"), "t.conf:5:4: connections.gw.children.net.mode: not supported: BEET mode (uipsec has tunnel and transport)" },
 		/* 20 */ { CHILD("mode = tunel"), "t.conf:5:4: connections.gw.children.net.mode: invalid value 'tunel' (expected tunnel or transport)" },
 		/* 21 */ { CHILD("start_action = always"), "t.conf:5:4: connections.gw.children.net.start_action: invalid value 'always' (expected none, trap, start or trap|start)" },
 		/* 22 */ { CHILD("close_action = hold"), "t.conf:5:4: connections.gw.children.net.close_action: invalid value 'hold' (expected none, trap, start or trap|start)" },
@@ -676,36 +679,36 @@ static void test_type_errors(void **state)
 static void test_unsupported(void **state)
 {
 	static const struct err_row rows[] = {
-		/* 0 */ { CONN("aggressive = yes"), "t.conf:4:3: connections.gw.aggressive: option not supported by uipsec" },
+		/* 0 */ { CONN("aggressive = yes"), "t.conf:4:3: connections.gw.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only)" },
 		/* 1 */ { CONN("rekey_tme = 1h"), "t.conf:4:3: connections.gw.rekey_tme: unknown option" },
-		/* 2 */ { CONN("vips = 0.0.0.0"), "t.conf:4:3: connections.gw.vips: option not supported by uipsec" },
-		/* 3 */ { CHILD("inactivity = 30s"), "t.conf:5:4: connections.gw.children.net.inactivity: option not supported by uipsec" },
-		/* 4 */ { CHILD("mark_in = 42"), "t.conf:5:4: connections.gw.children.net.mark_in: option not supported by uipsec" },
-		/* 5 */ { CHILD("ipcomp = yes"), "t.conf:5:4: connections.gw.children.net.ipcomp: option not supported by uipsec" },
+		/* 2 */ { CONN("vips = 0.0.0.0"), "t.conf:4:3: connections.gw.vips: not supported: virtual IPs and address pools (remote access), not yet in uipsec" },
+		/* 3 */ { CHILD("inactivity = 30s"), "t.conf:5:4: connections.gw.children.net.inactivity: not supported: closing idle CHILD_SAs, not yet in uipsec" },
+		/* 4 */ { CHILD("mark_in = 42"), "t.conf:5:4: connections.gw.children.net.mark_in: not supported: marks" },
+		/* 5 */ { CHILD("ipcomp = yes"), "t.conf:5:4: connections.gw.children.net.ipcomp: not supported: IPComp" },
 		/* 6 */ { CHILD("foo { }"), "t.conf:5:4: connections.gw.children.net.foo: unknown section" },
-		/* 7 */ { "connections { gw { local { auth = pubkey } } }\n", "t.conf:1:28: connections.gw.local.auth: auth method 'pubkey' not supported by uipsec (only psk)" },
-		/* 8 */ { "connections { gw { local { auth = eap-mschapv2 } } }\n", "t.conf:1:28: connections.gw.local.auth: auth method 'eap-mschapv2' not supported by uipsec (only psk)" },
+		/* 7 */ { "connections { gw { local { auth = pubkey } } }\n", "t.conf:1:28: connections.gw.local.auth: not supported: public key authentication (uipsec has pre-shared keys only, so far) ('pubkey'; uipsec: psk)" },
+		/* 8 */ { "connections { gw { local { auth = eap-mschapv2 } } }\n", "t.conf:1:28: connections.gw.local.auth: not supported: EAP (uipsec has pre-shared keys only, so far) ('eap-mschapv2'; uipsec: psk)" },
 		/* 9 */ { "connections { gw { local { auth = magic } } }\n", "t.conf:1:28: connections.gw.local.auth: unknown auth method 'magic' (uipsec supports psk)" },
 		/* 10 */ { "connections { gw { local { id = a } } }\n", "t.conf:1:20: connections.gw.local: auth defaults to pubkey, which uipsec does not support: set auth = psk" },
-		/* 11 */ { "connections { gw { local { auth = psk\n certs = a.pem } } }\n", "t.conf:2:2: connections.gw.local.certs: certificates are not supported by uipsec (PSK only)" },
-		/* 12 */ { "connections { gw { local { auth = psk\n eap_id = x } } }\n", "t.conf:2:2: connections.gw.local.eap_id: option not supported by uipsec" },
+		/* 11 */ { "connections { gw { local { auth = psk\n certs = a.pem } } }\n", "t.conf:2:2: connections.gw.local.certs: not supported: certificates (uipsec has pre-shared keys only, so far)" },
+		/* 12 */ { "connections { gw { local { auth = psk\n eap_id = x } } }\n", "t.conf:2:2: connections.gw.local.eap_id: not supported: EAP (uipsec has pre-shared keys only, so far)" },
 		/* 13 */ { "connections { gw { local { auth = psk }\n local-2 { auth = psk } } }\n", "t.conf:2:2: connections.gw.local-2: a second local authentication round (also 'local'): uipsec supports one" },
 		/* 14 */ { "connections { gw { remote { auth = psk } } }\n", "t.conf:1:15: connections.gw: no local section: uipsec needs local { auth = psk }" },
-		/* 15 */ { "connections { gw { local { auth = psk }\n pools = p } }\n", "t.conf:2:2: connections.gw.pools: option not supported by uipsec" },
+		/* 15 */ { "connections { gw { local { auth = psk }\n pools = p } }\n", "t.conf:2:2: connections.gw.pools: not supported: virtual IPs and address pools (remote access), not yet in uipsec" },
 		/* 16 */ { "connections { gw { local { auth = psk }\n extra { } } }\n", "t.conf:2:2: connections.gw.extra: unknown section" },
 		/* 17 */ { "connections { gw { local { auth = psk }\n children { x = 1 } } }\n", "t.conf:2:13: connections.gw.children.x: unknown option (children holds one section per CHILD_SA)" },
 		/* 18 */ { "connections { x = 1 }\n", "t.conf:1:15: connections.x: unknown option (connections holds one section per connection)" },
-		/* 19 */ { "pools { p { addrs = 10.3.0.0/24 } }\n", "t.conf:1:1: pools: section not supported by uipsec" },
-		/* 20 */ { "authorities { }\n", "t.conf:1:1: authorities: section not supported by uipsec" },
+		/* 19 */ { "pools { p { addrs = 10.3.0.0/24 } }\n", "t.conf:1:1: pools: not supported: virtual IPs and address pools (remote access), not yet in uipsec" },
+		/* 20 */ { "authorities { }\n", "t.conf:1:1: authorities: not supported: certificates (uipsec has pre-shared keys only, so far)" },
 		/* 21 */ { "charon { }\n", "t.conf:1:1: charon: unknown section (expected connections or secrets, or a template that a section references)" },
 		/* 22 */ { "a = b\n", "t.conf:1:1: a: unknown option at the top level" },
-		/* 23 */ { "secrets { eap-x { secret = a } }\n", "t.conf:1:11: secrets.eap-x: secret type not supported by uipsec (only ike pre-shared keys)" },
-		/* 24 */ { "secrets { private-k { file = k.pem } }\n", "t.conf:1:11: secrets.private-k: secret type not supported by uipsec (only ike pre-shared keys)" },
+		/* 23 */ { "secrets { eap-x { secret = a } }\n", "t.conf:1:11: secrets.eap-x: not supported: EAP (uipsec has pre-shared keys only, so far)" },
+		/* 24 */ { "secrets { private-k { file = k.pem } }\n", "t.conf:1:11: secrets.private-k: not supported: certificates (uipsec has pre-shared keys only, so far)" },
 		/* 25 */ { "secrets { psk-x { secret = a } }\n", "t.conf:1:11: secrets.psk-x: unknown secret type (section names start with the type, e.g. ike-gw)" },
 		/* 26 */ { "secrets { ike-x { secret = a\n file = b } }\n", "t.conf:2:2: secrets.ike-x.file: unknown option (an ike secret has id<suffix> and secret)" },
 		/* 27 */ { "secrets { x = 1 }\n", "t.conf:1:11: secrets.x: unknown option (secrets holds one section per secret)" },
-		/* 28 */ { CHILD("ah_proposals = sha256"), "t.conf:5:4: connections.gw.children.net.ah_proposals: option not supported by uipsec" },
-		/* 29 */ { "connections { gw { local { auth = psk\n cert-1 { file = x } } } }\n", "t.conf:2:2: connections.gw.local.cert-1: certificates are not supported by uipsec (PSK only)" },
+		/* 28 */ { CHILD("ah_proposals = sha256"), "t.conf:5:4: connections.gw.children.net.ah_proposals: not supported: AH (uipsec has ESP only)" },
+		/* 29 */ { "connections { gw { local { auth = psk\n cert-1 { file = x } } } }\n", "t.conf:2:2: connections.gw.local.cert-1: not supported: certificates (uipsec has pre-shared keys only, so far)" },
 	};
 	(void)state;
 	run_err_table(rows, sizeof(rows) / sizeof(rows[0]));
@@ -1060,7 +1063,7 @@ static int load_rel(const char *rel, struct conf **c, char *err, size_t errlen)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, rel);
-	return conf_load(path, c, err, errlen);
+	return conf_load(path, CONF_MODEL_ONLY, c, err, errlen);
 }
 
 static void test_includes(void **state)
@@ -1112,7 +1115,7 @@ static void test_includes(void **state)
 	assert_null(c);
 
 	/* Errors inside an included file name that file. */
-	write_file("bad.inc", "connections {\n c { rekey_time = soon } }\n");
+	write_file("bad.inc", "connections {\n c { rekey_time = soon\n local { auth = psk } } }\n");
 	write_file("top.conf", "include bad.inc\n");
 	assert_int_equal(load_rel("top.conf", &c, err, sizeof(err)), -EINVAL);
 	snprintf(want, sizeof(want), "%s/bad.inc:2:6: connections.c.rekey_time: invalid time 'soon' "
@@ -1206,7 +1209,7 @@ static void test_seed_files(void **state)
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		snprintf(path, sizeof(path), "%s/../fuzz/corpus/fuzz_conf/%s", dir, good[i]);
-		if (conf_load(path, &c, err, sizeof(err))) {
+		if (conf_load(path, CONF_MODEL_ONLY, &c, err, sizeof(err))) {
 			print_error("%s\n", err);
 			fail();
 		}
@@ -1215,7 +1218,7 @@ static void test_seed_files(void **state)
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(path, sizeof(path), "%s/../fuzz/corpus/fuzz_conf/%s", dir, bad[i]);
-		assert_int_equal(conf_load(path, &c, err, sizeof(err)), -EINVAL);
+		assert_int_equal(conf_load(path, CONF_MODEL_ONLY, &c, err, sizeof(err)), -EINVAL);
 	}
 }
 

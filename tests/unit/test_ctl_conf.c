@@ -1,8 +1,10 @@
-/* swanctl.conf -> IKE core: ctl_conf_check refuses, with file:line and
- * option, what the model can say but the IKE core cannot do yet (numbered
- * table), and ike_ctl_apply (ctl/ike_ctl.c) runs that check, loads a
- * site-to-site file, reloads and removes connections, and leaves nothing
- * half-loaded on a refusal. */
+/* swanctl.conf -> IKE core: what uipsecd cannot run is refused where it
+ * is written, by the option table (numbered table: each at its own line
+ * and column, "not supported: <why>"; the same files load with
+ * CONF_MODEL_ONLY, for the model), every refusal of a file at once and
+ * each once; ctl_conf_to_ike maps a loaded file (ctl/ctl_conf.c) and
+ * ike_ctl_apply loads a site-to-site file, reloads and removes
+ * connections, and leaves nothing half-loaded on a refusal. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,16 +26,37 @@
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
-static struct conf *load(const char *text)
+static struct conf *load_flags(const char *text, unsigned flags)
 {
 	struct conf *c = NULL;
-	char err[512];
+	char err[2048];
 
-	if (conf_parse_buffer(text, strlen(text), "gw.conf", CONF_NO_INCLUDE, &c, err, sizeof(err))) {
+	if (conf_parse_buffer(text, strlen(text), "gw.conf", CONF_NO_INCLUDE | flags, &c, err,
+	                      sizeof(err))) {
 		print_error("conf: %s\n", err);
 		fail();
 	}
 	return c;
+}
+
+static struct conf *load(const char *text)
+{
+	return load_flags(text, 0);
+}
+
+/* The error of a file uipsecd refuses (it must refuse it). */
+static const char *refused(const char *text)
+{
+	static char err[4096];
+	struct conf *c = NULL;
+
+	err[0] = '\0';
+	if (conf_parse_buffer(text, strlen(text), "gw.conf", CONF_NO_INCLUDE, &c, err,
+	                      sizeof(err)) != -EINVAL || c) {
+		conf_free(c);
+		fail_msg("accepted:\n%s", text);
+	}
+	return err;
 }
 
 struct row {
@@ -45,42 +68,101 @@ struct row {
 #define TAIL "\n }\n}\nsecrets { ike { secret = s } }\n"
 
 static const struct row rows[] = {
-	/* 0 */ { "  local_addrs = 192.0.2.0/24", "gw.conf:2: connections.c.local_addrs: subnets and ranges are not supported by uipsec here; write one address" },
-	/* 1 */ { "  local_addrs = 192.0.2.1, 192.0.2.3", "gw.conf:2: connections.c.local_addrs: uipsec takes exactly one address here" },
-	/* 2 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.0/24", "gw.conf:2: connections.c.remote_addrs: subnets and ranges are not supported by uipsec here; write one address" },
-	/* 3 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.5-192.0.2.9", "gw.conf:2: connections.c.remote_addrs: subnets and ranges are not supported by uipsec here; write one address" },
-	/* 4 */ { "  local_addrs = 192.0.2.1\n remote_addrs = a.example, b.example", "gw.conf:2: connections.c.remote_addrs: uipsec takes exactly one address here" },
-	/* 5 */ { "  local_addrs = 192.0.2.1\n reauth_time = 1h", "gw.conf:2: connections.c.reauth_time: IKE reauthentication is not supported by uipsec's IKE yet" },
-	/* 6 */ { "  local_addrs = 192.0.2.1\n keyingtries = 0", "gw.conf:2: connections.c.keyingtries: only 1 (the default) is supported by uipsec's IKE yet" },
-	/* 7 */ { "  local_addrs = 192.0.2.1\n unique = replace", "gw.conf:2: connections.c.unique: keep and replace are not supported by uipsec's IKE yet (no, never)" },
-	/* 8 */ { "  local_addrs = 192.0.2.1\n fragmentation = force", "gw.conf:2: connections.c.fragmentation: force is an IKEv1 setting" },
-	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { dpd_action = trap } }", "gw.conf:5: connections.c.children.x.dpd_action: only clear (the default) is supported by uipsec's IKE yet" },
-	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5: connections.c.children.x.start_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
-	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5: connections.c.children.x.close_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
-	/* 12 */ { "  local_addrs = 192.0.2.1\n children { x { rekey_bytes = 1g } }", "gw.conf:5: connections.c.children.x.rekey_bytes: volume limits are not supported by uipsec's IKE yet" },
-	/* 13 */ { "  local_addrs = 192.0.2.1\n children { x { life_packets = 10 } }", "gw.conf:5: connections.c.children.x.life_packets: packet limits are not supported by uipsec's IKE yet" },
-	/* 14 */ { "  local_addrs = 192.0.2.1\n children { x { updown = /bin/true } }", "gw.conf:5: connections.c.children.x.updown: updown scripts are not supported by uipsec" },
-	/* 15 */ { "  local_addrs = 192.0.2.1\n children { x { local_ts = dynamic[tcp] } }", "gw.conf:5: connections.c.children.x.local_ts: dynamic with [proto/port] is not supported by uipsec yet" },
-	/* 16 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = dynamic, 10.0.0.0/8 } }", "gw.conf:5: connections.c.children.x.remote_ts: dynamic mixed with other traffic selectors is not supported by uipsec" },
-	/* 17 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,10.0.0.9 } }", "gw.conf:5: connections.c.children.x.remote_ts: more than 8 traffic selectors" },
-	/* 18 */ { "  local_addrs = 192.0.2.1\n children { a{} b{} c{} d{} e{} f{} g{} h{} i{} }", "gw.conf:2: connections.c.children: more than 8 children" },
+	/* 0 */ { "  local_addrs = 192.0.2.0/24", "gw.conf:4:3: connections.c.local_addrs: not supported: subnets and ranges here (write one address)" },
+	/* 1 */ { "  local_addrs = 192.0.2.1, 192.0.2.3", "gw.conf:4:3: connections.c.local_addrs: not supported: more than one address (uipsecd takes one per side)" },
+	/* 2 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.0/24", "gw.conf:5:2: connections.c.remote_addrs: not supported: subnets and ranges here (write one address)" },
+	/* 3 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.5-192.0.2.9", "gw.conf:5:2: connections.c.remote_addrs: not supported: subnets and ranges here (write one address)" },
+	/* 4 */ { "  local_addrs = 192.0.2.1\n remote_addrs = a.example, b.example", "gw.conf:5:2: connections.c.remote_addrs: not supported: more than one address (uipsecd takes one per side)" },
+	/* 5 */ { "  local_addrs = 192.0.2.1\n reauth_time = 1h", "gw.conf:5:2: connections.c.reauth_time: not supported: IKE reauthentication, not yet in uipsec's IKE (only 0, the default)" },
+	/* 6 */ { "  local_addrs = 192.0.2.1\n keyingtries = 0", "gw.conf:5:2: connections.c.keyingtries: not supported: more than one keying try, not yet in uipsec's IKE (only 1, the default)" },
+	/* 7 */ { "  local_addrs = 192.0.2.1\n unique = replace", "gw.conf:5:2: connections.c.unique: not supported: keep and replace, not yet in uipsec's IKE (no, never)" },
+	/* 8 */ { "  local_addrs = 192.0.2.1\n fragmentation = force", "gw.conf:5:2: connections.c.fragmentation: not supported: force, an IKEv1 setting" },
+	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { dpd_action = trap } }", "gw.conf:5:17: connections.c.children.x.dpd_action: not supported: DPD actions, not yet in uipsec's IKE (only clear, the default)" },
+	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5:17: connections.c.children.x.start_action: not supported: trap|start, not yet in uipsec's IKE (use trap or start)" },
+	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5:17: connections.c.children.x.close_action: not supported: trap|start, not yet in uipsec's IKE (use trap or start)" },
+	/* 12 */ { "  local_addrs = 192.0.2.1\n children { x { rekey_bytes = 1g } }", "gw.conf:5:17: connections.c.children.x.rekey_bytes: not supported: volume limits, not yet in uipsec's IKE (only 0, the default)" },
+	/* 13 */ { "  local_addrs = 192.0.2.1\n children { x { life_packets = 10 } }", "gw.conf:5:17: connections.c.children.x.life_packets: not supported: packet limits, not yet in uipsec's IKE (only 0, the default)" },
+	/* 14 */ { "  local_addrs = 192.0.2.1\n children { x { updown = /bin/true } }", "gw.conf:5:17: connections.c.children.x.updown: not supported: updown scripts, not yet in uipsec" },
+	/* 15 */ { "  local_addrs = 192.0.2.1\n children { x { local_ts = dynamic[tcp] } }", "gw.conf:5:17: connections.c.children.x.local_ts: not supported: dynamic with [proto/port], not yet in uipsec" },
+	/* 16 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = dynamic, 10.0.0.0/8 } }", "gw.conf:5:17: connections.c.children.x.remote_ts: not supported: dynamic mixed with other traffic selectors" },
+	/* 17 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,10.0.0.9 } }", "gw.conf:5:17: connections.c.children.x.remote_ts: not supported: more than 8 traffic selectors" },
+	/* 18 */ { "  local_addrs = 192.0.2.1\n children { a{} b{} c{} d{} e{} f{} g{} h{} i{} }", "gw.conf:5:45: connections.c.children.i: not supported: more than 8 children" },
+	/* 19 */ { "  local_addrs = 192.0.2.1\n children { x { rand_bytes = 1k } }", "gw.conf:5:17: connections.c.children.x.rand_bytes: not supported: volume limits, not yet in uipsec's IKE (only 0, the default)" },
+	/* 20 */ { "  rekey_time = 4294967296", "gw.conf:4:3: connections.c.rekey_time: not supported: a time longer than 136 years" },
+	/* 21 */ { "  children { x { rekey_time = 4000000000 } }", "gw.conf:4:14: connections.c.children.x.life_time: not supported: a time longer than 136 years" },
 };
 
-static void test_check_table(void **state)
+/* Each row: refused by uipsecd at the option's place (only that error),
+ * and held by the model with CONF_MODEL_ONLY. */
+static void test_refusals_table(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		char text[1024], err[512] = "";
-		struct conf *c;
+		char text[1024];
+		const char *err;
 
 		snprintf(text, sizeof(text), HEAD "%s" TAIL, rows[i].body);
-		c = load(text);
-		if (ctl_conf_check(&c->conns[0], err, sizeof(err)) != -EINVAL ||
-		    strcmp(err, rows[i].err) != 0) {
-			print_error("row %zu: got '%s'\n  expected '%s'\n", i, err, rows[i].err);
-			fail();
-		}
-		conf_free(c);
+		err = refused(text);
+		if (strcmp(err, rows[i].err) != 0)
+			fail_msg("row %zu: got '%s'\n  expected '%s'", i, err, rows[i].err);
+		conf_free(load_flags(text, CONF_MODEL_ONLY));
+	}
+}
+
+/* Every refused option of a file at once, in file order, each at its own
+ * line and column, each once (an option of a template that two
+ * connections inherit is one place); the typo beside the real options. */
+static void test_all_at_once(void **state)
+{
+	static const char text[] =
+		"base {\n"                                   /* 1 */
+		"  keyingtries = 3\n"                        /* 2 */
+		"}\n"                                        /* 3 */
+		"connections {\n"                            /* 4 */
+		"  a : base {\n"                             /* 5 */
+		"    local { auth = psk }\n"                 /* 6 */
+		"    aggressive = yes\n"                     /* 7 */
+		"    rekey_tme = 1h\n"                       /* 8 */
+		"    children { net {\n"                     /* 9 */
+		"      mark_in = 1\n"                        /* 10 */
+		"      dpd_action = restart\n"               /* 11 */
+		"    } }\n"                                  /* 12 */
+		"  }\n"                                      /* 13 */
+		"  b : base { local { auth = psk\n"          /* 14 */
+		"    certs = x.pem } }\n"                    /* 15 */
+		"}\n"                                        /* 16 */
+		"secrets { ike { secret = s\n"               /* 17 */
+		"  file = k } eap-1 { } }\n";                /* 18 */
+	const char *want =
+		"gw.conf:2:3: connections.a.keyingtries: not supported: more than one keying try, not yet in uipsec's IKE (only 1, the default)\n"
+		"gw.conf:7:5: connections.a.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only)\n"
+		"gw.conf:8:5: connections.a.rekey_tme: unknown option\n"
+		"gw.conf:10:7: connections.a.children.net.mark_in: not supported: marks\n"
+		"gw.conf:11:7: connections.a.children.net.dpd_action: not supported: DPD actions, not yet in uipsec's IKE (only clear, the default)\n"
+		"gw.conf:15:5: connections.b.local.certs: not supported: certificates (uipsec has pre-shared keys only, so far)\n"
+		"gw.conf:18:3: secrets.ike.file: unknown option (an ike secret has id<suffix> and secret)\n"
+		"gw.conf:18:14: secrets.eap-1: not supported: EAP (uipsec has pre-shared keys only, so far)";
+	const char *got;
+
+	(void)state;
+	got = refused(text);
+	if (strcmp(got, want) != 0)
+		fail_msg("got:\n%s\nexpected:\n%s", got, want);
+
+	/* more errors than the buffer holds: the first ones, then a count */
+	{
+		char big[8192], err[300];
+		struct conf *c = NULL;
+		size_t o = (size_t)snprintf(big, sizeof(big), "connections { c { local { auth = psk }\n");
+
+		for (int i = 0; i < 50; i++)
+			o += (size_t)snprintf(big + o, sizeof(big) - o, "  typo%d = 1\n", i);
+		snprintf(big + o, sizeof(big) - o, "} }\n");
+		assert_int_equal(conf_parse_buffer(big, strlen(big), "gw.conf", CONF_NO_INCLUDE, &c, err,
+		                                   sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "gw.conf:2:3: connections.c.typo0: unknown option\n"));
+		assert_non_null(strstr(err, " more errors"));
+		assert_true(strlen(err) < sizeof(err));
 	}
 }
 
@@ -149,17 +231,36 @@ static void test_apply(void **state)
 	assert_string_equal(names[0], "site");
 	conf_free(c);
 
-	/* Every refusal of the table reaches the caller of ike_ctl_apply and
-	 * loads nothing. */
+	/* A model read with CONF_MODEL_ONLY may hold what the IKE core
+	 * cannot carry: ike_ctl_apply loads nothing from it. */
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		snprintf(text, sizeof(text), HEAD "%s" TAIL, rows[i].body);
-		c = load(text);
+		c = load_flags(text, CONF_MODEL_ONLY);
 		err[0] = '\0';
 		assert_true(ike_ctl_apply(ike, c, err, sizeof(err)) < 0);
-		assert_string_equal(err, rows[i].err);
+		assert_non_null(strstr(err, "connections.c: read for the model only, not for uipsecd"));
 		conf_free(c);
 	}
 	assert_int_equal(ike_conn_names(ike, names, 8), 0);
+
+	/* What only IKE knows, at the option's place: its proposal parser;
+	 * one line per failed connection, the good one still loaded. */
+	c = load("connections {\n"
+	         " a { local_addrs = 192.0.2.1\n local { auth = psk }\n  proposals = aes999-sha1-x25519 }\n"
+	         " b { local_addrs = 192.0.2.1\n local { auth = psk }\n children { n {\n esp_proposals = nope } } }\n"
+	         " c { local_addrs = 192.0.2.1\n local { auth = psk } }\n"
+	         "}\nsecrets { ike { secret = s } }\n");
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "gw.conf:4:3: connections.a.proposals: "));
+	assert_non_null(strstr(err, "\ngw.conf:8:2: connections.b.children.n.esp_proposals: "));
+	assert_null(strchr(strchr(err, '\n') + 1, '\n'));   /* two lines */
+	assert_int_equal(ike_conn_names(ike, names, 8), 1);
+	assert_string_equal(names[0], "c");
+	conf_free(c);
+	c = load("connections { }\n");
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 0);
+	conf_free(c);
+
 
 	/* A pre-shared key longer than the IKE core holds is named as such,
 	 * not as a missing one; a missing one is. */
@@ -172,11 +273,11 @@ static void test_apply(void **state)
 		         "secrets { ike { secret = %s } }\n", psk);
 		c = load(text);
 		assert_true(ike_ctl_apply(ike, c, err, sizeof(err)) < 0);
-		assert_non_null(strstr(err, "connection 'c': its pre-shared key is longer than 256 bytes"));
+		assert_non_null(strstr(err, "gw.conf:2:2: connections.c: its pre-shared key (secrets.ike) is longer than 256 bytes"));
 		conf_free(c);
 		c = load(HEAD "  local_addrs = 192.0.2.1\n }\n}\n");
 		assert_true(ike_ctl_apply(ike, c, err, sizeof(err)) < 0);
-		assert_non_null(strstr(err, "connection 'c': no pre-shared key in secrets"));
+		assert_non_null(strstr(err, "gw.conf:2:2: connections.c: no pre-shared key in secrets"));
 		conf_free(c);
 	}
 	assert_int_equal(ike_conn_names(ike, names, 8), 0);
@@ -203,7 +304,8 @@ static void test_default_proposals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_check_table),
+		cmocka_unit_test(test_refusals_table),
+		cmocka_unit_test(test_all_at_once),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_default_proposals),
 	};

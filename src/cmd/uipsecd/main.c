@@ -24,6 +24,7 @@
 #include "notify.h"
 #include "util/clock.h"
 #include "conf/conf.h"
+#include "conf/conf_options.h"
 #include "util/log.h"
 #include "xfrm/backend_sad.h"
 #include "xfrm/events.h"
@@ -68,6 +69,7 @@ struct opts {
 	unsigned workers;   /* --workers: data-path threads (1: on the main loop) */
 	uint32_t max_packet; /* --max-packet: largest IKE message accepted */
 	struct logopt log;  /* --settings, --log-target, --debug-SUB (logopt.h) */
+	bool check_config;  /* --check-config: read -c FILE and exit */
 };
 
 struct daemon {
@@ -102,6 +104,7 @@ static void usage(FILE *f)
 	        "               [--offload WHAT] [--workers N] [--max-packet BYTES]\n"
 	        "               [--seccomp MODE] [--settings FILE] [--log-target T[,T...]]\n"
 	        "               [--use-syslog] [--debug-SUB N]...\n"
+	        "       uipsecd [-c FILE] --check-config | --list-options FORMAT\n"
 	        "  -c FILE          swanctl.conf (default %s; missing or empty: manual keying)\n"
 	        "  --control PATH   control socket (default %s)\n"
 	        "  --tun NAME       TUN device (default %s)\n"
@@ -130,7 +133,12 @@ static void usage(FILE *f)
 	        "  --max-packet BYTES  largest IKE message accepted, 1280 to 65535 (default\n"
 	        "                   65535: any that a UDP datagram holds); longer ones are\n"
 	        "                   refused, logged and counted (IkeTooBig); strongSwan's\n"
-	        "                   charon.max_packet, whose default is 10000\n",
+	        "                   charon.max_packet, whose default is 10000\n"
+	        "  --check-config   read FILE as uipsecd would (each refused option at its\n"
+	        "                   line), say whether it loads, exit\n"
+	        "  --list-options FORMAT  the swanctl.conf options uipsec knows and what it\n"
+	        "                   does with each: text, markdown (docs/swanctl-options.md),\n"
+	        "                   names, or example (a swanctl.conf writing every one)\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
 	        (unsigned)GW_OUTER_MTU, SANDBOX_DEFAULT_USER, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
 	        (unsigned)GW_MAX_WORKERS);
@@ -158,7 +166,8 @@ static int parse_u32(const char *s, unsigned long min, unsigned long *v)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS,
-	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS, O_MAXPKT, O_SECCOMP, O_SELFTEST, O_VERSION };
+	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS, O_MAXPKT, O_SECCOMP, O_SELFTEST, O_VERSION,
+	       O_CHECK, O_LIST };
 	static const struct option lo[] = {
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "tun", required_argument, NULL, O_TUN },
@@ -178,6 +187,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "seccomp", required_argument, NULL, O_SECCOMP },
 		{ "sandbox-selftest", required_argument, NULL, O_SELFTEST },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "check-config", no_argument, NULL, O_CHECK },
+		{ "list-options", required_argument, NULL, O_LIST },
 		LOGOPT_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -272,6 +283,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->max_packet = (uint32_t)v;
 			break;
+		case O_CHECK: o->check_config = true; break;
+		case O_LIST: {
+			static const struct { const char *name; enum conf_list_format f; } fmts[] = {
+				{ "text", CONF_LIST_TEXT }, { "markdown", CONF_LIST_MARKDOWN },
+				{ "names", CONF_LIST_NAMES }, { "example", CONF_LIST_EXAMPLE },
+			};
+			for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
+				if (!strcmp(optarg, fmts[i].name)) {
+					conf_options_write(stdout, fmts[i].f);
+					exit(fflush(stdout) == 0 ? 0 : 1);
+				}
+			fprintf(stderr, "uipsecd: --list-options is text, markdown, names or example, "
+			        "not '%s'\n", optarg);
+			return -1;
+		}
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -311,24 +337,42 @@ static void config_perm(struct daemon *d, const struct conf *c)
 	conf_perm_check(c->files, c->nfiles, c->nsecrets > 0, uid, gid);
 }
 
+/* An error message of conf or ike_ctl holds one error per line: each is
+ * logged once, as its own line. */
+static void log_errors(const char *err)
+{
+	for (const char *p = err; *p;) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		log_err("%.*s", n, p);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+#define CONF_ERR_MAX 16384   /* room for every refusal of a file */
+
 static int config_load(struct daemon *d)
 {
 	struct conf *c = NULL;
-	char err[1024];
+	char *err = malloc(CONF_ERR_MAX);
 	int r;
 
+	if (!err)
+		return -ENOMEM;
 	if (access(d->o.conf, F_OK) != 0 && errno == ENOENT) {
 		log_info("no configuration file %s: manual keying only", d->o.conf);
+		free(err);
 		return 0;
 	}
-	r = conf_load(d->o.conf, &c, err, sizeof(err));
-	if (r < 0) {
-		log_err("%s", err);
-		return r;
-	}
-	config_perm(d, c);
+	r = conf_load(d->o.conf, 0, &c, err, CONF_ERR_MAX);
+	if (r < 0)
+		log_errors(err);
+	else
+		config_perm(d, c);
 	conf_free(c);
-	return 0;
+	free(err);
+	return r < 0 ? r : 0;
 }
 
 /* Before a reload (SIGHUP, `uipsec load`): the same permission check on
@@ -339,25 +383,51 @@ static void config_recheck(void *ctx, const char *path)
 	struct conf *c = NULL;
 	char err[256];
 
-	if (conf_load(path, &c, err, sizeof(err)) == 0)
+	if (conf_load(path, CONF_MODEL_ONLY, &c, err, sizeof(err)) == 0)
 		config_perm(d, c);
 	conf_free(c);
 }
 
 static int config_apply(struct daemon *d)
 {
-	char err[1024];
+	char *err = malloc(CONF_ERR_MAX);
 	int r;
 
-	if (access(d->o.conf, F_OK) != 0 && errno == ENOENT)
+	if (!err)
+		return -ENOMEM;
+	if (access(d->o.conf, F_OK) != 0 && errno == ENOENT) {
+		free(err);
 		return 0;
-	r = ike_ctl_load_file(d->ike, d->o.conf, err, sizeof(err));
-	if (r < 0) {
-		log_err("%s", err);
-		return r;
 	}
-	log_info("loaded %d connection%s from %s", r, r == 1 ? "" : "s", d->o.conf);
-	return 0;
+	r = ike_ctl_load_file(d->ike, d->o.conf, err, CONF_ERR_MAX);
+	if (r < 0)
+		log_errors(err);
+	else
+		log_info("loaded %d connection%s from %s", r, r == 1 ? "" : "s", d->o.conf);
+	free(err);
+	return r < 0 ? r : 0;
+}
+
+/* --check-config: what config_load says, on stdout/stderr, and the exit
+ * status. */
+static int check_config(const char *path)
+{
+	struct conf *c = NULL;
+	char *err = malloc(CONF_ERR_MAX);
+	int r;
+
+	if (!err)
+		return 1;
+	r = conf_load(path, 0, &c, err, CONF_ERR_MAX);
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
+	} else {
+		printf("%s: %zu connection%s, %zu secret%s: ok\n", path, c->nconns,
+		       c->nconns == 1 ? "" : "s", c->nsecrets, c->nsecrets == 1 ? "" : "s");
+		conf_free(c);
+	}
+	free(err);
+	return r < 0 ? 1 : 0;
 }
 
 /* ------------------------------------------------------------- IKE glue */
@@ -577,6 +647,12 @@ int main(int argc, char **argv)
 	if (parse_opts(argc, argv, &d.o) < 0)
 		return 2;
 	log_set_ident("uipsecd");
+	if (d.o.check_config) {
+		/* a question on the terminal: warnings (options without
+		 * effect yet) on stderr beside the answer */
+		log_set_level(d.o.debug ? LOG_DEBUG : LOG_INFO);
+		return check_config(d.o.conf);
+	}
 	/* descriptors handed over (uipsec-launch, systemd sockets): first,
 	 * before anything of ours takes a number */
 	if (io_fds_from_env(&d.fds) < 0)
