@@ -664,6 +664,7 @@ bool sad_sa_account(struct sad *sad, struct sad_sa *sa, uint32_t len, int dir)
 {
 	if (sad_sa_hard_reached(sa)) {
 		sa->stats.expired++;
+		sad_sa_check_limits(sad, sa);   /* reached (limits lowered): now dead */
 		return false;
 	}
 	if (!sa->curlft.use_time)
