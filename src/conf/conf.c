@@ -18,6 +18,7 @@
  * the decoded secrets. Runs at start-up and on reload; no threads. */
 #include "conf/conf.h"
 #include "conf/conf_build.h"
+#include "conf/conf_options.h"
 #include "conf/conf_value.h"
 #include "util/mem.h"
 
@@ -40,7 +41,7 @@ static int build_auth(struct builder *b, enum conf_scope scope, const struct con
 		return rc;
 	/* auth = pubkey is the default of both rounds (one that sets auth to
 	 * something else was refused at its line already) */
-	if (!auth->method && (!conf_section_kv(s, "auth") || !conf_section_kv(s, "auth")->value))
+	if (!auth->method && !conf_build_written(scope, s, offsetof(struct conf_auth, method)))
 		conf_build_fail(b, &s->loc, path,
 		     "auth defaults to pubkey, which uipsec does not support: set auth = psk");
 	return 0;
@@ -51,6 +52,7 @@ static int build_auth(struct builder *b, enum conf_scope scope, const struct con
 static void child_clear(struct conf_child *ch)
 {
 	free(ch->name);
+	free(ch->path);
 	free(ch->local_ts);
 	free(ch->remote_ts);
 	conf_list_free(ch->esp_proposals, ch->nesp_proposals);
@@ -105,7 +107,8 @@ static int build_child(struct builder *b, const struct conf_section *s, const ch
 	int rc;
 
 	ch->name = strdup(s->name);
-	if (!ch->name)
+	ch->path = strdup(path);
+	if (!ch->name || !ch->path)
 		return -ENOMEM;
 	ch->file = s->loc.file;
 	ch->line = s->loc.line;
@@ -133,6 +136,7 @@ static int build_child(struct builder *b, const struct conf_section *s, const ch
 static void conn_clear(struct conf_conn *cn)
 {
 	free(cn->name);
+	free(cn->path);
 	conf_addrs_free(cn->local_addrs, cn->nlocal_addrs);
 	conf_addrs_free(cn->remote_addrs, cn->nremote_addrs);
 	conf_list_free(cn->proposals, cn->nproposals);
@@ -211,7 +215,8 @@ static int build_conn(struct builder *b, const struct conf_section *s, const cha
 	int rc;
 
 	cn->name = strdup(s->name);
-	if (!cn->name)
+	cn->path = strdup(path);
+	if (!cn->name || !cn->path)
 		return -ENOMEM;
 	cn->file = s->loc.file;
 	cn->line = s->loc.line;
@@ -235,7 +240,7 @@ static int build_conn(struct builder *b, const struct conf_section *s, const cha
 			if (*first)
 				conf_build_fail(b, &sub->loc, p,
 				     "a second %s authentication round (also '%s'): uipsec supports one",
-				     o->inner == CONF_SC_LOCAL ? "local" : "remote", (*first)->name);
+				     o->name, (*first)->name);
 			else {
 				*first = sub;
 				rc = build_auth(b, o->inner, sub, p,
@@ -260,23 +265,28 @@ static int build_conn(struct builder *b, const struct conf_section *s, const cha
 	return 0;
 }
 
-static struct conf_loc where(const struct conf_seen *seen, size_t n, const char *file,
-                             unsigned line, unsigned col, const char *opt)
+static struct conf_loc where(enum conf_scope scope, const char *spath,
+                             const struct conf_seen *seen, size_t n, struct conf_loc sect,
+                             size_t off, char *path, size_t len)
 {
-	const struct conf_loc *l = conf_seen_find(seen, n, opt);
-	struct conf_loc sect = { file, line, col };
+	const struct conf_opt *o = conf_opt_at(scope, off);
+	const struct conf_loc *l = o ? conf_seen_find(seen, n, o) : NULL;
 
+	if (path && len)
+		snprintf(path, len, "%s.%s", spath ? spath : "?", o ? o->name : "?");
 	return l ? *l : sect;
 }
 
-struct conf_loc conf_conn_where(const struct conf_conn *cn, const char *opt)
+struct conf_loc conf_conn_where(const struct conf_conn *cn, size_t off, char *path, size_t len)
 {
-	return where(cn->seen, cn->nseen, cn->file, cn->line, cn->col, opt);
+	return where(CONF_SC_CONN, cn->path, cn->seen, cn->nseen,
+	             (struct conf_loc){ cn->file, cn->line, cn->col }, off, path, len);
 }
 
-struct conf_loc conf_child_where(const struct conf_child *ch, const char *opt)
+struct conf_loc conf_child_where(const struct conf_child *ch, size_t off, char *path, size_t len)
 {
-	return where(ch->seen, ch->nseen, ch->file, ch->line, ch->col, opt);
+	return where(CONF_SC_CHILD, ch->path, ch->seen, ch->nseen,
+	             (struct conf_loc){ ch->file, ch->line, ch->col }, off, path, len);
 }
 
 /* ---- secrets ---- */
@@ -304,7 +314,8 @@ static int build_ike_secret(struct builder *b, const struct conf_section *s, con
 		               conf_build_subpath(p, sizeof(p), path, s->sub[i]->name));
 	if ((rc = conf_build_kvs(b, CONF_SC_SECRET_IKE, s, path, sec, NULL, NULL)))
 		return rc;
-	if (!sec->secret && (!conf_section_kv(s, "secret") || !conf_section_kv(s, "secret")->value))
+	if (!sec->secret &&
+	    !conf_build_written(CONF_SC_SECRET_IKE, s, offsetof(struct conf_secret, secret)))
 		conf_build_fail(b, &s->loc, path, "no secret");   /* (a bad one was reported at its line) */
 	return 0;
 }
@@ -314,7 +325,7 @@ static int build_secrets(struct builder *b, const struct conf_section *s, struct
 	char p[PATHLEN];
 	int rc;
 
-	if ((rc = conf_build_kvs(b, CONF_SC_SECRETS, s, "secrets", NULL, NULL, NULL)))
+	if ((rc = conf_build_kvs(b, CONF_SC_SECRETS, s, s->name, NULL, NULL, NULL)))
 		return rc;
 	c->secrets = calloc(s->nsub ? s->nsub : 1, sizeof(*c->secrets));
 	if (!c->secrets)
@@ -323,7 +334,7 @@ static int build_secrets(struct builder *b, const struct conf_section *s, struct
 		const struct conf_section *sub = s->sub[i];
 		const struct conf_opt *o = conf_opt_find(CONF_SC_SECRETS, sub->name, true);
 
-		conf_build_subpath(p, sizeof(p), "secrets", sub->name);
+		conf_build_subpath(p, sizeof(p), s->name, sub->name);
 		if (!o || o->sup == CONF_SUP_NO) {
 			conf_build_refuse(b, CONF_SC_SECRETS, sub, p);
 			continue;
@@ -366,13 +377,13 @@ static int build(struct builder *b, const struct conf_section *root, struct conf
 	}
 	if (!conns)
 		return 0;
-	if ((rc = conf_build_kvs(b, CONF_SC_CONNS, conns, "connections", NULL, NULL, NULL)))
+	if ((rc = conf_build_kvs(b, CONF_SC_CONNS, conns, conns->name, NULL, NULL, NULL)))
 		return rc;
 	c->conns = calloc(conns->nsub ? conns->nsub : 1, sizeof(*c->conns));
 	if (!c->conns)
 		return -ENOMEM;
 	for (size_t i = 0; i < conns->nsub; i++) {
-		rc = build_conn(b, conns->sub[i], conf_build_subpath(p, sizeof(p), "connections", conns->sub[i]->name),
+		rc = build_conn(b, conns->sub[i], conf_build_subpath(p, sizeof(p), conns->name, conns->sub[i]->name),
 		                &c->conns[i]);
 		c->nconns++;
 		if (rc)

@@ -133,10 +133,12 @@ struct conf_loc {
 	unsigned line, col;
 };
 
+struct conf_opt;
+
 /* An option a section set, and where (for messages about its value that
  * only a later stage can give, such as IKE's proposal parser). */
 struct conf_seen {
-	const char *opt;          /* the option's name in the table */
+	const struct conf_opt *opt;   /* its row of the option table */
 	struct conf_loc loc;
 };
 
@@ -150,7 +152,14 @@ struct conf_seen {
  * conf may not include. */
 #define CONF_REPLAY_WINDOW_MAX 8192
 
-enum conf_auth_method { CONF_AUTH_PSK = 1 };
+/* The auth values of swanctl.conf; the option table (conf_options.c,
+ * auth_vals) says which uipsec takes: psk only, so far. */
+enum conf_auth_method {
+	CONF_AUTH_PSK = 1,
+	CONF_AUTH_PUBKEY,         /* pubkey, rsa, ecdsa, bliss, ike:... */
+	CONF_AUTH_EAP,            /* eap, eap-<method> */
+	CONF_AUTH_XAUTH,          /* IKEv1 */
+};
 
 /* One authentication round (uipsec supports exactly one per side). */
 struct conf_auth {
@@ -173,6 +182,7 @@ enum conf_frag { CONF_FRAG_YES = 0, CONF_FRAG_ACCEPT, CONF_FRAG_FORCE, CONF_FRAG
 
 struct conf_child {
 	char *name;
+	char *path;               /* "connections.gw.children.net" */
 	const char *file;         /* where the section was first written */
 	unsigned line, col;
 	struct conf_ts *local_ts;  size_t nlocal_ts;   /* default: one dynamic */
@@ -198,6 +208,7 @@ struct conf_child {
 
 struct conf_conn {
 	char *name;
+	char *path;               /* "connections.gw" */
 	const char *file;
 	unsigned line, col;
 	unsigned version;         /* as written: 0 (any; initiates IKEv2) or 2 */
@@ -264,10 +275,15 @@ int conf_load(const char *path, unsigned flags, struct conf **out, char *err, si
 int conf_parse_buffer(const char *buf, size_t len, const char *name, unsigned flags,
                       struct conf **out, char *err, size_t errlen);
 
-/* Where option opt of a connection or child was written; the section's
- * own place if it was not. */
-struct conf_loc conf_conn_where(const struct conf_conn *cn, const char *opt);
-struct conf_loc conf_child_where(const struct conf_child *ch, const char *opt);
+/* Where the option whose value is the model field at off was written (the
+ * section's own place if it was not), for messages about a value that
+ * only a later stage can judge (IKE's proposal parser, a host name that
+ * does not resolve); its path ("connections.gw.proposals") goes into
+ * path. off: offsetof(struct conf_conn, proposals), or of struct
+ * conf_child for conf_child_where. The option is named by its field, so
+ * that its name stays written once, in the option table. */
+struct conf_loc conf_conn_where(const struct conf_conn *cn, size_t off, char *path, size_t len);
+struct conf_loc conf_child_where(const struct conf_child *ch, size_t off, char *path, size_t len);
 
 /* Free the model; pre-shared keys are wiped. NULL is fine. */
 void conf_free(struct conf *c);

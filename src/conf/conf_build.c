@@ -388,32 +388,37 @@ static int get_actions(struct builder *b, const struct conf_kv *kv, const char *
 	return 0;
 }
 
-/* auth: psk, or a method uipsec refuses (with the reason), or nonsense. */
-static const struct { const char *prefix; const char *why; } auth_refused[] = {
-	{ "pubkey", "public key authentication (uipsec has pre-shared keys only, so far)" },
-	{ "rsa", "public key authentication (uipsec has pre-shared keys only, so far)" },
-	{ "ecdsa", "public key authentication (uipsec has pre-shared keys only, so far)" },
-	{ "bliss", "public key authentication (uipsec has pre-shared keys only, so far)" },
-	{ "ike:", "public key authentication (uipsec has pre-shared keys only, so far)" },
-	{ "eap", "EAP (uipsec has pre-shared keys only, so far)" },
-	{ "xauth", "XAuth, an IKEv1 extension (uipsec speaks IKEv2 only)" },
-};
-
-static int get_auth(struct builder *b, const struct conf_kv *kv, const char *path, uint8_t *out)
+/* auth: a value of the table's (auth_vals in conf_options.c), matched by
+ * prefix as charon reads them (eap-md5 is eap, rsa-2048 and rsa/pss are
+ * rsa, ike:pubkey is ike:), refused with the table's reason, or nonsense. */
+static bool auth_matches(const char *v, const char *name)
 {
+	size_t n = strlen(name);
+
+	return strncasecmp(v, name, n) == 0 &&
+	       (v[n] == '\0' || name[n - 1] == ':' || v[n] == '-' || v[n] == '/' || v[n] == ':');
+}
+
+static int get_auth(struct builder *b, const struct conf_kv *kv, const char *path,
+                    const struct conf_enum_val *vals, uint8_t *out)
+{
+	char takes[128];
 	const char *v = kv->value;
 
 	if (!v)
 		return 0;
-	if (strcasecmp(v, "psk") == 0) {
-		*out = CONF_AUTH_PSK;
+	enum_expected(vals, takes, sizeof(takes));
+	for (const struct conf_enum_val *a = vals; a->name; a++) {
+		if (!auth_matches(v, a->name))
+			continue;
+		if (a->sup == CONF_SUP_NO || (a->sup == CONF_SUP_MODEL && !(b->flags & CONF_MODEL_ONLY)))
+			return conf_build_fail(b, &kv->loc, path, "not supported: %s ('%s'; uipsec: %s)",
+			                       a->why, v, takes);
+		*out = (uint8_t)a->value;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(auth_refused) / sizeof(auth_refused[0]); i++)
-		if (strncasecmp(v, auth_refused[i].prefix, strlen(auth_refused[i].prefix)) == 0)
-			return conf_build_fail(b, &kv->loc, path, "not supported: %s ('%s'; uipsec: psk)",
-			            auth_refused[i].why, v);
-	return conf_build_fail(b, &kv->loc, path, "unknown auth method '%s' (uipsec supports psk)", v);
+	return conf_build_fail(b, &kv->loc, path, "unknown auth method '%s' (uipsec supports %s)", v,
+	                       takes);
 }
 
 /* Numbers and enums by the size of their field; size 0: checked, not kept
@@ -522,7 +527,7 @@ static int set_value(struct builder *b, const struct conf_opt *o, const struct c
 		return 0;
 	}
 	case CONF_T_AUTH:
-		return get_auth(b, kv, path, f);
+		return get_auth(b, kv, path, o->vals, f);
 	default:
 		return conf_build_fail(b, &kv->loc, path, "not supported: %s", o->why ? o->why : "?");
 	}
@@ -604,7 +609,8 @@ int conf_build_defaults(struct builder *b, enum conf_scope scope, void *obj)
 	return 0;
 }
 
-static int seen_add(struct conf_seen **seen, size_t *n, const char *opt, const struct conf_loc *loc)
+static int seen_add(struct conf_seen **seen, size_t *n, const struct conf_opt *opt,
+                    const struct conf_loc *loc)
 {
 	struct conf_seen *g = realloc(*seen, (*n + 1) * sizeof(**seen));
 
@@ -617,12 +623,23 @@ static int seen_add(struct conf_seen **seen, size_t *n, const char *opt, const s
 	return 0;
 }
 
-const struct conf_loc *conf_seen_find(const struct conf_seen *seen, size_t n, const char *opt)
+const struct conf_loc *conf_seen_find(const struct conf_seen *seen, size_t n,
+                                      const struct conf_opt *o)
 {
 	for (size_t i = n; i-- > 0;)
-		if (strcmp(seen[i].opt, opt) == 0)
+		if (seen[i].opt == o)
 			return &seen[i].loc;
 	return NULL;
+}
+
+bool conf_build_written(enum conf_scope scope, const struct conf_section *s, size_t off)
+{
+	const struct conf_opt *o = conf_opt_at(scope, off);
+
+	for (size_t i = 0; o && i < s->nkv; i++)
+		if (s->kv[i].value && conf_opt_find(scope, s->kv[i].key, false) == o)
+			return true;
+	return false;
 }
 
 /* Scope-specific words for an unknown key. */
@@ -673,7 +690,7 @@ int conf_build_kvs(struct builder *b, enum conf_scope scope, const struct conf_s
 		if ((o->flags & CONF_F_NO_EFFECT) && kv->value && !no_effect_off(o, obj))
 			log_warn("%s:%u:%u: %s: accepted, but no effect in uipsec yet: %s",
 			         kv->loc.file ? kv->loc.file : "?", kv->loc.line, kv->loc.col, p, o->note);
-		if (seen && (rc = seen_add(seen, nseen, o->name, &kv->loc)))
+		if (seen && (rc = seen_add(seen, nseen, o, &kv->loc)))
 			return rc;
 	}
 	return 0;
@@ -696,7 +713,7 @@ void conf_build_runs(struct builder *b, enum conf_scope scope, const struct conf
 
 		if (!(o->scopes & CONF_SC(scope)) || !o->runs || !(why = o->runs(o, obj)))
 			continue;
-		at = conf_seen_find(seen, nseen, o->name);
+		at = conf_seen_find(seen, nseen, o);
 		conf_build_fail(b, at ? at : &s->loc, conf_build_subpath(p, sizeof(p), path, o->name), "not supported: %s",
 		     why);
 	}

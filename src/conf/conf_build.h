@@ -61,7 +61,13 @@ void conf_build_runs(struct builder *b, enum conf_scope scope, const struct conf
 void conf_build_refuse(struct builder *b, enum conf_scope scope, const struct conf_section *sub,
                        const char *path);
 
-const struct conf_loc *conf_seen_find(const struct conf_seen *seen, size_t n, const char *opt);
+/* Where option o was set (the last time), or NULL. */
+const struct conf_loc *conf_seen_find(const struct conf_seen *seen, size_t n,
+                                      const struct conf_opt *o);
+/* Does section s (scope) write, with a value, the option whose field is
+ * at off? (Whether a default was kept because the option was absent or
+ * because its value was refused at its own line.) */
+bool conf_build_written(enum conf_scope scope, const struct conf_section *s, size_t off);
 void conf_addrs_free(struct conf_addr *a, size_t n);
 
 #endif

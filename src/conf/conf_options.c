@@ -1,8 +1,9 @@
 /* The swanctl.conf option table (conf_options.h): every option and section
  * of strongSwan 5.9.8's swanctl.conf(5), in the man page's order, with
- * what uipsec does with it, and the writers of the option list and of the
- * example file. The parser is conf.c; it reads nothing but this table to
- * know what an option is. Pure data and pure functions. */
+ * what uipsec does with it, and its lookups. The parser (conf.c,
+ * conf_build.c) reads nothing but this table to know what an option is;
+ * the lists, the man page and the example file are written from it by
+ * conf_options_doc.c. Pure data and pure functions. */
 #include "conf/conf_options.h"
 #include "conf/conf.h"
 
@@ -26,6 +27,7 @@
 
 /* Reasons shared by several options. */
 #define R_CERT    "certificates (uipsec has pre-shared keys only, so far)"
+#define R_PUBKEY  "public key authentication (uipsec has pre-shared keys only, so far)"
 #define R_EAP     "EAP (uipsec has pre-shared keys only, so far)"
 #define R_IKEV1   "an IKEv1 setting (uipsec speaks IKEv2 only)"
 #define R_XAUTH   "XAuth, an IKEv1 extension (uipsec speaks IKEv2 only)"
@@ -127,6 +129,20 @@ static const struct conf_enum_val unique_vals[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+/* auth values match by prefix: eap-md5 is eap, pubkey-sha256 is pubkey,
+ * xauth-pam is xauth (conf_build.c). */
+static const struct conf_enum_val auth_vals[] = {
+	{ "psk", CONF_AUTH_PSK, CONF_SUP_YES, NULL },
+	{ "pubkey", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
+	{ "rsa", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
+	{ "ecdsa", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
+	{ "bliss", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
+	{ "ike:", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
+	{ "eap", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "xauth", CONF_AUTH_XAUTH, CONF_SUP_NO, R_XAUTH },
+	{ NULL, 0, 0, NULL },
+};
+
 static const struct conf_enum_val mode_vals[] = {
 	{ "tunnel", CONF_MODE_TUNNEL, CONF_SUP_YES, NULL },
 	{ "transport", CONF_MODE_TRANSPORT, CONF_SUP_YES, NULL },
@@ -150,22 +166,33 @@ const struct conf_opt conf_opts[] = {
 
 	/* connections.<conn> */
 	{ "version", CONN, CONF_T_UINT, CONF_SUP_YES, 0, 0, "0", AT(conf_conn, version),
-	  .min = 0, .max = 2, .vals = version_vals, .note = "0 and 2 both mean IKEv2", .example = "2" },
+	  .min = 0, .max = 2, .vals = version_vals, .note = "0 and 2 both mean IKEv2", .example = "2",
+	  .desc = "IKE major version: 2 is IKEv2; 0, the default, accepts either as responder and "
+	          "initiates with IKEv2" },
 	{ "local_addrs", CONN, CONF_T_ADDRS, CONF_SUP_YES, 0, 0, "%any",
 	  AT2(conf_conn, local_addrs, nlocal_addrs), .runs = runs_addrs,
-	  .note = "one address, a host name or %any (uipsecd)", .example = "192.0.2.1" },
+	  .note = "one address, a host name or %any (uipsecd)", .example = "192.0.2.1",
+	  .desc = "local addresses for IKE, comma separated (addresses, host names, subnets, "
+	          "ranges); the first plain address is the one initiated from" },
 	{ "remote_addrs", CONN, CONF_T_ADDRS, CONF_SUP_YES, 0, 0, "%any",
 	  AT2(conf_conn, remote_addrs, nremote_addrs), .runs = runs_addrs,
 	  .note = "one address, a host name or %any (%any: responder only)",
-	  .example = "192.0.2.2" },
+	  .example = "192.0.2.2",
+	  .desc = "remote addresses for IKE, comma separated; the first plain address is the one "
+	          "initiated to, and a responder accepts initiators from any of them" },
 	{ "local_port", CONN, CONF_T_UINT, CONF_SUP_YES, 0, 0, "500", AT(conf_conn, local_port),
-	  .min = 1, .max = 65535, .example = "500" },
+	  .min = 1, .max = 65535, .example = "500",
+	  .desc = "local UDP port for IKE (from 500 IKE floats to 4500 behind a NAT)" },
 	{ "remote_port", CONN, CONF_T_UINT, CONF_SUP_YES, 0, 0, "500", AT(conf_conn, remote_port),
-	  .min = 1, .max = 65535, .example = "500" },
+	  .min = 1, .max = 65535, .example = "500",
+	  .desc = "remote UDP port for IKE (from 500 IKE floats to 4500 behind a NAT)" },
 	{ "proposals", CONN, CONF_T_STRINGS, CONF_SUP_YES, 0, 0, "default",
 	  AT2(conf_conn, proposals, nproposals),
 	  .note = "IKE proposals (docs/ike.md has the algorithms)",
-	  .example = "aes256gcm16-prfsha256-x25519, default" },
+	  .example = "aes256gcm16-prfsha256-x25519, default",
+	  .desc = "IKE proposals to offer or accept, comma separated; each a set of algorithms "
+	          "joined by '-' (aes256gcm16-prfsha256-x25519); default stands for the "
+	          "default set" },
 	{ "vips", CONN, REFUSED(R_VIP), .dflt = "", .example = "0.0.0.0" },
 	{ "aggressive", CONN, REFUSED(R_IKEV1), .dflt = "no", .example = "no" },
 	{ "pull", CONN, REFUSED("IKEv1 mode config (uipsec speaks IKEv2 only)"), .dflt = "yes",
@@ -173,22 +200,30 @@ const struct conf_opt conf_opts[] = {
 	{ "dscp", CONN, REFUSED("a DSCP for IKE packets"), .dflt = "000000",
 	  .example = "000000" },
 	{ "encap", CONN, CONF_T_BOOL, CONF_SUP_YES, 0, 0, "no", AT(conf_conn, encap),
-	  .note = "UDP-encapsulate ESP even without NAT", .example = "no" },
+	  .note = "UDP-encapsulate ESP even without NAT", .example = "no",
+	  .desc = "fake the NAT detection payloads, so that ESP is encapsulated in UDP even "
+	          "without a NAT" },
 	{ "mobike", CONN, CONF_T_BOOL, CONF_SUP_YES, 0, CONF_F_NO_EFFECT, "yes",
 	  AT(conf_conn, mobike),
 	  .note = "uipsec has no MOBIKE (RFC 4555) yet: it never offers it, and SAs do not move "
-	          "to new addresses", .example = "no" },
+	          "to new addresses", .example = "no",
+	  .desc = "enable MOBIKE (RFC 4555): IKE_SAs and CHILD_SAs follow address changes" },
 	{ "dpd_delay", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, 0, "0s", AT(conf_conn, dpd_delay),
 	  .runs = runs_u32, .why = R_U32, .note = "liveness checks when idle (0: none)",
-	  .example = "30s" },
+	  .example = "30s",
+	  .desc = "interval of liveness checks (empty INFORMATIONAL exchanges) when nothing has "
+	          "been received for that long; 0: none" },
 	{ "dpd_timeout", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, 0, "0s",
 	  AT(conf_conn, dpd_timeout),
-	  .note = "IKEv1 only; ignored for IKEv2, as by charon", .example = "0s" },
+	  .note = "IKEv1 only; ignored for IKEv2, as by charon", .example = "0s",
+	  .desc = "IKEv1 only: how long to wait for a liveness reply" },
 	{ "fragmentation", CONN, CONF_T_ENUM, CONF_SUP_YES, 0, 0, "yes",
 	  AT(conf_conn, fragmentation), .vals = frag_vals,
 	  .note = "uipsec has no IKE fragmentation (RFC 7383) yet: it never offers it, and sends "
 	          "every IKE message whole (uipsecd says so for each connection it loads)",
-	  .example = "yes" },
+	  .example = "yes",
+	  .desc = "IKE fragmentation (RFC 7383): yes, accept (announce, never send fragments), "
+	          "force or no" },
 	{ "childless", CONN, REFUSED("childless IKE_SA initiation (RFC 6023)"),
 	  .dflt = "allow", .example = "allow" },
 	{ "send_certreq", CONN, REFUSED(R_CERT), .dflt = "yes", .example = "yes" },
@@ -198,22 +233,31 @@ const struct conf_opt conf_opts[] = {
 	{ "keyingtries", CONN, CONF_T_UINT, CONF_SUP_MODEL, 0, 0, "1",
 	  AT(conf_conn, keyingtries), .min = 0, .max = UINT32_MAX,
 	  .why = "more than one keying try, not yet in uipsec's IKE (only 1, the default)",
-	  .example = "1" },
+	  .example = "1",
+	  .desc = "how many retransmission sequences an initiation tries before it gives up (0: "
+	          "forever)" },
 	{ "unique", CONN, CONF_T_ENUM, CONF_SUP_YES, 0, 0, "no", AT(conf_conn, unique),
-	  .vals = unique_vals, .example = "no" },
+	  .vals = unique_vals, .example = "no",
+	  .desc = "uniqueness policy for IKE_SAs of the same identities: no, never, keep or "
+	          "replace" },
 	{ "reauth_time", CONN, CONF_T_DURATION, CONF_SUP_MODEL, 0, CONF_F_DERIVED, "0s",
 	  AT(conf_conn, reauth_time),
 	  .why = "IKE reauthentication, not yet in uipsec's IKE (only 0, the default)",
-	  .example = "0s" },
+	  .example = "0s",
+	  .desc = "time after which the IKE_SA is reauthenticated (created anew); 0: never" },
 	{ "rekey_time", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED, "4h",
 	  AT(conf_conn, rekey_time), .runs = runs_u32, .why = R_U32,
-	  .note = "IKE_SA rekeying (0 if only reauth_time is set)", .example = "4h" },
+	  .note = "IKE_SA rekeying (0 if only reauth_time is set)", .example = "4h",
+	  .desc = "time after which the IKE_SA is rekeyed (0: never)" },
 	{ "over_time", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED | CONF_F_NO_EFFECT,
 	  "10% of rekey_time/reauth_time", AT(conf_conn, over_time),
-	  .note = "uipsec's IKE does not use it yet (no hard IKE_SA lifetime)", .example = "24m" },
+	  .note = "uipsec's IKE does not use it yet (no hard IKE_SA lifetime)", .example = "24m",
+	  .desc = "hard IKE_SA lifetime beyond rekey_time or reauth_time, should rekeying or "
+	          "reauthentication not complete" },
 	{ "rand_time", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED | CONF_F_NO_EFFECT,
 	  "over_time", AT(conf_conn, rand_time),
-	  .note = "uipsec's IKE does not randomize the IKE rekey time yet", .example = "24m" },
+	  .note = "uipsec's IKE does not randomize the IKE rekey time yet", .example = "24m",
+	  .desc = "range of a random time subtracted from rekey_time and reauth_time" },
 	{ "pools", CONN, REFUSED(R_VIP), .dflt = "", .example = "pool-1" },
 	{ "if_id_in", CONN, REFUSED(R_IFID), .dflt = "0", .example = "0" },
 	{ "if_id_out", CONN, REFUSED(R_IFID), .dflt = "0", .example = "0" },
@@ -230,22 +274,27 @@ const struct conf_opt conf_opts[] = {
 	/* connections.<conn>.local<suffix>, remote<suffix> */
 	{ "round", AUTH, CONF_T_UINT, CONF_SUP_YES, 0, 0, "0", .min = 0, .max = UINT32_MAX,
 	  .note = "orders rounds; with uipsec's single round per side it changes nothing",
-	  .example = "0" },
+	  .example = "0",
+	  .desc = "number by which authentication rounds are ordered" },
 	{ "certs", AUTH, REFUSED(R_CERT), .dflt = "", .example = "uipsec-example.pem" },
 	{ "cert", AUTH, CONF_T_SECTION, CONF_SUP_NO, CONF_SC_CERT, CONF_F_PREFIX, .why = R_CERT },
 	{ "pubkeys", AUTH, REFUSED(R_RAWKEY), .dflt = "", .example = "uipsec-example-pub.pem" },
 	{ "auth", LOCAL, CONF_T_AUTH, CONF_SUP_YES, 0, 0, "pubkey", AT(conf_auth, method),
-	  .note = "psk only (pubkey, eap-*, xauth: not supported yet); uipsec needs it written "
-	          "on the local side, since the default, pubkey, is not supported",
-	  .example = "psk" },
+	  .vals = auth_vals,
+	  .note = "psk; uipsec needs it written on the local side, since the default, pubkey, "
+	          "is not supported",
+	  .example = "psk",
+	  .desc = "how we authenticate: psk (pre-shared key), pubkey, eap-..., xauth" },
 	{ "id", LOCAL, CONF_T_ID, CONF_SUP_YES, 0, 0, "", AT2(conf_auth, id, has_id),
 	  .note = "our identity (none: our IKE address); distinguished names need certificates",
-	  .example = "gw-a.example.org" },
+	  .example = "gw-a.example.org",
+	  .desc = "our IKE identity: an IP address, a host name, an email address, a key ID" },
 	{ "eap_id", AUTH, REFUSED(R_EAP), .dflt = "id", .example = "user@example.org" },
 	{ "aaa_id", LOCAL, REFUSED(R_EAP), .dflt = "remote-id", .example = "aaa.example.org" },
 	{ "xauth_id", LOCAL, REFUSED(R_XAUTH), .dflt = "id", .example = "xauth-user" },
 	{ "id", REMOTE, CONF_T_ID, CONF_SUP_YES, 0, 0, "%any", AT2(conf_auth, id, has_id),
-	  .note = "the peer's identity (%any: any)", .example = "gw-b.example.org" },
+	  .note = "the peer's identity (%any: any)", .example = "gw-b.example.org",
+	  .desc = "the IKE identity expected of the peer (wildcards such as *.example.org match)" },
 	{ "groups", REMOTE, REFUSED(R_EAP), .dflt = "", .example = "group-1" },
 	{ "cert_policy", REMOTE, REFUSED(R_CERT), .dflt = "", .example = "1.3.6.1.5.5.7.3.1" },
 	{ "cacerts", REMOTE, REFUSED(R_CERT), .dflt = "", .example = "uipsec-example.pem" },
@@ -253,8 +302,10 @@ const struct conf_opt conf_opts[] = {
 	{ "ca_id", REMOTE, REFUSED(R_CERT), .dflt = "", .example = "gw-a.example.org" },
 	{ "revocation", REMOTE, REFUSED(R_CERT), .dflt = "relaxed", .example = "relaxed" },
 	{ "auth", REMOTE, CONF_T_AUTH, CONF_SUP_YES, 0, 0, "pubkey", AT(conf_auth, method),
-	  .note = "psk only; without a remote section any peer that has the PSK is accepted",
-	  .example = "psk" },
+	  .vals = auth_vals,
+	  .note = "psk; without a remote section any peer that has the PSK is accepted",
+	  .example = "psk",
+	  .desc = "how the peer must authenticate" },
 
 	/* ....cert<suffix>, ....cacert<suffix> (refused with their section) */
 	{ "file", CERT, REFUSED(R_CERT), .dflt = "",
@@ -271,49 +322,69 @@ const struct conf_opt conf_opts[] = {
 	{ "esp_proposals", CHILD, CONF_T_STRINGS, CONF_SUP_YES, 0, 0, "default",
 	  AT2(conf_child, esp_proposals, nesp_proposals),
 	  .note = "ESP proposals (docs/ike.md has the algorithms)",
-	  .example = "aes128gcm16, default" },
+	  .example = "aes128gcm16, default",
+	  .desc = "ESP proposals to offer or accept, comma separated (aes128gcm16, "
+	          "aes256-sha256-modp2048-noesn); default stands for the default set" },
 	{ "sha256_96", CHILD, REFUSED("96-bit HMAC-SHA-256 truncation"),
 	  .dflt = "no", .example = "no" },
 	{ "local_ts", CHILD, CONF_T_TSS, CONF_SUP_YES, 0, 0, "dynamic",
 	  AT2(conf_child, local_ts, nlocal_ts), .runs = runs_tss,
 	  .note = "up to 8; dynamic alone and without [proto/port]",
-	  .example = "10.1.0.0/24, 10.1.1.0/24[tcp/80]" },
+	  .example = "10.1.0.0/24, 10.1.1.0/24[tcp/80]",
+	  .desc = "local traffic selectors, comma separated: subnets, addresses or ranges, each "
+	          "optionally followed by [proto/port]; dynamic is our IKE address" },
 	{ "remote_ts", CHILD, CONF_T_TSS, CONF_SUP_YES, 0, 0, "dynamic",
 	  AT2(conf_child, remote_ts, nremote_ts), .runs = runs_tss,
-	  .note = "up to 8; dynamic alone and without [proto/port]", .example = "10.2.0.0/24" },
+	  .note = "up to 8; dynamic alone and without [proto/port]", .example = "10.2.0.0/24",
+	  .desc = "remote traffic selectors, as local_ts; dynamic is the peer's IKE address" },
 	{ "rekey_time", CHILD, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED, "1h",
-	  AT(conf_child, rekey_time), .runs = runs_u32, .why = R_U32, .example = "1h" },
+	  AT(conf_child, rekey_time), .runs = runs_u32, .why = R_U32, .example = "1h",
+	  .desc = "time after which the CHILD_SA is rekeyed (its soft lifetime, less a random "
+	          "part)" },
 	{ "life_time", CHILD, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED, "rekey_time + 10%",
-	  AT(conf_child, life_time), .runs = runs_u32, .why = R_U32, .example = "66m" },
+	  AT(conf_child, life_time), .runs = runs_u32, .why = R_U32, .example = "66m",
+	  .desc = "hard lifetime: the CHILD_SA is closed if rekeying has not replaced it" },
 	{ "rand_time", CHILD, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED | CONF_F_NO_EFFECT,
 	  "life_time - rekey_time", AT(conf_child, rand_time),
-	  .note = "uipsec's IKE does not randomize the CHILD_SA rekey time yet", .example = "6m" },
+	  .note = "uipsec's IKE does not randomize the CHILD_SA rekey time yet", .example = "6m",
+	  .desc = "range of a random time subtracted from rekey_time" },
 	{ "rekey_bytes", CHILD, CONF_T_BYTES, CONF_SUP_MODEL, 0, CONF_F_DERIVED, "0",
-	  AT(conf_child, rekey_bytes), .why = R_VOLUME, .example = "0" },
+	  AT(conf_child, rekey_bytes), .why = R_VOLUME, .example = "0",
+	  .desc = "bytes after which the CHILD_SA is rekeyed (0: no volume limit)" },
 	{ "life_bytes", CHILD, CONF_T_BYTES, CONF_SUP_MODEL, 0, CONF_F_DERIVED, "rekey_bytes + 10%",
-	  AT(conf_child, life_bytes), .why = R_VOLUME, .example = "0" },
+	  AT(conf_child, life_bytes), .why = R_VOLUME, .example = "0",
+	  .desc = "bytes after which the CHILD_SA is closed" },
 	{ "rand_bytes", CHILD, CONF_T_BYTES, CONF_SUP_MODEL, 0, CONF_F_DERIVED,
-	  "life_bytes - rekey_bytes", AT(conf_child, rand_bytes), .why = R_VOLUME, .example = "0" },
+	  "life_bytes - rekey_bytes", AT(conf_child, rand_bytes), .why = R_VOLUME, .example = "0",
+	  .desc = "range of a random volume subtracted from rekey_bytes" },
 	{ "rekey_packets", CHILD, CONF_T_UINT, CONF_SUP_MODEL, 0, CONF_F_DERIVED, "0",
 	  AT(conf_child, rekey_packets), .min = 0, .max = UINT64_MAX - 1, .why = R_PACKETS,
-	  .example = "0" },
+	  .example = "0",
+	  .desc = "packets after which the CHILD_SA is rekeyed (0: no packet limit)" },
 	{ "life_packets", CHILD, CONF_T_UINT, CONF_SUP_MODEL, 0, CONF_F_DERIVED,
 	  "rekey_packets + 10%", AT(conf_child, life_packets), .min = 0, .max = UINT64_MAX - 1,
-	  .why = R_PACKETS, .example = "0" },
+	  .why = R_PACKETS, .example = "0",
+	  .desc = "packets after which the CHILD_SA is closed" },
 	{ "rand_packets", CHILD, CONF_T_UINT, CONF_SUP_MODEL, 0, CONF_F_DERIVED,
 	  "life_packets - rekey_packets", AT(conf_child, rand_packets), .min = 0,
-	  .max = UINT64_MAX - 1, .why = R_PACKETS, .example = "0" },
+	  .max = UINT64_MAX - 1, .why = R_PACKETS, .example = "0",
+	  .desc = "range of a random packet count subtracted from rekey_packets" },
 	{ "updown", CHILD, CONF_T_STRING, CONF_SUP_MODEL, 0, 0, "", AT(conf_child, updown),
-	  .why = R_UPDOWN, .example = "/usr/lib/ipsec/_updown iptables" },
+	  .why = R_UPDOWN, .example = "/usr/lib/ipsec/_updown iptables",
+	  .desc = "script run when the CHILD_SA comes up and goes down" },
 	{ "hostaccess", CHILD, REFUSED(R_UPDOWN), .dflt = "no", .example = "no" },
 	{ "mode", CHILD, CONF_T_ENUM, CONF_SUP_YES, 0, 0, "tunnel", AT(conf_child, mode),
-	  .vals = mode_vals, .note = "tunnel or transport", .example = "tunnel" },
+	  .vals = mode_vals, .note = "tunnel or transport", .example = "tunnel",
+	  .desc = "IPsec mode: tunnel or transport (transport_proxy, beet; pass and drop install "
+	          "bypass and drop policies only)" },
 	{ "policies", CHILD, REFUSED("setting policies (uipsec always installs a CHILD_SA's policies)"),
 	  .dflt = "yes", .example = "yes" },
 	{ "policies_fwd_out", CHILD, REFUSED(R_KERNEL), .dflt = "no", .example = "no" },
 	{ "dpd_action", CHILD, CONF_T_ACTIONS, CONF_SUP_MODEL, 0, 0, "clear",
 	  AT(conf_child, dpd_action),
-	  .why = "DPD actions, not yet in uipsec's IKE (only clear, the default)", .example = "clear" },
+	  .why = "DPD actions, not yet in uipsec's IKE (only clear, the default)", .example = "clear",
+	  .desc = "what to do with the CHILD_SA when DPD declares the peer dead: clear, trap or "
+	          "restart" },
 	{ "ipcomp", CHILD, REFUSED("IPComp"), .dflt = "no",
 	  .example = "no" },
 	{ "inactivity", CHILD, REFUSED("closing idle CHILD_SAs, not yet in uipsec"),
@@ -336,17 +407,22 @@ const struct conf_opt conf_opts[] = {
 	  .example = "0" },
 	{ "replay_window", CHILD, CONF_T_UINT, CONF_SUP_YES, 0, 0, "32",
 	  AT(conf_child, replay_window), .min = 0, .max = CONF_REPLAY_WINDOW_MAX,
-	  .note = "packets, at most 8192; 0 switches replay protection off", .example = "128" },
+	  .note = "packets, at most 8192; 0 switches replay protection off", .example = "128",
+	  .desc = "the replay window in packets; 0 switches replay protection off" },
 	{ "hw_offload", CHILD, REFUSED(R_KERNEL), .dflt = "no", .example = "no" },
 	{ "copy_df", CHILD, REFUSED(R_KERNEL), .dflt = "yes", .example = "yes" },
 	{ "copy_ecn", CHILD, REFUSED(R_KERNEL), .dflt = "yes", .example = "yes" },
 	{ "copy_dscp", CHILD, REFUSED(R_KERNEL), .dflt = "out", .example = "out" },
 	{ "start_action", CHILD, CONF_T_ACTIONS, CONF_SUP_YES, 0, 0, "none",
 	  AT(conf_child, start_action), .runs = runs_actions, .why = R_TRAPSTART,
-	  .note = "none, trap or start", .example = "none" },
+	  .note = "none, trap or start", .example = "none",
+	  .desc = "what to do once the configuration is loaded: none (wait for the peer or uipsec "
+	          "initiate), trap (negotiate on the first packet) or start (initiate now)" },
 	{ "close_action", CHILD, CONF_T_ACTIONS, CONF_SUP_YES, 0, 0, "none",
 	  AT(conf_child, close_action), .runs = runs_actions, .why = R_TRAPSTART,
-	  .note = "none, trap or start", .example = "none" },
+	  .note = "none, trap or start", .example = "none",
+	  .desc = "what to do when the peer closes the CHILD_SA: none, trap or start (create it "
+	          "again)" },
 
 	/* secrets */
 	{ "secrets", CONF_SC(CONF_SC_ROOT), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_SECRETS, 0,
@@ -354,7 +430,7 @@ const struct conf_opt conf_opts[] = {
 	{ "eap", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_EAP,
 	  CONF_F_PREFIX, .why = R_EAP },
 	{ "xauth", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_EAP,
-	  CONF_F_PREFIX, .why = R_XAUTH },
+	  CONF_F_PREFIX | CONF_F_UNLISTED, .why = R_XAUTH },
 	{ "ntlm", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_EAP,
 	  CONF_F_PREFIX, .why = R_EAP },
 	{ "ike", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_SECRET_IKE,
@@ -376,11 +452,13 @@ const struct conf_opt conf_opts[] = {
 	{ "secret", CONF_SC(CONF_SC_SECRET_IKE), CONF_T_SECRET, CONF_SUP_YES, 0, 0, "",
 	  AT2(conf_secret, secret, secret_len),
 	  .note = "the key: text, 0x followed by hex, or 0s followed by base64",
-	  .example = "0x0123456789abcdef0123456789abcdef" },
+	  .example = "0x0123456789abcdef0123456789abcdef",
+	  .desc = "the pre-shared key: text, 0x followed by hex, or 0s followed by base64" },
 	{ "id", CONF_SC(CONF_SC_SECRET_IKE), CONF_T_IDS, CONF_SUP_YES, 0, CONF_F_PREFIX, "",
 	  AT2(conf_secret, ids, nids),
 	  .note = "identities the key is for, any number (none: any)",
-	  .example = "gw-a.example.org" },
+	  .example = "gw-a.example.org",
+	  .desc = "an IKE identity the key is for; several with different suffixes" },
 	{ "secret", CONF_SC(CONF_SC_SECRET_EAP), REFUSED(R_EAP), .dflt = "",
 	  .example = "0x00112233445566778899aabbccddeeff" },
 	{ "id", CONF_SC(CONF_SC_SECRET_EAP), REFUSED(R_EAP), .flags = CONF_F_PREFIX, .dflt = "",
@@ -423,31 +501,6 @@ const struct conf_opt conf_opts[] = {
 
 const size_t conf_nopts = sizeof(conf_opts) / sizeof(conf_opts[0]);
 
-static const char *const scope_paths[CONF_SC_MAX] = {
-	[CONF_SC_ROOT] = "",
-	[CONF_SC_CONNS] = "connections",
-	[CONF_SC_CONN] = "connections.<conn>",
-	[CONF_SC_LOCAL] = "connections.<conn>.local<suffix>",
-	[CONF_SC_REMOTE] = "connections.<conn>.remote<suffix>",
-	[CONF_SC_CERT] = "connections.<conn>.local<suffix>.cert<suffix>",
-	[CONF_SC_CHILDREN] = "connections.<conn>.children",
-	[CONF_SC_CHILD] = "connections.<conn>.children.<child>",
-	[CONF_SC_SECRETS] = "secrets",
-	[CONF_SC_SECRET_IKE] = "secrets.ike<suffix>",
-	[CONF_SC_SECRET_EAP] = "secrets.eap<suffix>",
-	[CONF_SC_SECRET_KEY] = "secrets.private<suffix>",
-	[CONF_SC_SECRET_TOKEN] = "secrets.token<suffix>",
-	[CONF_SC_POOLS] = "pools",
-	[CONF_SC_POOL] = "pools.<name>",
-	[CONF_SC_AUTHORITIES] = "authorities",
-	[CONF_SC_AUTHORITY] = "authorities.<name>",
-};
-
-const char *conf_scope_path(enum conf_scope scope)
-{
-	return scope < CONF_SC_MAX ? scope_paths[scope] : "?";
-}
-
 static bool name_matches(const struct conf_opt *o, const char *key)
 {
 	if (o->flags & CONF_F_ANY)
@@ -474,277 +527,16 @@ const struct conf_opt *conf_opt_find(enum conf_scope scope, const char *key, boo
 	return any;
 }
 
-/* ---- the list of options and the example file ------------------------------ */
-
-/* The sections of one secret type as swanctl.conf(5) names them: the
- * table shares a scope between eap, xauth, ntlm and ppk (and between the
- * private key types), so their names come from the section entries. */
-static void path_of(const struct conf_opt *o, enum conf_scope scope, const char *parent,
-                    char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s%s", parent[0] ? parent : "", parent[0] ? "." : "", o->name,
-	         (o->flags & CONF_F_PREFIX) ? "<suffix>" : "");
-	(void)scope;
-}
-
-static const char *support_text(const struct conf_opt *o, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	switch (o->sup) {
-	case CONF_SUP_NO:
-		snprintf(buf, len, "not supported: %s", o->why);
-		return buf;
-	case CONF_SUP_MODEL:
-		snprintf(buf, len, "only the default: %s", o->why);
-		return buf;
-	default:
-		break;
-	}
-	n = (size_t)snprintf(buf, len, "yes");
-	if (o->note && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "; %s", o->note);
-	if (o->vals)
-		for (const struct conf_enum_val *v = o->vals; v->name && n < len; v++) {
-			if (v->sup == CONF_SUP_YES || (v > o->vals && v[-1].why && v[-1].why == v->why))
-				continue;
-			/* values that share a reason share the sentence */
-			n += (size_t)snprintf(buf + n, len - n, "; %s", v->name);
-			for (const struct conf_enum_val *w = v + 1; w->name && w->why == v->why && n < len; w++)
-				n += (size_t)snprintf(buf + n, len - n, ", %s", w->name);
-			if (n < len)
-				n += (size_t)snprintf(buf + n, len - n, ": not supported: %s", v->why);
-		}
-	if (o->runs && o->why && n < len)
-		n += (size_t)snprintf(buf + n, len - n, " (%s: refused)", o->why);
-	return buf;
-}
-
-/* The sections in the order of the man page, each with its parent path
- * and, for shared scopes, the entry that names it. */
-struct sect {
-	enum conf_scope scope;
-	const char *path;       /* as swanctl.conf(5) writes it */
-};
-
-static const struct sect sections[] = {
-	{ CONF_SC_ROOT, "" },
-	{ CONF_SC_CONNS, "connections" },
-	{ CONF_SC_CONN, "connections.<conn>" },
-	{ CONF_SC_LOCAL, "connections.<conn>.local<suffix>" },
-	{ CONF_SC_CERT, "connections.<conn>.local<suffix>.cert<suffix>" },
-	{ CONF_SC_REMOTE, "connections.<conn>.remote<suffix>" },
-	{ CONF_SC_CERT, "connections.<conn>.remote<suffix>.cert<suffix>" },
-	{ CONF_SC_CERT, "connections.<conn>.remote<suffix>.cacert<suffix>" },
-	{ CONF_SC_CHILDREN, "connections.<conn>.children" },
-	{ CONF_SC_CHILD, "connections.<conn>.children.<child>" },
-	{ CONF_SC_SECRETS, "secrets" },
-	{ CONF_SC_SECRET_EAP, "secrets.eap<suffix>" },
-	{ CONF_SC_SECRET_EAP, "secrets.xauth<suffix>" },
-	{ CONF_SC_SECRET_EAP, "secrets.ntlm<suffix>" },
-	{ CONF_SC_SECRET_IKE, "secrets.ike<suffix>" },
-	{ CONF_SC_SECRET_EAP, "secrets.ppk<suffix>" },
-	{ CONF_SC_SECRET_KEY, "secrets.private<suffix>" },
-	{ CONF_SC_SECRET_KEY, "secrets.rsa<suffix>" },
-	{ CONF_SC_SECRET_KEY, "secrets.ecdsa<suffix>" },
-	{ CONF_SC_SECRET_KEY, "secrets.pkcs8<suffix>" },
-	{ CONF_SC_SECRET_KEY, "secrets.pkcs12<suffix>" },
-	{ CONF_SC_SECRET_TOKEN, "secrets.token<suffix>" },
-	{ CONF_SC_POOLS, "pools" },
-	{ CONF_SC_POOL, "pools.<name>" },
-	{ CONF_SC_AUTHORITIES, "authorities" },
-	{ CONF_SC_AUTHORITY, "authorities.<name>" },
-};
-
-/* swanctl.conf(5) lists secrets.xauth<suffix> without options. */
-static bool listed(const struct sect *s, const struct conf_opt *o)
-{
-	(void)o;
-	return strcmp(s->path, "secrets.xauth<suffix>") != 0;
-}
-
-static void write_list(FILE *out, enum conf_list_format fmt)
-{
-	char path[256], sup[1024];
-
-	if (fmt == CONF_LIST_MARKDOWN)
-		fprintf(out,
-		        "# swanctl.conf options\n"
-		        "\n"
-		        "Every option and section of strongSwan 5.9.8's swanctl.conf(5), and what\n"
-		        "uipsec does with it. Generated from the option table\n"
-		        "(`src/conf/conf_options.c`) by `uipsecd --list-options markdown`;\n"
-		        "`tests/unit/test_conf_options.c` fails when this file and the table\n"
-		        "disagree, so edit the table and regenerate:\n"
-		        "\n"
-		        "    build/uipsecd --list-options markdown > docs/swanctl-options.md\n"
-		        "\n"
-		        "\"yes\": supported (with uipsec's limits in parentheses). \"only the\n"
-		        "default\": read, but uipsecd refuses any other value. \"not supported\":\n"
-		        "refused wherever it is written, with this reason, and the file is not\n"
-		        "loaded; a name that is no strongSwan option is refused as an unknown\n"
-		        "option. Every refusal names the file, line, column and the option's\n"
-		        "path, and all of a file's refusals are reported at once.\n");
-	for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++) {
-		const struct sect *s = &sections[k];
-		bool head = false;
-
-		for (size_t i = 0; i < conf_nopts; i++) {
-			const struct conf_opt *o = &conf_opts[i];
-
-			if (!(o->scopes & CONF_SC(s->scope)) || !listed(s, o))
-				continue;
-			/* the cacert<suffix> section holds the same keys as cert<suffix> */
-			path_of(o, s->scope, s->path, path, sizeof(path));
-			switch (fmt) {
-			case CONF_LIST_NAMES:
-				fprintf(out, "%s\n", path);
-				break;
-			case CONF_LIST_TEXT:
-				fprintf(out, "%-56s %-14s %s\n", path,
-				        o->type == CONF_T_SECTION ? "(section)" : o->dflt ? o->dflt : "",
-				        support_text(o, sup, sizeof(sup)));
-				break;
-			case CONF_LIST_MARKDOWN:
-				if (!head) {
-					if (s->path[0])
-						fprintf(out, "\n## `%s`\n", s->path);
-					else
-						fprintf(out, "\n## The top level\n");
-					fprintf(out, "\n| option | default | uipsec |\n|---|---|---|\n");
-					head = true;
-				}
-				fprintf(out, "| `%s%s` | %s | %s |\n", o->name,
-				        (o->flags & CONF_F_PREFIX) ? "<suffix>" : "",
-				        o->type == CONF_T_SECTION ? "section" :
-				        o->dflt && o->dflt[0] ? o->dflt : "-",
-				        support_text(o, sup, sizeof(sup)));
-				break;
-			default:
-				break;
-			}
-		}
-	}
-}
-
-/* ---- the example file: every option with its example value ---------------- */
-
-static unsigned example_refused;
-
-/* The options of scope that have a value to show (an option whose only
- * values need a smartcard or similar has none, and is not written). In a
- * section uipsec refuses as a whole, the options are not counted. */
-static void ex_opts(FILE *out, enum conf_scope scope, const char *indent, const char *file,
-                    bool counted)
+const struct conf_opt *conf_opt_at(enum conf_scope scope, size_t off)
 {
 	for (size_t i = 0; i < conf_nopts; i++) {
 		const struct conf_opt *o = &conf_opts[i];
-		const char *name = o->name, *v;
 
-		if (!(o->scopes & CONF_SC(scope)) || o->type == CONF_T_SECTION)
-			continue;
-		v = o->example ? o->example : o->dflt;
-		if (file && strcmp(o->name, "file") == 0)
-			v = file;
-		if (!v || !v[0])
-			continue;
-		if (o->flags & CONF_F_ANY)
-			name = "dns";   /* pools.<name>.<attr> */
-		fprintf(out, "%s%s%s = %s\n", indent, name, (o->flags & CONF_F_PREFIX) ? "-1" : "", v);
-		if (counted && (o->sup == CONF_SUP_NO ||
-		                (o->sup == CONF_SUP_MODEL && o->type == CONF_T_STRING)))
-			example_refused++;
+		/* rows without a field (sections, refused options, round)
+		 * have off 0 too */
+		if ((o->scopes & CONF_SC(scope)) && o->type != CONF_T_SECTION &&
+		    o->type != CONF_T_TEXT && o->size && o->off == off)
+			return o;
 	}
-}
-
-/* A section of the example: its name, what is inside, the value of a
- * "file" key in it (private keys of each type need their own file). */
-struct ex_sect {
-	const char *indent, *name;
-	enum conf_scope scope;
-	const char *file;
-};
-
-/* A section uipsec refuses as a whole: one refusal (counted), or none of
- * its own if it is inside one (pools.<name> in pools). */
-static void ex_section(FILE *out, const struct ex_sect *e, bool counted)
-{
-	char in[32];
-
-	snprintf(in, sizeof(in), "%s    ", e->indent);
-	fprintf(out, "%s%s {\n", e->indent, e->name);
-	ex_opts(out, e->scope, in, e->file, false);
-	fprintf(out, "%s}\n", e->indent);
-	if (counted)
-		example_refused++;
-}
-
-static void write_example(FILE *out)
-{
-	static const struct ex_sect secrets[] = {
-		{ "    ", "eap-1", CONF_SC_SECRET_EAP, NULL },
-		{ "    ", "xauth-1", CONF_SC_SECRET_EAP, NULL },
-		{ "    ", "ntlm-1", CONF_SC_SECRET_EAP, NULL },
-		{ "    ", "ppk-1", CONF_SC_SECRET_EAP, NULL },
-		{ "    ", "private-1", CONF_SC_SECRET_KEY, "uipsec-example-key.pem" },
-		{ "    ", "rsa-1", CONF_SC_SECRET_KEY, "uipsec-example-key.pem" },
-		{ "    ", "ecdsa-1", CONF_SC_SECRET_KEY, "uipsec-example-ec.pem" },
-		{ "    ", "pkcs8-1", CONF_SC_SECRET_KEY, "uipsec-example.p8" },
-		{ "    ", "pkcs12-1", CONF_SC_SECRET_KEY, "uipsec-example.p12" },
-	};
-	static const struct ex_sect cert_l = { "            ", "cert-1", CONF_SC_CERT, NULL };
-	static const struct ex_sect cert_r = { "            ", "cert-1", CONF_SC_CERT, NULL };
-	static const struct ex_sect cacert = { "            ", "cacert-1", CONF_SC_CERT, NULL };
-	static const struct ex_sect pool = { "    ", "pool-1", CONF_SC_POOL, NULL };
-	static const struct ex_sect ca = { "    ", "ca-1", CONF_SC_AUTHORITY, NULL };
-
-	example_refused = 0;
-	fprintf(out,
-	        "# Every swanctl.conf option of uipsec's option table (src/conf/conf_options.c)\n"
-	        "# that can be written without a smartcard, each with a value strongSwan\n"
-	        "# accepts: charon must load this file (tests/interop/test_conf_charon.sh,\n"
-	        "# which provides the uipsec-example* certificate and key files), and\n"
-	        "# uipsecd refuses each option or section it does not support, at its line.\n"
-	        "# Written by uipsecd --list-options example.\n"
-	        "connections {\n    example {\n");
-	ex_opts(out, CONF_SC_CONN, "        ", NULL, true);
-	fprintf(out, "        local {\n");
-	ex_opts(out, CONF_SC_LOCAL, "            ", NULL, true);
-	ex_section(out, &cert_l, true);
-	fprintf(out, "        }\n        remote {\n");
-	ex_opts(out, CONF_SC_REMOTE, "            ", NULL, true);
-	ex_section(out, &cert_r, true);
-	ex_section(out, &cacert, true);
-	fprintf(out, "        }\n        children {\n            net {\n");
-	ex_opts(out, CONF_SC_CHILD, "                ", NULL, true);
-	fprintf(out, "            }\n        }\n    }\n}\nsecrets {\n    ike-1 {\n");
-	ex_opts(out, CONF_SC_SECRET_IKE, "        ", NULL, true);
-	fprintf(out, "    }\n");
-	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
-		ex_section(out, &secrets[i], true);
-	fprintf(out, "}\npools {\n");
-	ex_section(out, &pool, false);   /* pools is refused, not each pool */
-	fprintf(out, "}\nauthorities {\n");
-	ex_section(out, &ca, false);
-	fprintf(out, "}\n");
-	example_refused += 2;            /* pools, authorities */
-}
-
-unsigned conf_options_example_refusals(void)
-{
-	FILE *f = fopen("/dev/null", "w");
-
-	if (f) {
-		write_example(f);
-		fclose(f);
-	}
-	return example_refused;
-}
-
-void conf_options_write(FILE *out, enum conf_list_format fmt)
-{
-	if (fmt == CONF_LIST_EXAMPLE)
-		write_example(out);
-	else
-		write_list(out, fmt);
+	return NULL;
 }

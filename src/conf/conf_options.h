@@ -7,14 +7,28 @@
  *   - the refusals: "not supported: <why>" for a real strongSwan option,
  *     "unknown option" for anything else, and what uipsecd cannot run yet;
  *   - the list of options (`uipsecd --list-options`, docs/swanctl-options.md,
- *     which a unit test compares with the table; man pages later);
+ *     which a unit test compares with the table) and the man page
+ *     uipsec-swanctl.conf(5) (`uipsecd --list-options --format man`, which
+ *     the build writes: scripts/gen_swanctl_man.sh);
  *   - the charon cross-check (tests/interop/test_conf_charon.sh loads the
  *     example file the table writes into strongSwan's charon).
  *
  * To add an option: one row in conf_opts[] (conf_options.c), a field in
  * the model struct of its section (conf.h) if it is supported, and its use
- * where the model is read (ctl/ctl_conf.c for IKE). To support one that is
- * refused today: give it a type and a field, and set .sup to CONF_SUP_YES.
+ * where the model is read (ctl/ctl_conf.c for IKE, which finds the
+ * option's place and path by its field: conf_conn_where(cn,
+ * offsetof(struct conf_conn, f), ...)). To support one that is refused
+ * today: give it a type, a field and a .desc, and set .sup to CONF_SUP_YES.
+ * For example, DPD actions once the IKE core runs them:
+ *     { "dpd_action", CHILD, CONF_T_ACTIONS, CONF_SUP_YES, 0, 0, "clear",
+ *       AT(conf_child, dpd_action), .desc = "what to do with the CHILD_SA
+ *       when DPD declares the peer dead", .example = "restart" },
+ * and k->dpd_action = ch->dpd_action in ctl/ctl_conf.c. A value of an
+ * option is supported the same way, in its .vals row (auth_vals: psk
+ * today; pubkey when certificates come).
+ * No option name is written anywhere else in src/: the parser, the
+ * refusals, the lists, the man page and the example file all come from
+ * here.
  *
  * Layering: conf uses util and net only. */
 #ifndef UIPSEC_CONF_CONF_OPTIONS_H
@@ -64,7 +78,8 @@ enum conf_type {
 	CONF_T_IDS,            /* id<suffix> keys   -> appended: struct conf_id *, size_t */
 	CONF_T_SECRET,         /* 0x.., 0s.., text  -> uint8_t *, size_t (wiped) */
 	CONF_T_STRING,         /* any text          -> char * */
-	CONF_T_AUTH,           /* psk, pubkey, eap-... -> uint8_t enum conf_auth_method */
+	CONF_T_AUTH,           /* one of .vals, by prefix (eap-md5 is eap) -> uint8_t
+	                        * enum conf_auth_method */
 	CONF_T_TEXT,           /* not parsed by uipsec (refused options): docs only */
 };
 
@@ -95,6 +110,9 @@ struct conf_enum_val {
 #define CONF_F_PREFIX 0x04      /* name is a prefix: "local" matches local-1,
                                  * "id" matches id-a (local<suffix>, id<suffix>) */
 #define CONF_F_ANY 0x08         /* any name (connections.<conn>, pools.<name>) */
+#define CONF_F_UNLISTED 0x10    /* a section whose options swanctl.conf(5) does
+                                 * not list (they are another section's:
+                                 * secrets.xauth<suffix> has eap's) */
 
 #define CONF_UNSET UINT64_MAX
 
@@ -121,6 +139,8 @@ struct conf_opt {
 	 * unless CONF_MODEL_ONLY. */
 	const char *(*runs)(const struct conf_opt *o, const void *obj);
 	const char *why;       /* CONF_SUP_MODEL/NO: why not supported */
+	const char *desc;      /* what the option is, as swanctl.conf(5) says it
+	                        * (every row uipsec takes has one: the man page) */
 	const char *note;      /* one line for the option list (what it does in
 	                        * uipsec, what is not done) */
 	const char *example;   /* a value strongSwan accepts, for the example file
@@ -134,8 +154,10 @@ extern const size_t conf_nopts;
  * if there is none (an unknown option). */
 const struct conf_opt *conf_opt_find(enum conf_scope scope, const char *key, bool section);
 
-/* "connections.<conn>.children.<child>" */
-const char *conf_scope_path(enum conf_scope scope);
+/* The row of scope whose value goes to the model field at off (of the
+ * scope's model struct), or NULL: how code outside the table names an
+ * option (conf_conn_where) without writing its name. */
+const struct conf_opt *conf_opt_at(enum conf_scope scope, size_t off);
 
 /* How each section's options are named in docs: "connections.<conn>.mobike". */
 enum conf_list_format {
@@ -145,8 +167,15 @@ enum conf_list_format {
 	CONF_LIST_EXAMPLE,     /* a swanctl.conf that writes every option of the
 	                        * table with its example value (the charon
 	                        * cross-check) */
+	CONF_LIST_MAN,         /* uipsec-swanctl.conf(5), a whole roff page: every
+	                        * supported option with type, default and
+	                        * description, those read with their default
+	                        * only, and the refused ones with the reasons */
 };
 void conf_options_write(FILE *out, enum conf_list_format fmt);
+/* The format named "text", "markdown", "names", "example" or "man"; -1 if
+ * none is. */
+int conf_list_format_parse(const char *name);
 
 /* Of the example file: how many of its options uipsec refuses (one error
  * each, when read without CONF_MODEL_ONLY). For the tests. */

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,22 +27,35 @@ _Static_assert(CONF_NAME_MAX + 1 == sizeof(((struct ike_conn_cfg *)0)->name),
 _Static_assert(CONF_NAME_MAX + 1 == sizeof(((struct ike_child_cfg *)0)->name),
                "conf and IKE disagree on child names");
 
-__attribute__((format(printf, 5, 6)))
-static int refuse(char *err, size_t errlen, const struct conf_loc *at, const char *path,
+/* The errors of one connection: every one is kept (one line each, in the
+ * order found), so that a file's mistakes show at once. */
+struct errs {
+	char *buf;
+	size_t len, used;
+	unsigned n;
+};
+
+__attribute__((format(printf, 4, 5)))
+static int refuse(struct errs *e, const struct conf_loc *at, const char *path,
                   const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
 	int n;
 
-	if (!err || !errlen)
-		return -EINVAL;
-	n = snprintf(err, errlen, "%s:%u:%u: %s: ", at->file ? at->file : "?", at->line, at->col,
-	             path);
-	if (n < 0 || (size_t)n >= errlen)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
+	e->n++;
+	n = snprintf(line, sizeof(line), "%s:%u:%u: %s: ", at->file ? at->file : "?", at->line,
+	             at->col, path);
+	if (n >= 0 && (size_t)n < sizeof(line)) {
+		va_start(ap, fmt);
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	if (e->buf && e->len && e->used + 1 < e->len) {
+		n = snprintf(e->buf + e->used, e->len - e->used, "%s%s", e->used ? "\n" : "", line);
+		if (n > 0)
+			e->used += (size_t)n < e->len - e->used ? (size_t)n : e->len - e->used - 1;
+	}
 	return -EINVAL;
 }
 
@@ -132,8 +146,8 @@ static struct conf_id lookup_id(const struct conf_auth *a, const struct ip_addr 
 /* The authentication class of one end (local/remote auth = ...). The
  * option table accepts psk only for now, and a missing remote section
  * means psk too; anything else is refused here rather than taken for psk. */
-static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, const char *end,
-                      const char *cpath, uint8_t *cls, char *err, size_t errlen)
+static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, bool ours,
+                      uint8_t *cls, struct errs *e)
 {
 	struct conf_loc at = { cc->file, cc->line, cc->col };
 
@@ -143,13 +157,12 @@ static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, con
 		*cls = IKE_AUTH_CLASS_PSK;
 		return 0;
 	default:
-		return refuse(err, errlen, &at, cpath, "%s auth method %u is not supported by "
-		              "uipsec's IKE", end, a->method);
+		return refuse(e, &at, cc->path, "%s auth method (%u) is not carried to uipsec's IKE",
+		              ours ? "our" : "the peer's", a->method);
 	}
 }
 
-static int child_to_ike(const struct conf_child *ch, const char *cpath, struct ike_child_cfg *k,
-                        char *err, size_t errlen)
+static void child_to_ike(const struct conf_child *ch, struct ike_child_cfg *k, struct errs *e)
 {
 	char props[2048], why[256], path[600];
 	struct conf_loc at;
@@ -160,9 +173,9 @@ static int child_to_ike(const struct conf_child *ch, const char *cpath, struct i
 	if (join_proposals(ch->esp_proposals, ch->nesp_proposals, IKE_CTL_DEFAULT_ESP, props,
 	                   sizeof(props)) ||
 	    ike_proposals_parse(props, IKE_PROTO_ESP, &k->esp, why, sizeof(why))) {
-		at = conf_child_where(ch, "esp_proposals");
-		snprintf(path, sizeof(path), "%s.esp_proposals", cpath);
-		return refuse(err, errlen, &at, path, "%.200s", why);
+		at = conf_child_where(ch, offsetof(struct conf_child, esp_proposals), path,
+		                      sizeof(path));
+		refuse(e, &at, path, "%.200s", why);
 	}
 	k->transport = ch->mode == CONF_MODE_TRANSPORT;
 	k->start_action = (ch->start_action & CONF_START_START) ? IKE_ACTION_START :
@@ -172,55 +185,54 @@ static int child_to_ike(const struct conf_child *ch, const char *cpath, struct i
 	k->rekey_time = (uint32_t)ch->rekey_time;
 	k->life_time = (uint32_t)ch->life_time;
 	k->replay_window = ch->replay_window;
-	return 0;
 }
 
 int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike_conn_cfg *cfg,
                     char *err, size_t errlen)
 {
-	char props[2048], why[256], cpath[300], path[600];
+	struct errs e = { .buf = err, .len = errlen };
+	char props[2048], why[256], path[600];
 	struct conf_loc at = { cc->file, cc->line, cc->col };
 	struct conf_id me, other;
 	const struct conf_secret *s;
 	bool any;
 
 	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cpath, sizeof(cpath), "connections.%s", cc->name);
+	if (err && errlen)
+		err[0] = '\0';
 	if (c->model_only)
 		/* our bug: such a model may hold what the IKE core cannot carry */
-		return refuse(err, errlen, &at, cpath, "read for the model only, not for uipsecd");
+		return refuse(&e, &at, cc->path, "read for the model only, not for uipsecd");
 	snprintf(cfg->name, sizeof(cfg->name), "%s", cc->name);
 	if (pick_addr(cc->local_addrs, cc->nlocal_addrs, &cfg->local_addr, &any)) {
-		at = conf_conn_where(cc, "local_addrs");
-		snprintf(path, sizeof(path), "%s.local_addrs", cpath);
-		return refuse(err, errlen, &at, path, "cannot resolve %s", cc->local_addrs[0].dns);
+		at = conf_conn_where(cc, offsetof(struct conf_conn, local_addrs), path, sizeof(path));
+		refuse(&e, &at, path, "cannot resolve %s", cc->local_addrs[0].dns);
 	}
 	if (pick_addr(cc->remote_addrs, cc->nremote_addrs, &cfg->remote_addr, &any)) {
-		at = conf_conn_where(cc, "remote_addrs");
-		snprintf(path, sizeof(path), "%s.remote_addrs", cpath);
-		return refuse(err, errlen, &at, path, "cannot resolve %s", cc->remote_addrs[0].dns);
+		at = conf_conn_where(cc, offsetof(struct conf_conn, remote_addrs), path, sizeof(path));
+		refuse(&e, &at, path, "cannot resolve %s", cc->remote_addrs[0].dns);
 	}
 	cfg->local_port = cc->local_port;
 	cfg->remote_port = cc->remote_port;
 	if (join_proposals(cc->proposals, cc->nproposals, IKE_CTL_DEFAULT_IKE, props, sizeof(props)) ||
 	    ike_proposals_parse(props, IKE_PROTO_IKE, &cfg->ike, why, sizeof(why))) {
-		at = conf_conn_where(cc, "proposals");
-		snprintf(path, sizeof(path), "%s.proposals", cpath);
-		return refuse(err, errlen, &at, path, "%.200s", why);
+		at = conf_conn_where(cc, offsetof(struct conf_conn, proposals), path, sizeof(path));
+		refuse(&e, &at, path, "%.200s", why);
 	}
-	if (auth_class(cc, &cc->local, "local", cpath, &cfg->local_auth, err, errlen) ||
-	    auth_class(cc, &cc->remote, "remote", cpath, &cfg->remote_auth, err, errlen))
-		return -EINVAL;
+	auth_class(cc, &cc->local, true, &cfg->local_auth, &e);
+	auth_class(cc, &cc->remote, false, &cfg->remote_auth, &e);
 	/* RFC 7383 is not implemented yet (its place is src/ike/ike_wire.c):
 	 * fragmentation = yes, strongSwan's default, or accept would
 	 * otherwise do nothing without a word (the option table says so too) */
 	if (cc->fragmentation == CONF_FRAG_YES || cc->fragmentation == CONF_FRAG_ACCEPT) {
-		at = conf_conn_where(cc, "fragmentation");
-		log_info("%s:%u:%u: connection '%s': fragmentation = %s: IKE fragmentation is not "
-		         "implemented yet, IKE messages are sent whole", at.file ? at.file : "?",
-		         at.line, at.col, cc->name, cc->fragmentation == CONF_FRAG_YES ? "yes" : "accept");
-		at = (struct conf_loc){ cc->file, cc->line, cc->col };
+		struct conf_loc f = conf_conn_where(cc, offsetof(struct conf_conn, fragmentation), path,
+		                                    sizeof(path));
+
+		log_info("%s:%u:%u: %s = %s: IKE fragmentation is not implemented yet, IKE messages "
+		         "are sent whole", f.file ? f.file : "?", f.line, f.col, path,
+		         cc->fragmentation == CONF_FRAG_YES ? "yes" : "accept");
 	}
+	at = (struct conf_loc){ cc->file, cc->line, cc->col };
 	if (cc->local.has_id)
 		id_from_conf(&cfg->local_id, &cc->local.id);
 	if (cc->remote.has_id)
@@ -231,26 +243,23 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike
 	me = lookup_id(&cc->local, &cfg->local_addr);
 	other = lookup_id(&cc->remote, &cfg->remote_addr);
 	s = conf_secret_find_ike(c, &me, &other);
-	if (s && s->secret_len > IKE_PSK_MAX)
-		return refuse(err, errlen, &at, cpath, "its pre-shared key (secrets.%s) is longer than "
-		              "%d bytes", s->name, IKE_PSK_MAX);
-	if (!s || s->secret_len == 0) {
+	if (s && s->secret_len > IKE_PSK_MAX) {
+		refuse(&e, &at, cc->path, "its pre-shared key (secrets.%s) is longer than %d bytes",
+		       s->name, IKE_PSK_MAX);
+	} else if (!s || s->secret_len == 0) {
 		char a[600], b[600];
-		return refuse(err, errlen, &at, cpath, "no pre-shared key in secrets for '%s' - '%s'",
-		              conf_id_fmt(&me, a, sizeof(a)), conf_id_fmt(&other, b, sizeof(b)));
+
+		refuse(&e, &at, cc->path, "no pre-shared key in secrets for '%s' - '%s'",
+		       conf_id_fmt(&me, a, sizeof(a)), conf_id_fmt(&other, b, sizeof(b)));
+	} else {
+		memcpy(cfg->psk, s->secret, s->secret_len);
+		cfg->psk_len = s->secret_len;
 	}
-	memcpy(cfg->psk, s->secret, s->secret_len);
-	cfg->psk_len = s->secret_len;
 	cfg->dpd_delay = (uint32_t)cc->dpd_delay;
 	cfg->rekey_time = (uint32_t)cc->rekey_time;
 	cfg->encap = cc->encap;
 	cfg->nchildren = (unsigned)cc->nchildren;
-	for (size_t i = 0; i < cc->nchildren; i++) {
-		char chp[400];
-
-		snprintf(chp, sizeof(chp), "%s.children.%s", cpath, cc->children[i].name);
-		if (child_to_ike(&cc->children[i], chp, &cfg->children[i], err, errlen))
-			return -EINVAL;
-	}
-	return 0;
+	for (size_t i = 0; i < cc->nchildren; i++)
+		child_to_ike(&cc->children[i], &cfg->children[i], &e);
+	return e.n ? -EINVAL : 0;
 }

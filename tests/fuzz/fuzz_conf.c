@@ -38,12 +38,13 @@ static void walk(const struct conf *c)
 				conf_ts_fmt(&ch->remote_ts[k], buf, sizeof(buf));
 			if (conf_child_find(cn, ch->name) == NULL)
 				__builtin_trap();
-			(void)conf_child_where(ch, "esp_proposals");
+			(void)conf_child_where(ch, offsetof(struct conf_child, esp_proposals), buf,
+			                       sizeof(buf));
 		}
 		if (conf_conn_find(c, cn->name) == NULL)
 			__builtin_trap();
-		(void)conf_conn_where(cn, "proposals");
-		(void)conf_conn_where(cn, "local_addrs");
+		(void)conf_conn_where(cn, offsetof(struct conf_conn, proposals), buf, sizeof(buf));
+		(void)conf_conn_where(cn, offsetof(struct conf_conn, local_addrs), buf, sizeof(buf));
 	}
 	for (size_t i = 0; i < c->nsecrets; i++)
 		for (size_t j = 0; j < c->secrets[i].nids; j++) {

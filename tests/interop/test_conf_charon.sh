@@ -2,9 +2,9 @@
 # uipsec's swanctl.conf against strongSwan's own, so that what uipsec reads
 # is strongSwan's syntax and option set and not a dialect:
 #  1. the option table (src/conf/conf_options.c) names every option of
-#     swanctl.conf(5) (uipsecd --list-options names beside the man page of
+#     swanctl.conf(5) (uipsecd --list-options --format names beside the man page of
 #     the installed strongswan-swanctl);
-#  2. the example file the table writes (uipsecd --list-options example:
+#  2. the example file the table writes (uipsecd --list-options --format example:
 #     every option it knows, supported or refused, with a value) loads into
 #     charon without an unknown option or a failed connection, secret, pool
 #     or authority, so every row of the table is a real strongSwan option;
@@ -37,7 +37,7 @@ MAN=/usr/share/man/man5/swanctl.conf.5.gz
 if [ -r "$MAN" ]; then
 	zcat "$MAN" | awk '/^\.TP/ { getline; print }' | sed -nE 's/^\.BR? ([^ ]+).*/\1/p' |
 		sort -u >"$W/man.txt"
-	"$BUILD/uipsecd" --list-options names | sort -u >"$W/table.txt"
+	"$BUILD/uipsecd" --list-options --format names | sort -u >"$W/table.txt"
 	missing=$(comm -23 "$W/man.txt" "$W/table.txt")
 	if [ -n "$missing" ]; then
 		echo "FAIL: options of swanctl.conf(5) missing from the option table:"
@@ -73,7 +73,7 @@ mkdir -p "$E"/{x509,x509ca,pubkey,private,rsa,ecdsa,pkcs8,pkcs12}
 	openssl pkcs12 -export -in x509/uipsec-example.pem -inkey rsa/uipsec-example-key.pem \
 		-passout pass:example -out pkcs12/uipsec-example.p12
 ) || { echo "FAIL: cannot make the example's certificate and keys"; exit 1; }
-"$BUILD/uipsecd" --list-options example | sed "s|/etc/swanctl/|$E/|" >"$E/swanctl.conf"
+"$BUILD/uipsecd" --list-options --format example | sed "s|/etc/swanctl/|$E/|" >"$E/swanctl.conf"
 sed 's|^        version = 2$|        version = 2\n        rekey_tme = 1h|' "$E/swanctl.conf" >"$E/typo.conf"
 
 load_all() { # load_all FILE: swanctl's output for every kind of section

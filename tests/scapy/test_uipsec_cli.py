@@ -124,19 +124,29 @@ def body(tmp):
           "--check-config: %d %r" % (p.returncode, p.stderr))
     p = subprocess.run([uipsecd, "-c", conf, "--foreground", "--control",
                         os.path.join(tmp, "d.sock")], capture_output=True, text=True, timeout=20)
-    lines = [l.split("]: ", 1)[-1] for l in p.stderr.splitlines() if conf in l]
+    # "uipsecd[err]: [CFG] FILE:LINE:COL: ...": each refusal once, as configuration
+    lines = [l.split("]: [CFG] ", 1)[-1] for l in p.stderr.splitlines() if conf in l]
     check(p.returncode != 0 and lines == want, "uipsecd start: %d %r" % (p.returncode, p.stderr))
     open(conf, "w").write("connections { gw { local { auth = psk } } }\n"
                           "secrets { ike { secret = s } }\n")
     p = subprocess.run([uipsecd, "-c", conf, "--check-config"], capture_output=True, text=True)
     check(p.returncode == 0 and "1 connection, 1 secret: ok" in p.stdout,
           "--check-config of a good file: %d %r" % (p.returncode, p.stdout))
-    p = subprocess.run([uipsecd, "--list-options", "names"], capture_output=True, text=True)
+    p = subprocess.run([uipsecd, "--list-options", "--format", "names"], capture_output=True,
+                       text=True)
     check(p.returncode == 0 and "connections.<conn>.children.<child>.esp_proposals\n" in p.stdout,
-          "--list-options names")
-    p = subprocess.run([uipsecd, "--list-options", "yaml"], capture_output=True, text=True)
-    check(p.returncode == 2 and "--list-options is text, markdown, names or example" in p.stderr,
-          "--list-options yaml: %d %r" % (p.returncode, p.stderr))
+          "--list-options --format names")
+    p = subprocess.run([uipsecd, "--list-options", "--format", "man"], capture_output=True,
+                       text=True)
+    check(p.returncode == 0 and p.stdout.startswith(".\\\" uipsec-swanctl.conf(5)") and
+          "\n.SH REFUSED OPTIONS\n" in p.stdout, "--list-options --format man")
+    p = subprocess.run([uipsecd, "--list-options", "--format", "yaml"], capture_output=True,
+                       text=True)
+    check(p.returncode == 2 and "--format is text, markdown, names, example or man" in p.stderr,
+          "--format yaml: %d %r" % (p.returncode, p.stderr))
+    p = subprocess.run([uipsecd, "--format", "man"], capture_output=True, text=True)
+    check(p.returncode == 2 and "--format goes with --list-options" in p.stderr,
+          "--format alone: %d %r" % (p.returncode, p.stderr))
 
     # without -f the daemon is asked; none listens here
     rc, out, err = run(["--control", os.path.join(tmp, "none.sock"), "xfrm", "state", "list"])

@@ -25,10 +25,18 @@ static char *render(enum conf_list_format fmt, size_t *len)
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 
+	char *copy;
+
 	assert_non_null(f);
 	conf_options_write(f, fmt);
 	fclose(f);
-	return buf;
+	/* a copy: GCC's -Wdangling-pointer takes what open_memstream wrote
+	 * through &buf for this frame's own memory */
+	copy = malloc(*len + 1);
+	assert_non_null(copy);
+	memcpy(copy, buf, *len + 1);
+	free(buf);
+	return copy;
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -50,7 +58,7 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* docs/swanctl-options.md is `uipsecd --list-options markdown`. */
+/* docs/swanctl-options.md is `uipsecd --list-options --format markdown`. */
 static void test_docs_match_table(void **state)
 {
 	char path[512];
@@ -67,7 +75,7 @@ static void test_docs_match_table(void **state)
 	}
 	doc = read_all(path, &dlen);
 	if (!doc)
-		fail_msg("%s is missing: build/uipsecd --list-options markdown > docs/swanctl-options.md",
+		fail_msg("%s is missing: build/uipsecd --list-options --format markdown > docs/swanctl-options.md",
 		         path);
 	if (dlen != glen || memcmp(doc, gen, glen) != 0) {
 		size_t i = 0, line = 1;
@@ -75,7 +83,7 @@ static void test_docs_match_table(void **state)
 		while (i < dlen && i < glen && doc[i] == gen[i])
 			line += doc[i++] == '\n';
 		fail_msg("docs/swanctl-options.md differs from the option table from line %zu on: "
-		         "regenerate it with build/uipsecd --list-options markdown > "
+		         "regenerate it with build/uipsecd --list-options --format markdown > "
 		         "docs/swanctl-options.md", line);
 	}
 	free(gen);
@@ -154,6 +162,8 @@ static void test_table_consistent(void **state)
 			fail_msg("%s (%s): no field", o->name, type_name(o->type));
 		if ((o->type == CONF_T_ENUM) && !o->vals)
 			fail_msg("%s: an enum without values", o->name);
+		if (o->sup != CONF_SUP_NO && o->type != CONF_T_SECTION && (!o->desc || !o->desc[0]))
+			fail_msg("%s: taken without a description (the man page needs one)", o->name);
 		if ((o->flags & CONF_F_NO_EFFECT) && !o->note)
 			fail_msg("%s: accepted without effect, but no note says so", o->name);
 		if (o->runs && o->type == CONF_T_DURATION && !o->why)
@@ -165,8 +175,15 @@ static void test_table_consistent(void **state)
 			    (conf_opts[j].type == CONF_T_SECTION) == (o->type == CONF_T_SECTION))
 				fail_msg("%s: twice in one section", o->name);
 	}
-	for (int s = 0; s < CONF_SC_MAX; s++)
-		assert_non_null(conf_scope_path((enum conf_scope)s));
+	/* options by their model field: the one way code outside the table
+	 * names an option */
+	assert_string_equal(conf_opt_at(CONF_SC_CONN, offsetof(struct conf_conn, proposals))->name,
+	                    "proposals");
+	assert_string_equal(conf_opt_at(CONF_SC_LOCAL, offsetof(struct conf_auth, method))->name,
+	                    "auth");   /* not round, which has no field */
+	assert_string_equal(conf_opt_at(CONF_SC_CHILD, offsetof(struct conf_child, rekey_time))->name,
+	                    "rekey_time");
+	assert_null(conf_opt_at(CONF_SC_CHILD, offsetof(struct conf_child, name)));
 	/* lookups: exact names, prefixes, any name; options and sections apart */
 	assert_non_null(conf_opt_find(CONF_SC_CONN, "rekey_time", false));
 	assert_null(conf_opt_find(CONF_SC_CONN, "rekey_tme", false));
@@ -179,6 +196,119 @@ static void test_table_consistent(void **state)
 	/* an option of the remote side only is unknown on the local side */
 	assert_non_null(conf_opt_find(CONF_SC_REMOTE, "cacerts", false));
 	assert_null(conf_opt_find(CONF_SC_LOCAL, "cacerts", false));
+}
+
+/* roff's form of an option path: '-' as \- */
+static void roff_of(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 3 < len; s++) {
+		if (*s == '-')
+			buf[n++] = '\\';
+		buf[n++] = *s;
+	}
+	buf[n] = '\0';
+}
+
+/* Occurrences of entry path in man (".B PATH" then a blank or the end of
+ * the line), and where the last one is. */
+static unsigned man_count(const char *man, const char *path, const char **at)
+{
+	char pat[512], r[480];
+	unsigned n = 0;
+
+	roff_of(path, r, sizeof(r));
+	snprintf(pat, sizeof(pat), "\n.B %s", r);
+	for (const char *p = man; (p = strstr(p, pat)); p += strlen(pat))
+		if (p[strlen(pat)] == ' ' || p[strlen(pat)] == '\n') {
+			n++;
+			*at = p;
+		}
+	return n;
+}
+
+/* uipsec-swanctl.conf(5) (`uipsecd --list-options --format man`) has
+ * every option and section of the table in the part its support says:
+ * supported ones under OPTIONS (with a type), those read with their
+ * default only in their part, refused ones with their reason under
+ * REFUSED OPTIONS, each once, except what lies inside a refused section
+ * (refused with it). Read against the markdown list, row by row. */
+static void test_man_page(void **state)
+{
+	size_t mlen, dlen;
+	char *man = render(CONF_LIST_MAN, &mlen), *md = render(CONF_LIST_MARKDOWN, &dlen);
+	const char *model = strstr(man, "\n.SH OPTIONS READ WITH THEIR DEFAULT ONLY\n");
+	const char *refused = strstr(man, "\n.SH REFUSED OPTIONS\n");
+	const char *opts = strstr(man, "\n.SH OPTIONS\n");
+	char sect[256] = "", (*no)[320] = calloc(400, sizeof(*no));
+	unsigned nno = 0, rows = 0;
+
+	(void)state;
+	assert_non_null(no);
+	assert_true(strncmp(man, ".\\\" uipsec-swanctl.conf(5)", 26) == 0);
+	assert_non_null(strstr(man, "\n.TH UIPSEC\\-SWANCTL.CONF 5 "));
+	assert_non_null(opts);
+	assert_true(opts < model && model < refused && strstr(refused, "\n.SH SEE ALSO\n"));
+	for (char *line = md, *nl; *line; line = nl + 1) {
+		char path[320], name[160];
+		const char *at = NULL, *sup;
+		unsigned n;
+		bool inside_refused = false;
+
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		*nl = '\0';
+		if (!strncmp(line, "## `", 4)) {
+			snprintf(sect, sizeof(sect), "%.*s", (int)(strlen(line) - 5), line + 4);
+			continue;
+		}
+		if (!strcmp(line, "## The top level")) {
+			sect[0] = '\0';
+			continue;
+		}
+		if (strncmp(line, "| `", 3) != 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(line + 3, "`"), line + 3);
+		snprintf(path, sizeof(path), "%s%s%s", sect, sect[0] ? "." : "", name);
+		sup = strstr(strstr(line + 3, " | ") + 3, " | ") + 3;
+		for (unsigned i = 0; i < nno; i++)
+			if (!strncmp(path, no[i], strlen(no[i])) && path[strlen(no[i])] == '.')
+				inside_refused = true;
+		n = man_count(man, path, &at);
+		rows++;
+		if (inside_refused) {
+			if (n)
+				fail_msg("%s: inside a refused section, yet listed", path);
+			continue;
+		}
+		if (n != 1)
+			fail_msg("%s: %u times in the man page, not once", path, n);
+		if (!strncmp(sup, "yes", 3)) {
+			if (at > model)
+				fail_msg("%s: supported, but not under OPTIONS", path);
+			if (!strstr(line, "| section |") &&
+			    strncmp(strstr(at, "\n.br\nType: "), "\n.br\nType: ", 11) != 0)
+				fail_msg("%s: no type", path);
+		} else if (!strncmp(sup, "only the default", 16)) {
+			if (at < model || at > refused)
+				fail_msg("%s: read with its default only, but not in that part", path);
+		} else if (!strncmp(sup, "not supported: ", 15)) {
+			if (at < refused)
+				fail_msg("%s: refused, but not under REFUSED OPTIONS", path);
+			if (nno < 400)
+				snprintf(no[nno++], sizeof(no[0]), "%s", path);
+		} else {
+			fail_msg("%s: support '%s'?", path, sup);
+		}
+	}
+	assert_true(rows > 150);
+	/* a reason is there, escaped for roff */
+	assert_non_null(strstr(refused, "\n.B connections.<conn>.children.<child>.ipcomp\nIPComp.\n"));
+	assert_non_null(strstr(man, "\n.B connections.<conn>.children.<child>.esp_proposals \\fR[default]\\fP\n"));
+	free(no);
+	free(man);
+	free(md);
 }
 
 /* Defaults come from the table: a connection that writes nothing. */
@@ -207,23 +337,38 @@ static void test_defaults_from_table(void **state)
 	assert_int_equal(ch->replay_window, 32);
 	assert_int_equal(ch->rekey_time, 3600);
 	assert_int_equal(ch->life_time, 3960);
-	/* where: the section itself when not written */
-	assert_int_equal(conf_conn_where(cn, "proposals").line, 1);
-	assert_int_equal(conf_conn_where(cn, "proposals").col, 15);
+	/* where: the section itself when not written, with the option's path */
+	{
+		char path[128];
+		struct conf_loc at = conf_conn_where(cn, offsetof(struct conf_conn, proposals), path,
+		                                     sizeof(path));
+
+		assert_int_equal(at.line, 1);
+		assert_int_equal(at.col, 15);
+		assert_string_equal(path, "connections.c.proposals");
+	}
 	conf_free(c);
 
 	/* and the option's own place when written */
-	assert_int_equal(conf_parse_buffer("connections { c { local { auth = psk }\n"
-	                                   "    proposals = default\n"
-	                                   "  children { n {\n  esp_proposals = default } } } }\n",
-	                                   sizeof("connections { c { local { auth = psk }\n"
-	                                          "    proposals = default\n"
-	                                          "  children { n {\n  esp_proposals = default } } } }\n") - 1,
-	                                   "t.conf", CONF_NO_INCLUDE, &c, err, sizeof(err)), 0);
-	assert_int_equal(conf_conn_where(&c->conns[0], "proposals").line, 2);
-	assert_int_equal(conf_conn_where(&c->conns[0], "proposals").col, 5);
-	assert_int_equal(conf_child_where(&c->conns[0].children[0], "esp_proposals").line, 4);
-	assert_int_equal(conf_child_where(&c->conns[0].children[0], "esp_proposals").col, 3);
+	{
+		static const char t2[] = "connections { c { local { auth = psk }\n"
+		                         "    proposals = default\n"
+		                         "  children { n {\n  esp_proposals = default } } } }\n";
+		char path[128];
+		struct conf_loc at;
+
+		assert_int_equal(conf_parse_buffer(t2, sizeof(t2) - 1, "t.conf", CONF_NO_INCLUDE, &c, err,
+		                                   sizeof(err)), 0);
+		at = conf_conn_where(&c->conns[0], offsetof(struct conf_conn, proposals), path,
+		                     sizeof(path));
+		assert_int_equal(at.line, 2);
+		assert_int_equal(at.col, 5);
+		at = conf_child_where(&c->conns[0].children[0], offsetof(struct conf_child, esp_proposals),
+		                      path, sizeof(path));
+		assert_int_equal(at.line, 4);
+		assert_int_equal(at.col, 3);
+		assert_string_equal(path, "connections.c.children.n.esp_proposals");
+	}
 	conf_free(c);
 }
 
@@ -233,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_docs_match_table),
 		cmocka_unit_test(test_example_refusals),
 		cmocka_unit_test(test_table_consistent),
+		cmocka_unit_test(test_man_page),
 		cmocka_unit_test(test_defaults_from_table),
 	};
 

@@ -257,6 +257,25 @@ static void test_apply(void **state)
 	assert_int_equal(ike_conn_names(ike, names, 8), 1);
 	assert_string_equal(names[0], "c");
 	conf_free(c);
+	/* every error of one connection at once, each at its own place */
+	c = load("connections {\n"
+	         " a { local_addrs = 192.0.2.1\n local { auth = psk }\n  proposals = aes999-sha1-x25519\n"
+	         " children { n {\n esp_proposals = nope }\n m {\n  esp_proposals = nope2 } } }\n"
+	         "}\n");
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), -EINVAL);
+	{
+		const char *l1 = err, *l2 = strchr(l1, '\n'), *l3 = l2 ? strchr(l2 + 1, '\n') : NULL,
+		           *l4 = l3 ? strchr(l3 + 1, '\n') : NULL;
+
+		assert_non_null(l4);
+		assert_null(strchr(l4 + 1, '\n'));   /* four lines */
+		assert_true(strncmp(l1, "gw.conf:4:3: connections.a.proposals: ", 38) == 0);
+		assert_true(strncmp(l2 + 1, "gw.conf:2:2: connections.a: no pre-shared key in secrets", 56) == 0);
+		assert_true(strncmp(l3 + 1, "gw.conf:6:2: connections.a.children.n.esp_proposals: ", 53) == 0);
+		assert_true(strncmp(l4 + 1, "gw.conf:8:3: connections.a.children.m.esp_proposals: ", 53) == 0);
+	}
+	assert_int_equal(ike_conn_names(ike, names, 8), 0);   /* a not loaded, c gone from the file */
+	conf_free(c);
 	c = load("connections { }\n");
 	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 0);
 	conf_free(c);

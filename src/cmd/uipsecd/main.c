@@ -70,6 +70,8 @@ struct opts {
 	uint32_t max_packet; /* --max-packet: largest IKE message accepted */
 	struct logopt log;  /* --settings, --log-target, --debug-SUB (logopt.h) */
 	bool check_config;  /* --check-config: read -c FILE and exit */
+	bool list_options;  /* --list-options: print them and exit */
+	int list_format;    /* --format: enum conf_list_format (default text) */
 };
 
 struct daemon {
@@ -104,7 +106,7 @@ static void usage(FILE *f)
 	        "               [--offload WHAT] [--workers N] [--max-packet BYTES]\n"
 	        "               [--seccomp MODE] [--settings FILE] [--log-target T[,T...]]\n"
 	        "               [--use-syslog] [--debug-SUB N]...\n"
-	        "       uipsecd [-c FILE] --check-config | --list-options FORMAT\n"
+	        "       uipsecd [-c FILE] --check-config | --list-options [--format F]\n"
 	        "  -c FILE          swanctl.conf (default %s; missing or empty: manual keying)\n"
 	        "  --control PATH   control socket (default %s)\n"
 	        "  --tun NAME       TUN device (default %s)\n"
@@ -136,9 +138,11 @@ static void usage(FILE *f)
 	        "                   charon.max_packet, whose default is 10000\n"
 	        "  --check-config   read FILE as uipsecd would (each refused option at its\n"
 	        "                   line), say whether it loads, exit\n"
-	        "  --list-options FORMAT  the swanctl.conf options uipsec knows and what it\n"
-	        "                   does with each: text, markdown (docs/swanctl-options.md),\n"
-	        "                   names, or example (a swanctl.conf writing every one)\n",
+	        "  --list-options   the swanctl.conf options uipsec knows and what it does\n"
+	        "                   with each, then exit\n"
+	        "  --format F       of --list-options: text (default), markdown\n"
+	        "                   (docs/swanctl-options.md), names, example (a swanctl.conf\n"
+	        "                   writing every one), man (uipsec-swanctl.conf(5))\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
 	        (unsigned)GW_OUTER_MTU, SANDBOX_DEFAULT_USER, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
 	        (unsigned)GW_MAX_WORKERS);
@@ -167,7 +171,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_CONTROL = 256, O_TUN, O_MTU, O_USER, O_FG, O_DEBUG, O_NOROUTES, O_HELP, O_METRICS,
 	       O_OFFLOAD, O_TABLE, O_PRIO, O_MARK, O_WORKERS, O_MAXPKT, O_SECCOMP, O_SELFTEST, O_VERSION,
-	       O_CHECK, O_LIST };
+	       O_CHECK, O_LIST, O_FORMAT };
 	static const struct option lo[] = {
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "tun", required_argument, NULL, O_TUN },
@@ -188,10 +192,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "sandbox-selftest", required_argument, NULL, O_SELFTEST },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "check-config", no_argument, NULL, O_CHECK },
-		{ "list-options", required_argument, NULL, O_LIST },
+		{ "list-options", no_argument, NULL, O_LIST },
+		{ "format", required_argument, NULL, O_FORMAT },
 		LOGOPT_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	bool format_given = false;
 	int c;
 	char *end;
 	unsigned long v;
@@ -284,20 +290,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->max_packet = (uint32_t)v;
 			break;
 		case O_CHECK: o->check_config = true; break;
-		case O_LIST: {
-			static const struct { const char *name; enum conf_list_format f; } fmts[] = {
-				{ "text", CONF_LIST_TEXT }, { "markdown", CONF_LIST_MARKDOWN },
-				{ "names", CONF_LIST_NAMES }, { "example", CONF_LIST_EXAMPLE },
-			};
-			for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
-				if (!strcmp(optarg, fmts[i].name)) {
-					conf_options_write(stdout, fmts[i].f);
-					exit(fflush(stdout) == 0 ? 0 : 1);
-				}
-			fprintf(stderr, "uipsecd: --list-options is text, markdown, names or example, "
-			        "not '%s'\n", optarg);
-			return -1;
-		}
+		case O_LIST: o->list_options = true; break;
+		case O_FORMAT:
+			format_given = true;
+			o->list_format = conf_list_format_parse(optarg);
+			if (o->list_format < 0) {
+				fprintf(stderr, "uipsecd: --format is text, markdown, names, example or "
+				        "man, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -319,6 +321,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "uipsecd: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	if (format_given && !o->list_options) {
+		fprintf(stderr, "uipsecd: --format goes with --list-options\n");
+		return -1;
+	}
+	if (o->list_options) {
+		conf_options_write(stdout, (enum conf_list_format)o->list_format);
+		exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
+	}
 	return 0;
 }
 
@@ -338,14 +348,14 @@ static void config_perm(struct daemon *d, const struct conf *c)
 }
 
 /* An error message of conf or ike_ctl holds one error per line: each is
- * logged once, as its own line. */
+ * logged once, as its own line, as charon's configuration (cfg). */
 static void log_errors(const char *err)
 {
 	for (const char *p = err; *p;) {
 		const char *nl = strchr(p, '\n');
 		int n = nl ? (int)(nl - p) : (int)strlen(p);
 
-		log_err("%.*s", n, p);
+		log_sub(LOG_SUB_CFG, LOG_ERR, "%.*s", n, p);
 		p += n + (nl ? 1 : 0);
 	}
 }
