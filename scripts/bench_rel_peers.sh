@@ -238,7 +238,7 @@ d_start() {
 			if ! kill -0 "$pid" 2>/dev/null; then
 				wait "$pid" 2>/dev/null
 				unset "D_PID[$n]"
-				D_ERR=$(grep -m1 '\[err\]' "$d/daemon.log" | sed 's/^uipsecd\[err\]: //')
+				D_ERR=$(grep -m1 '\[err\]' "$d/daemon.log" | sed -E 's/^uipsecd\[err\]: (\[[A-Z]+\] )?//')
 				[ -n "$D_ERR" ] || D_ERR="uipsecd exited: $(peer_log_tail "$d/daemon.log")"
 				# A refused configuration names its file and line.
 				[[ $D_ERR == *swanctl.conf:[0-9]* ]] && return 2

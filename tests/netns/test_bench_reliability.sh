@@ -113,7 +113,7 @@ for p in uipsec strongswan; do
 	check "flood $p: socket drop share"          between "$(val flood $p rcvbuf_drop_pct)" 0 100
 done
 check "reorder uipsec: refused"                [ "$(val reorder uipsec status)" = refused ]
-check "... with uipsecd's message"             grep -q $'reorder\tuipsec\tstatus\t1\trefused\tgwa (uipsec): .*swanctl.conf:[0-9]*: connections.site.children.net.dpd_action: ' "$RID_FILE"
+check "... with uipsecd's message"             grep -q $'reorder\tuipsec\tstatus\t1\trefused\tgwa (uipsec): .*swanctl.conf:[0-9]*:[0-9]*: connections.site.children.net.dpd_action: ' "$RID_FILE"
 check "reorder strongswan: ok"                 [ "$(val reorder strongswan status)" = ok ]
 check "reorder strongswan: pings sent"         between "$(val reorder strongswan pings_sent)" 250 300
 check "reorder strongswan: ESP through relay"  between "$(val reorder strongswan esp_relayed)" 500 2000
