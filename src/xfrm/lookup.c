@@ -1,7 +1,8 @@
 /* The routing decisions of the packet path (see lookup.h): outbound
- * policy, action and state; inbound policy check. Pure readers of the SAD
- * and SPD apart from the policy hit counter (which XFRM_LOOKUP_PEEK
- * leaves alone). */
+ * policy, action and state (xfrm_lookup_out itself is inline in lookup.h;
+ * its rare no-policy half is here); inbound policy check. Pure readers of
+ * the SAD and SPD apart from the policy hit counter (which
+ * XFRM_LOOKUP_PEEK leaves alone). */
 #include "xfrm/lookup.h"
 
 #include <netinet/in.h>
@@ -23,48 +24,9 @@ static bool link_local_chatter(const struct xfrm_flow *fl)
 	return (d[0] & 0xf0) == 0xe0 || (d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255);
 }
 
-enum drop_reason xfrm_lookup_out(struct spd *spd, struct sad *sad, const struct xfrm_flow *fl,
-                                 unsigned flags, struct xfrm_out_decision *d)
+enum xfrm_out_action xfrm_lookup_no_policy(const struct xfrm_flow *fl)
 {
-	struct spd_policy *pol = (flags & XFRM_LOOKUP_PEEK) ? spd_find(spd, XFRM_POLICY_OUT, fl)
-	                                                     : spd_lookup(spd, XFRM_POLICY_OUT, fl);
-
-	d->pol = pol;
-	d->tmpl = NULL;
-	d->sa = NULL;
-	d->drop = DROP_NONE;
-	if (!pol) {
-		if (link_local_chatter(fl)) {
-			d->action = XFRM_OUT_IGNORE;
-		} else {
-			d->action = XFRM_OUT_NO_POLICY;
-			d->drop = DROP_OUT_NO_POLICY;
-		}
-		return d->drop;
-	}
-	if (pol->action == XFRM_POLICY_BLOCK) {
-		d->action = XFRM_OUT_BLOCK;
-		d->drop = DROP_OUT_POL_BLOCK;
-		return d->drop;
-	}
-	if (pol->ntmpl == 0) {
-		d->action = XFRM_OUT_BYPASS;
-		return DROP_NONE;
-	}
-	/* One template (no nested bundles): the state that satisfies it, as
-	 * xfrm_tmpl_resolve_one + xfrm_state_find (sad_lookup_out_flow: a
-	 * transport template without addresses takes the packet's, which
-	 * tells the outbound state from the inbound one when both carry the
-	 * same reqid, as with IKE). */
-	d->tmpl = &pol->tmpl[0];
-	d->sa = sad_lookup_out_flow(sad, d->tmpl, fl);
-	if (!d->sa) {
-		d->action = XFRM_OUT_ACQUIRE;
-		d->drop = DROP_OUT_NO_STATE;
-		return d->drop;
-	}
-	d->action = XFRM_OUT_PROTECT;
-	return DROP_NONE;
+	return link_local_chatter(fl) ? XFRM_OUT_IGNORE : XFRM_OUT_NO_POLICY;
 }
 
 const char *xfrm_out_action_name(enum xfrm_out_action a)
