@@ -100,6 +100,90 @@ static void test_proposal_select(void **state)
 	assert_false(ike_proposal_select(&ours, &theirs, true, &c));
 }
 
+/* theirs as the peer would send it: an SA payload written and parsed
+ * again, so that what ike_pld_sa_parse records is what is checked. */
+static void sa_wire(const struct ike_proposals *in, struct ike_proposals *out)
+{
+	struct ike_hdr h = { .spi_i = 1, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_INITIATOR };
+	struct ike_mb mb;
+	struct ike_msg m;
+
+	ike_mb_init(&mb, &h);
+	ike_pld_sa_put(&mb, in, false);
+	assert_int_equal(ike_mb_finish(&mb, NULL), 0);
+	assert_int_equal(ike_msg_parse(mb.p, mb.len, &m), 0);
+	const struct ike_pld *p = ike_msg_find(&m, IKE_PLD_SA);
+	assert_non_null(p);
+	assert_int_equal(ike_pld_sa_parse(p->body, p->len, out), 0);
+	ike_mb_free(&mb);
+}
+
+static void add_transform(struct ike_proposal *p, uint8_t type, uint16_t id)
+{
+	assert_true(p->ntrans < IKE_PROP_MAX_TRANS);
+	p->trans[p->ntrans++] = (struct ike_transform){ type, id, 0 };
+}
+
+/* RFC 7296 3.3.6: a proposal holding a transform type the responder does
+ * not know is unacceptable as a whole; another proposal of the same SA
+ * payload may still be chosen. Types 1-5 are IKEv2's own; 0 is reserved,
+ * 6-12 are RFC 9370's additional key exchanges (not known here, nor to
+ * strongSwan 5.9.8), the rest unassigned. A known type with an unknown
+ * transform ID only makes that transform unacceptable. */
+static void test_proposal_unknown_type(void **state)
+{
+	static const uint8_t unknown[] = { 0, 6, 7, 12, 13, 255 };
+	struct ike_proposals ours, sent, theirs;
+	struct ike_proposal c;
+	char err[128], buf[256];
+
+	assert_int_equal(ike_proposals_parse("aes256gcm16-prfsha256-x25519, aes128-sha256-modp2048",
+	                                     IKE_PROTO_IKE, &ours, err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(unknown); i++) {
+		/* alone: nothing is acceptable (NO_PROPOSAL_CHOSEN) */
+		ike_proposals_parse("aes256gcm16-prfsha256-x25519", IKE_PROTO_IKE, &sent, err,
+		                    sizeof(err));
+		add_transform(&sent.p[0], unknown[i], 1);
+		sa_wire(&sent, &theirs);
+		assert_true(theirs.p[0].unknown_type);
+		assert_int_equal(theirs.p[0].unknown_type_id, unknown[i]);
+		assert_false(ike_proposal_select(&ours, &theirs, false, &c));
+		/* ... and shown in the log line of the refusal */
+		snprintf(err, sizeof(err), "TYPE%u_1", unknown[i]);
+		assert_non_null(strstr(ike_proposals_fmt(&theirs, buf, sizeof(buf)), err));
+		/* first proposal spoilt, second good: the second is chosen */
+		ike_proposals_parse("aes256gcm16-prfsha256-x25519, aes128-sha256-modp2048",
+		                    IKE_PROTO_IKE, &sent, err, sizeof(err));
+		add_transform(&sent.p[0], unknown[i], 0);
+		sa_wire(&sent, &theirs);
+		assert_true(theirs.p[0].unknown_type);
+		assert_false(theirs.p[1].unknown_type);
+		assert_true(ike_proposal_select(&ours, &theirs, false, &c));
+		assert_int_equal(c.num, 2);
+		assert_string_equal(ike_proposal_fmt(&c, buf, sizeof(buf)),
+		                    "aes128-sha256-prfsha256-modp2048");
+	}
+	/* an unknown transform ID of a known type is one unacceptable
+	 * transform among others: the proposal stays */
+	ike_proposals_parse("aes256gcm16-prfsha256-x25519", IKE_PROTO_IKE, &sent, err, sizeof(err));
+	add_transform(&sent.p[0], IKE_TRANS_ENCR, 1024);
+	add_transform(&sent.p[0], IKE_TRANS_DH, 999);
+	sa_wire(&sent, &theirs);
+	assert_false(theirs.p[0].unknown_type);
+	assert_true(ike_proposal_select(&ours, &theirs, false, &c));
+	assert_int_equal(c.num, 1);
+	/* the same rules for ESP (IKE_AUTH, CREATE_CHILD_SA) */
+	ike_proposals_parse("aes128gcm16", IKE_PROTO_ESP, &ours, err, sizeof(err));
+	ike_proposals_parse("aes128gcm16, aes128gcm16", IKE_PROTO_ESP, &sent, err, sizeof(err));
+	sent.p[0].spi_len = sent.p[1].spi_len = 4;
+	add_transform(&sent.p[0], 7, 3);
+	sa_wire(&sent, &theirs);
+	assert_true(ike_proposal_select(&ours, &theirs, true, &c));
+	assert_int_equal(c.num, 2);
+	theirs.n = 1;
+	assert_false(ike_proposal_select(&ours, &theirs, true, &c));
+}
+
 static void test_ts(void **state)
 {
 	struct ike_ts a, b, c;
@@ -278,6 +362,13 @@ static void test_absurd_sa(void **state)
 	assert_int_equal(ike_pld_sa_parse(b, off, &ps), 0);
 	assert_int_equal(ps.n, IKE_PROPS_MAX);
 	assert_int_equal(ps.p[0].ntrans, IKE_PROP_MAX_TRANS);
+	assert_false(ps.p[0].unknown_type);
+	/* an unknown type as the 30th transform, past what is stored, still
+	 * spoils its proposal (RFC 7296 3.3.6) */
+	b[8 + 29 * 8 + 4] = 250;
+	assert_int_equal(ike_pld_sa_parse(b, off, &ps), 0);
+	assert_true(ps.p[0].unknown_type);
+	assert_false(ps.p[1].unknown_type);
 	/* a transform count that disagrees with the content */
 	b[7] = 31;
 	assert_int_equal(ike_pld_sa_parse(b, off, &ps), -EBADMSG);
@@ -432,6 +523,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proposal_parse),
 		cmocka_unit_test(test_proposal_select),
+		cmocka_unit_test(test_proposal_unknown_type),
 		cmocka_unit_test(test_ts),
 		cmocka_unit_test(test_msg_roundtrip),
 		cmocka_unit_test(test_msg_truncated),
