@@ -2,7 +2,9 @@
  * deterministic random source and a fake clock. Each side has its own SAD
  * and SPD; after every exchange the tests check both sides' states and
  * that the SADs hold matching ESP states (same SPI, algorithms and keys in
- * opposite directions), so that ESP between them would interoperate. */
+ * opposite directions), so that ESP between them would interoperate.
+ * The pair itself (peers, network, clock, RNG, delivery) is ike_pair.c,
+ * which the stateful fuzzer shares. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,95 +29,7 @@
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
-/* ---- deterministic RNG: SHA-256 of a counter ---- */
-static uint64_t rng_counter;
-static int det_rand(void *ctx, void *buf, size_t n)
-{
-	uint8_t *p = buf, in[8], out[32];
-
-	while (n) {
-		put_be64(in, rng_counter++);
-		crypto_sha256(in, 8, out);
-		size_t k = n < 32 ? n : 32;
-		memcpy(p, out, k);
-		p += k;
-		n -= k;
-	}
-	return 0;
-}
-
-/* ---- the network and the clock ---- */
-struct pkt_q {
-	struct ike_endpoint from, to;
-	size_t len;
-	uint8_t data[4096];
-};
-#define NET_MAX 2048
-static struct pkt_q *net;
-static unsigned net_n;
-static uint64_t now_ms = 1000000;
-
-static void net_send(void *ctx, const struct ike_endpoint *local, const struct ike_endpoint *remote,
-                     const uint8_t *msg, size_t len)
-{
-	assert_true(len <= sizeof(net[0].data));
-	/* IKE_CORPUS=dir: keep every message as a fuzzing seed */
-	const char *dir = getenv("IKE_CORPUS");
-	if (dir) {
-		static unsigned seq;
-		char path[512];
-		snprintf(path, sizeof(path), "%s/msg-%04u", dir, seq++);
-		FILE *f = fopen(path, "wb");
-		if (f) {
-			fwrite(msg, 1, len, f);
-			fclose(f);
-		}
-	}
-	if (net_n >= NET_MAX)
-		return;
-	net[net_n].from = *local;
-	net[net_n].to = *remote;
-	net[net_n].len = len;
-	memcpy(net[net_n].data, msg, len);
-	net_n++;
-}
-
-static uint64_t clock_now(void *ctx)
-{
-	return now_ms;
-}
-
-#define ENDS_MAX 16
-struct peer {
-	struct ike_ctx *ike;
-	struct sad *sad;
-	struct spd *spd;
-	struct xfrm_backend *be;       /* the SAD/SPD backend */
-	struct xfrm_backend *ike_be;   /* the one IKE uses: be, or the recorder */
-	struct ip_addr addr;
-	struct ike_conn_cfg cfg;
-	/* what io.ike_ended / io.child_ended reported, oldest first */
-	unsigned nends, nchild_ends;
-	struct ike_end_event ends[ENDS_MAX];
-	struct ike_child_end_event child_ends[ENDS_MAX];
-};
-static struct peer A, B;
-
-static void on_ike_ended(void *ctx, const struct ike_end_event *ev)
-{
-	struct peer *p = ctx;
-
-	if (p->nends < ENDS_MAX)
-		p->ends[p->nends++] = *ev;
-}
-
-static void on_child_ended(void *ctx, const struct ike_child_end_event *ev)
-{
-	struct peer *p = ctx;
-
-	if (p->nchild_ends < ENDS_MAX)
-		p->child_ends[p->nchild_ends++] = *ev;
-}
+#include "ike_pair.h"
 
 /* p's IKE SAs ended exactly with these reasons, in this order. */
 static void assert_ends(const struct peer *p, unsigned n, ...)
@@ -151,84 +65,6 @@ static void assert_child_ends(const struct peer *p, unsigned n, ...)
 	assert_int_equal(k, n);
 }
 
-/* An optional NAT in front of A: A's packets leave with source
- * 192.0.2.3 and port + 10000, answers to 192.0.2.3 go back to A. */
-static bool nat_on;
-static struct ip_addr nat_pub;
-static unsigned keepalives;
-
-static void nat_keepalive(void *ctx, const struct ike_endpoint *local,
-                          const struct ike_endpoint *remote)
-{
-	keepalives++;
-}
-
-/* The "routing" for an initiator with local_addrs = %any: A reaches B
- * from 192.0.2.1 and B reaches A from 192.0.2.2; route_err fails it. */
-static unsigned route_calls;
-static int route_err;
-static int fake_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr *local);
-
-static struct peer *peer_at(const struct ip_addr *a)
-{
-	if (nat_on && ip_addr_equal(a, &nat_pub))
-		return &A;
-	if (ip_addr_equal(a, &A.addr))
-		return &A;
-	if (ip_addr_equal(a, &B.addr))
-		return &B;
-	return NULL;
-}
-
-static int fake_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr *local)
-{
-	route_calls++;
-	if (route_err)
-		return route_err;
-	if (ip_addr_equal(remote, &B.addr))
-		*local = A.addr;
-	else if (ip_addr_equal(remote, &A.addr))
-		*local = B.addr;
-	else
-		return -ENETUNREACH;
-	return 0;
-}
-
-/* Deliver the oldest packet (drop it if drop). Returns false if none. */
-static bool deliver(bool drop)
-{
-	struct pkt_q p;
-
-	if (!net_n)
-		return false;
-	p = net[0];
-	memmove(net, net + 1, (net_n - 1) * sizeof(net[0]));
-	net_n--;
-	if (drop)
-		return true;
-	struct peer *dst = peer_at(&p.to.addr);
-	assert_non_null(dst);
-	if (nat_on && ip_addr_equal(&p.from.addr, &A.addr)) {
-		p.from.addr = nat_pub;
-		p.from.port = (uint16_t)(p.from.port + 10000);
-	} else if (nat_on && ip_addr_equal(&p.to.addr, &nat_pub)) {
-		p.to.addr = A.addr;
-		p.to.port = (uint16_t)(p.to.port - 10000);
-	}
-	ike_input(dst->ike, &p.to, &p.from, p.data, p.len);
-	return true;
-}
-
-/* Deliver packet i of the queue ahead of the others (reordering). */
-static void deliver_nth(unsigned i)
-{
-	assert_true(i < net_n);
-	struct pkt_q p = net[i];
-	memmove(net + 1, net, i * sizeof(net[0]));
-	net[0] = p;
-	assert_true(deliver(false));
-}
-
 static void deliver_all(void)
 {
 	for (int i = 0; i < 100 && deliver(false); i++)
@@ -236,17 +72,9 @@ static void deliver_all(void)
 	assert_int_equal(net_n, 0);
 }
 
-static void tick(uint64_t ms)
-{
-	now_ms += ms;
-	ike_tick(A.ike);
-	ike_tick(B.ike);
-}
-
 /* ---- a backend that records IKE's requests and hands them on ----
- * Put between A's IKE and A's SAD/SPD backend when record_a is set. */
+ * Put between A's IKE and A's SAD/SPD backend (pair_wrap_a = rec_wrap). */
 #define REC_MAX 16
-static bool record_a;
 static struct rec {
 	struct xfrm_backend be;
 	struct xfrm_backend *below;
@@ -321,91 +149,24 @@ static const struct xfrm_backend_ops rec_ops = {
 	.del_policy = rec_del_policy,
 };
 
+static struct xfrm_backend *rec_wrap(struct xfrm_backend *below)
+{
+	memset(&rec, 0, sizeof(rec));
+	rec.be.ops = &rec_ops;
+	rec.below = below;
+	return &rec.be;
+}
+
 /* What ike_expire was: the data plane says a state of p reached a limit. */
 static void expire(struct peer *p, const struct sad_sa *st, bool hard)
 {
 	xfrm_backend_sad_expire(p->ike_be, st, hard);
 }
 
-static void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote,
-                     const char *lts, const char *rts, const char *ike, const char *esp,
-                     const char *psk)
-{
-	char err[256];
-
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "gw");
-	assert_int_equal(ip_addr_parse(local, &c->local_addr), 0);
-	assert_int_equal(ip_addr_parse(remote, &c->remote_addr), 0);
-	assert_int_equal(ike_proposals_parse(ike, IKE_PROTO_IKE, &c->ike, err, sizeof(err)), 0);
-	c->psk_len = strlen(psk);
-	memcpy(c->psk, psk, c->psk_len);
-	c->nchildren = 1;
-	struct ike_child_cfg *ch = &c->children[0];
-	snprintf(ch->name, sizeof(ch->name), "net");
-	assert_int_equal(ike_proposals_parse(esp, IKE_PROTO_ESP, &ch->esp, err, sizeof(err)), 0);
-	ch->local_ts.n = ch->remote_ts.n = 1;
-	assert_int_equal(ike_ts_parse(lts, &ch->local_ts.ts[0]), 0);
-	assert_int_equal(ike_ts_parse(rts, &ch->remote_ts.ts[0]), 0);
-}
-
-static void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
-                     const char *psk_b, const char *rts_b)
-{
-	struct ike_io io = { .send = net_send, .now_ms = clock_now, .keepalive = nat_keepalive,
-	                     .route_src = fake_route_src, .ike_ended = on_ike_ended,
-	                     .child_ended = on_child_ended };
-	char err[256];
-
-	rng_counter = 0;
-	crypto_rand_set_source(det_rand, NULL);
-	net = calloc(NET_MAX, sizeof(*net));
-	net_n = 0;
-	ip_addr_parse("192.0.2.1", &A.addr);
-	ip_addr_parse("192.0.2.2", &B.addr);
-	A.sad = sad_new(NULL);
-	B.sad = sad_new(NULL);
-	A.spd = spd_new(NULL);
-	B.spd = spd_new(NULL);
-	A.be = A.ike_be = xfrm_backend_sad_new(A.sad, A.spd);
-	B.be = B.ike_be = xfrm_backend_sad_new(B.sad, B.spd);
-	if (record_a) {
-		memset(&rec, 0, sizeof(rec));
-		rec.be.ops = &rec_ops;
-		rec.below = A.be;
-		A.ike_be = &rec.be;
-	}
-	A.nends = A.nchild_ends = B.nends = B.nchild_ends = 0;
-	io.ctx = &A;
-	A.ike = ike_ctx_new(&io, A.ike_be);
-	io.ctx = &B;
-	B.ike = ike_ctx_new(&io, B.ike_be);
-	conn_cfg(&A.cfg, "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24", ike_a, esp_a, "s3cret");
-	conn_cfg(&B.cfg, "192.0.2.2", "192.0.2.1", "10.2.0.0/24", rts_b ? rts_b : "10.1.0.0/24",
-	         ike_b, esp_b, psk_b ? psk_b : "s3cret");
-	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
-	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
-}
-
 static int teardown(void **state)
 {
-	ike_ctx_free(A.ike);
-	ike_ctx_free(B.ike);
-	xfrm_backend_sad_free(A.be);
-	xfrm_backend_sad_free(B.be);
+	pair_down();
 	mem_wipe(&rec, sizeof(rec));   /* it copied keys */
-	record_a = false;
-	sad_free(A.sad);
-	sad_free(B.sad);
-	spd_free(A.spd);
-	spd_free(B.spd);
-	free(net);
-	net = NULL;
-	nat_on = false;
-	keepalives = 0;
-	route_calls = 0;
-	route_err = 0;
-	crypto_rand_set_source(NULL, NULL);
 	return 0;
 }
 
@@ -1579,7 +1340,7 @@ static void test_backend_requests(void **state)
 {
 	char err[128];
 
-	record_a = true;
+	pair_wrap_a = rec_wrap;
 	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
 	         "aes128gcm16", NULL, NULL);
 	A.cfg.children[0].rekey_time = 3600;
