@@ -14,9 +14,51 @@
 #include "ike/ike_sa.h"
 #include "ike/ike_timers.h"
 
+/* A warning a peer can cause at will: rate-limited per call site. */
+#define sa_warn_rl(sa, ...) \
+	do { \
+		static struct log_ratelimit rl_; \
+		if (log_ratelimit_ok(&rl_)) \
+			sa_warn(sa, __VA_ARGS__); \
+	} while (0)
+
 static void task_free(struct ike_sa *sa, struct ike_task *t)
 {
 	t->ops->destroy(t, sa);
+}
+
+static const char *exchange_name(uint8_t exchange)
+{
+	switch (exchange) {
+	case IKE_SA_INIT: return "IKE_SA_INIT";
+	case IKE_AUTH: return "IKE_AUTH";
+	case CREATE_CHILD_SA: return "CREATE_CHILD_SA";
+	case INFORMATIONAL: return "INFORMATIONAL";
+	default: return "unknown exchange";
+	}
+}
+
+/* The peer has proven who it is on sa: IKE_AUTH is done, or sa is the
+ * successor of an authenticated IKE SA (a rekey: CREATED, with keys
+ * from the old SA's SK_d). */
+static bool authenticated(const struct ike_sa *sa)
+{
+	return sa->state == IKE_STATE_ESTABLISHED || sa->state == IKE_STATE_DELETING ||
+	       (sa->state == IKE_STATE_CREATED && sa->keys_ready);
+}
+
+/* RFC 7296 1.2: before the IKE SA is authenticated, only IKE_SA_INIT and
+ * IKE_AUTH may run on it (the tasks with before_auth). Anyone who did
+ * IKE_SA_INIT holds the half-open SA's keys, so an INFORMATIONAL or
+ * CREATE_CHILD_SA it protects proves nothing yet. t: the task that would
+ * answer the request (NULL: none). */
+static bool too_early(const struct ike_sa *sa, const struct ike_task *t, uint8_t exchange)
+{
+	if (authenticated(sa))
+		return false;
+	if (t)
+		return !t->ops->before_auth;
+	return exchange != IKE_SA_INIT && exchange != IKE_AUTH;
 }
 
 /* Open a message of sa: header, and the SK payload for everything but
@@ -310,6 +352,7 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 	enum ike_task_status status;
 	struct ike_task *t;
 	struct ike_mb mb;
+	bool passive;
 
 	if (mg->resp.n && m->hdr.msgid + 1 == mg->msgid_in) {
 		/* RFC 7296 2.1: a retransmitted request gets the same response */
@@ -324,12 +367,32 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 	}
 	if (!unprotect(sa, m))
 		return;
+	t = take_passive(mg, m->hdr.exchange);
+	passive = t != NULL;
+	if (!t)
+		t = ike_task_for_request(sa, m);
+	if (too_early(sa, t, m->hdr.exchange)) {
+		/* dropped unanswered: the message ID stays for IKE_AUTH */
+		st->drop_before_auth++;
+		sa_warn_rl(sa, "%s request %u in state %s dropped: only IKE_AUTH may follow "
+		           "IKE_SA_INIT before the peer is authenticated (RFC 7296 1.2)",
+		           exchange_name(m->hdr.exchange), m->hdr.msgid, ike_state_name(sa->state));
+		if (t)
+			task_free(sa, t);
+		return;
+	}
 	sa->last_rx_ms = ike_now(sa->ctx);
 	if (!init)
 		follow_peer(sa, local, remote);
 	if (m->unsupported_critical) {
 		/* RFC 7296 2.5: refuse the whole message, naming the payload */
 		uint8_t type = m->unsupported_critical;
+		if (passive) {
+			t->next = mg->passive;   /* still waiting for its next round */
+			mg->passive = t;
+		} else if (t) {
+			task_free(sa, t);
+		}
 		st->unsupported_critical++;
 		mg->msgid_in++;
 		msg_begin(sa, &mb, m->hdr.exchange, true, m->hdr.msgid);
@@ -337,9 +400,6 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 		send_response(sa, &mb, init);
 		return;
 	}
-	t = take_passive(mg, m->hdr.exchange);
-	if (!t)
-		t = ike_task_for_request(sa, m);
 	if (!t) {
 		st->drop_unexpected++;
 		return;

@@ -651,6 +651,80 @@ static void test_unauthenticated_info(void **state)
 	assert_int_equal(net_n, 0);
 }
 
+/* Send a request as sender (SK-protected with its keys) on the IKE SA of
+ * header like, with exchange type and message ID as given, the payload
+ * chain chain[0, len) starting with first. */
+static void send_as(struct peer *sender, const struct ike_hdr *like, uint8_t exchange,
+                    uint32_t msgid, uint8_t first, const uint8_t *chain, size_t len)
+{
+	struct ike_hdr h = { .spi_i = like->spi_i, .spi_r = like->spi_r, .exchange = exchange,
+	                     .msgid = msgid,
+	                     .flags = sender == &A ? IKE_FLAG_INITIATOR : 0 };
+	struct pkt_q q = { .len = 0 };
+
+	assert_int_equal(pair_seal(sender, &h, first, chain, len, &q), 0);
+	pair_inject(&q);
+}
+
+/* The header of the first queued message. */
+static struct ike_hdr queued_hdr(void)
+{
+	struct ike_hdr h;
+
+	assert_true(net_n > 0);
+	assert_int_equal(ike_msg_parse_hdr(net[0].data, net[0].len, &h), 0);
+	return h;
+}
+
+/* RFC 7296 1.2: after IKE_SA_INIT, only IKE_AUTH may run on the IKE SA
+ * until it is authenticated. Correctly protected INFORMATIONAL (a Delete
+ * of the IKE SA, an empty one) and CREATE_CHILD_SA requests before that
+ * are dropped unanswered and counted, whoever sends them (anyone who did
+ * IKE_SA_INIT has the keys); the half-open SA and the message ID it
+ * expects are untouched, and IKE_AUTH then completes. */
+static void test_info_before_auth(void **state)
+{
+	static const uint8_t del_ike[] = { 0, 0, 0, 8, IKE_PROTO_IKE, 0, 0, 0 };
+	static const uint8_t nonce[] = { 0, 0, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+	                                 14, 15, 16 };
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));   /* IKE_SA_INIT request */
+	assert_true(deliver(false));   /* IKE_SA_INIT response */
+	assert_int_equal(net_n, 1);    /* A's IKE_AUTH request, held back */
+	struct ike_hdr h = queued_hdr();
+	assert_int_equal(h.exchange, IKE_AUTH);
+	assert_int_equal(h.msgid, 1);
+	/* as A, with the message ID B expects next */
+	send_as(&A, &h, INFORMATIONAL, 1, IKE_PLD_DELETE, del_ike, sizeof(del_ike));
+	send_as(&A, &h, INFORMATIONAL, 1, IKE_PLD_NONE, NULL, 0);
+	send_as(&A, &h, CREATE_CHILD_SA, 1, IKE_PLD_NONCE, nonce, sizeof(nonce));
+	assert_int_equal(ike_ctx_stats(B.ike)->drop_before_auth, 3);
+	assert_int_equal(ike_ctx_stats(B.ike)->drop_icv + ike_ctx_stats(B.ike)->drop_msgid, 0);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+	assert_int_equal(net_n, 1);    /* nothing answered */
+	assert_int_equal(B.nends, 0);
+	/* the initiator drops the same from B while it waits for IKE_AUTH */
+	send_as(&B, &h, INFORMATIONAL, 0, IKE_PLD_DELETE, del_ike, sizeof(del_ike));
+	assert_int_equal(ike_ctx_stats(A.ike)->drop_before_auth, 1);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+	assert_int_equal(net_n, 1);
+	/* IKE_AUTH goes ahead with message ID 1 */
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 2);
+	assert_sads_match(2);
+	/* once authenticated, the same Delete is acted on */
+	send_as(&A, &h, INFORMATIONAL, pair_take_msgid(pair_sa(&A, &h)), IKE_PLD_DELETE, del_ike,
+	        sizeof(del_ike));
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_ends(&B, 1, IKE_END_DELETED_BY_PEER);
+	assert_int_equal(ike_ctx_stats(B.ike)->drop_before_auth, 3);
+}
+
 /* A flood of IKE_SA_INIT requests from spoofed SPIs: past the threshold
  * only cookies are sent and no state is kept. */
 static void test_init_flood(void **state)
@@ -1458,6 +1532,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_delete_child_and_dpd, teardown),
 		cmocka_unit_test_teardown(test_create_child_pfs_and_rekey, teardown),
 		cmocka_unit_test_teardown(test_unauthenticated_info, teardown),
+		cmocka_unit_test_teardown(test_info_before_auth, teardown),
 		cmocka_unit_test_teardown(test_init_flood, teardown),
 		cmocka_unit_test_teardown(test_transport_and_encap, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
