@@ -344,7 +344,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 #define P(f) fprintf(out, "%-22s %llu\n", #f, (unsigned long long)s->f)
 		P(rx); P(tx); P(retransmits); P(resent_responses); P(drop_malformed); P(drop_no_sa);
 		P(drop_icv); P(drop_unprotected); P(drop_msgid); P(drop_unexpected);
-		P(drop_before_auth);
+		P(drop_before_auth); P(syntax_errors);
 		P(unsupported_critical); P(cookies_sent); P(cookies_bad); P(invalid_ke_sent);
 		P(no_proposal); P(auth_failed); P(ts_unacceptable); P(half_open_refused);
 		P(ike_established); P(child_established); P(ike_deleted); P(child_deleted);

@@ -214,6 +214,7 @@ void metrics_render(const struct metrics_src *src, FILE *f, bool om)
 			{ "drop-icv", s->drop_icv }, { "drop-unprotected", s->drop_unprotected },
 			{ "drop-msgid", s->drop_msgid }, { "drop-unexpected", s->drop_unexpected },
 			{ "drop-before-auth", s->drop_before_auth },
+			{ "syntax-errors", s->syntax_errors },
 			{ "unsupported-critical", s->unsupported_critical },
 			{ "cookies-sent", s->cookies_sent }, { "cookies-bad", s->cookies_bad },
 			{ "invalid-ke-sent", s->invalid_ke_sent }, { "no-proposal", s->no_proposal },

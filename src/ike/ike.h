@@ -177,6 +177,8 @@ struct ike_stats {
 	uint64_t drop_msgid;           /* message ID outside the window */
 	uint64_t drop_unexpected;      /* response without request, wrong exchange */
 	uint64_t drop_before_auth;     /* a request other than IKE_AUTH before authentication */
+	uint64_t syntax_errors;        /* verified and decrypted, malformed inside: a request
+	                                * answered INVALID_SYNTAX, a response ends the SA */
 	uint64_t unsupported_critical; /* answered with UNSUPPORTED_CRITICAL_PAYLOAD */
 	uint64_t cookies_sent, cookies_bad, invalid_ke_sent, no_proposal, auth_failed;
 	uint64_t ts_unacceptable, half_open_refused;

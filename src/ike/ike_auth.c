@@ -527,8 +527,10 @@ static bool peer_identified(struct auth_task *at, struct ike_sa *sa, const struc
 
 	if (!p_idr || ike_pld_id_parse(p_idr->body, p_idr->len, &idr)) {
 		err = ike_msg_error_notify(m);
-		sa_err(sa, "IKE_AUTH failed: %s", err ? ike_notify_name(err) : "no IDr in response");
-		fail(sa, IKE_END_AUTH_FAILED);
+		sa_err(sa, "IKE_AUTH failed: %s", err == IKE_N_INVALID_SYNTAX ?
+		       "peer sent INVALID_SYNTAX (it found our request malformed)" :
+		       err ? ike_notify_name(err) : "no IDr in response");
+		fail(sa, err == IKE_N_INVALID_SYNTAX ? IKE_END_PROTOCOL_ERROR : IKE_END_AUTH_FAILED);
 		return false;
 	}
 	if (!remote_id_ok(sa->conn, &idr)) {

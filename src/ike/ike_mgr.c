@@ -232,31 +232,68 @@ void ike_mgr_retransmit(struct ike_sa *sa, struct ike_req *r)
 	ike_wire_send(sa, &r->wire);
 }
 
+enum unprotect_result {
+	UNPROTECT_OK = 0,
+	UNPROTECT_DROP,      /* not protected, not verified: dropped, counted */
+	UNPROTECT_SYNTAX,    /* verified and decrypted, malformed inside */
+};
+
 /* RFC 7296 3.14: everything after IKE_SA_INIT is protected; a message
- * without a valid SK payload is dropped (counted), never acted on. */
-static bool unprotect(struct ike_sa *sa, struct ike_msg *m)
+ * without a valid SK payload is dropped (counted), never acted on. One
+ * that verifies but is malformed inside is the peer's syntax error: the
+ * caller answers or ends the SA (2.21.2, 2.21.3). */
+static enum unprotect_result unprotect(struct ike_sa *sa, struct ike_msg *m)
 {
 	struct ike_stats *st = &sa->ctx->stats;
+	const char *what = (m->hdr.flags & IKE_FLAG_RESPONSE) ? "response" : "request";
 	int rc;
 
 	if (m->hdr.exchange == IKE_SA_INIT)
-		return true;
+		return UNPROTECT_OK;
 	if (!sa->keys_ready || !m->has_sk) {
 		st->drop_unprotected++;
-		sa_debug(sa, "unprotected %s dropped",
-		         (m->hdr.flags & IKE_FLAG_RESPONSE) ? "response" : "request");
-		return false;
+		sa_debug(sa, "unprotected %s dropped", what);
+		return UNPROTECT_DROP;
 	}
 	rc = ike_wire_in(sa, m);
-	if (rc) {
-		if (rc == -EBADMSG)
-			st->drop_icv++;
-		else
-			st->drop_malformed++;
-		sa_debug(sa, "message %u failed integrity or decryption, dropped", m->hdr.msgid);
-		return false;
+	switch (rc) {
+	case 0:
+		return UNPROTECT_OK;
+	case -EPROTO:
+		return UNPROTECT_SYNTAX;   /* counted by the caller, which answers */
+	case -EBADMSG:
+		st->drop_icv++;
+		sa_debug(sa, "%s %u failed the integrity check, dropped", what, m->hdr.msgid);
+		return UNPROTECT_DROP;
+	default:
+		st->drop_malformed++;
+		sa_debug(sa, "%s %u has an SK payload that cannot be decrypted (%s), dropped", what,
+		         m->hdr.msgid, strerror(-rc));
+		return UNPROTECT_DROP;
 	}
-	return true;
+}
+
+/* The response to request r verified but is malformed inside: the
+ * exchange cannot go on, and the peers may no longer agree on what it
+ * did, so the IKE SA goes (RFC 7296 2.21.3): deleted if it was up, ended
+ * if not. */
+static void response_syntax_error(struct ike_sa *sa, struct ike_req *r, const struct ike_msg *m)
+{
+	struct ike_task *t = r->task;
+	enum ike_task_kind kind = t->kind;
+
+	sa->ctx->stats.syntax_errors++;
+	sa_warn_rl(sa, "%s response %u to our %s request is malformed inside its verified SK "
+	           "payload: %s the IKE_SA", exchange_name(m->hdr.exchange), m->hdr.msgid,
+	           t->ops->name, sa->state == IKE_STATE_ESTABLISHED ? "deleting" : "ending");
+	ike_timers_response_received(sa, r);
+	r->task = NULL;
+	ike_wire_free(&r->wire);
+	task_free(sa, t);
+	if (sa->state == IKE_STATE_ESTABLISHED && kind != IKE_TASK_IKE_DELETE)
+		ike_mgr_queue(sa, IKE_TASK_IKE_DELETE, IKE_END_PROTOCOL_ERROR);
+	else
+		ike_sa_end(sa, IKE_END_PROTOCOL_ERROR);
 }
 
 static void on_response(struct ike_sa *sa, struct ike_msg *m)
@@ -278,8 +315,16 @@ static void on_response(struct ike_sa *sa, struct ike_msg *m)
 		st->drop_unexpected++;
 		return;
 	}
-	if (!unprotect(sa, m))
+	switch (unprotect(sa, m)) {
+	case UNPROTECT_OK:
+		break;
+	case UNPROTECT_SYNTAX:
+		sa->last_rx_ms = ike_now(sa->ctx);
+		response_syntax_error(sa, r, m);
 		return;
+	default:
+		return;
+	}
 	sa->last_rx_ms = ike_now(sa->ctx);
 	ike_timers_response_received(sa, r);
 	if (m->hdr.exchange == IKE_SA_INIT &&
@@ -343,6 +388,33 @@ static struct ike_task *take_passive(struct ike_mgr *mg, uint8_t exchange)
 	return NULL;
 }
 
+/* A request that verified but is malformed inside (RFC 7296 2.21.2,
+ * 3.10.1): answered with INVALID_SYNTAX alone, in a protected response
+ * (cached like any other). Before the peer is authenticated only IKE_AUTH
+ * is answered, and the IKE SA then fails; after, the IKE SA stays
+ * (2.21.3: every request with errors gets a response). */
+static void request_syntax_error(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_mgr *mg = &sa->mgr;
+	struct ike_mb mb;
+
+	if (too_early(sa, NULL, m->hdr.exchange)) {
+		sa->ctx->stats.drop_before_auth++;
+		return;
+	}
+	sa->ctx->stats.syntax_errors++;
+	sa->last_rx_ms = ike_now(sa->ctx);
+	sa_warn_rl(sa, "%s request %u is malformed inside its verified SK payload (a payload's "
+	           "lengths or contents): INVALID_SYNTAX%s", exchange_name(m->hdr.exchange),
+	           m->hdr.msgid, authenticated(sa) ? "" : ", the IKE_SA fails");
+	mg->msgid_in++;
+	msg_begin(sa, &mb, m->hdr.exchange, true, m->hdr.msgid);
+	ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+	send_response(sa, &mb, false);
+	if (!authenticated(sa))
+		ike_sa_end(sa, IKE_END_PROTOCOL_ERROR);   /* and an EAP round waiting with it */
+}
+
 static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
                        const struct ike_endpoint *remote, struct ike_msg *m)
 {
@@ -365,8 +437,15 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 		st->drop_msgid++;
 		return;
 	}
-	if (!unprotect(sa, m))
+	switch (unprotect(sa, m)) {
+	case UNPROTECT_OK:
+		break;
+	case UNPROTECT_SYNTAX:
+		request_syntax_error(sa, m);
 		return;
+	default:
+		return;
+	}
 	t = take_passive(mg, m->hdr.exchange);
 	passive = t != NULL;
 	if (!t)

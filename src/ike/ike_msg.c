@@ -177,13 +177,15 @@ int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k)
 	rc = crypto_ike_open(k, m->plain, m->rawlen, sk_off);
 	if (rc)
 		return rc;
+	/* from here on the peer's keys vouch for what is inside: what is
+	 * wrong with it is the peer's syntax error (RFC 7296 2.21.2) */
 	ptlen = sk->len - ivlen - icvlen;
 	uint8_t *pt = m->plain + sk_off + ivlen;
 	uint8_t padlen = pt[ptlen - 1];
 	if ((size_t)padlen + 1 > ptlen)
-		return -EINVAL;
+		return -EPROTO;
 	rc = parse_chain(m, first, pt, ptlen - padlen - 1, true);
-	return rc ? -EINVAL : 0;
+	return rc ? -EPROTO : 0;
 }
 
 void ike_msg_clear(struct ike_msg *m)

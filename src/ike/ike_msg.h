@@ -58,8 +58,10 @@ int ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *m);
 
 /* Verify and decrypt the SK payload with the peer's keys and append the
  * inner payloads (encrypted = true). Returns 0, -ENOENT (no SK),
- * -EBADMSG (the ICV did not verify), -EINVAL (bad lengths, padding or a
- * malformed inner chain). */
+ * -EBADMSG (the ICV did not verify), -EINVAL (lengths that cannot be
+ * decrypted: nothing verified), -EPROTO (verified and decrypted, but the
+ * padding or the inner payload chain is malformed: a syntax error of
+ * whoever holds the keys, answered with INVALID_SYNTAX). */
 int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k);
 
 void ike_msg_clear(struct ike_msg *m);

@@ -46,8 +46,9 @@ void ike_wire_free(struct ike_wire *w);
 const uint8_t *ike_wire_data(const struct ike_wire *w, size_t *len);
 
 /* Verify and decrypt the SK payload of m with the peer's keys (RFC 7296
- * 3.14). 0; -EBADMSG if the ICV did not verify; -EINVAL if m is
- * malformed inside; -ENOENT if m has no SK payload. */
+ * 3.14). 0; -EBADMSG if the ICV did not verify; -EINVAL if it cannot be
+ * decrypted (bad lengths); -EPROTO if it verified but is malformed
+ * inside (ike_msg_decrypt); -ENOENT if m has no SK payload. */
 int ike_wire_in(struct ike_sa *sa, struct ike_msg *m);
 
 /* Send buf as it is on sa's endpoints (an IKE_SA_INIT response resent). */

@@ -290,7 +290,7 @@ uint32_t pair_take_msgid(struct ike_sa *sa)
 	return sa->mgr.msgid_out++;
 }
 
-int pair_open(struct peer *sender, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
+int pair_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
               uint8_t *chain, size_t cap)
 {
 	struct crypto_ike_keys k;
@@ -301,11 +301,15 @@ int pair_open(struct peer *sender, const struct pkt_q *q, struct ike_hdr *h, uin
 	if (ike_msg_parse(q->data, q->len, &m) || !m.has_sk)
 		goto out;
 	*h = m.hdr;
-	sa = pair_sa(sender, h);
+	sa = pair_sa(p, h);
 	if (!sa || !sa->keys_ready)
 		goto out;
-	/* the sender's outbound keys are the receiver's inbound ones */
-	ike_sa_keys_out(sa, &k);
+	/* p sent it (the I flag names the original initiator as sender):
+	 * its outbound keys; else p receives it: its inbound ones */
+	if (!!(h->flags & IKE_FLAG_INITIATOR) == sa->initiator)
+		ike_sa_keys_out(sa, &k);
+	else
+		ike_sa_keys_in(sa, &k);
 	if (ike_msg_decrypt(&m, &k))
 		goto out;
 	const struct ike_pld *sk = ike_msg_find(&m, IKE_PLD_SK);

@@ -111,11 +111,12 @@ struct ike_sa *pair_sa(struct peer *p, const struct ike_hdr *h);
 /* Message ID of p's next request on sa, taken (as a request nobody waits
  * for an answer to would take it). */
 uint32_t pair_take_msgid(struct ike_sa *sa);
-/* The plaintext inside q's SK payload, q sent by sender: the inner
- * payload chain into chain (cap bytes), its first payload type into
- * *first, the header into *h. The chain's length, or -1 (no SA, no SK,
- * does not verify, does not fit). */
-int pair_open(struct peer *sender, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
+/* The plaintext inside q's SK payload, read with the keys of p's IKE SA
+ * (p sent q or is to receive it): the inner payload chain into chain
+ * (cap bytes), its first payload type into *first, the header into *h.
+ * The chain's length, or -1 (no SA, no SK, does not verify, does not
+ * fit). */
+int pair_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
               uint8_t *chain, size_t cap);
 /* Seal: header h (length filled in), an SK payload holding chain[0, len)
  * whose first payload is first, encrypted and integrity-protected with

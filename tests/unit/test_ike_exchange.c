@@ -725,6 +725,163 @@ static void test_info_before_auth(void **state)
 	assert_int_equal(ike_ctx_stats(B.ike)->drop_before_auth, 3);
 }
 
+/* The offset of the first payload of type in a payload chain starting
+ * with first, or -1. */
+static int chain_find(uint8_t first, const uint8_t *chain, size_t len, uint8_t type)
+{
+	size_t off = 0;
+
+	for (uint8_t t = first; t != IKE_PLD_NONE && off + 4 <= len;) {
+		if (t == type)
+			return (int)off;
+		t = chain[off];
+		off += get_be16(chain + off + 2);
+	}
+	return -1;
+}
+
+/* Open the first queued message (from sender), let edit change its
+ * plaintext, seal it again in its place. */
+static void rewrite_queued(struct peer *sender, void (*edit)(uint8_t first, uint8_t *chain,
+                                                             size_t len, int arg), int arg)
+{
+	uint8_t chain[4096], first;
+	struct ike_hdr h;
+	int n = pair_open(sender, &net[0], &h, &first, chain, sizeof(chain));
+
+	assert_true(n > 0);
+	edit(first, chain, (size_t)n, arg);
+	assert_int_equal(pair_seal(sender, &h, first, chain, (size_t)n, &net[0]), 0);
+}
+
+/* Three ways to break a payload the SK payload carries: a traffic
+ * selector longer than its payload, an IPv4 ID of five bytes, a payload
+ * length past the end of the chain. */
+static void break_payload(uint8_t first, uint8_t *chain, size_t len, int how)
+{
+	int off;
+
+	switch (how) {
+	case 0:
+		off = chain_find(first, chain, len, IKE_PLD_TSI);
+		assert_true(off >= 0);
+		put_be16(chain + off + 4 + 4 + 2, 200);   /* the first selector's length */
+		break;
+	case 1:
+		off = chain_find(first, chain, len, IKE_PLD_IDI);
+		if (off < 0)
+			off = chain_find(first, chain, len, IKE_PLD_NOTIFY);   /* no ID: a notify */
+		assert_true(off >= 0);
+		chain[off + 4] = IKE_ID_IPV4_ADDR;
+		put_be16(chain + off + 2, 4 + 4 + 5);
+		break;
+	default:
+		put_be16(chain + 2, (uint16_t)(len + 1));
+		break;
+	}
+}
+
+/* The payload types of the first queued message's plaintext (read with
+ * p's keys) and its first notify type; the payload count. */
+static unsigned queued_payloads(struct peer *p, uint8_t *types, uint16_t *notify)
+{
+	uint8_t chain[4096], first;
+	struct ike_hdr h;
+	int n = pair_open(p, &net[0], &h, &first, chain, sizeof(chain));
+	unsigned k = 0;
+	size_t off = 0;
+
+	assert_true(n >= 0);
+	*notify = 0;
+	for (uint8_t t = first; t != IKE_PLD_NONE && off + 4 <= (size_t)n && k < 16; k++) {
+		types[k] = t;
+		if (t == IKE_PLD_NOTIFY && !*notify)
+			*notify = get_be16(chain + off + 6);
+		t = chain[off];
+		off += get_be16(chain + off + 2);
+	}
+	return k;
+}
+
+/* RFC 7296 2.21.2: a request that verifies but is malformed inside is
+ * answered with INVALID_SYNTAX alone, counted as a syntax error (not as a
+ * failed integrity check); in IKE_AUTH the IKE SA then fails on both
+ * ends. Once the SA is up, such a request is answered the same way and
+ * the SA stays (2.21.3); such a response ends it (deleted). */
+static void test_syntax_error_inside_sk(void **state)
+{
+	uint8_t types[16];
+	uint16_t notify;
+
+	for (int how = 0; how < 3; how++) {
+		peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+		         "aes128gcm16", NULL, NULL);
+		assert_int_equal(ike_initiate(A.ike, "net"), 0);
+		assert_true(deliver(false));
+		assert_true(deliver(false));
+		rewrite_queued(&A, break_payload, how);   /* A's IKE_AUTH request */
+		assert_true(deliver(false));
+		const struct ike_stats *sb = ike_ctx_stats(B.ike);
+		assert_int_equal(sb->syntax_errors, 1);
+		assert_int_equal(sb->drop_icv + sb->drop_malformed + sb->drop_unprotected, 0);
+		assert_int_equal(net_n, 1);
+		/* B's answer (read with A's keys: B's SA is gone): INVALID_SYNTAX
+		 * and nothing else */
+		assert_int_equal(ike_sa_count(B.ike), 0);
+		assert_ends(&B, 1, IKE_END_PROTOCOL_ERROR);
+		assert_int_equal(queued_payloads(&A, types, &notify), 1);
+		assert_int_equal(types[0], IKE_PLD_NOTIFY);
+		assert_int_equal(notify, IKE_N_INVALID_SYNTAX);
+		deliver_all();
+		assert_ends(&A, 1, IKE_END_PROTOCOL_ERROR);
+		assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+		assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+		teardown(state);
+	}
+
+	/* established: a CREATE_CHILD_SA request with a broken TS */
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	assert_int_equal(ike_terminate_child(A.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);   /* CREATE_CHILD_SA */
+	assert_int_equal(net_n, 1);
+	rewrite_queued(&A, break_payload, 0);
+	assert_true(deliver(false));
+	assert_int_equal(ike_ctx_stats(B.ike)->syntax_errors, 1);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(queued_payloads(&B, types, &notify), 1);
+	assert_int_equal(types[0], IKE_PLD_NOTIFY);
+	assert_int_equal(notify, IKE_N_INVALID_SYNTAX);
+	/* the answer is lost: A's retransmission gets the cached answer, the
+	 * request is not looked at again */
+	assert_true(deliver(true));
+	tick(5000);
+	assert_int_equal(net_n, 1);
+	assert_true(deliver(false));
+	assert_int_equal(ike_ctx_stats(B.ike)->resent_responses, 1);
+	assert_int_equal(ike_ctx_stats(B.ike)->syntax_errors, 1);
+	assert_int_equal(queued_payloads(&B, types, &notify), 1);
+	assert_int_equal(notify, IKE_N_INVALID_SYNTAX);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	/* a CREATE_CHILD_SA response with a broken TS: A deletes the IKE SA */
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));                      /* request, fine */
+	assert_int_equal(ike_child_count(B.ike), 1);
+	rewrite_queued(&B, break_payload, 0);             /* B's response */
+	assert_true(deliver(false));
+	assert_int_equal(ike_ctx_stats(A.ike)->syntax_errors, 1);
+	assert_int_equal(ike_ctx_stats(A.ike)->drop_icv, 0);
+	deliver_all();
+	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
+	assert_ends(&A, 1, IKE_END_PROTOCOL_ERROR);
+	assert_ends(&B, 1, IKE_END_DELETED_BY_PEER);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+}
+
 /* A flood of IKE_SA_INIT requests from spoofed SPIs: past the threshold
  * only cookies are sent and no state is kept. */
 static void test_init_flood(void **state)
@@ -1533,6 +1690,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_create_child_pfs_and_rekey, teardown),
 		cmocka_unit_test_teardown(test_unauthenticated_info, teardown),
 		cmocka_unit_test_teardown(test_info_before_auth, teardown),
+		cmocka_unit_test_teardown(test_syntax_error_inside_sk, teardown),
 		cmocka_unit_test_teardown(test_init_flood, teardown),
 		cmocka_unit_test_teardown(test_transport_and_encap, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
