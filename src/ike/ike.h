@@ -145,6 +145,18 @@ enum ike_auth_class {
 /* "psk", "pubkey", "eap". */
 const char *ike_auth_class_name(enum ike_auth_class c);
 
+/* Childless IKE SAs, RFC 6023 (swanctl.conf connections.<conn>.childless,
+ * as strongSwan 5.9.8 has it). A responder announces support with
+ * N(CHILDLESS_IKEV2_SUPPORTED) in IKE_SA_INIT unless never. */
+enum ike_childless {
+	IKE_CHILDLESS_ALLOW = 0,  /* responder accepts an IKE_AUTH without SA/TSi/TSr; an
+	                           * initiator creates its first CHILD SA in IKE_AUTH (none
+	                           * when it initiates the IKE SA alone) */
+	IKE_CHILDLESS_FORCE,      /* only childless IKE_AUTH, either role: the first CHILD
+	                           * SA follows in CREATE_CHILD_SA */
+	IKE_CHILDLESS_NEVER,      /* responder refuses childless IKE_AUTH (INVALID_SYNTAX) */
+};
+
 #define IKE_CONN_MAX_CHILDREN 8
 #define IKE_PSK_MAX 256
 
@@ -163,6 +175,7 @@ struct ike_conn_cfg {
 	uint32_t dpd_delay;           /* seconds, 0 = off */
 	uint32_t rekey_time;          /* IKE SA rekeying, seconds after establishment; 0 = never */
 	bool encap;                   /* force UDP encapsulation of ESP */
+	uint8_t childless;            /* enum ike_childless */
 	unsigned nchildren;
 	struct ike_child_cfg children[IKE_CONN_MAX_CHILDREN];
 };

@@ -14,7 +14,12 @@
  * the first request and answered in the last response. A failed CHILD SA
  * does not fail the IKE SA: the responder answers with an error notify
  * (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) instead of SAr2/TSi/TSr, as 1.2
- * allows. Failed authentication ends the IKE SA on both sides. */
+ * allows; so does a request that lacks some of SAi2, TSi and TSr (as
+ * charon answers it). One that lacks all three asks for a childless IKE
+ * SA (RFC 6023), which the connection's childless policy accepts or
+ * refuses with INVALID_SYNTAX; with childless = force the initiator
+ * creates its first CHILD SA after IKE_AUTH, in CREATE_CHILD_SA. Failed
+ * authentication ends the IKE SA on both sides. */
 #include "ike/ike_auth.h"
 
 #include <errno.h>
@@ -43,6 +48,7 @@
 /* The first CHILD SA as the initiator asked for it in the first request
  * (kept until the last response answers it). */
 struct child_req {
+	bool has_sa, has_tsi, has_tsr;
 	bool present;                /* SA, TSi and TSr were there */
 	bool malformed;
 	bool transport;              /* N(USE_TRANSPORT_MODE) */
@@ -62,6 +68,7 @@ struct auth_task {
 	uint8_t *local_octets, *peer_octets;   /* RFC 7296 2.15, for each end's AUTH */
 	size_t local_octets_len, peer_octets_len;
 	uint32_t child_spi;          /* initiator: inbound SPI of the CHILD SA proposed */
+	bool child_deferred;         /* initiator: childless = force, CREATE_CHILD_SA after */
 	struct child_req req;        /* responder */
 	bool initial_contact;        /* responder: N(INITIAL_CONTACT) in the first request */
 };
@@ -366,9 +373,12 @@ static void child_request_keep(struct child_req *req, const struct ike_msg *m)
 	const struct ike_pld *p_tsi = ike_msg_find(m, IKE_PLD_TSI);
 	const struct ike_pld *p_tsr = ike_msg_find(m, IKE_PLD_TSR);
 
+	req->has_sa = p_sa != NULL;
+	req->has_tsi = p_tsi != NULL;
+	req->has_tsr = p_tsr != NULL;
 	req->present = p_sa && p_tsi && p_tsr;
 	if (!req->present)
-		return;   /* no CHILD SA requested */
+		return;   /* childless, or a CHILD SA that cannot be: child_respond says */
 	req->malformed = ike_pld_sa_parse(p_sa->body, p_sa->len, &req->theirs) ||
 	                 ike_pld_ts_parse(p_tsi->body, p_tsi->len, &req->tsi) ||
 	                 ike_pld_ts_parse(p_tsr->body, p_tsr->len, &req->tsr);
@@ -384,8 +394,25 @@ static void child_respond(struct ike_sa *sa, const struct child_req *req, struct
 	char b1[512], b2[512];
 	int idx;
 
-	if (!req->present)
+	if (!req->has_sa && !req->has_tsi && !req->has_tsr) {
+		sa_info(sa, "childless IKE_SA (RFC 6023): the peer asked for no CHILD_SA in IKE_AUTH");
 		return;
+	}
+	if (!req->has_tsi || !req->has_tsr) {
+		/* charon's answer too: no traffic selectors, no config matches */
+		sa->ctx->stats.ts_unacceptable++;
+		sa_warn(sa, "IKE_AUTH request without %s: no CHILD_SA (TS_UNACCEPTABLE)",
+		        !req->has_tsi && !req->has_tsr ? "TSi and TSr" : !req->has_tsi ? "TSi" : "TSr");
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TS_UNACCEPTABLE, NULL, 0);
+		return;
+	}
+	if (!req->has_sa) {
+		sa->ctx->stats.no_proposal++;
+		sa_warn(sa, "IKE_AUTH request with TSi and TSr but no SA payload: no CHILD_SA "
+		        "(NO_PROPOSAL_CHOSEN)");
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
 	if (req->malformed) {
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
@@ -465,6 +492,31 @@ static int first_request(struct auth_task *at, struct ike_sa *sa, struct ike_mb 
 	return 0;
 }
 
+/* RFC 6023 as the initiator, as charon does it: with childless = force
+ * the first CHILD SA waits for CREATE_CHILD_SA, which needs a responder
+ * that announced childless support; without a CHILD SA to create, IKE_AUTH
+ * goes childless whatever the responder said. False (logged) if it
+ * cannot go on. */
+static bool childless_ok(struct auth_task *at, struct ike_sa *sa)
+{
+	bool child = sa->auth_child >= 0 && (unsigned)sa->auth_child < sa->conn->cfg.nchildren;
+
+	if (child && sa->conn->cfg.childless == IKE_CHILDLESS_FORCE) {
+		if (!sa->peer_childless) {
+			sa_err(sa, "childless = force, but the responder did not announce "
+			       "CHILDLESS_IKEV2_SUPPORTED (RFC 6023) in IKE_SA_INIT: giving up");
+			return false;
+		}
+		at->child_deferred = true;
+		sa_info(sa, "childless IKE_SA (childless = force): CHILD_SA %s follows IKE_AUTH",
+		        sa->conn->cfg.children[sa->auth_child].name);
+	} else if (!child && !sa->peer_childless) {
+		sa_info(sa, "no CHILD_SA to create in IKE_AUTH, but the responder did not announce "
+		        "childless support (RFC 6023): it may refuse");
+	}
+	return true;
+}
+
 static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
                                        struct ike_mb *mb)
 {
@@ -493,7 +545,9 @@ static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
 	}
 	if (at->round == 1) {
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
-		if (child_propose(at, sa, mb)) {
+		if (!childless_ok(at, sa))
+			return fail(sa, IKE_END_INIT_FAILED);
+		if (!at->child_deferred && child_propose(at, sa, mb)) {
 			sa_err(sa, "cannot build IKE_AUTH request");
 			return fail(sa, IKE_END_INTERNAL);
 		}
@@ -581,11 +635,35 @@ static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
 			return IKE_TASK_NEED_MORE;
 	}
 	established(sa, at);
-	child_answered(at, sa, m);
+	if (at->child_deferred)
+		ike_mgr_queue(sa, IKE_TASK_CHILD_CREATE, (uint32_t)sa->auth_child);
+	else
+		child_answered(at, sa, m);
 	return IKE_TASK_DONE;
 }
 
 /* ---- responder ---- */
+
+/* RFC 6023 as the responder, by the connection's childless policy (as
+ * charon 5.9.8): an IKE_AUTH without SA, TSi and TSr is childless, which
+ * never refuses; one with any of them is not, which force refuses. True
+ * (INVALID_SYNTAX into mb, logged) if refused. */
+static bool childless_refused(struct ike_sa *sa, const struct child_req *req, struct ike_mb *mb)
+{
+	bool none = !req->has_sa && !req->has_tsi && !req->has_tsr;
+	uint8_t policy = sa->conn->cfg.childless;
+
+	if (none && policy == IKE_CHILDLESS_NEVER)
+		sa_warn(sa, "peer initiated a childless IKE_SA (no SA, TSi or TSr in IKE_AUTH), which "
+		        "childless = never refuses: INVALID_SYNTAX");
+	else if (!none && policy == IKE_CHILDLESS_FORCE)
+		sa_warn(sa, "peer proposed a CHILD_SA in IKE_AUTH, but childless = force accepts only "
+		        "childless IKE_SAs (RFC 6023): INVALID_SYNTAX");
+	else
+		return false;
+	ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+	return true;
+}
 
 /* The first request: who the peer is, which connection, its octets and
  * ours, the authenticators, and the CHILD SA it asks for. An error
@@ -625,6 +703,8 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 		return fail(sa, IKE_END_INTERNAL);
 	}
 	child_request_keep(&at->req, m);
+	if (childless_refused(sa, &at->req, mb))
+		return fail(sa, IKE_END_PROTOCOL_ERROR);
 	at->initial_contact = ike_msg_find_notify(m, IKE_N_INITIAL_CONTACT) != NULL;
 	return IKE_TASK_NEED_MORE;
 }

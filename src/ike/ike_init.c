@@ -6,7 +6,7 @@
  * the task then answers it on the new half-open SA.
  *
  *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*)   -->
- *                                <--  HDR, SAr1, KEr, Nr, N(NAT_DETECTION_*)
+ *        <--  HDR, SAr1, KEr, Nr, [N(CHILDLESS_IKEV2_SUPPORTED)], N(NAT_DETECTION_*)
  */
 #include "ike/ike_init.h"
 
@@ -449,6 +449,8 @@ static enum ike_task_status init_process(struct ike_task *t, struct ike_sa *sa,
 		goto fail;
 	}
 	natd_check(sa, m, sa->spi_r);
+	/* RFC 6023: the responder accepts IKE_AUTH without a CHILD SA */
+	sa->peer_childless = ike_msg_find_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
 	/* RFC 7296 2.23: after NAT detection, move to port 4500 */
 	if ((sa->nat_local || sa->nat_remote || cfg->encap) && !sa->natt) {
 		sa->natt = true;
@@ -502,6 +504,8 @@ static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
 	ike_pld_sa_put(mb, &one, false);
 	ike_pld_ke_put(mb, group, pub, (size_t)n);
 	ike_pld_raw_put(mb, IKE_PLD_NONCE, sa->nr, sa->nr_len);
+	if (sa->conn->cfg.childless != IKE_CHILDLESS_NEVER)   /* RFC 6023, as charon */
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
 	put_natd(mb, sa->spi_i, sa->spi_r, &sa->local, &sa->remote, sa->conn->cfg.encap);
 	ike_sa_set_state(sa, IKE_STATE_INIT_RESPONDED);
 	theirs.n = 0;

@@ -49,6 +49,7 @@ struct ike_sa {
 	struct ike_endpoint local, remote;
 	bool nat_local, nat_remote;  /* we / the peer are behind a NAT */
 	bool natt;                   /* moved to port 4500 */
+	bool peer_childless;         /* the responder announced RFC 6023 childless support */
 
 	/* negotiated */
 	struct ike_proposal prop;

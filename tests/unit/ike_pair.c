@@ -247,10 +247,13 @@ void pair_down(void)
 	A.ike = B.ike = NULL;
 	xfrm_backend_sad_free(A.be);
 	xfrm_backend_sad_free(B.be);
+	A.be = B.be = A.ike_be = B.ike_be = NULL;
 	sad_free(A.sad);
 	sad_free(B.sad);
+	A.sad = B.sad = NULL;
 	spd_free(A.spd);
 	spd_free(B.spd);
+	A.spd = B.spd = NULL;
 	free(net);
 	net = NULL;
 	net_n = 0;

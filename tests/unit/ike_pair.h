@@ -87,7 +87,8 @@ void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote, con
  * remote TS rts_b (NULL: A's local TS); connections loaded. */
 void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
               const char *psk_b, const char *rts_b);
-/* Free both peers and the network; NAT, routing and wrap settings reset. */
+/* Free both peers and the network; NAT, routing and wrap settings reset.
+ * Doing it twice is harmless. */
 void pair_down(void);
 
 /* Deliver the oldest datagram (drop it if drop). False if none. */

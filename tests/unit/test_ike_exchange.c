@@ -741,24 +741,53 @@ static int chain_find(uint8_t first, const uint8_t *chain, size_t len, uint8_t t
 }
 
 /* Open the first queued message (from sender), let edit change its
- * plaintext, seal it again in its place. */
-static void rewrite_queued(struct peer *sender, void (*edit)(uint8_t first, uint8_t *chain,
-                                                             size_t len, int arg), int arg)
+ * plaintext (and return its new length), seal it again in its place. */
+static void rewrite_queued(struct peer *sender,
+                           size_t (*edit)(uint8_t *first, uint8_t *chain, size_t len, int arg),
+                           int arg)
 {
 	uint8_t chain[4096], first;
 	struct ike_hdr h;
 	int n = pair_open(sender, &net[0], &h, &first, chain, sizeof(chain));
 
 	assert_true(n > 0);
-	edit(first, chain, (size_t)n, arg);
-	assert_int_equal(pair_seal(sender, &h, first, chain, (size_t)n, &net[0]), 0);
+	size_t len = edit(&first, chain, (size_t)n, arg);
+	assert_int_equal(pair_seal(sender, &h, first, chain, len, &net[0]), 0);
 }
+
+/* Take the payloads of the types in the bit set drop (1 << (type - 32))
+ * out of a chain, linking the others up. */
+static size_t chain_drop(uint8_t *first, uint8_t *chain, size_t len, int drop)
+{
+	uint8_t out[4096], *link = first;
+	size_t off = 0, k = 0;
+
+	for (uint8_t t = *first; t != IKE_PLD_NONE && off + 4 <= len;) {
+		uint8_t next = chain[off];
+		uint16_t plen = get_be16(chain + off + 2);
+		if (!(t >= 32 && t < 64 && (drop & (1 << (t - 32))))) {
+			*link = t;
+			memcpy(out + k, chain + off, plen);
+			link = out + k;   /* its next-payload byte */
+			k += plen;
+		}
+		t = next;
+		off += plen;
+	}
+	*link = IKE_PLD_NONE;
+	if (link == first)
+		*first = IKE_PLD_NONE;
+	memcpy(chain, out, k);
+	return k;
+}
+#define DROP(t) (1 << ((t) - 32))
 
 /* Three ways to break a payload the SK payload carries: a traffic
  * selector longer than its payload, an IPv4 ID of five bytes, a payload
  * length past the end of the chain. */
-static void break_payload(uint8_t first, uint8_t *chain, size_t len, int how)
+static size_t break_payload(uint8_t *firstp, uint8_t *chain, size_t len, int how)
 {
+	uint8_t first = *firstp;
 	int off;
 
 	switch (how) {
@@ -779,6 +808,7 @@ static void break_payload(uint8_t first, uint8_t *chain, size_t len, int how)
 		put_be16(chain + 2, (uint16_t)(len + 1));
 		break;
 	}
+	return len;
 }
 
 /* The payload types of the first queued message's plaintext (read with
@@ -880,6 +910,154 @@ static void test_syntax_error_inside_sk(void **state)
 	assert_ends(&A, 1, IKE_END_PROTOCOL_ERROR);
 	assert_ends(&B, 1, IKE_END_DELETED_BY_PEER);
 	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+}
+
+/* An IKE_AUTH request from A with the payloads in drop taken out, to B
+ * (B's connection with childless policy b_policy); the IKE SAs' states
+ * after the exchange. The notify B answered with, or 0. */
+static uint16_t auth_without(int drop, uint8_t b_policy)
+{
+	uint8_t types[16];
+	uint16_t notify = 0;
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	B.cfg.childless = b_policy;
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	if (drop)
+		rewrite_queued(&A, chain_drop, drop);
+	assert_true(deliver(false));
+	assert_int_equal(net_n, 1);
+	queued_payloads(&A, types, &notify);
+	deliver_all();
+	return notify;
+}
+
+/* RFC 7296 1.2 / RFC 6023: an IKE_AUTH request without SA, TSi or TSr.
+ * Without all three it is childless, which childless = allow (the
+ * default) accepts and never refuses with INVALID_SYNTAX; without some of
+ * them the IKE SA comes up and the CHILD SA's failure is reported
+ * (TS_UNACCEPTABLE, NO_PROPOSAL_CHOSEN), as charon does; childless =
+ * force refuses a request with a CHILD SA. With force on both ends the
+ * first CHILD SA follows in CREATE_CHILD_SA. */
+static void test_auth_without_child(void **state)
+{
+	uint16_t n;
+
+	/* childless, accepted */
+	n = auth_without(DROP(IKE_PLD_SA) | DROP(IKE_PLD_TSI) | DROP(IKE_PLD_TSR), IKE_CHILDLESS_ALLOW);
+	assert_int_equal(n, 0);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+	teardown(state);
+	/* no SA payload: NO_PROPOSAL_CHOSEN, the IKE SA stays */
+	n = auth_without(DROP(IKE_PLD_SA), IKE_CHILDLESS_ALLOW);
+	assert_int_equal(n, IKE_N_NO_PROPOSAL_CHOSEN);
+	assert_int_equal(ike_ctx_stats(B.ike)->no_proposal, 1);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	teardown(state);
+	/* no TSr, no TSi, neither: TS_UNACCEPTABLE */
+	static const int ts_drops[] = { DROP(IKE_PLD_TSR), DROP(IKE_PLD_TSI),
+	                                DROP(IKE_PLD_TSI) | DROP(IKE_PLD_TSR) };
+	for (size_t i = 0; i < 3; i++) {
+		n = auth_without(ts_drops[i], IKE_CHILDLESS_ALLOW);
+		assert_int_equal(n, IKE_N_TS_UNACCEPTABLE);
+		assert_int_equal(ike_ctx_stats(B.ike)->ts_unacceptable, 1);
+		assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+		assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+		assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+		teardown(state);
+	}
+	/* childless = never: INVALID_SYNTAX, both IKE SAs fail */
+	n = auth_without(DROP(IKE_PLD_SA) | DROP(IKE_PLD_TSI) | DROP(IKE_PLD_TSR), IKE_CHILDLESS_NEVER);
+	assert_int_equal(n, IKE_N_INVALID_SYNTAX);
+	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
+	assert_ends(&A, 1, IKE_END_PROTOCOL_ERROR);
+	assert_ends(&B, 1, IKE_END_PROTOCOL_ERROR);
+	teardown(state);
+	/* childless = force and a CHILD SA in IKE_AUTH: INVALID_SYNTAX */
+	n = auth_without(0, IKE_CHILDLESS_FORCE);
+	assert_int_equal(n, IKE_N_INVALID_SYNTAX);
+	assert_ends(&B, 1, IKE_END_PROTOCOL_ERROR);
+	teardown(state);
+}
+
+/* N(CHILDLESS_IKEV2_SUPPORTED) in the first queued message (plain). */
+static bool queued_has_childless(void)
+{
+	struct ike_msg m;
+
+	assert_int_equal(ike_msg_parse(net[0].data, net[0].len, &m), 0);
+	return ike_msg_find_notify(&m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
+}
+
+/* RFC 6023 negotiated as charon does: the responder announces childless
+ * support in IKE_SA_INIT unless childless = never; an initiator without a
+ * CHILD SA to create sends IKE_AUTH without one; with force it creates
+ * the first CHILD SA in CREATE_CHILD_SA, and gives up before IKE_AUTH if
+ * the responder did not announce support. */
+static void test_childless(void **state)
+{
+	char err[128];
+
+	/* both force: IKE_AUTH without CHILD SA, then CREATE_CHILD_SA */
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.childless = B.cfg.childless = IKE_CHILDLESS_FORCE;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_false(queued_has_childless());        /* the initiator does not announce */
+	assert_true(deliver(false));
+	assert_true(queued_has_childless());         /* the responder does */
+	assert_true(deliver(false));
+	assert_true(deliver(false));                 /* IKE_AUTH request */
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(B.ike), 0);
+	assert_true(deliver(false));                 /* IKE_AUTH response */
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(net_n, 1);                  /* CREATE_CHILD_SA */
+	assert_int_equal(net[0].data[18], CREATE_CHILD_SA);
+	deliver_all();
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_sads_match(2);
+	teardown(state);
+
+	/* A force, B never: B does not announce, A gives up before IKE_AUTH */
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.childless = IKE_CHILDLESS_FORCE;
+	B.cfg.childless = IKE_CHILDLESS_NEVER;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_false(queued_has_childless());
+	assert_true(deliver(false));
+	assert_int_equal(net_n, 0);
+	assert_ends(&A, 1, IKE_END_INIT_FAILED);
+	teardown(state);
+
+	/* a connection without children: IKE_AUTH without a CHILD SA */
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.nchildren = 0;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "gw"), 0);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	assert_int_equal(ike_ctx_stats(B.ike)->ts_unacceptable + ike_ctx_stats(B.ike)->no_proposal, 0);
 }
 
 /* A flood of IKE_SA_INIT requests from spoofed SPIs: past the threshold
@@ -1691,6 +1869,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_unauthenticated_info, teardown),
 		cmocka_unit_test_teardown(test_info_before_auth, teardown),
 		cmocka_unit_test_teardown(test_syntax_error_inside_sk, teardown),
+		cmocka_unit_test_teardown(test_auth_without_child, teardown),
+		cmocka_unit_test_teardown(test_childless, teardown),
 		cmocka_unit_test_teardown(test_init_flood, teardown),
 		cmocka_unit_test_teardown(test_transport_and_encap, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
