@@ -522,7 +522,7 @@ static int build_child(struct builder *b, const struct conf_section *s, const ch
 /* ---- connections ---- */
 
 static const char *const known_conn_opts[] = {
-	"vips", "aggressive", "pull", "dscp", "childless", "send_certreq", "send_cert",
+	"vips", "aggressive", "pull", "dscp", "send_certreq", "send_cert",
 	"ppk_id", "ppk_required", "pools", "if_id_in", "if_id_out", "mediation",
 	"mediated_by", "mediation_peer", NULL,
 };
@@ -530,6 +530,11 @@ static const char *const known_conn_opts[] = {
 static const struct enum_map unique_map[] = {
 	{ "no", CONF_UNIQUE_NO }, { "never", CONF_UNIQUE_NEVER },
 	{ "keep", CONF_UNIQUE_KEEP }, { "replace", CONF_UNIQUE_REPLACE }, { NULL, 0 },
+};
+
+static const struct enum_map childless_map[] = {
+	{ "allow", CONF_CHILDLESS_ALLOW }, { "force", CONF_CHILDLESS_FORCE },
+	{ "never", CONF_CHILDLESS_NEVER }, { NULL, 0 },
 };
 
 static const struct enum_map frag_map[] = {
@@ -628,6 +633,8 @@ static int build_conn(struct builder *b, const struct conf_section *s, const cha
 			rc = get_enum(b, kv, p, frag_map, "yes, accept, force or no", &cn->fragmentation);
 		else if (strcmp(k, "unique") == 0)
 			rc = get_enum(b, kv, p, unique_map, "no, never, keep or replace", &cn->unique);
+		else if (strcmp(k, "childless") == 0)
+			rc = get_enum(b, kv, p, childless_map, "allow, force or never", &cn->childless);
 		else if (strcmp(k, "keyingtries") == 0)
 			rc = get_uint(b, kv, p, 0, UINT32_MAX, &tries);
 		else if (strcmp(k, "dpd_delay") == 0)

@@ -125,6 +125,9 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	}
 	cfg->local_port = cc->local_port;
 	cfg->remote_port = cc->remote_port;
+	cfg->childless = cc->childless == CONF_CHILDLESS_FORCE ? IKE_CHILDLESS_FORCE :
+	                 cc->childless == CONF_CHILDLESS_NEVER ? IKE_CHILDLESS_NEVER :
+	                 IKE_CHILDLESS_ALLOW;
 	if (join_proposals(cc->proposals, cc->nproposals, IKE_CTL_DEFAULT_IKE, props, sizeof(props)) ||
 	    ike_proposals_parse(props, IKE_PROTO_IKE, &cfg->ike, err, errlen)) {
 		char why[256];
