@@ -1060,6 +1060,140 @@ static void test_childless(void **state)
 	assert_int_equal(ike_ctx_stats(B.ike)->ts_unacceptable + ike_ctx_stats(B.ike)->no_proposal, 0);
 }
 
+/* Rewrite the SA payload of a chain: how 1 appends a transform of type
+ * 255 to every proposal, how 2 puts a copy of the first proposal with an
+ * RFC 9370 ADDKE1 transform (type 6) in front of the others. */
+static size_t chain_edit_sa(uint8_t *first, uint8_t *chain, size_t len, int how)
+{
+	uint8_t out[4096];
+	size_t off = 0, k = 0;
+
+	for (uint8_t t = *first; t != IKE_PLD_NONE && off + 4 <= len;) {
+		uint8_t next = chain[off];
+		uint16_t plen = get_be16(chain + off + 2);
+		if (t != IKE_PLD_SA) {
+			memcpy(out + k, chain + off, plen);
+			k += plen;
+		} else {
+			struct ike_proposals ps, np;
+			struct ike_hdr h = { 0 };
+			struct ike_mb mb;
+			assert_int_equal(ike_pld_sa_parse(chain + off + 4, plen - 4u, &ps), 0);
+			np = ps;
+			if (how == 1) {
+				for (unsigned i = 0; i < np.n; i++)
+					np.p[i].trans[np.p[i].ntrans++] = (struct ike_transform){ 255, 1, 0 };
+			} else {
+				np.p[0] = ps.p[0];
+				np.p[0].trans[np.p[0].ntrans++] = (struct ike_transform){ 6, 1, 0 };
+				for (unsigned i = 0; i < ps.n && i + 1 < IKE_PROPS_MAX; i++)
+					np.p[i + 1] = ps.p[i];
+				np.n = ps.n + 1 < IKE_PROPS_MAX ? ps.n + 1 : IKE_PROPS_MAX;
+				for (unsigned i = 0; i < np.n; i++)
+					np.p[i].num = (uint8_t)(i + 1);
+			}
+			ike_mb_init(&mb, &h);
+			ike_pld_sa_put(&mb, &np, false);
+			assert_false(mb.oom);
+			memcpy(out + k, mb.p + IKE_HDR_LEN, mb.len - IKE_HDR_LEN);
+			out[k] = next;
+			k += mb.len - IKE_HDR_LEN;
+			ike_mb_free(&mb);
+		}
+		t = next;
+		off += plen;
+	}
+	memcpy(chain, out, k);
+	return k;
+}
+
+/* The same on the first queued message, an IKE_SA_INIT in the clear. */
+static void edit_init_sa(int how)
+{
+	struct pkt_q *q = &net[0];
+	uint8_t first = q->data[16];
+	size_t len = chain_edit_sa(&first, q->data + IKE_HDR_LEN, q->len - IKE_HDR_LEN, how);
+
+	q->len = IKE_HDR_LEN + len;
+	put_be32(q->data + 24, (uint32_t)q->len);
+}
+
+/* The proposal number in the SA payload of a chain (0: none), and the
+ * first notify type. */
+static uint8_t chain_chosen(uint8_t first, const uint8_t *chain, size_t len, uint16_t *notify)
+{
+	int off = chain_find(first, chain, len, IKE_PLD_SA);
+	int n = chain_find(first, chain, len, IKE_PLD_NOTIFY);
+
+	*notify = n >= 0 ? get_be16(chain + n + 6) : 0;
+	return off >= 0 ? chain[off + 4 + 4] : 0;
+}
+
+/* RFC 7296 3.3.6 between two instances: a proposal with a transform type
+ * the responder does not know is unacceptable, alone (NO_PROPOSAL_CHOSEN)
+ * or beside a good one (the good one is chosen), in IKE_SA_INIT for the
+ * IKE SA, in IKE_AUTH and in CREATE_CHILD_SA for ESP. */
+static void test_unknown_transform_type(void **state)
+{
+	uint8_t chain[4096], first;
+	struct ike_hdr h;
+	uint16_t notify;
+	int n;
+
+	/* IKE_SA_INIT, alone: NO_PROPOSAL_CHOSEN in the clear */
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	edit_init_sa(1);
+	assert_true(deliver(false));
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_int_equal(ike_ctx_stats(B.ike)->no_proposal, 1);
+	assert_int_equal(chain_chosen(net[0].data[16], net[0].data + IKE_HDR_LEN,
+	                              net[0].len - IKE_HDR_LEN, &notify), 0);
+	assert_int_equal(notify, IKE_N_NO_PROPOSAL_CHOSEN);
+	deliver_all();
+	assert_ends(&A, 1, IKE_END_NO_PROPOSAL);
+	teardown(state);
+
+	/* IKE_SA_INIT, a spoilt first proposal: the second is chosen */
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	edit_init_sa(2);
+	assert_true(deliver(false));
+	assert_int_equal(chain_chosen(net[0].data[16], net[0].data + IKE_HDR_LEN,
+	                              net[0].len - IKE_HDR_LEN, &notify), 2);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+	/* (A's AUTH would cover the IKE_SA_INIT it sent, not the edited one
+	 * B received: start again for IKE_AUTH) */
+	teardown(state);
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	/* ESP in IKE_AUTH, alone: NO_PROPOSAL_CHOSEN, the IKE SA comes up */
+	rewrite_queued(&A, chain_edit_sa, 1);
+	assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	n = pair_open(&A, &net[0], &h, &first, chain, sizeof(chain));
+	assert_true(n > 0);
+	assert_int_equal(chain_chosen(first, chain, (size_t)n, &notify), 0);
+	assert_int_equal(notify, IKE_N_NO_PROPOSAL_CHOSEN);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	/* ESP in CREATE_CHILD_SA, a spoilt first proposal: the second */
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	rewrite_queued(&A, chain_edit_sa, 2);
+	assert_true(deliver(false));
+	n = pair_open(&A, &net[0], &h, &first, chain, sizeof(chain));
+	assert_int_equal(chain_chosen(first, chain, (size_t)n, &notify), 2);
+	assert_int_equal(notify, 0);
+	assert_int_equal(ike_child_count(B.ike), 1);
+}
+
 /* A flood of IKE_SA_INIT requests from spoofed SPIs: past the threshold
  * only cookies are sent and no state is kept. */
 static void test_init_flood(void **state)
@@ -1871,6 +2005,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_syntax_error_inside_sk, teardown),
 		cmocka_unit_test_teardown(test_auth_without_child, teardown),
 		cmocka_unit_test_teardown(test_childless, teardown),
+		cmocka_unit_test_teardown(test_unknown_transform_type, teardown),
 		cmocka_unit_test_teardown(test_init_flood, teardown),
 		cmocka_unit_test_teardown(test_transport_and_encap, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
