@@ -213,6 +213,7 @@ void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const cha
 	char err[256];
 
 	rng_counter = 0;
+	now_ms = 1000000;   /* every run the same: the fuzzer replays inputs */
 	crypto_rand_set_source(det_rand, NULL);
 	net = calloc(NET_MAX, sizeof(*net));
 	PAIR_CHECK(net);
@@ -291,6 +292,54 @@ struct ike_sa *pair_sa(struct peer *p, const struct ike_hdr *h)
 uint32_t pair_take_msgid(struct ike_sa *sa)
 {
 	return sa->mgr.msgid_out++;
+}
+
+bool pair_sa_spis(const struct ike_sa *sa, uint64_t *spi_i, uint64_t *spi_r)
+{
+	*spi_i = sa->spi_i;
+	*spi_r = sa->spi_r;
+	return sa->spi_r != 0;
+}
+
+uint32_t pair_expected_msgid(const struct ike_sa *sa)
+{
+	return sa->mgr.msgid_in;
+}
+
+bool pair_in_flight(const struct ike_sa *sa, uint32_t *msgid)
+{
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++)
+		if (sa->mgr.req[i].task) {
+			*msgid = sa->mgr.req[i].msgid;
+			return true;
+		}
+	return false;
+}
+
+struct nth_arg {
+	unsigned i;
+	struct sad_sa *found;
+};
+
+static int nth_state(struct sad_sa *st, void *arg)
+{
+	struct nth_arg *na = arg;
+
+	if (st->state == SAD_STATE_DEAD || na->i--)
+		return 0;
+	na->found = st;
+	return 1;
+}
+
+bool pair_expire(struct peer *p, unsigned i, bool hard)
+{
+	struct nth_arg na = { i, NULL };
+
+	sad_walk(p->sad, nth_state, &na);
+	if (!na.found)
+		return false;
+	xfrm_backend_sad_expire(p->ike_be, na.found, hard);
+	return true;
 }
 
 int pair_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,

@@ -82,7 +82,7 @@ extern struct xfrm_backend *(*pair_wrap_a)(struct xfrm_backend *below);
  * way, the given proposals and PSK. */
 void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote, const char *lts,
               const char *rts, const char *ike, const char *esp, const char *psk);
-/* Both peers afresh (RNG reset to its start, empty network), A with
+/* Both peers afresh (RNG and clock reset to their start, empty network), A with
  * ike_a/esp_a, B with ike_b/esp_b, B's PSK psk_b (NULL: the same) and
  * remote TS rts_b (NULL: A's local TS); connections loaded. */
 void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
@@ -112,6 +112,15 @@ struct ike_sa *pair_sa(struct peer *p, const struct ike_hdr *h);
 /* Message ID of p's next request on sa, taken (as a request nobody waits
  * for an answer to would take it). */
 uint32_t pair_take_msgid(struct ike_sa *sa);
+/* sa's SPIs; false if the responder's is not known yet. */
+bool pair_sa_spis(const struct ike_sa *sa, uint64_t *spi_i, uint64_t *spi_r);
+/* The message ID sa expects of the peer's next request. */
+uint32_t pair_expected_msgid(const struct ike_sa *sa);
+/* The message ID of sa's own request in flight; false if none. */
+bool pair_in_flight(const struct ike_sa *sa, uint32_t *msgid);
+/* The data plane tells p that the i-th state of its SAD (in insertion
+ * order) reached a soft or hard limit. False if there is no such state. */
+bool pair_expire(struct peer *p, unsigned i, bool hard);
 /* The plaintext inside q's SK payload, read with the keys of p's IKE SA
  * (p sent q or is to receive it): the inner payload chain into chain
  * (cap bytes), its first payload type into *first, the header into *h.
