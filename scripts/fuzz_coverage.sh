@@ -40,7 +40,7 @@ declare -A FILES=(
 	[fuzz_vici]="src/ctl/vici.c"
 	[fuzz_spd]="src/xfrm/spd.c src/xfrm/selector.c"
 	[fuzz_xfrm_grammar]="src/ctl/xfrm_parse.c src/ctl/xfrm_cmd.c src/ctl/xfrm_print.c"
-	[fuzz_pcap]="src/dp/pcap.c src/dp/pcapng.c src/dp/offline.c"
+	[fuzz_pcap]="src/dp/pcap.c src/dp/offline.c"
 )
 
 if [ $# -gt 0 ]; then
