@@ -41,6 +41,10 @@ declare -A FILES=(
 	[fuzz_spd]="src/xfrm/spd.c src/xfrm/selector.c"
 	[fuzz_xfrm_grammar]="src/ctl/xfrm_parse.c src/ctl/xfrm_cmd.c src/ctl/xfrm_print.c"
 	[fuzz_pcap]="src/dp/pcap.c src/dp/offline.c"
+	[fuzz_x509]="src/crypto/x509.c src/crypto/x509_crl.c src/crypto/x509_verify.c"
+	[fuzz_sig]="src/crypto/sig.c"
+	[fuzz_ident]="src/crypto/ident.c"
+	[fuzz_conf_daemon]="src/conf/conf_daemon.c"
 )
 
 if [ $# -gt 0 ]; then
