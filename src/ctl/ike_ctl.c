@@ -184,10 +184,15 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	cfg->dpd_delay = (uint32_t)cc->dpd_delay;
 	cfg->rekey_time = (uint32_t)cc->rekey_time;
 	cfg->encap = cc->encap;
-	if (cc->nchildren > IKE_CONN_MAX_CHILDREN) {
-		snprintf(err, errlen, "%s:%u: connection '%s': more than %d children", cc->file,
-		         cc->line, cc->name, IKE_CONN_MAX_CHILDREN);
+	if (cc->nchildren > UINT32_MAX / sizeof(*cfg->children)) {
+		snprintf(err, errlen, "%s:%u: connection '%s': too many children", cc->file,
+		         cc->line, cc->name);
 		return -EINVAL;
+	}
+	if (cc->nchildren && !(cfg->children = calloc(cc->nchildren, sizeof(*cfg->children)))) {
+		snprintf(err, errlen, "%s:%u: connection '%s': out of memory", cc->file, cc->line,
+		         cc->name);
+		return -ENOMEM;
 	}
 	cfg->nchildren = (unsigned)cc->nchildren;
 	for (size_t i = 0; i < cc->nchildren; i++) {
@@ -219,8 +224,9 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 
 int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
 {
-	struct ike_conn_cfg *cfg = malloc(sizeof(*cfg));
-	char (*names)[64] = calloc(256, 64);
+	struct ike_conn_cfg *cfg = calloc(1, sizeof(*cfg));
+	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
+	char (*names)[64] = calloc(max ? max : 1, 64);
 	int rc = 0, loaded = 0;
 	unsigned n;
 
@@ -234,6 +240,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 		int r = conn_from_conf(c, &c->conns[i], cfg, e, sizeof(e));
 		if (!r)
 			r = ike_conn_add(ike, cfg, e, sizeof(e));
+		free(cfg->children);   /* copied by ike_conn_add; no secrets in it */
 		mem_wipe(cfg, sizeof(*cfg));
 		if (r) {
 			log_err("%s", e);
@@ -246,7 +253,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 		loaded++;
 	}
 	/* connections that are gone from the file */
-	n = ike_conn_names(ike, names, 256);
+	n = ike_conn_names(ike, names, max);
 	for (unsigned i = 0; i < n; i++)
 		if (!conf_conn_find(c, names[i])) {
 			log_info("ike: unloading connection '%s'", names[i]);

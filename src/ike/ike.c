@@ -139,11 +139,28 @@ static void settle(struct ike_ctx *ctx)
 	reap(ctx);
 }
 
-static void conn_free(struct ike_ctx *ctx, struct ike_conn *c)
+static void conn_untrap(struct ike_ctx *ctx, struct ike_conn *c)
 {
 	for (unsigned i = 0; i < c->cfg.nchildren; i++)
-		if (c->trap_installed[i])
+		if (c->child[i].trap_installed)
 			ike_child_trap(ctx, c, (int)i, false);
+}
+
+/* The arrays of a connection's config and state (the PSK is in the
+ * struct itself, wiped by its owner). */
+static void conn_arrays_free(struct ike_conn *c)
+{
+	if (c->cfg.children)
+		mem_free_wipe(c->cfg.children, c->cfg.nchildren * sizeof(*c->cfg.children));
+	free(c->child);
+	c->cfg.children = NULL;
+	c->child = NULL;
+}
+
+static void conn_free(struct ike_ctx *ctx, struct ike_conn *c)
+{
+	conn_untrap(ctx, c);
+	conn_arrays_free(c);
 	mem_free_wipe(c, sizeof(*c));
 }
 
@@ -203,7 +220,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	bool psk = cfg->local_auth == IKE_AUTH_CLASS_PSK || cfg->remote_auth == IKE_AUTH_CLASS_PSK;
 
 	if (!cfg->name[0] || cfg->ike.n == 0 || (psk && cfg->psk_len == 0) ||
-	    cfg->nchildren > IKE_CONN_MAX_CHILDREN) {
+	    (cfg->nchildren && !cfg->children)) {
 		snprintf(err, errlen, "connection '%s': needs a name, IKE proposals and a PSK",
 		         cfg->name);
 		return -EINVAL;
@@ -225,6 +242,17 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	if (!c)
 		return -ENOMEM;
 	c->cfg = *cfg;
+	c->cfg.children = NULL;
+	if (cfg->nchildren) {
+		c->cfg.children = malloc(cfg->nchildren * sizeof(*cfg->children));
+		c->child = calloc(cfg->nchildren, sizeof(*c->child));
+		if (!c->cfg.children || !c->child) {
+			conn_arrays_free(c);
+			mem_free_wipe(c, sizeof(*c));
+			return -ENOMEM;
+		}
+		memcpy(c->cfg.children, cfg->children, cfg->nchildren * sizeof(*cfg->children));
+	}
 	if (!c->cfg.local_port)
 		c->cfg.local_port = 500;
 	if (!c->cfg.remote_port)
@@ -242,12 +270,13 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	}
 	if (old) {
 		/* replace in place: SAs keep pointing at the same conn */
-		for (unsigned i = 0; i < old->cfg.nchildren; i++)
-			if (old->trap_installed[i])
-				ike_child_trap(ctx, old, (int)i, false);
+		conn_untrap(ctx, old);
+		conn_arrays_free(old);
 		c->next = old->next;
+		c->lost_state_ms = old->lost_state_ms;
+		c->last_end = old->last_end;
+		c->last_end_ms = old->last_end_ms;
 		memcpy(old, c, sizeof(*c));
-		memset(old->trap_installed, 0, sizeof(old->trap_installed));
 		mem_free_wipe(c, sizeof(*c));
 		c = old;
 	} else {
@@ -289,8 +318,12 @@ unsigned ike_conn_names(struct ike_ctx *ctx, char names[][64], unsigned max)
 {
 	unsigned n = 0;
 
-	for (struct ike_conn *c = ctx->conns; c && n < max; c = c->next)
-		memcpy(names[n++], c->cfg.name, 64);
+	for (struct ike_conn *c = ctx->conns; c; c = c->next) {
+		if (names && n < max)
+			memcpy(names[n], c->cfg.name, 64);
+		if (!names || n < max)
+			n++;
+	}
 	return n;
 }
 

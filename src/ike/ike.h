@@ -117,6 +117,10 @@ struct ike_io {
 	void (*child_ended)(void *ctx, const struct ike_child_end_event *ev);
 };
 
+/* start_action, close_action and dpd_action (swanctl.conf): what to do
+ * with a CHILD SA when the connection loads, when the peer closes it, and
+ * when the peer stops answering. clear and none are IKE_ACTION_NONE,
+ * restart is IKE_ACTION_START (charon 5.9.8 reads them the same way). */
 enum ike_start_action { IKE_ACTION_NONE = 0, IKE_ACTION_START = 1, IKE_ACTION_TRAP = 2 };
 
 struct ike_child_cfg {
@@ -127,9 +131,15 @@ struct ike_child_cfg {
 	bool transport;          /* mode = transport (default tunnel) */
 	uint8_t mode;            /* enum xfrm_mode, set by ike_conn_add from transport */
 	uint8_t start_action;    /* enum ike_start_action */
-	uint8_t close_action;    /* enum ike_start_action */
-	uint32_t rekey_time;     /* seconds; 0 = never */
-	uint32_t life_time;      /* seconds; 0 = rekey_time * 1.1 */
+	uint8_t close_action;    /* enum ike_start_action: none (clear), trap, start (restart) */
+	uint8_t dpd_action;      /* enum ike_start_action: none (clear), trap, start (restart) */
+	/* Lifetimes as swanctl.conf has them: rekey at rekey_* minus a random
+	 * part of rand_* (drawn per CHILD SA, so that both ends rarely rekey
+	 * at once), gone at life_*. 0 = no such limit; life_time 0 with a
+	 * rekey_time = rekey_time * 1.1. */
+	uint32_t rekey_time, life_time, rand_time;          /* seconds */
+	uint64_t rekey_bytes, life_bytes, rand_bytes;
+	uint64_t rekey_packets, life_packets, rand_packets;
 	uint32_t replay_window;  /* packets (default 32) */
 	uint32_t reqid;          /* 0: assigned by ike_conn_add */
 };
@@ -157,7 +167,6 @@ enum ike_childless {
 	IKE_CHILDLESS_NEVER,      /* responder refuses childless IKE_AUTH (INVALID_SYNTAX) */
 };
 
-#define IKE_CONN_MAX_CHILDREN 8
 #define IKE_PSK_MAX 256
 
 struct ike_conn_cfg {
@@ -173,11 +182,21 @@ struct ike_conn_cfg {
 	uint8_t psk[IKE_PSK_MAX];     /* for psk on either end */
 	size_t psk_len;
 	uint32_t dpd_delay;           /* seconds, 0 = off */
-	uint32_t rekey_time;          /* IKE SA rekeying, seconds after establishment; 0 = never */
+	/* IKE SA lifetimes, seconds after establishment (0 = never): rekey
+	 * (a new IKE SA with the same peer, RFC 7296 2.18) and reauthenticate
+	 * (a new IKE SA with IKE_AUTH, make-before-break) at their time minus
+	 * a random part of rand_time; the SA is deleted over_time after the
+	 * first of them if that did not replace it. */
+	uint32_t rekey_time, reauth_time, over_time, rand_time;
+	/* attempts to set the IKE SA up when the peer does not answer
+	 * (swanctl.conf keyingtries, default 1): 0 = forever */
+	uint32_t keyingtries;
 	bool encap;                   /* force UDP encapsulation of ESP */
 	uint8_t childless;            /* enum ike_childless */
+	bool unique_never;            /* unique = never: no INITIAL_CONTACT sent or honoured */
+	/* the children, nchildren of them: ike_conn_add copies the array */
 	unsigned nchildren;
-	struct ike_child_cfg children[IKE_CONN_MAX_CHILDREN];
+	struct ike_child_cfg *children;
 };
 
 /* Counters of what the core dropped or did, for `uipsec stats` and tests. */
@@ -224,7 +243,8 @@ const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx);
 int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err, size_t errlen);
 /* Remove a connection, terminating its SAs. -ENOENT if unknown. */
 int ike_conn_del(struct ike_ctx *ctx, const char *name);
-/* Names of the loaded connections, for load: remove those not reloaded. */
+/* Names of the loaded connections, for load: remove those not reloaded.
+ * names NULL: how many there are. */
 unsigned ike_conn_names(struct ike_ctx *ctx, char names[][64], unsigned max);
 
 /* One datagram received on local from remote. */

@@ -245,9 +245,9 @@ void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool inst
 	if (!r.n && ip_addr_is_zero(&conn->cfg.remote_addr))
 		return;
 	if (!install) {
-		if (!conn->trap_installed[i])
+		if (!conn->child[i].trap_installed)
 			return;
-		laddr = conn->trap_local[i];
+		laddr = conn->child[i].trap_local;
 	} else if (ip_addr_is_zero(&laddr) && !ip_addr_is_zero(&conn->cfg.remote_addr)) {
 		/* local_addrs = %any: the address we would initiate from */
 		int rc = ctx->io.route_src ? ctx->io.route_src(ctx->io.ctx, &conn->cfg.remote_addr, &laddr)
@@ -267,8 +267,8 @@ void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool inst
 		ike_ts_from_addr(&r.ts[0], &conn->cfg.remote_addr);
 	}
 	policies(ctx, &l, &r, &laddr, &conn->cfg.remote_addr, cc->mode, cc->reqid, install);
-	conn->trap_installed[i] = install;
-	conn->trap_local[i] = laddr;
+	conn->child[i].trap_installed = install;
+	conn->child[i].trap_local = laddr;
 }
 
 int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_initiator,

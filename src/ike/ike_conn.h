@@ -17,16 +17,24 @@
 struct ike_ctx;
 struct ike_sa;
 
-struct ike_conn {
-	struct ike_conn *next;
-	struct ike_conn_cfg cfg;
-	bool trap_installed[IKE_CONN_MAX_CHILDREN];
+/* What the core keeps per child config of a connection, beside it. */
+struct ike_conn_child {
+	bool trap_installed;
 	/* the local address the trap policies were installed with (the
 	 * routing's choice when local_addr is unset), to remove them again */
-	struct ip_addr trap_local[IKE_CONN_MAX_CHILDREN];
+	struct ip_addr trap_local;
+};
+
+struct ike_conn {
+	struct ike_conn *next;
+	struct ike_conn_cfg cfg;       /* cfg.children: owned, cfg.nchildren of them */
+	struct ike_conn_child *child;  /* cfg.nchildren, owned */
 	/* how its last IKE SA ended (IKE_END_NONE: none has), for listings */
 	enum ike_end_reason last_end;
 	uint64_t last_end_ms;
+	/* when a sign that the peer kept state we lack (an unknown SPI) last
+	 * made us initiate, for the rate limit (ike_conn_peer_has_state) */
+	uint64_t lost_state_ms;
 };
 
 /* The connection named name, or NULL. */

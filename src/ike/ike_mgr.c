@@ -147,7 +147,9 @@ int ike_mgr_queue(struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
 		return -ESHUTDOWN;
 	if (have_task(sa, kind, arg))
 		return -EEXIST;
-	if (mg->nqueued >= IKE_MGR_QUEUE_MAX) {
+	/* a connection with many children queues one task per child (and
+	 * their rekeyings): the bound grows with it */
+	if (mg->nqueued >= IKE_MGR_QUEUE_MAX + (sa->conn ? 2 * sa->conn->cfg.nchildren : 0)) {
 		sa_warn(sa, "%u tasks are waiting: refusing to queue %s", mg->nqueued,
 		        ike_task_kind_name(kind));
 		return -ENOSPC;

@@ -33,7 +33,9 @@ struct ike_msg;
 struct ike_sa;
 
 #define IKE_MGR_WINDOW 1         /* our requests in flight */
-#define IKE_MGR_QUEUE_MAX 64     /* tasks waiting; more is refused and logged */
+/* tasks waiting, plus two per child config of the connection; more is
+ * refused and logged */
+#define IKE_MGR_QUEUE_MAX 64
 
 /* One of our requests in flight. */
 struct ike_req {
@@ -57,7 +59,8 @@ struct ike_mgr {
 
 /* Queue a task of kind with arg (see enum ike_task_kind). Does nothing
  * (-EEXIST) if the same kind and arg is queued or in flight already.
- * -ENOSPC (logged) if IKE_MGR_QUEUE_MAX tasks wait, -ENOMEM. Never sends. */
+ * -ENOSPC (logged) if the queue is full (IKE_MGR_QUEUE_MAX), -ENOMEM. Never
+ * sends. */
 int ike_mgr_queue(struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg);
 /* Start queued tasks, in order, while a slot is free and the head may
  * start (tasks that need an established IKE SA wait for it). */

@@ -183,12 +183,16 @@ void tick(uint64_t ms)
 	ike_tick(B.ike);
 }
 
-void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote, const char *lts,
-              const char *rts, const char *ike, const char *esp, const char *psk)
+void conn_cfg(struct ike_conn_cfg *c, struct ike_child_cfg *kids, const char *local,
+              const char *remote, const char *lts, const char *rts, const char *ike,
+              const char *esp, const char *psk)
 {
 	char err[256];
 
 	memset(c, 0, sizeof(*c));
+	memset(kids, 0, 8 * sizeof(*kids));
+	c->children = kids;
+	c->keyingtries = 1;
 	snprintf(c->name, sizeof(c->name), "gw");
 	PAIR_CHECK(ip_addr_parse(local, &c->local_addr) == 0);
 	PAIR_CHECK(ip_addr_parse(remote, &c->remote_addr) == 0);
@@ -234,8 +238,8 @@ void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const cha
 	io.ctx = &B;
 	B.ike = ike_ctx_new(&io, B.ike_be);
 	PAIR_CHECK(A.ike && B.ike);
-	conn_cfg(&A.cfg, "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24", ike_a, esp_a, "s3cret");
-	conn_cfg(&B.cfg, "192.0.2.2", "192.0.2.1", "10.2.0.0/24", rts_b ? rts_b : "10.1.0.0/24",
+	conn_cfg(&A.cfg, A.kids, "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24", ike_a, esp_a, "s3cret");
+	conn_cfg(&B.cfg, B.kids, "192.0.2.2", "192.0.2.1", "10.2.0.0/24", rts_b ? rts_b : "10.1.0.0/24",
 	         ike_b, esp_b, psk_b ? psk_b : "s3cret");
 	PAIR_CHECK(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)) == 0);
 	PAIR_CHECK(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)) == 0);

@@ -55,6 +55,7 @@ struct peer {
 	struct xfrm_backend *ike_be;   /* the one IKE uses: be, or pair_wrap_a's */
 	struct ip_addr addr;
 	struct ike_conn_cfg cfg;
+	struct ike_child_cfg kids[8];  /* cfg.children (conn_cfg points it here) */
 	/* what io.ike_ended / io.child_ended reported, oldest first */
 	unsigned nends, nchild_ends;
 	struct ike_end_event ends[ENDS_MAX];
@@ -79,8 +80,9 @@ extern int route_err;
 extern struct xfrm_backend *(*pair_wrap_a)(struct xfrm_backend *below);
 
 /* A connection "gw" with child "net" from local to remote, one TS each
- * way, the given proposals and PSK. */
-void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote, const char *lts,
+ * way, the given proposals and PSK; its children are kids (room for 8,
+ * zeroed), keyingtries 1 as swanctl.conf's default. */
+void conn_cfg(struct ike_conn_cfg *c, struct ike_child_cfg *kids, const char *local, const char *remote, const char *lts,
               const char *rts, const char *ike, const char *esp, const char *psk);
 /* Both peers afresh (RNG and clock reset to their start, empty network), A with
  * ike_a/esp_a, B with ike_b/esp_b, B's PSK psk_b (NULL: the same) and
