@@ -1,5 +1,6 @@
 /* Data-path context: set-up, tracer attachment, local addresses. */
 #include "dp/dp.h"
+#include "util/clock.h"
 #include "xfrm/acquire.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
@@ -145,4 +146,25 @@ bool dp_is_local(const struct dp *dp, const struct ip_addr *a)
 		if (ip_addr_equal(&dp->local[i], a))
 			return true;
 	return false;
+}
+
+void dp_nostate(struct dp *dp, const struct ip_addr *src, const struct ip_addr *dst,
+                uint32_t spi)
+{
+	uint32_t h = 2166136261u;
+	uint64_t now;
+	struct dp_nostate *e;
+
+	if (!dp->events || !dp->events->unknown_spi)
+		return;
+	for (unsigned i = 0; i < ip_addr_len(src); i++)
+		h = (h ^ src->a[i]) * 16777619u;
+	e = &dp->nostate[h % DP_NOSTATE_SLOTS];
+	now = clock_mono_sec();
+	if (e->sec && e->sec == now && ip_addr_equal(&e->src, src))
+		return;
+	e->src = *src;
+	e->sec = now;
+	dp->cnt.nostate_events++;
+	dp->events->unknown_spi(dp->events->ctx, src, dst, spi);
 }

@@ -71,6 +71,7 @@ struct dp_counters {
 	uint64_t ike_too_big;              /* IKE messages over dp->ike_max, refused */
 	uint64_t keepalives;               /* RFC 3948 NAT keepalives */
 	uint64_t acquires, acquires_suppressed;
+	uint64_t nostate_events;           /* unknown SPIs reported (at most 1/s per source) */
 	uint64_t bypassed;                 /* sent in clear by a bypass policy */
 	uint64_t tun_ignored;              /* link-local/multicast from the TUN, no policy */
 	uint64_t tun_write_errors;         /* the kernel refused a decrypted packet */
@@ -107,6 +108,8 @@ struct dp_counters {
  * after the non-ESP marker (65,503 bytes over IPv4). */
 #define DP_IKE_MAX_DEFAULT 65535
 #define DP_ACQ_SLOTS 256
+/* sources whose last unknown-SPI report is remembered (a hash table) */
+#define DP_NOSTATE_SLOTS 64
 
 struct dp {
 	struct sad *sad;
@@ -156,6 +159,12 @@ struct dp {
 	/* Acquire rate limit (xfrm/acquire.h): one per policy and template
 	 * until a state arrives or the hold time passes. */
 	struct xfrm_acquire_limiter *acq;
+	/* Unknown SPI reports (events->unknown_spi): once a second per source
+	 * address at most (hashed; a collision at worst lets one more out). */
+	struct dp_nostate {
+		struct ip_addr src;
+		uint64_t sec;
+	} nostate[DP_NOSTATE_SLOTS];
 
 	/* Workers. next: the chain headed by the control loop's dp. A dp
 	 * whose worker runs on a thread of its own has relays: when a
@@ -217,6 +226,11 @@ static inline bool dp_flow_same(const struct xfrm_flow *a, const struct xfrm_flo
 
 /* The SAD and SPD generations together (the flow caches' key). */
 uint64_t dp_tables_gen(const struct dp *dp);
+
+/* An ESP packet from src to dst had an SPI no state has: tell
+ * events->unknown_spi, at most once a second per source. */
+void dp_nostate(struct dp *dp, const struct ip_addr *src, const struct ip_addr *dst,
+                uint32_t spi);
 
 /* Count a drop in the xfrm_stat counters. */
 static inline void dp_count_drop(struct dp *dp, enum drop_reason r)

@@ -46,13 +46,14 @@ struct pol_route {
 };
 
 /* What a worker on its own thread hands to the control loop. */
-enum relay_kind { R_IKE, R_ACQUIRE, R_TRACE, R_CAPTURE };
+enum relay_kind { R_IKE, R_ACQUIRE, R_NOSTATE, R_TRACE, R_CAPTURE };
 struct relay_rec {
 	struct relay_rec *next;
 	enum relay_kind kind;
 	union {
 		struct { struct ip_addr src, dst; uint16_t sport, dport; } ike;
 		struct { struct spd_policy pol; struct xfrm_tmpl t; struct xfrm_flow fl; } acq;
+		struct { struct ip_addr src, dst; uint32_t spi; } nostate;
 		struct dp_cap_pkt cap;
 	} u;
 	uint32_t len;
@@ -300,6 +301,20 @@ static void relay_acquire(void *ctx, const struct spd_policy *pol, const struct 
 	relay_post(w, r);
 }
 
+static void relay_unknown_spi(void *ctx, const struct ip_addr *src, const struct ip_addr *dst,
+                              uint32_t spi)
+{
+	struct gw_worker *w = ctx;
+	struct relay_rec *r = relay_new(w, R_NOSTATE, 0);
+
+	if (!r)
+		return;
+	r->u.nostate.src = *src;
+	r->u.nostate.dst = *dst;
+	r->u.nostate.spi = spi;
+	relay_post(w, r);
+}
+
 static void relay_trace(void *ctx, const struct trace_pkt *tp)
 {
 	struct gw_worker *w = ctx;
@@ -339,6 +354,11 @@ static void relay_deliver(struct gw *gw, struct relay_rec *r)
 		if (gw->events && gw->events->acquire)
 			gw->events->acquire(gw->events->ctx, &r->u.acq.pol,
 			                    r->u.acq.pol.ntmpl ? &r->u.acq.t : NULL, &r->u.acq.fl);
+		break;
+	case R_NOSTATE:
+		if (gw->events && gw->events->unknown_spi)
+			gw->events->unknown_spi(gw->events->ctx, &r->u.nostate.src, &r->u.nostate.dst,
+			                        r->u.nostate.spi);
 		break;
 	case R_TRACE:
 		if (head->tracing)
@@ -700,7 +720,8 @@ static int worker_setup(struct gw_worker *w, struct sad *sad, struct spd *spd,
 
 	w->threaded = threaded;
 	if (threaded) {
-		w->ev = (struct xfrm_events){ .ctx = w, .acquire = relay_acquire };
+		w->ev = (struct xfrm_events){ .ctx = w, .acquire = relay_acquire,
+		                              .unknown_spi = relay_unknown_spi };
 		events = &w->ev;
 		if (pthread_mutex_init(&w->rmu, NULL) != 0)
 			return -ENOMEM;

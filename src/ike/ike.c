@@ -41,6 +41,8 @@ static const char *const ike_end_names[IKE_END_MAX] = {
 	[IKE_END_INIT_FAILED] = "init-failed",
 	[IKE_END_AUTH_FAILED] = "auth-failed",
 	[IKE_END_REPLACED] = "replaced",
+	[IKE_END_REAUTH] = "reauthenticated",
+	[IKE_END_EXPIRED] = "expired",
 	[IKE_END_PROTOCOL_ERROR] = "protocol-error",
 	[IKE_END_CONN_UNLOADED] = "conn-unloaded",
 	[IKE_END_SHUTDOWN] = "shutdown",
@@ -86,6 +88,8 @@ const char *ike_child_end_reason_name(enum ike_child_end_reason r)
 
 static void on_acquire(void *arg, uint32_t reqid, const struct xfrm_selector *sel);
 static void on_expire(void *arg, const struct xfrm_sa_id *id, bool hard);
+static void on_unknown_spi(void *arg, const struct ip_addr *src, const struct ip_addr *dst,
+                           uint32_t spi);
 
 struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backend)
 {
@@ -98,6 +102,7 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	ctx->next_reqid = 1;
 	ctx->cookie_threshold = 10;
 	ctx->half_open_max = 1000;
+	ike_retransmit_defaults(&ctx->retx);
 	if (crypto_rand(ctx->cookie_secret, sizeof(ctx->cookie_secret))) {
 		free(ctx);
 		return NULL;
@@ -106,7 +111,7 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	ike_authn_register(ctx, IKE_AUTH_CLASS_PSK, ike_authn_psk_new);
 	if (backend) {
 		struct xfrm_backend_events ev = { .ctx = ctx, .acquire = on_acquire,
-		                                  .expire = on_expire };
+		                                  .expire = on_expire, .unknown_spi = on_unknown_spi };
 		xfrm_backend_listen(backend, &ev);
 	}
 	return ctx;
@@ -123,9 +128,13 @@ static void reap(struct ike_ctx *ctx)
 	}
 }
 
-/* Start what an event queued, on every SA. */
+/* Start what an event queued, on every SA; a reauthenticated SA that is
+ * up with its children has the old one deleted (which queues more). */
 static void run_all(struct ike_ctx *ctx)
 {
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
+		if (sa->state != IKE_STATE_DEAD && sa->reauth_spi_i)
+			ike_conn_reauth_check(sa);
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 		if (sa->state != IKE_STATE_DEAD)
 			ike_mgr_run(sa);
@@ -211,6 +220,20 @@ void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsig
 const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx)
 {
 	return &ctx->stats;
+}
+
+void ike_retransmit_defaults(struct ike_retransmit_cfg *rc)
+{
+	*rc = (struct ike_retransmit_cfg){ .tries = 7, .timeout = 1.0, .base = 1.8 };
+}
+
+int ike_ctx_set_retransmit(struct ike_ctx *ctx, const struct ike_retransmit_cfg *rc)
+{
+	if (rc->tries > 100 || !(rc->timeout > 0 && rc->timeout <= 3600) ||
+	    !(rc->base >= 1 && rc->base <= 10) || rc->jitter > 100 || !(rc->limit >= 0))
+		return -EINVAL;
+	ctx->retx = *rc;
+	return 0;
 }
 
 int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err, size_t errlen)
@@ -339,6 +362,47 @@ static struct ike_sa *sa_for(struct ike_ctx *ctx, const struct ike_hdr *h)
 	return ike_sa_find(ctx, h->spi_i, h->spi_r);
 }
 
+/* INVALID_IKE_SPI answers: 20 a second, bursts of 20 */
+#define NOSPI_RATE 20.0
+
+static bool nospi_token(struct ike_ctx *ctx)
+{
+	uint64_t now = ike_now(ctx);
+
+	ctx->nospi_tokens += (double)(now - ctx->nospi_ms) * NOSPI_RATE / 1000.0;
+	if (ctx->nospi_tokens > NOSPI_RATE)
+		ctx->nospi_tokens = NOSPI_RATE;
+	ctx->nospi_ms = now;
+	if (ctx->nospi_tokens < 1.0)
+		return false;
+	ctx->nospi_tokens -= 1.0;
+	return true;
+}
+
+/* RFC 7296 2.21.4: a request for an IKE SA we do not know, from a peer we
+ * have a connection for: we probably restarted and the peer did not.
+ * Answer it (unprotected, same SPIs and message ID, INVALID_IKE_SPI, at
+ * most 20 a second: never a response to a response, never bigger than
+ * the request), and let the connections react (ike_conn.c: initiate the
+ * children that are meant to be up, or check our IKE SA with the peer). */
+static void unknown_sa_request(struct ike_ctx *ctx, const struct ike_endpoint *local,
+                               const struct ike_endpoint *remote, const struct ike_hdr *h)
+{
+	bool known = false;
+
+	for (struct ike_conn *c = ctx->conns; c && !known; c = c->next)
+		known = ike_conn_matches(c, local, remote);
+	if (!known)
+		return;
+	if (nospi_token(ctx)) {
+		ctx->stats.invalid_ike_spi_sent++;
+		ike_wire_notify_invalid_spi(ctx, local, remote, h);
+	} else {
+		ctx->stats.invalid_ike_spi_limited++;
+	}
+	ike_conn_peer_has_state(ctx, local, remote, "an IKE request for an unknown IKE_SA");
+}
+
 static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
                      const struct ike_endpoint *remote, struct ike_msg *m)
 {
@@ -368,6 +432,8 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
 		ctx->stats.drop_no_sa++;
 		log_debug_rl("ike: message for unknown SPIs %016llx_i %016llx_r dropped",
 		             (unsigned long long)h->spi_i, (unsigned long long)h->spi_r);
+		if (!(h->flags & IKE_FLAG_RESPONSE))
+			unknown_sa_request(ctx, local, remote, h);
 		return;
 	}
 	/* the I flag names the original initiator as the sender */
@@ -526,6 +592,21 @@ static void on_expire(void *arg, const struct xfrm_sa_id *id, bool hard)
 			run_all(ctx);   /* no reap: we are inside the data plane's event */
 			return;
 		}
+}
+
+/* The backend's unknown SPI event: ESP from src for an SA we do not have
+ * (rate-limited by the data plane). */
+static void on_unknown_spi(void *arg, const struct ip_addr *src, const struct ip_addr *dst,
+                           uint32_t spi)
+{
+	struct ike_ctx *ctx = arg;
+	struct ike_endpoint local = { .addr = *dst }, remote = { .addr = *src };
+	char why[64];
+
+	ctx->stats.unknown_spi++;
+	snprintf(why, sizeof(why), "ESP with the unknown SPI %08x", spi);
+	ike_conn_peer_has_state(ctx, &local, &remote, why);
+	run_all(ctx);   /* no reap: we are inside the data plane's event */
 }
 
 const char *ike_conn_state(struct ike_ctx *ctx, const char *name)

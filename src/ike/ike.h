@@ -48,6 +48,8 @@ enum ike_end_reason {
 	IKE_END_INIT_FAILED,         /* IKE_SA_INIT failed otherwise */
 	IKE_END_AUTH_FAILED,         /* IKE_AUTH: one side did not accept the other */
 	IKE_END_REPLACED,            /* the peer started over with INITIAL_CONTACT (2.4) */
+	IKE_END_REAUTH,              /* replaced by a reauthenticated IKE SA (make-before-break) */
+	IKE_END_EXPIRED,             /* over_time after its rekey or reauth time, not replaced */
 	IKE_END_PROTOCOL_ERROR,      /* a malformed or unacceptable message */
 	IKE_END_CONN_UNLOADED,       /* its connection was unloaded */
 	IKE_END_SHUTDOWN,            /* the core stops */
@@ -186,7 +188,8 @@ struct ike_conn_cfg {
 	 * (a new IKE SA with the same peer, RFC 7296 2.18) and reauthenticate
 	 * (a new IKE SA with IKE_AUTH, make-before-break) at their time minus
 	 * a random part of rand_time; the SA is deleted over_time after the
-	 * first of them if that did not replace it. */
+	 * first of them if that did not replace it (0: a tenth of the longer
+	 * of the two times, charon's default, at least 1 s). */
 	uint32_t rekey_time, reauth_time, over_time, rand_time;
 	/* attempts to set the IKE SA up when the peer does not answer
 	 * (swanctl.conf keyingtries, default 1): 0 = forever */
@@ -214,10 +217,36 @@ struct ike_stats {
 	uint64_t unsupported_critical; /* answered with UNSUPPORTED_CRITICAL_PAYLOAD */
 	uint64_t cookies_sent, cookies_bad, invalid_ke_sent, no_proposal, auth_failed;
 	uint64_t ts_unacceptable, half_open_refused;
+	/* signs that a peer lost or kept state (RFC 7296 2.21.4) */
+	uint64_t invalid_ike_spi_sent;   /* answers to requests for unknown IKE SAs */
+	uint64_t invalid_ike_spi_limited;/* not sent: over the rate limit */
+	uint64_t invalid_ike_spi_rx;     /* such answers to our requests (hints only) */
+	uint64_t unknown_spi;            /* the data plane's unknown ESP SPIs from peers */
 	uint64_t ike_established, child_established, ike_deleted, child_deleted;
 	uint64_t ike_ended[IKE_END_MAX];       /* by reason */
 	uint64_t child_ended[CHILD_END_MAX];
 };
+
+/* Retransmission of our requests, with strongSwan's settings and names
+ * (strongswan.conf charon.retransmit_*): request n (0, 1, ...) is sent
+ * again after timeout * base^n seconds, less a random part of up to
+ * jitter percent, at most limit seconds each (0: no limit); after tries
+ * retransmissions the peer is given up (RFC 7296 2.4). */
+struct ike_retransmit_cfg {
+	unsigned tries;         /* retransmit_tries */
+	double timeout;         /* retransmit_timeout, seconds */
+	double base;            /* retransmit_base */
+	unsigned jitter;        /* retransmit_jitter, percent (0..100) */
+	double limit;           /* retransmit_limit, seconds (0: none) */
+};
+
+/* uipsec's defaults: 1 s, base 1.8, 7 tries, no jitter, no limit (the
+ * peer is given up after 136 s). charon's are 4 s, 1.8, 5 tries (165 s):
+ * a first retransmission after 1 s (TCP's initial RTO, RFC 6298) halves
+ * the time to set up at 30 % loss and sends nothing more on a link whose
+ * round trip stays under a second; two more tries keep the give-up time
+ * near charon's. */
+void ike_retransmit_defaults(struct ike_retransmit_cfg *rc);
 
 struct ike_ctx;
 
@@ -235,6 +264,11 @@ void ike_ctx_free(struct ike_ctx *ctx);
  * hard cap on half-open SAs (default 1000). */
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max);
 const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx);
+/* Replace the retransmission settings (the daemon's strongswan.conf-like
+ * settings; ike_retransmit_defaults until then). -EINVAL (nothing changed)
+ * if tries > 100, timeout not in (0, 3600], base not in [1, 10], jitter >
+ * 100 or limit < 0. */
+int ike_ctx_set_retransmit(struct ike_ctx *ctx, const struct ike_retransmit_cfg *rc);
 
 /* Add or replace (by name) a connection; cfg is copied (PSK included;
  * wiped when removed). Installs trap policies for start_action=trap

@@ -544,7 +544,9 @@ static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
 		return fail(sa, IKE_END_AUTH_FAILED);
 	}
 	if (at->round == 1) {
-		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+		/* RFC 7296 2.4: the first IKE SA with this peer says so */
+		if (ike_conn_first_contact(sa))
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 		if (!childless_ok(at, sa))
 			return fail(sa, IKE_END_INIT_FAILED);
 		if (!at->child_deferred && child_propose(at, sa, mb)) {
@@ -709,17 +711,6 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 	return IKE_TASK_NEED_MORE;
 }
 
-/* RFC 7296 2.4: INITIAL_CONTACT: the peer lost its old SAs with us. */
-static void initial_contact(struct ike_sa *sa)
-{
-	for (struct ike_sa *o = sa->ctx->sas; o; o = o->next)
-		if (o != sa && o->conn == sa->conn && o->state == IKE_STATE_ESTABLISHED &&
-		    ike_id_equal(&o->peer_id, &sa->peer_id)) {
-			sa_info(o, "INITIAL_CONTACT from the peer: deleting this old IKE_SA");
-			ike_sa_end(o, IKE_END_REPLACED);
-		}
-}
-
 static enum ike_task_status refuse_peer(struct ike_sa *sa, struct ike_mb *mb, const char *why)
 {
 	char ids[IKE_ID_MAX * 2 + 8];
@@ -774,7 +765,7 @@ static enum ike_task_status auth_respond(struct ike_task *t, struct ike_sa *sa,
 	established(sa, at);
 	child_respond(sa, &at->req, mb);
 	if (at->initial_contact)
-		initial_contact(sa);
+		ike_conn_initial_contact(sa);   /* RFC 7296 2.4: the peer lost its old SAs */
 	return IKE_TASK_DONE;
 }
 

@@ -304,13 +304,9 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	in.esn = esn;
 	in.replay_window = c->cfg.replay_window ? c->cfg.replay_window : 32;
 	xfrm_lifetime_cfg_init(&in.lft);
-	if (c->cfg.rekey_time) {
-		uint64_t life = c->cfg.life_time ? c->cfg.life_time : c->cfg.rekey_time * 11ull / 10;
-		/* the responder's soft limit a little later, so that usually
-		 * only one side starts the rekeying (RFC 7296 2.8) */
-		in.lft.soft_add_expires_seconds = c->cfg.rekey_time + (exchange_initiator ? 0 : 10);
-		in.lft.hard_add_expires_seconds = life;
-	}
+	/* rand_time makes the two ends' soft limits differ, so that usually
+	 * only one starts the rekeying (RFC 7296 2.8) */
+	ike_timers_child_lifetimes(sa, c, &in.lft);
 	out = in;
 	/* inbound: peer -> us */
 	in.daddr = sa->local.addr;
@@ -368,7 +364,11 @@ out:
 static void uninstall(struct ike_sa *sa, struct ike_child_sa *c)
 {
 	struct ike_ctx *ctx = sa->ctx;
-	bool keep = c->cfg.start_action == IKE_ACTION_TRAP;
+	int i = ike_child_cfg_index(sa, c->cfg.name);
+	/* trap policies (start_action trap, or a dpd_action or close_action
+	 * trap that installed them) take the place of the child's own */
+	bool keep = c->cfg.start_action == IKE_ACTION_TRAP ||
+	            (i >= 0 && sa->conn->child[i].trap_installed);
 	struct xfrm_sa_id in = { .daddr = c->local.addr, .spi = c->spi_in, .proto = IPPROTO_ESP_ };
 	struct xfrm_sa_id out = { .daddr = c->remote.addr, .spi = c->spi_out, .proto = IPPROTO_ESP_ };
 

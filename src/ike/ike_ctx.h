@@ -29,6 +29,11 @@ struct ike_ctx {
 	uint32_t next_unique_id;     /* of IKE SAs, for log lines */
 	uint8_t cookie_secret[32];
 	unsigned half_open, cookie_threshold, half_open_max;
+	struct ike_retransmit_cfg retx;
+	/* INVALID_IKE_SPI answers to requests for unknown IKE SAs (RFC 7296
+	 * 2.21.4): a token bucket, so that they cannot be used to flood */
+	double nospi_tokens;
+	uint64_t nospi_ms;
 	struct ike_stats stats;
 	/* authenticator constructors by class (ike_authn_register) and the
 	 * public-key credentials a pubkey authenticator would use (none yet) */

@@ -125,7 +125,7 @@ bool ike_mgr_has(const struct ike_sa *sa, enum ike_task_kind kind)
 	return ike_mgr_in_flight(sa, kind);
 }
 
-static bool have_task(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
+bool ike_mgr_queued(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
 {
 	for (const struct ike_task *t = sa->mgr.queue; t; t = t->next)
 		if (t->kind == kind && t->arg == arg)
@@ -145,7 +145,7 @@ int ike_mgr_queue(struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
 
 	if (sa->state == IKE_STATE_DEAD)
 		return -ESHUTDOWN;
-	if (have_task(sa, kind, arg))
+	if (ike_mgr_queued(sa, kind, arg))
 		return -EEXIST;
 	/* a connection with many children queues one task per child (and
 	 * their rekeyings): the bound grows with it */
@@ -315,6 +315,18 @@ static void on_response(struct ike_sa *sa, struct ike_msg *m)
 	/* a response of another exchange than the request is not its answer */
 	if (m->hdr.exchange != r->task->ops->exchange) {
 		st->drop_unexpected++;
+		return;
+	}
+	/* RFC 7296 2.21.4: the peer says it does not know this IKE SA (it
+	 * restarted?). Unprotected, so only a hint: check quickly whether an
+	 * authenticated answer still comes, never end anything on it. */
+	if (m->hdr.exchange != IKE_SA_INIT && !m->has_sk &&
+	    ike_msg_find_notify(m, IKE_N_INVALID_IKE_SPI)) {
+		st->invalid_ike_spi_rx++;
+		if (!r->hinted)
+			sa_info(sa, "peer answered request %u with INVALID_IKE_SPI (unauthenticated): "
+			        "it may have lost the IKE_SA, checking quickly", m->hdr.msgid);
+		ike_timers_hint(sa);
 		return;
 	}
 	switch (unprotect(sa, m)) {

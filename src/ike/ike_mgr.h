@@ -44,6 +44,10 @@ struct ike_req {
 	struct ike_wire wire;        /* as sent, for retransmission */
 	unsigned retries;            /* ike_timers.c's */
 	uint64_t retx_ms;            /* ike_timers.c's */
+	/* ike_timers.c's: a hint that the peer lost the SA came back for it
+	 * (INVALID_IKE_SPI): the quick schedule, hint_tries left */
+	bool hinted;
+	unsigned hint_tries;
 };
 
 /* Part of struct ike_sa; all zero is a valid empty manager. */
@@ -70,6 +74,8 @@ void ike_mgr_run(struct ike_sa *sa);
 bool ike_mgr_has(const struct ike_sa *sa, enum ike_task_kind kind);
 bool ike_mgr_in_flight(const struct ike_sa *sa, enum ike_task_kind kind);
 bool ike_mgr_waiting(const struct ike_sa *sa);
+/* Is a task of kind with arg queued or in flight. */
+bool ike_mgr_queued(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg);
 
 /* A message for sa from remote to local, parsed (header checked against
  * the SA's SPIs), not yet decrypted: window and cache checks, decryption

@@ -80,6 +80,28 @@ void ike_wire_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	sa->ctx->io.send(sa->ctx->io.ctx, &sa->local, &sa->remote, buf, len);
 }
 
+void ike_wire_notify_invalid_spi(struct ike_ctx *ctx, const struct ike_endpoint *local,
+                                 const struct ike_endpoint *remote, const struct ike_hdr *req)
+{
+	/* RFC 7296 2.21.4: same SPIs and message ID; the I flag says we are
+	 * the other end of the sender (3.1), so that the peer finds its SA */
+	struct ike_hdr h = {
+		.spi_i = req->spi_i, .spi_r = req->spi_r, .exchange = req->exchange,
+		.flags = (uint8_t)(IKE_FLAG_RESPONSE |
+		                   ((req->flags & IKE_FLAG_INITIATOR) ? 0 : IKE_FLAG_INITIATOR)),
+		.msgid = req->msgid,
+	};
+	struct ike_mb mb;
+
+	ike_mb_init(&mb, &h);
+	ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_INVALID_IKE_SPI, NULL, 0);
+	if (ike_mb_finish(&mb, NULL) == 0) {
+		ctx->stats.tx++;
+		ctx->io.send(ctx->io.ctx, local, remote, mb.p, mb.len);
+	}
+	ike_mb_free(&mb);
+}
+
 void ike_wire_notify_plain(struct ike_ctx *ctx, const struct ike_endpoint *local,
                            const struct ike_endpoint *remote, const struct ike_hdr *req,
                            uint16_t type, const uint8_t *data, size_t dlen)

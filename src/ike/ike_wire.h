@@ -59,4 +59,10 @@ void ike_wire_notify_plain(struct ike_ctx *ctx, const struct ike_endpoint *local
                            const struct ike_endpoint *remote, const struct ike_hdr *req,
                            uint16_t type, const uint8_t *data, size_t dlen);
 
+/* Answer request req for an IKE SA we do not know with an unprotected
+ * INVALID_IKE_SPI (RFC 7296 2.21.4): its SPIs and message ID, R set, I
+ * the opposite of the request's. The caller limits the rate. */
+void ike_wire_notify_invalid_spi(struct ike_ctx *ctx, const struct ike_endpoint *local,
+                                 const struct ike_endpoint *remote, const struct ike_hdr *req);
+
 #endif

@@ -430,6 +430,14 @@ static void ev_expire(void *ctx, const struct sad_sa *sa, bool hard)
 	xfrm_backend_sad_expire(d->backend, sa, hard);   /* to IKE */
 }
 
+static void ev_unknown_spi(void *ctx, const struct ip_addr *src, const struct ip_addr *dst,
+                           uint32_t spi)
+{
+	struct daemon *d = ctx;
+
+	xfrm_backend_sad_unknown_spi(d->backend, src, dst, spi);   /* to IKE */
+}
+
 static void ev_state(void *ctx, enum xfrm_event_kind kind, const struct sad_sa *sa)
 {
 	struct daemon *d = ctx;
@@ -614,7 +622,8 @@ int main(int argc, char **argv)
 		goto out;
 
 	d.ev = (struct xfrm_events){ .ctx = &d, .acquire = ev_acquire, .expire = ev_expire,
-	                             .state = ev_state, .policy = ev_policy };
+	                             .unknown_spi = ev_unknown_spi, .state = ev_state,
+	                             .policy = ev_policy };
 	d.sad = sad_new(&d.ev);
 	d.spd = spd_new(&d.ev);
 	if (!d.sad || !d.spd) {
