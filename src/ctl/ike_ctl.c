@@ -182,7 +182,18 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	memcpy(cfg->psk, s->secret, s->secret_len);
 	cfg->psk_len = s->secret_len;
 	cfg->dpd_delay = (uint32_t)cc->dpd_delay;
+	/* charon reads dpd_timeout for IKEv1 only: IKEv2 liveness checks end
+	 * with the retransmission settings, and so do uipsec's */
+	if (cc->dpd_timeout)
+		log_info("%s:%u: connection '%s': dpd_timeout applies to IKEv1 only (as in charon); "
+		         "an IKEv2 liveness check gives up as the retransmission settings say",
+		         cc->file, cc->line, cc->name);
 	cfg->rekey_time = (uint32_t)cc->rekey_time;
+	cfg->reauth_time = (uint32_t)cc->reauth_time;
+	cfg->over_time = (uint32_t)cc->over_time;
+	cfg->rand_time = (uint32_t)cc->rand_time;
+	cfg->keyingtries = cc->keyingtries;
+	cfg->unique_never = cc->unique == CONF_UNIQUE_NEVER;
 	cfg->encap = cc->encap;
 	if (cc->nchildren > UINT32_MAX / sizeof(*cfg->children)) {
 		snprintf(err, errlen, "%s:%u: connection '%s': too many children", cc->file,
@@ -215,8 +226,17 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 		                  (ch->start_action & CONF_START_TRAP) ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
 		k->close_action = ch->close_action == CONF_ACTION_START ? IKE_ACTION_START :
 		                  ch->close_action == CONF_ACTION_TRAP ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
+		k->dpd_action = ch->dpd_action == CONF_ACTION_START ? IKE_ACTION_START :
+		                ch->dpd_action == CONF_ACTION_TRAP ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
 		k->rekey_time = (uint32_t)ch->rekey_time;
 		k->life_time = (uint32_t)ch->life_time;
+		k->rand_time = (uint32_t)ch->rand_time;
+		k->rekey_bytes = ch->rekey_bytes;
+		k->life_bytes = ch->life_bytes;
+		k->rand_bytes = ch->rand_bytes;
+		k->rekey_packets = ch->rekey_packets;
+		k->life_packets = ch->life_packets;
+		k->rand_packets = ch->rand_packets;
 		k->replay_window = ch->replay_window;
 	}
 	return 0;
@@ -339,6 +359,25 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 			return r;
 		}
 		fprintf(out, "terminating '%s'\n", name);
+		return 0;
+	}
+	if (!strcmp(cmd, "rekey")) {
+		bool reauth = false;
+		for (int i = 1; i < argc; i++)
+			reauth |= !strcmp(argv[i], "--reauth");
+		if ((name = opt(argc, argv, "--ike")))
+			r = ike_rekey_ike(ic->ike, name, reauth);
+		else if ((name = opt(argc, argv, "--child")) && !reauth)
+			r = ike_rekey_child(ic->ike, name);
+		else {
+			snprintf(err, errlen, "rekey needs --ike NAME [--reauth] or --child NAME");
+			return -EINVAL;
+		}
+		if (r) {
+			snprintf(err, errlen, "no established SA of '%s' to rekey", name);
+			return r;
+		}
+		fprintf(out, "%s '%s'\n", reauth ? "reauthenticating" : "rekeying", name);
 		return 0;
 	}
 	if (!strcmp(cmd, "list-conns")) {

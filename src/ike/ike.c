@@ -517,6 +517,48 @@ int ike_terminate_child(struct ike_ctx *ctx, const char *name)
 	return n ? 0 : -ENOENT;
 }
 
+int ike_rekey_ike(struct ike_ctx *ctx, const char *name, bool reauth)
+{
+	struct ike_conn *c = ike_conn_find(ctx, name);
+	int n = 0;
+
+	if (!c)
+		return -ENOENT;
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
+		if (sa->conn != c || sa->state != IKE_STATE_ESTABLISHED || sa->rekeyed)
+			continue;
+		if (reauth ? ike_conn_reauth(sa) != -ENOENT :
+		             ike_mgr_queue(sa, IKE_TASK_IKE_REKEY, 0) != -ESHUTDOWN)
+			n++;
+	}
+	settle(ctx);
+	return n ? 0 : -ENOENT;
+}
+
+int ike_rekey_child(struct ike_ctx *ctx, const char *name)
+{
+	int n = 0;
+
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
+		if (sa->state != IKE_STATE_ESTABLISHED)
+			continue;
+		for (struct ike_child_sa *c = sa->children; c; c = c->next) {
+			bool replaced = false;
+			if (strcmp(c->cfg.name, name) || c->state != CHILD_INSTALLED)
+				continue;
+			/* not the old half of a rekeying under way */
+			for (struct ike_child_sa *x = sa->children; x; x = x->next)
+				replaced |= x->rekeyed_spi == c->spi_in;
+			if (!replaced) {
+				ike_mgr_queue(sa, IKE_TASK_CHILD_REKEY, c->spi_in);
+				n++;
+			}
+		}
+	}
+	settle(ctx);
+	return n ? 0 : -ENOENT;
+}
+
 void ike_tick(struct ike_ctx *ctx)
 {
 	uint64_t now = ike_now(ctx);
@@ -645,6 +687,12 @@ unsigned ike_child_count(const struct ike_ctx *ctx)
 	return n;
 }
 
+/* close_action and dpd_action as swanctl.conf spells them */
+static const char *action_name(uint8_t a)
+{
+	return a == IKE_ACTION_START ? "restart" : a == IKE_ACTION_TRAP ? "trap" : "clear";
+}
+
 void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 {
 	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[1024], id1[600], id2[600];
@@ -659,6 +707,10 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 		        ike_id_fmt(&cf->local_id, id1, sizeof(id1)));
 		fprintf(out, "  remote: %s, id %s\n", ike_auth_class_name(cf->remote_auth),
 		        ike_id_fmt(&cf->remote_id, id2, sizeof(id2)));
+		fprintf(out, "  dpd_delay %us, keyingtries %u, rekey_time %us, reauth_time %us, "
+		        "over_time %us, rand_time %us%s\n", cf->dpd_delay, cf->keyingtries,
+		        cf->rekey_time, cf->reauth_time, cf->over_time, cf->rand_time,
+		        cf->unique_never ? ", unique never" : "");
 		if (c->last_end)
 			fprintf(out, "  last IKE_SA ended %llus ago: %s\n",
 			        (unsigned long long)((ike_now(ctx) - c->last_end_ms) / 1000),
@@ -670,6 +722,16 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 			        cc->mode == XFRM_MODE_TRANSPORT ? "TRANSPORT" : "TUNNEL", cc->reqid,
 			        cc->start_action == IKE_ACTION_TRAP ? "trap" :
 			        cc->start_action == IKE_ACTION_START ? "start" : "none");
+			fprintf(out, "    close_action %s, dpd_action %s, rekey_time %us, life_time %us, "
+			        "rand_time %us\n", action_name(cc->close_action),
+			        action_name(cc->dpd_action), cc->rekey_time, cc->life_time, cc->rand_time);
+			if (cc->rekey_bytes || cc->life_bytes || cc->rekey_packets || cc->life_packets)
+				fprintf(out, "    rekey_bytes %llu, life_bytes %llu, rand_bytes %llu, "
+				        "rekey_packets %llu, life_packets %llu, rand_packets %llu\n",
+				        (unsigned long long)cc->rekey_bytes, (unsigned long long)cc->life_bytes,
+				        (unsigned long long)cc->rand_bytes, (unsigned long long)cc->rekey_packets,
+				        (unsigned long long)cc->life_packets,
+				        (unsigned long long)cc->rand_packets);
 			fprintf(out, "    esp proposals: %s\n", ike_proposals_fmt(&cc->esp, buf, sizeof(buf)));
 			fprintf(out, "    local:  %s\n", l.n ? ike_ts_list_fmt(&l, id1, sizeof(id1)) : "dynamic");
 			fprintf(out, "    remote: %s\n", r.n ? ike_ts_list_fmt(&r, id2, sizeof(id2)) : "dynamic");

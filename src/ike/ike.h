@@ -293,6 +293,15 @@ int ike_terminate_ike(struct ike_ctx *ctx, const char *name);
 /* Delete the CHILD_SAs named. */
 int ike_terminate_child(struct ike_ctx *ctx, const char *name);
 
+/* swanctl --rekey: rekey the IKE SAs of connection name (RFC 7296 2.18),
+ * or with reauth reauthenticate them make-before-break (a new IKE SA with
+ * IKE_AUTH and the same CHILD SAs; the old goes once they are up). 0, or
+ * -ENOENT if the connection has no established IKE SA. */
+int ike_rekey_ike(struct ike_ctx *ctx, const char *name, bool reauth);
+/* Rekey the installed CHILD SAs named name (CREATE_CHILD_SA with
+ * REKEY_SA). 0 or -ENOENT. */
+int ike_rekey_child(struct ike_ctx *ctx, const char *name);
+
 /* Run due timers (retransmits, DPD, rekeying, half-open timeouts). */
 void ike_tick(struct ike_ctx *ctx);
 /* When ike_tick should run next (monotonic ms), UINT64_MAX if idle. */
