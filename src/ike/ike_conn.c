@@ -438,6 +438,9 @@ void ike_conn_child_closed(struct ike_sa *sa, const struct ike_child_cfg *cfg)
 	i = ike_child_cfg_index(sa, cfg->name);
 	if (i < 0)
 		return;
+	/* up on another IKE SA (the old one of a reauthentication went) */
+	if (child_active(sa->ctx, conn, (unsigned)i, sa))
+		return;
 	if (cfg->close_action == IKE_ACTION_TRAP) {
 		sa_info(sa, "CHILD_SA %s closed by the peer: close_action trap", cfg->name);
 		ike_child_trap(sa->ctx, conn, i, true);

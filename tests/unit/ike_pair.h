@@ -24,6 +24,7 @@
 
 #include "ike/ike.h"
 #include "ike/ike_msg.h"
+#include "xfrm/events.h"
 
 struct ike_sa;
 struct sad;
@@ -56,6 +57,7 @@ struct peer {
 	struct ip_addr addr;
 	struct ike_conn_cfg cfg;
 	struct ike_child_cfg kids[8];  /* cfg.children (conn_cfg points it here) */
+	struct xfrm_events ev;         /* the SAD's: expire goes to IKE, as in uipsecd */
 	/* what io.ike_ended / io.child_ended reported, oldest first */
 	unsigned nends, nchild_ends;
 	struct ike_end_event ends[ENDS_MAX];
@@ -89,6 +91,9 @@ void conn_cfg(struct ike_conn_cfg *c, struct ike_child_cfg *kids, const char *lo
  * remote TS rts_b (NULL: A's local TS); connections loaded. */
 void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
               const char *psk_b, const char *rts_b);
+/* kill -9 and a restart of p: every SA and state is gone (a new IKE core
+ * and tables), the same connection p->cfg is loaded again. */
+void pair_restart(struct peer *p);
 /* Free both peers and the network; NAT, routing and wrap settings reset.
  * Doing it twice is harmless. */
 void pair_down(void);

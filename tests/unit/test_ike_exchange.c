@@ -26,6 +26,7 @@
 #include "util/mem.h"
 #include "xfrm/backend.h"
 #include "xfrm/backend_sad.h"
+#include "xfrm/events.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -1987,6 +1988,508 @@ static void test_backend_requests(void **state)
 	assert_int_equal(sad_count(A.sad) + spd_count(A.spd), 0);
 }
 
+/* ---- reliability: retransmission, dpd_action, keyingtries, restarts,
+ * INITIAL_CONTACT, reauthentication, lifetimes, many children ---- */
+
+/* Deliver everything (up to max messages), dropping nothing. */
+static void deliver_many(unsigned max)
+{
+	for (unsigned i = 0; i < max && deliver(false); i++)
+		;
+	assert_int_equal(net_n, 0);
+}
+
+static void drop_all(void)
+{
+	while (deliver(true))
+		;
+}
+
+static struct sad_sa *out_state(struct peer *p, const char *src, const char *dst)
+{
+	struct xfrm_flow fl = { 0 };
+	struct spd_policy *pol;
+
+	ip_addr_parse(src, &fl.saddr);
+	ip_addr_parse(dst, &fl.daddr);
+	pol = spd_lookup(p->spd, XFRM_POLICY_OUT, &fl);
+	if (!pol || !pol->ntmpl)
+		return NULL;
+	return sad_lookup_out(p->sad, pol->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+}
+
+/* The retransmission settings (charon's names): timeout * base^n, capped
+ * at limit, given up after tries; nonsense is refused. */
+static void test_retransmit_settings(void **state)
+{
+	struct ike_retransmit_cfg rc = { .tries = 2, .timeout = 2.0, .base = 3.0, .limit = 5.0 };
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_ctx_set_retransmit(A.ike, &rc), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	drop_all();
+	tick(1999);
+	assert_int_equal(net_n, 0);
+	tick(1);                       /* 2 s */
+	assert_int_equal(net_n, 1);
+	drop_all();
+	tick(4999);                    /* 2 s * 3 = 6 s, capped at 5 s */
+	assert_int_equal(net_n, 0);
+	tick(1);
+	assert_int_equal(net_n, 1);
+	drop_all();
+	tick(4999);
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	tick(1);                       /* two retransmits unanswered: given up */
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_ends(&A, 1, IKE_END_RETRANSMIT_GIVEUP);
+	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 2);
+	/* jitter takes up to its share off: the first retransmit between 1 and 2 s */
+	rc = (struct ike_retransmit_cfg){ .tries = 1, .timeout = 2.0, .base = 1.0, .jitter = 50 };
+	assert_int_equal(ike_ctx_set_retransmit(A.ike, &rc), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	drop_all();
+	tick(999);
+	assert_int_equal(net_n, 0);
+	for (int i = 0; i < 10 && !net_n; i++)
+		tick(100);
+	assert_int_equal(net_n, 1);
+	/* refused */
+	struct ike_retransmit_cfg bad[] = {
+		{ .tries = 101, .timeout = 1, .base = 1 }, { .tries = 1, .timeout = 0, .base = 1 },
+		{ .tries = 1, .timeout = 1, .base = 0.5 }, { .tries = 1, .timeout = 1, .base = 1, .jitter = 101 },
+		{ .tries = 1, .timeout = 1, .base = 1, .limit = -1 },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ike_ctx_set_retransmit(A.ike, &bad[i]), -EINVAL);
+}
+
+/* keyingtries: a peer that never answers is tried keyingtries times
+ * (a new IKE SA each), 0 is forever. */
+static void test_keyingtries(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.keyingtries = 3;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 3 * 150 && ike_sa_count(A.ike); i++) {
+		drop_all();
+		tick(1000);
+	}
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_ends(&A, 3, IKE_END_RETRANSMIT_GIVEUP, IKE_END_RETRANSMIT_GIVEUP,
+	            IKE_END_RETRANSMIT_GIVEUP);
+	/* 0: forever (still trying after four attempts); the peer comes back */
+	A.nends = 0;
+	A.cfg.keyingtries = 0;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 4 * 141; i++) {
+		drop_all();
+		tick(1000);
+	}
+	assert_int_equal(A.nends, 4);
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	for (int i = 0; i < 200 && strcmp(ike_conn_state(A.ike, "gw"), "ESTABLISHED"); i++) {
+		deliver_many(100);
+		tick(1000);
+	}
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike), 1);   /* the child came along */
+	assert_sads_match(2);
+}
+
+/* A's peer stops answering A's liveness checks: dpd_action decides. */
+static void dpd_dead_with(uint8_t action)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.dpd_delay = 30;
+	A.cfg.children[0].dpd_action = action;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	for (int i = 0; i < 400 && A.nends == 0; i++) {
+		drop_all();
+		tick(1000);
+	}
+	assert_ends(&A, 1, IKE_END_DPD_DEAD);
+}
+
+static void test_dpd_action_clear(void **state)
+{
+	dpd_dead_with(IKE_ACTION_NONE);
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(sad_count(A.sad) + spd_count(A.spd), 0);
+	assert_int_equal(net_n, 0);
+}
+
+static void test_dpd_action_trap(void **state)
+{
+	dpd_dead_with(IKE_ACTION_TRAP);
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(sad_count(A.sad), 0);
+	/* trap policies instead: the next packet negotiates again */
+	assert_int_equal(spd_count(A.spd), 3);
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.1.0.5", &fl.saddr);
+	ip_addr_parse("10.2.0.7", &fl.daddr);
+	struct spd_policy *p = spd_lookup(A.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	assert_int_equal(net_n, 0);
+	xfrm_backend_sad_acquire(A.be, p, &p->tmpl[0], &fl);
+	assert_int_equal(net_n, 1);
+	deliver_many(100);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	/* B's stale SA went when A's INITIAL_CONTACT came */
+	assert_ends(&B, 1, IKE_END_REPLACED);
+	assert_sads_match(2);
+}
+
+static void test_dpd_action_restart(void **state)
+{
+	dpd_dead_with(IKE_ACTION_START);
+	/* a new IKE SA right away, with the child */
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "INIT_SENT");
+	deliver_many(100);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_ends(&B, 1, IKE_END_REPLACED);
+	assert_sads_match(2);
+}
+
+/* B restarts (kill -9: no Delete, nothing kept). A's next liveness check
+ * gets INVALID_IKE_SPI from B: only a hint, but it makes A check quickly
+ * and give up within two seconds instead of 136, then restart. */
+static void test_restart_invalid_ike_spi(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.dpd_delay = 30;
+	A.cfg.children[0].dpd_action = IKE_ACTION_START;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	pair_restart(&B);
+	tick(30000);
+	assert_int_equal(net_n, 1);               /* A's liveness check */
+	assert_true(deliver(false));
+	assert_int_equal(ike_ctx_stats(B.ike)->invalid_ike_spi_sent, 1);
+	assert_int_equal(net_n, 1);
+	assert_true(deliver(false));              /* INVALID_IKE_SPI at A */
+	assert_int_equal(ike_ctx_stats(A.ike)->invalid_ike_spi_rx, 1);
+	assert_int_equal(A.nends, 0);             /* a hint, not proof */
+	uint64_t t0 = now_ms;
+	while (A.nends == 0 && now_ms - t0 < 10000) {
+		tick(50);
+		deliver_many(10);                     /* quick retransmits, more hints */
+	}
+	assert_ends(&A, 1, IKE_END_DPD_DEAD);
+	assert_true(now_ms - t0 <= 2000);
+	/* dpd_action restart: a new IKE SA, B accepts it */
+	deliver_many(100);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+}
+
+/* A forged INVALID_IKE_SPI cannot end a live SA: the peer answers the
+ * quick retransmit. */
+static void test_forged_invalid_ike_spi(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.dpd_delay = 30;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	tick(30000);
+	assert_int_equal(net_n, 1);
+	/* the liveness check, as a forger sees it, answered with INVALID_IKE_SPI */
+	struct ike_msg m;
+	assert_int_equal(ike_msg_parse(net[0].data, net[0].len, &m), 0);
+	struct ike_endpoint l = net[0].to, r = net[0].from;
+	assert_true(deliver(true));               /* the real one is lost */
+	uint8_t msg[64];
+	put_be64(msg, m.hdr.spi_i);
+	put_be64(msg + 8, m.hdr.spi_r);
+	msg[16] = IKE_PLD_NOTIFY;
+	msg[17] = 0x20;
+	msg[18] = INFORMATIONAL;
+	msg[19] = IKE_FLAG_RESPONSE;              /* from the responder B */
+	put_be32(msg + 20, m.hdr.msgid);
+	put_be32(msg + 24, 28 + 8);
+	msg[28] = 0;
+	msg[29] = 0;
+	put_be16(msg + 30, 8);
+	msg[32] = 0;
+	msg[33] = 0;
+	put_be16(msg + 34, IKE_N_INVALID_IKE_SPI);
+	ike_msg_clear(&m);
+	ike_input(A.ike, &l, &r, msg, 36);
+	assert_int_equal(ike_ctx_stats(A.ike)->invalid_ike_spi_rx, 1);
+	for (int i = 0; i < 100; i++) {
+		tick(50);
+		deliver_many(10);
+	}
+	assert_int_equal(A.nends + B.nends, 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
+/* B restarts with a trap policy: ESP from A for an SPI B lost (the data
+ * plane's unknown SPI event) makes B initiate at once, and its
+ * INITIAL_CONTACT clears A's stale SAs. Further such events while the
+ * new SA is up only cost a liveness check every 2 s. */
+static void test_restart_unknown_spi(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	B.cfg.children[0].start_action = IKE_ACTION_TRAP;
+	establish();
+	pair_restart(&B);
+	assert_int_equal(spd_count(B.spd), 3);    /* trap policies, no states */
+	assert_int_equal(net_n, 0);
+	/* a source with no connection: nothing */
+	struct ip_addr other;
+	ip_addr_parse("198.51.100.7", &other);
+	xfrm_backend_unknown_spi(B.be, &other, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 0);
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 1);               /* B's IKE_SA_INIT */
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 1);               /* under way already */
+	deliver_many(100);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_ends(&A, 1, IKE_END_REPLACED);
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_sads_match(2);
+	assert_int_equal(ike_ctx_stats(B.ike)->unknown_spi, 3);
+	/* now B has an IKE SA with A: a liveness check, at most every 2 s */
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 1);
+	deliver_many(10);
+	tick(1000);
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 0);
+	tick(1000);
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 1);
+	deliver_many(10);
+	assert_int_equal(A.nends + B.nends, 1);
+}
+
+/* A restarts and starts over: INITIAL_CONTACT in its IKE_AUTH makes B
+ * delete its stale IKE and CHILD SAs at once. A request for the SA B
+ * has but A lost is answered with INVALID_IKE_SPI, at most 20 a second. */
+static void test_initial_contact(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	pair_restart(&A);
+	/* B's requests on the old SA: answered, rate-limited */
+	for (int i = 0; i < 30; i++) {
+		assert_int_equal(ike_terminate_child(B.ike, "net") == 0 || i > 0, 1);
+		tick(0);
+	}
+	assert_int_equal(net_n, 1);
+	for (int i = 0; i < 30; i++)
+		ike_input(A.ike, &net[0].to, &net[0].from, net[0].data, net[0].len);
+	assert_int_equal(ike_ctx_stats(A.ike)->invalid_ike_spi_sent, 20);
+	assert_int_equal(ike_ctx_stats(A.ike)->invalid_ike_spi_limited, 10);
+	net_n = 0;
+	/* A comes back */
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	assert_true(deliver(false));              /* IKE_AUTH with INITIAL_CONTACT */
+	assert_ends(&B, 1, IKE_END_REPLACED);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_int_equal(sad_count(B.sad), 2);    /* only the new CHILD SA's states */
+	deliver_many(10);
+	assert_sads_match(2);
+	/* unique = never: neither sent nor honoured */
+	B.nends = 0;
+	pair_restart(&A);
+	char err[128];
+	B.cfg.unique_never = true;
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_many(10);
+	assert_int_equal(B.nends, 0);
+	assert_int_equal(ike_sa_count(B.ike), 2);
+}
+
+/* Reauthentication, make-before-break: a new IKE SA with the CHILD SA
+ * comes up beside the old one (no INITIAL_CONTACT), traffic always has an
+ * outbound state, then the old IKE SA and its CHILD SA go. */
+static void test_reauth(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.reauth_time = 3600;
+	A.cfg.children[0].close_action = IKE_ACTION_START;
+	B.cfg.children[0].close_action = IKE_ACTION_START;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	establish();
+	struct sad_sa *first = out_state(&A, "10.1.0.5", "10.2.0.7");
+	assert_non_null(first);
+	uint32_t first_spi = first->spi;
+	tick(3599000);
+	assert_int_equal(net_n, 0);
+	tick(1000);                               /* reauth_time */
+	assert_int_equal(net_n, 1);               /* a new IKE_SA_INIT */
+	assert_int_equal(ike_sa_count(A.ike), 2);
+	for (int i = 0; i < 20 && net_n; i++) {
+		assert_true(deliver(false));
+		/* never a moment without an outbound state on either side */
+		assert_non_null(out_state(&A, "10.1.0.5", "10.2.0.7"));
+		assert_non_null(out_state(&B, "10.2.0.5", "10.1.0.7"));
+	}
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);   /* no close_action duplicate */
+	assert_sads_match(2);
+	assert_int_not_equal(out_state(&A, "10.1.0.5", "10.2.0.7")->spi, first_spi);
+	assert_ends(&A, 1, IKE_END_REAUTH);
+	assert_ends(&B, 1, IKE_END_DELETED_BY_PEER);
+	/* the same by command */
+	A.nends = B.nends = 0;
+	assert_int_equal(ike_rekey_ike(A.ike, "gw", true), 0);
+	deliver_many(100);
+	assert_ends(&A, 1, IKE_END_REAUTH);
+	assert_sads_match(2);
+	/* and rekeying by command */
+	A.nends = B.nends = 0;
+	assert_int_equal(ike_rekey_ike(A.ike, "gw", false), 0);
+	deliver_many(100);
+	assert_ends(&A, 1, IKE_END_REKEYED);
+	uint32_t spi = out_state(&A, "10.1.0.5", "10.2.0.7")->spi;
+	assert_int_equal(ike_rekey_child(A.ike, "net"), 0);
+	deliver_many(100);
+	assert_int_not_equal(out_state(&A, "10.1.0.5", "10.2.0.7")->spi, spi);
+	assert_sads_match(2);
+	assert_int_equal(ike_rekey_child(A.ike, "nonesuch"), -ENOENT);
+	assert_int_equal(ike_rekey_ike(A.ike, "nonesuch", false), -ENOENT);
+}
+
+/* CHILD SA lifetimes by time (with rand_time), bytes and packets: the
+ * states carry them, and a soft limit reached by traffic rekeys. */
+static void test_child_lifetimes(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	struct ike_child_cfg *c = &A.cfg.children[0];
+	c->rekey_time = 600;
+	c->rand_time = 60;
+	c->rekey_bytes = 1000000;
+	c->rand_bytes = 100000;
+	c->life_bytes = 2000000;
+	c->rekey_packets = 1000;
+	c->life_packets = 2000;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	B.cfg.children[0].rekey_time = 600;
+	B.cfg.children[0].rand_time = 60;
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	establish();
+	struct sad_sa *st = out_state(&A, "10.1.0.5", "10.2.0.7");
+	assert_non_null(st);
+	assert_in_range(st->lft.soft_add_expires_seconds, 540, 600);
+	assert_int_equal(st->lft.hard_add_expires_seconds, 660);
+	assert_in_range(st->lft.soft_byte_limit, 900000, 1000000);
+	assert_int_equal(st->lft.hard_byte_limit, 2000000);
+	assert_int_equal(st->lft.soft_packet_limit, 1000);
+	assert_int_equal(st->lft.hard_packet_limit, 2000);
+	struct sad_sa *bt = out_state(&B, "10.2.0.5", "10.1.0.7");
+	assert_in_range(bt->lft.soft_add_expires_seconds, 540, 600);
+	/* the two ends drew their own: not both at once */
+	assert_int_not_equal(bt->lft.soft_add_expires_seconds, st->lft.soft_add_expires_seconds);
+	assert_int_equal(bt->lft.soft_byte_limit, XFRM_INF);
+	/* traffic: the packet limit is reached first, the SAD says so, A rekeys */
+	uint32_t spi = st->spi;
+	for (int i = 0; i < 999; i++)
+		assert_true(sad_sa_account(A.sad, st, 100, 1));
+	assert_int_equal(net_n, 0);
+	assert_true(sad_sa_account(A.sad, st, 100, 1));
+	assert_int_equal(net_n, 1);               /* CREATE_CHILD_SA with REKEY_SA */
+	deliver_many(10);
+	assert_int_not_equal(out_state(&A, "10.1.0.5", "10.2.0.7")->spi, spi);
+	assert_sads_match(2);
+	/* bytes: 10 packets of 100 kB cross the soft byte limit */
+	st = out_state(&A, "10.1.0.5", "10.2.0.7");
+	for (int i = 0; i < 10 && !net_n; i++)
+		assert_true(sad_sa_account(A.sad, st, 100000, 1));
+	assert_int_equal(net_n, 1);
+	deliver_many(10);
+	assert_sads_match(2);
+	/* time: the SAD's clock */
+	tick(600000);
+	sad_expire_tick(A.sad, now_ms / 1000);
+	sad_expire_tick(B.sad, now_ms / 1000);
+	assert_true(net_n >= 1);
+	deliver_many(40);
+	tick(1000);
+	deliver_many(40);
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_sads_match(2);
+}
+
+/* No cap on CHILD SAs: 200 children under one IKE SA. */
+static void test_200_children(void **state)
+{
+	static struct ike_child_cfg ka[200], kb[200];
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	for (int i = 0; i < 200; i++) {
+		char l[32], r[32];
+		ka[i] = A.cfg.children[0];
+		kb[i] = B.cfg.children[0];
+		snprintf(ka[i].name, sizeof(ka[i].name), "net%d", i);
+		snprintf(kb[i].name, sizeof(kb[i].name), "net%d", i);
+		snprintf(l, sizeof(l), "10.1.%d.0/24", i);
+		snprintf(r, sizeof(r), "10.2.%d.0/24", i);
+		assert_int_equal(ike_ts_parse(l, &ka[i].local_ts.ts[0]), 0);
+		assert_int_equal(ike_ts_parse(r, &ka[i].remote_ts.ts[0]), 0);
+		kb[i].local_ts.ts[0] = ka[i].remote_ts.ts[0];
+		kb[i].remote_ts.ts[0] = ka[i].local_ts.ts[0];
+		ka[i].reqid = kb[i].reqid = 0;
+	}
+	A.cfg.children = ka;
+	B.cfg.children = kb;
+	A.cfg.nchildren = B.cfg.nchildren = 200;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "gw"), 0);
+	deliver_many(1000);
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_int_equal(ike_child_count(A.ike), 200);
+	assert_int_equal(ike_child_count(B.ike), 200);
+	assert_sads_match(400);
+	assert_int_equal(spd_count(A.spd), 600);
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	deliver_many(10);
+	assert_int_equal(sad_count(A.sad) + spd_count(A.spd) + sad_count(B.sad) + spd_count(B.spd), 0);
+	A.cfg.children = A.kids;
+	B.cfg.children = B.kids;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2027,6 +2530,18 @@ int main(void)
 		cmocka_unit_test_teardown(test_backend_requests, teardown),
 		cmocka_unit_test(test_auth_rounds),
 		cmocka_unit_test_teardown(test_auth_rounds_fail, teardown),
+		cmocka_unit_test_teardown(test_retransmit_settings, teardown),
+		cmocka_unit_test_teardown(test_keyingtries, teardown),
+		cmocka_unit_test_teardown(test_dpd_action_clear, teardown),
+		cmocka_unit_test_teardown(test_dpd_action_trap, teardown),
+		cmocka_unit_test_teardown(test_dpd_action_restart, teardown),
+		cmocka_unit_test_teardown(test_restart_invalid_ike_spi, teardown),
+		cmocka_unit_test_teardown(test_forged_invalid_ike_spi, teardown),
+		cmocka_unit_test_teardown(test_restart_unknown_spi, teardown),
+		cmocka_unit_test_teardown(test_initial_contact, teardown),
+		cmocka_unit_test_teardown(test_reauth, teardown),
+		cmocka_unit_test_teardown(test_child_lifetimes, teardown),
+		cmocka_unit_test_teardown(test_200_children, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
