@@ -1162,18 +1162,30 @@ unsigned gw_workers(const struct gw *gw) { return gw->nworkers; }
 
 /* ------------------------------------------------------------- routes */
 
-static void route_forget(struct gw *gw, uint32_t index)
+/* The route entry policy index installed, unlinked (NULL: none). */
+static struct pol_route *route_take(struct gw *gw, uint32_t index)
 {
 	struct pol_route **pp, *pr;
 
-	for (pp = &gw->pol_routes; (pr = *pp); pp = &pr->next) {
+	for (pp = &gw->pol_routes; (pr = *pp); pp = &pr->next)
 		if (pr->index == index) {
 			*pp = pr->next;
-			route_table_del(gw->routes, &pr->prefix, pr->len);
-			free(pr);
-			return;
+			return pr;
 		}
-	}
+	return NULL;
+}
+
+static void route_drop(struct gw *gw, struct pol_route *pr)
+{
+	if (!pr)
+		return;
+	route_table_del(gw->routes, &pr->prefix, pr->len);
+	free(pr);
+}
+
+static void route_forget(struct gw *gw, uint32_t index)
+{
+	route_drop(gw, route_take(gw, index));
 }
 
 /* A route for an outbound protect policy's destination prefix, in our
@@ -1216,10 +1228,16 @@ void gw_policy_event(struct gw *gw, enum xfrm_event_kind kind, const struct spd_
 	case XFRM_EV_POLICY_ADD:
 		route_learn(gw, pol);
 		break;
-	case XFRM_EV_POLICY_UPDATE:
-		route_forget(gw, pol->index);
+	case XFRM_EV_POLICY_UPDATE: {
+		/* learn before forgetting: routes are counted per prefix, so
+		 * an unchanged prefix stays in the table throughout (a packet
+		 * in between would otherwise get "net unreachable", at every
+		 * CHILD SA rekey) */
+		struct pol_route *old = route_take(gw, pol->index);
 		route_learn(gw, pol);
+		route_drop(gw, old);
 		break;
+	}
 	case XFRM_EV_POLICY_DEL:
 		route_forget(gw, pol->index);
 		break;
