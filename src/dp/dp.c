@@ -27,6 +27,7 @@ void dp_fini(struct dp *dp)
 {
 	xfrm_acquire_limiter_free(dp->acq);
 	dp->acq = NULL;
+	dp_hold_clear(dp);
 	dp_capture_fini(dp);
 }
 
@@ -34,9 +35,11 @@ void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_s
 {
 	for (; dp; dp = dp->next) {
 		if (!dp->acq)
-			continue;
-		if (kind == XFRM_EV_STATE_ADD || kind == XFRM_EV_STATE_UPDATE)
+			continue;   /* not set up (dp_init failed) */
+		if (kind == XFRM_EV_STATE_ADD || kind == XFRM_EV_STATE_UPDATE) {
 			xfrm_acquire_forget(dp->acq, sa ? sa->reqid : 0, sa ? &sa->daddr : NULL);
+			dp_hold_ready(dp, sa ? sa->reqid : 0);
+		}
 	}
 }
 

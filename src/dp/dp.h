@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "dp/capture.h"
+#include "dp/hold.h"
 #include "dp/trace.h"
 #include "pkt/pkt.h"
 #include "xfrm/drop.h"
@@ -61,6 +62,9 @@ struct dp_io {
 	/* A packet an outbound bypass policy (action allow, no template)
 	 * lets through in clear. NULL: counted as DROP_OUT_NO_POLICY. */
 	void (*bypass)(void *ctx, struct pkt *p);
+	/* A packet went into the hold queue (dp/hold.h): whoever flushes it
+	 * should look again within a second. NULL: nobody is told. */
+	void (*held)(void *ctx);
 };
 
 /* Counters of the data path beyond xfrm_stat. */
@@ -72,6 +76,8 @@ struct dp_counters {
 	uint64_t keepalives;               /* RFC 3948 NAT keepalives */
 	uint64_t acquires, acquires_suppressed;
 	uint64_t nostate_events;           /* unknown SPIs reported (at most 1/s per source) */
+	uint64_t hold_queued, hold_sent;   /* packets held for an acquire, sent once it was done */
+	uint64_t hold_dropped;             /* held ones dropped: a bound or DP_HOLD_MS reached */
 	uint64_t bypassed;                 /* sent in clear by a bypass policy */
 	uint64_t tun_ignored;              /* link-local/multicast from the TUN, no policy */
 	uint64_t tun_write_errors;         /* the kernel refused a decrypted packet */
@@ -159,6 +165,8 @@ struct dp {
 	/* Acquire rate limit (xfrm/acquire.h): one per policy and template
 	 * until a state arrives or the hold time passes. */
 	struct xfrm_acquire_limiter *acq;
+	/* Packets waiting for the SA their acquire negotiates (dp/hold.h). */
+	struct dp_hold hold;
 	/* Unknown SPI reports (events->unknown_spi): once a second per source
 	 * address at most (hashed; a collision at worst lets one more out). */
 	struct dp_nostate {
@@ -189,7 +197,8 @@ int dp_init(struct dp *dp, struct sad *sad, struct spd *spd,
 void dp_fini(struct dp *dp);
 
 /* Tell the data path a state came or went (from the daemon's xfrm events):
- * a new state for a template ends the hold on its acquires. */
+ * a new state for a template ends the hold on its acquires, and marks its
+ * held packets ready (dp_hold_flush sends them; dp->hold.ready says so). */
 void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_sa *sa);
 
 /* Attach (tracer non-NULL) or detach the tracer, on dp and every dp

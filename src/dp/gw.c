@@ -10,6 +10,7 @@
 #include "io/tun.h"
 #include "net/gro.h"
 #include "net/gso.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "xfrm/spd.h"
@@ -109,6 +110,11 @@ struct gw {
 	struct pol_route *pol_routes;  /* which policy installed which route */
 	gw_ike_fn ike_fn;
 	void *ike_ctx;
+	/* the hold queues' flush (dp/hold.h), on the control loop: armed
+	 * while any dp holds packets (once a second, for their timeout) and
+	 * at once when a state for them arrives */
+	struct loop_timer *hold_timer;
+	bool hold_armed;
 	struct io_fds *fds;            /* handed-over descriptors (gw_config), at start */
 };
 
@@ -213,6 +219,19 @@ static void io_bypass(void *ctx, struct pkt *p)
 
 	if (clear_send(&w->gw->clear, pkt_data(p), p->len) < 0)
 		w->dp.cnt.send_errors++;
+}
+
+/* A worker held a packet: make sure the control loop looks at it. The
+ * flag is read and written under the gateway lock (workers hold it for
+ * reading inside a batch; the control loop for writing), or on the one
+ * loop without workers; only the timer's arming races, harmlessly. */
+static void io_held(void *ctx)
+{
+	struct gw_worker *w = ctx;
+	struct gw *gw = w->gw;
+
+	if (gw->hold_timer && !__atomic_exchange_n(&gw->hold_armed, true, __ATOMIC_RELAXED))
+		loop_timer_arm(gw->hold_timer, 1000, 1000);
 }
 
 static void io_ike(void *ctx, struct pkt *p)
@@ -715,7 +734,7 @@ static void worker_init_fds(struct gw_worker *w, struct gw *gw, unsigned idx)
 static int worker_setup(struct gw_worker *w, struct sad *sad, struct spd *spd,
                         struct xfrm_events *events, bool threaded, unsigned pool_pkts)
 {
-	struct dp_io io = { .ctx = w, .to_tun = io_to_tun, .to_net = io_to_net,
+	struct dp_io io = { .ctx = w, .to_tun = io_to_tun, .to_net = io_to_net, .held = io_held,
 	                    .ike = threaded ? relay_ike : io_ike };
 
 	w->threaded = threaded;
@@ -1035,12 +1054,54 @@ static int worker_watch(struct gw_worker *w, struct loop *loop)
 	return 0;
 }
 
+/* The control loop flushes every dp's hold queue (its workers are outside
+ * their batches: this runs under the write lock). */
+static void on_hold_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw *gw = arg;
+	uint64_t now = clock_mono_ns() / 1000000;
+	bool any = false;
+
+	(void)l;
+	for (unsigned i = 0; i <= gw->nworkers; i++) {
+		struct gw_worker *w = worker_at(gw, i);
+		if (i == gw->nworkers && gw->nworkers == 1)
+			break;   /* no separate control-loop dp */
+		dp_hold_flush(&w->dp, now);
+		any |= w->dp.hold.n > 0;
+	}
+	if (!any) {
+		gw->hold_armed = false;
+		loop_timer_arm(t, 0, 0);
+	} else {
+		loop_timer_arm(t, 1000, 1000);
+	}
+}
+
+void gw_state_event(struct gw *gw, enum xfrm_event_kind kind, const struct sad_sa *sa)
+{
+	struct dp *head = gw_dp(gw);
+	bool ready = false;
+
+	dp_state_event(head, kind, sa);
+	for (struct dp *d = head; d; d = d->next)
+		ready |= d->hold.ready;
+	/* not from here: we are inside the SAD's event; right after it */
+	if (ready && gw->hold_timer) {
+		gw->hold_armed = true;
+		loop_timer_arm(gw->hold_timer, 1, 1000);
+	}
+}
+
 int gw_attach(struct gw *gw, struct loop *loop)
 {
 	unsigned i;
 	int r;
 
 	gw->loop = loop;
+	gw->hold_timer = loop_timer_new(loop, on_hold_timer, gw);
+	if (!gw->hold_timer)
+		return -ENOMEM;
 	if (gw->nworkers == 1)
 		return worker_watch(&gw->w[0], loop);
 
@@ -1134,6 +1195,8 @@ void gw_close(struct gw *gw)
 			loop_del_fd(gw->loop, w->relay_fd);
 	}
 	worker_unwatch(&gw->ctl);
+	if (gw->hold_timer)
+		loop_timer_free(gw->hold_timer);
 	for (pr = gw->pol_routes; pr; pr = n) {
 		n = pr->next;
 		free(pr);

@@ -107,6 +107,10 @@ unsigned gw_workers(const struct gw *gw);
 /* Feed policy events here (from the daemon's xfrm_events fan-out) so that
  * routes follow the outbound protect policies. */
 void gw_policy_event(struct gw *gw, enum xfrm_event_kind kind, const struct spd_policy *pol);
+/* A state came or went (the daemon's xfrm events): the data paths are
+ * told (dp_state_event), and packets held for a new state are sent right
+ * after the event, on the control loop (dp/hold.h). */
+void gw_state_event(struct gw *gw, enum xfrm_event_kind kind, const struct sad_sa *sa);
 
 void gw_set_ike_handler(struct gw *gw, gw_ike_fn fn, void *ctx);
 /* Send an IKE message from src:sport (sport 500 or 4500; src may be

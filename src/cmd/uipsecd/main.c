@@ -443,7 +443,7 @@ static void ev_state(void *ctx, enum xfrm_event_kind kind, const struct sad_sa *
 	struct daemon *d = ctx;
 
 	if (d->gw)
-		dp_state_event(gw_dp(d->gw), kind, sa);
+		gw_state_event(d->gw, kind, sa);
 	ctl_cmds_state_event(&d->cmds, kind, sa);
 }
 
