@@ -118,6 +118,8 @@ struct gw {
 	struct io_fds *fds;            /* handed-over descriptors (gw_config), at start */
 };
 
+static void on_hold_timer(struct loop *l, struct loop_timer *t, void *arg);
+
 /* Worker i for i < nworkers, the control loop's for i == nworkers: for
  * loops over all of them. */
 static struct gw_worker *worker_at(struct gw *gw, unsigned i)
@@ -734,7 +736,8 @@ static void worker_init_fds(struct gw_worker *w, struct gw *gw, unsigned idx)
 static int worker_setup(struct gw_worker *w, struct sad *sad, struct spd *spd,
                         struct xfrm_events *events, bool threaded, unsigned pool_pkts)
 {
-	struct dp_io io = { .ctx = w, .to_tun = io_to_tun, .to_net = io_to_net, .held = io_held,
+	struct dp_io io = { .ctx = w, .to_tun = io_to_tun, .to_net = io_to_net,
+	                    .held = w->gw->hold_timer ? io_held : NULL,
 	                    .ike = threaded ? relay_ike : io_ike };
 
 	w->threaded = threaded;
@@ -971,6 +974,10 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 		gw->lock_init = true;
 	}
 
+	if (cfg->loop && !(gw->hold_timer = loop_timer_new(cfg->loop, on_hold_timer, gw))) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	if (gw->fds && gw->fds->fd[IO_FD_TUN] >= 0) {
 		r = tun_adopt(&gw->tun, gw->fds->fd[IO_FD_TUN], cfg->mtu);
 		if (r == 0)
@@ -1099,9 +1106,6 @@ int gw_attach(struct gw *gw, struct loop *loop)
 	int r;
 
 	gw->loop = loop;
-	gw->hold_timer = loop_timer_new(loop, on_hold_timer, gw);
-	if (!gw->hold_timer)
-		return -ENOMEM;
 	if (gw->nworkers == 1)
 		return worker_watch(&gw->w[0], loop);
 

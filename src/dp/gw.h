@@ -73,6 +73,9 @@ struct gw_config {
 	struct io_fds *fds;     /* NULL, or descriptors handed over (io/inherit.h): each
 	                         * one taken is set to -1; a raw ESP socket that cannot
 	                         * be opened is then left out (ESP in UDP only) */
+	struct loop *loop;      /* the loop gw_attach will get, for the timers gw_open
+	                         * makes (before the sandbox forbids timerfd_create);
+	                         * NULL: no hold queue for packets awaiting an SA */
 };
 
 #define GW_MAX_WORKERS 16

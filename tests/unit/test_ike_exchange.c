@@ -2449,6 +2449,26 @@ static void test_child_lifetimes(void **state)
 	assert_sads_match(2);
 }
 
+/* A rekeying crosses the peer's Delete of the same CHILD SA: the peer
+ * answers CHILD_SA_NOT_FOUND (RFC 7296 2.25) instead of creating a CHILD
+ * SA beside nothing, and nothing is left over. */
+static void test_rekey_deleted_child(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	assert_int_equal(ike_rekey_child(A.ike, "net"), 0);
+	assert_int_equal(net_n, 1);               /* A's CREATE_CHILD_SA with REKEY_SA */
+	assert_int_equal(ike_terminate_child(B.ike, "net"), 0);
+	assert_int_equal(net_n, 2);               /* B's Delete */
+	deliver_nth(1);                           /* the Delete first, at A */
+	deliver_many(10);
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+	assert_int_equal(spd_count(A.spd) + spd_count(B.spd), 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
 /* No cap on CHILD SAs: 200 children under one IKE SA. */
 static void test_200_children(void **state)
 {
@@ -2541,6 +2561,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_initial_contact, teardown),
 		cmocka_unit_test_teardown(test_reauth, teardown),
 		cmocka_unit_test_teardown(test_child_lifetimes, teardown),
+		cmocka_unit_test_teardown(test_rekey_deleted_child, teardown),
 		cmocka_unit_test_teardown(test_200_children, teardown),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);

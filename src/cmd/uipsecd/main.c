@@ -640,7 +640,8 @@ int main(int argc, char **argv)
 	                         .no_tun_offload = !d.o.tun_offload, .no_udp_gso = !d.o.udp_gso,
 	                         .route_table = d.o.table, .rule_prio = d.o.prio,
 	                         .fwmark = d.o.mark, .workers = d.o.workers,
-	                         .ike_max = d.o.max_packet, .fds = d.fds.any ? &d.fds : NULL };
+	                         .ike_max = d.o.max_packet, .fds = d.fds.any ? &d.fds : NULL,
+	                         .loop = d.loop };
 	r = gw_open(&d.gw, &gc, d.sad, d.spd, &d.ev);
 	io_fds_close_rest(&d.fds);      /* any not taken: not ours to keep */
 	if (r < 0)
