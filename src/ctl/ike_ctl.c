@@ -398,7 +398,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(no_proposal); P(auth_failed); P(ts_unacceptable); P(half_open_refused);
 		P(ike_established); P(child_established); P(ike_deleted); P(child_deleted);
 		P(invalid_ike_spi_sent); P(invalid_ike_spi_limited); P(invalid_ike_spi_rx);
-		P(unknown_spi);
+		P(unknown_spi); P(init_over_budget); P(init_source_limited);
 #undef P
 		return 0;
 	}

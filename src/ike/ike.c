@@ -444,6 +444,74 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
 	ike_mgr_input(sa, local, remote, m);
 }
 
+/* ---- IKE_SA_INIT floods ----
+ * Under a flood of IKE_SA_INIT requests with spoofed sources the daemon
+ * must read its socket faster than the flood fills it, or the kernel
+ * drops the requests of real peers with the rest. So before anything is
+ * parsed or computed (the cookie's HMAC, its answer): every source address
+ * gets at most INIT_PER_SOURCE requests a second (a peer sends one, and a
+ * few for COOKIE or INVALID_KE); requests that carry a cookie (RFC 7296
+ * 2.6 puts it first), which a spoofed source cannot have, share a budget
+ * of INIT_COOKIE_RATE a second; the others from addresses we know
+ * nothing of (no connection names them, no IKE SA, no recent one) share
+ * INIT_ANON_RATE. What is over is dropped, counted, unanswered: the
+ * socket is read faster than the flood fills it, and known peers are never
+ * held up by the anonymous flood. (Half-open SAs stay bounded by the
+ * cookies, ike_init.c; a forged cookie costs a cookie check, no state.) */
+#define INIT_ANON_RATE 10000.0
+#define INIT_COOKIE_RATE 20000.0
+#define INIT_PER_SOURCE 20
+
+/* Token buckets: filled at rate a second (at most a second's worth). */
+static void bucket_fill(double *tokens, double rate, uint64_t elapsed_ms)
+{
+	*tokens += (double)elapsed_ms * rate / 1000.0;
+	if (*tokens > rate)
+		*tokens = rate;
+}
+
+static bool bucket_take(double *tokens)
+{
+	if (*tokens < 1.0)
+		return false;
+	*tokens -= 1.0;
+	return true;
+}
+
+static bool init_admit(struct ike_ctx *ctx, const struct ip_addr *a, const uint8_t *msg,
+                       size_t len)
+{
+	bool cookie, ok;
+	uint64_t elapsed;
+	uint64_t now = ike_now(ctx), sec = now / 1000;
+	uint32_t h = 2166136261u;
+	struct ike_init_src *e;
+
+	for (size_t i = 0; i < ip_addr_len(a); i++)
+		h = (h ^ a->a[i]) * 16777619u;
+	e = &ctx->init_src[h % IKE_INIT_SRC_SLOTS];
+	if (e->sec != sec || !ip_addr_equal(&e->addr, a)) {
+		e->addr = *a;
+		e->sec = sec;
+		e->n = 0;
+	}
+	if (++e->n > INIT_PER_SOURCE) {
+		ctx->stats.init_source_limited++;
+		return false;
+	}
+	/* first payload Notify (41) of type COOKIE (16390) */
+	cookie = len >= 36 && msg[16] == 41 && msg[34] == 0x40 && msg[35] == 0x06;
+	elapsed = now - ctx->anon_ms;
+	ctx->anon_ms = now;
+	bucket_fill(&ctx->anon_tokens, INIT_ANON_RATE, elapsed);
+	bucket_fill(&ctx->cookie_tokens, INIT_COOKIE_RATE, elapsed);
+	ok = bucket_take(cookie ? &ctx->cookie_tokens : &ctx->anon_tokens);
+	if (ok || ike_conn_known_peer(ctx, a))
+		return true;
+	ctx->stats.init_over_budget++;
+	return false;
+}
+
 void ike_input(struct ike_ctx *ctx, const struct ike_endpoint *local,
                const struct ike_endpoint *remote, const uint8_t *msg, size_t len)
 {
@@ -451,6 +519,13 @@ void ike_input(struct ike_ctx *ctx, const struct ike_endpoint *local,
 	int rc;
 
 	ctx->stats.rx++;
+	/* an IKE_SA_INIT request (RFC 7296 3.1: exchange at 18, flags at 19) */
+	if (len >= 28 && msg[18] == IKE_SA_INIT && !(msg[19] & IKE_FLAG_RESPONSE) &&
+	    !init_admit(ctx, &remote->addr, msg, len)) {
+		log_debug_rl("ike: IKE_SA_INIT from %s dropped: over the rate limit",
+		             ip_addr_fmt(&remote->addr, (char[IP_ADDR_STRLEN]){ 0 }));
+		return;
+	}
 	rc = ike_msg_parse(msg, len, &m);
 	if (rc) {
 		ctx->stats.drop_malformed++;

@@ -222,6 +222,9 @@ struct ike_stats {
 	uint64_t invalid_ike_spi_limited;/* not sent: over the rate limit */
 	uint64_t invalid_ike_spi_rx;     /* such answers to our requests (hints only) */
 	uint64_t unknown_spi;            /* the data plane's unknown ESP SPIs from peers */
+	/* IKE_SA_INIT requests dropped unread (floods): over the budget for
+	 * unknown addresses, over a source's own limit */
+	uint64_t init_over_budget, init_source_limited;
 	uint64_t ike_established, child_established, ike_deleted, child_deleted;
 	uint64_t ike_ended[IKE_END_MAX];       /* by reason */
 	uint64_t child_ended[CHILD_END_MAX];

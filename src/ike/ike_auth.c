@@ -258,6 +258,7 @@ static void established(struct ike_sa *sa, const struct auth_task *at)
 	ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);
 	sa->ctx->stats.ike_established++;
 	ike_timers_established(sa);
+	ike_conn_peer_seen(sa->ctx, &sa->remote.addr);
 	ike_id_fmt(&sa->peer_id, ids, sizeof(ids));
 	ike_proposal_fmt(&sa->prop, prop, sizeof(prop));
 	if (sa->initiator)

@@ -379,6 +379,32 @@ void ike_conn_initial_contact(struct ike_sa *sa)
 	}
 }
 
+/* ---- known peers (the IKE_SA_INIT flood limits, ike.c) ---- */
+
+void ike_conn_peer_seen(struct ike_ctx *ctx, const struct ip_addr *a)
+{
+	for (unsigned i = 0; i < IKE_RECENT_PEERS; i++)
+		if (ip_addr_equal(&ctx->recent[i], a))
+			return;
+	ctx->recent[ctx->recent_next] = *a;
+	ctx->recent_next = (ctx->recent_next + 1) % IKE_RECENT_PEERS;
+}
+
+bool ike_conn_known_peer(struct ike_ctx *ctx, const struct ip_addr *a)
+{
+	for (struct ike_conn *c = ctx->conns; c; c = c->next)
+		if (ip_addr_equal(&c->cfg.remote_addr, a))
+			return true;
+	for (unsigned i = 0; i < IKE_RECENT_PEERS; i++)
+		if (ip_addr_equal(&ctx->recent[i], a))
+			return true;
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
+		if (sa->state != IKE_STATE_DEAD && sa->state != IKE_STATE_INIT_RESPONDED &&
+		    ip_addr_equal(&sa->remote.addr, a))
+			return true;
+	return false;
+}
+
 /* ---- the peer keeps state we do not know ---- */
 
 void ike_conn_peer_has_state(struct ike_ctx *ctx, const struct ike_endpoint *local,

@@ -85,6 +85,14 @@ bool ike_conn_first_contact(const struct ike_sa *sa);
  * its CHILD SAs, without a Delete; not with unique = never. */
 void ike_conn_initial_contact(struct ike_sa *sa);
 
+/* An IKE SA with the peer at a was established: its address is a known
+ * peer from now on (the last IKE_RECENT_PEERS of them are kept). */
+void ike_conn_peer_seen(struct ike_ctx *ctx, const struct ip_addr *a);
+/* Is a a peer we know: a connection names it, an IKE SA (beyond half-open)
+ * or a recent one was with it. For the IKE_SA_INIT flood limits, which
+ * never hold known peers up. */
+bool ike_conn_known_peer(struct ike_ctx *ctx, const struct ip_addr *a);
+
 /* A sign that the peer at remote keeps state we do not know (an ESP
  * packet for an unknown SPI, an IKE request for an unknown IKE SA); why
  * names it for the log. With an IKE SA with that peer: a liveness check

@@ -1216,8 +1216,43 @@ static void test_init_flood(void **state)
 		ike_input(B.ike, &req.to, &req.from, req.data, req.len);
 		net_n = 0;
 	}
+	/* one source gets 20 a second: 5 half-open SAs, then cookies */
 	assert_int_equal(ike_sa_count(B.ike), 5);
-	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 995);
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 15);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_source_limited, 980);
+	/* 20,000 spoofed sources at once: 10,000 (a second's budget) answered
+	 * with cookies, the rest dropped unread */
+	struct ike_endpoint spoof = req.from;
+	for (unsigned k = 0; k < 20000; k++) {
+		char a[32];
+		snprintf(a, sizeof(a), "198.18.%u.%u", k / 250 % 256, k % 250 + 1);
+		assert_int_equal(ip_addr_parse(a, &spoof.addr), 0);
+		put_be64(req.data, 0x100000 + k);
+		ike_input(B.ike, &req.to, &spoof, req.data, req.len);
+		net_n = 0;
+	}
+	/* (the 20 from A took their share of the budget first) */
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 15 + 9980);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_over_budget, 10020);
+	assert_int_equal(ike_sa_count(B.ike), 5);
+	/* the configured peer is not held up by the flood: with the budget
+	 * spent, A still gets its cookie and its IKE SA */
+	tick(1000);
+	for (unsigned k = 0; k < 20000; k++) {
+		assert_int_equal(ip_addr_parse("198.19.0.1", &spoof.addr), 0);
+		spoof.addr.a[2] = (uint8_t)(k >> 8);
+		spoof.addr.a[3] = (uint8_t)k;
+		put_be64(req.data, 0x200000 + k);
+		ike_input(B.ike, &req.to, &spoof, req.data, req.len);
+	}
+	net_n = 0;
+	uint64_t cookies = ike_ctx_stats(B.ike)->cookies_sent;
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 10 && deliver(false); i++)
+		;
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, cookies + 1);
 }
 
 static void test_transport_and_encap(void **state)
