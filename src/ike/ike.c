@@ -86,6 +86,14 @@ const char *ike_child_end_reason_name(enum ike_child_end_reason r)
 	return (unsigned)r < CHILD_END_MAX ? child_end_names[r] : "?";
 }
 
+/* The rate limits of what strangers can make us do (see init_admit and
+ * unknown_sa_request below): IKE_SA_INIT requests a second from unknown
+ * addresses, with a cookie, per source; INVALID_IKE_SPI answers a second. */
+#define INIT_ANON_RATE 10000.0
+#define INIT_COOKIE_RATE 20000.0
+#define INIT_PER_SOURCE 20
+#define NOSPI_RATE 20.0
+
 static void on_acquire(void *arg, uint32_t reqid, const struct xfrm_selector *sel);
 static void on_expire(void *arg, const struct xfrm_sa_id *id, bool hard);
 static void on_unknown_spi(void *arg, const struct ip_addr *src, const struct ip_addr *dst,
@@ -103,6 +111,11 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	ctx->cookie_threshold = 10;
 	ctx->half_open_max = 1000;
 	ike_retransmit_defaults(&ctx->retx);
+	/* the buckets start full */
+	ctx->anon_tokens = INIT_ANON_RATE;
+	ctx->cookie_tokens = INIT_COOKIE_RATE;
+	ctx->nospi_tokens = NOSPI_RATE;
+	ctx->anon_ms = ctx->nospi_ms = ike_now(ctx);
 	if (crypto_rand(ctx->cookie_secret, sizeof(ctx->cookie_secret))) {
 		free(ctx);
 		return NULL;
@@ -362,8 +375,6 @@ static struct ike_sa *sa_for(struct ike_ctx *ctx, const struct ike_hdr *h)
 	return ike_sa_find(ctx, h->spi_i, h->spi_r);
 }
 
-/* INVALID_IKE_SPI answers: 20 a second, bursts of 20 */
-#define NOSPI_RATE 20.0
 
 static bool nospi_token(struct ike_ctx *ctx)
 {
@@ -458,9 +469,6 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
  * socket is read faster than the flood fills it, and known peers are never
  * held up by the anonymous flood. (Half-open SAs stay bounded by the
  * cookies, ike_init.c; a forged cookie costs a cookie check, no state.) */
-#define INIT_ANON_RATE 10000.0
-#define INIT_COOKIE_RATE 20000.0
-#define INIT_PER_SOURCE 20
 
 /* Token buckets: filled at rate a second (at most a second's worth). */
 static void bucket_fill(double *tokens, double rate, uint64_t elapsed_ms)
