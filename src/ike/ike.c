@@ -460,8 +460,8 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
  * must read its socket faster than the flood fills it, or the kernel
  * drops the requests of real peers with the rest. So before anything is
  * parsed or computed (the cookie's HMAC, its answer): every source address
- * gets at most INIT_PER_SOURCE requests a second (a peer sends one, and a
- * few for COOKIE or INVALID_KE); requests that carry a cookie (RFC 7296
+ * we know nothing of gets at most INIT_PER_SOURCE requests a second (a
+ * peer sends one, and a few for COOKIE or INVALID_KE); requests that carry a cookie (RFC 7296
  * 2.6 puts it first), which a spoofed source cannot have, share a budget
  * of INIT_COOKIE_RATE a second; the others from addresses we know
  * nothing of (no connection names them, no IKE SA, no recent one) share
@@ -503,7 +503,8 @@ static bool init_admit(struct ike_ctx *ctx, const struct ip_addr *a, const uint8
 		e->sec = sec;
 		e->n = 0;
 	}
-	if (++e->n > INIT_PER_SOURCE) {
+	/* (a known peer may set up many IKE SAs at once: not limited here) */
+	if (++e->n > INIT_PER_SOURCE && !ike_conn_known_peer(ctx, a)) {
 		ctx->stats.init_source_limited++;
 		return false;
 	}

@@ -1216,10 +1216,20 @@ static void test_init_flood(void **state)
 		ike_input(B.ike, &req.to, &req.from, req.data, req.len);
 		net_n = 0;
 	}
-	/* one source gets 20 a second: 5 half-open SAs, then cookies */
+	/* from a known peer (A): 5 half-open SAs, then cookies */
 	assert_int_equal(ike_sa_count(B.ike), 5);
-	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 15);
-	assert_int_equal(ike_ctx_stats(B.ike)->init_source_limited, 980);
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 995);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_source_limited, 0);
+	/* one unknown source gets 20 a second */
+	struct ike_endpoint one = req.from;
+	assert_int_equal(ip_addr_parse("203.0.113.9", &one.addr), 0);
+	for (unsigned k = 0; k < 100; k++) {
+		put_be64(req.data, 0x3000 + k);
+		ike_input(B.ike, &req.to, &one, req.data, req.len);
+		net_n = 0;
+	}
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 995 + 20);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_source_limited, 80);
 	/* 20,000 spoofed sources at once: 10,000 (a second's budget) answered
 	 * with cookies, the rest dropped unread */
 	struct ike_endpoint spoof = req.from;
@@ -1231,9 +1241,9 @@ static void test_init_flood(void **state)
 		ike_input(B.ike, &req.to, &spoof, req.data, req.len);
 		net_n = 0;
 	}
-	/* (the 20 from A took their share of the budget first) */
-	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 15 + 9980);
-	assert_int_equal(ike_ctx_stats(B.ike)->init_over_budget, 10020);
+	/* (the 1,020 before took their share of the budget first) */
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 995 + 20 + 8980);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_over_budget, 11020);
 	assert_int_equal(ike_sa_count(B.ike), 5);
 	/* the configured peer is not held up by the flood: with the budget
 	 * spent, A still gets its cookie and its IKE SA */
