@@ -259,6 +259,12 @@ static void established(struct ike_sa *sa, const struct auth_task *at)
 	sa->ctx->stats.ike_established++;
 	ike_timers_established(sa);
 	ike_conn_peer_seen(sa->ctx, &sa->remote.addr);
+	/* the IKE_SA_INIT messages were for the AUTH payloads (RFC 7296
+	 * 2.15), signed now: an established SA keeps them no longer */
+	free(sa->init_req);
+	free(sa->init_resp);
+	sa->init_req = sa->init_resp = NULL;
+	sa->init_req_len = sa->init_resp_len = 0;
 	ike_id_fmt(&sa->peer_id, ids, sizeof(ids));
 	ike_proposal_fmt(&sa->prop, prop, sizeof(prop));
 	if (sa->initiator)
@@ -334,8 +340,8 @@ static void child_answered(struct auth_task *at, struct ike_sa *sa, const struct
 
 	if (!c)
 		return;
-	ike_child_ts_local(sa, &c->cfg, &our_l);
-	ike_child_ts_remote(sa, &c->cfg, &our_r);
+	ike_child_ts_local(sa, c->neg, &our_l);
+	ike_child_ts_remote(sa, c->neg, &our_r);
 	if ((err = ike_msg_error_notify(m)) || !p_sa || !p_tsi || !p_tsr) {
 		if (err == IKE_N_TS_UNACCEPTABLE)
 			sa->ctx->stats.ts_unacceptable++;
@@ -343,13 +349,13 @@ static void child_answered(struct auth_task *at, struct ike_sa *sa, const struct
 			sa->ctx->stats.no_proposal++;
 		sa_warn(sa, "CHILD_SA %s not established: peer sent %s (we proposed %s, TSi %s, TSr %s)",
 		        c->cfg.name, err ? ike_notify_name(err) : "no SA/TS payloads",
-		        ike_proposals_fmt(&c->cfg.esp, b1, sizeof(b1)),
+		        ike_proposals_fmt(&c->neg->esp, b1, sizeof(b1)),
 		        ike_ts_list_fmt(&our_l, b2, sizeof(b2)), ike_ts_list_fmt(&our_r, b3, sizeof(b3)));
 		ike_child_end(sa, c, child_refusal(err));
 		return;
 	}
 	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) || theirs.n != 1 ||
-	    !ike_proposal_select(&c->cfg.esp, &theirs, true, &chosen) || chosen.spi_len != 4 ||
+	    !ike_proposal_select(&c->neg->esp, &theirs, true, &chosen) || chosen.spi_len != 4 ||
 	    ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||
 	    ike_pld_ts_parse(p_tsr->body, p_tsr->len, &tsr) ||
 	    !ike_child_narrow(&tsi, &our_l, &c->ts_local) ||

@@ -45,7 +45,18 @@ struct ike_child_sa *ike_child_new(struct ike_sa *sa, const struct ike_child_cfg
 
 	if (!c)
 		return NULL;
-	c->cfg = *cfg;
+	c->neg = malloc(sizeof(*c->neg));
+	if (!c->neg) {
+		free(c);
+		return NULL;
+	}
+	*c->neg = *cfg;
+	snprintf(c->cfg.name, sizeof(c->cfg.name), "%s", cfg->name);
+	c->cfg.reqid = cfg->reqid;
+	c->cfg.mode = cfg->mode;
+	c->cfg.start_action = cfg->start_action;
+	c->cfg.close_action = cfg->close_action;
+	c->cfg.dpd_action = cfg->dpd_action;
 	c->state = CHILD_CREATING;
 	c->next = sa->children;
 	sa->children = c;
@@ -302,7 +313,7 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	in.mode = c->cfg.mode;
 	in.reqid = c->cfg.reqid;
 	in.esn = esn;
-	in.replay_window = c->cfg.replay_window ? c->cfg.replay_window : 32;
+	in.replay_window = c->neg->replay_window ? c->neg->replay_window : 32;
 	xfrm_lifetime_cfg_init(&in.lft);
 	/* rand_time makes the two ends' soft limits differ, so that usually
 	 * only one starts the rekeying (RFC 7296 2.8) */
@@ -344,6 +355,8 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	c->state = CHILD_INSTALLED;
 	ctx->stats.child_established++;
 	ike_timers_child_installed(sa, c);
+	free(c->neg);   /* negotiated: the rest of the config is not needed */
+	c->neg = NULL;
 	char b1[256], b2[256], b3[128];
 	sa_info(sa, "CHILD_SA %s established: SPIs %08x_i %08x_o, %s, %s %s === %s, reqid %u%s",
 	        c->cfg.name, c->spi_in, c->spi_out, ike_proposal_fmt(&c->prop, b3, sizeof(b3)),
@@ -414,5 +427,6 @@ void ike_child_end(struct ike_sa *sa, struct ike_child_sa *c, enum ike_child_end
 		};
 		ctx->io.child_ended(ctx->io.ctx, &ev);
 	}
+	free(c->neg);
 	mem_free_wipe(c, sizeof(*c));
 }

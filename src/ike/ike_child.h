@@ -29,9 +29,22 @@ enum ike_child_state {
 	CHILD_DELETING,                /* our Delete is out */
 };
 
+/* What a CHILD SA keeps of its config for all its life (a reload may
+ * change or remove the config meanwhile). */
+struct ike_child_kept {
+	char name[64];
+	uint32_t reqid;
+	uint8_t mode;                  /* as negotiated */
+	uint8_t start_action, close_action, dpd_action;
+};
+
 struct ike_child_sa {
 	struct ike_child_sa *next;
-	struct ike_child_cfg cfg;      /* copy, so reloads don't pull it away */
+	struct ike_child_kept cfg;
+	/* the whole config (proposals, selectors, lifetimes) while it is
+	 * negotiated, copied; freed once it is installed, which keeps an
+	 * installed CHILD SA small (NULL then) */
+	struct ike_child_cfg *neg;
 	enum ike_child_state state;
 	uint32_t spi_in, spi_out;      /* host order */
 	uint32_t rekeyed_spi;          /* spi_in of the child this one replaces */

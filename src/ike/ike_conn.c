@@ -454,7 +454,7 @@ void ike_conn_peer_has_state(struct ike_ctx *ctx, const struct ike_endpoint *loc
 	}
 }
 
-void ike_conn_child_closed(struct ike_sa *sa, const struct ike_child_cfg *cfg)
+void ike_conn_child_closed(struct ike_sa *sa, const struct ike_child_kept *cfg)
 {
 	struct ike_conn *conn = sa->conn;
 	int i;

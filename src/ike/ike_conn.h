@@ -16,6 +16,7 @@
 
 #include "ike/ike.h"
 
+struct ike_child_kept;
 struct ike_ctx;
 struct ike_sa;
 
@@ -55,7 +56,7 @@ int ike_conn_initiate(struct ike_ctx *ctx, struct ike_conn *conn, int idx);
 /* The peer closed a CHILD SA of cfg (or its IKE SA) on sa: apply the
  * child's close_action as charon does (trap: wait for traffic;
  * start: negotiate it again). */
-void ike_conn_child_closed(struct ike_sa *sa, const struct ike_child_cfg *cfg);
+void ike_conn_child_closed(struct ike_sa *sa, const struct ike_child_kept *cfg);
 
 /* sa has just ended (ike_sa_end: DEAD, its CHILD SAs still attached);
  * was_up: it had been established. As charon: an initiator that could

@@ -200,8 +200,8 @@ static bool ke_retry(struct create_task *ct, struct ike_sa *sa, struct ike_child
 
 	if (p && !ike_pld_notify_parse(p->body, p->len, &n) && n.dlen == 2)
 		g = get_be16(n.data);
-	for (unsigned i = 0; i < c->cfg.esp.n; i++)
-		offered |= ike_proposal_has(&c->cfg.esp.p[i], IKE_TRANS_DH, g);
+	for (unsigned i = 0; i < c->neg->esp.n; i++)
+		offered |= ike_proposal_has(&c->neg->esp.p[i], IKE_TRANS_DH, g);
 	if (!g || !offered || g == ct->group || ++ct->ke_retries > KE_RETRIES_MAX)
 		return false;
 	sa_info(sa, "CHILD_SA %s: responder wants PFS group %u, retrying", c->cfg.name, g);
@@ -259,11 +259,11 @@ static enum ike_task_status create_process(struct ike_task *t, struct ike_sa *sa
 		ike_child_end(sa, c, refusal(err));
 		return IKE_TASK_FAILED;
 	}
-	ike_child_ts_local(sa, &c->cfg, &our_l);
-	ike_child_ts_remote(sa, &c->cfg, &our_r);
+	ike_child_ts_local(sa, c->neg, &our_l);
+	ike_child_ts_remote(sa, c->neg, &our_r);
 	if (!p_sa || !p_nr || !p_tsi || !p_tsr ||
 	    ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) || theirs.n != 1 ||
-	    !ike_proposal_select(&c->cfg.esp, &theirs, false, &chosen) || chosen.spi_len != 4 ||
+	    !ike_proposal_select(&c->neg->esp, &theirs, false, &chosen) || chosen.spi_len != 4 ||
 	    ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||
 	    ike_pld_ts_parse(p_tsr->body, p_tsr->len, &tsr) ||
 	    !ike_child_narrow(&tsi, &our_l, &c->ts_local) ||

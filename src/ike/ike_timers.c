@@ -130,7 +130,7 @@ void ike_timers_established(struct ike_sa *sa)
 void ike_timers_child_lifetimes(struct ike_sa *sa, struct ike_child_sa *c,
                                 struct xfrm_lifetime_cfg *lft)
 {
-	const struct ike_child_cfg *cc = &c->cfg;
+	const struct ike_child_cfg *cc = c->neg;
 	uint64_t soft;
 
 	(void)sa;

@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <linux/rtnetlink.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,7 @@ struct daemon {
 	struct ike_ctx *ike;
 	struct ike_ctl ikectl;
 	struct loop_timer *ike_tick;
+	unsigned trim_mark;          /* IKE SAs + states at the last tick (on_tick) */
 	struct ctl_vis vis;                /* capture, keys, explain, --json */
 	struct metrics_server *metrics;
 	struct sandbox sb;
@@ -533,9 +535,18 @@ static void on_signal(struct loop *l, const struct loop_sig *sig, void *arg)
 static void on_tick(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct daemon *d = arg;
+	unsigned sas, states;
 
 	sad_expire_tick(d->sad, clock_mono_sec());
 	dp_refresh_local(gw_dp(d->gw));
+	/* Memory back to the system when SAs went: glibc keeps freed heap
+	 * (many small blocks of many SAs) otherwise, and the RSS of a
+	 * gateway would only ever grow to its busiest hour. */
+	sas = d->ike ? ike_sa_count(d->ike) : 0;
+	states = sad_count(d->sad);
+	if (sas + states < d->trim_mark)
+		malloc_trim(0);
+	d->trim_mark = sas + states;
 	status_update(d);
 }
 
