@@ -88,6 +88,62 @@ static bool get_int(struct builder *b, const struct conf_kv *kv, const char *pat
 	return true;
 }
 
+static bool get_double(struct builder *b, const struct conf_kv *kv, const char *path, double min,
+                       double max, bool open_min, double *out)
+{
+	const char *s = kv->value;
+	char *end;
+	double v;
+
+	if (!s)
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno || !(v >= min) || !(v <= max) ||
+	    (open_min && v == min)) {
+		if (open_min)
+			refuse(b, &kv->loc, path, "'%s' is not a number above %g and at most %g", s,
+			       min, max);
+		else
+			refuse(b, &kv->loc, path, "'%s' is not a number from %g to %g", s, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* charon.retransmit_* (strongswan.conf(5)), in the uipsecd section */
+static bool retransmit_option(struct builder *b, const struct conf_kv *kv, const char *path,
+                              struct conf_daemon *d)
+{
+	const char *k = kv->key;
+	int v;
+
+	if (!strcmp(k, "retransmit_tries")) {
+		if (get_int(b, kv, path, 0, 100, &v)) {
+			d->retransmit.tries = (unsigned)v;
+			d->retransmit.given |= CONF_RETX_TRIES;
+		}
+	} else if (!strcmp(k, "retransmit_jitter")) {
+		if (get_int(b, kv, path, 0, 100, &v)) {
+			d->retransmit.jitter = (unsigned)v;
+			d->retransmit.given |= CONF_RETX_JITTER;
+		}
+	} else if (!strcmp(k, "retransmit_timeout")) {
+		if (get_double(b, kv, path, 0, 3600, true, &d->retransmit.timeout))
+			d->retransmit.given |= CONF_RETX_TIMEOUT;
+	} else if (!strcmp(k, "retransmit_base")) {
+		if (get_double(b, kv, path, 1, 10, false, &d->retransmit.base))
+			d->retransmit.given |= CONF_RETX_BASE;
+	} else if (!strcmp(k, "retransmit_limit")) {
+		if (get_double(b, kv, path, 0, 86400, false, &d->retransmit.limit))
+			d->retransmit.given |= CONF_RETX_LIMIT;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static void get_str(struct builder *b, const struct conf_kv *kv, const char *path, char *out,
                     size_t len)
 {
@@ -262,8 +318,10 @@ static void build(struct builder *b, const struct conf_section *root, struct con
 	for (size_t i = 0; i < u->nkv; i++) {
 		char p[512];
 
-		refuse(b, &u->kv[i].loc, join(p, sizeof(p), "uipsecd", u->kv[i].key),
-		       "unknown option (uipsecd holds filelog, syslog and journal)");
+		join(p, sizeof(p), "uipsecd", u->kv[i].key);
+		if (!retransmit_option(b, &u->kv[i], p, d))
+			refuse(b, &u->kv[i].loc, p, "unknown option (uipsecd holds filelog, syslog, "
+			       "journal and retransmit_tries, _timeout, _base, _jitter, _limit)");
 	}
 	for (size_t i = 0; i < u->nsub; i++) {
 		const struct conf_section *s = u->sub[i];

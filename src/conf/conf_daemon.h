@@ -30,6 +30,11 @@
  *       journal {                   # systemd journal, native protocol
  *           default = 1, SUBSYSTEM = N, ike_name, log_level
  *       }
+ *       retransmit_tries = 7        # IKE retransmission, as charon's
+ *       retransmit_timeout = 1.0    # (seconds; strongswan.conf(5)); unset:
+ *       retransmit_base = 1.8       # the IKE core's defaults
+ *       retransmit_jitter = 0       # (ike.h, ike_retransmit_defaults)
+ *       retransmit_limit = 0
  *   }
  *
  * Every refusal names file, line and column; all of a file's refusals are
@@ -46,10 +51,21 @@
 #endif
 #define CONF_DAEMON_DEFAULT_PATH UIPSEC_SYSCONFDIR "/uipsec/uipsecd.conf"
 
+/* The retransmission settings given (CONF_RETX_* bits in given). */
+enum {
+	CONF_RETX_TRIES = 1u << 0, CONF_RETX_TIMEOUT = 1u << 1, CONF_RETX_BASE = 1u << 2,
+	CONF_RETX_JITTER = 1u << 3, CONF_RETX_LIMIT = 1u << 4,
+};
+
 struct conf_daemon {
 	/* the loggers the file defines, in file order (nsinks 0: none;
 	 * ident empty: the program's) */
 	struct log_config log;
+	struct conf_retransmit {
+		unsigned given;
+		unsigned tries, jitter;          /* 0..100 each */
+		double timeout, base, limit;     /* (0, 3600], [1, 10], [0, 86400] */
+	} retransmit;
 };
 
 /* Read path into out. 0; -ENOENT if there is no such file (out holds the

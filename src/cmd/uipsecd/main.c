@@ -12,6 +12,7 @@
 #include "ctl/ctl.h"
 #include "ctl/metrics.h"
 #include "ctl/vis.h"
+#include "conf/conf_daemon.h"
 #include "ctl/ike_ctl.h"
 #include "dp/gw.h"
 #include "ike/ike.h"
@@ -73,6 +74,7 @@ struct opts {
 
 struct daemon {
 	struct opts o;
+	struct conf_daemon settings;   /* uipsecd.conf, as last read */
 	struct loop *loop;
 	struct xfrm_events ev;
 	struct sad *sad;
@@ -488,11 +490,39 @@ static void status_update(struct daemon *d)
 
 /* SIGHUP: uipsecd.conf (loggers) and swanctl.conf again, between
  * RELOADING=1 and READY=1. A broken file keeps what runs. */
+/* uipsecd.conf's retransmit_* over the IKE core's defaults (ike.h). */
+static void retransmit_apply(struct daemon *d)
+{
+	const struct conf_retransmit *s = &d->settings.retransmit;
+	struct ike_retransmit_cfg rc;
+
+	if (!d->ike)
+		return;
+	ike_retransmit_defaults(&rc);
+	if (s->given & CONF_RETX_TRIES)
+		rc.tries = s->tries;
+	if (s->given & CONF_RETX_TIMEOUT)
+		rc.timeout = s->timeout;
+	if (s->given & CONF_RETX_BASE)
+		rc.base = s->base;
+	if (s->given & CONF_RETX_JITTER)
+		rc.jitter = s->jitter;
+	if (s->given & CONF_RETX_LIMIT)
+		rc.limit = s->limit;
+	if (ike_ctx_set_retransmit(d->ike, &rc) < 0)
+		log_err("%s: retransmission settings refused", d->o.log.settings);
+	else if (s->given)
+		log_info("IKE retransmission: %u tries, %gs, base %g, jitter %u%%, limit %gs",
+		         rc.tries, rc.timeout, rc.base, rc.jitter, rc.limit);
+}
+
 static void reload(struct daemon *d)
 {
 	notify_reloading();
 	log_info("SIGHUP: reloading %s and %s", d->o.log.settings, d->o.conf);
-	d->reload_failed = logopt_apply(&d->o.log, true) < 0;
+	d->reload_failed = logopt_apply(&d->o.log, true, &d->settings) < 0;
+	if (!d->reload_failed)
+		retransmit_apply(d);
 	if (access(d->o.conf, F_OK) == 0)
 		config_recheck(d, d->o.conf);
 	d->reload_failed |= config_apply(d) < 0;
@@ -613,7 +643,7 @@ int main(int argc, char **argv)
 	if (sandbox_resolve(&d.sb, &sbc) < 0)
 		return 1;
 	/* loggers and the notify socket after the handed-over descriptors */
-	if (logopt_apply(&d.o.log, false) < 0)
+	if (logopt_apply(&d.o.log, false, &d.settings) < 0)
 		return 1;
 	notify_init();
 	if (!d.o.foreground) {
@@ -673,6 +703,7 @@ int main(int argc, char **argv)
 		log_err("cannot start the IKE core");
 		goto out;
 	}
+	retransmit_apply(&d);
 	gw_set_ike_handler(d.gw, ike_recv, &d);
 	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf,
 	                             .on_load = config_recheck, .on_load_ctx = &d };
