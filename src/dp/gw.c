@@ -36,6 +36,8 @@
 /* Records a worker may have waiting for the control loop (IKE messages,
  * acquires, traces, captured packets); more are dropped and counted. */
 #define GW_RELAY_MAX 1024
+/* The receive buffer of the UDP 500 sockets (IKE only) */
+#define GW_IKE_RCVBUF (16 * 1024 * 1024)
 
 enum { S_NAT4, S_NAT6, S_IKE4, S_IKE6, S_RAW4, S_RAW6, S_MAX };
 
@@ -115,6 +117,12 @@ struct gw {
 	 * at once when a state for them arrives */
 	struct loop_timer *hold_timer;
 	bool hold_armed;
+	/* IKE messages sent while a receive batch is handled (the cookies and
+	 * refusals a flood of IKE_SA_INIT requests gets) go out together,
+	 * one sendmmsg per socket, at the end of the batch (ike_tx_flush) */
+	bool ike_tx_defer;
+	struct pkt *ike_txq[S_MAX][GW_BATCH];
+	unsigned ike_txn[S_MAX];
 	struct io_fds *fds;            /* handed-over descriptors (gw_config), at start */
 };
 
@@ -583,6 +591,22 @@ static void on_tun(struct loop *l, int fd, uint32_t events, void *arg)
 	sync_counters(w);
 }
 
+static void ike_tx_flush(struct gw *gw)
+{
+	struct gw_worker *c = ctl_of(gw);
+
+	for (int k = 0; k < S_MAX; k++) {
+		unsigned n = gw->ike_txn[k];
+		if (!n)
+			continue;
+		if (sock_send_batch(&c->s[k], gw->ike_txq[k], n) < (int)n)
+			log_debug_rl("cannot send every IKE message of a batch");
+		for (unsigned i = 0; i < n; i++)
+			pkt_free(gw->ike_txq[k][i]);
+		gw->ike_txn[k] = 0;
+	}
+}
+
 static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct sock_ctx *sc = arg;
@@ -603,8 +627,14 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		r = n ? sock_recv_batch(sc->s, pk, n) : 0;
 		if (r > 0) {
+			bool defer = w == ctl_of(w->gw);
+			w->gw->ike_tx_defer = defer;
 			dp_input(&w->dp, pk, (unsigned)r);
 			net_gro_flush(&w->gro);
+			if (defer) {
+				w->gw->ike_tx_defer = false;
+				ike_tx_flush(w->gw);
+			}
 		}
 		/* a datagram too large for a pool buffer (an IKE message over
 		 * 2 KiB), in the socket's own buffer (gw_open, io/sock.h) */
@@ -868,6 +898,12 @@ static int open_socks(struct gw *gw, uint16_t nat, uint16_t ike)
 	}
 	if (get_udp(gw, &c->s[S_IKE6], IO_FD_IKE6, AF_INET6, ike, false) < 0)
 		v6 = false;
+	/* UDP 500 carries IKE only, and it is where a flood of IKE_SA_INIT
+	 * requests lands: room for a few hundred milliseconds of one while
+	 * the loop is busy or descheduled, so that real peers' requests are
+	 * not dropped by the kernel with the flood's */
+	sock_set_rcvbuf(&c->s[S_IKE4], GW_IKE_RCVBUF);
+	sock_set_rcvbuf(&c->s[S_IKE6], GW_IKE_RCVBUF);
 	for (i = 0; v6 && i < gw->nworkers; i++)
 		if (get_udp(gw, &gw->w[i].s[S_NAT6], IO_FD_NAT6, AF_INET6, nat, multi) < 0)
 			v6 = false;
@@ -1354,6 +1390,12 @@ static int send_ctl(struct gw *gw, const struct ip_addr *src, uint16_t sport,
 	memcpy(p->meta.daddr, dst->a, 16);
 	if (src && src->family == dst->family)
 		memcpy(p->meta.saddr, src->a, 16);
+	if (gw->ike_tx_defer) {
+		gw->ike_txq[k][gw->ike_txn[k]++] = p;
+		if (gw->ike_txn[k] == GW_BATCH)
+			ike_tx_flush(gw);
+		return 0;
+	}
 	r = sock_send_batch(&c->s[k], &p, 1) == 1 ? 0 : -EIO;
 	pkt_free(p);
 	return r;

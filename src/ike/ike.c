@@ -89,8 +89,8 @@ const char *ike_child_end_reason_name(enum ike_child_end_reason r)
 /* The rate limits of what strangers can make us do (see init_admit and
  * unknown_sa_request below): IKE_SA_INIT requests a second from unknown
  * addresses, with a cookie, per source; INVALID_IKE_SPI answers a second. */
-#define INIT_ANON_RATE 10000.0
-#define INIT_COOKIE_RATE 20000.0
+#define INIT_ANON_RATE 100000.0
+#define INIT_COOKIE_RATE 100000.0
 #define INIT_PER_SOURCE 20
 #define NOSPI_RATE 20.0
 

@@ -228,7 +228,8 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 		return NULL;
 	ip_addr_fmt(&remote->addr, a);
 	if (!p_sa || !p_ke || !p_ni) {
-		log_warn("ike: IKE_SA_INIT from %s lacks SA, KE or Nonce: INVALID_SYNTAX", a);
+		/* (rate-limited: anyone can send these, as fast as they like) */
+		log_warn_rl("ike: IKE_SA_INIT from %s lacks SA, KE or Nonce: INVALID_SYNTAX", a);
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return NULL;
 	}
@@ -247,7 +248,7 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 	}
 	conn = conn_for(ctx, local, remote, &theirs);
 	if (!conn) {
-		log_warn("ike: no connection for IKE_SA_INIT from %s to %s: NO_PROPOSAL_CHOSEN", a,
+		log_warn_rl("ike: no connection for IKE_SA_INIT from %s to %s: NO_PROPOSAL_CHOSEN", a,
 		         ip_addr_fmt(&local->addr, pt));
 		ctx->stats.no_proposal++;
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -255,7 +256,7 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 	}
 	if (!ike_proposal_select(&conn->cfg.ike, &theirs, false, &chosen)) {
 		ctx->stats.no_proposal++;
-		log_warn("ike: [%s] peer %s proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
+		log_warn_rl("ike: [%s] peer %s proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
 		         conn->cfg.name, a, ike_proposals_fmt(&theirs, pt, sizeof(pt)),
 		         ike_proposals_fmt(&conn->cfg.ike, po, sizeof(po)));
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -266,8 +267,10 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 		uint8_t g[2];
 		put_be16(g, want_group);
 		ctx->stats.invalid_ke_sent++;
-		log_info("ike: [%s] peer %s sent a key exchange for group %u, asking for %u "
-		         "(INVALID_KE_PAYLOAD)", conn->cfg.name, a, group, want_group);
+		static struct log_ratelimit rl;
+		if (log_ratelimit_ok(&rl))
+			log_info("ike: [%s] peer %s sent a key exchange for group %u, asking for %u "
+			         "(INVALID_KE_PAYLOAD)", conn->cfg.name, a, group, want_group);
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_KE_PAYLOAD, g, 2);
 		return NULL;
 	}
