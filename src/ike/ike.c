@@ -98,6 +98,10 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	ctx->next_reqid = 1;
 	ctx->cookie_threshold = 10;
 	ctx->half_open_max = 1000;
+	ctx->fragment_size = IKE_FRAG_SIZE_DEFAULT;
+	ctx->frag_max_message = IKE_MSG_MAX;
+	ctx->frag_max = IKE_FRAG_MAX;
+	ctx->frag_mem_max = IKE_FRAG_MEM_MAX;
 	if (crypto_rand(ctx->cookie_secret, sizeof(ctx->cookie_secret))) {
 		free(ctx);
 		return NULL;
@@ -194,6 +198,22 @@ void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsig
 const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx)
 {
 	return &ctx->stats;
+}
+
+void ike_ctx_set_fragment_size(struct ike_ctx *ctx, unsigned fragment_size)
+{
+	ctx->fragment_size = fragment_size;
+}
+
+void ike_ctx_set_frag_limits(struct ike_ctx *ctx, size_t max_message, unsigned max_fragments,
+                             size_t mem_max)
+{
+	if (max_message)
+		ctx->frag_max_message = max_message > IKE_MSG_MAX ? IKE_MSG_MAX : max_message;
+	if (max_fragments)
+		ctx->frag_max = max_fragments > IKE_FRAG_MAX ? IKE_FRAG_MAX : max_fragments;
+	if (mem_max)
+		ctx->frag_mem_max = mem_max;
 }
 
 int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err, size_t errlen)

@@ -17,6 +17,9 @@
  *   rekeying     CHILD SAs rekey on the data plane's soft expire (the
  *                backend's expire event, ike.c); their states' lifetimes
  *                carry rekey_time/life_time
+ *   fragments    a message still not whole 30 s after its first fragment
+ *                was kept is given up (RFC 7383 reassembly; a
+ *                retransmission starts it afresh)
  */
 #include "ike/ike_timers.h"
 
@@ -30,6 +33,7 @@
 #define IKE_RETX_TRIES 5
 #define IKE_HALF_OPEN_MS 30000
 #define IKE_KEEPALIVE_MS 20000
+#define IKE_FRAG_TIMEOUT_MS 30000
 
 static uint64_t retx_delay(unsigned n)
 {
@@ -123,10 +127,26 @@ static uint64_t retx_next(const struct ike_sa *sa)
 	return next;
 }
 
+static void frag_timeout(struct ike_sa *sa, uint64_t now)
+{
+	struct ike_reasm *ras[2] = { &sa->mgr.reasm_req, &sa->mgr.reasm_resp };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct ike_reasm *ra = ras[i];
+		if (ike_reasm_busy(ra) && now - ra->since_ms >= IKE_FRAG_TIMEOUT_MS) {
+			sa_debug(sa, "fragmented message %u not complete after %u s (%u of %u "
+			         "fragments): given up", ra->msgid, IKE_FRAG_TIMEOUT_MS / 1000, ra->have,
+			         ra->total);
+			ike_reasm_discard(sa->ctx, ra);
+		}
+	}
+}
+
 void ike_timers_run(struct ike_sa *sa, uint64_t now)
 {
 	if (sa->state == IKE_STATE_DEAD)
 		return;
+	frag_timeout(sa, now);
 	if (sa->state == IKE_STATE_INIT_RESPONDED && now - sa->created_ms >= IKE_HALF_OPEN_MS) {
 		sa_info(sa, "half-open IKE_SA timed out");
 		ike_sa_end(sa, IKE_END_HALF_OPEN_TIMEOUT);
@@ -158,6 +178,12 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 	if (sa->state == IKE_STATE_DEAD)
 		return 0;
 	next = retx_next(sa);
+	const struct ike_reasm *ras[2] = { &sa->mgr.reasm_req, &sa->mgr.reasm_resp };
+	for (unsigned i = 0; i < 2; i++) {
+		const struct ike_reasm *ra = ras[i];
+		if (ike_reasm_busy(ra) && ra->since_ms + IKE_FRAG_TIMEOUT_MS < next)
+			next = ra->since_ms + IKE_FRAG_TIMEOUT_MS;
+	}
 	if (sa->state == IKE_STATE_INIT_RESPONDED && sa->created_ms + IKE_HALF_OPEN_MS < next)
 		next = sa->created_ms + IKE_HALF_OPEN_MS;
 	if (ike_rekey_due(sa) && sa->established_ms + sa->conn->cfg.rekey_time * 1000ull < next)

@@ -53,7 +53,7 @@ static const struct row rows[] = {
 	/* 5 */ { "  local_addrs = 192.0.2.1\n reauth_time = 1h", "gw.conf:2: connections.c.reauth_time: IKE reauthentication is not supported by uipsec's IKE yet" },
 	/* 6 */ { "  local_addrs = 192.0.2.1\n keyingtries = 0", "gw.conf:2: connections.c.keyingtries: only 1 (the default) is supported by uipsec's IKE yet" },
 	/* 7 */ { "  local_addrs = 192.0.2.1\n unique = replace", "gw.conf:2: connections.c.unique: keep and replace are not supported by uipsec's IKE yet (no, never)" },
-	/* 8 */ { "  local_addrs = 192.0.2.1\n fragmentation = force", "gw.conf:2: connections.c.fragmentation: force is an IKEv1 setting" },
+	/* 8 */ { "  local_addrs = 192.0.2.1\n unique = keep", "gw.conf:2: connections.c.unique: keep and replace are not supported by uipsec's IKE yet (no, never)" },
 	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { dpd_action = trap } }", "gw.conf:5: connections.c.children.x.dpd_action: only clear (the default) is supported by uipsec's IKE yet" },
 	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5: connections.c.children.x.start_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
 	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5: connections.c.children.x.close_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
@@ -138,6 +138,20 @@ static void test_apply(void **state)
 	c = load(site);
 	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
 	assert_int_equal(ike_conn_names(ike, names, 8), 2);
+	conf_free(c);
+
+	/* fragmentation = force is charon's IKEv2 behaviour too (fragments
+	 * without the peer's FRAGMENTATION_SUPPORTED): loaded, not refused */
+	for (int i = 0; i < 4; i++) {
+		static const char *const v[] = { "yes", "accept", "force", "no" };
+		snprintf(text, sizeof(text), HEAD "  local_addrs = 192.0.2.1\n fragmentation = %s" TAIL,
+		         v[i]);
+		c = load(text);
+		assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 1);
+		conf_free(c);
+	}
+	c = load(site);
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
 	conf_free(c);
 
 	/* A reload without 'resp' removes it. */
