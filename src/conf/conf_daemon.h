@@ -2,7 +2,7 @@
  * (conf_settings.h), with one top-level section "uipsecd" that holds what
  * strongswan.conf's "charon" section holds for charon. Today: the
  * loggers, named and shaped as charon's (strongswan.conf(5), LOGGER
- * CONFIGURATION) and charon-systemd's journal:
+ * CONFIGURATION) and charon-systemd's journal, and the IKE fragment size:
  *
  *   uipsecd {
  *       filelog {
@@ -30,6 +30,9 @@
  *       journal {                   # systemd journal, native protocol
  *           default = 1, SUBSYSTEM = N, ike_name, log_level
  *       }
+ *       fragment_size = 1280        # charon.fragment_size: the largest IP
+ *                                   # datagram of an IKE fragment (0: 576
+ *                                   # over IPv4, 1280 over IPv6)
  *   }
  *
  * Every refusal names file, line and column; all of a file's refusals are
@@ -46,14 +49,19 @@
 #endif
 #define CONF_DAEMON_DEFAULT_PATH UIPSEC_SYSCONFDIR "/uipsec/uipsecd.conf"
 
+#define CONF_DAEMON_FRAGMENT_SIZE 1280   /* charon.fragment_size's default */
+
 struct conf_daemon {
 	/* the loggers the file defines, in file order (nsinks 0: none;
 	 * ident empty: the program's) */
 	struct log_config log;
+	/* uipsecd.fragment_size (IKE fragmentation, RFC 7383): 0, or 256 to
+	 * 65535 bytes; CONF_DAEMON_FRAGMENT_SIZE when not set */
+	unsigned fragment_size;
 };
 
 /* Read path into out. 0; -ENOENT if there is no such file (out holds the
- * defaults: no loggers); another negative errno with every reason, one
+ * defaults: no loggers, the default fragment size); another negative errno with every reason, one
  * per line, "file:line:col: uipsecd.x.y: message", in err. */
 int conf_daemon_load(const char *path, struct conf_daemon *out, char *err, size_t errlen);
 /* The same for len bytes at buf (name in messages); includes refused. */

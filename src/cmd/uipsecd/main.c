@@ -24,6 +24,7 @@
 #include "notify.h"
 #include "util/clock.h"
 #include "conf/conf.h"
+#include "conf/conf_daemon.h"
 #include "util/log.h"
 #include "xfrm/backend_sad.h"
 #include "xfrm/events.h"
@@ -91,6 +92,7 @@ struct daemon {
 	struct loop_timer *watchdog;       /* WATCHDOG=1 to systemd (notify.h) */
 	char status[128];                  /* the last STATUS= sent */
 	bool reload_failed;
+	struct conf_daemon settings;       /* uipsecd.conf as last read */
 };
 
 static void usage(FILE *f)
@@ -128,9 +130,10 @@ static void usage(FILE *f)
 	        "                   on the main loop); N > 1: a multi-queue TUN device and one\n"
 	        "                   UDP 4500 socket per worker (SO_REUSEPORT)\n"
 	        "  --max-packet BYTES  largest IKE message accepted, 1280 to 65535 (default\n"
-	        "                   65535: any that a UDP datagram holds); longer ones are\n"
-	        "                   refused, logged and counted (IkeTooBig); strongSwan's\n"
-	        "                   charon.max_packet, whose default is 10000\n",
+	        "                   65535: any that a UDP datagram holds), whole or put back\n"
+	        "                   together from IKE fragments; longer ones are refused,\n"
+	        "                   logged and counted (IkeTooBig, frag_drop_limit);\n"
+	        "                   strongSwan's charon.max_packet, whose default is 10000\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
 	        (unsigned)GW_OUTER_MTU, SANDBOX_DEFAULT_USER, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
 	        (unsigned)GW_MAX_WORKERS);
@@ -482,7 +485,9 @@ static void reload(struct daemon *d)
 {
 	notify_reloading();
 	log_info("SIGHUP: reloading %s and %s", d->o.log.settings, d->o.conf);
-	d->reload_failed = logopt_apply(&d->o.log, true) < 0;
+	d->reload_failed = logopt_apply(&d->o.log, true, &d->settings) < 0;
+	if (!d->reload_failed)
+		ike_ctx_set_fragment_size(d->ike, d->settings.fragment_size);
 	if (access(d->o.conf, F_OK) == 0)
 		config_recheck(d, d->o.conf);
 	d->reload_failed |= config_apply(d) < 0;
@@ -594,7 +599,7 @@ int main(int argc, char **argv)
 	if (sandbox_resolve(&d.sb, &sbc) < 0)
 		return 1;
 	/* loggers and the notify socket after the handed-over descriptors */
-	if (logopt_apply(&d.o.log, false) < 0)
+	if (logopt_apply(&d.o.log, false, &d.settings) < 0)
 		return 1;
 	notify_init();
 	if (!d.o.foreground) {
@@ -652,6 +657,10 @@ int main(int argc, char **argv)
 		log_err("cannot start the IKE core");
 		goto out;
 	}
+	/* IKE fragmentation: cut for uipsecd.conf's fragment_size, reassembled
+	 * up to the largest message the sockets take */
+	ike_ctx_set_fragment_size(d.ike, d.settings.fragment_size);
+	ike_ctx_set_frag_limits(d.ike, d.o.max_packet, 0, 0);
 	gw_set_ike_handler(d.gw, ike_recv, &d);
 	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf,
 	                             .on_load = config_recheck, .on_load_ctx = &d };
