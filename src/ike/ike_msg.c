@@ -156,9 +156,7 @@ int ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *m)
 int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k)
 {
 	const struct ike_pld *sk = NULL;
-	size_t ivlen = crypto_encr_iv_len(k->encr);
-	size_t icvlen = crypto_ike_icv_len(k->encr, k->integ);
-	size_t sk_off, ptlen;
+	size_t ivlen, icvlen, sk_off, ptlen;
 	uint8_t first;
 	int rc;
 
@@ -168,6 +166,8 @@ int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k)
 			return -EALREADY;
 		return parse_chain(m, m->inner_first, m->plain, m->plainlen, true) ? -EPROTO : 0;
 	}
+	ivlen = crypto_encr_iv_len(k->encr);
+	icvlen = crypto_ike_icv_len(k->encr, k->integ);
 	for (unsigned i = 0; i < m->npld; i++)
 		if (m->pld[i].type == IKE_PLD_SK)
 			sk = &m->pld[i];
