@@ -13,7 +13,8 @@
 # response (one proposal) less; with fragment_size = 576 on both ends
 # both go in fragments.
 #
-#   frag_link_up            MTU 1280 and the fragment drop on gwa and gwb
+#   frag_link_up            MTU 1280 and the fragment drop on gwa and gwb,
+#                           the extra prefixes on their site side
 #   frag_ip_drops NS        how many IP fragments NS dropped so far
 #   frag_conf DIR LOCAL REMOTE ME PEER LTS RTS [CONN_EXTRA]
 #                           DIR/swanctl.conf: connection "site", child
@@ -39,7 +40,14 @@ TS_B="10.2.0.0/24, fd02::/64, fd02:1::/64, fd02:2::/64, fd02:3::/64, fd02:4::/64
 ESP_PROPS="aes128gcm16, aes256gcm16, chacha20poly1305, aes128-sha256, aes256-sha256, aes128-sha384, aes256-sha384, aes256-sha512"
 
 frag_link_up() {
-	local n
+	local n i
+	# the six extra prefixes on the gateways' site side: charon installs a
+	# route for each remote selector only with a local address in one of
+	# its own
+	for i in 1 2 3 4 5 6; do
+		ns gwa ip addr add "fd01:$i::1/64" dev eth0 nodad || return 1
+		ns gwb ip addr add "fd02:$i::1/64" dev eth0 nodad || return 1
+	done
 	for n in gwa gwb; do
 		ns "$n" ip link set eth1 mtu 1280 || return 1
 		ns "$n" nft -f - <<-'NFT' || return 1
