@@ -542,6 +542,18 @@ static bool on_fragment(struct ike_sa *sa, struct ike_msg *m, struct ike_msg *wh
 		}
 		return ike_wire_frag_in(sa, &mg->reasm_resp, m, whole) == 1;
 	}
+	/* RFC 7296 1.2, as on_request: before the peer is authenticated only
+	 * IKE_AUTH is acted on; the fragments of anything else are not kept
+	 * (whoever did IKE_SA_INIT could otherwise hold reassembly memory
+	 * with messages that are dropped once whole) */
+	if (too_early(sa, NULL, m->hdr.exchange)) {
+		st->drop_before_auth++;
+		sa_warn_rl(sa, "fragment %u of %u of %s request %u in state %s dropped: only IKE_AUTH "
+		           "may follow IKE_SA_INIT before the peer is authenticated (RFC 7296 1.2)",
+		           m->frag_num, m->frag_total, exchange_name(m->hdr.exchange), m->hdr.msgid,
+		           ike_state_name(sa->state));
+		return false;
+	}
 	if (mg->resp.n && m->hdr.msgid + 1 == mg->msgid_in) {
 		if (ike_wire_frag_first_ok(sa, m)) {
 			st->resent_responses++;

@@ -2347,6 +2347,87 @@ static void test_frag_unkeyed(void **state)
 	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
 }
 
+/* Before B has authenticated A, fragments of anything but IKE_AUTH are
+ * dropped unkept (RFC 7296 1.2, drop_before_auth), even with valid ICVs
+ * and the message ID B expects, and they disturb no IKE_AUTH being
+ * reassembled. */
+static void test_frag_before_auth(void **state)
+{
+	static const uint8_t junk[48] = { 0, 0, 0, 8, 0, 0, 0, 0 };
+	struct pkt_q f, tmpl, real[8];
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	uint32_t id = msgid_of(&net[0]);
+	memcpy(real, net, n * sizeof(net[0]));
+	net_n = 0;
+	inject(&real[0]);                            /* IKE_AUTH fragment 1 kept */
+	size_t held = stb->frag_bytes;
+	assert_true(held > 0);
+	tmpl = real[0];
+	for (int ex = 0; ex < 2; ex++) {
+		tmpl.data[18] = ex ? CREATE_CHILD_SA : INFORMATIONAL;
+		for (uint16_t i = 1; i <= 2; i++) {
+			forge_frag(&A, &tmpl, id, i == 1 ? IKE_PLD_NOTIFY : IKE_PLD_NONE, i, 2, junk,
+			           sizeof(junk), &f);
+			inject(&f);
+		}
+	}
+	assert_int_equal(stb->drop_before_auth, 4);
+	assert_int_equal(stb->frag_bytes, held);     /* nothing more kept, nothing given up */
+	assert_int_equal(stb->frag_incomplete + stb->frag_reassembled + stb->frag_drop_invalid, 0);
+	assert_int_equal(net_n, 0);                  /* unanswered */
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+	for (unsigned i = 1; i < n; i++)
+		inject(&real[i]);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(stb->frag_reassembled, 1);
+	assert_int_equal(stb->frag_bytes, 0);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+}
+
+/* An IKE_AUTH request whose fragments all verify but whose reassembled
+ * inner chain is malformed (a payload shorter than its header): a syntax
+ * error of whoever holds the keys, answered with INVALID_SYNTAX alone
+ * (RFC 7296 2.21.2), as for a whole message; the IKE SA fails on both
+ * ends. */
+static void test_frag_syntax_error(void **state)
+{
+	static const uint8_t broken[40] = { IKE_PLD_NONE, 0, 0, 2 };   /* IDi of length 2 */
+	static const uint8_t more[40] = { 0x55 };
+	uint8_t types[16];
+	uint16_t notify;
+	struct pkt_q f, tmpl;
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *stb = ike_ctx_stats(B.ike);
+	uint32_t id = msgid_of(&net[0]);
+	tmpl = net[0];
+	net_n = 0;
+	forge_frag(&A, &tmpl, id, IKE_PLD_IDI, 1, 2, broken, sizeof(broken), &f);
+	inject(&f);
+	forge_frag(&A, &tmpl, id, IKE_PLD_NONE, 2, 2, more, sizeof(more), &f);
+	inject(&f);
+	assert_int_equal(stb->frag_reassembled, 1);
+	assert_int_equal(stb->syntax_errors, 1);
+	assert_int_equal(stb->drop_icv + stb->drop_malformed + stb->frag_drop_invalid, 0);
+	assert_int_equal(stb->frag_bytes, 0);
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_ends(&B, 1, IKE_END_PROTOCOL_ERROR);
+	assert_int_equal(net_n, 1);                  /* small: whole */
+	assert_false(is_frag(&net[0]));
+	assert_int_equal(queued_payloads(&A, types, &notify), 1);
+	assert_int_equal(notify, IKE_N_INVALID_SYNTAX);
+	deliver_all();
+	assert_ends(&A, 1, IKE_END_PROTOCOL_ERROR);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+}
+
 /* The reassembly bounds: a message over the size limit, a context out of
  * reassembly memory, a message of more fragments than allowed; each
  * counted, nothing kept, no SA. */
@@ -2472,6 +2553,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_frag_hostile, teardown),
 		cmocka_unit_test_teardown(test_frag_restart_timeout, teardown),
 		cmocka_unit_test_teardown(test_frag_unkeyed, teardown),
+		cmocka_unit_test_teardown(test_frag_before_auth, teardown),
+		cmocka_unit_test_teardown(test_frag_syntax_error, teardown),
 		cmocka_unit_test(test_frag_limits),
 		cmocka_unit_test(test_frag_settings),
 	};
