@@ -2,7 +2,8 @@
  * strongswan.conf-syntax tree into a log configuration. Every refusal is
  * collected (one line each, file:line:col and the option's dotted path)
  * so that a file's mistakes show at once. Runs at start-up and on reload
- * (SIGHUP), on the daemon's loop. */
+ * (SIGHUP), on the daemon's loop. Besides the loggers it holds
+ * fragment_size, the IKE fragment size (charon.fragment_size). */
 #include "conf/conf_daemon.h"
 #include "conf/conf_settings.h"
 #include "conf/conf_value.h"
@@ -316,12 +317,27 @@ static void build(struct builder *b, const struct conf_section *root, struct con
 	if (!u)
 		return;
 	for (size_t i = 0; i < u->nkv; i++) {
+		const struct conf_kv *kv = &u->kv[i];
 		char p[512];
+		int v;
 
-		join(p, sizeof(p), "uipsecd", u->kv[i].key);
-		if (!retransmit_option(b, &u->kv[i], p, d))
-			refuse(b, &u->kv[i].loc, p, "unknown option (uipsecd holds filelog, syslog, "
-			       "journal and retransmit_tries, _timeout, _base, _jitter, _limit)");
+		join(p, sizeof(p), "uipsecd", kv->key);
+		if (!strcmp(kv->key, "fragment_size")) {
+			/* charon.fragment_size; below 256 bytes a fragment holds
+			 * too little to be of use (and 255 of them too little of
+			 * a message) */
+			if (get_int(b, kv, p, 0, 65535, &v)) {
+				if (v > 0 && v < 256)
+					refuse(b, &kv->loc, p, "'%s' is not 0 or a number from 256 to 65535",
+					       kv->value);
+				else
+					d->fragment_size = (unsigned)v;
+			}
+		} else if (!retransmit_option(b, kv, p, d)) {
+			refuse(b, &kv->loc, p, "unknown option (uipsecd holds fragment_size, "
+			       "retransmit_tries, _timeout, _base, _jitter, _limit and the sections "
+			       "filelog, syslog and journal)");
+		}
 	}
 	for (size_t i = 0; i < u->nsub; i++) {
 		const struct conf_section *s = u->sub[i];
@@ -363,6 +379,7 @@ int conf_daemon_parse_buffer(const char *buf, size_t len, const char *name,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->fragment_size = CONF_DAEMON_FRAGMENT_SIZE;
 	if (err && errlen)
 		err[0] = '\0';
 	rc = conf_settings_parse_buffer(buf, len, name, CONF_PARSE_NO_INCLUDE, &t, err, errlen);
@@ -379,6 +396,7 @@ int conf_daemon_load(const char *path, struct conf_daemon *out, char *err, size_
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->fragment_size = CONF_DAEMON_FRAGMENT_SIZE;
 	if (err && errlen)
 		err[0] = '\0';
 	if (access(path, F_OK) != 0 && errno == ENOENT)

@@ -113,8 +113,6 @@ int ctl_conf_check(const struct conf_conn *cn, char *err, size_t errlen)
 	if (cn->unique == CONF_UNIQUE_KEEP || cn->unique == CONF_UNIQUE_REPLACE)
 		return refuse(err, errlen, f, l, P("unique"),
 		              "keep and replace are not supported by uipsec's IKE yet (no, never)");
-	if (cn->fragmentation == CONF_FRAG_FORCE)
-		return refuse(err, errlen, f, l, P("fragmentation"), "force is an IKEv1 setting");
 	for (size_t i = 0; i < cn->nchildren; i++) {
 		char chp[400];
 

@@ -139,13 +139,10 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	if (auth_class(cc, &cc->local, "local", &cfg->local_auth, err, errlen) ||
 	    auth_class(cc, &cc->remote, "remote", &cfg->remote_auth, err, errlen))
 		return -EINVAL;
-	/* RFC 7383 is not implemented yet (its place is src/ike/ike_wire.c):
-	 * fragmentation = yes, strongSwan's default, or accept would
-	 * otherwise do nothing without a word */
-	if (cc->fragmentation == CONF_FRAG_YES || cc->fragmentation == CONF_FRAG_ACCEPT)
-		log_info("%s:%u: connection '%s': fragmentation = %s: IKE fragmentation is not "
-		         "implemented yet, IKE messages are sent whole", cc->file, cc->line, cc->name,
-		         cc->fragmentation == CONF_FRAG_YES ? "yes" : "accept");
+	/* IKE fragmentation (RFC 7383), as charon's ike_cfg has it */
+	cfg->fragmentation = cc->fragmentation == CONF_FRAG_ACCEPT ? IKE_FRAG_ACCEPT :
+	                     cc->fragmentation == CONF_FRAG_FORCE ? IKE_FRAG_FORCE :
+	                     cc->fragmentation == CONF_FRAG_NO ? IKE_FRAG_NO : IKE_FRAG_YES;
 	if (cc->local.has_id)
 		id_from_conf(&cfg->local_id, &cc->local.id);
 	if (cc->remote.has_id)
@@ -399,6 +396,9 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(ike_established); P(child_established); P(ike_deleted); P(child_deleted);
 		P(invalid_ike_spi_sent); P(invalid_ike_spi_limited); P(invalid_ike_spi_rx);
 		P(unknown_spi); P(init_over_budget); P(init_source_limited);
+		P(frag_tx); P(frag_rx); P(frag_msgs_tx); P(frag_reassembled); P(frag_drop_unkeyed);
+		P(frag_drop_invalid); P(frag_drop_msgid); P(frag_drop_dup); P(frag_drop_overlap);
+		P(frag_drop_limit); P(frag_incomplete); P(frag_bytes);
 #undef P
 		return 0;
 	}

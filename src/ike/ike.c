@@ -116,6 +116,10 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	ctx->cookie_tokens = INIT_COOKIE_RATE;
 	ctx->nospi_tokens = NOSPI_RATE;
 	ctx->anon_ms = ctx->nospi_ms = ike_now(ctx);
+	ctx->fragment_size = IKE_FRAG_SIZE_DEFAULT;
+	ctx->frag_max_message = IKE_MSG_MAX;
+	ctx->frag_max = IKE_FRAG_MAX;
+	ctx->frag_mem_max = IKE_FRAG_MEM_MAX;
 	if (crypto_rand(ctx->cookie_secret, sizeof(ctx->cookie_secret))) {
 		free(ctx);
 		return NULL;
@@ -247,6 +251,22 @@ int ike_ctx_set_retransmit(struct ike_ctx *ctx, const struct ike_retransmit_cfg 
 		return -EINVAL;
 	ctx->retx = *rc;
 	return 0;
+}
+
+void ike_ctx_set_fragment_size(struct ike_ctx *ctx, unsigned fragment_size)
+{
+	ctx->fragment_size = fragment_size;
+}
+
+void ike_ctx_set_frag_limits(struct ike_ctx *ctx, size_t max_message, unsigned max_fragments,
+                             size_t mem_max)
+{
+	if (max_message)
+		ctx->frag_max_message = max_message > IKE_MSG_MAX ? IKE_MSG_MAX : max_message;
+	if (max_fragments)
+		ctx->frag_max = max_fragments > IKE_FRAG_MAX ? IKE_FRAG_MAX : max_fragments;
+	if (mem_max)
+		ctx->frag_mem_max = mem_max;
 }
 
 int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err, size_t errlen)

@@ -169,6 +169,19 @@ enum ike_childless {
 	IKE_CHILDLESS_NEVER,      /* responder refuses childless IKE_AUTH (INVALID_SYNTAX) */
 };
 
+/* IKE fragmentation, RFC 7383 (swanctl.conf connections.<conn>.fragmentation,
+ * as charon 5.9.8 does it for IKEv2). Fragments sent by the peer are
+ * accepted whatever the setting (charon's rule too), once the IKE SA has
+ * keys; IKE_SA_INIT is never fragmented. */
+enum ike_fragmentation {
+	IKE_FRAG_YES = 0,    /* announce; fragment an oversized protected message if the
+	                      * peer announced support too (the default) */
+	IKE_FRAG_ACCEPT,     /* announce, but send every message whole */
+	IKE_FRAG_FORCE,      /* announce; fragment oversized protected messages even if the
+	                      * peer did not announce support (charon's IKEv2 behaviour) */
+	IKE_FRAG_NO,         /* do not announce, send every message whole */
+};
+
 #define IKE_PSK_MAX 256
 
 struct ike_conn_cfg {
@@ -197,6 +210,7 @@ struct ike_conn_cfg {
 	bool encap;                   /* force UDP encapsulation of ESP */
 	uint8_t childless;            /* enum ike_childless */
 	bool unique_never;            /* unique = never: no INITIAL_CONTACT sent or honoured */
+	uint8_t fragmentation;        /* enum ike_fragmentation */
 	/* the children, nchildren of them: ike_conn_add copies the array */
 	unsigned nchildren;
 	struct ike_child_cfg *children;
@@ -226,6 +240,23 @@ struct ike_stats {
 	 * unknown addresses, over a source's own limit */
 	uint64_t init_over_budget, init_source_limited;
 	uint64_t ike_established, child_established, ike_deleted, child_deleted;
+	/* IKE fragmentation (RFC 7383): datagrams sent and received as
+	 * Encrypted Fragment (SKF) payloads, messages reassembled, and what
+	 * was dropped (a fragment that fails its ICV counts in drop_icv) */
+	uint64_t frag_tx, frag_rx, frag_msgs_tx, frag_reassembled;
+	uint64_t frag_drop_unkeyed;    /* before the IKE SA had keys (or in IKE_SA_INIT) */
+	uint64_t frag_drop_invalid;    /* number 0 or above Total, Total 0 or above the limit,
+	                                * Total lower than the message's, header changed,
+	                                * payloads beside the SKF, bad padding */
+	uint64_t frag_drop_msgid;      /* not for the message expected (message ID outside the
+	                                * window, or a later fragment of a request answered) */
+	uint64_t frag_drop_dup;        /* a fragment already held, same content */
+	uint64_t frag_drop_overlap;    /* a fragment number already held, other content */
+	uint64_t frag_drop_limit;      /* the message would exceed the reassembly size limit,
+	                                * or all SAs' reassembly memory is in use */
+	uint64_t frag_incomplete;      /* reassemblies given up: timeout, superseded, SA gone */
+	uint64_t frag_bytes;           /* a gauge, not a counter: memory held in reassembly
+	                                * now, all SAs */
 	uint64_t ike_ended[IKE_END_MAX];       /* by reason */
 	uint64_t child_ended[CHILD_END_MAX];
 };
@@ -272,6 +303,21 @@ const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx);
  * if tries > 100, timeout not in (0, 3600], base not in [1, 10], jitter >
  * 100 or limit < 0. */
 int ike_ctx_set_retransmit(struct ike_ctx *ctx, const struct ike_retransmit_cfg *rc);
+/* IKE fragmentation. fragment_size: the largest IP datagram a fragment
+ * may make, IP and UDP headers (and the non-ESP marker) included, as
+ * charon's charon.fragment_size (default 1280 for IPv4 and IPv6; 0: 576
+ * over IPv4, 1280 over IPv6). A protected message larger than that goes
+ * in fragments when the connection's fragmentation setting says so.
+ * Applies to messages built after the call. */
+void ike_ctx_set_fragment_size(struct ike_ctx *ctx, unsigned fragment_size);
+/* Reassembly bounds: the largest message (IKE header included) put back
+ * together (default 65535; uipsecd passes --max-packet), the most
+ * fragments a message may have (default 255, charon's), and the memory
+ * all SAs' reassemblies may hold together (default 4 MiB). Each IKE SA
+ * reassembles at most one request and one response at a time. A zero
+ * keeps that bound as it is. */
+void ike_ctx_set_frag_limits(struct ike_ctx *ctx, size_t max_message, unsigned max_fragments,
+                             size_t mem_max);
 
 /* Add or replace (by name) a connection; cfg is copied (PSK included;
  * wiped when removed). Installs trap policies for start_action=trap

@@ -52,6 +52,11 @@ struct ike_ctx {
 		unsigned n;
 	} init_src[IKE_INIT_SRC_SLOTS];
 	struct ike_stats stats;
+	/* IKE fragmentation (ike_wire.c): the datagram size fragments are
+	 * cut for, and the reassembly bounds (ike_ctx_set_frag_limits) */
+	unsigned fragment_size;
+	size_t frag_max_message, frag_mem_max;
+	unsigned frag_max;
 	/* authenticator constructors by class (ike_authn_register) and the
 	 * public-key credentials a pubkey authenticator would use (none yet) */
 	ike_authn_new_fn authn_new[IKE_AUTH_CLASS_MAX];

@@ -5,8 +5,13 @@
  * cookie check under load, the connection, the proposal and the group);
  * the task then answers it on the new half-open SA.
  *
- *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*)   -->
- *        <--  HDR, SAr1, KEr, Nr, [N(CHILDLESS_IKEV2_SUPPORTED)], N(NAT_DETECTION_*)
+ *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*), [N(FRAGMENTATION_SUPPORTED)]  -->
+ *        <--  HDR, SAr1, KEr, Nr, [N(CHILDLESS_IKEV2_SUPPORTED)], N(NAT_DETECTION_*),
+ *             [N(FRAGMENTATION_SUPPORTED)]
+ *
+ * IKE fragmentation (RFC 7383 2.3) is announced here, as the connection's
+ * fragmentation setting says; what the peer announced is kept in
+ * sa->frag_supported for ike_wire.c.
  */
 #include "ike/ike_init.h"
 
@@ -342,6 +347,9 @@ static enum ike_task_status init_build(struct ike_task *t, struct ike_sa *sa, st
 	ike_pld_ke_put(mb, sa->dh_group, pub, (size_t)n);
 	ike_pld_raw_put(mb, IKE_PLD_NONCE, sa->ni, sa->ni_len);
 	put_natd(mb, sa->spi_i, 0, &sa->local, &sa->remote, cfg->encap);
+	/* RFC 7383 2.3: unless fragmentation = no */
+	if (cfg->fragmentation != IKE_FRAG_NO)
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
 	ike_sa_set_state(sa, IKE_STATE_INIT_SENT);
 	sa_info(sa, "initiating IKE_SA to %s, proposing %s",
 	        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }),
@@ -454,6 +462,7 @@ static enum ike_task_status init_process(struct ike_task *t, struct ike_sa *sa,
 	natd_check(sa, m, sa->spi_r);
 	/* RFC 6023: the responder accepts IKE_AUTH without a CHILD SA */
 	sa->peer_childless = ike_msg_find_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
+	sa->frag_supported = ike_msg_find_notify(m, IKE_N_FRAGMENTATION_SUPPORTED) != NULL;
 	/* RFC 7296 2.23: after NAT detection, move to port 4500 */
 	if ((sa->nat_local || sa->nat_remote || cfg->encap) && !sa->natt) {
 		sa->natt = true;
@@ -510,6 +519,10 @@ static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
 	if (sa->conn->cfg.childless != IKE_CHILDLESS_NEVER)   /* RFC 6023, as charon */
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
 	put_natd(mb, sa->spi_i, sa->spi_r, &sa->local, &sa->remote, sa->conn->cfg.encap);
+	/* RFC 7383 2.3: answered in kind, unless fragmentation = no */
+	sa->frag_supported = ike_msg_find_notify(m, IKE_N_FRAGMENTATION_SUPPORTED) != NULL;
+	if (sa->frag_supported && sa->conn->cfg.fragmentation != IKE_FRAG_NO)
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
 	ike_sa_set_state(sa, IKE_STATE_INIT_RESPONDED);
 	theirs.n = 0;
 	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);

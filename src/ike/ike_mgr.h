@@ -59,6 +59,9 @@ struct ike_mgr {
 	uint32_t msgid_in;                  /* ID of the next request expected */
 	struct ike_wire resp;               /* our response to request msgid_in - 1 */
 	struct ike_task *passive;           /* responders waiting for their next round */
+	/* RFC 7383: the peer's request (msgid_in) and the response to ours
+	 * being reassembled from fragments; ike_timers.c times them out */
+	struct ike_reasm reasm_req, reasm_resp;
 };
 
 /* Queue a task of kind with arg (see enum ike_task_kind). Does nothing
@@ -81,7 +84,9 @@ bool ike_mgr_queued(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t a
  * the SA's SPIs), not yet decrypted: window and cache checks, decryption
  * (ike_wire_in), then the response to the task that sent the request, or
  * the request to the task that answers it, whose response is cached and
- * sent. Runs sa's queue afterwards. */
+ * sent. An Encrypted Fragment message of the request or response
+ * expected is kept (ike_wire_frag_in) until its message is whole, which
+ * then goes the same way. Runs sa's queue afterwards. */
 void ike_mgr_input(struct ike_sa *sa, const struct ike_endpoint *local,
                    const struct ike_endpoint *remote, struct ike_msg *m);
 /* Send request r again as it was (ike_timers.c decides when). */
@@ -93,8 +98,12 @@ void ike_mgr_retransmit(struct ike_sa *sa, struct ike_req *r);
 void ike_mgr_unanswered_begin(struct ike_sa *sa, struct ike_mb *mb, uint8_t exchange);
 int ike_mgr_unanswered_send(struct ike_sa *sa, struct ike_mb *mb);
 
-/* Destroy every task (queued, in flight, passive) and free the buffers;
- * the manager is empty afterwards. */
+/* Give up a reassembly whose message is no longer wanted (the request
+ * was answered some other way, our request is no longer in flight). */
+void ike_mgr_frag_prune(struct ike_sa *sa);
+
+/* Destroy every task (queued, in flight, passive) and free the buffers
+ * and reassemblies; the manager is empty afterwards. */
 void ike_mgr_clear(struct ike_sa *sa);
 
 #endif

@@ -50,6 +50,7 @@ struct ike_sa {
 	bool nat_local, nat_remote;  /* we / the peer are behind a NAT */
 	bool natt;                   /* moved to port 4500 */
 	bool peer_childless;         /* the responder announced RFC 6023 childless support */
+	bool frag_supported;         /* the peer announced IKE fragmentation (RFC 7383 2.3) */
 
 	/* negotiated */
 	struct ike_proposal prop;

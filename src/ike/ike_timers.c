@@ -32,6 +32,9 @@
  *                soft limits of rekey_time/_bytes/_packets less a random
  *                part of rand_*, and hard ones of life_* (the backend's
  *                expire event, ike.c, rekeys or deletes them)
+ *   fragments    a message still not whole 30 s after its first fragment
+ *                was kept is given up (RFC 7383 reassembly; a
+ *                retransmission starts it afresh)
  */
 #include "ike/ike_timers.h"
 
@@ -48,6 +51,7 @@
 #define IKE_HINT_MS 250          /* first quick retransmit after a hint, doubling */
 #define IKE_HINT_TRIES 3
 #define IKE_PROBE_MIN_MS 2000    /* at most one triggered liveness check per SA */
+#define IKE_FRAG_TIMEOUT_MS 30000
 
 /* A random value in [0, max] (0 if there are no random bytes). */
 static uint64_t rand_upto(uint64_t max)
@@ -297,10 +301,26 @@ static uint64_t dpd_at(const struct ike_sa *sa)
 	return last + sa->conn->cfg.dpd_delay * 1000ull;
 }
 
+static void frag_timeout(struct ike_sa *sa, uint64_t now)
+{
+	struct ike_reasm *ras[2] = { &sa->mgr.reasm_req, &sa->mgr.reasm_resp };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct ike_reasm *ra = ras[i];
+		if (ike_reasm_busy(ra) && now - ra->since_ms >= IKE_FRAG_TIMEOUT_MS) {
+			sa_debug(sa, "fragmented message %u not complete after %u s (%u of %u "
+			         "fragments): given up", ra->msgid, IKE_FRAG_TIMEOUT_MS / 1000, ra->have,
+			         ra->total);
+			ike_reasm_discard(sa->ctx, ra);
+		}
+	}
+}
+
 void ike_timers_run(struct ike_sa *sa, uint64_t now)
 {
 	if (sa->state == IKE_STATE_DEAD)
 		return;
+	frag_timeout(sa, now);
 	if (sa->state == IKE_STATE_INIT_RESPONDED && now - sa->created_ms >= IKE_HALF_OPEN_MS) {
 		sa_info(sa, "half-open IKE_SA timed out");
 		ike_sa_end(sa, IKE_END_HALF_OPEN_TIMEOUT);
@@ -343,6 +363,11 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 	if (sa->state == IKE_STATE_DEAD)
 		return 0;
 	next = retx_next(sa);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct ike_reasm *ra = i ? &sa->mgr.reasm_resp : &sa->mgr.reasm_req;
+		if (ike_reasm_busy(ra))
+			earliest(&next, ra->since_ms + IKE_FRAG_TIMEOUT_MS);
+	}
 	if (sa->state == IKE_STATE_INIT_RESPONDED)
 		earliest(&next, sa->created_ms + IKE_HALF_OPEN_MS);
 	if (ike_rekey_due(sa))

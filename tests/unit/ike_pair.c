@@ -390,6 +390,17 @@ bool pair_expire(struct peer *p, unsigned i, bool hard)
 	return true;
 }
 
+/* The keys of sa for a message with header h: the sender's outbound
+ * ones if p sent it (the I flag names the original initiator), else
+ * p's inbound ones. */
+static void keys_for(const struct ike_sa *sa, const struct ike_hdr *h, struct crypto_ike_keys *k)
+{
+	if (!!(h->flags & IKE_FLAG_INITIATOR) == sa->initiator)
+		ike_sa_keys_out(sa, k);
+	else
+		ike_sa_keys_in(sa, k);
+}
+
 int pair_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
               uint8_t *chain, size_t cap)
 {
@@ -404,12 +415,7 @@ int pair_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t 
 	sa = pair_sa(p, h);
 	if (!sa || !sa->keys_ready)
 		goto out;
-	/* p sent it (the I flag names the original initiator as sender):
-	 * its outbound keys; else p receives it: its inbound ones */
-	if (!!(h->flags & IKE_FLAG_INITIATOR) == sa->initiator)
-		ike_sa_keys_out(sa, &k);
-	else
-		ike_sa_keys_in(sa, &k);
+	keys_for(sa, h, &k);
 	if (ike_msg_decrypt(&m, &k))
 		goto out;
 	const struct ike_pld *sk = ike_msg_find(&m, IKE_PLD_SK);
@@ -455,6 +461,66 @@ int pair_seal(struct peer *sender, const struct ike_hdr *h, uint8_t first, const
 	q->len = mb.len;
 	rc = 0;
 out:
+	ike_mb_free(&mb);
+	return rc;
+}
+
+int pair_frag_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
+                   uint16_t *num, uint16_t *total, uint8_t *content, size_t cap)
+{
+	struct crypto_ike_keys k;
+	const uint8_t *c;
+	struct ike_msg m;
+	struct ike_sa *sa;
+	size_t len;
+	int rc = -1;
+
+	if (ike_msg_parse(q->data, q->len, &m) || !m.has_skf)
+		goto out;
+	*h = m.hdr;
+	sa = pair_sa(p, h);
+	if (!sa || !sa->keys_ready)
+		goto out;
+	keys_for(sa, h, &k);
+	if (ike_msg_frag_open(&m, &k, first, &c, &len) || len > cap)
+		goto out;
+	*num = m.frag_num;
+	*total = m.frag_total;
+	memcpy(content, c, len);
+	rc = (int)len;
+out:
+	ike_msg_clear(&m);
+	return rc;
+}
+
+int pair_frag_seal(struct peer *sender, const struct ike_hdr *h, uint8_t first, uint16_t num,
+                   uint16_t total, const uint8_t *content, size_t len, struct pkt_q *q)
+{
+	struct crypto_ike_keys k;
+	struct ike_sa *sa = pair_sa(sender, h);
+	uint8_t *buf = NULL;
+	struct ike_mb mb;
+	size_t blen;
+	int rc = -1;
+
+	if (!sa || !sa->keys_ready)
+		return -1;
+	ike_mb_init(&mb, h);   /* the header's bytes */
+	if (mb.oom)
+		goto out;
+	ike_sa_keys_out(sa, &k);
+	if (ike_msg_frag_seal(mb.p, first, num, total, content, len, &k, &buf, &blen) ||
+	    blen > sizeof(q->data))
+		goto out;
+	if (!q->len) {
+		q->from = sa->local;
+		q->to = sa->remote;
+	}
+	memcpy(q->data, buf, blen);
+	q->len = blen;
+	rc = 0;
+out:
+	free(buf);
 	ike_mb_free(&mb);
 	return rc;
 }

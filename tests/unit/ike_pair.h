@@ -142,6 +142,17 @@ int pair_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t 
  * 0, or -1 (no SA, too big). */
 int pair_seal(struct peer *sender, const struct ike_hdr *h, uint8_t first, const uint8_t *chain,
               size_t len, struct pkt_q *q);
+/* The same for an Encrypted Fragment message (RFC 7383): its content
+ * (the piece of the inner chain it carries) into content, its SKF Next
+ * Payload into *first, its numbers into *num and *total. The content's
+ * length, or -1. */
+int pair_frag_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
+                   uint16_t *num, uint16_t *total, uint8_t *content, size_t cap);
+/* Seal fragment num of total carrying content[0, len), SKF Next Payload
+ * first, as sender would (its outbound keys of the SA h names), into q as
+ * pair_seal does. 0, or -1. */
+int pair_frag_seal(struct peer *sender, const struct ike_hdr *h, uint8_t first, uint16_t num,
+                   uint16_t total, const uint8_t *content, size_t len, struct pkt_q *q);
 /* Hand q to its destination as if it came off the network. */
 void pair_inject(const struct pkt_q *q);
 

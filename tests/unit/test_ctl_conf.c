@@ -51,14 +51,13 @@ static const struct row rows[] = {
 	/* 3 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.5-192.0.2.9", "gw.conf:2: connections.c.remote_addrs: subnets and ranges are not supported by uipsec here; write one address" },
 	/* 4 */ { "  local_addrs = 192.0.2.1\n remote_addrs = a.example, b.example", "gw.conf:2: connections.c.remote_addrs: uipsec takes exactly one address here" },
 	/* 5 */ { "  local_addrs = 192.0.2.1\n unique = replace", "gw.conf:2: connections.c.unique: keep and replace are not supported by uipsec's IKE yet (no, never)" },
-	/* 6 */ { "  local_addrs = 192.0.2.1\n fragmentation = force", "gw.conf:2: connections.c.fragmentation: force is an IKEv1 setting" },
-	/* 7 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5: connections.c.children.x.start_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
-	/* 8 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5: connections.c.children.x.close_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
-	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { updown = /bin/true } }", "gw.conf:5: connections.c.children.x.updown: updown scripts are not supported by uipsec" },
-	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { local_ts = dynamic[tcp] } }", "gw.conf:5: connections.c.children.x.local_ts: dynamic with [proto/port] is not supported by uipsec yet" },
-	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = dynamic, 10.0.0.0/8 } }", "gw.conf:5: connections.c.children.x.remote_ts: dynamic mixed with other traffic selectors is not supported by uipsec" },
-	/* 12 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,10.0.0.9 } }", "gw.conf:5: connections.c.children.x.remote_ts: more than 8 traffic selectors" },
-	/* 13 */ { "  local_addrs = 192.0.2.1\n children { x { dpd_action = trap|restart } }", "gw.conf:5: connections.c.children.x.dpd_action: trap|start is not a dpd_action (clear, trap or restart)" },
+	/* 6 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5: connections.c.children.x.start_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
+	/* 7 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5: connections.c.children.x.close_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
+	/* 8 */ { "  local_addrs = 192.0.2.1\n children { x { updown = /bin/true } }", "gw.conf:5: connections.c.children.x.updown: updown scripts are not supported by uipsec" },
+	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { local_ts = dynamic[tcp] } }", "gw.conf:5: connections.c.children.x.local_ts: dynamic with [proto/port] is not supported by uipsec yet" },
+	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = dynamic, 10.0.0.0/8 } }", "gw.conf:5: connections.c.children.x.remote_ts: dynamic mixed with other traffic selectors is not supported by uipsec" },
+	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,10.0.0.9 } }", "gw.conf:5: connections.c.children.x.remote_ts: more than 8 traffic selectors" },
+	/* 12 */ { "  local_addrs = 192.0.2.1\n children { x { dpd_action = trap|restart } }", "gw.conf:5: connections.c.children.x.dpd_action: trap|start is not a dpd_action (clear, trap or restart)" },
 };
 
 static void test_check_table(void **state)
@@ -133,6 +132,20 @@ static void test_apply(void **state)
 	c = load(site);
 	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
 	assert_int_equal(ike_conn_names(ike, names, 8), 2);
+	conf_free(c);
+
+	/* fragmentation = force is charon's IKEv2 behaviour too (fragments
+	 * without the peer's FRAGMENTATION_SUPPORTED): loaded, not refused */
+	for (int i = 0; i < 4; i++) {
+		static const char *const v[] = { "yes", "accept", "force", "no" };
+		snprintf(text, sizeof(text), HEAD "  local_addrs = 192.0.2.1\n fragmentation = %s" TAIL,
+		         v[i]);
+		c = load(text);
+		assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 1);
+		conf_free(c);
+	}
+	c = load(site);
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
 	conf_free(c);
 
 	/* A reload without 'resp' removes it. */

@@ -19,8 +19,10 @@
 #include "crypto/rand.h"
 #include "ike/ike.h"
 #include "ike/ike_authn.h"
+#include "ike/ike_ctx.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_proto.h"
+#include "ike/ike_sa.h"
 #include "util/bytes.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -2557,6 +2559,530 @@ static void test_200_children(void **state)
 	B.cfg.children = B.kids;
 }
 
+/* ---- IKE fragmentation (RFC 7383) ----
+ * Both peers cut messages for small datagrams and carry long identities,
+ * so that each IKE_AUTH message (about 400 bytes) goes in three
+ * fragments; the IKE_SA_INIT messages never do. */
+#define FRAG_SIZE 220                    /* IPv4 datagram: 192 bytes of IKE each */
+#define FRAG_MSG_MAX (FRAG_SIZE - 28)
+
+static void long_id(struct ike_id *id, char c)
+{
+	memset(id, 0, sizeof(*id));
+	id->type = IKE_ID_FQDN;
+	id->len = 200;
+	memset(id->data, c, id->len);
+	memcpy(id->data + id->len - 12, ".example.org", 12);
+}
+
+static void frag_peers_up(uint8_t mode_a, uint8_t mode_b)
+{
+	char err[256];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	long_id(&A.cfg.local_id, 'a');
+	long_id(&B.cfg.local_id, 'b');
+	A.cfg.fragmentation = mode_a;
+	B.cfg.fragmentation = mode_b;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	ike_ctx_set_fragment_size(A.ike, FRAG_SIZE);
+	ike_ctx_set_fragment_size(B.ike, FRAG_SIZE);
+}
+
+static bool is_frag(const struct pkt_q *p)
+{
+	return p->len > 36 && p->data[16] == IKE_PLD_SKF;
+}
+
+/* The queue holds exactly one message in fragments 1..n of n, each
+ * within the datagram size, the first naming an inner payload and the
+ * others none (RFC 7383 2.5). n. */
+static unsigned queued_fragments(void)
+{
+	unsigned n = net_n;
+
+	assert_true(n >= 2);
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(is_frag(&net[i]));
+		assert_true(net[i].len <= FRAG_MSG_MAX);
+		assert_int_equal(get_be16(net[i].data + 32), i + 1);
+		assert_int_equal(get_be16(net[i].data + 34), n);
+		assert_int_equal(net[i].data[28] != IKE_PLD_NONE, i == 0);
+		assert_memory_equal(net[i].data, net[0].data, 24);   /* the same header */
+	}
+	return n;
+}
+
+/* IKE_SA_INIT both ways, unfragmented. */
+static void frag_init(void)
+{
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_int_equal(net_n, 1);
+	assert_false(is_frag(&net[0]));
+	assert_true(deliver(false));
+	assert_int_equal(net_n, 1);
+	assert_false(is_frag(&net[0]));
+	assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+}
+
+/* A fragment as from would send it: the header of the queued datagram
+ * tmpl (message ID msgid), sealed with from's keys of that IKE SA. */
+static void forge_frag(struct peer *from, const struct pkt_q *tmpl, uint32_t msgid, uint8_t first,
+                       uint16_t num, uint16_t total, const uint8_t *content, size_t len,
+                       struct pkt_q *out)
+{
+	struct ike_sa *sa = ike_sa_find(from->ike, get_be64(tmpl->data), get_be64(tmpl->data + 8));
+	struct crypto_ike_keys k;
+	uint8_t hdr[IKE_HDR_LEN], *buf;
+	size_t blen;
+
+	assert_non_null(sa);
+	ike_sa_keys_out(sa, &k);
+	memcpy(hdr, tmpl->data, IKE_HDR_LEN);
+	put_be32(hdr + 20, msgid);
+	assert_int_equal(ike_msg_frag_seal(hdr, first, num, total, content, len, &k, &buf, &blen), 0);
+	*out = *tmpl;
+	assert_true(blen <= sizeof(out->data));
+	memcpy(out->data, buf, blen);
+	out->len = blen;
+	free(buf);
+}
+
+static void inject(const struct pkt_q *p)
+{
+	pair_inject(p);
+}
+
+static uint32_t msgid_of(const struct pkt_q *p)
+{
+	return get_be32(p->data + 20);
+}
+
+/* IKE_AUTH in fragments both ways; the SADs match, nothing stays held. */
+static void test_frag_auth(void **state)
+{
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *sta = ike_ctx_stats(A.ike), *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	assert_int_equal(n, 3);
+	assert_int_equal(sta->frag_msgs_tx, 1);
+	assert_int_equal(sta->frag_tx, n);
+	for (unsigned i = 0; i < n - 1; i++) {
+		assert_true(deliver(false));
+		assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+		assert_true(stb->frag_bytes > 0);
+		assert_int_equal(net_n, n - 1 - i);     /* nothing answered yet */
+	}
+	assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(stb->frag_reassembled, 1);
+	assert_int_equal(stb->frag_rx, n);
+	assert_int_equal(stb->frag_bytes, 0);
+	unsigned m = queued_fragments();
+	assert_int_equal(stb->frag_msgs_tx, 1);
+	for (unsigned i = 0; i < m; i++)
+		assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(sta->frag_reassembled, 1);
+	assert_int_equal(sta->frag_bytes, 0);
+	assert_int_equal(net_n, 0);
+	assert_sads_match(2);
+	/* small messages still go whole: a DPD round */
+	assert_int_equal(ike_terminate_child(A.ike, "net"), 0);
+	assert_int_equal(net_n, 1);
+	assert_false(is_frag(&net[0]));
+	deliver_all();
+	assert_int_equal(sta->drop_icv + stb->drop_icv + sta->frag_drop_invalid + stb->frag_drop_invalid,
+	                 0);
+}
+
+/* A lost fragment each way: the retransmission resends every fragment,
+ * the receiver keeps what it has (the rest are duplicates), and a
+ * retransmitted request's first fragment gets every fragment of the
+ * cached response (the others of it are dropped, RFC 7383 2.6.1). */
+static void test_frag_lost(void **state)
+{
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *sta = ike_ctx_stats(A.ike), *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	for (unsigned i = 0; i < n - 1; i++)
+		assert_true(deliver(false));
+	assert_true(deliver(true));                 /* the last one is lost */
+	assert_true(stb->frag_bytes > 0);
+	tick(4000);
+	assert_int_equal(sta->retransmits, 1);
+	assert_int_equal(queued_fragments(), n);    /* all of them again */
+	assert_int_equal(sta->frag_tx, 2 * n);
+	for (unsigned i = 0; i < n; i++)
+		assert_true(deliver(false));
+	assert_int_equal(stb->frag_drop_dup, n - 1);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	unsigned m = queued_fragments();
+	assert_true(deliver(false));
+	assert_true(deliver(true));                 /* response fragment 2 is lost */
+	while (net_n)
+		assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+	tick(7200);
+	assert_int_equal(sta->retransmits, 2);
+	assert_int_equal(queued_fragments(), n);
+	for (unsigned i = 0; i < n; i++)
+		assert_true(deliver(false));
+	assert_int_equal(stb->resent_responses, 1);      /* on fragment 1 only */
+	assert_int_equal(stb->frag_drop_msgid, n - 1);
+	assert_int_equal(ike_child_count(B.ike), 1);     /* not processed twice */
+	assert_int_equal(queued_fragments(), m);
+	for (unsigned i = 0; i < m; i++)
+		assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	/* fragment 1 again is a duplicate, 2 completes it, the rest are of a
+	 * response no longer waited for */
+	assert_int_equal(sta->frag_drop_dup, 1);
+	assert_int_equal(sta->frag_drop_msgid, m - 2);
+	assert_int_equal(sta->frag_bytes + stb->frag_bytes, 0);
+	assert_sads_match(2);
+}
+
+/* Fragments in reverse order both ways. */
+static void test_frag_reordered(void **state)
+{
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	unsigned n = queued_fragments();
+	for (unsigned i = 0; i < n; i++)
+		deliver_nth(net_n - 1);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	n = queued_fragments();
+	for (unsigned i = 0; i < n; i++)
+		deliver_nth(net_n - 1);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+	assert_int_equal(ike_ctx_stats(A.ike)->frag_drop_dup + ike_ctx_stats(B.ike)->frag_drop_dup, 0);
+}
+
+/* Hostile fragments for B's half-open SA, with valid ICVs where it
+ * matters: out-of-range numbers and a Total of 65,535 (refused before the
+ * ICV), a wrong message ID, a bad ICV, a duplicate, an overlapping one,
+ * a lower Total. Each is counted, none is kept, and the real fragments
+ * still make the message. */
+static void test_frag_hostile(void **state)
+{
+	static const uint8_t junk[64] = { 0x2b, 0, 0, 8, 1, 2, 3, 4 };
+	struct pkt_q f, real[8];
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	uint32_t id = msgid_of(&net[0]);
+	memcpy(real, net, n * sizeof(net[0]));
+
+	static const uint16_t bad[][2] = { { 0, 3 }, { 4, 3 }, { 1, 0 }, { 1, 65535 }, { 65535, 65535 } };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		forge_frag(&A, &real[0], id, IKE_PLD_IDI, bad[i][0], bad[i][1], junk, sizeof(junk), &f);
+		inject(&f);
+		assert_int_equal(stb->frag_drop_invalid, i + 1);
+		assert_int_equal(stb->frag_bytes, 0);
+	}
+	assert_int_equal(stb->frag_rx, 5);
+	forge_frag(&A, &real[0], id + 5, IKE_PLD_IDI, 1, 3, junk, sizeof(junk), &f);
+	inject(&f);
+	assert_int_equal(stb->frag_drop_msgid, 1);
+	f = real[1];
+	f.data[f.len - 1] ^= 1;                      /* the ICV */
+	inject(&f);
+	assert_int_equal(stb->drop_icv, 1);
+	assert_int_equal(stb->frag_bytes, 0);
+	inject(&real[1]);                            /* kept */
+	assert_true(stb->frag_bytes > 0);
+	inject(&real[1]);
+	assert_int_equal(stb->frag_drop_dup, 1);
+	forge_frag(&A, &real[0], id, IKE_PLD_NONE, 2, 3, junk, sizeof(junk), &f);
+	inject(&f);
+	assert_int_equal(stb->frag_drop_overlap, 1);
+	forge_frag(&A, &real[0], id, IKE_PLD_IDI, 1, 2, junk, sizeof(junk), &f);
+	inject(&f);                                  /* Total lower than the message's */
+	assert_int_equal(stb->frag_drop_invalid, 6);
+	/* a fragment with an unprotected payload before its SKF */
+	f = real[2];
+	memmove(f.data + 36, f.data + 28, f.len - 28);
+	f.data[16] = IKE_PLD_VENDOR;
+	f.data[28] = IKE_PLD_SKF;
+	f.data[29] = 0;
+	put_be16(f.data + 30, 8);
+	memset(f.data + 32, 0x55, 4);
+	f.len += 8;
+	put_be32(f.data + 24, (uint32_t)f.len);
+	inject(&f);
+	assert_int_equal(stb->frag_drop_invalid, 7);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+	net_n = 0;                                   /* only what was injected */
+	inject(&real[0]);
+	inject(&real[2]);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(stb->frag_bytes, 0);
+	assert_int_equal(stb->frag_reassembled, 1);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+}
+
+/* The response to A's IKE_AUTH: one real fragment kept, then one with a
+ * higher Total (RFC 7383 2.6: start over with it), so the real ones are
+ * refused as of a lower Total, retransmissions too, and the message never
+ * completes; 30 s after it began it is given up (memory back to 0), and
+ * the next retransmission goes through. */
+static void test_frag_restart_timeout(void **state)
+{
+	static const uint8_t junk[40] = { 0x24 };
+	struct pkt_q f;
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *sta = ike_ctx_stats(A.ike), *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	for (unsigned i = 0; i < n; i++)
+		assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	unsigned m = queued_fragments();
+	assert_true(deliver(false));                 /* fragment 1 of m kept */
+	size_t held = sta->frag_bytes;
+	assert_true(held > 0);
+	forge_frag(&B, &net[0], msgid_of(&net[0]), IKE_PLD_IDR, 2, (uint16_t)(m + 1), junk,
+	           sizeof(junk), &f);
+	inject(&f);
+	assert_int_equal(sta->frag_incomplete, 1);   /* what was kept is given up */
+	while (net_n)
+		assert_true(deliver(false));
+	assert_int_equal(sta->frag_drop_invalid, m - 1);
+	tick(4000);                                  /* A retransmits, B resends */
+	assert_int_equal(queued_fragments(), n);
+	for (unsigned i = 0; i < n; i++)
+		assert_true(deliver(false));
+	assert_int_equal(stb->resent_responses, 1);
+	assert_int_equal(queued_fragments(), m);
+	while (net_n)
+		assert_true(deliver(false));
+	assert_int_equal(sta->frag_drop_invalid, 2 * m - 1);
+	assert_true(sta->frag_bytes > 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+	tick(25999);
+	assert_int_equal(sta->frag_incomplete, 1);
+	assert_true(sta->frag_bytes > 0);
+	while (net_n)
+		deliver(true);                           /* a retransmission in between, lost */
+	tick(1);                                     /* 30 s: given up */
+	assert_int_equal(sta->frag_incomplete, 2);
+	assert_int_equal(sta->frag_bytes, 0);
+	for (int i = 0; i < 60 && strcmp(ike_conn_state(A.ike, "gw"), "ESTABLISHED"); i++) {
+		tick(1000);
+		while (net_n)
+			assert_true(deliver(false));
+	}
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(sta->frag_bytes + stb->frag_bytes, 0);
+	assert_sads_match(2);
+}
+
+/* Fragments before the IKE SA has keys (the initiator waiting for the
+ * IKE_SA_INIT response), and in IKE_SA_INIT, are dropped unread. */
+static void test_frag_unkeyed(void **state)
+{
+	struct pkt_q f;
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	const struct ike_stats *sta = ike_ctx_stats(A.ike);
+	/* B's answer as it might look: responder SPI still unknown to A */
+	memset(&f, 0, sizeof(f));
+	f.from = net[0].to;
+	f.to = net[0].from;
+	memcpy(f.data, net[0].data, 8);
+	f.data[16] = IKE_PLD_SKF;
+	f.data[17] = IKE_VERSION;
+	f.data[19] = IKE_FLAG_RESPONSE;
+	for (int ex = 0; ex < 2; ex++) {
+		f.data[18] = ex ? IKE_SA_INIT : IKE_AUTH;
+		f.data[28] = IKE_PLD_IDR;
+		put_be16(f.data + 30, 60);
+		put_be16(f.data + 32, 1);
+		put_be16(f.data + 34, 2);
+		f.len = 88;
+		put_be32(f.data + 24, (uint32_t)f.len);
+		inject(&f);
+		assert_int_equal(sta->frag_drop_unkeyed, ex + 1);
+	}
+	assert_int_equal(sta->frag_bytes, 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "INIT_SENT");
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
+/* Before B has authenticated A, fragments of anything but IKE_AUTH are
+ * dropped unkept (RFC 7296 1.2, drop_before_auth), even with valid ICVs
+ * and the message ID B expects, and they disturb no IKE_AUTH being
+ * reassembled. */
+static void test_frag_before_auth(void **state)
+{
+	static const uint8_t junk[48] = { 0, 0, 0, 8, 0, 0, 0, 0 };
+	struct pkt_q f, tmpl, real[8];
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	uint32_t id = msgid_of(&net[0]);
+	memcpy(real, net, n * sizeof(net[0]));
+	net_n = 0;
+	inject(&real[0]);                            /* IKE_AUTH fragment 1 kept */
+	size_t held = stb->frag_bytes;
+	assert_true(held > 0);
+	tmpl = real[0];
+	for (int ex = 0; ex < 2; ex++) {
+		tmpl.data[18] = ex ? CREATE_CHILD_SA : INFORMATIONAL;
+		for (uint16_t i = 1; i <= 2; i++) {
+			forge_frag(&A, &tmpl, id, i == 1 ? IKE_PLD_NOTIFY : IKE_PLD_NONE, i, 2, junk,
+			           sizeof(junk), &f);
+			inject(&f);
+		}
+	}
+	assert_int_equal(stb->drop_before_auth, 4);
+	assert_int_equal(stb->frag_bytes, held);     /* nothing more kept, nothing given up */
+	assert_int_equal(stb->frag_incomplete + stb->frag_reassembled + stb->frag_drop_invalid, 0);
+	assert_int_equal(net_n, 0);                  /* unanswered */
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+	for (unsigned i = 1; i < n; i++)
+		inject(&real[i]);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(stb->frag_reassembled, 1);
+	assert_int_equal(stb->frag_bytes, 0);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+}
+
+/* An IKE_AUTH request whose fragments all verify but whose reassembled
+ * inner chain is malformed (a payload shorter than its header): a syntax
+ * error of whoever holds the keys, answered with INVALID_SYNTAX alone
+ * (RFC 7296 2.21.2), as for a whole message; the IKE SA fails on both
+ * ends. */
+static void test_frag_syntax_error(void **state)
+{
+	static const uint8_t broken[40] = { IKE_PLD_NONE, 0, 0, 2 };   /* IDi of length 2 */
+	static const uint8_t more[40] = { 0x55 };
+	uint8_t types[16];
+	uint16_t notify;
+	struct pkt_q f, tmpl;
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *stb = ike_ctx_stats(B.ike);
+	uint32_t id = msgid_of(&net[0]);
+	tmpl = net[0];
+	net_n = 0;
+	forge_frag(&A, &tmpl, id, IKE_PLD_IDI, 1, 2, broken, sizeof(broken), &f);
+	inject(&f);
+	forge_frag(&A, &tmpl, id, IKE_PLD_NONE, 2, 2, more, sizeof(more), &f);
+	inject(&f);
+	assert_int_equal(stb->frag_reassembled, 1);
+	assert_int_equal(stb->syntax_errors, 1);
+	assert_int_equal(stb->drop_icv + stb->drop_malformed + stb->frag_drop_invalid, 0);
+	assert_int_equal(stb->frag_bytes, 0);
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_ends(&B, 1, IKE_END_PROTOCOL_ERROR);
+	assert_int_equal(net_n, 1);                  /* small: whole */
+	assert_false(is_frag(&net[0]));
+	assert_int_equal(queued_payloads(&A, types, &notify), 1);
+	assert_int_equal(notify, IKE_N_INVALID_SYNTAX);
+	deliver_all();
+	assert_ends(&A, 1, IKE_END_PROTOCOL_ERROR);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+}
+
+/* The reassembly bounds: a message over the size limit, a context out of
+ * reassembly memory, a message of more fragments than allowed; each
+ * counted, nothing kept, no SA. */
+static void test_frag_limits(void **state)
+{
+	const struct ike_stats *stb;
+
+	for (int c = 0; c < 3; c++) {
+		frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+		if (c == 0)
+			ike_ctx_set_frag_limits(B.ike, 250, 0, 0);
+		else if (c == 1)
+			ike_ctx_set_frag_limits(B.ike, 0, 0, 250);
+		else
+			ike_ctx_set_frag_limits(B.ike, 0, 2, 0);
+		stb = ike_ctx_stats(B.ike);
+		frag_init();
+		unsigned n = queued_fragments();
+		for (unsigned i = 0; i < n; i++)
+			assert_true(deliver(false));
+		assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+		assert_int_equal(net_n, 0);
+		assert_int_equal(stb->frag_reassembled, 0);
+		if (c == 0) {
+			/* 1 kept, 2 would make it too big: both go; 3 starts anew */
+			assert_int_equal(stb->frag_drop_limit, 1);
+			assert_int_equal(stb->frag_incomplete, 1);
+		} else if (c == 1) {
+			/* 1 kept, the others do not fit in the memory left */
+			assert_int_equal(stb->frag_drop_limit, n - 1);
+			assert_true(stb->frag_bytes > 0 && stb->frag_bytes <= 250);
+		} else {
+			assert_int_equal(stb->frag_drop_invalid, n);
+			assert_int_equal(stb->frag_bytes, 0);
+		}
+		tick(30000);
+		assert_int_equal(stb->frag_bytes, 0);
+		teardown(state);
+	}
+}
+
+/* The fragmentation settings: no (on either side) sends every message
+ * whole; accept announces but sends whole while the peer fragments;
+ * force fragments without the peer's announcement (charon's IKEv2
+ * behaviour), and the peer takes fragments whatever its setting. */
+static void test_frag_settings(void **state)
+{
+	static const struct {
+		uint8_t a, b;
+		bool a_frags, b_frags;      /* A's IKE_AUTH request / B's response in fragments */
+	} rows[] = {
+		{ IKE_FRAG_YES, IKE_FRAG_NO, false, false },
+		{ IKE_FRAG_NO, IKE_FRAG_YES, false, false },
+		{ IKE_FRAG_ACCEPT, IKE_FRAG_YES, false, true },
+		{ IKE_FRAG_YES, IKE_FRAG_ACCEPT, true, false },
+		{ IKE_FRAG_FORCE, IKE_FRAG_NO, true, false },
+		{ IKE_FRAG_NO, IKE_FRAG_FORCE, false, true },
+	};
+
+	for (unsigned r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		frag_peers_up(rows[r].a, rows[r].b);
+		frag_init();
+		assert_int_equal(net_n, rows[r].a_frags ? 3 : 1);
+		assert_int_equal(is_frag(&net[0]), rows[r].a_frags);
+		if (!rows[r].a_frags)
+			assert_true(net[0].len > FRAG_MSG_MAX);     /* it would have been cut */
+		while (net_n)
+			assert_true(deliver(false));
+		assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+		assert_int_equal(net_n, 0);
+		/* B's response went out at once: look at what A got */
+		assert_int_equal(ike_ctx_stats(A.ike)->frag_reassembled, rows[r].b_frags);
+		assert_int_equal(ike_ctx_stats(B.ike)->frag_reassembled, rows[r].a_frags);
+		assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+		assert_sads_match(2);
+		teardown(state);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2610,6 +3136,16 @@ int main(void)
 		cmocka_unit_test_teardown(test_child_lifetimes, teardown),
 		cmocka_unit_test_teardown(test_rekey_deleted_child, teardown),
 		cmocka_unit_test_teardown(test_200_children, teardown),
+		cmocka_unit_test_teardown(test_frag_auth, teardown),
+		cmocka_unit_test_teardown(test_frag_lost, teardown),
+		cmocka_unit_test_teardown(test_frag_reordered, teardown),
+		cmocka_unit_test_teardown(test_frag_hostile, teardown),
+		cmocka_unit_test_teardown(test_frag_restart_timeout, teardown),
+		cmocka_unit_test_teardown(test_frag_unkeyed, teardown),
+		cmocka_unit_test_teardown(test_frag_before_auth, teardown),
+		cmocka_unit_test_teardown(test_frag_syntax_error, teardown),
+		cmocka_unit_test(test_frag_limits),
+		cmocka_unit_test(test_frag_settings),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,6 +136,8 @@ int logopt_apply(const struct logopt *o, bool reload, struct conf_daemon *settin
 	if (from_settings && !o->targets && any_level_given(o))
 		log_warn("--debug options set the levels of command-line loggers; %s defines the "
 		         "loggers (add --log-target stderr for one at those levels)", o->settings);
+	if (settings)
+		*settings = d;
 	return 0;
 fail:
 	if (reload)

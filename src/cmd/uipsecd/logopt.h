@@ -65,7 +65,7 @@ int logopt_parse(struct logopt *o, int c, const char *arg);
  * and the previous loggers stay. A reload changes levels and formats and
  * drops loggers, but adds none that needs a new file or socket
  * (log_reconfigure: the sandbox lets the running daemon open none).
- * settings (not NULL) receives the rest of uipsecd.conf (its IKE
+ * settings (not NULL) receives the rest of uipsecd.conf (its IKE fragment size and
  * retransmission settings; nothing given when there is no file), valid
  * when 0 is returned. 0 or -errno. */
 int logopt_apply(const struct logopt *o, bool reload, struct conf_daemon *settings);

@@ -25,6 +25,7 @@
 #include "notify.h"
 #include "util/clock.h"
 #include "conf/conf.h"
+#include "conf/conf_daemon.h"
 #include "util/log.h"
 #include "xfrm/backend_sad.h"
 #include "xfrm/events.h"
@@ -132,9 +133,10 @@ static void usage(FILE *f)
 	        "                   on the main loop); N > 1: a multi-queue TUN device and one\n"
 	        "                   UDP 4500 socket per worker (SO_REUSEPORT)\n"
 	        "  --max-packet BYTES  largest IKE message accepted, 1280 to 65535 (default\n"
-	        "                   65535: any that a UDP datagram holds); longer ones are\n"
-	        "                   refused, logged and counted (IkeTooBig); strongSwan's\n"
-	        "                   charon.max_packet, whose default is 10000\n",
+	        "                   65535: any that a UDP datagram holds), whole or put back\n"
+	        "                   together from IKE fragments; longer ones are refused,\n"
+	        "                   logged and counted (IkeTooBig, frag_drop_limit);\n"
+	        "                   strongSwan's charon.max_packet, whose default is 10000\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
 	        (unsigned)GW_OUTER_MTU, SANDBOX_DEFAULT_USER, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
 	        (unsigned)GW_MAX_WORKERS);
@@ -521,8 +523,10 @@ static void reload(struct daemon *d)
 	notify_reloading();
 	log_info("SIGHUP: reloading %s and %s", d->o.log.settings, d->o.conf);
 	d->reload_failed = logopt_apply(&d->o.log, true, &d->settings) < 0;
-	if (!d->reload_failed)
+	if (!d->reload_failed) {
 		retransmit_apply(d);
+		ike_ctx_set_fragment_size(d->ike, d->settings.fragment_size);
+	}
 	if (access(d->o.conf, F_OK) == 0)
 		config_recheck(d, d->o.conf);
 	d->reload_failed |= config_apply(d) < 0;
@@ -704,6 +708,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	retransmit_apply(&d);
+	/* IKE fragmentation: cut for uipsecd.conf's fragment_size, reassembled
+	 * up to the largest message the sockets take */
+	ike_ctx_set_fragment_size(d.ike, d.settings.fragment_size);
+	ike_ctx_set_frag_limits(d.ike, d.o.max_packet, 0, 0);
 	gw_set_ike_handler(d.gw, ike_recv, &d);
 	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf,
 	                             .on_load = config_recheck, .on_load_ctx = &d };
