@@ -8,6 +8,7 @@
 #   make bench-reliability   do tunnels stay up? uipsec beside strongSwan
 #   make install  PREFIX (default /usr/local) and DESTDIR as usual; /etc/uipsec
 #   make deb      the Debian package, into build-deb/
+#   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 300 here)
 
 JOBS   ?= $(shell nproc)
 BUILD  ?= build
@@ -20,7 +21,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: all deps build unit check check-plain check-asan check-fuzz check-root check-tsan demo bench \
-        bench-reliability install uninstall deb check-package clean
+        bench-reliability install uninstall deb check-package clean \
+        fuzz fuzz-coverage
 
 all: build
 
@@ -53,6 +55,20 @@ check-fuzz:
 	  -DUIPSEC_FUZZ=ON -DUIPSEC_FUZZ_SECONDS=$(FUZZ_SECONDS)
 	cmake --build $(FUZZ) -j $(JOBS)
 	cd $(FUZZ) && $(CTEST) -L fuzz -j $(JOBS)
+
+# A longer fuzzing run than make check's: every target for FUZZ_SECONDS
+# (300 unless given), two at a time; new inputs go to build-fuzz/fuzz-work/.
+# fuzz-coverage: line and function coverage of each target's files over a
+# fixed run (scripts/fuzz_coverage.sh; docs/fuzzing.md has the numbers).
+FUZZ_LONG = $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300)
+fuzz:
+	CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DUIPSEC_SANITIZE=ON \
+	  -DUIPSEC_FUZZ=ON -DUIPSEC_FUZZ_SECONDS=$(FUZZ_LONG)
+	cmake --build $(FUZZ) -j $(JOBS)
+	cd $(FUZZ) && $(CTEST) -L fuzz -j $(JOBS)
+
+fuzz-coverage:
+	scripts/fuzz_coverage.sh
 
 # Tests that send real packets through namespaces and talk to strongSwan,
 # and the Debian package's (built, installed in an overlay of /, started,
@@ -113,4 +129,4 @@ bench-reliability: build
 	@BUILD=$(abspath $(BUILD)) scripts/bench_reliability.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(TSAN) build-deb
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(TSAN) build-deb build-cov

@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config clang libclang-rt-dev   # build, sanitizers, libFuzzer
+  llvm                                                      # llvm-profdata, llvm-cov (scripts/fuzz_coverage.sh)
   libssl-dev libcmocka-dev                                  # OpenSSL 3 libcrypto, unit tests
   libseccomp-dev                                            # uipsecd's system call allow-list
   python3 python3-scapy python3-cryptography                # independent ESP implementation (scapy needs cryptography for ESP ciphers)

@@ -174,9 +174,6 @@ static int build_children(struct builder *b, const struct conf_section *s, const
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nsub && !rc; i++) {
 		conf_build_subpath(p, sizeof(p), path, s->sub[i]->name);
-		if (i == CONF_CHILDREN_MAX && !(b->flags & CONF_MODEL_ONLY))
-			conf_build_fail(b, &s->sub[i]->loc, p, "not supported: more than %d children",
-			     CONF_CHILDREN_MAX);
 		rc = build_child(b, s->sub[i], p, &cn->children[i]);
 		cn->nchildren++;   /* counted even on error, so it is freed */
 	}

@@ -146,7 +146,6 @@ struct conf_seen {
  * where they are written (ctl/ctl_conf.c checks at compile time that these
  * match the IKE core's limits). */
 #define CONF_TS_MAX 8             /* traffic selectors per side of a child */
-#define CONF_CHILDREN_MAX 8       /* children per connection */
 #define CONF_NAME_MAX 63          /* connection and child names */
 /* Same limit as REPLAY_WINDOW_MAX of the data plane (xfrm/replay.h), which
  * conf may not include. */
@@ -179,6 +178,8 @@ enum conf_action { CONF_ACTION_NONE = 0, CONF_ACTION_TRAP = 1, CONF_ACTION_START
 
 enum conf_unique { CONF_UNIQUE_NO = 0, CONF_UNIQUE_NEVER, CONF_UNIQUE_KEEP, CONF_UNIQUE_REPLACE };
 enum conf_frag { CONF_FRAG_YES = 0, CONF_FRAG_ACCEPT, CONF_FRAG_FORCE, CONF_FRAG_NO };
+/* childless (RFC 6023), strongSwan 5.9.8's values */
+enum conf_childless { CONF_CHILDLESS_ALLOW = 0, CONF_CHILDLESS_FORCE, CONF_CHILDLESS_NEVER };
 
 struct conf_child {
 	char *name;
@@ -221,6 +222,7 @@ struct conf_conn {
 	bool mobike;              /* default yes */
 	uint8_t fragmentation;    /* enum conf_frag, default yes */
 	uint8_t unique;           /* enum conf_unique, default no */
+	uint8_t childless;        /* enum conf_childless, default allow */
 	uint32_t keyingtries;     /* default 1, 0 = forever */
 	uint64_t dpd_delay;       /* seconds, default 0 (off) */
 	uint64_t dpd_timeout;     /* IKEv1 only in strongSwan; kept, default 0 */

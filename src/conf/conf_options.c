@@ -41,16 +41,14 @@
 #define R_UPDOWN  "updown scripts, not yet in uipsec"
 #define R_TOKEN   "smartcards and PKCS#11 tokens"
 #define R_RAWKEY  "raw public keys (uipsec has pre-shared keys only, so far)"
-#define R_VOLUME  "volume limits, not yet in uipsec's IKE (only 0, the default)"
-#define R_PACKETS "packet limits, not yet in uipsec's IKE (only 0, the default)"
 #define R_TRAPSTART "trap|start, not yet in uipsec's IKE (use trap or start)"
+#define R_DPDTRAPSTART "trap|start (a dpd_action is clear, trap or restart)"
 #define R_U32     "a time longer than 136 years"
 #define R_UNIQUE  "keep and replace, not yet in uipsec's IKE (no, never)"
 
 /* ---- what uipsecd's IKE core can carry (the .runs checks) ----------------
- * The limits are conf's own copies of the IKE core's (IKE_TS_MAX,
- * IKE_CONN_MAX_CHILDREN, ...); ctl/ctl_conf.c checks at compile time that
- * they agree. */
+ * The limits are conf's own copies of the IKE core's (IKE_TS_MAX, the name
+ * lengths); ctl/ctl_conf.c checks at compile time that they agree. */
 
 #define FIELD(obj, off, T) (*(const T *)(const void *)((const char *)(obj) + (off)))
 
@@ -116,7 +114,7 @@ static const struct conf_enum_val version_vals[] = {
 static const struct conf_enum_val frag_vals[] = {
 	{ "yes", CONF_FRAG_YES, CONF_SUP_YES, NULL },
 	{ "accept", CONF_FRAG_ACCEPT, CONF_SUP_YES, NULL },
-	{ "force", CONF_FRAG_FORCE, CONF_SUP_MODEL, "force, an IKEv1 setting" },
+	{ "force", CONF_FRAG_FORCE, CONF_SUP_YES, NULL },
 	{ "no", CONF_FRAG_NO, CONF_SUP_YES, NULL },
 	{ NULL, 0, 0, NULL },
 };
@@ -126,6 +124,13 @@ static const struct conf_enum_val unique_vals[] = {
 	{ "never", CONF_UNIQUE_NEVER, CONF_SUP_YES, NULL },
 	{ "keep", CONF_UNIQUE_KEEP, CONF_SUP_MODEL, R_UNIQUE },
 	{ "replace", CONF_UNIQUE_REPLACE, CONF_SUP_MODEL, R_UNIQUE },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct conf_enum_val childless_vals[] = {
+	{ "allow", CONF_CHILDLESS_ALLOW, CONF_SUP_YES, NULL },
+	{ "force", CONF_CHILDLESS_FORCE, CONF_SUP_YES, NULL },
+	{ "never", CONF_CHILDLESS_NEVER, CONF_SUP_YES, NULL },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -215,24 +220,30 @@ const struct conf_opt conf_opts[] = {
 	          "been received for that long; 0: none" },
 	{ "dpd_timeout", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, 0, "0s",
 	  AT(conf_conn, dpd_timeout),
-	  .note = "IKEv1 only; ignored for IKEv2, as by charon", .example = "0s",
+	  .note = "IKEv1 only; ignored for IKEv2, as by charon (uipsecd says so at load): an "
+	          "IKEv2 liveness check ends as the retransmission settings say",
+	  .example = "0s",
 	  .desc = "IKEv1 only: how long to wait for a liveness reply" },
 	{ "fragmentation", CONN, CONF_T_ENUM, CONF_SUP_YES, 0, 0, "yes",
 	  AT(conf_conn, fragmentation), .vals = frag_vals,
-	  .note = "uipsec has no IKE fragmentation (RFC 7383) yet: it never offers it, and sends "
-	          "every IKE message whole (uipsecd says so for each connection it loads)",
+	  .note = "RFC 7383, as charon 5.9.8; the fragment size is uipsecd.conf's fragment_size",
 	  .example = "yes",
-	  .desc = "IKE fragmentation (RFC 7383): yes, accept (announce, never send fragments), "
-	          "force or no" },
-	{ "childless", CONN, REFUSED("childless IKE_SA initiation (RFC 6023)"),
-	  .dflt = "allow", .example = "allow" },
+	  .desc = "IKE fragmentation (RFC 7383): yes (announce, and fragment IKE_AUTH and later "
+	          "messages if the peer announced it too), accept (announce, never send "
+	          "fragments), force (fragment even without the peer's announcement) or no" },
+	{ "childless", CONN, CONF_T_ENUM, CONF_SUP_YES, 0, 0, "allow", AT(conf_conn, childless),
+	  .vals = childless_vals, .note = "allow, force or never", .example = "allow",
+	  .desc = "childless IKE_SA initiation (RFC 6023): allow (announce and accept it; "
+	          "initiate with a CHILD_SA in IKE_AUTH), force (always initiate childless and "
+	          "create the first CHILD_SA with CREATE_CHILD_SA) or never (refuse childless "
+	          "IKE_AUTH requests)" },
 	{ "send_certreq", CONN, REFUSED(R_CERT), .dflt = "yes", .example = "yes" },
 	{ "send_cert", CONN, REFUSED(R_CERT), .dflt = "ifasked", .example = "ifasked" },
 	{ "ppk_id", CONN, REFUSED(R_PPK), .dflt = "", .example = "ppk-1" },
 	{ "ppk_required", CONN, REFUSED(R_PPK), .dflt = "no", .example = "no" },
-	{ "keyingtries", CONN, CONF_T_UINT, CONF_SUP_MODEL, 0, 0, "1",
+	{ "keyingtries", CONN, CONF_T_UINT, CONF_SUP_YES, 0, 0, "1",
 	  AT(conf_conn, keyingtries), .min = 0, .max = UINT32_MAX,
-	  .why = "more than one keying try, not yet in uipsec's IKE (only 1, the default)",
+	  .note = "0: forever; with dpd_action or close_action restart, each restart tries anew",
 	  .example = "1",
 	  .desc = "how many retransmission sequences an initiation tries before it gives up (0: "
 	          "forever)" },
@@ -240,23 +251,25 @@ const struct conf_opt conf_opts[] = {
 	  .vals = unique_vals, .example = "no",
 	  .desc = "uniqueness policy for IKE_SAs of the same identities: no, never, keep or "
 	          "replace" },
-	{ "reauth_time", CONN, CONF_T_DURATION, CONF_SUP_MODEL, 0, CONF_F_DERIVED, "0s",
-	  AT(conf_conn, reauth_time),
-	  .why = "IKE reauthentication, not yet in uipsec's IKE (only 0, the default)",
+	{ "reauth_time", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED, "0s",
+	  AT(conf_conn, reauth_time), .runs = runs_u32, .why = R_U32,
+	  .note = "make-before-break reauthentication (a new IKE_SA and CHILD_SAs, then the "
+	          "old ones deleted)",
 	  .example = "0s",
 	  .desc = "time after which the IKE_SA is reauthenticated (created anew); 0: never" },
 	{ "rekey_time", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED, "4h",
 	  AT(conf_conn, rekey_time), .runs = runs_u32, .why = R_U32,
 	  .note = "IKE_SA rekeying (0 if only reauth_time is set)", .example = "4h",
 	  .desc = "time after which the IKE_SA is rekeyed (0: never)" },
-	{ "over_time", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED | CONF_F_NO_EFFECT,
-	  "10% of rekey_time/reauth_time", AT(conf_conn, over_time),
-	  .note = "uipsec's IKE does not use it yet (no hard IKE_SA lifetime)", .example = "24m",
+	{ "over_time", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED,
+	  "10% of rekey_time/reauth_time", AT(conf_conn, over_time), .runs = runs_u32,
+	  .why = R_U32, .note = "the IKE_SA is deleted this long after its rekey or reauth time",
+	  .example = "24m",
 	  .desc = "hard IKE_SA lifetime beyond rekey_time or reauth_time, should rekeying or "
 	          "reauthentication not complete" },
-	{ "rand_time", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED | CONF_F_NO_EFFECT,
-	  "over_time", AT(conf_conn, rand_time),
-	  .note = "uipsec's IKE does not randomize the IKE rekey time yet", .example = "24m",
+	{ "rand_time", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED,
+	  "over_time", AT(conf_conn, rand_time), .runs = runs_u32, .why = R_U32,
+	  .example = "24m",
 	  .desc = "range of a random time subtracted from rekey_time and reauth_time" },
 	{ "pools", CONN, REFUSED(R_VIP), .dflt = "", .example = "pool-1" },
 	{ "if_id_in", CONN, REFUSED(R_IFID), .dflt = "0", .example = "0" },
@@ -316,7 +329,7 @@ const struct conf_opt conf_opts[] = {
 
 	/* connections.<conn>.children.<child> */
 	{ "<child>", CONF_SC(CONF_SC_CHILDREN), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_CHILD,
-	  CONF_F_ANY, .note = "a CHILD_SA (at most 8 per connection, names up to 63 characters)" },
+	  CONF_F_ANY, .note = "a CHILD_SA (any number per connection, names up to 63 characters)" },
 	{ "ah_proposals", CHILD, REFUSED("AH (uipsec has ESP only)"), .dflt = "",
 	  .example = "sha256" },
 	{ "esp_proposals", CHILD, CONF_T_STRINGS, CONF_SUP_YES, 0, 0, "default",
@@ -344,30 +357,33 @@ const struct conf_opt conf_opts[] = {
 	{ "life_time", CHILD, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED, "rekey_time + 10%",
 	  AT(conf_child, life_time), .runs = runs_u32, .why = R_U32, .example = "66m",
 	  .desc = "hard lifetime: the CHILD_SA is closed if rekeying has not replaced it" },
-	{ "rand_time", CHILD, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED | CONF_F_NO_EFFECT,
-	  "life_time - rekey_time", AT(conf_child, rand_time),
-	  .note = "uipsec's IKE does not randomize the CHILD_SA rekey time yet", .example = "6m",
+	{ "rand_time", CHILD, CONF_T_DURATION, CONF_SUP_YES, 0, CONF_F_DERIVED,
+	  "life_time - rekey_time", AT(conf_child, rand_time), .runs = runs_u32, .why = R_U32,
+	  .example = "6m",
 	  .desc = "range of a random time subtracted from rekey_time" },
-	{ "rekey_bytes", CHILD, CONF_T_BYTES, CONF_SUP_MODEL, 0, CONF_F_DERIVED, "0",
-	  AT(conf_child, rekey_bytes), .why = R_VOLUME, .example = "0",
+	{ "rekey_bytes", CHILD, CONF_T_BYTES, CONF_SUP_YES, 0, CONF_F_DERIVED, "0",
+	  AT(conf_child, rekey_bytes),
+	  .note = "counted per packet by the data path, in and out; the packet that reaches "
+	          "a limit raises the expire event",
+	  .example = "1g",
 	  .desc = "bytes after which the CHILD_SA is rekeyed (0: no volume limit)" },
-	{ "life_bytes", CHILD, CONF_T_BYTES, CONF_SUP_MODEL, 0, CONF_F_DERIVED, "rekey_bytes + 10%",
-	  AT(conf_child, life_bytes), .why = R_VOLUME, .example = "0",
+	{ "life_bytes", CHILD, CONF_T_BYTES, CONF_SUP_YES, 0, CONF_F_DERIVED, "rekey_bytes + 10%",
+	  AT(conf_child, life_bytes), .example = "1100m",
 	  .desc = "bytes after which the CHILD_SA is closed" },
-	{ "rand_bytes", CHILD, CONF_T_BYTES, CONF_SUP_MODEL, 0, CONF_F_DERIVED,
-	  "life_bytes - rekey_bytes", AT(conf_child, rand_bytes), .why = R_VOLUME, .example = "0",
+	{ "rand_bytes", CHILD, CONF_T_BYTES, CONF_SUP_YES, 0, CONF_F_DERIVED,
+	  "life_bytes - rekey_bytes", AT(conf_child, rand_bytes), .example = "100m",
 	  .desc = "range of a random volume subtracted from rekey_bytes" },
-	{ "rekey_packets", CHILD, CONF_T_UINT, CONF_SUP_MODEL, 0, CONF_F_DERIVED, "0",
-	  AT(conf_child, rekey_packets), .min = 0, .max = UINT64_MAX - 1, .why = R_PACKETS,
-	  .example = "0",
+	{ "rekey_packets", CHILD, CONF_T_UINT, CONF_SUP_YES, 0, CONF_F_DERIVED, "0",
+	  AT(conf_child, rekey_packets), .min = 0, .max = UINT64_MAX - 1,
+	  .note = "as rekey_bytes", .example = "1000000",
 	  .desc = "packets after which the CHILD_SA is rekeyed (0: no packet limit)" },
-	{ "life_packets", CHILD, CONF_T_UINT, CONF_SUP_MODEL, 0, CONF_F_DERIVED,
+	{ "life_packets", CHILD, CONF_T_UINT, CONF_SUP_YES, 0, CONF_F_DERIVED,
 	  "rekey_packets + 10%", AT(conf_child, life_packets), .min = 0, .max = UINT64_MAX - 1,
-	  .why = R_PACKETS, .example = "0",
+	  .example = "1100000",
 	  .desc = "packets after which the CHILD_SA is closed" },
-	{ "rand_packets", CHILD, CONF_T_UINT, CONF_SUP_MODEL, 0, CONF_F_DERIVED,
+	{ "rand_packets", CHILD, CONF_T_UINT, CONF_SUP_YES, 0, CONF_F_DERIVED,
 	  "life_packets - rekey_packets", AT(conf_child, rand_packets), .min = 0,
-	  .max = UINT64_MAX - 1, .why = R_PACKETS, .example = "0",
+	  .max = UINT64_MAX - 1, .example = "100000",
 	  .desc = "range of a random packet count subtracted from rekey_packets" },
 	{ "updown", CHILD, CONF_T_STRING, CONF_SUP_MODEL, 0, 0, "", AT(conf_child, updown),
 	  .why = R_UPDOWN, .example = "/usr/lib/ipsec/_updown iptables",
@@ -380,9 +396,10 @@ const struct conf_opt conf_opts[] = {
 	{ "policies", CHILD, REFUSED("setting policies (uipsec always installs a CHILD_SA's policies)"),
 	  .dflt = "yes", .example = "yes" },
 	{ "policies_fwd_out", CHILD, REFUSED(R_KERNEL), .dflt = "no", .example = "no" },
-	{ "dpd_action", CHILD, CONF_T_ACTIONS, CONF_SUP_MODEL, 0, 0, "clear",
-	  AT(conf_child, dpd_action),
-	  .why = "DPD actions, not yet in uipsec's IKE (only clear, the default)", .example = "clear",
+	{ "dpd_action", CHILD, CONF_T_ACTIONS, CONF_SUP_YES, 0, 0, "clear",
+	  AT(conf_child, dpd_action), .runs = runs_actions, .why = R_DPDTRAPSTART,
+	  .note = "clear, trap or restart, on a dead peer and when retransmissions give up",
+	  .example = "restart",
 	  .desc = "what to do with the CHILD_SA when DPD declares the peer dead: clear, trap or "
 	          "restart" },
 	{ "ipcomp", CHILD, REFUSED("IPComp"), .dflt = "no",

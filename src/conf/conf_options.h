@@ -19,11 +19,11 @@
  * option's place and path by its field: conf_conn_where(cn,
  * offsetof(struct conf_conn, f), ...)). To support one that is refused
  * today: give it a type, a field and a .desc, and set .sup to CONF_SUP_YES.
- * For example, DPD actions once the IKE core runs them:
- *     { "dpd_action", CHILD, CONF_T_ACTIONS, CONF_SUP_YES, 0, 0, "clear",
- *       AT(conf_child, dpd_action), .desc = "what to do with the CHILD_SA
- *       when DPD declares the peer dead", .example = "restart" },
- * and k->dpd_action = ch->dpd_action in ctl/ctl_conf.c. A value of an
+ * For example, updown scripts once uipsecd runs them:
+ *     { "updown", CHILD, CONF_T_STRING, CONF_SUP_YES, 0, 0, "",
+ *       AT(conf_child, updown), .desc = "script run when the CHILD_SA
+ *       comes up and goes down", .example = "/usr/lib/ipsec/_updown" },
+ * and k->updown = ch->updown in ctl/ctl_conf.c. A value of an
  * option is supported the same way, in its .vals row (auth_vals: psk
  * today; pubkey when certificates come).
  * No option name is written anywhere else in src/: the parser, the

@@ -16,12 +16,12 @@
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The option table refuses what the IKE core cannot carry by conf's own
  * copies of its limits; they must be the IKE core's. */
 _Static_assert(CONF_TS_MAX == IKE_TS_MAX, "conf and IKE disagree on traffic selectors");
-_Static_assert(CONF_CHILDREN_MAX == IKE_CONN_MAX_CHILDREN, "conf and IKE disagree on children");
 _Static_assert(CONF_NAME_MAX + 1 == sizeof(((struct ike_conn_cfg *)0)->name),
                "conf and IKE disagree on connection names");
 _Static_assert(CONF_NAME_MAX + 1 == sizeof(((struct ike_child_cfg *)0)->name),
@@ -182,8 +182,18 @@ static void child_to_ike(const struct conf_child *ch, struct ike_child_cfg *k, s
 	                  (ch->start_action & CONF_START_TRAP) ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
 	k->close_action = ch->close_action == CONF_ACTION_START ? IKE_ACTION_START :
 	                  ch->close_action == CONF_ACTION_TRAP ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
+	/* clear, trap, restart (restart is CONF_ACTION_START) */
+	k->dpd_action = ch->dpd_action == CONF_ACTION_START ? IKE_ACTION_START :
+	                ch->dpd_action == CONF_ACTION_TRAP ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
 	k->rekey_time = (uint32_t)ch->rekey_time;
 	k->life_time = (uint32_t)ch->life_time;
+	k->rand_time = (uint32_t)ch->rand_time;
+	k->rekey_bytes = ch->rekey_bytes;
+	k->life_bytes = ch->life_bytes;
+	k->rand_bytes = ch->rand_bytes;
+	k->rekey_packets = ch->rekey_packets;
+	k->life_packets = ch->life_packets;
+	k->rand_packets = ch->rand_packets;
 	k->replay_window = ch->replay_window;
 }
 
@@ -214,6 +224,9 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike
 	}
 	cfg->local_port = cc->local_port;
 	cfg->remote_port = cc->remote_port;
+	cfg->childless = cc->childless == CONF_CHILDLESS_FORCE ? IKE_CHILDLESS_FORCE :
+	                 cc->childless == CONF_CHILDLESS_NEVER ? IKE_CHILDLESS_NEVER :
+	                 IKE_CHILDLESS_ALLOW;
 	if (join_proposals(cc->proposals, cc->nproposals, IKE_CTL_DEFAULT_IKE, props, sizeof(props)) ||
 	    ike_proposals_parse(props, IKE_PROTO_IKE, &cfg->ike, why, sizeof(why))) {
 		at = conf_conn_where(cc, offsetof(struct conf_conn, proposals), path, sizeof(path));
@@ -221,17 +234,10 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike
 	}
 	auth_class(cc, &cc->local, true, &cfg->local_auth, &e);
 	auth_class(cc, &cc->remote, false, &cfg->remote_auth, &e);
-	/* RFC 7383 is not implemented yet (its place is src/ike/ike_wire.c):
-	 * fragmentation = yes, strongSwan's default, or accept would
-	 * otherwise do nothing without a word (the option table says so too) */
-	if (cc->fragmentation == CONF_FRAG_YES || cc->fragmentation == CONF_FRAG_ACCEPT) {
-		struct conf_loc f = conf_conn_where(cc, offsetof(struct conf_conn, fragmentation), path,
-		                                    sizeof(path));
-
-		log_info("%s:%u:%u: %s = %s: IKE fragmentation is not implemented yet, IKE messages "
-		         "are sent whole", f.file ? f.file : "?", f.line, f.col, path,
-		         cc->fragmentation == CONF_FRAG_YES ? "yes" : "accept");
-	}
+	/* IKE fragmentation (RFC 7383), as charon's ike_cfg has it */
+	cfg->fragmentation = cc->fragmentation == CONF_FRAG_ACCEPT ? IKE_FRAG_ACCEPT :
+	                     cc->fragmentation == CONF_FRAG_FORCE ? IKE_FRAG_FORCE :
+	                     cc->fragmentation == CONF_FRAG_NO ? IKE_FRAG_NO : IKE_FRAG_YES;
 	at = (struct conf_loc){ cc->file, cc->line, cc->col };
 	if (cc->local.has_id)
 		id_from_conf(&cfg->local_id, &cc->local.id);
@@ -256,8 +262,31 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike
 		cfg->psk_len = s->secret_len;
 	}
 	cfg->dpd_delay = (uint32_t)cc->dpd_delay;
+	/* charon reads dpd_timeout for IKEv1 only: IKEv2 liveness checks end
+	 * with the retransmission settings, and so do uipsec's */
+	if (cc->dpd_timeout) {
+		struct conf_loc f = conf_conn_where(cc, offsetof(struct conf_conn, dpd_timeout), path,
+		                                    sizeof(path));
+
+		log_info("%s:%u:%u: %s applies to IKEv1 only (as in charon); an IKEv2 liveness check "
+		         "gives up as the retransmission settings say", f.file ? f.file : "?", f.line,
+		         f.col, path);
+	}
 	cfg->rekey_time = (uint32_t)cc->rekey_time;
+	cfg->reauth_time = (uint32_t)cc->reauth_time;
+	cfg->over_time = (uint32_t)cc->over_time;
+	cfg->rand_time = (uint32_t)cc->rand_time;
+	cfg->keyingtries = cc->keyingtries;
+	cfg->unique_never = cc->unique == CONF_UNIQUE_NEVER;
 	cfg->encap = cc->encap;
+	/* any number of children: the IKE core copies the array (ike_conn_add);
+	 * the caller frees cfg->children */
+	if (cc->nchildren > UINT32_MAX / sizeof(*cfg->children))
+		return refuse(&e, &at, cc->path, "too many children");
+	if (cc->nchildren && !(cfg->children = calloc(cc->nchildren, sizeof(*cfg->children)))) {
+		refuse(&e, &at, cc->path, "out of memory");
+		return -ENOMEM;
+	}
 	cfg->nchildren = (unsigned)cc->nchildren;
 	for (size_t i = 0; i < cc->nchildren; i++)
 		child_to_ike(&cc->children[i], &cfg->children[i], &e);

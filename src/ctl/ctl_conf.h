@@ -18,7 +18,8 @@ struct ike_conn_cfg;
 
 /* Fill *cfg (zeroed first) from connection cc of c. 0, or -EINVAL with
  * "file:line:col: connections.NAME.option: reason" in err (also when c was
- * read with CONF_MODEL_ONLY). cfg holds the PSK: wipe it after use. */
+ * read with CONF_MODEL_ONLY). cfg holds the PSK: wipe it after use; free
+ * cfg->children (allocated here, also on error) before. */
 int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike_conn_cfg *cfg,
                     char *err, size_t errlen);
 

@@ -31,8 +31,9 @@ static void add_line(char *err, size_t errlen, size_t *used, const char *line)
 
 int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
 {
-	struct ike_conn_cfg *cfg = malloc(sizeof(*cfg));
-	char (*names)[64] = calloc(256, 64);
+	struct ike_conn_cfg *cfg = calloc(1, sizeof(*cfg));
+	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
+	char (*names)[64] = calloc(max ? max : 1, 64);
 	int rc = 0, loaded = 0;
 	size_t used = 0;
 	unsigned n;
@@ -50,6 +51,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 
 		if (!r)
 			r = ike_conn_add(ike, cfg, e, sizeof(e));
+		free(cfg->children);   /* copied by ike_conn_add; no secrets in it */
 		mem_wipe(cfg, sizeof(*cfg));
 		if (r) {
 			/* reported once, by the caller (which logs or answers it) */
@@ -61,7 +63,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 		loaded++;
 	}
 	/* connections that are gone from the file */
-	n = ike_conn_names(ike, names, 256);
+	n = ike_conn_names(ike, names, max);
 	for (unsigned i = 0; i < n; i++)
 		if (!conf_conn_find(c, names[i])) {
 			log_info("ike: unloading connection '%s'", names[i]);
@@ -149,6 +151,25 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		fprintf(out, "terminating '%s'\n", name);
 		return 0;
 	}
+	if (!strcmp(cmd, "rekey")) {
+		bool reauth = false;
+		for (int i = 1; i < argc; i++)
+			reauth |= !strcmp(argv[i], "--reauth");
+		if ((name = opt(argc, argv, "--ike")))
+			r = ike_rekey_ike(ic->ike, name, reauth);
+		else if ((name = opt(argc, argv, "--child")) && !reauth)
+			r = ike_rekey_child(ic->ike, name);
+		else {
+			snprintf(err, errlen, "rekey needs --ike NAME [--reauth] or --child NAME");
+			return -EINVAL;
+		}
+		if (r) {
+			snprintf(err, errlen, "no established SA of '%s' to rekey", name);
+			return r;
+		}
+		fprintf(out, "%s '%s'\n", reauth ? "reauthenticating" : "rekeying", name);
+		return 0;
+	}
 	if (!strcmp(cmd, "list-conns")) {
 		ike_list_conns(ic->ike, out);
 		return 0;
@@ -162,9 +183,15 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 #define P(f) fprintf(out, "%-22s %llu\n", #f, (unsigned long long)s->f)
 		P(rx); P(tx); P(retransmits); P(resent_responses); P(drop_malformed); P(drop_no_sa);
 		P(drop_icv); P(drop_unprotected); P(drop_msgid); P(drop_unexpected);
+		P(drop_before_auth); P(syntax_errors);
 		P(unsupported_critical); P(cookies_sent); P(cookies_bad); P(invalid_ke_sent);
 		P(no_proposal); P(auth_failed); P(ts_unacceptable); P(half_open_refused);
 		P(ike_established); P(child_established); P(ike_deleted); P(child_deleted);
+		P(invalid_ike_spi_sent); P(invalid_ike_spi_limited); P(invalid_ike_spi_rx);
+		P(unknown_spi); P(init_over_budget); P(init_source_limited);
+		P(frag_tx); P(frag_rx); P(frag_msgs_tx); P(frag_reassembled); P(frag_drop_unkeyed);
+		P(frag_drop_invalid); P(frag_drop_msgid); P(frag_drop_dup); P(frag_drop_overlap);
+		P(frag_drop_limit); P(frag_incomplete); P(frag_bytes);
 #undef P
 		return 0;
 	}

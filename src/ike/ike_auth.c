@@ -14,7 +14,12 @@
  * the first request and answered in the last response. A failed CHILD SA
  * does not fail the IKE SA: the responder answers with an error notify
  * (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) instead of SAr2/TSi/TSr, as 1.2
- * allows. Failed authentication ends the IKE SA on both sides. */
+ * allows; so does a request that lacks some of SAi2, TSi and TSr (as
+ * charon answers it). One that lacks all three asks for a childless IKE
+ * SA (RFC 6023), which the connection's childless policy accepts or
+ * refuses with INVALID_SYNTAX; with childless = force the initiator
+ * creates its first CHILD SA after IKE_AUTH, in CREATE_CHILD_SA. Failed
+ * authentication ends the IKE SA on both sides. */
 #include "ike/ike_auth.h"
 
 #include <errno.h>
@@ -43,6 +48,7 @@
 /* The first CHILD SA as the initiator asked for it in the first request
  * (kept until the last response answers it). */
 struct child_req {
+	bool has_sa, has_tsi, has_tsr;
 	bool present;                /* SA, TSi and TSr were there */
 	bool malformed;
 	bool transport;              /* N(USE_TRANSPORT_MODE) */
@@ -62,6 +68,7 @@ struct auth_task {
 	uint8_t *local_octets, *peer_octets;   /* RFC 7296 2.15, for each end's AUTH */
 	size_t local_octets_len, peer_octets_len;
 	uint32_t child_spi;          /* initiator: inbound SPI of the CHILD SA proposed */
+	bool child_deferred;         /* initiator: childless = force, CREATE_CHILD_SA after */
 	struct child_req req;        /* responder */
 	bool initial_contact;        /* responder: N(INITIAL_CONTACT) in the first request */
 };
@@ -251,6 +258,13 @@ static void established(struct ike_sa *sa, const struct auth_task *at)
 	ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);
 	sa->ctx->stats.ike_established++;
 	ike_timers_established(sa);
+	ike_conn_peer_seen(sa->ctx, &sa->remote.addr);
+	/* the IKE_SA_INIT messages were for the AUTH payloads (RFC 7296
+	 * 2.15), signed now: an established SA keeps them no longer */
+	free(sa->init_req);
+	free(sa->init_resp);
+	sa->init_req = sa->init_resp = NULL;
+	sa->init_req_len = sa->init_resp_len = 0;
 	ike_id_fmt(&sa->peer_id, ids, sizeof(ids));
 	ike_proposal_fmt(&sa->prop, prop, sizeof(prop));
 	if (sa->initiator)
@@ -326,8 +340,8 @@ static void child_answered(struct auth_task *at, struct ike_sa *sa, const struct
 
 	if (!c)
 		return;
-	ike_child_ts_local(sa, &c->cfg, &our_l);
-	ike_child_ts_remote(sa, &c->cfg, &our_r);
+	ike_child_ts_local(sa, c->neg, &our_l);
+	ike_child_ts_remote(sa, c->neg, &our_r);
 	if ((err = ike_msg_error_notify(m)) || !p_sa || !p_tsi || !p_tsr) {
 		if (err == IKE_N_TS_UNACCEPTABLE)
 			sa->ctx->stats.ts_unacceptable++;
@@ -335,13 +349,13 @@ static void child_answered(struct auth_task *at, struct ike_sa *sa, const struct
 			sa->ctx->stats.no_proposal++;
 		sa_warn(sa, "CHILD_SA %s not established: peer sent %s (we proposed %s, TSi %s, TSr %s)",
 		        c->cfg.name, err ? ike_notify_name(err) : "no SA/TS payloads",
-		        ike_proposals_fmt(&c->cfg.esp, b1, sizeof(b1)),
+		        ike_proposals_fmt(&c->neg->esp, b1, sizeof(b1)),
 		        ike_ts_list_fmt(&our_l, b2, sizeof(b2)), ike_ts_list_fmt(&our_r, b3, sizeof(b3)));
 		ike_child_end(sa, c, child_refusal(err));
 		return;
 	}
 	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) || theirs.n != 1 ||
-	    !ike_proposal_select(&c->cfg.esp, &theirs, true, &chosen) || chosen.spi_len != 4 ||
+	    !ike_proposal_select(&c->neg->esp, &theirs, true, &chosen) || chosen.spi_len != 4 ||
 	    ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||
 	    ike_pld_ts_parse(p_tsr->body, p_tsr->len, &tsr) ||
 	    !ike_child_narrow(&tsi, &our_l, &c->ts_local) ||
@@ -366,9 +380,12 @@ static void child_request_keep(struct child_req *req, const struct ike_msg *m)
 	const struct ike_pld *p_tsi = ike_msg_find(m, IKE_PLD_TSI);
 	const struct ike_pld *p_tsr = ike_msg_find(m, IKE_PLD_TSR);
 
+	req->has_sa = p_sa != NULL;
+	req->has_tsi = p_tsi != NULL;
+	req->has_tsr = p_tsr != NULL;
 	req->present = p_sa && p_tsi && p_tsr;
 	if (!req->present)
-		return;   /* no CHILD SA requested */
+		return;   /* childless, or a CHILD SA that cannot be: child_respond says */
 	req->malformed = ike_pld_sa_parse(p_sa->body, p_sa->len, &req->theirs) ||
 	                 ike_pld_ts_parse(p_tsi->body, p_tsi->len, &req->tsi) ||
 	                 ike_pld_ts_parse(p_tsr->body, p_tsr->len, &req->tsr);
@@ -384,8 +401,25 @@ static void child_respond(struct ike_sa *sa, const struct child_req *req, struct
 	char b1[512], b2[512];
 	int idx;
 
-	if (!req->present)
+	if (!req->has_sa && !req->has_tsi && !req->has_tsr) {
+		sa_info(sa, "childless IKE_SA (RFC 6023): the peer asked for no CHILD_SA in IKE_AUTH");
 		return;
+	}
+	if (!req->has_tsi || !req->has_tsr) {
+		/* charon's answer too: no traffic selectors, no config matches */
+		sa->ctx->stats.ts_unacceptable++;
+		sa_warn(sa, "IKE_AUTH request without %s: no CHILD_SA (TS_UNACCEPTABLE)",
+		        !req->has_tsi && !req->has_tsr ? "TSi and TSr" : !req->has_tsi ? "TSi" : "TSr");
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_TS_UNACCEPTABLE, NULL, 0);
+		return;
+	}
+	if (!req->has_sa) {
+		sa->ctx->stats.no_proposal++;
+		sa_warn(sa, "IKE_AUTH request with TSi and TSr but no SA payload: no CHILD_SA "
+		        "(NO_PROPOSAL_CHOSEN)");
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
 	if (req->malformed) {
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
@@ -465,6 +499,31 @@ static int first_request(struct auth_task *at, struct ike_sa *sa, struct ike_mb 
 	return 0;
 }
 
+/* RFC 6023 as the initiator, as charon does it: with childless = force
+ * the first CHILD SA waits for CREATE_CHILD_SA, which needs a responder
+ * that announced childless support; without a CHILD SA to create, IKE_AUTH
+ * goes childless whatever the responder said. False (logged) if it
+ * cannot go on. */
+static bool childless_ok(struct auth_task *at, struct ike_sa *sa)
+{
+	bool child = sa->auth_child >= 0 && (unsigned)sa->auth_child < sa->conn->cfg.nchildren;
+
+	if (child && sa->conn->cfg.childless == IKE_CHILDLESS_FORCE) {
+		if (!sa->peer_childless) {
+			sa_err(sa, "childless = force, but the responder did not announce "
+			       "CHILDLESS_IKEV2_SUPPORTED (RFC 6023) in IKE_SA_INIT: giving up");
+			return false;
+		}
+		at->child_deferred = true;
+		sa_info(sa, "childless IKE_SA (childless = force): CHILD_SA %s follows IKE_AUTH",
+		        sa->conn->cfg.children[sa->auth_child].name);
+	} else if (!child && !sa->peer_childless) {
+		sa_info(sa, "no CHILD_SA to create in IKE_AUTH, but the responder did not announce "
+		        "childless support (RFC 6023): it may refuse");
+	}
+	return true;
+}
+
 static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
                                        struct ike_mb *mb)
 {
@@ -492,8 +551,12 @@ static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
 		return fail(sa, IKE_END_AUTH_FAILED);
 	}
 	if (at->round == 1) {
-		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
-		if (child_propose(at, sa, mb)) {
+		/* RFC 7296 2.4: the first IKE SA with this peer says so */
+		if (ike_conn_first_contact(sa))
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+		if (!childless_ok(at, sa))
+			return fail(sa, IKE_END_INIT_FAILED);
+		if (!at->child_deferred && child_propose(at, sa, mb)) {
 			sa_err(sa, "cannot build IKE_AUTH request");
 			return fail(sa, IKE_END_INTERNAL);
 		}
@@ -527,8 +590,10 @@ static bool peer_identified(struct auth_task *at, struct ike_sa *sa, const struc
 
 	if (!p_idr || ike_pld_id_parse(p_idr->body, p_idr->len, &idr)) {
 		err = ike_msg_error_notify(m);
-		sa_err(sa, "IKE_AUTH failed: %s", err ? ike_notify_name(err) : "no IDr in response");
-		fail(sa, IKE_END_AUTH_FAILED);
+		sa_err(sa, "IKE_AUTH failed: %s", err == IKE_N_INVALID_SYNTAX ?
+		       "peer sent INVALID_SYNTAX (it found our request malformed)" :
+		       err ? ike_notify_name(err) : "no IDr in response");
+		fail(sa, err == IKE_N_INVALID_SYNTAX ? IKE_END_PROTOCOL_ERROR : IKE_END_AUTH_FAILED);
 		return false;
 	}
 	if (!remote_id_ok(sa->conn, &idr)) {
@@ -579,11 +644,35 @@ static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
 			return IKE_TASK_NEED_MORE;
 	}
 	established(sa, at);
-	child_answered(at, sa, m);
+	if (at->child_deferred)
+		ike_mgr_queue(sa, IKE_TASK_CHILD_CREATE, (uint32_t)sa->auth_child);
+	else
+		child_answered(at, sa, m);
 	return IKE_TASK_DONE;
 }
 
 /* ---- responder ---- */
+
+/* RFC 6023 as the responder, by the connection's childless policy (as
+ * charon 5.9.8): an IKE_AUTH without SA, TSi and TSr is childless, which
+ * never refuses; one with any of them is not, which force refuses. True
+ * (INVALID_SYNTAX into mb, logged) if refused. */
+static bool childless_refused(struct ike_sa *sa, const struct child_req *req, struct ike_mb *mb)
+{
+	bool none = !req->has_sa && !req->has_tsi && !req->has_tsr;
+	uint8_t policy = sa->conn->cfg.childless;
+
+	if (none && policy == IKE_CHILDLESS_NEVER)
+		sa_warn(sa, "peer initiated a childless IKE_SA (no SA, TSi or TSr in IKE_AUTH), which "
+		        "childless = never refuses: INVALID_SYNTAX");
+	else if (!none && policy == IKE_CHILDLESS_FORCE)
+		sa_warn(sa, "peer proposed a CHILD_SA in IKE_AUTH, but childless = force accepts only "
+		        "childless IKE_SAs (RFC 6023): INVALID_SYNTAX");
+	else
+		return false;
+	ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+	return true;
+}
 
 /* The first request: who the peer is, which connection, its octets and
  * ours, the authenticators, and the CHILD SA it asks for. An error
@@ -623,19 +712,10 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 		return fail(sa, IKE_END_INTERNAL);
 	}
 	child_request_keep(&at->req, m);
+	if (childless_refused(sa, &at->req, mb))
+		return fail(sa, IKE_END_PROTOCOL_ERROR);
 	at->initial_contact = ike_msg_find_notify(m, IKE_N_INITIAL_CONTACT) != NULL;
 	return IKE_TASK_NEED_MORE;
-}
-
-/* RFC 7296 2.4: INITIAL_CONTACT: the peer lost its old SAs with us. */
-static void initial_contact(struct ike_sa *sa)
-{
-	for (struct ike_sa *o = sa->ctx->sas; o; o = o->next)
-		if (o != sa && o->conn == sa->conn && o->state == IKE_STATE_ESTABLISHED &&
-		    ike_id_equal(&o->peer_id, &sa->peer_id)) {
-			sa_info(o, "INITIAL_CONTACT from the peer: deleting this old IKE_SA");
-			ike_sa_end(o, IKE_END_REPLACED);
-		}
 }
 
 static enum ike_task_status refuse_peer(struct ike_sa *sa, struct ike_mb *mb, const char *why)
@@ -692,7 +772,7 @@ static enum ike_task_status auth_respond(struct ike_task *t, struct ike_sa *sa,
 	established(sa, at);
 	child_respond(sa, &at->req, mb);
 	if (at->initial_contact)
-		initial_contact(sa);
+		ike_conn_initial_contact(sa);   /* RFC 7296 2.4: the peer lost its old SAs */
 	return IKE_TASK_DONE;
 }
 

@@ -14,9 +14,51 @@
 #include "ike/ike_sa.h"
 #include "ike/ike_timers.h"
 
+/* A warning a peer can cause at will: rate-limited per call site. */
+#define sa_warn_rl(sa, ...) \
+	do { \
+		static struct log_ratelimit rl_; \
+		if (log_ratelimit_ok(&rl_)) \
+			sa_warn(sa, __VA_ARGS__); \
+	} while (0)
+
 static void task_free(struct ike_sa *sa, struct ike_task *t)
 {
 	t->ops->destroy(t, sa);
+}
+
+static const char *exchange_name(uint8_t exchange)
+{
+	switch (exchange) {
+	case IKE_SA_INIT: return "IKE_SA_INIT";
+	case IKE_AUTH: return "IKE_AUTH";
+	case CREATE_CHILD_SA: return "CREATE_CHILD_SA";
+	case INFORMATIONAL: return "INFORMATIONAL";
+	default: return "unknown exchange";
+	}
+}
+
+/* The peer has proven who it is on sa: IKE_AUTH is done, or sa is the
+ * successor of an authenticated IKE SA (a rekey: CREATED, with keys
+ * from the old SA's SK_d). */
+static bool authenticated(const struct ike_sa *sa)
+{
+	return sa->state == IKE_STATE_ESTABLISHED || sa->state == IKE_STATE_DELETING ||
+	       (sa->state == IKE_STATE_CREATED && sa->keys_ready);
+}
+
+/* RFC 7296 1.2: before the IKE SA is authenticated, only IKE_SA_INIT and
+ * IKE_AUTH may run on it (the tasks with before_auth). Anyone who did
+ * IKE_SA_INIT holds the half-open SA's keys, so an INFORMATIONAL or
+ * CREATE_CHILD_SA it protects proves nothing yet. t: the task that would
+ * answer the request (NULL: none). */
+static bool too_early(const struct ike_sa *sa, const struct ike_task *t, uint8_t exchange)
+{
+	if (authenticated(sa))
+		return false;
+	if (t)
+		return !t->ops->before_auth;
+	return exchange != IKE_SA_INIT && exchange != IKE_AUTH;
 }
 
 /* Open a message of sa: header, and the SK payload for everything but
@@ -83,7 +125,7 @@ bool ike_mgr_has(const struct ike_sa *sa, enum ike_task_kind kind)
 	return ike_mgr_in_flight(sa, kind);
 }
 
-static bool have_task(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
+bool ike_mgr_queued(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
 {
 	for (const struct ike_task *t = sa->mgr.queue; t; t = t->next)
 		if (t->kind == kind && t->arg == arg)
@@ -103,9 +145,11 @@ int ike_mgr_queue(struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
 
 	if (sa->state == IKE_STATE_DEAD)
 		return -ESHUTDOWN;
-	if (have_task(sa, kind, arg))
+	if (ike_mgr_queued(sa, kind, arg))
 		return -EEXIST;
-	if (mg->nqueued >= IKE_MGR_QUEUE_MAX) {
+	/* a connection with many children queues one task per child (and
+	 * their rekeyings): the bound grows with it */
+	if (mg->nqueued >= IKE_MGR_QUEUE_MAX + (sa->conn ? 2 * sa->conn->cfg.nchildren : 0)) {
 		sa_warn(sa, "%u tasks are waiting: refusing to queue %s", mg->nqueued,
 		        ike_task_kind_name(kind));
 		return -ENOSPC;
@@ -190,31 +234,68 @@ void ike_mgr_retransmit(struct ike_sa *sa, struct ike_req *r)
 	ike_wire_send(sa, &r->wire);
 }
 
+enum unprotect_result {
+	UNPROTECT_OK = 0,
+	UNPROTECT_DROP,      /* not protected, not verified: dropped, counted */
+	UNPROTECT_SYNTAX,    /* verified and decrypted, malformed inside */
+};
+
 /* RFC 7296 3.14: everything after IKE_SA_INIT is protected; a message
- * without a valid SK payload is dropped (counted), never acted on. */
-static bool unprotect(struct ike_sa *sa, struct ike_msg *m)
+ * without a valid SK payload is dropped (counted), never acted on. One
+ * that verifies but is malformed inside is the peer's syntax error: the
+ * caller answers or ends the SA (2.21.2, 2.21.3). */
+static enum unprotect_result unprotect(struct ike_sa *sa, struct ike_msg *m)
 {
 	struct ike_stats *st = &sa->ctx->stats;
+	const char *what = (m->hdr.flags & IKE_FLAG_RESPONSE) ? "response" : "request";
 	int rc;
 
 	if (m->hdr.exchange == IKE_SA_INIT)
-		return true;
+		return UNPROTECT_OK;
 	if (!sa->keys_ready || !m->has_sk) {
 		st->drop_unprotected++;
-		sa_debug(sa, "unprotected %s dropped",
-		         (m->hdr.flags & IKE_FLAG_RESPONSE) ? "response" : "request");
-		return false;
+		sa_debug(sa, "unprotected %s dropped", what);
+		return UNPROTECT_DROP;
 	}
 	rc = ike_wire_in(sa, m);
-	if (rc) {
-		if (rc == -EBADMSG)
-			st->drop_icv++;
-		else
-			st->drop_malformed++;
-		sa_debug(sa, "message %u failed integrity or decryption, dropped", m->hdr.msgid);
-		return false;
+	switch (rc) {
+	case 0:
+		return UNPROTECT_OK;
+	case -EPROTO:
+		return UNPROTECT_SYNTAX;   /* counted by the caller, which answers */
+	case -EBADMSG:
+		st->drop_icv++;
+		sa_debug(sa, "%s %u failed the integrity check, dropped", what, m->hdr.msgid);
+		return UNPROTECT_DROP;
+	default:
+		st->drop_malformed++;
+		sa_debug(sa, "%s %u has an SK payload that cannot be decrypted (%s), dropped", what,
+		         m->hdr.msgid, strerror(-rc));
+		return UNPROTECT_DROP;
 	}
-	return true;
+}
+
+/* The response to request r verified but is malformed inside: the
+ * exchange cannot go on, and the peers may no longer agree on what it
+ * did, so the IKE SA goes (RFC 7296 2.21.3): deleted if it was up, ended
+ * if not. */
+static void response_syntax_error(struct ike_sa *sa, struct ike_req *r, const struct ike_msg *m)
+{
+	struct ike_task *t = r->task;
+	enum ike_task_kind kind = t->kind;
+
+	sa->ctx->stats.syntax_errors++;
+	sa_warn_rl(sa, "%s response %u to our %s request is malformed inside its verified SK "
+	           "payload: %s the IKE_SA", exchange_name(m->hdr.exchange), m->hdr.msgid,
+	           t->ops->name, sa->state == IKE_STATE_ESTABLISHED ? "deleting" : "ending");
+	ike_timers_response_received(sa, r);
+	r->task = NULL;
+	ike_wire_free(&r->wire);
+	task_free(sa, t);
+	if (sa->state == IKE_STATE_ESTABLISHED && kind != IKE_TASK_IKE_DELETE)
+		ike_mgr_queue(sa, IKE_TASK_IKE_DELETE, IKE_END_PROTOCOL_ERROR);
+	else
+		ike_sa_end(sa, IKE_END_PROTOCOL_ERROR);
 }
 
 static void on_response(struct ike_sa *sa, struct ike_msg *m)
@@ -236,8 +317,28 @@ static void on_response(struct ike_sa *sa, struct ike_msg *m)
 		st->drop_unexpected++;
 		return;
 	}
-	if (!unprotect(sa, m))
+	/* RFC 7296 2.21.4: the peer says it does not know this IKE SA (it
+	 * restarted?). Unprotected, so only a hint: check quickly whether an
+	 * authenticated answer still comes, never end anything on it. */
+	if (m->hdr.exchange != IKE_SA_INIT && !m->has_sk &&
+	    ike_msg_find_notify(m, IKE_N_INVALID_IKE_SPI)) {
+		st->invalid_ike_spi_rx++;
+		if (!r->hinted)
+			sa_info(sa, "peer answered request %u with INVALID_IKE_SPI (unauthenticated): "
+			        "it may have lost the IKE_SA, checking quickly", m->hdr.msgid);
+		ike_timers_hint(sa);
 		return;
+	}
+	switch (unprotect(sa, m)) {
+	case UNPROTECT_OK:
+		break;
+	case UNPROTECT_SYNTAX:
+		sa->last_rx_ms = ike_now(sa->ctx);
+		response_syntax_error(sa, r, m);
+		return;
+	default:
+		return;
+	}
 	sa->last_rx_ms = ike_now(sa->ctx);
 	ike_timers_response_received(sa, r);
 	if (m->hdr.exchange == IKE_SA_INIT &&
@@ -301,6 +402,33 @@ static struct ike_task *take_passive(struct ike_mgr *mg, uint8_t exchange)
 	return NULL;
 }
 
+/* A request that verified but is malformed inside (RFC 7296 2.21.2,
+ * 3.10.1): answered with INVALID_SYNTAX alone, in a protected response
+ * (cached like any other). Before the peer is authenticated only IKE_AUTH
+ * is answered, and the IKE SA then fails; after, the IKE SA stays
+ * (2.21.3: every request with errors gets a response). */
+static void request_syntax_error(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_mgr *mg = &sa->mgr;
+	struct ike_mb mb;
+
+	if (too_early(sa, NULL, m->hdr.exchange)) {
+		sa->ctx->stats.drop_before_auth++;
+		return;
+	}
+	sa->ctx->stats.syntax_errors++;
+	sa->last_rx_ms = ike_now(sa->ctx);
+	sa_warn_rl(sa, "%s request %u is malformed inside its verified SK payload (a payload's "
+	           "lengths or contents): INVALID_SYNTAX%s", exchange_name(m->hdr.exchange),
+	           m->hdr.msgid, authenticated(sa) ? "" : ", the IKE_SA fails");
+	mg->msgid_in++;
+	msg_begin(sa, &mb, m->hdr.exchange, true, m->hdr.msgid);
+	ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+	send_response(sa, &mb, false);
+	if (!authenticated(sa))
+		ike_sa_end(sa, IKE_END_PROTOCOL_ERROR);   /* and an EAP round waiting with it */
+}
+
 static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
                        const struct ike_endpoint *remote, struct ike_msg *m)
 {
@@ -310,6 +438,7 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 	enum ike_task_status status;
 	struct ike_task *t;
 	struct ike_mb mb;
+	bool passive;
 
 	if (mg->resp.n && m->hdr.msgid + 1 == mg->msgid_in) {
 		/* RFC 7296 2.1: a retransmitted request gets the same response */
@@ -322,14 +451,41 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 		st->drop_msgid++;
 		return;
 	}
-	if (!unprotect(sa, m))
+	switch (unprotect(sa, m)) {
+	case UNPROTECT_OK:
+		break;
+	case UNPROTECT_SYNTAX:
+		request_syntax_error(sa, m);
 		return;
+	default:
+		return;
+	}
+	t = take_passive(mg, m->hdr.exchange);
+	passive = t != NULL;
+	if (!t)
+		t = ike_task_for_request(sa, m);
+	if (too_early(sa, t, m->hdr.exchange)) {
+		/* dropped unanswered: the message ID stays for IKE_AUTH */
+		st->drop_before_auth++;
+		sa_warn_rl(sa, "%s request %u in state %s dropped: only IKE_AUTH may follow "
+		           "IKE_SA_INIT before the peer is authenticated (RFC 7296 1.2)",
+		           exchange_name(m->hdr.exchange), m->hdr.msgid, ike_state_name(sa->state));
+		if (t)
+			task_free(sa, t);
+		return;
+	}
 	sa->last_rx_ms = ike_now(sa->ctx);
 	if (!init)
 		follow_peer(sa, local, remote);
 	if (m->unsupported_critical) {
 		/* RFC 7296 2.5: refuse the whole message, naming the payload */
 		uint8_t type = m->unsupported_critical;
+		if (passive) {
+			t->next = mg->passive;   /* still waiting for its next round */
+			mg->passive = t;
+		} else if (t) {
+			task_free(sa, t);
+		}
 		st->unsupported_critical++;
 		mg->msgid_in++;
 		msg_begin(sa, &mb, m->hdr.exchange, true, m->hdr.msgid);
@@ -337,9 +493,6 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 		send_response(sa, &mb, init);
 		return;
 	}
-	t = take_passive(mg, m->hdr.exchange);
-	if (!t)
-		t = ike_task_for_request(sa, m);
 	if (!t) {
 		st->drop_unexpected++;
 		return;
@@ -361,13 +514,108 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 	task_free(sa, t);
 }
 
+static struct ike_req *slot_for(struct ike_sa *sa, uint32_t msgid)
+{
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++)
+		if (sa->mgr.req[i].task && sa->mgr.req[i].msgid == msgid)
+			return &sa->mgr.req[i];
+	return NULL;
+}
+
+/* RFC 7383: an Encrypted Fragment message. Only fragments of the message
+ * expected next are kept: of the request with msgid_in, or of the
+ * response to a request of ours in flight. A fragment of the request we
+ * answered last has the response resent if it is fragment 1 and its ICV
+ * verifies (2.6.1); the others are dropped. True when a message is whole
+ * in *whole. */
+static bool on_fragment(struct ike_sa *sa, struct ike_msg *m, struct ike_msg *whole)
+{
+	struct ike_mgr *mg = &sa->mgr;
+	struct ike_stats *st = &sa->ctx->stats;
+	bool response = m->hdr.flags & IKE_FLAG_RESPONSE;
+	struct ike_req *r;
+
+	st->frag_rx++;
+	/* RFC 7383 2.5: fragments exist only inside SK, never in IKE_SA_INIT */
+	if (!sa->keys_ready || m->hdr.exchange == IKE_SA_INIT) {
+		st->frag_drop_unkeyed++;
+		sa_debug(sa, "fragment of %s %u before the IKE_SA has keys dropped",
+		         response ? "response" : "request", m->hdr.msgid);
+		return false;
+	}
+	if (response) {
+		r = slot_for(sa, m->hdr.msgid);
+		if (!r) {
+			st->frag_drop_msgid++;
+			return false;
+		}
+		/* a response of another exchange than the request is not its answer */
+		if (m->hdr.exchange != r->task->ops->exchange) {
+			st->drop_unexpected++;
+			return false;
+		}
+		return ike_wire_frag_in(sa, &mg->reasm_resp, m, whole) == 1;
+	}
+	/* RFC 7296 1.2, as on_request: before the peer is authenticated only
+	 * IKE_AUTH is acted on; the fragments of anything else are not kept
+	 * (whoever did IKE_SA_INIT could otherwise hold reassembly memory
+	 * with messages that are dropped once whole) */
+	if (too_early(sa, NULL, m->hdr.exchange)) {
+		st->drop_before_auth++;
+		sa_warn_rl(sa, "fragment %u of %u of %s request %u in state %s dropped: only IKE_AUTH "
+		           "may follow IKE_SA_INIT before the peer is authenticated (RFC 7296 1.2)",
+		           m->frag_num, m->frag_total, exchange_name(m->hdr.exchange), m->hdr.msgid,
+		           ike_state_name(sa->state));
+		return false;
+	}
+	if (mg->resp.n && m->hdr.msgid + 1 == mg->msgid_in) {
+		if (ike_wire_frag_first_ok(sa, m)) {
+			st->resent_responses++;
+			sa_debug(sa, "retransmitted request %u (fragment 1 of %u), resending response",
+			         m->hdr.msgid, m->frag_total);
+			ike_wire_send(sa, &mg->resp);
+		} else {
+			st->frag_drop_msgid++;
+		}
+		return false;
+	}
+	if (m->hdr.msgid != mg->msgid_in) {
+		st->frag_drop_msgid++;
+		return false;
+	}
+	return ike_wire_frag_in(sa, &mg->reasm_req, m, whole) == 1;
+}
+
+void ike_mgr_frag_prune(struct ike_sa *sa)
+{
+	struct ike_mgr *mg = &sa->mgr;
+
+	if (ike_reasm_busy(&mg->reasm_req) && mg->reasm_req.msgid != mg->msgid_in)
+		ike_reasm_discard(sa->ctx, &mg->reasm_req);
+	if (ike_reasm_busy(&mg->reasm_resp) && !slot_for(sa, mg->reasm_resp.msgid))
+		ike_reasm_discard(sa->ctx, &mg->reasm_resp);
+}
+
 void ike_mgr_input(struct ike_sa *sa, const struct ike_endpoint *local,
                    const struct ike_endpoint *remote, struct ike_msg *m)
 {
+	struct ike_msg whole;
+	bool reassembled = false;
+
+	if (m->has_skf) {
+		if (!on_fragment(sa, m, &whole))
+			goto out;
+		m = &whole;
+		reassembled = true;
+	}
 	if (m->hdr.flags & IKE_FLAG_RESPONSE)
 		on_response(sa, m);
 	else
 		on_request(sa, local, remote, m);
+	if (reassembled)
+		ike_msg_clear(&whole);
+out:
+	ike_mgr_frag_prune(sa);
 	if (sa->state != IKE_STATE_DEAD)
 		ike_mgr_run(sa);
 }
@@ -414,4 +662,6 @@ void ike_mgr_clear(struct ike_sa *sa)
 		ike_wire_free(&mg->req[i].wire);
 	}
 	ike_wire_free(&mg->resp);
+	ike_reasm_discard(sa->ctx, &mg->reasm_req);
+	ike_reasm_discard(sa->ctx, &mg->reasm_resp);
 }

@@ -104,6 +104,13 @@ static int sa_walk(const uint8_t *b, size_t len, struct ike_proposals *out)
 				}
 			}
 			seen++;
+			/* RFC 7296 3.3.6: an unknown transform type spoils the
+			 * whole proposal (recorded however many transforms
+			 * follow); an unknown attribute only its transform */
+			if (p && (ttype == 0 || ttype >= IKE_TRANS_MAX) && !p->unknown_type) {
+				p->unknown_type = true;
+				p->unknown_type_id = ttype;
+			}
 			if (p && !unknown_attr && p->ntrans < IKE_PROP_MAX_TRANS)
 				p->trans[p->ntrans++] = (struct ike_transform){ ttype, tid, keylen };
 			t += tlen;

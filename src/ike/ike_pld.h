@@ -17,7 +17,8 @@
 int ike_pld_validate(uint8_t type, const uint8_t *body, size_t len);
 
 /* SA: proposals (at most IKE_PROPS_MAX kept; transforms with unknown
- * attributes are dropped as RFC 7296 3.3.6 says). */
+ * attributes are dropped, and proposals with an unknown transform type
+ * marked unknown_type, as RFC 7296 3.3.6 says). */
 int ike_pld_sa_parse(const uint8_t *body, size_t len, struct ike_proposals *out);
 /* Write an SA payload; with strip_dh, key exchange transforms are left out. */
 void ike_pld_sa_put(struct ike_mb *mb, const struct ike_proposals *ps, bool strip_dh);

@@ -82,10 +82,12 @@ char *ike_transform_name(const struct ike_transform *t, char *buf, size_t len)
 			snprintf(buf, len, "%s", algs[i].name);
 			return buf;
 		}
-	if (t->keylen)
-		snprintf(buf, len, "%s_%u_%u", t->type < 6 ? tn[t->type] : "T", t->id, t->keylen);
+	if (t->type == 0 || t->type >= IKE_TRANS_MAX)
+		snprintf(buf, len, "TYPE%u_%u", t->type, t->id);
+	else if (t->keylen)
+		snprintf(buf, len, "%s_%u_%u", tn[t->type], t->id, t->keylen);
 	else
-		snprintf(buf, len, "%s_%u", t->type < 6 ? tn[t->type] : "T", t->id);
+		snprintf(buf, len, "%s_%u", tn[t->type], t->id);
 	return buf;
 }
 
@@ -97,10 +99,12 @@ char *ike_proposal_fmt(const struct ike_proposal *p, char *buf, size_t len)
 	char name[32];
 
 	buf[0] = '\0';
-	for (size_t o = 0; o < sizeof(order); o++)
+	/* the known types in this order, then those we do not know */
+	for (size_t o = 0; o <= sizeof(order); o++)
 		for (unsigned i = 0; i < p->ntrans; i++) {
 			const struct ike_transform *t = &p->trans[i];
-			if (t->type != order[o])
+			if (o < sizeof(order) ? t->type != order[o] :
+			    t->type != 0 && t->type < IKE_TRANS_MAX)
 				continue;
 			/* don't print the implied "none" transforms */
 			if ((t->type == IKE_TRANS_INTEG || t->type == IKE_TRANS_DH) && t->id == 0)
@@ -345,7 +349,10 @@ bool ike_proposal_select(const struct ike_proposals *ours, const struct ike_prop
 			struct ike_proposal c;
 			bool ok = true;
 
-			if (o->protocol != t->protocol)
+			/* RFC 7296 3.3.6: a transform type we do not understand
+			 * makes the proposal unacceptable; the others in the SA
+			 * payload are still considered */
+			if (o->protocol != t->protocol || t->unknown_type || o->unknown_type)
 				continue;
 			memset(&c, 0, sizeof(c));
 			c.num = t->num;

@@ -26,6 +26,12 @@ struct ike_proposal {
 	uint8_t spi[8];
 	uint8_t ntrans;
 	struct ike_transform trans[IKE_PROP_MAX_TRANS];
+	/* RFC 7296 3.3.6: the peer's proposal holds a transform type we do
+	 * not know (0, or past ESN: RFC 9370's ADDKE types 6-12 included),
+	 * so the whole proposal is unacceptable; set by ike_pld_sa_parse,
+	 * type is the first such one (for logs) */
+	bool unknown_type;
+	uint8_t unknown_type_id;
 };
 
 struct ike_proposals {
@@ -45,7 +51,9 @@ char *ike_proposal_fmt(const struct ike_proposal *p, char *buf, size_t len);
 char *ike_proposals_fmt(const struct ike_proposals *ps, char *buf, size_t len);
 
 /* Choose the first of our proposals for which every transform type has a
- * common transform with one of theirs. With ignore_dh (the first CHILD_SA
+ * common transform with one of theirs. Their proposals with an unknown
+ * transform type are skipped whole (RFC 7296 3.3.6); their transforms
+ * with an unknown ID only never match. With ignore_dh (the first CHILD_SA
  * in IKE_AUTH), key exchange transforms are left out on both sides. On
  * success *chosen holds one transform per type, the peer's proposal number
  * and SPI. Returns false if nothing matches. */

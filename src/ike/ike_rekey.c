@@ -71,6 +71,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool initiator, uint64_t spi
 	sa->nat_local = old->nat_local;
 	sa->nat_remote = old->nat_remote;
 	sa->natt = old->natt;
+	sa->frag_supported = old->frag_supported;   /* kept across the rekey, as charon */
 	sa->peer_id = old->peer_id;
 	sa->dh_group = group;
 	if (ike_sa_set_algs(sa, chosen)) {

@@ -167,6 +167,7 @@ static void test_site_to_site(void **state)
 	assert_false(cn->mobike);
 	assert_false(cn->encap);
 	assert_int_equal(cn->fragmentation, CONF_FRAG_YES);
+	assert_int_equal(cn->childless, CONF_CHILDLESS_ALLOW);
 	assert_int_equal(cn->unique, CONF_UNIQUE_NO);
 	assert_int_equal(cn->keyingtries, 1);
 	assert_int_equal(cn->dpd_delay, 0);
@@ -355,6 +356,7 @@ static void test_every_option(void **state)
 		"    mobike = false\n"
 		"    fragmentation = accept\n"
 		"    unique = replace\n"
+		"    childless = force\n"
 		"    keyingtries = 0\n"
 		"    dpd_delay = 30s\n"
 		"    dpd_timeout = 2m\n"
@@ -415,6 +417,7 @@ static void test_every_option(void **state)
 	assert_false(cn->mobike);
 	assert_int_equal(cn->fragmentation, CONF_FRAG_ACCEPT);
 	assert_int_equal(cn->unique, CONF_UNIQUE_REPLACE);
+	assert_int_equal(cn->childless, CONF_CHILDLESS_FORCE);
 	assert_int_equal(cn->keyingtries, 0);
 	assert_int_equal(cn->dpd_delay, 30);
 	assert_int_equal(cn->dpd_timeout, 120);
@@ -671,6 +674,7 @@ static void test_type_errors(void **state)
 		/* 31 */ { "secrets { ike-a { id = x } }\n", "t.conf:1:11: secrets.ike-a: no secret" },
 		/* 32 */ { "secrets { ike-a { secret = s\n id = \"ipv4:#01020\" } }\n", "t.conf:2:2: secrets.ike-a.id: invalid identity 'ipv4:#01020': bad hex digits after '#'" },
 		/* 33 */ { CHILD("dpd_action = trap|"), "t.conf:5:4: connections.gw.children.net.dpd_action: invalid value 'trap|' (expected none, trap, start or trap|start)" },
+		/* 34 */ { CONN("childless = prefer"), "t.conf:4:3: connections.gw.childless: invalid value 'prefer' (expected allow, force or never)" },
 	};
 	(void)state;
 	run_err_table(rows, sizeof(rows) / sizeof(rows[0]));

@@ -73,23 +73,19 @@ static const struct row rows[] = {
 	/* 2 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.0/24", "gw.conf:5:2: connections.c.remote_addrs: not supported: subnets and ranges here (write one address)" },
 	/* 3 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.5-192.0.2.9", "gw.conf:5:2: connections.c.remote_addrs: not supported: subnets and ranges here (write one address)" },
 	/* 4 */ { "  local_addrs = 192.0.2.1\n remote_addrs = a.example, b.example", "gw.conf:5:2: connections.c.remote_addrs: not supported: more than one address (uipsecd takes one per side)" },
-	/* 5 */ { "  local_addrs = 192.0.2.1\n reauth_time = 1h", "gw.conf:5:2: connections.c.reauth_time: not supported: IKE reauthentication, not yet in uipsec's IKE (only 0, the default)" },
-	/* 6 */ { "  local_addrs = 192.0.2.1\n keyingtries = 0", "gw.conf:5:2: connections.c.keyingtries: not supported: more than one keying try, not yet in uipsec's IKE (only 1, the default)" },
-	/* 7 */ { "  local_addrs = 192.0.2.1\n unique = replace", "gw.conf:5:2: connections.c.unique: not supported: keep and replace, not yet in uipsec's IKE (no, never)" },
-	/* 8 */ { "  local_addrs = 192.0.2.1\n fragmentation = force", "gw.conf:5:2: connections.c.fragmentation: not supported: force, an IKEv1 setting" },
-	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { dpd_action = trap } }", "gw.conf:5:17: connections.c.children.x.dpd_action: not supported: DPD actions, not yet in uipsec's IKE (only clear, the default)" },
-	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5:17: connections.c.children.x.start_action: not supported: trap|start, not yet in uipsec's IKE (use trap or start)" },
-	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5:17: connections.c.children.x.close_action: not supported: trap|start, not yet in uipsec's IKE (use trap or start)" },
-	/* 12 */ { "  local_addrs = 192.0.2.1\n children { x { rekey_bytes = 1g } }", "gw.conf:5:17: connections.c.children.x.rekey_bytes: not supported: volume limits, not yet in uipsec's IKE (only 0, the default)" },
-	/* 13 */ { "  local_addrs = 192.0.2.1\n children { x { life_packets = 10 } }", "gw.conf:5:17: connections.c.children.x.life_packets: not supported: packet limits, not yet in uipsec's IKE (only 0, the default)" },
-	/* 14 */ { "  local_addrs = 192.0.2.1\n children { x { updown = /bin/true } }", "gw.conf:5:17: connections.c.children.x.updown: not supported: updown scripts, not yet in uipsec" },
-	/* 15 */ { "  local_addrs = 192.0.2.1\n children { x { local_ts = dynamic[tcp] } }", "gw.conf:5:17: connections.c.children.x.local_ts: not supported: dynamic with [proto/port], not yet in uipsec" },
-	/* 16 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = dynamic, 10.0.0.0/8 } }", "gw.conf:5:17: connections.c.children.x.remote_ts: not supported: dynamic mixed with other traffic selectors" },
-	/* 17 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,10.0.0.9 } }", "gw.conf:5:17: connections.c.children.x.remote_ts: not supported: more than 8 traffic selectors" },
-	/* 18 */ { "  local_addrs = 192.0.2.1\n children { a{} b{} c{} d{} e{} f{} g{} h{} i{} }", "gw.conf:5:45: connections.c.children.i: not supported: more than 8 children" },
-	/* 19 */ { "  local_addrs = 192.0.2.1\n children { x { rand_bytes = 1k } }", "gw.conf:5:17: connections.c.children.x.rand_bytes: not supported: volume limits, not yet in uipsec's IKE (only 0, the default)" },
-	/* 20 */ { "  rekey_time = 4294967296", "gw.conf:4:3: connections.c.rekey_time: not supported: a time longer than 136 years" },
-	/* 21 */ { "  children { x { rekey_time = 4000000000 } }", "gw.conf:4:14: connections.c.children.x.life_time: not supported: a time longer than 136 years" },
+	/* 5 */ { "  local_addrs = 192.0.2.1\n unique = replace", "gw.conf:5:2: connections.c.unique: not supported: keep and replace, not yet in uipsec's IKE (no, never)" },
+	/* 6 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5:17: connections.c.children.x.start_action: not supported: trap|start, not yet in uipsec's IKE (use trap or start)" },
+	/* 7 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5:17: connections.c.children.x.close_action: not supported: trap|start, not yet in uipsec's IKE (use trap or start)" },
+	/* 8 */ { "  local_addrs = 192.0.2.1\n children { x { updown = /bin/true } }", "gw.conf:5:17: connections.c.children.x.updown: not supported: updown scripts, not yet in uipsec" },
+	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { local_ts = dynamic[tcp] } }", "gw.conf:5:17: connections.c.children.x.local_ts: not supported: dynamic with [proto/port], not yet in uipsec" },
+	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = dynamic, 10.0.0.0/8 } }", "gw.conf:5:17: connections.c.children.x.remote_ts: not supported: dynamic mixed with other traffic selectors" },
+	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,10.0.0.9 } }", "gw.conf:5:17: connections.c.children.x.remote_ts: not supported: more than 8 traffic selectors" },
+	/* 12 */ { "  rekey_time = 4294967296", "gw.conf:4:3: connections.c.rekey_time: not supported: a time longer than 136 years" },
+	/* 13 */ { "  children { x { rekey_time = 4000000000 } }", "gw.conf:4:14: connections.c.children.x.life_time: not supported: a time longer than 136 years" },
+	/* 14 */ { "  reauth_time = 4294967296", "gw.conf:4:3: connections.c.reauth_time: not supported: a time longer than 136 years" },
+	/* 15 */ { "  over_time = 4294967296", "gw.conf:4:3: connections.c.over_time: not supported: a time longer than 136 years" },
+	/* 16 */ { "  children { x { rand_time = 4294967296 } }", "gw.conf:4:18: connections.c.children.x.rand_time: not supported: a time longer than 136 years" },
+	/* 17 */ { "  local_addrs = 192.0.2.1\n children { x { dpd_action = trap|restart } }", "gw.conf:5:17: connections.c.children.x.dpd_action: not supported: trap|start (a dpd_action is clear, trap or restart)" },
 };
 
 /* Each row: refused by uipsecd at the option's place (only that error),
@@ -116,7 +112,7 @@ static void test_all_at_once(void **state)
 {
 	static const char text[] =
 		"base {\n"                                   /* 1 */
-		"  keyingtries = 3\n"                        /* 2 */
+		"  mediation = yes\n"                        /* 2 */
 		"}\n"                                        /* 3 */
 		"connections {\n"                            /* 4 */
 		"  a : base {\n"                             /* 5 */
@@ -125,7 +121,7 @@ static void test_all_at_once(void **state)
 		"    rekey_tme = 1h\n"                       /* 8 */
 		"    children { net {\n"                     /* 9 */
 		"      mark_in = 1\n"                        /* 10 */
-		"      dpd_action = restart\n"               /* 11 */
+		"      ipcomp = yes\n"                       /* 11 */
 		"    } }\n"                                  /* 12 */
 		"  }\n"                                      /* 13 */
 		"  b : base { local { auth = psk\n"          /* 14 */
@@ -134,11 +130,11 @@ static void test_all_at_once(void **state)
 		"secrets { ike { secret = s\n"               /* 17 */
 		"  file = k } eap-1 { } }\n";                /* 18 */
 	const char *want =
-		"gw.conf:2:3: connections.a.keyingtries: not supported: more than one keying try, not yet in uipsec's IKE (only 1, the default)\n"
+		"gw.conf:2:3: connections.a.mediation: not supported: the IKEv2 mediation extension\n"
 		"gw.conf:7:5: connections.a.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only)\n"
 		"gw.conf:8:5: connections.a.rekey_tme: unknown option\n"
 		"gw.conf:10:7: connections.a.children.net.mark_in: not supported: marks\n"
-		"gw.conf:11:7: connections.a.children.net.dpd_action: not supported: DPD actions, not yet in uipsec's IKE (only clear, the default)\n"
+		"gw.conf:11:7: connections.a.children.net.ipcomp: not supported: IPComp\n"
 		"gw.conf:15:5: connections.b.local.certs: not supported: certificates (uipsec has pre-shared keys only, so far)\n"
 		"gw.conf:18:3: secrets.ike.file: unknown option (an ike secret has id<suffix> and secret)\n"
 		"gw.conf:18:14: secrets.eap-1: not supported: EAP (uipsec has pre-shared keys only, so far)";
@@ -220,6 +216,33 @@ static void test_apply(void **state)
 	c = load(site);
 	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
 	assert_int_equal(ike_conn_names(ike, names, 8), 2);
+	conf_free(c);
+
+	/* fragmentation = force is charon's IKEv2 behaviour too (fragments
+	 * without the peer's FRAGMENTATION_SUPPORTED): loaded, not refused */
+	for (int i = 0; i < 4; i++) {
+		static const char *const v[] = { "yes", "accept", "force", "no" };
+		snprintf(text, sizeof(text), HEAD "  local_addrs = 192.0.2.1\n fragmentation = %s" TAIL,
+		         v[i]);
+		c = load(text);
+		assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 1);
+		conf_free(c);
+	}
+	c = load(site);
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
+	conf_free(c);
+
+	/* what main's reliability and fragmentation work made IKE run is
+	 * accepted by the table, not refused: any number of children,
+	 * childless, keyingtries, reauth_time, dpd_action, volume limits */
+	c = load(HEAD "  local_addrs = 192.0.2.1\n childless = force\n keyingtries = 0\n"
+	         " reauth_time = 1h\n over_time = 5m\n rand_time = 1m\n unique = never\n"
+	         " children { a{} b{} c{} d{} e{} f{} g{} h{} i{ dpd_action = restart\n"
+	         " rekey_bytes = 1g\n life_packets = 10\n rand_bytes = 1k } }" TAIL);
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 1);
+	conf_free(c);
+	c = load(site);
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
 	conf_free(c);
 
 	/* A reload without 'resp' removes it. */
@@ -307,6 +330,49 @@ static void test_apply(void **state)
 	sad_free(sad);
 }
 
+/* The reliability options reach the IKE core as written (list-conns shows
+ * them), with charon's defaults where they are left out. */
+static void test_apply_reliability(void **state)
+{
+	struct ike_io io = { .send = sink, .now_ms = now };
+	struct ike_ctx *ike = ike_ctx_new(&io, NULL);
+	char err[512], *buf = NULL;
+	size_t len = 0;
+	struct conf *c;
+	FILE *f;
+
+	(void)state;
+	log_set_level(LOG_ERR);
+	c = load("connections {\n"
+	         " a { local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.2\n dpd_delay = 10s\n"
+	         "  dpd_timeout = 60s\n keyingtries = 0\n reauth_time = 2h\n rekey_time = 1h\n"
+	         "  unique = never\n local { auth = psk }\n"
+	         "  children { x { dpd_action = restart\n close_action = trap\n rekey_time = 10m\n"
+	         "   rand_time = 30s\n rekey_bytes = 1m\n rekey_packets = 1000 } } }\n"
+	         " b { local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.3\n local { auth = psk }\n"
+	         "  children { y { dpd_action = trap } } }\n"
+	         "}\nsecrets { ike { secret = s } }\n");
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
+	conf_free(c);
+	f = open_memstream(&buf, &len);
+	ike_list_conns(ike, f);
+	fclose(f);
+	/* a: over_time 10% of the longer time, rand_time its smaller part */
+	assert_non_null(strstr(buf, "dpd_delay 10s, keyingtries 0, rekey_time 3600s, reauth_time 7200s, "
+	                            "over_time 720s, rand_time 720s, unique never"));
+	assert_non_null(strstr(buf, "close_action trap, dpd_action restart, rekey_time 600s, "
+	                            "life_time 660s, rand_time 30s"));
+	assert_non_null(strstr(buf, "rekey_bytes 1048576, life_bytes 1153433, rand_bytes 104857, "
+	                            "rekey_packets 1000, life_packets 1100, rand_packets 100"));
+	/* b: charon's defaults */
+	assert_non_null(strstr(buf, "dpd_delay 0s, keyingtries 1, rekey_time 14400s, reauth_time 0s, "
+	                            "over_time 1440s, rand_time 1440s\n"));
+	assert_non_null(strstr(buf, "close_action clear, dpd_action trap, rekey_time 3600s, "
+	                            "life_time 3960s, rand_time 360s"));
+	free(buf);
+	ike_ctx_free(ike);
+}
+
 /* The "default" proposals must parse with the IKE core's parser. */
 static void test_default_proposals(void **state)
 {
@@ -327,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_all_at_once),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_default_proposals),
+		cmocka_unit_test(test_apply_reliability),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
