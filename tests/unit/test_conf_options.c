@@ -241,7 +241,7 @@ static void test_man_page(void **state)
 	const char *model = strstr(man, "\n.SH OPTIONS READ WITH THEIR DEFAULT ONLY\n");
 	const char *refused = strstr(man, "\n.SH REFUSED OPTIONS\n");
 	const char *opts = strstr(man, "\n.SH OPTIONS\n");
-	char sect[256] = "", (*no)[320] = calloc(400, sizeof(*no));
+	char sect[256] = "", (*no)[420] = calloc(400, sizeof(*no));
 	unsigned nno = 0, rows = 0;
 
 	(void)state;
@@ -251,7 +251,7 @@ static void test_man_page(void **state)
 	assert_non_null(opts);
 	assert_true(opts < model && model < refused && strstr(refused, "\n.SH SEE ALSO\n"));
 	for (char *line = md, *nl; *line; line = nl + 1) {
-		char path[320], name[160];
+		char path[420], name[160];
 		const char *at = NULL, *sup;
 		unsigned n;
 		bool inside_refused = false;
