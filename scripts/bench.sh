@@ -14,6 +14,8 @@
 #   BENCH_SECONDS=5    seconds per iperf3 test
 #   PING_COUNT=100     pings per run (10 ms apart)
 #   PEERS="..."        peers to run, in order (default: all)
+#   BENCH_TESTS="..."  tests of each run, of: ping tcp1 tcp4 udp64 udp64buf
+#                      (default: all; a subset for a quicker A/B)
 #   BENCH_MICRO=1      run the micro-benchmarks first (0: skip)
 #   BUILD=build        build directory (uipsecd, uipsec, bench/)
 #   BENCH_OUT=$BUILD/bench-results.tsv   machine-readable results
@@ -29,7 +31,8 @@ ROUNDS=${ROUNDS:-3}
 BENCH_SECONDS=${BENCH_SECONDS:-5}
 PING_COUNT=${PING_COUNT:-100}
 BENCH_MICRO=${BENCH_MICRO:-1}
-ALL_PEERS="plain uipsec-gcm-esp uipsec-gcm-udp uipsec-gcm-udp-w2 uipsec-chacha-esp uipsec-chacha-udp strongswan wireguard-go"
+BENCH_TESTS=${BENCH_TESTS:-ping tcp1 tcp4 udp64 udp64buf}
+ALL_PEERS="plain uipsec-default uipsec-encap uipsec-rawesp uipsec-gcm-esp uipsec-gcm-udp uipsec-gcm-udp-w2 uipsec-chacha-esp uipsec-chacha-udp strongswan wireguard-go"
 PEERS=${PEERS:-$ALL_PEERS}
 BENCH_OUT=${BENCH_OUT:-$BUILD/bench-results.tsv}
 LOGS=${BENCH_LOGS:-$BUILD/bench-logs}
@@ -168,6 +171,9 @@ measure_udp() {
 			'BEGIN {printf "%.1f", 100 * d / (i + d)}')"
 }
 
+# want TEST: whether BENCH_TESTS holds TEST
+want() { case " $BENCH_TESTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
 # --- one run: one peer, one round, its own topology --------------------------
 
 run_peer() {
@@ -187,15 +193,15 @@ run_peer() {
 		peer_stop
 		return
 	fi
-	measure_ping
-	measure_tcp 1 tcp1_gbps
-	measure_tcp 4 tcp4_gbps
+	want ping && measure_ping
+	want tcp1 && measure_tcp 1 tcp1_gbps
+	want tcp4 && measure_tcp 4 tcp4_gbps
 	# Twice: with iperf3's default socket buffers, then with 2 MiB asked
 	# for (-w; the kernel doubles it), so that a burst the VPN delivers
 	# while hostb's iperf3 waits for a CPU is not lost at its socket
 	# (docs/performance.md, "The UDP test and the receiver's buffer").
-	measure_udp udp64
-	measure_udp udp64buf -w "$UDP_BUF"
+	want udp64 && measure_udp udp64
+	want udp64buf && measure_udp udp64buf -w "$UDP_BUF"
 	# The daemons' own counters (drops, batches, ...) go with the logs.
 	declare -F "peer_counters_$PEER" >/dev/null && "peer_counters_$PEER" >"$W/counters.txt" 2>&1
 	for p in "${DAEMON_PIDS[@]}"; do
@@ -216,6 +222,9 @@ case $ROUNDS in ''|*[!0-9]*|0) say "bench: ROUNDS must be a positive integer"; e
 case $BENCH_SECONDS in ''|*[!0-9]*|0) say "bench: BENCH_SECONDS must be a positive integer"; exit 2 ;; esac
 for PEER in $PEERS; do
 	declare -F "peer_up_$PEER" >/dev/null || { say "bench: unknown peer $PEER (known: $ALL_PEERS)"; exit 2; }
+done
+for t in $BENCH_TESTS; do
+	case $t in ping|tcp1|tcp4|udp64|udp64buf) ;; *) say "bench: unknown test $t (known: ping tcp1 tcp4 udp64 udp64buf)"; exit 2 ;; esac
 done
 
 if [ "$BENCH_MICRO" = 1 ]; then
@@ -252,7 +261,7 @@ mkdir -p "$LOGS"
 {
 	printf '# uipsec make bench, %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	printf '# host %s, %s CPUs, kernel %s\n' "$(hostname)" "$(nproc)" "$(uname -r)"
-	printf '# rounds %s, seconds per iperf3 test %s, pings per run %s\n' "$ROUNDS" "$BENCH_SECONDS" "$PING_COUNT"
+	printf '# rounds %s, seconds per iperf3 test %s, pings per run %s, tests %s\n' "$ROUNDS" "$BENCH_SECONDS" "$PING_COUNT" "$BENCH_TESTS"
 	printf '# namespaces b%s-RUN-*\n' "$BENCH_ID"
 	printf '# UDP tests: iperf3 default socket buffers (rmem_default %s), then -w %s bytes (rmem_max %s)\n' \
 		"$(cat /proc/sys/net/core/rmem_default)" "$UDP_BUF" "$(cat /proc/sys/net/core/rmem_max)"

@@ -16,8 +16,15 @@
 #   strongswan      Debian's charon 5.9.8 with kernel-libipsec (its userspace
 #                   ESP; 5.9.8 always sends ESP in UDP), IKEv2 with a PSK,
 #                   started by scripts/charon.sh
-#   uipsec-*        uipsecd on each gateway, manually keyed with
-#                   `uipsec xfrm state/policy add`
+#   uipsec-default  uipsecd on each gateway with the swanctl.conf the
+#                   strongswan peer gets (a plain site-to-site
+#                   configuration, no encap option), IKEv2 with a PSK:
+#                   what a user who copies a strongSwan configuration gets
+#   uipsec-encap    the same with encap = yes in the connection
+#   uipsec-rawesp   the same as uipsec-default with raw_esp = yes in
+#                   uipsecd.conf (ESP without UDP, as a peer may insist on)
+#   uipsec-*        (the others) uipsecd on each gateway, manually keyed
+#                   with `uipsec xfrm state/policy add`
 
 BG_PIDS=() DAEMON_PIDS=() TOPO_ACTIVE=0
 
@@ -178,6 +185,7 @@ peer_swanctl_conf() {
 	    local_addrs = $me
 	    remote_addrs = $peer
 	    proposals = aes128gcm16-prfsha256-x25519
+	    ${SWANCTL_CONN_EXTRA:-}
 	    local {
 	      auth = psk
 	      id = gw$s
@@ -324,6 +332,48 @@ peer_up_uipsec() {
 	done
 }
 
+# peer_up_uipsec_ike ENCAP RAW_ESP: uipsecd on both gateways with the
+# swanctl.conf of the strongswan peer (peer_swanctl_conf), ENCAP yes|no
+# adds encap = yes to the connection, RAW_ESP yes|no writes raw_esp into
+# a uipsecd.conf (no: no uipsecd.conf at all, uipsecd's defaults); gwa
+# initiates the CHILD_SA "net".
+peer_up_uipsec_ike() {
+	local encap=$1 raw=$2 s d ctl settings=()
+	uipsec_available || { PEER_ERR="$UIPSEC_MISSING"; return 1; }
+	PSK=$(peer_hexkey 24)
+	SWANCTL_CONN_EXTRA=
+	[ "$encap" = yes ] && SWANCTL_CONN_EXTRA="encap = yes"
+	for s in a b; do
+		d="$W/gw$s"
+		peer_swanctl_conf $s
+		settings=(--settings "$d/uipsecd.conf")
+		if [ "$raw" = yes ]; then
+			printf 'uipsecd {
+  raw_esp = yes
+}
+' >"$d/uipsecd.conf"
+		else
+			: >"$d/uipsecd.conf"
+		fi
+		peer_bg gw$s "$d/uipsecd.log" "$UIPSEC_BUILD/uipsecd" -c "$d/swanctl.conf" \
+			--control "$d/uipsecd.sock" --foreground "${settings[@]}"
+		DAEMON_PIDS+=("$LAST_PID")
+	done
+	SWANCTL_CONN_EXTRA=
+	for s in a b; do
+		d="$W/gw$s"
+		peer_wait 50 "$UIPSEC_BUILD/uipsec" --control "$d/uipsecd.sock" stats ||
+			{ PEER_ERR="uipsecd on gw$s does not answer on its control socket: $(peer_log_tail "$d/uipsecd.log")"; return 1; }
+	done
+	ctl=("$UIPSEC_BUILD/uipsec" --control "$W/gwa/uipsecd.sock")
+	"${ctl[@]}" initiate --child net >"$W/initiate.log" 2>&1 ||
+		{ PEER_ERR="uipsec initiate: $(peer_log_tail "$W/initiate.log")"; return 1; }
+	peer_wait 100 sh -c '"$@" list-sas | grep -q "net: INSTALLED"' sh "${ctl[@]}" ||
+		{ PEER_ERR="CHILD_SA not established: $(peer_log_tail "$W/gwa/uipsecd.log")"; return 1; }
+	# Which encapsulation was negotiated goes into the log.
+	"${ctl[@]}" list-sas >"$W/list-sas.txt" 2>&1
+}
+
 # Counters after a run (bench.sh keeps them in the run's log folder).
 peer_counters_uipsec() {
 	local s
@@ -348,9 +398,15 @@ peer_counters_uipsec-gcm-udp()    { peer_counters_uipsec; }
 peer_counters_uipsec-chacha-esp() { peer_counters_uipsec; }
 peer_counters_uipsec-chacha-udp() { peer_counters_uipsec; }
 peer_counters_uipsec-gcm-udp-w2() { peer_counters_uipsec; }
+peer_counters_uipsec-default()    { peer_counters_uipsec; "$UIPSEC_BUILD/uipsec" --control "$W/gwa/uipsecd.sock" list-sas; }
+peer_counters_uipsec-encap()      { peer_counters_uipsec-default; }
+peer_counters_uipsec-rawesp()     { peer_counters_uipsec-default; }
 
 peer_up_uipsec-gcm-esp()    { peer_up_uipsec gcm esp; }
 peer_up_uipsec-gcm-udp()    { peer_up_uipsec gcm udp; }
 peer_up_uipsec-chacha-esp() { peer_up_uipsec chacha esp; }
 peer_up_uipsec-chacha-udp() { peer_up_uipsec chacha udp; }
 peer_up_uipsec-gcm-udp-w2() { peer_up_uipsec gcm udp 2; }
+peer_up_uipsec-default()    { peer_up_uipsec_ike no no; }
+peer_up_uipsec-encap()      { peer_up_uipsec_ike yes no; }
+peer_up_uipsec-rawesp()     { peer_up_uipsec_ike no yes; }

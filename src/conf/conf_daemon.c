@@ -3,7 +3,8 @@
  * collected (one line each, file:line:col and the option's dotted path)
  * so that a file's mistakes show at once. Runs at start-up and on reload
  * (SIGHUP), on the daemon's loop. Besides the loggers it holds
- * fragment_size, the IKE fragment size (charon.fragment_size). */
+ * fragment_size, the IKE fragment size (charon.fragment_size), and raw_esp
+ * (charon.plugins.kernel-libipsec.raw_esp). */
 #include "conf/conf_daemon.h"
 #include "conf/conf_settings.h"
 #include "conf/conf_value.h"
@@ -333,8 +334,11 @@ static void build(struct builder *b, const struct conf_section *root, struct con
 				else
 					d->fragment_size = (unsigned)v;
 			}
+		} else if (!strcmp(kv->key, "raw_esp")) {
+			/* charon.plugins.kernel-libipsec.raw_esp */
+			get_bool(b, kv, p, &d->raw_esp);
 		} else if (!retransmit_option(b, kv, p, d)) {
-			refuse(b, &kv->loc, p, "unknown option (uipsecd holds fragment_size, "
+			refuse(b, &kv->loc, p, "unknown option (uipsecd holds fragment_size, raw_esp, "
 			       "retransmit_tries, _timeout, _base, _jitter, _limit and the sections "
 			       "filelog, syslog and journal)");
 		}

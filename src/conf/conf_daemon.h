@@ -38,6 +38,11 @@
  *       fragment_size = 1280        # charon.fragment_size: the largest IP
  *                                   # datagram of an IKE fragment (0: 576
  *                                   # over IPv4, 1280 over IPv6)
+ *       raw_esp = no                # charon's kernel-libipsec.raw_esp: no
+ *                                   # (default): fake a NAT in IKE_SA_INIT
+ *                                   # so that a NAT-T peer uses ESP in UDP
+ *                                   # (the fast path); yes: raw ESP unless
+ *                                   # a NAT or encap = yes says otherwise
  *   }
  *
  * Every refusal names file, line and column; all of a file's refusals are
@@ -73,6 +78,7 @@ struct conf_daemon {
 	/* uipsecd.fragment_size (IKE fragmentation, RFC 7383): 0, or 256 to
 	 * 65535 bytes; CONF_DAEMON_FRAGMENT_SIZE when not set */
 	unsigned fragment_size;
+	bool raw_esp;                   /* uipsecd.raw_esp (default no) */
 };
 
 /* Read path into out. 0; -ENOENT if there is no such file (out holds the

@@ -234,6 +234,11 @@ void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsig
 	ctx->half_open_max = max;
 }
 
+void ike_ctx_set_prefer_encap(struct ike_ctx *ctx, bool prefer)
+{
+	ctx->prefer_encap = prefer;
+}
+
 const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx)
 {
 	return &ctx->stats;

@@ -297,6 +297,14 @@ void ike_ctx_free(struct ike_ctx *ctx);
 /* Half-open IKE SAs at which cookies are demanded (default 10), and the
  * hard cap on half-open SAs (default 1000). */
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max);
+/* Whether the data plane wants ESP in UDP (charon's kernel feature
+ * KERNEL_REQUIRE_UDP_ENCAPSULATION, which kernel-libipsec has unless its
+ * raw_esp option is set). If so, every IKE SA fakes the NAT detection
+ * notifies of every connection as encap = yes does, so that a peer that
+ * supports NAT-T moves to UDP 4500 and encapsulates; a peer without NAT-T
+ * (no NAT_DETECTION notifies) keeps raw ESP. Default false: only encap =
+ * yes or a real NAT encapsulate. */
+void ike_ctx_set_prefer_encap(struct ike_ctx *ctx, bool prefer);
 const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx);
 /* Replace the retransmission settings (the daemon's strongswan.conf-like
  * settings; ike_retransmit_defaults until then). -EINVAL (nothing changed)

@@ -51,6 +51,7 @@ struct ike_ctx {
 		uint64_t sec;
 		unsigned n;
 	} init_src[IKE_INIT_SRC_SLOTS];
+	bool prefer_encap;           /* ike_ctx_set_prefer_encap */
 	struct ike_stats stats;
 	/* IKE fragmentation (ike_wire.c): the datagram size fragments are
 	 * cut for, and the reassembly bounds (ike_ctx_set_frag_limits) */

@@ -79,9 +79,17 @@ static void put_natd(struct ike_mb *mb, uint64_t spi_i, uint64_t spi_r,
 	ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, 20);
 }
 
+/* Whether our NAT detection notifies claim a NAT: encap = yes, or the data
+ * plane prefers ESP in UDP (ike_ctx_set_prefer_encap). */
+static bool fake_nat(const struct ike_sa *sa)
+{
+	return sa->conn->cfg.encap || sa->ctx->prefer_encap;
+}
+
 /* Compare the peer's NAT detection notifies with what we see. spi_r is the
- * value the peer used (0 in a request). */
-static void natd_check(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_r)
+ * value the peer used (0 in a request). False if the peer sent none (it
+ * does not do NAT-T). */
+static bool natd_check(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_r)
 {
 	uint8_t h[20];
 	bool have_src = false, src_match = false, dst_match = true;
@@ -102,13 +110,14 @@ static void natd_check(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_
 		}
 	}
 	if (!have_src)
-		return;   /* peer does not do NAT-T */
+		return false;   /* peer does not do NAT-T */
 	sa->nat_remote = !src_match;
 	sa->nat_local = !dst_match;
 	if (sa->nat_remote || sa->nat_local)
 		sa_info(sa, "NAT detected: %s%s%s", sa->nat_local ? "we are behind a NAT" : "",
 		        sa->nat_local && sa->nat_remote ? ", " : "",
 		        sa->nat_remote ? "the peer is behind a NAT (or fakes it)" : "");
+	return true;
 }
 
 static uint16_t first_group(const struct ike_proposals *ps)
@@ -346,7 +355,7 @@ static enum ike_task_status init_build(struct ike_task *t, struct ike_sa *sa, st
 	ike_pld_sa_put(mb, &cfg->ike, false);
 	ike_pld_ke_put(mb, sa->dh_group, pub, (size_t)n);
 	ike_pld_raw_put(mb, IKE_PLD_NONCE, sa->ni, sa->ni_len);
-	put_natd(mb, sa->spi_i, 0, &sa->local, &sa->remote, cfg->encap);
+	put_natd(mb, sa->spi_i, 0, &sa->local, &sa->remote, fake_nat(sa));
 	/* RFC 7383 2.3: unless fragmentation = no */
 	if (cfg->fragmentation != IKE_FRAG_NO)
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
@@ -412,6 +421,7 @@ static enum ike_task_status init_process(struct ike_task *t, struct ike_sa *sa,
 	struct ike_proposal chosen;
 	enum ike_task_status st;
 	uint16_t group, err;
+	bool peer_natt;
 	const uint8_t *ke;
 	size_t kelen;
 	char pt[1024], po[1024];
@@ -459,12 +469,14 @@ static enum ike_task_status init_process(struct ike_task *t, struct ike_sa *sa,
 		sa_warn(sa, "responder's key exchange value is invalid");
 		goto fail;
 	}
-	natd_check(sa, m, sa->spi_r);
+	peer_natt = natd_check(sa, m, sa->spi_r);
 	/* RFC 6023: the responder accepts IKE_AUTH without a CHILD SA */
 	sa->peer_childless = ike_msg_find_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
 	sa->frag_supported = ike_msg_find_notify(m, IKE_N_FRAGMENTATION_SUPPORTED) != NULL;
-	/* RFC 7296 2.23: after NAT detection, move to port 4500 */
-	if ((sa->nat_local || sa->nat_remote || cfg->encap) && !sa->natt) {
+	/* RFC 7296 2.23: after NAT detection, move to port 4500; a faked NAT
+	 * (prefer_encap) only with a peer that does NAT-T, which then sees it */
+	if ((sa->nat_local || sa->nat_remote || cfg->encap || (peer_natt && fake_nat(sa))) &&
+	    !sa->natt) {
 		sa->natt = true;
 		sa->local.port = IKE_NATT_PORT;
 		if (sa->remote.port == IKE_PORT)
@@ -490,6 +502,7 @@ static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
 	char a[IP_ADDR_STRLEN], pt[1024], po[1024];
 	struct ike_proposals theirs, one = { .n = 1 };
 	uint16_t group;
+	bool peer_natt;
 	const uint8_t *ke;
 	size_t kelen;
 	int n;
@@ -511,14 +524,17 @@ static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
 		ike_sa_end(sa, IKE_END_INIT_FAILED);
 		return IKE_TASK_FAILED;
 	}
-	natd_check(sa, m, 0);
+	/* a NAT-T initiator follows our fake, if any, to 4500 */
+	peer_natt = natd_check(sa, m, 0);
 	one.p[0] = sa->prop;
 	ike_pld_sa_put(mb, &one, false);
 	ike_pld_ke_put(mb, group, pub, (size_t)n);
 	ike_pld_raw_put(mb, IKE_PLD_NONCE, sa->nr, sa->nr_len);
 	if (sa->conn->cfg.childless != IKE_CHILDLESS_NEVER)   /* RFC 6023, as charon */
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
-	put_natd(mb, sa->spi_i, sa->spi_r, &sa->local, &sa->remote, sa->conn->cfg.encap);
+	/* answered only to an initiator that does NAT-T, as charon */
+	if (peer_natt)
+		put_natd(mb, sa->spi_i, sa->spi_r, &sa->local, &sa->remote, fake_nat(sa));
 	/* RFC 7383 2.3: answered in kind, unless fragmentation = no */
 	sa->frag_supported = ike_msg_find_notify(m, IKE_N_FRAGMENTATION_SUPPORTED) != NULL;
 	if (sa->frag_supported && sa->conn->cfg.fragmentation != IKE_FRAG_NO)

@@ -129,6 +129,24 @@ static void test_fragment_size(void **state)
 	                 -EINVAL);
 }
 
+/* uipsecd.raw_esp, charon.plugins.kernel-libipsec.raw_esp's counterpart:
+ * no unless set, yes or no. */
+static void test_raw_esp(void **state)
+{
+	struct conf_daemon d;
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(parse("", &d, err, sizeof(err)), 0);
+	assert_false(d.raw_esp);
+	assert_int_equal(parse("uipsecd { raw_esp = yes }\n", &d, err, sizeof(err)), 0);
+	assert_true(d.raw_esp);
+	assert_int_equal(parse("uipsecd { raw_esp = no }\n", &d, err, sizeof(err)), 0);
+	assert_false(d.raw_esp);
+	assert_int_equal(parse("uipsecd {\n raw_esp = maybe\n}\n", &d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "u.conf:2:2: uipsecd.raw_esp: 'maybe' is not yes or no"));
+}
+
 /* Every mistake of a file at once, each with its line and column. */
 /* charon's retransmit_* settings, in the uipsecd section; what is not
  * given stays unset (the IKE core's defaults), nonsense is refused. */
@@ -248,6 +266,7 @@ static void test_example(void **state)
 	assert_int_equal(d.log.sink[0].level[LOG_SUB_IKE], 2);
 	assert_int_equal(d.log.sink[3].target, LOG_TARGET_JOURNAL);
 	assert_int_equal(d.fragment_size, 1280);
+	assert_false(d.raw_esp);
 	free(buf);
 	free(out);
 }
@@ -258,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_loggers),
 		cmocka_unit_test(test_empty_and_missing),
 		cmocka_unit_test(test_fragment_size),
+		cmocka_unit_test(test_raw_esp),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_retransmit),
 		cmocka_unit_test(test_example),

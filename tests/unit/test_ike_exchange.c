@@ -1300,6 +1300,106 @@ static void test_transport_and_encap(void **state)
 	assert_int_equal(st->encap.dport, 4500);
 }
 
+/* The NAT_DETECTION notifies of the IKE_SA_INIT message at the head of
+ * the network. With strip, make it look like one from a peer without
+ * NAT-T: they become a private-use status type (ignored), and the
+ * sender's kept copy of the message (signed in its AUTH payload, RFC 7296
+ * 2.15) gets the same change, as if it had sent it so. Returns how many
+ * there were. */
+static unsigned natd_notifies(struct peer *from, bool strip)
+{
+	uint8_t *d = net[0].data;
+	size_t off = 28, len = net[0].len;
+	uint8_t next = d[16];
+	unsigned n = 0;
+	bool resp = d[19] & IKE_FLAG_RESPONSE;
+	struct ike_sa *sa = ike_sa_find(from->ike, get_be64(d), resp ? get_be64(d + 8) : 0);
+
+	assert_int_equal(d[18], IKE_SA_INIT);
+	while (next && off + 4 <= len) {
+		uint16_t plen = get_be16(d + off + 2);
+		uint16_t type = off + 8 <= len ? get_be16(d + off + 6) : 0;
+
+		if (next == IKE_PLD_NOTIFY && plen >= 8 &&
+		    (type == IKE_N_NAT_DETECTION_SOURCE_IP || type == IKE_N_NAT_DETECTION_DESTINATION_IP)) {
+			if (strip)
+				put_be16(d + off + 6, 40960);
+			n++;
+		}
+		next = d[off];
+		assert_true(plen >= 4);
+		off += plen;
+	}
+	assert_non_null(sa);
+	if (strip && resp) {
+		assert_int_equal(sa->init_resp_len, len);
+		memcpy(sa->init_resp, d, len);
+	} else if (strip) {
+		assert_int_equal(sa->init_req_len, len);
+		memcpy(sa->init_req, d, len);
+	}
+	return n;
+}
+
+/* The encapsulation type of the ESP state x uses towards the other side
+ * (A: 10.1.0.0/16, B: 10.2.0.0/16). */
+static uint16_t out_encap(struct peer *x)
+{
+	struct xfrm_flow fl = { 0 };
+	struct spd_policy *p;
+	struct sad_sa *st;
+
+	ip_addr_parse(x == &B ? "10.2.0.5" : "10.1.0.7", &fl.saddr);
+	ip_addr_parse(x == &B ? "10.1.0.7" : "10.2.0.5", &fl.daddr);
+	p = spd_lookup(x->spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	st = sad_lookup_out(x->sad, p->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+	assert_non_null(st);
+	return st->encap.type;
+}
+
+/* ike_ctx_set_prefer_encap (uipsecd's default, raw_esp = no): without a
+ * NAT and without encap = yes, a side that prefers ESP in UDP fakes the
+ * NAT detection, and a NAT-T peer follows it to 4500, whichever side
+ * prefers it. An initiator without NAT-T (no NAT_DETECTION notifies) gets
+ * none back (as from charon) and both keep raw ESP on port 500; so does a
+ * responder without NAT-T, which ignores the initiator's (simulated by
+ * stripping them from the request: it then answers none either). */
+static void test_prefer_encap(void **state)
+{
+	/* which side prefers; A's request without NAT_DETECTION notifies;
+	 * encapsulated? */
+	static const struct { bool a, b, strip; bool encap; } c[] = {
+		{ true, true, false, true },
+		{ true, false, false, true },
+		{ false, true, false, true },
+		{ true, false, true, false },   /* B without NAT-T: raw ESP */
+		{ false, true, true, false },   /* A without NAT-T: raw ESP */
+		{ true, true, true, false },
+		{ false, false, false, false }, /* neither prefers: raw ESP, as before */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+		         "aes128gcm16", NULL, NULL);
+		ike_ctx_set_prefer_encap(A.ike, c[i].a);
+		ike_ctx_set_prefer_encap(B.ike, c[i].b);
+		assert_int_equal(ike_initiate(A.ike, "net"), 0);
+		assert_int_equal(natd_notifies(&A, c[i].strip), 2);
+		assert_true(deliver(false));     /* IKE_SA_INIT request */
+		assert_int_equal(natd_notifies(&B, false), c[i].strip ? 0 : 2);
+		assert_true(deliver(false));     /* IKE_SA_INIT response */
+		assert_int_equal(net[0].to.port, c[i].encap ? 4500 : 500);
+		assert_int_equal(net[0].from.port, c[i].encap ? 4500 : 500);
+		deliver_all();
+		assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+		assert_sads_match(2);
+		assert_int_equal(out_encap(&A), c[i].encap ? UDP_ENCAP_ESPINUDP_ : 0);
+		assert_int_equal(out_encap(&B), c[i].encap ? UDP_ENCAP_ESPINUDP_ : 0);
+		pair_down();
+	}
+}
+
 /* IKE SA rekeying: A's rekey_time expires, CREATE_CHILD_SA with an IKE
  * proposal, both move the CHILD SA to the new IKE SA, A deletes the old
  * one. The new SA then carries further exchanges. */
@@ -3110,6 +3210,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_unknown_transform_type, teardown),
 		cmocka_unit_test_teardown(test_init_flood, teardown),
 		cmocka_unit_test_teardown(test_transport_and_encap, teardown),
+		cmocka_unit_test_teardown(test_prefer_encap, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey, teardown),
 		cmocka_unit_test_teardown(test_close_action, teardown),
 		cmocka_unit_test_teardown(test_child_invalid_ke, teardown),

@@ -150,8 +150,8 @@ fail:
 void logopt_usage(FILE *f)
 {
 	fprintf(f,
-	        "  --settings FILE  uipsecd's own settings: loggers (default %s;\n"
-	        "                   missing: one stderr logger)\n"
+	        "  --settings FILE  uipsecd's own settings: loggers, raw_esp (default %s;\n"
+	        "                   missing: one stderr logger, ESP in UDP)\n"
 	        "  --log-target T[,T...]  log to stderr, syslog and/or journal (native\n"
 	        "                   protocol) at the --debug levels; default: stderr unless\n"
 	        "                   the settings define loggers\n"

@@ -605,6 +605,8 @@ static void reload(struct daemon *d)
 	if (!d->reload_failed) {
 		retransmit_apply(d);
 		ike_ctx_set_fragment_size(d->ike, d->settings.fragment_size);
+		/* for IKE SAs from now on */
+		ike_ctx_set_prefer_encap(d->ike, !d->settings.raw_esp);
 	}
 	if (access(d->o.conf, F_OK) == 0)
 		config_recheck(d, d->o.conf);
@@ -797,6 +799,8 @@ int main(int argc, char **argv)
 	 * up to the largest message the sockets take */
 	ike_ctx_set_fragment_size(d.ike, d.settings.fragment_size);
 	ike_ctx_set_frag_limits(d.ike, d.o.max_packet, 0, 0);
+	/* as charon's kernel-libipsec: ESP in UDP unless uipsecd.raw_esp */
+	ike_ctx_set_prefer_encap(d.ike, !d.settings.raw_esp);
 	gw_set_ike_handler(d.gw, ike_recv, &d);
 	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf,
 	                             .on_load = config_recheck, .on_load_ctx = &d };
