@@ -205,7 +205,8 @@ const struct conf_opt conf_opts[] = {
 	{ "dscp", CONN, REFUSED("a DSCP for IKE packets"), .dflt = "000000",
 	  .example = "000000" },
 	{ "encap", CONN, CONF_T_BOOL, CONF_SUP_YES, 0, 0, "no", AT(conf_conn, encap),
-	  .note = "UDP-encapsulate ESP even without NAT", .example = "no",
+	  .note = "UDP-encapsulate ESP even without NAT (uipsecd.conf's raw_esp = no, the "
+	          "default, gets ESP in UDP from any NAT-T peer anyway)", .example = "no",
 	  .desc = "fake the NAT detection payloads, so that ESP is encapsulated in UDP even "
 	          "without a NAT" },
 	{ "mobike", CONN, CONF_T_BOOL, CONF_SUP_YES, 0, CONF_F_NO_EFFECT, "yes",
