@@ -449,6 +449,18 @@ static void jike_sa(void *arg, const struct ike_view_sa *v)
 	json_kstr(j, "local_id", v->local_id);
 	json_kstr(j, "remote_id", v->remote_id);
 	json_kstr(j, "proposal", v->proposal);
+	if (v->local_sig[0])
+		json_kstr(j, "local_auth", v->local_sig);
+	if (v->local_cert[0]) {
+		json_kstr(j, "local_cert", v->local_cert);
+		json_kstr(j, "local_cert_issuer", v->local_cert_issuer);
+	}
+	if (v->remote_sig[0])
+		json_kstr(j, "remote_auth", v->remote_sig);
+	if (v->remote_cert[0]) {
+		json_kstr(j, "remote_cert", v->remote_cert);
+		json_kstr(j, "remote_cert_issuer", v->remote_cert_issuer);
+	}
 	json_key(j, "established");
 	if (v->established_s >= 0)
 		json_u64(j, (uint64_t)v->established_s);
@@ -506,10 +518,16 @@ static void jike_conn(void *arg, const struct ike_view_conn *v)
 	jhost(j, "remote_addrs", &v->remote);
 	json_ku64(j, "remote_port", v->remote_port);
 	json_kstr(j, "proposals", v->proposals);
-	json_kstr(j, "local_auth", "psk");
+	json_kstr(j, "local_auth", v->local_auth);
 	json_kstr(j, "local_id", v->local_id);
-	json_kstr(j, "remote_auth", "psk");
+	if (v->local_certs[0])
+		json_kstr(j, "local_certs", v->local_certs);
+	json_kstr(j, "remote_auth", v->remote_auth);
 	json_kstr(j, "remote_id", v->remote_id);
+	if (v->remote_certs[0])
+		json_kstr(j, "remote_certs", v->remote_certs);
+	if (v->remote_cacerts[0])
+		json_kstr(j, "remote_cacerts", v->remote_cacerts);
 	json_key(j, "encap");
 	json_bool(j, v->encap);
 	json_key(j, "children");

@@ -14,6 +14,7 @@
 #include "crypto/rand.h"
 #include "ike/ike_authn.h"
 #include "ike/ike_authn_psk.h"
+#include "ike/ike_authn_pubkey.h"
 #include "ike/ike_child.h"
 #include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
@@ -102,8 +103,9 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 		free(ctx);
 		return NULL;
 	}
-	/* pubkey (certificates) and eap register here once they exist */
+	/* eap registers here once it exists */
 	ike_authn_register(ctx, IKE_AUTH_CLASS_PSK, ike_authn_psk_new);
+	ike_authn_register(ctx, IKE_AUTH_CLASS_PUBKEY, ike_authn_pubkey_new);
 	if (backend) {
 		struct xfrm_backend_events ev = { .ctx = ctx, .acquire = on_acquire,
 		                                  .expire = on_expire };
@@ -144,6 +146,7 @@ static void conn_free(struct ike_ctx *ctx, struct ike_conn *c)
 	for (unsigned i = 0; i < c->cfg.nchildren; i++)
 		if (c->trap_installed[i])
 			ike_child_trap(ctx, c, (int)i, false);
+	ike_authn_pubkey_cfg_release(&c->cfg);
 	mem_free_wipe(c, sizeof(*c));
 }
 
@@ -191,6 +194,11 @@ void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsig
 	ctx->half_open_max = max;
 }
 
+void ike_ctx_set_creds(struct ike_ctx *ctx, const struct ike_creds *creds)
+{
+	ctx->creds = creds;
+}
+
 const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx)
 {
 	return &ctx->stats;
@@ -210,7 +218,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	}
 	if (!ike_authn_supported(ctx, cfg->local_auth) || !ike_authn_supported(ctx, cfg->remote_auth)) {
 		snprintf(err, errlen, "connection '%s': auth = %s is not supported by uipsec's IKE yet "
-		         "(only psk)", cfg->name,
+		         "(psk and pubkey are)", cfg->name,
 		         ike_auth_class_name(ike_authn_supported(ctx, cfg->local_auth) ?
 		                             cfg->remote_auth : cfg->local_auth));
 		return -EINVAL;
@@ -225,6 +233,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	if (!c)
 		return -ENOMEM;
 	c->cfg = *cfg;
+	ike_authn_pubkey_cfg_hold(&c->cfg);   /* its own references, default ids */
 	if (!c->cfg.local_port)
 		c->cfg.local_port = 500;
 	if (!c->cfg.remote_port)
@@ -245,6 +254,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 		for (unsigned i = 0; i < old->cfg.nchildren; i++)
 			if (old->trap_installed[i])
 				ike_child_trap(ctx, old, (int)i, false);
+		ike_authn_pubkey_cfg_release(&old->cfg);
 		c->next = old->next;
 		memcpy(old, c, sizeof(*c));
 		memset(old->trap_installed, 0, sizeof(old->trap_installed));
@@ -533,7 +543,7 @@ unsigned ike_child_count(const struct ike_ctx *ctx)
 
 void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 {
-	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[1024], id1[600], id2[600];
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[1024], id1[1200], id2[1200];
 
 	for (struct ike_conn *c = ctx->conns; c; c = c->next) {
 		const struct ike_conn_cfg *cf = &c->cfg;
@@ -541,10 +551,8 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 		        cf->local_port, ip_addr_is_zero(&cf->remote_addr) ? "%any" :
 		        ip_addr_fmt(&cf->remote_addr, b), cf->remote_port);
 		fprintf(out, "  proposals: %s\n", ike_proposals_fmt(&cf->ike, buf, sizeof(buf)));
-		fprintf(out, "  local:  %s, id %s\n", ike_auth_class_name(cf->local_auth),
-		        ike_id_fmt(&cf->local_id, id1, sizeof(id1)));
-		fprintf(out, "  remote: %s, id %s\n", ike_auth_class_name(cf->remote_auth),
-		        ike_id_fmt(&cf->remote_id, id2, sizeof(id2)));
+		ike_authn_pubkey_list_auth(cf, true, out);
+		ike_authn_pubkey_list_auth(cf, false, out);
 		if (c->last_end)
 			fprintf(out, "  last IKE_SA ended %llus ago: %s\n",
 			        (unsigned long long)((ike_now(ctx) - c->last_end_ms) / 1000),
@@ -576,7 +584,7 @@ static void child_counters(struct ike_ctx *ctx, const struct ip_addr *d, uint32_
 
 void ike_list_sas(struct ike_ctx *ctx, FILE *out)
 {
-	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[512], id1[600], id2[600];
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[512], id1[IKE_ID_STRLEN], id2[IKE_ID_STRLEN];
 	uint64_t now = ike_now(ctx);
 
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
@@ -587,9 +595,11 @@ void ike_list_sas(struct ike_ctx *ctx, FILE *out)
 		        (unsigned long long)sa->spi_r, sa->initiator ? "" : "*");
 		fprintf(out, "  local  '%s' @ %s[%u]%s\n", ike_id_fmt(&me, id1, sizeof(id1)),
 		        ip_addr_fmt(&sa->local.addr, a), sa->local.port, sa->nat_local ? " (behind NAT)" : "");
+		ike_authn_pubkey_list_sa(sa, true, out);
 		fprintf(out, "  remote '%s' @ %s[%u]%s\n", ike_id_fmt(&sa->peer_id, id2, sizeof(id2)),
 		        ip_addr_fmt(&sa->remote.addr, b), sa->remote.port,
 		        sa->nat_remote ? " (behind NAT)" : "");
+		ike_authn_pubkey_list_sa(sa, false, out);
 		if (sa->keys_ready)
 			fprintf(out, "  %s\n", ike_proposal_fmt(&sa->prop, buf, sizeof(buf)));
 		if (sa->state == IKE_STATE_ESTABLISHED) {

@@ -5,8 +5,12 @@
  * cookie check under load, the connection, the proposal and the group);
  * the task then answers it on the new half-open SA.
  *
- *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*)   -->
- *        <--  HDR, SAr1, KEr, Nr, [N(CHILDLESS_IKEV2_SUPPORTED)], N(NAT_DETECTION_*)
+ *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*), N(SIGNATURE_HASH_ALGORITHMS)  -->
+ *        <--  HDR, SAr1, KEr, Nr, [N(CHILDLESS_IKEV2_SUPPORTED)], N(NAT_DETECTION_*),
+ *             [CERTREQ,] [N(SIGNATURE_HASH_ALGORITHMS)]
+ *
+ * The RFC 7427 notify and the CERTREQ belong to public-key
+ * authentication (ike_authn_pubkey.c builds and reads them).
  */
 #include "ike/ike_init.h"
 
@@ -17,6 +21,7 @@
 
 #include "crypto/dh.h"
 #include "crypto/rand.h"
+#include "ike/ike_authn_pubkey.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_kdf.h"
 #include "ike/ike_msg.h"
@@ -339,6 +344,7 @@ static enum ike_task_status init_build(struct ike_task *t, struct ike_sa *sa, st
 	ike_pld_ke_put(mb, sa->dh_group, pub, (size_t)n);
 	ike_pld_raw_put(mb, IKE_PLD_NONCE, sa->ni, sa->ni_len);
 	put_natd(mb, sa->spi_i, 0, &sa->local, &sa->remote, cfg->encap);
+	ike_authn_pubkey_init_out(sa, mb);   /* N(SIGNATURE_HASH_ALGORITHMS) */
 	ike_sa_set_state(sa, IKE_STATE_INIT_SENT);
 	sa_info(sa, "initiating IKE_SA to %s, proposing %s",
 	        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }),
@@ -451,6 +457,7 @@ static enum ike_task_status init_process(struct ike_task *t, struct ike_sa *sa,
 	natd_check(sa, m, sa->spi_r);
 	/* RFC 6023: the responder accepts IKE_AUTH without a CHILD SA */
 	sa->peer_childless = ike_msg_find_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
+	ike_authn_pubkey_init_in(sa, m);     /* its hash algorithms, CERTREQ */
 	/* RFC 7296 2.23: after NAT detection, move to port 4500 */
 	if ((sa->nat_local || sa->nat_remote || cfg->encap) && !sa->natt) {
 		sa->natt = true;
@@ -500,6 +507,7 @@ static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
 		return IKE_TASK_FAILED;
 	}
 	natd_check(sa, m, 0);
+	ike_authn_pubkey_init_in(sa, m);     /* its hash algorithms */
 	one.p[0] = sa->prop;
 	ike_pld_sa_put(mb, &one, false);
 	ike_pld_ke_put(mb, group, pub, (size_t)n);
@@ -507,6 +515,7 @@ static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
 	if (sa->conn->cfg.childless != IKE_CHILDLESS_NEVER)   /* RFC 6023, as charon */
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
 	put_natd(mb, sa->spi_i, sa->spi_r, &sa->local, &sa->remote, sa->conn->cfg.encap);
+	ike_authn_pubkey_init_out(sa, mb);   /* CERTREQ, N(SIGNATURE_HASH_ALGORITHMS) */
 	ike_sa_set_state(sa, IKE_STATE_INIT_RESPONDED);
 	theirs.n = 0;
 	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);
