@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "conf/creds.h"
+#include "ctl/ctl_creds.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_conf.h"
 #include "ctl/vici.h"
@@ -340,6 +342,16 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 	}
 	if (!strcmp(cmd, "list-sas")) {
 		ike_list_sas(ic->ike, out);
+		return 0;
+	}
+	if (!strcmp(cmd, "list-certs")) {
+		struct creds_list_opts lo = { .utc = argc > 1 && !strcmp(argv[1], "--utc") };
+		if (argc > 2 || (argc == 2 && !lo.utc)) {
+			snprintf(err, errlen, "list-certs takes only --utc");
+			return -EINVAL;
+		}
+		if (ic->creds && ic->creds->store)
+			creds_list_certs(ic->creds->store, out, &lo);
 		return 0;
 	}
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "ike-stats")) {

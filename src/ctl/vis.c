@@ -3,7 +3,9 @@
  * which also runs the data path, so the capture taps call straight into
  * ctl_server_emit (bounded per connection by CTL_TX_MAX). */
 #include "ctl/vis.h"
+#include "conf/creds.h"
 #include "ctl/ctl.h"
+#include "ctl/ctl_creds.h"
 #include "ctl/explain.h"
 #include "ctl/json.h"
 #include "ctl/keys.h"
@@ -579,6 +581,12 @@ static void cmd_json(void *ctx, struct ctl_conn *c, const struct vici_packet *re
 	skip = argc >= 2 && is_list_verb(argv[1]) ? 2 : 1;
 	if (!strcmp(argv[0], "stats") && argc == 1) {
 		json_stats(v, &j);
+	} else if (!strcmp(argv[0], "list-certs") && argc == 1) {
+		struct creds_list_opts lo = { .utc = true };
+		if (v->creds && v->creds->store)
+			creds_list_certs_json(v->creds->store, f, &lo);
+		else
+			fputs("[]\n", f);
 	} else if ((!strcmp(argv[0], "list-sas") || !strcmp(argv[0], "list-conns")) && argc == 1) {
 		struct jike k = { .j = &j };
 		json_arr_begin(&j);
