@@ -2,7 +2,8 @@
  * strongswan.conf-syntax tree into a log configuration. Every refusal is
  * collected (one line each, file:line:col and the option's dotted path)
  * so that a file's mistakes show at once. Runs at start-up and on reload
- * (SIGHUP), on the daemon's loop. */
+ * (SIGHUP), on the daemon's loop. Besides the loggers it holds
+ * fragment_size, the IKE fragment size (charon.fragment_size). */
 #include "conf/conf_daemon.h"
 #include "conf/conf_settings.h"
 #include "conf/conf_value.h"
@@ -85,6 +86,62 @@ static bool get_int(struct builder *b, const struct conf_kv *kv, const char *pat
 		return false;
 	}
 	*out = (int)v;
+	return true;
+}
+
+static bool get_double(struct builder *b, const struct conf_kv *kv, const char *path, double min,
+                       double max, bool open_min, double *out)
+{
+	const char *s = kv->value;
+	char *end;
+	double v;
+
+	if (!s)
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno || !(v >= min) || !(v <= max) ||
+	    (open_min && v == min)) {
+		if (open_min)
+			refuse(b, &kv->loc, path, "'%s' is not a number above %g and at most %g", s,
+			       min, max);
+		else
+			refuse(b, &kv->loc, path, "'%s' is not a number from %g to %g", s, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* charon.retransmit_* (strongswan.conf(5)), in the uipsecd section */
+static bool retransmit_option(struct builder *b, const struct conf_kv *kv, const char *path,
+                              struct conf_daemon *d)
+{
+	const char *k = kv->key;
+	int v;
+
+	if (!strcmp(k, "retransmit_tries")) {
+		if (get_int(b, kv, path, 0, 100, &v)) {
+			d->retransmit.tries = (unsigned)v;
+			d->retransmit.given |= CONF_RETX_TRIES;
+		}
+	} else if (!strcmp(k, "retransmit_jitter")) {
+		if (get_int(b, kv, path, 0, 100, &v)) {
+			d->retransmit.jitter = (unsigned)v;
+			d->retransmit.given |= CONF_RETX_JITTER;
+		}
+	} else if (!strcmp(k, "retransmit_timeout")) {
+		if (get_double(b, kv, path, 0, 3600, true, &d->retransmit.timeout))
+			d->retransmit.given |= CONF_RETX_TIMEOUT;
+	} else if (!strcmp(k, "retransmit_base")) {
+		if (get_double(b, kv, path, 1, 10, false, &d->retransmit.base))
+			d->retransmit.given |= CONF_RETX_BASE;
+	} else if (!strcmp(k, "retransmit_limit")) {
+		if (get_double(b, kv, path, 0, 86400, false, &d->retransmit.limit))
+			d->retransmit.given |= CONF_RETX_LIMIT;
+	} else {
+		return false;
+	}
 	return true;
 }
 
@@ -260,10 +317,27 @@ static void build(struct builder *b, const struct conf_section *root, struct con
 	if (!u)
 		return;
 	for (size_t i = 0; i < u->nkv; i++) {
+		const struct conf_kv *kv = &u->kv[i];
 		char p[512];
+		int v;
 
-		refuse(b, &u->kv[i].loc, join(p, sizeof(p), "uipsecd", u->kv[i].key),
-		       "unknown option (uipsecd holds filelog, syslog and journal)");
+		join(p, sizeof(p), "uipsecd", kv->key);
+		if (!strcmp(kv->key, "fragment_size")) {
+			/* charon.fragment_size; below 256 bytes a fragment holds
+			 * too little to be of use (and 255 of them too little of
+			 * a message) */
+			if (get_int(b, kv, p, 0, 65535, &v)) {
+				if (v > 0 && v < 256)
+					refuse(b, &kv->loc, p, "'%s' is not 0 or a number from 256 to 65535",
+					       kv->value);
+				else
+					d->fragment_size = (unsigned)v;
+			}
+		} else if (!retransmit_option(b, kv, p, d)) {
+			refuse(b, &kv->loc, p, "unknown option (uipsecd holds fragment_size, "
+			       "retransmit_tries, _timeout, _base, _jitter, _limit and the sections "
+			       "filelog, syslog and journal)");
+		}
 	}
 	for (size_t i = 0; i < u->nsub; i++) {
 		const struct conf_section *s = u->sub[i];
@@ -305,6 +379,7 @@ int conf_daemon_parse_buffer(const char *buf, size_t len, const char *name,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->fragment_size = CONF_DAEMON_FRAGMENT_SIZE;
 	if (err && errlen)
 		err[0] = '\0';
 	rc = conf_settings_parse_buffer(buf, len, name, CONF_PARSE_NO_INCLUDE, &t, err, errlen);
@@ -321,6 +396,7 @@ int conf_daemon_load(const char *path, struct conf_daemon *out, char *err, size_
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->fragment_size = CONF_DAEMON_FRAGMENT_SIZE;
 	if (err && errlen)
 		err[0] = '\0';
 	if (access(path, F_OK) != 0 && errno == ENOENT)

@@ -2,7 +2,7 @@
  * (conf_settings.h), with one top-level section "uipsecd" that holds what
  * strongswan.conf's "charon" section holds for charon. Today: the
  * loggers, named and shaped as charon's (strongswan.conf(5), LOGGER
- * CONFIGURATION) and charon-systemd's journal:
+ * CONFIGURATION) and charon-systemd's journal, and the IKE fragment size:
  *
  *   uipsecd {
  *       filelog {
@@ -30,6 +30,14 @@
  *       journal {                   # systemd journal, native protocol
  *           default = 1, SUBSYSTEM = N, ike_name, log_level
  *       }
+ *       retransmit_tries = 7        # IKE retransmission, as charon's
+ *       retransmit_timeout = 1.0    # (seconds; strongswan.conf(5)); unset:
+ *       retransmit_base = 1.8       # the IKE core's defaults
+ *       retransmit_jitter = 0       # (ike.h, ike_retransmit_defaults)
+ *       retransmit_limit = 0
+ *       fragment_size = 1280        # charon.fragment_size: the largest IP
+ *                                   # datagram of an IKE fragment (0: 576
+ *                                   # over IPv4, 1280 over IPv6)
  *   }
  *
  * Every refusal names file, line and column; all of a file's refusals are
@@ -46,14 +54,29 @@
 #endif
 #define CONF_DAEMON_DEFAULT_PATH UIPSEC_SYSCONFDIR "/uipsec/uipsecd.conf"
 
+/* The retransmission settings given (CONF_RETX_* bits in given). */
+enum {
+	CONF_RETX_TRIES = 1u << 0, CONF_RETX_TIMEOUT = 1u << 1, CONF_RETX_BASE = 1u << 2,
+	CONF_RETX_JITTER = 1u << 3, CONF_RETX_LIMIT = 1u << 4,
+};
+#define CONF_DAEMON_FRAGMENT_SIZE 1280   /* charon.fragment_size's default */
+
 struct conf_daemon {
 	/* the loggers the file defines, in file order (nsinks 0: none;
 	 * ident empty: the program's) */
 	struct log_config log;
+	struct conf_retransmit {
+		unsigned given;
+		unsigned tries, jitter;          /* 0..100 each */
+		double timeout, base, limit;     /* (0, 3600], [1, 10], [0, 86400] */
+	} retransmit;
+	/* uipsecd.fragment_size (IKE fragmentation, RFC 7383): 0, or 256 to
+	 * 65535 bytes; CONF_DAEMON_FRAGMENT_SIZE when not set */
+	unsigned fragment_size;
 };
 
 /* Read path into out. 0; -ENOENT if there is no such file (out holds the
- * defaults: no loggers); another negative errno with every reason, one
+ * defaults: no loggers, the default fragment size); another negative errno with every reason, one
  * per line, "file:line:col: uipsecd.x.y: message", in err. */
 int conf_daemon_load(const char *path, struct conf_daemon *out, char *err, size_t errlen);
 /* The same for len bytes at buf (name in messages); includes refused. */

@@ -193,6 +193,10 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 		fprintf(w.f, "%-24s\t%llu\n", "Acquires", (unsigned long long)n->acquires);
 		fprintf(w.f, "%-24s\t%llu\n", "AcquiresSuppressed",
 		        (unsigned long long)n->acquires_suppressed);
+		fprintf(w.f, "%-24s\t%llu\n", "HoldQueued", (unsigned long long)n->hold_queued);
+		fprintf(w.f, "%-24s\t%llu\n", "HoldSent", (unsigned long long)n->hold_sent);
+		fprintf(w.f, "%-24s\t%llu\n", "HoldDropped", (unsigned long long)n->hold_dropped);
+		fprintf(w.f, "%-24s\t%llu\n", "NoStateEvents", (unsigned long long)n->nostate_events);
 		fprintf(w.f, "\n# batching and offloads\n");
 #define IOC(name, field) \
 		fprintf(w.f, "%-24s\t%llu\n", name, (unsigned long long)n->field)

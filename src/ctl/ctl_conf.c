@@ -81,17 +81,11 @@ static int check_child(const struct conf_child *ch, const char *cpath, char *err
 	if (ch->close_action == (CONF_ACTION_TRAP | CONF_ACTION_START))
 		return refuse(err, errlen, f, l, P("close_action"),
 		              "trap|start is not supported by uipsec's IKE yet (use trap or start)");
-	if (ch->dpd_action != CONF_ACTION_NONE)
+	if (ch->dpd_action == (CONF_ACTION_TRAP | CONF_ACTION_START))
 		return refuse(err, errlen, f, l, P("dpd_action"),
-		              "only clear (the default) is supported by uipsec's IKE yet");
-	if (ch->rekey_time > UINT32_MAX || ch->life_time > UINT32_MAX)
+		              "trap|start is not a dpd_action (clear, trap or restart)");
+	if (ch->rekey_time > UINT32_MAX || ch->life_time > UINT32_MAX || ch->rand_time > UINT32_MAX)
 		return refuse(err, errlen, f, l, P("life_time"), "longer than 136 years");
-	if (ch->rekey_bytes || ch->life_bytes)
-		return refuse(err, errlen, f, l, P(ch->rekey_bytes ? "rekey_bytes" : "life_bytes"),
-		              "volume limits are not supported by uipsec's IKE yet");
-	if (ch->rekey_packets || ch->life_packets)
-		return refuse(err, errlen, f, l, P(ch->rekey_packets ? "rekey_packets" : "life_packets"),
-		              "packet limits are not supported by uipsec's IKE yet");
 	if (ch->updown)
 		return refuse(err, errlen, f, l, P("updown"), "updown scripts are not supported by uipsec");
 #undef P
@@ -113,22 +107,12 @@ int ctl_conf_check(const struct conf_conn *cn, char *err, size_t errlen)
 		return refuse(err, errlen, f, l, P("local_addrs"), "%s", why);
 	if ((why = addrs_why(cn->remote_addrs, cn->nremote_addrs)))
 		return refuse(err, errlen, f, l, P("remote_addrs"), "%s", why);
-	if (cn->dpd_delay > UINT32_MAX || cn->rekey_time > UINT32_MAX)
+	if (cn->dpd_delay > UINT32_MAX || cn->rekey_time > UINT32_MAX ||
+	    cn->reauth_time > UINT32_MAX || cn->over_time > UINT32_MAX || cn->rand_time > UINT32_MAX)
 		return refuse(err, errlen, f, l, cpath, "times longer than 136 years");
-	if (cn->reauth_time)
-		return refuse(err, errlen, f, l, P("reauth_time"),
-		              "IKE reauthentication is not supported by uipsec's IKE yet");
-	if (cn->keyingtries != 1)
-		return refuse(err, errlen, f, l, P("keyingtries"),
-		              "only 1 (the default) is supported by uipsec's IKE yet");
 	if (cn->unique == CONF_UNIQUE_KEEP || cn->unique == CONF_UNIQUE_REPLACE)
 		return refuse(err, errlen, f, l, P("unique"),
 		              "keep and replace are not supported by uipsec's IKE yet (no, never)");
-	if (cn->fragmentation == CONF_FRAG_FORCE)
-		return refuse(err, errlen, f, l, P("fragmentation"), "force is an IKEv1 setting");
-	if (cn->nchildren > IKE_CONN_MAX_CHILDREN)
-		return refuse(err, errlen, f, l, P("children"), "more than %d children",
-		              IKE_CONN_MAX_CHILDREN);
 	for (size_t i = 0; i < cn->nchildren; i++) {
 		char chp[400];
 

@@ -141,13 +141,10 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	if (auth_class(cc, &cc->local, "local", &cfg->local_auth, err, errlen) ||
 	    auth_class(cc, &cc->remote, "remote", &cfg->remote_auth, err, errlen))
 		return -EINVAL;
-	/* RFC 7383 is not implemented yet (its place is src/ike/ike_wire.c):
-	 * fragmentation = yes, strongSwan's default, or accept would
-	 * otherwise do nothing without a word */
-	if (cc->fragmentation == CONF_FRAG_YES || cc->fragmentation == CONF_FRAG_ACCEPT)
-		log_info("%s:%u: connection '%s': fragmentation = %s: IKE fragmentation is not "
-		         "implemented yet, IKE messages are sent whole", cc->file, cc->line, cc->name,
-		         cc->fragmentation == CONF_FRAG_YES ? "yes" : "accept");
+	/* IKE fragmentation (RFC 7383), as charon's ike_cfg has it */
+	cfg->fragmentation = cc->fragmentation == CONF_FRAG_ACCEPT ? IKE_FRAG_ACCEPT :
+	                     cc->fragmentation == CONF_FRAG_FORCE ? IKE_FRAG_FORCE :
+	                     cc->fragmentation == CONF_FRAG_NO ? IKE_FRAG_NO : IKE_FRAG_YES;
 	if (cc->local.has_id)
 		id_from_conf(&cfg->local_id, &cc->local.id);
 	if (cc->remote.has_id)
@@ -184,12 +181,28 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	memcpy(cfg->psk, s->secret, s->secret_len);
 	cfg->psk_len = s->secret_len;
 	cfg->dpd_delay = (uint32_t)cc->dpd_delay;
+	/* charon reads dpd_timeout for IKEv1 only: IKEv2 liveness checks end
+	 * with the retransmission settings, and so do uipsec's */
+	if (cc->dpd_timeout)
+		log_info("%s:%u: connection '%s': dpd_timeout applies to IKEv1 only (as in charon); "
+		         "an IKEv2 liveness check gives up as the retransmission settings say",
+		         cc->file, cc->line, cc->name);
 	cfg->rekey_time = (uint32_t)cc->rekey_time;
+	cfg->reauth_time = (uint32_t)cc->reauth_time;
+	cfg->over_time = (uint32_t)cc->over_time;
+	cfg->rand_time = (uint32_t)cc->rand_time;
+	cfg->keyingtries = cc->keyingtries;
+	cfg->unique_never = cc->unique == CONF_UNIQUE_NEVER;
 	cfg->encap = cc->encap;
-	if (cc->nchildren > IKE_CONN_MAX_CHILDREN) {
-		snprintf(err, errlen, "%s:%u: connection '%s': more than %d children", cc->file,
-		         cc->line, cc->name, IKE_CONN_MAX_CHILDREN);
+	if (cc->nchildren > UINT32_MAX / sizeof(*cfg->children)) {
+		snprintf(err, errlen, "%s:%u: connection '%s': too many children", cc->file,
+		         cc->line, cc->name);
 		return -EINVAL;
+	}
+	if (cc->nchildren && !(cfg->children = calloc(cc->nchildren, sizeof(*cfg->children)))) {
+		snprintf(err, errlen, "%s:%u: connection '%s': out of memory", cc->file, cc->line,
+		         cc->name);
+		return -ENOMEM;
 	}
 	cfg->nchildren = (unsigned)cc->nchildren;
 	for (size_t i = 0; i < cc->nchildren; i++) {
@@ -212,8 +225,17 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 		                  (ch->start_action & CONF_START_TRAP) ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
 		k->close_action = ch->close_action == CONF_ACTION_START ? IKE_ACTION_START :
 		                  ch->close_action == CONF_ACTION_TRAP ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
+		k->dpd_action = ch->dpd_action == CONF_ACTION_START ? IKE_ACTION_START :
+		                ch->dpd_action == CONF_ACTION_TRAP ? IKE_ACTION_TRAP : IKE_ACTION_NONE;
 		k->rekey_time = (uint32_t)ch->rekey_time;
 		k->life_time = (uint32_t)ch->life_time;
+		k->rand_time = (uint32_t)ch->rand_time;
+		k->rekey_bytes = ch->rekey_bytes;
+		k->life_bytes = ch->life_bytes;
+		k->rand_bytes = ch->rand_bytes;
+		k->rekey_packets = ch->rekey_packets;
+		k->life_packets = ch->life_packets;
+		k->rand_packets = ch->rand_packets;
 		k->replay_window = ch->replay_window;
 	}
 	return 0;
@@ -221,8 +243,9 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 
 int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
 {
-	struct ike_conn_cfg *cfg = malloc(sizeof(*cfg));
-	char (*names)[64] = calloc(256, 64);
+	struct ike_conn_cfg *cfg = calloc(1, sizeof(*cfg));
+	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
+	char (*names)[64] = calloc(max ? max : 1, 64);
 	int rc = 0, loaded = 0;
 	unsigned n;
 
@@ -236,6 +259,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 		int r = conn_from_conf(c, &c->conns[i], cfg, e, sizeof(e));
 		if (!r)
 			r = ike_conn_add(ike, cfg, e, sizeof(e));
+		free(cfg->children);   /* copied by ike_conn_add; no secrets in it */
 		mem_wipe(cfg, sizeof(*cfg));
 		if (r) {
 			log_err("%s", e);
@@ -248,7 +272,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 		loaded++;
 	}
 	/* connections that are gone from the file */
-	n = ike_conn_names(ike, names, 256);
+	n = ike_conn_names(ike, names, max);
 	for (unsigned i = 0; i < n; i++)
 		if (!conf_conn_find(c, names[i])) {
 			log_info("ike: unloading connection '%s'", names[i]);
@@ -336,6 +360,25 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		fprintf(out, "terminating '%s'\n", name);
 		return 0;
 	}
+	if (!strcmp(cmd, "rekey")) {
+		bool reauth = false;
+		for (int i = 1; i < argc; i++)
+			reauth |= !strcmp(argv[i], "--reauth");
+		if ((name = opt(argc, argv, "--ike")))
+			r = ike_rekey_ike(ic->ike, name, reauth);
+		else if ((name = opt(argc, argv, "--child")) && !reauth)
+			r = ike_rekey_child(ic->ike, name);
+		else {
+			snprintf(err, errlen, "rekey needs --ike NAME [--reauth] or --child NAME");
+			return -EINVAL;
+		}
+		if (r) {
+			snprintf(err, errlen, "no established SA of '%s' to rekey", name);
+			return r;
+		}
+		fprintf(out, "%s '%s'\n", reauth ? "reauthenticating" : "rekeying", name);
+		return 0;
+	}
 	if (!strcmp(cmd, "list-conns")) {
 		ike_list_conns(ic->ike, out);
 		return 0;
@@ -364,6 +407,11 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(no_proposal); P(auth_failed); P(ts_unacceptable); P(half_open_refused);
 		P(cert_malformed); P(cert_refused);
 		P(ike_established); P(child_established); P(ike_deleted); P(child_deleted);
+		P(invalid_ike_spi_sent); P(invalid_ike_spi_limited); P(invalid_ike_spi_rx);
+		P(unknown_spi); P(init_over_budget); P(init_source_limited);
+		P(frag_tx); P(frag_rx); P(frag_msgs_tx); P(frag_reassembled); P(frag_drop_unkeyed);
+		P(frag_drop_invalid); P(frag_drop_msgid); P(frag_drop_dup); P(frag_drop_overlap);
+		P(frag_drop_limit); P(frag_incomplete); P(frag_bytes);
 #undef P
 		return 0;
 	}

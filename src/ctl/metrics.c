@@ -224,11 +224,22 @@ void metrics_render(const struct metrics_src *src, FILE *f, bool om)
 			{ "ike-established", s->ike_established },
 			{ "child-established", s->child_established },
 			{ "ike-deleted", s->ike_deleted }, { "child-deleted", s->child_deleted },
+			{ "frag-tx", s->frag_tx }, { "frag-rx", s->frag_rx },
+			{ "frag-msgs-tx", s->frag_msgs_tx }, { "frag-reassembled", s->frag_reassembled },
+			{ "frag-drop-unkeyed", s->frag_drop_unkeyed },
+			{ "frag-drop-invalid", s->frag_drop_invalid },
+			{ "frag-drop-msgid", s->frag_drop_msgid }, { "frag-drop-dup", s->frag_drop_dup },
+			{ "frag-drop-overlap", s->frag_drop_overlap },
+			{ "frag-drop-limit", s->frag_drop_limit },
+			{ "frag-incomplete", s->frag_incomplete },
 		};
 		fprintf(f, "# HELP uipsec_ike_sas IKE SAs\n# TYPE uipsec_ike_sas gauge\n"
 		        "uipsec_ike_sas %u\n", ike_sa_count(src->ike));
 		fprintf(f, "# HELP uipsec_child_sas CHILD SAs\n# TYPE uipsec_child_sas gauge\n"
 		        "uipsec_child_sas %u\n", ike_child_count(src->ike));
+		fprintf(f, "# HELP uipsec_ike_frag_bytes memory held by IKE fragment reassembly\n"
+		        "# TYPE uipsec_ike_frag_bytes gauge\nuipsec_ike_frag_bytes %" PRIu64 "\n",
+		        s->frag_bytes);
 		counter(f, "uipsec_ike_events_total", "IKE messages, exchanges and failures", om);
 		for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
 			fprintf(f, "uipsec_ike_events_total{kind=\"%s\"} %" PRIu64 "\n", e[i].k, e[i].v);

@@ -389,6 +389,10 @@ static void json_stats(struct ctl_vis *v, struct json *j)
 		json_ku64(j, "TunIgnored", n->tun_ignored);
 		json_ku64(j, "Acquires", n->acquires);
 		json_ku64(j, "AcquiresSuppressed", n->acquires_suppressed);
+		json_ku64(j, "HoldQueued", n->hold_queued);
+		json_ku64(j, "HoldSent", n->hold_sent);
+		json_ku64(j, "HoldDropped", n->hold_dropped);
+		json_ku64(j, "NoStateEvents", n->nostate_events);
 		json_ku64(j, "Bypassed", n->bypassed);
 		json_obj_end(j);
 	}

@@ -1,5 +1,6 @@
 /* Data-path context: set-up, tracer attachment, local addresses. */
 #include "dp/dp.h"
+#include "util/clock.h"
 #include "xfrm/acquire.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
@@ -26,6 +27,7 @@ void dp_fini(struct dp *dp)
 {
 	xfrm_acquire_limiter_free(dp->acq);
 	dp->acq = NULL;
+	dp_hold_clear(dp);
 	dp_capture_fini(dp);
 }
 
@@ -33,9 +35,11 @@ void dp_state_event(struct dp *dp, enum xfrm_event_kind kind, const struct sad_s
 {
 	for (; dp; dp = dp->next) {
 		if (!dp->acq)
-			continue;
-		if (kind == XFRM_EV_STATE_ADD || kind == XFRM_EV_STATE_UPDATE)
+			continue;   /* not set up (dp_init failed) */
+		if (kind == XFRM_EV_STATE_ADD || kind == XFRM_EV_STATE_UPDATE) {
 			xfrm_acquire_forget(dp->acq, sa ? sa->reqid : 0, sa ? &sa->daddr : NULL);
+			dp_hold_ready(dp, sa ? sa->reqid : 0);
+		}
 	}
 }
 
@@ -145,4 +149,25 @@ bool dp_is_local(const struct dp *dp, const struct ip_addr *a)
 		if (ip_addr_equal(&dp->local[i], a))
 			return true;
 	return false;
+}
+
+void dp_nostate(struct dp *dp, const struct ip_addr *src, const struct ip_addr *dst,
+                uint32_t spi)
+{
+	uint32_t h = 2166136261u;
+	uint64_t now;
+	struct dp_nostate *e;
+
+	if (!dp->events || !dp->events->unknown_spi)
+		return;
+	for (unsigned i = 0; i < ip_addr_len(src); i++)
+		h = (h ^ src->a[i]) * 16777619u;
+	e = &dp->nostate[h % DP_NOSTATE_SLOTS];
+	now = clock_mono_sec();
+	if (e->sec && e->sec == now && ip_addr_equal(&e->src, src))
+		return;
+	e->src = *src;
+	e->sec = now;
+	dp->cnt.nostate_events++;
+	dp->events->unknown_spi(dp->events->ctx, src, dst, spi);
 }

@@ -10,6 +10,7 @@
 #include "io/tun.h"
 #include "net/gro.h"
 #include "net/gso.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "xfrm/spd.h"
@@ -35,6 +36,8 @@
 /* Records a worker may have waiting for the control loop (IKE messages,
  * acquires, traces, captured packets); more are dropped and counted. */
 #define GW_RELAY_MAX 1024
+/* The receive buffer of the UDP 500 sockets (IKE only) */
+#define GW_IKE_RCVBUF (16 * 1024 * 1024)
 
 enum { S_NAT4, S_NAT6, S_IKE4, S_IKE6, S_RAW4, S_RAW6, S_MAX };
 
@@ -46,13 +49,14 @@ struct pol_route {
 };
 
 /* What a worker on its own thread hands to the control loop. */
-enum relay_kind { R_IKE, R_ACQUIRE, R_TRACE, R_CAPTURE };
+enum relay_kind { R_IKE, R_ACQUIRE, R_NOSTATE, R_TRACE, R_CAPTURE };
 struct relay_rec {
 	struct relay_rec *next;
 	enum relay_kind kind;
 	union {
 		struct { struct ip_addr src, dst; uint16_t sport, dport; } ike;
 		struct { struct spd_policy pol; struct xfrm_tmpl t; struct xfrm_flow fl; } acq;
+		struct { struct ip_addr src, dst; uint32_t spi; } nostate;
 		struct dp_cap_pkt cap;
 	} u;
 	uint32_t len;
@@ -108,8 +112,21 @@ struct gw {
 	struct pol_route *pol_routes;  /* which policy installed which route */
 	gw_ike_fn ike_fn;
 	void *ike_ctx;
+	/* the hold queues' flush (dp/hold.h), on the control loop: armed
+	 * while any dp holds packets (once a second, for their timeout) and
+	 * at once when a state for them arrives */
+	struct loop_timer *hold_timer;
+	bool hold_armed;
+	/* IKE messages sent while a receive batch is handled (the cookies and
+	 * refusals a flood of IKE_SA_INIT requests gets) go out together,
+	 * one sendmmsg per socket, at the end of the batch (ike_tx_flush) */
+	bool ike_tx_defer;
+	struct pkt *ike_txq[S_MAX][GW_BATCH];
+	unsigned ike_txn[S_MAX];
 	struct io_fds *fds;            /* handed-over descriptors (gw_config), at start */
 };
+
+static void on_hold_timer(struct loop *l, struct loop_timer *t, void *arg);
 
 /* Worker i for i < nworkers, the control loop's for i == nworkers: for
  * loops over all of them. */
@@ -214,6 +231,19 @@ static void io_bypass(void *ctx, struct pkt *p)
 		w->dp.cnt.send_errors++;
 }
 
+/* A worker held a packet: make sure the control loop looks at it. The
+ * flag is read and written under the gateway lock (workers hold it for
+ * reading inside a batch; the control loop for writing), or on the one
+ * loop without workers; only the timer's arming races, harmlessly. */
+static void io_held(void *ctx)
+{
+	struct gw_worker *w = ctx;
+	struct gw *gw = w->gw;
+
+	if (gw->hold_timer && !__atomic_exchange_n(&gw->hold_armed, true, __ATOMIC_RELAXED))
+		loop_timer_arm(gw->hold_timer, 1000, 1000);
+}
+
 static void io_ike(void *ctx, struct pkt *p)
 {
 	struct gw_worker *w = ctx;
@@ -300,6 +330,20 @@ static void relay_acquire(void *ctx, const struct spd_policy *pol, const struct 
 	relay_post(w, r);
 }
 
+static void relay_unknown_spi(void *ctx, const struct ip_addr *src, const struct ip_addr *dst,
+                              uint32_t spi)
+{
+	struct gw_worker *w = ctx;
+	struct relay_rec *r = relay_new(w, R_NOSTATE, 0);
+
+	if (!r)
+		return;
+	r->u.nostate.src = *src;
+	r->u.nostate.dst = *dst;
+	r->u.nostate.spi = spi;
+	relay_post(w, r);
+}
+
 static void relay_trace(void *ctx, const struct trace_pkt *tp)
 {
 	struct gw_worker *w = ctx;
@@ -339,6 +383,11 @@ static void relay_deliver(struct gw *gw, struct relay_rec *r)
 		if (gw->events && gw->events->acquire)
 			gw->events->acquire(gw->events->ctx, &r->u.acq.pol,
 			                    r->u.acq.pol.ntmpl ? &r->u.acq.t : NULL, &r->u.acq.fl);
+		break;
+	case R_NOSTATE:
+		if (gw->events && gw->events->unknown_spi)
+			gw->events->unknown_spi(gw->events->ctx, &r->u.nostate.src, &r->u.nostate.dst,
+			                        r->u.nostate.spi);
 		break;
 	case R_TRACE:
 		if (head->tracing)
@@ -542,6 +591,22 @@ static void on_tun(struct loop *l, int fd, uint32_t events, void *arg)
 	sync_counters(w);
 }
 
+static void ike_tx_flush(struct gw *gw)
+{
+	struct gw_worker *c = ctl_of(gw);
+
+	for (int k = 0; k < S_MAX; k++) {
+		unsigned n = gw->ike_txn[k];
+		if (!n)
+			continue;
+		if (sock_send_batch(&c->s[k], gw->ike_txq[k], n) < (int)n)
+			log_debug_rl("cannot send every IKE message of a batch");
+		for (unsigned i = 0; i < n; i++)
+			pkt_free(gw->ike_txq[k][i]);
+		gw->ike_txn[k] = 0;
+	}
+}
+
 static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct sock_ctx *sc = arg;
@@ -562,8 +627,14 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		r = n ? sock_recv_batch(sc->s, pk, n) : 0;
 		if (r > 0) {
+			bool defer = w == ctl_of(w->gw);
+			w->gw->ike_tx_defer = defer;
 			dp_input(&w->dp, pk, (unsigned)r);
 			net_gro_flush(&w->gro);
+			if (defer) {
+				w->gw->ike_tx_defer = false;
+				ike_tx_flush(w->gw);
+			}
 		}
 		/* a datagram too large for a pool buffer (an IKE message over
 		 * 2 KiB), in the socket's own buffer (gw_open, io/sock.h) */
@@ -696,11 +767,13 @@ static int worker_setup(struct gw_worker *w, struct sad *sad, struct spd *spd,
                         struct xfrm_events *events, bool threaded, unsigned pool_pkts)
 {
 	struct dp_io io = { .ctx = w, .to_tun = io_to_tun, .to_net = io_to_net,
+	                    .held = w->gw->hold_timer ? io_held : NULL,
 	                    .ike = threaded ? relay_ike : io_ike };
 
 	w->threaded = threaded;
 	if (threaded) {
-		w->ev = (struct xfrm_events){ .ctx = w, .acquire = relay_acquire };
+		w->ev = (struct xfrm_events){ .ctx = w, .acquire = relay_acquire,
+		                              .unknown_spi = relay_unknown_spi };
 		events = &w->ev;
 		if (pthread_mutex_init(&w->rmu, NULL) != 0)
 			return -ENOMEM;
@@ -825,6 +898,12 @@ static int open_socks(struct gw *gw, uint16_t nat, uint16_t ike)
 	}
 	if (get_udp(gw, &c->s[S_IKE6], IO_FD_IKE6, AF_INET6, ike, false) < 0)
 		v6 = false;
+	/* UDP 500 carries IKE only, and it is where a flood of IKE_SA_INIT
+	 * requests lands: room for a few hundred milliseconds of one while
+	 * the loop is busy or descheduled, so that real peers' requests are
+	 * not dropped by the kernel with the flood's */
+	sock_set_rcvbuf(&c->s[S_IKE4], GW_IKE_RCVBUF);
+	sock_set_rcvbuf(&c->s[S_IKE6], GW_IKE_RCVBUF);
 	for (i = 0; v6 && i < gw->nworkers; i++)
 		if (get_udp(gw, &gw->w[i].s[S_NAT6], IO_FD_NAT6, AF_INET6, nat, multi) < 0)
 			v6 = false;
@@ -931,6 +1010,10 @@ int gw_open(struct gw **out, const struct gw_config *cfg, struct sad *sad,
 		gw->lock_init = true;
 	}
 
+	if (cfg->loop && !(gw->hold_timer = loop_timer_new(cfg->loop, on_hold_timer, gw))) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	if (gw->fds && gw->fds->fd[IO_FD_TUN] >= 0) {
 		r = tun_adopt(&gw->tun, gw->fds->fd[IO_FD_TUN], cfg->mtu);
 		if (r == 0)
@@ -1012,6 +1095,45 @@ static int worker_watch(struct gw_worker *w, struct loop *loop)
 			return r;
 	}
 	return 0;
+}
+
+/* The control loop flushes every dp's hold queue (its workers are outside
+ * their batches: this runs under the write lock). */
+static void on_hold_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct gw *gw = arg;
+	uint64_t now = clock_mono_ns() / 1000000;
+	bool any = false;
+
+	(void)l;
+	for (unsigned i = 0; i <= gw->nworkers; i++) {
+		struct gw_worker *w = worker_at(gw, i);
+		if (i == gw->nworkers && gw->nworkers == 1)
+			break;   /* no separate control-loop dp */
+		dp_hold_flush(&w->dp, now);
+		any |= w->dp.hold.n > 0;
+	}
+	if (!any) {
+		gw->hold_armed = false;
+		loop_timer_arm(t, 0, 0);
+	} else {
+		loop_timer_arm(t, 1000, 1000);
+	}
+}
+
+void gw_state_event(struct gw *gw, enum xfrm_event_kind kind, const struct sad_sa *sa)
+{
+	struct dp *head = gw_dp(gw);
+	bool ready = false;
+
+	dp_state_event(head, kind, sa);
+	for (struct dp *d = head; d; d = d->next)
+		ready |= d->hold.ready;
+	/* not from here: we are inside the SAD's event; right after it */
+	if (ready && gw->hold_timer) {
+		gw->hold_armed = true;
+		loop_timer_arm(gw->hold_timer, 1, 1000);
+	}
 }
 
 int gw_attach(struct gw *gw, struct loop *loop)
@@ -1113,6 +1235,8 @@ void gw_close(struct gw *gw)
 			loop_del_fd(gw->loop, w->relay_fd);
 	}
 	worker_unwatch(&gw->ctl);
+	if (gw->hold_timer)
+		loop_timer_free(gw->hold_timer);
 	for (pr = gw->pol_routes; pr; pr = n) {
 		n = pr->next;
 		free(pr);
@@ -1141,18 +1265,30 @@ unsigned gw_workers(const struct gw *gw) { return gw->nworkers; }
 
 /* ------------------------------------------------------------- routes */
 
-static void route_forget(struct gw *gw, uint32_t index)
+/* The route entry policy index installed, unlinked (NULL: none). */
+static struct pol_route *route_take(struct gw *gw, uint32_t index)
 {
 	struct pol_route **pp, *pr;
 
-	for (pp = &gw->pol_routes; (pr = *pp); pp = &pr->next) {
+	for (pp = &gw->pol_routes; (pr = *pp); pp = &pr->next)
 		if (pr->index == index) {
 			*pp = pr->next;
-			route_table_del(gw->routes, &pr->prefix, pr->len);
-			free(pr);
-			return;
+			return pr;
 		}
-	}
+	return NULL;
+}
+
+static void route_drop(struct gw *gw, struct pol_route *pr)
+{
+	if (!pr)
+		return;
+	route_table_del(gw->routes, &pr->prefix, pr->len);
+	free(pr);
+}
+
+static void route_forget(struct gw *gw, uint32_t index)
+{
+	route_drop(gw, route_take(gw, index));
 }
 
 /* A route for an outbound protect policy's destination prefix, in our
@@ -1195,10 +1331,16 @@ void gw_policy_event(struct gw *gw, enum xfrm_event_kind kind, const struct spd_
 	case XFRM_EV_POLICY_ADD:
 		route_learn(gw, pol);
 		break;
-	case XFRM_EV_POLICY_UPDATE:
-		route_forget(gw, pol->index);
+	case XFRM_EV_POLICY_UPDATE: {
+		/* learn before forgetting: routes are counted per prefix, so
+		 * an unchanged prefix stays in the table throughout (a packet
+		 * in between would otherwise get "net unreachable", at every
+		 * CHILD SA rekey) */
+		struct pol_route *old = route_take(gw, pol->index);
 		route_learn(gw, pol);
+		route_drop(gw, old);
 		break;
+	}
 	case XFRM_EV_POLICY_DEL:
 		route_forget(gw, pol->index);
 		break;
@@ -1248,6 +1390,12 @@ static int send_ctl(struct gw *gw, const struct ip_addr *src, uint16_t sport,
 	memcpy(p->meta.daddr, dst->a, 16);
 	if (src && src->family == dst->family)
 		memcpy(p->meta.saddr, src->a, 16);
+	if (gw->ike_tx_defer) {
+		gw->ike_txq[k][gw->ike_txn[k]++] = p;
+		if (gw->ike_txn[k] == GW_BATCH)
+			ike_tx_flush(gw);
+		return 0;
+	}
 	r = sock_send_batch(&c->s[k], &p, 1) == 1 ? 0 : -EIO;
 	pkt_free(p);
 	return r;

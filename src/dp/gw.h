@@ -73,6 +73,9 @@ struct gw_config {
 	struct io_fds *fds;     /* NULL, or descriptors handed over (io/inherit.h): each
 	                         * one taken is set to -1; a raw ESP socket that cannot
 	                         * be opened is then left out (ESP in UDP only) */
+	struct loop *loop;      /* the loop gw_attach will get, for the timers gw_open
+	                         * makes (before the sandbox forbids timerfd_create);
+	                         * NULL: no hold queue for packets awaiting an SA */
 };
 
 #define GW_MAX_WORKERS 16
@@ -107,6 +110,10 @@ unsigned gw_workers(const struct gw *gw);
 /* Feed policy events here (from the daemon's xfrm_events fan-out) so that
  * routes follow the outbound protect policies. */
 void gw_policy_event(struct gw *gw, enum xfrm_event_kind kind, const struct spd_policy *pol);
+/* A state came or went (the daemon's xfrm events): the data paths are
+ * told (dp_state_event), and packets held for a new state are sent right
+ * after the event, on the control loop (dp/hold.h). */
+void gw_state_event(struct gw *gw, enum xfrm_event_kind kind, const struct sad_sa *sa);
 
 void gw_set_ike_handler(struct gw *gw, gw_ike_fn fn, void *ctx);
 /* Send an IKE message from src:sport (sport 500 or 4500; src may be

@@ -198,6 +198,7 @@ static enum drop_reason input_one(struct dp *dp, struct pkt *p)
 	sa = sad_lookup(dp->sad, &daddr, spi, IPPROTO_ESP_);
 	if (!sa) {
 		r = DROP_NO_STATE;
+		dp_nostate(dp, &saddr, &daddr, spi);   /* the peer may keep an SA we lost */
 		TRACE(dp, "xfrm_state_lookup", "spi 0x%08x: %s", spi,
 		      trace_fmt_verdict(r, vb, sizeof(vb)));
 		return r;

@@ -121,6 +121,16 @@ static enum drop_reason output_one(struct dp *dp, struct pkt *p, bool *ready)
 	if (!sa) {
 		r = DROP_OUT_NO_STATE;
 		acquire(dp, pol, t, &fl);
+		/* held until the SA is up (dp/hold.h) where someone flushes the
+		 * queue (io.held), or dropped as before */
+		if (dp->io.held && dp_hold_add(dp, pol->index, t->reqid, p, clock_mono_ns() / 1000000) == 0) {
+			dp->io.held(dp->io.ctx);
+			TRACE(dp, "xfrm_state_find", "reqid %u %s -> %s: acquire, held", t->reqid,
+			      ip_addr_fmt(&t->saddr, ab), ip_addr_fmt(&t->daddr, bb));
+			return DROP_NONE;
+		}
+		if (dp->io.held)
+			dp->cnt.hold_dropped++;
 		TRACE(dp, "xfrm_state_find", "reqid %u %s -> %s: acquire, %s", t->reqid,
 		      ip_addr_fmt(&t->saddr, ab), ip_addr_fmt(&t->daddr, bb),
 		      trace_fmt_verdict(r, vb, sizeof(vb)));

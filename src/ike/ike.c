@@ -42,6 +42,8 @@ static const char *const ike_end_names[IKE_END_MAX] = {
 	[IKE_END_INIT_FAILED] = "init-failed",
 	[IKE_END_AUTH_FAILED] = "auth-failed",
 	[IKE_END_REPLACED] = "replaced",
+	[IKE_END_REAUTH] = "reauthenticated",
+	[IKE_END_EXPIRED] = "expired",
 	[IKE_END_PROTOCOL_ERROR] = "protocol-error",
 	[IKE_END_CONN_UNLOADED] = "conn-unloaded",
 	[IKE_END_SHUTDOWN] = "shutdown",
@@ -85,8 +87,18 @@ const char *ike_child_end_reason_name(enum ike_child_end_reason r)
 	return (unsigned)r < CHILD_END_MAX ? child_end_names[r] : "?";
 }
 
+/* The rate limits of what strangers can make us do (see init_admit and
+ * unknown_sa_request below): IKE_SA_INIT requests a second from unknown
+ * addresses, with a cookie, per source; INVALID_IKE_SPI answers a second. */
+#define INIT_ANON_RATE 100000.0
+#define INIT_COOKIE_RATE 100000.0
+#define INIT_PER_SOURCE 20
+#define NOSPI_RATE 20.0
+
 static void on_acquire(void *arg, uint32_t reqid, const struct xfrm_selector *sel);
 static void on_expire(void *arg, const struct xfrm_sa_id *id, bool hard);
+static void on_unknown_spi(void *arg, const struct ip_addr *src, const struct ip_addr *dst,
+                           uint32_t spi);
 
 struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backend)
 {
@@ -99,6 +111,16 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	ctx->next_reqid = 1;
 	ctx->cookie_threshold = 10;
 	ctx->half_open_max = 1000;
+	ike_retransmit_defaults(&ctx->retx);
+	/* the buckets start full */
+	ctx->anon_tokens = INIT_ANON_RATE;
+	ctx->cookie_tokens = INIT_COOKIE_RATE;
+	ctx->nospi_tokens = NOSPI_RATE;
+	ctx->anon_ms = ctx->nospi_ms = ike_now(ctx);
+	ctx->fragment_size = IKE_FRAG_SIZE_DEFAULT;
+	ctx->frag_max_message = IKE_MSG_MAX;
+	ctx->frag_max = IKE_FRAG_MAX;
+	ctx->frag_mem_max = IKE_FRAG_MEM_MAX;
 	if (crypto_rand(ctx->cookie_secret, sizeof(ctx->cookie_secret))) {
 		free(ctx);
 		return NULL;
@@ -108,7 +130,7 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	ike_authn_register(ctx, IKE_AUTH_CLASS_PUBKEY, ike_authn_pubkey_new);
 	if (backend) {
 		struct xfrm_backend_events ev = { .ctx = ctx, .acquire = on_acquire,
-		                                  .expire = on_expire };
+		                                  .expire = on_expire, .unknown_spi = on_unknown_spi };
 		xfrm_backend_listen(backend, &ev);
 	}
 	return ctx;
@@ -125,9 +147,13 @@ static void reap(struct ike_ctx *ctx)
 	}
 }
 
-/* Start what an event queued, on every SA. */
+/* Start what an event queued, on every SA; a reauthenticated SA that is
+ * up with its children has the old one deleted (which queues more). */
 static void run_all(struct ike_ctx *ctx)
 {
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
+		if (sa->state != IKE_STATE_DEAD && sa->reauth_spi_i)
+			ike_conn_reauth_check(sa);
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 		if (sa->state != IKE_STATE_DEAD)
 			ike_mgr_run(sa);
@@ -141,11 +167,28 @@ static void settle(struct ike_ctx *ctx)
 	reap(ctx);
 }
 
-static void conn_free(struct ike_ctx *ctx, struct ike_conn *c)
+static void conn_untrap(struct ike_ctx *ctx, struct ike_conn *c)
 {
 	for (unsigned i = 0; i < c->cfg.nchildren; i++)
-		if (c->trap_installed[i])
+		if (c->child[i].trap_installed)
 			ike_child_trap(ctx, c, (int)i, false);
+}
+
+/* The arrays of a connection's config and state (the PSK is in the
+ * struct itself, wiped by its owner). */
+static void conn_arrays_free(struct ike_conn *c)
+{
+	if (c->cfg.children)
+		mem_free_wipe(c->cfg.children, c->cfg.nchildren * sizeof(*c->cfg.children));
+	free(c->child);
+	c->cfg.children = NULL;
+	c->child = NULL;
+}
+
+static void conn_free(struct ike_ctx *ctx, struct ike_conn *c)
+{
+	conn_untrap(ctx, c);
+	conn_arrays_free(c);
 	ike_authn_pubkey_cfg_release(&c->cfg);
 	mem_free_wipe(c, sizeof(*c));
 }
@@ -204,6 +247,36 @@ const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx)
 	return &ctx->stats;
 }
 
+void ike_retransmit_defaults(struct ike_retransmit_cfg *rc)
+{
+	*rc = (struct ike_retransmit_cfg){ .tries = 7, .timeout = 1.0, .base = 1.8 };
+}
+
+int ike_ctx_set_retransmit(struct ike_ctx *ctx, const struct ike_retransmit_cfg *rc)
+{
+	if (rc->tries > 100 || !(rc->timeout > 0 && rc->timeout <= 3600) ||
+	    !(rc->base >= 1 && rc->base <= 10) || rc->jitter > 100 || !(rc->limit >= 0))
+		return -EINVAL;
+	ctx->retx = *rc;
+	return 0;
+}
+
+void ike_ctx_set_fragment_size(struct ike_ctx *ctx, unsigned fragment_size)
+{
+	ctx->fragment_size = fragment_size;
+}
+
+void ike_ctx_set_frag_limits(struct ike_ctx *ctx, size_t max_message, unsigned max_fragments,
+                             size_t mem_max)
+{
+	if (max_message)
+		ctx->frag_max_message = max_message > IKE_MSG_MAX ? IKE_MSG_MAX : max_message;
+	if (max_fragments)
+		ctx->frag_max = max_fragments > IKE_FRAG_MAX ? IKE_FRAG_MAX : max_fragments;
+	if (mem_max)
+		ctx->frag_mem_max = mem_max;
+}
+
 int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err, size_t errlen)
 {
 	struct ike_conn *c, *old = ike_conn_find(ctx, cfg->name);
@@ -211,7 +284,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	bool psk = cfg->local_auth == IKE_AUTH_CLASS_PSK || cfg->remote_auth == IKE_AUTH_CLASS_PSK;
 
 	if (!cfg->name[0] || cfg->ike.n == 0 || (psk && cfg->psk_len == 0) ||
-	    cfg->nchildren > IKE_CONN_MAX_CHILDREN) {
+	    (cfg->nchildren && !cfg->children)) {
 		snprintf(err, errlen, "connection '%s': needs a name, IKE proposals and a PSK",
 		         cfg->name);
 		return -EINVAL;
@@ -233,6 +306,17 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	if (!c)
 		return -ENOMEM;
 	c->cfg = *cfg;
+	c->cfg.children = NULL;
+	if (cfg->nchildren) {
+		c->cfg.children = malloc(cfg->nchildren * sizeof(*cfg->children));
+		c->child = calloc(cfg->nchildren, sizeof(*c->child));
+		if (!c->cfg.children || !c->child) {
+			conn_arrays_free(c);
+			mem_free_wipe(c, sizeof(*c));
+			return -ENOMEM;
+		}
+		memcpy(c->cfg.children, cfg->children, cfg->nchildren * sizeof(*cfg->children));
+	}
 	ike_authn_pubkey_cfg_hold(&c->cfg);   /* its own references, default ids */
 	if (!c->cfg.local_port)
 		c->cfg.local_port = 500;
@@ -251,13 +335,14 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	}
 	if (old) {
 		/* replace in place: SAs keep pointing at the same conn */
-		for (unsigned i = 0; i < old->cfg.nchildren; i++)
-			if (old->trap_installed[i])
-				ike_child_trap(ctx, old, (int)i, false);
+		conn_untrap(ctx, old);
+		conn_arrays_free(old);
 		ike_authn_pubkey_cfg_release(&old->cfg);
 		c->next = old->next;
+		c->lost_state_ms = old->lost_state_ms;
+		c->last_end = old->last_end;
+		c->last_end_ms = old->last_end_ms;
 		memcpy(old, c, sizeof(*c));
-		memset(old->trap_installed, 0, sizeof(old->trap_installed));
 		mem_free_wipe(c, sizeof(*c));
 		c = old;
 	} else {
@@ -299,8 +384,12 @@ unsigned ike_conn_names(struct ike_ctx *ctx, char names[][64], unsigned max)
 {
 	unsigned n = 0;
 
-	for (struct ike_conn *c = ctx->conns; c && n < max; c = c->next)
-		memcpy(names[n++], c->cfg.name, 64);
+	for (struct ike_conn *c = ctx->conns; c; c = c->next) {
+		if (names && n < max)
+			memcpy(names[n], c->cfg.name, 64);
+		if (!names || n < max)
+			n++;
+	}
 	return n;
 }
 
@@ -314,6 +403,45 @@ static struct ike_sa *sa_for(struct ike_ctx *ctx, const struct ike_hdr *h)
 		return NULL;
 	}
 	return ike_sa_find(ctx, h->spi_i, h->spi_r);
+}
+
+
+static bool nospi_token(struct ike_ctx *ctx)
+{
+	uint64_t now = ike_now(ctx);
+
+	ctx->nospi_tokens += (double)(now - ctx->nospi_ms) * NOSPI_RATE / 1000.0;
+	if (ctx->nospi_tokens > NOSPI_RATE)
+		ctx->nospi_tokens = NOSPI_RATE;
+	ctx->nospi_ms = now;
+	if (ctx->nospi_tokens < 1.0)
+		return false;
+	ctx->nospi_tokens -= 1.0;
+	return true;
+}
+
+/* RFC 7296 2.21.4: a request for an IKE SA we do not know, from a peer we
+ * have a connection for: we probably restarted and the peer did not.
+ * Answer it (unprotected, same SPIs and message ID, INVALID_IKE_SPI, at
+ * most 20 a second: never a response to a response, never bigger than
+ * the request), and let the connections react (ike_conn.c: initiate the
+ * children that are meant to be up, or check our IKE SA with the peer). */
+static void unknown_sa_request(struct ike_ctx *ctx, const struct ike_endpoint *local,
+                               const struct ike_endpoint *remote, const struct ike_hdr *h)
+{
+	bool known = false;
+
+	for (struct ike_conn *c = ctx->conns; c && !known; c = c->next)
+		known = ike_conn_matches(c, local, remote);
+	if (!known)
+		return;
+	if (nospi_token(ctx)) {
+		ctx->stats.invalid_ike_spi_sent++;
+		ike_wire_notify_invalid_spi(ctx, local, remote, h);
+	} else {
+		ctx->stats.invalid_ike_spi_limited++;
+	}
+	ike_conn_peer_has_state(ctx, local, remote, "an IKE request for an unknown IKE_SA");
 }
 
 static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
@@ -345,6 +473,8 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
 		ctx->stats.drop_no_sa++;
 		log_debug_rl("ike: message for unknown SPIs %016llx_i %016llx_r dropped",
 		             (unsigned long long)h->spi_i, (unsigned long long)h->spi_r);
+		if (!(h->flags & IKE_FLAG_RESPONSE))
+			unknown_sa_request(ctx, local, remote, h);
 		return;
 	}
 	/* the I flag names the original initiator as the sender */
@@ -355,6 +485,72 @@ static void dispatch(struct ike_ctx *ctx, const struct ike_endpoint *local,
 	ike_mgr_input(sa, local, remote, m);
 }
 
+/* ---- IKE_SA_INIT floods ----
+ * Under a flood of IKE_SA_INIT requests with spoofed sources the daemon
+ * must read its socket faster than the flood fills it, or the kernel
+ * drops the requests of real peers with the rest. So before anything is
+ * parsed or computed (the cookie's HMAC, its answer): every source address
+ * we know nothing of gets at most INIT_PER_SOURCE requests a second (a
+ * peer sends one, and a few for COOKIE or INVALID_KE); requests that carry a cookie (RFC 7296
+ * 2.6 puts it first), which a spoofed source cannot have, share a budget
+ * of INIT_COOKIE_RATE a second; the others from addresses we know
+ * nothing of (no connection names them, no IKE SA, no recent one) share
+ * INIT_ANON_RATE. What is over is dropped, counted, unanswered: the
+ * socket is read faster than the flood fills it, and known peers are never
+ * held up by the anonymous flood. (Half-open SAs stay bounded by the
+ * cookies, ike_init.c; a forged cookie costs a cookie check, no state.) */
+
+/* Token buckets: filled at rate a second (at most a second's worth). */
+static void bucket_fill(double *tokens, double rate, uint64_t elapsed_ms)
+{
+	*tokens += (double)elapsed_ms * rate / 1000.0;
+	if (*tokens > rate)
+		*tokens = rate;
+}
+
+static bool bucket_take(double *tokens)
+{
+	if (*tokens < 1.0)
+		return false;
+	*tokens -= 1.0;
+	return true;
+}
+
+static bool init_admit(struct ike_ctx *ctx, const struct ip_addr *a, const uint8_t *msg,
+                       size_t len)
+{
+	bool cookie, ok;
+	uint64_t elapsed;
+	uint64_t now = ike_now(ctx), sec = now / 1000;
+	uint32_t h = 2166136261u;
+	struct ike_init_src *e;
+
+	for (size_t i = 0; i < ip_addr_len(a); i++)
+		h = (h ^ a->a[i]) * 16777619u;
+	e = &ctx->init_src[h % IKE_INIT_SRC_SLOTS];
+	if (e->sec != sec || !ip_addr_equal(&e->addr, a)) {
+		e->addr = *a;
+		e->sec = sec;
+		e->n = 0;
+	}
+	/* (a known peer may set up many IKE SAs at once: not limited here) */
+	if (++e->n > INIT_PER_SOURCE && !ike_conn_known_peer(ctx, a)) {
+		ctx->stats.init_source_limited++;
+		return false;
+	}
+	/* first payload Notify (41) of type COOKIE (16390) */
+	cookie = len >= 36 && msg[16] == 41 && msg[34] == 0x40 && msg[35] == 0x06;
+	elapsed = now - ctx->anon_ms;
+	ctx->anon_ms = now;
+	bucket_fill(&ctx->anon_tokens, INIT_ANON_RATE, elapsed);
+	bucket_fill(&ctx->cookie_tokens, INIT_COOKIE_RATE, elapsed);
+	ok = bucket_take(cookie ? &ctx->cookie_tokens : &ctx->anon_tokens);
+	if (ok || ike_conn_known_peer(ctx, a))
+		return true;
+	ctx->stats.init_over_budget++;
+	return false;
+}
+
 void ike_input(struct ike_ctx *ctx, const struct ike_endpoint *local,
                const struct ike_endpoint *remote, const uint8_t *msg, size_t len)
 {
@@ -362,6 +558,13 @@ void ike_input(struct ike_ctx *ctx, const struct ike_endpoint *local,
 	int rc;
 
 	ctx->stats.rx++;
+	/* an IKE_SA_INIT request (RFC 7296 3.1: exchange at 18, flags at 19) */
+	if (len >= 28 && msg[18] == IKE_SA_INIT && !(msg[19] & IKE_FLAG_RESPONSE) &&
+	    !init_admit(ctx, &remote->addr, msg, len)) {
+		log_debug_rl("ike: IKE_SA_INIT from %s dropped: over the rate limit",
+		             ip_addr_fmt(&remote->addr, (char[IP_ADDR_STRLEN]){ 0 }));
+		return;
+	}
 	rc = ike_msg_parse(msg, len, &m);
 	if (rc) {
 		ctx->stats.drop_malformed++;
@@ -424,6 +627,48 @@ int ike_terminate_child(struct ike_ctx *ctx, const char *name)
 				ike_mgr_queue(sa, IKE_TASK_CHILD_DELETE, c->spi_in);
 				n++;
 			}
+	settle(ctx);
+	return n ? 0 : -ENOENT;
+}
+
+int ike_rekey_ike(struct ike_ctx *ctx, const char *name, bool reauth)
+{
+	struct ike_conn *c = ike_conn_find(ctx, name);
+	int n = 0;
+
+	if (!c)
+		return -ENOENT;
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
+		if (sa->conn != c || sa->state != IKE_STATE_ESTABLISHED || sa->rekeyed)
+			continue;
+		if (reauth ? ike_conn_reauth(sa) != -ENOENT :
+		             ike_mgr_queue(sa, IKE_TASK_IKE_REKEY, 0) != -ESHUTDOWN)
+			n++;
+	}
+	settle(ctx);
+	return n ? 0 : -ENOENT;
+}
+
+int ike_rekey_child(struct ike_ctx *ctx, const char *name)
+{
+	int n = 0;
+
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
+		if (sa->state != IKE_STATE_ESTABLISHED)
+			continue;
+		for (struct ike_child_sa *c = sa->children; c; c = c->next) {
+			bool replaced = false;
+			if (strcmp(c->cfg.name, name) || c->state != CHILD_INSTALLED)
+				continue;
+			/* not the old half of a rekeying under way */
+			for (struct ike_child_sa *x = sa->children; x; x = x->next)
+				replaced |= x->rekeyed_spi == c->spi_in;
+			if (!replaced) {
+				ike_mgr_queue(sa, IKE_TASK_CHILD_REKEY, c->spi_in);
+				n++;
+			}
+		}
+	}
 	settle(ctx);
 	return n ? 0 : -ENOENT;
 }
@@ -505,6 +750,21 @@ static void on_expire(void *arg, const struct xfrm_sa_id *id, bool hard)
 		}
 }
 
+/* The backend's unknown SPI event: ESP from src for an SA we do not have
+ * (rate-limited by the data plane). */
+static void on_unknown_spi(void *arg, const struct ip_addr *src, const struct ip_addr *dst,
+                           uint32_t spi)
+{
+	struct ike_ctx *ctx = arg;
+	struct ike_endpoint local = { .addr = *dst }, remote = { .addr = *src };
+	char why[64];
+
+	ctx->stats.unknown_spi++;
+	snprintf(why, sizeof(why), "ESP with the unknown SPI %08x", spi);
+	ike_conn_peer_has_state(ctx, &local, &remote, why);
+	run_all(ctx);   /* no reap: we are inside the data plane's event */
+}
+
 const char *ike_conn_state(struct ike_ctx *ctx, const char *name)
 {
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
@@ -541,6 +801,12 @@ unsigned ike_child_count(const struct ike_ctx *ctx)
 	return n;
 }
 
+/* close_action and dpd_action as swanctl.conf spells them */
+static const char *action_name(uint8_t a)
+{
+	return a == IKE_ACTION_START ? "restart" : a == IKE_ACTION_TRAP ? "trap" : "clear";
+}
+
 void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 {
 	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[1024], id1[1200], id2[1200];
@@ -553,6 +819,10 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 		fprintf(out, "  proposals: %s\n", ike_proposals_fmt(&cf->ike, buf, sizeof(buf)));
 		ike_authn_pubkey_list_auth(cf, true, out);
 		ike_authn_pubkey_list_auth(cf, false, out);
+		fprintf(out, "  dpd_delay %us, keyingtries %u, rekey_time %us, reauth_time %us, "
+		        "over_time %us, rand_time %us%s\n", cf->dpd_delay, cf->keyingtries,
+		        cf->rekey_time, cf->reauth_time, cf->over_time, cf->rand_time,
+		        cf->unique_never ? ", unique never" : "");
 		if (c->last_end)
 			fprintf(out, "  last IKE_SA ended %llus ago: %s\n",
 			        (unsigned long long)((ike_now(ctx) - c->last_end_ms) / 1000),
@@ -564,6 +834,16 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 			        cc->mode == XFRM_MODE_TRANSPORT ? "TRANSPORT" : "TUNNEL", cc->reqid,
 			        cc->start_action == IKE_ACTION_TRAP ? "trap" :
 			        cc->start_action == IKE_ACTION_START ? "start" : "none");
+			fprintf(out, "    close_action %s, dpd_action %s, rekey_time %us, life_time %us, "
+			        "rand_time %us\n", action_name(cc->close_action),
+			        action_name(cc->dpd_action), cc->rekey_time, cc->life_time, cc->rand_time);
+			if (cc->rekey_bytes || cc->life_bytes || cc->rekey_packets || cc->life_packets)
+				fprintf(out, "    rekey_bytes %llu, life_bytes %llu, rand_bytes %llu, "
+				        "rekey_packets %llu, life_packets %llu, rand_packets %llu\n",
+				        (unsigned long long)cc->rekey_bytes, (unsigned long long)cc->life_bytes,
+				        (unsigned long long)cc->rand_bytes, (unsigned long long)cc->rekey_packets,
+				        (unsigned long long)cc->life_packets,
+				        (unsigned long long)cc->rand_packets);
 			fprintf(out, "    esp proposals: %s\n", ike_proposals_fmt(&cc->esp, buf, sizeof(buf)));
 			fprintf(out, "    local:  %s\n", l.n ? ike_ts_list_fmt(&l, id1, sizeof(id1)) : "dynamic");
 			fprintf(out, "    remote: %s\n", r.n ? ike_ts_list_fmt(&r, id2, sizeof(id2)) : "dynamic");

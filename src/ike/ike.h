@@ -52,6 +52,8 @@ enum ike_end_reason {
 	IKE_END_INIT_FAILED,         /* IKE_SA_INIT failed otherwise */
 	IKE_END_AUTH_FAILED,         /* IKE_AUTH: one side did not accept the other */
 	IKE_END_REPLACED,            /* the peer started over with INITIAL_CONTACT (2.4) */
+	IKE_END_REAUTH,              /* replaced by a reauthenticated IKE SA (make-before-break) */
+	IKE_END_EXPIRED,             /* over_time after its rekey or reauth time, not replaced */
 	IKE_END_PROTOCOL_ERROR,      /* a malformed or unacceptable message */
 	IKE_END_CONN_UNLOADED,       /* its connection was unloaded */
 	IKE_END_SHUTDOWN,            /* the core stops */
@@ -121,6 +123,10 @@ struct ike_io {
 	void (*child_ended)(void *ctx, const struct ike_child_end_event *ev);
 };
 
+/* start_action, close_action and dpd_action (swanctl.conf): what to do
+ * with a CHILD SA when the connection loads, when the peer closes it, and
+ * when the peer stops answering. clear and none are IKE_ACTION_NONE,
+ * restart is IKE_ACTION_START (charon 5.9.8 reads them the same way). */
 enum ike_start_action { IKE_ACTION_NONE = 0, IKE_ACTION_START = 1, IKE_ACTION_TRAP = 2 };
 
 struct ike_child_cfg {
@@ -131,9 +137,15 @@ struct ike_child_cfg {
 	bool transport;          /* mode = transport (default tunnel) */
 	uint8_t mode;            /* enum xfrm_mode, set by ike_conn_add from transport */
 	uint8_t start_action;    /* enum ike_start_action */
-	uint8_t close_action;    /* enum ike_start_action */
-	uint32_t rekey_time;     /* seconds; 0 = never */
-	uint32_t life_time;      /* seconds; 0 = rekey_time * 1.1 */
+	uint8_t close_action;    /* enum ike_start_action: none (clear), trap, start (restart) */
+	uint8_t dpd_action;      /* enum ike_start_action: none (clear), trap, start (restart) */
+	/* Lifetimes as swanctl.conf has them: rekey at rekey_* minus a random
+	 * part of rand_* (drawn per CHILD SA, so that both ends rarely rekey
+	 * at once), gone at life_*. 0 = no such limit; life_time 0 with a
+	 * rekey_time = rekey_time * 1.1. */
+	uint32_t rekey_time, life_time, rand_time;          /* seconds */
+	uint64_t rekey_bytes, life_bytes, rand_bytes;
+	uint64_t rekey_packets, life_packets, rand_packets;
 	uint32_t replay_window;  /* packets (default 32) */
 	uint32_t reqid;          /* 0: assigned by ike_conn_add */
 };
@@ -161,7 +173,19 @@ enum ike_childless {
 	IKE_CHILDLESS_NEVER,      /* responder refuses childless IKE_AUTH (INVALID_SYNTAX) */
 };
 
-#define IKE_CONN_MAX_CHILDREN 8
+/* IKE fragmentation, RFC 7383 (swanctl.conf connections.<conn>.fragmentation,
+ * as charon 5.9.8 does it for IKEv2). Fragments sent by the peer are
+ * accepted whatever the setting (charon's rule too), once the IKE SA has
+ * keys; IKE_SA_INIT is never fragmented. */
+enum ike_fragmentation {
+	IKE_FRAG_YES = 0,    /* announce; fragment an oversized protected message if the
+	                      * peer announced support too (the default) */
+	IKE_FRAG_ACCEPT,     /* announce, but send every message whole */
+	IKE_FRAG_FORCE,      /* announce; fragment oversized protected messages even if the
+	                      * peer did not announce support (charon's IKEv2 behaviour) */
+	IKE_FRAG_NO,         /* do not announce, send every message whole */
+};
+
 #define IKE_PSK_MAX 256
 
 /* swanctl.conf send_cert: when our certificates go into CERT payloads. */
@@ -216,11 +240,23 @@ struct ike_conn_cfg {
 	uint8_t send_cert;            /* enum ike_send_cert */
 	bool no_certreq;              /* send_certreq = no (default yes) */
 	uint32_t dpd_delay;           /* seconds, 0 = off */
-	uint32_t rekey_time;          /* IKE SA rekeying, seconds after establishment; 0 = never */
+	/* IKE SA lifetimes, seconds after establishment (0 = never): rekey
+	 * (a new IKE SA with the same peer, RFC 7296 2.18) and reauthenticate
+	 * (a new IKE SA with IKE_AUTH, make-before-break) at their time minus
+	 * a random part of rand_time; the SA is deleted over_time after the
+	 * first of them if that did not replace it (0: a tenth of the longer
+	 * of the two times, charon's default, at least 1 s). */
+	uint32_t rekey_time, reauth_time, over_time, rand_time;
+	/* attempts to set the IKE SA up when the peer does not answer
+	 * (swanctl.conf keyingtries, default 1): 0 = forever */
+	uint32_t keyingtries;
 	bool encap;                   /* force UDP encapsulation of ESP */
 	uint8_t childless;            /* enum ike_childless */
+	bool unique_never;            /* unique = never: no INITIAL_CONTACT sent or honoured */
+	uint8_t fragmentation;        /* enum ike_fragmentation */
+	/* the children, nchildren of them: ike_conn_add copies the array */
 	unsigned nchildren;
-	struct ike_child_cfg children[IKE_CONN_MAX_CHILDREN];
+	struct ike_child_cfg *children;
 };
 
 /* Counters of what the core dropped or did, for `uipsec stats` and tests. */
@@ -240,10 +276,56 @@ struct ike_stats {
 	uint64_t ts_unacceptable, half_open_refused;
 	uint64_t cert_malformed;       /* CERT/CERTREQ payloads refused: too many, too big, bad DER */
 	uint64_t cert_refused;         /* peer certificates or keys not trusted (expired, revoked, ...) */
+	/* signs that a peer lost or kept state (RFC 7296 2.21.4) */
+	uint64_t invalid_ike_spi_sent;   /* answers to requests for unknown IKE SAs */
+	uint64_t invalid_ike_spi_limited;/* not sent: over the rate limit */
+	uint64_t invalid_ike_spi_rx;     /* such answers to our requests (hints only) */
+	uint64_t unknown_spi;            /* the data plane's unknown ESP SPIs from peers */
+	/* IKE_SA_INIT requests dropped unread (floods): over the budget for
+	 * unknown addresses, over a source's own limit */
+	uint64_t init_over_budget, init_source_limited;
 	uint64_t ike_established, child_established, ike_deleted, child_deleted;
+	/* IKE fragmentation (RFC 7383): datagrams sent and received as
+	 * Encrypted Fragment (SKF) payloads, messages reassembled, and what
+	 * was dropped (a fragment that fails its ICV counts in drop_icv) */
+	uint64_t frag_tx, frag_rx, frag_msgs_tx, frag_reassembled;
+	uint64_t frag_drop_unkeyed;    /* before the IKE SA had keys (or in IKE_SA_INIT) */
+	uint64_t frag_drop_invalid;    /* number 0 or above Total, Total 0 or above the limit,
+	                                * Total lower than the message's, header changed,
+	                                * payloads beside the SKF, bad padding */
+	uint64_t frag_drop_msgid;      /* not for the message expected (message ID outside the
+	                                * window, or a later fragment of a request answered) */
+	uint64_t frag_drop_dup;        /* a fragment already held, same content */
+	uint64_t frag_drop_overlap;    /* a fragment number already held, other content */
+	uint64_t frag_drop_limit;      /* the message would exceed the reassembly size limit,
+	                                * or all SAs' reassembly memory is in use */
+	uint64_t frag_incomplete;      /* reassemblies given up: timeout, superseded, SA gone */
+	uint64_t frag_bytes;           /* a gauge, not a counter: memory held in reassembly
+	                                * now, all SAs */
 	uint64_t ike_ended[IKE_END_MAX];       /* by reason */
 	uint64_t child_ended[CHILD_END_MAX];
 };
+
+/* Retransmission of our requests, with strongSwan's settings and names
+ * (strongswan.conf charon.retransmit_*): request n (0, 1, ...) is sent
+ * again after timeout * base^n seconds, less a random part of up to
+ * jitter percent, at most limit seconds each (0: no limit); after tries
+ * retransmissions the peer is given up (RFC 7296 2.4). */
+struct ike_retransmit_cfg {
+	unsigned tries;         /* retransmit_tries */
+	double timeout;         /* retransmit_timeout, seconds */
+	double base;            /* retransmit_base */
+	unsigned jitter;        /* retransmit_jitter, percent (0..100) */
+	double limit;           /* retransmit_limit, seconds (0: none) */
+};
+
+/* uipsec's defaults: 1 s, base 1.8, 7 tries, no jitter, no limit (the
+ * peer is given up after 136 s). charon's are 4 s, 1.8, 5 tries (165 s):
+ * a first retransmission after 1 s (TCP's initial RTO, RFC 6298) halves
+ * the time to set up at 30 % loss and sends nothing more on a link whose
+ * round trip stays under a second; two more tries keep the give-up time
+ * near charon's. */
+void ike_retransmit_defaults(struct ike_retransmit_cfg *rc);
 
 struct ike_ctx;
 
@@ -265,6 +347,26 @@ void ike_ctx_set_creds(struct ike_ctx *ctx, const struct ike_creds *creds);
  * hard cap on half-open SAs (default 1000). */
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max);
 const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx);
+/* Replace the retransmission settings (the daemon's strongswan.conf-like
+ * settings; ike_retransmit_defaults until then). -EINVAL (nothing changed)
+ * if tries > 100, timeout not in (0, 3600], base not in [1, 10], jitter >
+ * 100 or limit < 0. */
+int ike_ctx_set_retransmit(struct ike_ctx *ctx, const struct ike_retransmit_cfg *rc);
+/* IKE fragmentation. fragment_size: the largest IP datagram a fragment
+ * may make, IP and UDP headers (and the non-ESP marker) included, as
+ * charon's charon.fragment_size (default 1280 for IPv4 and IPv6; 0: 576
+ * over IPv4, 1280 over IPv6). A protected message larger than that goes
+ * in fragments when the connection's fragmentation setting says so.
+ * Applies to messages built after the call. */
+void ike_ctx_set_fragment_size(struct ike_ctx *ctx, unsigned fragment_size);
+/* Reassembly bounds: the largest message (IKE header included) put back
+ * together (default 65535; uipsecd passes --max-packet), the most
+ * fragments a message may have (default 255, charon's), and the memory
+ * all SAs' reassemblies may hold together (default 4 MiB). Each IKE SA
+ * reassembles at most one request and one response at a time. A zero
+ * keeps that bound as it is. */
+void ike_ctx_set_frag_limits(struct ike_ctx *ctx, size_t max_message, unsigned max_fragments,
+                             size_t mem_max);
 
 /* Add or replace (by name) a connection; cfg is copied (PSK included;
  * wiped when removed). Installs trap policies for start_action=trap
@@ -273,7 +375,8 @@ const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx);
 int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err, size_t errlen);
 /* Remove a connection, terminating its SAs. -ENOENT if unknown. */
 int ike_conn_del(struct ike_ctx *ctx, const char *name);
-/* Names of the loaded connections, for load: remove those not reloaded. */
+/* Names of the loaded connections, for load: remove those not reloaded.
+ * names NULL: how many there are. */
 unsigned ike_conn_names(struct ike_ctx *ctx, char names[][64], unsigned max);
 
 /* One datagram received on local from remote. */
@@ -287,6 +390,15 @@ int ike_initiate(struct ike_ctx *ctx, const char *name);
 int ike_terminate_ike(struct ike_ctx *ctx, const char *name);
 /* Delete the CHILD_SAs named. */
 int ike_terminate_child(struct ike_ctx *ctx, const char *name);
+
+/* swanctl --rekey: rekey the IKE SAs of connection name (RFC 7296 2.18),
+ * or with reauth reauthenticate them make-before-break (a new IKE SA with
+ * IKE_AUTH and the same CHILD SAs; the old goes once they are up). 0, or
+ * -ENOENT if the connection has no established IKE SA. */
+int ike_rekey_ike(struct ike_ctx *ctx, const char *name, bool reauth);
+/* Rekey the installed CHILD SAs named name (CREATE_CHILD_SA with
+ * REKEY_SA). 0 or -ENOENT. */
+int ike_rekey_child(struct ike_ctx *ctx, const char *name);
 
 /* Run due timers (retransmits, DPD, rekeying, half-open timeouts). */
 void ike_tick(struct ike_ctx *ctx);

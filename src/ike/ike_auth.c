@@ -279,6 +279,13 @@ static void established(struct ike_sa *sa, const struct auth_task *at)
 	ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);
 	sa->ctx->stats.ike_established++;
 	ike_timers_established(sa);
+	ike_conn_peer_seen(sa->ctx, &sa->remote.addr);
+	/* the IKE_SA_INIT messages were for the AUTH payloads (RFC 7296
+	 * 2.15), signed now: an established SA keeps them no longer */
+	free(sa->init_req);
+	free(sa->init_resp);
+	sa->init_req = sa->init_resp = NULL;
+	sa->init_req_len = sa->init_resp_len = 0;
 	ike_id_fmt(&sa->peer_id, ids, sizeof(ids));
 	ike_proposal_fmt(&sa->prop, prop, sizeof(prop));
 	if (sa->initiator)
@@ -354,8 +361,8 @@ static void child_answered(struct auth_task *at, struct ike_sa *sa, const struct
 
 	if (!c)
 		return;
-	ike_child_ts_local(sa, &c->cfg, &our_l);
-	ike_child_ts_remote(sa, &c->cfg, &our_r);
+	ike_child_ts_local(sa, c->neg, &our_l);
+	ike_child_ts_remote(sa, c->neg, &our_r);
 	if ((err = ike_msg_error_notify(m)) || !p_sa || !p_tsi || !p_tsr) {
 		if (err == IKE_N_TS_UNACCEPTABLE)
 			sa->ctx->stats.ts_unacceptable++;
@@ -363,13 +370,13 @@ static void child_answered(struct auth_task *at, struct ike_sa *sa, const struct
 			sa->ctx->stats.no_proposal++;
 		sa_warn(sa, "CHILD_SA %s not established: peer sent %s (we proposed %s, TSi %s, TSr %s)",
 		        c->cfg.name, err ? ike_notify_name(err) : "no SA/TS payloads",
-		        ike_proposals_fmt(&c->cfg.esp, b1, sizeof(b1)),
+		        ike_proposals_fmt(&c->neg->esp, b1, sizeof(b1)),
 		        ike_ts_list_fmt(&our_l, b2, sizeof(b2)), ike_ts_list_fmt(&our_r, b3, sizeof(b3)));
 		ike_child_end(sa, c, child_refusal(err));
 		return;
 	}
 	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) || theirs.n != 1 ||
-	    !ike_proposal_select(&c->cfg.esp, &theirs, true, &chosen) || chosen.spi_len != 4 ||
+	    !ike_proposal_select(&c->neg->esp, &theirs, true, &chosen) || chosen.spi_len != 4 ||
 	    ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||
 	    ike_pld_ts_parse(p_tsr->body, p_tsr->len, &tsr) ||
 	    !ike_child_narrow(&tsi, &our_l, &c->ts_local) ||
@@ -566,7 +573,9 @@ static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
 		return fail(sa, IKE_END_AUTH_FAILED);
 	}
 	if (at->round == 1) {
-		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+		/* RFC 7296 2.4: the first IKE SA with this peer says so */
+		if (ike_conn_first_contact(sa))
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 		if (!childless_ok(at, sa))
 			return fail(sa, IKE_END_INIT_FAILED);
 		if (!at->child_deferred && child_propose(at, sa, mb)) {
@@ -731,17 +740,6 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 	return IKE_TASK_NEED_MORE;
 }
 
-/* RFC 7296 2.4: INITIAL_CONTACT: the peer lost its old SAs with us. */
-static void initial_contact(struct ike_sa *sa)
-{
-	for (struct ike_sa *o = sa->ctx->sas; o; o = o->next)
-		if (o != sa && o->conn == sa->conn && o->state == IKE_STATE_ESTABLISHED &&
-		    ike_id_equal(&o->peer_id, &sa->peer_id)) {
-			sa_info(o, "INITIAL_CONTACT from the peer: deleting this old IKE_SA");
-			ike_sa_end(o, IKE_END_REPLACED);
-		}
-}
-
 static enum ike_task_status refuse_peer(struct ike_sa *sa, struct ike_mb *mb, const char *why)
 {
 	char ids[IKE_ID_STRLEN];
@@ -796,7 +794,7 @@ static enum ike_task_status auth_respond(struct ike_task *t, struct ike_sa *sa,
 	established(sa, at);
 	child_respond(sa, &at->req, mb);
 	if (at->initial_contact)
-		initial_contact(sa);
+		ike_conn_initial_contact(sa);   /* RFC 7296 2.4: the peer lost its old SAs */
 	return IKE_TASK_DONE;
 }
 

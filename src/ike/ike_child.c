@@ -45,7 +45,18 @@ struct ike_child_sa *ike_child_new(struct ike_sa *sa, const struct ike_child_cfg
 
 	if (!c)
 		return NULL;
-	c->cfg = *cfg;
+	c->neg = malloc(sizeof(*c->neg));
+	if (!c->neg) {
+		free(c);
+		return NULL;
+	}
+	*c->neg = *cfg;
+	snprintf(c->cfg.name, sizeof(c->cfg.name), "%s", cfg->name);
+	c->cfg.reqid = cfg->reqid;
+	c->cfg.mode = cfg->mode;
+	c->cfg.start_action = cfg->start_action;
+	c->cfg.close_action = cfg->close_action;
+	c->cfg.dpd_action = cfg->dpd_action;
 	c->state = CHILD_CREATING;
 	c->next = sa->children;
 	sa->children = c;
@@ -245,9 +256,9 @@ void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool inst
 	if (!r.n && ip_addr_is_zero(&conn->cfg.remote_addr))
 		return;
 	if (!install) {
-		if (!conn->trap_installed[i])
+		if (!conn->child[i].trap_installed)
 			return;
-		laddr = conn->trap_local[i];
+		laddr = conn->child[i].trap_local;
 	} else if (ip_addr_is_zero(&laddr) && !ip_addr_is_zero(&conn->cfg.remote_addr)) {
 		/* local_addrs = %any: the address we would initiate from */
 		int rc = ctx->io.route_src ? ctx->io.route_src(ctx->io.ctx, &conn->cfg.remote_addr, &laddr)
@@ -267,8 +278,8 @@ void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool inst
 		ike_ts_from_addr(&r.ts[0], &conn->cfg.remote_addr);
 	}
 	policies(ctx, &l, &r, &laddr, &conn->cfg.remote_addr, cc->mode, cc->reqid, install);
-	conn->trap_installed[i] = install;
-	conn->trap_local[i] = laddr;
+	conn->child[i].trap_installed = install;
+	conn->child[i].trap_local = laddr;
 }
 
 int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_initiator,
@@ -302,15 +313,11 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	in.mode = c->cfg.mode;
 	in.reqid = c->cfg.reqid;
 	in.esn = esn;
-	in.replay_window = c->cfg.replay_window ? c->cfg.replay_window : 32;
+	in.replay_window = c->neg->replay_window ? c->neg->replay_window : 32;
 	xfrm_lifetime_cfg_init(&in.lft);
-	if (c->cfg.rekey_time) {
-		uint64_t life = c->cfg.life_time ? c->cfg.life_time : c->cfg.rekey_time * 11ull / 10;
-		/* the responder's soft limit a little later, so that usually
-		 * only one side starts the rekeying (RFC 7296 2.8) */
-		in.lft.soft_add_expires_seconds = c->cfg.rekey_time + (exchange_initiator ? 0 : 10);
-		in.lft.hard_add_expires_seconds = life;
-	}
+	/* rand_time makes the two ends' soft limits differ, so that usually
+	 * only one starts the rekeying (RFC 7296 2.8) */
+	ike_timers_child_lifetimes(sa, c, &in.lft);
 	out = in;
 	/* inbound: peer -> us */
 	in.daddr = sa->local.addr;
@@ -348,6 +355,8 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	c->state = CHILD_INSTALLED;
 	ctx->stats.child_established++;
 	ike_timers_child_installed(sa, c);
+	free(c->neg);   /* negotiated: the rest of the config is not needed */
+	c->neg = NULL;
 	char b1[256], b2[256], b3[128];
 	sa_info(sa, "CHILD_SA %s established: SPIs %08x_i %08x_o, %s, %s %s === %s, reqid %u%s",
 	        c->cfg.name, c->spi_in, c->spi_out, ike_proposal_fmt(&c->prop, b3, sizeof(b3)),
@@ -368,7 +377,11 @@ out:
 static void uninstall(struct ike_sa *sa, struct ike_child_sa *c)
 {
 	struct ike_ctx *ctx = sa->ctx;
-	bool keep = c->cfg.start_action == IKE_ACTION_TRAP;
+	int i = ike_child_cfg_index(sa, c->cfg.name);
+	/* trap policies (start_action trap, or a dpd_action or close_action
+	 * trap that installed them) take the place of the child's own */
+	bool keep = c->cfg.start_action == IKE_ACTION_TRAP ||
+	            (i >= 0 && sa->conn->child[i].trap_installed);
 	struct xfrm_sa_id in = { .daddr = c->local.addr, .spi = c->spi_in, .proto = IPPROTO_ESP_ };
 	struct xfrm_sa_id out = { .daddr = c->remote.addr, .spi = c->spi_out, .proto = IPPROTO_ESP_ };
 
@@ -414,5 +427,6 @@ void ike_child_end(struct ike_sa *sa, struct ike_child_sa *c, enum ike_child_end
 		};
 		ctx->io.child_ended(ctx->io.ctx, &ev);
 	}
+	free(c->neg);
 	mem_free_wipe(c, sizeof(*c));
 }

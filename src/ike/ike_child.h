@@ -29,9 +29,22 @@ enum ike_child_state {
 	CHILD_DELETING,                /* our Delete is out */
 };
 
+/* What a CHILD SA keeps of its config for all its life (a reload may
+ * change or remove the config meanwhile). */
+struct ike_child_kept {
+	char name[64];
+	uint32_t reqid;
+	uint8_t mode;                  /* as negotiated */
+	uint8_t start_action, close_action, dpd_action;
+};
+
 struct ike_child_sa {
 	struct ike_child_sa *next;
-	struct ike_child_cfg cfg;      /* copy, so reloads don't pull it away */
+	struct ike_child_kept cfg;
+	/* the whole config (proposals, selectors, lifetimes) while it is
+	 * negotiated, copied; freed once it is installed, which keeps an
+	 * installed CHILD SA small (NULL then) */
+	struct ike_child_cfg *neg;
 	enum ike_child_state state;
 	uint32_t spi_in, spi_out;      /* host order */
 	uint32_t rekeyed_spi;          /* spi_in of the child this one replaces */
@@ -40,6 +53,7 @@ struct ike_child_sa {
 	struct ike_endpoint local, remote;   /* at install time */
 	bool encap;
 	uint64_t installed_ms, rekey_ms, expire_ms;
+	uint32_t rekey_s, life_s;      /* its states' soft and hard time limits (0: none) */
 	/* why our Delete for it is out (CHILD_END_NONE: terminated here) */
 	enum ike_child_end_reason delete_reason;
 	/* rekey collisions (RFC 7296 2.8.1): who started the exchange that

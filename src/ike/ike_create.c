@@ -200,8 +200,8 @@ static bool ke_retry(struct create_task *ct, struct ike_sa *sa, struct ike_child
 
 	if (p && !ike_pld_notify_parse(p->body, p->len, &n) && n.dlen == 2)
 		g = get_be16(n.data);
-	for (unsigned i = 0; i < c->cfg.esp.n; i++)
-		offered |= ike_proposal_has(&c->cfg.esp.p[i], IKE_TRANS_DH, g);
+	for (unsigned i = 0; i < c->neg->esp.n; i++)
+		offered |= ike_proposal_has(&c->neg->esp.p[i], IKE_TRANS_DH, g);
 	if (!g || !offered || g == ct->group || ++ct->ke_retries > KE_RETRIES_MAX)
 		return false;
 	sa_info(sa, "CHILD_SA %s: responder wants PFS group %u, retrying", c->cfg.name, g);
@@ -242,6 +242,13 @@ static enum ike_task_status create_process(struct ike_task *t, struct ike_sa *sa
 	}
 	if ((err = ike_msg_error_notify(m)) == IKE_N_INVALID_KE_PAYLOAD && ke_retry(ct, sa, c, m))
 		return IKE_TASK_NEED_MORE;
+	if (err == IKE_N_CHILD_SA_NOT_FOUND && c->rekeyed_spi) {
+		/* the peer rekeyed or deleted it meanwhile (2.25): nothing to do */
+		sa_info(sa, "CHILD_SA %s: the peer no longer has the SA we rekey (CHILD_SA_NOT_FOUND)",
+		        c->cfg.name);
+		ike_child_end(sa, c, CHILD_END_REKEY_COLLISION);
+		return IKE_TASK_DONE;
+	}
 	if (err) {
 		sa_warn(sa, "CREATE_CHILD_SA for %s failed: peer sent %s", c->cfg.name,
 		        ike_notify_name(err));
@@ -252,11 +259,11 @@ static enum ike_task_status create_process(struct ike_task *t, struct ike_sa *sa
 		ike_child_end(sa, c, refusal(err));
 		return IKE_TASK_FAILED;
 	}
-	ike_child_ts_local(sa, &c->cfg, &our_l);
-	ike_child_ts_remote(sa, &c->cfg, &our_r);
+	ike_child_ts_local(sa, c->neg, &our_l);
+	ike_child_ts_remote(sa, c->neg, &our_r);
 	if (!p_sa || !p_nr || !p_tsi || !p_tsr ||
 	    ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) || theirs.n != 1 ||
-	    !ike_proposal_select(&c->cfg.esp, &theirs, false, &chosen) || chosen.spi_len != 4 ||
+	    !ike_proposal_select(&c->neg->esp, &theirs, false, &chosen) || chosen.spi_len != 4 ||
 	    ike_pld_ts_parse(p_tsi->body, p_tsi->len, &tsi) ||
 	    ike_pld_ts_parse(p_tsr->body, p_tsr->len, &tsr) ||
 	    !ike_child_narrow(&tsi, &our_l, &c->ts_local) ||
@@ -344,6 +351,24 @@ static enum ike_task_status create_respond(struct ike_task *t, struct ike_sa *sa
 		return IKE_TASK_FAILED;
 	}
 	const struct ike_child_cfg *cc = &sa->conn->cfg.children[idx];
+	/* RFC 7296 2.25: a rekeying of a CHILD SA we no longer have (we
+	 * rekeyed or deleted it meanwhile) gets CHILD_SA_NOT_FOUND, not a
+	 * new CHILD SA beside its successor */
+	const struct ike_pld *p_rk = ike_msg_find_notify(m, IKE_N_REKEY_SA);
+	struct ike_notify_pld rk;
+	struct ike_child_sa *old = NULL;
+	if (p_rk) {
+		bool spi_ok = !ike_pld_notify_parse(p_rk->body, p_rk->len, &rk) && rk.spi_len == 4;
+		if (spi_ok)
+			old = ike_child_find_out(sa, get_be32(rk.spi));   /* its inbound: our outbound */
+		if (!old || old->state != CHILD_INSTALLED) {
+			sa_info(sa, "CHILD_SA %s: peer rekeys an SA we no longer have: CHILD_SA_NOT_FOUND",
+			        cc->name);
+			ike_pld_notify_put(mb, IKE_PROTO_ESP, spi_ok ? rk.spi : NULL, spi_ok ? 4 : 0,
+			                   IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+			return IKE_TASK_FAILED;
+		}
+	}
 	if (!ike_proposal_select(&cc->esp, &theirs, false, &chosen) || chosen.spi_len != 4) {
 		sa->ctx->stats.no_proposal++;
 		sa_warn(sa, "CHILD_SA %s: peer proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
@@ -397,14 +422,8 @@ static enum ike_task_status create_respond(struct ike_task *t, struct ike_sa *sa
 	c->ts_local = nr_l;
 	c->by_us = false;
 	set_nmin(c, p_ni->body, p_ni->len, nr, sizeof(nr));
-	const struct ike_pld *p_rk = ike_msg_find_notify(m, IKE_N_REKEY_SA);
-	struct ike_notify_pld rk;
-	if (p_rk && !ike_pld_notify_parse(p_rk->body, p_rk->len, &rk) && rk.spi_len == 4) {
-		/* the peer names its inbound SPI of the old SA: our outbound */
-		struct ike_child_sa *old = ike_child_find_out(sa, get_be32(rk.spi));
-		if (old)
-			c->rekeyed_spi = old->spi_in;
-	}
+	if (old)
+		c->rekeyed_spi = old->spi_in;
 	bool transport = cc->mode == XFRM_MODE_TRANSPORT &&
 	                 ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE);
 	c->cfg.mode = transport ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;

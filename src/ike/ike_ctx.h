@@ -20,6 +20,9 @@
 struct ike_conn;
 struct ike_sa;
 
+#define IKE_INIT_SRC_SLOTS 1024
+#define IKE_RECENT_PEERS 256
+
 struct ike_ctx {
 	struct ike_io io;
 	struct xfrm_backend *be;         /* the data plane (NULL: none, tests) */
@@ -29,7 +32,31 @@ struct ike_ctx {
 	uint32_t next_unique_id;     /* of IKE SAs, for log lines */
 	uint8_t cookie_secret[32];
 	unsigned half_open, cookie_threshold, half_open_max;
+	struct ike_retransmit_cfg retx;
+	/* INVALID_IKE_SPI answers to requests for unknown IKE SAs (RFC 7296
+	 * 2.21.4): a token bucket, so that they cannot be used to flood */
+	double nospi_tokens;
+	uint64_t nospi_ms;
+	/* IKE_SA_INIT floods (ike.c, init_admit): a budget for requests from
+	 * addresses we have no connection or SA with, and a count per source
+	 * address and second (hashed) */
+	double anon_tokens, cookie_tokens;
+	uint64_t anon_ms;
+	/* addresses of the last peers an IKE SA was established with (a
+	 * ring): known peers to the flood limits even with remote_addrs %any */
+	struct ip_addr recent[IKE_RECENT_PEERS];
+	unsigned recent_next;
+	struct ike_init_src {
+		struct ip_addr addr;
+		uint64_t sec;
+		unsigned n;
+	} init_src[IKE_INIT_SRC_SLOTS];
 	struct ike_stats stats;
+	/* IKE fragmentation (ike_wire.c): the datagram size fragments are
+	 * cut for, and the reassembly bounds (ike_ctx_set_frag_limits) */
+	unsigned fragment_size;
+	size_t frag_max_message, frag_mem_max;
+	unsigned frag_max;
 	/* authenticator constructors by class (ike_authn_register) and the
 	 * public-key credentials a pubkey authenticator would use (none yet) */
 	ike_authn_new_fn authn_new[IKE_AUTH_CLASS_MAX];

@@ -150,7 +150,7 @@ static void peer_ended_ike(struct ike_sa *sa, uint16_t err)
 	ike_sa_end(sa, why);
 	/* not for the old SA of a rekeying: its children moved on */
 	while (sa->children) {
-		struct ike_child_cfg cfg = sa->children->cfg;
+		struct ike_child_kept cfg = sa->children->cfg;
 		bool up = sa->children->state == CHILD_INSTALLED;
 		ike_child_end(sa, sa->children, CHILD_END_DELETED_BY_PEER);
 		if (up)
@@ -186,7 +186,7 @@ static enum ike_task_status info_respond(struct ike_task *t, struct ike_sa *sa,
 			/* RFC 7296 1.4.1: answer with our SPI, unless we are
 			 * deleting it ourselves (simultaneous delete) */
 			enum ike_child_end_reason why = peer_delete_reason(sa, c);
-			struct ike_child_cfg cfg = c->cfg;
+			struct ike_child_kept cfg = c->cfg;
 			if (c->state != CHILD_DELETING && nours < IKE_DEL_MAX)
 				ours[nours++] = c->spi_in;
 			ike_child_end(sa, c, why);

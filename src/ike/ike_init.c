@@ -5,12 +5,16 @@
  * cookie check under load, the connection, the proposal and the group);
  * the task then answers it on the new half-open SA.
  *
- *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*), N(SIGNATURE_HASH_ALGORITHMS)  -->
+ *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*), [N(FRAGMENTATION_SUPPORTED)],
+ *        N(SIGNATURE_HASH_ALGORITHMS)  -->
  *        <--  HDR, SAr1, KEr, Nr, [N(CHILDLESS_IKEV2_SUPPORTED)], N(NAT_DETECTION_*),
- *             [CERTREQ,] [N(SIGNATURE_HASH_ALGORITHMS)]
+ *             [N(FRAGMENTATION_SUPPORTED)], [CERTREQ,] [N(SIGNATURE_HASH_ALGORITHMS)]
  *
- * The RFC 7427 notify and the CERTREQ belong to public-key
- * authentication (ike_authn_pubkey.c builds and reads them).
+ * IKE fragmentation (RFC 7383 2.3) is announced here, as the connection's
+ * fragmentation setting says; what the peer announced is kept in
+ * sa->frag_supported for ike_wire.c. The RFC 7427 notify and the CERTREQ
+ * belong to public-key authentication (ike_authn_pubkey.c builds and
+ * reads them).
  */
 #include "ike/ike_init.h"
 
@@ -233,7 +237,8 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 		return NULL;
 	ip_addr_fmt(&remote->addr, a);
 	if (!p_sa || !p_ke || !p_ni) {
-		log_warn("ike: IKE_SA_INIT from %s lacks SA, KE or Nonce: INVALID_SYNTAX", a);
+		/* (rate-limited: anyone can send these, as fast as they like) */
+		log_warn_rl("ike: IKE_SA_INIT from %s lacks SA, KE or Nonce: INVALID_SYNTAX", a);
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return NULL;
 	}
@@ -252,7 +257,7 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 	}
 	conn = conn_for(ctx, local, remote, &theirs);
 	if (!conn) {
-		log_warn("ike: no connection for IKE_SA_INIT from %s to %s: NO_PROPOSAL_CHOSEN", a,
+		log_warn_rl("ike: no connection for IKE_SA_INIT from %s to %s: NO_PROPOSAL_CHOSEN", a,
 		         ip_addr_fmt(&local->addr, pt));
 		ctx->stats.no_proposal++;
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -260,7 +265,7 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 	}
 	if (!ike_proposal_select(&conn->cfg.ike, &theirs, false, &chosen)) {
 		ctx->stats.no_proposal++;
-		log_warn("ike: [%s] peer %s proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
+		log_warn_rl("ike: [%s] peer %s proposed %s, we accept %s: NO_PROPOSAL_CHOSEN",
 		         conn->cfg.name, a, ike_proposals_fmt(&theirs, pt, sizeof(pt)),
 		         ike_proposals_fmt(&conn->cfg.ike, po, sizeof(po)));
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -271,8 +276,10 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 		uint8_t g[2];
 		put_be16(g, want_group);
 		ctx->stats.invalid_ke_sent++;
-		log_info("ike: [%s] peer %s sent a key exchange for group %u, asking for %u "
-		         "(INVALID_KE_PAYLOAD)", conn->cfg.name, a, group, want_group);
+		static struct log_ratelimit rl;
+		if (log_ratelimit_ok(&rl))
+			log_info("ike: [%s] peer %s sent a key exchange for group %u, asking for %u "
+			         "(INVALID_KE_PAYLOAD)", conn->cfg.name, a, group, want_group);
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_KE_PAYLOAD, g, 2);
 		return NULL;
 	}
@@ -344,6 +351,9 @@ static enum ike_task_status init_build(struct ike_task *t, struct ike_sa *sa, st
 	ike_pld_ke_put(mb, sa->dh_group, pub, (size_t)n);
 	ike_pld_raw_put(mb, IKE_PLD_NONCE, sa->ni, sa->ni_len);
 	put_natd(mb, sa->spi_i, 0, &sa->local, &sa->remote, cfg->encap);
+	/* RFC 7383 2.3: unless fragmentation = no */
+	if (cfg->fragmentation != IKE_FRAG_NO)
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
 	ike_authn_pubkey_init_out(sa, mb);   /* N(SIGNATURE_HASH_ALGORITHMS) */
 	ike_sa_set_state(sa, IKE_STATE_INIT_SENT);
 	sa_info(sa, "initiating IKE_SA to %s, proposing %s",
@@ -457,6 +467,7 @@ static enum ike_task_status init_process(struct ike_task *t, struct ike_sa *sa,
 	natd_check(sa, m, sa->spi_r);
 	/* RFC 6023: the responder accepts IKE_AUTH without a CHILD SA */
 	sa->peer_childless = ike_msg_find_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
+	sa->frag_supported = ike_msg_find_notify(m, IKE_N_FRAGMENTATION_SUPPORTED) != NULL;
 	ike_authn_pubkey_init_in(sa, m);     /* its hash algorithms, CERTREQ */
 	/* RFC 7296 2.23: after NAT detection, move to port 4500 */
 	if ((sa->nat_local || sa->nat_remote || cfg->encap) && !sa->natt) {
@@ -515,6 +526,10 @@ static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
 	if (sa->conn->cfg.childless != IKE_CHILDLESS_NEVER)   /* RFC 6023, as charon */
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
 	put_natd(mb, sa->spi_i, sa->spi_r, &sa->local, &sa->remote, sa->conn->cfg.encap);
+	/* RFC 7383 2.3: answered in kind, unless fragmentation = no */
+	sa->frag_supported = ike_msg_find_notify(m, IKE_N_FRAGMENTATION_SUPPORTED) != NULL;
+	if (sa->frag_supported && sa->conn->cfg.fragmentation != IKE_FRAG_NO)
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
 	ike_authn_pubkey_init_out(sa, mb);   /* CERTREQ, N(SIGNATURE_HASH_ALGORITHMS) */
 	ike_sa_set_state(sa, IKE_STATE_INIT_RESPONDED);
 	theirs.n = 0;

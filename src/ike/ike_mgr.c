@@ -125,7 +125,7 @@ bool ike_mgr_has(const struct ike_sa *sa, enum ike_task_kind kind)
 	return ike_mgr_in_flight(sa, kind);
 }
 
-static bool have_task(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
+bool ike_mgr_queued(const struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
 {
 	for (const struct ike_task *t = sa->mgr.queue; t; t = t->next)
 		if (t->kind == kind && t->arg == arg)
@@ -145,9 +145,11 @@ int ike_mgr_queue(struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
 
 	if (sa->state == IKE_STATE_DEAD)
 		return -ESHUTDOWN;
-	if (have_task(sa, kind, arg))
+	if (ike_mgr_queued(sa, kind, arg))
 		return -EEXIST;
-	if (mg->nqueued >= IKE_MGR_QUEUE_MAX) {
+	/* a connection with many children queues one task per child (and
+	 * their rekeyings): the bound grows with it */
+	if (mg->nqueued >= IKE_MGR_QUEUE_MAX + (sa->conn ? 2 * sa->conn->cfg.nchildren : 0)) {
 		sa_warn(sa, "%u tasks are waiting: refusing to queue %s", mg->nqueued,
 		        ike_task_kind_name(kind));
 		return -ENOSPC;
@@ -313,6 +315,18 @@ static void on_response(struct ike_sa *sa, struct ike_msg *m)
 	/* a response of another exchange than the request is not its answer */
 	if (m->hdr.exchange != r->task->ops->exchange) {
 		st->drop_unexpected++;
+		return;
+	}
+	/* RFC 7296 2.21.4: the peer says it does not know this IKE SA (it
+	 * restarted?). Unprotected, so only a hint: check quickly whether an
+	 * authenticated answer still comes, never end anything on it. */
+	if (m->hdr.exchange != IKE_SA_INIT && !m->has_sk &&
+	    ike_msg_find_notify(m, IKE_N_INVALID_IKE_SPI)) {
+		st->invalid_ike_spi_rx++;
+		if (!r->hinted)
+			sa_info(sa, "peer answered request %u with INVALID_IKE_SPI (unauthenticated): "
+			        "it may have lost the IKE_SA, checking quickly", m->hdr.msgid);
+		ike_timers_hint(sa);
 		return;
 	}
 	switch (unprotect(sa, m)) {
@@ -500,13 +514,108 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 	task_free(sa, t);
 }
 
+static struct ike_req *slot_for(struct ike_sa *sa, uint32_t msgid)
+{
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++)
+		if (sa->mgr.req[i].task && sa->mgr.req[i].msgid == msgid)
+			return &sa->mgr.req[i];
+	return NULL;
+}
+
+/* RFC 7383: an Encrypted Fragment message. Only fragments of the message
+ * expected next are kept: of the request with msgid_in, or of the
+ * response to a request of ours in flight. A fragment of the request we
+ * answered last has the response resent if it is fragment 1 and its ICV
+ * verifies (2.6.1); the others are dropped. True when a message is whole
+ * in *whole. */
+static bool on_fragment(struct ike_sa *sa, struct ike_msg *m, struct ike_msg *whole)
+{
+	struct ike_mgr *mg = &sa->mgr;
+	struct ike_stats *st = &sa->ctx->stats;
+	bool response = m->hdr.flags & IKE_FLAG_RESPONSE;
+	struct ike_req *r;
+
+	st->frag_rx++;
+	/* RFC 7383 2.5: fragments exist only inside SK, never in IKE_SA_INIT */
+	if (!sa->keys_ready || m->hdr.exchange == IKE_SA_INIT) {
+		st->frag_drop_unkeyed++;
+		sa_debug(sa, "fragment of %s %u before the IKE_SA has keys dropped",
+		         response ? "response" : "request", m->hdr.msgid);
+		return false;
+	}
+	if (response) {
+		r = slot_for(sa, m->hdr.msgid);
+		if (!r) {
+			st->frag_drop_msgid++;
+			return false;
+		}
+		/* a response of another exchange than the request is not its answer */
+		if (m->hdr.exchange != r->task->ops->exchange) {
+			st->drop_unexpected++;
+			return false;
+		}
+		return ike_wire_frag_in(sa, &mg->reasm_resp, m, whole) == 1;
+	}
+	/* RFC 7296 1.2, as on_request: before the peer is authenticated only
+	 * IKE_AUTH is acted on; the fragments of anything else are not kept
+	 * (whoever did IKE_SA_INIT could otherwise hold reassembly memory
+	 * with messages that are dropped once whole) */
+	if (too_early(sa, NULL, m->hdr.exchange)) {
+		st->drop_before_auth++;
+		sa_warn_rl(sa, "fragment %u of %u of %s request %u in state %s dropped: only IKE_AUTH "
+		           "may follow IKE_SA_INIT before the peer is authenticated (RFC 7296 1.2)",
+		           m->frag_num, m->frag_total, exchange_name(m->hdr.exchange), m->hdr.msgid,
+		           ike_state_name(sa->state));
+		return false;
+	}
+	if (mg->resp.n && m->hdr.msgid + 1 == mg->msgid_in) {
+		if (ike_wire_frag_first_ok(sa, m)) {
+			st->resent_responses++;
+			sa_debug(sa, "retransmitted request %u (fragment 1 of %u), resending response",
+			         m->hdr.msgid, m->frag_total);
+			ike_wire_send(sa, &mg->resp);
+		} else {
+			st->frag_drop_msgid++;
+		}
+		return false;
+	}
+	if (m->hdr.msgid != mg->msgid_in) {
+		st->frag_drop_msgid++;
+		return false;
+	}
+	return ike_wire_frag_in(sa, &mg->reasm_req, m, whole) == 1;
+}
+
+void ike_mgr_frag_prune(struct ike_sa *sa)
+{
+	struct ike_mgr *mg = &sa->mgr;
+
+	if (ike_reasm_busy(&mg->reasm_req) && mg->reasm_req.msgid != mg->msgid_in)
+		ike_reasm_discard(sa->ctx, &mg->reasm_req);
+	if (ike_reasm_busy(&mg->reasm_resp) && !slot_for(sa, mg->reasm_resp.msgid))
+		ike_reasm_discard(sa->ctx, &mg->reasm_resp);
+}
+
 void ike_mgr_input(struct ike_sa *sa, const struct ike_endpoint *local,
                    const struct ike_endpoint *remote, struct ike_msg *m)
 {
+	struct ike_msg whole;
+	bool reassembled = false;
+
+	if (m->has_skf) {
+		if (!on_fragment(sa, m, &whole))
+			goto out;
+		m = &whole;
+		reassembled = true;
+	}
 	if (m->hdr.flags & IKE_FLAG_RESPONSE)
 		on_response(sa, m);
 	else
 		on_request(sa, local, remote, m);
+	if (reassembled)
+		ike_msg_clear(&whole);
+out:
+	ike_mgr_frag_prune(sa);
 	if (sa->state != IKE_STATE_DEAD)
 		ike_mgr_run(sa);
 }
@@ -553,4 +662,6 @@ void ike_mgr_clear(struct ike_sa *sa)
 		ike_wire_free(&mg->req[i].wire);
 	}
 	ike_wire_free(&mg->resp);
+	ike_reasm_discard(sa->ctx, &mg->reasm_req);
+	ike_reasm_discard(sa->ctx, &mg->reasm_resp);
 }

@@ -86,12 +86,22 @@ static int parse_chain(struct ike_msg *m, uint8_t first, const uint8_t *buf, siz
 		const uint8_t *body = buf + off + IKE_PLD_HDR_LEN;
 		uint16_t blen = (uint16_t)(plen - IKE_PLD_HDR_LEN);
 
-		if (type == IKE_PLD_SK) {
-			/* the SK payload is the last one; its next payload is
-			 * the first inner one */
+		if (type == IKE_PLD_SK || type == IKE_PLD_SKF) {
+			/* the SK (or SKF) payload is the last one; its next
+			 * payload is the first inner one (RFC 7383 2.5: for an
+			 * SKF, in the first fragment only) */
 			if (inner || off + plen != len)
 				return -EBADMSG;
-			m->has_sk = true;
+			if (type == IKE_PLD_SK) {
+				m->has_sk = true;
+			} else {
+				/* Fragment Number and Total Fragments, then the IV */
+				if (blen < 4)
+					return -EBADMSG;
+				m->has_skf = true;
+				m->frag_num = get_be16(body);
+				m->frag_total = get_be16(body + 2);
+			}
 		} else if (known_type(type)) {
 			if (ike_pld_validate(type, body, blen) != 0)
 				return -EBADMSG;
@@ -103,12 +113,8 @@ static int parse_chain(struct ike_msg *m, uint8_t first, const uint8_t *buf, siz
 			return -E2BIG;
 		m->pld[m->npld++] = (struct ike_pld){ type, crit, inner, body, blen };
 		off += plen;
-		if (type == IKE_PLD_SK) {
-			/* remember the inner first type in the SK entry's
-			 * critical slot is not right; keep it separately */
-			m->pld[m->npld - 1].critical = crit;
+		if (type == IKE_PLD_SK || type == IKE_PLD_SKF)
 			break;
-		}
 		type = next;
 	}
 	if (off != len)
@@ -150,12 +156,18 @@ int ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *m)
 int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k)
 {
 	const struct ike_pld *sk = NULL;
-	size_t ivlen = crypto_encr_iv_len(k->encr);
-	size_t icvlen = crypto_ike_icv_len(k->encr, k->integ);
-	size_t sk_off, ptlen;
+	size_t ivlen, icvlen, sk_off, ptlen;
 	uint8_t first;
 	int rc;
 
+	if (m->reassembled) {
+		/* each fragment was verified and decrypted as it came */
+		if (m->npld)
+			return -EALREADY;
+		return parse_chain(m, m->inner_first, m->plain, m->plainlen, true) ? -EPROTO : 0;
+	}
+	ivlen = crypto_encr_iv_len(k->encr);
+	icvlen = crypto_ike_icv_len(k->encr, k->integ);
 	for (unsigned i = 0; i < m->npld; i++)
 		if (m->pld[i].type == IKE_PLD_SK)
 			sk = &m->pld[i];
@@ -186,6 +198,85 @@ int ike_msg_decrypt(struct ike_msg *m, const struct crypto_ike_keys *k)
 		return -EPROTO;
 	rc = parse_chain(m, first, pt, ptlen - padlen - 1, true);
 	return rc ? -EPROTO : 0;
+}
+
+/*
+ *                      1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * | Next Payload  |C|  RESERVED   |         Payload Length        |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |        Fragment Number        |        Total Fragments        |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                     Initialization Vector                     |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * ~                      Encrypted content                        ~
+ * +               +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |               |             Padding (0-255 octets)            |
+ * +-+-+-+-+-+-+-+-+                               +-+-+-+-+-+-+-+-+
+ * |                                               |  Pad Length   |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * ~                    Integrity Checksum Data                    ~
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *            RFC 7383 Figure 2: Encrypted Fragment Payload
+ *
+ * Sealed like an SK payload whose "header" ends after Total Fragments:
+ * for AEADs the associated data runs from the IKE header to the end of
+ * Total Fragments (RFC 7383 2.5), for CBC the ICV covers everything
+ * before it.
+ */
+#define SKF_FIELDS 4    /* Fragment Number, Total Fragments */
+
+int ike_msg_frag_open(struct ike_msg *m, const struct crypto_ike_keys *k, uint8_t *first,
+                      const uint8_t **content, size_t *len)
+{
+	const struct ike_pld *f = NULL;
+	size_t ivlen = crypto_encr_iv_len(k->encr);
+	size_t icvlen = crypto_ike_icv_len(k->encr, k->integ);
+	size_t body_off, ptlen;
+	uint8_t *pt, padlen;
+	int rc;
+
+	for (unsigned i = 0; i < m->npld; i++)
+		if (m->pld[i].type == IKE_PLD_SKF)
+			f = &m->pld[i];
+	if (!f || !m->raw)
+		return -ENOENT;
+	if (m->plain)
+		return -EALREADY;
+	if (f->len < SKF_FIELDS + ivlen + icvlen + 1)
+		return -EINVAL;
+	body_off = (size_t)(f->body - m->raw);
+	*first = m->raw[body_off - IKE_PLD_HDR_LEN];
+	/* a copy: the datagram stays as it came (retransmission checks) */
+	m->plain = malloc(m->rawlen);
+	if (!m->plain)
+		return -ENOMEM;
+	m->plainlen = m->rawlen;
+	memcpy(m->plain, m->raw, m->rawlen);
+	rc = crypto_ike_open(k, m->plain, m->rawlen, body_off + SKF_FIELDS);
+	if (rc)
+		return rc;
+	ptlen = f->len - SKF_FIELDS - ivlen - icvlen;
+	pt = m->plain + body_off + SKF_FIELDS + ivlen;
+	padlen = pt[ptlen - 1];
+	if ((size_t)padlen + 1 > ptlen)
+		return -EPROTO;
+	*content = pt;
+	*len = ptlen - padlen - 1;
+	return 0;
+}
+
+void ike_msg_set_reassembled(struct ike_msg *m, const struct ike_hdr *h, uint8_t first,
+                             uint8_t *plain, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr = *h;
+	m->reassembled = true;
+	m->has_sk = true;   /* what the fragments carried was the SK payload's */
+	m->inner_first = first;
+	m->plain = plain;
+	m->plainlen = len;
 }
 
 void ike_msg_clear(struct ike_msg *m)
@@ -336,4 +427,114 @@ int ike_mb_finish(struct ike_mb *mb, const struct crypto_ike_keys *k)
 	if (mb->len > IKE_MSG_MAX)
 		return -EMSGSIZE;
 	return rc;
+}
+
+/* ---- fragments ---- */
+
+/* The inner payloads of mb's open SK payload: offset and length. */
+static size_t inner_off(const struct ike_mb *mb, const struct crypto_ike_keys *k)
+{
+	return mb->sk_off + IKE_PLD_HDR_LEN + crypto_encr_iv_len(k->encr);
+}
+
+size_t ike_mb_sealed_len(const struct ike_mb *mb, const struct crypto_ike_keys *k)
+{
+	size_t block, body, pad;
+
+	if (!mb->sk_off)
+		return mb->len;
+	block = crypto_encr_block_len(k->encr);
+	body = mb->len - inner_off(mb, k);
+	pad = (block - (body + 1) % block) % block;
+	return mb->len + pad + 1 + crypto_ike_icv_len(k->encr, k->integ);
+}
+
+size_t ike_frag_content_max(const struct crypto_ike_keys *k, size_t msg_max)
+{
+	size_t over = IKE_HDR_LEN + IKE_PLD_HDR_LEN + SKF_FIELDS + crypto_encr_iv_len(k->encr) +
+	              crypto_ike_icv_len(k->encr, k->integ);
+	size_t block = crypto_encr_block_len(k->encr), room;
+
+	if (msg_max <= over)
+		return 0;
+	/* content, padding and the pad length byte, a multiple of the block */
+	room = msg_max - over;
+	room -= room % block;
+	return room > 1 ? room - 1 : 0;
+}
+
+unsigned ike_mb_frag_count(const struct ike_mb *mb, const struct crypto_ike_keys *k,
+                           size_t content)
+{
+	size_t inner;
+
+	/* RFC 7383 2.5.3 would allow unprotected payloads in the first
+	 * fragment; our messages have none (the SK payload comes first) */
+	if (mb->oom || mb->sk_off != IKE_HDR_LEN || !content || mb->len < inner_off(mb, k))
+		return 0;
+	inner = mb->len - inner_off(mb, k);
+	if (inner == 0)
+		return 1;
+	if ((inner + content - 1) / content > UINT16_MAX)
+		return 0;
+	return (unsigned)((inner + content - 1) / content);
+}
+
+int ike_msg_frag_seal(const uint8_t *hdr, uint8_t first, uint16_t num, uint16_t total,
+                      const uint8_t *content, size_t len, const struct crypto_ike_keys *k,
+                      uint8_t **out, size_t *outlen)
+{
+	size_t ivlen = crypto_encr_iv_len(k->encr);
+	size_t block = crypto_encr_block_len(k->encr);
+	size_t icv = crypto_ike_icv_len(k->encr, k->integ);
+	size_t pad = (block - (len + 1) % block) % block;
+	size_t flen = IKE_HDR_LEN + IKE_PLD_HDR_LEN + SKF_FIELDS + ivlen + len + pad + 1 + icv;
+	uint8_t *buf, *p;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if (flen > IKE_MSG_MAX)
+		return -EINVAL;
+	buf = calloc(1, flen);
+	if (!buf)
+		return -ENOMEM;
+	/* the message's header, but for Next Payload and Length */
+	memcpy(buf, hdr, IKE_HDR_LEN);
+	buf[16] = IKE_PLD_SKF;
+	put_be32(buf + 24, (uint32_t)flen);
+	p = buf + IKE_HDR_LEN;
+	p[0] = first;
+	put_be16(p + 2, (uint16_t)(flen - IKE_HDR_LEN));
+	put_be16(p + 4, num);
+	put_be16(p + 6, total);
+	p += IKE_PLD_HDR_LEN + SKF_FIELDS + ivlen;
+	memcpy(p, content, len);
+	p[len + pad] = (uint8_t)pad;
+	rc = crypto_ike_seal(k, buf, flen, IKE_HDR_LEN + IKE_PLD_HDR_LEN + SKF_FIELDS);
+	if (rc) {
+		mem_free_wipe(buf, flen);
+		return rc;
+	}
+	*out = buf;
+	*outlen = flen;
+	return 0;
+}
+
+int ike_mb_frag_build(const struct ike_mb *mb, const struct crypto_ike_keys *k, size_t content,
+                      uint16_t num, uint16_t total, uint8_t **out, size_t *outlen)
+{
+	size_t off = inner_off(mb, k), inner, start, piece;
+
+	*out = NULL;
+	*outlen = 0;
+	if (num < 1 || num > total || total != ike_mb_frag_count(mb, k, content))
+		return -EINVAL;
+	inner = mb->len - off;
+	start = (size_t)(num - 1) * content;
+	piece = inner - start < content ? inner - start : content;
+	/* RFC 7383 2.5: the first fragment names the first inner payload,
+	 * the others 0 */
+	return ike_msg_frag_seal(mb->p, num == 1 ? mb->p[mb->sk_off] : IKE_PLD_NONE, num, total,
+	                         mb->p + off + start, piece, k, out, outlen);
 }

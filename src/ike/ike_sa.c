@@ -105,6 +105,8 @@ void ike_sa_end(struct ike_sa *sa, enum ike_end_reason reason)
 		ctx->io.ike_ended(ctx->io.ctx, &ev);
 	}
 	set_state(sa, IKE_STATE_DEAD);
+	/* keyingtries, dpd_action: what becomes of its tunnels */
+	ike_conn_sa_ended(sa, was_up);
 }
 
 struct ike_sa *ike_sa_new(struct ike_ctx *ctx, struct ike_conn *conn, bool initiator)

@@ -51,6 +51,7 @@ struct ike_sa {
 	bool nat_local, nat_remote;  /* we / the peer are behind a NAT */
 	bool natt;                   /* moved to port 4500 */
 	bool peer_childless;         /* the responder announced RFC 6023 childless support */
+	bool frag_supported;         /* the peer announced IKE fragmentation (RFC 7383 2.3) */
 
 	/* negotiated */
 	struct ike_proposal prop;
@@ -80,6 +81,17 @@ struct ike_sa {
 
 	/* ike_timers.c's */
 	uint64_t created_ms, established_ms, last_rx_ms, dpd_ms, keepalive_ms;
+	/* when to rekey, reauthenticate, and delete it (rekey_time, reauth_time
+	 * less their random part, over_time after the first); 0: never */
+	uint64_t rekey_at_ms, reauth_at_ms, delete_at_ms;
+	/* the last liveness check started because the peer may have lost its
+	 * state (an unknown SPI, INVALID_IKE_SPI), for the rate limit */
+	uint64_t probe_ms;
+	/* attempts to set this IKE SA up so far (keyingtries): 1 for the first */
+	uint32_t keyingtry;
+	/* make-before-break reauthentication: the SPIs of the IKE SA this one
+	 * replaces, deleted once this one and its CHILD SAs are up (0: none) */
+	uint64_t reauth_spi_i, reauth_spi_r;
 
 	/* public-key authentication (ike_authn_pubkey.c): the peer's
 	 * SIGNATURE_HASH_ALGORITHMS (RFC 7427 4; 0: none, classic methods),

@@ -2,60 +2,164 @@
  * (request sent, response received, SA established, CHILD SA installed);
  * this file decides what they mean:
  *
- *   retransmit   4 s * 1.8^n after each send, n = 0..IKE_RETX_TRIES-1, then
- *                give up and end the IKE SA (strongSwan's defaults): the end
+ *   retransmit   after timeout * base^n s (n = 0, 1, ..., each less a
+ *                random part of up to jitter percent and at most limit s),
+ *                `tries` times, then give up and end the IKE SA: the end
  *                reason is dpd-dead if the request was a liveness check,
  *                the Delete's own reason if it was a Delete, else
- *                retransmit-giveup
+ *                retransmit-giveup (what follows is ike_conn.c's:
+ *                keyingtries, dpd_action). The settings are strongSwan's
+ *                charon.retransmit_* (struct ike_retransmit_cfg); the
+ *                defaults differ, see ike_retransmit_defaults in ike.c
+ *   hint         an unauthenticated sign that the peer lost the IKE SA
+ *                (INVALID_IKE_SPI in answer to our request, RFC 7296
+ *                2.21.4) is never taken as proof: the request in flight is
+ *                sent again after 0.25, 0.5 and 1 s instead, and only if
+ *                no authenticated answer comes is the peer given up
  *   half-open    a responder's IKE SA not authenticated within 30 s dies
  *   DPD          empty INFORMATIONAL after dpd_delay s without a message
- *                from the peer
+ *                from the peer; at once (at most every 2 s) when there is
+ *                a sign the peer lost its state (ike_timers_probe)
  *   keepalive    behind a NAT, one 0xff byte to the peer's 4500 every 20 s
  *                (RFC 3948 2.3) keeps the NAT mapping
- *   IKE rekey    rekey_time s after the IKE SA was established (or rekeyed,
- *                or the peer refused the last attempt)
- *   rekeying     CHILD SAs rekey on the data plane's soft expire (the
- *                backend's expire event, ike.c); their states' lifetimes
- *                carry rekey_time/life_time
+ *   IKE rekey    rekey_time less random(rand_time) s after the IKE SA was
+ *                established (or rekeyed)
+ *   reauth       reauth_time less random(rand_time): a new IKE SA
+ *                replaces it, make-before-break (ike_conn_reauth)
+ *   IKE expiry   over_time after the first of those, the IKE SA is
+ *                deleted if it is still there (charon's hard lifetime)
+ *   CHILD SAs    rekey and expire in the data plane: their states carry
+ *                soft limits of rekey_time/_bytes/_packets less a random
+ *                part of rand_*, and hard ones of life_* (the backend's
+ *                expire event, ike.c, rekeys or deletes them)
+ *   fragments    a message still not whole 30 s after its first fragment
+ *                was kept is given up (RFC 7383 reassembly; a
+ *                retransmission starts it afresh)
  */
 #include "ike/ike_timers.h"
 
+#include "crypto/rand.h"
 #include "ike/ike_child.h"
+#include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_mgr.h"
 #include "ike/ike_sa.h"
+#include "xfrm/xfrm.h"
 
-#define IKE_RETX_TIMEOUT_MS 4000.0
-#define IKE_RETX_BASE 1.8
-#define IKE_RETX_TRIES 5
 #define IKE_HALF_OPEN_MS 30000
 #define IKE_KEEPALIVE_MS 20000
+#define IKE_HINT_MS 250          /* first quick retransmit after a hint, doubling */
+#define IKE_HINT_TRIES 3
+#define IKE_PROBE_MIN_MS 2000    /* at most one triggered liveness check per SA */
+#define IKE_FRAG_TIMEOUT_MS 30000
 
-static uint64_t retx_delay(unsigned n)
+/* A random value in [0, max] (0 if there are no random bytes). */
+static uint64_t rand_upto(uint64_t max)
 {
-	double d = IKE_RETX_TIMEOUT_MS;
+	uint64_t r;
+
+	if (!max || crypto_rand(&r, sizeof(r)))
+		return 0;
+	return max == UINT64_MAX ? r : r % (max + 1);
+}
+
+static uint64_t retx_delay(const struct ike_sa *sa, unsigned n)
+{
+	const struct ike_retransmit_cfg *rc = &sa->ctx->retx;
+	double d = rc->timeout * 1000.0;
 
 	while (n--)
-		d *= IKE_RETX_BASE;
-	return (uint64_t)d;
+		d *= rc->base;
+	if (rc->limit > 0 && d > rc->limit * 1000.0)
+		d = rc->limit * 1000.0;
+	if (d > 86400e3)
+		d = 86400e3;
+	/* charon: jitter takes up to that share off, so that many requests
+	 * sent at once (a restart) do not come back in step */
+	if (rc->jitter)
+		d -= (double)rand_upto((uint64_t)(d * rc->jitter / 100.0));
+	return d < 1 ? 1 : (uint64_t)d;
 }
 
 void ike_timers_request_sent(struct ike_sa *sa, struct ike_req *r)
 {
 	r->retries = 0;
-	r->retx_ms = ike_now(sa->ctx) + retx_delay(0);
+	r->hinted = false;
+	r->retx_ms = ike_now(sa->ctx) + retx_delay(sa, 0);
 }
 
 void ike_timers_response_received(struct ike_sa *sa, struct ike_req *r)
 {
 	r->retries = 0;
+	r->hinted = false;
+}
+
+/* t less a random part of up to rnd (both seconds; rnd is capped below t
+ * so that it stays positive), in ms after base. 0 if t is 0. */
+static uint64_t jittered(uint64_t base, uint32_t t, uint32_t rnd)
+{
+	if (!t)
+		return 0;
+	if (rnd >= t)
+		rnd = t - 1;
+	return base + (t - rand_upto(rnd)) * 1000ull;
 }
 
 void ike_timers_established(struct ike_sa *sa)
 {
+	const struct ike_conn_cfg *cfg = sa->conn ? &sa->conn->cfg : NULL;
+	uint64_t first = 0;
+
 	sa->established_ms = ike_now(sa->ctx);
 	sa->keepalive_ms = sa->established_ms;
 	sa->dpd_ms = 0;
+	sa->rekey_at_ms = sa->reauth_at_ms = sa->delete_at_ms = 0;
+	if (!cfg)
+		return;
+	sa->rekey_at_ms = jittered(sa->established_ms, cfg->rekey_time, cfg->rand_time);
+	sa->reauth_at_ms = jittered(sa->established_ms, cfg->reauth_time, cfg->rand_time);
+	first = sa->rekey_at_ms;
+	if (sa->reauth_at_ms && (!first || sa->reauth_at_ms < first))
+		first = sa->reauth_at_ms;
+	if (first) {
+		/* 0: charon's default, a tenth of the longer time (at least 1 s,
+		 * so that the rekeying always gets its chance first) */
+		uint64_t over = cfg->over_time;
+		if (!over)
+			over = (cfg->rekey_time > cfg->reauth_time ? cfg->rekey_time : cfg->reauth_time) / 10;
+		sa->delete_at_ms = first + (over ? over : 1) * 1000ull;
+	}
+}
+
+void ike_timers_child_lifetimes(struct ike_sa *sa, struct ike_child_sa *c,
+                                struct xfrm_lifetime_cfg *lft)
+{
+	const struct ike_child_cfg *cc = c->neg;
+	uint64_t soft;
+
+	(void)sa;
+	if (cc->rekey_time || cc->life_time) {
+		uint64_t life = cc->life_time ? cc->life_time : cc->rekey_time * 11ull / 10;
+		if (cc->rekey_time) {
+			soft = cc->rekey_time - rand_upto(cc->rand_time < cc->rekey_time ?
+			                                  cc->rand_time : cc->rekey_time - 1);
+			lft->soft_add_expires_seconds = soft;
+			c->rekey_s = (uint32_t)soft;
+		}
+		lft->hard_add_expires_seconds = life;
+		c->life_s = (uint32_t)life;
+	}
+	if (cc->rekey_bytes)
+		lft->soft_byte_limit = cc->rekey_bytes -
+			rand_upto(cc->rand_bytes < cc->rekey_bytes ? cc->rand_bytes : cc->rekey_bytes - 1);
+	if (cc->life_bytes)
+		lft->hard_byte_limit = cc->life_bytes;
+	if (cc->rekey_packets)
+		lft->soft_packet_limit = cc->rekey_packets -
+			rand_upto(cc->rand_packets < cc->rekey_packets ? cc->rand_packets :
+			          cc->rekey_packets - 1);
+	if (cc->life_packets)
+		lft->hard_packet_limit = cc->life_packets;
 }
 
 void ike_timers_child_installed(struct ike_sa *sa, struct ike_child_sa *c)
@@ -63,14 +167,18 @@ void ike_timers_child_installed(struct ike_sa *sa, struct ike_child_sa *c)
 	uint64_t now = ike_now(sa->ctx);
 
 	c->installed_ms = now;
-	c->rekey_ms = c->cfg.rekey_time ? now + c->cfg.rekey_time * 1000ull : 0;
-	c->expire_ms = c->cfg.rekey_time ?
-		now + (c->cfg.life_time ? c->cfg.life_time : c->cfg.rekey_time * 11ull / 10) * 1000ull : 0;
+	c->rekey_ms = c->rekey_s ? now + c->rekey_s * 1000ull : 0;
+	c->expire_ms = c->life_s ? now + c->life_s * 1000ull : 0;
 }
 
 void ike_timers_ike_rekey_refused(struct ike_sa *sa)
 {
-	sa->established_ms = ike_now(sa->ctx);
+	uint32_t t = sa->conn ? sa->conn->cfg.rekey_time : 0;
+
+	/* RFC 7296 2.25: try again a little later (a tenth of rekey_time,
+	 * at least 10 s) */
+	if (t)
+		sa->rekey_at_ms = ike_now(sa->ctx) + (t / 10 > 10 ? t / 10 : (t < 10 ? t : 10)) * 1000ull;
 }
 
 /* RFC 7296 2.4: a peer that answers none of our retransmits is gone. */
@@ -83,6 +191,13 @@ static enum ike_end_reason giveup_reason(const struct ike_req *r)
 	return IKE_END_RETRANSMIT_GIVEUP;
 }
 
+static void give_up(struct ike_sa *sa, struct ike_req *r, const char *how)
+{
+	sa_warn(sa, "giving up after %u retransmits%s: peer %s[%u] does not answer", r->retries, how,
+	        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }), sa->remote.port);
+	ike_sa_end(sa, giveup_reason(r));
+}
+
 /* Retransmit or give up each request in flight that is due. False if sa
  * was given up. */
 static bool retransmit(struct ike_sa *sa, uint64_t now)
@@ -91,26 +206,76 @@ static bool retransmit(struct ike_sa *sa, uint64_t now)
 		struct ike_req *r = &sa->mgr.req[i];
 		if (!r->task || now < r->retx_ms)
 			continue;
-		if (r->retries >= IKE_RETX_TRIES) {
-			sa_warn(sa, "giving up after %u retransmits: peer %s[%u] does not answer",
-			        r->retries, ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }),
-			        sa->remote.port);
-			ike_sa_end(sa, giveup_reason(r));
+		if (r->hinted && !r->hint_tries) {
+			give_up(sa, r, " (the peer said it does not know the IKE_SA)");
+			return false;
+		}
+		if (!r->hinted && r->retries >= sa->ctx->retx.tries) {
+			give_up(sa, r, "");
 			return false;
 		}
 		r->retries++;
 		sa->ctx->stats.retransmits++;
 		sa_info(sa, "retransmit %u of request %u", r->retries, r->msgid);
 		ike_mgr_retransmit(sa, r);
-		r->retx_ms = now + retx_delay(r->retries);
+		if (r->hinted)
+			r->retx_ms = now + ((uint64_t)IKE_HINT_MS << (IKE_HINT_TRIES - r->hint_tries--));
+		else
+			r->retx_ms = now + retx_delay(sa, r->retries);
 	}
 	return true;
 }
 
+void ike_timers_hint(struct ike_sa *sa)
+{
+	uint64_t now = ike_now(sa->ctx);
+
+	for (unsigned i = 0; i < IKE_MGR_WINDOW; i++) {
+		struct ike_req *r = &sa->mgr.req[i];
+		if (!r->task || r->hinted)
+			continue;
+		r->hinted = true;
+		r->hint_tries = IKE_HINT_TRIES;
+		if (r->retx_ms > now + IKE_HINT_MS)
+			r->retx_ms = now + IKE_HINT_MS;
+	}
+}
+
+bool ike_timers_probe(struct ike_sa *sa)
+{
+	uint64_t now = ike_now(sa->ctx);
+
+	if (sa->state != IKE_STATE_ESTABLISHED)
+		return false;
+	if (sa->probe_ms && now - sa->probe_ms < IKE_PROBE_MIN_MS)
+		return false;
+	sa->probe_ms = now;
+	/* a request in flight is a liveness check already */
+	if (ike_mgr_waiting(sa))
+		return true;
+	sa->dpd_ms = now;
+	return ike_mgr_queue(sa, IKE_TASK_DPD, 0) == 0;
+}
+
+static bool established_live(const struct ike_sa *sa)
+{
+	return sa->state == IKE_STATE_ESTABLISHED && !sa->rekeyed && sa->conn;
+}
+
 static bool ike_rekey_due(const struct ike_sa *sa)
 {
-	return sa->state == IKE_STATE_ESTABLISHED && !sa->rekeyed && sa->conn &&
-	       sa->conn->cfg.rekey_time && !ike_mgr_has(sa, IKE_TASK_IKE_REKEY);
+	return established_live(sa) && sa->rekey_at_ms && !ike_mgr_has(sa, IKE_TASK_IKE_REKEY);
+}
+
+static bool reauth_due(const struct ike_sa *sa)
+{
+	return established_live(sa) && sa->reauth_at_ms;
+}
+
+static bool expiry_due(const struct ike_sa *sa)
+{
+	return established_live(sa) && sa->delete_at_ms && !ike_mgr_has(sa, IKE_TASK_IKE_DELETE) &&
+	       !ike_mgr_in_flight(sa, IKE_TASK_IKE_REKEY);
 }
 
 static uint64_t retx_next(const struct ike_sa *sa)
@@ -123,10 +288,39 @@ static uint64_t retx_next(const struct ike_sa *sa)
 	return next;
 }
 
+static bool dpd_on(const struct ike_sa *sa)
+{
+	return sa->state == IKE_STATE_ESTABLISHED && sa->conn && sa->conn->cfg.dpd_delay &&
+	       !ike_mgr_waiting(sa);
+}
+
+static uint64_t dpd_at(const struct ike_sa *sa)
+{
+	uint64_t last = sa->last_rx_ms > sa->dpd_ms ? sa->last_rx_ms : sa->dpd_ms;
+
+	return last + sa->conn->cfg.dpd_delay * 1000ull;
+}
+
+static void frag_timeout(struct ike_sa *sa, uint64_t now)
+{
+	struct ike_reasm *ras[2] = { &sa->mgr.reasm_req, &sa->mgr.reasm_resp };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct ike_reasm *ra = ras[i];
+		if (ike_reasm_busy(ra) && now - ra->since_ms >= IKE_FRAG_TIMEOUT_MS) {
+			sa_debug(sa, "fragmented message %u not complete after %u s (%u of %u "
+			         "fragments): given up", ra->msgid, IKE_FRAG_TIMEOUT_MS / 1000, ra->have,
+			         ra->total);
+			ike_reasm_discard(sa->ctx, ra);
+		}
+	}
+}
+
 void ike_timers_run(struct ike_sa *sa, uint64_t now)
 {
 	if (sa->state == IKE_STATE_DEAD)
 		return;
+	frag_timeout(sa, now);
 	if (sa->state == IKE_STATE_INIT_RESPONDED && now - sa->created_ms >= IKE_HALF_OPEN_MS) {
 		sa_info(sa, "half-open IKE_SA timed out");
 		ike_sa_end(sa, IKE_END_HALF_OPEN_TIMEOUT);
@@ -134,21 +328,32 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 	}
 	if (!retransmit(sa, now))
 		return;
-	if (ike_rekey_due(sa) && now - sa->established_ms >= sa->conn->cfg.rekey_time * 1000ull)
+	if (expiry_due(sa) && now >= sa->delete_at_ms) {
+		sa_info(sa, "IKE_SA lifetime (over_time after rekey or reauth time) reached: deleting it");
+		ike_mgr_queue(sa, IKE_TASK_IKE_DELETE, IKE_END_EXPIRED);
+		return;
+	}
+	if (reauth_due(sa) && now >= sa->reauth_at_ms) {
+		sa->reauth_at_ms = 0;   /* once; the successor gets its own */
+		ike_conn_reauth(sa);
+	}
+	if (ike_rekey_due(sa) && now >= sa->rekey_at_ms)
 		ike_mgr_queue(sa, IKE_TASK_IKE_REKEY, 0);
 	if (sa->state == IKE_STATE_ESTABLISHED && sa->nat_local && sa->ctx->io.keepalive &&
 	    now - sa->keepalive_ms >= IKE_KEEPALIVE_MS) {
 		sa->keepalive_ms = now;
 		sa->ctx->io.keepalive(sa->ctx->io.ctx, &sa->local, &sa->remote);
 	}
-	if (sa->state == IKE_STATE_ESTABLISHED && sa->conn && sa->conn->cfg.dpd_delay &&
-	    !ike_mgr_waiting(sa)) {
-		uint64_t last = sa->last_rx_ms > sa->dpd_ms ? sa->last_rx_ms : sa->dpd_ms;
-		if (now - last >= sa->conn->cfg.dpd_delay * 1000ull) {
-			sa->dpd_ms = now;
-			ike_mgr_queue(sa, IKE_TASK_DPD, 0);
-		}
+	if (dpd_on(sa) && now >= dpd_at(sa)) {
+		sa->dpd_ms = now;
+		ike_mgr_queue(sa, IKE_TASK_DPD, 0);
 	}
+}
+
+static void earliest(uint64_t *next, uint64_t t)
+{
+	if (t && t < *next)
+		*next = t;
 }
 
 uint64_t ike_timers_next(const struct ike_sa *sa)
@@ -158,19 +363,22 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 	if (sa->state == IKE_STATE_DEAD)
 		return 0;
 	next = retx_next(sa);
-	if (sa->state == IKE_STATE_INIT_RESPONDED && sa->created_ms + IKE_HALF_OPEN_MS < next)
-		next = sa->created_ms + IKE_HALF_OPEN_MS;
-	if (ike_rekey_due(sa) && sa->established_ms + sa->conn->cfg.rekey_time * 1000ull < next)
-		next = sa->established_ms + sa->conn->cfg.rekey_time * 1000ull;
-	if (sa->state == IKE_STATE_ESTABLISHED && sa->nat_local && sa->ctx->io.keepalive &&
-	    sa->keepalive_ms + IKE_KEEPALIVE_MS < next)
-		next = sa->keepalive_ms + IKE_KEEPALIVE_MS;
-	if (sa->state == IKE_STATE_ESTABLISHED && sa->conn && sa->conn->cfg.dpd_delay &&
-	    !ike_mgr_waiting(sa)) {
-		uint64_t last = sa->last_rx_ms > sa->dpd_ms ? sa->last_rx_ms : sa->dpd_ms;
-		uint64_t t = last + sa->conn->cfg.dpd_delay * 1000ull;
-		if (t < next)
-			next = t;
+	for (unsigned i = 0; i < 2; i++) {
+		const struct ike_reasm *ra = i ? &sa->mgr.reasm_resp : &sa->mgr.reasm_req;
+		if (ike_reasm_busy(ra))
+			earliest(&next, ra->since_ms + IKE_FRAG_TIMEOUT_MS);
 	}
+	if (sa->state == IKE_STATE_INIT_RESPONDED)
+		earliest(&next, sa->created_ms + IKE_HALF_OPEN_MS);
+	if (ike_rekey_due(sa))
+		earliest(&next, sa->rekey_at_ms);
+	if (reauth_due(sa))
+		earliest(&next, sa->reauth_at_ms);
+	if (expiry_due(sa))
+		earliest(&next, sa->delete_at_ms);
+	if (sa->state == IKE_STATE_ESTABLISHED && sa->nat_local && sa->ctx->io.keepalive)
+		earliest(&next, sa->keepalive_ms + IKE_KEEPALIVE_MS);
+	if (dpd_on(sa))
+		earliest(&next, dpd_at(sa));
 	return next;
 }

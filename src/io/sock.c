@@ -37,6 +37,14 @@ static void set_bufs(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 }
 
+void sock_set_rcvbuf(struct sock *s, int bytes)
+{
+	if (s->fd < 0)
+		return;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+}
+
 static int set_pktinfo(int fd, int family)
 {
 	int one = 1;

@@ -74,6 +74,13 @@ void xfrm_backend_expired(struct xfrm_backend *be, const struct xfrm_sa_id *id, 
 		be->events.expire(be->events.ctx, id, hard);
 }
 
+void xfrm_backend_unknown_spi(struct xfrm_backend *be, const struct ip_addr *src,
+                              const struct ip_addr *dst, uint32_t spi)
+{
+	if (be->events.unknown_spi)
+		be->events.unknown_spi(be->events.ctx, src, dst, spi);
+}
+
 void xfrm_sa_req_wipe(struct xfrm_sa_req *req)
 {
 	mem_wipe(req, sizeof(*req));

@@ -1,7 +1,8 @@
 /* The backend interface between a key manager (IKE) and an IPsec data
  * plane: the verbs charon's kernel_ipsec interface sends to Linux XFRM
  * (XFRM_MSG_ALLOCSPI, NEWSA, UPDSA, DELSA, GETSA, NEWPOLICY, UPDPOLICY,
- * DELPOLICY) and the two events it listens for (ACQUIRE, EXPIRE).
+ * DELPOLICY) and the events it listens for (ACQUIRE, EXPIRE, and an
+ * unknown inbound SPI, which Linux only counts as XfrmInNoStates).
  *
  * IKE installs and removes what it negotiates only through this table and
  * never sees how a data plane keeps its states: the userspace SAD and SPD
@@ -88,6 +89,11 @@ struct xfrm_backend_events {
 	void (*acquire)(void *ctx, uint32_t reqid, const struct xfrm_selector *sel);
 	/* A soft (rekey now) or hard (it is gone) lifetime of id was reached. */
 	void (*expire)(void *ctx, const struct xfrm_sa_id *id, bool hard);
+	/* Optional: ESP arrived from src to dst with an SPI no SA has (what
+	 * Linux counts as XfrmInNoStates), rate-limited by the data plane:
+	 * the peer may keep an SA we lost. */
+	void (*unknown_spi)(void *ctx, const struct ip_addr *src, const struct ip_addr *dst,
+	                    uint32_t spi);
 };
 
 /* An implementation. Every operation returns 0 or a negative errno. */
@@ -132,6 +138,8 @@ void xfrm_backend_listen(struct xfrm_backend *be, const struct xfrm_backend_even
 void xfrm_backend_acquired(struct xfrm_backend *be, uint32_t reqid,
                            const struct xfrm_selector *sel);
 void xfrm_backend_expired(struct xfrm_backend *be, const struct xfrm_sa_id *id, bool hard);
+void xfrm_backend_unknown_spi(struct xfrm_backend *be, const struct ip_addr *src,
+                              const struct ip_addr *dst, uint32_t spi);
 
 /* Wipe the keys of req (and the rest of it). */
 void xfrm_sa_req_wipe(struct xfrm_sa_req *req);

@@ -230,3 +230,10 @@ void xfrm_backend_sad_expire(struct xfrm_backend *be, const struct sad_sa *sa, b
 	if (be)
 		xfrm_backend_expired(be, &id, hard);
 }
+
+void xfrm_backend_sad_unknown_spi(struct xfrm_backend *be, const struct ip_addr *src,
+                                  const struct ip_addr *dst, uint32_t spi)
+{
+	if (be)
+		xfrm_backend_unknown_spi(be, src, dst, spi);
+}

@@ -1,6 +1,7 @@
 /* The userspace data plane as a backend (xfrm/backend.h): requests become
  * states in the SAD and policies in the SPD, and the SAD's and SPD's
- * acquire and expire events become backend events.
+ * acquire and expire events (and the data path's unknown SPIs) become
+ * backend events.
  *
  * The SAD and SPD have one event sink each (struct xfrm_events, given at
  * sad_new/spd_new), which the embedder shares with other listeners
@@ -32,5 +33,8 @@ void xfrm_backend_sad_free(struct xfrm_backend *be);
 void xfrm_backend_sad_acquire(struct xfrm_backend *be, const struct spd_policy *pol,
                               const struct xfrm_tmpl *t, const struct xfrm_flow *fl);
 void xfrm_backend_sad_expire(struct xfrm_backend *be, const struct sad_sa *sa, bool hard);
+/* The data path's unknown SPI event, as a backend event. */
+void xfrm_backend_sad_unknown_spi(struct xfrm_backend *be, const struct ip_addr *src,
+                                  const struct ip_addr *dst, uint32_t spi);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "net/addr.h"
 #include "xfrm/xfrm.h"
 
 struct sad_sa;
@@ -35,6 +36,11 @@ struct xfrm_events {
 	 * returns if the tick raised it, at the next tick if the packet path
 	 * did (sad_sa_account). Do not keep sa after a hard expire. */
 	void (*expire)(void *ctx, const struct sad_sa *sa, bool hard);
+	/* An ESP packet from src to dst carried an SPI no state has
+	 * (XfrmInNoStates): a sign that src kept an SA we lost. Rate-limited
+	 * by whoever raises it (the data path: once a second per source). */
+	void (*unknown_spi)(void *ctx, const struct ip_addr *src, const struct ip_addr *dst,
+	                    uint32_t spi);
 	/* State or policy added, updated or deleted (sa/pol NULL for flush). */
 	void (*state)(void *ctx, enum xfrm_event_kind kind, const struct sad_sa *sa);
 	void (*policy)(void *ctx, enum xfrm_event_kind kind, const struct spd_policy *pol);

@@ -12,10 +12,15 @@
  *           queued), 1 establish; bits 1-2: the proposals (AES-GCM; AES-CBC
  *           with HMAC-SHA256, ECP and ESN; ChaCha20-Poly1305 with PFS;
  *           AES-GCM with ECP and PFS); bit 3: A rekeys its IKE SA after an
- *           hour
+ *           hour; bit 4: IKE fragmentation (RFC 7383) on both ends with a
+ *           fragment size of 160 + 40 * bits 5-6 bytes, so that IKE_AUTH
+ *           and CREATE_CHILD_SA messages go in Encrypted Fragment
+ *           messages (the harness delivers until both are up)
  *   op % 8  0 REPLACE  the next queued message's plaintext becomes data
  *                      (data[0]: the first payload type, then the chain),
- *                      sealed again with its sender's keys, delivered
+ *                      sealed again with its sender's keys, delivered;
+ *                      a fragment's content is replaced likewise (its
+ *                      numbers kept)
  *           1 DELIVER  the next queued message as it is
  *           2 INJECT   a new message: data[0] bit 0 sender (A/B), bit 1 a
  *                      response (to the receiver's request in flight),
@@ -23,20 +28,27 @@
  *                      INFORMATIONAL, data[1]); data[1] bits 0-1 the
  *                      message ID (the sender's next, the one the receiver
  *                      expects, the in-flight one, data[2..5]); data[6]:
- *                      the first payload type, then the chain
+ *                      the first payload type, then the chain;
+ *                      data[0] bit 4: sent as Encrypted Fragment messages,
+ *                      the chain cut into 1 + (data[1] >> 2 & 7) pieces,
+ *                      bit 5 in reverse order, bit 6 fragment 1 sent once
+ *                      more with other content (overlap), bit 7 a Total
+ *                      one higher than sent (never completes)
  *           3 EVENT    data[0] % 8: A or B (bit 3) initiates "net",
  *                      terminates "net", terminates the IKE SA, a soft or
  *                      hard expire of SAD state data[1], the clock moves on
  *                      data[1] * 30 s
- *           4 MUTATE   XOR the next queued message's plaintext at
- *                      (data[2i] | data[2i+1] << 8) % length with
- *                      data[2i+1], seal, deliver
+ *           4 MUTATE   XOR the next queued message's plaintext (or a
+ *                      fragment's content) at (data[2i] | data[2i+1] << 8)
+ *                      % length with data[2i+1], seal, deliver
  *           5 DROP     lose the next queued message
  *           6 ALL      deliver until nothing is queued (bounded)
  *           7 TICK     data[0] * 1 s on the clock (retransmits, timeouts)
  * After every record: both ends' SADs hold exactly the states of their
- * installed CHILD SAs (pair_consistent), else abort. ASan checks memory
- * and leaks; the pair is freed after every input.
+ * installed CHILD SAs (pair_consistent), else abort; at the end, once
+ * the clock has passed the reassembly timeout, neither end holds any
+ * fragment. ASan checks memory and leaks; the pair is freed after every
+ * input.
  *
  * Seeds (tests/fuzz/corpus/fuzz_ike_stateful) are the real exchanges:
  * UIPSEC_FUZZ_WRITE_SEEDS=dir makes the target write them and exit (they
@@ -100,6 +112,7 @@ static struct peer *sender_of(const struct pkt_q *q)
 static void replace(const uint8_t *d, size_t n)
 {
 	uint8_t chain[CHAIN_MAX + 64], first;
+	uint16_t num, total;
 	struct ike_hdr h;
 	struct pkt_q q;
 	int len;
@@ -107,6 +120,19 @@ static void replace(const uint8_t *d, size_t n)
 	if (!net_n)
 		return;
 	q = net[0];
+	len = pair_frag_open(sender_of(&q), &q, &h, &first, &num, &total, chain, sizeof(chain));
+	if (len >= 0) {
+		if (capture && n == 0) {
+			capture[0] = first;
+			memcpy(capture + 1, chain, (size_t)len);
+			capture_len = 1 + (size_t)len;
+		}
+		if (n > 0 && n - 1 <= CHAIN_MAX &&
+		    pair_frag_seal(sender_of(&q), &h, d[0], num, total, d + 1, n - 1, &net[0]) != 0)
+			return;
+		deliver(false);
+		return;
+	}
 	len = pair_open(sender_of(&q), &q, &h, &first, chain, sizeof(chain));
 	if (len >= 0 && capture && n == 0) {
 		/* writing seeds: record the real plaintext */
@@ -123,18 +149,57 @@ static void replace(const uint8_t *d, size_t n)
 static void mutate(const uint8_t *d, size_t n)
 {
 	uint8_t chain[CHAIN_MAX + 64], first;
+	uint16_t num, total;
 	struct ike_hdr h;
+	bool frag;
 	int len;
 
 	if (!net_n)
 		return;
-	len = pair_open(sender_of(&net[0]), &net[0], &h, &first, chain, sizeof(chain));
+	len = pair_frag_open(sender_of(&net[0]), &net[0], &h, &first, &num, &total, chain,
+	                     sizeof(chain));
+	frag = len >= 0;
+	if (!frag)
+		len = pair_open(sender_of(&net[0]), &net[0], &h, &first, chain, sizeof(chain));
 	if (len > 0) {
 		for (size_t i = 0; i + 1 < n; i += 2)
 			chain[(d[i] | d[i + 1] << 8) % (size_t)len] ^= d[i + 1] | 1;
-		pair_seal(sender_of(&net[0]), &h, first, chain, (size_t)len, &net[0]);
+		if (frag)
+			pair_frag_seal(sender_of(&net[0]), &h, first, num, total, chain, (size_t)len,
+			               &net[0]);
+		else
+			pair_seal(sender_of(&net[0]), &h, first, chain, (size_t)len, &net[0]);
 	}
 	deliver(false);
+}
+
+/* chain[0, len) (first payload first) from sender as Encrypted Fragment
+ * messages with header h, as inject's data[0] bits 4-7 and data[1] bits
+ * 2-4 say. */
+static void inject_frags(struct peer *from, const struct ike_hdr *h, uint8_t how, uint8_t pieces,
+                         uint8_t first, const uint8_t *chain, size_t len)
+{
+	unsigned k = 1u + (pieces >> 2 & 7), total = k + (how & 0x80 ? 1 : 0);
+	size_t piece = (len + k - 1) / k;
+	struct pkt_q q;
+
+	for (unsigned j = 0; j < k; j++) {
+		unsigned i = how & 0x20 ? k - 1 - j : j;
+		size_t off = i * piece < len ? i * piece : len;
+		size_t plen = len - off < piece ? len - off : piece;
+		memset(&q, 0, sizeof(q));
+		if (pair_frag_seal(from, h, i == 0 ? first : IKE_PLD_NONE, (uint16_t)(i + 1),
+		                   (uint16_t)total, chain + off, plen, &q) == 0)
+			pair_inject(&q);
+		if (i == 0 && (how & 0x40) && plen) {
+			uint8_t other[CHAIN_MAX];
+			memcpy(other, chain + off, plen);
+			other[0] ^= 0x80;
+			memset(&q, 0, sizeof(q));
+			if (pair_frag_seal(from, h, first, 1, (uint16_t)total, other, plen, &q) == 0)
+				pair_inject(&q);
+		}
+	}
 }
 
 static void inject(const uint8_t *d, size_t n)
@@ -177,6 +242,10 @@ static void inject(const uint8_t *d, size_t n)
 		break;
 	}
 	h.msgid = msgid;
+	if (d[0] & 0x10) {
+		inject_frags(from, &h, d[0], d[1], d[6], d + 7, n - 7);
+		return;
+	}
 	memset(&q, 0, sizeof(q));
 	if (pair_seal(from, &h, d[6], d + 7, n - 7, &q) == 0)
 		pair_inject(&q);
@@ -211,13 +280,17 @@ static void run(const uint8_t *data, size_t size)
 		A.cfg.rekey_time = 3600;
 		ike_conn_add(A.ike, &A.cfg, err, sizeof(err));
 	}
+	if (setup & 16) {
+		ike_ctx_set_fragment_size(A.ike, 160 + 40 * (setup >> 5 & 3));
+		ike_ctx_set_fragment_size(B.ike, 160 + 40 * (setup >> 5 & 3));
+	}
 	if (ike_initiate(A.ike, "net"))
 		abort();
 	deliver(false);
 	deliver(false);
 	if (setup & 1) {
-		deliver(false);
-		deliver(false);
+		/* IKE_AUTH both ways, in as many datagrams as it takes */
+		pair_deliver_all(64);
 		if (strcmp(ike_conn_state(A.ike, "gw"), "ESTABLISHED") ||
 		    strcmp(ike_conn_state(B.ike, "gw"), "ESTABLISHED")) {
 			fprintf(stderr, "the harness did not establish\n");
@@ -251,14 +324,24 @@ static void run(const uint8_t *data, size_t size)
 		pair_deliver_all(64);
 	}
 	check();
+	/* past the reassembly timeout nothing may be held (RFC 7383 state
+	 * bounded in time as in memory) */
+	tick(30000);
+	if (ike_ctx_stats(A.ike)->frag_bytes || ike_ctx_stats(B.ike)->frag_bytes) {
+		fprintf(stderr, "invariant broken: fragments held after the timeout (A %llu, B %llu "
+		        "bytes)\n", (unsigned long long)ike_ctx_stats(A.ike)->frag_bytes,
+		        (unsigned long long)ike_ctx_stats(B.ike)->frag_bytes);
+		abort();
+	}
 	if (getenv("UIPSEC_FUZZ_VERBOSE")) {
 		const struct ike_stats *a = ike_ctx_stats(A.ike), *b = ike_ctx_stats(B.ike);
 		fprintf(stderr, "A %s, %u children; B %s, %u children; A ike/child up %llu/%llu, "
-		        "B syntax %llu early %llu icv %llu\n", ike_conn_state(A.ike, "gw"),
+		        "B syntax %llu early %llu icv %llu; frag reassembled A %llu B %llu\n", ike_conn_state(A.ike, "gw"),
 		        ike_child_count(A.ike), ike_conn_state(B.ike, "gw"), ike_child_count(B.ike),
 		        (unsigned long long)a->ike_established, (unsigned long long)a->child_established,
 		        (unsigned long long)b->syntax_errors, (unsigned long long)b->drop_before_auth,
-		        (unsigned long long)b->drop_icv);
+		        (unsigned long long)b->drop_icv, (unsigned long long)a->frag_reassembled,
+		        (unsigned long long)b->frag_reassembled);
 	}
 	pair_down();
 }
@@ -354,6 +437,16 @@ static void write_seeds(const char *dir)
 	seed(dir, "ike_rekey", 1 | 8, r_ike_rekey, 3);
 	seed(dir, "dpd", 1, r_dpd, 2);
 	seed(dir, "info_before_auth", 0, r_early, 2);
+	/* with fragments: IKE_AUTH's first fragment replaced; a CHILD SA in
+	 * fragments; an INFORMATIONAL (INITIAL_CONTACT) injected in two
+	 * fragments, the first sent twice with other content (overlap) */
+	const struct rec r_frag_info[] = { { OP_INJECT, { 0x10 | 0x40 | 2 << 2, 1 | 1 << 2,
+	                                                  0, 0, 0, 0, IKE_PLD_NOTIFY, 0, 0, 0, 8,
+	                                                  0, 0, 0x40, 0x00 }, 15 },
+	                                   { OP_ALL, { 0 }, 0 } };
+	seed(dir, "ike_auth_frag", 16, r_auth, 2);
+	seed(dir, "child_create_frag", 1 | 16 | 32, r_child, 3);
+	seed(dir, "info_frag", 1 | 16, r_frag_info, 2);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -7,6 +7,7 @@
 #     and a 2-second iperf3 TCP run passes;
 #   - PFS: a second CHILD_SA created by uipsec with CREATE_CHILD_SA and a
 #     KE payload, and a rekeying of the CHILD_SA started by charon;
+#   - a CHILD_SA rekey collision, both rekeying at once (uipsec initiator);
 #   - failures on both sides with the right notify: wrong PSK
 #     (AUTHENTICATION_FAILED), no common proposal (NO_PROPOSAL_CHOSEN),
 #     non-matching traffic selectors (TS_UNACCEPTABLE);
@@ -141,6 +142,45 @@ for role in init resp; do
 		ping4_through || { fail "no ping after the IKE_SA rekey"; continue; }
 		echo "ok [$CASE]"
 	done
+
+	# Both rekey the CHILD_SA at once (RFC 7296 2.8.1): told to while IKE
+	# between them is held up for a moment (nftables drops IKE on UDP 4500,
+	# the non-ESP-marked datagrams, at gwa), so that the two requests cross
+	# when it flows again; one CHILD_SA each is left and traffic flows.
+	if [ "$role" = init ]; then
+		CASE="$role CHILD_SA rekey collision with charon"
+		if setup "$role" aes256gcm16-prfsha256-x25519 aes128gcm16 && initiate; then
+			old=$(uipsec list-sas | awk '/^    in /{print $2}' | tr -d ,)
+			ns gwa nft -f - <<-EOF
+			table inet hold {
+			    chain in { type filter hook input priority 0; udp dport 4500 @th,64,32 0 drop; }
+			    chain out { type filter hook output priority 0; udp dport 4500 @th,64,32 0 drop; }
+			}
+			EOF
+			uipsec rekey --child net >/dev/null &
+			rp=$!
+			charon_swanctl "$C" --rekey --child net >/dev/null 2>&1
+			wait $rp
+			sleep 0.3
+			ns gwa nft delete table inet hold
+			sleep 6   # charon retransmits after 4 s
+			n_u=$(uipsec list-sas | grep -c "net: INSTALLED")
+			n_c=$(charon_swanctl "$C" --list-sas | grep -c "net: #.*INSTALLED")
+			new=$(uipsec list-sas | awk '/^    in /{print $2}' | tr -d ,)
+			if [ "$n_u" != 1 ] || [ "$n_c" != 1 ]; then
+				fail "CHILD_SAs left: uipsec $n_u, charon $n_c"
+			elif [ "$new" = "$old" ]; then
+				fail "the CHILD_SA was not rekeyed"
+			elif ! grep -q "rekey collision\|CHILD_SA_NOT_FOUND" "$UDIR/uipsecd.log" &&
+			     ! grep -qi "collision" "$CDIR/charon.log"; then
+				fail "no collision seen by either side"
+			elif ! ping4_through; then
+				fail "no ping after the collision"
+			else
+				echo "ok [$CASE]"
+			fi
+		fi
+	fi
 
 	# Failures: both sides must fail with the right notify.
 	CASE="$role wrong PSK"

@@ -132,6 +132,9 @@ write_conf() {
 uipsecd_start() {
 	local n up
 	for n in "$@"; do
+		# a socket left by the daemon before (it cannot unlink it after
+		# dropping privileges) would look like this one being up
+		rm -f "$W/$n/ctl"
 		# not through ns(): ip netns exec execs, so $! is uipsecd itself
 		# shellcheck disable=SC2086
 		ip netns exec "$(topo_name "$n")" "$BUILD/uipsecd" -c "$W/$n/swanctl.conf" \

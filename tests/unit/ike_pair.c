@@ -18,6 +18,7 @@
 #include "util/bytes.h"
 #include "xfrm/backend.h"
 #include "xfrm/backend_sad.h"
+#include "xfrm/events.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -183,12 +184,16 @@ void tick(uint64_t ms)
 	ike_tick(B.ike);
 }
 
-void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote, const char *lts,
-              const char *rts, const char *ike, const char *esp, const char *psk)
+void conn_cfg(struct ike_conn_cfg *c, struct ike_child_cfg *kids, const char *local,
+              const char *remote, const char *lts, const char *rts, const char *ike,
+              const char *esp, const char *psk)
 {
 	char err[256];
 
 	memset(c, 0, sizeof(*c));
+	memset(kids, 0, 8 * sizeof(*kids));
+	c->children = kids;
+	c->keyingtries = 1;
 	snprintf(c->name, sizeof(c->name), "gw");
 	PAIR_CHECK(ip_addr_parse(local, &c->local_addr) == 0);
 	PAIR_CHECK(ip_addr_parse(remote, &c->remote_addr) == 0);
@@ -204,12 +209,58 @@ void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote, con
 	PAIR_CHECK(ike_ts_parse(rts, &ch->remote_ts.ts[0]) == 0);
 }
 
+static void sad_expired(void *ctx, const struct sad_sa *sa, bool hard)
+{
+	struct peer *p = ctx;
+
+	xfrm_backend_sad_expire(p->ike_be, sa, hard);
+}
+
+static uint64_t clock_sec(void *ctx)
+{
+	return now_ms / 1000;
+}
+
+static struct ike_io peer_io(struct peer *p)
+{
+	return (struct ike_io){ .ctx = p, .send = net_send, .now_ms = clock_now,
+	                        .keepalive = nat_keepalive, .route_src = fake_route_src,
+	                        .ike_ended = on_ike_ended, .child_ended = on_child_ended };
+}
+
+/* p's tables, empty, on the fake clock; the SAD's expire events go to
+ * IKE through the backend as in uipsecd. */
+static void peer_tables(struct peer *p)
+{
+	p->ev = (struct xfrm_events){ .ctx = p, .expire = sad_expired };
+	p->sad = sad_new(&p->ev);
+	p->spd = spd_new(NULL);
+	PAIR_CHECK(p->sad && p->spd);
+	sad_set_clock(p->sad, clock_sec, NULL);
+	p->be = p->ike_be = xfrm_backend_sad_new(p->sad, p->spd);
+	PAIR_CHECK(p->be);
+}
+
+void pair_restart(struct peer *p)
+{
+	struct ike_io io = peer_io(p);
+	char err[256];
+
+	ike_ctx_free(p->ike);
+	xfrm_backend_sad_free(p->be);
+	sad_free(p->sad);
+	spd_free(p->spd);
+	peer_tables(p);
+	p->ike = ike_ctx_new(&io, p->ike_be);
+	PAIR_CHECK(p->ike);
+	p->nends = p->nchild_ends = 0;
+	PAIR_CHECK(ike_conn_add(p->ike, &p->cfg, err, sizeof(err)) == 0);
+}
+
 void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
               const char *psk_b, const char *rts_b)
 {
-	struct ike_io io = { .send = net_send, .now_ms = clock_now, .keepalive = nat_keepalive,
-	                     .route_src = fake_route_src, .ike_ended = on_ike_ended,
-	                     .child_ended = on_child_ended };
+	struct ike_io io;
 	char err[256];
 
 	rng_counter = 0;
@@ -220,23 +271,20 @@ void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const cha
 	net_n = 0;
 	ip_addr_parse("192.0.2.1", &A.addr);
 	ip_addr_parse("192.0.2.2", &B.addr);
-	A.sad = sad_new(NULL);
-	B.sad = sad_new(NULL);
-	A.spd = spd_new(NULL);
-	B.spd = spd_new(NULL);
-	A.be = A.ike_be = xfrm_backend_sad_new(A.sad, A.spd);
-	B.be = B.ike_be = xfrm_backend_sad_new(B.sad, B.spd);
+	peer_tables(&A);
+	peer_tables(&B);
 	if (pair_wrap_a)
 		A.ike_be = pair_wrap_a(A.be);
 	A.nends = A.nchild_ends = B.nends = B.nchild_ends = 0;
-	io.ctx = &A;
+	io = peer_io(&A);
 	A.ike = ike_ctx_new(&io, A.ike_be);
-	io.ctx = &B;
+	io = peer_io(&B);
 	B.ike = ike_ctx_new(&io, B.ike_be);
 	PAIR_CHECK(A.ike && B.ike);
-	conn_cfg(&A.cfg, "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24", ike_a, esp_a, "s3cret");
-	conn_cfg(&B.cfg, "192.0.2.2", "192.0.2.1", "10.2.0.0/24", rts_b ? rts_b : "10.1.0.0/24",
-	         ike_b, esp_b, psk_b ? psk_b : "s3cret");
+	conn_cfg(&A.cfg, A.kids, "192.0.2.1", "192.0.2.2", "10.1.0.0/24", "10.2.0.0/24", ike_a, esp_a,
+	         "s3cret");
+	conn_cfg(&B.cfg, B.kids, "192.0.2.2", "192.0.2.1", "10.2.0.0/24",
+	         rts_b ? rts_b : "10.1.0.0/24", ike_b, esp_b, psk_b ? psk_b : "s3cret");
 	PAIR_CHECK(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)) == 0);
 	PAIR_CHECK(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)) == 0);
 }
@@ -342,6 +390,17 @@ bool pair_expire(struct peer *p, unsigned i, bool hard)
 	return true;
 }
 
+/* The keys of sa for a message with header h: the sender's outbound
+ * ones if p sent it (the I flag names the original initiator), else
+ * p's inbound ones. */
+static void keys_for(const struct ike_sa *sa, const struct ike_hdr *h, struct crypto_ike_keys *k)
+{
+	if (!!(h->flags & IKE_FLAG_INITIATOR) == sa->initiator)
+		ike_sa_keys_out(sa, k);
+	else
+		ike_sa_keys_in(sa, k);
+}
+
 int pair_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
               uint8_t *chain, size_t cap)
 {
@@ -356,12 +415,7 @@ int pair_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t 
 	sa = pair_sa(p, h);
 	if (!sa || !sa->keys_ready)
 		goto out;
-	/* p sent it (the I flag names the original initiator as sender):
-	 * its outbound keys; else p receives it: its inbound ones */
-	if (!!(h->flags & IKE_FLAG_INITIATOR) == sa->initiator)
-		ike_sa_keys_out(sa, &k);
-	else
-		ike_sa_keys_in(sa, &k);
+	keys_for(sa, h, &k);
 	if (ike_msg_decrypt(&m, &k))
 		goto out;
 	const struct ike_pld *sk = ike_msg_find(&m, IKE_PLD_SK);
@@ -407,6 +461,66 @@ int pair_seal(struct peer *sender, const struct ike_hdr *h, uint8_t first, const
 	q->len = mb.len;
 	rc = 0;
 out:
+	ike_mb_free(&mb);
+	return rc;
+}
+
+int pair_frag_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
+                   uint16_t *num, uint16_t *total, uint8_t *content, size_t cap)
+{
+	struct crypto_ike_keys k;
+	const uint8_t *c;
+	struct ike_msg m;
+	struct ike_sa *sa;
+	size_t len;
+	int rc = -1;
+
+	if (ike_msg_parse(q->data, q->len, &m) || !m.has_skf)
+		goto out;
+	*h = m.hdr;
+	sa = pair_sa(p, h);
+	if (!sa || !sa->keys_ready)
+		goto out;
+	keys_for(sa, h, &k);
+	if (ike_msg_frag_open(&m, &k, first, &c, &len) || len > cap)
+		goto out;
+	*num = m.frag_num;
+	*total = m.frag_total;
+	memcpy(content, c, len);
+	rc = (int)len;
+out:
+	ike_msg_clear(&m);
+	return rc;
+}
+
+int pair_frag_seal(struct peer *sender, const struct ike_hdr *h, uint8_t first, uint16_t num,
+                   uint16_t total, const uint8_t *content, size_t len, struct pkt_q *q)
+{
+	struct crypto_ike_keys k;
+	struct ike_sa *sa = pair_sa(sender, h);
+	uint8_t *buf = NULL;
+	struct ike_mb mb;
+	size_t blen;
+	int rc = -1;
+
+	if (!sa || !sa->keys_ready)
+		return -1;
+	ike_mb_init(&mb, h);   /* the header's bytes */
+	if (mb.oom)
+		goto out;
+	ike_sa_keys_out(sa, &k);
+	if (ike_msg_frag_seal(mb.p, first, num, total, content, len, &k, &buf, &blen) ||
+	    blen > sizeof(q->data))
+		goto out;
+	if (!q->len) {
+		q->from = sa->local;
+		q->to = sa->remote;
+	}
+	memcpy(q->data, buf, blen);
+	q->len = blen;
+	rc = 0;
+out:
+	free(buf);
 	ike_mb_free(&mb);
 	return rc;
 }

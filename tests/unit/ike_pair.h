@@ -24,6 +24,7 @@
 
 #include "ike/ike.h"
 #include "ike/ike_msg.h"
+#include "xfrm/events.h"
 
 struct ike_sa;
 struct sad;
@@ -55,6 +56,8 @@ struct peer {
 	struct xfrm_backend *ike_be;   /* the one IKE uses: be, or pair_wrap_a's */
 	struct ip_addr addr;
 	struct ike_conn_cfg cfg;
+	struct ike_child_cfg kids[8];  /* cfg.children (conn_cfg points it here) */
+	struct xfrm_events ev;         /* the SAD's: expire goes to IKE, as in uipsecd */
 	/* what io.ike_ended / io.child_ended reported, oldest first */
 	unsigned nends, nchild_ends;
 	struct ike_end_event ends[ENDS_MAX];
@@ -79,14 +82,18 @@ extern int route_err;
 extern struct xfrm_backend *(*pair_wrap_a)(struct xfrm_backend *below);
 
 /* A connection "gw" with child "net" from local to remote, one TS each
- * way, the given proposals and PSK. */
-void conn_cfg(struct ike_conn_cfg *c, const char *local, const char *remote, const char *lts,
+ * way, the given proposals and PSK; its children are kids (room for 8,
+ * zeroed), keyingtries 1 as swanctl.conf's default. */
+void conn_cfg(struct ike_conn_cfg *c, struct ike_child_cfg *kids, const char *local, const char *remote, const char *lts,
               const char *rts, const char *ike, const char *esp, const char *psk);
 /* Both peers afresh (RNG and clock reset to their start, empty network), A with
  * ike_a/esp_a, B with ike_b/esp_b, B's PSK psk_b (NULL: the same) and
  * remote TS rts_b (NULL: A's local TS); connections loaded. */
 void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const char *esp_b,
               const char *psk_b, const char *rts_b);
+/* kill -9 and a restart of p: every SA and state is gone (a new IKE core
+ * and tables), the same connection p->cfg is loaded again. */
+void pair_restart(struct peer *p);
 /* Free both peers and the network; NAT, routing and wrap settings reset.
  * Doing it twice is harmless. */
 void pair_down(void);
@@ -135,6 +142,17 @@ int pair_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t 
  * 0, or -1 (no SA, too big). */
 int pair_seal(struct peer *sender, const struct ike_hdr *h, uint8_t first, const uint8_t *chain,
               size_t len, struct pkt_q *q);
+/* The same for an Encrypted Fragment message (RFC 7383): its content
+ * (the piece of the inner chain it carries) into content, its SKF Next
+ * Payload into *first, its numbers into *num and *total. The content's
+ * length, or -1. */
+int pair_frag_open(struct peer *p, const struct pkt_q *q, struct ike_hdr *h, uint8_t *first,
+                   uint16_t *num, uint16_t *total, uint8_t *content, size_t cap);
+/* Seal fragment num of total carrying content[0, len), SKF Next Payload
+ * first, as sender would (its outbound keys of the SA h names), into q as
+ * pair_seal does. 0, or -1. */
+int pair_frag_seal(struct peer *sender, const struct ike_hdr *h, uint8_t first, uint16_t num,
+                   uint16_t total, const uint8_t *content, size_t len, struct pkt_q *q);
 /* Hand q to its destination as if it came off the network. */
 void pair_inject(const struct pkt_q *q);
 

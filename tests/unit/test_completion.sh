@@ -39,7 +39,7 @@ expect() {
 }
 
 expect uipsec li "list-conns list-sas list-certs"
-expect uipsec "" "xfrm pcap load initiate terminate list-conns list-sas list-certs ike-stats stats trace capture keys explain help"
+expect uipsec "" "xfrm pcap load initiate terminate rekey list-conns list-sas list-certs ike-stats stats trace capture keys explain help"
 expect uipsec --c "--control"
 expect uipsec xfrm "" "state policy monitor"
 expect uipsec xfrm po "policy"

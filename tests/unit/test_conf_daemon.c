@@ -104,7 +104,60 @@ static void test_empty_and_missing(void **state)
 	                 -ENOENT);
 }
 
+/* uipsecd.fragment_size, charon.fragment_size's counterpart: 1280 unless
+ * set, 0 or 256..65535. */
+static void test_fragment_size(void **state)
+{
+	struct conf_daemon d;
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(parse("", &d, err, sizeof(err)), 0);
+	assert_int_equal(d.fragment_size, 1280);
+	assert_int_equal(parse("uipsecd { fragment_size = 576 }\n", &d, err, sizeof(err)), 0);
+	assert_int_equal(d.fragment_size, 576);
+	assert_int_equal(parse("uipsecd { fragment_size = 0 }\n", &d, err, sizeof(err)), 0);
+	assert_int_equal(d.fragment_size, 0);
+	assert_int_equal(parse("uipsecd {\n fragment_size = 100\n}\n", &d, err, sizeof(err)),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "u.conf:2:2: uipsecd.fragment_size: '100' is not 0 or a number "
+	                            "from 256 to 65535"));
+	assert_int_equal(parse("uipsecd {\n fragment_size = 70000\n}\n", &d, err, sizeof(err)),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "uipsecd.fragment_size: '70000' is not a number from 0 to 65535"));
+	assert_int_equal(parse("uipsecd {\n fragment_size = big\n}\n", &d, err, sizeof(err)),
+	                 -EINVAL);
+}
+
 /* Every mistake of a file at once, each with its line and column. */
+/* charon's retransmit_* settings, in the uipsecd section; what is not
+ * given stays unset (the IKE core's defaults), nonsense is refused. */
+static void test_retransmit(void **state)
+{
+	struct conf_daemon d;
+	char err[2048];
+
+	(void)state;
+	assert_int_equal(parse("uipsecd {\n retransmit_tries = 3\n retransmit_timeout = 0.5\n"
+	                       " retransmit_base = 2\n retransmit_jitter = 20\n"
+	                       " retransmit_limit = 30\n}\n", &d, err, sizeof(err)), 0);
+	assert_int_equal(d.retransmit.given, CONF_RETX_TRIES | CONF_RETX_TIMEOUT | CONF_RETX_BASE |
+	                                     CONF_RETX_JITTER | CONF_RETX_LIMIT);
+	assert_int_equal(d.retransmit.tries, 3);
+	assert_true(d.retransmit.timeout == 0.5 && d.retransmit.base == 2.0);
+	assert_int_equal(d.retransmit.jitter, 20);
+	assert_true(d.retransmit.limit == 30.0);
+	assert_int_equal(parse("uipsecd {\n retransmit_timeout = 4\n}\n", &d, err, sizeof(err)), 0);
+	assert_int_equal(d.retransmit.given, CONF_RETX_TIMEOUT);
+	assert_int_equal(parse("uipsecd {\n retransmit_tries = 101\n retransmit_timeout = 0\n"
+	                       " retransmit_base = 0.5\n retransmit_jitter = x\n}\n", &d, err,
+	                       sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "uipsecd.retransmit_tries: '101' is not a number from 0 to 100"));
+	assert_non_null(strstr(err, "uipsecd.retransmit_timeout: '0' is not a number above 0 and at most 3600"));
+	assert_non_null(strstr(err, "uipsecd.retransmit_base: '0.5' is not a number from 1 to 10"));
+	assert_non_null(strstr(err, "uipsecd.retransmit_jitter: 'x' is not a number"));
+}
+
 static void test_refusals(void **state)
 {
 	struct conf_daemon d;
@@ -194,6 +247,7 @@ static void test_example(void **state)
 	assert_int_equal(d.log.sink[0].target, LOG_TARGET_FILE);
 	assert_int_equal(d.log.sink[0].level[LOG_SUB_IKE], 2);
 	assert_int_equal(d.log.sink[3].target, LOG_TARGET_JOURNAL);
+	assert_int_equal(d.fragment_size, 1280);
 	free(buf);
 	free(out);
 }
@@ -203,7 +257,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loggers),
 		cmocka_unit_test(test_empty_and_missing),
+		cmocka_unit_test(test_fragment_size),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_retransmit),
 		cmocka_unit_test(test_example),
 	};
 

@@ -50,20 +50,14 @@ static const struct row rows[] = {
 	/* 2 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.0/24", "gw.conf:2: connections.c.remote_addrs: subnets and ranges are not supported by uipsec here; write one address" },
 	/* 3 */ { "  local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.5-192.0.2.9", "gw.conf:2: connections.c.remote_addrs: subnets and ranges are not supported by uipsec here; write one address" },
 	/* 4 */ { "  local_addrs = 192.0.2.1\n remote_addrs = a.example, b.example", "gw.conf:2: connections.c.remote_addrs: uipsec takes exactly one address here" },
-	/* 5 */ { "  local_addrs = 192.0.2.1\n reauth_time = 1h", "gw.conf:2: connections.c.reauth_time: IKE reauthentication is not supported by uipsec's IKE yet" },
-	/* 6 */ { "  local_addrs = 192.0.2.1\n keyingtries = 0", "gw.conf:2: connections.c.keyingtries: only 1 (the default) is supported by uipsec's IKE yet" },
-	/* 7 */ { "  local_addrs = 192.0.2.1\n unique = replace", "gw.conf:2: connections.c.unique: keep and replace are not supported by uipsec's IKE yet (no, never)" },
-	/* 8 */ { "  local_addrs = 192.0.2.1\n fragmentation = force", "gw.conf:2: connections.c.fragmentation: force is an IKEv1 setting" },
-	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { dpd_action = trap } }", "gw.conf:5: connections.c.children.x.dpd_action: only clear (the default) is supported by uipsec's IKE yet" },
-	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5: connections.c.children.x.start_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
-	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5: connections.c.children.x.close_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
-	/* 12 */ { "  local_addrs = 192.0.2.1\n children { x { rekey_bytes = 1g } }", "gw.conf:5: connections.c.children.x.rekey_bytes: volume limits are not supported by uipsec's IKE yet" },
-	/* 13 */ { "  local_addrs = 192.0.2.1\n children { x { life_packets = 10 } }", "gw.conf:5: connections.c.children.x.life_packets: packet limits are not supported by uipsec's IKE yet" },
-	/* 14 */ { "  local_addrs = 192.0.2.1\n children { x { updown = /bin/true } }", "gw.conf:5: connections.c.children.x.updown: updown scripts are not supported by uipsec" },
-	/* 15 */ { "  local_addrs = 192.0.2.1\n children { x { local_ts = dynamic[tcp] } }", "gw.conf:5: connections.c.children.x.local_ts: dynamic with [proto/port] is not supported by uipsec yet" },
-	/* 16 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = dynamic, 10.0.0.0/8 } }", "gw.conf:5: connections.c.children.x.remote_ts: dynamic mixed with other traffic selectors is not supported by uipsec" },
-	/* 17 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,10.0.0.9 } }", "gw.conf:5: connections.c.children.x.remote_ts: more than 8 traffic selectors" },
-	/* 18 */ { "  local_addrs = 192.0.2.1\n children { a{} b{} c{} d{} e{} f{} g{} h{} i{} }", "gw.conf:2: connections.c.children: more than 8 children" },
+	/* 5 */ { "  local_addrs = 192.0.2.1\n unique = replace", "gw.conf:2: connections.c.unique: keep and replace are not supported by uipsec's IKE yet (no, never)" },
+	/* 6 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5: connections.c.children.x.start_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
+	/* 7 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5: connections.c.children.x.close_action: trap|start is not supported by uipsec's IKE yet (use trap or start)" },
+	/* 8 */ { "  local_addrs = 192.0.2.1\n children { x { updown = /bin/true } }", "gw.conf:5: connections.c.children.x.updown: updown scripts are not supported by uipsec" },
+	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { local_ts = dynamic[tcp] } }", "gw.conf:5: connections.c.children.x.local_ts: dynamic with [proto/port] is not supported by uipsec yet" },
+	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = dynamic, 10.0.0.0/8 } }", "gw.conf:5: connections.c.children.x.remote_ts: dynamic mixed with other traffic selectors is not supported by uipsec" },
+	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,10.0.0.9 } }", "gw.conf:5: connections.c.children.x.remote_ts: more than 8 traffic selectors" },
+	/* 12 */ { "  local_addrs = 192.0.2.1\n children { x { dpd_action = trap|restart } }", "gw.conf:5: connections.c.children.x.dpd_action: trap|start is not a dpd_action (clear, trap or restart)" },
 };
 
 static void test_check_table(void **state)
@@ -140,6 +134,20 @@ static void test_apply(void **state)
 	assert_int_equal(ike_conn_names(ike, names, 8), 2);
 	conf_free(c);
 
+	/* fragmentation = force is charon's IKEv2 behaviour too (fragments
+	 * without the peer's FRAGMENTATION_SUPPORTED): loaded, not refused */
+	for (int i = 0; i < 4; i++) {
+		static const char *const v[] = { "yes", "accept", "force", "no" };
+		snprintf(text, sizeof(text), HEAD "  local_addrs = 192.0.2.1\n fragmentation = %s" TAIL,
+		         v[i]);
+		c = load(text);
+		assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 1);
+		conf_free(c);
+	}
+	c = load(site);
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
+	conf_free(c);
+
 	/* A reload without 'resp' removes it. */
 	c = load("connections {\n"
 	         " site { local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.2\n local { auth = psk } }\n"
@@ -187,6 +195,49 @@ static void test_apply(void **state)
 	sad_free(sad);
 }
 
+/* The reliability options reach the IKE core as written (list-conns shows
+ * them), with charon's defaults where they are left out. */
+static void test_apply_reliability(void **state)
+{
+	struct ike_io io = { .send = sink, .now_ms = now };
+	struct ike_ctx *ike = ike_ctx_new(&io, NULL);
+	char err[512], *buf = NULL;
+	size_t len = 0;
+	struct conf *c;
+	FILE *f;
+
+	(void)state;
+	log_set_level(LOG_ERR);
+	c = load("connections {\n"
+	         " a { local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.2\n dpd_delay = 10s\n"
+	         "  dpd_timeout = 60s\n keyingtries = 0\n reauth_time = 2h\n rekey_time = 1h\n"
+	         "  unique = never\n local { auth = psk }\n"
+	         "  children { x { dpd_action = restart\n close_action = trap\n rekey_time = 10m\n"
+	         "   rand_time = 30s\n rekey_bytes = 1m\n rekey_packets = 1000 } } }\n"
+	         " b { local_addrs = 192.0.2.1\n remote_addrs = 192.0.2.3\n local { auth = psk }\n"
+	         "  children { y { dpd_action = trap } } }\n"
+	         "}\nsecrets { ike { secret = s } }\n");
+	assert_int_equal(ike_ctl_apply(ike, c, err, sizeof(err)), 2);
+	conf_free(c);
+	f = open_memstream(&buf, &len);
+	ike_list_conns(ike, f);
+	fclose(f);
+	/* a: over_time 10% of the longer time, rand_time its smaller part */
+	assert_non_null(strstr(buf, "dpd_delay 10s, keyingtries 0, rekey_time 3600s, reauth_time 7200s, "
+	                            "over_time 720s, rand_time 720s, unique never"));
+	assert_non_null(strstr(buf, "close_action trap, dpd_action restart, rekey_time 600s, "
+	                            "life_time 660s, rand_time 30s"));
+	assert_non_null(strstr(buf, "rekey_bytes 1048576, life_bytes 1153433, rand_bytes 104857, "
+	                            "rekey_packets 1000, life_packets 1100, rand_packets 100"));
+	/* b: charon's defaults */
+	assert_non_null(strstr(buf, "dpd_delay 0s, keyingtries 1, rekey_time 14400s, reauth_time 0s, "
+	                            "over_time 1440s, rand_time 1440s\n"));
+	assert_non_null(strstr(buf, "close_action clear, dpd_action trap, rekey_time 3600s, "
+	                            "life_time 3960s, rand_time 360s"));
+	free(buf);
+	ike_ctx_free(ike);
+}
+
 /* The "default" proposals must parse with the IKE core's parser. */
 static void test_default_proposals(void **state)
 {
@@ -206,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_check_table),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_default_proposals),
+		cmocka_unit_test(test_apply_reliability),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

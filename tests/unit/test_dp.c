@@ -17,6 +17,7 @@
 #include "dp/dp.h"
 #include "dp/trace.h"
 #include "util/bytes.h"
+#include "util/clock.h"
 #include "xfrm/events.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
@@ -430,6 +431,69 @@ static void test_output_drops(void **state)
 	side_fini(&a);
 }
 
+/* start_action = trap's first packets: held while the acquire is
+ * negotiated, sent once the state is there; bounded per policy (Linux's
+ * XFRM_MAX_QUEUE_LEN) and in time, the rest dropped and counted. */
+static unsigned nheld;
+static void on_held(void *ctx)
+{
+	(void)ctx;
+	nheld++;
+}
+
+static void test_hold(void **state)
+{
+	struct side a;
+
+	side_init(&a, true);
+	a.dp.io.held = on_held;
+	nheld = 0;
+	run(&a, "policy add src 10.1.0.0/24 dst 10.4.0.0/24 dir out tmpl src 192.0.2.1 "
+	        "dst 192.0.2.9 proto esp reqid 4 mode tunnel");
+	for (int i = 0; i < 3; i++)
+		a_to_b(&a, NULL, "10.1.0.2", "10.4.0.1");
+	assert_int_equal(a.nacq, 1);
+	assert_int_equal(a.nnet, 0);
+	assert_int_equal(a.dp.cnt.hold_queued, 3);
+	assert_int_equal(nheld, 3);
+	assert_int_equal(a.dp.stats.mib[XFRM_MIB_OUT_NO_STATES], 0);   /* held, not dropped */
+	/* a flush before the state comes sends nothing */
+	dp_hold_flush(&a.dp, clock_mono_ns() / 1000000);
+	assert_int_equal(a.nnet, 0);
+	assert_int_equal(a.dp.hold.n, 3);
+	/* the state arrives: the three leave, in order, through ESP */
+	run(&a, "state add src 192.0.2.1 dst 192.0.2.9 proto esp spi 0x4001 reqid 4 mode tunnel "
+	        "aead rfc4106(gcm(aes)) " KA " 128 replay-window 32");
+	struct ip_addr d;
+	ip_addr_parse("192.0.2.9", &d);
+	dp_state_event(&a.dp, XFRM_EV_STATE_ADD, sad_lookup(a.sad, &d, 0x4001, IPPROTO_ESP_));
+	assert_true(a.dp.hold.ready);
+	dp_hold_flush(&a.dp, clock_mono_ns() / 1000000);
+	assert_int_equal(a.nnet, 3);
+	assert_int_equal(a.dp.cnt.hold_sent, 3);
+	assert_int_equal(a.dp.hold.n, 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(get_be32(pkt_data(&a.net[i]) + 4), i + 1);   /* ESP seq 1, 2, 3 */
+	/* at most 100 per policy: the 101st is dropped (and counted as before) */
+	run(&a, "policy add src 10.1.0.0/24 dst 10.5.0.0/24 dir out tmpl src 192.0.2.1 "
+	        "dst 192.0.2.8 proto esp reqid 5 mode tunnel");
+	for (int i = 0; i < DP_HOLD_PER_POLICY + 1; i++)
+		a_to_b(&a, NULL, "10.1.0.2", "10.5.0.1");
+	assert_int_equal(a.dp.hold.n, DP_HOLD_PER_POLICY);
+	assert_int_equal(a.dp.cnt.hold_dropped, 1);
+	assert_int_equal(a.dp.stats.mib[XFRM_MIB_OUT_NO_STATES], 1);
+	/* and for DP_HOLD_MS at most */
+	dp_hold_flush(&a.dp, clock_mono_ns() / 1000000 + DP_HOLD_MS);
+	assert_int_equal(a.dp.hold.n, 0);
+	assert_int_equal(a.dp.cnt.hold_dropped, 1 + DP_HOLD_PER_POLICY);
+	/* without io.held (no one flushes: uipsec pcap encrypt) nothing is held */
+	a.dp.io.held = NULL;
+	a_to_b(&a, NULL, "10.1.0.2", "10.5.0.1");
+	assert_int_equal(a.dp.hold.n, 0);
+	assert_int_equal(a.dp.stats.mib[XFRM_MIB_OUT_NO_STATES], 2);
+	side_fini(&a);
+}
+
 static void test_trace(void **state)
 {
 	struct side a, b;
@@ -499,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_udp_marker_short),
 		cmocka_unit_test(test_policy_check),
 		cmocka_unit_test(test_output_drops),
+		cmocka_unit_test(test_hold),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_flow_cache_table_change),
 	};

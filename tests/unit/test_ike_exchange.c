@@ -19,13 +19,16 @@
 #include "crypto/rand.h"
 #include "ike/ike.h"
 #include "ike/ike_authn.h"
+#include "ike/ike_ctx.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_proto.h"
+#include "ike/ike_sa.h"
 #include "util/bytes.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "xfrm/backend.h"
 #include "xfrm/backend_sad.h"
+#include "xfrm/events.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
 
@@ -406,13 +409,15 @@ static void test_lost_messages(void **state)
 	         "aes128gcm16", NULL, NULL);
 	assert_int_equal(ike_initiate(A.ike, "net"), 0);
 	assert_true(deliver(true));                 /* IKE_SA_INIT request lost */
-	tick(3999);
+	tick(999);
 	assert_int_equal(net_n, 0);
-	tick(1);                                    /* 4 s: retransmit */
+	tick(1);                                    /* 1 s: retransmit */
 	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 1);
 	assert_true(deliver(false));
 	assert_true(deliver(true));                 /* IKE_SA_INIT response lost */
-	tick(7200);                                 /* 4 s * 1.8 */
+	tick(1799);
+	assert_int_equal(net_n, 0);
+	tick(1);                                    /* 1 s * 1.8 */
 	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 2);
 	assert_true(deliver(false));                /* B answers from its cache */
 	assert_int_equal(ike_ctx_stats(B.ike)->resent_responses, 1);
@@ -422,7 +427,7 @@ static void test_lost_messages(void **state)
 	assert_true(deliver(false));                /* IKE_AUTH request: B established */
 	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
 	assert_true(deliver(true));                 /* IKE_AUTH response lost */
-	tick(4000);
+	tick(1000);
 	assert_true(deliver(false));                /* retransmitted IKE_AUTH */
 	assert_int_equal(ike_ctx_stats(B.ike)->resent_responses, 2);
 	assert_int_equal(ike_child_count(B.ike), 1);   /* not installed twice */
@@ -438,13 +443,17 @@ static void test_give_up(void **state)
 	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
 	         "aes128gcm16", NULL, NULL);
 	assert_int_equal(ike_initiate(A.ike, "net"), 0);
-	/* 4 + 7.2 + 12.96 + 23.3 + 42 s of retransmits, then 75.6 s */
-	for (int i = 0; i < 400 && ike_sa_count(A.ike); i++) {
+	/* retransmits after 1, 1.8, 3.24, 5.8, 10.5, 18.9, 34 s, then 61.2 s
+	 * more: given up after 136 s (140 s with this test's 1 s ticks) */
+	int secs = 0;
+	while (secs < 400 && ike_sa_count(A.ike)) {
 		while (deliver(true))
 			;
 		tick(1000);
+		secs++;
 	}
-	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 5);
+	assert_in_range(secs, 136, 141);
+	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 7);
 	assert_int_equal(ike_sa_count(A.ike), 0);
 	assert_ends(&A, 1, IKE_END_RETRANSMIT_GIVEUP);
 	assert_false(A.ends[0].established);
@@ -477,7 +486,7 @@ static void test_dpd_dead(void **state)
 		tick(1000);
 	}
 	assert_int_equal(ike_sa_count(A.ike), 0);
-	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 5);
+	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 7);
 	assert_ends(&A, 1, IKE_END_DPD_DEAD);
 	assert_true(A.ends[0].established);
 	assert_child_ends(&A, 1, CHILD_END_IKE_ENDED);
@@ -1209,8 +1218,55 @@ static void test_init_flood(void **state)
 		ike_input(B.ike, &req.to, &req.from, req.data, req.len);
 		net_n = 0;
 	}
+	/* from a known peer (A): 5 half-open SAs, then cookies */
 	assert_int_equal(ike_sa_count(B.ike), 5);
 	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 995);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_source_limited, 0);
+	/* one unknown source gets 20 a second */
+	struct ike_endpoint one = req.from;
+	assert_int_equal(ip_addr_parse("203.0.113.9", &one.addr), 0);
+	for (unsigned k = 0; k < 100; k++) {
+		put_be64(req.data, 0x3000 + k);
+		ike_input(B.ike, &req.to, &one, req.data, req.len);
+		net_n = 0;
+	}
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 995 + 20);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_source_limited, 80);
+	/* 110,000 spoofed sources at once: 100,000 (a second's budget)
+	 * answered with cookies, the rest dropped unread */
+	struct ike_endpoint spoof = req.from;
+	assert_int_equal(ip_addr_parse("198.18.0.0", &spoof.addr), 0);
+	for (unsigned k = 0; k < 110000; k++) {
+		spoof.addr.a[1] = (uint8_t)(18 + (k >> 16));
+		spoof.addr.a[2] = (uint8_t)(k >> 8);
+		spoof.addr.a[3] = (uint8_t)k;
+		put_be64(req.data, 0x100000 + k);
+		ike_input(B.ike, &req.to, &spoof, req.data, req.len);
+		net_n = 0;
+	}
+	/* (the 1,020 before took their share of the budget first) */
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 995 + 20 + 98980);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_over_budget, 11020);
+	assert_int_equal(ike_sa_count(B.ike), 5);
+	/* the configured peer is not held up by the flood: with the budget
+	 * spent, A still gets its cookie and its IKE SA */
+	tick(1000);
+	for (unsigned k = 0; k < 110000; k++) {
+		assert_int_equal(ip_addr_parse("198.20.0.1", &spoof.addr), 0);
+		spoof.addr.a[1] = (uint8_t)(20 + (k >> 16));
+		spoof.addr.a[2] = (uint8_t)(k >> 8);
+		spoof.addr.a[3] = (uint8_t)k;
+		put_be64(req.data, 0x200000 + k);
+		ike_input(B.ike, &req.to, &spoof, req.data, req.len);
+	}
+	net_n = 0;
+	uint64_t cookies = ike_ctx_stats(B.ike)->cookies_sent;
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 10 && deliver(false); i++)
+		;
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, cookies + 1);
 }
 
 static void test_transport_and_encap(void **state)
@@ -1981,6 +2037,1052 @@ static void test_backend_requests(void **state)
 	assert_int_equal(sad_count(A.sad) + spd_count(A.spd), 0);
 }
 
+/* ---- reliability: retransmission, dpd_action, keyingtries, restarts,
+ * INITIAL_CONTACT, reauthentication, lifetimes, many children ---- */
+
+/* Deliver everything (up to max messages), dropping nothing. */
+static void deliver_many(unsigned max)
+{
+	for (unsigned i = 0; i < max && deliver(false); i++)
+		;
+	assert_int_equal(net_n, 0);
+}
+
+static void drop_all(void)
+{
+	while (deliver(true))
+		;
+}
+
+static struct sad_sa *out_state(struct peer *p, const char *src, const char *dst)
+{
+	struct xfrm_flow fl = { 0 };
+	struct spd_policy *pol;
+
+	ip_addr_parse(src, &fl.saddr);
+	ip_addr_parse(dst, &fl.daddr);
+	pol = spd_lookup(p->spd, XFRM_POLICY_OUT, &fl);
+	if (!pol || !pol->ntmpl)
+		return NULL;
+	return sad_lookup_out(p->sad, pol->tmpl[0].reqid, NULL, NULL, XFRM_MODE_TUNNEL);
+}
+
+/* The retransmission settings (charon's names): timeout * base^n, capped
+ * at limit, given up after tries; nonsense is refused. */
+static void test_retransmit_settings(void **state)
+{
+	struct ike_retransmit_cfg rc = { .tries = 2, .timeout = 2.0, .base = 3.0, .limit = 5.0 };
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_ctx_set_retransmit(A.ike, &rc), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	drop_all();
+	tick(1999);
+	assert_int_equal(net_n, 0);
+	tick(1);                       /* 2 s */
+	assert_int_equal(net_n, 1);
+	drop_all();
+	tick(4999);                    /* 2 s * 3 = 6 s, capped at 5 s */
+	assert_int_equal(net_n, 0);
+	tick(1);
+	assert_int_equal(net_n, 1);
+	drop_all();
+	tick(4999);
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	tick(1);                       /* two retransmits unanswered: given up */
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_ends(&A, 1, IKE_END_RETRANSMIT_GIVEUP);
+	assert_int_equal(ike_ctx_stats(A.ike)->retransmits, 2);
+	/* jitter takes up to its share off: the first retransmit between 1 and 2 s */
+	rc = (struct ike_retransmit_cfg){ .tries = 1, .timeout = 2.0, .base = 1.0, .jitter = 50 };
+	assert_int_equal(ike_ctx_set_retransmit(A.ike, &rc), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	drop_all();
+	tick(999);
+	assert_int_equal(net_n, 0);
+	for (int i = 0; i < 10 && !net_n; i++)
+		tick(100);
+	assert_int_equal(net_n, 1);
+	/* refused */
+	struct ike_retransmit_cfg bad[] = {
+		{ .tries = 101, .timeout = 1, .base = 1 }, { .tries = 1, .timeout = 0, .base = 1 },
+		{ .tries = 1, .timeout = 1, .base = 0.5 }, { .tries = 1, .timeout = 1, .base = 1, .jitter = 101 },
+		{ .tries = 1, .timeout = 1, .base = 1, .limit = -1 },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ike_ctx_set_retransmit(A.ike, &bad[i]), -EINVAL);
+}
+
+/* keyingtries: a peer that never answers is tried keyingtries times
+ * (a new IKE SA each), 0 is forever. */
+static void test_keyingtries(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.keyingtries = 3;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 3 * 150 && ike_sa_count(A.ike); i++) {
+		drop_all();
+		tick(1000);
+	}
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_ends(&A, 3, IKE_END_RETRANSMIT_GIVEUP, IKE_END_RETRANSMIT_GIVEUP,
+	            IKE_END_RETRANSMIT_GIVEUP);
+	/* 0: forever (still trying after four attempts); the peer comes back */
+	A.nends = 0;
+	A.cfg.keyingtries = 0;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 4 * 141; i++) {
+		drop_all();
+		tick(1000);
+	}
+	assert_int_equal(A.nends, 4);
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	for (int i = 0; i < 200 && strcmp(ike_conn_state(A.ike, "gw"), "ESTABLISHED"); i++) {
+		deliver_many(100);
+		tick(1000);
+	}
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike), 1);   /* the child came along */
+	assert_sads_match(2);
+}
+
+/* A's peer stops answering A's liveness checks: dpd_action decides. */
+static void dpd_dead_with(uint8_t action)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.dpd_delay = 30;
+	A.cfg.children[0].dpd_action = action;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	for (int i = 0; i < 400 && A.nends == 0; i++) {
+		drop_all();
+		tick(1000);
+	}
+	assert_ends(&A, 1, IKE_END_DPD_DEAD);
+}
+
+static void test_dpd_action_clear(void **state)
+{
+	dpd_dead_with(IKE_ACTION_NONE);
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(sad_count(A.sad) + spd_count(A.spd), 0);
+	assert_int_equal(net_n, 0);
+}
+
+static void test_dpd_action_trap(void **state)
+{
+	dpd_dead_with(IKE_ACTION_TRAP);
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(sad_count(A.sad), 0);
+	/* trap policies instead: the next packet negotiates again */
+	assert_int_equal(spd_count(A.spd), 3);
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.1.0.5", &fl.saddr);
+	ip_addr_parse("10.2.0.7", &fl.daddr);
+	struct spd_policy *p = spd_lookup(A.spd, XFRM_POLICY_OUT, &fl);
+	assert_non_null(p);
+	assert_int_equal(net_n, 0);
+	xfrm_backend_sad_acquire(A.be, p, &p->tmpl[0], &fl);
+	assert_int_equal(net_n, 1);
+	deliver_many(100);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	/* B's stale SA went when A's INITIAL_CONTACT came */
+	assert_ends(&B, 1, IKE_END_REPLACED);
+	assert_sads_match(2);
+}
+
+static void test_dpd_action_restart(void **state)
+{
+	dpd_dead_with(IKE_ACTION_START);
+	/* a new IKE SA right away, with the child */
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "INIT_SENT");
+	deliver_many(100);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_ends(&B, 1, IKE_END_REPLACED);
+	assert_sads_match(2);
+}
+
+/* B restarts (kill -9: no Delete, nothing kept). A's next liveness check
+ * gets INVALID_IKE_SPI from B: only a hint, but it makes A check quickly
+ * and give up within two seconds instead of 136, then restart. */
+static void test_restart_invalid_ike_spi(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.dpd_delay = 30;
+	A.cfg.children[0].dpd_action = IKE_ACTION_START;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	pair_restart(&B);
+	tick(30000);
+	assert_int_equal(net_n, 1);               /* A's liveness check */
+	assert_true(deliver(false));
+	assert_int_equal(ike_ctx_stats(B.ike)->invalid_ike_spi_sent, 1);
+	assert_int_equal(net_n, 1);
+	assert_true(deliver(false));              /* INVALID_IKE_SPI at A */
+	assert_int_equal(ike_ctx_stats(A.ike)->invalid_ike_spi_rx, 1);
+	assert_int_equal(A.nends, 0);             /* a hint, not proof */
+	uint64_t t0 = now_ms;
+	while (A.nends == 0 && now_ms - t0 < 10000) {
+		tick(50);
+		deliver_many(10);                     /* quick retransmits, more hints */
+	}
+	assert_ends(&A, 1, IKE_END_DPD_DEAD);
+	assert_true(now_ms - t0 <= 2000);
+	/* dpd_action restart: a new IKE SA, B accepts it */
+	deliver_many(100);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+}
+
+/* A forged INVALID_IKE_SPI cannot end a live SA: the peer answers the
+ * quick retransmit. */
+static void test_forged_invalid_ike_spi(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.dpd_delay = 30;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	establish();
+	tick(30000);
+	assert_int_equal(net_n, 1);
+	/* the liveness check, as a forger sees it, answered with INVALID_IKE_SPI */
+	struct ike_msg m;
+	assert_int_equal(ike_msg_parse(net[0].data, net[0].len, &m), 0);
+	struct ike_endpoint l = net[0].to, r = net[0].from;
+	assert_true(deliver(true));               /* the real one is lost */
+	uint8_t msg[64];
+	put_be64(msg, m.hdr.spi_i);
+	put_be64(msg + 8, m.hdr.spi_r);
+	msg[16] = IKE_PLD_NOTIFY;
+	msg[17] = 0x20;
+	msg[18] = INFORMATIONAL;
+	msg[19] = IKE_FLAG_RESPONSE;              /* from the responder B */
+	put_be32(msg + 20, m.hdr.msgid);
+	put_be32(msg + 24, 28 + 8);
+	msg[28] = 0;
+	msg[29] = 0;
+	put_be16(msg + 30, 8);
+	msg[32] = 0;
+	msg[33] = 0;
+	put_be16(msg + 34, IKE_N_INVALID_IKE_SPI);
+	ike_msg_clear(&m);
+	ike_input(A.ike, &l, &r, msg, 36);
+	assert_int_equal(ike_ctx_stats(A.ike)->invalid_ike_spi_rx, 1);
+	for (int i = 0; i < 100; i++) {
+		tick(50);
+		deliver_many(10);
+	}
+	assert_int_equal(A.nends + B.nends, 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
+/* B restarts with a trap policy: ESP from A for an SPI B lost (the data
+ * plane's unknown SPI event) makes B initiate at once, and its
+ * INITIAL_CONTACT clears A's stale SAs. Further such events while the
+ * new SA is up only cost a liveness check every 2 s. */
+static void test_restart_unknown_spi(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	B.cfg.children[0].start_action = IKE_ACTION_TRAP;
+	establish();
+	pair_restart(&B);
+	assert_int_equal(spd_count(B.spd), 3);    /* trap policies, no states */
+	assert_int_equal(net_n, 0);
+	/* a source with no connection: nothing */
+	struct ip_addr other;
+	ip_addr_parse("198.51.100.7", &other);
+	xfrm_backend_unknown_spi(B.be, &other, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 0);
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 1);               /* B's IKE_SA_INIT */
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 1);               /* under way already */
+	deliver_many(100);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_ends(&A, 1, IKE_END_REPLACED);
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_sads_match(2);
+	assert_int_equal(ike_ctx_stats(B.ike)->unknown_spi, 3);
+	/* now B has an IKE SA with A: a liveness check, at most every 2 s */
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 1);
+	deliver_many(10);
+	tick(1000);
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 0);
+	tick(1000);
+	xfrm_backend_unknown_spi(B.be, &A.addr, &B.addr, 0xc0001234);
+	assert_int_equal(net_n, 1);
+	deliver_many(10);
+	assert_int_equal(A.nends + B.nends, 1);
+}
+
+/* A restarts and starts over: INITIAL_CONTACT in its IKE_AUTH makes B
+ * delete its stale IKE and CHILD SAs at once. A request for the SA B
+ * has but A lost is answered with INVALID_IKE_SPI, at most 20 a second. */
+static void test_initial_contact(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	pair_restart(&A);
+	/* B's requests on the old SA: answered, rate-limited */
+	for (int i = 0; i < 30; i++) {
+		assert_int_equal(ike_terminate_child(B.ike, "net") == 0 || i > 0, 1);
+		tick(0);
+	}
+	assert_int_equal(net_n, 1);
+	for (int i = 0; i < 30; i++)
+		ike_input(A.ike, &net[0].to, &net[0].from, net[0].data, net[0].len);
+	assert_int_equal(ike_ctx_stats(A.ike)->invalid_ike_spi_sent, 20);
+	assert_int_equal(ike_ctx_stats(A.ike)->invalid_ike_spi_limited, 10);
+	net_n = 0;
+	/* A comes back */
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	assert_true(deliver(false));              /* IKE_AUTH with INITIAL_CONTACT */
+	assert_ends(&B, 1, IKE_END_REPLACED);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_int_equal(sad_count(B.sad), 2);    /* only the new CHILD SA's states */
+	deliver_many(10);
+	assert_sads_match(2);
+	/* unique = never: neither sent nor honoured */
+	B.nends = 0;
+	pair_restart(&A);
+	char err[128];
+	B.cfg.unique_never = true;
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_many(10);
+	assert_int_equal(B.nends, 0);
+	assert_int_equal(ike_sa_count(B.ike), 2);
+}
+
+/* Reauthentication, make-before-break: a new IKE SA with the CHILD SA
+ * comes up beside the old one (no INITIAL_CONTACT), traffic always has an
+ * outbound state, then the old IKE SA and its CHILD SA go. */
+static void test_reauth(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.reauth_time = 3600;
+	A.cfg.children[0].close_action = IKE_ACTION_START;
+	B.cfg.children[0].close_action = IKE_ACTION_START;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	establish();
+	struct sad_sa *first = out_state(&A, "10.1.0.5", "10.2.0.7");
+	assert_non_null(first);
+	uint32_t first_spi = first->spi;
+	tick(3599000);
+	assert_int_equal(net_n, 0);
+	tick(1000);                               /* reauth_time */
+	assert_int_equal(net_n, 1);               /* a new IKE_SA_INIT */
+	assert_int_equal(ike_sa_count(A.ike), 2);
+	for (int i = 0; i < 20 && net_n; i++) {
+		assert_true(deliver(false));
+		/* never a moment without an outbound state on either side */
+		assert_non_null(out_state(&A, "10.1.0.5", "10.2.0.7"));
+		assert_non_null(out_state(&B, "10.2.0.5", "10.1.0.7"));
+	}
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);   /* no close_action duplicate */
+	assert_sads_match(2);
+	assert_int_not_equal(out_state(&A, "10.1.0.5", "10.2.0.7")->spi, first_spi);
+	assert_ends(&A, 1, IKE_END_REAUTH);
+	assert_ends(&B, 1, IKE_END_DELETED_BY_PEER);
+	/* the same by command */
+	A.nends = B.nends = 0;
+	assert_int_equal(ike_rekey_ike(A.ike, "gw", true), 0);
+	deliver_many(100);
+	assert_ends(&A, 1, IKE_END_REAUTH);
+	assert_sads_match(2);
+	/* and rekeying by command */
+	A.nends = B.nends = 0;
+	assert_int_equal(ike_rekey_ike(A.ike, "gw", false), 0);
+	deliver_many(100);
+	assert_ends(&A, 1, IKE_END_REKEYED);
+	uint32_t spi = out_state(&A, "10.1.0.5", "10.2.0.7")->spi;
+	assert_int_equal(ike_rekey_child(A.ike, "net"), 0);
+	deliver_many(100);
+	assert_int_not_equal(out_state(&A, "10.1.0.5", "10.2.0.7")->spi, spi);
+	assert_sads_match(2);
+	assert_int_equal(ike_rekey_child(A.ike, "nonesuch"), -ENOENT);
+	assert_int_equal(ike_rekey_ike(A.ike, "nonesuch", false), -ENOENT);
+}
+
+/* CHILD SA lifetimes by time (with rand_time), bytes and packets: the
+ * states carry them, and a soft limit reached by traffic rekeys. */
+static void test_child_lifetimes(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	struct ike_child_cfg *c = &A.cfg.children[0];
+	c->rekey_time = 600;
+	c->rand_time = 60;
+	c->rekey_bytes = 1000000;
+	c->rand_bytes = 100000;
+	c->life_bytes = 2000000;
+	c->rekey_packets = 1000;
+	c->life_packets = 2000;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	B.cfg.children[0].rekey_time = 600;
+	B.cfg.children[0].rand_time = 60;
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	establish();
+	struct sad_sa *st = out_state(&A, "10.1.0.5", "10.2.0.7");
+	assert_non_null(st);
+	assert_in_range(st->lft.soft_add_expires_seconds, 540, 600);
+	assert_int_equal(st->lft.hard_add_expires_seconds, 660);
+	assert_in_range(st->lft.soft_byte_limit, 900000, 1000000);
+	assert_int_equal(st->lft.hard_byte_limit, 2000000);
+	assert_int_equal(st->lft.soft_packet_limit, 1000);
+	assert_int_equal(st->lft.hard_packet_limit, 2000);
+	struct sad_sa *bt = out_state(&B, "10.2.0.5", "10.1.0.7");
+	assert_in_range(bt->lft.soft_add_expires_seconds, 540, 600);
+	/* the two ends drew their own: not both at once */
+	assert_int_not_equal(bt->lft.soft_add_expires_seconds, st->lft.soft_add_expires_seconds);
+	assert_int_equal(bt->lft.soft_byte_limit, XFRM_INF);
+	/* traffic: the packet limit is reached first, the SAD says so, A rekeys */
+	uint32_t spi = st->spi;
+	for (int i = 0; i < 999; i++)
+		assert_true(sad_sa_account(A.sad, st, 100, 1));
+	assert_int_equal(net_n, 0);
+	assert_true(sad_sa_account(A.sad, st, 100, 1));
+	assert_int_equal(net_n, 1);               /* CREATE_CHILD_SA with REKEY_SA */
+	deliver_many(10);
+	assert_int_not_equal(out_state(&A, "10.1.0.5", "10.2.0.7")->spi, spi);
+	assert_sads_match(2);
+	/* bytes: 10 packets of 100 kB cross the soft byte limit */
+	st = out_state(&A, "10.1.0.5", "10.2.0.7");
+	for (int i = 0; i < 10 && !net_n; i++)
+		assert_true(sad_sa_account(A.sad, st, 100000, 1));
+	assert_int_equal(net_n, 1);
+	deliver_many(10);
+	assert_sads_match(2);
+	/* time: the SAD's clock */
+	tick(600000);
+	sad_expire_tick(A.sad, now_ms / 1000);
+	sad_expire_tick(B.sad, now_ms / 1000);
+	assert_true(net_n >= 1);
+	deliver_many(40);
+	tick(1000);
+	deliver_many(40);
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_sads_match(2);
+}
+
+/* A rekeying crosses the peer's Delete of the same CHILD SA: the peer
+ * answers CHILD_SA_NOT_FOUND (RFC 7296 2.25) instead of creating a CHILD
+ * SA beside nothing, and nothing is left over. */
+static void test_rekey_deleted_child(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	establish();
+	assert_int_equal(ike_rekey_child(A.ike, "net"), 0);
+	assert_int_equal(net_n, 1);               /* A's CREATE_CHILD_SA with REKEY_SA */
+	assert_int_equal(ike_terminate_child(B.ike, "net"), 0);
+	assert_int_equal(net_n, 2);               /* B's Delete */
+	deliver_nth(1);                           /* the Delete first, at A */
+	deliver_many(10);
+	assert_int_equal(ike_child_count(A.ike) + ike_child_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+	assert_int_equal(spd_count(A.spd) + spd_count(B.spd), 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
+/* No cap on CHILD SAs: 200 children under one IKE SA. */
+static void test_200_children(void **state)
+{
+	static struct ike_child_cfg ka[200], kb[200];
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	for (int i = 0; i < 200; i++) {
+		char l[32], r[32];
+		ka[i] = A.cfg.children[0];
+		kb[i] = B.cfg.children[0];
+		snprintf(ka[i].name, sizeof(ka[i].name), "net%d", i);
+		snprintf(kb[i].name, sizeof(kb[i].name), "net%d", i);
+		snprintf(l, sizeof(l), "10.1.%d.0/24", i);
+		snprintf(r, sizeof(r), "10.2.%d.0/24", i);
+		assert_int_equal(ike_ts_parse(l, &ka[i].local_ts.ts[0]), 0);
+		assert_int_equal(ike_ts_parse(r, &ka[i].remote_ts.ts[0]), 0);
+		kb[i].local_ts.ts[0] = ka[i].remote_ts.ts[0];
+		kb[i].remote_ts.ts[0] = ka[i].local_ts.ts[0];
+		ka[i].reqid = kb[i].reqid = 0;
+	}
+	A.cfg.children = ka;
+	B.cfg.children = kb;
+	A.cfg.nchildren = B.cfg.nchildren = 200;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "gw"), 0);
+	deliver_many(1000);
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_int_equal(ike_child_count(A.ike), 200);
+	assert_int_equal(ike_child_count(B.ike), 200);
+	assert_sads_match(400);
+	assert_int_equal(spd_count(A.spd), 600);
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	deliver_many(10);
+	assert_int_equal(sad_count(A.sad) + spd_count(A.spd) + sad_count(B.sad) + spd_count(B.spd), 0);
+	A.cfg.children = A.kids;
+	B.cfg.children = B.kids;
+}
+
+/* ---- IKE fragmentation (RFC 7383) ----
+ * Both peers cut messages for small datagrams and carry long identities,
+ * so that each IKE_AUTH message (about 400 bytes) goes in three
+ * fragments; the IKE_SA_INIT messages never do. */
+#define FRAG_SIZE 220                    /* IPv4 datagram: 192 bytes of IKE each */
+#define FRAG_MSG_MAX (FRAG_SIZE - 28)
+
+static void long_id(struct ike_id *id, char c)
+{
+	memset(id, 0, sizeof(*id));
+	id->type = IKE_ID_FQDN;
+	id->len = 200;
+	memset(id->data, c, id->len);
+	memcpy(id->data + id->len - 12, ".example.org", 12);
+}
+
+static void frag_peers_up(uint8_t mode_a, uint8_t mode_b)
+{
+	char err[256];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	long_id(&A.cfg.local_id, 'a');
+	long_id(&B.cfg.local_id, 'b');
+	A.cfg.fragmentation = mode_a;
+	B.cfg.fragmentation = mode_b;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	ike_ctx_set_fragment_size(A.ike, FRAG_SIZE);
+	ike_ctx_set_fragment_size(B.ike, FRAG_SIZE);
+}
+
+static bool is_frag(const struct pkt_q *p)
+{
+	return p->len > 36 && p->data[16] == IKE_PLD_SKF;
+}
+
+/* The queue holds exactly one message in fragments 1..n of n, each
+ * within the datagram size, the first naming an inner payload and the
+ * others none (RFC 7383 2.5). n. */
+static unsigned queued_fragments(void)
+{
+	unsigned n = net_n;
+
+	assert_true(n >= 2);
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(is_frag(&net[i]));
+		assert_true(net[i].len <= FRAG_MSG_MAX);
+		assert_int_equal(get_be16(net[i].data + 32), i + 1);
+		assert_int_equal(get_be16(net[i].data + 34), n);
+		assert_int_equal(net[i].data[28] != IKE_PLD_NONE, i == 0);
+		assert_memory_equal(net[i].data, net[0].data, 24);   /* the same header */
+	}
+	return n;
+}
+
+/* IKE_SA_INIT both ways, unfragmented. */
+static void frag_init(void)
+{
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_int_equal(net_n, 1);
+	assert_false(is_frag(&net[0]));
+	assert_true(deliver(false));
+	assert_int_equal(net_n, 1);
+	assert_false(is_frag(&net[0]));
+	assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+}
+
+/* A fragment as from would send it: the header of the queued datagram
+ * tmpl (message ID msgid), sealed with from's keys of that IKE SA. */
+static void forge_frag(struct peer *from, const struct pkt_q *tmpl, uint32_t msgid, uint8_t first,
+                       uint16_t num, uint16_t total, const uint8_t *content, size_t len,
+                       struct pkt_q *out)
+{
+	struct ike_sa *sa = ike_sa_find(from->ike, get_be64(tmpl->data), get_be64(tmpl->data + 8));
+	struct crypto_ike_keys k;
+	uint8_t hdr[IKE_HDR_LEN], *buf;
+	size_t blen;
+
+	assert_non_null(sa);
+	ike_sa_keys_out(sa, &k);
+	memcpy(hdr, tmpl->data, IKE_HDR_LEN);
+	put_be32(hdr + 20, msgid);
+	assert_int_equal(ike_msg_frag_seal(hdr, first, num, total, content, len, &k, &buf, &blen), 0);
+	*out = *tmpl;
+	assert_true(blen <= sizeof(out->data));
+	memcpy(out->data, buf, blen);
+	out->len = blen;
+	free(buf);
+}
+
+static void inject(const struct pkt_q *p)
+{
+	pair_inject(p);
+}
+
+static uint32_t msgid_of(const struct pkt_q *p)
+{
+	return get_be32(p->data + 20);
+}
+
+/* IKE_AUTH in fragments both ways; the SADs match, nothing stays held. */
+static void test_frag_auth(void **state)
+{
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *sta = ike_ctx_stats(A.ike), *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	assert_int_equal(n, 3);
+	assert_int_equal(sta->frag_msgs_tx, 1);
+	assert_int_equal(sta->frag_tx, n);
+	for (unsigned i = 0; i < n - 1; i++) {
+		assert_true(deliver(false));
+		assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+		assert_true(stb->frag_bytes > 0);
+		assert_int_equal(net_n, n - 1 - i);     /* nothing answered yet */
+	}
+	assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(stb->frag_reassembled, 1);
+	assert_int_equal(stb->frag_rx, n);
+	assert_int_equal(stb->frag_bytes, 0);
+	unsigned m = queued_fragments();
+	assert_int_equal(stb->frag_msgs_tx, 1);
+	for (unsigned i = 0; i < m; i++)
+		assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(sta->frag_reassembled, 1);
+	assert_int_equal(sta->frag_bytes, 0);
+	assert_int_equal(net_n, 0);
+	assert_sads_match(2);
+	/* small messages still go whole: a DPD round */
+	assert_int_equal(ike_terminate_child(A.ike, "net"), 0);
+	assert_int_equal(net_n, 1);
+	assert_false(is_frag(&net[0]));
+	deliver_all();
+	assert_int_equal(sta->drop_icv + stb->drop_icv + sta->frag_drop_invalid + stb->frag_drop_invalid,
+	                 0);
+}
+
+/* A lost fragment each way: the retransmission resends every fragment,
+ * the receiver keeps what it has (the rest are duplicates), and a
+ * retransmitted request's first fragment gets every fragment of the
+ * cached response (the others of it are dropped, RFC 7383 2.6.1). */
+static void test_frag_lost(void **state)
+{
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *sta = ike_ctx_stats(A.ike), *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	for (unsigned i = 0; i < n - 1; i++)
+		assert_true(deliver(false));
+	assert_true(deliver(true));                 /* the last one is lost */
+	assert_true(stb->frag_bytes > 0);
+	tick(4000);
+	assert_int_equal(sta->retransmits, 1);
+	assert_int_equal(queued_fragments(), n);    /* all of them again */
+	assert_int_equal(sta->frag_tx, 2 * n);
+	for (unsigned i = 0; i < n; i++)
+		assert_true(deliver(false));
+	assert_int_equal(stb->frag_drop_dup, n - 1);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	unsigned m = queued_fragments();
+	assert_true(deliver(false));
+	assert_true(deliver(true));                 /* response fragment 2 is lost */
+	while (net_n)
+		assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+	tick(7200);
+	assert_int_equal(sta->retransmits, 2);
+	assert_int_equal(queued_fragments(), n);
+	for (unsigned i = 0; i < n; i++)
+		assert_true(deliver(false));
+	assert_int_equal(stb->resent_responses, 1);      /* on fragment 1 only */
+	assert_int_equal(stb->frag_drop_msgid, n - 1);
+	assert_int_equal(ike_child_count(B.ike), 1);     /* not processed twice */
+	assert_int_equal(queued_fragments(), m);
+	for (unsigned i = 0; i < m; i++)
+		assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	/* fragment 1 again is a duplicate, 2 completes it, the rest are of a
+	 * response no longer waited for */
+	assert_int_equal(sta->frag_drop_dup, 1);
+	assert_int_equal(sta->frag_drop_msgid, m - 2);
+	assert_int_equal(sta->frag_bytes + stb->frag_bytes, 0);
+	assert_sads_match(2);
+}
+
+/* Fragments in reverse order both ways. */
+static void test_frag_reordered(void **state)
+{
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	unsigned n = queued_fragments();
+	for (unsigned i = 0; i < n; i++)
+		deliver_nth(net_n - 1);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	n = queued_fragments();
+	for (unsigned i = 0; i < n; i++)
+		deliver_nth(net_n - 1);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+	assert_int_equal(ike_ctx_stats(A.ike)->frag_drop_dup + ike_ctx_stats(B.ike)->frag_drop_dup, 0);
+}
+
+/* Hostile fragments for B's half-open SA, with valid ICVs where it
+ * matters: out-of-range numbers and a Total of 65,535 (refused before the
+ * ICV), a wrong message ID, a bad ICV, a duplicate, an overlapping one,
+ * a lower Total. Each is counted, none is kept, and the real fragments
+ * still make the message. */
+static void test_frag_hostile(void **state)
+{
+	static const uint8_t junk[64] = { 0x2b, 0, 0, 8, 1, 2, 3, 4 };
+	struct pkt_q f, real[8];
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	uint32_t id = msgid_of(&net[0]);
+	memcpy(real, net, n * sizeof(net[0]));
+
+	static const uint16_t bad[][2] = { { 0, 3 }, { 4, 3 }, { 1, 0 }, { 1, 65535 }, { 65535, 65535 } };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		forge_frag(&A, &real[0], id, IKE_PLD_IDI, bad[i][0], bad[i][1], junk, sizeof(junk), &f);
+		inject(&f);
+		assert_int_equal(stb->frag_drop_invalid, i + 1);
+		assert_int_equal(stb->frag_bytes, 0);
+	}
+	assert_int_equal(stb->frag_rx, 5);
+	forge_frag(&A, &real[0], id + 5, IKE_PLD_IDI, 1, 3, junk, sizeof(junk), &f);
+	inject(&f);
+	assert_int_equal(stb->frag_drop_msgid, 1);
+	f = real[1];
+	f.data[f.len - 1] ^= 1;                      /* the ICV */
+	inject(&f);
+	assert_int_equal(stb->drop_icv, 1);
+	assert_int_equal(stb->frag_bytes, 0);
+	inject(&real[1]);                            /* kept */
+	assert_true(stb->frag_bytes > 0);
+	inject(&real[1]);
+	assert_int_equal(stb->frag_drop_dup, 1);
+	forge_frag(&A, &real[0], id, IKE_PLD_NONE, 2, 3, junk, sizeof(junk), &f);
+	inject(&f);
+	assert_int_equal(stb->frag_drop_overlap, 1);
+	forge_frag(&A, &real[0], id, IKE_PLD_IDI, 1, 2, junk, sizeof(junk), &f);
+	inject(&f);                                  /* Total lower than the message's */
+	assert_int_equal(stb->frag_drop_invalid, 6);
+	/* a fragment with an unprotected payload before its SKF */
+	f = real[2];
+	memmove(f.data + 36, f.data + 28, f.len - 28);
+	f.data[16] = IKE_PLD_VENDOR;
+	f.data[28] = IKE_PLD_SKF;
+	f.data[29] = 0;
+	put_be16(f.data + 30, 8);
+	memset(f.data + 32, 0x55, 4);
+	f.len += 8;
+	put_be32(f.data + 24, (uint32_t)f.len);
+	inject(&f);
+	assert_int_equal(stb->frag_drop_invalid, 7);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+	net_n = 0;                                   /* only what was injected */
+	inject(&real[0]);
+	inject(&real[2]);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(stb->frag_bytes, 0);
+	assert_int_equal(stb->frag_reassembled, 1);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+}
+
+/* The response to A's IKE_AUTH: one real fragment kept, then one with a
+ * higher Total (RFC 7383 2.6: start over with it), so the real ones are
+ * refused as of a lower Total, retransmissions too, and the message never
+ * completes; 30 s after it began it is given up (memory back to 0), and
+ * the next retransmission goes through. */
+static void test_frag_restart_timeout(void **state)
+{
+	static const uint8_t junk[40] = { 0x24 };
+	struct pkt_q f;
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *sta = ike_ctx_stats(A.ike), *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	for (unsigned i = 0; i < n; i++)
+		assert_true(deliver(false));
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	unsigned m = queued_fragments();
+	assert_true(deliver(false));                 /* fragment 1 of m kept */
+	size_t held = sta->frag_bytes;
+	assert_true(held > 0);
+	forge_frag(&B, &net[0], msgid_of(&net[0]), IKE_PLD_IDR, 2, (uint16_t)(m + 1), junk,
+	           sizeof(junk), &f);
+	inject(&f);
+	assert_int_equal(sta->frag_incomplete, 1);   /* what was kept is given up */
+	while (net_n)
+		assert_true(deliver(false));
+	assert_int_equal(sta->frag_drop_invalid, m - 1);
+	tick(4000);                                  /* A retransmits, B resends */
+	assert_int_equal(queued_fragments(), n);
+	for (unsigned i = 0; i < n; i++)
+		assert_true(deliver(false));
+	assert_int_equal(stb->resent_responses, 1);
+	assert_int_equal(queued_fragments(), m);
+	while (net_n)
+		assert_true(deliver(false));
+	assert_int_equal(sta->frag_drop_invalid, 2 * m - 1);
+	assert_true(sta->frag_bytes > 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "AUTH_SENT");
+	tick(25999);
+	assert_int_equal(sta->frag_incomplete, 1);
+	assert_true(sta->frag_bytes > 0);
+	while (net_n)
+		deliver(true);                           /* a retransmission in between, lost */
+	tick(1);                                     /* 30 s: given up */
+	assert_int_equal(sta->frag_incomplete, 2);
+	assert_int_equal(sta->frag_bytes, 0);
+	for (int i = 0; i < 60 && strcmp(ike_conn_state(A.ike, "gw"), "ESTABLISHED"); i++) {
+		tick(1000);
+		while (net_n)
+			assert_true(deliver(false));
+	}
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(sta->frag_bytes + stb->frag_bytes, 0);
+	assert_sads_match(2);
+}
+
+/* Fragments before the IKE SA has keys (the initiator waiting for the
+ * IKE_SA_INIT response), and in IKE_SA_INIT, are dropped unread. */
+static void test_frag_unkeyed(void **state)
+{
+	struct pkt_q f;
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	const struct ike_stats *sta = ike_ctx_stats(A.ike);
+	/* B's answer as it might look: responder SPI still unknown to A */
+	memset(&f, 0, sizeof(f));
+	f.from = net[0].to;
+	f.to = net[0].from;
+	memcpy(f.data, net[0].data, 8);
+	f.data[16] = IKE_PLD_SKF;
+	f.data[17] = IKE_VERSION;
+	f.data[19] = IKE_FLAG_RESPONSE;
+	for (int ex = 0; ex < 2; ex++) {
+		f.data[18] = ex ? IKE_SA_INIT : IKE_AUTH;
+		f.data[28] = IKE_PLD_IDR;
+		put_be16(f.data + 30, 60);
+		put_be16(f.data + 32, 1);
+		put_be16(f.data + 34, 2);
+		f.len = 88;
+		put_be32(f.data + 24, (uint32_t)f.len);
+		inject(&f);
+		assert_int_equal(sta->frag_drop_unkeyed, ex + 1);
+	}
+	assert_int_equal(sta->frag_bytes, 0);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "INIT_SENT");
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
+/* Before B has authenticated A, fragments of anything but IKE_AUTH are
+ * dropped unkept (RFC 7296 1.2, drop_before_auth), even with valid ICVs
+ * and the message ID B expects, and they disturb no IKE_AUTH being
+ * reassembled. */
+static void test_frag_before_auth(void **state)
+{
+	static const uint8_t junk[48] = { 0, 0, 0, 8, 0, 0, 0, 0 };
+	struct pkt_q f, tmpl, real[8];
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *stb = ike_ctx_stats(B.ike);
+	unsigned n = queued_fragments();
+	uint32_t id = msgid_of(&net[0]);
+	memcpy(real, net, n * sizeof(net[0]));
+	net_n = 0;
+	inject(&real[0]);                            /* IKE_AUTH fragment 1 kept */
+	size_t held = stb->frag_bytes;
+	assert_true(held > 0);
+	tmpl = real[0];
+	for (int ex = 0; ex < 2; ex++) {
+		tmpl.data[18] = ex ? CREATE_CHILD_SA : INFORMATIONAL;
+		for (uint16_t i = 1; i <= 2; i++) {
+			forge_frag(&A, &tmpl, id, i == 1 ? IKE_PLD_NOTIFY : IKE_PLD_NONE, i, 2, junk,
+			           sizeof(junk), &f);
+			inject(&f);
+		}
+	}
+	assert_int_equal(stb->drop_before_auth, 4);
+	assert_int_equal(stb->frag_bytes, held);     /* nothing more kept, nothing given up */
+	assert_int_equal(stb->frag_incomplete + stb->frag_reassembled + stb->frag_drop_invalid, 0);
+	assert_int_equal(net_n, 0);                  /* unanswered */
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+	for (unsigned i = 1; i < n; i++)
+		inject(&real[i]);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(stb->frag_reassembled, 1);
+	assert_int_equal(stb->frag_bytes, 0);
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_sads_match(2);
+}
+
+/* An IKE_AUTH request whose fragments all verify but whose reassembled
+ * inner chain is malformed (a payload shorter than its header): a syntax
+ * error of whoever holds the keys, answered with INVALID_SYNTAX alone
+ * (RFC 7296 2.21.2), as for a whole message; the IKE SA fails on both
+ * ends. */
+static void test_frag_syntax_error(void **state)
+{
+	static const uint8_t broken[40] = { IKE_PLD_NONE, 0, 0, 2 };   /* IDi of length 2 */
+	static const uint8_t more[40] = { 0x55 };
+	uint8_t types[16];
+	uint16_t notify;
+	struct pkt_q f, tmpl;
+
+	frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+	frag_init();
+	const struct ike_stats *stb = ike_ctx_stats(B.ike);
+	uint32_t id = msgid_of(&net[0]);
+	tmpl = net[0];
+	net_n = 0;
+	forge_frag(&A, &tmpl, id, IKE_PLD_IDI, 1, 2, broken, sizeof(broken), &f);
+	inject(&f);
+	forge_frag(&A, &tmpl, id, IKE_PLD_NONE, 2, 2, more, sizeof(more), &f);
+	inject(&f);
+	assert_int_equal(stb->frag_reassembled, 1);
+	assert_int_equal(stb->syntax_errors, 1);
+	assert_int_equal(stb->drop_icv + stb->drop_malformed + stb->frag_drop_invalid, 0);
+	assert_int_equal(stb->frag_bytes, 0);
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_ends(&B, 1, IKE_END_PROTOCOL_ERROR);
+	assert_int_equal(net_n, 1);                  /* small: whole */
+	assert_false(is_frag(&net[0]));
+	assert_int_equal(queued_payloads(&A, types, &notify), 1);
+	assert_int_equal(notify, IKE_N_INVALID_SYNTAX);
+	deliver_all();
+	assert_ends(&A, 1, IKE_END_PROTOCOL_ERROR);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+}
+
+/* The reassembly bounds: a message over the size limit, a context out of
+ * reassembly memory, a message of more fragments than allowed; each
+ * counted, nothing kept, no SA. */
+static void test_frag_limits(void **state)
+{
+	const struct ike_stats *stb;
+
+	for (int c = 0; c < 3; c++) {
+		frag_peers_up(IKE_FRAG_YES, IKE_FRAG_YES);
+		if (c == 0)
+			ike_ctx_set_frag_limits(B.ike, 250, 0, 0);
+		else if (c == 1)
+			ike_ctx_set_frag_limits(B.ike, 0, 0, 250);
+		else
+			ike_ctx_set_frag_limits(B.ike, 0, 2, 0);
+		stb = ike_ctx_stats(B.ike);
+		frag_init();
+		unsigned n = queued_fragments();
+		for (unsigned i = 0; i < n; i++)
+			assert_true(deliver(false));
+		assert_string_equal(ike_conn_state(B.ike, "gw"), "INIT_RESPONDED");
+		assert_int_equal(net_n, 0);
+		assert_int_equal(stb->frag_reassembled, 0);
+		if (c == 0) {
+			/* 1 kept, 2 would make it too big: both go; 3 starts anew */
+			assert_int_equal(stb->frag_drop_limit, 1);
+			assert_int_equal(stb->frag_incomplete, 1);
+		} else if (c == 1) {
+			/* 1 kept, the others do not fit in the memory left */
+			assert_int_equal(stb->frag_drop_limit, n - 1);
+			assert_true(stb->frag_bytes > 0 && stb->frag_bytes <= 250);
+		} else {
+			assert_int_equal(stb->frag_drop_invalid, n);
+			assert_int_equal(stb->frag_bytes, 0);
+		}
+		tick(30000);
+		assert_int_equal(stb->frag_bytes, 0);
+		teardown(state);
+	}
+}
+
+/* The fragmentation settings: no (on either side) sends every message
+ * whole; accept announces but sends whole while the peer fragments;
+ * force fragments without the peer's announcement (charon's IKEv2
+ * behaviour), and the peer takes fragments whatever its setting. */
+static void test_frag_settings(void **state)
+{
+	static const struct {
+		uint8_t a, b;
+		bool a_frags, b_frags;      /* A's IKE_AUTH request / B's response in fragments */
+	} rows[] = {
+		{ IKE_FRAG_YES, IKE_FRAG_NO, false, false },
+		{ IKE_FRAG_NO, IKE_FRAG_YES, false, false },
+		{ IKE_FRAG_ACCEPT, IKE_FRAG_YES, false, true },
+		{ IKE_FRAG_YES, IKE_FRAG_ACCEPT, true, false },
+		{ IKE_FRAG_FORCE, IKE_FRAG_NO, true, false },
+		{ IKE_FRAG_NO, IKE_FRAG_FORCE, false, true },
+	};
+
+	for (unsigned r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		frag_peers_up(rows[r].a, rows[r].b);
+		frag_init();
+		assert_int_equal(net_n, rows[r].a_frags ? 3 : 1);
+		assert_int_equal(is_frag(&net[0]), rows[r].a_frags);
+		if (!rows[r].a_frags)
+			assert_true(net[0].len > FRAG_MSG_MAX);     /* it would have been cut */
+		while (net_n)
+			assert_true(deliver(false));
+		assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+		assert_int_equal(net_n, 0);
+		/* B's response went out at once: look at what A got */
+		assert_int_equal(ike_ctx_stats(A.ike)->frag_reassembled, rows[r].b_frags);
+		assert_int_equal(ike_ctx_stats(B.ike)->frag_reassembled, rows[r].a_frags);
+		assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+		assert_sads_match(2);
+		teardown(state);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2021,6 +3123,29 @@ int main(void)
 		cmocka_unit_test_teardown(test_backend_requests, teardown),
 		cmocka_unit_test(test_auth_rounds),
 		cmocka_unit_test_teardown(test_auth_rounds_fail, teardown),
+		cmocka_unit_test_teardown(test_retransmit_settings, teardown),
+		cmocka_unit_test_teardown(test_keyingtries, teardown),
+		cmocka_unit_test_teardown(test_dpd_action_clear, teardown),
+		cmocka_unit_test_teardown(test_dpd_action_trap, teardown),
+		cmocka_unit_test_teardown(test_dpd_action_restart, teardown),
+		cmocka_unit_test_teardown(test_restart_invalid_ike_spi, teardown),
+		cmocka_unit_test_teardown(test_forged_invalid_ike_spi, teardown),
+		cmocka_unit_test_teardown(test_restart_unknown_spi, teardown),
+		cmocka_unit_test_teardown(test_initial_contact, teardown),
+		cmocka_unit_test_teardown(test_reauth, teardown),
+		cmocka_unit_test_teardown(test_child_lifetimes, teardown),
+		cmocka_unit_test_teardown(test_rekey_deleted_child, teardown),
+		cmocka_unit_test_teardown(test_200_children, teardown),
+		cmocka_unit_test_teardown(test_frag_auth, teardown),
+		cmocka_unit_test_teardown(test_frag_lost, teardown),
+		cmocka_unit_test_teardown(test_frag_reordered, teardown),
+		cmocka_unit_test_teardown(test_frag_hostile, teardown),
+		cmocka_unit_test_teardown(test_frag_restart_timeout, teardown),
+		cmocka_unit_test_teardown(test_frag_unkeyed, teardown),
+		cmocka_unit_test_teardown(test_frag_before_auth, teardown),
+		cmocka_unit_test_teardown(test_frag_syntax_error, teardown),
+		cmocka_unit_test(test_frag_limits),
+		cmocka_unit_test(test_frag_settings),
 	};
 	log_set_level(getenv("IKE_TEST_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

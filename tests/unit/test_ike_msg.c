@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include "crypto/dh.h"
+#include "crypto/ike_cipher.h"
+#include "crypto/prf.h"
 #include "ike/ike.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_pld.h"
@@ -543,6 +545,123 @@ static void test_responder_bad_ke(void **state)
 	ike_ctx_free(ctx);
 }
 
+/* The Encrypted Fragment payload (RFC 7383 2.5): a message cut into
+ * fragments of at most 200 bytes, each parsed and opened on its own, gives
+ * back the inner payloads; the first fragment names the first of them,
+ * the others none; Fragment Number and Total Fragments are covered by the
+ * ICV; a reassembled message parses like a decrypted one. */
+static void skf_roundtrip(int encr, unsigned bits, int integ)
+{
+	uint8_t ek[36], ak[64], data[500], *inner, *buf;
+	struct crypto_ike_keys k = { encr, ek, crypto_encr_key_len(encr, bits), integ, ak,
+	                             crypto_integ_key_len(integ) };
+	struct ike_hdr h = { .spi_i = 0x1122334455667788ull, .spi_r = 0x99aabbccddeeff00ull,
+	                     .exchange = IKE_AUTH, .flags = IKE_FLAG_INITIATOR, .msgid = 1 };
+	size_t ivlen = crypto_encr_iv_len(encr), innerlen, got = 0, blen;
+	struct ike_msg m, whole;
+	struct ike_mb mb;
+
+	memset(ek, 0x11, sizeof(ek));
+	memset(ak, 0x22, sizeof(ak));
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	ike_mb_init(&mb, &h);
+	ike_mb_sk_open(&mb, encr);
+	ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_COOKIE, data, sizeof(data));
+	innerlen = mb.len - (IKE_HDR_LEN + 4 + ivlen);
+	inner = malloc(innerlen);
+	memcpy(inner, mb.p + IKE_HDR_LEN + 4 + ivlen, innerlen);
+
+	size_t content = ike_frag_content_max(&k, 200);
+	assert_true(content > 0 && content < 200);
+	unsigned n = ike_mb_frag_count(&mb, &k, content);
+	assert_int_equal(n, (innerlen + content - 1) / content);
+	assert_true(ike_mb_sealed_len(&mb, &k) > 200);
+	uint8_t *all = malloc(innerlen);
+	for (unsigned i = 1; i <= n; i++) {
+		const uint8_t *c;
+		uint8_t first;
+		size_t clen;
+
+		assert_int_equal(ike_mb_frag_build(&mb, &k, content, (uint16_t)i, (uint16_t)n, &buf,
+		                                   &blen), 0);
+		assert_true(blen <= 200);
+		assert_int_equal(ike_msg_parse(buf, blen, &m), 0);
+		assert_true(m.has_skf);
+		assert_false(m.has_sk);
+		assert_int_equal(m.npld, 1);
+		assert_int_equal(m.frag_num, i);
+		assert_int_equal(m.frag_total, n);
+		assert_int_equal(ike_msg_frag_open(&m, &k, &first, &c, &clen), 0);
+		assert_int_equal(first, i == 1 ? IKE_PLD_NOTIFY : IKE_PLD_NONE);
+		assert_true(got + clen <= innerlen);
+		memcpy(all + got, c, clen);
+		got += clen;
+		ike_msg_clear(&m);
+		/* the fragment numbers are integrity-protected */
+		buf[33] ^= 1;
+		assert_int_equal(ike_msg_parse(buf, blen, &m), 0);
+		assert_int_equal(ike_msg_frag_open(&m, &k, &first, &c, &clen), -EBADMSG);
+		ike_msg_clear(&m);
+		free(buf);
+	}
+	assert_int_equal(got, innerlen);
+	assert_memory_equal(all, inner, innerlen);
+	/* out of range */
+	assert_int_equal(ike_mb_frag_build(&mb, &k, content, 0, (uint16_t)n, &buf, &blen), -EINVAL);
+	assert_int_equal(ike_mb_frag_build(&mb, &k, content, (uint16_t)(n + 1), (uint16_t)n, &buf,
+	                                   &blen), -EINVAL);
+	/* put back together: parsed as the SK contents it was */
+	ike_msg_set_reassembled(&whole, &h, IKE_PLD_NOTIFY, all, innerlen);
+	assert_int_equal(ike_msg_decrypt(&whole, NULL), 0);
+	assert_int_equal(whole.npld, 2);
+	assert_non_null(ike_msg_find_notify(&whole, IKE_N_INITIAL_CONTACT));
+	const struct ike_pld *p = ike_msg_find_notify(&whole, IKE_N_COOKIE);
+	assert_non_null(p);
+	assert_int_equal(p->len, 4 + sizeof(data));   /* the notify body after its header */
+	ike_msg_clear(&whole);
+	ike_mb_free(&mb);
+	free(inner);
+}
+
+static void test_skf(void **state)
+{
+	uint8_t msg[64];
+
+	skf_roundtrip(CRYPTO_ENCR_AES_CBC, 128, CRYPTO_INTEG_HMAC_SHA2_256_128);
+	skf_roundtrip(CRYPTO_ENCR_AES_GCM_16, 256, CRYPTO_INTEG_NONE);
+	skf_roundtrip(CRYPTO_ENCR_CHACHA20_POLY1305, 256, CRYPTO_INTEG_NONE);
+
+	/* an SKF must be the last payload, hold its two numbers, and never
+	 * appear inside SK */
+	struct ike_msg m;
+	memset(msg, 0, sizeof(msg));
+	msg[17] = IKE_VERSION;
+	msg[18] = IKE_AUTH;
+	msg[16] = IKE_PLD_SKF;
+	put_be16(msg + 30, 4 + 3);               /* 3 bytes: no room for the numbers */
+	put_be32(msg + 24, 28 + 7);
+	assert_int_equal(ike_msg_parse(msg, 28 + 7, &m), -EBADMSG);
+	put_be16(msg + 30, 12);
+	put_be32(msg + 24, 28 + 12 + 8);         /* something after it */
+	assert_int_equal(ike_msg_parse(msg, 28 + 20, &m), -EBADMSG);
+	put_be32(msg + 24, 28 + 12);
+	put_be16(msg + 32, 2);
+	put_be16(msg + 34, 9);
+	assert_int_equal(ike_msg_parse(msg, 28 + 12, &m), 0);
+	assert_true(m.has_skf);
+	assert_int_equal(m.frag_num, 2);
+	assert_int_equal(m.frag_total, 9);
+	/* too short to hold an IV and ICV: nothing is verified */
+	struct crypto_ike_keys k = { CRYPTO_ENCR_AES_GCM_16, msg, 20, 0, NULL, 0 };
+	const uint8_t *c;
+	uint8_t first;
+	size_t clen;
+	assert_int_equal(ike_msg_frag_open(&m, &k, &first, &c, &clen), -EINVAL);
+	ike_msg_clear(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_msg_critical),
 		cmocka_unit_test(test_absurd_sa),
 		cmocka_unit_test(test_responder_bad_ke),
+		cmocka_unit_test(test_skf),
 	};
 	log_set_level(LOG_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

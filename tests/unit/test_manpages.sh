@@ -41,7 +41,8 @@ done
 # uipsecd.conf(5): the options of src/conf/conf_daemon.c
 c=$(page uipsecd.conf.5)
 for o in default append flush_line ike_name log_level path time_format time_add_ms \
-         identifier map_level filelog syslog journal; do
+         identifier map_level filelog syslog journal retransmit_tries retransmit_timeout \
+         retransmit_base retransmit_jitter retransmit_limit fragment_size; do
 	grep -qF -- "$o" <<<"$c" || fail "uipsecd.conf.5 does not mention $o"
 done
 for s in dmn mgr ike chd job cfg knl net asn enc tnc imc imv pts tls app esp lib; do

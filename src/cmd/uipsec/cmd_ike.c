@@ -1,4 +1,4 @@
-/* uipsec load | initiate | terminate | list-conns | list-sas | list-certs: the IKE
+/* uipsec load | initiate | terminate | rekey | list-conns | list-sas | list-certs: the IKE
  * commands, in the spirit of swanctl. Each is one "uipsec-ike" call to
  * uipsecd with the words as given. */
 #include <stdio.h>
@@ -30,6 +30,13 @@ static void terminate_help(FILE *out)
 	fputs("Usage: uipsec terminate --ike NAME | --child NAME\n"
 	      "Delete the IKE_SAs of connection NAME (with their CHILD_SAs), or the CHILD_SAs\n"
 	      "named NAME.\n", out);
+}
+
+static void rekey_help(FILE *out)
+{
+	fputs("Usage: uipsec rekey --ike NAME [--reauth] | --child NAME\n"
+	      "Rekey the IKE_SAs of connection NAME (with --reauth: reauthenticate them,\n"
+	      "make-before-break), or the CHILD_SAs named NAME, now (swanctl --rekey).\n", out);
 }
 
 static void list_conns_help(FILE *out)
@@ -66,6 +73,8 @@ const struct uipsec_cmd uipsec_cmd_load = { "load", ike_run, "load swanctl.conf 
 const struct uipsec_cmd uipsec_cmd_initiate = { "initiate", ike_run, "start a CHILD_SA", initiate_help };
 const struct uipsec_cmd uipsec_cmd_terminate = { "terminate", ike_run, "delete IKE or CHILD SAs",
                                                  terminate_help };
+const struct uipsec_cmd uipsec_cmd_rekey = { "rekey", ike_run, "rekey or reauthenticate SAs",
+                                             rekey_help };
 const struct uipsec_cmd uipsec_cmd_list_conns = { "list-conns", ike_run, "list loaded connections",
                                                   list_conns_help };
 const struct uipsec_cmd uipsec_cmd_list_sas = { "list-sas", ike_run, "list IKE and CHILD SAs",

@@ -22,6 +22,7 @@ static const struct uipsec_cmd *const commands[] = {
 	&uipsec_cmd_load,
 	&uipsec_cmd_initiate,
 	&uipsec_cmd_terminate,
+	&uipsec_cmd_rekey,
 	&uipsec_cmd_list_conns,
 	&uipsec_cmd_list_sas,
 	&uipsec_cmd_list_certs,

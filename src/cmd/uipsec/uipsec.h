@@ -38,6 +38,7 @@ extern const struct uipsec_cmd uipsec_cmd_pcap;
 extern const struct uipsec_cmd uipsec_cmd_load;
 extern const struct uipsec_cmd uipsec_cmd_initiate;
 extern const struct uipsec_cmd uipsec_cmd_terminate;
+extern const struct uipsec_cmd uipsec_cmd_rekey;
 extern const struct uipsec_cmd uipsec_cmd_list_conns;
 extern const struct uipsec_cmd uipsec_cmd_list_sas;
 extern const struct uipsec_cmd uipsec_cmd_list_certs;

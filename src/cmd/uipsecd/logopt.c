@@ -82,7 +82,7 @@ static bool any_level_given(const struct logopt *o)
 	return o->debug;
 }
 
-int logopt_apply(const struct logopt *o, bool reload)
+int logopt_apply(const struct logopt *o, bool reload, struct conf_daemon *settings)
 {
 	struct conf_daemon d;
 	char err[4096] = "";
@@ -131,9 +131,13 @@ int logopt_apply(const struct logopt *o, bool reload)
 	r = reload ? log_reconfigure(&d.log, err, sizeof(err)) : log_configure(&d.log, err, sizeof(err));
 	if (r < 0)
 		goto fail;
+	if (settings)
+		*settings = d;
 	if (from_settings && !o->targets && any_level_given(o))
 		log_warn("--debug options set the levels of command-line loggers; %s defines the "
 		         "loggers (add --log-target stderr for one at those levels)", o->settings);
+	if (settings)
+		*settings = d;
 	return 0;
 fail:
 	if (reload)

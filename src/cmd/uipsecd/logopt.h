@@ -19,6 +19,8 @@
 
 #include "util/log.h"
 
+struct conf_daemon;
+
 /* getopt_long values, above main.c's own */
 enum {
 	LOGOPT_SETTINGS = 1000,
@@ -63,8 +65,10 @@ int logopt_parse(struct logopt *o, int c, const char *arg);
  * and the previous loggers stay. A reload changes levels and formats and
  * drops loggers, but adds none that needs a new file or socket
  * (log_reconfigure: the sandbox lets the running daemon open none).
- * 0 or -errno. */
-int logopt_apply(const struct logopt *o, bool reload);
+ * settings (not NULL) receives the rest of uipsecd.conf (its IKE fragment size and
+ * retransmission settings; nothing given when there is no file), valid
+ * when 0 is returned. 0 or -errno. */
+int logopt_apply(const struct logopt *o, bool reload, struct conf_daemon *settings);
 /* The help lines of these options. */
 void logopt_usage(FILE *f);
 

@@ -13,6 +13,7 @@
 #include "ctl/ctl_creds.h"
 #include "ctl/metrics.h"
 #include "ctl/vis.h"
+#include "conf/conf_daemon.h"
 #include "ctl/ike_ctl.h"
 #include "dp/gw.h"
 #include "ike/ike.h"
@@ -25,6 +26,7 @@
 #include "notify.h"
 #include "util/clock.h"
 #include "conf/conf.h"
+#include "conf/conf_daemon.h"
 #include "util/log.h"
 #include "xfrm/backend_sad.h"
 #include "xfrm/events.h"
@@ -34,6 +36,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <linux/rtnetlink.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +76,7 @@ struct opts {
 
 struct daemon {
 	struct opts o;
+	struct conf_daemon settings;   /* uipsecd.conf, as last read */
 	struct loop *loop;
 	struct xfrm_events ev;
 	struct sad *sad;
@@ -86,6 +90,7 @@ struct daemon {
 	struct ike_ctl ikectl;
 	struct ctl_creds creds;            /* swanctl's credential folders (ctl_creds.h) */
 	struct loop_timer *ike_tick;
+	unsigned trim_mark;          /* IKE SAs + states at the last tick (on_tick) */
 	struct ctl_vis vis;                /* capture, keys, explain, --json */
 	struct metrics_server *metrics;
 	struct sandbox sb;
@@ -130,9 +135,10 @@ static void usage(FILE *f)
 	        "                   on the main loop); N > 1: a multi-queue TUN device and one\n"
 	        "                   UDP 4500 socket per worker (SO_REUSEPORT)\n"
 	        "  --max-packet BYTES  largest IKE message accepted, 1280 to 65535 (default\n"
-	        "                   65535: any that a UDP datagram holds); longer ones are\n"
-	        "                   refused, logged and counted (IkeTooBig); strongSwan's\n"
-	        "                   charon.max_packet, whose default is 10000\n",
+	        "                   65535: any that a UDP datagram holds), whole or put back\n"
+	        "                   together from IKE fragments; longer ones are refused,\n"
+	        "                   logged and counted (IkeTooBig, frag_drop_limit);\n"
+	        "                   strongSwan's charon.max_packet, whose default is 10000\n",
 	        DEFAULT_CONF, CTL_DEFAULT_PATH, GW_DEFAULT_TUN, (unsigned)GW_DEFAULT_MTU,
 	        (unsigned)GW_OUTER_MTU, SANDBOX_DEFAULT_USER, ROUTE_DEFAULT_TABLE, ROUTE_DEFAULT_PRIO, ROUTE_DEFAULT_MARK,
 	        (unsigned)GW_MAX_WORKERS);
@@ -432,12 +438,20 @@ static void ev_expire(void *ctx, const struct sad_sa *sa, bool hard)
 	xfrm_backend_sad_expire(d->backend, sa, hard);   /* to IKE */
 }
 
+static void ev_unknown_spi(void *ctx, const struct ip_addr *src, const struct ip_addr *dst,
+                           uint32_t spi)
+{
+	struct daemon *d = ctx;
+
+	xfrm_backend_sad_unknown_spi(d->backend, src, dst, spi);   /* to IKE */
+}
+
 static void ev_state(void *ctx, enum xfrm_event_kind kind, const struct sad_sa *sa)
 {
 	struct daemon *d = ctx;
 
 	if (d->gw)
-		dp_state_event(gw_dp(d->gw), kind, sa);
+		gw_state_event(d->gw, kind, sa);
 	ctl_cmds_state_event(&d->cmds, kind, sa);
 }
 
@@ -480,11 +494,41 @@ static void status_update(struct daemon *d)
 
 /* SIGHUP: uipsecd.conf (loggers) and swanctl.conf again, between
  * RELOADING=1 and READY=1. A broken file keeps what runs. */
+/* uipsecd.conf's retransmit_* over the IKE core's defaults (ike.h). */
+static void retransmit_apply(struct daemon *d)
+{
+	const struct conf_retransmit *s = &d->settings.retransmit;
+	struct ike_retransmit_cfg rc;
+
+	if (!d->ike)
+		return;
+	ike_retransmit_defaults(&rc);
+	if (s->given & CONF_RETX_TRIES)
+		rc.tries = s->tries;
+	if (s->given & CONF_RETX_TIMEOUT)
+		rc.timeout = s->timeout;
+	if (s->given & CONF_RETX_BASE)
+		rc.base = s->base;
+	if (s->given & CONF_RETX_JITTER)
+		rc.jitter = s->jitter;
+	if (s->given & CONF_RETX_LIMIT)
+		rc.limit = s->limit;
+	if (ike_ctx_set_retransmit(d->ike, &rc) < 0)
+		log_err("%s: retransmission settings refused", d->o.log.settings);
+	else if (s->given)
+		log_info("IKE retransmission: %u tries, %gs, base %g, jitter %u%%, limit %gs",
+		         rc.tries, rc.timeout, rc.base, rc.jitter, rc.limit);
+}
+
 static void reload(struct daemon *d)
 {
 	notify_reloading();
 	log_info("SIGHUP: reloading %s and %s", d->o.log.settings, d->o.conf);
-	d->reload_failed = logopt_apply(&d->o.log, true) < 0;
+	d->reload_failed = logopt_apply(&d->o.log, true, &d->settings) < 0;
+	if (!d->reload_failed) {
+		retransmit_apply(d);
+		ike_ctx_set_fragment_size(d->ike, d->settings.fragment_size);
+	}
 	if (access(d->o.conf, F_OK) == 0)
 		config_recheck(d, d->o.conf);
 	d->reload_failed |= config_apply(d) < 0;
@@ -527,9 +571,18 @@ static void on_signal(struct loop *l, const struct loop_sig *sig, void *arg)
 static void on_tick(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct daemon *d = arg;
+	unsigned sas, states;
 
 	sad_expire_tick(d->sad, clock_mono_sec());
 	dp_refresh_local(gw_dp(d->gw));
+	/* Memory back to the system when SAs went: glibc keeps freed heap
+	 * (many small blocks of many SAs) otherwise, and the RSS of a
+	 * gateway would only ever grow to its busiest hour. */
+	sas = d->ike ? ike_sa_count(d->ike) : 0;
+	states = sad_count(d->sad);
+	if (sas + states < d->trim_mark)
+		malloc_trim(0);
+	d->trim_mark = sas + states;
 	status_update(d);
 }
 
@@ -597,7 +650,7 @@ int main(int argc, char **argv)
 	if (sandbox_resolve(&d.sb, &sbc) < 0)
 		return 1;
 	/* loggers and the notify socket after the handed-over descriptors */
-	if (logopt_apply(&d.o.log, false) < 0)
+	if (logopt_apply(&d.o.log, false, &d.settings) < 0)
 		return 1;
 	notify_init();
 	if (!d.o.foreground) {
@@ -617,7 +670,8 @@ int main(int argc, char **argv)
 		goto out;
 
 	d.ev = (struct xfrm_events){ .ctx = &d, .acquire = ev_acquire, .expire = ev_expire,
-	                             .state = ev_state, .policy = ev_policy };
+	                             .unknown_spi = ev_unknown_spi, .state = ev_state,
+	                             .policy = ev_policy };
 	d.sad = sad_new(&d.ev);
 	d.spd = spd_new(&d.ev);
 	if (!d.sad || !d.spd) {
@@ -634,7 +688,8 @@ int main(int argc, char **argv)
 	                         .no_tun_offload = !d.o.tun_offload, .no_udp_gso = !d.o.udp_gso,
 	                         .route_table = d.o.table, .rule_prio = d.o.prio,
 	                         .fwmark = d.o.mark, .workers = d.o.workers,
-	                         .ike_max = d.o.max_packet, .fds = d.fds.any ? &d.fds : NULL };
+	                         .ike_max = d.o.max_packet, .fds = d.fds.any ? &d.fds : NULL,
+	                         .loop = d.loop };
 	r = gw_open(&d.gw, &gc, d.sad, d.spd, &d.ev);
 	io_fds_close_rest(&d.fds);      /* any not taken: not ours to keep */
 	if (r < 0)
@@ -655,6 +710,11 @@ int main(int argc, char **argv)
 		log_err("cannot start the IKE core");
 		goto out;
 	}
+	retransmit_apply(&d);
+	/* IKE fragmentation: cut for uipsecd.conf's fragment_size, reassembled
+	 * up to the largest message the sockets take */
+	ike_ctx_set_fragment_size(d.ike, d.settings.fragment_size);
+	ike_ctx_set_frag_limits(d.ike, d.o.max_packet, 0, 0);
 	gw_set_ike_handler(d.gw, ike_recv, &d);
 	ike_ctx_set_creds(d.ike, &d.creds.ike);
 	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf,
