@@ -599,7 +599,7 @@ static void ike_tx_flush(struct gw *gw)
 		unsigned n = gw->ike_txn[k];
 		if (!n)
 			continue;
-		if (sock_send_batch(&c->s[k], gw->ike_txq[k], n) < (int)n)
+		if (sock_send_each(&c->s[k], gw->ike_txq[k], n) < (int)n)
 			log_debug_rl("cannot send every IKE message of a batch");
 		for (unsigned i = 0; i < n; i++)
 			pkt_free(gw->ike_txq[k][i]);

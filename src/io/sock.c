@@ -635,7 +635,7 @@ static void fill_cmsg(struct msghdr *mh, char *cbuf, const struct pkt_meta *m, i
 		mh->msg_control = NULL;
 }
 
-int sock_send_batch(struct sock *s, struct pkt **pkts, unsigned n)
+static int send_batch(struct sock *s, struct pkt **pkts, unsigned n, bool trains)
 {
 	struct mmsghdr mm[SOCK_BATCH];
 	struct iovec iov[SOCK_BATCH];
@@ -657,7 +657,7 @@ int sock_send_batch(struct sock *s, struct pkt **pkts, unsigned n)
 
 		/* A UDP GSO train: equal lengths, the last may be shorter
 		 * (Linux __udp_gso_segment cuts it that way). */
-		if (udp && s->gso) {
+		if (udp && s->gso && trains) {
 			while (i + k < n && k < SOCK_GSO_SEGS && pkts[i + k - 1]->len == pkts[i]->len &&
 			       pkts[i + k]->len <= pkts[i]->len && pkts[i + k]->len > 0 &&
 			       total + pkts[i + k]->len <= SOCK_GSO_BYTES && same_flow(pkts[i], pkts[i + k])) {
@@ -707,7 +707,7 @@ int sock_send_batch(struct sock *s, struct pkt **pkts, unsigned n)
 				 * socket and send its datagrams one by one. */
 				s->gso = false;
 				s->gso_fallbacks++;
-				r = sock_send_batch(s, pkts + first[sent], count[sent]);
+				r = send_batch(s, pkts + first[sent], count[sent], false);
 				if (r > 0) {
 					ok += (unsigned)r;
 					s->tx_pkts -= (unsigned)r;   /* counted below */
@@ -735,4 +735,14 @@ int sock_send_batch(struct sock *s, struct pkt **pkts, unsigned n)
 	}
 	s->tx_pkts += ok;
 	return (int)ok;
+}
+
+int sock_send_batch(struct sock *s, struct pkt **pkts, unsigned n)
+{
+	return send_batch(s, pkts, n, true);
+}
+
+int sock_send_each(struct sock *s, struct pkt **pkts, unsigned n)
+{
+	return send_batch(s, pkts, n, false);
 }

@@ -137,6 +137,10 @@ int sock_recv_batch(struct sock *s, struct pkt **pkts, unsigned n);
  * most 64 packets per call. Returns the number the kernel accepted (the
  * rest were dropped) or -errno. */
 int sock_send_batch(struct sock *s, struct pkt **pkts, unsigned n);
+/* As sock_send_batch, one sendmmsg, but every packet its own datagram, never
+ * a GSO train: for IKE, whose fragments must leave as the datagrams a
+ * capture on the sending host shows (a train is one large packet there). */
+int sock_send_each(struct sock *s, struct pkt **pkts, unsigned n);
 /* A receive buffer of bytes for s (SO_RCVBUFFORCE while we may, else
  * SO_RCVBUF up to net.core.rmem_max): sockets opened here have 4 MiB. */
 void sock_set_rcvbuf(struct sock *s, int bytes);

@@ -55,7 +55,10 @@ kill9() {
 # (a date +%s.%N) to the first reply
 ping_back() {
 	local pid first
-	ns hosta ping -D -n -i 0.02 -W 1 -w "$2" 10.2.0.2 >"$W/ping-back.log" 2>&1 &
+	# -c, not -w: with a deadline ping stops at the first ICMP error, and
+	# "net unreachable" is what a packet gets in the moment between the
+	# old CHILD_SA's route going and the new one's coming (a restart)
+	ns hosta ping -D -n -i 0.02 -W 1 -c $(($2 * 50)) 10.2.0.2 >"$W/ping-back.log" 2>&1 &
 	pid=$!
 	for _ in $(seq $(($2 * 20))); do
 		first=$(grep -m 1 "bytes from" "$W/ping-back.log" | sed 's/^\[\([0-9.]*\)\].*/\1/')
@@ -221,7 +224,11 @@ loss_on() {
 case_loss() {
 CASE="IKE at 30% loss each way"
 local times="" t0 up
-conf gwa "" ""
+# keyingtries = 0: at 30 % loss each way one IKE_SA in twenty or so uses up
+# its 7 retransmissions (about 75 s) on one exchange and gives up, which
+# with the default keyingtries = 1 is correct, and not what this case is
+# about: that IKE gets through loss, at whatever speed
+conf gwa "keyingtries = 0" ""
 conf gwb "" ""
 for try in 1 2 3; do
 	stop_all
@@ -230,12 +237,12 @@ for try in 1 2 3; do
 	t0=$(now)
 	u gwa initiate --child net >/dev/null
 	up=0
-	for _ in $(seq 600); do
+	for _ in $(seq 1500); do
 		u gwa list-sas 2>/dev/null | grep -q "net: INSTALLED" && { up=1; break; }
 		sleep 0.1
 	done
 	ns gwa nft delete table inet loss
-	[ $up = 1 ] || { fail "try $try: not established within 60 s"; return; }
+	[ $up = 1 ] || { fail "try $try: not established within 150 s"; return; }
 	times="$times $(since "$t0")"
 done
 echo "ok [$CASE] (set up in$times s)"
