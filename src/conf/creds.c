@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/file.h"
 #include "util/log.h"
@@ -52,6 +53,8 @@ struct creds {
 	struct key_entry *keys;
 	size_t nkeys, capkeys;
 	struct crypto_trust *trust;
+	/* during creds_load_dir_keep only: the store this one replaces */
+	struct creds *prev;
 };
 
 static const char *const dirs[CREDS_KIND_MAX] = {
@@ -391,6 +394,95 @@ static int load_key(struct creds *c, enum creds_kind kind, const char *path, con
 	return 0;
 }
 
+/* ---- keeping what a reload cannot read again ---- */
+
+/* path is the file, or with folder a folder and everything in it. */
+static bool path_in(const char *p, const char *path, bool folder)
+{
+	size_t n = strlen(path);
+
+	if (!folder)
+		return strcmp(p, path) == 0;
+	return strncmp(p, path, n) == 0 && p[n] == '/';
+}
+
+/* Take over from prev what it loaded from path (or the folder path):
+ * certificates, CRLs and public keys by reference, private keys by moving
+ * them out of prev. The number of credentials kept. */
+static size_t keep_from(struct creds *c, struct creds *prev, const char *path, bool folder)
+{
+	char err[256];
+	const char *dup;
+	size_t n = 0;
+
+	for (size_t i = 0; i < prev->ncerts; i++) {
+		struct cert_entry *e = &prev->certs[i];
+		if (!path_in(e->path, path, folder))
+			continue;
+		if ((crypto_cert_flags(e->cert) & CRYPTO_CERT_CA) &&
+		    crypto_trust_add_ca(c->trust, e->cert, err, sizeof(err)))
+			continue;
+		if (add_cert(c, e->cert, e->origin, e->path, &dup))
+			n++;
+	}
+	for (size_t i = 0; i < prev->ncrls; i++) {
+		struct crl_entry *e = &prev->crls[i];
+		char *p;
+		if (!path_in(e->path, path, folder) || crypto_trust_add_crl(c->trust, e->crl, err, sizeof(err)) ||
+		    mem_array_grow((void **)&c->crls, &c->capcrls, c->ncrls, sizeof(*c->crls)) ||
+		    !(p = strdup(e->path)))
+			continue;
+		c->crls[c->ncrls].crl = crypto_crl_ref(e->crl);
+		c->crls[c->ncrls++].path = p;
+		n++;
+	}
+	for (size_t i = 0; i < prev->npubs; i++) {
+		struct pub_entry *e = &prev->pubs[i];
+		char *p;
+		if (!path_in(e->path, path, folder) ||
+		    mem_array_grow((void **)&c->pubs, &c->cappubs, c->npubs, sizeof(*c->pubs)) ||
+		    !(p = strdup(e->path)))
+			continue;
+		c->pubs[c->npubs].pub = crypto_pubkey_ref(e->pub);
+		c->pubs[c->npubs++].path = p;
+		n++;
+	}
+	for (size_t i = 0; i < prev->nkeys;) {
+		struct key_entry *e = &prev->keys[i];
+		if (!path_in(e->path, path, folder) ||
+		    mem_array_grow((void **)&c->keys, &c->capkeys, c->nkeys, sizeof(*c->keys))) {
+			i++;
+			continue;
+		}
+		/* moved, path and all: prev no longer has it */
+		c->keys[c->nkeys++] = *e;
+		memmove(e, e + 1, (prev->nkeys - i - 1) * sizeof(*e));
+		prev->nkeys--;
+		n++;
+	}
+	return n;
+}
+
+/* A file or folder cannot be read (EACCES): keep what the previous store
+ * had from it, if anything, or say how to make it readable. */
+static int unreadable(struct creds *c, const char *path, bool folder, const char *err,
+                      struct creds_report *rep)
+{
+	size_t n = c->prev ? keep_from(c, c->prev, path, folder) : 0;
+
+	if (n) {
+		report(rep, CREDS_NOTE, path, "%s (uipsecd runs as uid %u now): kept the %zu "
+		       "credential%s loaded from it before; make it readable by the daemon's group "
+		       "(0640 root:uipsec, folders 0750) or restart uipsecd to change %s", err,
+		       (unsigned)geteuid(), n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+		return 0;
+	}
+	report(rep, CREDS_REFUSED, path, "%s (uipsecd runs as uid %u now: make it readable by "
+	       "the daemon's group, 0640 root:uipsec, folders 0750, or restart uipsecd)", err,
+	       (unsigned)geteuid());
+	return -EACCES;
+}
+
 int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, const char *name,
                     const struct creds_secret *secrets, size_t nsecrets,
                     struct creds_report *rep)
@@ -422,7 +514,10 @@ int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, con
 	default:
 		break;
 	}
-	if (file_read(path, max, &data, &len, err, sizeof(err))) {
+	rc = file_read(path, max, &data, &len, err, sizeof(err));
+	if (rc == -EACCES)
+		return unreadable(c, path, false, err, rep) ? -EINVAL : 0;
+	if (rc) {
 		report(rep, CREDS_REFUSED, path, "%s", err);
 		return -EINVAL;
 	}
@@ -466,6 +561,11 @@ static int load_folder(struct creds *c, const char *confdir, enum creds_kind kin
 	}
 	d = opendir(dir);
 	if (!d) {
+		if (errno == EACCES) {
+			char why[128];
+			snprintf(why, sizeof(why), "cannot read folder: %s", strerror(EACCES));
+			return unreadable(c, dir, true, why, rep) ? 1 : 0;
+		}
 		if (errno != ENOENT) {
 			report(rep, CREDS_REFUSED, dir, "cannot read folder: %s", strerror(errno));
 			return 1;
@@ -505,6 +605,18 @@ static int load_folder(struct creds *c, const char *confdir, enum creds_kind kin
 	}
 	free(names);
 	return refused;
+}
+
+int creds_load_dir_keep(struct creds *c, const char *confdir,
+                        const struct creds_secret *secrets, size_t nsecrets,
+                        struct creds *prev, struct creds_report *rep)
+{
+	int rc;
+
+	c->prev = prev;
+	rc = creds_load_dir(c, confdir, secrets, nsecrets, rep);
+	c->prev = NULL;
+	return rc;
 }
 
 int creds_load_dir(struct creds *c, const char *confdir,

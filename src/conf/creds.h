@@ -106,6 +106,15 @@ void creds_free(struct creds *c);
 int creds_load_dir(struct creds *c, const char *confdir,
                    const struct creds_secret *secrets, size_t nsecrets,
                    struct creds_report *rep);
+/* The same for a reload by a daemon that has dropped its privileges
+ * (docs/certificates.md): a file or folder it may no longer read (EACCES,
+ * not running as root) keeps what prev loaded from that path (private
+ * keys are moved out of prev, which is about to be freed), with a note
+ * saying so and how to make it readable; a path prev had nothing from is
+ * refused with that advice. prev may be NULL. */
+int creds_load_dir_keep(struct creds *c, const char *confdir,
+                        const struct creds_secret *secrets, size_t nsecrets,
+                        struct creds *prev, struct creds_report *rep);
 /* Load one file as a credential of kind (used by creds_load_dir; also for
  * single files). 0, or -EINVAL if refused (reported). */
 int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, const char *name,

@@ -974,8 +974,15 @@ size_t crypto_sig_select(const struct crypto_privkey *k, const struct crypto_sig
                          bool rsa_pss, uint32_t peer_hashes,
                          struct crypto_sig_choice *out, size_t max)
 {
-	enum crypto_key_type kt = crypto_privkey_type(k);
-	int bits = crypto_privkey_bits(k);
+	return crypto_sig_select_pub(crypto_privkey_pubkey(k), c, rsa_pss, peer_hashes, out, max);
+}
+
+size_t crypto_sig_select_pub(const struct crypto_pubkey *k, const struct crypto_sig_constraints *c,
+                             bool rsa_pss, uint32_t peer_hashes,
+                             struct crypto_sig_choice *out, size_t max)
+{
+	enum crypto_key_type kt = crypto_pubkey_type(k);
+	int bits = crypto_pubkey_bits(k);
 	size_t n = 0;
 
 	if (!peer_hashes) {

@@ -220,5 +220,11 @@ struct crypto_sig_choice {
 size_t crypto_sig_select(const struct crypto_privkey *k, const struct crypto_sig_constraints *c,
                          bool rsa_pss, uint32_t peer_hashes,
                          struct crypto_sig_choice *out, size_t max);
+/* The same from the public half of the key (its type and size are all
+ * the choice needs): for a signer whose private key sits behind another
+ * interface (the IKE core's struct ike_creds). */
+size_t crypto_sig_select_pub(const struct crypto_pubkey *k, const struct crypto_sig_constraints *c,
+                             bool rsa_pss, uint32_t peer_hashes,
+                             struct crypto_sig_choice *out, size_t max);
 
 #endif

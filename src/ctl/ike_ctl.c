@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "conf/creds.h"
+#include "ctl/ctl_creds.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_conf.h"
 #include "ctl/vici.h"
@@ -178,6 +180,16 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		ike_list_sas(ic->ike, out);
 		return 0;
 	}
+	if (!strcmp(cmd, "list-certs")) {
+		struct creds_list_opts lo = { .utc = argc > 1 && !strcmp(argv[1], "--utc") };
+		if (argc > 2 || (argc == 2 && !lo.utc)) {
+			snprintf(err, errlen, "list-certs takes only --utc");
+			return -EINVAL;
+		}
+		if (ic->creds && ic->creds->store)
+			creds_list_certs(ic->creds->store, out, &lo);
+		return 0;
+	}
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "ike-stats")) {
 		const struct ike_stats *s = ike_ctx_stats(ic->ike);
 #define P(f) fprintf(out, "%-22s %llu\n", #f, (unsigned long long)s->f)
@@ -186,6 +198,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(drop_before_auth); P(syntax_errors);
 		P(unsupported_critical); P(cookies_sent); P(cookies_bad); P(invalid_ke_sent);
 		P(no_proposal); P(auth_failed); P(ts_unacceptable); P(half_open_refused);
+		P(cert_malformed); P(cert_refused);
 		P(ike_established); P(child_established); P(ike_deleted); P(child_deleted);
 		P(invalid_ike_spi_sent); P(invalid_ike_spi_limited); P(invalid_ike_spi_rx);
 		P(unknown_spi); P(init_over_budget); P(init_source_limited);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct conf;
+struct ctl_creds;
 struct ctl_server;
 struct ike_ctx;
 
@@ -41,11 +42,14 @@ struct ike_ctl {
 	 * checks the files' permissions there (cmd/uipsecd/conf_perm.h) */
 	void (*on_load)(void *ctx, const char *path);
 	void *on_load_ctx;
+	/* the credentials (swanctl's folders next to conf_path), loaded with
+	 * the connections; NULL: none (auth = pubkey cannot be used) */
+	struct ctl_creds *creds;
 };
 
 /* Register "uipsec-ike" (argv: load | initiate --child NAME | initiate --ike
  * NAME | terminate --ike NAME | terminate --child NAME | list-conns |
- * list-sas | stats). 0 or -errno. */
+ * list-sas | list-certs [--utc] | stats). 0 or -errno. */
 int ike_ctl_register(struct ike_ctl *ic);
 
 #endif

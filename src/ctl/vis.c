@@ -3,7 +3,9 @@
  * which also runs the data path, so the capture taps call straight into
  * ctl_server_emit (bounded per connection by CTL_TX_MAX). */
 #include "ctl/vis.h"
+#include "conf/creds.h"
 #include "ctl/ctl.h"
+#include "ctl/ctl_creds.h"
 #include "ctl/explain.h"
 #include "ctl/json.h"
 #include "ctl/keys.h"
@@ -453,6 +455,18 @@ static void jike_sa(void *arg, const struct ike_view_sa *v)
 	json_kstr(j, "local_id", v->local_id);
 	json_kstr(j, "remote_id", v->remote_id);
 	json_kstr(j, "proposal", v->proposal);
+	if (v->local_sig[0])
+		json_kstr(j, "local_auth", v->local_sig);
+	if (v->local_cert[0]) {
+		json_kstr(j, "local_cert", v->local_cert);
+		json_kstr(j, "local_cert_issuer", v->local_cert_issuer);
+	}
+	if (v->remote_sig[0])
+		json_kstr(j, "remote_auth", v->remote_sig);
+	if (v->remote_cert[0]) {
+		json_kstr(j, "remote_cert", v->remote_cert);
+		json_kstr(j, "remote_cert_issuer", v->remote_cert_issuer);
+	}
 	json_key(j, "established");
 	if (v->established_s >= 0)
 		json_u64(j, (uint64_t)v->established_s);
@@ -510,10 +524,16 @@ static void jike_conn(void *arg, const struct ike_view_conn *v)
 	jhost(j, "remote_addrs", &v->remote);
 	json_ku64(j, "remote_port", v->remote_port);
 	json_kstr(j, "proposals", v->proposals);
-	json_kstr(j, "local_auth", "psk");
+	json_kstr(j, "local_auth", v->local_auth);
 	json_kstr(j, "local_id", v->local_id);
-	json_kstr(j, "remote_auth", "psk");
+	if (v->local_certs[0])
+		json_kstr(j, "local_certs", v->local_certs);
+	json_kstr(j, "remote_auth", v->remote_auth);
 	json_kstr(j, "remote_id", v->remote_id);
+	if (v->remote_certs[0])
+		json_kstr(j, "remote_certs", v->remote_certs);
+	if (v->remote_cacerts[0])
+		json_kstr(j, "remote_cacerts", v->remote_cacerts);
 	json_key(j, "encap");
 	json_bool(j, v->encap);
 	json_key(j, "children");
@@ -565,6 +585,12 @@ static void cmd_json(void *ctx, struct ctl_conn *c, const struct vici_packet *re
 	skip = argc >= 2 && is_list_verb(argv[1]) ? 2 : 1;
 	if (!strcmp(argv[0], "stats") && argc == 1) {
 		json_stats(v, &j);
+	} else if (!strcmp(argv[0], "list-certs") && argc == 1) {
+		struct creds_list_opts lo = { .utc = true };
+		if (v->creds && v->creds->store)
+			creds_list_certs_json(v->creds->store, f, &lo);
+		else
+			fputs("[]\n", f);
 	} else if ((!strcmp(argv[0], "list-sas") || !strcmp(argv[0], "list-conns")) && argc == 1) {
 		struct jike k = { .j = &j };
 		json_arr_begin(&j);

@@ -19,8 +19,9 @@
  *   command "uipsec-explain"  argv SRC DST [PROTO [PORT]]: output = the
  *                             explanation (ctl/explain.h).
  *   command "uipsec-json"     argv ["state"|"policy", "list", FILTER...],
- *                             ["stats"], ["list-sas"] or ["list-conns"]:
- *                             output = JSON (ctl/json.h, ike/ike_export.h).
+ *                             ["stats"], ["list-sas"], ["list-conns"] or
+ *                             ["list-certs"]: output = JSON (ctl/json.h,
+ *                             ike/ike_export.h, conf/creds.h).
  *
  * Answers carry success yes|no and errmsg like ctl/cmds.h.
  *
@@ -30,6 +31,7 @@
 
 #include <stdint.h>
 
+struct ctl_creds;
 struct ctl_server;
 struct sad;
 struct spd;
@@ -44,6 +46,7 @@ struct ctl_vis {
 	struct dp *dp;           /* may be NULL: no capture, no local addresses */
 	const char *tun_name;    /* for explain ("ipsec0") */
 	struct ike_ctx *ike;     /* may be NULL: no IKE SA keys */
+	struct ctl_creds *creds; /* may be NULL: no list-certs */
 	/* internal */
 	struct cap_sub *subs;    /* connections with a capture set */
 	unsigned listeners;      /* registered for "uipsec-capture" */

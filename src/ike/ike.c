@@ -14,6 +14,7 @@
 #include "crypto/rand.h"
 #include "ike/ike_authn.h"
 #include "ike/ike_authn_psk.h"
+#include "ike/ike_authn_pubkey.h"
 #include "ike/ike_child.h"
 #include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
@@ -124,8 +125,9 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 		free(ctx);
 		return NULL;
 	}
-	/* pubkey (certificates) and eap register here once they exist */
+	/* eap registers here once it exists */
 	ike_authn_register(ctx, IKE_AUTH_CLASS_PSK, ike_authn_psk_new);
+	ike_authn_register(ctx, IKE_AUTH_CLASS_PUBKEY, ike_authn_pubkey_new);
 	if (backend) {
 		struct xfrm_backend_events ev = { .ctx = ctx, .acquire = on_acquire,
 		                                  .expire = on_expire, .unknown_spi = on_unknown_spi };
@@ -187,6 +189,7 @@ static void conn_free(struct ike_ctx *ctx, struct ike_conn *c)
 {
 	conn_untrap(ctx, c);
 	conn_arrays_free(c);
+	ike_authn_pubkey_cfg_release(&c->cfg);
 	mem_free_wipe(c, sizeof(*c));
 }
 
@@ -239,6 +242,11 @@ void ike_ctx_set_prefer_encap(struct ike_ctx *ctx, bool prefer)
 	ctx->prefer_encap = prefer;
 }
 
+void ike_ctx_set_creds(struct ike_ctx *ctx, const struct ike_creds *creds)
+{
+	ctx->creds = creds;
+}
+
 const struct ike_stats *ike_ctx_stats(const struct ike_ctx *ctx)
 {
 	return &ctx->stats;
@@ -288,7 +296,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	}
 	if (!ike_authn_supported(ctx, cfg->local_auth) || !ike_authn_supported(ctx, cfg->remote_auth)) {
 		snprintf(err, errlen, "connection '%s': auth = %s is not supported by uipsec's IKE yet "
-		         "(only psk)", cfg->name,
+		         "(psk and pubkey are)", cfg->name,
 		         ike_auth_class_name(ike_authn_supported(ctx, cfg->local_auth) ?
 		                             cfg->remote_auth : cfg->local_auth));
 		return -EINVAL;
@@ -314,6 +322,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 		}
 		memcpy(c->cfg.children, cfg->children, cfg->nchildren * sizeof(*cfg->children));
 	}
+	ike_authn_pubkey_cfg_hold(&c->cfg);   /* its own references, default ids */
 	if (!c->cfg.local_port)
 		c->cfg.local_port = 500;
 	if (!c->cfg.remote_port)
@@ -333,6 +342,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 		/* replace in place: SAs keep pointing at the same conn */
 		conn_untrap(ctx, old);
 		conn_arrays_free(old);
+		ike_authn_pubkey_cfg_release(&old->cfg);
 		c->next = old->next;
 		c->lost_state_ms = old->lost_state_ms;
 		c->last_end = old->last_end;
@@ -804,7 +814,7 @@ static const char *action_name(uint8_t a)
 
 void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 {
-	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[1024], id1[600], id2[600];
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[1024], id1[1200], id2[1200];
 
 	for (struct ike_conn *c = ctx->conns; c; c = c->next) {
 		const struct ike_conn_cfg *cf = &c->cfg;
@@ -812,10 +822,8 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 		        cf->local_port, ip_addr_is_zero(&cf->remote_addr) ? "%any" :
 		        ip_addr_fmt(&cf->remote_addr, b), cf->remote_port);
 		fprintf(out, "  proposals: %s\n", ike_proposals_fmt(&cf->ike, buf, sizeof(buf)));
-		fprintf(out, "  local:  %s, id %s\n", ike_auth_class_name(cf->local_auth),
-		        ike_id_fmt(&cf->local_id, id1, sizeof(id1)));
-		fprintf(out, "  remote: %s, id %s\n", ike_auth_class_name(cf->remote_auth),
-		        ike_id_fmt(&cf->remote_id, id2, sizeof(id2)));
+		ike_authn_pubkey_list_auth(cf, true, out);
+		ike_authn_pubkey_list_auth(cf, false, out);
 		fprintf(out, "  dpd_delay %us, keyingtries %u, rekey_time %us, reauth_time %us, "
 		        "over_time %us, rand_time %us%s\n", cf->dpd_delay, cf->keyingtries,
 		        cf->rekey_time, cf->reauth_time, cf->over_time, cf->rand_time,
@@ -861,7 +869,7 @@ static void child_counters(struct ike_ctx *ctx, const struct ip_addr *d, uint32_
 
 void ike_list_sas(struct ike_ctx *ctx, FILE *out)
 {
-	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[512], id1[600], id2[600];
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], buf[512], id1[IKE_ID_STRLEN], id2[IKE_ID_STRLEN];
 	uint64_t now = ike_now(ctx);
 
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
@@ -872,9 +880,11 @@ void ike_list_sas(struct ike_ctx *ctx, FILE *out)
 		        (unsigned long long)sa->spi_r, sa->initiator ? "" : "*");
 		fprintf(out, "  local  '%s' @ %s[%u]%s\n", ike_id_fmt(&me, id1, sizeof(id1)),
 		        ip_addr_fmt(&sa->local.addr, a), sa->local.port, sa->nat_local ? " (behind NAT)" : "");
+		ike_authn_pubkey_list_sa(sa, true, out);
 		fprintf(out, "  remote '%s' @ %s[%u]%s\n", ike_id_fmt(&sa->peer_id, id2, sizeof(id2)),
 		        ip_addr_fmt(&sa->remote.addr, b), sa->remote.port,
 		        sa->nat_remote ? " (behind NAT)" : "");
+		ike_authn_pubkey_list_sa(sa, false, out);
 		if (sa->keys_ready)
 			fprintf(out, "  %s\n", ike_proposal_fmt(&sa->prop, buf, sizeof(buf)));
 		if (sa->state == IKE_STATE_ESTABLISHED) {

@@ -21,10 +21,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "crypto/sig.h"
 #include "ike/ike_pld.h"
 #include "ike/ike_proposal.h"
 #include "net/addr.h"
 
+struct crypto_cert;
+struct crypto_pubkey;
+struct ike_creds;
 struct xfrm_backend;
 
 struct ike_endpoint {
@@ -149,7 +153,7 @@ struct ike_child_cfg {
 /* How one end proves who it is (swanctl.conf local/remote auth = ...). */
 enum ike_auth_class {
 	IKE_AUTH_CLASS_PSK = 0,      /* pre-shared key (and the zero default) */
-	IKE_AUTH_CLASS_PUBKEY,       /* certificates, RFC 7427 signatures: not yet */
+	IKE_AUTH_CLASS_PUBKEY,       /* certificates or raw public keys, RFC 7427 signatures */
 	IKE_AUTH_CLASS_EAP,          /* EAP (local end client, remote end server): not yet */
 	IKE_AUTH_CLASS_MAX,
 };
@@ -184,6 +188,42 @@ enum ike_fragmentation {
 
 #define IKE_PSK_MAX 256
 
+/* swanctl.conf send_cert: when our certificates go into CERT payloads. */
+enum ike_send_cert {
+	IKE_SEND_CERT_IFASKED = 0,   /* the peer sent a CERTREQ (any) in this IKE SA: default */
+	IKE_SEND_CERT_ALWAYS,
+	IKE_SEND_CERT_NEVER,
+};
+
+#define IKE_PUBKEY_CERTS_MAX 8
+
+/* One end's public-key authentication (auth = pubkey, rsa..., ecdsa...,
+ * ike:...) as swanctl.conf's local/remote section gives it. Certificates
+ * and keys are references: ike_conn_add takes its own, the caller drops
+ * the ones it passed. */
+struct ike_pubkey_cfg {
+	/* local.certs: our certificates, the first whose private key is
+	 * loaded signs (none: the loaded certificate that matches local id
+	 * and has its key); remote.certs: the peer must use one of these */
+	struct crypto_cert *certs[IKE_PUBKEY_CERTS_MAX];
+	unsigned ncerts;
+	/* local.pubkeys / remote.pubkeys: raw public keys, as certs (no CERT
+	 * payload carries them: both ends have the other's key) */
+	struct crypto_pubkey *pubkeys[IKE_PUBKEY_CERTS_MAX];
+	unsigned npubkeys;
+	/* remote only: the peer's chain must hold one of these CAs
+	 * (remote.cacerts), a CA matching ca_id (remote.ca_id; unset: none),
+	 * and a revocation status revocation allows (enum crypto_revocation;
+	 * 0 = relaxed, the default) */
+	struct crypto_cert *cacerts[IKE_PUBKEY_CERTS_MAX];
+	unsigned ncacerts;
+	struct ike_id ca_id;
+	uint8_t revocation;
+	/* the signature constraints of auth = (crypto_sig_constraints_parse):
+	 * local: which schemes we sign with; remote: what the peer may use */
+	struct crypto_sig_constraints sig;
+};
+
 struct ike_conn_cfg {
 	char name[64];
 	struct ip_addr local_addr;    /* unset: any (initiator: io.route_src picks it) */
@@ -196,6 +236,9 @@ struct ike_conn_cfg {
 	uint8_t remote_auth;          /* enum ike_auth_class: how the peer must */
 	uint8_t psk[IKE_PSK_MAX];     /* for psk on either end */
 	size_t psk_len;
+	struct ike_pubkey_cfg local_pk, remote_pk;   /* for pubkey on either end */
+	uint8_t send_cert;            /* enum ike_send_cert */
+	bool no_certreq;              /* send_certreq = no (default yes) */
 	uint32_t dpd_delay;           /* seconds, 0 = off */
 	/* IKE SA lifetimes, seconds after establishment (0 = never): rekey
 	 * (a new IKE SA with the same peer, RFC 7296 2.18) and reauthenticate
@@ -231,6 +274,8 @@ struct ike_stats {
 	uint64_t unsupported_critical; /* answered with UNSUPPORTED_CRITICAL_PAYLOAD */
 	uint64_t cookies_sent, cookies_bad, invalid_ke_sent, no_proposal, auth_failed;
 	uint64_t ts_unacceptable, half_open_refused;
+	uint64_t cert_malformed;       /* CERT/CERTREQ payloads refused: too many, too big, bad DER */
+	uint64_t cert_refused;         /* peer certificates or keys not trusted (expired, revoked, ...) */
 	/* signs that a peer lost or kept state (RFC 7296 2.21.4) */
 	uint64_t invalid_ike_spi_sent;   /* answers to requests for unknown IKE SAs */
 	uint64_t invalid_ike_spi_limited;/* not sent: over the rate limit */
@@ -294,6 +339,10 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 void ike_ctx_shutdown(struct ike_ctx *ctx);
 /* Delete every SA (SAD/SPD entries removed, nothing sent) and free. */
 void ike_ctx_free(struct ike_ctx *ctx);
+/* The public-key credentials pubkey authentication uses (borrowed: they
+ * must outlive the core or be replaced before they go; NULL: none, so
+ * auth = pubkey cannot prove us nor check a peer). */
+void ike_ctx_set_creds(struct ike_ctx *ctx, const struct ike_creds *creds);
 /* Half-open IKE SAs at which cookies are demanded (default 10), and the
  * hard cap on half-open SAs (default 1000). */
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max);

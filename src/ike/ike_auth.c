@@ -101,9 +101,16 @@ static void local_id(const struct ike_sa *sa, const struct ike_conn *conn, struc
 	memcpy(id->data, sa->local.addr.a, id->len);
 }
 
+/* How well the peer's identity matches remote id (auth_cfg.c complies:
+ * the received one against the configured pattern); 0: not at all. */
+static int remote_id_match(const struct ike_conn *conn, const struct ike_id *peer)
+{
+	return ike_id_match(peer, &conn->cfg.remote_id);
+}
+
 static bool remote_id_ok(const struct ike_conn *conn, const struct ike_id *peer)
 {
-	return conn->cfg.remote_id.type == 0 || ike_id_equal(&conn->cfg.remote_id, peer);
+	return remote_id_match(conn, peer) > 0;
 }
 
 /* RFC 7296 2.15: the octets an end's AUTH covers, over its ID. */
@@ -115,22 +122,36 @@ static int octets(const struct ike_sa *sa, bool of_initiator, const struct ike_i
 	return ike_kdf_auth_octets(sa, of_initiator, body, id_body(id, body), out, len);
 }
 
-/* The responder's choice of connection once the peer's identity is known:
- * same addresses, remote id matching IDi, local id matching IDr. */
+/* The responder's choice of connection once the peer's identity is known,
+ * as charon's backend_manager.c: same addresses, remote id matching IDi,
+ * local id matching IDr (either way round: the proposed IDr may be a
+ * wildcard); the best sum of the two matches wins, on a tie the
+ * connection IKE_SA_INIT chose, then the first. */
 static struct ike_conn *conn_for_ids(struct ike_sa *sa, const struct ike_id *idi,
                                      const struct ike_id *idr)
 {
 	struct ike_conn *best = NULL;
+	int best_score = 0;
 
 	for (struct ike_conn *c = sa->ctx->conns; c; c = c->next) {
-		if (!ike_conn_matches(c, &sa->local, &sa->remote) || !remote_id_ok(c, idi))
+		int me = 1, other;
+
+		if (!ike_conn_matches(c, &sa->local, &sa->remote))
 			continue;
-		if (idr && idr->type && c->cfg.local_id.type && !ike_id_equal(&c->cfg.local_id, idr))
+		other = remote_id_match(c, idi);
+		if (!other)
 			continue;
-		if (c == sa->conn)
-			return c;
-		if (!best)
+		if (idr && idr->type && c->cfg.local_id.type) {
+			me = ike_id_match(idr, &c->cfg.local_id);
+			if (!me)
+				me = ike_id_match(&c->cfg.local_id, idr);
+			if (!me)
+				continue;
+		}
+		if (me + other > best_score || (me + other == best_score && c == sa->conn)) {
 			best = c;
+			best_score = me + other;
+		}
 	}
 	return best;
 }
@@ -141,8 +162,8 @@ static int make_authenticators(struct auth_task *at, struct ike_sa *sa)
 {
 	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
 
-	at->local = ike_authn_new(sa->ctx, cfg->local_auth, IKE_AUTHN_LOCAL, cfg);
-	at->remote = ike_authn_new(sa->ctx, cfg->remote_auth, IKE_AUTHN_REMOTE, cfg);
+	at->local = ike_authn_new(sa->ctx, cfg->local_auth, IKE_AUTHN_LOCAL, cfg, sa);
+	at->remote = ike_authn_new(sa->ctx, cfg->remote_auth, IKE_AUTHN_REMOTE, cfg, sa);
 	return at->local && at->remote ? 0 : -ENOMEM;
 }
 
@@ -253,7 +274,7 @@ static bool msk_auth_check(const struct auth_task *at, const struct ike_sa *sa,
 
 static void established(struct ike_sa *sa, const struct auth_task *at)
 {
-	char ids[IKE_ID_MAX * 2 + 8], me[IKE_ID_MAX * 2 + 8], prop[256];
+	char ids[IKE_ID_STRLEN], me[IKE_ID_STRLEN], prop[256];
 
 	ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);
 	sa->ctx->stats.ike_established++;
@@ -494,7 +515,8 @@ static int first_request(struct auth_task *at, struct ike_sa *sa, struct ike_mb 
 	    make_authenticators(at, sa))
 		return -ENOMEM;
 	ike_pld_id_put(mb, IKE_PLD_IDI, &at->me);
-	if (cfg->remote_id.type)
+	/* IDr is optional; a pattern (CN=*, *.example.org, %any) is not sent */
+	if (cfg->remote_id.type && !ike_id_has_wildcards(&cfg->remote_id))
 		ike_pld_id_put(mb, IKE_PLD_IDR, &cfg->remote_id);
 	return 0;
 }
@@ -529,7 +551,7 @@ static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
 {
 	struct auth_task *at = auth_of(t);
 	struct ike_authn_round r;
-	char why[256];
+	char why[1024];
 
 	if (++at->round > IKE_AUTH_ROUNDS_MAX) {
 		sa_warn(sa, "IKE_AUTH takes more than %d rounds, giving up", IKE_AUTH_ROUNDS_MAX);
@@ -584,7 +606,7 @@ static enum ike_task_status reject_responder(struct ike_sa *sa, const char *ids,
 static bool peer_identified(struct auth_task *at, struct ike_sa *sa, const struct ike_msg *m)
 {
 	const struct ike_pld *p_idr = ike_msg_find(m, IKE_PLD_IDR);
-	char ids[IKE_ID_MAX * 2 + 8];
+	char ids[IKE_ID_STRLEN];
 	struct ike_id idr;
 	uint16_t err;
 
@@ -614,7 +636,7 @@ static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
 	struct auth_task *at = auth_of(t);
 	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
 	struct ike_authn_round r;
-	char ids[IKE_ID_MAX * 2 + 8], why[256], b1[512], b2[512];
+	char ids[IKE_ID_STRLEN], why[1024], b1[IKE_ID_STRLEN], b2[IKE_ID_STRLEN];
 	bool peer_failed;
 
 	if (ike_msg_find_notify(m, IKE_N_AUTHENTICATION_FAILED)) {
@@ -682,7 +704,7 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 {
 	const struct ike_pld *p_idi = ike_msg_find(m, IKE_PLD_IDI);
 	const struct ike_pld *p_idr = ike_msg_find(m, IKE_PLD_IDR);
-	char ids[IKE_ID_MAX * 2 + 8];
+	char ids[IKE_ID_STRLEN];
 	struct ike_id idi, idr;
 	struct ike_conn *conn;
 
@@ -720,7 +742,7 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 
 static enum ike_task_status refuse_peer(struct ike_sa *sa, struct ike_mb *mb, const char *why)
 {
-	char ids[IKE_ID_MAX * 2 + 8];
+	char ids[IKE_ID_STRLEN];
 
 	sa->ctx->stats.auth_failed++;
 	sa_warn(sa, "peer '%s' failed %s: AUTHENTICATION_FAILED",
@@ -735,7 +757,7 @@ static enum ike_task_status auth_respond(struct ike_task *t, struct ike_sa *sa,
 	struct auth_task *at = auth_of(t);
 	struct ike_authn_round r;
 	enum ike_task_status st;
-	char why[256];
+	char why[1024];
 	bool peer_failed;
 
 	if (++at->round > IKE_AUTH_ROUNDS_MAX)

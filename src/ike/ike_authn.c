@@ -26,9 +26,10 @@ bool ike_authn_supported(const struct ike_ctx *ctx, enum ike_auth_class cls)
 }
 
 struct ike_authn *ike_authn_new(const struct ike_ctx *ctx, enum ike_auth_class cls,
-                                enum ike_authn_role role, const struct ike_conn_cfg *cfg)
+                                enum ike_authn_role role, const struct ike_conn_cfg *cfg,
+                                struct ike_sa *sa)
 {
-	struct ike_authn_env env = { .cfg = cfg, .creds = ctx->creds };
+	struct ike_authn_env env = { .cfg = cfg, .creds = ctx->creds, .sa = sa };
 	struct ike_authn *a;
 
 	if (!ike_authn_supported(ctx, cls))

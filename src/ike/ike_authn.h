@@ -20,10 +20,9 @@
  * the AUTH payloads keyed by its MSK itself (RFC 7296 2.16): an EAP method
  * only does EAP.
  *
- * Implemented: psk (ike_authn_psk.c). Public-key authentication is the
- * next one (certificates: CERT, CERTREQ, RFC 7427 signatures): its crypto
- * is reached through struct ike_creds below, which src/crypto/'s X.509
- * and signature code will implement; until then auth = pubkey and eap are
+ * Implemented: psk (ike_authn_psk.c) and pubkey (ike_authn_pubkey.c:
+ * certificates and raw public keys, CERT, CERTREQ, RFC 7427 signatures;
+ * its credentials come through struct ike_creds below). auth = eap is
  * refused when a connection is loaded. */
 #ifndef UIPSEC_IKE_IKE_AUTHN_H
 #define UIPSEC_IKE_IKE_AUTHN_H
@@ -94,39 +93,56 @@ struct ike_authn {
 	enum ike_authn_role role;
 };
 
-/* Public-key credentials for a pubkey authenticator (RFC 7296 2.15,
- * 3.6-3.8; RFC 7427 signatures), provided by the embedder: our private
- * key stays behind sign() (it may live in another process), the peer's
- * certificates are checked by verify() against the trust store. Nothing
- * provides it yet. */
-struct ike_blob {
-	const uint8_t *p;
-	size_t len;
-};
+/* Public-key credentials for the pubkey authenticator (RFC 7296 2.15,
+ * 3.6-3.8; RFC 7427), provided by the embedder (uipsecd: the credential
+ * store of swanctl's folders, ctl/ike_creds.c) and set with
+ * ike_ctx_set_creds. The IKE core reads certificates and the trust store
+ * through it and validates and verifies with src/crypto/ itself; private
+ * keys never leave it: the core asks for a signature by public key, so
+ * the keys could live in another process.
+ *
+ * Every pointer returned is valid until the call returns (trust) or is a
+ * new reference (find_cert). The embedder replaces its store (reload) only
+ * between events, never during an exchange's call. */
+struct crypto_cert;
+struct crypto_id;
+struct crypto_pubkey;
+struct crypto_sig_params;
+struct crypto_trust;
 
 struct ike_creds {
 	void *ctx;
-	/* Our certificate chain for id, DER, leaf first: up to max entries
-	 * into certs (borrowed until the next call). Count or -errno. */
-	int (*local_chain)(void *ctx, const struct ike_id *id, struct ike_blob *certs,
-	                   unsigned max);
-	/* Sign octets with our private key for id and RFC 7427 hash
-	 * algorithm hash; at most siglen bytes into sig. Length or -errno. */
-	int (*sign)(void *ctx, const struct ike_id *id, uint16_t hash, const uint8_t *octets,
-	            size_t len, uint8_t *sig, size_t siglen);
-	/* Is chain (the peer's CERT payloads, DER, leaf first) trusted for id,
-	 * and does its leaf's key verify sig over octets with hash? 0 if so,
-	 * -EACCES (untrusted, or not id's), -EBADMSG (bad signature). */
-	int (*verify)(void *ctx, const struct ike_id *id, const struct ike_blob *chain,
-	              unsigned n, uint16_t hash, const uint8_t *octets, size_t len,
-	              const uint8_t *sig, size_t siglen);
+	/* The CA certificates (trust anchors and intermediates) and CRLs the
+	 * peer's chain is validated against and CERTREQ names; NULL: none. */
+	const struct crypto_trust *(*trust)(void *ctx);
+	/* The loaded certificate that best matches id (crypto_cert_match_id):
+	 * with need_key only one whose private key is loaded (ours), else any
+	 * (a peer certificate kept in x509/). A new reference, or NULL. */
+	struct crypto_cert *(*find_cert)(void *ctx, const struct crypto_id *id, bool need_key);
+	/* Was cert loaded locally (x509/, x509ca/, a connection's certs)? Such
+	 * a peer certificate is trusted as strongSwan trusts it
+	 * (crypto_verify_opts.pretrusted). */
+	bool (*is_local)(void *ctx, const struct crypto_cert *cert);
+	/* Is the private key of pub loaded? */
+	bool (*has_key)(void *ctx, const struct crypto_pubkey *pub);
+	/* The Authentication Data of an AUTH payload of method with scheme p
+	 * (crypto_sig_auth_sign) over octets, signed with the private key of
+	 * pub; at most outmax bytes. Length, or -ENOKEY (no such key) or
+	 * another negative errno. */
+	int (*sign)(void *ctx, const struct crypto_pubkey *pub, uint8_t method,
+	            const struct crypto_sig_params *p, const uint8_t *octets, size_t len,
+	            uint8_t *out, size_t outmax);
 };
 
-/* What a constructor gets: the connection (its secrets: psk), and the
- * public-key credentials (NULL: none). */
+/* What a constructor gets: the connection (its secrets: psk; its
+ * certificates: pubkey), the public-key credentials (NULL: none) and the
+ * IKE SA it authenticates (pubkey keeps what it learned there: the peer's
+ * hash algorithms and CERTREQs, the certificates used). */
+struct ike_sa;
 struct ike_authn_env {
 	const struct ike_conn_cfg *cfg;
 	const struct ike_creds *creds;
+	struct ike_sa *sa;
 };
 
 typedef struct ike_authn *(*ike_authn_new_fn)(const struct ike_authn_env *env,
@@ -140,7 +156,8 @@ void ike_authn_register(struct ike_ctx *ctx, enum ike_auth_class cls, ike_authn_
 bool ike_authn_supported(const struct ike_ctx *ctx, enum ike_auth_class cls);
 /* A new authenticator of cls for role, or NULL (unsupported, no memory). */
 struct ike_authn *ike_authn_new(const struct ike_ctx *ctx, enum ike_auth_class cls,
-                                enum ike_authn_role role, const struct ike_conn_cfg *cfg);
+                                enum ike_authn_role role, const struct ike_conn_cfg *cfg,
+                                struct ike_sa *sa);
 void ike_authn_free(struct ike_authn *a);
 
 /* RFC 7296 2.15 AUTH keyed by a shared secret (a PSK, or an EAP MSK):

@@ -1,8 +1,11 @@
 /* IKE SA keys for Wireshark. See ike_export.h. Reads the SA list of the
  * core (ike_sa.h) without changing anything. */
 #include "ike/ike_export.h"
+#include "crypto/ident.h"
 #include "crypto/ike_cipher.h"
 #include "crypto/prf.h"
+#include "crypto/x509.h"
+#include "ike/ike_authn_pubkey.h"
 #include "ike/ike_pld.h"
 #include "ike/ike_proposal.h"
 #include "ike/ike_child.h"
@@ -97,11 +100,21 @@ static void counters(struct ike_ctx *ctx, const struct ip_addr *d, uint32_t spi,
 void ike_view_sas(struct ike_ctx *ctx, void (*sa_fn)(void *arg, const struct ike_view_sa *v),
                   void (*child_fn)(void *arg, const struct ike_view_child *v), void *arg)
 {
-	char id1[600], id2[600], prop[512], lts[1024], rts[1024];
+	char id1[IKE_ID_STRLEN], id2[IKE_ID_STRLEN], prop[512], lts[1024], rts[1024];
+	char lc[IKE_ID_STRLEN], li[IKE_ID_STRLEN], rc[IKE_ID_STRLEN], ri[IKE_ID_STRLEN];
 	uint64_t now = ike_now(ctx);
 
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
 		struct ike_id me = sa->conn ? sa->conn->cfg.local_id : (struct ike_id){ 0 };
+		lc[0] = li[0] = rc[0] = ri[0] = '\0';
+		if (sa->local_cert) {
+			crypto_id_fmt(crypto_cert_subject(sa->local_cert), lc, sizeof(lc));
+			crypto_id_fmt(crypto_cert_issuer(sa->local_cert), li, sizeof(li));
+		}
+		if (sa->peer_cert) {
+			crypto_id_fmt(crypto_cert_subject(sa->peer_cert), rc, sizeof(rc));
+			crypto_id_fmt(crypto_cert_issuer(sa->peer_cert), ri, sizeof(ri));
+		}
 		struct ike_view_sa v = {
 			.conn = sa->conn ? sa->conn->cfg.name : "-",
 			.state = ike_state_name(sa->state),
@@ -114,6 +127,8 @@ void ike_view_sas(struct ike_ctx *ctx, void (*sa_fn)(void *arg, const struct ike
 			.proposal = sa->keys_ready ? ike_proposal_fmt(&sa->prop, prop, sizeof(prop)) : "",
 			.established_s = sa->state == IKE_STATE_ESTABLISHED ?
 			                 (int64_t)((now - sa->established_ms) / 1000) : -1,
+			.local_sig = sa->local_sig, .local_cert = lc, .local_cert_issuer = li,
+			.remote_sig = sa->peer_sig, .remote_cert = rc, .remote_cert_issuer = ri,
 		};
 		if (sa_fn)
 			sa_fn(arg, &v);
@@ -142,7 +157,8 @@ void ike_view_sas(struct ike_ctx *ctx, void (*sa_fn)(void *arg, const struct ike
 void ike_view_conns(struct ike_ctx *ctx, void (*conn_fn)(void *arg, const struct ike_view_conn *v),
                     void (*child_fn)(void *arg, const struct ike_view_child_cfg *v), void *arg)
 {
-	char id1[600], id2[600], prop[1024], lts[1024], rts[1024];
+	char id1[IKE_ID_STRLEN], id2[IKE_ID_STRLEN], prop[1024], lts[1024], rts[1024];
+	char lcert[2048], rcert[2048], rca[2048];
 
 	for (struct ike_conn *c = ctx->conns; c; c = c->next) {
 		const struct ike_conn_cfg *cf = &c->cfg;
@@ -154,6 +170,11 @@ void ike_view_conns(struct ike_ctx *ctx, void (*conn_fn)(void *arg, const struct
 			.local_id = ike_id_fmt(&cf->local_id, id1, sizeof(id1)),
 			.remote_id = ike_id_fmt(&cf->remote_id, id2, sizeof(id2)),
 			.encap = cf->encap,
+			.local_auth = ike_auth_class_name(cf->local_auth),
+			.remote_auth = ike_auth_class_name(cf->remote_auth),
+			.local_certs = ike_authn_pubkey_certs_fmt(&cf->local_pk, false, lcert, sizeof(lcert)),
+			.remote_certs = ike_authn_pubkey_certs_fmt(&cf->remote_pk, false, rcert, sizeof(rcert)),
+			.remote_cacerts = ike_authn_pubkey_certs_fmt(&cf->remote_pk, true, rca, sizeof(rca)),
 		};
 		if (conn_fn)
 			conn_fn(arg, &v);

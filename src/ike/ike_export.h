@@ -51,6 +51,10 @@ struct ike_view_sa {
 	const char *local_id, *remote_id;
 	const char *proposal;          /* "" before the keys are there */
 	int64_t established_s;         /* seconds ago, -1 if not established */
+	/* public-key authentication, "" if none: the signature each end used
+	 * ("RSA_EMSA_PKCS1_SHA2_256"), its certificate's subject and issuer */
+	const char *local_sig, *local_cert, *local_cert_issuer;
+	const char *remote_sig, *remote_cert, *remote_cert_issuer;
 };
 
 struct ike_view_child_cfg {
@@ -64,6 +68,10 @@ struct ike_view_conn {
 	uint16_t local_port, remote_port;
 	const char *proposals, *local_id, *remote_id;
 	bool encap;
+	/* "psk", "pubkey", "eap"; the subjects of local.certs, remote.certs
+	 * and remote.cacerts joined by ", " ("" none) */
+	const char *local_auth, *remote_auth;
+	const char *local_certs, *remote_certs, *remote_cacerts;
 };
 
 /* sa for each IKE SA, then child for each of its CHILD SAs. */

@@ -5,13 +5,16 @@
  * cookie check under load, the connection, the proposal and the group);
  * the task then answers it on the new half-open SA.
  *
- *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*), [N(FRAGMENTATION_SUPPORTED)]  -->
+ *   HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*), [N(FRAGMENTATION_SUPPORTED)],
+ *        N(SIGNATURE_HASH_ALGORITHMS)  -->
  *        <--  HDR, SAr1, KEr, Nr, [N(CHILDLESS_IKEV2_SUPPORTED)], N(NAT_DETECTION_*),
- *             [N(FRAGMENTATION_SUPPORTED)]
+ *             [N(FRAGMENTATION_SUPPORTED)], [CERTREQ,] [N(SIGNATURE_HASH_ALGORITHMS)]
  *
  * IKE fragmentation (RFC 7383 2.3) is announced here, as the connection's
  * fragmentation setting says; what the peer announced is kept in
- * sa->frag_supported for ike_wire.c.
+ * sa->frag_supported for ike_wire.c. The RFC 7427 notify and the CERTREQ
+ * belong to public-key authentication (ike_authn_pubkey.c builds and
+ * reads them).
  */
 #include "ike/ike_init.h"
 
@@ -22,6 +25,7 @@
 
 #include "crypto/dh.h"
 #include "crypto/rand.h"
+#include "ike/ike_authn_pubkey.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_kdf.h"
 #include "ike/ike_msg.h"
@@ -359,6 +363,7 @@ static enum ike_task_status init_build(struct ike_task *t, struct ike_sa *sa, st
 	/* RFC 7383 2.3: unless fragmentation = no */
 	if (cfg->fragmentation != IKE_FRAG_NO)
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
+	ike_authn_pubkey_init_out(sa, mb);   /* N(SIGNATURE_HASH_ALGORITHMS) */
 	ike_sa_set_state(sa, IKE_STATE_INIT_SENT);
 	sa_info(sa, "initiating IKE_SA to %s, proposing %s",
 	        ip_addr_fmt(&sa->remote.addr, (char[IP_ADDR_STRLEN]){ 0 }),
@@ -473,6 +478,7 @@ static enum ike_task_status init_process(struct ike_task *t, struct ike_sa *sa,
 	/* RFC 6023: the responder accepts IKE_AUTH without a CHILD SA */
 	sa->peer_childless = ike_msg_find_notify(m, IKE_N_CHILDLESS_IKEV2_SUPPORTED) != NULL;
 	sa->frag_supported = ike_msg_find_notify(m, IKE_N_FRAGMENTATION_SUPPORTED) != NULL;
+	ike_authn_pubkey_init_in(sa, m);     /* its hash algorithms, CERTREQ */
 	/* RFC 7296 2.23: after NAT detection, move to port 4500; a faked NAT
 	 * (prefer_encap) only with a peer that does NAT-T, which then sees it */
 	if ((sa->nat_local || sa->nat_remote || cfg->encap || (peer_natt && fake_nat(sa))) &&
@@ -526,6 +532,7 @@ static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
 	}
 	/* a NAT-T initiator follows our fake, if any, to 4500 */
 	peer_natt = natd_check(sa, m, 0);
+	ike_authn_pubkey_init_in(sa, m);     /* its hash algorithms */
 	one.p[0] = sa->prop;
 	ike_pld_sa_put(mb, &one, false);
 	ike_pld_ke_put(mb, group, pub, (size_t)n);
@@ -539,6 +546,7 @@ static enum ike_task_status init_respond(struct ike_task *t, struct ike_sa *sa,
 	sa->frag_supported = ike_msg_find_notify(m, IKE_N_FRAGMENTATION_SUPPORTED) != NULL;
 	if (sa->frag_supported && sa->conn->cfg.fragmentation != IKE_FRAG_NO)
 		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
+	ike_authn_pubkey_init_out(sa, mb);   /* CERTREQ, N(SIGNATURE_HASH_ALGORITHMS) */
 	ike_sa_set_state(sa, IKE_STATE_INIT_RESPONDED);
 	theirs.n = 0;
 	const struct ike_pld *p_sa = ike_msg_find(m, IKE_PLD_SA);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/ident.h"
 #include "ike/ike_proto.h"
 #include "util/bytes.h"
 #include "util/mem.h"
@@ -219,16 +220,15 @@ void ike_pld_raw_put(struct ike_mb *mb, uint8_t type, const uint8_t *data, size_
  */
 int ike_pld_id_parse(const uint8_t *body, size_t len, struct ike_id *id)
 {
+	struct crypto_id cid;
+	char err[128];
+
 	memset(id, 0, sizeof(*id));
 	if (len < 4 || len - 4 > IKE_ID_MAX)
 		return -EBADMSG;
-	id->type = body[0];
-	id->len = (uint16_t)(len - 4);
-	memcpy(id->data, body + 4, id->len);
-	if (id->type == IKE_ID_IPV4_ADDR && id->len != 4)
+	if (crypto_id_from_payload(body[0], body + 4, len - 4, &cid, err, sizeof(err)))
 		return -EBADMSG;
-	if (id->type == IKE_ID_IPV6_ADDR && id->len != 16)
-		return -EBADMSG;
+	ike_id_from_crypto(&cid, id);
 	return 0;
 }
 
@@ -243,77 +243,126 @@ void ike_pld_id_put(struct ike_mb *mb, uint8_t type, const struct ike_id *id)
 	ike_mb_close(mb, off);
 }
 
+/* struct ike_id and struct crypto_id hold the same: copy field by field
+ * (the sizes agree, checked below). */
+_Static_assert(IKE_ID_MAX == CRYPTO_ID_MAX, "ike_id and crypto_id hold the same identities");
+
+void ike_id_to_crypto(const struct ike_id *id, struct crypto_id *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = id->type;
+	out->len = id->len > CRYPTO_ID_MAX ? CRYPTO_ID_MAX : id->len;
+	memcpy(out->data, id->data, out->len);
+}
+
+void ike_id_from_crypto(const struct crypto_id *id, struct ike_id *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = id->type;
+	out->len = id->len > IKE_ID_MAX ? IKE_ID_MAX : id->len;
+	memcpy(out->data, id->data, out->len);
+}
+
 int ike_id_parse(const char *s, struct ike_id *id)
 {
-	struct ip_addr a;
-	size_t n = strlen(s);
+	struct crypto_id cid;
+	char err[128];
 
 	memset(id, 0, sizeof(*id));
-	if (n == 0 || strcmp(s, "%any") == 0)
-		return 0;
-	if (strncmp(s, "@#", 2) == 0) {
-		int k = mem_from_hex(s + 2, id->data, IKE_ID_MAX);
-		if (k <= 0)
-			return -EINVAL;
-		id->type = IKE_ID_KEY_ID;
-		id->len = (uint16_t)k;
-		return 0;
-	}
-	if (ip_addr_parse(s, &a) == 0) {
-		id->type = a.family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
-		id->len = (uint16_t)ip_addr_len(&a);
-		memcpy(id->data, a.a, id->len);
-		return 0;
-	}
-	if (s[0] == '@') {
-		s++;
-		n--;
-		id->type = IKE_ID_FQDN;
-	} else {
-		id->type = strchr(s, '@') ? IKE_ID_RFC822_ADDR : IKE_ID_FQDN;
-	}
-	if (n == 0 || n > IKE_ID_MAX)
+	if (crypto_id_parse(s, &cid, err, sizeof(err)))
 		return -EINVAL;
-	memcpy(id->data, s, n);
-	id->len = (uint16_t)n;
+	ike_id_from_crypto(&cid, id);
 	return 0;
 }
 
 char *ike_id_fmt(const struct ike_id *id, char *buf, size_t len)
 {
-	struct ip_addr a;
-	char tmp[IP_ADDR_STRLEN];
+	struct crypto_id cid;
 
-	switch (id->type) {
-	case 0:
-		snprintf(buf, len, "%%any");
-		break;
-	case IKE_ID_IPV4_ADDR:
-	case IKE_ID_IPV6_ADDR:
-		ip_addr_from_bytes(&a, id->type == IKE_ID_IPV4_ADDR ? AF_INET : AF_INET6, id->data);
-		snprintf(buf, len, "%s", ip_addr_fmt(&a, tmp));
-		break;
-	case IKE_ID_FQDN:
-	case IKE_ID_RFC822_ADDR: {
-		size_t k = 0;
-		for (size_t i = 0; i < id->len && k + 1 < len; i++)
-			buf[k++] = isprint(id->data[i]) ? (char)id->data[i] : '?';
-		buf[k] = '\0';
-		break;
-	}
-	default: {
-		size_t k = (size_t)snprintf(buf, len, "@#");
-		for (size_t i = 0; i < id->len && k + 3 <= len; i++)
-			k += (size_t)snprintf(buf + k, len - k, "%02x", id->data[i]);
-		break;
-	}
-	}
-	return buf;
+	ike_id_to_crypto(id, &cid);
+	return crypto_id_fmt(&cid, buf, len);
 }
 
 bool ike_id_equal(const struct ike_id *a, const struct ike_id *b)
 {
-	return a->type == b->type && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+	struct crypto_id x, y;
+
+	ike_id_to_crypto(a, &x);
+	ike_id_to_crypto(b, &y);
+	return crypto_id_equal(&x, &y);
+}
+
+int ike_id_match(const struct ike_id *id, const struct ike_id *pattern)
+{
+	struct crypto_id x, y;
+
+	ike_id_to_crypto(id, &x);
+	ike_id_to_crypto(pattern, &y);
+	return (int)crypto_id_match(&x, &y);
+}
+
+bool ike_id_has_wildcards(const struct ike_id *id)
+{
+	struct crypto_id x;
+
+	ike_id_to_crypto(id, &x);
+	return crypto_id_has_wildcards(&x);
+}
+
+/*
+ * | Cert Encoding |                                               |
+ * +-+-+-+-+-+-+-+-+                                               |
+ * ~                       Certificate Data                        ~
+ *                  RFC 7296 Figure 12: Certificate Payload Format
+ */
+int ike_pld_cert_parse(const uint8_t *body, size_t len, uint8_t *encoding,
+                       const uint8_t **data, size_t *dlen)
+{
+	if (len < 1)
+		return -EBADMSG;
+	*encoding = body[0];
+	*data = body + 1;
+	*dlen = len - 1;
+	return 0;
+}
+
+void ike_pld_cert_put(struct ike_mb *mb, uint8_t encoding, const uint8_t *data, size_t len)
+{
+	size_t off = ike_mb_open(mb, IKE_PLD_CERT, false);
+
+	ike_mb_put(mb, &encoding, 1);
+	ike_mb_put(mb, data, len);
+	ike_mb_close(mb, off);
+}
+
+/*
+ * | Cert Encoding |                                               |
+ * +-+-+-+-+-+-+-+-+                                               |
+ * ~                    Certification Authority                    ~
+ *                  RFC 7296 Figure 13: Certificate Request Payload Format
+ */
+int ike_pld_certreq_parse(const uint8_t *body, size_t len, uint8_t *encoding,
+                          const uint8_t **data, size_t *dlen)
+{
+	if (len < 1)
+		return -EBADMSG;
+	*encoding = body[0];
+	*data = body + 1;
+	*dlen = len - 1;
+	/* RFC 7296 3.7: concatenated SHA-1 hashes for X.509 */
+	if (*encoding == IKE_CERT_X509_SIGNATURE &&
+	    (*dlen < IKE_CERTREQ_HASH_LEN || *dlen % IKE_CERTREQ_HASH_LEN))
+		return -EBADMSG;
+	return 0;
+}
+
+void ike_pld_certreq_put(struct ike_mb *mb, uint8_t encoding, const uint8_t *data, size_t len)
+{
+	size_t off = ike_mb_open(mb, IKE_PLD_CERTREQ, false);
+
+	ike_mb_put(mb, &encoding, 1);
+	ike_mb_put(mb, data, len);
+	ike_mb_close(mb, off);
 }
 
 /*
@@ -644,6 +693,9 @@ int ike_pld_validate(uint8_t type, const uint8_t *body, size_t len)
 	struct ike_notify_pld n;
 	struct ike_delete_pld d;
 	struct ike_id id;
+	const uint8_t *data;
+	size_t dlen;
+	uint8_t enc;
 
 	switch (type) {
 	case IKE_PLD_SA:
@@ -655,6 +707,10 @@ int ike_pld_validate(uint8_t type, const uint8_t *body, size_t len)
 		return ike_pld_id_parse(body, len, &id);
 	case IKE_PLD_AUTH:
 		return len >= 5 ? 0 : -EBADMSG;
+	case IKE_PLD_CERT:
+		return ike_pld_cert_parse(body, len, &enc, &data, &dlen);
+	case IKE_PLD_CERTREQ:
+		return ike_pld_certreq_parse(body, len, &enc, &data, &dlen);
 	case IKE_PLD_NONCE:
 		/* RFC 7296 3.9: 16 to 256 octets */
 		return len >= IKE_NONCE_MIN && len <= IKE_NONCE_MAX ? 0 : -EBADMSG;
@@ -670,7 +726,7 @@ int ike_pld_validate(uint8_t type, const uint8_t *body, size_t len)
 	case IKE_PLD_SKF:
 		return len >= 4 ? 0 : -EBADMSG;
 	default:
-		return 0;   /* opaque: vendor ID, CERT, CERTREQ, EAP */
+		return 0;   /* opaque: vendor ID, EAP */
 	}
 }
 

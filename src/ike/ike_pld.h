@@ -31,21 +31,55 @@ void ike_pld_ke_put(struct ike_mb *mb, uint16_t group, const uint8_t *data, size
 /* Nonce, raw payload with an opaque body (vendor ID, nonce). */
 void ike_pld_raw_put(struct ike_mb *mb, uint8_t type, const uint8_t *data, size_t len);
 
-/* Identification (IDi/IDr). */
-#define IKE_ID_MAX 256
+/* Identification (IDi/IDr), RFC 7296 3.5. The same value as struct
+ * crypto_id (crypto/ident.h: strongSwan's identities, DNs as DER), so that
+ * a DN of a certificate subject fits; ike_id_to_crypto/_from_crypto copy
+ * between them. Type 0 is unset (%any). */
+#define IKE_ID_MAX 1024
+/* Room for ike_id_fmt of any identity. */
+#define IKE_ID_STRLEN (3 * IKE_ID_MAX + 64)
 struct ike_id {
-	uint8_t type;          /* enum ike_id_type, 0 = unset */
+	uint8_t type;          /* enum ike_id_type (crypto_id_type), 0 = unset */
 	uint16_t len;
 	uint8_t data[IKE_ID_MAX];
 };
-/* Parse "192.0.2.1", "2001:db8::1", "@fqdn" or "fqdn", "user@fqdn",
- * "@#hexkeyid", or "%any" (unset). Returns 0 or -EINVAL. */
+struct crypto_id;
+void ike_id_to_crypto(const struct ike_id *id, struct crypto_id *out);
+void ike_id_from_crypto(const struct crypto_id *id, struct ike_id *out);
+/* Parse an identity as strongSwan writes it (crypto_id_parse): "192.0.2.1",
+ * "2001:db8::1", "@fqdn" or "fqdn", "user@fqdn", "@#hexkeyid", a DN
+ * "C=CH, O=strongSwan, CN=moon", patterns ("*.example.org", "CN=*",
+ * "10.0.0.0/8"), or "%any" (unset). Returns 0 or -EINVAL. */
 int ike_id_parse(const char *s, struct ike_id *id);
-/* "192.0.2.1", "gw.example", "@#0102" into buf; returns buf. */
+/* As strongSwan prints it (%Y): "192.0.2.1", "gw.example", "C=CH, CN=x",
+ * "%any"; truncated to len. Returns buf. */
 char *ike_id_fmt(const struct ike_id *id, char *buf, size_t len);
+/* Same identity (FQDN/RFC822 case-insensitively, DNs RDN by RDN). */
 bool ike_id_equal(const struct ike_id *a, const struct ike_id *b);
+/* How well id matches pattern, as strongSwan's matches() (0: not at all;
+ * an unset pattern matches everything with 1, an exact match is 20;
+ * wildcards score in between): enum crypto_id_match. */
+int ike_id_match(const struct ike_id *id, const struct ike_id *pattern);
+/* A pattern (wildcards, subnets, %any): never sent as IDr. */
+bool ike_id_has_wildcards(const struct ike_id *id);
+/* The ID payload body: type, reserved, Identification Data (checked as
+ * crypto_id_from_payload does: address lengths, one well-formed DN). */
 int ike_pld_id_parse(const uint8_t *body, size_t len, struct ike_id *id);
 void ike_pld_id_put(struct ike_mb *mb, uint8_t type, const struct ike_id *id);
+
+/* CERT (RFC 7296 3.6): encoding and Certificate Data (pointer into body;
+ * may be empty). 0 or -EBADMSG (no encoding byte). */
+int ike_pld_cert_parse(const uint8_t *body, size_t len, uint8_t *encoding,
+                       const uint8_t **data, size_t *dlen);
+void ike_pld_cert_put(struct ike_mb *mb, uint8_t encoding, const uint8_t *data, size_t len);
+/* CERTREQ (RFC 7296 3.7): encoding and Certification Authority data; with
+ * encoding 4 (X.509 Signature) a list of 20-byte SHA-1 hashes of CA
+ * SubjectPublicKeyInfos, which must hold at least one whole hash and no
+ * partial one (as strongSwan's certreq_payload verify). 0 or -EBADMSG. */
+#define IKE_CERTREQ_HASH_LEN 20
+int ike_pld_certreq_parse(const uint8_t *body, size_t len, uint8_t *encoding,
+                          const uint8_t **data, size_t *dlen);
+void ike_pld_certreq_put(struct ike_mb *mb, uint8_t encoding, const uint8_t *data, size_t len);
 
 /* AUTH: method and data. */
 int ike_pld_auth_parse(const uint8_t *body, size_t len, uint8_t *method,

@@ -73,8 +73,23 @@ enum ike_id_type {
 };
 
 enum ike_auth_method {
-	IKE_AUTH_RSA = 1,
-	IKE_AUTH_PSK = 2,
+	IKE_AUTH_RSA = 1,            /* RSA Digital Signature (PKCS#1 v1.5, SHA-1) */
+	IKE_AUTH_PSK = 2,            /* Shared Key Message Integrity Code */
+	IKE_AUTH_ECDSA_256 = 9,      /* RFC 4754 */
+	IKE_AUTH_ECDSA_384 = 10,
+	IKE_AUTH_ECDSA_521 = 11,
+	IKE_AUTH_DS = 14,            /* RFC 7427 Digital Signature */
+};
+
+/* Certificate encodings of CERT and CERTREQ (RFC 7296 3.6). */
+enum ike_cert_encoding {
+	IKE_CERT_PKCS7 = 1,
+	IKE_CERT_X509_SIGNATURE = 4,
+	IKE_CERT_CRL = 7,
+	IKE_CERT_RAW_RSA = 11,
+	IKE_CERT_HASH_URL = 12,
+	IKE_CERT_HASH_URL_BUNDLE = 13,
+	IKE_CERT_RAW_PUBLIC_KEY = 15,  /* RFC 7670 */
 };
 
 enum ike_ts_type {

@@ -26,6 +26,7 @@
 
 #include "crypto/dh.h"
 #include "crypto/rand.h"
+#include "ike/ike_authn_pubkey.h"
 #include "ike/ike_child.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_kdf.h"
@@ -73,6 +74,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool initiator, uint64_t spi
 	sa->natt = old->natt;
 	sa->frag_supported = old->frag_supported;   /* kept across the rekey, as charon */
 	sa->peer_id = old->peer_id;
+	ike_authn_pubkey_sa_inherit(sa, old);   /* the certificates it was authenticated with */
 	sa->dh_group = group;
 	if (ike_sa_set_algs(sa, chosen)) {
 		ike_sa_end(sa, IKE_END_INTERNAL);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/rand.h"
+#include "ike/ike_authn_pubkey.h"
 #include "ike/ike_child.h"
 #include "ike/ike_ctx.h"
 #include "util/mem.h"
@@ -153,6 +154,7 @@ void ike_sa_destroy(struct ike_sa *sa)
 		}
 	free(sa->init_req);
 	free(sa->init_resp);
+	ike_authn_pubkey_sa_clear(sa);
 	mem_free_wipe(sa, sizeof(*sa));
 }
 

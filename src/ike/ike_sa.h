@@ -23,6 +23,7 @@
 #include "ike/ike_proto.h"
 #include "util/log.h"
 
+struct crypto_cert;
 struct ike_child_sa;
 struct ike_ctx;
 
@@ -91,6 +92,19 @@ struct ike_sa {
 	/* make-before-break reauthentication: the SPIs of the IKE SA this one
 	 * replaces, deleted once this one and its CHILD SAs are up (0: none) */
 	uint64_t reauth_spi_i, reauth_spi_r;
+
+	/* public-key authentication (ike_authn_pubkey.c): the peer's
+	 * SIGNATURE_HASH_ALGORITHMS (RFC 7427 4; 0: none, classic methods),
+	 * whether it sent a CERTREQ (send_cert = ifasked) and the CAs named
+	 * in it (SHA-1 of their SubjectPublicKeyInfo); once authenticated,
+	 * the certificates of both ends (references, for listings; freed
+	 * with the SA) and the signature schemes used */
+	uint32_t peer_hashes;
+	bool certreq_seen;
+	uint8_t ncertreq_ca;
+	uint8_t certreq_ca[8][20];
+	struct crypto_cert *peer_cert, *local_cert;
+	char peer_sig[48], local_sig[48];
 
 	bool rekeyed;                /* replaced by a new IKE SA */
 	/* rekey collision (RFC 7296 2.8.2): the successor the peer created

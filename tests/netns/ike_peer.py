@@ -31,7 +31,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives import serialization
 
-LOCAL, REMOTE = ("192.0.2.1", 500), ("192.0.2.2", 500)
+# IKE_PEER_PORT: another local port (beside a uipsecd on the same host)
+LOCAL, REMOTE = ("192.0.2.1", int(os.environ.get("IKE_PEER_PORT", "500"))), ("192.0.2.2", 500)
 IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL = 34, 35, 36, 37
 SA, KE, IDI, IDR, AUTH, NONCE, NOTIFY, DELETE, TSI, TSR, SK = 33, 34, 35, 36, 39, 40, 41, 42, 44, 45, 46
 N = {"INVALID_SYNTAX": 7, "NO_PROPOSAL_CHOSEN": 14, "AUTHENTICATION_FAILED": 24,
@@ -260,4 +261,5 @@ def main():
         fail("unknown case " + case)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,8 @@ uipsec() {
 	if [ "$*" = "--control /run/gw.sock list-conns" ]; then
 		printf '%s\n' "site: IKEv2, 192.0.2.1[500]...192.0.2.2[500]" \
 			"  proposals: AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519" \
-			"  local:  psk, id gwa.example.org" \
+			"  local pre-shared key authentication:" \
+			"    id: gwa.example.org" \
 			"  net: TUNNEL, reqid 1, start_action trap" \
 			"    esp proposals: AES_GCM_16_256" \
 			"  web: TRANSPORT, reqid 2, start_action none" \
@@ -37,8 +38,8 @@ expect() {
 	fi
 }
 
-expect uipsec li "list-conns list-sas"
-expect uipsec "" "xfrm pcap load initiate terminate rekey list-conns list-sas ike-stats stats trace capture keys explain help"
+expect uipsec li "list-conns list-sas list-certs"
+expect uipsec "" "xfrm pcap load initiate terminate rekey list-conns list-sas list-certs ike-stats stats trace capture keys explain help"
 expect uipsec --c "--control"
 expect uipsec xfrm "" "state policy monitor"
 expect uipsec xfrm po "policy"

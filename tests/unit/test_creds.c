@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -554,6 +555,72 @@ static void test_same_as_strongswan(void **state)
 	X509_CRL_free(crl);
 }
 
+/* A reload after the privilege drop: a key file the daemon can no longer
+ * read keeps the key loaded before (moved from the previous store), with a
+ * note; a new unreadable file is refused with the advice. Run in a child
+ * that is no longer root (nobody), or, for a non-root run, with the file
+ * made unreadable. */
+static void test_reload_unreadable(void **state)
+{
+	char d2[64] = "/tmp/uipsec-creds-reload-XXXXXX", path[256];
+	struct creds *prev = creds_new();
+	struct creds_report rep = { 0 };
+	unsigned char *pem;
+	size_t n;
+	int status;
+	pid_t pid;
+
+	assert_non_null(mkdtemp(d2));
+	assert_int_equal(chmod(d2, 0755), 0);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", d2, i ? "private" : "x509ca");
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+	snprintf(path, sizeof(path), "%s/x509ca/root.pem", d2);
+	pem = pki_cert_pem(root, &n);
+	pki_write(path, pem, n);
+	free(pem);
+	chmod(path, 0644);
+	snprintf(path, sizeof(path), "%s/private/moon.pem", d2);
+	pem = pki_key(moon_key, PKI_PKCS8_PEM, NULL, &n);
+	pki_write(path, pem, n);
+	free(pem);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(creds_load_dir(prev, d2, NULL, 0, &rep), 0);
+	assert_int_equal(creds_privkey_count(prev), 1);
+	creds_report_free(&rep);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct creds *c = creds_new();
+		bool ok;
+		if (geteuid() == 0 ? setresuid(65534, 65534, 65534) != 0 : chmod(path, 0) != 0)
+			_exit(2);
+		/* the key is kept; a second unreadable key file is refused */
+		ok = creds_load_dir_keep(c, d2, NULL, 0, prev, &rep) == 0 && creds_privkey_count(c) == 1 &&
+		     creds_privkey_count(prev) == 0 && creds_cert_count(c) == 1;
+		for (size_t i = 0; ok && i < rep.n; i++)
+			if (strstr(rep.ev[i].path, "moon.pem"))
+				ok = rep.ev[i].outcome == CREDS_NOTE &&
+				     strstr(rep.ev[i].what, "kept the 1 credential loaded from it before");
+		creds_free(c);
+		creds_report_free(&rep);
+		c = creds_new();
+		ok = ok && creds_load_dir_keep(c, d2, NULL, 0, NULL, &rep) == 1 &&
+		     rep.refused == 1 && strstr(rep.ev[rep.n - 1].what, "0640 root:uipsec");
+		creds_free(c);
+		creds_report_free(&rep);
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	creds_free(prev);
+	snprintf(path, sizeof(path), "rm -rf '%s'", d2);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_list_certs),
 		cmocka_unit_test(test_same_as_strongswan),
+		cmocka_unit_test(test_reload_unreadable),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2005,7 +2005,7 @@ static void test_auth_rounds(void **state)
 		FILE *f = open_memstream(&buf, &len);
 		ike_list_conns(A.ike, f);
 		fclose(f);
-		assert_non_null(strstr(buf, "local:  eap"));
+		assert_non_null(strstr(buf, "local EAP authentication:"));
 		free(buf);
 		/* the established SA works as any other */
 		assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);

@@ -208,7 +208,32 @@ static void test_ts(void **state)
 	assert_int_equal(id.type, IKE_ID_FQDN);
 	assert_int_equal(ike_id_parse("@#0a0b", &id), 0);
 	assert_int_equal(id.type, IKE_ID_KEY_ID);
-	assert_string_equal(ike_id_fmt(&id, buf, sizeof(buf)), "@#0a0b");
+	/* printed as strongSwan's %Y prints a binary key ID */
+	assert_string_equal(ike_id_fmt(&id, buf, sizeof(buf)), "0a:0b");
+	/* a DN as strongSwan writes it, DER on the wire, matched with wildcards */
+	struct ike_id dn, pat;
+	assert_int_equal(ike_id_parse("C=CH, O=strongSwan, CN=moon.strongswan.org", &dn), 0);
+	assert_int_equal(dn.type, IKE_ID_DER_ASN1_DN);
+	assert_int_equal(dn.data[0], 0x30);
+	assert_string_equal(ike_id_fmt(&dn, buf, sizeof(buf)), "C=CH, O=strongSwan, CN=moon.strongswan.org");
+	assert_int_equal(ike_id_parse("C=CH, O=strongSwan, CN=*", &pat), 0);
+	assert_true(ike_id_has_wildcards(&pat));
+	assert_false(ike_id_has_wildcards(&dn));
+	assert_int_equal(ike_id_match(&dn, &pat), 19);
+	assert_int_equal(ike_id_match(&dn, &dn), 20);
+	assert_int_equal(ike_id_match(&pat, &dn), 0);
+	memset(&pat, 0, sizeof(pat));
+	assert_int_equal(ike_id_match(&dn, &pat), 1);   /* %any */
+	/* an ID payload with a DN must hold one well-formed Name */
+	uint8_t body[4 + IKE_ID_MAX];
+	body[0] = IKE_ID_DER_ASN1_DN;
+	body[1] = body[2] = body[3] = 0;
+	memcpy(body + 4, dn.data, dn.len);
+	assert_int_equal(ike_pld_id_parse(body, 4 + dn.len, &pat), 0);
+	assert_true(ike_id_equal(&pat, &dn));
+	assert_int_equal(ike_pld_id_parse(body, 4 + dn.len - 1, &pat), -EBADMSG);
+	body[4] = 0x31;
+	assert_int_equal(ike_pld_id_parse(body, 4 + dn.len, &pat), -EBADMSG);
 	assert_int_equal(ike_id_parse("me@example.org", &id), 0);
 	assert_int_equal(id.type, IKE_ID_RFC822_ADDR);
 	assert_int_equal(ike_id_parse("2001:db8::1", &id), 0);

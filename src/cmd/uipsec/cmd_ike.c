@@ -1,4 +1,4 @@
-/* uipsec load | initiate | terminate | rekey | list-conns | list-sas: the IKE
+/* uipsec load | initiate | terminate | rekey | list-conns | list-sas | list-certs: the IKE
  * commands, in the spirit of swanctl. Each is one "uipsec-ike" call to
  * uipsecd with the words as given. */
 #include <stdio.h>
@@ -51,6 +51,15 @@ static void list_sas_help(FILE *out)
 	      "packets, time to rekey.\n", out);
 }
 
+static void list_certs_help(FILE *out)
+{
+	fputs("Usage: uipsec list-certs [--utc]\n"
+	      "The certificates, CRLs and raw public keys uipsecd loaded from the credential\n"
+	      "folders next to its swanctl.conf (x509/, x509ca/, x509crl/, pubkey/), as\n"
+	      "swanctl --list-certs prints them, each with the file it came from; --utc:\n"
+	      "times in UTC.\n", out);
+}
+
 static void ike_stats_help(FILE *out)
 {
 	fputs("Usage: uipsec ike-stats\n"
@@ -70,3 +79,5 @@ const struct uipsec_cmd uipsec_cmd_list_conns = { "list-conns", ike_run, "list l
                                                   list_conns_help };
 const struct uipsec_cmd uipsec_cmd_list_sas = { "list-sas", ike_run, "list IKE and CHILD SAs",
                                                 list_sas_help };
+const struct uipsec_cmd uipsec_cmd_list_certs = { "list-certs", ike_run, "list loaded certificates",
+                                                  list_certs_help };

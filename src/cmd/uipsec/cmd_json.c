@@ -4,7 +4,8 @@
  *   uipsec --json xfrm policy list [FILTER]   array of policies
  *   uipsec --json stats                       xfrm_stat, data path, per state
  *   uipsec --json list-sas                    IKE SAs with their CHILD SAs
- *   uipsec --json list-conns                  loaded connections and children */
+ *   uipsec --json list-conns                  loaded connections and children
+ *   uipsec --json list-certs                  loaded certificates, CRLs, raw keys */
 #include "cmd/uipsec/uipsec.h"
 
 #include <stdlib.h>
@@ -34,7 +35,7 @@ int uipsec_json_run(const struct uipsec_opts *o, int argc, char **argv)
 		}
 		return uipsec_daemon_call(o, "json", 1, w);
 	}
-	if (!strcmp(cmd, "list-sas") || !strcmp(cmd, "list-conns")) {
+	if (!strcmp(cmd, "list-sas") || !strcmp(cmd, "list-conns") || !strcmp(cmd, "list-certs")) {
 		char *w[] = { argv[0] };
 		if (argc > 1) {
 			fprintf(stderr, "uipsec: %s takes no arguments (got '%s')\n", cmd, argv[1]);
@@ -44,7 +45,7 @@ int uipsec_json_run(const struct uipsec_opts *o, int argc, char **argv)
 	}
 	if (strcmp(cmd, "xfrm") != 0) {
 		fprintf(stderr, "uipsec: --json is for xfrm state list, xfrm policy list, stats, "
-		        "list-sas and list-conns, not '%s'\n", cmd);
+		        "list-sas, list-conns and list-certs, not '%s'\n", cmd);
 		return 2;
 	}
 	args = calloc((size_t)argc + 1, sizeof(*args));

@@ -25,6 +25,7 @@ static const struct uipsec_cmd *const commands[] = {
 	&uipsec_cmd_rekey,
 	&uipsec_cmd_list_conns,
 	&uipsec_cmd_list_sas,
+	&uipsec_cmd_list_certs,
 	&uipsec_cmd_ike_stats,
 	&uipsec_cmd_stats,
 	&uipsec_cmd_trace,
@@ -55,8 +56,8 @@ static void usage(FILE *out)
 	      "  -k, --keys            xfrm state list/get: print the ESP keys (hidden\n"
 	      "                        otherwise; ip xfrm always prints them)\n"
 	      "  -j, --json            JSON output (xfrm state/policy list, stats, list-sas,\n"
-	      "                        list-conns); also accepted as a word after the\n"
-	      "                        command\n"
+	      "                        list-conns, list-certs); also accepted as a word\n"
+	      "                        after the command\n"
 	      "  -h, --help            this help; 'uipsec help COMMAND' for one command\n"
 	      "\n"
 	      "Commands:\n", out);

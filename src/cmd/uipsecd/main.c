@@ -10,6 +10,7 @@
  * routes and the TUN device, remove the control socket. */
 #include "ctl/cmds.h"
 #include "ctl/ctl.h"
+#include "ctl/ctl_creds.h"
 #include "metrics/metrics.h"
 #include "ctl/vis.h"
 #include "conf/conf_daemon.h"
@@ -90,6 +91,7 @@ struct daemon {
 	struct xfrm_backend *backend;      /* IKE's view of the SAD and SPD */
 	struct ike_ctx *ike;
 	struct ike_ctl ikectl;
+	struct ctl_creds creds;            /* swanctl's credential folders (ctl_creds.h) */
 	struct loop_timer *ike_tick;
 	unsigned trim_mark;          /* IKE SAs + states at the last tick (on_tick) */
 	struct ctl_vis vis;                /* capture, keys, explain, --json */
@@ -708,6 +710,7 @@ int main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	sandbox_init(&d.sb);
+	ctl_creds_init(&d.creds);
 	if (parse_opts(argc, argv, &d.o) < 0)
 		return 2;
 	log_set_ident("uipsecd");
@@ -802,11 +805,14 @@ int main(int argc, char **argv)
 	/* as charon's kernel-libipsec: ESP in UDP unless uipsecd.raw_esp */
 	ike_ctx_set_prefer_encap(d.ike, !d.settings.raw_esp);
 	gw_set_ike_handler(d.gw, ike_recv, &d);
+	ike_ctx_set_creds(d.ike, &d.creds.ike);
 	d.ikectl = (struct ike_ctl){ .srv = d.ctl, .ike = d.ike, .conf_path = d.o.conf,
-	                             .on_load = config_recheck, .on_load_ctx = &d };
+	                             .on_load = config_recheck, .on_load_ctx = &d,
+	                             .creds = &d.creds };
 	if (ike_ctl_register(&d.ikectl) < 0)
 		goto out;
 	d.vis.ike = d.ike;
+	d.vis.creds = &d.creds;
 	if (d.o.metrics) {
 		struct metrics_src ms = { .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw), .ike = d.ike };
 		char merr[256];
@@ -899,6 +905,7 @@ out:
 	if (d.ike)
 		ike_ctx_shutdown(d.ike);
 	ike_ctx_free(d.ike);
+	ctl_creds_free(&d.creds);   /* private keys wiped */
 	xfrm_backend_sad_free(d.backend);
 	if (d.spd) {
 		spd_flush(d.spd, XFRM_POLICY_MAX);
