@@ -29,6 +29,16 @@
 
 /* ---- local / remote ---- */
 
+static void auth_clear(struct conf_auth *a)
+{
+	free(a->auth);
+	conf_list_free(a->certs, a->ncerts);
+	conf_list_free(a->pubkeys, a->npubkeys);
+	conf_list_free(a->cacerts, a->ncacerts);
+	free(a->ca_id);
+	mem_wipe(a, sizeof(*a));
+}
+
 static int build_auth(struct builder *b, enum conf_scope scope, const struct conf_section *s,
                       const char *path, struct conf_auth *auth)
 {
@@ -39,11 +49,10 @@ static int build_auth(struct builder *b, enum conf_scope scope, const struct con
 		conf_build_refuse(b, scope, s->sub[i], conf_build_subpath(p, sizeof(p), path, s->sub[i]->name));
 	if ((rc = conf_build_kvs(b, scope, s, path, auth, NULL, NULL)))
 		return rc;
-	/* auth = pubkey is the default of both rounds (one that sets auth to
-	 * something else was refused at its line already) */
+	/* auth = pubkey is the default of both rounds, as in charon (an auth
+	 * value that is refused was reported at its line already) */
 	if (!auth->method && !conf_build_written(scope, s, offsetof(struct conf_auth, method)))
-		conf_build_fail(b, &s->loc, path,
-		     "auth defaults to pubkey, which uipsec does not support: set auth = psk");
+		auth->method = CONF_AUTH_PUBKEY;
 	return 0;
 }
 
@@ -144,8 +153,8 @@ static void conn_clear(struct conf_conn *cn)
 		child_clear(&cn->children[i]);
 	free(cn->children);
 	free(cn->seen);
-	mem_wipe(&cn->local, sizeof(cn->local));
-	mem_wipe(&cn->remote, sizeof(cn->remote));
+	auth_clear(&cn->local);
+	auth_clear(&cn->remote);
 }
 
 /* %any, the default of local_addrs and remote_addrs. */
@@ -317,6 +326,42 @@ static int build_ike_secret(struct builder *b, const struct conf_section *s, con
 	return 0;
 }
 
+static void keysecret_clear(struct conf_keysecret *k)
+{
+	free(k->name);
+	free(k->file);
+	if (k->secret)
+		mem_free_wipe(k->secret, k->secret_len);
+	memset(k, 0, sizeof(*k));
+}
+
+/* secrets.private<suffix> (rsa, ecdsa, pkcs8): file and secret, both
+ * needed, as swanctl reads them. */
+static int build_key_secret(struct builder *b, const struct conf_section *s, const char *path,
+                            struct conf_keysecret *k)
+{
+	char p[PATHLEN];
+	int rc;
+
+	k->name = strdup(s->name);
+	if (!k->name)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nsub; i++)
+		conf_build_refuse(b, CONF_SC_SECRET_KEY, s->sub[i],
+		                  conf_build_subpath(p, sizeof(p), path, s->sub[i]->name));
+	if ((rc = conf_build_kvs(b, CONF_SC_SECRET_KEY, s, path, k, NULL, NULL)))
+		return rc;
+	if (!k->file || !k->file[0])
+		conf_build_fail(b, &s->loc, path, "no file (the key file this passphrase is for)");
+	else if (strchr(k->file, '/'))
+		conf_build_fail(b, &s->loc, path, "file '%s': a name in the key's folder, not a path",
+		                k->file);
+	if (!k->secret &&
+	    !conf_build_written(CONF_SC_SECRET_KEY, s, offsetof(struct conf_keysecret, secret)))
+		conf_build_fail(b, &s->loc, path, "no secret");
+	return 0;
+}
+
 static int build_secrets(struct builder *b, const struct conf_section *s, struct conf *c)
 {
 	char p[PATHLEN];
@@ -325,7 +370,8 @@ static int build_secrets(struct builder *b, const struct conf_section *s, struct
 	if ((rc = conf_build_kvs(b, CONF_SC_SECRETS, s, s->name, NULL, NULL, NULL)))
 		return rc;
 	c->secrets = calloc(s->nsub ? s->nsub : 1, sizeof(*c->secrets));
-	if (!c->secrets)
+	c->keys = calloc(s->nsub ? s->nsub : 1, sizeof(*c->keys));
+	if (!c->secrets || !c->keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nsub; i++) {
 		const struct conf_section *sub = s->sub[i];
@@ -336,8 +382,13 @@ static int build_secrets(struct builder *b, const struct conf_section *s, struct
 			conf_build_refuse(b, CONF_SC_SECRETS, sub, p);
 			continue;
 		}
-		rc = build_ike_secret(b, sub, p, &c->secrets[c->nsecrets]);
-		c->nsecrets++;
+		if (o->inner == CONF_SC_SECRET_KEY) {
+			rc = build_key_secret(b, sub, p, &c->keys[c->nkeys]);
+			c->nkeys++;
+		} else {
+			rc = build_ike_secret(b, sub, p, &c->secrets[c->nsecrets]);
+			c->nsecrets++;
+		}
 		if (rc)
 			return rc;
 	}
@@ -399,6 +450,9 @@ void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nsecrets; i++)
 		secret_clear(&c->secrets[i]);
 	free(c->secrets);
+	for (size_t i = 0; i < c->nkeys; i++)
+		keysecret_clear(&c->keys[i]);
+	free(c->keys);
 	for (size_t i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
 	free(c->files);

@@ -163,9 +163,26 @@ enum conf_auth_method {
 /* One authentication round (uipsec supports exactly one per side). */
 struct conf_auth {
 	uint8_t method;           /* enum conf_auth_method */
-	bool has_id;              /* false: local uses its IKE address, remote %any */
-	struct conf_id id;
+	bool has_id;              /* false: local uses its IKE address (pubkey: the
+	                           * certificate's subject), remote %any */
+	struct conf_id id;        /* a distinguished name is kept as its text
+	                           * (CONF_ID_DER_ASN1_DN; made DER by ctl/ctl_creds) */
+	/* auth = as written ("pubkey", "rsa/pss-sha256", "ike:ecdsa-sha384"):
+	 * public-key authentication reads its signature constraints from it */
+	char *auth;
+	/* public-key authentication (auth = pubkey, rsa, ecdsa, ike:...) */
+	char **certs;   size_t ncerts;     /* certs: files in x509/ (or absolute) */
+	char **pubkeys; size_t npubkeys;   /* pubkeys: raw keys in pubkey/ */
+	char **cacerts; size_t ncacerts;   /* remote.cacerts: in x509ca/ */
+	char *ca_id;                       /* remote.ca_id */
+	uint8_t revocation;                /* remote.revocation: enum conf_revocation */
 };
+
+/* remote.revocation, as swanctl.conf(5) */
+enum conf_revocation { CONF_REVOCATION_RELAXED = 0, CONF_REVOCATION_IFURI,
+                       CONF_REVOCATION_STRICT };
+/* send_cert */
+enum conf_send_cert { CONF_SEND_CERT_IFASKED = 0, CONF_SEND_CERT_ALWAYS, CONF_SEND_CERT_NEVER };
 
 enum conf_mode { CONF_MODE_TUNNEL = 1, CONF_MODE_TRANSPORT = 2 };
 
@@ -219,6 +236,8 @@ struct conf_conn {
 	uint16_t remote_port;     /* default 500 */
 	char **proposals;         size_t nproposals;           /* default "default" */
 	bool encap;               /* default no */
+	uint8_t send_cert;        /* enum conf_send_cert, default ifasked */
+	bool send_certreq;        /* default yes */
 	bool mobike;              /* default yes */
 	uint8_t fragmentation;    /* enum conf_frag, default yes */
 	uint8_t unique;           /* enum conf_unique, default no */
@@ -243,9 +262,20 @@ struct conf_secret {
 	size_t secret_len;
 };
 
+/* A private key's passphrase (secrets { private<suffix> { file = ...;
+ * secret = ... } }, and rsa, ecdsa, pkcs8 alike): the decryption secret
+ * for the key file of that name in the folder the section's type names. */
+struct conf_keysecret {
+	char *name;               /* section name, e.g. "private-gw" */
+	char *file;               /* the file's name in private/ (rsa/, ...) */
+	uint8_t *secret;          /* decoded: text, 0x hex or 0s base64 (wiped) */
+	size_t secret_len;
+};
+
 struct conf {
 	struct conf_conn *conns;     size_t nconns;
 	struct conf_secret *secrets; size_t nsecrets;
+	struct conf_keysecret *keys; size_t nkeys;    /* private key passphrases */
 	char **files;                size_t nfiles;   /* every file read, in order */
 	bool model_only;             /* read with CONF_MODEL_ONLY: not for uipsecd */
 };

@@ -527,7 +527,13 @@ static int set_value(struct builder *b, const struct conf_opt *o, const struct c
 		return 0;
 	}
 	case CONF_T_AUTH:
-		return get_auth(b, kv, path, o->vals, f);
+		if ((rc = get_auth(b, kv, path, o->vals, f)) || !o->off2 || !kv->value)
+			return rc;
+		/* the value as written too (signature scheme constraints) */
+		free(*(char **)field(obj, o->off2));
+		if (!(*(char **)field(obj, o->off2) = strdup(kv->value)))
+			return -ENOMEM;
+		return 0;
 	default:
 		return conf_build_fail(b, &kv->loc, path, "not supported: %s", o->why ? o->why : "?");
 	}

@@ -26,9 +26,8 @@
 #define CHILD    CONF_SC(CONF_SC_CHILD)
 
 /* Reasons shared by several options. */
-#define R_CERT    "certificates (uipsec has pre-shared keys only, so far)"
-#define R_PUBKEY  "public key authentication (uipsec has pre-shared keys only, so far)"
-#define R_EAP     "EAP (uipsec has pre-shared keys only, so far)"
+#define R_CERT    "this form of certificate configuration (uipsec reads certificates from certs = and cacerts = and swanctl's x509 folders)"
+#define R_EAP     "EAP (uipsec has pre-shared keys and public keys, so far)"
 #define R_IKEV1   "an IKEv1 setting (uipsec speaks IKEv2 only)"
 #define R_XAUTH   "XAuth, an IKEv1 extension (uipsec speaks IKEv2 only)"
 #define R_VIP     "virtual IPs and address pools (remote access), not yet in uipsec"
@@ -40,7 +39,6 @@
 #define R_KERNEL  "a setting of the Linux kernel's IPsec, which uipsec's data path does not have"
 #define R_UPDOWN  "updown scripts, not yet in uipsec"
 #define R_TOKEN   "smartcards and PKCS#11 tokens"
-#define R_RAWKEY  "raw public keys (uipsec has pre-shared keys only, so far)"
 #define R_TRAPSTART "trap|start, not yet in uipsec's IKE (use trap or start)"
 #define R_DPDTRAPSTART "trap|start (a dpd_action is clear, trap or restart)"
 #define R_U32     "a time longer than 136 years"
@@ -138,13 +136,28 @@ static const struct conf_enum_val childless_vals[] = {
  * xauth-pam is xauth (conf_build.c). */
 static const struct conf_enum_val auth_vals[] = {
 	{ "psk", CONF_AUTH_PSK, CONF_SUP_YES, NULL },
-	{ "pubkey", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
-	{ "rsa", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
-	{ "ecdsa", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
-	{ "bliss", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
-	{ "ike:", CONF_AUTH_PUBKEY, CONF_SUP_NO, R_PUBKEY },
+	{ "pubkey", CONF_AUTH_PUBKEY, CONF_SUP_YES, NULL },
+	{ "rsa", CONF_AUTH_PUBKEY, CONF_SUP_YES, NULL },
+	{ "ecdsa", CONF_AUTH_PUBKEY, CONF_SUP_YES, NULL },
+	{ "bliss", CONF_AUTH_PUBKEY, CONF_SUP_NO, "BLISS signatures (strongSwan's post-quantum "
+	  "scheme, removed in 5.9.x)" },
+	{ "ike:", CONF_AUTH_PUBKEY, CONF_SUP_YES, NULL },
 	{ "eap", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
 	{ "xauth", CONF_AUTH_XAUTH, CONF_SUP_NO, R_XAUTH },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct conf_enum_val revocation_vals[] = {
+	{ "strict", CONF_REVOCATION_STRICT, CONF_SUP_YES, NULL },
+	{ "ifuri", CONF_REVOCATION_IFURI, CONF_SUP_YES, NULL },
+	{ "relaxed", CONF_REVOCATION_RELAXED, CONF_SUP_YES, NULL },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct conf_enum_val send_cert_vals[] = {
+	{ "ifasked", CONF_SEND_CERT_IFASKED, CONF_SUP_YES, NULL },
+	{ "always", CONF_SEND_CERT_ALWAYS, CONF_SUP_YES, NULL },
+	{ "never", CONF_SEND_CERT_NEVER, CONF_SUP_YES, NULL },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -238,8 +251,14 @@ const struct conf_opt conf_opts[] = {
 	          "initiate with a CHILD_SA in IKE_AUTH), force (always initiate childless and "
 	          "create the first CHILD_SA with CREATE_CHILD_SA) or never (refuse childless "
 	          "IKE_AUTH requests)" },
-	{ "send_certreq", CONN, REFUSED(R_CERT), .dflt = "yes", .example = "yes" },
-	{ "send_cert", CONN, REFUSED(R_CERT), .dflt = "ifasked", .example = "ifasked" },
+	{ "send_certreq", CONN, CONF_T_BOOL, CONF_SUP_YES, 0, 0, "yes", AT(conf_conn, send_certreq),
+	  .example = "yes",
+	  .desc = "whether certificate requests (CERTREQ, a hash of each trusted CA's key) are "
+	          "sent" },
+	{ "send_cert", CONN, CONF_T_ENUM, CONF_SUP_YES, 0, 0, "ifasked", AT(conf_conn, send_cert),
+	  .vals = send_cert_vals, .example = "ifasked",
+	  .desc = "when our certificate (and its intermediates) is sent: ifasked (the peer sent "
+	          "a certificate request), always or never" },
 	{ "ppk_id", CONN, REFUSED(R_PPK), .dflt = "", .example = "ppk-1" },
 	{ "ppk_required", CONN, REFUSED(R_PPK), .dflt = "no", .example = "no" },
 	{ "keyingtries", CONN, CONF_T_UINT, CONF_SUP_YES, 0, 0, "1",
@@ -290,13 +309,18 @@ const struct conf_opt conf_opts[] = {
 	  .note = "orders rounds; with uipsec's single round per side it changes nothing",
 	  .example = "0",
 	  .desc = "number by which authentication rounds are ordered" },
-	{ "certs", AUTH, REFUSED(R_CERT), .dflt = "", .example = "uipsec-example.pem" },
+	{ "certs", AUTH, CONF_T_STRINGS, CONF_SUP_YES, 0, 0, "", AT2(conf_auth, certs, ncerts),
+	  .note = "files in x509/ (or absolute paths)", .example = "uipsec-example.pem",
+	  .desc = "certificates for authentication: ours (local) or the ones the peer must use "
+	          "(remote), comma-separated" },
 	{ "cert", AUTH, CONF_T_SECTION, CONF_SUP_NO, CONF_SC_CERT, CONF_F_PREFIX, .why = R_CERT },
-	{ "pubkeys", AUTH, REFUSED(R_RAWKEY), .dflt = "", .example = "uipsec-example-pub.pem" },
-	{ "auth", LOCAL, CONF_T_AUTH, CONF_SUP_YES, 0, 0, "pubkey", AT(conf_auth, method),
+	{ "pubkeys", AUTH, CONF_T_STRINGS, CONF_SUP_YES, 0, 0, "", AT2(conf_auth, pubkeys, npubkeys),
+	  .note = "files in pubkey/ (or absolute paths)", .example = "uipsec-example-pub.pem",
+	  .desc = "raw public keys for authentication, comma-separated" },
+	{ "auth", LOCAL, CONF_T_AUTH, CONF_SUP_YES, 0, 0, "pubkey", AT2(conf_auth, method, auth),
 	  .vals = auth_vals,
-	  .note = "psk; uipsec needs it written on the local side, since the default, pubkey, "
-	          "is not supported",
+	  .note = "psk or pubkey (rsa, ecdsa, ike:, with strongSwan's signature scheme "
+	          "constraints such as rsa/pss-sha256)",
 	  .example = "psk",
 	  .desc = "how we authenticate: psk (pre-shared key), pubkey, eap-..., xauth" },
 	{ "id", LOCAL, CONF_T_ID, CONF_SUP_YES, 0, 0, "", AT2(conf_auth, id, has_id),
@@ -311,13 +335,23 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "the IKE identity expected of the peer (wildcards such as *.example.org match)" },
 	{ "groups", REMOTE, REFUSED(R_EAP), .dflt = "", .example = "group-1" },
 	{ "cert_policy", REMOTE, REFUSED(R_CERT), .dflt = "", .example = "1.3.6.1.5.5.7.3.1" },
-	{ "cacerts", REMOTE, REFUSED(R_CERT), .dflt = "", .example = "uipsec-example.pem" },
+	{ "cacerts", REMOTE, CONF_T_STRINGS, CONF_SUP_YES, 0, 0, "",
+	  AT2(conf_auth, cacerts, ncacerts), .note = "files in x509ca/ (or absolute paths)",
+	  .example = "uipsec-example.pem",
+	  .desc = "CA certificates the peer's chain must hold one of, comma-separated" },
 	{ "cacert", REMOTE, CONF_T_SECTION, CONF_SUP_NO, CONF_SC_CERT, CONF_F_PREFIX, .why = R_CERT },
-	{ "ca_id", REMOTE, REFUSED(R_CERT), .dflt = "", .example = "gw-a.example.org" },
-	{ "revocation", REMOTE, REFUSED(R_CERT), .dflt = "relaxed", .example = "relaxed" },
-	{ "auth", REMOTE, CONF_T_AUTH, CONF_SUP_YES, 0, 0, "pubkey", AT(conf_auth, method),
+	{ "ca_id", REMOTE, CONF_T_STRING, CONF_SUP_YES, 0, 0, "", AT(conf_auth, ca_id),
+	  .example = "gw-a.example.org",
+	  .desc = "identity of a CA the peer's chain must hold" },
+	{ "revocation", REMOTE, CONF_T_ENUM, CONF_SUP_YES, 0, 0, "relaxed",
+	  AT(conf_auth, revocation), .vals = revocation_vals,
+	  .note = "CRLs from x509crl/ (no OCSP, no CRL fetching)", .example = "relaxed",
+	  .desc = "certificate status checking: strict (unknown status fails), ifuri (fails if "
+	          "a CRL was to be had), relaxed (only a revoked certificate fails)" },
+	{ "auth", REMOTE, CONF_T_AUTH, CONF_SUP_YES, 0, 0, "pubkey", AT2(conf_auth, method, auth),
 	  .vals = auth_vals,
-	  .note = "psk; without a remote section any peer that has the PSK is accepted",
+	  .note = "psk or pubkey (rsa, ecdsa, ike:...); without a remote section any peer that "
+	          "has the PSK is accepted",
 	  .example = "psk",
 	  .desc = "how the peer must authenticate" },
 
@@ -455,16 +489,17 @@ const struct conf_opt conf_opts[] = {
 	  CONF_F_PREFIX, .note = "an IKE pre-shared key" },
 	{ "ppk", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_EAP,
 	  CONF_F_PREFIX, .why = R_PPK },
-	{ "private", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_KEY,
-	  CONF_F_PREFIX, .why = R_CERT },
-	{ "rsa", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_KEY,
-	  CONF_F_PREFIX, .why = R_CERT },
-	{ "ecdsa", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_KEY,
-	  CONF_F_PREFIX, .why = R_CERT },
-	{ "pkcs8", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_KEY,
-	  CONF_F_PREFIX, .why = R_CERT },
+	{ "private", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_SECRET_KEY,
+	  CONF_F_PREFIX, .note = "the passphrase of an encrypted key in private/" },
+	{ "rsa", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_SECRET_KEY,
+	  CONF_F_PREFIX, .note = "the passphrase of an encrypted key in rsa/" },
+	{ "ecdsa", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_SECRET_KEY,
+	  CONF_F_PREFIX, .note = "the passphrase of an encrypted key in ecdsa/" },
+	{ "pkcs8", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_SECRET_KEY,
+	  CONF_F_PREFIX, .note = "the passphrase of an encrypted key in pkcs8/" },
 	{ "pkcs12", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_KEY,
-	  CONF_F_PREFIX, .why = R_CERT },
+	  CONF_F_PREFIX, .why = "PKCS#12 containers (put the certificate into x509/ and the key "
+	  "into private/)" },
 	{ "token", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_TOKEN,
 	  CONF_F_PREFIX, .why = R_TOKEN },
 	{ "secret", CONF_SC(CONF_SC_SECRET_IKE), CONF_T_SECRET, CONF_SUP_YES, 0, 0, "",
@@ -481,9 +516,12 @@ const struct conf_opt conf_opts[] = {
 	  .example = "0x00112233445566778899aabbccddeeff" },
 	{ "id", CONF_SC(CONF_SC_SECRET_EAP), REFUSED(R_EAP), .flags = CONF_F_PREFIX, .dflt = "",
 	  .example = "user@example.org" },
-	{ "file", CONF_SC(CONF_SC_SECRET_KEY), REFUSED(R_CERT), .dflt = "",
-	  .example = "uipsec-example-key.pem" },
-	{ "secret", CONF_SC(CONF_SC_SECRET_KEY), REFUSED(R_CERT), .dflt = "", .example = "example" },
+	{ "file", CONF_SC(CONF_SC_SECRET_KEY), CONF_T_STRING, CONF_SUP_YES, 0, 0, "",
+	  AT(conf_keysecret, file), .example = "uipsec-example-key.pem",
+	  .desc = "the key file's name in its folder" },
+	{ "secret", CONF_SC(CONF_SC_SECRET_KEY), CONF_T_SECRET, CONF_SUP_YES, 0, 0, "",
+	  AT2(conf_keysecret, secret, secret_len), .example = "example",
+	  .desc = "the passphrase that decrypts it" },
 	{ "handle", CONF_SC(CONF_SC_SECRET_TOKEN), REFUSED(R_TOKEN), .dflt = "" },
 	{ "slot", CONF_SC(CONF_SC_SECRET_TOKEN), REFUSED(R_TOKEN), .dflt = "" },
 	{ "module", CONF_SC(CONF_SC_SECRET_TOKEN), REFUSED(R_TOKEN), .dflt = "" },

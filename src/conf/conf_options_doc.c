@@ -500,8 +500,19 @@ static void write_example(FILE *out)
 	fprintf(out, "            }\n        }\n    }\n}\nsecrets {\n    ike-1 {\n");
 	ex_opts(out, CONF_SC_SECRET_IKE, "        ", NULL, true);
 	fprintf(out, "    }\n");
-	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
-		ex_section(out, &secrets[i], true);
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		const struct conf_opt *o = conf_opt_find(CONF_SC_SECRETS, secrets[i].name, true);
+
+		if (o && o->sup != CONF_SUP_NO) {
+			/* a section uipsec takes (private key passphrases): its
+			 * options are counted one by one */
+			fprintf(out, "    %s {\n", secrets[i].name);
+			ex_opts(out, secrets[i].scope, "        ", secrets[i].file, true);
+			fprintf(out, "    }\n");
+		} else {
+			ex_section(out, &secrets[i], true);
+		}
+	}
 	fprintf(out, "}\npools {\n");
 	ex_section(out, &pool, false);   /* pools is refused, not each pool */
 	fprintf(out, "}\nauthorities {\n");

@@ -319,7 +319,8 @@ int conf_id_parse(const char *s, struct conf_id *out, const char **why)
 			continue;
 		if (id_prefixes[i].type < 0) {
 			if (why)
-				*why = "ASN.1 identities need certificates, which uipsec does not support";
+				*why = "asn1dn: and asn1gn: identities (DER in hex) are not supported by uipsec; "
+				       "write a distinguished name as text";
 			return -EINVAL;
 		}
 		s += pl;
@@ -334,7 +335,8 @@ int conf_id_parse(const char *s, struct conf_id *out, const char **why)
 		if (isdigit((unsigned char)s[1]) && end[0] == '}' && end[1] == ':' && type <= 255) {
 			if (type == CONF_ID_DER_ASN1_DN || type == CONF_ID_DER_ASN1_GN) {
 				if (why)
-					*why = "ASN.1 identities need certificates, which uipsec does not support";
+					*why = "ASN.1 identities in {N}: form are not supported by uipsec; "
+					       "write a distinguished name as text";
 				return -EINVAL;
 			}
 			s = end + 2;
@@ -344,9 +346,10 @@ int conf_id_parse(const char *s, struct conf_id *out, const char **why)
 		}
 	}
 	if (strchr(s, '=')) {
-		if (why)
-			*why = "distinguished-name identities need certificates, which uipsec does not support";
-		return -EINVAL;
+		/* a distinguished name: kept as written (conf has no ASN.1; the
+		 * DER form is ctl/ctl_creds's, through src/crypto/) */
+		rc = id_set(&id, CONF_ID_DER_ASN1_DN, s, strlen(s), why);
+		goto done;
 	}
 	if (!strchr(s, '@')) {
 		static const char *const any[] = { "", "%any", "%any6", "0.0.0.0", "*", "::", "0::0" };

@@ -6,6 +6,8 @@
  * DNS, as charon's does). */
 #include "ctl/ctl_conf.h"
 #include "conf/conf.h"
+#include "crypto/x509_verify.h"
+#include "ctl/ctl_creds.h"
 #include "ctl/ike_ctl.h"
 #include "ike/ike.h"
 #include "ike/ike_proto.h"
@@ -156,6 +158,9 @@ static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, boo
 	case CONF_AUTH_PSK:
 		*cls = IKE_AUTH_CLASS_PSK;
 		return 0;
+	case CONF_AUTH_PUBKEY:
+		*cls = IKE_AUTH_CLASS_PUBKEY;
+		return 0;
 	default:
 		return refuse(e, &at, cc->path, "%s auth method (%u) is not carried to uipsec's IKE",
 		              ours ? "our" : "the peer's", a->method);
@@ -197,8 +202,55 @@ static void child_to_ike(const struct conf_child *ch, struct ike_child_cfg *k, s
 	k->replay_window = ch->replay_window;
 }
 
-int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike_conn_cfg *cfg,
-                    char *err, size_t errlen)
+/* An identity for the IKE core: distinguished names (kept as text by
+ * conf) through the crypto layer's parser, the rest as conf parsed them. */
+static int id_to_ike(const struct conf_id *c, struct ike_id *out, char *why, size_t len)
+{
+	char text[CONF_ID_MAX + 1];
+
+	if (c->type == CONF_ID_DER_ASN1_DN && c->len && memchr(c->data, '=', c->len) &&
+	    !memchr(c->data, 0, c->len)) {
+		memcpy(text, c->data, c->len);
+		text[c->len] = '\0';
+		return ctl_creds_id(text, out, why, len);
+	}
+	id_from_conf(out, c);
+	return 0;
+}
+
+static uint8_t revocation_of(uint8_t r)
+{
+	return r == CONF_REVOCATION_STRICT ? CRYPTO_REVOCATION_STRICT :
+	       r == CONF_REVOCATION_IFURI ? CRYPTO_REVOCATION_IFURI : CRYPTO_REVOCATION_RELAXED;
+}
+
+/* One end's public-key configuration from its certs, pubkeys, cacerts,
+ * ca_id, revocation and auth constraints. */
+static void pubkey_end(const struct conf_conn *cc, const struct conf_auth *a, bool remote,
+                       const struct ctl_conf_env *env, struct ike_pubkey_cfg *out, struct errs *e)
+{
+	struct ctl_pk_spec spec = {
+		.auth = a->auth, .certs = a->certs, .ncerts = a->ncerts, .pubkeys = a->pubkeys,
+		.npubkeys = a->npubkeys, .cacerts = a->cacerts, .ncacerts = a->ncacerts,
+		.ca_id = a->ca_id && a->ca_id[0] ? a->ca_id : NULL,
+		.revocation = revocation_of(a->revocation),
+	};
+	struct conf_loc at = { cc->file, cc->line, cc->col };
+	char why[768];
+
+	if (!env || !env->store) {
+		refuse(e, &at, cc->path, "%s auth = pubkey: no credential store here (certificates "
+		       "are loaded from swanctl's folders beside the file uipsecd reads)",
+		       remote ? "remote" : "local");
+		return;
+	}
+	if (ctl_creds_pubkey_cfg(env->store, env->confdir, &spec, remote, out, why, sizeof(why)))
+		refuse(e, &at, cc->path, "%s", why);
+}
+
+int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
+                    const struct ctl_conf_env *env, struct ike_conn_cfg *cfg, char *err,
+                    size_t errlen)
 {
 	struct errs e = { .buf = err, .len = errlen };
 	char props[2048], why[256], path[600];
@@ -239,17 +291,36 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike
 	                     cc->fragmentation == CONF_FRAG_FORCE ? IKE_FRAG_FORCE :
 	                     cc->fragmentation == CONF_FRAG_NO ? IKE_FRAG_NO : IKE_FRAG_YES;
 	at = (struct conf_loc){ cc->file, cc->line, cc->col };
-	if (cc->local.has_id)
-		id_from_conf(&cfg->local_id, &cc->local.id);
-	if (cc->remote.has_id)
-		id_from_conf(&cfg->remote_id, &cc->remote.id);
+	if (cc->local.has_id && id_to_ike(&cc->local.id, &cfg->local_id, why, sizeof(why)))
+		refuse(&e, &at, cc->path, "local.id: %s", why);
+	if (cc->remote.has_id && id_to_ike(&cc->remote.id, &cfg->remote_id, why, sizeof(why)))
+		refuse(&e, &at, cc->path, "remote.id: %s", why);
+	cfg->send_cert = cc->send_cert == CONF_SEND_CERT_ALWAYS ? IKE_SEND_CERT_ALWAYS :
+	                 cc->send_cert == CONF_SEND_CERT_NEVER ? IKE_SEND_CERT_NEVER :
+	                 IKE_SEND_CERT_IFASKED;
+	cfg->no_certreq = !cc->send_certreq;
+	if (cfg->local_auth == IKE_AUTH_CLASS_PUBKEY) {
+		char line[1024];
+		const char *w;
+
+		pubkey_end(cc, &cc->local, false, env, &cfg->local_pk, &e);
+		if (cc->local.has_id && (w = ctl_creds_id_check(&cfg->local_pk, &cfg->local_id, line,
+		                                                sizeof(line))))
+			log_warn("%s:%u:%u: %s: %s", cc->file ? cc->file : "?", cc->line, cc->col,
+			         cc->path, w);
+	}
+	if (cfg->remote_auth == IKE_AUTH_CLASS_PUBKEY)
+		pubkey_end(cc, &cc->remote, true, env, &cfg->remote_pk, &e);
 
 	/* the PSK, chosen as charon does: by our identity (our address if
-	 * none is configured) and the peer's */
+	 * none is configured) and the peer's; only where an end uses one */
 	me = lookup_id(&cc->local, &cfg->local_addr);
 	other = lookup_id(&cc->remote, &cfg->remote_addr);
-	s = conf_secret_find_ike(c, &me, &other);
-	if (s && s->secret_len > IKE_PSK_MAX) {
+	s = cfg->local_auth == IKE_AUTH_CLASS_PSK || cfg->remote_auth == IKE_AUTH_CLASS_PSK ?
+	    conf_secret_find_ike(c, &me, &other) : NULL;
+	if (cfg->local_auth != IKE_AUTH_CLASS_PSK && cfg->remote_auth != IKE_AUTH_CLASS_PSK) {
+		/* no pre-shared key needed */
+	} else if (s && s->secret_len > IKE_PSK_MAX) {
 		refuse(&e, &at, cc->path, "its pre-shared key (secrets.%s) is longer than %d bytes",
 		       s->name, IKE_PSK_MAX);
 	} else if (!s || s->secret_len == 0) {

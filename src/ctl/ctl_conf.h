@@ -14,13 +14,26 @@
 
 struct conf;
 struct conf_conn;
+struct creds;
 struct ike_conn_cfg;
 
-/* Fill *cfg (zeroed first) from connection cc of c. 0, or -EINVAL with
+/* What public-key authentication needs besides the model: the credential
+ * store loaded from swanctl's folders, and the folder of swanctl.conf
+ * (certs = names are relative to its x509/, ...). */
+struct ctl_conf_env {
+	struct creds *store;
+	const char *confdir;
+};
+
+/* Fill *cfg (zeroed first) from connection cc of c. env may be NULL (no
+ * credentials: auth = pubkey is refused). 0, or -EINVAL with
  * "file:line:col: connections.NAME.option: reason" in err (also when c was
  * read with CONF_MODEL_ONLY). cfg holds the PSK: wipe it after use; free
- * cfg->children (allocated here, also on error) before. */
-int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike_conn_cfg *cfg,
-                    char *err, size_t errlen);
+ * cfg->children (allocated here, also on error) before; the certificates
+ * in cfg->local_pk/remote_pk are the store's (ike_conn_add takes its own
+ * references). */
+int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
+                    const struct ctl_conf_env *env, struct ike_conn_cfg *cfg, char *err,
+                    size_t errlen);
 
 #endif

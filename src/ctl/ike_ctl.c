@@ -31,7 +31,8 @@ static void add_line(char *err, size_t errlen, size_t *used, const char *line)
 		*used += (size_t)n < errlen - *used ? (size_t)n : errlen - *used - 1;
 }
 
-int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+static int apply_env(struct ike_ctx *ike, const struct conf *c, const struct ctl_conf_env *env,
+                     char *err, size_t errlen)
 {
 	struct ike_conn_cfg *cfg = calloc(1, sizeof(*cfg));
 	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
@@ -49,7 +50,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 		err[0] = '\0';
 	for (size_t i = 0; i < c->nconns; i++) {
 		char e[1024];
-		int r = ctl_conf_to_ike(c, &c->conns[i], cfg, e, sizeof(e));
+		int r = ctl_conf_to_ike(c, &c->conns[i], env, cfg, e, sizeof(e));
 
 		if (!r)
 			r = ike_conn_add(ike, cfg, e, sizeof(e));
@@ -76,16 +77,79 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 	return rc ? rc : loaded;
 }
 
-int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen)
+int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	return apply_env(ike, c, NULL, err, errlen);
+}
+
+/* swanctl's credential folders beside conf_path, with the passphrases of
+ * c's secrets section, into a new store that replaces creds's (what the
+ * old one loaded and we can no longer read is kept: creds_load_dir_keep). */
+static int load_creds(struct ctl_creds *creds, const struct conf *c, const char *confdir)
+{
+	struct creds_secret *sec = calloc(c->nkeys ? c->nkeys : 1, sizeof(*sec));
+	struct creds_report rep = { 0 };
+	struct creds *store = creds_new();
+	size_t n = 0;
+	int r;
+
+	if (!sec || !store) {
+		free(sec);
+		creds_free(store);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->nkeys; i++) {
+		int kind = creds_secret_kind(c->keys[i].name);
+		if (kind < 0 || !c->keys[i].file || !c->keys[i].secret)
+			continue;
+		sec[n++] = (struct creds_secret){ .kind = (enum creds_kind)kind,
+		                                  .file = c->keys[i].file,
+		                                  .secret = c->keys[i].secret,
+		                                  .secret_len = c->keys[i].secret_len };
+	}
+	r = creds_load_dir_keep(store, confdir, sec, n, creds->store, &rep);
+	creds_report_log(&rep);
+	creds_report_free(&rep);
+	mem_free_wipe(sec, (c->nkeys ? c->nkeys : 1) * sizeof(*sec));
+	if (r < 0) {
+		creds_free(store);
+		return r;
+	}
+	ctl_creds_set(creds, store);
+	return 0;
+}
+
+int ike_ctl_load_file_creds(struct ike_ctx *ike, const char *conf_path, struct ctl_creds *creds,
+                            char *err, size_t errlen)
 {
 	struct conf *c = NULL;
+	char dir[4096];
+	const char *slash;
 	int rc = conf_load(conf_path, 0, &c, err, errlen);
 
 	if (rc)
 		return rc;
-	rc = ike_ctl_apply(ike, c, err, errlen);
+	slash = strrchr(conf_path, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == conf_path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - conf_path), conf_path);
+	if (creds && (rc = load_creds(creds, c, dir)) < 0) {
+		snprintf(err, errlen, "%s: credentials: %s", dir, strerror(-rc));
+		conf_free(c);
+		return rc;
+	}
+	struct ctl_conf_env env = { .store = creds ? creds->store : NULL, .confdir = dir };
+	rc = apply_env(ike, c, creds ? &env : NULL, err, errlen);
 	conf_free(c);
 	return rc;
+}
+
+int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen)
+{
+	return ike_ctl_load_file_creds(ike, conf_path, NULL, err, errlen);
 }
 
 /* ---- the control command ---- */
@@ -114,7 +178,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 	if (!strcmp(cmd, "load")) {
 		if (ic->on_load)
 			ic->on_load(ic->on_load_ctx, ic->conf_path);
-		r = ike_ctl_load_file(ic->ike, ic->conf_path, err, errlen);
+		r = ike_ctl_load_file_creds(ic->ike, ic->conf_path, ic->creds, err, errlen);
 		if (r < 0)
 			return r;
 		fprintf(out, "loaded %d connection%s from %s\n", r, r == 1 ? "" : "s", ic->conf_path);

@@ -33,6 +33,12 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 /* Read conf_path (as uipsecd does: conf_load without CONF_MODEL_ONLY) and
  * apply it; err as conf_load's or ike_ctl_apply's. */
 int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen);
+/* The same, first loading swanctl's credential folders beside conf_path
+ * (x509/, x509ca/, x509crl/, private/, ..., passphrases from the file's
+ * secrets section) into a new store for creds, which auth = pubkey
+ * connections then use. The report of what was loaded is logged. */
+int ike_ctl_load_file_creds(struct ike_ctx *ike, const char *conf_path, struct ctl_creds *creds,
+                            char *err, size_t errlen);
 
 struct ike_ctl {
 	struct ctl_server *srv;

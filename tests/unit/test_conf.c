@@ -666,7 +666,7 @@ static void test_type_errors(void **state)
 		/* 23 */ { CHILD("replay_window = 8193"), "t.conf:5:4: connections.gw.children.net.replay_window: invalid number '8193' (expected 0 to 8192)" },
 		/* 24 */ { CHILD("rekey_bytes = 10t"), "t.conf:5:4: connections.gw.children.net.rekey_bytes: invalid volume '10t' (a number, optionally with k, m or g)" },
 		/* 25 */ { CHILD("life_time = 1w"), "t.conf:5:4: connections.gw.children.net.life_time: invalid time '1w' (seconds, or a number with s, m, h or d)" },
-		/* 26 */ { "connections { gw { local { auth = psk\n id = C=CH, O=strongSwan, CN=gw } } }\n", "t.conf:2:2: connections.gw.local.id: invalid identity 'C=CH, O=strongSwan, CN=gw': distinguished-name identities need certificates, which uipsec does not support" },
+		/* 26 */ { "connections { gw { local { auth = psk\n id = \"asn1dn:#3000\" } } }\n", "t.conf:2:2: connections.gw.local.id: invalid identity 'asn1dn:#3000': asn1dn: and asn1gn: identities (DER in hex) are not supported by uipsec; write a distinguished name as text" },
 		/* 27 */ { "connections { gw { local { auth = psk\n id = \"keyid:#0g\" } } }\n", "t.conf:2:2: connections.gw.local.id: invalid identity 'keyid:#0g': bad hex digits after '#'" },
 		/* 28 */ { "connections { gw { local { auth = psk\n round = x } } }\n", "t.conf:2:2: connections.gw.local.round: invalid number 'x' (expected 0 to 4294967295)" },
 		/* 29 */ { "secrets { ike-a { secret = 0xabc } }\n", "t.conf:1:19: secrets.ike-a.secret: invalid secret (text, 0x followed by hex, or 0s followed by base64; not empty)" },
@@ -690,12 +690,12 @@ static void test_unsupported(void **state)
 		/* 4 */ { CHILD("mark_in = 42"), "t.conf:5:4: connections.gw.children.net.mark_in: not supported: marks" },
 		/* 5 */ { CHILD("ipcomp = yes"), "t.conf:5:4: connections.gw.children.net.ipcomp: not supported: IPComp" },
 		/* 6 */ { CHILD("foo { }"), "t.conf:5:4: connections.gw.children.net.foo: unknown section" },
-		/* 7 */ { "connections { gw { local { auth = pubkey } } }\n", "t.conf:1:28: connections.gw.local.auth: not supported: public key authentication (uipsec has pre-shared keys only, so far) ('pubkey'; uipsec: psk)" },
-		/* 8 */ { "connections { gw { local { auth = eap-mschapv2 } } }\n", "t.conf:1:28: connections.gw.local.auth: not supported: EAP (uipsec has pre-shared keys only, so far) ('eap-mschapv2'; uipsec: psk)" },
-		/* 9 */ { "connections { gw { local { auth = magic } } }\n", "t.conf:1:28: connections.gw.local.auth: unknown auth method 'magic' (uipsec supports psk)" },
-		/* 10 */ { "connections { gw { local { id = a } } }\n", "t.conf:1:20: connections.gw.local: auth defaults to pubkey, which uipsec does not support: set auth = psk" },
-		/* 11 */ { "connections { gw { local { auth = psk\n certs = a.pem } } }\n", "t.conf:2:2: connections.gw.local.certs: not supported: certificates (uipsec has pre-shared keys only, so far)" },
-		/* 12 */ { "connections { gw { local { auth = psk\n eap_id = x } } }\n", "t.conf:2:2: connections.gw.local.eap_id: not supported: EAP (uipsec has pre-shared keys only, so far)" },
+		/* 7 */ { "connections { gw { local { auth = bliss } } }\n", "t.conf:1:28: connections.gw.local.auth: not supported: BLISS signatures (strongSwan's post-quantum scheme, removed in 5.9.x) ('bliss'; uipsec: psk, pubkey, rsa, ecdsa or ike:)" },
+		/* 8 */ { "connections { gw { local { auth = eap-mschapv2 } } }\n", "t.conf:1:28: connections.gw.local.auth: not supported: EAP (uipsec has pre-shared keys and public keys, so far) ('eap-mschapv2'; uipsec: psk, pubkey, rsa, ecdsa or ike:)" },
+		/* 9 */ { "connections { gw { local { auth = magic } } }\n", "t.conf:1:28: connections.gw.local.auth: unknown auth method 'magic' (uipsec supports psk, pubkey, rsa, ecdsa or ike:)" },
+		/* 10 */ { "connections { gw { local { auth = psk }\n remote { revocation = sometimes } } }\n", "t.conf:2:11: connections.gw.remote.revocation: invalid value 'sometimes' (expected strict, ifuri or relaxed)" },
+		/* 11 */ { "secrets { pkcs12-k { file = k.p12 } }\n", "t.conf:1:11: secrets.pkcs12-k: not supported: PKCS#12 containers (put the certificate into x509/ and the key into private/)" },
+		/* 12 */ { "connections { gw { local { auth = psk\n eap_id = x } } }\n", "t.conf:2:2: connections.gw.local.eap_id: not supported: EAP (uipsec has pre-shared keys and public keys, so far)" },
 		/* 13 */ { "connections { gw { local { auth = psk }\n local-2 { auth = psk } } }\n", "t.conf:2:2: connections.gw.local-2: a second local authentication round (also 'local'): uipsec supports one" },
 		/* 14 */ { "connections { gw { remote { auth = psk } } }\n", "t.conf:1:15: connections.gw: no local section: uipsec needs local { auth = psk }" },
 		/* 15 */ { "connections { gw { local { auth = psk }\n pools = p } }\n", "t.conf:2:2: connections.gw.pools: not supported: virtual IPs and address pools (remote access), not yet in uipsec" },
@@ -703,16 +703,16 @@ static void test_unsupported(void **state)
 		/* 17 */ { "connections { gw { local { auth = psk }\n children { x = 1 } } }\n", "t.conf:2:13: connections.gw.children.x: unknown option (children holds one section per CHILD_SA)" },
 		/* 18 */ { "connections { x = 1 }\n", "t.conf:1:15: connections.x: unknown option (connections holds one section per connection)" },
 		/* 19 */ { "pools { p { addrs = 10.3.0.0/24 } }\n", "t.conf:1:1: pools: not supported: virtual IPs and address pools (remote access), not yet in uipsec" },
-		/* 20 */ { "authorities { }\n", "t.conf:1:1: authorities: not supported: certificates (uipsec has pre-shared keys only, so far)" },
+		/* 20 */ { "authorities { }\n", "t.conf:1:1: authorities: not supported: this form of certificate configuration (uipsec reads certificates from certs = and cacerts = and swanctl's x509 folders)" },
 		/* 21 */ { "charon { }\n", "t.conf:1:1: charon: unknown section (expected connections or secrets, or a template that a section references)" },
 		/* 22 */ { "a = b\n", "t.conf:1:1: a: unknown option at the top level" },
-		/* 23 */ { "secrets { eap-x { secret = a } }\n", "t.conf:1:11: secrets.eap-x: not supported: EAP (uipsec has pre-shared keys only, so far)" },
-		/* 24 */ { "secrets { private-k { file = k.pem } }\n", "t.conf:1:11: secrets.private-k: not supported: certificates (uipsec has pre-shared keys only, so far)" },
+		/* 23 */ { "secrets { eap-x { secret = a } }\n", "t.conf:1:11: secrets.eap-x: not supported: EAP (uipsec has pre-shared keys and public keys, so far)" },
+		/* 24 */ { "secrets { private-k { file = k.pem } }\n", "t.conf:1:11: secrets.private-k: no secret" },
 		/* 25 */ { "secrets { psk-x { secret = a } }\n", "t.conf:1:11: secrets.psk-x: unknown secret type (section names start with the type, e.g. ike-gw)" },
 		/* 26 */ { "secrets { ike-x { secret = a\n file = b } }\n", "t.conf:2:2: secrets.ike-x.file: unknown option (an ike secret has id<suffix> and secret)" },
 		/* 27 */ { "secrets { x = 1 }\n", "t.conf:1:11: secrets.x: unknown option (secrets holds one section per secret)" },
 		/* 28 */ { CHILD("ah_proposals = sha256"), "t.conf:5:4: connections.gw.children.net.ah_proposals: not supported: AH (uipsec has ESP only)" },
-		/* 29 */ { "connections { gw { local { auth = psk\n cert-1 { file = x } } } }\n", "t.conf:2:2: connections.gw.local.cert-1: not supported: certificates (uipsec has pre-shared keys only, so far)" },
+		/* 29 */ { "connections { gw { local { auth = psk\n cert-1 { file = x } } } }\n", "t.conf:2:2: connections.gw.local.cert-1: not supported: this form of certificate configuration (uipsec reads certificates from certs = and cacerts = and swanctl's x509 folders)" },
 	};
 	(void)state;
 	run_err_table(rows, sizeof(rows) / sizeof(rows[0]));
@@ -753,9 +753,11 @@ static void test_ids(void **state)
 		/* 22 */ { "{11}:raw", CONF_ID_KEY_ID, "raw", 3 },
 		/* 23 */ { "{0x02}:host", CONF_ID_FQDN, "host", 4 },
 		/* 24 */ { "IPV6:#20010db8000000000000000000000001", CONF_ID_IPV6_ADDR, "2001:db8::1", 16 },
+		/* a DN is kept as written (its DER form is made in ctl/ctl_creds) */
+		/* 25 */ { "C=CH, O=strongSwan, CN=gw", CONF_ID_DER_ASN1_DN, "C=CH, O=strongSwan, CN=gw", 25 },
 	};
 	static const char *const bad[] = {
-		"CN=gw", "asn1dn:#3000", "asn1gn:x", "{9}:x", "keyid:#0", "@#zz",
+		"asn1dn:#3000", "asn1gn:x", "{9}:x", "keyid:#0", "@#zz",
 	};
 	char longid[400];
 	struct conf_id id;

@@ -102,7 +102,7 @@ static void test_example_refusals(void **state)
 
 	(void)state;
 	assert_non_null(err);
-	assert_true(want > 60);
+	assert_true(want > 40);
 	assert_int_equal(conf_parse_buffer(ex, len, "example.conf", CONF_NO_INCLUDE, &c, err, 65536),
 	                 -EINVAL);
 	assert_null(c);

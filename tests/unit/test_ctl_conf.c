@@ -125,7 +125,7 @@ static void test_all_at_once(void **state)
 		"    } }\n"                                  /* 12 */
 		"  }\n"                                      /* 13 */
 		"  b : base { local { auth = psk\n"          /* 14 */
-		"    certs = x.pem } }\n"                    /* 15 */
+		"    eap_id = x } }\n"                       /* 15 */
 		"}\n"                                        /* 16 */
 		"secrets { ike { secret = s\n"               /* 17 */
 		"  file = k } eap-1 { } }\n";                /* 18 */
@@ -135,9 +135,9 @@ static void test_all_at_once(void **state)
 		"gw.conf:8:5: connections.a.rekey_tme: unknown option\n"
 		"gw.conf:10:7: connections.a.children.net.mark_in: not supported: marks\n"
 		"gw.conf:11:7: connections.a.children.net.ipcomp: not supported: IPComp\n"
-		"gw.conf:15:5: connections.b.local.certs: not supported: certificates (uipsec has pre-shared keys only, so far)\n"
+		"gw.conf:15:5: connections.b.local.eap_id: not supported: EAP (uipsec has pre-shared keys and public keys, so far)\n"
 		"gw.conf:18:3: secrets.ike.file: unknown option (an ike secret has id<suffix> and secret)\n"
-		"gw.conf:18:14: secrets.eap-1: not supported: EAP (uipsec has pre-shared keys only, so far)";
+		"gw.conf:18:14: secrets.eap-1: not supported: EAP (uipsec has pre-shared keys and public keys, so far)";
 	const char *got;
 
 	(void)state;

@@ -416,7 +416,7 @@ static int config_apply(struct daemon *d)
 		free(err);
 		return 0;
 	}
-	r = ike_ctl_load_file(d->ike, d->o.conf, err, CONF_ERR_MAX);
+	r = ike_ctl_load_file_creds(d->ike, d->o.conf, &d->creds, err, CONF_ERR_MAX);
 	if (r < 0)
 		log_errors(err);
 	else
