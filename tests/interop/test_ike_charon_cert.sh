@@ -205,8 +205,16 @@ reload() {
 	: >"$W/$C/charon.log"
 	charon_swanctl "$C" --load-all --clear --noprompt --file "$W/$C/swanctl.conf" \
 		>"$W/$C/load.log" 2>&1 || { fail "charon cannot load its files: $(tail -n 3 "$W/$C/load.log")"; return 1; }
-	grep -qi "failed\|error" "$W/$C/load.log" &&
-		{ fail "charon refuses its files: $(grep -i 'failed\|error' "$W/$C/load.log" | head -3)"; return 1; }
+	# (swanctl notes each credential folder that does not exist as
+	# "opening directory ... failed": not a refusal)
+	grep -i "failed\|error" "$W/$C/load.log" | grep -qv "opening directory" &&
+		{ fail "charon refuses its files: $(grep -i 'failed\|error' "$W/$C/load.log" | grep -v 'opening directory' | head -3)"; return 1; }
+	# uipsecd rereads as the uipsec user it dropped to: the files
+	# root:uipsec, group-readable, as docs/certificates.md advises
+	if getent group uipsec >/dev/null; then
+		chgrp uipsec "$W" && chmod g+x "$W"
+		chgrp -R uipsec "$W/$U" && chmod -R g+rX "$W/$U"
+	fi
 	u "$U" load >"$W/$U/load.out" 2>&1 ||
 		{ fail "uipsec cannot load its files: $(tail -n 3 "$W/$U/load.out")"; return 1; }
 	: >"$W/$U/uipsecd.log.mark"
