@@ -239,19 +239,13 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	return 0;
 }
 
-int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+static int add_all(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
 {
 	struct ike_conn_cfg *cfg = calloc(1, sizeof(*cfg));
-	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
-	char (*names)[64] = calloc(max ? max : 1, 64);
 	int rc = 0, loaded = 0;
-	unsigned n;
 
-	if (!cfg || !names) {
-		free(cfg);
-		free(names);
+	if (!cfg)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < c->nconns; i++) {
 		char e[512];
 		int r = conn_from_conf(c, &c->conns[i], cfg, e, sizeof(e));
@@ -269,6 +263,25 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 		}
 		loaded++;
 	}
+	mem_free_wipe(cfg, sizeof(*cfg));
+	return rc ? rc : loaded;
+}
+
+int ike_ctl_add(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	return add_all(ike, c, err, errlen);
+}
+
+int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
+	char (*names)[64] = calloc(max ? max : 1, 64);
+	int rc;
+	unsigned n;
+
+	if (!names)
+		return -ENOMEM;
+	rc = add_all(ike, c, err, errlen);
 	/* connections that are gone from the file */
 	n = ike_conn_names(ike, names, max);
 	for (unsigned i = 0; i < n; i++)
@@ -276,9 +289,8 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 			log_info("ike: unloading connection '%s'", names[i]);
 			ike_conn_del(ike, names[i]);
 		}
-	mem_free_wipe(cfg, sizeof(*cfg));
 	free(names);
-	return rc ? rc : loaded;
+	return rc;
 }
 
 int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen)

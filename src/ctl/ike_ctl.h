@@ -26,6 +26,10 @@ struct ike_ctx;
  * negative errno (the first error). */
 int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen);
 
+/* The same without unloading anything: the connections of c are added
+ * (replacing those of the same name), the others stay (VICI load-conn). */
+int ike_ctl_add(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen);
+
 /* Read conf_path and apply it. */
 int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen);
 

@@ -57,6 +57,7 @@ struct ike_child_sa *ike_child_new(struct ike_sa *sa, const struct ike_child_cfg
 	c->cfg.start_action = cfg->start_action;
 	c->cfg.close_action = cfg->close_action;
 	c->cfg.dpd_action = cfg->dpd_action;
+	c->unique_id = ++sa->ctx->next_child_id;
 	c->state = CHILD_CREATING;
 	c->next = sa->children;
 	sa->children = c;
