@@ -429,7 +429,6 @@ static void conn_child_cb(void *arg, const struct ike_view_child_cfg *v)
 		return;
 	vici_section_start(&w->ev, v->name);
 	vici_kv_str(&w->ev, "mode", !strcmp(v->mode, "transport") ? "TRANSPORT" : "TUNNEL");
-	vici_kv_str(&w->ev, "label", "");
 	vici_kv_fmt(&w->ev, "rekey_time", "%u", v->rekey_time);
 	vici_kv_str(&w->ev, "rekey_bytes", "0");
 	vici_kv_str(&w->ev, "rekey_packets", "0");

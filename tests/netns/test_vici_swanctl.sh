@@ -6,8 +6,12 @@
 # --stats, --counters, --rekey, --log, --terminate, each checked for its
 # content, a refused command (--load-pools with a pool) and a bad
 # load-conn answered with an error naming the option (the same parser as
-# swanctl.conf files). Not yet: the same commands side by side against
-# charon.
+# swanctl.conf files). Then, where charon (kernel-libipsec) is installed,
+# side by side: gwb runs charon, uipsec's gwa initiates to it through
+# swanctl, and what swanctl prints for the one IKE_SA and CHILD_SA on both
+# ends (--list-sas, --list-conns, --stats) names the same things: states,
+# algorithms, the SPIs (each side's in is the other's out), the traffic
+# selectors, byte and packet counts after a ping.
 # Exit 77: not root or no swanctl.
 set -u
 
@@ -54,6 +58,7 @@ grep -q "  remote: 192.0.2.2" "$W/out" || fail "list-conns remote: $(cat "$W/out
 grep -q "  local pre-shared key authentication:" "$W/out" || fail "list-conns auth: $(cat "$W/out")"
 grep -q "    id: gwa.example.org" "$W/out" || fail "list-conns id: $(cat "$W/out")"
 grep -q "  net: TUNNEL, rekeying every 3000s" "$W/out" || fail "list-conns child: $(cat "$W/out")"
+grep -qi "invalid\|error\|failed" "$W/out" && fail "swanctl complained about list-conns: $(cat "$W/out")"
 grep -q "    local:  10.1.0.0/24" "$W/out" || fail "list-conns local_ts: $(cat "$W/out")"
 grep -q "    remote: 10.2.0.0/24" "$W/out" || fail "list-conns remote_ts: $(cat "$W/out")"
 
@@ -142,5 +147,74 @@ grep -q "connections.bad.inactivity" "$W/out" || fail "load-conn error does not 
 CASE="unload"
 sw gwa --load-conns --file "$W/pools.conf" >"$W/out" 2>&1   # no connections: unloads site
 sw gwa --list-conns | grep -q "^site:" && fail "connection still loaded after --load-conns of an empty file"
+
+# ---- side by side with charon
+CASE="charon"
+# shellcheck source-path=SCRIPTDIR source=../../scripts/charon.sh
+source "$SRC/scripts/charon.sh"
+if ! charon_available; then
+	echo "charon part skipped: $CHARON_MISSING"
+	finish
+fi
+stop gwb
+cp "$W/gwb/conf/swanctl.conf" "$W/gwb/swanctl.conf"
+charon_start gwb "$W/gwb" || { fail "charon did not start"; finish; }
+sw gwa --load-all --noprompt --file "$W/gwa/conf/swanctl.conf" >"$W/out" 2>&1 ||
+	fail "reload on gwa: $(cat "$W/out")"
+sw gwa --initiate --child net --timeout 20000 >"$W/init.out" 2>&1 ||
+	fail "initiate to charon: $(cat "$W/init.out")"
+ping4_through || fail "no ping through the tunnel to charon"
+sw gwa --list-sas >"$W/u.sas" 2>&1
+charon_swanctl gwb --list-sas >"$W/c.sas" 2>&1
+# shape of a listing: digits and SPIs out, the words kept
+shape() { sed -E 's/[0-9a-f]{16}/SPI/g; s/\b[0-9a-f]{8}\b/spi/g; s/[0-9]+/N/g; s/ +/ /g' "$1"; }
+for pat in "^site: #N, ESTABLISHED, IKEvN, SPI_i\\*? SPI_r\\*?$" \
+	"^ AES_CBC-N/HMAC_SHAN_N_N/PRF_HMAC_SHAN_N/CURVE_N$" \
+	"^ established Ns ago, rekeying in Ns" \
+	"^ net: #N, reqid N, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_N-N$" \
+	"^ installed Ns ago, rekeying in Ns, expires in Ns$"; do
+	shape "$W/u.sas" | grep -Eq "$pat" || fail "uipsec's --list-sas lacks /$pat/: $(cat "$W/u.sas")"
+	shape "$W/c.sas" | grep -Eq "$pat" || fail "charon's --list-sas lacks /$pat/: $(cat "$W/c.sas")"
+done
+grep -q "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519" "$W/u.sas" ||
+	fail "uipsec's IKE algorithms differ: $(cat "$W/u.sas")"
+grep -q "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519" "$W/c.sas" ||
+	fail "charon's IKE algorithms differ: $(cat "$W/c.sas")"
+u_in=$(awk '/^    in  /{sub(",","",$2); print $2; exit}' "$W/u.sas")
+u_out=$(awk '/^    out /{sub(",","",$2); print $2; exit}' "$W/u.sas")
+c_in=$(awk '/^    in  /{sub(",","",$2); print $2; exit}' "$W/c.sas")
+c_out=$(awk '/^    out /{sub(",","",$2); print $2; exit}' "$W/c.sas")
+[ -n "$u_in" ] && [ "$u_in" = "$c_out" ] && [ "$u_out" = "$c_in" ] ||
+	fail "SPIs do not pair up: uipsec in $u_in out $u_out, charon in $c_in out $c_out"
+u_spis=$(grep -Eo "[0-9a-f]{16}_i\*? [0-9a-f]{16}_r" "$W/u.sas" | tr -d '*')
+c_spis=$(grep -Eo "[0-9a-f]{16}_i\*? [0-9a-f]{16}_r" "$W/c.sas" | tr -d '*')
+[ -n "$u_spis" ] && [ "$u_spis" = "$c_spis" ] || fail "IKE SPIs differ: '$u_spis' vs '$c_spis'"
+# the ping's packets: what one side sent, the other received
+pkts() { grep -m1 "^    $1 " "$2" | sed -E 's/.* ([0-9]+) packets.*/\1/'; }
+u_outp=$(pkts out "$W/u.sas")
+c_inp=$(pkts "in " "$W/c.sas")
+[ "${u_outp:-0}" -gt 0 ] && [ "$u_outp" = "$c_inp" ] ||
+	fail "packets out on uipsec ($u_outp) != in on charon ($c_inp)"
+for f in u c; do grep -q "    local  10\.[12]\.0\.0/24" "$W/$f.sas" || fail "$f: local ts"; done
+sw gwa --list-conns >"$W/u.conns" 2>&1
+charon_swanctl gwb --list-conns >"$W/c.conns" 2>&1
+for pat in "^site: IKEv2, no reauthentication, rekeying every 10800s" \
+	"^  local pre-shared key authentication:" "^  remote pre-shared key authentication:" \
+	"^  net: TUNNEL, rekeying every 3000s"; do
+	grep -Eq "$pat" "$W/u.conns" || fail "uipsec's --list-conns lacks /$pat/: $(cat "$W/u.conns")"
+	grep -Eq "$pat" "$W/c.conns" || fail "charon's --list-conns lacks /$pat/: $(cat "$W/c.conns")"
+done
+for f in u; do sw gwa --stats >"$W/$f.stats" 2>&1; done
+charon_swanctl gwb --stats >"$W/c.stats" 2>&1
+for f in u c; do
+	grep -q "^IKE_SAs: 1 total, 0 half-open" "$W/$f.stats" || fail "$f: --stats IKE_SAs: $(cat "$W/$f.stats")"
+done
+sw gwa --terminate --ike site >"$W/out" 2>&1 || fail "terminate toward charon: $(cat "$W/out")"
+for _ in $(seq 30); do
+	charon_swanctl gwb --list-sas | grep -q "^site:" || break
+	sleep 0.1
+done
+charon_swanctl gwb --list-sas | grep -q "^site:" && fail "charon kept the IKE_SA after uipsec's terminate"
+charon_stop gwb
 
 finish
