@@ -233,6 +233,7 @@ struct sa_walk {
 	const char *filter_ike;
 	uint32_t filter_id;
 	uint32_t only_id;           /* one SA (updown events): its uniqueid */
+	uint32_t only_spi;          /* one CHILD SA (child-updown): its inbound SPI */
 	bool want;                  /* the current SA passes the filters */
 	bool open;                  /* an event is being built */
 	struct vici_buf ev;
@@ -310,7 +311,7 @@ static void child_cb(void *arg, const struct ike_view_child *v)
 	struct sa_walk *w = arg;
 	char sec[96];
 
-	if (!w->want || !w->open)
+	if (!w->want || !w->open || (w->only_spi && v->spi_in != w->only_spi))
 		return;
 	snprintf(sec, sizeof(sec), "%s-%u", v->name, v->unique_id);
 	vici_section_start(&w->ev, sec);
@@ -1028,75 +1029,167 @@ static void on_close(void *ctx, struct ctl_conn *c)
 
 /* ------------------------------------------------------------ updown events */
 
-static bool id_has(const uint32_t *a, size_t n, uint32_t v)
+/* What an SA looked like when last polled: the end callbacks come when the
+ * core may not be asked any more, so the down events are built from this. */
+struct vici_up_sa {
+	uint32_t id;
+	uint16_t lport, rport;
+	bool initiator, seen;
+	bool has_prop;
+	struct ike_proposal prop;
+	int64_t established_s;
+	char lhost[IP_ADDR_STRLEN], rhost[IP_ADDR_STRLEN], lid[128], rid[128];
+};
+
+struct vici_up_child {
+	uint32_t spi_in, spi_out, id, reqid;
+	bool encap, transport, seen;
+	struct ike_proposal prop;
+	struct ike_ts_list ts_local, ts_remote;
+	uint64_t installed_s;
+	uint64_t bytes_in, packets_in, bytes_out, packets_out;
+	char name[64];
+};
+
+static void *grow(void *a, size_t *cap, size_t n, size_t size)
 {
-	for (size_t i = 0; i < n; i++)
-		if (a[i] == v)
-			return true;
-	return false;
+	if (n < *cap)
+		return a;
+	size_t nc = *cap ? *cap * 2 : 16;
+	void *na = realloc(a, nc * size);
+	if (!na)
+		return NULL;
+	*cap = nc;
+	return na;
 }
 
-static void id_add(uint32_t **a, size_t *n, size_t *cap, uint32_t v)
+static struct vici_up_sa *up_sa_find(struct vici_swanctl *vs, uint32_t id)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		uint32_t *na = realloc(*a, nc * sizeof(**a));
-		if (!na)
-			return;
-		*a = na;
-		*cap = nc;
-	}
-	(*a)[(*n)++] = v;
+	for (size_t i = 0; i < vs->nup_sa; i++)
+		if (vs->up_sa[i].id == id)
+			return &vs->up_sa[i];
+	return NULL;
 }
 
-static void id_del(uint32_t *a, size_t *n, uint32_t v)
+static struct vici_up_child *up_child_find(struct vici_swanctl *vs, uint32_t spi_in)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (a[i] == v) {
-			a[i] = a[--*n];
-			return;
-		}
+	for (size_t i = 0; i < vs->nup_child; i++)
+		if (vs->up_child[i].spi_in == spi_in)
+			return &vs->up_child[i];
+	return NULL;
 }
 
 struct up_walk {
 	struct vici_swanctl *vs;
-	uint32_t new_ike[16], new_child[16];
+	bool emit;                  /* false: only note what is up (first listener) */
+	uint32_t new_ike[16], new_child[16], child_sa_of[16];
 	unsigned nnew_ike, nnew_child;
 	bool cur_est;
 	uint32_t cur_id;
-	uint32_t child_sa_of[16];
 };
 
 static void up_sa(void *arg, const struct ike_view_sa *v)
 {
 	struct up_walk *w = arg;
+	struct vici_swanctl *vs = w->vs;
+	struct vici_up_sa *u;
 
 	w->cur_est = !strcmp(v->state, "ESTABLISHED");
 	w->cur_id = v->unique_id;
-	if (w->cur_est && !id_has(w->vs->up_ike, w->vs->nup_ike, v->unique_id) && w->nnew_ike < 16)
-		w->new_ike[w->nnew_ike++] = v->unique_id;
+	if (!w->cur_est)
+		return;
+	u = up_sa_find(vs, v->unique_id);
+	if (!u) {
+		struct vici_up_sa *na = grow(vs->up_sa, &vs->capup_sa, vs->nup_sa, sizeof(*na));
+		if (!na)
+			return;
+		vs->up_sa = na;
+		u = &vs->up_sa[vs->nup_sa++];
+		memset(u, 0, sizeof(*u));
+		u->id = v->unique_id;
+		if (w->nnew_ike < 16)
+			w->new_ike[w->nnew_ike++] = v->unique_id;
+	}
+	u->seen = true;
+	u->has_prop = v->prop != NULL;
+	if (v->prop)
+		u->prop = *v->prop;
+	u->established_s = v->established_s;
+	u->lport = v->local_port;
+	u->rport = v->remote_port;
+	u->initiator = v->initiator;
+	ip_addr_fmt(&v->local, u->lhost);
+	ip_addr_fmt(&v->remote, u->rhost);
+	snprintf(u->lid, sizeof(u->lid), "%s", v->local_id[0] ? v->local_id : u->lhost);
+	snprintf(u->rid, sizeof(u->rid), "%s", v->remote_id[0] ? v->remote_id : u->rhost);
 }
 
 static void up_child(void *arg, const struct ike_view_child *v)
 {
 	struct up_walk *w = arg;
+	struct vici_swanctl *vs = w->vs;
+	struct vici_up_child *u;
 
-	if (w->cur_est && !strcmp(v->state, "INSTALLED") &&
-	    !id_has(w->vs->up_child, w->vs->nup_child, v->spi_in) && w->nnew_child < 16) {
-		w->child_sa_of[w->nnew_child] = w->cur_id;
-		w->new_child[w->nnew_child++] = v->spi_in;
+	if (!w->cur_est || strcmp(v->state, "INSTALLED"))
+		return;
+	u = up_child_find(vs, v->spi_in);
+	if (!u) {
+		struct vici_up_child *na = grow(vs->up_child, &vs->capup_child, vs->nup_child,
+		                                sizeof(*na));
+		if (!na)
+			return;
+		vs->up_child = na;
+		u = &vs->up_child[vs->nup_child++];
+		memset(u, 0, sizeof(*u));
+		u->spi_in = v->spi_in;
+		if (w->nnew_child < 16) {
+			w->child_sa_of[w->nnew_child] = w->cur_id;
+			w->new_child[w->nnew_child++] = v->spi_in;
+		}
 	}
+	u->seen = true;
+	u->prop = *v->prop;
+	u->ts_local = *v->ts_local;
+	u->ts_remote = *v->ts_remote;
+	u->installed_s = v->installed_s;
+	u->spi_out = v->spi_out;
+	u->id = v->unique_id;
+	u->reqid = v->reqid;
+	u->encap = v->encap;
+	u->transport = !strcmp(v->mode, "transport");
+	u->bytes_in = v->in_bytes;
+	u->packets_in = v->in_packets;
+	u->bytes_out = v->out_bytes;
+	u->packets_out = v->out_packets;
+	snprintf(u->name, sizeof(u->name), "%s", v->name);
 }
 
-static void poll_updown(struct vici_swanctl *vs)
+static void poll_updown(struct vici_swanctl *vs, bool emit)
 {
-	struct up_walk w = { .vs = vs };
+	struct up_walk w = { .vs = vs, .emit = emit };
 
+	for (size_t i = 0; i < vs->nup_sa; i++)
+		vs->up_sa[i].seen = false;
+	for (size_t i = 0; i < vs->nup_child; i++)
+		vs->up_child[i].seen = false;
 	ike_view_sas(vs->ike, up_sa, up_child, &w);
+	/* what is gone has had its down event (from the end callbacks, which
+	 * still needed it: a CHILD SA ends after its IKE SA) */
+	for (size_t i = 0; i < vs->nup_sa;)
+		if (!vs->up_sa[i].seen)
+			vs->up_sa[i] = vs->up_sa[--vs->nup_sa];
+		else
+			i++;
+	for (size_t i = 0; i < vs->nup_child;)
+		if (!vs->up_child[i].seen)
+			vs->up_child[i] = vs->up_child[--vs->nup_child];
+		else
+			i++;
+	if (!emit)
+		return;
 	for (unsigned i = 0; i < w.nnew_ike; i++) {
 		struct sa_walk sw = { .vs = vs, .event = "ike-updown", .up = true,
 		                      .only_id = w.new_ike[i] };
-		id_add(&vs->up_ike, &vs->nup_ike, &vs->capup_ike, w.new_ike[i]);
 		if (ctl_server_listeners(vs->srv, "ike-updown")) {
 			ike_view_sas(vs->ike, sa_cb, child_cb, &sw);
 			sa_flush(&sw);
@@ -1104,8 +1197,7 @@ static void poll_updown(struct vici_swanctl *vs)
 	}
 	for (unsigned i = 0; i < w.nnew_child; i++) {
 		struct sa_walk sw = { .vs = vs, .event = "child-updown", .up = true,
-		                      .only_id = w.child_sa_of[i] };
-		id_add(&vs->up_child, &vs->nup_child, &vs->capup_child, w.new_child[i]);
+		                      .only_id = w.child_sa_of[i], .only_spi = w.new_child[i] };
 		if (ctl_server_listeners(vs->srv, "child-updown")) {
 			ike_view_sas(vs->ike, sa_cb, child_cb, &sw);
 			sa_flush(&sw);
@@ -1118,7 +1210,8 @@ static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
 	struct vici_swanctl *vs = arg;
 
 	poll_pending(vs);
-	poll_updown(vs);
+	if (vs->updown_listeners)
+		poll_updown(vs, true);
 	if (!vs->pending && !vs->updown_listeners)
 		loop_timer_arm(vs->timer, 0, 0);
 	(void)l;
@@ -1147,33 +1240,86 @@ static void down_event(struct vici_swanctl *vs, const char *event, const char *c
 	vici_buf_free(&ev);
 }
 
-static void ike_down_body(struct vici_buf *b, const void *arg)
+static void sa_head(struct vici_buf *b, const struct vici_up_sa *u, uint32_t id, bool initiator,
+                    uint64_t spi_i, uint64_t spi_r)
 {
-	const struct ike_end_event *ev = arg;
-
+	vici_kv_fmt(b, "uniqueid", "%u", id);
 	vici_kv_str(b, "version", "2");
 	vici_kv_str(b, "state", "DELETING");
-	if (ev->initiator)
+	if (u) {
+		vici_kv_str(b, "local-host", u->lhost);
+		vici_kv_fmt(b, "local-port", "%u", u->lport);
+		vici_kv_str(b, "local-id", u->lid);
+		vici_kv_str(b, "remote-host", u->rhost);
+		vici_kv_fmt(b, "remote-port", "%u", u->rport);
+		vici_kv_str(b, "remote-id", u->rid);
+	}
+	if (initiator)
 		vici_kv_str(b, "initiator", "yes");
-	vici_kv_fmt(b, "initiator-spi", "%016llx", (unsigned long long)ev->spi_i);
-	vici_kv_fmt(b, "responder-spi", "%016llx", (unsigned long long)ev->spi_r);
+	vici_kv_fmt(b, "initiator-spi", "%016llx", (unsigned long long)spi_i);
+	vici_kv_fmt(b, "responder-spi", "%016llx", (unsigned long long)spi_r);
+	if (u && u->has_prop)
+		put_algs(b, &u->prop, true);
+	if (u && u->established_s >= 0)
+		vici_kv_fmt(b, "established", "%lld", (long long)u->established_s);
+}
+
+struct down_arg {
+	struct vici_swanctl *vs;
+	const struct ike_end_event *ike;
+	const struct ike_child_end_event *child;
+};
+
+static void ike_down_body(struct vici_buf *b, const void *arg)
+{
+	const struct down_arg *a = arg;
+	const struct ike_end_event *ev = a->ike;
+
+	sa_head(b, up_sa_find(a->vs, ev->unique_id), ev->unique_id, ev->initiator, ev->spi_i,
+	        ev->spi_r);
 	vici_kv_str(b, "reason", ike_end_reason_name(ev->reason));
+	vici_section_start(b, "child-sas");   /* swanctl prints the SA at this section */
+	vici_section_end(b);
 }
 
 static void child_down_body(struct vici_buf *b, const void *arg)
 {
-	const struct ike_child_end_event *ev = arg;
+	const struct down_arg *a = arg;
+	const struct ike_child_end_event *ev = a->child;
+	const struct vici_up_sa *s = up_sa_find(a->vs, ev->ike_unique_id);
+	const struct vici_up_child *u = up_child_find(a->vs, ev->spi_in);
+	char sec[96];
 
-	vici_kv_fmt(b, "initiator-spi", "%016llx", (unsigned long long)ev->ike_spi_i);
-	vici_kv_fmt(b, "responder-spi", "%016llx", (unsigned long long)ev->ike_spi_r);
+	sa_head(b, s, ev->ike_unique_id, s && s->initiator, ev->ike_spi_i, ev->ike_spi_r);
 	vici_section_start(b, "child-sas");
-	vici_section_start(b, ev->child);
+	snprintf(sec, sizeof(sec), "%s-%u", ev->child, ev->unique_id);
+	vici_section_start(b, sec);
 	vici_kv_str(b, "name", ev->child);
+	vici_kv_fmt(b, "uniqueid", "%u", ev->unique_id);
 	vici_kv_fmt(b, "reqid", "%u", ev->reqid);
 	vici_kv_str(b, "state", "DELETING");
+	if (u) {
+		vici_kv_str(b, "mode", u->transport ? "TRANSPORT" : "TUNNEL");
+		if (u->encap)
+			vici_kv_str(b, "encap", "yes");
+	}
 	vici_kv_str(b, "protocol", "ESP");
 	vici_kv_fmt(b, "spi-in", "%08x", ev->spi_in);
 	vici_kv_fmt(b, "spi-out", "%08x", ev->spi_out);
+	if (u)
+		put_algs(b, &u->prop, false);
+	if (u) {
+		/* as last polled (at most POLL_MS before the end) */
+		vici_kv_fmt(b, "bytes-in", "%llu", (unsigned long long)u->bytes_in);
+		vici_kv_fmt(b, "packets-in", "%llu", (unsigned long long)u->packets_in);
+		vici_kv_fmt(b, "bytes-out", "%llu", (unsigned long long)u->bytes_out);
+		vici_kv_fmt(b, "packets-out", "%llu", (unsigned long long)u->packets_out);
+	}
+	if (u) {
+		vici_kv_fmt(b, "install-time", "%llu", (unsigned long long)u->installed_s);
+		put_ts_list(b, "local-ts", &u->ts_local, NULL);
+		put_ts_list(b, "remote-ts", &u->ts_remote, NULL);
+	}
 	vici_kv_str(b, "reason", ike_child_end_reason_name(ev->reason));
 	vici_section_end(b);
 	vici_section_end(b);
@@ -1183,15 +1329,20 @@ void vici_swanctl_ike_ended(struct vici_swanctl *vs, const struct ike_end_event 
 {
 	if (!vs->srv)
 		return;
+	bool rekeyed = ev->reason == IKE_END_REKEYED || ev->reason == IKE_END_REKEY_COLLISION;
+
 	for (struct vici_pending *p = vs->pending; p; p = p->next)
-		if (p->kind == P_INITIATE && !ev->established && !strcmp(p->conn, ev->conn) &&
-		    !p->failed[0])
+		if (p->kind == P_INITIATE && !ev->established && !rekeyed &&
+		    !strcmp(p->conn, ev->conn) && !p->failed[0])
 			snprintf(p->failed, sizeof(p->failed), "establishing IKE_SA '%s' failed: %s",
 			         ev->conn, ike_end_reason_name(ev->reason));
-	if (ev->established) {
-		down_event(vs, ev->reason == IKE_END_REKEYED ? "ike-rekey" : "ike-updown", ev->conn,
-		           ev->reason == IKE_END_REKEYED, ike_down_body, ev);
-	}
+	struct down_arg da = { .vs = vs, .ike = ev };
+	/* a rekeyed IKE SA: ike-rekey (its successor was up before it went);
+	 * one that was up otherwise: ike-updown down */
+	if (ev->reason == IKE_END_REKEYED)
+		down_event(vs, "ike-rekey", ev->conn, true, ike_down_body, &da);
+	else if (ev->established)
+		down_event(vs, "ike-updown", ev->conn, false, ike_down_body, &da);
 	arm(vs);
 }
 
@@ -1201,14 +1352,16 @@ void vici_swanctl_child_ended(struct vici_swanctl *vs, const struct ike_child_en
 		return;
 	for (struct vici_pending *p = vs->pending; p; p = p->next)
 		if (p->kind == P_INITIATE && !ev->installed && !p->failed[0] &&
+		    ev->reason != CHILD_END_REKEY_COLLISION &&
 		    (p->child[0] ? !strcmp(p->child, ev->child) : !strcmp(p->conn, ev->conn)))
 			snprintf(p->failed, sizeof(p->failed), "establishing CHILD_SA '%s' failed: %s",
 			         ev->child, ike_child_end_reason_name(ev->reason));
 	if (ev->installed) {
-		id_del(vs->up_child, &vs->nup_child, ev->spi_in);
+		struct down_arg da = { .vs = vs, .child = ev };
 		down_event(vs, ev->reason == CHILD_END_REKEYED ? "child-rekey" : "child-updown",
-		           ev->conn, ev->reason == CHILD_END_REKEYED, child_down_body, ev);
+		           ev->conn, ev->reason == CHILD_END_REKEYED, child_down_body, &da);
 	}
+
 	arm(vs);
 }
 
@@ -1216,10 +1369,16 @@ static void updown_listeners(void *ctx, const char *event, unsigned n)
 {
 	struct vici_swanctl *vs = ctx;
 
+	unsigned before = vs->updown_listeners;
+
 	vs->updown_listeners = ctl_server_listeners(vs->srv, "ike-updown") +
 	                       ctl_server_listeners(vs->srv, "child-updown");
-	if (vs->updown_listeners)
+	if (vs->updown_listeners && !before) {
+		/* what is up already is no news to the first listener */
+		vs->nup_sa = vs->nup_child = 0;
+		poll_updown(vs, false);
 		arm(vs);
+	}
 	(void)event;
 	(void)n;
 }
@@ -1771,8 +1930,10 @@ void vici_swanctl_free(struct vici_swanctl *vs)
 	if (vs->timer)
 		loop_timer_free(vs->timer);
 	vs->timer = NULL;
-	free(vs->up_ike);
+	free(vs->up_sa);
 	free(vs->up_child);
-	vs->up_ike = vs->up_child = NULL;
+	vs->up_sa = NULL;
+	vs->up_child = NULL;
+	vs->nup_sa = vs->nup_child = 0;
 	vs->srv = NULL;
 }

@@ -41,6 +41,8 @@ struct loop;
 struct loop_timer;
 struct vici_secret;
 struct vici_pending;
+struct vici_up_sa;
+struct vici_up_child;
 
 struct vici_swanctl {
 	/* set by the caller */
@@ -59,8 +61,9 @@ struct vici_swanctl {
 	struct vici_secret *secrets;       /* load-shared */
 	struct vici_pending *pending;      /* deferred initiate/terminate/rekey */
 	unsigned log_listeners;
-	uint32_t *up_ike, *up_child;       /* uniqueids seen up (for updown events) */
-	size_t nup_ike, nup_child, capup_ike, capup_child;
+	struct vici_up_sa *up_sa;          /* SAs seen up (updown events), as last polled */
+	struct vici_up_child *up_child;
+	size_t nup_sa, nup_child, capup_sa, capup_child;
 	unsigned updown_listeners;
 	uint64_t loop_thread;              /* pthread_t of the loop, as an integer */
 };

@@ -63,11 +63,20 @@ grep -q "    local:  10.1.0.0/24" "$W/out" || fail "list-conns local_ts: $(cat "
 grep -q "    remote: 10.2.0.0/24" "$W/out" || fail "list-conns remote_ts: $(cat "$W/out")"
 
 CASE="initiate"
+# ike-updown / child-updown events as swanctl --monitor-sa prints them
+ip netns exec "$(topo_name gwa)" stdbuf -oL swanctl --monitor-sa --uri "unix://$W/gwa/ctl" >"$W/mon.out" 2>&1 &
+MONPID=$!
+sleep 0.3
 sw gwa --initiate --child net >"$W/init.out" 2>&1 || fail "--initiate failed: $(cat "$W/init.out")"
 grep -q "initiate completed successfully" "$W/init.out" || fail "no success line: $(cat "$W/init.out")"
 grep -q "\[IKE\] .*established" "$W/init.out" || fail "no control-log of the IKE SA: $(cat "$W/init.out")"
 established || fail "not established"
 ping4_through || fail "no ping through the tunnel"
+
+sleep 0.5
+grep -Eq "^site: #1, ESTABLISHED, IKEv2" "$W/mon.out" || fail "--monitor-sa saw no IKE_SA up: $(cat "$W/mon.out")"
+grep -Eq "^  net: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL" "$W/mon.out" ||
+	fail "--monitor-sa saw no CHILD_SA up: $(cat "$W/mon.out")"
 
 CASE="list-sas"
 sw gwa --list-sas >"$W/sas" 2>&1 || fail "--list-sas failed"
@@ -118,7 +127,7 @@ ping4_through || fail "no ping after the rekey"
 
 CASE="log"
 # line-buffered: swanctl is stopped before it would flush a pipe's buffer
-ns gwa stdbuf -oL swanctl --log --uri "unix://$W/gwa/ctl" >"$W/log.out" 2>&1 &
+ip netns exec "$(topo_name gwa)" stdbuf -oL swanctl --log --uri "unix://$W/gwa/ctl" >"$W/log.out" 2>&1 &
 LOGPID=$!
 sleep 0.5
 sw gwa --rekey --ike site >/dev/null 2>&1
@@ -138,6 +147,11 @@ sw gwa --terminate --ike site >"$W/out" 2>&1 || fail "--terminate failed: $(cat 
 grep -q "terminate completed successfully" "$W/out" || fail "terminate answer: $(cat "$W/out")"
 sw gwa --list-sas | grep -q "^site:" && fail "IKE SA still listed after terminate"
 sw gwa --terminate --ike site >"$W/out" 2>&1 && fail "terminating nothing succeeded"
+sleep 0.3
+kill $MONPID 2>/dev/null
+wait $MONPID 2>/dev/null
+grep -Eq "^site: #[0-9]+, DELETING, IKEv2" "$W/mon.out" || fail "--monitor-sa saw no IKE_SA down: $(cat "$W/mon.out")"
+grep -q "(null)" "$W/mon.out" && fail "--monitor-sa printed fields uipsec left out: $(cat "$W/mon.out")"
 
 CASE="bad load-conn"
 printf 'connections {\n bad {\n  remote_addrs = 192.0.2.9\n  inactivity = 5m\n  children { c { } }\n }\n}\n' >"$W/bad.conf"
