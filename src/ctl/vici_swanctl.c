@@ -1748,28 +1748,43 @@ static void cmd_load_conn(void *ctx, struct ctl_conn *c, const struct vici_packe
 		fail_resp(resp, "load-conn: expected one connection section, got %u", nconns);
 		return;
 	}
-	t.f = open_memstream(&t.buf, &t.len);
+	/* One buffer sized for the worst case, written unbuffered: the text
+	 * holds the secrets, so no copy of it may be left behind by a
+	 * growing buffer or stdio's own (every byte of a value escapes to at
+	 * most 2, every element to at most 4 times its size) */
+	size_t cap = 4 * req->msg_len + 1024;
+	for (struct vici_secret *sc = vs->secrets; sc; sc = sc->next) {
+		cap += 64 + 2 * sc->len;
+		for (int i = 0; i < sc->nowners; i++)
+			cap += 32 + 2 * strlen(sc->owners[i]);
+	}
+	t.buf = malloc(cap);
+	t.f = t.buf ? fmemopen(t.buf, cap, "w") : NULL;
 	if (!t.f) {
+		free(t.buf);
 		fail_resp(resp, "out of memory");
 		return;
 	}
+	setvbuf(t.f, NULL, _IONBF, 0);
 	fputs("connections {\n", t.f);
 	bool ok = write_tree(&t, req->msg, req->msg_len);
 	fputs("}\n", t.f);
 	if (ok)
 		write_secrets(vs, t.f);
-	if (fclose(t.f) != 0)
+	long end = ftell(t.f);
+	if (ferror(t.f) || end < 0 || (size_t)end >= cap)
 		ok = false;
+	t.len = end > 0 ? (size_t)end : 0;
+	fclose(t.f);
 	if (!ok) {
-		fail_resp(resp, "load-conn '%s': %s", name, t.err[0] ? t.err : "out of memory");
-		if (t.buf)
-			mem_free_wipe(t.buf, t.len);
+		fail_resp(resp, "load-conn '%s': %s", name, t.err[0] ? t.err : "request too large");
+		mem_free_wipe(t.buf, cap);
 		return;
 	}
 	char src[320];
 	snprintf(src, sizeof(src), "vici load-conn '%s'", name);
 	r = conf_parse_buffer(t.buf, t.len, src, CONF_NO_INCLUDE, &cf, err, sizeof(err));
-	mem_free_wipe(t.buf, t.len);   /* holds the secrets */
+	mem_free_wipe(t.buf, cap);   /* holds the secrets */
 	if (r == 0)
 		r = ike_ctl_add(vs->ike, cf, err, sizeof(err));
 	conf_free(cf);
