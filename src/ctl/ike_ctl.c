@@ -307,14 +307,6 @@ int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, siz
 
 /* ---- the control command ---- */
 
-static const char *opt(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	return NULL;
-}
-
 static void put_text(struct vici_buf *resp, const char *text, size_t len)
 {
 	vici_list_start(resp, "output");
@@ -325,7 +317,7 @@ static void put_text(struct vici_buf *resp, const char *text, size_t len)
 
 static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	const char *cmd = argv[0], *name;
+	const char *cmd = argv[0];
 	int r;
 
 	if (!strcmp(cmd, "load")) {
@@ -337,58 +329,8 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		fprintf(out, "loaded %d connection%s from %s\n", r, r == 1 ? "" : "s", ic->conf_path);
 		return 0;
 	}
-	if (!strcmp(cmd, "initiate")) {
-		name = opt(argc, argv, "--child");
-		if (!name)
-			name = opt(argc, argv, "--ike");
-		if (!name) {
-			snprintf(err, errlen, "initiate needs --child NAME or --ike NAME");
-			return -EINVAL;
-		}
-		r = ike_initiate(ic->ike, name);
-		if (r) {
-			snprintf(err, errlen, "cannot initiate '%s': %s", name,
-			         r == -ENOENT ? "no such connection or child" : strerror(-r));
-			return r;
-		}
-		fprintf(out, "initiating '%s'\n", name);
-		return 0;
-	}
-	if (!strcmp(cmd, "terminate")) {
-		if ((name = opt(argc, argv, "--ike")))
-			r = ike_terminate_ike(ic->ike, name);
-		else if ((name = opt(argc, argv, "--child")))
-			r = ike_terminate_child(ic->ike, name);
-		else {
-			snprintf(err, errlen, "terminate needs --ike NAME or --child NAME");
-			return -EINVAL;
-		}
-		if (r) {
-			snprintf(err, errlen, "no SA of '%s' to terminate", name);
-			return r;
-		}
-		fprintf(out, "terminating '%s'\n", name);
-		return 0;
-	}
-	if (!strcmp(cmd, "rekey")) {
-		bool reauth = false;
-		for (int i = 1; i < argc; i++)
-			reauth |= !strcmp(argv[i], "--reauth");
-		if ((name = opt(argc, argv, "--ike")))
-			r = ike_rekey_ike(ic->ike, name, reauth);
-		else if ((name = opt(argc, argv, "--child")) && !reauth)
-			r = ike_rekey_child(ic->ike, name);
-		else {
-			snprintf(err, errlen, "rekey needs --ike NAME [--reauth] or --child NAME");
-			return -EINVAL;
-		}
-		if (r) {
-			snprintf(err, errlen, "no established SA of '%s' to rekey", name);
-			return r;
-		}
-		fprintf(out, "%s '%s'\n", reauth ? "reauthenticating" : "rekeying", name);
-		return 0;
-	}
+	/* initiate, terminate and rekey are VICI's own commands
+	 * (ctl/vici_swanctl.c), which uipsec sends too: one protocol */
 	if (!strcmp(cmd, "list-conns")) {
 		ike_list_conns(ic->ike, out);
 		return 0;
