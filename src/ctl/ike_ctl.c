@@ -29,20 +29,14 @@ static void add_line(char *err, size_t errlen, size_t *used, const char *line)
 		*used += (size_t)n < errlen - *used ? (size_t)n : errlen - *used - 1;
 }
 
-int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+static int add_all(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
 {
 	struct ike_conn_cfg *cfg = calloc(1, sizeof(*cfg));
-	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
-	char (*names)[64] = calloc(max ? max : 1, 64);
 	int rc = 0, loaded = 0;
 	size_t used = 0;
-	unsigned n;
 
-	if (!cfg || !names) {
-		free(cfg);
-		free(names);
+	if (!cfg)
 		return -ENOMEM;
-	}
 	if (err && errlen)
 		err[0] = '\0';
 	for (size_t i = 0; i < c->nconns; i++) {
@@ -62,6 +56,25 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 		}
 		loaded++;
 	}
+	mem_free_wipe(cfg, sizeof(*cfg));
+	return rc ? rc : loaded;
+}
+
+int ike_ctl_add(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	return add_all(ike, c, err, errlen);
+}
+
+int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
+	char (*names)[64] = calloc(max ? max : 1, 64);
+	int rc;
+	unsigned n;
+
+	if (!names)
+		return -ENOMEM;
+	rc = add_all(ike, c, err, errlen);
 	/* connections that are gone from the file */
 	n = ike_conn_names(ike, names, max);
 	for (unsigned i = 0; i < n; i++)
@@ -69,9 +82,8 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 			log_info("ike: unloading connection '%s'", names[i]);
 			ike_conn_del(ike, names[i]);
 		}
-	mem_free_wipe(cfg, sizeof(*cfg));
 	free(names);
-	return rc ? rc : loaded;
+	return rc;
 }
 
 int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen)
@@ -88,14 +100,6 @@ int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, siz
 
 /* ---- the control command ---- */
 
-static const char *opt(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	return NULL;
-}
-
 static void put_text(struct vici_buf *resp, const char *text, size_t len)
 {
 	vici_list_start(resp, "output");
@@ -106,7 +110,7 @@ static void put_text(struct vici_buf *resp, const char *text, size_t len)
 
 static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	const char *cmd = argv[0], *name;
+	const char *cmd = argv[0];
 	int r;
 
 	if (!strcmp(cmd, "load")) {
@@ -118,58 +122,8 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		fprintf(out, "loaded %d connection%s from %s\n", r, r == 1 ? "" : "s", ic->conf_path);
 		return 0;
 	}
-	if (!strcmp(cmd, "initiate")) {
-		name = opt(argc, argv, "--child");
-		if (!name)
-			name = opt(argc, argv, "--ike");
-		if (!name) {
-			snprintf(err, errlen, "initiate needs --child NAME or --ike NAME");
-			return -EINVAL;
-		}
-		r = ike_initiate(ic->ike, name);
-		if (r) {
-			snprintf(err, errlen, "cannot initiate '%s': %s", name,
-			         r == -ENOENT ? "no such connection or child" : strerror(-r));
-			return r;
-		}
-		fprintf(out, "initiating '%s'\n", name);
-		return 0;
-	}
-	if (!strcmp(cmd, "terminate")) {
-		if ((name = opt(argc, argv, "--ike")))
-			r = ike_terminate_ike(ic->ike, name);
-		else if ((name = opt(argc, argv, "--child")))
-			r = ike_terminate_child(ic->ike, name);
-		else {
-			snprintf(err, errlen, "terminate needs --ike NAME or --child NAME");
-			return -EINVAL;
-		}
-		if (r) {
-			snprintf(err, errlen, "no SA of '%s' to terminate", name);
-			return r;
-		}
-		fprintf(out, "terminating '%s'\n", name);
-		return 0;
-	}
-	if (!strcmp(cmd, "rekey")) {
-		bool reauth = false;
-		for (int i = 1; i < argc; i++)
-			reauth |= !strcmp(argv[i], "--reauth");
-		if ((name = opt(argc, argv, "--ike")))
-			r = ike_rekey_ike(ic->ike, name, reauth);
-		else if ((name = opt(argc, argv, "--child")) && !reauth)
-			r = ike_rekey_child(ic->ike, name);
-		else {
-			snprintf(err, errlen, "rekey needs --ike NAME [--reauth] or --child NAME");
-			return -EINVAL;
-		}
-		if (r) {
-			snprintf(err, errlen, "no established SA of '%s' to rekey", name);
-			return r;
-		}
-		fprintf(out, "%s '%s'\n", reauth ? "reauthenticating" : "rekeying", name);
-		return 0;
-	}
+	/* initiate, terminate and rekey are VICI's own commands
+	 * (ctl/vici_swanctl.c), which uipsec sends too: one protocol */
 	if (!strcmp(cmd, "list-conns")) {
 		ike_list_conns(ic->ike, out);
 		return 0;

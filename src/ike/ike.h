@@ -86,6 +86,7 @@ struct ike_end_event {
 	bool initiator;              /* we initiated this IKE SA */
 	bool established;            /* it had been up (an "ike-updown" down) */
 	enum ike_end_reason reason;
+	uint32_t unique_id;          /* the IKE SA's (charon's uniqueid) */
 };
 
 struct ike_child_end_event {
@@ -94,6 +95,7 @@ struct ike_child_end_event {
 	uint32_t spi_in, spi_out, reqid;
 	bool installed;              /* it had been up (a "child-updown" down) */
 	enum ike_child_end_reason reason;
+	uint32_t ike_unique_id, unique_id;   /* the IKE SA's and the CHILD SA's */
 };
 
 struct ike_io {

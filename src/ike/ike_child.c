@@ -57,6 +57,7 @@ struct ike_child_sa *ike_child_new(struct ike_sa *sa, const struct ike_child_cfg
 	c->cfg.start_action = cfg->start_action;
 	c->cfg.close_action = cfg->close_action;
 	c->cfg.dpd_action = cfg->dpd_action;
+	c->unique_id = ++sa->ctx->next_child_id;
 	c->state = CHILD_CREATING;
 	c->next = sa->children;
 	sa->children = c;
@@ -424,6 +425,7 @@ void ike_child_end(struct ike_sa *sa, struct ike_child_sa *c, enum ike_child_end
 			.ike_spi_i = sa->spi_i, .ike_spi_r = sa->spi_r,
 			.spi_in = c->spi_in, .spi_out = c->spi_out, .reqid = c->cfg.reqid,
 			.installed = installed, .reason = reason,
+			.ike_unique_id = sa->unique_id, .unique_id = c->unique_id,
 		};
 		ctx->io.child_ended(ctx->io.ctx, &ev);
 	}

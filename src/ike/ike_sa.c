@@ -100,6 +100,7 @@ void ike_sa_end(struct ike_sa *sa, enum ike_end_reason reason)
 			.conn = sa->conn ? sa->conn->cfg.name : "-",
 			.spi_i = sa->spi_i, .spi_r = sa->spi_r, .initiator = sa->initiator,
 			.established = was_up && !sa->rekeyed, .reason = reason,
+			.unique_id = sa->unique_id,
 		};
 		ctx->io.ike_ended(ctx->io.ctx, &ev);
 	}

@@ -14,6 +14,7 @@
 #include "ctl/vis.h"
 #include "conf/conf_daemon.h"
 #include "ctl/ike_ctl.h"
+#include "ctl/vici_swanctl.h"
 #include "dp/gw.h"
 #include "ike/ike.h"
 #include "io/inherit.h"
@@ -90,6 +91,7 @@ struct daemon {
 	struct xfrm_backend *backend;      /* IKE's view of the SAD and SPD */
 	struct ike_ctx *ike;
 	struct ike_ctl ikectl;
+	struct vici_swanctl vici;          /* swanctl's commands (VICI) */
 	struct loop_timer *ike_tick;
 	unsigned trim_mark;          /* IKE SAs + states at the last tick (on_tick) */
 	struct ctl_vis vis;                /* capture, keys, explain, --json */
@@ -465,6 +467,20 @@ static void ike_keepalive(void *ctx, const struct ike_endpoint *local,
 	gw_nat_keepalive(d->gw, &local->addr, &remote->addr, remote->port);
 }
 
+static void ike_ended(void *ctx, const struct ike_end_event *ev)
+{
+	struct daemon *d = ctx;
+
+	vici_swanctl_ike_ended(&d->vici, ev);
+}
+
+static void child_ended(void *ctx, const struct ike_child_end_event *ev)
+{
+	struct daemon *d = ctx;
+
+	vici_swanctl_child_ended(&d->vici, ev);
+}
+
 static int ike_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr *local)
 {
 	struct daemon *d = ctx;
@@ -613,6 +629,22 @@ static void reload(struct daemon *d)
 	d->reload_failed |= config_apply(d) < 0;
 	status_line(d, d->status, sizeof(d->status));
 	notify_ready(d->status);
+}
+
+/* VICI reload-settings: uipsecd.conf (loggers, fragment_size) again, as
+ * charon's reloads strongswan.conf; swanctl.conf is swanctl's to load. */
+static int reload_settings(void *ctx, char *err, size_t errlen)
+{
+	struct daemon *d = ctx;
+
+	log_info("reload-settings: reloading %s", d->o.log.settings);
+	if (logopt_apply(&d->o.log, true, &d->settings) < 0) {
+		snprintf(err, errlen, "%s could not be applied (see the log); the settings in use "
+		         "are kept", d->o.log.settings);
+		return -EINVAL;
+	}
+	ike_ctx_set_fragment_size(d->ike, d->settings.fragment_size);
+	return 0;
 }
 
 /* From the loop's own timer, so a loop that hangs stops the pings and
@@ -787,7 +819,8 @@ int main(int argc, char **argv)
 		goto out;
 
 	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms,
-	                     .keepalive = ike_keepalive, .route_src = ike_route_src };
+	                     .keepalive = ike_keepalive, .route_src = ike_route_src,
+	                     .ike_ended = ike_ended, .child_ended = child_ended };
 	d.backend = xfrm_backend_sad_new(d.sad, d.spd);
 	d.ike = d.backend ? ike_ctx_new(&io, d.backend) : NULL;
 	if (!d.ike) {
@@ -806,6 +839,12 @@ int main(int argc, char **argv)
 	                             .on_load = config_recheck, .on_load_ctx = &d };
 	if (ike_ctl_register(&d.ikectl) < 0)
 		goto out;
+	d.vici = (struct vici_swanctl){ .srv = d.ctl, .loop = d.loop, .ike = d.ike,
+	                                .reload_settings = reload_settings, .reload_ctx = &d };
+	if (vici_swanctl_register(&d.vici) < 0) {
+		log_err("cannot register the VICI commands");
+		goto out;
+	}
 	d.vis.ike = d.ike;
 	if (d.o.metrics) {
 		struct metrics_src ms = { .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw), .ike = d.ike };
@@ -909,6 +948,7 @@ out:
 		sad_free(d.sad);
 	}
 	gw_close(d.gw);
+	vici_swanctl_free(&d.vici);
 	ctl_server_free(d.ctl);
 	if (d.tick)
 		loop_timer_free(d.tick);
