@@ -1789,6 +1789,10 @@ static void cmd_load_conn(void *ctx, struct ctl_conn *c, const struct vici_packe
 		r = ike_ctl_add(vs->ike, cf, err, sizeof(err));
 	conf_free(cf);
 	if (r < 0) {
+		/* the option table reports every refusal, one line each: joined
+		 * into one line for errmsg, which swanctl prints as one */
+		for (char *nl = strchr(err, '\n'); nl; nl = strchr(nl + 1, '\n'))
+			*nl = ' ';
 		log_err("vici: load-conn '%s' refused: %s", name, err);
 		fail_resp(resp, "%s", err);
 		return;
