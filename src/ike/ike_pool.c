@@ -232,6 +232,18 @@ int ike_pool_release(struct ike_pool *p, const struct ip_addr *a, uint32_t owner
 	return 0;
 }
 
+int ike_pool_reown(struct ike_pool *p, const struct ip_addr *a, uint32_t owner,
+                   uint32_t new_owner)
+{
+	int64_t off = off_of(p, a);
+	struct lease *l = off >= 0 ? lease_at(p, (uint32_t)off) : NULL;
+
+	if (!l || !l->online || l->owner != owner)
+		return -ENOENT;
+	l->owner = new_owner;
+	return 0;
+}
+
 uint32_t ike_pool_size(const struct ike_pool *p)
 {
 	return p->size;

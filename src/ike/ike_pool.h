@@ -75,6 +75,11 @@ int ike_pool_acquire(struct ike_pool *p, int family, const struct ike_id *id,
  * its identity. 0, or -ENOENT if a is not online for owner. */
 int ike_pool_release(struct ike_pool *p, const struct ip_addr *a, uint32_t owner);
 
+/* The online lease of a passes from IKE SA owner to new_owner (an IKE
+ * SA rekeyed: its successor keeps the address). 0 or -ENOENT. */
+int ike_pool_reown(struct ike_pool *p, const struct ip_addr *a, uint32_t owner,
+                   uint32_t new_owner);
+
 /* Addresses in the pool, online and offline leases. */
 uint32_t ike_pool_size(const struct ike_pool *p);
 uint32_t ike_pool_online(const struct ike_pool *p);
