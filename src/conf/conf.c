@@ -10,6 +10,7 @@
  * Ownership: the model owns all its strings and arrays; conf_free() wipes
  * the decoded secrets. Runs at start-up and on reload; no threads. */
 #include "conf/conf.h"
+#include "conf/conf_pools.h"
 #include "conf/conf_settings.h"
 #include "conf/conf_value.h"
 #include "util/mem.h"
@@ -522,8 +523,8 @@ static int build_child(struct builder *b, const struct conf_section *s, const ch
 /* ---- connections ---- */
 
 static const char *const known_conn_opts[] = {
-	"vips", "aggressive", "pull", "dscp", "send_certreq", "send_cert",
-	"ppk_id", "ppk_required", "pools", "if_id_in", "if_id_out", "mediation",
+	"aggressive", "pull", "dscp", "send_certreq", "send_cert",
+	"ppk_id", "ppk_required", "if_id_in", "if_id_out", "mediation",
 	"mediated_by", "mediation_peer", NULL,
 };
 
@@ -551,6 +552,7 @@ static void conn_clear(struct conf_conn *cn)
 	for (size_t i = 0; i < cn->nchildren; i++)
 		child_clear(&cn->children[i]);
 	free(cn->children);
+	conf_conn_ra_free(cn);
 	mem_wipe(&cn->local, sizeof(cn->local));
 	mem_wipe(&cn->remote, sizeof(cn->remote));
 }
@@ -649,6 +651,10 @@ static int build_conn(struct builder *b, const struct conf_section *s, const cha
 			rc = get_duration(b, kv, p, &over);
 		else if (strcmp(k, "rand_time") == 0)
 			rc = get_duration(b, kv, p, &rand);
+		else if (strcmp(k, "vips") == 0)
+			rc = conf_vips_parse(kv, p, cn, b->err, b->errlen);
+		else if (strcmp(k, "pools") == 0)
+			rc = conf_conn_pools_parse(kv, p, cn, b->err, b->errlen);
 		else
 			rc = fail_option(b, kv, p, known_conn_opts);
 	}
@@ -819,7 +825,9 @@ static int build(struct builder *b, const struct conf_section *root, struct conf
 			conns = s;
 		else if (strcmp(s->name, "secrets") == 0)
 			rc = build_secrets(b, s, c);
-		else if (strcmp(s->name, "pools") == 0 || strcmp(s->name, "authorities") == 0)
+		else if (strcmp(s->name, "pools") == 0)
+			rc = conf_pools_build(s, c, b->err, b->errlen);
+		else if (strcmp(s->name, "authorities") == 0)
 			rc = fail(b, &s->loc, s->name, "section not supported by uipsec");
 		else if (!s->referenced)
 			/* Top-level sections other than these are templates for
@@ -840,6 +848,8 @@ static int build(struct builder *b, const struct conf_section *root, struct conf
 		                &c->conns[i]);
 		c->nconns++;
 	}
+	if (!rc)
+		rc = conf_pools_check(c, b->err, b->errlen);
 	return rc;
 }
 
@@ -853,6 +863,7 @@ void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nsecrets; i++)
 		secret_clear(&c->secrets[i]);
 	free(c->secrets);
+	conf_pools_free(c);
 	for (size_t i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
 	free(c->files);

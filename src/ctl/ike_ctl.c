@@ -15,6 +15,7 @@
 #include "ctl/ctl_conf.h"
 #include "ctl/vici.h"
 #include "ike/ike.h"
+#include "ike/ike_pool.h"
 #include "ike/ike_proto.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -192,6 +193,11 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	cfg->keyingtries = cc->keyingtries;
 	cfg->unique_never = cc->unique == CONF_UNIQUE_NEVER;
 	cfg->encap = cc->encap;
+	/* remote access: vips as a client, pools as a gateway */
+	for (size_t i = 0; i < cc->nvips && i < 2; i++)
+		cfg->vip_family[cfg->nvips++] = cc->vips[i];
+	for (size_t i = 0; i < cc->npools && i < IKE_CONN_POOLS_MAX; i++)
+		snprintf(cfg->pools[cfg->npools++], sizeof(cfg->pools[0]), "%s", cc->pools[i]);
 	if (cc->nchildren > UINT32_MAX / sizeof(*cfg->children)) {
 		snprintf(err, errlen, "%s:%u: connection '%s': too many children", cc->file,
 		         cc->line, cc->name);
@@ -239,6 +245,48 @@ static int conn_from_conf(const struct conf *c, const struct conf_conn *cc,
 	return 0;
 }
 
+/* The pools section into the IKE core's pools (before the connections
+ * that name them). */
+static int pools_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	struct ike_pool_cfg *pc = calloc(c->npools ? c->npools : 1, sizeof(*pc));
+	int rc;
+
+	if (!pc)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->npools; i++) {
+		const struct conf_pool *cp = &c->pools[i];
+		struct ike_pool_cfg *k = &pc[i];
+
+		snprintf(k->name, sizeof(k->name), "%s", cp->name);
+		k->from = cp->addrs.from;
+		k->to = cp->addrs.kind == CONF_ADDR_IP ? cp->addrs.from : cp->addrs.to;
+		k->prefix = cp->addrs.kind == CONF_ADDR_PREFIX;
+		k->prefixlen = cp->addrs.prefixlen;
+		for (size_t j = 0; j < cp->ndns && k->ndns < IKE_POOL_ATTR_MAX; j++)
+			k->dns[k->ndns++] = cp->dns[j];
+		for (size_t j = 0; j < cp->nnbns && k->nnbns < IKE_POOL_ATTR_MAX; j++)
+			k->nbns[k->nnbns++] = cp->nbns[j];
+		for (size_t j = 0; j < cp->nsubnets && k->nsubnets < IKE_POOL_ATTR_MAX; j++) {
+			k->subnets[k->nsubnets].addr = cp->subnets[j].from;
+			k->subnets[k->nsubnets].len = cp->subnets[j].kind == CONF_ADDR_PREFIX ?
+			                              cp->subnets[j].prefixlen :
+			                              (cp->subnets[j].from.family == AF_INET ? 32 : 128);
+			k->nsubnets++;
+		}
+		if (cp->ndns > IKE_POOL_ATTR_MAX || cp->nnbns > IKE_POOL_ATTR_MAX ||
+		    cp->nsubnets > IKE_POOL_ATTR_MAX) {
+			snprintf(err, errlen, "%s:%u: pool '%s': more than %d dns, nbns or subnet values",
+			         cp->file, cp->line, cp->name, IKE_POOL_ATTR_MAX);
+			free(pc);
+			return -EINVAL;
+		}
+	}
+	rc = ike_pools_set(ike, pc, (unsigned)c->npools, err, errlen);
+	free(pc);
+	return rc;
+}
+
 static int add_all(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
 {
 	struct ike_conn_cfg *cfg = calloc(1, sizeof(*cfg));
@@ -281,6 +329,12 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 
 	if (!names)
 		return -ENOMEM;
+	/* the pools first: the connections name them */
+	if ((rc = pools_apply(ike, c, err, errlen))) {
+		log_err("%s", err);
+		free(names);
+		return rc;
+	}
 	rc = add_all(ike, c, err, errlen);
 	/* connections that are gone from the file */
 	n = ike_conn_names(ike, names, max);
@@ -339,6 +393,10 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		ike_list_sas(ic->ike, out);
 		return 0;
 	}
+	if (!strcmp(cmd, "list-pools")) {
+		ike_list_pools(ic->ike, out);
+		return 0;
+	}
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "ike-stats")) {
 		const struct ike_stats *s = ike_ctx_stats(ic->ike);
 #define P(f) fprintf(out, "%-22s %llu\n", #f, (unsigned long long)s->f)
@@ -353,6 +411,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(frag_tx); P(frag_rx); P(frag_msgs_tx); P(frag_reassembled); P(frag_drop_unkeyed);
 		P(frag_drop_invalid); P(frag_drop_msgid); P(frag_drop_dup); P(frag_drop_overlap);
 		P(frag_drop_limit); P(frag_incomplete); P(frag_bytes);
+		P(vips_leased); P(vips_received); P(vip_failures);
 #undef P
 		return 0;
 	}
