@@ -9,6 +9,8 @@
 # address. Then a pool of one address: gwa dials in as dave (gets it)
 # and, on a second connection, as carol, who is refused with
 # INTERNAL_ADDRESS_FAILURE (logged, counted) while dave's tunnel stays.
+# And two clients at once (gwa and hosta) on the gateway's one connection:
+# two IKE_SAs, two addresses, both ping.
 # Exit 77: not root.
 set -u
 
@@ -124,6 +126,43 @@ if uipsecd_start gwa gwb; then
 fi
 stop_all
 
+CASE="two clients at once on one connection"
+# gwa as carol and hosta (behind gwa, routed) as dave, both against the
+# one connection of gwb with remote_addrs = %any
+stop_all
+# hosta dials in from "anywhere": the gateway reaches it through gwa
+ns gwb ip route replace 10.1.0.2/32 via 192.0.2.1
+write_ra 10.3.0.0/24
+mkdir -p "$W/hosta"
+sed 's/carol@example.org/dave@example.org/; s/local_addrs = 192.0.2.1/local_addrs = 10.1.0.2/' \
+	"$W/gwa/swanctl.conf" >"$W/hosta/swanctl.conf"
+rm -f "$W/gwa/ctl" "$W/gwb/ctl" "$W/hosta/ctl"
+if uipsecd_start gwa hosta gwb; then
+	u gwa initiate --child net >/dev/null &
+	ipid=$!
+	u hosta initiate --child net >/dev/null
+	wait $ipid
+	if ! established gwa hosta; then
+		fail "not both established"
+	elif [ "$(u gwb list-sas | grep -c '^rw: ESTABLISHED')" != 2 ]; then
+		fail "gwb does not have two IKE_SAs on rw"
+	else
+		va=$(u gwa list-sas | awk '/local  vip/ {print $3}')
+		vh=$(u hosta list-sas | awk '/local  vip/ {print $3}')
+		if [ -z "$va" ] || [ -z "$vh" ] || [ "$va" = "$vh" ]; then
+			fail "not two distinct virtual IPs ($va, $vh)"
+		elif ! ns gwa ping -c 2 -i 0.2 -W 2 -I "$va" 10.2.0.2 >/dev/null 2>&1 ||
+		     ! ns hosta ping -c 2 -i 0.2 -W 2 -I "$vh" 10.2.0.2 >/dev/null 2>&1; then
+			fail "no ping from both clients"
+		elif [ "$(u gwb list-pools | grep -c ' online ')" != 2 ]; then
+			fail "gwb's pool does not show two online leases"
+		else
+			echo "ok [$CASE]"
+		fi
+	fi
+fi
+stop_all
+
 CASE="pool exhausted"
 # a pool of one address; gwa dials in twice, as dave (who gets it) and
 # as carol (a second connection, a second IKE_SA): carol is refused
@@ -144,6 +183,8 @@ connections {
         }
     }
 }
+secrets { ike-rw2 { id = carol@example.org
+                    secret = $PSK } }
 EOF
 rm -f "$W/gwa/ctl" "$W/gwb/ctl"
 if uipsecd_start gwa gwb; then
@@ -168,6 +209,8 @@ if uipsecd_start gwa gwb; then
 			echo "ok [$CASE]"
 		fi
 	fi
+else
+	fail "uipsecd did not start"
 fi
 
 finish

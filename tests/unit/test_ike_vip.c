@@ -241,6 +241,46 @@ static void test_vip_pool_reload(void **state)
 	assert_int_equal(B.ike->npools, 0);
 }
 
+/* An IKE SA rekeyed, by the client and by the gateway: the successor
+ * keeps the virtual IP and the lease (owned by it now: released when it
+ * goes), nothing is taken off the client's TUN device. */
+static void test_vip_ike_rekey(void **state)
+{
+	for (int by_gw = 0; by_gw < 2; by_gw++) {
+		char err[256];
+
+		road_warrior(true);
+		pool_set("10.3.0.1", "10.3.0.9");
+		if (by_gw) {
+			B.cfg.rekey_time = 600;
+			assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+		} else {
+			A.cfg.rekey_time = 600;
+			assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+		}
+		assert_true(connect_a());
+		tick(601000);
+		pair_deliver_all(32);
+		assert_int_equal(ike_sa_count(A.ike), 1);
+		assert_int_equal(ike_sa_count(B.ike), 1);
+		struct ike_sa *a = pair_sa(&A, NULL), *b = pair_sa(&B, NULL);
+		assert_true(a->unique_id > 1 || b->unique_id > 1);   /* the successors */
+		assert_int_equal(a->nvip_local, 1);
+		assert_int_equal(a->ndns, 1);
+		assert_int_equal(b->nvip_remote, 1);
+		assert_int_equal(A.nvip_del, 0);
+		assert_int_equal(ike_pool_online(b_pool()), 1);
+		assert_int_equal(ike_child_count(A.ike), 1);
+		/* the successor's end releases the lease */
+		assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+		pair_deliver_all(32);
+		assert_int_equal(ike_pool_online(b_pool()), 0);
+		assert_int_equal(ike_pool_offline(b_pool()), 1);
+		assert_int_equal(A.nvip_del, 1);
+		pair_down();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +289,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vip_exhausted, teardown),
 		cmocka_unit_test_teardown(test_vip_no_pool, teardown),
 		cmocka_unit_test_teardown(test_vip_pool_reload, teardown),
+		cmocka_unit_test_teardown(test_vip_ike_rekey, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
