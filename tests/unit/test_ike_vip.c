@@ -19,6 +19,7 @@
 #include "ike/ike_child.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_pool.h"
+#include "ike/ike_proto.h"
 #include "ike/ike_sa.h"
 #include "xfrm/sad.h"
 #include "xfrm/spd.h"
@@ -281,6 +282,42 @@ static void test_vip_ike_rekey(void **state)
 	}
 }
 
+/* A CFG_REQUEST whose first attribute claims 0xffff bytes, inside a
+ * correctly sealed IKE_AUTH request: the message parser refuses it
+ * (ike_cp_parse in ike_pld_validate), the gateway answers INVALID_SYNTAX
+ * and leases nothing. */
+static void test_vip_bad_cp(void **state)
+{
+	uint8_t chain[4096], first;
+	struct ike_hdr h;
+	int len, off = 0;
+	uint8_t t;
+
+	road_warrior(true);
+	pool_set("10.3.0.1", "10.3.0.9");
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	assert_int_equal(net_n, 1);             /* A's IKE_AUTH request */
+	len = pair_open(&A, &net[0], &h, &first, chain, sizeof(chain));
+	assert_true(len > 0);
+	for (t = first; t != IKE_PLD_CP; ) {
+		assert_true(t != 0 && off + 4 <= len);
+		t = chain[off];
+		off += (chain[off + 2] << 8) | chain[off + 3];
+	}
+	assert_true(off + 12 <= len);
+	chain[off + 4 + 4 + 2] = chain[off + 4 + 4 + 3] = 0xff;   /* the attribute's length */
+	assert_int_equal(pair_seal(&A, &h, first, chain, (size_t)len, &net[0]), 0);
+	assert_true(deliver(false));
+	assert_int_equal(ike_ctx_stats(B.ike)->syntax_errors, 1);
+	assert_int_equal(ike_pool_online(b_pool()), 0);
+	assert_int_equal(ike_ctx_stats(B.ike)->vips_leased, 0);
+	pair_deliver_all(16);
+	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
+	assert_int_equal(A.nvip_add, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +327,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vip_no_pool, teardown),
 		cmocka_unit_test_teardown(test_vip_pool_reload, teardown),
 		cmocka_unit_test_teardown(test_vip_ike_rekey, teardown),
+		cmocka_unit_test_teardown(test_vip_bad_cp, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
