@@ -224,8 +224,8 @@ struct ike_conn_cfg {
 	/* remote access (RFC 7296 2.19): as a client, the families of the
 	 * virtual IPs to request (vips = 0.0.0.0 / ::; AF_INET, AF_INET6);
 	 * as a gateway, the pools (ike_pools_set) whose addresses a peer's
-	 * CFG_REQUEST gets, tried in order (local.pools in swanctl.conf's
-	 * connection, as charon's pools) */
+	 * CFG_REQUEST gets, tried in order (swanctl.conf's
+	 * connections.<conn>.pools, as charon's) */
 	uint8_t vip_family[2];
 	unsigned nvips;
 	char pools[IKE_CONN_POOLS_MAX][64];
