@@ -15,7 +15,11 @@
 struct lease {
 	uint32_t off;
 	bool online;
-	uint32_t owner;              /* online: the IKE SA's unique id */
+	/* online: the IKE SAs' unique ids; more than one only while the same
+	 * identity asked for the address again by name (make-before-break
+	 * reauthentication: the old IKE SA still holds it) */
+	uint32_t owner[IKE_POOL_SHARE_MAX];
+	unsigned nowners;
 	uint64_t seq;                /* when it last went offline (reuse the oldest) */
 	struct ike_id id;
 };
@@ -174,10 +178,20 @@ static struct lease *lease_add(struct ike_pool *p, uint32_t off)
 
 static void take(struct ike_pool *p, struct lease *l, const struct ike_id *id, uint32_t owner)
 {
+	if (!l->online)
+		p->online++;
 	l->online = true;
-	l->owner = owner;
+	l->owner[l->nowners++] = owner;
 	l->id = *id;
-	p->online++;
+}
+
+/* The index of owner among l's, or -1. */
+static int owner_idx(const struct lease *l, uint32_t owner)
+{
+	for (unsigned i = 0; i < l->nowners; i++)
+		if (l->owner[i] == owner)
+			return (int)i;
+	return -1;
 }
 
 int ike_pool_acquire(struct ike_pool *p, int family, const struct ike_id *id,
@@ -188,10 +202,11 @@ int ike_pool_acquire(struct ike_pool *p, int family, const struct ike_id *id,
 
 	if (family != p->base.family)
 		return -EAFNOSUPPORT;
-	/* the identity's own offline lease, the requested one first */
+	/* the identity's own lease, the requested one first: offline, or
+	 * online and asked for by name (a reauthentication) */
 	want = off_of(p, requested);
-	if (want >= 0 && (l = lease_at(p, (uint32_t)want)) && !l->online &&
-	    ike_id_equal(&l->id, id))
+	if (want >= 0 && (l = lease_at(p, (uint32_t)want)) && ike_id_equal(&l->id, id) &&
+	    l->nowners < IKE_POOL_SHARE_MAX && owner_idx(l, owner) < 0)
 		goto found;
 	for (size_t i = 0; i < p->nleases; i++) {
 		l = &p->leases[i];
@@ -222,11 +237,14 @@ int ike_pool_release(struct ike_pool *p, const struct ip_addr *a, uint32_t owner
 {
 	int64_t off = off_of(p, a);
 	struct lease *l = off >= 0 ? lease_at(p, (uint32_t)off) : NULL;
+	int k;
 
-	if (!l || !l->online || l->owner != owner)
+	if (!l || !l->online || (k = owner_idx(l, owner)) < 0)
 		return -ENOENT;
+	l->owner[k] = l->owner[--l->nowners];
+	if (l->nowners)
+		return 0;   /* its other IKE SA keeps it online */
 	l->online = false;
-	l->owner = 0;
 	l->seq = ++p->seq;
 	p->online--;
 	return 0;
@@ -237,10 +255,11 @@ int ike_pool_reown(struct ike_pool *p, const struct ip_addr *a, uint32_t owner,
 {
 	int64_t off = off_of(p, a);
 	struct lease *l = off >= 0 ? lease_at(p, (uint32_t)off) : NULL;
+	int k;
 
-	if (!l || !l->online || l->owner != owner)
+	if (!l || !l->online || (k = owner_idx(l, owner)) < 0)
 		return -ENOENT;
-	l->owner = new_owner;
+	l->owner[k] = new_owner;
 	return 0;
 }
 

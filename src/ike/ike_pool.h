@@ -32,6 +32,7 @@
 
 #define IKE_POOL_SIZE_MAX (1u << 24)   /* addresses in one pool */
 #define IKE_POOL_ATTR_MAX 8            /* DNS, NBNS servers and subnets, each */
+#define IKE_POOL_SHARE_MAX 4           /* IKE SAs of one identity holding one lease */
 
 struct ike_prefix {
 	struct ip_addr addr;
@@ -62,17 +63,22 @@ const struct ike_pool_cfg *ike_pool_cfg(const struct ike_pool *p);
 int ike_pool_family(const struct ike_pool *p);
 
 /* A lease for identity id, owned by the IKE SA with unique id owner:
- * the identity's offline lease if it has one (requested, if that is one
- * of them); else the next address never handed out; else the oldest
- * offline lease of another identity. As in charon, a requested address
- * that is not the identity's own lease is not given (a client asking
- * for an address outside the pool, or someone else's, gets another). 0 with the address in
+ * requested, if it is the identity's own lease, offline or online (an
+ * online one is then shared with the identity's other IKE SA, at most
+ * IKE_POOL_SHARE_MAX: make-before-break reauthentication, as charon
+ * reassigns an online lease its owner asks for); else the identity's
+ * offline lease if it has one; else the next address never handed out;
+ * else the oldest offline lease of another identity. A requested address
+ * that is not the identity's own lease is not given (a client asking for
+ * an address outside the pool, or someone else's, gets another), so no
+ * address is ever online for two identities. 0 with the address in
  * *out, -ENOSPC if every address is online, -EAFNOSUPPORT if the pool is
  * of another family than family (AF_INET, AF_INET6). */
 int ike_pool_acquire(struct ike_pool *p, int family, const struct ike_id *id,
                      const struct ip_addr *requested, uint32_t owner, struct ip_addr *out);
 /* Release the online lease of a held by owner: a goes offline, kept for
- * its identity. 0, or -ENOENT if a is not online for owner. */
+ * its identity, once no other IKE SA holds it. 0, or -ENOENT if a is not
+ * online for owner. */
 int ike_pool_release(struct ike_pool *p, const struct ip_addr *a, uint32_t owner);
 
 /* The online lease of a passes from IKE SA owner to new_owner (an IKE

@@ -33,6 +33,14 @@ void ike_vip_request(const struct ike_sa *sa, struct ike_mb *mb)
 		cp.ask_addr[f] = 1;
 		cp.ask_dns[f] = 1;
 	}
+	/* a reauthentication (make-before-break) asks for the addresses the
+	 * connection's other IKE SA has, as charon does, to keep them */
+	for (const struct ike_sa *o = sa->ctx->sas; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->state == IKE_STATE_ESTABLISHED)
+			for (unsigned i = 0; i < o->nvip_local && cp.naddrs < IKE_CP_ADDR_MAX; i++) {
+				cp.addrs[cp.naddrs].addr = o->vip_local[i];
+				cp.addrs[cp.naddrs++].len = o->vip_local[i].family == AF_INET ? 32 : 128;
+			}
 	ike_cp_put(mb, &cp);
 	sa_debug(sa, "sending CFG_REQUEST for %u virtual IP(s)", cfg->nvips);
 }
@@ -233,6 +241,18 @@ bool ike_vip_ts(const struct ike_sa *sa, bool local, struct ike_ts_list *out)
 	return false;
 }
 
+/* A live IKE SA other than sa has a as its virtual IP (its successor
+ * after a reauthentication). */
+static bool vip_in_use(const struct ike_sa *sa, const struct ip_addr *a)
+{
+	for (const struct ike_sa *o = sa->ctx->sas; o; o = o->next)
+		if (o != sa && o->state != IKE_STATE_DEAD)
+			for (unsigned i = 0; i < o->nvip_local; i++)
+				if (ip_addr_equal(&o->vip_local[i], a))
+					return true;
+	return false;
+}
+
 void ike_vip_release(struct ike_sa *sa)
 {
 	char a[IP_ADDR_STRLEN];
@@ -246,6 +266,11 @@ void ike_vip_release(struct ike_sa *sa)
 	}
 	sa->nvip_remote = 0;
 	for (unsigned i = 0; i < sa->nvip_local; i++) {
+		if (vip_in_use(sa, &sa->vip_local[i])) {
+			sa_info(sa, "virtual IP %s stays: another IKE_SA has it",
+			        ip_addr_fmt(&sa->vip_local[i], a));
+			continue;
+		}
 		sa_info(sa, "removing virtual IP %s", ip_addr_fmt(&sa->vip_local[i], a));
 		if (sa->ctx->io.vip)
 			sa->ctx->io.vip(sa->ctx->io.ctx, false, sa->conn ? sa->conn->cfg.name : "-",

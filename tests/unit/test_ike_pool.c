@@ -64,6 +64,14 @@ static const char *got(struct ike_pool *p, const char *who, uint32_t owner)
 	return ip_addr_fmt(&a, buf);
 }
 
+static struct ip_addr ip_of(const char *s)
+{
+	struct ip_addr a;
+
+	assert_int_equal(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
 static void rel(struct ike_pool *p, const char *a, uint32_t owner, int want)
 {
 	struct ip_addr x;
@@ -144,6 +152,31 @@ static void test_requested(void **state)
 	ike_pool_free(p);
 }
 
+/* the identity asking for its online address by name (a reauthentication)
+ * shares it; released by both, it goes offline; nobody else can */
+static void test_shared(void **state)
+{
+	struct ike_pool *p = pool("10.3.0.1-10.3.0.2");
+	struct ike_id c = id("carol@x"), d = id("dave@x");
+	struct ip_addr want = ip_of("10.3.0.1"), a;
+
+	assert_string_equal(got(p, "carol@x", 1), "10.3.0.1");
+	assert_int_equal(ike_pool_acquire(p, AF_INET, &d, &want, 2, &a), 0);
+	assert_true(ip_addr_equal(&a, &(struct ip_addr){ AF_INET, { 10, 3, 0, 2 } }));
+	assert_int_equal(ike_pool_acquire(p, AF_INET, &c, &want, 3, &a), 0);
+	assert_true(ip_addr_equal(&a, &want));
+	assert_int_equal(ike_pool_online(p), 2);
+	/* the same SA twice: not shared with itself */
+	assert_int_equal(ike_pool_acquire(p, AF_INET, &c, &want, 3, &a), -ENOSPC);
+	rel(p, "10.3.0.1", 1, 0);
+	assert_int_equal(ike_pool_online(p), 2);   /* SA 3 still has it */
+	rel(p, "10.3.0.1", 1, -ENOENT);
+	rel(p, "10.3.0.1", 3, 0);
+	assert_int_equal(ike_pool_online(p), 1);
+	assert_int_equal(ike_pool_offline(p), 1);
+	ike_pool_free(p);
+}
+
 static void test_ipv6(void **state)
 {
 	struct ike_pool *p = pool("fd00:3::/120");
@@ -188,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_bounds),
 		cmocka_unit_test(test_leases),
 		cmocka_unit_test(test_requested),
+		cmocka_unit_test(test_shared),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_bad),
 	};

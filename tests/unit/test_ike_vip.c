@@ -318,6 +318,36 @@ static void test_vip_bad_cp(void **state)
 	assert_int_equal(A.nvip_add, 0);
 }
 
+/* Make-before-break reauthentication of the client: the new IKE SA asks
+ * for the address it has, the gateway gives it again to the same
+ * identity (shared with the old IKE SA until that goes), the address
+ * never leaves the client's TUN device, and the lease stays online. */
+static void test_vip_reauth(void **state)
+{
+	road_warrior(true);
+	pool_set("10.3.0.1", "10.3.0.9");
+	assert_true(connect_a());
+	assert_int_equal(ike_rekey_ike(A.ike, "gw", true), 0);
+	pair_deliver_all(64);
+	assert_int_equal(ike_sa_count(A.ike), 1);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_string_equal(ike_end_reason_name(A.ends[0].reason), "reauthenticated");
+	struct ike_sa *a = pair_sa(&A, NULL), *b = pair_sa(&B, NULL);
+	assert_int_equal(a->nvip_local, 1);
+	assert_true(ip_addr_equal(&a->vip_local[0], &(struct ip_addr){ AF_INET, { 10, 3, 0, 1 } }));
+	assert_true(ip_addr_equal(&b->vip_remote[0], &a->vip_local[0]));
+	assert_int_equal(A.nvip_del, 0);           /* never taken off */
+	assert_int_equal(ike_pool_online(b_pool()), 1);
+	assert_int_equal(ike_pool_offline(b_pool()), 0);
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	/* and it goes when the new one does */
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	pair_deliver_all(32);
+	assert_int_equal(ike_pool_online(b_pool()), 0);
+	assert_int_equal(A.nvip_del, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +358,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vip_pool_reload, teardown),
 		cmocka_unit_test_teardown(test_vip_ike_rekey, teardown),
 		cmocka_unit_test_teardown(test_vip_bad_cp, teardown),
+		cmocka_unit_test_teardown(test_vip_reauth, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
