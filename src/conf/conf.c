@@ -316,6 +316,9 @@ static int build_auth(struct builder *b, const struct conf_section *s, const cha
 			rc = get_uint(b, kv, p, 0, UINT32_MAX, &round);
 		} else if (strncmp(kv->key, "cert", 4) == 0 || strncmp(kv->key, "cacert", 6) == 0) {
 			rc = fail(b, &kv->loc, p, "certificates are not supported by uipsec (PSK only)");
+		} else if (strcmp(kv->key, "pools") == 0 || strcmp(kv->key, "vips") == 0) {
+			rc = fail(b, &kv->loc, p, "unknown option (%s is a connection option: "
+			          "connections.<conn>.%s)", kv->key, kv->key);
 		} else {
 			rc = fail_option(b, kv, p, known_auth_opts);
 		}

@@ -756,6 +756,7 @@ static void test_unsupported(void **state)
 		/* 34 */ { "pools { p { addrs = 10.3.0.0/24\n 25 = 1.2.3.4 } }\n", "t.conf:2:2: pools.p.25: option not supported by uipsec: numeric attribute types are not sent by uipsec" },
 		/* 35 */ { CONN("vips = 0.0.0.0, 0.0.0.0"), "t.conf:4:3: connections.gw.vips: 0.0.0.0 is listed twice" },
 		/* 36 */ { "pools { p { addrs = 10.3.0.0/24\n x { } } }\n", "t.conf:2:2: pools.p.x: unknown section (a pool has options only)" },
+		/* 37 */ { "connections { gw { local { auth = psk\n pools = p } } }\n", "t.conf:2:2: connections.gw.local.pools: unknown option (pools is a connection option: connections.<conn>.pools)" },
 	};
 	(void)state;
 	run_err_table(rows, sizeof(rows) / sizeof(rows[0]));
