@@ -851,8 +851,6 @@ static int build(struct builder *b, const struct conf_section *root, struct conf
 		                &c->conns[i]);
 		c->nconns++;
 	}
-	if (!rc)
-		rc = conf_pools_check(c, b->err, b->errlen);
 	return rc;
 }
 

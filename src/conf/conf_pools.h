@@ -25,7 +25,10 @@ int conf_vips_parse(const struct conf_kv *kv, const char *path, struct conf_conn
 /* connections.<conn>.pools = NAME, ... (into cn->pools). */
 int conf_conn_pools_parse(const struct conf_kv *kv, const char *path, struct conf_conn *cn,
                           char *err, size_t errlen);
-/* Every connection's pools name a pool of c. 0 or -EINVAL (err). */
+/* Every connection's pools name a pool of c. 0 or -EINVAL (err). For a
+ * whole file (uipsec load, start-up): a connection given alone (VICI
+ * load-conn) may name a pool loaded otherwise, as in charon, where a
+ * missing pool shows only when a client asks ("pool ... is not loaded"). */
 int conf_pools_check(const struct conf *c, char *err, size_t errlen);
 void conf_pools_free(struct conf *c);
 void conf_conn_ra_free(struct conf_conn *cn);

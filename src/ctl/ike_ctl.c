@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "conf/conf_pools.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_conf.h"
 #include "ctl/vici.h"
@@ -330,7 +331,7 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 	if (!names)
 		return -ENOMEM;
 	/* the pools first: the connections name them */
-	if ((rc = pools_apply(ike, c, err, errlen))) {
+	if ((rc = conf_pools_check(c, err, errlen)) || (rc = pools_apply(ike, c, err, errlen))) {
 		log_err("%s", err);
 		free(names);
 		return rc;

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "conf/conf.h"
+#include "conf/conf_pools.h"
 #include "conf/conf_value.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -713,6 +714,14 @@ static void test_pools(void **state)
 	assert_int_equal(cli->nvips, 2);
 	assert_int_equal(cli->vips[0], AF_INET);
 	assert_int_equal(cli->vips[1], AF_INET6);
+	char err[256];
+	assert_int_equal(conf_pools_check(c, err, sizeof(err)), 0);
+	conf_free(c);
+	/* a connection naming a pool the file lacks parses (VICI load-conn
+	 * sends connections alone), and the whole-file check says so */
+	c = parse_ok("connections { gw { pools = nope\n local { auth = psk } } }\n");
+	assert_int_equal(conf_pools_check(c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:1: connections.gw.pools: no pool 'nope' in the pools section");
 	conf_free(c);
 }
 
@@ -734,7 +743,7 @@ static void test_unsupported(void **state)
 		/* 12 */ { "connections { gw { local { auth = psk\n eap_id = x } } }\n", "t.conf:2:2: connections.gw.local.eap_id: option not supported by uipsec" },
 		/* 13 */ { "connections { gw { local { auth = psk }\n local-2 { auth = psk } } }\n", "t.conf:2:2: connections.gw.local-2: a second local authentication round (also 'local'): uipsec supports one" },
 		/* 14 */ { "connections { gw { remote { auth = psk } } }\n", "t.conf:1:15: connections.gw: no local section: uipsec needs local { auth = psk }" },
-		/* 15 */ { "connections { gw { local { auth = psk }\n pools = p } }\n", "t.conf:1: connections.gw.pools: no pool 'p' in the pools section" },
+		/* 15 */ { "connections { gw { local { auth = psk }\n pools = 1,2,3,4,5 } }\n", "t.conf:2:2: connections.gw.pools: more than 4 pools (uipsec's limit)" },
 		/* 16 */ { "connections { gw { local { auth = psk }\n extra { } } }\n", "t.conf:2:2: connections.gw.extra: unknown section" },
 		/* 17 */ { "connections { gw { local { auth = psk }\n children { x = 1 } } }\n", "t.conf:2:13: connections.gw.children.x: unknown option (children holds one section per CHILD_SA)" },
 		/* 18 */ { "connections { x = 1 }\n", "t.conf:1:15: connections.x: unknown option (connections holds one section per connection)" },
