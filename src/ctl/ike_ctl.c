@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "conf/conf_pools.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_conf.h"
 #include "ctl/vici.h"
 #include "ike/ike.h"
+#include "ike/ike_pool.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -27,6 +29,48 @@ static void add_line(char *err, size_t errlen, size_t *used, const char *line)
 	n = snprintf(err + *used, errlen - *used, "%s%s", *used ? "\n" : "", line);
 	if (n > 0)
 		*used += (size_t)n < errlen - *used ? (size_t)n : errlen - *used - 1;
+}
+
+/* The pools section into the IKE core's pools (before the connections
+ * that name them). */
+static int pools_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	struct ike_pool_cfg *pc = calloc(c->npools ? c->npools : 1, sizeof(*pc));
+	int rc;
+
+	if (!pc)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->npools; i++) {
+		const struct conf_pool *cp = &c->pools[i];
+		struct ike_pool_cfg *k = &pc[i];
+
+		snprintf(k->name, sizeof(k->name), "%s", cp->name);
+		k->from = cp->addrs.from;
+		k->to = cp->addrs.kind == CONF_ADDR_IP ? cp->addrs.from : cp->addrs.to;
+		k->prefix = cp->addrs.kind == CONF_ADDR_PREFIX;
+		k->prefixlen = cp->addrs.prefixlen;
+		for (size_t j = 0; j < cp->ndns && k->ndns < IKE_POOL_ATTR_MAX; j++)
+			k->dns[k->ndns++] = cp->dns[j];
+		for (size_t j = 0; j < cp->nnbns && k->nnbns < IKE_POOL_ATTR_MAX; j++)
+			k->nbns[k->nnbns++] = cp->nbns[j];
+		for (size_t j = 0; j < cp->nsubnets && k->nsubnets < IKE_POOL_ATTR_MAX; j++) {
+			k->subnets[k->nsubnets].addr = cp->subnets[j].from;
+			k->subnets[k->nsubnets].len = cp->subnets[j].kind == CONF_ADDR_PREFIX ?
+			                              cp->subnets[j].prefixlen :
+			                              (cp->subnets[j].from.family == AF_INET ? 32 : 128);
+			k->nsubnets++;
+		}
+		if (cp->ndns > IKE_POOL_ATTR_MAX || cp->nnbns > IKE_POOL_ATTR_MAX ||
+		    cp->nsubnets > IKE_POOL_ATTR_MAX) {
+			snprintf(err, errlen, "%s:%u: pool '%s': more than %d dns, nbns or subnet values",
+			         cp->file, cp->line, cp->name, IKE_POOL_ATTR_MAX);
+			free(pc);
+			return -EINVAL;
+		}
+	}
+	rc = ike_pools_set(ike, pc, (unsigned)c->npools, err, errlen);
+	free(pc);
+	return rc;
 }
 
 static int add_all(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
@@ -74,6 +118,11 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
 
 	if (!names)
 		return -ENOMEM;
+	/* the pools first: the connections name them (reported by the caller) */
+	if ((rc = conf_pools_check(c, err, errlen)) || (rc = pools_apply(ike, c, err, errlen))) {
+		free(names);
+		return rc;
+	}
 	rc = add_all(ike, c, err, errlen);
 	/* connections that are gone from the file */
 	n = ike_conn_names(ike, names, max);
@@ -132,6 +181,10 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		ike_list_sas(ic->ike, out);
 		return 0;
 	}
+	if (!strcmp(cmd, "list-pools")) {
+		ike_list_pools(ic->ike, out);
+		return 0;
+	}
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "ike-stats")) {
 		const struct ike_stats *s = ike_ctx_stats(ic->ike);
 #define P(f) fprintf(out, "%-22s %llu\n", #f, (unsigned long long)s->f)
@@ -146,6 +199,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(frag_tx); P(frag_rx); P(frag_msgs_tx); P(frag_reassembled); P(frag_drop_unkeyed);
 		P(frag_drop_invalid); P(frag_drop_msgid); P(frag_drop_dup); P(frag_drop_overlap);
 		P(frag_drop_limit); P(frag_incomplete); P(frag_bytes);
+		P(vips_leased); P(vips_received); P(vip_failures);
 #undef P
 		return 0;
 	}

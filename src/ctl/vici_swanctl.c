@@ -1853,7 +1853,8 @@ static void cmd_empty_list(void *ctx, struct ctl_conn *c, const struct vici_pack
 static void cmd_get_pools(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
                           struct vici_buf *resp)
 {
-	/* charon: one section per pool; uipsec has no pools */
+	/* charon: one section per pool; uipsec's pools (swanctl.conf's pools
+	 * section, `uipsec list-pools`) are not listed over VICI yet */
 }
 
 static const struct {
@@ -1870,8 +1871,10 @@ static const struct {
 	{ "load-cert", "certificates are not supported by uipsec yet (pre-shared keys only)" },
 	{ "load-authority", "certification authorities are not supported by uipsec yet" },
 	{ "unload-authority", "certification authorities are not supported by uipsec yet" },
-	{ "load-pool", "virtual IP pools are not supported by uipsec yet" },
-	{ "unload-pool", "virtual IP pools are not supported by uipsec yet" },
+	{ "load-pool", "loading virtual IP pools over VICI is not supported by uipsec yet: "
+	               "write them in uipsecd's swanctl.conf (uipsec load)" },
+	{ "unload-pool", "unloading virtual IP pools over VICI is not supported by uipsec yet "
+	                 "(uipsec load)" },
 	{ "get-algorithms", "get-algorithms is not supported by uipsec yet" },
 };
 

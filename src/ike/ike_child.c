@@ -15,6 +15,7 @@
 #include "ike/ike_kdf.h"
 #include "ike/ike_pld.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_vip.h"
 #include "ike/ike_timers.h"
 #include "util/bytes.h"
 #include "util/mem.h"
@@ -71,6 +72,8 @@ void ike_child_ts_local(const struct ike_sa *sa, const struct ike_child_cfg *cfg
 		*out = cfg->local_ts;
 		return;
 	}
+	if (ike_vip_ts(sa, true, out))
+		return;
 	out->n = 1;
 	ike_ts_from_addr(&out->ts[0], &sa->local.addr);
 }
@@ -82,6 +85,8 @@ void ike_child_ts_remote(const struct ike_sa *sa, const struct ike_child_cfg *cf
 		*out = cfg->remote_ts;
 		return;
 	}
+	if (ike_vip_ts(sa, false, out))
+		return;
 	out->n = 1;
 	ike_ts_from_addr(&out->ts[0], &sa->remote.addr);
 }

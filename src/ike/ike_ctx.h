@@ -63,6 +63,9 @@ struct ike_ctx {
 	 * public-key credentials a pubkey authenticator would use (none yet) */
 	ike_authn_new_fn authn_new[IKE_AUTH_CLASS_MAX];
 	const struct ike_creds *creds;
+	/* virtual IP pools (ike_pools_set, ike_pool.h) */
+	struct ike_pool **pools;
+	unsigned npools;
 };
 
 /* The embedder's monotonic clock, in milliseconds. */

@@ -1,6 +1,7 @@
 /* IKE SA lifecycle: states and their legal transitions, creation, the end
  * of an SA with its reason, destruction. Runs on the control loop. */
 #include "ike/ike_sa.h"
+#include "ike/ike_vip.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -91,6 +92,9 @@ void ike_sa_end(struct ike_sa *sa, enum ike_end_reason reason)
 		ctx->stats.ike_deleted++;
 	sa_info(sa, "IKE_SA ended (%s) in state %s", ike_end_reason_name(reason),
 	        ike_state_name(sa->state));
+	/* its leases go offline now, so that a client reconnecting (its
+	 * INITIAL_CONTACT ends this SA) gets its address back */
+	ike_vip_release(sa);
 	if (sa->conn) {
 		sa->conn->last_end = reason;
 		sa->conn->last_end_ms = ike_now(ctx);

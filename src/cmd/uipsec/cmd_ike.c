@@ -1,4 +1,5 @@
-/* uipsec load | initiate | terminate | rekey | list-conns | list-sas: the IKE
+/* uipsec load | initiate | terminate | rekey | list-conns | list-sas | list-pools:
+ * the IKE
  * commands, in the spirit of swanctl. initiate, terminate and rekey are
  * strongSwan's own VICI commands, the ones swanctl sends (one protocol on
  * the socket: ctl/vici_swanctl.h), answered at once (timeout -1) as uipsec
@@ -127,6 +128,13 @@ static void list_sas_help(FILE *out)
 	      "packets, time to rekey.\n", out);
 }
 
+static void list_pools_help(FILE *out)
+{
+	fputs("Usage: uipsec list-pools\n"
+	      "The virtual IP pools: name, addresses, online / offline leases / size, then\n"
+	      "each lease with its state and the identity it belongs to.\n", out);
+}
+
 static void ike_stats_help(FILE *out)
 {
 	fputs("Usage: uipsec ike-stats\n"
@@ -144,5 +152,8 @@ const struct uipsec_cmd uipsec_cmd_rekey = { "rekey", vici_run, "rekey or reauth
                                              rekey_help };
 const struct uipsec_cmd uipsec_cmd_list_conns = { "list-conns", ike_run, "list loaded connections",
                                                   list_conns_help };
+const struct uipsec_cmd uipsec_cmd_list_pools = { "list-pools", ike_run,
+                                                  "list virtual IP pools and leases",
+                                                  list_pools_help };
 const struct uipsec_cmd uipsec_cmd_list_sas = { "list-sas", ike_run, "list IKE and CHILD SAs",
                                                 list_sas_help };

@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 #include <malloc.h>
 #include <signal.h>
@@ -101,6 +102,7 @@ struct daemon {
 	struct loop_timer *watchdog;       /* WATCHDOG=1 to systemd (notify.h) */
 	char status[128];                  /* the last STATUS= sent */
 	bool reload_failed;
+	int tun_ifindex;                   /* for virtual IPs (read before the sandbox) */
 };
 
 static void usage(FILE *f)
@@ -490,6 +492,42 @@ static int ike_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr
 	return ip_route_src_mark(remote, d->o.routes ? d->o.mark : 0, local);
 }
 
+/* A client's virtual IP (vips = 0.0.0.0 / ::) on the TUN device, as
+ * charon puts it on an interface: the routes into the device (those of
+ * the CHILD SA's remote traffic selectors, added with its policies) then
+ * pick it as the source. The DNS servers are logged and listed
+ * (list-sas); uipsecd does not hand them to resolvconf or
+ * systemd-resolved (docs/remote-access.md). */
+static void ike_vip(void *ctx, bool add, const char *conn, const struct ip_addr *vip,
+                    const struct ip_addr *dns, unsigned ndns)
+{
+	struct daemon *d = ctx;
+	const char *tun = gw_tun_name(d->gw);
+	int ifindex = d->tun_ifindex;
+	uint8_t plen = vip->family == AF_INET ? 32 : 128;
+	char a[IP_ADDR_STRLEN], list[8 * (IP_ADDR_STRLEN + 1)] = "";
+	int r;
+
+	for (unsigned i = 0; i < ndns && i < 8; i++) {
+		strcat(list, i ? " " : "");
+		strcat(list, ip_addr_fmt(&dns[i], a));
+	}
+	ip_addr_fmt(vip, a);
+	if (!ifindex) {
+		log_warn("virtual IP %s of '%s': no device %s", a, conn, tun);
+		return;
+	}
+	r = route_addr_netlink(add, ifindex, vip, plen);
+	if (add && r && r != -EEXIST)
+		log_warn("virtual IP %s of '%s': cannot add it to %s: %s", a, conn, tun, strerror(-r));
+	else if (!add && r && r != -EADDRNOTAVAIL && r != -ENODEV)
+		log_warn("virtual IP %s of '%s': cannot remove it from %s: %s", a, conn, tun,
+		         strerror(-r));
+	else
+		log_info("virtual IP %s/%u of '%s' %s %s%s%s", a, plen, conn, add ? "on" : "off", tun,
+		         add && ndns ? ", DNS servers " : "", add && ndns ? list : "");
+}
+
 static uint64_t ike_now_ms(void *ctx)
 {
 	return clock_mono_ns() / 1000000u;
@@ -810,6 +848,8 @@ int main(int argc, char **argv)
 	io_fds_close_rest(&d.fds);      /* any not taken: not ours to keep */
 	if (r < 0)
 		goto out;
+	/* if_nametoindex takes a socket and an ioctl the sandbox refuses */
+	d.tun_ifindex = (int)if_nametoindex(gw_tun_name(d.gw));
 	d.cmds = (struct ctl_cmds){ .srv = d.ctl, .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw) };
 	if (ctl_cmds_register(&d.cmds) < 0)
 		goto out;
@@ -820,7 +860,8 @@ int main(int argc, char **argv)
 
 	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms,
 	                     .keepalive = ike_keepalive, .route_src = ike_route_src,
-	                     .ike_ended = ike_ended, .child_ended = child_ended };
+	                     .ike_ended = ike_ended, .child_ended = child_ended,
+	                     .vip = ike_vip };
 	d.backend = xfrm_backend_sad_new(d.sad, d.spd);
 	d.ike = d.backend ? ike_ctx_new(&io, d.backend) : NULL;
 	if (!d.ike) {
