@@ -67,7 +67,7 @@ REL_IKE_REKEY_TIME=${REL_IKE_REKEY_TIME:-14}
 REL_IPERF_SECONDS=${REL_IPERF_SECONDS:-$(q 20 8)}
 REL_RESTART_CAP=${REL_RESTART_CAP:-$(q 200 20)}
 REL_RESTART_TRIES=${REL_RESTART_TRIES:-$(q 3 1)}
-REL_RESTART_CONFIGS=${REL_RESTART_CONFIGS:-"start trap default dpd"}
+REL_RESTART_CONFIGS=${REL_RESTART_CONFIGS:-"start trap default dpd dpdrestart"}
 REL_RESTART_STAGGER=${REL_RESTART_STAGGER:-$(q 8 4)}
 REL_DPD_DELAY=${REL_DPD_DELAY:-10}
 REL_LOSS_PCT=${REL_LOSS_PCT:-30}
@@ -365,6 +365,7 @@ scen_restart_lane() {
 	trap) child_x="start_action = trap" ;;
 	default) ;;
 	dpd) conn_x="dpd_delay = ${REL_DPD_DELAY}s" ;;
+	dpdrestart) conn_x="dpd_delay = ${REL_DPD_DELAY}s"; child_x="dpd_action = restart" ;;
 	esac
 	rel_conf_site a "$W/gwa" "$conn_x" "$child_x"
 	rel_conf_site b "$W/gwb" "$conn_x" "$child_x"
@@ -766,7 +767,7 @@ for SCEN in $REL_SCENARIOS; do
 			new_prefix; lane "$LOGS/rekey-$PEER" scen_rekey; wait_lanes
 		done ;;
 	restart)
-		config "kill -9 of gwb's daemon, 1 s down, restart (daemon + configuration load); time from the restart to the first reply to hosta's pings (every 10 ms); cap $REL_RESTART_CAP s; start: start_action = start on both; trap: start_action = trap on both; default: nothing set (gwa initiated by hand); dpd: dpd_delay = ${REL_DPD_DELAY}s (dpd_action left at its default); up to $REL_RESTART_TRIES tries, one if a try takes over 30 s"
+		config "kill -9 of gwb's daemon, 1 s down, restart (daemon + configuration load); time from the restart to the first reply to hosta's pings (every 10 ms); cap $REL_RESTART_CAP s; start: start_action = start on both; trap: start_action = trap on both; default: nothing set (gwa initiated by hand); dpd: dpd_delay = ${REL_DPD_DELAY}s (dpd_action left at its default, clear: neither daemon is asked to bring the tunnel back); dpdrestart: dpd_delay = ${REL_DPD_DELAY}s and dpd_action = restart on both; up to $REL_RESTART_TRIES tries, one if a try takes over 30 s"
 		for PEER in $REL_PEERS; do
 			peer_ok || continue
 			say "reliability: restart: $PEER ($REL_RESTART_CONFIGS, in parallel, kills ${REL_RESTART_STAGGER} s apart)"

@@ -19,6 +19,7 @@
 #include "conf/conf.h"
 #include "conf/conf_build.h"
 #include "conf/conf_options.h"
+#include "conf/conf_pools.h"
 #include "conf/conf_value.h"
 #include "util/mem.h"
 
@@ -153,6 +154,7 @@ static void conn_clear(struct conf_conn *cn)
 		child_clear(&cn->children[i]);
 	free(cn->children);
 	free(cn->seen);
+	conf_conn_ra_free(cn);
 	auth_clear(&cn->local);
 	auth_clear(&cn->remote);
 }
@@ -397,6 +399,9 @@ static int build_secrets(struct builder *b, const struct conf_section *s, struct
 
 /* ---- top level ---- */
 
+/* The pools section: remote access's own parser (conf_pools.c), which
+ * stops at its first error; the table declares its options (docs, the
+ * charon cross-check). */
 static int build(struct builder *b, const struct conf_section *root, struct conf *c)
 {
 	const struct conf_section *conns = NULL;
@@ -413,6 +418,8 @@ static int build(struct builder *b, const struct conf_section *root, struct conf
 			conns = s;
 		else if (o && o->inner == CONF_SC_SECRETS)
 			rc = build_secrets(b, s, c);
+		else if (o && o->inner == CONF_SC_POOLS)
+			rc = conf_pools_build(b, s, c);
 		else if (o)
 			conf_build_fail(b, &s->loc, s->name, "not supported: %s", o->why);
 		else if (!s->referenced)
@@ -453,6 +460,7 @@ void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nkeys; i++)
 		keysecret_clear(&c->keys[i]);
 	free(c->keys);
+	conf_pools_free(c);
 	for (size_t i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
 	free(c->files);

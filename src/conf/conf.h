@@ -252,6 +252,22 @@ struct conf_conn {
 	struct conf_auth local, remote;
 	struct conf_child *children; size_t nchildren;
 	struct conf_seen *seen;   size_t nseen;   /* the options written */
+	/* remote access (conf_pools.c): the families of the virtual IPs a
+	 * client requests (vips = 0.0.0.0 / ::; AF_INET, AF_INET6), and the
+	 * pools a gateway leases from (pools = NAME, ...) */
+	uint8_t vips[2];           size_t nvips;
+	char **pools;              size_t npools;
+};
+
+/* A virtual IP pool (pools { NAME { addrs = ...; dns = ...; ... } }). */
+struct conf_pool {
+	char *name;
+	const char *file;
+	unsigned line;
+	struct conf_addr addrs;   /* CONF_ADDR_PREFIX or CONF_ADDR_RANGE (or IP: one) */
+	struct ip_addr *dns;      size_t ndns;
+	struct ip_addr *nbns;     size_t nnbns;
+	struct conf_addr *subnets; size_t nsubnets;  /* subnet = CIDR, ... (PREFIX or IP) */
 };
 
 /* An IKE pre-shared key (secrets { ike<suffix> { id<suffix>, secret } }). */
@@ -276,6 +292,7 @@ struct conf {
 	struct conf_conn *conns;     size_t nconns;
 	struct conf_secret *secrets; size_t nsecrets;
 	struct conf_keysecret *keys; size_t nkeys;    /* private key passphrases */
+	struct conf_pool *pools;     size_t npools;
 	char **files;                size_t nfiles;   /* every file read, in order */
 	bool model_only;             /* read with CONF_MODEL_ONLY: not for uipsecd */
 };

@@ -61,6 +61,26 @@ int conf_build_fail(struct builder *b, const struct conf_loc *loc, const char *p
 	return -EINVAL;
 }
 
+int conf_build_fail_text(struct builder *b, const struct conf_loc *loc, const char *text)
+{
+	char *t;
+
+	b->failed = true;
+	if (said_before(b, loc))
+		return -EINVAL;
+	if (mem_array_grow((void **)&b->errs, &b->errcap, b->nerrs, sizeof(*b->errs)) ||
+	    !(t = strdup(text))) {
+		b->nomem = true;
+		return -EINVAL;
+	}
+	for (char *q = t; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
+	b->errs[b->nerrs].text = t;
+	b->errs[b->nerrs++].loc = *loc;
+	return -EINVAL;
+}
+
 static size_t file_index(const struct builder *b, const char *file)
 {
 	for (size_t i = 0; i < b->nfiles; i++)
@@ -534,6 +554,15 @@ static int set_value(struct builder *b, const struct conf_opt *o, const struct c
 		if (!(*(char **)field(obj, o->off2) = strdup(kv->value)))
 			return -ENOMEM;
 		return 0;
+	case CONF_T_HOOK: {
+		char msg[LINE_MAX_];
+
+		if (!o->parse)   /* a row of a section its own parser reads */
+			return conf_build_fail(b, &kv->loc, path, "not read here");
+		msg[0] = '\0';
+		rc = o->parse(kv, path, obj, msg, sizeof(msg));
+		return rc == -EINVAL ? conf_build_fail_text(b, &kv->loc, msg) : rc;
+	}
 	default:
 		return conf_build_fail(b, &kv->loc, path, "not supported: %s", o->why ? o->why : "?");
 	}
@@ -606,7 +635,8 @@ int conf_build_defaults(struct builder *b, enum conf_scope scope, void *obj)
 		 * section, e.g. proposals "default", or meaning "none") */
 		if (o->type == CONF_T_STRINGS || o->type == CONF_T_ADDRS || o->type == CONF_T_TSS ||
 		    o->type == CONF_T_ID || o->type == CONF_T_IDS || o->type == CONF_T_SECRET ||
-		    o->type == CONF_T_STRING || o->type == CONF_T_AUTH || !o->dflt || !o->dflt[0])
+		    o->type == CONF_T_STRING || o->type == CONF_T_AUTH || o->type == CONF_T_HOOK ||
+		    !o->dflt || !o->dflt[0])
 			continue;
 		kv.value = (char *)o->dflt;
 		if ((rc = set_value(b, o, &kv, o->name, obj)))
@@ -676,7 +706,14 @@ int conf_build_kvs(struct builder *b, enum conf_scope scope, const struct conf_s
 
 		conf_build_subpath(p, sizeof(p), path, kv->key);
 		if (!o) {
-			conf_build_fail(b, &kv->loc, p, "unknown option%s", unknown_hint(scope));
+			const struct conf_opt *c = (scope == CONF_SC_LOCAL || scope == CONF_SC_REMOTE) ?
+			                           conf_opt_find(CONF_SC_CONN, kv->key, false) : NULL;
+
+			if (c && c->sup == CONF_SUP_YES)   /* written one level too deep */
+				conf_build_fail(b, &kv->loc, p, "unknown option (%s is a connection option: "
+				                "connections.<conn>.%s)", c->name, c->name);
+			else
+				conf_build_fail(b, &kv->loc, p, "unknown option%s", unknown_hint(scope));
 			continue;
 		}
 		if (o->sup == CONF_SUP_NO || o->type == CONF_T_TEXT) {

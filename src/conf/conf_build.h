@@ -38,6 +38,9 @@ struct builder {
 __attribute__((format(printf, 4, 5)))
 int conf_build_fail(struct builder *b, const struct conf_loc *loc, const char *path,
                     const char *fmt, ...);
+/* The same for an error text already in that form (remote access's
+ * parsers, conf_pools.h), kept at loc. */
+int conf_build_fail_text(struct builder *b, const struct conf_loc *loc, const char *text);
 /* All errors into b->err, in file order, one per line; what does not fit
  * is counted in a last line. Frees them. */
 void conf_build_finish(struct builder *b);

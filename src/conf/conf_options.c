@@ -6,6 +6,7 @@
  * conf_options_doc.c. Pure data and pure functions. */
 #include "conf/conf_options.h"
 #include "conf/conf.h"
+#include "conf/conf_pools.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -30,7 +31,6 @@
 #define R_EAP     "EAP (uipsec has pre-shared keys and public keys, so far)"
 #define R_IKEV1   "an IKEv1 setting (uipsec speaks IKEv2 only)"
 #define R_XAUTH   "XAuth, an IKEv1 extension (uipsec speaks IKEv2 only)"
-#define R_VIP     "virtual IPs and address pools (remote access), not yet in uipsec"
 #define R_PPK     "postquantum preshared keys (RFC 8784)"
 #define R_MED     "the IKEv2 mediation extension"
 #define R_IFID    "XFRM interface IDs (uipsec's decrypted traffic has its own TUN device)"
@@ -98,6 +98,20 @@ static const char *runs_tss(const struct conf_opt *o, const void *obj)
 static const char *runs_actions(const struct conf_opt *o, const void *obj)
 {
 	return FIELD(obj, o->off, uint8_t) == (CONF_ACTION_TRAP | CONF_ACTION_START) ? o->why : NULL;
+}
+
+/* ---- remote access: conf_pools.c parses these ---------------------------- */
+
+static int parse_vips(const struct conf_kv *kv, const char *path, void *obj, char *err,
+                      size_t errlen)
+{
+	return conf_vips_parse(kv, path, obj, err, errlen);
+}
+
+static int parse_pools(const struct conf_kv *kv, const char *path, void *obj, char *err,
+                       size_t errlen)
+{
+	return conf_conn_pools_parse(kv, path, obj, err, errlen);
 }
 
 /* ---- enum values ---------------------------------------------------------- */
@@ -211,7 +225,11 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "IKE proposals to offer or accept, comma separated; each a set of algorithms "
 	          "joined by '-' (aes256gcm16-prfsha256-x25519); default stands for the "
 	          "default set" },
-	{ "vips", CONN, REFUSED(R_VIP), .dflt = "", .example = "0.0.0.0" },
+	{ "vips", CONN, CONF_T_HOOK, CONF_SUP_YES, 0, 0, "", AT(conf_conn, nvips),
+	  .parse = parse_vips, .hook_type = "0.0.0.0, ::, or both, comma separated",
+	  .note = "0.0.0.0 and/or :: (a specific address is refused)", .example = "0.0.0.0",
+	  .desc = "virtual IPs to request as a client (RFC 7296 2.19); 0.0.0.0 or :: asks the "
+	          "gateway for any address of that family" },
 	{ "aggressive", CONN, REFUSED(R_IKEV1), .dflt = "no", .example = "no" },
 	{ "pull", CONN, REFUSED("IKEv1 mode config (uipsec speaks IKEv2 only)"), .dflt = "yes",
 	  .example = "yes" },
@@ -291,7 +309,11 @@ const struct conf_opt conf_opts[] = {
 	  "over_time", AT(conf_conn, rand_time), .runs = runs_u32, .why = R_U32,
 	  .example = "24m",
 	  .desc = "range of a random time subtracted from rekey_time and reauth_time" },
-	{ "pools", CONN, REFUSED(R_VIP), .dflt = "", .example = "pool-1" },
+	{ "pools", CONN, CONF_T_HOOK, CONF_SUP_YES, 0, 0, "", AT(conf_conn, npools),
+	  .parse = parse_pools, .hook_type = "a comma-separated list of pool names",
+	  .note = "at most 4; each must be in the pools section (uipsec load, start-up)",
+	  .example = "pool-1",
+	  .desc = "the pools (pools section) whose addresses a gateway leases to clients" },
 	{ "if_id_in", CONN, REFUSED(R_IFID), .dflt = "0", .example = "0" },
 	{ "if_id_out", CONN, REFUSED(R_IFID), .dflt = "0", .example = "0" },
 	{ "mediation", CONN, REFUSED(R_MED), .dflt = "no", .example = "no" },
@@ -527,14 +549,37 @@ const struct conf_opt conf_opts[] = {
 	{ "module", CONF_SC(CONF_SC_SECRET_TOKEN), REFUSED(R_TOKEN), .dflt = "" },
 	{ "pin", CONF_SC(CONF_SC_SECRET_TOKEN), REFUSED(R_TOKEN), .dflt = "" },
 
-	/* pools */
-	{ "pools", CONF_SC(CONF_SC_ROOT), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_POOLS, 0,
-	  .why = R_VIP },
-	{ "<name>", CONF_SC(CONF_SC_POOLS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_POOL, CONF_F_ANY,
-	  .why = R_VIP },
-	{ "addrs", CONF_SC(CONF_SC_POOL), REFUSED(R_VIP), .dflt = "", .example = "10.3.0.0/24" },
-	{ "<attr>", CONF_SC(CONF_SC_POOL), REFUSED(R_VIP), .flags = CONF_F_ANY, .dflt = "",
-	  .example = "10.3.0.53" },
+	/* pools (remote access: read by conf_pools.c, declared here) */
+	{ "pools", CONF_SC(CONF_SC_ROOT), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_POOLS, 0,
+	  .note = "virtual IP pools, one section each (read by conf_pools.c)" },
+	{ "<name>", CONF_SC(CONF_SC_POOLS), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_POOL, CONF_F_ANY,
+	  .note = "a pool (names up to 63 characters)" },
+	{ "addrs", CONF_SC(CONF_SC_POOL), CONF_T_HOOK, CONF_SUP_YES, 0, 0, "",
+	  .hook_type = "a prefix, a range or one address", .example = "10.3.0.0/24",
+	  .note = "a prefix or a range (dhcp and radius are refused)",
+	  .desc = "the addresses of the pool: a prefix (10.3.0.0/24) or a range "
+	          "(10.3.0.1-10.3.0.100)" },
+	{ "dns", CONF_SC(CONF_SC_POOL), CONF_T_HOOK, CONF_SUP_YES, 0, 0, "",
+	  .hook_type = "a comma-separated list of addresses", .example = "10.3.0.53",
+	  .desc = "DNS servers sent to clients (INTERNAL_IP4/6_DNS)" },
+	{ "nbns", CONF_SC(CONF_SC_POOL), CONF_T_HOOK, CONF_SUP_YES, 0, 0, "",
+	  .hook_type = "a comma-separated list of addresses", .example = "10.3.0.54",
+	  .desc = "WINS servers sent to clients (INTERNAL_IP4/6_NBNS)" },
+	{ "subnet", CONF_SC(CONF_SC_POOL), CONF_T_HOOK, CONF_SUP_YES, 0, 0, "",
+	  .hook_type = "a comma-separated list of prefixes", .example = "10.1.0.0/24",
+	  .desc = "protected subnets sent to clients (INTERNAL_IP4/6_SUBNET)" },
+	{ "dhcp", CONF_SC(CONF_SC_POOL), REFUSED("INTERNAL_IP4/6_DHCP"), .dflt = "",
+	  .example = "10.3.0.67" },
+	{ "netmask", CONF_SC(CONF_SC_POOL), REFUSED("INTERNAL_IP4_NETMASK (virtual IPs are /32)"),
+	  .dflt = "", .example = "255.255.255.0" },
+	{ "server", CONF_SC(CONF_SC_POOL), REFUSED("INTERNAL_IP4/6_SERVER"), .dflt = "",
+	  .example = "10.3.0.1" },
+	{ "split_include", CONF_SC(CONF_SC_POOL), REFUSED("Cisco Unity attributes (use subnet)"),
+	  .dflt = "", .example = "10.1.0.0/24" },
+	{ "split_exclude", CONF_SC(CONF_SC_POOL), REFUSED("Cisco Unity attributes"), .dflt = "",
+	  .example = "10.1.1.0/24" },
+	{ "<attr>", CONF_SC(CONF_SC_POOL), REFUSED("numeric attribute types"), .flags = CONF_F_ANY,
+	  .dflt = "", .example = "10.3.0.53" },
 
 	/* authorities */
 	{ "authorities", CONF_SC(CONF_SC_ROOT), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_AUTHORITIES, 0,

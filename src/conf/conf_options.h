@@ -39,6 +39,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct conf_kv;
+
 /* The sections options are written in. */
 enum conf_scope {
 	CONF_SC_ROOT,          /* the top level */
@@ -81,6 +83,8 @@ enum conf_type {
 	CONF_T_AUTH,           /* one of .vals, by prefix (eap-md5 is eap) -> uint8_t
 	                        * enum conf_auth_method */
 	CONF_T_TEXT,           /* not parsed by uipsec (refused options): docs only */
+	CONF_T_HOOK,           /* parsed by .parse (remote access: conf_pools.c),
+	                        * .hook_type says what it is in docs */
 };
 
 /* Whether uipsec takes an option (or an enum value). */
@@ -145,6 +149,11 @@ struct conf_opt {
 	                        * uipsec, what is not done) */
 	const char *example;   /* a value strongSwan accepts, for the example file
 	                        * (NULL: the default); "" writes "key =" */
+	/* CONF_T_HOOK: parse kv into obj; 0, -ENOMEM, or -EINVAL with
+	 * "file:line:col: path: message" in err */
+	int (*parse)(const struct conf_kv *kv, const char *path, void *obj, char *err,
+	             size_t errlen);
+	const char *hook_type;  /* CONF_T_HOOK: its value, for the man page */
 };
 
 extern const struct conf_opt conf_opts[];

@@ -208,6 +208,7 @@ static void man_type(FILE *out, const struct conf_opt *o)
 	case CONF_T_IDS:      fputs("an identity", out); return;
 	case CONF_T_SECRET:   fputs("a secret", out); return;
 	case CONF_T_STRING:   fputs("text", out); return;
+	case CONF_T_HOOK:     fputs(o->hook_type ? o->hook_type : "text", out); return;
 	case CONF_T_UINT:
 		fprintf(out, "a number from %llu to %llu", (unsigned long long)o->min,
 		        (unsigned long long)o->max);
@@ -429,7 +430,7 @@ static void ex_opts(FILE *out, enum conf_scope scope, const char *indent, const 
 		if (!v || !v[0])
 			continue;
 		if (o->flags & CONF_F_ANY)
-			name = "dns";   /* pools.<name>.<attr> */
+			name = "3";     /* pools.<name>.<attr>: a numeric type (INTERNAL_IP4_DNS) */
 		fprintf(out, "%s%s%s = %s\n", indent, name, (o->flags & CONF_F_PREFIX) ? "-1" : "", v);
 		if (counted && (o->sup == CONF_SUP_NO ||
 		                (o->sup == CONF_SUP_MODEL && o->type == CONF_T_STRING)))
@@ -513,12 +514,13 @@ static void write_example(FILE *out)
 			ex_section(out, &secrets[i], true);
 		}
 	}
-	fprintf(out, "}\npools {\n");
-	ex_section(out, &pool, false);   /* pools is refused, not each pool */
-	fprintf(out, "}\nauthorities {\n");
+	/* pools: read (remote access), its refused attributes counted */
+	fprintf(out, "}\npools {\n    %s {\n", pool.name);
+	ex_opts(out, pool.scope, "        ", NULL, true);
+	fprintf(out, "    }\n}\nauthorities {\n");
 	ex_section(out, &ca, false);
 	fprintf(out, "}\n");
-	example_refused += 2;            /* pools, authorities */
+	example_refused += 1;            /* authorities */
 }
 
 unsigned conf_options_example_refusals(void)

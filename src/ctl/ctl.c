@@ -18,8 +18,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CTL_MAX_CMDS 32
-#define CTL_MAX_EVENTS 16
+#define CTL_MAX_CMDS 80
+#define CTL_MAX_EVENTS 32   /* struct ctl_conn's events is a 32-bit mask */
 
 struct ctl_conn {
 	struct ctl_conn *next;
@@ -31,6 +31,8 @@ struct ctl_conn {
 	size_t tx_off, tx_len, tx_cap;
 	uint32_t events;        /* bit i: registered for event i */
 	bool closing;
+	bool deferred;           /* a command answers later: nothing read meanwhile */
+	bool handler_deferred;   /* set by ctl_conn_defer inside the handler */
 	void *data;
 	void (*data_free)(void *);
 };
@@ -49,6 +51,8 @@ struct ctl_server {
 		evs[CTL_MAX_EVENTS];
 	unsigned nevs;
 	uint64_t events_dropped;
+	void (*close_fn)(void *ctx, struct ctl_conn *c);
+	void *close_ctx;
 };
 
 static void conn_close(struct ctl_conn *c);
@@ -103,7 +107,10 @@ static void conn_flush(struct ctl_conn *c)
 		}
 		c->tx_off += (size_t)n;
 	}
-	loop_mod_fd(c->srv->loop, c->fd, EPOLLIN | (c->tx_off < c->tx_len ? EPOLLOUT : 0));
+	/* no EPOLLIN while an answer is deferred (nothing is read then); a
+	 * client that closes still shows as EPOLLHUP */
+	loop_mod_fd(c->srv->loop, c->fd, (c->deferred ? 0 : EPOLLIN) |
+	                                 (c->tx_off < c->tx_len ? EPOLLOUT : 0));
 }
 
 static void send_simple(struct ctl_conn *c, enum vici_packet_type type)
@@ -156,7 +163,15 @@ static void handle_packet(struct ctl_conn *c, const uint8_t *data, size_t len)
 		}
 		vici_buf_init(&resp);
 		vici_begin(&resp, VICI_CMD_RESPONSE, NULL);
+		c->handler_deferred = false;
 		s->cmds[i].fn(s->cmds[i].ctx, c, &pk, &resp);
+		if (c->handler_deferred) {
+			/* the handler answers later (ctl_conn_respond) */
+			c->handler_deferred = false;
+			c->deferred = true;
+			vici_buf_free(&resp);
+			break;
+		}
 		r = vici_end(&resp);
 		if (r < 0) {
 			/* answer something well-formed rather than nothing */
@@ -200,9 +215,11 @@ static void on_conn(struct loop *l, int fd, uint32_t events, void *arg)
 
 	if (events & EPOLLOUT)
 		conn_flush(c);
+	if (c->deferred && (events & (EPOLLHUP | EPOLLERR)))
+		c->closing = true;
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		/* read what is there, one packet at a time */
-		for (int guard = 0; guard < 64 && !c->closing; guard++) {
+		for (int guard = 0; guard < 64 && !c->closing && !c->deferred; guard++) {
 			size_t want;
 			ssize_t n;
 
@@ -269,6 +286,8 @@ static void conn_close(struct ctl_conn *c)
 			break;
 		}
 	s->nconns--;
+	if (s->close_fn)
+		s->close_fn(s->close_ctx, c);
 	for (i = 0; i < s->nevs; i++)
 		if (c->events & (1u << i))
 			event_listeners_changed(s, (int)i, -1);
@@ -546,4 +565,41 @@ void ctl_conn_set_data(struct ctl_conn *c, void *data, void (*free_fn)(void *))
 void *ctl_conn_get_data(const struct ctl_conn *c)
 {
 	return c->data;
+}
+
+void ctl_conn_defer(struct ctl_conn *c)
+{
+	c->handler_deferred = true;
+}
+
+int ctl_conn_respond(struct ctl_conn *c, struct vici_buf *resp)
+{
+	int r = vici_end(resp);
+
+	if (r < 0) {
+		vici_begin(resp, VICI_CMD_RESPONSE, NULL);
+		vici_kv_str(resp, "success", "no");
+		vici_kv_fmt(resp, "errmsg", "response could not be encoded: %s", strerror(-r));
+		r = vici_end(resp);
+		if (r < 0)
+			return r;
+	}
+	c->deferred = false;
+	r = tx_append(c, resp->data, resp->len, false);
+	conn_flush(c);
+	/* a request that waited in the socket meanwhile: epoll reports it
+	 * again (level-triggered) now that reading resumes */
+	return r;
+}
+
+bool ctl_conn_is_deferred(const struct ctl_conn *c)
+{
+	return c->deferred;
+}
+
+void ctl_server_set_close_hook(struct ctl_server *s, void (*fn)(void *ctx, struct ctl_conn *c),
+                               void *ctx)
+{
+	s->close_fn = fn;
+	s->close_ctx = ctx;
 }

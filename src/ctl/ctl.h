@@ -62,6 +62,23 @@ bool ctl_conn_registered(const struct ctl_conn *c, const char *name);
  * than CTL_TX_MAX bytes would wait for the client. 0 or -errno. */
 int ctl_conn_send(struct ctl_conn *c, const struct vici_buf *b);
 
+/* From inside a command handler: the answer comes later. The response
+ * the server started is dropped; the handler (or whoever it hands the
+ * connection to) sends one with ctl_conn_respond, which must happen
+ * unless the connection closes first (see ctl_server_set_close_hook).
+ * Nothing more is read from c meanwhile (VICI clients wait for each
+ * answer), so requests stay in order; events are still sent. */
+void ctl_conn_defer(struct ctl_conn *c);
+/* Finish the deferred answer: resp was started with vici_begin(resp,
+ * VICI_CMD_RESPONSE, NULL); it is ended (vici_end) and queued, and c reads
+ * requests again. 0 or -errno. */
+int ctl_conn_respond(struct ctl_conn *c, struct vici_buf *resp);
+bool ctl_conn_is_deferred(const struct ctl_conn *c);
+/* fn is called for every connection just before it is freed (a client
+ * that left while its answer was deferred). One hook per server. */
+void ctl_server_set_close_hook(struct ctl_server *s, void (*fn)(void *ctx, struct ctl_conn *c),
+                               void *ctx);
+
 /* Per-connection data for command handlers (one slot), freed with the
  * connection by free_fn. */
 void ctl_conn_set_data(struct ctl_conn *c, void *data, void (*free_fn)(void *));

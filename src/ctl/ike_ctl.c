@@ -12,10 +12,12 @@
 #include "conf/conf.h"
 #include "conf/creds.h"
 #include "ctl/ctl_creds.h"
+#include "conf/conf_pools.h"
 #include "ctl/ctl.h"
 #include "ctl/ctl_conf.h"
 #include "ctl/vici.h"
 #include "ike/ike.h"
+#include "ike/ike_pool.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -31,21 +33,57 @@ static void add_line(char *err, size_t errlen, size_t *used, const char *line)
 		*used += (size_t)n < errlen - *used ? (size_t)n : errlen - *used - 1;
 }
 
-static int apply_env(struct ike_ctx *ike, const struct conf *c, const struct ctl_conf_env *env,
-                     char *err, size_t errlen)
+/* The pools section into the IKE core's pools (before the connections
+ * that name them). */
+static int pools_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	struct ike_pool_cfg *pc = calloc(c->npools ? c->npools : 1, sizeof(*pc));
+	int rc;
+
+	if (!pc)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->npools; i++) {
+		const struct conf_pool *cp = &c->pools[i];
+		struct ike_pool_cfg *k = &pc[i];
+
+		snprintf(k->name, sizeof(k->name), "%s", cp->name);
+		k->from = cp->addrs.from;
+		k->to = cp->addrs.kind == CONF_ADDR_IP ? cp->addrs.from : cp->addrs.to;
+		k->prefix = cp->addrs.kind == CONF_ADDR_PREFIX;
+		k->prefixlen = cp->addrs.prefixlen;
+		for (size_t j = 0; j < cp->ndns && k->ndns < IKE_POOL_ATTR_MAX; j++)
+			k->dns[k->ndns++] = cp->dns[j];
+		for (size_t j = 0; j < cp->nnbns && k->nnbns < IKE_POOL_ATTR_MAX; j++)
+			k->nbns[k->nnbns++] = cp->nbns[j];
+		for (size_t j = 0; j < cp->nsubnets && k->nsubnets < IKE_POOL_ATTR_MAX; j++) {
+			k->subnets[k->nsubnets].addr = cp->subnets[j].from;
+			k->subnets[k->nsubnets].len = cp->subnets[j].kind == CONF_ADDR_PREFIX ?
+			                              cp->subnets[j].prefixlen :
+			                              (cp->subnets[j].from.family == AF_INET ? 32 : 128);
+			k->nsubnets++;
+		}
+		if (cp->ndns > IKE_POOL_ATTR_MAX || cp->nnbns > IKE_POOL_ATTR_MAX ||
+		    cp->nsubnets > IKE_POOL_ATTR_MAX) {
+			snprintf(err, errlen, "%s:%u: pool '%s': more than %d dns, nbns or subnet values",
+			         cp->file, cp->line, cp->name, IKE_POOL_ATTR_MAX);
+			free(pc);
+			return -EINVAL;
+		}
+	}
+	rc = ike_pools_set(ike, pc, (unsigned)c->npools, err, errlen);
+	free(pc);
+	return rc;
+}
+
+static int add_all(struct ike_ctx *ike, const struct conf *c, const struct ctl_conf_env *env,
+                   char *err, size_t errlen)
 {
 	struct ike_conn_cfg *cfg = calloc(1, sizeof(*cfg));
-	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
-	char (*names)[64] = calloc(max ? max : 1, 64);
 	int rc = 0, loaded = 0;
 	size_t used = 0;
-	unsigned n;
 
-	if (!cfg || !names) {
-		free(cfg);
-		free(names);
+	if (!cfg)
 		return -ENOMEM;
-	}
 	if (err && errlen)
 		err[0] = '\0';
 	for (size_t i = 0; i < c->nconns; i++) {
@@ -65,6 +103,31 @@ static int apply_env(struct ike_ctx *ike, const struct conf *c, const struct ctl
 		}
 		loaded++;
 	}
+	mem_free_wipe(cfg, sizeof(*cfg));
+	return rc ? rc : loaded;
+}
+
+int ike_ctl_add(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	return add_all(ike, c, NULL, err, errlen);
+}
+
+static int apply_env(struct ike_ctx *ike, const struct conf *c, const struct ctl_conf_env *env,
+                     char *err, size_t errlen)
+{
+	unsigned max = ike_conn_names(ike, NULL, 0) + (unsigned)c->nconns;
+	char (*names)[64] = calloc(max ? max : 1, 64);
+	int rc;
+	unsigned n;
+
+	if (!names)
+		return -ENOMEM;
+	/* the pools first: the connections name them (reported by the caller) */
+	if ((rc = conf_pools_check(c, err, errlen)) || (rc = pools_apply(ike, c, err, errlen))) {
+		free(names);
+		return rc;
+	}
+	rc = add_all(ike, c, env, err, errlen);
 	/* connections that are gone from the file */
 	n = ike_conn_names(ike, names, max);
 	for (unsigned i = 0; i < n; i++)
@@ -72,9 +135,8 @@ static int apply_env(struct ike_ctx *ike, const struct conf *c, const struct ctl
 			log_info("ike: unloading connection '%s'", names[i]);
 			ike_conn_del(ike, names[i]);
 		}
-	mem_free_wipe(cfg, sizeof(*cfg));
 	free(names);
-	return rc ? rc : loaded;
+	return rc;
 }
 
 int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
@@ -154,14 +216,6 @@ int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, siz
 
 /* ---- the control command ---- */
 
-static const char *opt(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	return NULL;
-}
-
 static void put_text(struct vici_buf *resp, const char *text, size_t len)
 {
 	vici_list_start(resp, "output");
@@ -172,7 +226,7 @@ static void put_text(struct vici_buf *resp, const char *text, size_t len)
 
 static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	const char *cmd = argv[0], *name;
+	const char *cmd = argv[0];
 	int r;
 
 	if (!strcmp(cmd, "load")) {
@@ -184,58 +238,8 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		fprintf(out, "loaded %d connection%s from %s\n", r, r == 1 ? "" : "s", ic->conf_path);
 		return 0;
 	}
-	if (!strcmp(cmd, "initiate")) {
-		name = opt(argc, argv, "--child");
-		if (!name)
-			name = opt(argc, argv, "--ike");
-		if (!name) {
-			snprintf(err, errlen, "initiate needs --child NAME or --ike NAME");
-			return -EINVAL;
-		}
-		r = ike_initiate(ic->ike, name);
-		if (r) {
-			snprintf(err, errlen, "cannot initiate '%s': %s", name,
-			         r == -ENOENT ? "no such connection or child" : strerror(-r));
-			return r;
-		}
-		fprintf(out, "initiating '%s'\n", name);
-		return 0;
-	}
-	if (!strcmp(cmd, "terminate")) {
-		if ((name = opt(argc, argv, "--ike")))
-			r = ike_terminate_ike(ic->ike, name);
-		else if ((name = opt(argc, argv, "--child")))
-			r = ike_terminate_child(ic->ike, name);
-		else {
-			snprintf(err, errlen, "terminate needs --ike NAME or --child NAME");
-			return -EINVAL;
-		}
-		if (r) {
-			snprintf(err, errlen, "no SA of '%s' to terminate", name);
-			return r;
-		}
-		fprintf(out, "terminating '%s'\n", name);
-		return 0;
-	}
-	if (!strcmp(cmd, "rekey")) {
-		bool reauth = false;
-		for (int i = 1; i < argc; i++)
-			reauth |= !strcmp(argv[i], "--reauth");
-		if ((name = opt(argc, argv, "--ike")))
-			r = ike_rekey_ike(ic->ike, name, reauth);
-		else if ((name = opt(argc, argv, "--child")) && !reauth)
-			r = ike_rekey_child(ic->ike, name);
-		else {
-			snprintf(err, errlen, "rekey needs --ike NAME [--reauth] or --child NAME");
-			return -EINVAL;
-		}
-		if (r) {
-			snprintf(err, errlen, "no established SA of '%s' to rekey", name);
-			return r;
-		}
-		fprintf(out, "%s '%s'\n", reauth ? "reauthenticating" : "rekeying", name);
-		return 0;
-	}
+	/* initiate, terminate and rekey are VICI's own commands
+	 * (ctl/vici_swanctl.c), which uipsec sends too: one protocol */
 	if (!strcmp(cmd, "list-conns")) {
 		ike_list_conns(ic->ike, out);
 		return 0;
@@ -254,6 +258,10 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 			creds_list_certs(ic->creds->store, out, &lo);
 		return 0;
 	}
+	if (!strcmp(cmd, "list-pools")) {
+		ike_list_pools(ic->ike, out);
+		return 0;
+	}
 	if (!strcmp(cmd, "stats") || !strcmp(cmd, "ike-stats")) {
 		const struct ike_stats *s = ike_ctx_stats(ic->ike);
 #define P(f) fprintf(out, "%-22s %llu\n", #f, (unsigned long long)s->f)
@@ -269,6 +277,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(frag_tx); P(frag_rx); P(frag_msgs_tx); P(frag_reassembled); P(frag_drop_unkeyed);
 		P(frag_drop_invalid); P(frag_drop_msgid); P(frag_drop_dup); P(frag_drop_overlap);
 		P(frag_drop_limit); P(frag_incomplete); P(frag_bytes);
+		P(vips_leased); P(vips_received); P(vip_failures);
 #undef P
 		return 0;
 	}

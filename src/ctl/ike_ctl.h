@@ -1,6 +1,7 @@
 /* The IKE side of uipsecd's control plane: turning the swanctl.conf model
  * (src/conf/) into IKE connections (src/ike/), and the control command
- * "uipsec-ike" behind `uipsec load|initiate|terminate|list-conns|list-sas`.
+ * "uipsec-ike" behind `uipsec load|list-conns|list-sas|ike-stats` (initiate,
+ * terminate and rekey are VICI's own commands: ctl/vici_swanctl.h).
  * Runs on the daemon's loop. */
 #ifndef UIPSEC_CTL_IKE_CTL_H
 #define UIPSEC_CTL_IKE_CTL_H
@@ -30,6 +31,11 @@ struct ike_ctx;
  * error). */
 int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen);
 
+/* The same without unloading anything: the connections of c are added
+ * (replacing those of the same name), the others stay (VICI load-conn);
+ * err as ike_ctl_apply's. */
+int ike_ctl_add(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen);
+
 /* Read conf_path (as uipsecd does: conf_load without CONF_MODEL_ONLY) and
  * apply it; err as conf_load's or ike_ctl_apply's. */
 int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen);
@@ -53,9 +59,8 @@ struct ike_ctl {
 	struct ctl_creds *creds;
 };
 
-/* Register "uipsec-ike" (argv: load | initiate --child NAME | initiate --ike
- * NAME | terminate --ike NAME | terminate --child NAME | list-conns |
- * list-sas | list-certs [--utc] | stats). 0 or -errno. */
+/* Register "uipsec-ike" (argv: load | list-conns | list-sas | list-certs
+ * [--utc] | list-pools | stats | ike-stats). 0 or -errno. */
 int ike_ctl_register(struct ike_ctl *ic);
 
 #endif

@@ -21,9 +21,11 @@
 #include "ike/ike_init.h"
 #include "ike/ike_mgr.h"
 #include "ike/ike_pld.h"
+#include "ike/ike_pool.h"
 #include "ike/ike_sa.h"
 #include "ike/ike_task.h"
 #include "ike/ike_timers.h"
+#include "ike/ike_vip.h"
 #include "ike/ike_wire.h"
 #include "util/mem.h"
 #include "xfrm/backend.h"
@@ -45,6 +47,7 @@ static const char *const ike_end_names[IKE_END_MAX] = {
 	[IKE_END_REAUTH] = "reauthenticated",
 	[IKE_END_EXPIRED] = "expired",
 	[IKE_END_PROTOCOL_ERROR] = "protocol-error",
+	[IKE_END_NO_VIP] = "no-virtual-ip",
 	[IKE_END_CONN_UNLOADED] = "conn-unloaded",
 	[IKE_END_SHUTDOWN] = "shutdown",
 	[IKE_END_INTERNAL] = "internal-error",
@@ -208,7 +211,106 @@ void ike_ctx_free(struct ike_ctx *ctx)
 		ctx->conns = c->next;
 		conn_free(ctx, c);
 	}
+	for (unsigned i = 0; i < ctx->npools; i++)
+		ike_pool_free(ctx->pools[i]);
+	free(ctx->pools);
 	mem_free_wipe(ctx, sizeof(*ctx));
+}
+
+/* ---- virtual IP pools ---- */
+
+static struct ike_pool *pool_named(struct ike_ctx *ctx, const char *name)
+{
+	for (unsigned i = 0; i < ctx->npools; i++)
+		if (!strcmp(ike_pool_cfg(ctx->pools[i])->name, name))
+			return ctx->pools[i];
+	return NULL;
+}
+
+int ike_pools_set(struct ike_ctx *ctx, const struct ike_pool_cfg *cfgs, unsigned n, char *err,
+                  size_t errlen)
+{
+	struct ike_pool **next = calloc((size_t)n + ctx->npools + 1, sizeof(*next));
+	bool *kept = calloc((size_t)ctx->npools + 1, sizeof(*kept));
+	unsigned nn = 0;
+	int rc = 0;
+
+	if (!next || !kept) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct ike_pool *old = pool_named(ctx, cfgs[i].name);
+		for (unsigned k = 0; k < i; k++)
+			if (!strcmp(cfgs[k].name, cfgs[i].name)) {
+				snprintf(err, errlen, "pool %s defined twice", cfgs[i].name);
+				rc = -EINVAL;
+				goto out;
+			}
+		if (old && (!memcmp(ike_pool_cfg(old), &cfgs[i], sizeof(cfgs[i])) ||
+		            ike_pool_online(old))) {
+			/* the same pool keeps its leases; one whose addresses are
+			 * online stays as it was (charon: "unable to replace") */
+			if (memcmp(ike_pool_cfg(old), &cfgs[i], sizeof(cfgs[i])))
+				log_sub(LOG_SUB_CFG, LOG_WARN, "pool %s has online leases, unable to replace",
+				        cfgs[i].name);
+			next[nn++] = old;
+			continue;
+		}
+		if (!(next[nn] = ike_pool_new(&cfgs[i], err, errlen))) {
+			rc = -EINVAL;
+			goto out;
+		}
+		nn++;
+	}
+	for (unsigned i = 0; i < ctx->npools; i++) {
+		bool in = false;
+		for (unsigned k = 0; k < nn; k++)
+			in |= next[k] == ctx->pools[i];
+		kept[i] = in;
+		if (!in && ike_pool_online(ctx->pools[i])) {
+			log_sub(LOG_SUB_CFG, LOG_WARN, "pool %s has online leases, unable to unload",
+			        ike_pool_cfg(ctx->pools[i])->name);
+			/* unless a new pool of that name replaces it */
+			bool named = false;
+			for (unsigned k = 0; k < n; k++)
+				named |= !strcmp(cfgs[k].name, ike_pool_cfg(ctx->pools[i])->name);
+			if (!named) {
+				next[nn++] = ctx->pools[i];
+				kept[i] = true;
+			}
+		}
+	}
+	for (unsigned i = 0; i < ctx->npools; i++)
+		if (!kept[i])
+			ike_pool_free(ctx->pools[i]);
+	free(ctx->pools);
+	ctx->pools = next;
+	ctx->npools = nn;
+	next = NULL;
+out:
+	if (next) {
+		/* free only the pools made here */
+		for (unsigned k = 0; k < nn; k++) {
+			bool old = false;
+			for (unsigned i = 0; i < ctx->npools; i++)
+				old |= next[k] == ctx->pools[i];
+			if (!old)
+				ike_pool_free(next[k]);
+		}
+		free(next);
+	}
+	free(kept);
+	return rc;
+}
+
+void ike_list_pools(struct ike_ctx *ctx, FILE *out)
+{
+	if (!ctx->npools)
+		fprintf(out, "no pools loaded\n");
+	for (unsigned i = 0; i < ctx->npools; i++)
+		ike_pool_list(ctx->pools[i], out);
 }
 
 /* Send a Delete for an established IKE SA without waiting for the answer
@@ -887,6 +989,17 @@ void ike_list_sas(struct ike_ctx *ctx, FILE *out)
 		ike_authn_pubkey_list_sa(sa, false, out);
 		if (sa->keys_ready)
 			fprintf(out, "  %s\n", ike_proposal_fmt(&sa->prop, buf, sizeof(buf)));
+		for (unsigned i = 0; i < sa->nvip_local; i++)
+			fprintf(out, "  local  vip %s\n", ip_addr_fmt(&sa->vip_local[i], a));
+		for (unsigned i = 0; i < sa->nvip_remote; i++)
+			fprintf(out, "  remote vip %s (pool %s)\n", ip_addr_fmt(&sa->vip_remote[i], a),
+			        sa->vip_pool[i]);
+		if (sa->ndns) {
+			fprintf(out, "  dns");
+			for (unsigned i = 0; i < sa->ndns; i++)
+				fprintf(out, " %s", ip_addr_fmt(&sa->dns[i], a));
+			fputc('\n', out);
+		}
 		if (sa->state == IKE_STATE_ESTABLISHED) {
 			fprintf(out, "  established %llus ago",
 			        (unsigned long long)((now - sa->established_ms) / 1000));

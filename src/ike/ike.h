@@ -58,6 +58,7 @@ enum ike_end_reason {
 	IKE_END_CONN_UNLOADED,       /* its connection was unloaded */
 	IKE_END_SHUTDOWN,            /* the core stops */
 	IKE_END_INTERNAL,            /* no memory, no random bytes, a refusing backend */
+	IKE_END_NO_VIP,              /* client: the gateway assigned no virtual IP (2.19) */
 	IKE_END_MAX,
 };
 
@@ -90,6 +91,7 @@ struct ike_end_event {
 	bool initiator;              /* we initiated this IKE SA */
 	bool established;            /* it had been up (an "ike-updown" down) */
 	enum ike_end_reason reason;
+	uint32_t unique_id;          /* the IKE SA's (charon's uniqueid) */
 };
 
 struct ike_child_end_event {
@@ -98,6 +100,7 @@ struct ike_child_end_event {
 	uint32_t spi_in, spi_out, reqid;
 	bool installed;              /* it had been up (a "child-updown" down) */
 	enum ike_child_end_reason reason;
+	uint32_t ike_unique_id, unique_id;   /* the IKE SA's and the CHILD SA's */
 };
 
 struct ike_io {
@@ -121,6 +124,12 @@ struct ike_io {
 	 * the callback must not call back into the core. NULL: not told. */
 	void (*ike_ended)(void *ctx, const struct ike_end_event *ev);
 	void (*child_ended)(void *ctx, const struct ike_child_end_event *ev);
+	/* Optional, for a client with vips: a virtual IP the gateway assigned
+	 * (add) or that goes with its IKE SA (!add); the daemon puts it on
+	 * (takes it off) its TUN device. dns: the DNS servers the gateway
+	 * sent with it (ndns of them), for reporting. NULL: not told. */
+	void (*vip)(void *ctx, bool add, const char *conn, const struct ip_addr *vip,
+	            const struct ip_addr *dns, unsigned ndns);
 };
 
 /* start_action, close_action and dpd_action (swanctl.conf): what to do
@@ -187,6 +196,7 @@ enum ike_fragmentation {
 };
 
 #define IKE_PSK_MAX 256
+#define IKE_CONN_POOLS_MAX 4
 
 /* swanctl.conf send_cert: when our certificates go into CERT payloads. */
 enum ike_send_cert {
@@ -254,6 +264,15 @@ struct ike_conn_cfg {
 	uint8_t childless;            /* enum ike_childless */
 	bool unique_never;            /* unique = never: no INITIAL_CONTACT sent or honoured */
 	uint8_t fragmentation;        /* enum ike_fragmentation */
+	/* remote access (RFC 7296 2.19): as a client, the families of the
+	 * virtual IPs to request (vips = 0.0.0.0 / ::; AF_INET, AF_INET6);
+	 * as a gateway, the pools (ike_pools_set) whose addresses a peer's
+	 * CFG_REQUEST gets, tried in order (swanctl.conf's
+	 * connections.<conn>.pools, as charon's) */
+	uint8_t vip_family[2];
+	unsigned nvips;
+	char pools[IKE_CONN_POOLS_MAX][64];
+	unsigned npools;
 	/* the children, nchildren of them: ike_conn_add copies the array */
 	unsigned nchildren;
 	struct ike_child_cfg *children;
@@ -302,6 +321,10 @@ struct ike_stats {
 	uint64_t frag_incomplete;      /* reassemblies given up: timeout, superseded, SA gone */
 	uint64_t frag_bytes;           /* a gauge, not a counter: memory held in reassembly
 	                                * now, all SAs */
+	/* remote access: virtual IPs leased to peers and received, CFG_REQUESTs
+	 * answered with INTERNAL_ADDRESS_FAILURE (pool exhausted, no pool of
+	 * the family), and as a client, replies that assigned nothing */
+	uint64_t vips_leased, vips_received, vip_failures;
 	uint64_t ike_ended[IKE_END_MAX];       /* by reason */
 	uint64_t child_ended[CHILD_END_MAX];
 };
@@ -412,6 +435,17 @@ int ike_rekey_child(struct ike_ctx *ctx, const char *name);
 void ike_tick(struct ike_ctx *ctx);
 /* When ike_tick should run next (monotonic ms), UINT64_MAX if idle. */
 uint64_t ike_next_timer(struct ike_ctx *ctx);
+
+struct ike_pool_cfg;
+/* Replace the loaded virtual IP pools by the n in cfgs (copied). A pool
+ * whose name and addresses stay the same keeps its leases; a removed
+ * pool's online leases stay with their IKE SAs (released into nothing).
+ * 0, or -EINVAL / -ENOMEM with a reason in err (nothing changed). */
+int ike_pools_set(struct ike_ctx *ctx, const struct ike_pool_cfg *cfgs, unsigned n, char *err,
+                  size_t errlen);
+/* `uipsec list-pools`: each pool, its counts (online / offline / size)
+ * and its leases. */
+void ike_list_pools(struct ike_ctx *ctx, FILE *out);
 
 /* Human-readable listings in the spirit of swanctl --list-conns/--list-sas. */
 void ike_list_conns(struct ike_ctx *ctx, FILE *out);

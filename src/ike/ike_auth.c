@@ -30,6 +30,7 @@
 #include "ike/ike_authn.h"
 #include "ike/ike_child.h"
 #include "ike/ike_conn.h"
+#include "ike/ike_cp.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_kdf.h"
 #include "ike/ike_mgr.h"
@@ -38,6 +39,7 @@
 #include "ike/ike_sa.h"
 #include "ike/ike_task.h"
 #include "ike/ike_timers.h"
+#include "ike/ike_vip.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 #include "xfrm/xfrm.h"
@@ -71,6 +73,8 @@ struct auth_task {
 	bool child_deferred;         /* initiator: childless = force, CREATE_CHILD_SA after */
 	struct child_req req;        /* responder */
 	bool initial_contact;        /* responder: N(INITIAL_CONTACT) in the first request */
+	bool has_cp;                 /* responder: the first request's CP payload */
+	struct ike_cp cp_req;
 };
 
 static struct auth_task *auth_of(struct ike_task *t)
@@ -576,6 +580,7 @@ static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
 		/* RFC 7296 2.4: the first IKE SA with this peer says so */
 		if (ike_conn_first_contact(sa))
 			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+		ike_vip_request(sa, mb);
 		if (!childless_ok(at, sa))
 			return fail(sa, IKE_END_INIT_FAILED);
 		if (!at->child_deferred && child_propose(at, sa, mb)) {
@@ -666,6 +671,12 @@ static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
 			return IKE_TASK_NEED_MORE;
 	}
 	established(sa, at);
+	/* RFC 7296 2.19: the virtual IP first, our side of the CHILD SA's
+	 * traffic selectors narrows to it */
+	if (!ike_vip_received(sa, m)) {
+		ike_mgr_queue(sa, IKE_TASK_IKE_DELETE, IKE_END_NO_VIP);
+		return IKE_TASK_DONE;
+	}
 	if (at->child_deferred)
 		ike_mgr_queue(sa, IKE_TASK_CHILD_CREATE, (uint32_t)sa->auth_child);
 	else
@@ -737,6 +748,9 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 	if (childless_refused(sa, &at->req, mb))
 		return fail(sa, IKE_END_PROTOCOL_ERROR);
 	at->initial_contact = ike_msg_find_notify(m, IKE_N_INITIAL_CONTACT) != NULL;
+	const struct ike_pld *p_cp = ike_msg_find(m, IKE_PLD_CP);
+	/* validated with the message (ike_pld_validate) */
+	at->has_cp = p_cp && !ike_cp_parse(p_cp->body, p_cp->len, &at->cp_req);
 	return IKE_TASK_NEED_MORE;
 }
 
@@ -792,9 +806,12 @@ static enum ike_task_status auth_respond(struct ike_task *t, struct ike_sa *sa,
 			return IKE_TASK_NEED_MORE;   /* the manager keeps us for the next round */
 	}
 	established(sa, at);
-	child_respond(sa, &at->req, mb);
+	/* the old SAs of a peer that starts over go first, so that their
+	 * leases are offline again when this one asks (its own address back) */
 	if (at->initial_contact)
 		ike_conn_initial_contact(sa);   /* RFC 7296 2.4: the peer lost its old SAs */
+	if (ike_vip_assign(sa, at->has_cp ? &at->cp_req : NULL, mb))
+		child_respond(sa, &at->req, mb);
 	return IKE_TASK_DONE;
 }
 

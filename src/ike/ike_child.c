@@ -15,6 +15,7 @@
 #include "ike/ike_kdf.h"
 #include "ike/ike_pld.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_vip.h"
 #include "ike/ike_timers.h"
 #include "util/bytes.h"
 #include "util/mem.h"
@@ -57,6 +58,7 @@ struct ike_child_sa *ike_child_new(struct ike_sa *sa, const struct ike_child_cfg
 	c->cfg.start_action = cfg->start_action;
 	c->cfg.close_action = cfg->close_action;
 	c->cfg.dpd_action = cfg->dpd_action;
+	c->unique_id = ++sa->ctx->next_child_id;
 	c->state = CHILD_CREATING;
 	c->next = sa->children;
 	sa->children = c;
@@ -70,6 +72,8 @@ void ike_child_ts_local(const struct ike_sa *sa, const struct ike_child_cfg *cfg
 		*out = cfg->local_ts;
 		return;
 	}
+	if (ike_vip_ts(sa, true, out))
+		return;
 	out->n = 1;
 	ike_ts_from_addr(&out->ts[0], &sa->local.addr);
 }
@@ -81,6 +85,8 @@ void ike_child_ts_remote(const struct ike_sa *sa, const struct ike_child_cfg *cf
 		*out = cfg->remote_ts;
 		return;
 	}
+	if (ike_vip_ts(sa, false, out))
+		return;
 	out->n = 1;
 	ike_ts_from_addr(&out->ts[0], &sa->remote.addr);
 }
@@ -424,6 +430,7 @@ void ike_child_end(struct ike_sa *sa, struct ike_child_sa *c, enum ike_child_end
 			.ike_spi_i = sa->spi_i, .ike_spi_r = sa->spi_r,
 			.spi_in = c->spi_in, .spi_out = c->spi_out, .reqid = c->cfg.reqid,
 			.installed = installed, .reason = reason,
+			.ike_unique_id = sa->unique_id, .unique_id = c->unique_id,
 		};
 		ctx->io.child_ended(ctx->io.ctx, &ev);
 	}

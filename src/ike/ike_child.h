@@ -46,6 +46,7 @@ struct ike_child_sa {
 	 * installed CHILD SA small (NULL then) */
 	struct ike_child_cfg *neg;
 	enum ike_child_state state;
+	uint32_t unique_id;            /* 1, 2, ... in creation order (charon's) */
 	uint32_t spi_in, spi_out;      /* host order */
 	uint32_t rekeyed_spi;          /* spi_in of the child this one replaces */
 	struct ike_proposal prop;      /* chosen */

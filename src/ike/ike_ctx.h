@@ -30,6 +30,7 @@ struct ike_ctx {
 	struct ike_sa *sas;
 	uint32_t next_reqid;
 	uint32_t next_unique_id;     /* of IKE SAs, for log lines */
+	uint32_t next_child_id;      /* of CHILD SAs (charon's child uniqueid) */
 	uint8_t cookie_secret[32];
 	unsigned half_open, cookie_threshold, half_open_max;
 	struct ike_retransmit_cfg retx;
@@ -62,6 +63,9 @@ struct ike_ctx {
 	 * public-key credentials a pubkey authenticator would use (none yet) */
 	ike_authn_new_fn authn_new[IKE_AUTH_CLASS_MAX];
 	const struct ike_creds *creds;
+	/* virtual IP pools (ike_pools_set, ike_pool.h) */
+	struct ike_pool **pools;
+	unsigned npools;
 };
 
 /* The embedder's monotonic clock, in milliseconds. */

@@ -129,7 +129,15 @@ void ike_view_sas(struct ike_ctx *ctx, void (*sa_fn)(void *arg, const struct ike
 			                 (int64_t)((now - sa->established_ms) / 1000) : -1,
 			.local_sig = sa->local_sig, .local_cert = lc, .local_cert_issuer = li,
 			.remote_sig = sa->peer_sig, .remote_cert = rc, .remote_cert_issuer = ri,
+			.unique_id = sa->unique_id,
+			.prop = sa->keys_ready ? &sa->prop : NULL,
+			.rekey_in_s = sa->state == IKE_STATE_ESTABLISHED && !sa->rekeyed && sa->conn &&
+			              sa->conn->cfg.rekey_time ?
+			              ((int64_t)sa->established_ms + sa->conn->cfg.rekey_time * 1000ll -
+			               (int64_t)now) / 1000 : -1,
 		};
+		if (v.rekey_in_s < -1)
+			v.rekey_in_s = 0;
 		if (sa_fn)
 			sa_fn(arg, &v);
 		for (struct ike_child_sa *c = sa->children; c && child_fn; c = c->next) {
@@ -146,7 +154,14 @@ void ike_view_sas(struct ike_ctx *ctx, void (*sa_fn)(void *arg, const struct ike
 				.rekey_in_s = c->rekey_ms ? (int64_t)(c->rekey_ms - now) / 1000 : -1,
 				.local_ts = ike_ts_list_fmt(&c->ts_local, lts, sizeof(lts)),
 				.remote_ts = ike_ts_list_fmt(&c->ts_remote, rts, sizeof(rts)),
+				.unique_id = c->unique_id, .prop = &c->prop,
+				.ts_local = &c->ts_local, .ts_remote = &c->ts_remote,
+				.expire_in_s = c->expire_ms ? ((int64_t)c->expire_ms - (int64_t)now) / 1000 : -1,
 			};
+			if (cv.rekey_in_s < -1)
+				cv.rekey_in_s = 0;
+			if (cv.expire_in_s < -1)
+				cv.expire_in_s = 0;
 			counters(ctx, &c->local.addr, c->spi_in, &cv.in_bytes, &cv.in_packets);
 			counters(ctx, &c->remote.addr, c->spi_out, &cv.out_bytes, &cv.out_packets);
 			child_fn(arg, &cv);
@@ -175,6 +190,8 @@ void ike_view_conns(struct ike_ctx *ctx, void (*conn_fn)(void *arg, const struct
 			.local_certs = ike_authn_pubkey_certs_fmt(&cf->local_pk, false, lcert, sizeof(lcert)),
 			.remote_certs = ike_authn_pubkey_certs_fmt(&cf->remote_pk, false, rcert, sizeof(rcert)),
 			.remote_cacerts = ike_authn_pubkey_certs_fmt(&cf->remote_pk, true, rca, sizeof(rca)),
+			.dpd_delay = cf->dpd_delay, .rekey_time = cf->rekey_time,
+			.any_remote = !cf->remote_addr.family,
 		};
 		if (conn_fn)
 			conn_fn(arg, &v);
@@ -190,6 +207,10 @@ void ike_view_conns(struct ike_ctx *ctx, void (*conn_fn)(void *arg, const struct
 				                           : "dynamic",
 				.remote_ts = cc->remote_ts.n ? ike_ts_list_fmt(&cc->remote_ts, rts, sizeof(rts))
 				                             : "dynamic",
+				.close_action = cc->close_action == IKE_ACTION_TRAP ? "trap" :
+				                cc->close_action == IKE_ACTION_START ? "start" : "none",
+				.rekey_time = cc->rekey_time, .life_time = cc->life_time,
+				.ts_local = &cc->local_ts, .ts_remote = &cc->remote_ts,
 			};
 			child_fn(arg, &cv);
 		}

@@ -20,6 +20,9 @@
 
 #include "net/addr.h"
 
+struct ike_proposal;
+struct ike_ts_list;
+
 struct ike_ctx;
 
 /* Returns the number of table lines written. */
@@ -39,6 +42,13 @@ struct ike_view_child {
 	uint64_t installed_s;          /* seconds ago */
 	int64_t rekey_in_s;            /* seconds, or -1: no rekey scheduled */
 	const char *local_ts, *remote_ts;
+	/* for VICI's list-sas: charon's child uniqueid, the chosen transforms,
+	 * each traffic selector alone, seconds until the hard expiry (-1:
+	 * none) */
+	uint32_t unique_id;
+	const struct ike_proposal *prop;
+	const struct ike_ts_list *ts_local, *ts_remote;
+	int64_t expire_in_s;
 };
 
 struct ike_view_sa {
@@ -55,15 +65,23 @@ struct ike_view_sa {
 	 * ("RSA_EMSA_PKCS1_SHA2_256"), its certificate's subject and issuer */
 	const char *local_sig, *local_cert, *local_cert_issuer;
 	const char *remote_sig, *remote_cert, *remote_cert_issuer;
+	uint32_t unique_id;            /* charon's IKE_SA uniqueid */
+	const struct ike_proposal *prop;   /* chosen transforms; NULL before the keys */
+	int64_t rekey_in_s;            /* seconds until the IKE SA rekeys, -1: not scheduled */
 };
 
 struct ike_view_child_cfg {
 	const char *name, *mode, *start_action, *esp_proposals, *local_ts, *remote_ts;
 	uint32_t reqid;
+	const char *close_action;
+	uint32_t rekey_time, life_time;
+	const struct ike_ts_list *ts_local, *ts_remote;   /* n == 0: dynamic */
 };
 
 struct ike_view_conn {
 	const char *name;
+	uint32_t dpd_delay, rekey_time;
+	bool any_remote;               /* remote_addrs %any */
 	struct ip_addr local, remote;  /* remote unset: any */
 	uint16_t local_port, remote_port;
 	const char *proposals, *local_id, *remote_id;

@@ -2,6 +2,7 @@
  * length against the bytes that remain before reading; values are copied
  * out with the get_be* helpers (no casts of wire structs). */
 #include "ike/ike_pld.h"
+#include "ike/ike_cp.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -721,8 +722,10 @@ int ike_pld_validate(uint8_t type, const uint8_t *body, size_t len)
 	case IKE_PLD_TSI:
 	case IKE_PLD_TSR:
 		return ts_walk(body, len, NULL);
-	case IKE_PLD_CP:
-		return len >= 4 ? 0 : -EBADMSG;
+	case IKE_PLD_CP: {
+		struct ike_cp cp;
+		return ike_cp_parse(body, len, &cp);
+	}
 	case IKE_PLD_SKF:
 		return len >= 4 ? 0 : -EBADMSG;
 	default:

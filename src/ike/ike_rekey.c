@@ -34,6 +34,7 @@
 #include "ike/ike_msg.h"
 #include "ike/ike_pld.h"
 #include "ike/ike_sa.h"
+#include "ike/ike_vip.h"
 #include "ike/ike_task.h"
 #include "ike/ike_timers.h"
 #include "util/bytes.h"
@@ -93,6 +94,7 @@ static void take_over(struct ike_sa *sa, struct ike_sa *old)
 		tail = &(*tail)->next;
 	*tail = old->children;
 	old->children = NULL;
+	ike_vip_move(sa, old);
 	old->rekeyed = true;
 	/* CREATED -> ESTABLISHED is legal only for a rekeyed SA */
 	ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);

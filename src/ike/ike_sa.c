@@ -1,6 +1,7 @@
 /* IKE SA lifecycle: states and their legal transitions, creation, the end
  * of an SA with its reason, destruction. Runs on the control loop. */
 #include "ike/ike_sa.h"
+#include "ike/ike_vip.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -92,6 +93,9 @@ void ike_sa_end(struct ike_sa *sa, enum ike_end_reason reason)
 		ctx->stats.ike_deleted++;
 	sa_info(sa, "IKE_SA ended (%s) in state %s", ike_end_reason_name(reason),
 	        ike_state_name(sa->state));
+	/* its leases go offline now, so that a client reconnecting (its
+	 * INITIAL_CONTACT ends this SA) gets its address back */
+	ike_vip_release(sa);
 	if (sa->conn) {
 		sa->conn->last_end = reason;
 		sa->conn->last_end_ms = ike_now(ctx);
@@ -101,6 +105,7 @@ void ike_sa_end(struct ike_sa *sa, enum ike_end_reason reason)
 			.conn = sa->conn ? sa->conn->cfg.name : "-",
 			.spi_i = sa->spi_i, .spi_r = sa->spi_r, .initiator = sa->initiator,
 			.established = was_up && !sa->rekeyed, .reason = reason,
+			.unique_id = sa->unique_id,
 		};
 		ctx->io.ike_ended(ctx->io.ctx, &ev);
 	}

@@ -105,6 +105,16 @@ struct ike_sa {
 	uint8_t certreq_ca[8][20];
 	struct crypto_cert *peer_cert, *local_cert;
 	char peer_sig[48], local_sig[48];
+	/* remote access (ike_vip.c). Gateway: the addresses leased to the
+	 * peer, and from which pool; client: the addresses the gateway
+	 * assigned and the DNS servers it sent */
+	struct ip_addr vip_remote[2];
+	char vip_pool[2][64];
+	unsigned nvip_remote;
+	struct ip_addr vip_local[2];
+	unsigned nvip_local;
+	struct ip_addr dns[8];
+	unsigned ndns;
 
 	bool rekeyed;                /* replaced by a new IKE SA */
 	/* rekey collision (RFC 7296 2.8.2): the successor the peer created

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <linux/fib_rules.h>
+#include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
@@ -102,6 +103,37 @@ size_t route_rule_msg(void *buf, size_t size, bool add, const struct route_rule 
 	    !nl_attr(n, size, FRA_FWMASK, &mask, sizeof(mask)))
 		return 0;
 	return n->nlmsg_len;
+}
+
+size_t route_addr_msg(void *buf, size_t size, bool add, int ifindex, const struct ip_addr *addr,
+                      uint8_t plen)
+{
+	struct nlmsghdr *n = buf;
+	struct ifaddrmsg *ifa;
+	uint32_t flags = addr->family == AF_INET6 ? IFA_F_NODAD : 0;
+
+	ifa = nl_begin(buf, size, sizeof(*ifa), RTM_NEWADDR, RTM_DELADDR, add);
+	if (!ifa)
+		return 0;
+	ifa->ifa_family = addr->family;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_flags = (unsigned char)flags;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (unsigned)ifindex;
+	if (!nl_attr(n, size, IFA_LOCAL, addr->a, ip_addr_len(addr)) ||
+	    !nl_attr(n, size, IFA_ADDRESS, addr->a, ip_addr_len(addr)))
+		return 0;
+	return n->nlmsg_len;
+}
+
+static int nl_talk(const void *req, size_t len);
+
+int route_addr_netlink(bool add, int ifindex, const struct ip_addr *addr, uint8_t plen)
+{
+	char req[256];
+	size_t n = route_addr_msg(req, sizeof(req), add, ifindex, addr, plen);
+
+	return n ? nl_talk(req, n) : -EINVAL;
 }
 
 /* Send one request and wait for its ACK. 0 or -errno. */

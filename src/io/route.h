@@ -54,6 +54,15 @@ int route_netlink(bool add, int ifindex, const struct ip_addr *prefix, uint8_t l
 int route_netlink_table(bool add, int ifindex, uint32_t table, const struct ip_addr *prefix,
                         uint8_t len);
 
+/* Build the RTM_NEWADDR/RTM_DELADDR request for addr/plen on ifindex
+ * (IPv6: without duplicate address detection, IFA_F_NODAD, so that it
+ * is usable at once). Its length, or 0 if size is too small. Pure. */
+size_t route_addr_msg(void *buf, size_t size, bool add, int ifindex, const struct ip_addr *addr,
+                      uint8_t plen);
+/* One rtnetlink request: add (true) or delete addr/plen on ifindex (a
+ * client's virtual IP on the TUN device). 0 or -errno (-EEXIST). */
+int route_addr_netlink(bool add, int ifindex, const struct ip_addr *addr, uint8_t plen);
+
 /* The policy routing rule "pref prio not fwmark mark/0xffffffff lookup
  * table" for family (AF_INET or AF_INET6). */
 struct route_rule {

@@ -101,11 +101,26 @@ int log_level_charon(enum log_level level)
 	}
 }
 
+/* The tap (log_set_tap): one, set and cleared on the control loop. */
+static log_tap_fn tap_fn;
+static void *tap_ctx;
+static int tap_level = LOG_LEVEL_SILENT;
+
+void log_set_tap(log_tap_fn fn, void *ctx, int level)
+{
+	pthread_rwlock_wrlock(&lock);
+	tap_fn = fn;
+	tap_ctx = ctx;
+	pthread_rwlock_unlock(&lock);
+	__atomic_store_n(&tap_level, fn ? level : LOG_LEVEL_SILENT, __ATOMIC_RELAXED);
+}
+
 bool log_enabled(enum log_sub sub, enum log_level level)
 {
 	if ((unsigned)sub >= LOG_SUB_COUNT)
 		sub = LOG_SUB_LIB;
-	return log_level_charon(level) <= __atomic_load_n(&max_level[sub], __ATOMIC_RELAXED);
+	return log_level_charon(level) <= __atomic_load_n(&max_level[sub], __ATOMIC_RELAXED) ||
+	       log_level_charon(level) <= __atomic_load_n(&tap_level, __ATOMIC_RELAXED);
 }
 
 uint64_t log_lost(void)
@@ -291,7 +306,11 @@ void log_write(enum log_sub sub, enum log_level level, const struct log_ctx *ctx
 			break;
 		}
 	}
+	log_tap_fn tf = clevel <= __atomic_load_n(&tap_level, __ATOMIC_RELAXED) ? tap_fn : NULL;
+	void *tc = tap_ctx;
 	pthread_rwlock_unlock(&lock);
+	if (tf)
+		tf(tc, sub, level, clevel, ctx, msg);
 	errno = saved;
 }
 

@@ -168,6 +168,17 @@ enum log_level log_get_level(void);
  * string must stay valid. */
 void log_set_ident(const char *ident);
 
+/* A tap: every line up to charon level `level` (whatever the sinks'
+ * levels) is also passed to fn, after the sinks, outside the log's lock,
+ * from whichever thread logged it (fn must be thread-safe or ignore
+ * other threads, and must cope with being called again from inside
+ * itself if it logs). msg is the sanitized text without prefixes, valid
+ * during the call. fn NULL removes the tap. For streaming the log to
+ * control clients (VICI "log" and "control-log"). */
+typedef void (*log_tap_fn)(void *ctx, enum log_sub sub, enum log_level level, int clevel,
+                           const struct log_ctx *lctx, const char *msg);
+void log_set_tap(log_tap_fn fn, void *ctx, int level);
+
 /* Lines that could not be written (a full journal socket, a failed file
  * write), since start. */
 uint64_t log_lost(void);

@@ -97,6 +97,20 @@ static void on_child_ended(void *ctx, const struct ike_child_end_event *ev)
 		p->child_ends[p->nchild_ends++] = *ev;
 }
 
+static void on_vip(void *ctx, bool add, const char *conn, const struct ip_addr *vip,
+                   const struct ip_addr *dns, unsigned ndns)
+{
+	struct peer *p = ctx;
+
+	if (add)
+		p->nvip_add++;
+	else
+		p->nvip_del++;
+	p->vip_last = *vip;
+	p->vip_ndns = ndns < 8 ? ndns : 8;
+	memcpy(p->vip_dns, dns, p->vip_ndns * sizeof(*dns));
+}
+
 static void nat_keepalive(void *ctx, const struct ike_endpoint *local,
                           const struct ike_endpoint *remote)
 {
@@ -225,7 +239,8 @@ static struct ike_io peer_io(struct peer *p)
 {
 	return (struct ike_io){ .ctx = p, .send = net_send, .now_ms = clock_now,
 	                        .keepalive = nat_keepalive, .route_src = fake_route_src,
-	                        .ike_ended = on_ike_ended, .child_ended = on_child_ended };
+	                        .ike_ended = on_ike_ended, .child_ended = on_child_ended,
+	                        .vip = on_vip };
 }
 
 /* p's tables, empty, on the fake clock; the SAD's expire events go to
@@ -276,6 +291,7 @@ void peers_up(const char *ike_a, const char *esp_a, const char *ike_b, const cha
 	if (pair_wrap_a)
 		A.ike_be = pair_wrap_a(A.be);
 	A.nends = A.nchild_ends = B.nends = B.nchild_ends = 0;
+	A.nvip_add = A.nvip_del = B.nvip_add = B.nvip_del = 0;
 	io = peer_io(&A);
 	A.ike = ike_ctx_new(&io, A.ike_be);
 	io = peer_io(&B);

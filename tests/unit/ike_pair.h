@@ -62,6 +62,12 @@ struct peer {
 	unsigned nends, nchild_ends;
 	struct ike_end_event ends[ENDS_MAX];
 	struct ike_child_end_event child_ends[ENDS_MAX];
+	/* what io.vip reported: additions, removals, the last address and
+	 * the DNS servers that came with it */
+	unsigned nvip_add, nvip_del;
+	struct ip_addr vip_last;
+	unsigned vip_ndns;
+	struct ip_addr vip_dns[8];
 };
 
 extern struct peer A, B;

@@ -38,8 +38,8 @@ expect() {
 	fi
 }
 
-expect uipsec li "list-conns list-sas list-certs"
-expect uipsec "" "xfrm pcap load initiate terminate rekey list-conns list-sas list-certs ike-stats stats trace capture keys explain help"
+expect uipsec li "list-conns list-sas list-certs list-pools"
+expect uipsec "" "xfrm pcap load initiate terminate rekey list-conns list-sas list-certs list-pools ike-stats stats trace capture keys explain help"
 expect uipsec --c "--control"
 expect uipsec xfrm "" "state policy monitor"
 expect uipsec xfrm po "policy"

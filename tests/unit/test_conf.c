@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "conf/conf.h"
+#include "conf/conf_pools.h"
 #include "conf/conf_value.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -680,12 +681,59 @@ static void test_type_errors(void **state)
 	run_err_table(rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/* The remote-access options: a pools section (prefix, range, IPv6,
+ * attributes), vips and pools on connections. */
+static void test_pools(void **state)
+{
+	struct conf *c = parse_ok(
+		"pools {\n"
+		" rw4 { addrs = 10.3.0.0/24\n dns = 10.1.0.53, 10.1.0.54\n nbns = 10.1.0.9\n"
+		"  subnet = 10.1.0.0/16, 10.2.0.0/24 }\n"
+		" rw6 { addrs = fd00:3::1-fd00:3::ff\n dns = fd00:1::53 }\n"
+		"}\n"
+		"connections {\n"
+		" srv { pools = rw4, rw6\n local { auth = psk }\n remote { auth = psk } }\n"
+		" cli { vips = 0.0.0.0, ::\n local { auth = psk }\n remote { auth = psk } }\n"
+		"}\n"
+		"secrets { ike { secret = x } }\n");
+	char a[IP_ADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(c->npools, 2);
+	assert_string_equal(c->pools[0].name, "rw4");
+	assert_int_equal(c->pools[0].addrs.kind, CONF_ADDR_PREFIX);
+	assert_int_equal(c->pools[0].addrs.prefixlen, 24);
+	assert_int_equal(c->pools[0].ndns, 2);
+	assert_string_equal(ip_addr_fmt(&c->pools[0].dns[1], a), "10.1.0.54");
+	assert_int_equal(c->pools[0].nnbns, 1);
+	assert_int_equal(c->pools[0].nsubnets, 2);
+	assert_int_equal(c->pools[0].subnets[0].prefixlen, 16);
+	assert_int_equal(c->pools[1].addrs.kind, CONF_ADDR_RANGE);
+	assert_string_equal(ip_addr_fmt(&c->pools[1].addrs.to, a), "fd00:3::ff");
+	const struct conf_conn *srv = conf_conn_find(c, "srv"), *cli = conf_conn_find(c, "cli");
+	assert_int_equal(srv->npools, 2);
+	assert_string_equal(srv->pools[1], "rw6");
+	assert_int_equal(srv->nvips, 0);
+	assert_int_equal(cli->nvips, 2);
+	assert_int_equal(cli->vips[0], AF_INET);
+	assert_int_equal(cli->vips[1], AF_INET6);
+	char err[256];
+	assert_int_equal(conf_pools_check(c, err, sizeof(err)), 0);
+	conf_free(c);
+	/* a connection naming a pool the file lacks parses (VICI load-conn
+	 * sends connections alone), and the whole-file check says so */
+	c = parse_ok("connections { gw { pools = nope\n local { auth = psk } } }\n");
+	assert_int_equal(conf_pools_check(c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:1: connections.gw.pools: no pool 'nope' in the pools section");
+	conf_free(c);
+}
+
 static void test_unsupported(void **state)
 {
 	static const struct err_row rows[] = {
 		/* 0 */ { CONN("aggressive = yes"), "t.conf:4:3: connections.gw.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only)" },
 		/* 1 */ { CONN("rekey_tme = 1h"), "t.conf:4:3: connections.gw.rekey_tme: unknown option" },
-		/* 2 */ { CONN("vips = 0.0.0.0"), "t.conf:4:3: connections.gw.vips: not supported: virtual IPs and address pools (remote access), not yet in uipsec" },
+		/* 2 */ { CONN("vips = 10.3.0.5"), "t.conf:4:3: connections.gw.vips: requesting a specific virtual IP (10.3.0.5) is not supported by uipsec: use 0.0.0.0 or ::" },
 		/* 3 */ { CHILD("inactivity = 30s"), "t.conf:5:4: connections.gw.children.net.inactivity: not supported: closing idle CHILD_SAs, not yet in uipsec" },
 		/* 4 */ { CHILD("mark_in = 42"), "t.conf:5:4: connections.gw.children.net.mark_in: not supported: marks" },
 		/* 5 */ { CHILD("ipcomp = yes"), "t.conf:5:4: connections.gw.children.net.ipcomp: not supported: IPComp" },
@@ -698,11 +746,11 @@ static void test_unsupported(void **state)
 		/* 12 */ { "connections { gw { local { auth = psk\n eap_id = x } } }\n", "t.conf:2:2: connections.gw.local.eap_id: not supported: EAP (uipsec has pre-shared keys and public keys, so far)" },
 		/* 13 */ { "connections { gw { local { auth = psk }\n local-2 { auth = psk } } }\n", "t.conf:2:2: connections.gw.local-2: a second local authentication round (also 'local'): uipsec supports one" },
 		/* 14 */ { "connections { gw { remote { auth = psk } } }\n", "t.conf:1:15: connections.gw: no local section: uipsec needs local { auth = psk }" },
-		/* 15 */ { "connections { gw { local { auth = psk }\n pools = p } }\n", "t.conf:2:2: connections.gw.pools: not supported: virtual IPs and address pools (remote access), not yet in uipsec" },
+		/* 15 */ { "connections { gw { local { auth = psk }\n pools = 1,2,3,4,5 } }\n", "t.conf:2:2: connections.gw.pools: more than 4 pools (uipsec's limit)" },
 		/* 16 */ { "connections { gw { local { auth = psk }\n extra { } } }\n", "t.conf:2:2: connections.gw.extra: unknown section" },
 		/* 17 */ { "connections { gw { local { auth = psk }\n children { x = 1 } } }\n", "t.conf:2:13: connections.gw.children.x: unknown option (children holds one section per CHILD_SA)" },
 		/* 18 */ { "connections { x = 1 }\n", "t.conf:1:15: connections.x: unknown option (connections holds one section per connection)" },
-		/* 19 */ { "pools { p { addrs = 10.3.0.0/24 } }\n", "t.conf:1:1: pools: not supported: virtual IPs and address pools (remote access), not yet in uipsec" },
+		/* 19 */ { "pools { p { addrs = dhcp } }\n", "t.conf:1:13: pools.p.addrs: addresses from dhcp are not supported by uipsec (a prefix or a range)" },
 		/* 20 */ { "authorities { }\n", "t.conf:1:1: authorities: not supported: this form of certificate configuration (uipsec reads certificates from certs = and cacerts = and swanctl's x509 folders)" },
 		/* 21 */ { "charon { }\n", "t.conf:1:1: charon: unknown section (expected connections or secrets, or a template that a section references)" },
 		/* 22 */ { "a = b\n", "t.conf:1:1: a: unknown option at the top level" },
@@ -713,6 +761,14 @@ static void test_unsupported(void **state)
 		/* 27 */ { "secrets { x = 1 }\n", "t.conf:1:11: secrets.x: unknown option (secrets holds one section per secret)" },
 		/* 28 */ { CHILD("ah_proposals = sha256"), "t.conf:5:4: connections.gw.children.net.ah_proposals: not supported: AH (uipsec has ESP only)" },
 		/* 29 */ { "connections { gw { local { auth = psk\n cert-1 { file = x } } } }\n", "t.conf:2:2: connections.gw.local.cert-1: not supported: this form of certificate configuration (uipsec reads certificates from certs = and cacerts = and swanctl's x509 folders)" },
+		/* 30 */ { "pools { p { addrs = 10.3.0.0/24\n split_include = 10.1.0.0/16 } }\n", "t.conf:2:2: pools.p.split_include: not supported: Cisco Unity attributes (use subnet)" },
+		/* 31 */ { "pools { p { dns = 10.1.0.53 } }\n", "t.conf:1:9: pools.p: no addrs: a pool needs addrs = prefix or range" },
+		/* 32 */ { "pools { p { addrs = %any } }\n", "t.conf:1:13: pools.p.addrs: invalid addrs '%any' (a prefix such as 10.3.0.0/24 or a range such as 10.3.0.1-10.3.0.100)" },
+		/* 33 */ { "pools { p { addrs = 10.3.0.0/24\n dns = bogus } }\n", "t.conf:2:2: pools.p.dns: invalid address 'bogus'" },
+		/* 34 */ { "pools { p { addrs = 10.3.0.0/24\n 25 = 1.2.3.4 } }\n", "t.conf:2:2: pools.p.25: not supported: numeric attribute types" },
+		/* 35 */ { CONN("vips = 0.0.0.0, 0.0.0.0"), "t.conf:4:3: connections.gw.vips: 0.0.0.0 is listed twice" },
+		/* 36 */ { "pools { p { addrs = 10.3.0.0/24\n x { } } }\n", "t.conf:2:2: pools.p.x: unknown section (a pool has options only)" },
+		/* 37 */ { "connections { gw { local { auth = psk\n pools = p } } }\n", "t.conf:2:2: connections.gw.local.pools: unknown option (pools is a connection option: connections.<conn>.pools)" },
 	};
 	(void)state;
 	run_err_table(rows, sizeof(rows) / sizeof(rows[0]));
@@ -1239,6 +1295,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_type_errors),
 		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_pools),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_id_match),
 		cmocka_unit_test(test_ts),

@@ -26,6 +26,7 @@ static const struct uipsec_cmd *const commands[] = {
 	&uipsec_cmd_list_conns,
 	&uipsec_cmd_list_sas,
 	&uipsec_cmd_list_certs,
+	&uipsec_cmd_list_pools,
 	&uipsec_cmd_ike_stats,
 	&uipsec_cmd_stats,
 	&uipsec_cmd_trace,

@@ -42,6 +42,7 @@ extern const struct uipsec_cmd uipsec_cmd_rekey;
 extern const struct uipsec_cmd uipsec_cmd_list_conns;
 extern const struct uipsec_cmd uipsec_cmd_list_sas;
 extern const struct uipsec_cmd uipsec_cmd_list_certs;
+extern const struct uipsec_cmd uipsec_cmd_list_pools;
 extern const struct uipsec_cmd uipsec_cmd_ike_stats;
 extern const struct uipsec_cmd uipsec_cmd_stats;   /* cmd_stats.c */
 extern const struct uipsec_cmd uipsec_cmd_trace;   /* cmd_trace.c */

@@ -15,6 +15,7 @@
 #include "ctl/vis.h"
 #include "conf/conf_daemon.h"
 #include "ctl/ike_ctl.h"
+#include "ctl/vici_swanctl.h"
 #include "dp/gw.h"
 #include "ike/ike.h"
 #include "io/inherit.h"
@@ -35,6 +36,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 #include <malloc.h>
 #include <signal.h>
@@ -92,6 +94,7 @@ struct daemon {
 	struct ike_ctx *ike;
 	struct ike_ctl ikectl;
 	struct ctl_creds creds;            /* swanctl's credential folders (ctl_creds.h) */
+	struct vici_swanctl vici;          /* swanctl's commands (VICI) */
 	struct loop_timer *ike_tick;
 	unsigned trim_mark;          /* IKE SAs + states at the last tick (on_tick) */
 	struct ctl_vis vis;                /* capture, keys, explain, --json */
@@ -101,6 +104,7 @@ struct daemon {
 	struct loop_timer *watchdog;       /* WATCHDOG=1 to systemd (notify.h) */
 	char status[128];                  /* the last STATUS= sent */
 	bool reload_failed;
+	int tun_ifindex;                   /* for virtual IPs (read before the sandbox) */
 };
 
 static void usage(FILE *f)
@@ -467,6 +471,20 @@ static void ike_keepalive(void *ctx, const struct ike_endpoint *local,
 	gw_nat_keepalive(d->gw, &local->addr, &remote->addr, remote->port);
 }
 
+static void ike_ended(void *ctx, const struct ike_end_event *ev)
+{
+	struct daemon *d = ctx;
+
+	vici_swanctl_ike_ended(&d->vici, ev);
+}
+
+static void child_ended(void *ctx, const struct ike_child_end_event *ev)
+{
+	struct daemon *d = ctx;
+
+	vici_swanctl_child_ended(&d->vici, ev);
+}
+
 static int ike_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr *local)
 {
 	struct daemon *d = ctx;
@@ -474,6 +492,42 @@ static int ike_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr
 	/* IKE leaves on marked sockets: ask the routing they will see, not
 	 * the route into the TUN device a policy for the peer's prefix adds */
 	return ip_route_src_mark(remote, d->o.routes ? d->o.mark : 0, local);
+}
+
+/* A client's virtual IP (vips = 0.0.0.0 / ::) on the TUN device, as
+ * charon puts it on an interface: the routes into the device (those of
+ * the CHILD SA's remote traffic selectors, added with its policies) then
+ * pick it as the source. The DNS servers are logged and listed
+ * (list-sas); uipsecd does not hand them to resolvconf or
+ * systemd-resolved (docs/remote-access.md). */
+static void ike_vip(void *ctx, bool add, const char *conn, const struct ip_addr *vip,
+                    const struct ip_addr *dns, unsigned ndns)
+{
+	struct daemon *d = ctx;
+	const char *tun = gw_tun_name(d->gw);
+	int ifindex = d->tun_ifindex;
+	uint8_t plen = vip->family == AF_INET ? 32 : 128;
+	char a[IP_ADDR_STRLEN], list[8 * (IP_ADDR_STRLEN + 1)] = "";
+	int r;
+
+	for (unsigned i = 0; i < ndns && i < 8; i++) {
+		strcat(list, i ? " " : "");
+		strcat(list, ip_addr_fmt(&dns[i], a));
+	}
+	ip_addr_fmt(vip, a);
+	if (!ifindex) {
+		log_warn("virtual IP %s of '%s': no device %s", a, conn, tun);
+		return;
+	}
+	r = route_addr_netlink(add, ifindex, vip, plen);
+	if (add && r && r != -EEXIST)
+		log_warn("virtual IP %s of '%s': cannot add it to %s: %s", a, conn, tun, strerror(-r));
+	else if (!add && r && r != -EADDRNOTAVAIL && r != -ENODEV)
+		log_warn("virtual IP %s of '%s': cannot remove it from %s: %s", a, conn, tun,
+		         strerror(-r));
+	else
+		log_info("virtual IP %s/%u of '%s' %s %s%s%s", a, plen, conn, add ? "on" : "off", tun,
+		         add && ndns ? ", DNS servers " : "", add && ndns ? list : "");
 }
 
 static uint64_t ike_now_ms(void *ctx)
@@ -615,6 +669,22 @@ static void reload(struct daemon *d)
 	d->reload_failed |= config_apply(d) < 0;
 	status_line(d, d->status, sizeof(d->status));
 	notify_ready(d->status);
+}
+
+/* VICI reload-settings: uipsecd.conf (loggers, fragment_size) again, as
+ * charon's reloads strongswan.conf; swanctl.conf is swanctl's to load. */
+static int reload_settings(void *ctx, char *err, size_t errlen)
+{
+	struct daemon *d = ctx;
+
+	log_info("reload-settings: reloading %s", d->o.log.settings);
+	if (logopt_apply(&d->o.log, true, &d->settings) < 0) {
+		snprintf(err, errlen, "%s could not be applied (see the log); the settings in use "
+		         "are kept", d->o.log.settings);
+		return -EINVAL;
+	}
+	ike_ctx_set_fragment_size(d->ike, d->settings.fragment_size);
+	return 0;
 }
 
 /* From the loop's own timer, so a loop that hangs stops the pings and
@@ -781,6 +851,8 @@ int main(int argc, char **argv)
 	io_fds_close_rest(&d.fds);      /* any not taken: not ours to keep */
 	if (r < 0)
 		goto out;
+	/* if_nametoindex takes a socket and an ioctl the sandbox refuses */
+	d.tun_ifindex = (int)if_nametoindex(gw_tun_name(d.gw));
 	d.cmds = (struct ctl_cmds){ .srv = d.ctl, .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw) };
 	if (ctl_cmds_register(&d.cmds) < 0)
 		goto out;
@@ -790,7 +862,9 @@ int main(int argc, char **argv)
 		goto out;
 
 	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms,
-	                     .keepalive = ike_keepalive, .route_src = ike_route_src };
+	                     .keepalive = ike_keepalive, .route_src = ike_route_src,
+	                     .ike_ended = ike_ended, .child_ended = child_ended,
+	                     .vip = ike_vip };
 	d.backend = xfrm_backend_sad_new(d.sad, d.spd);
 	d.ike = d.backend ? ike_ctx_new(&io, d.backend) : NULL;
 	if (!d.ike) {
@@ -811,6 +885,12 @@ int main(int argc, char **argv)
 	                             .creds = &d.creds };
 	if (ike_ctl_register(&d.ikectl) < 0)
 		goto out;
+	d.vici = (struct vici_swanctl){ .srv = d.ctl, .loop = d.loop, .ike = d.ike,
+	                                .reload_settings = reload_settings, .reload_ctx = &d };
+	if (vici_swanctl_register(&d.vici) < 0) {
+		log_err("cannot register the VICI commands");
+		goto out;
+	}
 	d.vis.ike = d.ike;
 	d.vis.creds = &d.creds;
 	if (d.o.metrics) {
@@ -916,6 +996,7 @@ out:
 		sad_free(d.sad);
 	}
 	gw_close(d.gw);
+	vici_swanctl_free(&d.vici);
 	ctl_server_free(d.ctl);
 	if (d.tick)
 		loop_timer_free(d.tick);

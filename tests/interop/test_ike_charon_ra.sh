@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Remote access with PSK against strongSwan 5.9.8 (charon +
+# kernel-libipsec, see docs/interop.md), both ways:
+#
+#   - charon on gwa as a road warrior (vips = 0.0.0.0, local_ts dynamic)
+#     against uipsecd on gwb as the gateway (remote_addrs = %any, pools =
+#     rw from 10.3.0.0/24 with a DNS server): charon gets 10.3.0.1, pings
+#     hostb from it, uipsec's list-pools shows the lease online and, after
+#     charon terminates, offline;
+#   - uipsecd on gwa as the client against charon on gwb with the same
+#     pool: uipsec gets 10.3.0.1 on its TUN device and the DNS server,
+#     pings hostb from it; after uipsec terminates, charon's lease is
+#     offline and the address is off the TUN device.
+#
+# Exit 77: not root / no charon.
+set -u
+
+TOPO_PREFIX=${TOPO_PREFIX:-ir$$}
+TOPO_NAT=0
+# shellcheck source-path=SCRIPTDIR source=../netns/ike_lib.sh
+source "$(dirname "$0")/../netns/ike_lib.sh"
+ike_lib_init ike-charon-ra charon uipsec
+
+PSK=$(psk_random)
+fail_logs() {
+	local n
+	for n in gwa gwb; do
+		[ -f "$W/$n/uipsecd.log" ] && { echo "--- $n uipsecd.log (tail)"; tail -n 25 "$W/$n/uipsecd.log"; }
+		[ -f "$W/$n/charon.log" ] && { echo "--- $n charon.log (tail)"; tail -n 40 "$W/$n/charon.log"; }
+	done
+	return 0
+}
+
+# the same swanctl.conf for charon and uipsec, client and gateway
+write_client() {
+	mkdir -p "$1"
+	cat >"$1/swanctl.conf" <<-EOF
+	connections {
+	    rw {
+	        version = 2
+	        local_addrs = 192.0.2.1
+	        remote_addrs = 192.0.2.2
+	        vips = 0.0.0.0
+	        local {
+	            auth = psk
+	            id = carol@example.org
+	        }
+	        remote {
+	            auth = psk
+	            id = gwb.example.org
+	        }
+	        children {
+	            net {
+	                remote_ts = 10.2.0.0/24
+	            }
+	        }
+	    }
+	}
+	secrets {
+	    ike-rw {
+	        id-a = carol@example.org
+	        id-b = gwb.example.org
+	        secret = $PSK
+	    }
+	}
+	EOF
+}
+
+write_gateway() {
+	mkdir -p "$1"
+	cat >"$1/swanctl.conf" <<-EOF
+	pools {
+	    rw {
+	        addrs = 10.3.0.0/24
+	        dns = 10.2.0.53
+	    }
+	}
+	connections {
+	    rw {
+	        version = 2
+	        local_addrs = 192.0.2.2
+	        remote_addrs = %any
+	        pools = rw
+	        local {
+	            auth = psk
+	            id = gwb.example.org
+	        }
+	        remote {
+	            auth = psk
+	        }
+	        children {
+	            net {
+	                local_ts = 10.2.0.0/24
+	            }
+	        }
+	    }
+	}
+	secrets {
+	    ike-rw {
+	        id-a = carol@example.org
+	        id-b = gwb.example.org
+	        secret = $PSK
+	    }
+	}
+	EOF
+}
+
+topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
+
+ping_from_vip() { ns gwa ping -c 2 -i 0.3 -W 2 -I 10.3.0.1 10.2.0.2 >/dev/null 2>&1; }
+
+CASE="charon road warrior, uipsec gateway"
+rm -rf "$W/gwa" "$W/gwb"
+write_client "$W/gwa"
+write_gateway "$W/gwb"
+if ! uipsecd_start gwb; then
+	fail "uipsecd did not start"
+elif ! charon_start gwa "$W/gwa"; then
+	fail "charon did not start"
+else
+	charon_swanctl gwa --initiate --child net --timeout 10 >"$W/gwa/initiate.log" 2>&1
+	if ! established gwb; then
+		fail "not established"
+	elif ! grep -q "installing new virtual IP 10.3.0.1" "$W/gwa/charon.log"; then
+		fail "charon did not install 10.3.0.1"
+	elif ! u gwb list-pools | grep -q "10.3.0.1 .*online .*'carol@example.org'"; then
+		fail "no online lease in uipsec's list-pools"
+	elif ! u gwb list-sas | grep -q "remote 10.3.0.1/32"; then
+		fail "uipsec's remote traffic selector is not the virtual IP"
+	elif ! ping_from_vip; then
+		fail "no ping from charon's virtual IP to hostb"
+	else
+		charon_swanctl gwa --terminate --ike rw --timeout 10 >/dev/null 2>&1
+		sleep 1
+		if u gwb list-sas | grep -q ESTABLISHED; then
+			fail "uipsec kept the IKE_SA"
+		elif ! u gwb list-pools | grep -q "10.3.0.1 .*offline .*'carol@example.org'"; then
+			fail "the lease is not offline after charon left"
+		else
+			echo "ok [$CASE]"
+		fi
+	fi
+fi
+stop_all
+charon_stop_all
+
+CASE="uipsec road warrior, charon gateway"
+rm -rf "$W/gwa" "$W/gwb"
+write_client "$W/gwa"
+write_gateway "$W/gwb"
+TUN=ipsec0
+if ! charon_start gwb "$W/gwb"; then
+	fail "charon did not start"
+elif ! uipsecd_start gwa; then
+	fail "uipsecd did not start"
+else
+	u gwa initiate --child net >/dev/null
+	if ! established gwa; then
+		fail "not established"
+	elif ! u gwa list-sas | grep -q "local  vip 10.3.0.1"; then
+		fail "uipsec got no virtual IP"
+	elif ! ns gwa ip -4 addr show dev "$TUN" | grep -q "inet 10.3.0.1/32"; then
+		fail "10.3.0.1 not on uipsec's $TUN"
+	elif ! u gwa list-sas | grep -q "dns 10.2.0.53"; then
+		fail "the DNS server was not reported"
+	elif ! u gwa list-sas | grep -q "local  10.3.0.1/32"; then
+		fail "uipsec's local traffic selector is not the virtual IP"
+	elif ! ping_from_vip; then
+		fail "no ping from uipsec's virtual IP to hostb"
+	elif ! charon_swanctl gwb --list-pools --leases 2>/dev/null | grep -q "10.3.0.1 .*online.*carol@example.org"; then
+		fail "no online lease in charon's list-pools"
+	else
+		u gwa terminate --ike rw >/dev/null
+		sleep 1
+		if ! charon_swanctl gwb --list-pools --leases 2>/dev/null | grep -q "10.3.0.1 .*offline.*carol@example.org"; then
+			fail "charon's lease is not offline after uipsec left"
+		elif ns gwa ip -4 addr show dev "$TUN" | grep -q "inet 10.3.0.1/32"; then
+			fail "10.3.0.1 still on uipsec's $TUN"
+		else
+			echo "ok [$CASE]"
+		fi
+	fi
+fi
+
+finish
