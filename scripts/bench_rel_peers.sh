@@ -497,7 +497,16 @@ rel_relay_link() {
 		topo_veth gwa eth1 relay r0 && topo_veth relay r1 gwb eth1 &&
 		ns gwa ip addr add 192.0.2.1/24 dev eth1 &&
 		ns gwb ip addr add 192.0.2.2/24 dev eth1 &&
-		ns relay ip link set dev r0 promisc on && ns relay ip link set dev r1 promisc on
+		ns relay ip link set dev r0 promisc on && ns relay ip link set dev r1 promisc on &&
+		rel_relay_no_gso
+}
+
+# The gateways' UDP GSO trains (ESP in UDP) leave a veth unsegmented, and
+# the relay's packet socket would read and forward one train as one frame
+# (a NIC or a kernel route segments them): gso_max_segs 1 makes the kernel
+# cut them before the veth, as it would for a device without GSO.
+rel_relay_no_gso() {
+	ns gwa ip link set dev eth1 gso_max_segs 1 && ns gwb ip link set dev eth1 gso_max_segs 1
 }
 
 # rel_loss_link PERCENT: drop PERCENT% of the packets on gwa's public
