@@ -218,6 +218,7 @@ run() {
 		--window "$WINDOW" --psk "$PSK" --ike aes128gcm16-prfsha256-x25519 --esp aes128gcm16 \
 		--timeout $((n / 10 + 120)) --hold >"$d/load.out" 2>"$d/load.err" </dev/null &
 	LOAD_PID=$!
+	echo "$RSP_PID $LOAD_PID" >"$d/pids"   # for the test: all gone afterwards
 	for ((i = 0; ; i++)); do
 		grep -q '^HOLDING' "$d/load.out" 2>/dev/null && break
 		kill -0 "$LOAD_PID" 2>/dev/null || break
@@ -257,6 +258,7 @@ mkdir -p "$LOGS"
 	printf '# bench-ike %s\n' "$(date -u +%FT%TZ)"
 	printf '# rounds %s, N %s, window %s, responders %s\n' "$ROUNDS" "$BENCH_IKE_N" "$WINDOW" "$PEERS"
 	printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '# namespaces k%s-RUN\n' "$ID"
 	printf 'round\tpeer\tn\testablished\tfailed\tseconds\trate\trss0_kb\trss1_kb\tresponder_sas\tcpu_s\n'
 } >"$OUT"
 RUN_NO=0
