@@ -26,6 +26,7 @@
 #   ROUNDS=3                 rounds per N
 #   BENCH_IKE_N="1000 10000" numbers of IKE_SAs
 #   WINDOW=32                setups outstanding at once
+#   RETRANSMIT=1             ike_load's first retransmission after (s; 4 = charon's)
 #   PEERS="uipsec charon"    responders, in order
 #   BENCH_IKE_QUICK=1        quick mode (the netns test): N=100, 1 round
 #   BUILD=build              build directory (uipsecd, uipsec, tests/ike_load)
@@ -47,6 +48,7 @@ else
 	BENCH_IKE_N=${BENCH_IKE_N:-1000 10000}
 fi
 WINDOW=${WINDOW:-32}
+RETRANSMIT=${RETRANSMIT:-1}
 PEERS=${PEERS:-uipsec charon}
 OUT=${BENCH_IKE_OUT:-$BUILD/bench-ike.tsv}
 LOGS=${BENCH_IKE_LOGS:-$BUILD/bench-ike-logs}
@@ -216,7 +218,7 @@ run() {
 	cpu0=$(awk '{ print $14 + $15 }' "/proc/$RSP_PID/stat")
 	ip netns exec "$(topo_name ini)" "$LOAD" --dst 192.0.2.2 --src 198.18.0.1 -n "$n" \
 		--window "$WINDOW" --psk "$PSK" --ike aes128gcm16-prfsha256-x25519 --esp aes128gcm16 \
-		--timeout $((n / 10 + 120)) --hold >"$d/load.out" 2>"$d/load.err" </dev/null &
+		--timeout $((n / 10 + 120)) --retransmit-timeout "$RETRANSMIT" --hold >"$d/load.out" 2>"$d/load.err" </dev/null &
 	LOAD_PID=$!
 	echo "$RSP_PID $LOAD_PID" >"$d/pids"   # for the test: all gone afterwards
 	for ((i = 0; ; i++)); do
@@ -228,6 +230,10 @@ run() {
 	sleep "$SETTLE"
 	rss1=$(rss_kb "$RSP_PID")
 	cnt=$(rsp_count "$p" "$d")
+	case $p in   # the responder's counters (cookies sent, ...) for the log
+	uipsec) "$UIPSEC_BUILD/uipsec" --control "$d/ctl" ike-stats >"$d/counters.txt" 2>&1 ;;
+	charon) charon_swanctl rsp --stats >"$d/counters.txt" 2>&1 ;;
+	esac
 	[ -r "/proc/$RSP_PID/smaps_rollup" ] && cp "/proc/$RSP_PID/smaps_rollup" "$d/smaps_rollup"
 	kill "$LOAD_PID" 2>/dev/null
 	wait "$LOAD_PID" 2>/dev/null
@@ -256,7 +262,7 @@ rm -rf "$LOGS"
 mkdir -p "$LOGS"
 {
 	printf '# bench-ike %s\n' "$(date -u +%FT%TZ)"
-	printf '# rounds %s, N %s, window %s, responders %s\n' "$ROUNDS" "$BENCH_IKE_N" "$WINDOW" "$PEERS"
+	printf '# rounds %s, N %s, window %s, first retransmission %s s, responders %s\n' "$ROUNDS" "$BENCH_IKE_N" "$WINDOW" "$RETRANSMIT" "$PEERS"
 	printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '# namespaces k%s-RUN\n' "$ID"
 	printf 'round\tpeer\tn\testablished\tfailed\tseconds\trate\trss0_kb\trss1_kb\tresponder_sas\tcpu_s\n'

@@ -5,6 +5,7 @@
  *   ike_load --dst ADDR --src FIRST [-n N] [--window W] [--ike PROPOSALS]
  *            [--esp PROPOSALS] [--psk SECRET] [--remote-ts PREFIX]
  *            [--inner FIRST] [--timeout S] [--hold] [--shard S]
+ *            [--retransmit-timeout S]
  *
  * IKE_SA i (0 <= i < N) comes from its own address, FIRST + i (IPv4), with
  * that address as its identity (ID_IPV4_ADDR), so the responder sees N
@@ -25,7 +26,8 @@
  * the SAD backend (no packets are protected); it follows what the
  * responder asks for (COOKIE, INVALID_KE_PAYLOAD, a move to port 4500)
  * and retransmits as uipsecd does (1 s, base 1.8; tries 3 here, so that a
- * lost setup is given up after about 9 s).
+ * lost setup is given up after about 9 s; --retransmit-timeout S: a first
+ * retransmission after S seconds, e.g. 4 as charon's initiators do).
  *
  * When every setup has ended, or after S seconds (default 600; what is
  * still outstanding then counts as failed), one line goes to stdout:
@@ -311,7 +313,7 @@ static void usage(void)
 {
 	fputs("usage: ike_load --dst ADDR --src FIRST [-n N] [--window W] [--ike PROPOSALS]\n"
 	      "                [--esp PROPOSALS] [--psk SECRET] [--remote-ts PREFIX] [--inner FIRST]\n"
-	      "                [--timeout S] [--hold] [--shard S]\n",
+	      "                [--timeout S] [--hold] [--shard S] [--retransmit-timeout S]\n",
 	      stderr);
 	exit(2);
 }
@@ -325,12 +327,14 @@ int main(int argc, char **argv)
 		{ "psk", required_argument, NULL, 'p' },    { "remote-ts", required_argument, NULL, 'r' },
 		{ "inner", required_argument, NULL, 'I' },  { "timeout", required_argument, NULL, 't' },
 		{ "hold", no_argument, NULL, 'H' },         { "shard", required_argument, NULL, 'S' },
+		{ "retransmit-timeout", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dst_s = NULL, *src_s = NULL, *ike_s = "aes128gcm16-prfsha256-x25519";
 	const char *esp_s = "aes128gcm16", *psk = "bench-ike-psk", *rts = "10.200.0.0/16";
 	const char *inner_s = "10.64.0.1";
 	unsigned window = 32, timeout = 600;
+	double retx_timeout = 0;
 	bool hold = false;
 	uint32_t inner_base;
 	struct ip_addr dst;
@@ -354,6 +358,7 @@ int main(int argc, char **argv)
 		case 't': timeout = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'H': hold = true; break;
 		case 'S': shard_size = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'R': retx_timeout = strtod(optarg, NULL); break;
 		default: usage();
 		}
 	}
@@ -400,6 +405,8 @@ int main(int argc, char **argv)
 	}
 	ike_retransmit_defaults(&rc);
 	rc.tries = 3;
+	if (retx_timeout > 0)
+		rc.timeout = retx_timeout;
 
 	struct ike_io io = { .send = io_send, .now_ms = io_now, .keepalive = io_keepalive,
 	                     .ike_ended = io_ike_ended };
@@ -415,7 +422,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ike_load: out of memory setting up shard %u\n", s);
 			return 2;
 		}
-		ike_ctx_set_retransmit(sh->ike, &rc);
+		if (ike_ctx_set_retransmit(sh->ike, &rc)) {
+			fprintf(stderr, "ike_load: bad --retransmit-timeout\n");
+			return 2;
+		}
 		for (unsigned i = sh->first; i < n_total && i < sh->first + shard_size; i++) {
 			char ts[32];
 			uint32_t in = htonl(inner_base + i);
