@@ -317,8 +317,9 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 void ike_ctx_shutdown(struct ike_ctx *ctx);
 /* Delete every SA (SAD/SPD entries removed, nothing sent) and free. */
 void ike_ctx_free(struct ike_ctx *ctx);
-/* Half-open IKE SAs at which cookies are demanded (default 10), and the
- * hard cap on half-open SAs (default 1000). */
+/* Half-open IKE SAs at which cookies are demanded (default 30, charon
+ * 5.9.8's cookie_threshold), and the hard cap on half-open SAs (default
+ * 1000). */
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max);
 /* Whether the data plane wants ESP in UDP (charon's kernel feature
  * KERNEL_REQUIRE_UDP_ENCAPSULATION, which kernel-libipsec has unless its
