@@ -4,7 +4,8 @@
 #   make unit     unit tests only, quick
 #   make check    install deps, build plain + ASan/UBSan + fuzz + TSan, run every test
 #   make demo     two sites in namespaces, an IKEv2 tunnel, traffic through it
-#   make bench    benchmarks
+#   make bench    benchmarks (then bench-ike)
+#   make bench-ike   IKE setups per second and memory per IKE_SA beside charon
 #   make bench-reliability   do tunnels stay up? uipsec beside strongSwan
 #   make install  PREFIX (default /usr/local) and DESTDIR as usual; /etc/uipsec
 #   make deb      the Debian package, into build-deb/
@@ -20,7 +21,7 @@ FUZZ_SECONDS ?= 10
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build unit check check-plain check-asan check-fuzz check-root check-tsan demo bench \
+.PHONY: all deps build unit check check-plain check-asan check-fuzz check-root check-tsan demo bench bench-ike \
         bench-reliability install uninstall deb check-package clean \
         fuzz fuzz-coverage
 
@@ -120,8 +121,15 @@ check-tsan:
 demo:
 	@UIPSEC_BUILD=$(abspath $(BUILD)) scripts/demo.sh
 
+# make bench also runs bench-ike (IKE setups/s and memory per IKE_SA beside
+# charon, docs/performance.md "IKE as a load"); BENCH_IKE=0 skips it.
 bench: build
 	@scripts/bench.sh
+	@if [ "$${BENCH_IKE:-1}" != 0 ]; then BUILD=$(abspath $(BUILD)) scripts/bench_ike.sh; fi
+
+# IKE as a load alone: ROUNDS, BENCH_IKE_N, WINDOW, PEERS, BENCH_IKE_QUICK=1.
+bench-ike: build
+	@BUILD=$(abspath $(BUILD)) scripts/bench_ike.sh
 
 # Rekeys, restarts, loss, a flood, memory, reordering (docs/reliability.md);
 # REL_QUICK=1 for a quick pass, REL_SCENARIOS="rekey restart ..." to choose.

@@ -112,7 +112,10 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	ctx->io = *io;
 	ctx->be = backend;
 	ctx->next_reqid = 1;
-	ctx->cookie_threshold = 10;
+	/* charon 5.9.8's default charon.cookie_threshold (30, its charon.conf);
+	 * its per-address cookie_threshold_ip is covered by init_admit's
+	 * per-source limit */
+	ctx->cookie_threshold = 30;
 	ctx->half_open_max = 1000;
 	ike_retransmit_defaults(&ctx->retx);
 	/* the buckets start full */

@@ -366,8 +366,9 @@ void ike_ctx_free(struct ike_ctx *ctx);
  * must outlive the core or be replaced before they go; NULL: none, so
  * auth = pubkey cannot prove us nor check a peer). */
 void ike_ctx_set_creds(struct ike_ctx *ctx, const struct ike_creds *creds);
-/* Half-open IKE SAs at which cookies are demanded (default 10), and the
- * hard cap on half-open SAs (default 1000). */
+/* Half-open IKE SAs at which cookies are demanded (default 30, charon
+ * 5.9.8's cookie_threshold), and the hard cap on half-open SAs (default
+ * 1000). */
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max);
 /* Whether the data plane wants ESP in UDP (charon's kernel feature
  * KERNEL_REQUIRE_UDP_ENCAPSULATION, which kernel-libipsec has unless its
