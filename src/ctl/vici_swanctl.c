@@ -820,6 +820,56 @@ static int loglevel_of(const struct vici_packet *req)
 	return get_str(req, "loglevel", v, sizeof(v)) ? atoi(v) : 1;
 }
 
+/* A pending initiate or terminate for client c: what it waits for, whose
+ * log lines it streams (conn), until when. Not linked yet. NULL (resp
+ * filled) if out of memory. */
+static struct vici_pending *pending_new(struct vici_swanctl *vs, struct ctl_conn *c,
+                                        const struct vici_packet *req, enum pending_kind kind,
+                                        const char *ike, const char *child, int *to,
+                                        struct vici_buf *resp)
+{
+	struct vici_pending *p = calloc(1, sizeof(*p));
+	struct owner_walk ow = { .child = child[0] ? child : "", .of = child[0] ? NULL : ike };
+
+	if (!p) {
+		fail_resp(resp, "out of memory");
+		return NULL;
+	}
+	p->vs = vs;
+	p->c = c;
+	p->kind = kind;
+	snprintf(p->ike, sizeof(p->ike), "%s", ike);
+	snprintf(p->child, sizeof(p->child), "%s", child);
+	ike_view_conns(vs->ike, owner_conn, owner_child, &ow);
+	p->has_children = ow.of_has_children;
+	snprintf(p->conn, sizeof(p->conn), "%s", ike[0] ? ike : ow.conn);
+	p->loglevel = loglevel_of(req);
+	*to = timeout_of(req);
+	p->deadline_ms = now_ms() + (*to > 0 ? (uint64_t)*to : DEFAULT_TIMEOUT_MS);
+	return p;
+}
+
+/* Linked before the command runs: its log lines go to the client. */
+static void pending_link(struct vici_swanctl *vs, struct vici_pending *p)
+{
+	p->next = vs->pending;
+	vs->pending = p;
+	tap_update(vs);
+}
+
+/* The command was started (r 0): answer at once (timeout < 0) or wait. */
+static void pending_started(struct vici_swanctl *vs, struct ctl_conn *c, struct vici_pending *p,
+                            int to, struct vici_buf *resp)
+{
+	if (to < 0) {
+		pending_free(vs, p);
+		vici_kv_str(resp, "success", "yes");
+		return;
+	}
+	ctl_conn_defer(c);
+	arm(vs);
+}
+
 static void cmd_initiate(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
                          struct vici_buf *resp)
 {
@@ -836,35 +886,11 @@ static void cmd_initiate(void *ctx, struct ctl_conn *c, const struct vici_packet
 		return;
 	}
 	ike_view_sas(vs->ike, max_sa, max_child, &mw);
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		fail_resp(resp, "out of memory");
+	if (!(p = pending_new(vs, c, req, P_INITIATE, ike, child, &to, resp)))
 		return;
-	}
-	p->vs = vs;
-	p->c = c;
-	p->kind = P_INITIATE;
-	snprintf(p->ike, sizeof(p->ike), "%s", ike);
-	snprintf(p->child, sizeof(p->child), "%s", child);
-	if (ike[0]) {
-		struct owner_walk ow = { .child = "", .of = ike };
-		ike_view_conns(vs->ike, owner_conn, owner_child, &ow);
-		p->has_children = ow.of_has_children;
-		snprintf(p->conn, sizeof(p->conn), "%s", ike);
-	} else {
-		struct owner_walk ow = { .child = child };
-		ike_view_conns(vs->ike, owner_conn, owner_child, &ow);
-		snprintf(p->conn, sizeof(p->conn), "%s", ow.conn);
-	}
 	p->base_ike = mw.ike;
 	p->base_child = mw.child;
-	p->loglevel = loglevel_of(req);
-	to = timeout_of(req);
-	p->deadline_ms = now_ms() + (to > 0 ? (uint64_t)to : DEFAULT_TIMEOUT_MS);
-	/* linked before initiating: its log lines go to the client */
-	p->next = vs->pending;
-	vs->pending = p;
-	tap_update(vs);
+	pending_link(vs, p);
 	r = ike_initiate(vs->ike, child[0] ? child : ike);
 	if (r) {
 		pending_free(vs, p);
@@ -873,13 +899,7 @@ static void cmd_initiate(void *ctx, struct ctl_conn *c, const struct vici_packet
 		          r == -ENOENT ? "not found" : strerror(-r));
 		return;
 	}
-	if (to < 0) {
-		pending_free(vs, p);
-		vici_kv_str(resp, "success", "yes");
-		return;
-	}
-	ctl_conn_defer(c);
-	arm(vs);
+	pending_started(vs, c, p, to, resp);
 }
 
 static void cmd_terminate(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
@@ -901,33 +921,13 @@ static void cmd_terminate(void *ctx, struct ctl_conn *c, const struct vici_packe
 		fail_resp(resp, "terminate needs a child or an ike name");
 		return;
 	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		fail_resp(resp, "out of memory");
+	if (!(p = pending_new(vs, c, req, P_TERMINATE, ike, child, &to, resp)))
 		return;
-	}
 	struct spi_walk sw = { .name = child[0] ? child : ike, .out = p->spis, .max = 32,
 	                       .ike = !child[0] };
 	ike_view_sas(vs->ike, spi_sa, spi_child, &sw);
 	p->nspis = sw.n;
-	p->vs = vs;
-	p->c = c;
-	p->kind = P_TERMINATE;
-	snprintf(p->ike, sizeof(p->ike), "%s", ike);
-	snprintf(p->child, sizeof(p->child), "%s", child);
-	if (ike[0]) {
-		snprintf(p->conn, sizeof(p->conn), "%s", ike);
-	} else {
-		struct owner_walk ow = { .child = child };
-		ike_view_conns(vs->ike, owner_conn, owner_child, &ow);
-		snprintf(p->conn, sizeof(p->conn), "%s", ow.conn);
-	}
-	p->loglevel = loglevel_of(req);
-	to = timeout_of(req);
-	p->deadline_ms = now_ms() + (to > 0 ? (uint64_t)to : DEFAULT_TIMEOUT_MS);
-	p->next = vs->pending;
-	vs->pending = p;
-	tap_update(vs);
+	pending_link(vs, p);
 	r = child[0] ? ike_terminate_child(vs->ike, child) : ike_terminate_ike(vs->ike, ike);
 	if (r) {
 		pending_free(vs, p);
@@ -935,13 +935,7 @@ static void cmd_terminate(void *ctx, struct ctl_conn *c, const struct vici_packe
 		          child[0] ? child : ike);
 		return;
 	}
-	if (to < 0) {
-		pending_free(vs, p);
-		vici_kv_str(resp, "success", "yes");
-		return;
-	}
-	ctl_conn_defer(c);
-	arm(vs);
+	pending_started(vs, c, p, to, resp);
 }
 
 static void cmd_rekey(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
