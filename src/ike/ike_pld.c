@@ -327,13 +327,20 @@ int ike_pld_cert_parse(const uint8_t *body, size_t len, uint8_t *encoding,
 	return 0;
 }
 
-void ike_pld_cert_put(struct ike_mb *mb, uint8_t encoding, const uint8_t *data, size_t len)
+/* CERT and CERTREQ: one encoding byte, then the data */
+static void encoded_put(struct ike_mb *mb, uint8_t type, uint8_t encoding, const uint8_t *data,
+                        size_t len)
 {
-	size_t off = ike_mb_open(mb, IKE_PLD_CERT, false);
+	size_t off = ike_mb_open(mb, type, false);
 
 	ike_mb_put(mb, &encoding, 1);
 	ike_mb_put(mb, data, len);
 	ike_mb_close(mb, off);
+}
+
+void ike_pld_cert_put(struct ike_mb *mb, uint8_t encoding, const uint8_t *data, size_t len)
+{
+	encoded_put(mb, IKE_PLD_CERT, encoding, data, len);
 }
 
 /*
@@ -345,11 +352,9 @@ void ike_pld_cert_put(struct ike_mb *mb, uint8_t encoding, const uint8_t *data, 
 int ike_pld_certreq_parse(const uint8_t *body, size_t len, uint8_t *encoding,
                           const uint8_t **data, size_t *dlen)
 {
-	if (len < 1)
+	/* the same layout as CERT: one encoding byte, then the data */
+	if (ike_pld_cert_parse(body, len, encoding, data, dlen))
 		return -EBADMSG;
-	*encoding = body[0];
-	*data = body + 1;
-	*dlen = len - 1;
 	/* RFC 7296 3.7: concatenated SHA-1 hashes for X.509 */
 	if (*encoding == IKE_CERT_X509_SIGNATURE &&
 	    (*dlen < IKE_CERTREQ_HASH_LEN || *dlen % IKE_CERTREQ_HASH_LEN))
@@ -359,11 +364,7 @@ int ike_pld_certreq_parse(const uint8_t *body, size_t len, uint8_t *encoding,
 
 void ike_pld_certreq_put(struct ike_mb *mb, uint8_t encoding, const uint8_t *data, size_t len)
 {
-	size_t off = ike_mb_open(mb, IKE_PLD_CERTREQ, false);
-
-	ike_mb_put(mb, &encoding, 1);
-	ike_mb_put(mb, data, len);
-	ike_mb_close(mb, off);
+	encoded_put(mb, IKE_PLD_CERTREQ, encoding, data, len);
 }
 
 /*
