@@ -232,20 +232,6 @@ initiate() {
 	fi
 }
 
-iperf3_short() {
-	command -v iperf3 >/dev/null || return 0
-	local ipid
-	ip netns exec "$(topo_name hostb)" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
-	ipid=$!
-	sleep 0.3
-	if ! ns hosta iperf3 -c 10.2.0.2 -p 5201 -t 1 >"$W/iperf3.log" 2>&1; then
-		kill $ipid 2>/dev/null
-		wait $ipid 2>/dev/null
-		return 1
-	fi
-	wait $ipid 2>/dev/null
-}
-
 # good NAME SCHEME_UIPSEC_SEES SCHEME_CHARON_SEES: both up, traffic, and
 # each logged the other's signature scheme
 good() {
@@ -256,7 +242,7 @@ good() {
 	ping4_through || { fail "no ping through the tunnel"; return; }
 	# over the 1,280-byte path (FRAG=1) full-size ESP packets do not fit
 	# (fragments are dropped there): ping only
-	[ "${FRAG:-0}" = 1 ] || iperf3_short || { fail "iperf3 through the tunnel failed"; return; }
+	[ "${FRAG:-0}" = 1 ] || iperf3_through 1 || { fail "iperf3 through the tunnel failed"; return; }
 	if [ -n "$2" ]; then
 		u "$U" list-sas | grep -q "$2" || { fail "uipsec list-sas does not show $2"; return; }
 	fi

@@ -176,13 +176,13 @@ ping6_through() {
 		ns hostb ping -6 -c 2 -i 0.2 -W 2 fd01::2 >/dev/null 2>&1
 }
 
-iperf3_through() {
+iperf3_through() { # [SECONDS]: 2 unless given
 	command -v iperf3 >/dev/null || return 0
 	local ipid
 	ip netns exec "$(topo_name hostb)" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 	ipid=$!
 	sleep 0.5
-	if ! ns hosta iperf3 -c 10.2.0.2 -p 5201 -t 2 >"$W/iperf3.log" 2>&1; then
+	if ! ns hosta iperf3 -c 10.2.0.2 -p 5201 -t "${1:-2}" >"$W/iperf3.log" 2>&1; then
 		kill $ipid 2>/dev/null
 		wait $ipid 2>/dev/null
 		return 1
