@@ -769,6 +769,9 @@ static void test_unsupported(void **state)
 		/* 35 */ { CONN("vips = 0.0.0.0, 0.0.0.0"), "t.conf:4:3: connections.gw.vips: 0.0.0.0 is listed twice" },
 		/* 36 */ { "pools { p { addrs = 10.3.0.0/24\n x { } } }\n", "t.conf:2:2: pools.p.x: unknown section (a pool has options only)" },
 		/* 37 */ { "connections { gw { local { auth = psk\n pools = p } } }\n", "t.conf:2:2: connections.gw.local.pools: unknown option (pools is a connection option: connections.<conn>.pools)" },
+		/* 38 */ { "secrets { private-k { file = a/k.pem\n secret = x } }\n", "t.conf:1:11: secrets.private-k: file 'a/k.pem': a name in the key's folder, not a path" },
+		/* 39 */ { "secrets { rsa-k { secret = x } }\n", "t.conf:1:11: secrets.rsa-k: no file (the key file this passphrase is for)" },
+		/* 40 */ { "connections { gw { local { auth = psk }\n send_cert = sometimes } }\n", "t.conf:2:2: connections.gw.send_cert: invalid value 'sometimes' (expected ifasked, always or never)" },
 	};
 	(void)state;
 	run_err_table(rows, sizeof(rows) / sizeof(rows[0]));
