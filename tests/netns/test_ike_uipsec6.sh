@@ -83,8 +83,10 @@ if ip netns exec "$(topo_name hosta)" ping -6 -c 1 -W 1 fd02::2 >/dev/null 2>&1;
 	exit 1
 fi
 
-CASE="IPv6 in IPv6"
-if start fd01::/64 fd02::/64; then
+# v6in6 NAME WIRE: the IPv6-in-IPv6 case with ENC as it is set
+v6in6() {
+	CASE=$1
+	start fd01::/64 fd02::/64 || return
 	u gwa initiate --child net >/dev/null || fail "initiate refused"
 	if ! established; then
 		fail "not established"
@@ -93,35 +95,17 @@ if start fd01::/64 fd02::/64; then
 	elif ! ping6_through; then
 		fail "no ping6 fd01::2 <-> fd02::2 through the tunnel"
 	elif ! esp6_carries ping6_through; then
-		fail "the pings were not ESP over IPv6 on the wire"
+		fail "the pings were not $2 over IPv6 on the wire"
 	elif ! u gwa list-sas | grep -q "local  fd01::/64" ||
 	     ! u gwa list-sas | grep -q "remote fd02::/64"; then
 		fail "traffic selectors not fd01::/64 === fd02::/64"
 	else
 		echo "ok [$CASE]"
 	fi
-fi
-
+}
+v6in6 "IPv6 in IPv6" ESP
 ENC=esp
-CASE="IPv6 in IPv6, raw ESP"
-if start fd01::/64 fd02::/64; then
-	u gwa initiate --child net >/dev/null || fail "initiate refused"
-	if ! established; then
-		fail "not established"
-	elif ! outer6; then
-		fail "IKE SA not on the IPv6 outer addresses"
-	elif ! ping6_through; then
-		fail "no ping6 fd01::2 <-> fd02::2 through the tunnel"
-	elif ! esp6_carries ping6_through; then
-		fail "the pings were not raw ESP over IPv6 on the wire"
-	elif ! u gwa list-sas | grep -q "local  fd01::/64" ||
-	     ! u gwa list-sas | grep -q "remote fd02::/64"; then
-		fail "traffic selectors not fd01::/64 === fd02::/64"
-	else
-		echo "ok [$CASE]"
-	fi
-fi
-
+v6in6 "IPv6 in IPv6, raw ESP" "raw ESP"
 ENC=udp
 
 CASE="IPv4 in IPv6"
