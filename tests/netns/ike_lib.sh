@@ -28,7 +28,8 @@
 #                       and gwb by default; 5 s at most)
 #   ping4_through       hosta and hostb ping each other (10.x) through the tunnel
 #   ping6_through       the same over IPv6 (fdxx::2)
-#   iperf3_through      a 2-second iperf3 TCP run hosta -> hostb (0 without iperf3)
+#   iperf3_through      a 2-second iperf3 TCP run hosta -> hostb (fails without
+#                       iperf3: make check installs it)
 #   fail MSG            "FAIL [$CASE]: MSG", fail_logs, count it in FAILS,
 #                       return 1
 #   fail_logs           the tails of gwa's and gwb's uipsecd.log (a test may
@@ -177,8 +178,11 @@ ping6_through() {
 }
 
 iperf3_through() { # [SECONDS]: 2 unless given
-	command -v iperf3 >/dev/null || return 0
 	local ipid
+	command -v iperf3 >/dev/null || {
+		echo "iperf3 missing (scripts/deps.sh installs it)" >"$W/iperf3.log"
+		return 1
+	}
 	ip netns exec "$(topo_name hostb)" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 	ipid=$!
 	sleep 0.5
