@@ -121,11 +121,11 @@ check-tsan:
 demo:
 	@UIPSEC_BUILD=$(abspath $(BUILD)) scripts/demo.sh
 
-# make bench also runs bench-ike (IKE setups/s and memory per IKE_SA beside
-# charon, docs/performance.md "IKE as a load"); BENCH_IKE=0 skips it.
+# make bench: scripts/bench.sh, which ends with bench-ike's run and table
+# (IKE setups/s and memory per IKE_SA beside charon, docs/performance.md
+# "IKE as a load"); BENCH_IKE=0 skips it.
 bench: build
-	@scripts/bench.sh
-	@if [ "$${BENCH_IKE:-1}" != 0 ]; then BUILD=$(abspath $(BUILD)) scripts/bench_ike.sh; fi
+	@BUILD=$(abspath $(BUILD)) scripts/bench.sh
 
 # IKE as a load alone: ROUNDS, BENCH_IKE_N, WINDOW, PEERS, BENCH_IKE_QUICK=1.
 bench-ike: build

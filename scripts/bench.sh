@@ -13,9 +13,13 @@
 #   ROUNDS=3           rounds (at least 3 for the report the issue asks for)
 #   BENCH_SECONDS=5    seconds per iperf3 test
 #   PING_COUNT=100     pings per run (10 ms apart)
-#   PEERS="..."        peers to run, in order (default: all)
+#   PEERS="..."        peers to run, in order (default: DEFAULT_PEERS below;
+#                      "all" for every one)
 #   BENCH_TESTS="..."  tests of each run, of: ping tcp1 tcp4 udp64 udp64buf
-#                      (default: all; a subset for a quicker A/B)
+#                      (default: all; a subset for a quicker A/B); a peer
+#                      runs those of its own (peer_tests) that are in it
+#   BENCH_IKE=1        then run scripts/bench_ike.sh (0: skip), with
+#                      BENCH_IKE_PEERS, BENCH_IKE_N, BENCH_IKE_QUICK
 #   BENCH_MICRO=1      run the micro-benchmarks first (0: skip)
 #   BUILD=build        build directory (uipsecd, uipsec, bench/)
 #   BENCH_OUT=$BUILD/bench-results.tsv   machine-readable results
@@ -32,8 +36,18 @@ BENCH_SECONDS=${BENCH_SECONDS:-5}
 PING_COUNT=${PING_COUNT:-100}
 BENCH_MICRO=${BENCH_MICRO:-1}
 BENCH_TESTS=${BENCH_TESTS:-ping tcp1 tcp4 udp64 udp64buf}
-ALL_PEERS="plain uipsec-default uipsec-encap uipsec-rawesp uipsec-gcm-esp uipsec-gcm-udp uipsec-gcm-udp-w2 uipsec-chacha-esp uipsec-chacha-udp strongswan wireguard-go"
-PEERS=${PEERS:-$ALL_PEERS}
+# The default set (issue 13): what a user gets from a swanctl.conf (default,
+# encap = yes, raw_esp = yes, ChaCha20-Poly1305) beside the peers. The
+# manually keyed uipsec variants and the tuned one (--workers 2) run with
+# PEERS=all or by name.
+DEFAULT_PEERS="plain uipsec-default uipsec-encap uipsec-rawesp uipsec-chacha strongswan strongswan-chacha wireguard-go"
+ALL_PEERS="$DEFAULT_PEERS uipsec-gcm-esp uipsec-gcm-udp uipsec-gcm-udp-w2 uipsec-chacha-esp uipsec-chacha-udp"
+PEERS=${PEERS:-$DEFAULT_PEERS}
+[ "$PEERS" = all ] && PEERS=$ALL_PEERS
+# make bench then runs scripts/bench_ike.sh (IKE setups/s and memory per
+# IKE_SA beside charon) and prints its table: BENCH_IKE=0 skips it,
+# BENCH_IKE_PEERS its responders (PEERS above is this script's).
+BENCH_IKE=${BENCH_IKE:-1}
 BENCH_OUT=${BENCH_OUT:-$BUILD/bench-results.tsv}
 LOGS=${BENCH_LOGS:-$BUILD/bench-logs}
 PY=/usr/bin/python3
@@ -172,7 +186,12 @@ measure_udp() {
 }
 
 # want TEST: whether BENCH_TESTS holds TEST
-want() { case " $BENCH_TESTS " in *" $1 "*) return 0 ;; esac; return 1; }
+# want TEST: whether BENCH_TESTS and the peer's own tests (PEER_TESTS) hold TEST
+want() {
+	case " $BENCH_TESTS " in *" $1 "*) ;; *) return 1 ;; esac
+	case " ${PEER_TESTS:-$1} " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 
 # --- one run: one peer, one round, its own topology --------------------------
 
@@ -193,6 +212,7 @@ run_peer() {
 		peer_stop
 		return
 	fi
+	PEER_TESTS=$(peer_tests "$PEER")
 	want ping && measure_ping
 	want tcp1 && measure_tcp 1 tcp1_gbps
 	want tcp4 && measure_tcp 4 tcp4_gbps
@@ -285,3 +305,11 @@ printf '# load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$BENC
 
 "$PY" "$SRC/scripts/bench_report.py" "$BENCH_OUT"
 say "bench: results in $BENCH_OUT, logs in $LOGS"
+status=0
+if [ "$BENCH_IKE" != 0 ]; then
+	# Its own two namespaces; the same ROUNDS, its own responders.
+	echo
+	echo "== IKE as a load (scripts/bench_ike.sh)"
+	PEERS=${BENCH_IKE_PEERS:-uipsec charon} BUILD=$BUILD ROUNDS=$ROUNDS "$SRC/scripts/bench_ike.sh" || status=$?
+fi
+exit $status

@@ -23,6 +23,9 @@
 #   uipsec-encap    the same with encap = yes in the connection
 #   uipsec-rawesp   the same as uipsec-default with raw_esp = yes in
 #                   uipsecd.conf (ESP without UDP, as a peer may insist on)
+#   uipsec-chacha   the same as uipsec-default with esp_proposals =
+#                   chacha20poly1305 in the child (beside wireguard-go)
+#   strongswan-chacha  the strongswan peer with the same esp_proposals
 #   uipsec-*        (the others) uipsecd on each gateway, manually keyed
 #                   with `uipsec xfrm state/policy add`
 
@@ -224,8 +227,10 @@ peer_charon_pid() {
 	return 1
 }
 
+# peer_up_strongswan [ESP]: ESP the child's esp_proposals (default
+# $STRONGSWAN_ESP, else aes128gcm16).
 peer_up_strongswan() {
-	local s d pid
+	local s d pid esp=${1:-${STRONGSWAN_ESP:-aes128gcm16}}
 	declare -F charon_start >/dev/null ||
 		{ PEER_ERR="scripts/charon.sh not loaded"; return 1; }
 	charon_available || { PEER_ERR=$CHARON_MISSING; return 1; }
@@ -234,7 +239,7 @@ peer_up_strongswan() {
 	CHARON_LOGLEVEL="default = 1"
 	for s in a b; do
 		d="$W/gw$s"
-		peer_swanctl_conf $s
+		STRONGSWAN_ESP=$esp peer_swanctl_conf $s
 		if ! charon_start gw$s "$d" >>"$W/charon-start.log" 2>&1; then
 			pid=${CHARON_PID[gw$s]:-}
 			[ -n "$pid" ] && BG_PIDS+=("$pid")
@@ -332,20 +337,21 @@ peer_up_uipsec() {
 	done
 }
 
-# peer_up_uipsec_ike ENCAP RAW_ESP: uipsecd on both gateways with the
+# peer_up_uipsec_ike ENCAP RAW_ESP [ESP]: uipsecd on both gateways with the
 # swanctl.conf of the strongswan peer (peer_swanctl_conf), ENCAP yes|no
 # adds encap = yes to the connection, RAW_ESP yes|no writes raw_esp into
-# a uipsecd.conf (no: no uipsecd.conf at all, uipsecd's defaults); gwa
-# initiates the CHILD_SA "net".
+# a uipsecd.conf (no: an empty uipsecd.conf, uipsecd's defaults), ESP the
+# child's esp_proposals (default aes128gcm16, as the strongswan peer);
+# gwa initiates the CHILD_SA "net".
 peer_up_uipsec_ike() {
-	local encap=$1 raw=$2 s d ctl settings=()
+	local encap=$1 raw=$2 esp=${3:-aes128gcm16} s d ctl settings=()
 	uipsec_available || { PEER_ERR="$UIPSEC_MISSING"; return 1; }
 	PSK=$(peer_hexkey 24)
 	SWANCTL_CONN_EXTRA=
 	[ "$encap" = yes ] && SWANCTL_CONN_EXTRA="encap = yes"
 	for s in a b; do
 		d="$W/gw$s"
-		peer_swanctl_conf $s
+		STRONGSWAN_ESP=$esp peer_swanctl_conf $s
 		settings=(--settings "$d/uipsecd.conf")
 		if [ "$raw" = yes ]; then
 			printf 'uipsecd {
@@ -401,6 +407,8 @@ peer_counters_uipsec-gcm-udp-w2() { peer_counters_uipsec; }
 peer_counters_uipsec-default()    { peer_counters_uipsec; "$UIPSEC_BUILD/uipsec" --control "$W/gwa/uipsecd.sock" list-sas; }
 peer_counters_uipsec-encap()      { peer_counters_uipsec-default; }
 peer_counters_uipsec-rawesp()     { peer_counters_uipsec-default; }
+peer_counters_uipsec-chacha()     { peer_counters_uipsec-default; }
+peer_counters_strongswan-chacha() { peer_counters_strongswan; }
 
 peer_up_uipsec-gcm-esp()    { peer_up_uipsec gcm esp; }
 peer_up_uipsec-gcm-udp()    { peer_up_uipsec gcm udp; }
@@ -410,3 +418,16 @@ peer_up_uipsec-gcm-udp-w2() { peer_up_uipsec gcm udp 2; }
 peer_up_uipsec-default()    { peer_up_uipsec_ike no no; }
 peer_up_uipsec-encap()      { peer_up_uipsec_ike yes no; }
 peer_up_uipsec-rawesp()     { peer_up_uipsec_ike no yes; }
+peer_up_uipsec-chacha()     { peer_up_uipsec_ike no no chacha20poly1305; }
+peer_up_strongswan-chacha() { peer_up_strongswan chacha20poly1305; }
+
+# The tests a peer runs (of BENCH_TESTS): the ChaCha20-Poly1305 peers are
+# there for one TCP stream beside wireguard-go, raw ESP for its ratio to
+# ESP in UDP; the others run every test.
+peer_tests() {
+	case $1 in
+	uipsec-chacha | strongswan-chacha) echo tcp1 ;;
+	uipsec-rawesp) echo tcp1 udp64 ;;
+	*) echo "ping tcp1 tcp4 udp64 udp64buf" ;;
+	esac
+}
