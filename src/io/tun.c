@@ -49,6 +49,16 @@ int tun_set_mtu(const char *name, uint32_t mtu)
 	return ifreq_ioctl(SIOCSIFMTU, &ifr);
 }
 
+int tun_set_txqlen(const char *name, unsigned qlen)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	ifr.ifr_qlen = (int)qlen;
+	return ifreq_ioctl(SIOCSIFTXQLEN, &ifr);
+}
+
 int tun_set_up(const char *name)
 {
 	struct ifreq ifr;
@@ -161,6 +171,13 @@ static int tun_create(struct tun *t, const char *name, uint32_t mtu, bool vnet, 
 		}
 	}
 	t->mtu = mtu;
+	/* Only on a device we create: a persistent or handed-over one keeps
+	 * what its owner set. Not fatal: the default ring works, it only
+	 * drops more small packets under load. */
+	r = tun_set_txqlen(t->name, TUN_TXQLEN);
+	if (r < 0)
+		log_warn("tun: transmit queue length %u on %s: %s (it stays the kernel's)",
+		         TUN_TXQLEN, t->name, strerror(-r));
 	tun_no_ipv6_ll(t->name);
 	r = tun_set_up(t->name);
 	if (r < 0) {

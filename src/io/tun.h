@@ -103,8 +103,17 @@ ssize_t tun_read_vnet(struct tun *t, struct tun_vnet *vh, void *buf, size_t len)
 struct iovec;
 int tun_writev(struct tun *t, const struct tun_vnet *vh, const struct iovec *iov, int iovcnt);
 
-/* Set MTU / bring up an interface by name with ioctl (any interface). */
+/* The transmit queue length uipsecd gives the TUN devices it creates:
+ * the kernel's ring between the stack and our reads (packets, not bytes;
+ * the kernel default is 500). A flood of small packets drops at a 500-packet
+ * ring whenever uipsecd waits a few milliseconds for a CPU
+ * (docs/performance.md, "The TUN queue"). */
+#define TUN_TXQLEN 4096
+
+/* Set MTU / transmit queue length / bring up an interface by name with
+ * ioctl (any interface). 0 or -errno. */
 int tun_set_mtu(const char *name, uint32_t mtu);
+int tun_set_txqlen(const char *name, unsigned qlen);
 int tun_set_up(const char *name);
 
 #endif

@@ -12,6 +12,11 @@ IPERF_SECONDS=${IPERF_SECONDS:-10}
 gw_start gwa --tun ipsec0
 gw_start gwb --tun ipsec0
 
+# The TUN device uipsecd creates gets its longer transmit queue (TUN_TXQLEN
+# in src/io/tun.h), not the kernel's 500.
+qlen=$(ns gwa cat /sys/class/net/ipsec0/tx_queue_len 2>/dev/null)
+[ "$qlen" = 4096 ] || { echo "FAIL: ipsec0 tx_queue_len is '$qlen', not 4096" >&2; exit 1; }
+
 iperf_ok() { # iperf_ok INNER
 	local dst pid out
 	dst=$(host_b "$1")
