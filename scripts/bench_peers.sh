@@ -386,6 +386,9 @@ peer_counters_uipsec() {
 	for s in a b; do
 		echo "== gw$s: uipsec stats"
 		"$UIPSEC_BUILD/uipsec" --control "$W/gw$s/uipsecd.sock" stats
+		# the TUN device's own counters (its queue drops when uipsecd
+		# does not read fast enough)
+		ns gw$s ip -s link show ipsec0
 	done
 }
 peer_counters_wireguard-go() {
