@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -581,6 +582,15 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 	vici_section_start(resp, "ikesas");
 	vici_kv_fmt(resp, "total", "%u", cw.total);
 	vici_kv_fmt(resp, "half-open", "%u", cw.half_open);
+	vici_section_end(resp);
+	/* glibc's heap, as charon's stats reports it (HAVE_MALLINFO): swanctl
+	 * --stats prints "mallinfo sbrk ..., mmap ..., used ..., free ..." */
+	struct mallinfo2 mi = mallinfo2();
+	vici_section_start(resp, "mallinfo");
+	vici_kv_fmt(resp, "sbrk", "%zu", mi.arena);
+	vici_kv_fmt(resp, "mmap", "%zu", mi.hblkhd);
+	vici_kv_fmt(resp, "used", "%zu", mi.uordblks);
+	vici_kv_fmt(resp, "free", "%zu", mi.fordblks);
 	vici_section_end(resp);
 	vici_list_start(resp, "plugins");
 	vici_list_item_str(resp, "uipsec-ikev2");
