@@ -130,9 +130,7 @@ static int pick_addr(const struct conf_addr *a, size_t n, struct ip_addr *out, b
 	return n == 0 ? (*any = true, 0) : (*any ? 0 : -ENOENT);
 }
 
-/* Our (their) identity for the PSK lookup: the configured one, or the IKE
- * address if none is configured. */
-/* Does c have a pre-shared key of IKE (ike, ike-NAME)? */
+/* Is name a pre-shared key of IKE (ike, ike-NAME)? */
 static bool is_ike_secret(const char *name)
 {
 	return !strncmp(name, "ike", 3) && (!name[3] || name[3] == '-');
@@ -146,6 +144,8 @@ static bool has_ike_secret(const struct conf *c)
 	return false;
 }
 
+/* Our (their) identity for the PSK lookup: the configured one, or the IKE
+ * address if none is configured. */
 static struct conf_id lookup_id(const struct conf_auth *a, const struct ip_addr *addr)
 {
 	struct conf_id id = a->id;

@@ -17,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ike/ike_ctx.h"
 #include "ike/ike_pld.h"
+#include "ike/ike_proto.h"
 #include "ike/ike_sa.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -242,6 +244,15 @@ struct ike_authn *ike_authn_psk_new(const struct ike_authn_env *env, enum ike_au
 	p->a.role = role;
 	p->ctx = ctx;
 	p->remote_id = env->cfg->remote_id;
+	/* no remote id: the peer's address stands for it until its ID comes,
+	 * as the lookup when the connection was loaded had it */
+	if (!p->remote_id.type && env->sa && env->sa->remote.addr.family) {
+		const struct ip_addr *ra = &env->sa->remote.addr;
+
+		p->remote_id.type = ra->family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
+		p->remote_id.len = (uint16_t)ip_addr_len(ra);
+		memcpy(p->remote_id.data, ra->a, p->remote_id.len);
+	}
 	memcpy(p->key, env->cfg->psk, env->cfg->psk_len);
 	p->len = env->cfg->psk_len;
 	return &p->a;
