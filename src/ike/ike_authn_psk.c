@@ -23,7 +23,6 @@
 #include "ike/ike_pld.h"
 #include "ike/ike_proto.h"
 #include "ike/ike_sa.h"
-#include "util/log.h"
 #include "util/mem.h"
 
 /* One key of the table, with copies of its owners. */
