@@ -21,7 +21,7 @@ FUZZ_SECONDS ?= 10
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build unit check check-plain check-asan check-fuzz check-root check-tsan demo bench bench-ike \
+.PHONY: all deps build unit check check-plain check-asan check-fuzz check-root check-tsan demo bench bench-ike bench-ra \
         bench-reliability install uninstall deb check-package clean \
         fuzz fuzz-coverage
 
@@ -135,6 +135,11 @@ bench-ike: build
 # REL_QUICK=1 for a quick pass, REL_SCENARIOS="rekey restart ..." to choose.
 bench-reliability: build
 	@BUILD=$(abspath $(BUILD)) scripts/bench_reliability.sh
+
+# 50 road warriors at once on one gateway, memory per client
+# (docs/remote-access.md); RA_CLIENTS=N for another number. Root.
+bench-ra: build
+	@RA_CLIENTS=$${RA_CLIENTS:-50} UIPSEC_BUILD=$(abspath $(BUILD)) tests/netns/test_ike_ra_many.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(TSAN) build-deb build-cov

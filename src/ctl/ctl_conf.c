@@ -130,6 +130,20 @@ static int pick_addr(const struct conf_addr *a, size_t n, struct ip_addr *out, b
 	return n == 0 ? (*any = true, 0) : (*any ? 0 : -ENOENT);
 }
 
+/* Is name a pre-shared key of IKE (ike, ike-NAME)? */
+static bool is_ike_secret(const char *name)
+{
+	return !strncmp(name, "ike", 3) && (!name[3] || name[3] == '-');
+}
+
+static bool has_ike_secret(const struct conf *c)
+{
+	for (size_t i = 0; i < c->nsecrets; i++)
+		if (is_ike_secret(c->secrets[i].name) && c->secrets[i].secret_len)
+			return true;
+	return false;
+}
+
 /* Our (their) identity for the PSK lookup: the configured one, or the IKE
  * address if none is configured. */
 static struct conf_id lookup_id(const struct conf_auth *a, const struct ip_addr *addr)
@@ -323,6 +337,10 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
 	} else if (s && s->secret_len > IKE_PSK_MAX) {
 		refuse(&e, &at, cc->path, "its pre-shared key (secrets.%s) is longer than %d bytes",
 		       s->name, IKE_PSK_MAX);
+	} else if (!s && (!cc->remote.has_id || cc->remote.id.type == CONF_ID_ANY) &&
+	           has_ike_secret(c)) {
+		/* any peer: its secret is found by its identity at IKE_AUTH
+		 * (ctl_conf_psks_apply), as charon finds it */
 	} else if (!s || s->secret_len == 0) {
 		char a[600], b[600];
 
@@ -367,4 +385,49 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
 	for (size_t i = 0; i < cc->nchildren; i++)
 		child_to_ike(&cc->children[i], &cfg->children[i], &e);
 	return e.n ? -EINVAL : 0;
+}
+
+int ctl_conf_psks_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	struct ike_psk_cfg *t = calloc(c->nsecrets ? c->nsecrets : 1, sizeof(*t));
+	struct ike_id **ids = calloc(c->nsecrets ? c->nsecrets : 1, sizeof(*ids));
+	unsigned n = 0;
+	int rc = 0;
+
+	if (!t || !ids) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < c->nsecrets; i++) {
+		const struct conf_secret *s = &c->secrets[i];
+		char why[256];
+
+		/* ike, ike-NAME: shared keys of IKE (eap-, xauth-, ppk- are not) */
+		if (!is_ike_secret(s->name))
+			continue;
+		if (s->secret_len > IKE_PSK_MAX)
+			continue;   /* refused for the connections that would use it */
+		if (s->nids && !(ids[n] = calloc(s->nids, sizeof(**ids)))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t k = 0; k < s->nids; k++)
+			if (id_to_ike(&s->ids[k], &ids[n][k], why, sizeof(why))) {
+				snprintf(err, errlen, "secrets.%s: %s", s->name, why);
+				rc = -EINVAL;
+				n++;
+				goto out;
+			}
+		t[n] = (struct ike_psk_cfg){ .ids = ids[n], .nids = (unsigned)s->nids,
+		                             .key = s->secret, .len = s->secret_len };
+		n++;
+	}
+	if ((rc = ike_psks_set(ike, IKE_PSK_FILE, t, n)))
+		snprintf(err, errlen, "pre-shared keys: %s", strerror(-rc));
+out:
+	for (unsigned i = 0; ids && i < n; i++)
+		free(ids[i]);
+	free(ids);
+	free(t);
+	return rc;
 }

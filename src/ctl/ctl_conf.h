@@ -36,4 +36,10 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
                     const struct ctl_conf_env *env, struct ike_conn_cfg *cfg, char *err,
                     size_t errlen);
 
+struct ike_ctx;
+/* The pre-shared keys of c's secrets section (ike-NAME, with their
+ * owners) into ike's table (ike_psks_set): IKE_AUTH chooses among them
+ * by identity. 0 or -errno with a reason in err. */
+int ctl_conf_psks_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen);
+
 #endif

@@ -123,7 +123,8 @@ static int apply_env(struct ike_ctx *ike, const struct conf *c, const struct ctl
 	if (!names)
 		return -ENOMEM;
 	/* the pools first: the connections name them (reported by the caller) */
-	if ((rc = conf_pools_check(c, err, errlen)) || (rc = pools_apply(ike, c, err, errlen))) {
+	if ((rc = conf_pools_check(c, err, errlen)) || (rc = pools_apply(ike, c, err, errlen)) ||
+	    (rc = ctl_conf_psks_apply(ike, c, err, errlen))) {
 		free(names);
 		return rc;
 	}

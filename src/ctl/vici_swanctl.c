@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -581,6 +582,15 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 	vici_section_start(resp, "ikesas");
 	vici_kv_fmt(resp, "total", "%u", cw.total);
 	vici_kv_fmt(resp, "half-open", "%u", cw.half_open);
+	vici_section_end(resp);
+	/* glibc's heap, as charon's stats reports it (HAVE_MALLINFO): swanctl
+	 * --stats prints "mallinfo sbrk ..., mmap ..., used ..., free ..." */
+	struct mallinfo2 mi = mallinfo2();
+	vici_section_start(resp, "mallinfo");
+	vici_kv_fmt(resp, "sbrk", "%zu", mi.arena);
+	vici_kv_fmt(resp, "mmap", "%zu", mi.hblkhd);
+	vici_kv_fmt(resp, "used", "%zu", mi.uordblks);
+	vici_kv_fmt(resp, "free", "%zu", mi.fordblks);
 	vici_section_end(resp);
 	vici_list_start(resp, "plugins");
 	vici_list_item_str(resp, "uipsec-ikev2");
@@ -1453,6 +1463,44 @@ static void secret_free(struct vici_secret *s)
 	free(s);
 }
 
+/* The shared secrets loaded over VICI, as the IKE core's keys of that
+ * source (ike_psks_set): IKE_AUTH looks them up by identity, beside the
+ * file's. 0 or -errno. */
+static int psks_push(struct vici_swanctl *vs)
+{
+	unsigned n = 0, i = 0;
+	struct ike_psk_cfg *t;
+	struct ike_id **ids;
+	int rc = 0;
+
+	for (struct vici_secret *s = vs->secrets; s; s = s->next)
+		n++;
+	t = calloc(n ? n : 1, sizeof(*t));
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!t || !ids) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (struct vici_secret *s = vs->secrets; s; s = s->next, i++) {
+		if (s->nowners && !(ids[i] = calloc((size_t)s->nowners, sizeof(**ids)))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (int k = 0; k < s->nowners; k++)
+			if ((rc = ike_id_parse(s->owners[k], &ids[i][k])))
+				goto out;
+		t[i] = (struct ike_psk_cfg){ .ids = ids[i], .nids = (unsigned)s->nowners,
+		                             .key = s->data, .len = s->len };
+	}
+	rc = ike_psks_set(vs->ike, IKE_PSK_VICI, t, n);
+out:
+	for (unsigned k = 0; ids && k < n; k++)
+		free(ids[k]);
+	free(ids);
+	free(t);
+	return rc;
+}
+
 static void cmd_load_shared(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
                             struct vici_buf *resp)
 {
@@ -1530,6 +1578,13 @@ static void cmd_load_shared(void *ctx, struct ctl_conn *c, const struct vici_pac
 		}
 	s->next = vs->secrets;
 	vs->secrets = s;
+	if (psks_push(vs)) {
+		vs->secrets = s->next;
+		secret_free(s);
+		psks_push(vs);
+		fail_resp(resp, "load-shared: an owner is not an identity uipsec can use");
+		return;
+	}
 	log_info("vici: loaded IKE shared secret '%s' for %d identit%s", s->id, s->nowners,
 	         s->nowners == 1 ? "y" : "ies");
 	vici_kv_str(resp, "success", "yes");
@@ -1550,6 +1605,7 @@ static void cmd_unload_shared(void *ctx, struct ctl_conn *c, const struct vici_p
 			struct vici_secret *old = *pp;
 			*pp = old->next;
 			secret_free(old);
+			psks_push(vs);   /* fewer keys: only memory can fail, and then none change */
 			vici_kv_str(resp, "success", "yes");
 			return;
 		}
@@ -1577,6 +1633,7 @@ static void cmd_clear_creds(void *ctx, struct ctl_conn *c, const struct vici_pac
 		vs->secrets = s->next;
 		secret_free(s);
 	}
+	ike_psks_set(vs->ike, IKE_PSK_VICI, NULL, 0);
 	vici_kv_str(resp, "success", "yes");
 }
 

@@ -217,7 +217,16 @@ void ike_ctx_free(struct ike_ctx *ctx)
 	for (unsigned i = 0; i < ctx->npools; i++)
 		ike_pool_free(ctx->pools[i]);
 	free(ctx->pools);
+	ike_authn_psk_clear(ctx);
 	mem_free_wipe(ctx, sizeof(*ctx));
+}
+
+/* ---- pre-shared keys (ike_authn_psk.c keeps and looks them up) ---- */
+
+int ike_psks_set(struct ike_ctx *ctx, enum ike_psk_source source, const struct ike_psk_cfg *psks,
+                 unsigned n)
+{
+	return ike_authn_psk_set(ctx, source, psks, n);
 }
 
 /* ---- virtual IP pools ---- */
@@ -393,7 +402,8 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 
 	bool psk = cfg->local_auth == IKE_AUTH_CLASS_PSK || cfg->remote_auth == IKE_AUTH_CLASS_PSK;
 
-	if (!cfg->name[0] || cfg->ike.n == 0 || (psk && cfg->psk_len == 0) ||
+	/* with a table of keys (ike_psks_set) the PSK is found at IKE_AUTH */
+	if (!cfg->name[0] || cfg->ike.n == 0 || (psk && cfg->psk_len == 0 && !ctx->psks_set) ||
 	    (cfg->nchildren && !cfg->children)) {
 		snprintf(err, errlen, "connection '%s': needs a name, IKE proposals and a PSK",
 		         cfg->name);

@@ -437,6 +437,32 @@ void ike_tick(struct ike_ctx *ctx);
 /* When ike_tick should run next (monotonic ms), UINT64_MAX if idle. */
 uint64_t ike_next_timer(struct ike_ctx *ctx);
 
+/* One pre-shared key of swanctl.conf's secrets section (ike-NAME { id-x =
+ * ...; secret = ... }): its owners (nids identities, patterns allowed;
+ * none: anyone) and the key. */
+struct ike_psk_cfg {
+	const struct ike_id *ids;
+	unsigned nids;
+	const uint8_t *key;
+	size_t len;
+};
+/* Where a table of keys comes from: each source replaces only its own. */
+enum ike_psk_source {
+	IKE_PSK_FILE = 0,   /* the secrets of the swanctl.conf loaded */
+	IKE_PSK_VICI,       /* load-shared over VICI */
+	IKE_PSK_SOURCES,
+};
+/* Replace source's pre-shared keys, which IKE_AUTH chooses from (with
+ * the other sources'), by the n in psks (copied; the old ones wiped). From then on a PSK authenticator looks its
+ * key up by both identities when it needs it, as charon's credential
+ * manager does (the best match of the peer's identity wins, then of
+ * ours): so two connections, or two clients of one, that differ only in
+ * the peer's identity get the secret of that identity. Without a call,
+ * each connection's own ike_conn_cfg.psk is used. 0, or -ENOMEM /
+ * -EINVAL (a key over IKE_PSK_MAX; nothing changed). */
+int ike_psks_set(struct ike_ctx *ctx, enum ike_psk_source source, const struct ike_psk_cfg *psks,
+                 unsigned n);
+
 struct ike_pool_cfg;
 /* Replace the loaded virtual IP pools by the n in cfgs (copied). A pool
  * whose name and addresses stay the same keeps its leases; a removed

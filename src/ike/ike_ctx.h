@@ -63,6 +63,11 @@ struct ike_ctx {
 	 * public-key credentials a pubkey authenticator would use (none yet) */
 	ike_authn_new_fn authn_new[IKE_AUTH_CLASS_MAX];
 	const struct ike_creds *creds;
+	/* pre-shared keys by owner (ike_psks_set, ike_authn_psk.c); psks_set:
+	 * look keys up here rather than in the connection */
+	struct ike_psk *psks[IKE_PSK_SOURCES];
+	unsigned npsks[IKE_PSK_SOURCES];
+	bool psks_set;
 	/* virtual IP pools (ike_pools_set, ike_pool.h) */
 	struct ike_pool **pools;
 	unsigned npools;

@@ -348,6 +348,110 @@ static void test_vip_reauth(void **state)
 	assert_int_equal(A.nvip_del, 1);
 }
 
+/* Connections chosen by identity, as charon chooses them: B has two
+ * remote-access connections that differ only in remote id (carol, dave),
+ * each with its own pool, and a PSK per identity in its table
+ * (ike_psks_set); the connections' own keys are wrong on purpose, so
+ * only the lookup by the peer's IDi at IKE_AUTH can succeed. Each client
+ * gets its connection and its pool; carol with dave's key is refused. */
+static void psk_entry(struct ike_psk_cfg *k, struct ike_id *id, const char *who, const char *key)
+{
+	assert_int_equal(ike_id_parse(who, id), 0);
+	*k = (struct ike_psk_cfg){ .ids = id, .nids = 1, .key = (const uint8_t *)key,
+	                           .len = strlen(key) };
+}
+
+static void b_two_conns(void)
+{
+	struct ike_pool_cfg pc[2];
+	struct ike_conn_cfg *second = calloc(1, sizeof(*second));
+	struct ike_psk_cfg keys[3];
+	struct ike_id ids[3];
+	char err[256];
+
+	assert_non_null(second);
+	memset(pc, 0, sizeof(pc));
+	snprintf(pc[0].name, sizeof(pc[0].name), "p-carol");
+	pc[0].from = ip("10.3.1.1");
+	pc[0].to = ip("10.3.1.9");
+	snprintf(pc[1].name, sizeof(pc[1].name), "p-dave");
+	pc[1].from = ip("10.3.2.1");
+	pc[1].to = ip("10.3.2.9");
+	assert_int_equal(ike_pools_set(B.ike, pc, 2, err, sizeof(err)), 0);
+	memset(&B.cfg.remote_addr, 0, sizeof(B.cfg.remote_addr));   /* %any */
+	B.cfg.children[0].remote_ts.n = 0;
+	memcpy(B.cfg.psk, "wrong", 5);   /* the table decides, not the connection */
+	B.cfg.psk_len = 5;
+	*second = B.cfg;
+	snprintf(B.cfg.name, sizeof(B.cfg.name), "rw-carol");
+	assert_int_equal(ike_id_parse("carol@example.org", &B.cfg.remote_id), 0);
+	snprintf(B.cfg.pools[0], sizeof(B.cfg.pools[0]), "p-carol");
+	B.cfg.npools = 1;
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	snprintf(second->name, sizeof(second->name), "rw-dave");
+	assert_int_equal(ike_id_parse("dave@example.org", &second->remote_id), 0);
+	snprintf(second->pools[0], sizeof(second->pools[0]), "p-dave");
+	second->npools = 1;
+	assert_int_equal(ike_conn_add(B.ike, second, err, sizeof(err)), 0);
+	free(second);
+	/* B's own key with both clients' (gateway-side owners: the clients) */
+	psk_entry(&keys[0], &ids[0], "carol@example.org", "carol-key");
+	psk_entry(&keys[1], &ids[1], "dave@example.org", "dave-key");
+	keys[2] = (struct ike_psk_cfg){ .key = (const uint8_t *)"anyone", .len = 6 };
+	assert_int_equal(ike_psks_set(B.ike, IKE_PSK_FILE, keys, 3), 0);
+}
+
+/* A as who with key (its connection's own PSK, no table). */
+static void a_as(const char *who, const char *key)
+{
+	char err[256];
+
+	ike_conn_del(A.ike, "gw");
+	assert_int_equal(ike_id_parse(who, &A.cfg.local_id), 0);
+	A.cfg.psk_len = strlen(key);
+	memcpy(A.cfg.psk, key, A.cfg.psk_len);
+	A.cfg.vip_family[0] = AF_INET;
+	A.cfg.nvips = 1;
+	A.cfg.children[0].local_ts.n = 0;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+}
+
+static void test_vip_conn_by_identity(void **state)
+{
+	struct ike_sa *a, *b;
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	ike_conn_del(B.ike, "gw");
+	b_two_conns();
+
+	a_as("carol@example.org", "carol-key");
+	assert_true(connect_a());
+	a = pair_sa(&A, NULL);
+	b = pair_sa(&B, NULL);
+	assert_string_equal(b->conn->cfg.name, "rw-carol");
+	assert_true(ip_addr_equal(&a->vip_local[0], &(struct ip_addr){ AF_INET, { 10, 3, 1, 1 } }));
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	pair_deliver_all(32);
+	assert_int_equal(ike_sa_count(B.ike), 0);
+
+	a_as("dave@example.org", "dave-key");
+	assert_true(connect_a());
+	a = pair_sa(&A, NULL);
+	b = pair_sa(&B, NULL);
+	assert_string_equal(b->conn->cfg.name, "rw-dave");
+	assert_true(ip_addr_equal(&a->vip_local[0], &(struct ip_addr){ AF_INET, { 10, 3, 2, 1 } }));
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	pair_deliver_all(32);
+
+	/* carol with dave's key: her connection, her identity's key: refused */
+	uint64_t failed = ike_ctx_stats(B.ike)->auth_failed;
+	a_as("carol@example.org", "dave-key");
+	assert_false(connect_a());
+	assert_int_equal(ike_ctx_stats(B.ike)->auth_failed, failed + 1);
+	assert_int_equal(ike_sa_count(B.ike), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +463,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vip_ike_rekey, teardown),
 		cmocka_unit_test_teardown(test_vip_bad_cp, teardown),
 		cmocka_unit_test_teardown(test_vip_reauth, teardown),
+		cmocka_unit_test_teardown(test_vip_conn_by_identity, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
