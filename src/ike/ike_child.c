@@ -52,6 +52,7 @@ struct ike_child_sa *ike_child_new(struct ike_sa *sa, const struct ike_child_cfg
 		return NULL;
 	}
 	*c->neg = *cfg;
+	c->installed_ms = ike_now(sa->ctx);   /* made; installed: ike_timers_child_installed */
 	snprintf(c->cfg.name, sizeof(c->cfg.name), "%s", cfg->name);
 	c->cfg.reqid = cfg->reqid;
 	c->cfg.mode = cfg->mode;
