@@ -1016,9 +1016,8 @@ void ike_list_sas(struct ike_ctx *ctx, FILE *out)
 		if (sa->state == IKE_STATE_ESTABLISHED) {
 			fprintf(out, "  established %llus ago",
 			        (unsigned long long)((now - sa->established_ms) / 1000));
-			if (sa->conn && sa->conn->cfg.rekey_time && !sa->rekeyed) {
-				int64_t left = (int64_t)(sa->established_ms + sa->conn->cfg.rekey_time * 1000ull) -
-				               (int64_t)now;
+			if (sa->rekey_at_ms && !sa->rekeyed) {
+				int64_t left = (int64_t)sa->rekey_at_ms - (int64_t)now;
 				fprintf(out, ", rekeying in %llds", (long long)(left > 0 ? left / 1000 : 0));
 			}
 			fputc('\n', out);

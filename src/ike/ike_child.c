@@ -52,6 +52,7 @@ struct ike_child_sa *ike_child_new(struct ike_sa *sa, const struct ike_child_cfg
 		return NULL;
 	}
 	*c->neg = *cfg;
+	c->installed_ms = ike_now(sa->ctx);   /* made; installed: ike_timers_child_installed */
 	snprintf(c->cfg.name, sizeof(c->cfg.name), "%s", cfg->name);
 	c->cfg.reqid = cfg->reqid;
 	c->cfg.mode = cfg->mode;
@@ -288,6 +289,36 @@ void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool inst
 	conn->child[i].trap_local = laddr;
 }
 
+/* The hold trap of a restart (ike_conn.c dpd_action) has done its work
+ * once c, of the same child config, is installed: the policies are c's
+ * now if its selectors are the config's (the trap's), else the trap's
+ * own go. */
+static void hold_done(struct ike_sa *sa, const struct ike_child_sa *c)
+{
+	int i = sa->conn ? ike_child_cfg_index(sa, c->cfg.name) : -1;
+	struct ike_conn_child *cc;
+	char t1[256], t2[256];
+
+	if (i < 0 || !sa->conn->child[i].trap_hold)
+		return;
+	cc = &sa->conn->child[i];
+	const struct ike_child_cfg *cfg = &sa->conn->cfg.children[i];
+	bool same = cfg->local_ts.n && cfg->remote_ts.n &&
+	            !strcmp(ike_ts_list_fmt(&cfg->local_ts, t1, sizeof(t1)),
+	                    ike_ts_list_fmt(&c->ts_local, t2, sizeof(t2))) &&
+	            !strcmp(ike_ts_list_fmt(&cfg->remote_ts, t1, sizeof(t1)),
+	                    ike_ts_list_fmt(&c->ts_remote, t2, sizeof(t2))) &&
+	            ip_addr_equal(&cc->trap_local, &sa->local.addr) &&
+	            ip_addr_equal(&sa->conn->cfg.remote_addr, &sa->remote.addr);
+	cc->trap_hold = false;
+	if (same)
+		cc->trap_installed = false;   /* the same policies, c's now */
+	else
+		ike_child_trap(sa->ctx, sa->conn, i, false);
+	sa_debug(sa, "CHILD_SA %s: restarted, the policies that held its traffic %s", c->cfg.name,
+	         same ? "are its own now" : "removed");
+}
+
 int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_initiator,
                       const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen,
                       const uint8_t *nr, size_t nrlen)
@@ -361,6 +392,7 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	c->state = CHILD_INSTALLED;
 	ctx->stats.child_established++;
 	ike_timers_child_installed(sa, c);
+	hold_done(sa, c);
 	free(c->neg);   /* negotiated: the rest of the config is not needed */
 	c->neg = NULL;
 	char b1[256], b2[256], b3[128];

@@ -54,7 +54,9 @@ struct ike_child_sa {
 	struct ike_endpoint local, remote;   /* at install time */
 	bool encap;
 	uint64_t installed_ms, rekey_ms, expire_ms;
-	uint32_t rekey_s, life_s;      /* its states' soft and hard time limits (0: none) */
+	/* soft time limit (ike_timers.c's, exact to the ms) and hard one
+	 * (also the data plane's backstop) after install, s (0: none) */
+	uint32_t rekey_s, life_s;
 	/* why our Delete for it is out (CHILD_END_NONE: terminated here) */
 	enum ike_child_end_reason delete_reason;
 	/* rekey collisions (RFC 7296 2.8.1): who started the exchange that

@@ -248,6 +248,14 @@ static void dpd_action(struct ike_sa *sa)
 		want[i] = false;
 		if (cc->dpd_action == IKE_ACTION_START) {
 			want[i] = any = true;
+			/* keep the policies (and so the route to the remote site)
+			 * while the new IKE SA comes up: what is sent meanwhile
+			 * is held (the data plane's hold queue) and goes out on
+			 * the new CHILD SA, instead of getting net unreachable */
+			if (!conn->child[i].trap_installed) {
+				ike_child_trap(sa->ctx, conn, (int)i, true);
+				conn->child[i].trap_hold = conn->child[i].trap_installed;
+			}
 		} else if (cc->dpd_action == IKE_ACTION_TRAP && !conn->child[i].trap_installed) {
 			sa_info(sa, "CHILD_SA %s: peer not responding, dpd_action trap", cc->name);
 			ike_child_trap(sa->ctx, conn, (int)i, true);

@@ -23,6 +23,10 @@ struct ike_sa;
 /* What the core keeps per child config of a connection, beside it. */
 struct ike_conn_child {
 	bool trap_installed;
+	/* the trap was installed only to hold traffic while dpd_action
+	 * restart sets the CHILD SA up again (not configured): it goes when
+	 * the new CHILD SA is installed */
+	bool trap_hold;
 	/* the local address the trap policies were installed with (the
 	 * routing's choice when local_addr is unset), to remove them again */
 	struct ip_addr trap_local;

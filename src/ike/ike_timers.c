@@ -23,15 +23,24 @@
  *   keepalive    behind a NAT, one 0xff byte to the peer's 4500 every 20 s
  *                (RFC 3948 2.3) keeps the NAT mapping
  *   IKE rekey    rekey_time less random(rand_time) s after the IKE SA was
- *                established (or rekeyed)
+ *                established (or rekeyed); times of an SA count from the
+ *                middle of the exchange that made it (anchor()), where
+ *                both ends agree
  *   reauth       reauth_time less random(rand_time): a new IKE SA
  *                replaces it, make-before-break (ike_conn_reauth)
  *   IKE expiry   over_time after the first of those, the IKE SA is
  *                deleted if it is still there (charon's hard lifetime)
- *   CHILD SAs    rekey and expire in the data plane: their states carry
- *                soft limits of rekey_time/_bytes/_packets less a random
- *                part of rand_*, and hard ones of life_* (the backend's
- *                expire event, ike.c, rekeys or deletes them)
+ *   CHILD SAs    rekey at rekey_time less random(rand_time) after they
+ *                were installed and are deleted at life_time, on this
+ *                file's own millisecond timers (as charon's scheduler
+ *                does), so that two ends with rand_time = 0 really start
+ *                their rekeyings at the same moment and collide (RFC 7296
+ *                2.8.1, ike_create.c). The data plane keeps the byte and
+ *                packet limits (rekey_/life_bytes, _packets less rand_*:
+ *                only it counts them) and, as a backstop that holds even
+ *                if IKE is stuck, the hard time limit life_time; its soft
+ *                and hard expire events (ike.c) rekey or delete as these
+ *                timers do
  *   fragments    a message still not whole 30 s after its first fragment
  *                was kept is given up (RFC 7383 reassembly; a
  *                retransmission starts it afresh)
@@ -105,6 +114,22 @@ static uint64_t jittered(uint64_t base, uint32_t t, uint32_t rnd)
 	return base + (t - rand_upto(rnd)) * 1000ull;
 }
 
+/* Where two ends' lifetimes of an SA start, so that with rand_time = 0
+ * they expire together: the middle of the exchange that made it. The
+ * responder makes and installs it between a request and its response
+ * (made ~ now), the initiator made it when it built the request and
+ * installs it on the response, so the middle of its wait is about when
+ * the responder installed it. An exchange that took long (retransmits)
+ * starts the lifetime at its end. */
+#define IKE_ANCHOR_MAX_MS 2000
+
+static uint64_t anchor(uint64_t made, uint64_t now)
+{
+	if (!made || made > now || now - made > IKE_ANCHOR_MAX_MS)
+		return now;
+	return made + (now - made) / 2;
+}
+
 void ike_timers_established(struct ike_sa *sa)
 {
 	const struct ike_conn_cfg *cfg = sa->conn ? &sa->conn->cfg : NULL;
@@ -116,8 +141,9 @@ void ike_timers_established(struct ike_sa *sa)
 	sa->rekey_at_ms = sa->reauth_at_ms = sa->delete_at_ms = 0;
 	if (!cfg)
 		return;
-	sa->rekey_at_ms = jittered(sa->established_ms, cfg->rekey_time, cfg->rand_time);
-	sa->reauth_at_ms = jittered(sa->established_ms, cfg->reauth_time, cfg->rand_time);
+	uint64_t from = anchor(sa->created_ms, sa->established_ms);
+	sa->rekey_at_ms = jittered(from, cfg->rekey_time, cfg->rand_time);
+	sa->reauth_at_ms = jittered(from, cfg->reauth_time, cfg->rand_time);
 	first = sa->rekey_at_ms;
 	if (sa->reauth_at_ms && (!first || sa->reauth_at_ms < first))
 		first = sa->reauth_at_ms;
@@ -138,14 +164,16 @@ void ike_timers_child_lifetimes(struct ike_sa *sa, struct ike_child_sa *c,
 	uint64_t soft;
 
 	(void)sa;
+	c->rekey_s = c->life_s = 0;
 	if (cc->rekey_time || cc->life_time) {
 		uint64_t life = cc->life_time ? cc->life_time : cc->rekey_time * 11ull / 10;
 		if (cc->rekey_time) {
 			soft = cc->rekey_time - rand_upto(cc->rand_time < cc->rekey_time ?
 			                                  cc->rand_time : cc->rekey_time - 1);
-			lft->soft_add_expires_seconds = soft;
 			c->rekey_s = (uint32_t)soft;
 		}
+		/* the soft time limit is ours (ike_timers_run); the hard one
+		 * stays in the data plane as well, as a backstop */
 		lft->hard_add_expires_seconds = life;
 		c->life_s = (uint32_t)life;
 	}
@@ -164,11 +192,11 @@ void ike_timers_child_lifetimes(struct ike_sa *sa, struct ike_child_sa *c,
 
 void ike_timers_child_installed(struct ike_sa *sa, struct ike_child_sa *c)
 {
-	uint64_t now = ike_now(sa->ctx);
+	uint64_t now = ike_now(sa->ctx), from = anchor(c->installed_ms, now);
 
 	c->installed_ms = now;
-	c->rekey_ms = c->rekey_s ? now + c->rekey_s * 1000ull : 0;
-	c->expire_ms = c->life_s ? now + c->life_s * 1000ull : 0;
+	c->rekey_ms = c->rekey_s ? from + c->rekey_s * 1000ull : 0;
+	c->expire_ms = c->life_s ? from + c->life_s * 1000ull : 0;
 }
 
 void ike_timers_ike_rekey_refused(struct ike_sa *sa)
@@ -278,6 +306,48 @@ static bool expiry_due(const struct ike_sa *sa)
 	       !ike_mgr_in_flight(sa, IKE_TASK_IKE_REKEY);
 }
 
+/* The CHILD SAs' own timers run while sa is established and not
+ * replaced (a rekeyed IKE SA's children have moved to its successor). */
+static bool child_timers_on(const struct ike_sa *sa)
+{
+	return sa->state == IKE_STATE_ESTABLISHED && !sa->rekeyed;
+}
+
+/* c has a successor already (a rekeying of it finished or is installed). */
+static bool child_replaced(const struct ike_sa *sa, const struct ike_child_sa *c)
+{
+	for (const struct ike_child_sa *x = sa->children; x; x = x->next)
+		if (x != c && x->rekeyed_spi == c->spi_in)
+			return true;
+	return false;
+}
+
+/* Soft expiry: a rekeying (once per CHILD SA; a refused one is not tried
+ * again, as after the data plane's soft expire); hard expiry: a Delete. */
+static void child_timers(struct ike_sa *sa, uint64_t now)
+{
+	if (!child_timers_on(sa))
+		return;
+	for (struct ike_child_sa *c = sa->children; c; c = c->next) {
+		if (c->state != CHILD_INSTALLED)
+			continue;
+		if (c->expire_ms && now >= c->expire_ms) {
+			c->expire_ms = c->rekey_ms = 0;
+			sa_info(sa, "CHILD_SA %s (SPI %08x) life_time reached: deleting it", c->cfg.name,
+			        c->spi_in);
+			c->delete_reason = CHILD_END_EXPIRED;
+			ike_mgr_queue(sa, IKE_TASK_CHILD_DELETE, c->spi_in);
+		} else if (c->rekey_ms && now >= c->rekey_ms) {
+			c->rekey_ms = 0;
+			if (child_replaced(sa, c))
+				continue;
+			sa_debug(sa, "CHILD_SA %s (SPI %08x) rekey_time reached: rekeying it",
+			         c->cfg.name, c->spi_in);
+			ike_mgr_queue(sa, IKE_TASK_CHILD_REKEY, c->spi_in);
+		}
+	}
+}
+
 static uint64_t retx_next(const struct ike_sa *sa)
 {
 	uint64_t next = UINT64_MAX;
@@ -339,6 +409,7 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 	}
 	if (ike_rekey_due(sa) && now >= sa->rekey_at_ms)
 		ike_mgr_queue(sa, IKE_TASK_IKE_REKEY, 0);
+	child_timers(sa, now);
 	if (sa->state == IKE_STATE_ESTABLISHED && sa->nat_local && sa->ctx->io.keepalive &&
 	    now - sa->keepalive_ms >= IKE_KEEPALIVE_MS) {
 		sa->keepalive_ms = now;
@@ -380,5 +451,11 @@ uint64_t ike_timers_next(const struct ike_sa *sa)
 		earliest(&next, sa->keepalive_ms + IKE_KEEPALIVE_MS);
 	if (dpd_on(sa))
 		earliest(&next, dpd_at(sa));
+	if (child_timers_on(sa))
+		for (const struct ike_child_sa *c = sa->children; c; c = c->next)
+			if (c->state == CHILD_INSTALLED) {
+				earliest(&next, c->rekey_ms);
+				earliest(&next, c->expire_ms);
+			}
 	return next;
 }

@@ -12,6 +12,9 @@
 #   collision    both ends rekey their CHILD_SA about every 4 s (rand_time
 #                1 s): rekey collisions happen, pings keep flowing, and
 #                one CHILD_SA is left
+#   timer collision  rand_time = 0 on both: both ends' timers start each
+#                rekeying at once, the collisions are resolved, one CHILD_SA
+#                pair is left, at most one ping lost
 #   loss         30 % loss each way on the public link: IKE comes up
 #   reorder      a relay reorders and duplicates ESP: every reordered packet
 #                accepted, every duplicate dropped and counted, none lost
@@ -130,6 +133,12 @@ restart_case() {
 		fail "traffic did not come back within 20 s"
 		return
 	fi
+	# while gwa sets the tunnel up again its policies (and the route to
+	# the remote site) stay: packets are held or lost, never refused
+	if grep -qi "unreachable" "$W/ping-back.log"; then
+		fail "hosta got ICMP unreachable during the restart: $(grep -ci unreachable "$W/ping-back.log") times"
+		return
+	fi
 	echo "ok [$CASE] (traffic back $RECOVERY s after kill -9 and the restart)"
 }
 case_restart_start() {
@@ -210,6 +219,60 @@ elif [ "$na" != 1 ] || [ "$nb" != 1 ]; then
 	fail "CHILD_SAs left: gwa $na, gwb $nb"
 else
 	echo "ok [$CASE] ($rekeys rekeys, $coll crossings resolved, no ping lost)"
+fi
+}
+
+# ---- rekey collisions from the timers alone (rand_time = 0)
+# Both ends have the same lifetimes and no random part, so their own
+# timers (the IKE core's, exact to the millisecond, counted from the middle
+# of the exchange that made the SA) fire together: both start each CHILD_SA
+# rekeying and the IKE_SA rekeying, the requests cross, the nonces pick the
+# survivor (RFC 7296 2.8.1, 2.8.2) and the loser deletes its redundant SA.
+# hosta pings hostb at 100/s meanwhile: at most one ping lost, one
+# CHILD_SA pair left, the same on both.
+case_timer_collision() {
+CASE="rekey collisions from the timers (rand_time = 0 on both)"
+local child="rekey_time = 3s
+	                life_time = 20s
+	                rand_time = 0s" ike="rekey_time = 7s
+	                over_time = 30s
+	                rand_time = 0s"
+stop_all
+conf gwa "$ike" "start_action = start
+	                $child"
+conf gwb "$ike" "$child"
+uipsecd_start gwa gwb && established || { fail "not established"; return; }
+ns hosta ping -i 0.01 -c 1500 -W 1 10.2.0.2 >"$W/ping-tcoll.log" 2>&1
+local ra rb ia ib coll icoll sent recv na nb sa_a sa_b
+ra=$(grep -c "rekeying CHILD_SA net" "$W/gwa/uipsecd.log")
+rb=$(grep -c "rekeying CHILD_SA net" "$W/gwb/uipsecd.log")
+ia=$(grep -c "rekeying IKE_SA" "$W/gwa/uipsecd.log")
+ib=$(grep -c "rekeying IKE_SA" "$W/gwb/uipsecd.log")
+coll=$(cat "$W/gwa/uipsecd.log" "$W/gwb/uipsecd.log" | grep -c "CHILD_SA net rekey collision")
+icoll=$(cat "$W/gwa/uipsecd.log" "$W/gwb/uipsecd.log" | grep -c "IKE_SA rekey collision")
+sent=$(grep -o '^[0-9]* packets transmitted' "$W/ping-tcoll.log" | cut -d' ' -f1)
+recv=$(grep -o '[0-9]* received' "$W/ping-tcoll.log" | cut -d' ' -f1)
+sleep 0.5
+na=$(u gwa list-sas | grep -c "net: INSTALLED")
+nb=$(u gwb list-sas | grep -c "net: INSTALLED")
+# the pair: gwa's inbound SPI is gwb's outbound one and the reverse
+sa_a=$(u gwa list-sas | awk '$1 == "in" { i = $2 } $1 == "out" { o = $2 } END { print i, o }')
+sa_b=$(u gwb list-sas | awk '$1 == "in" { i = $2 } $1 == "out" { o = $2 } END { print o, i }')
+if [ "$ra" -lt 1 ] || [ "$rb" -lt 1 ]; then
+	fail "both ends should start CHILD_SA rekeyings: gwa $ra, gwb $rb"
+elif [ "$ia" -lt 1 ] || [ "$ib" -lt 1 ]; then
+	fail "both ends should start IKE_SA rekeyings: gwa $ia, gwb $ib"
+elif [ "$coll" -lt 2 ]; then
+	fail "only $coll CHILD_SA rekey collisions logged ($ra + $rb rekeyings)"
+elif [ -z "$sent" ] || [ -z "$recv" ] || [ $((sent - recv)) -gt 1 ]; then
+	fail "pings lost: ${recv:-?} of ${sent:-?} answered"
+elif [ "$na" != 1 ] || [ "$nb" != 1 ]; then
+	fail "CHILD_SAs left: gwa $na, gwb $nb"
+elif [ -z "$sa_a" ] || [ "$sa_a" != "$sa_b" ]; then
+	fail "the CHILD_SAs left are not a pair: gwa '$sa_a', gwb '$sa_b' (in out)"
+else
+	echo "ok [$CASE] (CHILD_SA rekeyings started gwa $ra gwb $rb, $coll collisions;" \
+		"IKE_SA gwa $ia gwb $ib, $icoll collisions; $recv of $sent pings answered)"
 fi
 }
 
@@ -374,6 +437,7 @@ fi
 }
 
 for c in case_trap case_restart_start case_restart_trap case_restart_dpd case_collision \
+         case_timer_collision \
          case_loss case_reorder case_children; do
 	only "$c" || continue
 	$c

@@ -1607,6 +1607,23 @@ static void test_child_rekey_collision(void **state)
 	assert_int_equal(spd_count(B.spd), 3);
 }
 
+/* The "rekeying in N s" of p's first CHILD SA in its listing, -1 if none. */
+static long rekey_in(struct peer *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	long v = -1;
+	FILE *f = open_memstream(&buf, &len);
+
+	ike_list_sas(p->ike, f);
+	fclose(f);
+	const char *r = strstr(buf, "rekeying in ");
+	if (r)
+		v = strtol(r + strlen("rekeying in "), NULL, 10);
+	free(buf);
+	return v;
+}
+
 /* The SPI line ("gw: ESTABLISHED, IKEv2, <spi_i>_i <spi_r>_r") of the one
  * IKE SA of p, without the "*" that marks the local side. */
 static void sa_spis(struct peer *p, char *out, size_t n)
@@ -2069,8 +2086,9 @@ static void test_backend_requests(void **state)
 		assert_string_equal(r->enc.name, "");
 		assert_string_equal(r->auth.name, "");
 		assert_int_equal(r->encap.type, 0);
-		/* the initiator's soft limit at rekey_time, hard at 110 % */
-		assert_int_equal(r->lft.soft_add_expires_seconds, 3600);
+		/* the soft limit at rekey_time is the IKE core's timer; the
+		 * hard one at 110 % is the state's too */
+		assert_int_equal(r->lft.soft_add_expires_seconds, XFRM_INF);
 		assert_int_equal(r->lft.hard_add_expires_seconds, 3960);
 		assert_int_equal(r->sel.family, 0);
 	}
@@ -2534,6 +2552,47 @@ static void test_reauth(void **state)
 	assert_int_equal(ike_rekey_ike(A.ike, "nonesuch", false), -ENOENT);
 }
 
+/* With rand_time = 0 both ends' CHILD SA timers (the IKE core's, not the
+ * data plane's 1 s tick) expire at the same moment: both start the
+ * rekeying, the two requests cross (RFC 7296 2.8.1), the nonces pick the
+ * survivor, the redundant SA is deleted by its creator, and each side is
+ * left with one CHILD SA, the same pair. Then again: every rekeying
+ * collides, and the CHILD SA hard limit (life_time) is never reached. */
+static void test_child_rekey_timer_collision(void **state)
+{
+	char err[128];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	for (int s = 0; s < 2; s++) {
+		struct peer *p = s ? &B : &A;
+		p->cfg.children[0].rekey_time = 600;
+		p->cfg.children[0].rand_time = 0;
+		p->cfg.children[0].life_time = 660;
+		assert_int_equal(ike_conn_add(p->ike, &p->cfg, err, sizeof(err)), 0);
+	}
+	establish();
+	assert_sads_match(2);
+	uint64_t est_a = ike_ctx_stats(A.ike)->child_established;
+	for (int round = 1; round <= 3; round++) {
+		uint32_t before = out_state(&A, "10.1.0.5", "10.2.0.7")->spi;
+		tick(599000);
+		assert_int_equal(net_n, 0);        /* not early */
+		tick(1000);
+		assert_int_equal(net_n, 2);        /* both ends at once: crossing requests */
+		deliver_many(40);
+		assert_int_equal(ike_child_count(A.ike), 1);
+		assert_int_equal(ike_child_count(B.ike), 1);
+		assert_sads_match(2);
+		assert_int_not_equal(out_state(&A, "10.1.0.5", "10.2.0.7")->spi, before);
+		assert_int_equal(spd_count(A.spd), 3);
+		assert_int_equal(spd_count(B.spd), 3);
+		/* two CHILD SAs made each round, one of them redundant */
+		assert_int_equal(ike_ctx_stats(A.ike)->child_established, est_a + 2u * round);
+	}
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
 /* CHILD SA lifetimes by time (with rand_time), bytes and packets: the
  * states carry them, and a soft limit reached by traffic rekeys. */
 static void test_child_lifetimes(void **state)
@@ -2557,16 +2616,20 @@ static void test_child_lifetimes(void **state)
 	establish();
 	struct sad_sa *st = out_state(&A, "10.1.0.5", "10.2.0.7");
 	assert_non_null(st);
-	assert_in_range(st->lft.soft_add_expires_seconds, 540, 600);
+	/* the soft time limit is the IKE core's own timer, the hard one is
+	 * in the state too (a backstop) */
+	assert_int_equal(st->lft.soft_add_expires_seconds, XFRM_INF);
+	assert_in_range(rekey_in(&A), 540, 600);
 	assert_int_equal(st->lft.hard_add_expires_seconds, 660);
 	assert_in_range(st->lft.soft_byte_limit, 900000, 1000000);
 	assert_int_equal(st->lft.hard_byte_limit, 2000000);
 	assert_int_equal(st->lft.soft_packet_limit, 1000);
 	assert_int_equal(st->lft.hard_packet_limit, 2000);
 	struct sad_sa *bt = out_state(&B, "10.2.0.5", "10.1.0.7");
-	assert_in_range(bt->lft.soft_add_expires_seconds, 540, 600);
+	assert_int_equal(bt->lft.soft_add_expires_seconds, XFRM_INF);
+	assert_in_range(rekey_in(&B), 540, 600);
 	/* the two ends drew their own: not both at once */
-	assert_int_not_equal(bt->lft.soft_add_expires_seconds, st->lft.soft_add_expires_seconds);
+	assert_int_not_equal(rekey_in(&A), rekey_in(&B));
 	assert_int_equal(bt->lft.soft_byte_limit, XFRM_INF);
 	/* traffic: the packet limit is reached first, the SAD says so, A rekeys */
 	uint32_t spi = st->spi;
@@ -3217,6 +3280,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_unload_and_shutdown, teardown),
 		cmocka_unit_test_teardown(test_nat, teardown),
 		cmocka_unit_test_teardown(test_child_rekey_collision, teardown),
+		cmocka_unit_test_teardown(test_child_rekey_timer_collision, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey_collision, teardown),
 		cmocka_unit_test(test_ike_rekey_collision_reordered),
 		cmocka_unit_test_teardown(test_local_any, teardown),

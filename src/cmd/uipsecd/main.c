@@ -544,11 +544,27 @@ static void ike_recv(void *ctx, const uint8_t *msg, size_t len, const struct ip_
 	ike_input(d->ike, &local, &remote, msg, len);
 }
 
+/* The IKE timers: at least every IKE_TICK_MS (what an event in between
+ * scheduled is run by then), and exactly when the next one the IKE core
+ * knows of is due (a rekeying, DPD, a retransmit), so that two gateways
+ * with the same lifetimes really act at the same moment. */
+#define IKE_TICK_MS 200
+
 static void on_ike_tick(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct daemon *d = arg;
+	uint64_t now, next, wait = IKE_TICK_MS;
 
+	(void)l;
 	ike_tick(d->ike);
+	now = ike_now_ms(d);
+	next = ike_next_timer(d->ike);
+	if (next <= now)
+		wait = 1;
+	else if (next - now < wait)
+		wait = next - now;
+	if (loop_timer_arm(t, wait, 0) < 0)
+		log_err("cannot arm the IKE timer");
 }
 
 /* ------------------------------------------------------------- events */
@@ -943,7 +959,7 @@ int main(int argc, char **argv)
 		log_err("cannot watch the TUN device and sockets");
 		goto out;
 	}
-	if (loop_timer_arm(d.tick, 1000, 1000) < 0 || loop_timer_arm(d.ike_tick, 200, 200) < 0) {
+	if (loop_timer_arm(d.tick, 1000, 1000) < 0 || loop_timer_arm(d.ike_tick, IKE_TICK_MS, 0) < 0) {
 		log_err("cannot start the timers");
 		goto out;
 	}
