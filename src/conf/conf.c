@@ -308,8 +308,10 @@ static void secret_clear(struct conf_secret *sec)
 	memset(sec, 0, sizeof(*sec));
 }
 
+/* secrets.ike<suffix> and secrets.eap<suffix> (scope sc): ids and a
+ * secret. */
 static int build_ike_secret(struct builder *b, const struct conf_section *s, const char *path,
-                            struct conf_secret *sec)
+                            enum conf_scope sc, struct conf_secret *sec)
 {
 	char p[PATHLEN];
 	int rc;
@@ -317,13 +319,14 @@ static int build_ike_secret(struct builder *b, const struct conf_section *s, con
 	sec->name = strdup(s->name);
 	if (!sec->name)
 		return -ENOMEM;
+	sec->eap = sc == CONF_SC_SECRET_EAP;
 	for (size_t i = 0; i < s->nsub; i++)
-		conf_build_refuse(b, CONF_SC_SECRET_IKE, s->sub[i],
+		conf_build_refuse(b, sc, s->sub[i],
 		               conf_build_subpath(p, sizeof(p), path, s->sub[i]->name));
-	if ((rc = conf_build_kvs(b, CONF_SC_SECRET_IKE, s, path, sec, NULL, NULL)))
+	if ((rc = conf_build_kvs(b, sc, s, path, sec, NULL, NULL)))
 		return rc;
 	if (!sec->secret &&
-	    !conf_build_written(CONF_SC_SECRET_IKE, s, offsetof(struct conf_secret, secret)))
+	    !conf_build_written(sc, s, offsetof(struct conf_secret, secret)))
 		conf_build_fail(b, &s->loc, path, "no secret");   /* (a bad one was reported at its line) */
 	return 0;
 }
@@ -388,7 +391,7 @@ static int build_secrets(struct builder *b, const struct conf_section *s, struct
 			rc = build_key_secret(b, sub, p, &c->keys[c->nkeys]);
 			c->nkeys++;
 		} else {
-			rc = build_ike_secret(b, sub, p, &c->secrets[c->nsecrets]);
+			rc = build_ike_secret(b, sub, p, o->inner, &c->secrets[c->nsecrets]);
 			c->nsecrets++;
 		}
 		if (rc)
@@ -577,6 +580,9 @@ const struct conf_secret *conf_secret_find_ike(const struct conf *c, const struc
 		const struct conf_secret *s = &c->secrets[i];
 		enum conf_id_match m_me = me ? secret_owner_match(s, me) : CONF_ID_MATCH_NONE;
 		enum conf_id_match m_other = other ? secret_owner_match(s, other) : CONF_ID_MATCH_NONE;
+
+		if (s->eap)
+			continue;   /* an EAP password, not an IKE pre-shared key */
 
 		if ((me || other) && !m_me && !m_other)
 			continue;

@@ -176,6 +176,10 @@ struct conf_auth {
 	char **cacerts; size_t ncacerts;   /* remote.cacerts: in x509ca/ */
 	char *ca_id;                       /* remote.ca_id */
 	uint8_t revocation;                /* remote.revocation: enum conf_revocation */
+	/* EAP (auth = eap, eap-mschapv2): eap_id (unset: the IKE identity;
+	 * CONF_ID_ANY for %any) */
+	bool has_eap_id;
+	struct conf_id eap_id;
 };
 
 /* remote.revocation, as swanctl.conf(5) */
@@ -270,9 +274,11 @@ struct conf_pool {
 	struct conf_addr *subnets; size_t nsubnets;  /* subnet = CIDR, ... (PREFIX or IP) */
 };
 
-/* An IKE pre-shared key (secrets { ike<suffix> { id<suffix>, secret } }). */
+/* An IKE pre-shared key (secrets { ike<suffix> { id<suffix>, secret } }),
+ * or an EAP password (secrets { eap<suffix> { ... } }, eap set). */
 struct conf_secret {
 	char *name;               /* section name, e.g. "ike-gw" */
+	bool eap;                 /* an eap<suffix> section */
 	struct conf_id *ids;      size_t nids;  /* none: applies to any peer */
 	uint8_t *secret;          /* decoded: text, 0x hex or 0s base64 */
 	size_t secret_len;

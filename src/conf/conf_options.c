@@ -28,7 +28,9 @@
 
 /* Reasons shared by several options. */
 #define R_CERT    "this form of certificate configuration (uipsec reads certificates from certs = and cacerts = and swanctl's x509 folders)"
-#define R_EAP     "EAP (uipsec has pre-shared keys and public keys, so far)"
+#define R_EAP     "this EAP method (uipsec has EAP-MSCHAPv2: auth = eap-mschapv2)"
+#define R_EAPSEC  "NT hash secrets (write the password in an eap section)"
+#define R_AAA     "EAP through a AAA server (eap-radius)"
 #define R_IKEV1   "an IKEv1 setting (uipsec speaks IKEv2 only)"
 #define R_XAUTH   "XAuth, an IKEv1 extension (uipsec speaks IKEv2 only)"
 #define R_PPK     "postquantum preshared keys (RFC 8784)"
@@ -156,7 +158,21 @@ static const struct conf_enum_val auth_vals[] = {
 	{ "bliss", CONF_AUTH_PUBKEY, CONF_SUP_NO, "BLISS signatures (strongSwan's post-quantum "
 	  "scheme, removed in 5.9.x)" },
 	{ "ike:", CONF_AUTH_PUBKEY, CONF_SUP_YES, NULL },
-	{ "eap", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-mschapv2", CONF_AUTH_EAP, CONF_SUP_YES, NULL },
+	{ "eap-md5", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-tls", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-ttls", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-peap", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-radius", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-gtc", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-sim", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-aka", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-tnc", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-dynamic", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	{ "eap-identity", CONF_AUTH_EAP, CONF_SUP_NO, R_EAP },
+	/* eap alone is EAP-MSCHAPv2 here; other eap-<method> are refused
+	 * by ctl/ctl_conf.c at the connection */
+	{ "eap", CONF_AUTH_EAP, CONF_SUP_YES, NULL },
 	{ "xauth", CONF_AUTH_XAUTH, CONF_SUP_NO, R_XAUTH },
 	{ NULL, 0, 0, NULL },
 };
@@ -341,16 +357,20 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "raw public keys for authentication, comma-separated" },
 	{ "auth", LOCAL, CONF_T_AUTH, CONF_SUP_YES, 0, 0, "pubkey", AT2(conf_auth, method, auth),
 	  .vals = auth_vals,
-	  .note = "psk or pubkey (rsa, ecdsa, ike:, with strongSwan's signature scheme "
-	          "constraints such as rsa/pss-sha256)",
+	  .note = "psk, pubkey (rsa, ecdsa, ike:, with strongSwan's signature scheme "
+	          "constraints such as rsa/pss-sha256) or eap-mschapv2 (eap: the same)",
 	  .example = "psk",
 	  .desc = "how we authenticate: psk (pre-shared key), pubkey, eap-..., xauth" },
 	{ "id", LOCAL, CONF_T_ID, CONF_SUP_YES, 0, 0, "", AT2(conf_auth, id, has_id),
 	  .note = "our identity (none: our IKE address); distinguished names need certificates",
 	  .example = "gw-a.example.org",
 	  .desc = "our IKE identity: an IP address, a host name, an email address, a key ID" },
-	{ "eap_id", AUTH, REFUSED(R_EAP), .dflt = "id", .example = "user@example.org" },
-	{ "aaa_id", LOCAL, REFUSED(R_EAP), .dflt = "remote-id", .example = "aaa.example.org" },
+	{ "eap_id", AUTH, CONF_T_ID, CONF_SUP_YES, 0, 0, "id", AT2(conf_auth, eap_id, has_eap_id),
+	  .note = "local: our EAP identity; remote: the client's (%any: asked for with "
+	          "EAP-Identity, as is any other than its IKE identity)",
+	  .example = "user@example.org",
+	  .desc = "the EAP identity: ours (local) or the one the client must have (remote)" },
+	{ "aaa_id", LOCAL, REFUSED(R_AAA), .dflt = "remote-id", .example = "aaa.example.org" },
 	{ "xauth_id", LOCAL, REFUSED(R_XAUTH), .dflt = "id", .example = "xauth-user" },
 	{ "id", REMOTE, CONF_T_ID, CONF_SUP_YES, 0, 0, "%any", AT2(conf_auth, id, has_id),
 	  .note = "the peer's identity (%any: any)", .example = "gw-b.example.org",
@@ -372,8 +392,8 @@ const struct conf_opt conf_opts[] = {
 	          "a CRL was to be had), relaxed (only a revoked certificate fails)" },
 	{ "auth", REMOTE, CONF_T_AUTH, CONF_SUP_YES, 0, 0, "pubkey", AT2(conf_auth, method, auth),
 	  .vals = auth_vals,
-	  .note = "psk or pubkey (rsa, ecdsa, ike:...); without a remote section any peer that "
-	          "has the PSK is accepted",
+	  .note = "psk, pubkey (rsa, ecdsa, ike:...) or eap-mschapv2 (we are the EAP server); "
+	          "without a remote section any peer that has the PSK is accepted",
 	  .example = "psk",
 	  .desc = "how the peer must authenticate" },
 
@@ -501,12 +521,12 @@ const struct conf_opt conf_opts[] = {
 	/* secrets */
 	{ "secrets", CONF_SC(CONF_SC_ROOT), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_SECRETS, 0,
 	  .note = "credentials, one section each; the name starts with the type" },
-	{ "eap", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_EAP,
-	  CONF_F_PREFIX, .why = R_EAP },
+	{ "eap", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_SECRET_EAP,
+	  CONF_F_PREFIX, .note = "an EAP password (EAP-MSCHAPv2)" },
 	{ "xauth", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_EAP,
 	  CONF_F_PREFIX | CONF_F_UNLISTED, .why = R_XAUTH },
 	{ "ntlm", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_EAP,
-	  CONF_F_PREFIX, .why = R_EAP },
+	  CONF_F_PREFIX, .why = R_EAPSEC },
 	{ "ike", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_YES, CONF_SC_SECRET_IKE,
 	  CONF_F_PREFIX, .note = "an IKE pre-shared key" },
 	{ "ppk", CONF_SC(CONF_SC_SECRETS), CONF_T_SECTION, CONF_SUP_NO, CONF_SC_SECRET_EAP,
@@ -534,10 +554,17 @@ const struct conf_opt conf_opts[] = {
 	  .note = "identities the key is for, any number (none: any)",
 	  .example = "gw-a.example.org",
 	  .desc = "an IKE identity the key is for; several with different suffixes" },
-	{ "secret", CONF_SC(CONF_SC_SECRET_EAP), REFUSED(R_EAP), .dflt = "",
-	  .example = "0x00112233445566778899aabbccddeeff" },
-	{ "id", CONF_SC(CONF_SC_SECRET_EAP), REFUSED(R_EAP), .flags = CONF_F_PREFIX, .dflt = "",
-	  .example = "user@example.org" },
+	{ "secret", CONF_SC(CONF_SC_SECRET_EAP), CONF_T_SECRET, CONF_SUP_YES, 0, 0, "",
+	  AT2(conf_secret, secret, secret_len),
+	  .note = "the password: text, 0x followed by hex, or 0s followed by base64 (at most 256 "
+	          "bytes)",
+	  .example = "example-password",
+	  .desc = "the EAP password: text, 0x followed by hex, or 0s followed by base64" },
+	{ "id", CONF_SC(CONF_SC_SECRET_EAP), CONF_T_IDS, CONF_SUP_YES, 0, CONF_F_PREFIX, "",
+	  AT2(conf_secret, ids, nids),
+	  .note = "EAP identities the password is for, any number (none: any)",
+	  .example = "user@example.org",
+	  .desc = "an EAP identity the password is for; several with different suffixes" },
 	{ "file", CONF_SC(CONF_SC_SECRET_KEY), CONF_T_STRING, CONF_SUP_YES, 0, 0, "",
 	  AT(conf_keysecret, file), .example = "uipsec-example-key.pem",
 	  .desc = "the key file's name in its folder" },

@@ -159,9 +159,10 @@ static struct conf_id lookup_id(const struct conf_auth *a, const struct ip_addr 
 	return id;
 }
 
-/* The authentication class of one end (local/remote auth = ...). The
- * option table accepts psk only for now, and a missing remote section
- * means psk too; anything else is refused here rather than taken for psk. */
+/* The authentication class of one end (local/remote auth = ...). A
+ * missing remote section means psk; eap is EAP-MSCHAPv2 (the table
+ * refuses the eap-<method>s it knows; one it does not know is refused
+ * here); anything else is refused here rather than taken for psk. */
 static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, bool ours,
                       uint8_t *cls, struct errs *e)
 {
@@ -175,6 +176,12 @@ static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, boo
 	case CONF_AUTH_PUBKEY:
 		*cls = IKE_AUTH_CLASS_PUBKEY;
 		return 0;
+	case CONF_AUTH_EAP:
+		*cls = IKE_AUTH_CLASS_EAP;
+		if (!a->auth || !strcasecmp(a->auth, "eap") || !strcasecmp(a->auth, "eap-mschapv2"))
+			return 0;
+		return refuse(e, &at, cc->path, "%s auth = %s: uipsec has EAP-MSCHAPv2 only "
+		              "(auth = eap-mschapv2)", ours ? "local" : "remote", a->auth);
 	default:
 		return refuse(e, &at, cc->path, "%s auth method (%u) is not carried to uipsec's IKE",
 		              ours ? "our" : "the peer's", a->method);
@@ -260,6 +267,65 @@ static void pubkey_end(const struct conf_conn *cc, const struct conf_auth *a, bo
 	}
 	if (ctl_creds_pubkey_cfg(env->store, env->confdir, &spec, remote, out, why, sizeof(why)))
 		refuse(e, &at, cc->path, "%s", why);
+}
+
+/* EAP: the method, the eap_ids and every EAP secret (one entry per id;
+ * the server looks them up by the identity the client proves). The
+ * array is the caller's to free (ctl_conf_free_ike), wiped. */
+static void eap_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike_conn_cfg *cfg,
+                       struct errs *e)
+{
+	struct conf_loc at = { cc->file, cc->line, cc->col };
+	size_t n = 0, k = 0;
+	char why[256];
+
+	cfg->eap_type = 26;   /* MSCHAPv2 */
+	if (cc->local.has_eap_id) {
+		cfg->has_local_eap_id = true;
+		if (cc->local.eap_id.type != CONF_ID_ANY &&
+		    id_to_ike(&cc->local.eap_id, &cfg->local_eap_id, why, sizeof(why)))
+			refuse(e, &at, cc->path, "local.eap_id: %s", why);
+	}
+	if (cc->remote.has_eap_id) {
+		cfg->has_remote_eap_id = true;
+		if (cc->remote.eap_id.type != CONF_ID_ANY &&
+		    id_to_ike(&cc->remote.eap_id, &cfg->remote_eap_id, why, sizeof(why)))
+			refuse(e, &at, cc->path, "remote.eap_id: %s", why);
+	}
+	for (size_t i = 0; i < c->nsecrets; i++)
+		if (c->secrets[i].eap)
+			n += c->secrets[i].nids ? c->secrets[i].nids : 1;
+	if (!n) {
+		refuse(e, &at, cc->path, "auth = eap: no EAP secrets (secrets { eap-NAME { id = ...; "
+		       "secret = ... } })");
+		return;
+	}
+	cfg->eap_secrets = calloc(n, sizeof(*cfg->eap_secrets));
+	if (!cfg->eap_secrets) {
+		refuse(e, &at, cc->path, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->nsecrets; i++) {
+		const struct conf_secret *s = &c->secrets[i];
+
+		if (!s->eap)
+			continue;
+		if (s->secret_len > IKE_PSK_MAX) {
+			refuse(e, &at, cc->path, "secrets.%s: an EAP password longer than %d bytes",
+			       s->name, IKE_PSK_MAX);
+			continue;
+		}
+		for (size_t j = 0; j < (s->nids ? s->nids : 1); j++) {
+			struct ike_eap_secret *x = &cfg->eap_secrets[k++];
+
+			if (s->nids && s->ids[j].type != CONF_ID_ANY &&
+			    id_to_ike(&s->ids[j], &x->id, why, sizeof(why)))
+				refuse(e, &at, cc->path, "secrets.%s id: %s", s->name, why);
+			memcpy(x->secret, s->secret, s->secret_len);
+			x->len = s->secret_len;
+		}
+	}
+	cfg->neap_secrets = (unsigned)k;
 }
 
 int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
@@ -350,6 +416,8 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
 		memcpy(cfg->psk, s->secret, s->secret_len);
 		cfg->psk_len = s->secret_len;
 	}
+	if (cfg->local_auth == IKE_AUTH_CLASS_EAP || cfg->remote_auth == IKE_AUTH_CLASS_EAP)
+		eap_to_ike(c, cc, cfg, &e);
 	cfg->dpd_delay = (uint32_t)cc->dpd_delay;
 	/* charon reads dpd_timeout for IKEv1 only: IKEv2 liveness checks end
 	 * with the retransmission settings, and so do uipsec's */

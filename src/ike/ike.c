@@ -15,6 +15,7 @@
 #include "ike/ike_authn.h"
 #include "ike/ike_authn_psk.h"
 #include "ike/ike_authn_pubkey.h"
+#include "ike/ike_authn_eap.h"
 #include "ike/ike_child.h"
 #include "ike/ike_conn.h"
 #include "ike/ike_ctx.h"
@@ -134,6 +135,7 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	/* eap registers here once it exists */
 	ike_authn_register(ctx, IKE_AUTH_CLASS_PSK, ike_authn_psk_new);
 	ike_authn_register(ctx, IKE_AUTH_CLASS_PUBKEY, ike_authn_pubkey_new);
+	ike_authn_register(ctx, IKE_AUTH_CLASS_EAP, ike_authn_eap_new);
 	if (backend) {
 		struct xfrm_backend_events ev = { .ctx = ctx, .acquire = on_acquire,
 		                                  .expire = on_expire, .unknown_spi = on_unknown_spi };
@@ -187,8 +189,12 @@ static void conn_arrays_free(struct ike_conn *c)
 	if (c->cfg.children)
 		mem_free_wipe(c->cfg.children, c->cfg.nchildren * sizeof(*c->cfg.children));
 	free(c->child);
+	if (c->cfg.eap_secrets)
+		mem_free_wipe(c->cfg.eap_secrets, c->cfg.neap_secrets * sizeof(*c->cfg.eap_secrets));
 	c->cfg.children = NULL;
 	c->child = NULL;
+	c->cfg.eap_secrets = NULL;
+	c->cfg.neap_secrets = 0;
 }
 
 static void conn_free(struct ike_ctx *ctx, struct ike_conn *c)
@@ -416,6 +422,9 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 		                             cfg->remote_auth : cfg->local_auth));
 		return -EINVAL;
 	}
+	if ((cfg->local_auth == IKE_AUTH_CLASS_EAP || cfg->remote_auth == IKE_AUTH_CLASS_EAP) &&
+	    ike_authn_eap_check(cfg, err, errlen))
+		return -EINVAL;
 	for (unsigned i = 0; i < cfg->nchildren; i++)
 		if (cfg->children[i].esp.n == 0) {
 			snprintf(err, errlen, "connection '%s' child '%s': no ESP proposals", cfg->name,
@@ -427,6 +436,19 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 		return -ENOMEM;
 	c->cfg = *cfg;
 	c->cfg.children = NULL;
+	c->cfg.eap_secrets = NULL;
+	if (cfg->neap_secrets) {
+		c->cfg.eap_secrets = malloc(cfg->neap_secrets * sizeof(*cfg->eap_secrets));
+		if (!c->cfg.eap_secrets) {
+			c->cfg.neap_secrets = 0;
+			mem_free_wipe(c, sizeof(*c));
+			return -ENOMEM;
+		}
+		memcpy(c->cfg.eap_secrets, cfg->eap_secrets,
+		       cfg->neap_secrets * sizeof(*cfg->eap_secrets));
+	} else {
+		c->cfg.neap_secrets = 0;
+	}
 	if (cfg->nchildren) {
 		c->cfg.children = malloc(cfg->nchildren * sizeof(*cfg->children));
 		c->child = calloc(cfg->nchildren, sizeof(*c->child));

@@ -163,7 +163,7 @@ struct ike_child_cfg {
 enum ike_auth_class {
 	IKE_AUTH_CLASS_PSK = 0,      /* pre-shared key (and the zero default) */
 	IKE_AUTH_CLASS_PUBKEY,       /* certificates or raw public keys, RFC 7427 signatures */
-	IKE_AUTH_CLASS_EAP,          /* EAP (local end client, remote end server): not yet */
+	IKE_AUTH_CLASS_EAP,          /* EAP (local end client, remote end server): MSCHAPv2 */
 	IKE_AUTH_CLASS_MAX,
 };
 
@@ -196,6 +196,17 @@ enum ike_fragmentation {
 };
 
 #define IKE_PSK_MAX 256
+
+/* An EAP secret (swanctl.conf secrets { eap<suffix> { id<suffix>;
+ * secret } }) for one identity: a secret with several ids is one entry
+ * per id, one without ids an entry with id type 0 (any). The ids are EAP
+ * identities as strongSwan parses them (crypto_id_parse: "carol" is an
+ * FQDN, "carol@example.org" an RFC 822 address). */
+struct ike_eap_secret {
+	struct ike_id id;
+	uint8_t secret[IKE_PSK_MAX];
+	size_t len;
+};
 #define IKE_CONN_POOLS_MAX 4
 
 /* swanctl.conf send_cert: when our certificates go into CERT payloads. */
@@ -247,6 +258,18 @@ struct ike_conn_cfg {
 	uint8_t psk[IKE_PSK_MAX];     /* for psk on either end */
 	size_t psk_len;
 	struct ike_pubkey_cfg local_pk, remote_pk;   /* for pubkey on either end */
+	/* EAP (auth = eap, eap-mschapv2): the method's EAP type (26,
+	 * MSCHAPv2, the only one), the EAP identities (local.eap_id: ours as
+	 * a client, unset: our IKE identity; remote.eap_id: the peer's as a
+	 * server, unset: its IKE identity, no EAP-Identity round; set to
+	 * %any (type 0) or to another identity, the server asks for it), and
+	 * the EAP secrets both ends look up by EAP identity (ike_conn_add
+	 * copies the array; wiped when freed) */
+	uint8_t eap_type;
+	bool has_local_eap_id, has_remote_eap_id;
+	struct ike_id local_eap_id, remote_eap_id;
+	struct ike_eap_secret *eap_secrets;
+	unsigned neap_secrets;
 	uint8_t send_cert;            /* enum ike_send_cert */
 	bool no_certreq;              /* send_certreq = no (default yes) */
 	uint32_t dpd_delay;           /* seconds, 0 = off */

@@ -3,6 +3,7 @@
  * out with the get_be* helpers (no casts of wire structs). */
 #include "ike/ike_pld.h"
 #include "ike/ike_cp.h"
+#include "ike/ike_eap.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -729,8 +730,12 @@ int ike_pld_validate(uint8_t type, const uint8_t *body, size_t len)
 	}
 	case IKE_PLD_SKF:
 		return len >= 4 ? 0 : -EBADMSG;
+	case IKE_PLD_EAP: {
+		struct ike_eap e;
+		return ike_eap_parse(body, len, &e);
+	}
 	default:
-		return 0;   /* opaque: vendor ID, EAP */
+		return 0;   /* opaque: vendor ID */
 	}
 }
 

@@ -192,7 +192,8 @@ static void test_table_consistent(void **state)
 	assert_int_equal(conf_opt_find(CONF_SC_SECRET_IKE, "id-gw", false)->type, CONF_T_IDS);
 	assert_int_equal(conf_opt_find(CONF_SC_CONNS, "anything", true)->inner, CONF_SC_CONN);
 	assert_int_equal(conf_opt_find(CONF_SC_SECRETS, "ike", true)->sup, CONF_SUP_YES);
-	assert_int_equal(conf_opt_find(CONF_SC_SECRETS, "eap-x", true)->sup, CONF_SUP_NO);
+	assert_int_equal(conf_opt_find(CONF_SC_SECRETS, "eap-x", true)->sup, CONF_SUP_YES);
+	assert_int_equal(conf_opt_find(CONF_SC_SECRETS, "ntlm-x", true)->sup, CONF_SUP_NO);
 	/* an option of the remote side only is unknown on the local side */
 	assert_non_null(conf_opt_find(CONF_SC_REMOTE, "cacerts", false));
 	assert_null(conf_opt_find(CONF_SC_LOCAL, "cacerts", false));

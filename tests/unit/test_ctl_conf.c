@@ -125,19 +125,19 @@ static void test_all_at_once(void **state)
 		"    } }\n"                                  /* 12 */
 		"  }\n"                                      /* 13 */
 		"  b : base { local { auth = psk\n"          /* 14 */
-		"    eap_id = x } }\n"                       /* 15 */
+		"    aaa_id = x } }\n"                       /* 15 */
 		"}\n"                                        /* 16 */
 		"secrets { ike { secret = s\n"               /* 17 */
-		"  file = k } eap-1 { } }\n";                /* 18 */
+		"  file = k } ntlm-1 { } }\n";               /* 18 */
 	const char *want =
 		"gw.conf:2:3: connections.a.mediation: not supported: the IKEv2 mediation extension\n"
 		"gw.conf:7:5: connections.a.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only)\n"
 		"gw.conf:8:5: connections.a.rekey_tme: unknown option\n"
 		"gw.conf:10:7: connections.a.children.net.mark_in: not supported: marks\n"
 		"gw.conf:11:7: connections.a.children.net.ipcomp: not supported: IPComp\n"
-		"gw.conf:15:5: connections.b.local.eap_id: not supported: EAP (uipsec has pre-shared keys and public keys, so far)\n"
+		"gw.conf:15:5: connections.b.local.aaa_id: not supported: EAP through a AAA server (eap-radius)\n"
 		"gw.conf:18:3: secrets.ike.file: unknown option (an ike secret has id<suffix> and secret)\n"
-		"gw.conf:18:14: secrets.eap-1: not supported: EAP (uipsec has pre-shared keys and public keys, so far)";
+		"gw.conf:18:14: secrets.ntlm-1: not supported: NT hash secrets (write the password in an eap section)";
 	const char *got;
 
 	(void)state;
