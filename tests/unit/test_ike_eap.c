@@ -1,0 +1,351 @@
+/* EAP-MSCHAPv2 in IKE_AUTH between two IKE instances in one process
+ * (ike_pair.h): A is the road warrior (local auth = eap-mschapv2), B the
+ * gateway (local auth psk here; pubkey is the interop tests'), remote
+ * auth eap. The rounds as charon runs them, with and without the
+ * EAP-Identity round, the MSK-keyed AUTH, a wrong password, a message
+ * tampered with behind the integrity check (wrong Identifier, wrong
+ * MS-CHAPv2-ID, a lying length), and a client that stops halfway
+ * (bounded by the half-open timeout). The EAP payload parser's own
+ * cases are at the end. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ike/ike.h"
+#include "ike/ike_eap.h"
+#include "ike/ike_msg.h"
+#include "ike/ike_pld.h"
+#include "ike/ike_proto.h"
+#include "util/bytes.h"
+#include "util/mem.h"
+#include "xfrm/sad.h"
+#include "ike_pair.h"
+
+static struct ike_eap_secret secrets_a[1], secrets_b[2];
+
+static void secret(struct ike_eap_secret *s, const char *id, const char *pw)
+{
+	memset(s, 0, sizeof(*s));
+	if (id)
+		assert_int_equal(ike_id_parse(id, &s->id), 0);
+	s->len = strlen(pw);
+	memcpy(s->secret, pw, s->len);
+}
+
+/* A (carol, password a_pw) against B, which knows carol's password
+ * b_pw; with ask, B's remote eap_id is %any (the EAP-Identity round). */
+static void eap_up(const char *a_pw, const char *b_pw, bool ask)
+{
+	char err[256];
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	A.cfg.local_auth = IKE_AUTH_CLASS_EAP;
+	B.cfg.remote_auth = IKE_AUTH_CLASS_EAP;
+	A.cfg.eap_type = B.cfg.eap_type = 26;
+	assert_int_equal(ike_id_parse("carol@example.org", &A.cfg.local_id), 0);
+	secret(&secrets_a[0], "carol@example.org", a_pw);
+	secret(&secrets_b[0], "dave@example.org", "davepass");
+	secret(&secrets_b[1], "carol@example.org", b_pw);
+	A.cfg.eap_secrets = secrets_a;
+	A.cfg.neap_secrets = 1;
+	B.cfg.eap_secrets = secrets_b;
+	B.cfg.neap_secrets = 2;
+	B.cfg.has_remote_eap_id = ask;
+	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pair_down();
+	mem_wipe(secrets_a, sizeof(secrets_a));
+	mem_wipe(secrets_b, sizeof(secrets_b));
+	return 0;
+}
+
+static void deliver_all(void)
+{
+	for (int i = 0; i < 100 && deliver(false); i++)
+		;
+	assert_int_equal(net_n, 0);
+}
+
+/* The EAP message in the queued IKE_AUTH message from p (opened with the
+ * sender's keys): into e (pointing into buf). False if it has none. */
+static bool queued_eap(struct peer *p, uint8_t *buf, size_t len, struct ike_eap *e)
+{
+	struct ike_hdr h;
+	uint8_t first;
+	int n = pair_open(p, &net[0], &h, &first, buf, len);
+	size_t off = 0;
+
+	assert_true(n > 0);
+	for (uint8_t t = first; t != IKE_PLD_NONE && off + 4 <= (size_t)n;) {
+		uint16_t plen = get_be16(buf + off + 2);
+
+		if (t == IKE_PLD_EAP)
+			return ike_eap_parse(buf + off + 4, plen - 4u, e) == 0;
+		t = buf[off];
+		off += plen;
+	}
+	return false;
+}
+
+/* IKE_AUTH rounds until the network is empty; the number of round trips,
+ * and the EAP code/type B sent in each (cc[i], tt[i]). */
+static unsigned auth_rounds(uint8_t *cc, uint8_t *tt, unsigned max)
+{
+	unsigned n = 0;
+	uint8_t buf[4096];
+	struct ike_eap e;
+
+	while (net_n) {
+		assert_int_equal(net[0].data[18], IKE_AUTH);
+		assert_true(deliver(false));       /* request */
+		if (!net_n)
+			break;
+		if (n < max) {
+			bool has = queued_eap(&B, buf, sizeof(buf), &e);
+			cc[n] = has ? e.code : 0;
+			tt[n] = has ? e.type : 0;
+		}
+		n++;
+		assert_true(deliver(false));       /* response */
+	}
+	return n;
+}
+
+static void established(void)
+{
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(ike_child_count(B.ike), 1);
+	assert_int_equal(sad_count(A.sad), 2);
+	assert_int_equal(sad_count(B.sad), 2);
+}
+
+/* eap_id unset on B: carol's IKE identity is her EAP identity: Challenge,
+ * Success, EAP-Success, then the AUTH payloads keyed by the MSK. */
+static void test_mschapv2(void **state)
+{
+	uint8_t cc[8], tt[8];
+
+	(void)state;
+	eap_up("carolpass", "carolpass", false);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	assert_int_equal(auth_rounds(cc, tt, 8), 4);
+	assert_int_equal(cc[0], IKE_EAP_REQUEST);
+	assert_int_equal(tt[0], IKE_EAP_MSCHAPV2);
+	assert_int_equal(cc[1], IKE_EAP_REQUEST);   /* MS-CHAPv2 Success */
+	assert_int_equal(cc[2], IKE_EAP_SUCCESS);
+	assert_int_equal(cc[3], 0);                 /* AUTH(MSK), SA, TS */
+	established();
+	assert_int_equal(ike_ctx_stats(B.ike)->auth_failed, 0);
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	deliver_all();
+}
+
+/* remote eap_id = %any: B asks for the EAP identity first. */
+static void test_identity_round(void **state)
+{
+	uint8_t cc[8], tt[8];
+
+	(void)state;
+	eap_up("carolpass", "carolpass", true);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	assert_int_equal(auth_rounds(cc, tt, 8), 5);
+	assert_int_equal(tt[0], IKE_EAP_IDENTITY);
+	assert_int_equal(tt[1], IKE_EAP_MSCHAPV2);
+	established();
+}
+
+/* A wrong password: B refuses with AUTHENTICATION_FAILED, counted; both
+ * IKE SAs end, nothing is installed. */
+static void test_wrong_password(void **state)
+{
+	(void)state;
+	eap_up("carolpasx", "carolpass", false);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
+	assert_int_equal(ike_ctx_stats(B.ike)->auth_failed, 1);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+	assert_int_equal(A.ends[0].reason, IKE_END_AUTH_FAILED);
+	assert_int_equal(B.ends[0].reason, IKE_END_AUTH_FAILED);
+}
+
+/* No EAP secret for carol on B: refused the same way. */
+static void test_no_secret(void **state)
+{
+	(void)state;
+	eap_up("carolpass", "carolpass", false);
+	B.cfg.neap_secrets = 1;            /* dave only */
+	char err[256];
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_all();
+	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
+	assert_int_equal(ike_ctx_stats(B.ike)->auth_failed, 1);
+}
+
+/* What A sends in its second IKE_AUTH request (the MS-CHAPv2 Response)
+ * changed behind the integrity check by edit: B must refuse it. */
+static void tampered(void (*edit)(uint8_t *eap, size_t *len))
+{
+	uint8_t chain[4096], first;
+	struct ike_hdr h;
+	int n;
+
+	eap_up("carolpass", "carolpass", false);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 4; i++)
+		assert_true(deliver(false));   /* IKE_SA_INIT, the first IKE_AUTH */
+	assert_int_equal(net_n, 1);
+	n = pair_open(&A, &net[0], &h, &first, chain, sizeof(chain));
+	assert_true(n > 0);
+	assert_int_equal(first, IKE_PLD_EAP);
+	size_t plen = get_be16(chain + 2) - 4u;
+	edit(chain + 4, &plen);
+	put_be16(chain + 2, (uint16_t)(plen + 4));
+	assert_int_equal(pair_seal(&A, &h, first, chain, plen + 4, &net[0]), 0);
+	deliver_all();
+	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
+	assert_int_equal(sad_count(A.sad) + sad_count(B.sad), 0);
+}
+
+static void wrong_identifier(uint8_t *eap, size_t *len)
+{
+	(void)len;
+	eap[1]++;
+}
+
+static void wrong_ms_id(uint8_t *eap, size_t *len)
+{
+	(void)len;
+	eap[6]++;
+}
+
+static void lying_ms_length(uint8_t *eap, size_t *len)
+{
+	(void)len;
+	eap[8]++;
+}
+
+static void lying_eap_length(uint8_t *eap, size_t *len)
+{
+	(void)len;
+	put_be16(eap + 2, (uint16_t)(get_be16(eap + 2) + 1));
+}
+
+static void success_too_early(uint8_t *eap, size_t *len)
+{
+	/* a Response with MS-CHAPv2 Success where the Response belongs */
+	eap[5] = IKE_MSCHAP_SUCCESS;
+	put_be16(eap + 2, 6);
+	*len = 6;
+}
+
+static void test_tampered(void **state)
+{
+	void (*edits[])(uint8_t *, size_t *) = { wrong_identifier, wrong_ms_id, lying_ms_length,
+	                                         lying_eap_length, success_too_early };
+
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		tampered(edits[i]);
+		assert_true(ike_ctx_stats(B.ike)->auth_failed + ike_ctx_stats(B.ike)->syntax_errors >= 1);
+		teardown(state);
+	}
+}
+
+/* A client that stops after the first IKE_AUTH round: B's half-open SA
+ * (and its EAP state) goes with the IKE_AUTH timeout. */
+static void test_half_finished(void **state)
+{
+	(void)state;
+	eap_up("carolpass", "carolpass", false);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 4; i++)
+		assert_true(deliver(false));
+	assert_true(deliver(true));        /* A's second request is lost, and A gives up */
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	for (int i = 0; i < 120; i++) {
+		while (net_n)
+			deliver(true);
+		tick(1000);
+	}
+	assert_int_equal(ike_sa_count(B.ike), 0);
+}
+
+/* ---- the parser ---- */
+
+static void test_parse(void **state)
+{
+	struct ike_eap e;
+	struct ike_mschap m;
+	uint8_t ok[] = { 1, 7, 0, 10, 26, 1, 9, 0, 5, 16 };   /* a truncated Challenge */
+	uint8_t succ[] = { 3, 1, 0, 4 };
+	uint8_t succ_long[] = { 3, 1, 0, 5, 0 };
+	uint8_t short_req[] = { 1, 1, 0, 4 };
+	uint8_t bad_code[] = { 9, 1, 0, 5, 1 };
+	uint8_t ack[] = { 2, 1, 0, 6, 26, 3 };
+	uint8_t chal[5 + 4 + 1 + 16 + 3];
+
+	(void)state;
+	assert_int_equal(ike_eap_parse(ok, sizeof(ok), &e), 0);
+	assert_int_equal(e.type, 26);
+	assert_int_equal(ike_mschap_parse(&e, &m), -EBADMSG);
+	assert_int_equal(ike_eap_parse(ok, sizeof(ok) - 1, &e), -EBADMSG);   /* Length lies */
+	assert_int_equal(ike_eap_parse(succ, sizeof(succ), &e), 0);
+	assert_int_equal(ike_eap_parse(succ_long, sizeof(succ_long), &e), -EBADMSG);
+	assert_int_equal(ike_eap_parse(short_req, sizeof(short_req), &e), -EBADMSG);
+	assert_int_equal(ike_eap_parse(bad_code, sizeof(bad_code), &e), -EBADMSG);
+	assert_int_equal(ike_eap_parse(ok, 3, &e), -EBADMSG);
+	assert_int_equal(ike_eap_parse(ack, sizeof(ack), &e), 0);
+	assert_int_equal(ike_mschap_parse(&e, &m), 0);
+	assert_int_equal(m.op, IKE_MSCHAP_SUCCESS);
+	/* a whole Challenge round trip */
+	uint8_t c16[16] = { 1, 2, 3 };
+	size_t n = ike_mschap_build_challenge(5, c16, "gw!", chal + 5);
+	assert_int_equal(n, sizeof(chal) - 5);
+	chal[0] = 1;
+	chal[1] = 2;
+	put_be16(chal + 2, (uint16_t)sizeof(chal));
+	chal[4] = 26;
+	assert_int_equal(ike_eap_parse(chal, sizeof(chal), &e), 0);
+	assert_int_equal(ike_mschap_parse(&e, &m), 0);
+	assert_int_equal(m.op, IKE_MSCHAP_CHALLENGE);
+	assert_int_equal(m.ms_id, 5);
+	assert_memory_equal(m.chal, c16, 16);
+	assert_int_equal(m.name_len, 3);
+	/* a Challenge from the client's side is refused */
+	chal[0] = 2;
+	assert_int_equal(ike_eap_parse(chal, sizeof(chal), &e), 0);
+	assert_int_equal(ike_mschap_parse(&e, &m), -EBADMSG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_mschapv2, teardown),
+		cmocka_unit_test_teardown(test_identity_round, teardown),
+		cmocka_unit_test_teardown(test_wrong_password, teardown),
+		cmocka_unit_test_teardown(test_no_secret, teardown),
+		cmocka_unit_test_teardown(test_tampered, teardown),
+		cmocka_unit_test_teardown(test_half_finished, teardown),
+		cmocka_unit_test(test_parse),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
