@@ -10,6 +10,7 @@ pkgs=(
   python3 python3-scapy python3-cryptography                # independent ESP implementation (scapy needs cryptography for ESP ciphers)
   iproute2 iputils-ping nftables tcpdump tshark iperf3 procps psmisc curl  # netns tests and demo
   strongswan-charon strongswan-swanctl libcharon-extra-plugins        # interop peer
+  libcharon-extauth-plugins                                 # its eap-mschapv2 plugin (EAP interop)
   strongswan-pki                                            # test PKIs (pki --gen/--self/--issue)
   libstrongswan-standard-plugins libstrongswan-extra-plugins
   wireguard-go wireguard-tools                              # benchmark peer

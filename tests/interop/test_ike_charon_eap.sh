@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Remote access with EAP-MSCHAPv2 against strongSwan 5.9.8 (charon +
+# kernel-libipsec and its eap-mschapv2 plugin, Debian's
+# libcharon-extauth-plugins), the gateway authenticating with a
+# certificate (made here with strongSwan's pki), both ways:
+#
+#   - charon on gwa as the road warrior (local auth = eap-mschapv2,
+#     eap_id carol, vips = 0.0.0.0) against uipsecd on gwb as the gateway
+#     (remote auth = eap-mschapv2, eap_id = %any: EAP-Identity first; a
+#     pool 10.3.0.0/24): charon gets 10.3.0.1 and pings hostb from it;
+#     then with a wrong password: refused (AUTHENTICATION_FAILED), counted
+#     on uipsec's side, the password in no log;
+#   - uipsecd on gwa as the road warrior against charon on gwb with the
+#     same files: uipsec gets 10.3.0.1 on its TUN device and pings hostb;
+#     then with a wrong password, refused by charon.
+#
+# The same swanctl.conf for charon and uipsec on each side. Exit 77: not
+# root, no charon, no pki, no eap-mschapv2 plugin.
+set -u
+
+TOPO_PREFIX=${TOPO_PREFIX:-ie$$}
+TOPO_NAT=0
+# shellcheck source-path=SCRIPTDIR source=../netns/ike_lib.sh
+source "$(dirname "$0")/../netns/ike_lib.sh"
+ike_lib_init ike-charon-eap charon uipsec
+command -v pki >/dev/null || { echo "SKIP: pki not found (strongswan-pki)"; exit 77; }
+[ -f "${CHARON_PLUGIN_DIR:-/usr/lib/ipsec/plugins}/libstrongswan-eap-mschapv2.so" ] ||
+	{ echo "SKIP: charon's eap-mschapv2 plugin is missing (libcharon-extauth-plugins)"; exit 77; }
+CHARON_PLUGINS="random nonce openssl aes gcm chapoly sha1 sha2 hmac kdf curve25519 pem pkcs1 pkcs8 x509 pubkey revocation constraints eap-identity eap-mschapv2 kernel-libipsec kernel-netlink socket-default vici"
+
+PW=uipsec-eap-$$-$RANDOM
+P=$W/pki
+DN="C=CH, O=uipsec test"
+
+fail_logs() {
+	local n
+	for n in gwa gwb; do
+		[ -f "$W/$n/uipsecd.log" ] && { echo "--- $n uipsecd.log (tail)"; tail -n 25 "$W/$n/uipsecd.log"; }
+		[ -f "$W/$n/charon.log" ] && { echo "--- $n charon.log (tail)"; tail -n 40 "$W/$n/charon.log"; }
+	done
+	return 0
+}
+
+make_pki() {
+	mkdir -p "$P"
+	pki --gen --type rsa --size 2048 --outform pem >"$P/ca.key" 2>/dev/null
+	pki --self --ca --lifetime 3650 --in "$P/ca.key" --dn "$DN, CN=Root CA" --outform pem \
+		>"$P/ca.pem" 2>/dev/null
+	pki --gen --type rsa --size 2048 --outform pem >"$P/gw.key" 2>/dev/null
+	pki --pub --in "$P/gw.key" 2>/dev/null | pki --issue --cacert "$P/ca.pem" --cakey "$P/ca.key" \
+		--dn "$DN, CN=gwb.example.org" --san gwb.example.org --flag serverAuth \
+		--outform pem >"$P/gw.pem" 2>/dev/null
+}
+
+# write_client DIR PASSWORD: the road warrior, with the CA to check the gateway
+write_client() {
+	mkdir -p "$1/x509ca"
+	cp "$P/ca.pem" "$1/x509ca/ca.pem"
+	cat >"$1/swanctl.conf" <<-EOF
+	connections {
+	    rw {
+	        version = 2
+	        local_addrs = 192.0.2.1
+	        remote_addrs = 192.0.2.2
+	        vips = 0.0.0.0
+	        local {
+	            auth = eap-mschapv2
+	            id = carol@example.org
+	            eap_id = carol
+	        }
+	        remote {
+	            auth = pubkey
+	            id = gwb.example.org
+	        }
+	        children {
+	            net {
+	                remote_ts = 10.2.0.0/24
+	            }
+	        }
+	    }
+	}
+	secrets {
+	    eap-carol {
+	        id = carol
+	        secret = "$2"
+	    }
+	}
+	EOF
+}
+
+# write_gateway DIR: certificate, EAP-MSCHAPv2 for the clients, a pool
+write_gateway() {
+	mkdir -p "$1/x509" "$1/private"
+	chmod 700 "$1/private"
+	cp "$P/gw.pem" "$1/x509/gw.pem"
+	cp "$P/gw.key" "$1/private/gw.key"
+	chmod 600 "$1/private/gw.key"
+	cat >"$1/swanctl.conf" <<-EOF
+	pools {
+	    rw {
+	        addrs = 10.3.0.0/24
+	    }
+	}
+	connections {
+	    rw {
+	        version = 2
+	        local_addrs = 192.0.2.2
+	        remote_addrs = %any
+	        pools = rw
+	        send_cert = always
+	        local {
+	            auth = pubkey
+	            certs = gw.pem
+	            id = gwb.example.org
+	        }
+	        remote {
+	            auth = eap-mschapv2
+	            eap_id = %any
+	        }
+	        children {
+	            net {
+	                local_ts = 10.2.0.0/24
+	            }
+	        }
+	    }
+	}
+	secrets {
+	    eap-carol {
+	        id = carol
+	        secret = "$PW"
+	    }
+	    eap-dave {
+	        id = dave
+	        secret = "not-carols-password"
+	    }
+	}
+	EOF
+}
+
+topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
+make_pki
+[ -s "$P/gw.pem" ] || { echo "FAIL: pki made no certificate"; exit 1; }
+
+ping_from_vip() { ns gwa ping -c 2 -i 0.3 -W 2 -I 10.3.0.1 10.2.0.2 >/dev/null 2>&1; }
+no_password_logged() { ! grep -qF -- "$PW" "$W"/gw?/*.log 2>/dev/null; }
+
+CASE="charon EAP-MSCHAPv2 road warrior, uipsec gateway"
+rm -rf "$W/gwa" "$W/gwb"
+write_client "$W/gwa" "$PW"
+write_gateway "$W/gwb"
+if ! uipsecd_start gwb; then
+	fail "uipsecd did not start"
+elif ! charon_start gwa "$W/gwa"; then
+	fail "charon did not start"
+else
+	charon_swanctl gwa --initiate --child net --timeout 15 >"$W/gwa/initiate.log" 2>&1
+	if ! established gwb; then
+		fail "not established"
+	elif ! grep -q "EAP method EAP_MSCHAPV2 succeeded" "$W/gwa/charon.log"; then
+		fail "charon did not finish EAP-MSCHAPv2"
+	elif ! grep -q "installing new virtual IP 10.3.0.1" "$W/gwa/charon.log"; then
+		fail "charon did not install 10.3.0.1"
+	elif ! ping_from_vip; then
+		fail "no ping from charon's virtual IP to hostb"
+	elif ! no_password_logged; then
+		fail "the password is in a log"
+	else
+		echo "ok [$CASE]"
+	fi
+	charon_swanctl gwa --terminate --ike rw --timeout 10 >/dev/null 2>&1
+	charon_stop_all
+	CASE="charon EAP-MSCHAPv2 road warrior with a wrong password, uipsec gateway"
+	write_client "$W/gwa" "wrong-$PW"
+	sleep 0.5
+	if ! charon_start gwa "$W/gwa"; then
+		fail "charon did not start"
+	fi
+	charon_swanctl gwa --initiate --child net --timeout 15 >"$W/gwa/initiate2.log" 2>&1
+	sleep 0.5
+	if u gwb list-sas | grep -q ESTABLISHED; then
+		fail "uipsec accepted a wrong password"
+	elif ! grep -q "wrong password for 'carol'" "$W/gwb/uipsecd.log"; then
+		fail "uipsec did not say why it refused"
+	elif ! grep -q "AUTHENTICATION_FAILED" "$W/gwa/charon.log"; then
+		fail "charon was not told AUTHENTICATION_FAILED"
+	elif ! no_password_logged; then
+		fail "the password is in a log"
+	else
+		echo "ok [$CASE]"
+	fi
+fi
+stop_all
+charon_stop_all
+
+CASE="uipsec EAP-MSCHAPv2 road warrior, charon gateway"
+rm -rf "$W/gwa" "$W/gwb"
+write_client "$W/gwa" "$PW"
+write_gateway "$W/gwb"
+TUN=ipsec0
+if ! charon_start gwb "$W/gwb"; then
+	fail "charon did not start"
+elif ! uipsecd_start gwa; then
+	fail "uipsecd did not start"
+else
+	u gwa initiate --child net >/dev/null
+	if ! established gwa; then
+		fail "not established"
+	elif ! grep -q "EAP method EAP_MSCHAPV2 succeeded" "$W/gwb/charon.log"; then
+		fail "charon did not see EAP-MSCHAPv2 succeed"
+	elif ! ns gwa ip -4 addr show dev "$TUN" | grep -q "inet 10.3.0.1/32"; then
+		fail "10.3.0.1 not on uipsec's $TUN"
+	elif ! ping_from_vip; then
+		fail "no ping from uipsec's virtual IP to hostb"
+	elif ! no_password_logged; then
+		fail "the password is in a log"
+	else
+		echo "ok [$CASE]"
+	fi
+	u gwa terminate --ike rw >/dev/null
+	stop_all
+	CASE="uipsec EAP-MSCHAPv2 road warrior with a wrong password, charon gateway"
+	write_client "$W/gwa" "wrong-$PW"
+	sleep 0.5
+	uipsecd_start gwa || fail "uipsecd did not start"
+	u gwa initiate --child net >/dev/null 2>&1
+	# charon answers a wrong MS-CHAPv2 response late (it offers a retry)
+	for _ in $(seq 100); do
+		grep -qE "refused our password" "$W/gwa/uipsecd.log" && break
+		sleep 0.1
+	done
+	if u gwa list-sas | grep -q ESTABLISHED; then
+		fail "established with a wrong password"
+	elif ! grep -qE "refused our password|AUTHENTICATION_FAILED" "$W/gwa/uipsecd.log"; then
+		fail "uipsec did not say why it failed"
+	else
+		echo "ok [$CASE]"
+	fi
+fi
+
+finish
