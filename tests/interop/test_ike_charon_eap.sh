@@ -29,8 +29,8 @@ command -v pki >/dev/null || { echo "SKIP: pki not found (strongswan-pki)"; exit
 CHARON_PLUGINS="random nonce openssl aes gcm chapoly sha1 sha2 hmac kdf curve25519 pem pkcs1 pkcs8 x509 pubkey revocation constraints eap-identity eap-mschapv2 kernel-libipsec kernel-netlink socket-default vici"
 
 PW=uipsec-eap-$$-$RANDOM
-P=$W/pki
-DN="C=CH, O=uipsec test"
+# shellcheck source-path=SCRIPTDIR source=../netns/eap_lib.sh
+source "$(dirname "$0")/../netns/eap_lib.sh"
 
 fail_logs() {
 	local n
@@ -41,108 +41,10 @@ fail_logs() {
 	return 0
 }
 
-make_pki() {
-	mkdir -p "$P"
-	pki --gen --type rsa --size 2048 --outform pem >"$P/ca.key" 2>/dev/null
-	pki --self --ca --lifetime 3650 --in "$P/ca.key" --dn "$DN, CN=Root CA" --outform pem \
-		>"$P/ca.pem" 2>/dev/null
-	pki --gen --type rsa --size 2048 --outform pem >"$P/gw.key" 2>/dev/null
-	pki --pub --in "$P/gw.key" 2>/dev/null | pki --issue --cacert "$P/ca.pem" --cakey "$P/ca.key" \
-		--dn "$DN, CN=gwb.example.org" --san gwb.example.org --flag serverAuth \
-		--outform pem >"$P/gw.pem" 2>/dev/null
-}
-
-# write_client DIR PASSWORD: the road warrior, with the CA to check the gateway
-write_client() {
-	mkdir -p "$1/x509ca"
-	cp "$P/ca.pem" "$1/x509ca/ca.pem"
-	cat >"$1/swanctl.conf" <<-EOF
-	connections {
-	    rw {
-	        version = 2
-	        local_addrs = 192.0.2.1
-	        remote_addrs = 192.0.2.2
-	        vips = 0.0.0.0
-	        local {
-	            auth = eap-mschapv2
-	            id = carol@example.org
-	            eap_id = carol
-	        }
-	        remote {
-	            auth = pubkey
-	            id = gwb.example.org
-	        }
-	        children {
-	            net {
-	                remote_ts = 10.2.0.0/24
-	            }
-	        }
-	    }
-	}
-	secrets {
-	    eap-carol {
-	        id = carol
-	        secret = "$2"
-	    }
-	}
-	EOF
-}
-
-# write_gateway DIR: certificate, EAP-MSCHAPv2 for the clients, a pool
-write_gateway() {
-	mkdir -p "$1/x509" "$1/private"
-	chmod 700 "$1/private"
-	cp "$P/gw.pem" "$1/x509/gw.pem"
-	cp "$P/gw.key" "$1/private/gw.key"
-	chmod 600 "$1/private/gw.key"
-	cat >"$1/swanctl.conf" <<-EOF
-	pools {
-	    rw {
-	        addrs = 10.3.0.0/24
-	    }
-	}
-	connections {
-	    rw {
-	        version = 2
-	        local_addrs = 192.0.2.2
-	        remote_addrs = %any
-	        pools = rw
-	        send_cert = always
-	        local {
-	            auth = pubkey
-	            certs = gw.pem
-	            id = gwb.example.org
-	        }
-	        remote {
-	            auth = eap-mschapv2
-	            eap_id = %any
-	        }
-	        children {
-	            net {
-	                local_ts = 10.2.0.0/24
-	            }
-	        }
-	    }
-	}
-	secrets {
-	    eap-carol {
-	        id = carol
-	        secret = "$PW"
-	    }
-	    eap-dave {
-	        id = dave
-	        secret = "not-carols-password"
-	    }
-	}
-	EOF
-}
-
 topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
 make_pki
 [ -s "$P/gw.pem" ] || { echo "FAIL: pki made no certificate"; exit 1; }
 
-ping_from_vip() { ns gwa ping -c 2 -i 0.3 -W 2 -I 10.3.0.1 10.2.0.2 >/dev/null 2>&1; }
-no_password_logged() { ! grep -qF -- "$PW" "$W"/gw?/*.log 2>/dev/null; }
 
 CASE="charon EAP-MSCHAPv2 road warrior, uipsec gateway"
 rm -rf "$W/gwa" "$W/gwb"
