@@ -417,7 +417,7 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 	}
 	if (!ike_authn_supported(ctx, cfg->local_auth) || !ike_authn_supported(ctx, cfg->remote_auth)) {
 		snprintf(err, errlen, "connection '%s': auth = %s is not supported by uipsec's IKE yet "
-		         "(psk and pubkey are)", cfg->name,
+		         "(psk, pubkey and eap are)", cfg->name,
 		         ike_auth_class_name(ike_authn_supported(ctx, cfg->local_auth) ?
 		                             cfg->remote_auth : cfg->local_auth));
 		return -EINVAL;

@@ -22,8 +22,8 @@
  *
  * Implemented: psk (ike_authn_psk.c) and pubkey (ike_authn_pubkey.c:
  * certificates and raw public keys, CERT, CERTREQ, RFC 7427 signatures;
- * its credentials come through struct ike_creds below). auth = eap is
- * refused when a connection is loaded. */
+ * its credentials come through struct ike_creds below) and eap
+ * (ike_authn_eap.c: EAP-MSCHAPv2, client and server). */
 #ifndef UIPSEC_IKE_IKE_AUTHN_H
 #define UIPSEC_IKE_IKE_AUTHN_H
 
