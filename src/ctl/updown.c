@@ -470,6 +470,10 @@ static void run(struct updown *ud, const struct updown_child *u, bool up)
 			size_t cl = strlen(u->updown) + 1;
 			int n;
 
+			/* charon's policies pair selectors of one family */
+			if (u->ts_local.ts[li].lo.family != u->ts_remote.ts[ri].lo.family)
+				continue;
+
 			if (ud->fd < 0) {
 				log_warn("%s: updown script not run (no helper process)", u->child);
 				ud->dropped++;
