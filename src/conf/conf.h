@@ -225,6 +225,7 @@ struct conf_child {
 	uint64_t rand_packets;
 	uint32_t replay_window;   /* packets, default 32, 0 = off */
 	char *updown;             /* script path or NULL */
+	bool hostaccess;          /* default no */
 	struct conf_seen *seen;   size_t nseen;   /* the options written */
 };
 

@@ -568,6 +568,27 @@ static int set_value(struct builder *b, const struct conf_opt *o, const struct c
 	}
 }
 
+/* " (uipsec takes only no or auto)" for a refused option with no-op
+ * values, "" for one without. */
+static const char *noop_text(const struct conf_opt *o, char *buf, size_t len)
+{
+	size_t n;
+
+	if (!o->noop)
+		return "";
+	n = (size_t)snprintf(buf, len, " (uipsec takes only ");
+	for (const char *p = o->noop; *p && n + 8 < len; p++) {
+		if (p[0] == ',' && p[1] == ' ') {
+			n += (size_t)snprintf(buf + n, len - n, " or ");
+			p++;
+		} else {
+			buf[n++] = *p;
+		}
+	}
+	snprintf(buf + n, len - n, ")");
+	return buf;
+}
+
 /* Does the value in obj equal what a CONF_SUP_MODEL option has when
  * nothing is written (what uipsecd runs)? Its default; 0 for a derived one
  * (all of which are 0 when nothing is written); none for a string. */
@@ -697,7 +718,7 @@ static const char *unknown_hint(enum conf_scope scope)
 int conf_build_kvs(struct builder *b, enum conf_scope scope, const struct conf_section *s,
                      const char *path, void *obj, struct conf_seen **seen, size_t *nseen)
 {
-	char p[PATHLEN];
+	char p[PATHLEN], alt[160];
 	int rc;
 
 	for (size_t i = 0; i < s->nkv; i++) {
@@ -717,7 +738,14 @@ int conf_build_kvs(struct builder *b, enum conf_scope scope, const struct conf_s
 			continue;
 		}
 		if (o->sup == CONF_SUP_NO || o->type == CONF_T_TEXT) {
-			conf_build_fail(b, &kv->loc, p, "not supported: %s", o->why);
+			if (conf_opt_noop(o, kv->value)) {
+				/* what uipsec does anyway: nothing to refuse */
+				if (seen && (rc = seen_add(seen, nseen, o, &kv->loc)))
+					return rc;
+				continue;
+			}
+			conf_build_fail(b, &kv->loc, p, "not supported: %s%s", o->why,
+			                noop_text(o, alt, sizeof(alt)));
 			continue;
 		}
 		rc = set_value(b, o, kv, p, obj);

@@ -18,6 +18,10 @@
                        .size = sizeof(((struct st *)0)->f)
 /* A real strongSwan option uipsec refuses wherever it is written. */
 #define REFUSED(why_)  .type = CONF_T_TEXT, .sup = CONF_SUP_NO, .why = why_
+/* ... accepted only as the values that change nothing for uipsec (what it
+ * does anyway: no mark, no offload, IKEv2's no-ops of IKEv1 settings) */
+#define NOOP(v_)       .noop = v_
+#define MARK0          "0, 0/0x00000000"
 
 #define CONN     CONF_SC(CONF_SC_CONN)
 #define LOCAL    CONF_SC(CONF_SC_LOCAL)
@@ -39,7 +43,6 @@
 #define R_MARK    "marks"
 #define R_LABEL   "security labels"
 #define R_KERNEL  "a setting of the Linux kernel's IPsec, which uipsec's data path does not have"
-#define R_UPDOWN  "updown scripts, not yet in uipsec"
 #define R_TOKEN   "smartcards and PKCS#11 tokens"
 #define R_TRAPSTART "trap|start, not yet in uipsec's IKE (use trap or start)"
 #define R_DPDTRAPSTART "trap|start (a dpd_action is clear, trap or restart)"
@@ -246,10 +249,10 @@ const struct conf_opt conf_opts[] = {
 	  .note = "0.0.0.0 and/or :: (a specific address is refused)", .example = "0.0.0.0",
 	  .desc = "virtual IPs to request as a client (RFC 7296 2.19); 0.0.0.0 or :: asks the "
 	          "gateway for any address of that family" },
-	{ "aggressive", CONN, REFUSED(R_IKEV1), .dflt = "no", .example = "no" },
+	{ "aggressive", CONN, REFUSED(R_IKEV1), NOOP("no"), .dflt = "no", .example = "no" },
 	{ "pull", CONN, REFUSED("IKEv1 mode config (uipsec speaks IKEv2 only)"), .dflt = "yes",
 	  .example = "yes" },
-	{ "dscp", CONN, REFUSED("a DSCP for IKE packets"), .dflt = "000000",
+	{ "dscp", CONN, REFUSED("a DSCP for IKE packets"), NOOP("000000"), .dflt = "000000",
 	  .example = "000000" },
 	{ "encap", CONN, CONF_T_BOOL, CONF_SUP_YES, 0, 0, "no", AT(conf_conn, encap),
 	  .note = "UDP-encapsulate ESP even without NAT (uipsecd.conf's raw_esp = no, the "
@@ -294,7 +297,7 @@ const struct conf_opt conf_opts[] = {
 	  .desc = "when our certificate (and its intermediates) is sent: ifasked (the peer sent "
 	          "a certificate request), always or never" },
 	{ "ppk_id", CONN, REFUSED(R_PPK), .dflt = "", .example = "ppk-1" },
-	{ "ppk_required", CONN, REFUSED(R_PPK), .dflt = "no", .example = "no" },
+	{ "ppk_required", CONN, REFUSED(R_PPK), NOOP("no"), .dflt = "no", .example = "no" },
 	{ "keyingtries", CONN, CONF_T_UINT, CONF_SUP_YES, 0, 0, "1",
 	  AT(conf_conn, keyingtries), .min = 0, .max = UINT32_MAX,
 	  .note = "0: forever; with dpd_action or close_action restart, each restart tries anew",
@@ -330,9 +333,9 @@ const struct conf_opt conf_opts[] = {
 	  .note = "at most 4; each must be in the pools section (uipsec load, start-up)",
 	  .example = "pool-1",
 	  .desc = "the pools (pools section) whose addresses a gateway leases to clients" },
-	{ "if_id_in", CONN, REFUSED(R_IFID), .dflt = "0", .example = "0" },
-	{ "if_id_out", CONN, REFUSED(R_IFID), .dflt = "0", .example = "0" },
-	{ "mediation", CONN, REFUSED(R_MED), .dflt = "no", .example = "no" },
+	{ "if_id_in", CONN, REFUSED(R_IFID), NOOP("0"), .dflt = "0", .example = "0" },
+	{ "if_id_out", CONN, REFUSED(R_IFID), NOOP("0"), .dflt = "0", .example = "0" },
+	{ "mediation", CONN, REFUSED(R_MED), NOOP("no"), .dflt = "no", .example = "no" },
 	{ "mediated_by", CONN, REFUSED(R_MED), .dflt = "", .example = "mediator" },
 	{ "mediation_peer", CONN, REFUSED(R_MED), .dflt = "", .example = "peer.example.org" },
 	{ "local", CONN, CONF_T_SECTION, CONF_SUP_YES, CONF_SC_LOCAL, CONF_F_PREFIX,
@@ -415,7 +418,7 @@ const struct conf_opt conf_opts[] = {
 	  .example = "aes128gcm16, default",
 	  .desc = "ESP proposals to offer or accept, comma separated (aes128gcm16, "
 	          "aes256-sha256-modp2048-noesn); default stands for the default set" },
-	{ "sha256_96", CHILD, REFUSED("96-bit HMAC-SHA-256 truncation"),
+	{ "sha256_96", CHILD, REFUSED("96-bit HMAC-SHA-256 truncation"), NOOP("no"),
 	  .dflt = "no", .example = "no" },
 	{ "local_ts", CHILD, CONF_T_TSS, CONF_SUP_YES, 0, 0, "dynamic",
 	  AT2(conf_child, local_ts, nlocal_ts), .runs = runs_tss,
@@ -462,51 +465,66 @@ const struct conf_opt conf_opts[] = {
 	  "life_packets - rekey_packets", AT(conf_child, rand_packets), .min = 0,
 	  .max = UINT64_MAX - 1, .example = "100000",
 	  .desc = "range of a random packet count subtracted from rekey_packets" },
-	{ "updown", CHILD, CONF_T_STRING, CONF_SUP_MODEL, 0, 0, "", AT(conf_child, updown),
-	  .why = R_UPDOWN, .example = "/usr/lib/ipsec/_updown iptables",
-	  .desc = "script run when the CHILD_SA comes up and goes down" },
-	{ "hostaccess", CHILD, REFUSED(R_UPDOWN), .dflt = "no", .example = "no" },
+	{ "updown", CHILD, CONF_T_STRING, CONF_SUP_YES, 0, 0, "", AT(conf_child, updown),
+	  .note = "run by /bin/sh -c with charon's PLUTO_* variables (PLUTO_INTERFACE: the TUN "
+	          "device), by a helper with uipsecd's start-up privileges (docs/updown.md)",
+	  .example = "/usr/lib/ipsec/_updown iptables",
+	  .desc = "script run when the CHILD_SA comes up and goes down, once per pair of "
+	          "local and remote traffic selectors, with PLUTO_VERB up-client, down-client, "
+	          "up-host, ... and the PLUTO_* environment" },
+	{ "hostaccess", CHILD, CONF_T_BOOL, CONF_SUP_YES, 0, 0, "no", AT(conf_child, hostaccess),
+	  .note = "sets PLUTO_HOST_ACCESS=1 for the updown script (all it does in charon too)",
+	  .example = "no",
+	  .desc = "whether the updown script is to allow access to this host from the peer's "
+	          "subnet (PLUTO_HOST_ACCESS)" },
 	{ "mode", CHILD, CONF_T_ENUM, CONF_SUP_YES, 0, 0, "tunnel", AT(conf_child, mode),
 	  .vals = mode_vals, .note = "tunnel or transport", .example = "tunnel",
 	  .desc = "IPsec mode: tunnel or transport (transport_proxy, beet; pass and drop install "
 	          "bypass and drop policies only)" },
 	{ "policies", CHILD, REFUSED("setting policies (uipsec always installs a CHILD_SA's policies)"),
-	  .dflt = "yes", .example = "yes" },
-	{ "policies_fwd_out", CHILD, REFUSED(R_KERNEL), .dflt = "no", .example = "no" },
+	  NOOP("yes"), .dflt = "yes", .example = "yes" },
+	{ "policies_fwd_out", CHILD, REFUSED(R_KERNEL), NOOP("no"), .dflt = "no", .example = "no" },
 	{ "dpd_action", CHILD, CONF_T_ACTIONS, CONF_SUP_YES, 0, 0, "clear",
 	  AT(conf_child, dpd_action), .runs = runs_actions, .why = R_DPDTRAPSTART,
 	  .note = "clear, trap or restart, on a dead peer and when retransmissions give up",
 	  .example = "restart",
 	  .desc = "what to do with the CHILD_SA when DPD declares the peer dead: clear, trap or "
 	          "restart" },
-	{ "ipcomp", CHILD, REFUSED("IPComp"), .dflt = "no",
+	{ "ipcomp", CHILD, REFUSED("IPComp"), NOOP("no"), .dflt = "no",
 	  .example = "no" },
 	{ "inactivity", CHILD, REFUSED("closing idle CHILD_SAs, not yet in uipsec"),
-	  .dflt = "0s", .example = "0s" },
-	{ "reqid", CHILD, REFUSED("fixed reqids (uipsec assigns them)"), .dflt = "0", .example = "0" },
-	{ "priority", CHILD, REFUSED("fixed policy priorities (uipsec computes them)"), .dflt = "0",
+	  NOOP("0, 0s"), .dflt = "0s", .example = "0s" },
+	{ "reqid", CHILD, REFUSED("fixed reqids (uipsec assigns them)"), NOOP("0"), .dflt = "0",
+	  .example = "0" },
+	{ "priority", CHILD, REFUSED("fixed policy priorities (uipsec computes them)"), NOOP("0"),
+	  .dflt = "0",
 	  .example = "0" },
 	{ "interface", CHILD, REFUSED("policies bound to an interface"),
 	  .dflt = "", .example = "lo" },
-	{ "mark_in", CHILD, REFUSED(R_MARK), .dflt = "0/0x00000000", .example = "0" },
-	{ "mark_in_sa", CHILD, REFUSED(R_MARK), .dflt = "no", .example = "no" },
-	{ "mark_out", CHILD, REFUSED(R_MARK), .dflt = "0/0x00000000", .example = "0" },
-	{ "set_mark_in", CHILD, REFUSED(R_MARK), .dflt = "0/0x00000000", .example = "0" },
-	{ "set_mark_out", CHILD, REFUSED(R_MARK), .dflt = "0/0x00000000", .example = "0" },
-	{ "if_id_in", CHILD, REFUSED(R_IFID), .dflt = "0", .example = "0" },
-	{ "if_id_out", CHILD, REFUSED(R_IFID), .dflt = "0", .example = "0" },
+	{ "mark_in", CHILD, REFUSED(R_MARK), NOOP(MARK0), .dflt = "0/0x00000000", .example = "0" },
+	{ "mark_in_sa", CHILD, REFUSED(R_MARK), NOOP("no"), .dflt = "no", .example = "no" },
+	{ "mark_out", CHILD, REFUSED(R_MARK), NOOP(MARK0), .dflt = "0/0x00000000", .example = "0" },
+	{ "set_mark_in", CHILD, REFUSED(R_MARK), NOOP(MARK0), .dflt = "0/0x00000000",
+	  .example = "0" },
+	{ "set_mark_out", CHILD, REFUSED(R_MARK), NOOP(MARK0), .dflt = "0/0x00000000",
+	  .example = "0" },
+	{ "if_id_in", CHILD, REFUSED(R_IFID), NOOP("0"), .dflt = "0", .example = "0" },
+	{ "if_id_out", CHILD, REFUSED(R_IFID), NOOP("0"), .dflt = "0", .example = "0" },
 	{ "label", CHILD, REFUSED(R_LABEL), .dflt = "", .example = "system_u:object_r:ipsec_spd_t:s0" },
 	{ "label_mode", CHILD, REFUSED(R_LABEL), .dflt = "system", .example = "system" },
-	{ "tfc_padding", CHILD, REFUSED("TFC padding"), .dflt = "0",
+	{ "tfc_padding", CHILD, REFUSED("TFC padding"), NOOP("0"), .dflt = "0",
 	  .example = "0" },
 	{ "replay_window", CHILD, CONF_T_UINT, CONF_SUP_YES, 0, 0, "32",
 	  AT(conf_child, replay_window), .min = 0, .max = CONF_REPLAY_WINDOW_MAX,
 	  .note = "packets, at most 8192; 0 switches replay protection off", .example = "128",
 	  .desc = "the replay window in packets; 0 switches replay protection off" },
-	{ "hw_offload", CHILD, REFUSED(R_KERNEL), .dflt = "no", .example = "no" },
+	/* auto: offload where the kernel can, which uipsec never can */
+	{ "hw_offload", CHILD, REFUSED(R_KERNEL), NOOP("no, auto"), .dflt = "no", .example = "no" },
 	{ "copy_df", CHILD, REFUSED(R_KERNEL), .dflt = "yes", .example = "yes" },
-	{ "copy_ecn", CHILD, REFUSED(R_KERNEL), .dflt = "yes", .example = "yes" },
-	{ "copy_dscp", CHILD, REFUSED(R_KERNEL), .dflt = "out", .example = "out" },
+	/* uipsec's outer header has ECN and DSCP 0, and decapsulation leaves the
+	 * inner header as it came: what no (copy nothing) asks for */
+	{ "copy_ecn", CHILD, REFUSED(R_KERNEL), NOOP("no"), .dflt = "yes", .example = "yes" },
+	{ "copy_dscp", CHILD, REFUSED(R_KERNEL), NOOP("no"), .dflt = "out", .example = "out" },
 	{ "start_action", CHILD, CONF_T_ACTIONS, CONF_SUP_YES, 0, 0, "none",
 	  AT(conf_child, start_action), .runs = runs_actions, .why = R_TRAPSTART,
 	  .note = "none, trap or start", .example = "none",
@@ -653,6 +671,26 @@ const struct conf_opt *conf_opt_find(enum conf_scope scope, const char *key, boo
 		any = o;   /* a named entry beats "<name>" */
 	}
 	return any;
+}
+
+bool conf_opt_noop(const struct conf_opt *o, const char *value)
+{
+	const char *v = value ? value : o->dflt, *p = o->noop;
+	size_t n;
+
+	if (!p || !v)
+		return false;
+	n = strlen(v);
+	for (;;) {
+		const char *end = strstr(p, ", ");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && strncmp(p, v, n) == 0)
+			return true;
+		if (!end)
+			return false;
+		p = end + 2;
+	}
 }
 
 const struct conf_opt *conf_opt_at(enum conf_scope scope, size_t off)

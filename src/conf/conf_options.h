@@ -154,7 +154,15 @@ struct conf_opt {
 	int (*parse)(const struct conf_kv *kv, const char *path, void *obj, char *err,
 	             size_t errlen);
 	const char *hook_type;  /* CONF_T_HOOK: its value, for the man page */
+	/* CONF_SUP_NO: the values that change nothing for uipsec's userspace
+	 * data plane (what uipsec does anyway), accepted where written,
+	 * separated by ", " and compared as written ("no", "0, 0/0"); NULL:
+	 * none */
+	const char *noop;
 };
+
+/* Is value (NULL: "key =", the default) one of o's no-op values? */
+bool conf_opt_noop(const struct conf_opt *o, const char *value);
 
 extern const struct conf_opt conf_opts[];
 extern const size_t conf_nopts;

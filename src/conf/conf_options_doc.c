@@ -78,7 +78,9 @@ static const char *support_text(const struct conf_opt *o, char *buf, size_t len)
 
 	switch (o->sup) {
 	case CONF_SUP_NO:
-		snprintf(buf, len, "not supported: %s", o->why);
+		snprintf(buf, len, "not supported: %s%s%s%s", o->why,
+		         o->noop ? "; accepted as " : "", o->noop ? o->noop : "",
+		         o->noop ? " (no change for uipsec)" : "");
 		return buf;
 	case CONF_SUP_MODEL:
 		snprintf(buf, len, "only the default: %s", o->why);
@@ -314,6 +316,11 @@ static void visit_man(FILE *out, enum conf_scope scope, const char *spath,
 			fputs("\n", out);
 			roff_text(out, o->why);
 			fputs(".\n", out);
+			if (o->noop) {
+				fputs("Accepted as ", out);
+				roff_text(out, o->noop);
+				fputs(", which changes nothing for uipsec.\n", out);
+			}
 			continue;
 		}
 		if (!head && m->part == MAN_SUPPORTED && spath[0]) {
@@ -432,7 +439,7 @@ static void ex_opts(FILE *out, enum conf_scope scope, const char *indent, const 
 		if (o->flags & CONF_F_ANY)
 			name = "3";     /* pools.<name>.<attr>: a numeric type (INTERNAL_IP4_DNS) */
 		fprintf(out, "%s%s%s = %s\n", indent, name, (o->flags & CONF_F_PREFIX) ? "-1" : "", v);
-		if (counted && (o->sup == CONF_SUP_NO ||
+		if (counted && ((o->sup == CONF_SUP_NO && !conf_opt_noop(o, v)) ||
 		                (o->sup == CONF_SUP_MODEL && o->type == CONF_T_STRING)))
 			example_refused++;
 	}

@@ -188,6 +188,17 @@ static int auth_class(const struct conf_conn *cc, const struct conf_auth *a, boo
 	}
 }
 
+/* strongSwan's own _updown (its iptables rules are for kernel IPsec). */
+static bool updown_is_default(const char *cmd)
+{
+	size_t n = strcspn(cmd, " \t");
+	const char *base = cmd + n;
+
+	while (base > cmd && base[-1] != '/')
+		base--;
+	return (size_t)(cmd + n - base) == strlen("_updown") && !strncmp(base, "_updown", 7);
+}
+
 static void child_to_ike(const struct conf_child *ch, struct ike_child_cfg *k, struct errs *e)
 {
 	char props[2048], why[256], path[600];
@@ -221,6 +232,23 @@ static void child_to_ike(const struct conf_child *ch, struct ike_child_cfg *k, s
 	k->life_packets = ch->life_packets;
 	k->rand_packets = ch->rand_packets;
 	k->replay_window = ch->replay_window;
+	k->hostaccess = ch->hostaccess;
+	if (ch->updown && ch->updown[0]) {
+		if (strlen(ch->updown) >= sizeof(k->updown)) {
+			at = conf_child_where(ch, offsetof(struct conf_child, updown), path,
+			                      sizeof(path));
+			refuse(e, &at, path, "an updown command longer than %zu characters",
+			       sizeof(k->updown) - 1);
+		} else {
+			snprintf(k->updown, sizeof(k->updown), "%s", ch->updown);
+		}
+		if (updown_is_default(ch->updown))
+			log_info("%s: updown '%s': strongSwan's default script, written for the "
+			         "kernel's IPsec: it is run as charon runs it, but its iptables rules "
+			         "match IPsec policies ('-m policy --pol ipsec') that uipsec's traffic "
+			         "through its TUN device never has, and uipsec routes into its TUN "
+			         "device itself (docs/updown.md)", ch->path, ch->updown);
+	}
 }
 
 /* An identity for the IKE core: distinguished names (kept as text by

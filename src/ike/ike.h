@@ -103,6 +103,29 @@ struct ike_child_end_event {
 	uint32_t ike_unique_id, unique_id;   /* the IKE SA's and the CHILD SA's */
 };
 
+/* A CHILD SA was installed (the seam for updown scripts). What the
+ * daemon needs to run them the way charon's updown plugin does; valid
+ * during the call. */
+struct ike_child_up_event {
+	const char *conn, *child;
+	const char *updown;          /* the child config's updown ("" none) */
+	bool hostaccess;
+	uint32_t ike_unique_id, unique_id, reqid;
+	uint32_t spi_in, spi_out;
+	uint32_t rekeyed_spi;        /* != 0: it replaces the CHILD SA of that
+	                              * inbound SPI (a rekeying, no "up") */
+	bool transport, encap;
+	struct ike_endpoint local, remote;
+	const char *local_id, *remote_id;          /* as ike_id_fmt writes them */
+	const char *remote_eap_id;   /* the peer's EAP identity, NULL if none */
+	const struct ike_ts_list *ts_local, *ts_remote;
+	/* virtual IPs: ours (a client's, assigned by the gateway) and the
+	 * peer's (a gateway: those leased to the client); the DNS servers
+	 * a client was sent */
+	const struct ip_addr *vip_local, *vip_remote, *dns;
+	unsigned nvip_local, nvip_remote, ndns;
+};
+
 struct ike_io {
 	void *ctx;
 	/* Send one IKE message from local to remote (no non-ESP marker). */
@@ -124,6 +147,10 @@ struct ike_io {
 	 * the callback must not call back into the core. NULL: not told. */
 	void (*ike_ended)(void *ctx, const struct ike_end_event *ev);
 	void (*child_ended)(void *ctx, const struct ike_child_end_event *ev);
+	/* Optional: a CHILD SA was installed (also the successor of a rekeyed
+	 * one: ev->rekeyed_spi). The callback must not call back into the
+	 * core. NULL: not told. */
+	void (*child_up)(void *ctx, const struct ike_child_up_event *ev);
 	/* Optional, for a client with vips: a virtual IP the gateway assigned
 	 * (add) or that goes with its IKE SA (!add); the daemon puts it on
 	 * (takes it off) its TUN device. dns: the DNS servers the gateway
@@ -157,6 +184,10 @@ struct ike_child_cfg {
 	uint64_t rekey_packets, life_packets, rand_packets;
 	uint32_t replay_window;  /* packets (default 32) */
 	uint32_t reqid;          /* 0: assigned by ike_conn_add */
+	/* updown (swanctl.conf): not used by the core, only handed to
+	 * io->child_up with the CHILD SA ("" none) */
+	char updown[512];
+	bool hostaccess;
 };
 
 /* How one end proves who it is (swanctl.conf local/remote auth = ...). */

@@ -319,6 +319,32 @@ static void hold_done(struct ike_sa *sa, const struct ike_child_sa *c)
 	         same ? "are its own now" : "removed");
 }
 
+/* io->child_up for an installed c (its negotiated config still there). */
+static void child_up(struct ike_sa *sa, struct ike_child_sa *c)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	char lid[IKE_ID_STRLEN], rid[IKE_ID_STRLEN];
+
+	if (!ctx->io.child_up)
+		return;
+	struct ike_id me = sa->conn ? sa->conn->cfg.local_id : (struct ike_id){ 0 };
+	struct ike_child_up_event ev = {
+		.conn = sa->conn ? sa->conn->cfg.name : "-", .child = c->cfg.name,
+		.updown = c->neg ? c->neg->updown : "", .hostaccess = c->neg && c->neg->hostaccess,
+		.ike_unique_id = sa->unique_id, .unique_id = c->unique_id, .reqid = c->cfg.reqid,
+		.spi_in = c->spi_in, .spi_out = c->spi_out, .rekeyed_spi = c->rekeyed_spi,
+		.transport = c->cfg.mode == XFRM_MODE_TRANSPORT, .encap = c->encap,
+		.local = c->local, .remote = c->remote,
+		.local_id = ike_id_fmt(&me, lid, sizeof(lid)),
+		.remote_id = ike_id_fmt(&sa->peer_id, rid, sizeof(rid)),
+		.ts_local = &c->ts_local, .ts_remote = &c->ts_remote,
+		.vip_local = sa->vip_local, .nvip_local = sa->nvip_local,
+		.vip_remote = sa->vip_remote, .nvip_remote = sa->nvip_remote,
+		.dns = sa->dns, .ndns = sa->ndns,
+	};
+	ctx->io.child_up(ctx->io.ctx, &ev);
+}
+
 int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_initiator,
                       const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen,
                       const uint8_t *nr, size_t nrlen)
@@ -393,6 +419,7 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	ctx->stats.child_established++;
 	ike_timers_child_installed(sa, c);
 	hold_done(sa, c);
+	child_up(sa, c);
 	free(c->neg);   /* negotiated: the rest of the config is not needed */
 	c->neg = NULL;
 	char b1[256], b2[256], b3[128];

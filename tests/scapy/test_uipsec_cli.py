@@ -116,9 +116,10 @@ def body(tmp):
                           "  aggressive = yes\n  rekey_tme = 1h\n"
                           "  children { net { mark_in = 1 } }\n }\n}\n")
     want = ["%s:4:3: connections.gw.aggressive: not supported: an IKEv1 setting "
-            "(uipsec speaks IKEv2 only)" % conf,
+            "(uipsec speaks IKEv2 only) (uipsec takes only no)" % conf,
             "%s:5:3: connections.gw.rekey_tme: unknown option" % conf,
-            "%s:6:20: connections.gw.children.net.mark_in: not supported: marks" % conf]
+            "%s:6:20: connections.gw.children.net.mark_in: not supported: marks "
+            "(uipsec takes only 0 or 0/0x00000000)" % conf]
     p = subprocess.run([uipsecd, "-c", conf, "--check-config"], capture_output=True, text=True)
     check(p.returncode == 1 and p.stderr.splitlines() == want,
           "--check-config: %d %r" % (p.returncode, p.stderr))

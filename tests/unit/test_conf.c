@@ -731,12 +731,12 @@ static void test_pools(void **state)
 static void test_unsupported(void **state)
 {
 	static const struct err_row rows[] = {
-		/* 0 */ { CONN("aggressive = yes"), "t.conf:4:3: connections.gw.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only)" },
+		/* 0 */ { CONN("aggressive = yes"), "t.conf:4:3: connections.gw.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only) (uipsec takes only no)" },
 		/* 1 */ { CONN("rekey_tme = 1h"), "t.conf:4:3: connections.gw.rekey_tme: unknown option" },
 		/* 2 */ { CONN("vips = 10.3.0.5"), "t.conf:4:3: connections.gw.vips: requesting a specific virtual IP (10.3.0.5) is not supported by uipsec: use 0.0.0.0 or ::" },
-		/* 3 */ { CHILD("inactivity = 30s"), "t.conf:5:4: connections.gw.children.net.inactivity: not supported: closing idle CHILD_SAs, not yet in uipsec" },
-		/* 4 */ { CHILD("mark_in = 42"), "t.conf:5:4: connections.gw.children.net.mark_in: not supported: marks" },
-		/* 5 */ { CHILD("ipcomp = yes"), "t.conf:5:4: connections.gw.children.net.ipcomp: not supported: IPComp" },
+		/* 3 */ { CHILD("inactivity = 30s"), "t.conf:5:4: connections.gw.children.net.inactivity: not supported: closing idle CHILD_SAs, not yet in uipsec (uipsec takes only 0 or 0s)" },
+		/* 4 */ { CHILD("mark_in = 42"), "t.conf:5:4: connections.gw.children.net.mark_in: not supported: marks (uipsec takes only 0 or 0/0x00000000)" },
+		/* 5 */ { CHILD("ipcomp = yes"), "t.conf:5:4: connections.gw.children.net.ipcomp: not supported: IPComp (uipsec takes only no)" },
 		/* 6 */ { CHILD("foo { }"), "t.conf:5:4: connections.gw.children.net.foo: unknown section" },
 		/* 7 */ { "connections { gw { local { auth = bliss } } }\n", "t.conf:1:28: connections.gw.local.auth: not supported: BLISS signatures (strongSwan's post-quantum scheme, removed in 5.9.x) ('bliss'; uipsec: psk, pubkey, rsa, ecdsa, ike:, eap-mschapv2 or eap)" },
 		/* 8 */ { "connections { gw { local { auth = eap-md5 } } }\n", "t.conf:1:28: connections.gw.local.auth: not supported: this EAP method (uipsec has EAP-MSCHAPv2: auth = eap-mschapv2) ('eap-md5'; uipsec: psk, pubkey, rsa, ecdsa, ike:, eap-mschapv2 or eap)" },

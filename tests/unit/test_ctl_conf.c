@@ -76,7 +76,7 @@ static const struct row rows[] = {
 	/* 5 */ { "  local_addrs = 192.0.2.1\n unique = replace", "gw.conf:5:2: connections.c.unique: not supported: keep and replace, not yet in uipsec's IKE (no, never)" },
 	/* 6 */ { "  local_addrs = 192.0.2.1\n children { x { start_action = trap|start } }", "gw.conf:5:17: connections.c.children.x.start_action: not supported: trap|start, not yet in uipsec's IKE (use trap or start)" },
 	/* 7 */ { "  local_addrs = 192.0.2.1\n children { x { close_action = start|trap } }", "gw.conf:5:17: connections.c.children.x.close_action: not supported: trap|start, not yet in uipsec's IKE (use trap or start)" },
-	/* 8 */ { "  local_addrs = 192.0.2.1\n children { x { updown = /bin/true } }", "gw.conf:5:17: connections.c.children.x.updown: not supported: updown scripts, not yet in uipsec" },
+	/* 8 */ { "  local_addrs = 192.0.2.1\n unique = keep", "gw.conf:5:2: connections.c.unique: not supported: keep and replace, not yet in uipsec's IKE (no, never)" },
 	/* 9 */ { "  local_addrs = 192.0.2.1\n children { x { local_ts = dynamic[tcp] } }", "gw.conf:5:17: connections.c.children.x.local_ts: not supported: dynamic with [proto/port], not yet in uipsec" },
 	/* 10 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = dynamic, 10.0.0.0/8 } }", "gw.conf:5:17: connections.c.children.x.remote_ts: not supported: dynamic mixed with other traffic selectors" },
 	/* 11 */ { "  local_addrs = 192.0.2.1\n children { x { remote_ts = 10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,10.0.0.9 } }", "gw.conf:5:17: connections.c.children.x.remote_ts: not supported: more than 8 traffic selectors" },
@@ -130,11 +130,11 @@ static void test_all_at_once(void **state)
 		"secrets { ike { secret = s\n"               /* 17 */
 		"  file = k } ntlm-1 { } }\n";               /* 18 */
 	const char *want =
-		"gw.conf:2:3: connections.a.mediation: not supported: the IKEv2 mediation extension\n"
-		"gw.conf:7:5: connections.a.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only)\n"
+		"gw.conf:2:3: connections.a.mediation: not supported: the IKEv2 mediation extension (uipsec takes only no)\n"
+		"gw.conf:7:5: connections.a.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only) (uipsec takes only no)\n"
 		"gw.conf:8:5: connections.a.rekey_tme: unknown option\n"
-		"gw.conf:10:7: connections.a.children.net.mark_in: not supported: marks\n"
-		"gw.conf:11:7: connections.a.children.net.ipcomp: not supported: IPComp\n"
+		"gw.conf:10:7: connections.a.children.net.mark_in: not supported: marks (uipsec takes only 0 or 0/0x00000000)\n"
+		"gw.conf:11:7: connections.a.children.net.ipcomp: not supported: IPComp (uipsec takes only no)\n"
 		"gw.conf:15:5: connections.b.local.aaa_id: not supported: EAP through a AAA server (eap-radius)\n"
 		"gw.conf:18:3: secrets.ike.file: unknown option (an ike secret has id<suffix> and secret)\n"
 		"gw.conf:18:14: secrets.ntlm-1: not supported: NT hash secrets (write the password in an eap section)";

@@ -15,6 +15,7 @@
 #include "ctl/vis.h"
 #include "conf/conf_daemon.h"
 #include "ctl/ike_ctl.h"
+#include "ctl/updown.h"
 #include "ctl/vici_swanctl.h"
 #include "dp/gw.h"
 #include "ike/ike.h"
@@ -95,6 +96,7 @@ struct daemon {
 	struct ike_ctl ikectl;
 	struct ctl_creds creds;            /* swanctl's credential folders (ctl_creds.h) */
 	struct vici_swanctl vici;          /* swanctl's commands (VICI) */
+	struct updown updown;              /* updown scripts (ctl/updown.h) */
 	struct loop_timer *ike_tick;
 	unsigned trim_mark;          /* IKE SAs + states at the last tick (on_tick) */
 	struct ctl_vis vis;                /* capture, keys, explain, --json */
@@ -483,6 +485,14 @@ static void child_ended(void *ctx, const struct ike_child_end_event *ev)
 	struct daemon *d = ctx;
 
 	vici_swanctl_child_ended(&d->vici, ev);
+	updown_child_ended(&d->updown, ev);
+}
+
+static void child_up(void *ctx, const struct ike_child_up_event *ev)
+{
+	struct daemon *d = ctx;
+
+	updown_child_up(&d->updown, ev);
 }
 
 static int ike_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr *local)
@@ -795,6 +805,7 @@ int main(int argc, char **argv)
 	int r, notify = -1, rc = 1;
 
 	memset(&d, 0, sizeof(d));
+	d.updown.fd = -1;
 	sandbox_init(&d.sb);
 	ctl_creds_init(&d.creds);
 	if (parse_opts(argc, argv, &d.o) < 0)
@@ -834,6 +845,13 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* the updown helper: forked with the privileges we started with,
+	 * before any socket, device or thread of ours exists */
+	r = updown_start(&d.updown);
+	if (r < 0)
+		log_warn("cannot start the updown helper: %s (updown scripts will not run)",
+		         strerror(-r));
+
 	d.loop = loop_new();
 	if (!d.loop || loop_signals(d.loop, on_signal, &d) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
@@ -869,6 +887,7 @@ int main(int argc, char **argv)
 		goto out;
 	/* if_nametoindex takes a socket and an ioctl the sandbox refuses */
 	d.tun_ifindex = (int)if_nametoindex(gw_tun_name(d.gw));
+	snprintf(d.updown.iface, sizeof(d.updown.iface), "%s", gw_tun_name(d.gw));
 	d.cmds = (struct ctl_cmds){ .srv = d.ctl, .sad = d.sad, .spd = d.spd, .dp = gw_dp(d.gw) };
 	if (ctl_cmds_register(&d.cmds) < 0)
 		goto out;
@@ -880,7 +899,7 @@ int main(int argc, char **argv)
 	struct ike_io io = { .ctx = &d, .send = ike_send, .now_ms = ike_now_ms,
 	                     .keepalive = ike_keepalive, .route_src = ike_route_src,
 	                     .ike_ended = ike_ended, .child_ended = child_ended,
-	                     .vip = ike_vip };
+	                     .child_up = child_up, .vip = ike_vip };
 	d.backend = xfrm_backend_sad_new(d.sad, d.spd);
 	d.ike = d.backend ? ike_ctx_new(&io, d.backend) : NULL;
 	if (!d.ike) {
@@ -1001,6 +1020,8 @@ out:
 	if (d.ike)
 		ike_ctx_shutdown(d.ike);
 	ike_ctx_free(d.ike);
+	/* the "down" scripts of the shutdown: given time to run */
+	updown_stop(&d.updown, 10000);
 	ctl_creds_free(&d.creds);   /* private keys wiped */
 	xfrm_backend_sad_free(d.backend);
 	if (d.spd) {
