@@ -410,6 +410,83 @@ out:
 	return rc;
 }
 
+/* c's state spi (named by its destination as it is now) to saddr ->
+ * daddr with encapsulation encap, in place. */
+static int move_state(struct ike_ctx *ctx, const struct ip_addr *old_daddr, uint32_t spi,
+                      const struct ip_addr *saddr, const struct ip_addr *daddr,
+                      const struct xfrm_encap *encap)
+{
+	struct xfrm_sa_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.id.daddr = *old_daddr;
+	u.id.spi = spi;
+	u.id.proto = IPPROTO_ESP_;
+	u.saddr = *saddr;
+	u.daddr = *daddr;
+	u.encap = *encap;
+	return xfrm_backend_update_sa(ctx->be, &u);
+}
+
+unsigned ike_child_move_all(struct ike_sa *sa)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	bool encap = sa->natt || sa->nat_local || sa->nat_remote;
+	unsigned moved = 0;
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+
+	for (struct ike_child_sa *c = sa->children; c; c = c->next) {
+		struct xfrm_encap ein, eout;
+		int rc;
+
+		if (c->state == CHILD_CREATING)
+			continue;
+		if (ip_addr_equal(&c->local.addr, &sa->local.addr) &&
+		    ip_addr_equal(&c->remote.addr, &sa->remote.addr) && c->encap == encap &&
+		    (!encap || (c->local.port == sa->local.port && c->remote.port == sa->remote.port)))
+			continue;
+		if (c->cfg.mode != XFRM_MODE_TUNNEL) {
+			/* its selectors are the old addresses themselves (RFC 4555
+			 * moves tunnel mode SAs; charon does not move these either) */
+			sa_warn(sa, "CHILD_SA %s (SPIs %08x_i %08x_o) is in transport mode: not moved",
+			        c->cfg.name, c->spi_in, c->spi_out);
+			continue;
+		}
+		memset(&ein, 0, sizeof(ein));
+		memset(&eout, 0, sizeof(eout));
+		if (encap) {
+			ein.type = eout.type = UDP_ENCAP_ESPINUDP_;
+			ein.sport = sa->remote.port;
+			ein.dport = sa->local.port;
+			eout.sport = sa->local.port;
+			eout.dport = sa->remote.port;
+		}
+		rc = move_state(ctx, &c->local.addr, c->spi_in, &sa->remote.addr, &sa->local.addr,
+		                &ein);
+		if (!rc)
+			rc = move_state(ctx, &c->remote.addr, c->spi_out, &sa->local.addr,
+			                &sa->remote.addr, &eout);
+		if (rc) {
+			sa_err(sa, "CHILD_SA %s: cannot move its states %08x_i %08x_o: %s", c->cfg.name,
+			       c->spi_in, c->spi_out, strerror(-rc));
+			continue;
+		}
+		/* the templates' tunnel endpoints (the selectors stay) */
+		policies(ctx, &c->ts_local, &c->ts_remote, &sa->local.addr, &sa->remote.addr,
+		         c->cfg.mode, c->cfg.reqid, true);
+		c->local = sa->local;
+		c->remote = sa->remote;
+		c->encap = encap;
+		ctx->stats.mobike_child_moves++;
+		moved++;
+		sa_info(sa, "CHILD_SA %s with SPIs %08x_i %08x_o moved to %s[%u] === %s[%u]%s",
+		        c->cfg.name, c->spi_in, c->spi_out, ip_addr_fmt(&sa->local.addr, a),
+		        sa->local.port, ip_addr_fmt(&sa->remote.addr, b), sa->remote.port,
+		        encap ? ", UDP-encapsulated" : "");
+	}
+	return moved;
+}
+
 /* Remove c's states, and its policies unless another installed CHILD SA
  * of the same reqid (a rekeyed one) or a trap still needs them. */
 static void uninstall(struct ike_sa *sa, struct ike_child_sa *c)

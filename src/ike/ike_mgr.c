@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/ike_child.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_pld.h"
@@ -358,7 +359,9 @@ static void on_response(struct ike_sa *sa, struct ike_msg *m)
 }
 
 /* NAT-T (RFC 7296 2.23): follow the peer to the address and port its
- * authenticated requests come from. */
+ * authenticated requests come from; a peer behind a NAT whose mapping
+ * changed takes its CHILD SAs with it (in place). Not with MOBIKE (RFC
+ * 4555 3.8): then only UPDATE_SA_ADDRESSES moves an SA. */
 static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local,
                         const struct ike_endpoint *remote)
 {
@@ -370,6 +373,8 @@ static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local,
 	sa->remote = *remote;
 	sa->local = *local;
 	sa->natt = local->port == IKE_NATT_PORT;
+	if (sa->nat_remote && sa->state == IKE_STATE_ESTABLISHED)
+		ike_child_move_all(sa);
 }
 
 /* Finish, cache as the response to the request just taken, send. */
@@ -475,7 +480,7 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 		return;
 	}
 	sa->last_rx_ms = ike_now(sa->ctx);
-	if (!init)
+	if (!init && !sa->mobike)
 		follow_peer(sa, local, remote);
 	if (m->unsupported_critical) {
 		/* RFC 7296 2.5: refuse the whole message, naming the payload */
@@ -602,10 +607,14 @@ void ike_mgr_input(struct ike_sa *sa, const struct ike_endpoint *local,
 	struct ike_msg whole;
 	bool reassembled = false;
 
+	m->local = local;
+	m->remote = remote;
 	if (m->has_skf) {
 		if (!on_fragment(sa, m, &whole))
 			goto out;
 		m = &whole;
+		m->local = local;
+		m->remote = remote;
 		reassembled = true;
 	}
 	if (m->hdr.flags & IKE_FLAG_RESPONSE)
