@@ -319,6 +319,40 @@ static void hold_done(struct ike_sa *sa, const struct ike_child_sa *c)
 	         same ? "are its own now" : "removed");
 }
 
+static bool ts_list_equal(const struct ike_ts_list *a, const struct ike_ts_list *b)
+{
+	return a->n == b->n && !memcmp(a->ts, b->ts, a->n * sizeof(a->ts[0]));
+}
+
+/* The reqid ties a CHILD SA's policies to its states; the data plane
+ * picks the outbound state by (reqid, addresses). Two CHILD SAs of one
+ * config with other traffic selectors (two road warriors on one gateway
+ * connection, each with its virtual IP) need their own reqids when their
+ * addresses are the same too (both behind one NAT, told apart by port
+ * only), as charon allocates a reqid per set of selectors. A rekeyed
+ * CHILD SA keeps the one of the SA it replaces. */
+static void pick_reqid(struct ike_sa *sa, struct ike_child_sa *c)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	struct ike_child_sa *old = c->rekeyed_spi ? ike_child_find_in(sa, c->rekeyed_spi) : NULL;
+
+	if (old) {
+		c->cfg.reqid = old->cfg.reqid;
+		return;
+	}
+	for (struct ike_sa *o = ctx->sas; o; o = o->next)
+		for (struct ike_child_sa *x = o->children; x; x = x->next) {
+			if (x == c || x->state == CHILD_CREATING || x->cfg.reqid != c->cfg.reqid ||
+			    (ts_list_equal(&x->ts_local, &c->ts_local) &&
+			     ts_list_equal(&x->ts_remote, &c->ts_remote)))
+				continue;
+			c->cfg.reqid = ctx->next_reqid++;
+			sa_debug(sa, "CHILD_SA %s: reqid %u (its config's is taken by other selectors)",
+			         c->cfg.name, c->cfg.reqid);
+			return;
+		}
+}
+
 int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_initiator,
                       const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen,
                       const uint8_t *nr, size_t nrlen)
@@ -346,6 +380,7 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	c->local = sa->local;
 	c->remote = sa->remote;
 	c->encap = sa->natt || sa->nat_local || sa->nat_remote;
+	pick_reqid(sa, c);
 	in.proto = IPPROTO_ESP_;
 	in.mode = c->cfg.mode;
 	in.reqid = c->cfg.reqid;
