@@ -259,10 +259,10 @@ const struct conf_opt conf_opts[] = {
 	          "default, gets ESP in UDP from any NAT-T peer anyway)", .example = "no",
 	  .desc = "fake the NAT detection payloads, so that ESP is encapsulated in UDP even "
 	          "without a NAT" },
-	{ "mobike", CONN, CONF_T_BOOL, CONF_SUP_YES, 0, CONF_F_NO_EFFECT, "yes",
-	  AT(conf_conn, mobike),
-	  .note = "uipsec has no MOBIKE (RFC 4555) yet: it never offers it, and SAs do not move "
-	          "to new addresses", .example = "no",
+	{ "mobike", CONN, CONF_T_BOOL, CONF_SUP_YES, 0, 0, "yes", AT(conf_conn, mobike),
+	  .note = "MOBIKE_SUPPORTED in IKE_AUTH; a client moves its SAs with UPDATE_SA_ADDRESSES "
+	          "when its address changes, a gateway follows them in place (no address lists, "
+	          "docs/remote-access.md)", .example = "no",
 	  .desc = "enable MOBIKE (RFC 4555): IKE_SAs and CHILD_SAs follow address changes" },
 	{ "dpd_delay", CONN, CONF_T_DURATION, CONF_SUP_YES, 0, 0, "0s", AT(conf_conn, dpd_delay),
 	  .runs = runs_u32, .why = R_U32, .note = "liveness checks when idle (0: none)",

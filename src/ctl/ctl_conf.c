@@ -464,6 +464,7 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
 	cfg->keyingtries = cc->keyingtries;
 	cfg->unique_never = cc->unique == CONF_UNIQUE_NEVER;
 	cfg->encap = cc->encap;
+	cfg->no_mobike = !cc->mobike;
 	/* remote access: vips as a client, pools as a gateway */
 	for (size_t i = 0; i < cc->nvips && i < 2; i++)
 		cfg->vip_family[cfg->nvips++] = cc->vips[i];

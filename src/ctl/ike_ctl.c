@@ -281,6 +281,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(frag_drop_invalid); P(frag_drop_msgid); P(frag_drop_dup); P(frag_drop_overlap);
 		P(frag_drop_limit); P(frag_incomplete); P(frag_bytes);
 		P(vips_leased); P(vips_received); P(vip_failures);
+		P(mobike_moves); P(mobike_child_moves); P(mobike_refused);
 #undef P
 		return 0;
 	}

@@ -608,7 +608,8 @@ static void cmd_stats(void *ctx, struct ctl_conn *c, const struct vici_packet *r
 	X(half_open_refused) X(ike_established) X(child_established) X(ike_deleted) \
 	X(child_deleted) X(frag_tx) X(frag_rx) X(frag_msgs_tx) X(frag_reassembled) \
 	X(frag_drop_unkeyed) X(frag_drop_invalid) X(frag_drop_msgid) X(frag_drop_dup) \
-	X(frag_drop_overlap) X(frag_drop_limit) X(frag_incomplete)
+	X(frag_drop_overlap) X(frag_drop_limit) X(frag_incomplete) X(mobike_moves) \
+	X(mobike_child_moves) X(mobike_refused)
 
 static void put_counter(struct vici_buf *b, const char *name, uint64_t v)
 {

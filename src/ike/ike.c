@@ -21,6 +21,7 @@
 #include "ike/ike_ctx.h"
 #include "ike/ike_init.h"
 #include "ike/ike_mgr.h"
+#include "ike/ike_mobike.h"
 #include "ike/ike_pld.h"
 #include "ike/ike_pool.h"
 #include "ike/ike_sa.h"
@@ -815,6 +816,13 @@ int ike_rekey_child(struct ike_ctx *ctx, const char *name)
 	return n ? 0 : -ENOENT;
 }
 
+void ike_roam(struct ike_ctx *ctx)
+{
+	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
+		ike_mobike_roam(sa);
+	settle(ctx);
+}
+
 void ike_tick(struct ike_ctx *ctx)
 {
 	uint64_t now = ike_now(ctx);
@@ -1024,6 +1032,8 @@ void ike_list_sas(struct ike_ctx *ctx, FILE *out)
 		ike_authn_pubkey_list_sa(sa, false, out);
 		if (sa->keys_ready)
 			fprintf(out, "  %s\n", ike_proposal_fmt(&sa->prop, buf, sizeof(buf)));
+		if (sa->mobike)
+			fprintf(out, "  MOBIKE\n");
 		for (unsigned i = 0; i < sa->nvip_local; i++)
 			fprintf(out, "  local  vip %s\n", ip_addr_fmt(&sa->vip_local[i], a));
 		for (unsigned i = 0; i < sa->nvip_remote; i++)

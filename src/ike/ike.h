@@ -317,6 +317,8 @@ struct ike_conn_cfg {
 	bool encap;                   /* force UDP encapsulation of ESP */
 	uint8_t childless;            /* enum ike_childless */
 	bool unique_never;            /* unique = never: no INITIAL_CONTACT sent or honoured */
+	bool no_mobike;               /* mobike = no: MOBIKE (RFC 4555) neither announced nor
+	                               * accepted (default yes, as charon's) */
 	uint8_t fragmentation;        /* enum ike_fragmentation */
 	/* remote access (RFC 7296 2.19): as a client, the families of the
 	 * virtual IPs to request (vips = 0.0.0.0 / ::; AF_INET, AF_INET6);
@@ -379,6 +381,12 @@ struct ike_stats {
 	 * answered with INTERNAL_ADDRESS_FAILURE (pool exhausted, no pool of
 	 * the family), and as a client, replies that assigned nothing */
 	uint64_t vips_leased, vips_received, vip_failures;
+	/* MOBIKE (RFC 4555): IKE SAs moved to new addresses (as the client by
+	 * our UPDATE_SA_ADDRESSES, as the gateway by the peer's), CHILD SAs
+	 * moved in place with them, and UPDATE_SA_ADDRESSES requests refused
+	 * (MOBIKE not negotiated, sent by the original responder, malformed
+	 * or missing NAT_DETECTION notifies) */
+	uint64_t mobike_moves, mobike_child_moves, mobike_refused;
 	uint64_t ike_ended[IKE_END_MAX];       /* by reason */
 	uint64_t child_ended[CHILD_END_MAX];
 };
@@ -485,6 +493,14 @@ int ike_rekey_ike(struct ike_ctx *ctx, const char *name, bool reauth);
 /* Rekey the installed CHILD SAs named name (CREATE_CHILD_SA with
  * REKEY_SA). 0 or -ENOENT. */
 int ike_rekey_child(struct ike_ctx *ctx, const char *name);
+
+/* The host's addresses or routes changed (an rtnetlink event): every
+ * established IKE SA we initiated with MOBIKE (RFC 4555) whose peer the
+ * routing now reaches from another local address (io->route_src) moves
+ * there with an INFORMATIONAL UPDATE_SA_ADDRESSES; its CHILD SAs follow
+ * in place once the peer answered. A request in flight is retransmitted
+ * from the new address at once. Without io->route_src it does nothing. */
+void ike_roam(struct ike_ctx *ctx);
 
 /* Run due timers (retransmits, DPD, rekeying, half-open timeouts). */
 void ike_tick(struct ike_ctx *ctx);

@@ -73,6 +73,7 @@ struct auth_task {
 	bool child_deferred;         /* initiator: childless = force, CREATE_CHILD_SA after */
 	struct child_req req;        /* responder */
 	bool initial_contact;        /* responder: N(INITIAL_CONTACT) in the first request */
+	bool peer_mobike;            /* responder: N(MOBIKE_SUPPORTED) in the first request */
 	bool has_cp;                 /* responder: the first request's CP payload */
 	struct ike_cp cp_req;
 };
@@ -580,6 +581,9 @@ static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
 		/* RFC 7296 2.4: the first IKE SA with this peer says so */
 		if (ike_conn_first_contact(sa))
 			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+		/* RFC 4555 4.1 */
+		if (!sa->conn->cfg.no_mobike)
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
 		ike_vip_request(sa, mb);
 		if (!childless_ok(at, sa))
 			return fail(sa, IKE_END_INIT_FAILED);
@@ -655,6 +659,9 @@ static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
 	}
 	if (!at->peer_octets && !peer_identified(at, sa, m))
 		return IKE_TASK_FAILED;
+	/* RFC 4555 4.1: in its (last) IKE_AUTH response, as charon sends it */
+	if (!cfg->no_mobike && ike_msg_find_notify(m, IKE_N_MOBIKE_SUPPORTED))
+		sa->mobike = true;
 	ike_id_fmt(&sa->peer_id, ids, sizeof(ids));
 	if (at->msk_round) {
 		if (!msk_auth_check(at, sa, m, why, sizeof(why)))
@@ -748,6 +755,7 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 	if (childless_refused(sa, &at->req, mb))
 		return fail(sa, IKE_END_PROTOCOL_ERROR);
 	at->initial_contact = ike_msg_find_notify(m, IKE_N_INITIAL_CONTACT) != NULL;
+	at->peer_mobike = ike_msg_find_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
 	const struct ike_pld *p_cp = ike_msg_find(m, IKE_PLD_CP);
 	/* validated with the message (ike_pld_validate) */
 	at->has_cp = p_cp && !ike_cp_parse(p_cp->body, p_cp->len, &at->cp_req);
@@ -812,6 +820,12 @@ static enum ike_task_status auth_respond(struct ike_task *t, struct ike_sa *sa,
 		ike_conn_initial_contact(sa);   /* RFC 7296 2.4: the peer lost its old SAs */
 	if (ike_vip_assign(sa, at->has_cp ? &at->cp_req : NULL, mb))
 		child_respond(sa, &at->req, mb);
+	/* RFC 4555 4.1: announced back in the last response (after the
+	 * CHILD SA's payloads: an error notify about it comes first) */
+	if (at->peer_mobike && !sa->conn->cfg.no_mobike) {
+		sa->mobike = true;
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
+	}
 	return IKE_TASK_DONE;
 }
 

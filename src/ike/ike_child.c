@@ -345,6 +345,40 @@ static void child_up(struct ike_sa *sa, struct ike_child_sa *c)
 	ctx->io.child_up(ctx->io.ctx, &ev);
 }
 
+static bool ts_list_equal(const struct ike_ts_list *a, const struct ike_ts_list *b)
+{
+	return a->n == b->n && !memcmp(a->ts, b->ts, a->n * sizeof(a->ts[0]));
+}
+
+/* The reqid ties a CHILD SA's policies to its states; the data plane
+ * picks the outbound state by (reqid, addresses). Two CHILD SAs of one
+ * config with other traffic selectors (two road warriors on one gateway
+ * connection, each with its virtual IP) need their own reqids when their
+ * addresses are the same too (both behind one NAT, told apart by port
+ * only), as charon allocates a reqid per set of selectors. A rekeyed
+ * CHILD SA keeps the one of the SA it replaces. */
+static void pick_reqid(struct ike_sa *sa, struct ike_child_sa *c)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	struct ike_child_sa *old = c->rekeyed_spi ? ike_child_find_in(sa, c->rekeyed_spi) : NULL;
+
+	if (old) {
+		c->cfg.reqid = old->cfg.reqid;
+		return;
+	}
+	for (struct ike_sa *o = ctx->sas; o; o = o->next)
+		for (struct ike_child_sa *x = o->children; x; x = x->next) {
+			if (x == c || x->state == CHILD_CREATING || x->cfg.reqid != c->cfg.reqid ||
+			    (ts_list_equal(&x->ts_local, &c->ts_local) &&
+			     ts_list_equal(&x->ts_remote, &c->ts_remote)))
+				continue;
+			c->cfg.reqid = ctx->next_reqid++;
+			sa_debug(sa, "CHILD_SA %s: reqid %u (its config's is taken by other selectors)",
+			         c->cfg.name, c->cfg.reqid);
+			return;
+		}
+}
+
 int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_initiator,
                       const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen,
                       const uint8_t *nr, size_t nrlen)
@@ -372,6 +406,7 @@ int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_i
 	c->local = sa->local;
 	c->remote = sa->remote;
 	c->encap = sa->natt || sa->nat_local || sa->nat_remote;
+	pick_reqid(sa, c);
 	in.proto = IPPROTO_ESP_;
 	in.mode = c->cfg.mode;
 	in.reqid = c->cfg.reqid;
@@ -435,6 +470,83 @@ out:
 	xfrm_sa_req_wipe(&in);
 	xfrm_sa_req_wipe(&out);
 	return rc;
+}
+
+/* c's state spi (named by its destination as it is now) to saddr ->
+ * daddr with encapsulation encap, in place. */
+static int move_state(struct ike_ctx *ctx, const struct ip_addr *old_daddr, uint32_t spi,
+                      const struct ip_addr *saddr, const struct ip_addr *daddr,
+                      const struct xfrm_encap *encap)
+{
+	struct xfrm_sa_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.id.daddr = *old_daddr;
+	u.id.spi = spi;
+	u.id.proto = IPPROTO_ESP_;
+	u.saddr = *saddr;
+	u.daddr = *daddr;
+	u.encap = *encap;
+	return xfrm_backend_update_sa(ctx->be, &u);
+}
+
+unsigned ike_child_move_all(struct ike_sa *sa)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	bool encap = sa->natt || sa->nat_local || sa->nat_remote;
+	unsigned moved = 0;
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+
+	for (struct ike_child_sa *c = sa->children; c; c = c->next) {
+		struct xfrm_encap ein, eout;
+		int rc;
+
+		if (c->state == CHILD_CREATING)
+			continue;
+		if (ip_addr_equal(&c->local.addr, &sa->local.addr) &&
+		    ip_addr_equal(&c->remote.addr, &sa->remote.addr) && c->encap == encap &&
+		    (!encap || (c->local.port == sa->local.port && c->remote.port == sa->remote.port)))
+			continue;
+		if (c->cfg.mode != XFRM_MODE_TUNNEL) {
+			/* its selectors are the old addresses themselves (RFC 4555
+			 * moves tunnel mode SAs; charon does not move these either) */
+			sa_warn(sa, "CHILD_SA %s (SPIs %08x_i %08x_o) is in transport mode: not moved",
+			        c->cfg.name, c->spi_in, c->spi_out);
+			continue;
+		}
+		memset(&ein, 0, sizeof(ein));
+		memset(&eout, 0, sizeof(eout));
+		if (encap) {
+			ein.type = eout.type = UDP_ENCAP_ESPINUDP_;
+			ein.sport = sa->remote.port;
+			ein.dport = sa->local.port;
+			eout.sport = sa->local.port;
+			eout.dport = sa->remote.port;
+		}
+		rc = move_state(ctx, &c->local.addr, c->spi_in, &sa->remote.addr, &sa->local.addr,
+		                &ein);
+		if (!rc)
+			rc = move_state(ctx, &c->remote.addr, c->spi_out, &sa->local.addr,
+			                &sa->remote.addr, &eout);
+		if (rc) {
+			sa_err(sa, "CHILD_SA %s: cannot move its states %08x_i %08x_o: %s", c->cfg.name,
+			       c->spi_in, c->spi_out, strerror(-rc));
+			continue;
+		}
+		/* the templates' tunnel endpoints (the selectors stay) */
+		policies(ctx, &c->ts_local, &c->ts_remote, &sa->local.addr, &sa->remote.addr,
+		         c->cfg.mode, c->cfg.reqid, true);
+		c->local = sa->local;
+		c->remote = sa->remote;
+		c->encap = encap;
+		ctx->stats.mobike_child_moves++;
+		moved++;
+		sa_info(sa, "CHILD_SA %s with SPIs %08x_i %08x_o moved to %s[%u] === %s[%u]%s",
+		        c->cfg.name, c->spi_in, c->spi_out, ip_addr_fmt(&sa->local.addr, a),
+		        sa->local.port, ip_addr_fmt(&sa->remote.addr, b), sa->remote.port,
+		        encap ? ", UDP-encapsulated" : "");
+	}
+	return moved;
 }
 
 /* Remove c's states, and its policies unless another installed CHILD SA

@@ -99,6 +99,13 @@ int ike_child_alloc_spi(struct ike_sa *sa, uint32_t *spi);
 int ike_child_install(struct ike_sa *sa, struct ike_child_sa *c, bool exchange_initiator,
                       const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t nilen,
                       const uint8_t *nr, size_t nrlen);
+/* Move the installed tunnel-mode CHILD SAs of sa to sa->local and
+ * sa->remote as they are now, in place (xfrm update: same SPIs, keys,
+ * sequence numbers and counters), with UDP encapsulation if sa uses port
+ * 4500 or a NAT was detected, and their policies' templates with them:
+ * MOBIKE (RFC 4555) and NAT mapping changes (RFC 7296 2.23). Transport
+ * mode SAs are not moved (logged). Returns how many moved. */
+unsigned ike_child_move_all(struct ike_sa *sa);
 /* Install or remove the trap policies of child config i of conn. */
 void ike_child_trap(struct ike_ctx *ctx, struct ike_conn *conn, int i, bool install);
 

@@ -124,6 +124,16 @@ static bool natd_check(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_
 	return true;
 }
 
+void ike_init_natd_put(struct ike_sa *sa, struct ike_mb *mb)
+{
+	put_natd(mb, sa->spi_i, sa->spi_r, &sa->local, &sa->remote, fake_nat(sa));
+}
+
+bool ike_init_natd_check(struct ike_sa *sa, const struct ike_msg *m)
+{
+	return natd_check(sa, m, sa->spi_r);
+}
+
 static uint16_t first_group(const struct ike_proposals *ps)
 {
 	for (unsigned i = 0; i < ps->n; i++) {

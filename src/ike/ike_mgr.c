@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/ike_child.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_pld.h"
@@ -358,7 +359,9 @@ static void on_response(struct ike_sa *sa, struct ike_msg *m)
 }
 
 /* NAT-T (RFC 7296 2.23): follow the peer to the address and port its
- * authenticated requests come from. */
+ * authenticated requests come from; a peer behind a NAT whose mapping
+ * changed takes its CHILD SAs with it (in place). Not with MOBIKE (RFC
+ * 4555 3.8): then only UPDATE_SA_ADDRESSES moves an SA. */
 static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local,
                         const struct ike_endpoint *remote)
 {
@@ -370,10 +373,13 @@ static void follow_peer(struct ike_sa *sa, const struct ike_endpoint *local,
 	sa->remote = *remote;
 	sa->local = *local;
 	sa->natt = local->port == IKE_NATT_PORT;
+	if (sa->nat_remote && sa->natt && sa->state == IKE_STATE_ESTABLISHED)
+		ike_child_move_all(sa);
 }
 
 /* Finish, cache as the response to the request just taken, send. */
-static void send_response(struct ike_sa *sa, struct ike_mb *mb, bool init)
+static void send_response(struct ike_sa *sa, struct ike_mb *mb, bool init,
+                          const struct ike_msg *req)
 {
 	struct ike_mgr *mg = &sa->mgr;
 	const uint8_t *p;
@@ -387,7 +393,8 @@ static void send_response(struct ike_sa *sa, struct ike_mb *mb, bool init)
 		ike_sa_end(sa, IKE_END_INTERNAL);
 		return;
 	}
-	ike_wire_send(sa, &mg->resp);
+	/* RFC 7296 2.11: back where the request came from */
+	ike_wire_send_to(sa, &mg->resp, req->local, req->remote);
 }
 
 static struct ike_task *take_passive(struct ike_mgr *mg, uint8_t exchange)
@@ -424,7 +431,7 @@ static void request_syntax_error(struct ike_sa *sa, const struct ike_msg *m)
 	mg->msgid_in++;
 	msg_begin(sa, &mb, m->hdr.exchange, true, m->hdr.msgid);
 	ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
-	send_response(sa, &mb, false);
+	send_response(sa, &mb, false, m);
 	if (!authenticated(sa))
 		ike_sa_end(sa, IKE_END_PROTOCOL_ERROR);   /* and an EAP round waiting with it */
 }
@@ -444,7 +451,7 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 		/* RFC 7296 2.1: a retransmitted request gets the same response */
 		st->resent_responses++;
 		sa_debug(sa, "retransmitted request %u, resending response", m->hdr.msgid);
-		ike_wire_send(sa, &mg->resp);
+		ike_wire_send_to(sa, &mg->resp, m->local, m->remote);
 		return;
 	}
 	if (m->hdr.msgid != mg->msgid_in) {
@@ -475,7 +482,7 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 		return;
 	}
 	sa->last_rx_ms = ike_now(sa->ctx);
-	if (!init)
+	if (!init && !sa->mobike)
 		follow_peer(sa, local, remote);
 	if (m->unsupported_critical) {
 		/* RFC 7296 2.5: refuse the whole message, naming the payload */
@@ -490,7 +497,7 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 		mg->msgid_in++;
 		msg_begin(sa, &mb, m->hdr.exchange, true, m->hdr.msgid);
 		ike_pld_notify_put(&mb, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
-		send_response(sa, &mb, init);
+		send_response(sa, &mb, init, m);
 		return;
 	}
 	if (!t) {
@@ -505,7 +512,7 @@ static void on_request(struct ike_sa *sa, const struct ike_endpoint *local,
 	}
 	msg_begin(sa, &mb, m->hdr.exchange, true, m->hdr.msgid);
 	status = t->ops->respond(t, sa, m, &mb);
-	send_response(sa, &mb, init);
+	send_response(sa, &mb, init, m);
 	if (status == IKE_TASK_NEED_MORE && sa->state != IKE_STATE_DEAD) {
 		t->next = mg->passive;
 		mg->passive = t;
@@ -573,7 +580,7 @@ static bool on_fragment(struct ike_sa *sa, struct ike_msg *m, struct ike_msg *wh
 			st->resent_responses++;
 			sa_debug(sa, "retransmitted request %u (fragment 1 of %u), resending response",
 			         m->hdr.msgid, m->frag_total);
-			ike_wire_send(sa, &mg->resp);
+			ike_wire_send_to(sa, &mg->resp, m->local, m->remote);
 		} else {
 			st->frag_drop_msgid++;
 		}
@@ -602,10 +609,14 @@ void ike_mgr_input(struct ike_sa *sa, const struct ike_endpoint *local,
 	struct ike_msg whole;
 	bool reassembled = false;
 
+	m->local = local;
+	m->remote = remote;
 	if (m->has_skf) {
 		if (!on_fragment(sa, m, &whole))
 			goto out;
 		m = &whole;
+		m->local = local;
+		m->remote = remote;
 		reassembled = true;
 	}
 	if (m->hdr.flags & IKE_FLAG_RESPONSE)

@@ -16,6 +16,8 @@
 
 #include "crypto/ike_cipher.h"
 
+struct ike_endpoint;
+
 struct ike_hdr {
 	uint64_t spi_i, spi_r;
 	uint8_t next;        /* first payload type */
@@ -50,6 +52,9 @@ struct ike_msg {
 	uint8_t inner_first;          /* reassembled: the first inner payload's type */
 	uint8_t *plain;               /* decrypted copy (owned) */
 	size_t plainlen;
+	/* where a message for an IKE SA arrived (borrowed, set by
+	 * ike_mgr_input; NULL elsewhere): MOBIKE moves to them (RFC 4555) */
+	const struct ike_endpoint *local, *remote;
 };
 
 /* Parse and check the header: length field equals len, major version 2.

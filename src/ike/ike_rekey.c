@@ -73,6 +73,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool initiator, uint64_t spi
 	sa->nat_local = old->nat_local;
 	sa->nat_remote = old->nat_remote;
 	sa->natt = old->natt;
+	sa->mobike = old->mobike;
 	sa->frag_supported = old->frag_supported;   /* kept across the rekey, as charon */
 	sa->peer_id = old->peer_id;
 	ike_authn_pubkey_sa_inherit(sa, old);   /* the certificates it was authenticated with */

@@ -52,6 +52,7 @@ struct ike_sa {
 	bool natt;                   /* moved to port 4500 */
 	bool peer_childless;         /* the responder announced RFC 6023 childless support */
 	bool frag_supported;         /* the peer announced IKE fragmentation (RFC 7383 2.3) */
+	bool mobike;                 /* both ends announced MOBIKE_SUPPORTED (RFC 4555 4.1) */
 
 	/* negotiated */
 	struct ike_proposal prop;

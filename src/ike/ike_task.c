@@ -11,6 +11,7 @@
 #include "ike/ike_create.h"
 #include "ike/ike_info.h"
 #include "ike/ike_init.h"
+#include "ike/ike_mobike.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_pld.h"
 #include "ike/ike_proto.h"
@@ -34,6 +35,7 @@ static const struct {
 	[IKE_TASK_IKE_DELETE] = { "IKE_SA delete", ike_info_ike_delete_new, NULL },
 	[IKE_TASK_DPD] = { "liveness check", ike_info_dpd_new, NULL },
 	[IKE_TASK_INFO] = { "INFORMATIONAL", NULL, ike_info_responder_new },
+	[IKE_TASK_MOBIKE] = { "MOBIKE", ike_mobike_task_new, ike_mobike_task_new },
 };
 
 const char *ike_task_kind_name(enum ike_task_kind kind)
@@ -98,7 +100,8 @@ struct ike_task *ike_task_for_request(struct ike_sa *sa, const struct ike_msg *m
 		kind = create_child_sa_kind(m);
 		break;
 	case INFORMATIONAL:
-		kind = IKE_TASK_INFO;
+		kind = ike_msg_find_notify(m, IKE_N_UPDATE_SA_ADDRESSES) ? IKE_TASK_MOBIKE :
+		                                                          IKE_TASK_INFO;
 		break;
 	default:
 		return NULL;

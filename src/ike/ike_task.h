@@ -53,6 +53,7 @@ enum ike_task_kind {
 	IKE_TASK_IKE_DELETE,    /* INFORMATIONAL Delete(IKE); arg: enum ike_end_reason */
 	IKE_TASK_DPD,           /* empty INFORMATIONAL: is the peer alive; arg unused */
 	IKE_TASK_INFO,          /* responder only: answers any INFORMATIONAL request */
+	IKE_TASK_MOBIKE,        /* INFORMATIONAL UPDATE_SA_ADDRESSES (RFC 4555); arg unused */
 	IKE_TASK_KIND_MAX,
 };
 

@@ -138,6 +138,21 @@ void ike_wire_send(struct ike_sa *sa, const struct ike_wire *w)
 		ike_wire_send_raw(sa, w->d[i].p, w->d[i].len);
 }
 
+void ike_wire_send_to(struct ike_sa *sa, const struct ike_wire *w,
+                      const struct ike_endpoint *local, const struct ike_endpoint *remote)
+{
+	if (!local || !remote) {
+		ike_wire_send(sa, w);
+		return;
+	}
+	if (w->n > 1)
+		sa->ctx->stats.frag_tx += w->n;
+	for (unsigned i = 0; i < w->n; i++) {
+		sa->ctx->stats.tx++;
+		sa->ctx->io.send(sa->ctx->io.ctx, local, remote, w->d[i].p, w->d[i].len);
+	}
+}
+
 void ike_wire_free(struct ike_wire *w)
 {
 	for (unsigned i = 0; i < w->n; i++)

@@ -48,6 +48,12 @@ struct ike_wire {
 int ike_wire_out(struct ike_sa *sa, struct ike_mb *mb, struct ike_wire *w);
 /* Send every datagram of w from sa's local to its remote endpoint. */
 void ike_wire_send(struct ike_sa *sa, const struct ike_wire *w);
+/* The same from local to remote instead of the SA's endpoints (NULL:
+ * the SA's): a response goes back where its request came from (RFC 7296
+ * 2.11), which with MOBIKE need not be where the SA is (RFC 4555 3.5's
+ * path checks come from an address the SA has not moved to yet). */
+void ike_wire_send_to(struct ike_sa *sa, const struct ike_wire *w,
+                      const struct ike_endpoint *local, const struct ike_endpoint *remote);
 /* Free w's datagrams; w is empty afterwards. */
 void ike_wire_free(struct ike_wire *w);
 /* The first datagram of w (the whole message unless it went in

@@ -36,8 +36,9 @@
  *                      one higher than sent (never completes)
  *           3 EVENT    data[0] % 8: A or B (bit 3) initiates "net",
  *                      terminates "net", terminates the IKE SA, a soft or
- *                      hard expire of SAD state data[1], the clock moves on
- *                      data[1] * 30 s
+ *                      hard expire of SAD state data[1], (6) its address
+ *                      changes (MOBIKE roaming, ike_roam), else the clock
+ *                      moves on data[1] * 30 s
  *           4 MUTATE   XOR the next queued message's plaintext (or a
  *                      fragment's content) at (data[2i] | data[2i+1] << 8)
  *                      % length with data[2i+1], seal, deliver
@@ -264,6 +265,11 @@ static void event(const uint8_t *d, size_t n)
 	case 2: ike_terminate_ike(p->ike, "gw"); break;
 	case 3: pair_expire(p, d[1] % 8, false); break;
 	case 4: pair_expire(p, d[1] % 8, true); break;
+	case 6:
+		/* p's address changes (and back, the next time): MOBIKE roaming */
+		p->addr.a[3] ^= 10;
+		ike_roam(p->ike);
+		break;
 	default: tick((uint64_t)d[1] * 30000); break;
 	}
 }
@@ -336,12 +342,14 @@ static void run(const uint8_t *data, size_t size)
 	if (getenv("UIPSEC_FUZZ_VERBOSE")) {
 		const struct ike_stats *a = ike_ctx_stats(A.ike), *b = ike_ctx_stats(B.ike);
 		fprintf(stderr, "A %s, %u children; B %s, %u children; A ike/child up %llu/%llu, "
-		        "B syntax %llu early %llu icv %llu; frag reassembled A %llu B %llu\n", ike_conn_state(A.ike, "gw"),
+		        "B syntax %llu early %llu icv %llu; frag reassembled A %llu B %llu; mobike "
+		        "moves A %llu B %llu, B refused %llu\n", ike_conn_state(A.ike, "gw"),
 		        ike_child_count(A.ike), ike_conn_state(B.ike, "gw"), ike_child_count(B.ike),
 		        (unsigned long long)a->ike_established, (unsigned long long)a->child_established,
 		        (unsigned long long)b->syntax_errors, (unsigned long long)b->drop_before_auth,
 		        (unsigned long long)b->drop_icv, (unsigned long long)a->frag_reassembled,
-		        (unsigned long long)b->frag_reassembled);
+		        (unsigned long long)b->frag_reassembled, (unsigned long long)a->mobike_moves,
+		        (unsigned long long)b->mobike_moves, (unsigned long long)b->mobike_refused);
 	}
 	pair_down();
 }
@@ -350,7 +358,7 @@ static void run(const uint8_t *data, size_t size)
 
 struct rec {
 	uint8_t op;
-	uint8_t d[16];
+	uint8_t d[80];
 	size_t n;
 };
 
@@ -444,6 +452,21 @@ static void write_seeds(const char *dir)
 	                                                  0, 0, 0, 0, IKE_PLD_NOTIFY, 0, 0, 0, 8,
 	                                                  0, 0, 0x40, 0x00 }, 15 },
 	                                   { OP_ALL, { 0 }, 0 } };
+	/* MOBIKE: A roams (its UPDATE_SA_ADDRESSES replaced), and one injected
+	 * with its NAT detection notifies */
+	const struct rec r_roam[] = { { OP_EVENT, { 6, 0 }, 2 }, { OP_REPLACE, { 0 }, 0 },
+	                              { OP_ALL, { 0 }, 0 } };
+	const struct rec r_update[] = {
+		{ OP_INJECT, { 2 << 2, 0, 0, 0, 0, 0, IKE_PLD_NOTIFY,
+		               IKE_PLD_NOTIFY, 0, 0, 8, 0, 0, 0x40, 0x10,
+		               IKE_PLD_NOTIFY, 0, 0, 28, 0, 0, 0x40, 0x04,
+		               1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+		               0, 0, 0, 28, 0, 0, 0x40, 0x05,
+		               1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 },
+		  71 },
+		{ OP_ALL, { 0 }, 0 } };
+	seed(dir, "mobike_roam", 1, r_roam, 3);
+	seed(dir, "mobike_update", 1, r_update, 2);
 	seed(dir, "ike_auth_frag", 16, r_auth, 2);
 	seed(dir, "child_create_frag", 1 | 16 | 32, r_child, 3);
 	seed(dir, "info_frag", 1 | 16, r_frag_info, 2);

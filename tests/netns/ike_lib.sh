@@ -19,6 +19,15 @@
 #   write_conf DIR LOCAL REMOTE ME PEER LTS RTS IKE ESP PSK [CONN_EXTRA] [CHILD_EXTRA]
 #                       DIR/swanctl.conf with connection "site", child "net"
 #                       and the secret "ike-site" for gwa/gwb.example.org
+#   write_rw_client DIR ID LOCAL [CONN_EXTRA]
+#                       DIR/swanctl.conf: road warrior "rw" (vips = 0.0.0.0,
+#                       PSK $PSK as ID, child "net" to 10.2.0.0/24) from
+#                       LOCAL (%any: the routing picks it) to gwb 192.0.2.2
+#   write_rw_gateway DIR POOL [CONN_EXTRA]
+#                       DIR/swanctl.conf: gateway "rw" on 192.0.2.2 for
+#                       remote_addrs = %any, pool "rw" = POOL, child "net"
+#                       with local_ts 10.2.0.0/24, any PSK client ($PSK)
+#   child_spis NS       the SPIs of NS's CHILD_SAs, one line, sorted
 #   uipsecd_start NS... uipsecd in each NS with $W/NS/swanctl.conf, control
 #                       socket $W/NS/ctl, log $W/NS/uipsecd.log and the
 #                       options of UIPSECD_ARGS, tracked as NS; 0 once all
@@ -128,6 +137,83 @@ write_conf() {
 	    }
 	}
 	EOF
+}
+
+write_rw_client() {
+	mkdir -p "$1"
+	cat >"$1/swanctl.conf" <<-EOF
+	connections {
+	    rw {
+	        version = 2
+	        local_addrs = $3
+	        remote_addrs = 192.0.2.2
+	        vips = 0.0.0.0
+	        ${4:-}
+	        local {
+	            auth = psk
+	            id = $2
+	        }
+	        remote {
+	            auth = psk
+	            id = gwb.example.org
+	        }
+	        children {
+	            net {
+	                remote_ts = 10.2.0.0/24
+	            }
+	        }
+	    }
+	}
+	secrets {
+	    ike-rw {
+	        id-a = $2
+	        id-b = gwb.example.org
+	        secret = $PSK
+	    }
+	}
+	EOF
+}
+
+write_rw_gateway() {
+	mkdir -p "$1"
+	cat >"$1/swanctl.conf" <<-EOF
+	pools {
+	    rw {
+	        addrs = $2
+	    }
+	}
+	connections {
+	    rw {
+	        version = 2
+	        local_addrs = 192.0.2.2
+	        remote_addrs = %any
+	        pools = rw
+	        ${3:-}
+	        local {
+	            auth = psk
+	            id = gwb.example.org
+	        }
+	        remote {
+	            auth = psk
+	        }
+	        children {
+	            net {
+	                local_ts = 10.2.0.0/24
+	            }
+	        }
+	    }
+	}
+	secrets {
+	    ike-rw {
+	        id = gwb.example.org
+	        secret = $PSK
+	    }
+	}
+	EOF
+}
+
+child_spis() {
+	u "$1" list-sas 2>/dev/null | awk '$1 == "in" || $1 == "out" {print $2}' | sort | tr '\n' ' '
 }
 
 uipsecd_start() {

@@ -148,7 +148,9 @@ void pair_inject(const struct pkt_q *q)
 	struct pkt_q p = *q;
 	struct peer *dst = peer_at(&p.to.addr);
 
-	PAIR_CHECK(dst);
+	/* to an address no peer has (any more: it moved, MOBIKE): lost */
+	if (!dst)
+		return;
 	if (nat_on && ip_addr_equal(&p.from.addr, &A.addr)) {
 		p.from.addr = nat_pub;
 		p.from.port = (uint16_t)(p.from.port + 10000);

@@ -834,7 +834,9 @@ static unsigned queued_payloads(struct peer *p, uint8_t *types, uint16_t *notify
 	*notify = 0;
 	for (uint8_t t = first; t != IKE_PLD_NONE && off + 4 <= (size_t)n && k < 16; k++) {
 		types[k] = t;
-		if (t == IKE_PLD_NOTIFY && !*notify)
+		/* the first error notify (status ones, MOBIKE_SUPPORTED, say
+		 * nothing about the outcome) */
+		if (t == IKE_PLD_NOTIFY && !*notify && get_be16(chain + off + 6) <= IKE_N_ERROR_MAX)
 			*notify = get_be16(chain + off + 6);
 		t = chain[off];
 		off += get_be16(chain + off + 2);

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "io/addr_watch.h"
 #include "io/clear.h"
 #include "io/route.h"
 
@@ -162,6 +163,32 @@ static void test_clear_dest(void **state)
 	assert_int_equal(clear_dest(v6, 0, &fam, dst), -EINVAL);
 }
 
+/* MOBIKE's address events: address and route messages count, others
+ * (links) do not, and a header whose length overruns the buffer ends
+ * the walk. */
+static void test_addr_watch_count(void **state)
+{
+	union {
+		struct nlmsghdr h;
+		unsigned char b[256];
+	} buf;
+	static const uint16_t types[] = { RTM_NEWADDR, RTM_NEWLINK, RTM_DELROUTE, RTM_DELADDR };
+	size_t off = 0;
+
+	memset(&buf, 0, sizeof(buf));
+	for (unsigned i = 0; i < 4; i++) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(buf.b + off);
+		h->nlmsg_len = NLMSG_LENGTH(8);
+		h->nlmsg_type = types[i];
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	assert_int_equal(addr_watch_count(buf.b, off), 3);
+	assert_int_equal(addr_watch_count(buf.b, 0), 0);
+	/* the last one claims more than there is: not counted */
+	((struct nlmsghdr *)(buf.b + 3 * NLMSG_ALIGN(NLMSG_LENGTH(8))))->nlmsg_len = 200;
+	assert_int_equal(addr_watch_count(buf.b, off), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_rule_del_big_table),
 		cmocka_unit_test(test_route_in_table),
 		cmocka_unit_test(test_clear_dest),
+		cmocka_unit_test(test_addr_watch_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include "ctl/vici_swanctl.h"
 #include "dp/gw.h"
 #include "ike/ike.h"
+#include "io/addr_watch.h"
 #include "io/inherit.h"
 #include "io/loop.h"
 #include "io/route.h"
@@ -44,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,6 +109,10 @@ struct daemon {
 	char status[128];                  /* the last STATUS= sent */
 	bool reload_failed;
 	int tun_ifindex;                   /* for virtual IPs (read before the sandbox) */
+	/* MOBIKE roaming: rtnetlink address and route events, and a second
+	 * look a little after a burst of them (the routing settles) */
+	int addr_fd;
+	struct loop_timer *roam;
 };
 
 static void usage(FILE *f)
@@ -554,6 +560,28 @@ static void ike_recv(void *ctx, const uint8_t *msg, size_t len, const struct ip_
 	ike_input(d->ike, &local, &remote, msg, len);
 }
 
+/* The host's addresses or routes changed: IKE SAs that use MOBIKE look
+ * whether their peer is now reached from another address (ike_roam), now
+ * and once more 100 ms later, when a removed address has taken its routes
+ * with it. */
+static void on_addr_event(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (!addr_watch_drain(fd))
+		return;
+	ike_roam(d->ike);
+	if (d->roam)
+		loop_timer_arm(d->roam, 100, 0);
+}
+
+static void on_roam(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct daemon *d = arg;
+
+	ike_roam(d->ike);
+}
+
 /* The IKE timers: at least every IKE_TICK_MS (what an event in between
  * scheduled is run by then), and exactly when the next one the IKE core
  * knows of is due (a rekeying, DPD, a retransmit), so that two gateways
@@ -806,6 +834,7 @@ int main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.updown.fd = -1;
+	d.addr_fd = -1;
 	sandbox_init(&d.sb);
 	ctl_creds_init(&d.creds);
 	if (parse_opts(argc, argv, &d.o) < 0)
@@ -948,9 +977,20 @@ int main(int argc, char **argv)
 	/* timers before the sandbox: their descriptors are made here */
 	d.tick = loop_timer_new(d.loop, on_tick, &d);
 	d.ike_tick = loop_timer_new(d.loop, on_ike_tick, &d);
-	if (!d.tick || !d.ike_tick) {
+	d.roam = loop_timer_new(d.loop, on_roam, &d);
+	if (!d.tick || !d.ike_tick || !d.roam) {
 		log_err("cannot create the timers: %s", strerror(errno));
 		goto out;
+	}
+	/* MOBIKE: address changes; without them SAs simply do not roam */
+	d.addr_fd = addr_watch_open();
+	if (d.addr_fd < 0)
+		log_warn("cannot watch address changes (rtnetlink): %s; MOBIKE clients will not "
+		         "roam", strerror(-d.addr_fd));
+	else if (loop_add_fd(d.loop, d.addr_fd, EPOLLIN, on_addr_event, &d) < 0) {
+		log_warn("cannot watch address changes: %s", strerror(errno));
+		close(d.addr_fd);
+		d.addr_fd = -1;
 	}
 	/* the watchdog's timer too: no timerfd can be made after the drop */
 	if (notify_watchdog_usec()) {
@@ -1017,6 +1057,12 @@ out:
 	d.vis.ike = NULL;      /* captures detach as their connections close */
 	if (d.ike_tick)
 		loop_timer_free(d.ike_tick);
+	if (d.roam)
+		loop_timer_free(d.roam);
+	if (d.addr_fd >= 0) {
+		loop_del_fd(d.loop, d.addr_fd);
+		close(d.addr_fd);
+	}
 	if (d.ike)
 		ike_ctx_shutdown(d.ike);
 	ike_ctx_free(d.ike);
