@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Remote access with PSK against strongSwan 5.9.8 (charon +
-# kernel-libipsec, see docs/interop.md), both ways:
+# Remote access against strongSwan 5.9.8 (charon + kernel-libipsec, see
+# docs/interop.md), with PSK and then with certificates (auth = pubkey
+# both ways, a PKI made with strongSwan's pki as tests/netns/eap_lib.sh
+# makes it, carol's certificate for carol@example.org), each both ways:
 #
 #   - charon on gwa as a road warrior (vips = 0.0.0.0, local_ts dynamic)
 #     against uipsecd on gwb as the gateway (remote_addrs = %any, pools =
@@ -12,7 +14,8 @@
 #     pings hostb from it; after uipsec terminates, charon's lease is
 #     offline and the address is off the TUN device.
 #
-# Exit 77: not root / no charon.
+# EAP-MSCHAPv2 is tests/interop/test_ike_charon_eap.sh. Exit 77: not root /
+# no charon; without pki the certificate cases are skipped (said so).
 set -u
 
 TOPO_PREFIX=${TOPO_PREFIX:-ir$$}
@@ -20,6 +23,11 @@ TOPO_NAT=0
 # shellcheck source-path=SCRIPTDIR source=../netns/ike_lib.sh
 source "$(dirname "$0")/../netns/ike_lib.sh"
 ike_lib_init ike-charon-ra charon uipsec
+# the certificate plugins on top of the PSK set
+CHARON_PLUGINS="random nonce openssl aes gcm chapoly sha1 sha2 hmac kdf curve25519 pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-libipsec kernel-netlink socket-default vici"
+# the PKI (make_pki, make_client_cert, install_cert) and ping_from_vip
+# shellcheck source-path=SCRIPTDIR source=../netns/eap_lib.sh
+source "$(dirname "$0")/../netns/eap_lib.sh"
 
 PSK=$(psk_random)
 fail_logs() {
@@ -31,31 +39,11 @@ fail_logs() {
 	return 0
 }
 
-# the same swanctl.conf for charon and uipsec, client and gateway
-write_client() {
-	mkdir -p "$1"
-	cat >"$1/swanctl.conf" <<-EOF
-	connections {
-	    rw {
-	        version = 2
-	        local_addrs = 192.0.2.1
-	        remote_addrs = 192.0.2.2
-	        vips = 0.0.0.0
-	        local {
-	            auth = psk
-	            id = carol@example.org
-	        }
-	        remote {
-	            auth = psk
-	            id = gwb.example.org
-	        }
-	        children {
-	            net {
-	                remote_ts = 10.2.0.0/24
-	            }
-	        }
-	    }
-	}
+# the same swanctl.conf for charon and uipsec, client and gateway; AUTH is
+# psk or pubkey (certificates: carol.pem on the client, gw.pem on the
+# gateway, the CA on both)
+secrets_psk() {
+	cat <<-EOF
 	secrets {
 	    ike-rw {
 	        id-a = carol@example.org
@@ -66,8 +54,53 @@ write_client() {
 	EOF
 }
 
-write_gateway() {
+# write_client DIR AUTH
+write_client() {
+	local certs='' secrets=''
 	mkdir -p "$1"
+	if [ "$2" = pubkey ]; then
+		install_cert "$1" carol
+		certs="certs = carol.pem"
+	else
+		secrets=$(secrets_psk)
+	fi
+	cat >"$1/swanctl.conf" <<-EOF
+	connections {
+	    rw {
+	        version = 2
+	        local_addrs = 192.0.2.1
+	        remote_addrs = 192.0.2.2
+	        vips = 0.0.0.0
+	        local {
+	            auth = $2
+	            $certs
+	            id = carol@example.org
+	        }
+	        remote {
+	            auth = $2
+	            id = gwb.example.org
+	        }
+	        children {
+	            net {
+	                remote_ts = 10.2.0.0/24
+	            }
+	        }
+	    }
+	}
+	$secrets
+	EOF
+}
+
+# write_gateway DIR AUTH
+write_gateway() {
+	local certs='' secrets=''
+	mkdir -p "$1"
+	if [ "$2" = pubkey ]; then
+		install_cert "$1" gw
+		certs="certs = gw.pem"
+	else
+		secrets=$(secrets_psk)
+	fi
 	cat >"$1/swanctl.conf" <<-EOF
 	pools {
 	    rw {
@@ -82,11 +115,12 @@ write_gateway() {
 	        remote_addrs = %any
 	        pools = rw
 	        local {
-	            auth = psk
+	            auth = $2
+	            $certs
 	            id = gwb.example.org
 	        }
 	        remote {
-	            auth = psk
+	            auth = $2
 	        }
 	        children {
 	            net {
@@ -95,91 +129,111 @@ write_gateway() {
 	        }
 	    }
 	}
-	secrets {
-	    ike-rw {
-	        id-a = carol@example.org
-	        id-b = gwb.example.org
-	        secret = $PSK
-	    }
-	}
+	$secrets
 	EOF
 }
 
 topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
 
-ping_from_vip() { ns gwa ping -c 2 -i 0.3 -W 2 -I 10.3.0.1 10.2.0.2 >/dev/null 2>&1; }
-
-CASE="charon road warrior, uipsec gateway"
-rm -rf "$W/gwa" "$W/gwb"
-write_client "$W/gwa"
-write_gateway "$W/gwb"
-if ! uipsecd_start gwb; then
-	fail "uipsecd did not start"
-elif ! charon_start gwa "$W/gwa"; then
-	fail "charon did not start"
-else
-	charon_swanctl gwa --initiate --child net --timeout 10 >"$W/gwa/initiate.log" 2>&1
-	if ! established gwb; then
-		fail "not established"
-	elif ! grep -q "installing new virtual IP 10.3.0.1" "$W/gwa/charon.log"; then
-		fail "charon did not install 10.3.0.1"
-	elif ! u gwb list-pools | grep -q "10.3.0.1 .*online .*'carol@example.org'"; then
-		fail "no online lease in uipsec's list-pools"
-	elif ! u gwb list-sas | grep -q "remote 10.3.0.1/32"; then
-		fail "uipsec's remote traffic selector is not the virtual IP"
-	elif ! ping_from_vip; then
-		fail "no ping from charon's virtual IP to hostb"
+# charon_client AUTH: charon road warrior, uipsec gateway
+charon_client() {
+	CASE="charon road warrior, uipsec gateway ($1)"
+	rm -rf "$W/gwa" "$W/gwb"
+	write_client "$W/gwa" "$1"
+	write_gateway "$W/gwb" "$1"
+	if ! uipsecd_start gwb; then
+		fail "uipsecd did not start"
+	elif ! charon_start gwa "$W/gwa"; then
+		fail "charon did not start"
 	else
-		charon_swanctl gwa --terminate --ike rw --timeout 10 >/dev/null 2>&1
-		sleep 1
-		if u gwb list-sas | grep -q ESTABLISHED; then
-			fail "uipsec kept the IKE_SA"
-		elif ! u gwb list-pools | grep -q "10.3.0.1 .*offline .*'carol@example.org'"; then
-			fail "the lease is not offline after charon left"
+		charon_swanctl gwa --initiate --child net --timeout 10 >"$W/gwa/initiate.log" 2>&1
+		if ! established gwb; then
+			fail "not established"
+		elif [ "$1" = pubkey ] && ! grep -q "authentication of 'gwb.example.org' with RSA.* successful" "$W/gwa/charon.log"; then
+			fail "charon did not authenticate uipsec by its certificate"
+		elif ! grep -q "installing new virtual IP 10.3.0.1" "$W/gwa/charon.log"; then
+			fail "charon did not install 10.3.0.1"
+		elif ! u gwb list-pools | grep -q "10.3.0.1 .*online .*'carol@example.org'"; then
+			fail "no online lease in uipsec's list-pools"
+		elif ! u gwb list-sas | grep -q "remote 10.3.0.1/32"; then
+			fail "uipsec's remote traffic selector is not the virtual IP"
+		elif ! ping_from_vip; then
+			fail "no ping from charon's virtual IP to hostb"
 		else
-			echo "ok [$CASE]"
+			charon_swanctl gwa --terminate --ike rw --timeout 10 >/dev/null 2>&1
+			sleep 1
+			if u gwb list-sas | grep -q ESTABLISHED; then
+				fail "uipsec kept the IKE_SA"
+			elif ! u gwb list-pools | grep -q "10.3.0.1 .*offline .*'carol@example.org'"; then
+				fail "the lease is not offline after charon left"
+			else
+				echo "ok [$CASE]"
+			fi
 		fi
 	fi
-fi
-stop_all
-charon_stop_all
+	stop_all
+	charon_stop_all
+}
 
-CASE="uipsec road warrior, charon gateway"
-rm -rf "$W/gwa" "$W/gwb"
-write_client "$W/gwa"
-write_gateway "$W/gwb"
-TUN=ipsec0
-if ! charon_start gwb "$W/gwb"; then
-	fail "charon did not start"
-elif ! uipsecd_start gwa; then
-	fail "uipsecd did not start"
-else
-	u gwa initiate --child net >/dev/null
-	if ! established gwa; then
-		fail "not established"
-	elif ! u gwa list-sas | grep -q "local  vip 10.3.0.1"; then
-		fail "uipsec got no virtual IP"
-	elif ! ns gwa ip -4 addr show dev "$TUN" | grep -q "inet 10.3.0.1/32"; then
-		fail "10.3.0.1 not on uipsec's $TUN"
-	elif ! u gwa list-sas | grep -q "dns 10.2.0.53"; then
-		fail "the DNS server was not reported"
-	elif ! u gwa list-sas | grep -q "local  10.3.0.1/32"; then
-		fail "uipsec's local traffic selector is not the virtual IP"
-	elif ! ping_from_vip; then
-		fail "no ping from uipsec's virtual IP to hostb"
-	elif ! charon_swanctl gwb --list-pools --leases 2>/dev/null | grep -q "10.3.0.1 .*online.*carol@example.org"; then
-		fail "no online lease in charon's list-pools"
+# uipsec_client AUTH: uipsec road warrior, charon gateway
+uipsec_client() {
+	CASE="uipsec road warrior, charon gateway ($1)"
+	rm -rf "$W/gwa" "$W/gwb"
+	write_client "$W/gwa" "$1"
+	write_gateway "$W/gwb" "$1"
+	TUN=ipsec0
+	if ! charon_start gwb "$W/gwb"; then
+		fail "charon did not start"
+	elif ! uipsecd_start gwa; then
+		fail "uipsecd did not start"
 	else
-		u gwa terminate --ike rw >/dev/null
-		sleep 1
-		if ! charon_swanctl gwb --list-pools --leases 2>/dev/null | grep -q "10.3.0.1 .*offline.*carol@example.org"; then
-			fail "charon's lease is not offline after uipsec left"
-		elif ns gwa ip -4 addr show dev "$TUN" | grep -q "inet 10.3.0.1/32"; then
-			fail "10.3.0.1 still on uipsec's $TUN"
+		u gwa initiate --child net >/dev/null
+		if ! established gwa; then
+			fail "not established"
+		elif [ "$1" = pubkey ] && ! grep -q "authentication of 'carol@example.org' with RSA.* successful" "$W/gwb/charon.log"; then
+			fail "charon did not authenticate uipsec by its certificate"
+		elif ! u gwa list-sas | grep -q "local  vip 10.3.0.1"; then
+			fail "uipsec got no virtual IP"
+		elif ! ns gwa ip -4 addr show dev "$TUN" | grep -q "inet 10.3.0.1/32"; then
+			fail "10.3.0.1 not on uipsec's $TUN"
+		elif ! u gwa list-sas | grep -q "dns 10.2.0.53"; then
+			fail "the DNS server was not reported"
+		elif ! u gwa list-sas | grep -q "local  10.3.0.1/32"; then
+			fail "uipsec's local traffic selector is not the virtual IP"
+		elif ! ping_from_vip; then
+			fail "no ping from uipsec's virtual IP to hostb"
+		elif ! charon_swanctl gwb --list-pools --leases 2>/dev/null | grep -q "10.3.0.1 .*online.*carol@example.org"; then
+			fail "no online lease in charon's list-pools"
 		else
-			echo "ok [$CASE]"
+			u gwa terminate --ike rw >/dev/null
+			sleep 1
+			if ! charon_swanctl gwb --list-pools --leases 2>/dev/null | grep -q "10.3.0.1 .*offline.*carol@example.org"; then
+				fail "charon's lease is not offline after uipsec left"
+			elif ns gwa ip -4 addr show dev "$TUN" | grep -q "inet 10.3.0.1/32"; then
+				fail "10.3.0.1 still on uipsec's $TUN"
+			else
+				echo "ok [$CASE]"
+			fi
 		fi
 	fi
+	stop_all
+	charon_stop_all
+}
+
+charon_client psk
+uipsec_client psk
+if command -v pki >/dev/null; then
+	make_pki
+	make_client_cert
+	if [ -s "$P/gw.pem" ] && [ -s "$P/carol.pem" ]; then
+		charon_client pubkey
+		uipsec_client pubkey
+	else
+		CASE="certificates"
+		fail "pki made no certificate"
+	fi
+else
+	echo "skip [certificate cases]: pki not found (strongswan-pki)"
 fi
 
 finish

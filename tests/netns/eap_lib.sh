@@ -21,6 +21,26 @@ make_pki() {
 		--outform pem >"$P/gw.pem" 2>/dev/null
 }
 
+# make_client_cert: carol's certificate for carol@example.org ($P/carol.pem,
+# .key), for the road warriors that authenticate with auth = pubkey
+make_client_cert() {
+	pki --gen --type rsa --size 2048 --outform pem >"$P/carol.key" 2>/dev/null
+	pki --pub --in "$P/carol.key" 2>/dev/null | pki --issue --cacert "$P/ca.pem" --cakey "$P/ca.key" \
+		--dn "$DN, CN=carol@example.org" --san carol@example.org --flag clientAuth \
+		--outform pem >"$P/carol.pem" 2>/dev/null
+}
+
+# install_cert DIR NAME: the CA, NAME's certificate and key into a
+# swanctl directory (x509ca/, x509/NAME.pem, private/NAME.key)
+install_cert() {
+	mkdir -p "$1/x509ca" "$1/x509" "$1/private"
+	chmod 700 "$1/private"
+	cp "$P/ca.pem" "$1/x509ca/ca.pem"
+	cp "$P/$2.pem" "$1/x509/$2.pem"
+	cp "$P/$2.key" "$1/private/$2.key"
+	chmod 600 "$1/private/$2.key"
+}
+
 # write_client DIR PASSWORD: the road warrior, with the CA to check the gateway
 write_client() {
 	mkdir -p "$1/x509ca"
