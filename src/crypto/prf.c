@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <stdlib.h>
 
 #include "util/mem.h"
 
@@ -49,6 +51,61 @@ int crypto_prf(int alg, const uint8_t *key, size_t keylen,
 	if (!md || keylen > 1024)
 		return -EINVAL;
 	return hmac(md, key, keylen, data, len, out);
+}
+
+struct crypto_prf_key {
+	EVP_MAC_CTX *ctx;    /* keyed; re-initialised (same key) per call */
+	size_t olen;
+};
+
+struct crypto_prf_key *crypto_prf_key_new(int alg, const uint8_t *key, size_t keylen)
+{
+	size_t olen;
+	const EVP_MD *md = prf_md(alg, &olen);
+	struct crypto_prf_key *k;
+	EVP_MAC *mac;
+	OSSL_PARAM params[2];
+	static const uint8_t empty;
+
+	if (!md || keylen > 1024)
+		return NULL;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->olen = olen;
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	k->ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac);             /* the context holds its own reference */
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	                                             (char *)EVP_MD_get0_name(md), 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (!k->ctx || !EVP_MAC_init(k->ctx, keylen ? key : &empty, keylen, params)) {
+		crypto_prf_key_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+int crypto_prf_keyed(struct crypto_prf_key *k, const uint8_t *data, size_t len, uint8_t *out)
+{
+	size_t got = 0;
+	static const uint8_t empty;
+
+	/* with no key given, HMAC starts again from the key kept in the
+	 * context (its hashed pads): EVP_MAC_init(3), EVP_MAC-HMAC(7) */
+	if (!EVP_MAC_init(k->ctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(k->ctx, len ? data : &empty, len) ||
+	    !EVP_MAC_final(k->ctx, out, &got, k->olen) || got != k->olen)
+		return -EIO;
+	return 0;
+}
+
+void crypto_prf_key_free(struct crypto_prf_key *k)
+{
+	if (!k)
+		return;
+	EVP_MAC_CTX_free(k->ctx);      /* OpenSSL clears the key material it frees */
+	free(k);
 }
 
 int crypto_prf_plus(int alg, const uint8_t *key, size_t keylen,

@@ -1,7 +1,8 @@
 /* Pseudo-random functions and integrity checks for IKEv2 (RFC 7296, RFC 4868):
  * HMAC-SHA2-256/384/512 as PRF, prf+ (RFC 7296 section 2.13), truncated
  * HMAC-SHA2 as integrity algorithm, and SHA-1 for NAT detection hashes.
- * Callers own every buffer; nothing is kept between calls. */
+ * Callers own every buffer; nothing is kept between calls, except in a
+ * keyed PRF (crypto_prf_key_new), which keeps its key for many calls. */
 #ifndef UIPSEC_CRYPTO_PRF_H
 #define UIPSEC_CRYPTO_PRF_H
 
@@ -36,6 +37,18 @@ int crypto_prf(int alg, const uint8_t *key, size_t keylen,
  * Returns 0, -EINVAL (too long) or -EIO. Intermediate blocks are wiped. */
 int crypto_prf_plus(int alg, const uint8_t *key, size_t keylen,
                     const uint8_t *seed, size_t seedlen, uint8_t *out, size_t outlen);
+
+/* A PRF keyed once and computed many times with that key (the cookie
+ * of RFC 7296 2.6, computed for every IKE_SA_INIT under a flood): the
+ * key's inner and outer pads are hashed once, here, instead of on every
+ * call, and nothing is allocated per call. NULL on a bad algorithm or
+ * without memory. Not for two threads at once. */
+struct crypto_prf_key;
+struct crypto_prf_key *crypto_prf_key_new(int alg, const uint8_t *key, size_t keylen);
+/* out (crypto_prf_len bytes) = prf(key, data). 0 or -EIO. */
+int crypto_prf_keyed(struct crypto_prf_key *k, const uint8_t *data, size_t len, uint8_t *out);
+/* Frees k and wipes the key state with it (NULL is fine). */
+void crypto_prf_key_free(struct crypto_prf_key *k);
 
 /* Key length and ICV (truncated) length of an integrity algorithm. */
 size_t crypto_integ_key_len(int alg);

@@ -277,6 +277,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(ike_established); P(child_established); P(ike_deleted); P(child_deleted);
 		P(invalid_ike_spi_sent); P(invalid_ike_spi_limited); P(invalid_ike_spi_rx);
 		P(unknown_spi); P(init_over_budget); P(init_source_limited);
+		P(init_shed);
 		P(frag_tx); P(frag_rx); P(frag_msgs_tx); P(frag_reassembled); P(frag_drop_unkeyed);
 		P(frag_drop_invalid); P(frag_drop_msgid); P(frag_drop_dup); P(frag_drop_overlap);
 		P(frag_drop_limit); P(frag_incomplete); P(frag_bytes);

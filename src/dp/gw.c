@@ -29,6 +29,18 @@
 
 #define GW_POOL_PKTS 512
 #define GW_BATCH 64
+/* Batches one socket wakeup reads at most: the socket is read until it is
+ * empty (under an IKE_SA_INIT flood every return to epoll leaves the
+ * kernel more time to fill the buffer and drop what comes next, a real
+ * peer's requests with the rest), but after this many (2,048 datagrams,
+ * a few milliseconds) the loop's other descriptors, its timers and the
+ * data path get their turn, and the loop comes back (level-triggered). */
+#define GW_SOCK_ROUNDS 32
+/* The control loop's sockets (UDP 500 and 4500, IKE) are behind when
+ * their receive queue is over a quarter of the buffer full (in 1/256ths,
+ * sock_rx_fill), and caught up again under an eighth: gw_ike_backlog. */
+#define GW_BACKLOG_ON 64
+#define GW_BACKLOG_OFF 32
 /* One TUN read: a virtio-net header and a super-packet of up to 64 KiB. */
 #define GW_TUN_BUF (65536 + 256)
 /* TUN reads per wakeup before the sockets get their turn. */
@@ -125,6 +137,8 @@ struct gw {
 	bool ike_tx_defer;
 	struct pkt *ike_txq[S_MAX][GW_BATCH];
 	unsigned ike_txn[S_MAX];
+	/* the IKE socket being read is behind (GW_BACKLOG_ON): gw_ike_backlog */
+	bool ike_backlog;
 	struct io_fds *fds;            /* handed-over descriptors (gw_config), at start */
 };
 
@@ -643,8 +657,9 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 	(void)l;
 	(void)fd;
 	(void)events;
-	/* A few batches per wakeup, then give the other descriptors a turn. */
-	for (rounds = 0; rounds < 4 || sock_rx_pending(sc->s); rounds++) {
+	/* Until the socket is empty, at most GW_SOCK_ROUNDS batches (the
+	 * segments of a GRO train already taken are always handed out). */
+	for (rounds = 0; rounds < GW_SOCK_ROUNDS || sock_rx_pending(sc->s); rounds++) {
 		for (n = 0; n < GW_BATCH; n++) {
 			pk[n] = pkt_pool_get(w->pool);
 			if (!pk[n])
@@ -653,6 +668,14 @@ static void on_sock(struct loop *l, int fd, uint32_t events, void *arg)
 		r = n ? sock_recv_batch(sc->s, pk, n) : 0;
 		if (r > 0) {
 			bool defer = w == ctl_of(w->gw);
+			if (defer) {
+				/* what is still queued behind this batch */
+				int fill = sock_rx_fill(sc->s);
+				if (fill >= GW_BACKLOG_ON)
+					w->gw->ike_backlog = true;
+				else if (fill >= 0 && fill < GW_BACKLOG_OFF)
+					w->gw->ike_backlog = false;
+			}
 			w->gw->ike_tx_defer = defer;
 			dp_input(&w->dp, pk, (unsigned)r);
 			net_gro_flush(&w->gro);
@@ -1380,6 +1403,11 @@ void gw_policy_event(struct gw *gw, enum xfrm_event_kind kind, const struct spd_
 }
 
 /* ------------------------------------------------------------- IKE */
+
+bool gw_ike_backlog(const struct gw *gw)
+{
+	return gw->ike_backlog;
+}
 
 void gw_set_ike_handler(struct gw *gw, gw_ike_fn fn, void *ctx)
 {

@@ -116,6 +116,12 @@ void gw_policy_event(struct gw *gw, enum xfrm_event_kind kind, const struct spd_
 void gw_state_event(struct gw *gw, enum xfrm_event_kind kind, const struct sad_sa *sa);
 
 void gw_set_ike_handler(struct gw *gw, gw_ike_fn fn, void *ctx);
+/* Inside the IKE callback: true while the socket the datagram came from
+ * is falling behind (its receive queue over a quarter full, until it is
+ * under an eighth again), so that the kernel will soon drop what arrives,
+ * whoever sent it. The IKE core then sheds what it can (ike_ctx_set_behind)
+ * before the kernel drops what it must not. */
+bool gw_ike_backlog(const struct gw *gw);
 /* Send an IKE message from src:sport (sport 500 or 4500; src may be
  * unset) to dst:dport. 0 or -errno. */
 int gw_ike_send(struct gw *gw, const struct ip_addr *src, uint16_t sport,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/prf.h"
 #include "crypto/rand.h"
 #include "ike/ike_authn.h"
 #include "ike/ike_authn_psk.h"
@@ -129,8 +130,10 @@ struct ike_ctx *ike_ctx_new(const struct ike_io *io, struct xfrm_backend *backen
 	ctx->frag_max_message = IKE_MSG_MAX;
 	ctx->frag_max = IKE_FRAG_MAX;
 	ctx->frag_mem_max = IKE_FRAG_MEM_MAX;
-	if (crypto_rand(ctx->cookie_secret, sizeof(ctx->cookie_secret))) {
-		free(ctx);
+	if (crypto_rand(ctx->cookie_secret, sizeof(ctx->cookie_secret)) ||
+	    !(ctx->cookie_prf = crypto_prf_key_new(CRYPTO_PRF_HMAC_SHA2_256, ctx->cookie_secret,
+	                                           sizeof(ctx->cookie_secret)))) {
+		mem_free_wipe(ctx, sizeof(*ctx));
 		return NULL;
 	}
 	/* eap registers here once it exists */
@@ -225,6 +228,7 @@ void ike_ctx_free(struct ike_ctx *ctx)
 		ike_pool_free(ctx->pools[i]);
 	free(ctx->pools);
 	ike_authn_psk_clear(ctx);
+	crypto_prf_key_free(ctx->cookie_prf);
 	mem_free_wipe(ctx, sizeof(*ctx));
 }
 
@@ -350,6 +354,11 @@ void ike_ctx_shutdown(struct ike_ctx *ctx)
 {
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
 		delete_now(sa, "shutting down");
+}
+
+void ike_ctx_set_behind(struct ike_ctx *ctx, bool behind)
+{
+	ctx->behind = behind;
 }
 
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max)
@@ -688,6 +697,13 @@ static bool init_admit(struct ike_ctx *ctx, const struct ip_addr *a, const uint8
 	bucket_fill(&ctx->anon_tokens, INIT_ANON_RATE, elapsed);
 	bucket_fill(&ctx->cookie_tokens, INIT_COOKIE_RATE, elapsed);
 	ok = bucket_take(cookie ? &ctx->cookie_tokens : &ctx->anon_tokens);
+	/* behind the socket: only what carries a cookie, and known peers */
+	if (ok && ctx->behind && !cookie) {
+		if (ike_conn_known_peer(ctx, a))
+			return true;
+		ctx->stats.init_shed++;
+		return false;
+	}
 	if (ok || ike_conn_known_peer(ctx, a))
 		return true;
 	ctx->stats.init_over_budget++;

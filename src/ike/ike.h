@@ -359,6 +359,8 @@ struct ike_stats {
 	/* IKE_SA_INIT requests dropped unread (floods): over the budget for
 	 * unknown addresses, over a source's own limit */
 	uint64_t init_over_budget, init_source_limited;
+	/* ... and shed while the socket was behind (ike_ctx_set_behind) */
+	uint64_t init_shed;
 	uint64_t ike_established, child_established, ike_deleted, child_deleted;
 	/* IKE fragmentation (RFC 7383): datagrams sent and received as
 	 * Encrypted Fragment (SKF) payloads, messages reassembled, and what
@@ -432,6 +434,14 @@ void ike_ctx_set_creds(struct ike_ctx *ctx, const struct ike_creds *creds);
  * 5.9.8's cookie_threshold), and the hard cap on half-open SAs (default
  * 1000). */
 void ike_ctx_set_cookie_threshold(struct ike_ctx *ctx, unsigned threshold, unsigned max);
+/* The daemon reads IKE more slowly than it arrives (its socket's queue is
+ * filling: a flood): until told otherwise, IKE_SA_INIT requests without a
+ * cookie from addresses we know nothing of are dropped unparsed and
+ * unanswered (counted in init_shed), so that the socket is read faster
+ * than it fills and the kernel does not drop, with the flood, what a real
+ * peer sends: its request with our cookie, its IKE_AUTH, a known peer's
+ * anything. */
+void ike_ctx_set_behind(struct ike_ctx *ctx, bool behind);
 /* Whether the data plane wants ESP in UDP (charon's kernel feature
  * KERNEL_REQUIRE_UDP_ENCAPSULATION, which kernel-libipsec has unless its
  * raw_esp option is set). If so, every IKE SA fakes the NAT detection

@@ -32,6 +32,9 @@ struct ike_ctx {
 	uint32_t next_unique_id;     /* of IKE SAs, for log lines */
 	uint32_t next_child_id;      /* of CHILD SAs (charon's child uniqueid) */
 	uint8_t cookie_secret[32];
+	/* the cookie's PRF keyed with cookie_secret once (crypto/prf.h): a
+	 * cookie under a flood costs two hash blocks, nothing allocated */
+	struct crypto_prf_key *cookie_prf;
 	unsigned half_open, cookie_threshold, half_open_max;
 	struct ike_retransmit_cfg retx;
 	/* INVALID_IKE_SPI answers to requests for unknown IKE SAs (RFC 7296
@@ -42,6 +45,7 @@ struct ike_ctx {
 	 * addresses we have no connection or SA with, and a count per source
 	 * address and second (hashed) */
 	double anon_tokens, cookie_tokens;
+	bool behind;                 /* ike_ctx_set_behind */
 	uint64_t anon_ms;
 	/* addresses of the last peers an IKE SA was established with (a
 	 * ring): known peers to the flood limits even with remote_addrs %any */

@@ -152,9 +152,11 @@ static bool offers_group(const struct ike_proposals *ps, uint16_t g)
 	return false;
 }
 
-/* Cookie = prf(secret, Ni | IPi | SPIi), RFC 7296 2.6 */
-static void cookie_make(struct ike_ctx *ctx, const struct ike_endpoint *remote,
-                        uint64_t spi_i, const uint8_t *ni, size_t nilen, uint8_t out[32])
+/* Cookie = prf(secret, Ni | IPi | SPIi), RFC 7296 2.6, with the PRF keyed
+ * once (ike_ctx_new): computed for every IKE_SA_INIT of a flood. 0 or
+ * -EIO. */
+static int cookie_make(struct ike_ctx *ctx, const struct ike_endpoint *remote,
+                       uint64_t spi_i, const uint8_t *ni, size_t nilen, uint8_t out[32])
 {
 	uint8_t buf[IKE_NONCE_MAX + 16 + 8];
 	size_t al = ip_addr_len(&remote->addr);
@@ -162,8 +164,7 @@ static void cookie_make(struct ike_ctx *ctx, const struct ike_endpoint *remote,
 	memcpy(buf, ni, nilen);
 	memcpy(buf + nilen, remote->addr.a, al);
 	put_be64(buf + nilen + al, spi_i);
-	crypto_prf(CRYPTO_PRF_HMAC_SHA2_256, ctx->cookie_secret, sizeof(ctx->cookie_secret),
-	           buf, nilen + al + 8, out);
+	return crypto_prf_keyed(ctx->cookie_prf, buf, nilen + al + 8, out);
 }
 
 /* The connection for an IKE_SA_INIT: its addresses match and, among those,
@@ -226,7 +227,10 @@ static bool cookie_ok(struct ike_ctx *ctx, const struct ike_endpoint *local,
 	if (ctx->half_open < ctx->cookie_threshold)
 		return true;
 	pc = ike_msg_find_notify(m, IKE_N_COOKIE);
-	cookie_make(ctx, remote, m->hdr.spi_i, p_ni->body, p_ni->len, want);
+	if (cookie_make(ctx, remote, m->hdr.spi_i, p_ni->body, p_ni->len, want)) {
+		log_warn_rl("ike: cannot compute a cookie: IKE_SA_INIT dropped");
+		return false;
+	}
 	if (pc && !ike_pld_notify_parse(pc->body, pc->len, &nc) && nc.dlen == 32 &&
 	    mem_equal_ct(want, nc.data, 32))
 		return true;
@@ -254,8 +258,10 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 
 	if (init_retransmitted(ctx, remote, m))
 		return NULL;
-	ip_addr_fmt(&remote->addr, a);
+	/* (the address is formatted for the log only past the cookie check:
+	 * a flood's requests end there, at 100,000 a second) */
 	if (!p_sa || !p_ke || !p_ni) {
+		ip_addr_fmt(&remote->addr, a);
 		/* (rate-limited: anyone can send these, as fast as they like) */
 		log_warn_rl("ike: IKE_SA_INIT from %s lacks SA, KE or Nonce: INVALID_SYNTAX", a);
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
@@ -264,11 +270,12 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 	if (ctx->half_open >= ctx->half_open_max) {
 		ctx->stats.half_open_refused++;
 		log_debug_rl("ike: %u half-open IKE SAs, ignoring IKE_SA_INIT from %s",
-		             ctx->half_open, a);
+		             ctx->half_open, ip_addr_fmt(&remote->addr, a));
 		return NULL;
 	}
 	if (!cookie_ok(ctx, local, remote, m, p_ni))
 		return NULL;
+	ip_addr_fmt(&remote->addr, a);
 	if (ike_pld_sa_parse(p_sa->body, p_sa->len, &theirs) ||
 	    ike_pld_ke_parse(p_ke->body, p_ke->len, &group, &ke, &kelen)) {
 		ike_wire_notify_plain(ctx, local, remote, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -279,6 +280,20 @@ static bool big_wanted(const struct sock *s, const uint8_t *d, uint32_t len)
 	default:
 		return false;
 	}
+}
+
+int sock_rx_fill(const struct sock *s)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+	uint64_t fill;
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) < 0)
+		return -errno;
+	if (len < sizeof(uint32_t) * (SK_MEMINFO_RCVBUF + 1) || !mi[SK_MEMINFO_RCVBUF])
+		return -EINVAL;
+	fill = (uint64_t)mi[SK_MEMINFO_RMEM_ALLOC] * 256 / mi[SK_MEMINFO_RCVBUF];
+	return fill > 256 ? 256 : (int)fill;
 }
 
 int sock_udp_enable_gro(struct sock *s)

@@ -80,6 +80,10 @@ int sock_udp_open_reuseport(struct sock *s, int family, uint16_t port);
  * for a second thread sending on the same socket. sock_close leaves the
  * descriptor open. The owner must outlive the borrower. */
 void sock_borrow(struct sock *s, const struct sock *from);
+/* How full the socket's receive queue is, in 1/256ths of its buffer
+ * (SO_MEMINFO: memory queued against the buffer's size), 0..256; -errno
+ * if the kernel cannot say. */
+int sock_rx_fill(const struct sock *s);
 /* Segments of a received train not handed out yet (call
  * sock_recv_batch again before waiting for the descriptor). */
 static inline bool sock_rx_pending(const struct sock *s)

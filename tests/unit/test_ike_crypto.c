@@ -47,6 +47,47 @@ static void test_hmac_rfc4231(void **state)
 	assert_int_equal(crypto_integ(CRYPTO_INTEG_HMAC_SHA2_256_128, key, 31, out, 1, out), -EINVAL);
 }
 
+/* A keyed PRF (the cookie's) gives RFC 4231's answers on every call with
+ * the same key, not only the first, and the one-shot PRF's on other data;
+ * a bad algorithm is refused. */
+static void test_prf_keyed(void **state)
+{
+	const char *data = "what do ya want for nothing?";
+	uint8_t key[32], buf[300], out[64], want[64];
+	struct crypto_prf_key *k;
+
+	(void)state;
+	assert_null(crypto_prf_key_new(99, (const uint8_t *)"Jefe", 4));
+	k = crypto_prf_key_new(CRYPTO_PRF_HMAC_SHA2_256, (const uint8_t *)"Jefe", 4);
+	assert_non_null(k);
+	for (int i = 0; i < 3; i++) {
+		memset(out, 0, sizeof(out));
+		assert_int_equal(crypto_prf_keyed(k, (const uint8_t *)data, strlen(data), out), 0);
+		assert_hex(out, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	}
+	crypto_prf_key_free(k);
+	k = crypto_prf_key_new(CRYPTO_PRF_HMAC_SHA2_512, (const uint8_t *)"Jefe", 4);
+	assert_non_null(k);
+	assert_int_equal(crypto_prf_keyed(k, (const uint8_t *)data, strlen(data), out), 0);
+	assert_hex(out, 64, "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+	                    "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737");
+	crypto_prf_key_free(k);
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + 5);
+	k = crypto_prf_key_new(CRYPTO_PRF_HMAC_SHA2_256, key, sizeof(key));
+	assert_non_null(k);
+	for (size_t len = 0; len <= sizeof(buf); len += 37) {
+		assert_int_equal(crypto_prf(CRYPTO_PRF_HMAC_SHA2_256, key, sizeof(key), buf, len,
+		                            want), 0);
+		assert_int_equal(crypto_prf_keyed(k, buf, len, out), 0);
+		assert_memory_equal(out, want, 32);
+	}
+	crypto_prf_key_free(k);
+	crypto_prf_key_free(NULL);
+}
+
 /* NIST CAVP SP 800-135 IKEv2 KDF (SHA-1, Ni/Nr 64 bits, g^ir 1024 bits). */
 #define CAVP_NI "3651fef5c9c35e93"
 #define CAVP_NR "c09a8b90a3f04d59"
@@ -304,6 +345,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hmac_rfc4231),
+		cmocka_unit_test(test_prf_keyed),
 		cmocka_unit_test(test_prf_plus_cavp),
 		cmocka_unit_test(test_x25519_rfc7748),
 		cmocka_unit_test(test_ecp_rfc5903),

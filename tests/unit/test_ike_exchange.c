@@ -1271,6 +1271,66 @@ static void test_init_flood(void **state)
 	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, cookies + 1);
 }
 
+/* While the daemon's socket is behind (ike_ctx_set_behind), IKE_SA_INIT
+ * requests without a cookie from unknown addresses are shed unanswered;
+ * a request carrying a cookie is still checked, a known peer still gets
+ * its cookie and its IKE SA; caught up, unknown sources get cookies. */
+static void test_init_shed(void **state)
+{
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	ike_ctx_set_cookie_threshold(B.ike, 0, 1000);   /* always demand a cookie */
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	struct pkt_q req = net[0], orig = net[0];
+	struct ike_endpoint spoof = req.from;
+	assert_int_equal(ip_addr_parse("198.18.0.1", &spoof.addr), 0);
+	ike_ctx_set_behind(B.ike, true);
+	for (unsigned k = 0; k < 10; k++) {
+		net_n = 0;
+		spoof.addr.a[3] = (uint8_t)(1 + k);
+		put_be64(req.data, 0x1000 + k);
+		ike_input(B.ike, &req.to, &spoof, req.data, req.len);
+		assert_int_equal(net_n, 0);   /* nothing answered */
+	}
+	assert_int_equal(ike_ctx_stats(B.ike)->init_shed, 10);
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, 0);
+	/* a forged cookie (first payload N(COOKIE)) is checked, not shed */
+	uint8_t forged[1024];
+	size_t flen = req.len + 40;
+	assert_true(flen <= sizeof(forged));
+	memcpy(forged, req.data, 28);
+	memcpy(forged + 40 + 28, req.data + 28, req.len - 28);
+	forged[28] = req.data[16];                  /* next: the old first payload */
+	forged[29] = 0;
+	put_be16(forged + 30, 40);                  /* notify: 8 + 32 bytes of cookie */
+	forged[32] = 0;
+	forged[33] = 0;
+	put_be16(forged + 34, IKE_N_COOKIE);
+	memset(forged + 36, 0xab, 32);
+	forged[16] = 41;
+	put_be32(forged + 24, (uint32_t)flen);
+	net_n = 0;
+	ike_input(B.ike, &req.to, &spoof, forged, flen);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_shed, 10);
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_bad, 1);
+	/* the configured peer is not shed: its cookie, then its IKE SA */
+	net_n = 0;
+	net[net_n++] = orig;
+	for (int i = 0; i < 10 && deliver(false); i++)
+		;
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	assert_int_equal(ike_ctx_stats(B.ike)->init_shed, 10);
+	/* caught up: an unknown source gets its cookie again */
+	ike_ctx_set_behind(B.ike, false);
+	uint64_t cookies = ike_ctx_stats(B.ike)->cookies_sent;
+	net_n = 0;
+	put_be64(req.data, 0x9999);
+	ike_input(B.ike, &req.to, &spoof, req.data, req.len);
+	assert_int_equal(ike_ctx_stats(B.ike)->cookies_sent, cookies + 1);
+	assert_int_equal(ike_ctx_stats(B.ike)->init_shed, 10);
+	net_n = 0;
+}
+
 static void test_transport_and_encap(void **state)
 {
 	char err[128];
@@ -3265,6 +3325,7 @@ int main(void)
 		cmocka_unit_test(test_proposal_matrix),
 		cmocka_unit_test_teardown(test_invalid_ke, teardown),
 		cmocka_unit_test_teardown(test_cookie, teardown),
+		cmocka_unit_test_teardown(test_init_shed, teardown),
 		cmocka_unit_test_teardown(test_wrong_psk, teardown),
 		cmocka_unit_test_teardown(test_no_proposal, teardown),
 		cmocka_unit_test_teardown(test_no_esp_proposal, teardown),

@@ -557,6 +557,7 @@ static void ike_recv(void *ctx, const uint8_t *msg, size_t len, const struct ip_
 	struct daemon *d = ctx;
 	struct ike_endpoint local = { *dst, dport }, remote = { *src, sport };
 
+	ike_ctx_set_behind(d->ike, gw_ike_backlog(d->gw));
 	ike_input(d->ike, &local, &remote, msg, len);
 }
 
