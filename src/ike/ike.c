@@ -152,6 +152,8 @@ static void reap(struct ike_ctx *ctx)
 {
 	struct ike_sa *sa = ctx->sas, *next;
 
+	if (!ctx->ndead)
+		return;
 	for (; sa; sa = next) {
 		next = sa->next;
 		if (sa->state == IKE_STATE_DEAD)
@@ -159,16 +161,29 @@ static void reap(struct ike_ctx *ctx)
 	}
 }
 
-/* Start what an event queued, on every SA; a reauthenticated SA that is
- * up with its children has the old one deleted (which queues more). */
+/* Start what an event queued; a reauthenticated SA that is up with its
+ * children has the old one deleted (which queues more). Only the SAs on
+ * ctx->work can have anything to do (ike_mgr_queue and a reauthentication
+ * put them there; an SA whose tasks wait, for a free slot or for the SA
+ * to be up, stays on it): a walk of every SA after every datagram made
+ * the cost of a setup grow with the number of IKE SAs. New SAs join at the
+ * head, so the walks below see only those that were there when they
+ * began, as the walks of every SA did. */
 static void run_all(struct ike_ctx *ctx)
 {
-	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
+	struct ike_sa *sa, *next;
+
+	for (sa = ctx->work; sa; sa = sa->work_next)
 		if (sa->state != IKE_STATE_DEAD && sa->reauth_spi_i)
 			ike_conn_reauth_check(sa);
-	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
+	for (sa = ctx->work; sa; sa = sa->work_next)
 		if (sa->state != IKE_STATE_DEAD)
 			ike_mgr_run(sa);
+	for (sa = ctx->work; sa; sa = next) {
+		next = sa->work_next;
+		if (sa->state == IKE_STATE_DEAD || (!sa->mgr.queue && !sa->reauth_spi_i))
+			ike_sa_work_done(sa);
+	}
 }
 
 /* After an event from outside: start what it queued, then free the SAs
@@ -229,6 +244,8 @@ void ike_ctx_free(struct ike_ctx *ctx)
 	free(ctx->pools);
 	ike_authn_psk_clear(ctx);
 	crypto_prf_key_free(ctx->cookie_prf);
+	free(ctx->sa_hash);
+	free(ctx->id_hash);
 	mem_free_wipe(ctx, sizeof(*ctx));
 }
 
@@ -549,8 +566,9 @@ unsigned ike_conn_names(struct ike_ctx *ctx, char names[][64], unsigned max)
 static struct ike_sa *sa_for(struct ike_ctx *ctx, const struct ike_hdr *h)
 {
 	if (h->exchange == IKE_SA_INIT && (h->flags & IKE_FLAG_RESPONSE)) {
-		for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next)
-			if (sa->initiator && sa->spi_i == h->spi_i && sa->state == IKE_STATE_INIT_SENT)
+		for (struct ike_sa *sa = ike_sa_by_spi_i(ctx, h->spi_i, NULL); sa;
+		     sa = ike_sa_by_spi_i(ctx, h->spi_i, sa))
+			if (sa->initiator && sa->state == IKE_STATE_INIT_SENT)
 				return sa;
 		return NULL;
 	}

@@ -631,7 +631,7 @@ static bool peer_identified(struct auth_task *at, struct ike_sa *sa, const struc
 		reject_responder(sa, ike_id_fmt(&idr, ids, sizeof(ids)), "the identity check (remote id)");
 		return false;
 	}
-	sa->peer_id = idr;
+	ike_sa_set_peer_id(sa, &idr);
 	if (octets(sa, false, &sa->peer_id, &at->peer_octets, &at->peer_octets_len)) {
 		fail(sa, IKE_END_INTERNAL);
 		return false;
@@ -743,7 +743,7 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 		return fail(sa, IKE_END_AUTH_FAILED);
 	}
 	sa->conn = conn;
-	sa->peer_id = idi;
+	ike_sa_set_peer_id(sa, &idi);
 	local_id(sa, conn, &at->me);
 	if (octets(sa, true, &sa->peer_id, &at->peer_octets, &at->peer_octets_len) ||
 	    octets(sa, false, &at->me, &at->local_octets, &at->local_octets_len) ||

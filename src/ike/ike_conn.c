@@ -224,6 +224,8 @@ static void retry_keying(struct ike_sa *sa)
 		return;
 	nsa->reauth_spi_i = sa->reauth_spi_i;
 	nsa->reauth_spi_r = sa->reauth_spi_r;
+	if (nsa->reauth_spi_i)
+		ike_sa_want_run(nsa);
 	if (tries)
 		sa_info(sa, "peer not responding, trying again (%u/%u)", nsa->keyingtry, tries);
 	else
@@ -328,6 +330,7 @@ int ike_conn_reauth(struct ike_sa *old)
 		return rc;
 	nsa->reauth_spi_i = old->spi_i;
 	nsa->reauth_spi_r = old->spi_r;
+	ike_sa_want_run(nsa);
 	sa_info(old, "reauthenticating: a new IKE_SA (%016llx_i) replaces this one once it and "
 	        "its CHILD_SAs are up (make-before-break)", (unsigned long long)nsa->spi_i);
 	return 0;
@@ -376,7 +379,8 @@ void ike_conn_initial_contact(struct ike_sa *sa)
 		return;
 	/* the peer says it lost every SA with us: those between the same two
 	 * identities go at once, without a Delete (it would not know them) */
-	for (struct ike_sa *o = sa->ctx->sas; o; o = o->next) {
+	for (struct ike_sa *o = ike_sa_by_peer_id(sa->ctx, &sa->peer_id, NULL); o;
+	     o = ike_sa_by_peer_id(sa->ctx, &sa->peer_id, o)) {
 		if (o == sa || o->state == IKE_STATE_DEAD || !o->peer_id.type ||
 		    !ike_id_equal(&o->peer_id, &sa->peer_id) || !same_local_id(o->conn, sa->conn))
 			continue;

@@ -28,6 +28,19 @@ struct ike_ctx {
 	struct xfrm_backend *be;         /* the data plane (NULL: none, tests) */
 	struct ike_conn *conns;
 	struct ike_sa *sas;
+	/* the IKE SAs by SPIi (ike_sa.c; chains through ike_sa.hnext, a
+	 * power-of-two size that doubles with the SAs; keyed with a random
+	 * secret, as the peer picks SPIi) */
+	struct ike_sa **sa_hash;
+	/* and by the peer's identity (ike_sa.idnext: INITIAL_CONTACT), the
+	 * same size */
+	struct ike_sa **id_hash;
+	unsigned sa_hash_size, nsas;
+	uint64_t sa_hash_key;
+	/* SAs with tasks queued or a reauthentication to finish (ike.c
+	 * run_all visits only these), and how many SAs are DEAD (reap) */
+	struct ike_sa *work;
+	unsigned ndead;
 	uint32_t next_reqid;
 	uint32_t next_unique_id;     /* of IKE SAs, for log lines */
 	uint32_t next_child_id;      /* of CHILD SAs (charon's child uniqueid) */

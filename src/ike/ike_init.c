@@ -197,8 +197,9 @@ static struct ike_conn *conn_for(struct ike_ctx *ctx, const struct ike_endpoint 
 static bool init_retransmitted(struct ike_ctx *ctx, const struct ike_endpoint *remote,
                                const struct ike_msg *m)
 {
-	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
-		if (sa->initiator || sa->spi_i != m->hdr.spi_i || !sa->init_req ||
+	for (struct ike_sa *sa = ike_sa_by_spi_i(ctx, m->hdr.spi_i, NULL); sa;
+	     sa = ike_sa_by_spi_i(ctx, m->hdr.spi_i, sa)) {
+		if (sa->initiator || !sa->init_req ||
 		    !ip_addr_equal(&sa->remote.addr, &remote->addr))
 			continue;
 		if (sa->init_req_len == m->rawlen && memcmp(sa->init_req, m->raw, m->rawlen) == 0 &&
@@ -312,7 +313,7 @@ struct ike_sa *ike_init_accept(struct ike_ctx *ctx, const struct ike_endpoint *l
 	sa = ike_sa_new(ctx, conn, false);
 	if (!sa)
 		return NULL;
-	sa->spi_i = m->hdr.spi_i;
+	ike_sa_set_spi_i(sa, m->hdr.spi_i);
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->natt = local->port == IKE_NATT_PORT;

@@ -164,6 +164,7 @@ int ike_mgr_queue(struct ike_sa *sa, enum ike_task_kind kind, uint32_t arg)
 		;
 	*tail = t;
 	mg->nqueued++;
+	ike_sa_want_run(sa);
 	return 0;
 }
 

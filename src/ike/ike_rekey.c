@@ -65,7 +65,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool initiator, uint64_t spi
 		return NULL;
 	/* ike_sa_new drew our own new SPI; the peer's comes from its SA */
 	if (spi_i)
-		sa->spi_i = spi_i;
+		ike_sa_set_spi_i(sa, spi_i);
 	if (spi_r)
 		sa->spi_r = spi_r;
 	sa->local = old->local;
@@ -75,7 +75,7 @@ static struct ike_sa *successor(struct ike_sa *old, bool initiator, uint64_t spi
 	sa->natt = old->natt;
 	sa->mobike = old->mobike;
 	sa->frag_supported = old->frag_supported;   /* kept across the rekey, as charon */
-	sa->peer_id = old->peer_id;
+	ike_sa_set_peer_id(sa, &old->peer_id);
 	ike_authn_pubkey_sa_inherit(sa, old);   /* the certificates it was authenticated with */
 	sa->dh_group = group;
 	if (ike_sa_set_algs(sa, chosen)) {

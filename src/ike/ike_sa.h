@@ -39,7 +39,11 @@ enum ike_state {
 };
 
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next, **pprev;    /* ctx->sas */
+	struct ike_sa *hnext;            /* ctx->sa_hash, by spi_i: change spi_i through ike_sa_set_spi_i */
+	struct ike_sa *work_next, **work_pprev;   /* ctx->work (NULL work_pprev: not on it) */
+	struct ike_sa *idnext;           /* ctx->id_hash, by peer_id: set it through ike_sa_set_peer_id */
+	uint32_t idh;                    /* peer_id's hash, as linked */
 	struct ike_ctx *ctx;
 	struct ike_conn *conn;       /* NULL once the connection is unloaded */
 	uint32_t unique_id;          /* 1, 2, ... in creation order (charon's) */
@@ -155,6 +159,22 @@ void ike_sa_end(struct ike_sa *sa, enum ike_end_reason reason);
 void ike_sa_destroy(struct ike_sa *sa);
 /* The live SA with these SPIs, or NULL. */
 struct ike_sa *ike_sa_find(struct ike_ctx *ctx, uint64_t spi_i, uint64_t spi_r);
+/* The SAs (any state) with SPIi spi_i: the first (after NULL) or the one
+ * after after; NULL at the end. */
+struct ike_sa *ike_sa_by_spi_i(struct ike_ctx *ctx, uint64_t spi_i, struct ike_sa *after);
+/* Set sa's SPIi (the peer's, for a responder), keeping the hash right. */
+void ike_sa_set_spi_i(struct ike_sa *sa, uint64_t spi_i);
+/* Set sa's peer identity, keeping the identity hash right. */
+void ike_sa_set_peer_id(struct ike_sa *sa, const struct ike_id *id);
+/* The SAs (any state) whose peer identity may equal id (its hash bucket;
+ * compare with ike_id_equal): the first (after NULL) or the one after
+ * after; NULL at the end. */
+struct ike_sa *ike_sa_by_peer_id(struct ike_ctx *ctx, const struct ike_id *id, struct ike_sa *after);
+/* sa has work for ike.c's run_all (tasks queued, a reauthentication to
+ * finish): put it on ctx->work if it is not there. */
+void ike_sa_want_run(struct ike_sa *sa);
+/* Take sa off ctx->work (nothing if it is not on it). */
+void ike_sa_work_done(struct ike_sa *sa);
 /* Take the negotiated algorithms of p (one transform per type). */
 int ike_sa_set_algs(struct ike_sa *sa, const struct ike_proposal *p);
 /* Our outbound / the peer's keys for the SK payload. */

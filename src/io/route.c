@@ -21,12 +21,51 @@ struct route_ent {
 	unsigned refs;
 };
 
+/* The routes by prefix and length, hashed (chains; the table doubles
+ * when it holds as many routes as it has buckets): a gateway with many
+ * CHILD SAs adds one route for each, and a list walk per add made setting
+ * up 10,000 of them quadratic. */
 struct route_table {
 	int ifindex;
 	uint32_t table;
 	unsigned count;
-	struct route_ent *head;
+	unsigned nbuckets;               /* 0 or a power of two */
+	struct route_ent **bucket;
 };
+
+static unsigned ent_hash(const struct ip_addr *prefix, uint8_t len)
+{
+	uint32_t h = 2166136261u ^ len;
+
+	for (size_t i = 0; i < ip_addr_len(prefix); i++)
+		h = (h ^ prefix->a[i]) * 16777619u;
+	return h ^ (h >> 16);
+}
+
+/* Room for one more route; false if out of memory (the table keeps
+ * working with longer chains). */
+static bool grow(struct route_table *rt)
+{
+	unsigned n = rt->nbuckets ? rt->nbuckets * 2 : 16;
+	struct route_ent **b;
+
+	if (rt->count < rt->nbuckets)
+		return true;
+	b = calloc(n, sizeof(*b));
+	if (!b)
+		return rt->nbuckets > 0;
+	for (unsigned i = 0; i < rt->nbuckets; i++)
+		for (struct route_ent *e = rt->bucket[i], *next; e; e = next) {
+			unsigned k = ent_hash(&e->prefix, e->len) & (n - 1);
+			next = e->next;
+			e->next = b[k];
+			b[k] = e;
+		}
+	free(rt->bucket);
+	rt->bucket = b;
+	rt->nbuckets = n;
+	return true;
+}
 
 /* Append an attribute; false if it does not fit in max bytes. */
 static bool nl_attr(struct nlmsghdr *n, size_t max, int type, const void *data, size_t len)
@@ -252,7 +291,9 @@ static struct route_ent **find(struct route_table *rt, const struct ip_addr *pre
 {
 	struct route_ent **pp;
 
-	for (pp = &rt->head; *pp; pp = &(*pp)->next)
+	if (!rt->nbuckets)
+		return NULL;
+	for (pp = &rt->bucket[ent_hash(prefix, len) & (rt->nbuckets - 1)]; *pp; pp = &(*pp)->next)
 		if ((*pp)->len == len && ip_addr_equal(&(*pp)->prefix, prefix))
 			return pp;
 	return NULL;
@@ -273,7 +314,7 @@ int route_table_add(struct route_table *rt, const struct ip_addr *prefix, uint8_
 		log_warn("route: add %s/%u: %s", ip_addr_fmt(prefix, buf), len, strerror(-r));
 		return r;
 	}
-	e = calloc(1, sizeof(*e));
+	e = grow(rt) ? calloc(1, sizeof(*e)) : NULL;
 	if (!e) {
 		route_netlink_table(false, rt->ifindex, rt->table, prefix, len);
 		return -ENOMEM;
@@ -281,8 +322,9 @@ int route_table_add(struct route_table *rt, const struct ip_addr *prefix, uint8_
 	e->prefix = *prefix;
 	e->len = len;
 	e->refs = 1;
-	e->next = rt->head;
-	rt->head = e;
+	pp = &rt->bucket[ent_hash(prefix, len) & (rt->nbuckets - 1)];
+	e->next = *pp;
+	*pp = e;
 	rt->count++;
 	log_info("route: %s/%u via interface %d table %u added", ip_addr_fmt(prefix, buf), len,
 	         rt->ifindex, rt->table);
@@ -323,11 +365,13 @@ void route_table_free(struct route_table *rt)
 
 	if (!rt)
 		return;
-	for (e = rt->head; e; e = n) {
-		n = e->next;
-		if (route_netlink_table(false, rt->ifindex, rt->table, &e->prefix, e->len) == 0)
-			log_info("route: %s/%u removed", ip_addr_fmt(&e->prefix, buf), e->len);
-		free(e);
-	}
+	for (unsigned i = 0; i < rt->nbuckets; i++)
+		for (e = rt->bucket[i]; e; e = n) {
+			n = e->next;
+			if (route_netlink_table(false, rt->ifindex, rt->table, &e->prefix, e->len) == 0)
+				log_info("route: %s/%u removed", ip_addr_fmt(&e->prefix, buf), e->len);
+			free(e);
+		}
+	free(rt->bucket);
 	free(rt);
 }
