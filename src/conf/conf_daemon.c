@@ -294,6 +294,46 @@ static void syslogs(struct builder *b, const struct conf_section *sl, struct con
 	}
 }
 
+/* uipsecd.resolve: charon's resolve plugin (DNS servers a client
+ * receives to resolvconf or systemd-resolved) */
+static void resolve_section(struct builder *b, const struct conf_section *s,
+                            struct conf_daemon *d)
+{
+	for (size_t i = 0; i < s->nkv; i++) {
+		const struct conf_kv *kv = &s->kv[i];
+		char p[512];
+		bool on;
+
+		join(p, sizeof(p), "uipsecd.resolve", kv->key);
+		if (!strcmp(kv->key, "enable") || !strcmp(kv->key, "load")) {
+			if (get_bool(b, kv, p, &on))
+				d->resolve_off = !on;
+		} else if (!strcmp(kv->key, "resolvconf_iface")) {
+			get_str(b, kv, p, d->resolve_iface, sizeof(d->resolve_iface));
+			for (const char *c = d->resolve_iface; *c; c++)
+				if (*c == '/' || *c == ' ' || *c == '\t') {
+					refuse(b, &kv->loc, p, "'%s' is not a resolvconf record name (no '/', "
+					       "no blanks)", kv->value);
+					d->resolve_iface[0] = '\0';
+					break;
+				}
+		} else if (!strcmp(kv->key, "file")) {
+			refuse(b, &kv->loc, p, "not supported: uipsecd never writes a resolv.conf "
+			       "itself; it hands the servers to resolvconf or resolvectl");
+		} else {
+			refuse(b, &kv->loc, p, "unknown option (resolve holds enable and "
+			       "resolvconf_iface)");
+		}
+	}
+	for (size_t i = 0; i < s->nsub; i++) {
+		char p[512];
+		if (s->sub[i]->referenced)
+			continue;
+		join(p, sizeof(p), "uipsecd.resolve", s->sub[i]->name);
+		refuse(b, &s->sub[i]->loc, p, "unknown section (resolve holds options only)");
+	}
+}
+
 static void build(struct builder *b, const struct conf_section *root, struct conf_daemon *d)
 {
 	const struct conf_section *u = NULL;
@@ -340,7 +380,7 @@ static void build(struct builder *b, const struct conf_section *root, struct con
 		} else if (!retransmit_option(b, kv, p, d)) {
 			refuse(b, &kv->loc, p, "unknown option (uipsecd holds fragment_size, raw_esp, "
 			       "retransmit_tries, _timeout, _base, _jitter, _limit and the sections "
-			       "filelog, syslog and journal)");
+			       "filelog, syslog, journal and resolve)");
 		}
 	}
 	for (size_t i = 0; i < u->nsub; i++) {
@@ -356,9 +396,11 @@ static void build(struct builder *b, const struct conf_section *root, struct con
 			struct log_sink_cfg *cfg = add_sink(b, d, s, p, LOG_TARGET_JOURNAL);
 			if (cfg)
 				logger(b, s, p, 0, cfg);
+		} else if (!strcmp(s->name, "resolve")) {
+			resolve_section(b, s, d);
 		} else if (!s->referenced) {
-			refuse(b, &s->loc, p, "unknown section (uipsecd holds filelog, syslog and "
-			       "journal)");
+			refuse(b, &s->loc, p, "unknown section (uipsecd holds filelog, syslog, "
+			       "journal and resolve)");
 		}
 	}
 }

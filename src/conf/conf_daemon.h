@@ -43,6 +43,11 @@
  *                                   # so that a NAT-T peer uses ESP in UDP
  *                                   # (the fast path); yes: raw ESP unless
  *                                   # a NAT or encap = yes says otherwise
+ *       resolve {                   # charon's resolve plugin: DNS servers
+ *           enable = yes            # a client receives to resolvconf -a
+ *           resolvconf_iface = ipsec0.uipsec   # (this record; default
+ *       }                           # TUN.uipsec) or resolvectl dns TUN;
+ *                                   # read at start (docs/remote-access.md)
  *   }
  *
  * Every refusal names file, line and column; all of a file's refusals are
@@ -79,6 +84,10 @@ struct conf_daemon {
 	 * 65535 bytes; CONF_DAEMON_FRAGMENT_SIZE when not set */
 	unsigned fragment_size;
 	bool raw_esp;                   /* uipsecd.raw_esp (default no) */
+	/* uipsecd.resolve (charon's resolve plugin): enable = no sets
+	 * resolve_off; resolvconf_iface ("" when not set: TUN.uipsec) */
+	bool resolve_off;
+	char resolve_iface[64];
 };
 
 /* Read path into out. 0; -ENOENT if there is no such file (out holds the

@@ -33,13 +33,11 @@ static void add_line(char *err, size_t errlen, size_t *used, const char *line)
 		*used += (size_t)n < errlen - *used ? (size_t)n : errlen - *used - 1;
 }
 
-/* The pools section into the IKE core's pools (before the connections
- * that name them). */
-static int pools_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+int ike_ctl_pool_cfgs(const struct conf *c, struct ike_pool_cfg **out, char *err, size_t errlen)
 {
 	struct ike_pool_cfg *pc = calloc(c->npools ? c->npools : 1, sizeof(*pc));
-	int rc;
 
+	*out = NULL;
 	if (!pc)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->npools; i++) {
@@ -70,7 +68,20 @@ static int pools_apply(struct ike_ctx *ike, const struct conf *c, char *err, siz
 			return -EINVAL;
 		}
 	}
-	rc = ike_pools_set(ike, pc, (unsigned)c->npools, err, errlen);
+	*out = pc;
+	return (int)c->npools;
+}
+
+/* The pools section into the IKE core's pools (before the connections
+ * that name them). */
+static int pools_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen)
+{
+	struct ike_pool_cfg *pc;
+	int n = ike_ctl_pool_cfgs(c, &pc, err, errlen), rc;
+
+	if (n < 0)
+		return n;
+	rc = ike_pools_set(ike, IKE_POOL_FILE, pc, (unsigned)n, err, errlen);
 	free(pc);
 	return rc;
 }

@@ -36,6 +36,12 @@ int ike_ctl_apply(struct ike_ctx *ike, const struct conf *c, char *err, size_t e
  * err as ike_ctl_apply's. */
 int ike_ctl_add(struct ike_ctx *ike, const struct conf *c, char *err, size_t errlen);
 
+/* The pools section of c as the IKE core's pool configurations (*out:
+ * malloc'd, the caller frees; source IKE_POOL_FILE): their number, or
+ * -ENOMEM / -EINVAL (more attribute values than a pool holds, in err). */
+struct ike_pool_cfg;
+int ike_ctl_pool_cfgs(const struct conf *c, struct ike_pool_cfg **out, char *err, size_t errlen);
+
 /* Read conf_path (as uipsecd does: conf_load without CONF_MODEL_ONLY) and
  * apply it; err as conf_load's or ike_ctl_apply's. */
 int ike_ctl_load_file(struct ike_ctx *ike, const char *conf_path, char *err, size_t errlen);

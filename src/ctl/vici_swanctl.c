@@ -22,6 +22,7 @@
 #include "ctl/vici.h"
 #include "ike/ike_export.h"
 #include "ike/ike_pld.h"
+#include "ike/ike_pool.h"
 #include "ike/ike_proto.h"
 #include "io/loop.h"
 #include "util/log.h"
@@ -1629,6 +1630,9 @@ static void cmd_clear_creds(void *ctx, struct ctl_conn *c, const struct vici_pac
 {
 	struct vici_swanctl *vs = ctx;
 
+	free(vs->pools);
+	vs->pools = NULL;
+	vs->npools = 0;
 	while (vs->secrets) {
 		struct vici_secret *s = vs->secrets;
 		vs->secrets = s->next;
@@ -1902,11 +1906,219 @@ static void cmd_empty_list(void *ctx, struct ctl_conn *c, const struct vici_pack
 	}
 }
 
+/* ------------------------------------------------------------ pools */
+
+/* load-pool: each top-level section is a pool, as swanctl.conf's pools
+ * section holds it (through the file's parser, as load-conn); it replaces
+ * the VICI pool of its name or is added. The VICI pools are the IKE
+ * core's IKE_POOL_VICI source: a pool of swanctl.conf keeps its name. */
+static void cmd_load_pool(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                          struct vici_buf *resp)
+{
+	struct vici_swanctl *vs = ctx;
+	struct text t = { 0 };
+	struct conf *cf = NULL;
+	struct ike_pool_cfg *pc = NULL, *next;
+	char err[1024], name[256] = "";
+	struct vici_iter it;
+	struct vici_elem e;
+	unsigned nsec = 0, nn;
+	int r, n;
+
+	vici_iter_init(&it, req->msg, req->msg_len);
+	while (vici_iter_next(&it, &e) == 1)
+		if (e.depth == 0 && e.type != VICI_SECTION_END) {
+			if (e.type != VICI_SECTION_START) {
+				fail_resp(resp, "load-pool: '%.64s' outside a pool's section", e.name);
+				return;
+			}
+			if (!nsec++)
+				snprintf(name, sizeof(name), "%s", e.name);
+		}
+	if (!nsec) {
+		fail_resp(resp, "load-pool: no pool section");
+		return;
+	}
+	t.f = open_memstream(&t.buf, &t.len);
+	if (!t.f) {
+		fail_resp(resp, "out of memory");
+		return;
+	}
+	fputs("pools {\n", t.f);
+	bool ok = write_tree(&t, req->msg, req->msg_len);
+	fputs("}\n", t.f);
+	if (fclose(t.f) || !ok) {
+		fail_resp(resp, "load-pool '%s': %s", name, t.err[0] ? t.err : "out of memory");
+		free(t.buf);
+		return;
+	}
+	char src[320];
+	snprintf(src, sizeof(src), "vici load-pool '%s'", name);
+	r = conf_parse_buffer(t.buf, t.len, src, CONF_NO_INCLUDE, &cf, err, sizeof(err));
+	free(t.buf);
+	n = r == 0 ? ike_ctl_pool_cfgs(cf, &pc, err, sizeof(err)) : r;
+	conf_free(cf);
+	if (n == -ENOMEM && r == 0)
+		snprintf(err, sizeof(err), "out of memory");
+	if (n < 0)
+		goto refused;
+	/* the VICI pools with these replaced or added */
+	next = calloc((size_t)vs->npools + (size_t)n + 1, sizeof(*next));
+	if (!next) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto refused;
+	}
+	memcpy(next, vs->pools, sizeof(*next) * vs->npools);
+	nn = vs->npools;
+	for (int i = 0; i < n; i++) {
+		unsigned k;
+		for (k = 0; k < nn && strcmp(next[k].name, pc[i].name); k++)
+			;
+		next[k] = pc[i];
+		if (k == nn)
+			nn++;
+	}
+	r = ike_pools_set(vs->ike, IKE_POOL_VICI, next, nn, err, sizeof(err));
+	if (r < 0) {
+		free(next);
+		goto refused;
+	}
+	free(vs->pools);
+	vs->pools = next;
+	vs->npools = nn;
+	for (int i = 0; i < n; i++)
+		log_info("vici: loaded pool '%s'", pc[i].name);
+	free(pc);
+	vici_kv_str(resp, "success", "yes");
+	return;
+refused:
+	free(pc);
+	for (char *nl = strchr(err, '\n'); nl; nl = strchr(nl + 1, '\n'))
+		*nl = ' ';
+	log_err("vici: load-pool '%s' refused: %s", name, err);
+	fail_resp(resp, "%s", err);
+}
+
+struct pool_find {
+	const char *name;
+	bool found;
+	struct ike_view_pool v;
+};
+
+static void pool_find_cb(void *arg, const struct ike_view_pool *v)
+{
+	struct pool_find *f = arg;
+
+	if (!strcmp(v->name, f->name)) {
+		f->found = true;
+		f->v = *v;
+	}
+}
+
+static void cmd_unload_pool(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                            struct vici_buf *resp)
+{
+	struct vici_swanctl *vs = ctx;
+	char name[64], err[512];
+	struct pool_find f = { .name = name };
+	unsigned k;
+
+	if (!get_str(req, "name", name, sizeof(name))) {
+		fail_resp(resp, "unload-pool: no name");
+		return;
+	}
+	ike_view_pools(vs->ike, pool_find_cb, NULL, &f);
+	for (k = 0; k < vs->npools && strcmp(vs->pools[k].name, name); k++)
+		;
+	if (k == vs->npools) {
+		if (f.found)
+			fail_resp(resp, "unload-pool: pool '%s' comes from uipsecd's swanctl.conf "
+			          "(uipsec load), not from load-pool", name);
+		else
+			fail_resp(resp, "unload-pool: no pool '%s'", name);
+		return;
+	}
+	if (f.found && f.v.online) {
+		/* charon: "unloading pool '%s' failed, %d leases online" */
+		fail_resp(resp, "unloading pool '%s' failed, %u leases online", name, f.v.online);
+		return;
+	}
+	struct ike_pool_cfg gone = vs->pools[k];
+	vs->pools[k] = vs->pools[--vs->npools];
+	if (ike_pools_set(vs->ike, IKE_POOL_VICI, vs->pools, vs->npools, err, sizeof(err)) < 0) {
+		vs->pools[vs->npools++] = gone;
+		fail_resp(resp, "unload-pool '%s': %s", name, err);
+		return;
+	}
+	log_info("vici: unloaded pool '%s'", name);
+	vici_kv_str(resp, "success", "yes");
+}
+
+struct pools_walk {
+	struct vici_buf *resp;
+	const char *name;     /* only this one ("": all) */
+	bool leases, open, in_name;
+	unsigned nleases;
+};
+
+static void pools_close(struct pools_walk *w)
+{
+	if (w->open) {
+		if (w->leases)
+			vici_section_end(w->resp);   /* leases */
+		vici_section_end(w->resp);
+	}
+	w->open = false;
+}
+
+static void pools_cb(void *arg, const struct ike_view_pool *v)
+{
+	struct pools_walk *w = arg;
+	char a[IP_ADDR_STRLEN];
+
+	pools_close(w);
+	w->in_name = !w->name[0] || !strcmp(w->name, v->name);
+	if (!w->in_name)
+		return;
+	vici_section_start(w->resp, v->name);
+	vici_kv_str(w->resp, "base", ip_addr_fmt(&v->base, a));
+	vici_kv_fmt(w->resp, "size", "%u", v->size);
+	vici_kv_fmt(w->resp, "online", "%u", v->online);
+	vici_kv_fmt(w->resp, "offline", "%u", v->offline);
+	if (w->leases)
+		vici_section_start(w->resp, "leases");
+	w->open = true;
+	w->nleases = 0;
+}
+
+static void lease_cb(void *arg, const struct ip_addr *addr, bool online, const char *id)
+{
+	struct pools_walk *w = arg;
+	char a[IP_ADDR_STRLEN], n[16];
+
+	if (!w->in_name || !w->leases)
+		return;
+	snprintf(n, sizeof(n), "%u", w->nleases++);
+	vici_section_start(w->resp, n);
+	vici_kv_str(w->resp, "address", ip_addr_fmt(addr, a));
+	vici_kv_str(w->resp, "identity", id);
+	vici_kv_str(w->resp, "status", online ? "online" : "offline");
+	vici_section_end(w->resp);
+}
+
+/* get-pools [leases = yes] [name = X]: a section per pool, as charon's:
+ * base, size, online, offline (and leases { N { address identity status
+ * } }); both sources' pools. */
 static void cmd_get_pools(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
                           struct vici_buf *resp)
 {
-	/* charon: one section per pool; uipsec's pools (swanctl.conf's pools
-	 * section, `uipsec list-pools`) are not listed over VICI yet */
+	struct vici_swanctl *vs = ctx;
+	char name[64] = "";
+	struct pools_walk w = { .resp = resp, .name = name, .leases = get_yes(req, "leases") };
+
+	get_str(req, "name", name, sizeof(name));
+	ike_view_pools(vs->ike, pools_cb, lease_cb, &w);
+	pools_close(&w);
 }
 
 static const struct {
@@ -1923,10 +2135,6 @@ static const struct {
 	{ "load-cert", "certificates are not supported by uipsec yet (pre-shared keys only)" },
 	{ "load-authority", "certification authorities are not supported by uipsec yet" },
 	{ "unload-authority", "certification authorities are not supported by uipsec yet" },
-	{ "load-pool", "loading virtual IP pools over VICI is not supported by uipsec yet: "
-	               "write them in uipsecd's swanctl.conf (uipsec load)" },
-	{ "unload-pool", "unloading virtual IP pools over VICI is not supported by uipsec yet "
-	                 "(uipsec load)" },
 	{ "get-algorithms", "get-algorithms is not supported by uipsec yet" },
 };
 
@@ -1967,6 +2175,8 @@ int vici_swanctl_register(struct vici_swanctl *vs)
 	r |= ctl_server_add_cmd(s, "get-shared", cmd_get_shared, vs);
 	r |= ctl_server_add_cmd(s, "clear-creds", cmd_clear_creds, vs);
 	r |= ctl_server_add_cmd(s, "get-pools", cmd_get_pools, vs);
+	r |= ctl_server_add_cmd(s, "load-pool", cmd_load_pool, vs);
+	r |= ctl_server_add_cmd(s, "unload-pool", cmd_unload_pool, vs);
 	r |= ctl_server_add_cmd(s, "get-authorities", cmd_empty_list, "authorities");
 	r |= ctl_server_add_cmd(s, "get-keys", cmd_empty_list, "keys");
 	r |= ctl_server_add_cmd(s, "list-certs", cmd_empty_list, NULL);

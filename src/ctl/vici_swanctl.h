@@ -59,6 +59,8 @@ struct vici_swanctl {
 	uint64_t start_mono_ms, start_wall_s;
 	struct ike_stats base;             /* reset-counters */
 	struct vici_secret *secrets;       /* load-shared */
+	struct ike_pool_cfg *pools;        /* load-pool (IKE_POOL_VICI) */
+	unsigned npools;
 	struct vici_pending *pending;      /* deferred initiate/terminate/rekey */
 	unsigned log_listeners;
 	struct vici_up_sa *up_sa;          /* SAs seen up (updown events), as last polled */

@@ -267,8 +267,8 @@ static struct ike_pool *pool_named(struct ike_ctx *ctx, const char *name)
 	return NULL;
 }
 
-int ike_pools_set(struct ike_ctx *ctx, const struct ike_pool_cfg *cfgs, unsigned n, char *err,
-                  size_t errlen)
+static int pools_replace(struct ike_ctx *ctx, const struct ike_pool_cfg *cfgs, unsigned n,
+                         char *err, size_t errlen)
 {
 	struct ike_pool **next = calloc((size_t)n + ctx->npools + 1, sizeof(*next));
 	bool *kept = calloc((size_t)ctx->npools + 1, sizeof(*kept));
@@ -343,6 +343,60 @@ out:
 	}
 	free(kept);
 	return rc;
+}
+
+static const char *source_name(unsigned s)
+{
+	return s == IKE_POOL_VICI ? "VICI (load-pool)" : "swanctl.conf";
+}
+
+/* The other sources' pools as they are, then source's new ones. */
+int ike_pools_set(struct ike_ctx *ctx, enum ike_pool_source source,
+                  const struct ike_pool_cfg *cfgs, unsigned n, char *err, size_t errlen)
+{
+	struct ike_pool_cfg *all = calloc((size_t)n + ctx->npools + 1, sizeof(*all));
+	unsigned na = 0;
+	int rc;
+
+	if (!all) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < ctx->npools; i++)
+		if (ike_pool_cfg(ctx->pools[i])->source != source)
+			all[na++] = *ike_pool_cfg(ctx->pools[i]);
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned k = 0; k < na; k++)
+			if (all[k].source != source && !strcmp(all[k].name, cfgs[i].name)) {
+				snprintf(err, errlen, "pool %s: a pool of that name is loaded from %s",
+				         cfgs[i].name, source_name(all[k].source));
+				free(all);
+				return -EINVAL;
+			}
+		all[na] = cfgs[i];
+		all[na++].source = (uint8_t)source;
+	}
+	rc = pools_replace(ctx, all, na, err, errlen);
+	free(all);
+	return rc;
+}
+
+void ike_view_pools(struct ike_ctx *ctx,
+                    void (*pool)(void *arg, const struct ike_view_pool *v),
+                    void (*lease)(void *arg, const struct ip_addr *a, bool online,
+                                  const char *id),
+                    void *arg)
+{
+	for (unsigned i = 0; i < ctx->npools; i++) {
+		const struct ike_pool *p = ctx->pools[i];
+		struct ike_view_pool v = { .name = ike_pool_cfg(p)->name,
+		                           .source = (enum ike_pool_source)ike_pool_cfg(p)->source,
+		                           .base = ike_pool_base(p), .size = ike_pool_size(p),
+		                           .online = ike_pool_online(p), .offline = ike_pool_offline(p) };
+		pool(arg, &v);
+		if (lease)
+			ike_pool_leases(p, lease, arg);
+	}
 }
 
 void ike_list_pools(struct ike_ctx *ctx, FILE *out)

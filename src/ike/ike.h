@@ -544,12 +544,33 @@ int ike_psks_set(struct ike_ctx *ctx, enum ike_psk_source source, const struct i
                  unsigned n);
 
 struct ike_pool_cfg;
-/* Replace the loaded virtual IP pools by the n in cfgs (copied). A pool
- * whose name and addresses stay the same keeps its leases; a removed
- * pool's online leases stay with their IKE SAs (released into nothing).
- * 0, or -EINVAL / -ENOMEM with a reason in err (nothing changed). */
-int ike_pools_set(struct ike_ctx *ctx, const struct ike_pool_cfg *cfgs, unsigned n, char *err,
-                  size_t errlen);
+/* Where a pool comes from: each source replaces only its own. */
+enum ike_pool_source {
+	IKE_POOL_FILE = 0,   /* the pools section of the swanctl.conf loaded */
+	IKE_POOL_VICI,       /* load-pool over VICI */
+	IKE_POOL_SOURCES,
+};
+/* Replace source's virtual IP pools by the n in cfgs (copied; their
+ * source field is set to source). A pool whose name and addresses stay
+ * the same keeps its leases; a changed or removed pool with online leases
+ * stays as it was (charon: "unable to replace"). A name another source's
+ * pool has is refused. 0, or -EINVAL / -ENOMEM with a reason in err
+ * (nothing changed). */
+int ike_pools_set(struct ike_ctx *ctx, enum ike_pool_source source,
+                  const struct ike_pool_cfg *cfgs, unsigned n, char *err, size_t errlen);
+/* One loaded pool, for VICI get-pools: base is the first address handed
+ * out; with leases, lease() is called for each of its leases. */
+struct ike_view_pool {
+	const char *name;
+	enum ike_pool_source source;
+	struct ip_addr base;
+	uint32_t size, online, offline;
+};
+void ike_view_pools(struct ike_ctx *ctx,
+                    void (*pool)(void *arg, const struct ike_view_pool *v),
+                    void (*lease)(void *arg, const struct ip_addr *a, bool online,
+                                  const char *id),
+                    void *arg);
 /* `uipsec list-pools`: each pool, its counts (online / offline / size)
  * and its leases. */
 void ike_list_pools(struct ike_ctx *ctx, FILE *out);

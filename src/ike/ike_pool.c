@@ -297,3 +297,20 @@ void ike_pool_list(const struct ike_pool *p, FILE *out)
 		        ike_id_fmt(&l->id, id, sizeof(id)));
 	}
 }
+
+struct ip_addr ike_pool_base(const struct ike_pool *p)
+{
+	return p->base;
+}
+
+void ike_pool_leases(const struct ike_pool *p,
+                     void (*fn)(void *arg, const struct ip_addr *a, bool online, const char *id),
+                     void *arg)
+{
+	char id[IKE_ID_MAX * 2 + 8];
+
+	for (size_t i = 0; i < p->nleases; i++) {
+		struct ip_addr x = addr_of(p, p->leases[i].off);
+		fn(arg, &x, p->leases[i].online, ike_id_fmt(&p->leases[i].id, id, sizeof(id)));
+	}
+}

@@ -41,6 +41,7 @@ struct ike_prefix {
 
 struct ike_pool_cfg {
 	char name[64];
+	uint8_t source;                    /* enum ike_pool_source (ike.h) */
 	struct ip_addr from, to;           /* the addresses as written: a prefix's network
 	                                    * (or base) and last address, or a range */
 	bool prefix;                       /* written as a prefix (from/prefixlen) */
@@ -96,5 +97,10 @@ uint32_t ike_pool_offline(const struct ike_pool *p);
  *     10.3.0.1      online   'carol@example.org'
  *     10.3.0.2      offline  'dave@example.org' */
 void ike_pool_list(const struct ike_pool *p, FILE *out);
+/* The first address handed out; each lease (address, online, identity). */
+struct ip_addr ike_pool_base(const struct ike_pool *p);
+void ike_pool_leases(const struct ike_pool *p,
+                     void (*fn)(void *arg, const struct ip_addr *a, bool online, const char *id),
+                     void *arg);
 
 #endif

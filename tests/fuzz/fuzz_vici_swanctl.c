@@ -32,6 +32,7 @@ static const char *const cmds[] = {
 	"list-policies", "initiate", "terminate", "rekey", "reload-settings", "load-conn",
 	"unload-conn", "load-shared", "unload-shared", "get-shared", "clear-creds", "get-pools",
 	"get-authorities", "get-keys", "list-certs", "redirect", "load-pool", "version",
+	"unload-pool",
 };
 
 static struct loop *L;

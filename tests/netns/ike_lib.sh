@@ -31,7 +31,12 @@
 #   uipsecd_start NS... uipsecd in each NS with $W/NS/swanctl.conf, control
 #                       socket $W/NS/ctl, log $W/NS/uipsecd.log and the
 #                       options of UIPSECD_ARGS, tracked as NS; 0 once all
-#                       control sockets exist (5 s at most)
+#                       control sockets exist (5 s at most). Its PATH starts
+#                       with $W/NS/bin, which holds a fake resolvconf: the
+#                       DNS servers a client receives never reach the
+#                       host's resolver; each call appends "ARGS..." and
+#                       its stdin lines ("  nameserver X") to
+#                       $W/NS/resolvconf.log
 #   u NS ARGS...        uipsec against NS's uipsecd
 #   established [NS...] 0 once CHILD_SA "net" is INSTALLED on each NS (gwa
 #                       and gwb by default; 5 s at most)
@@ -222,9 +227,15 @@ uipsecd_start() {
 		# a socket left by the daemon before (it cannot unlink it after
 		# dropping privileges) would look like this one being up
 		rm -f "$W/$n/ctl"
+		mkdir -p "$W/$n/bin"
+		cat >"$W/$n/bin/resolvconf" <<-EOF
+		#!/bin/sh
+		{ echo "\$*"; sed 's/^/  /'; } >>"$W/$n/resolvconf.log"
+		EOF
+		chmod 755 "$W/$n/bin/resolvconf"
 		# not through ns(): ip netns exec execs, so $! is uipsecd itself
 		# shellcheck disable=SC2086
-		ip netns exec "$(topo_name "$n")" "$BUILD/uipsecd" -c "$W/$n/swanctl.conf" \
+		PATH="$W/$n/bin:$PATH" ip netns exec "$(topo_name "$n")" "$BUILD/uipsecd" -c "$W/$n/swanctl.conf" \
 			--control "$W/$n/ctl" --foreground ${UIPSECD_ARGS:-} >"$W/$n/uipsecd.log" 2>&1 &
 		track "$n" $!
 	done

@@ -11,6 +11,10 @@
 # INTERNAL_ADDRESS_FAILURE (logged, counted) while dave's tunnel stays.
 # And two clients at once (gwa and hosta) on the gateway's one connection:
 # two IKE_SAs, two addresses, both ping.
+# DNS: the client's uipsecd finds the fake resolvconf (ike_lib.sh) first
+# on its PATH: `resolvconf -a TUN.uipsec` with "nameserver 10.2.0.53" on
+# stdin once the IKE_SA is up, `resolvconf -d TUN.uipsec` when it goes;
+# with uipsecd.resolve.enable = no, no call.
 # Exit 77: not root.
 set -u
 
@@ -82,6 +86,16 @@ TUN=${TUN:-ipsec0}
 
 vip_on_tun() { ns gwa ip -4 addr show dev "$TUN" 2>/dev/null | grep -q "inet $1/32"; }
 
+# 0 once $W/gwa/resolvconf.log is exactly $1 (3 s at most: the helper
+# runs the tool after the daemon has moved on)
+resolv_log_is() {
+	for _ in $(seq 30); do
+		[ "$(cat "$W/gwa/resolvconf.log" 2>/dev/null)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 CASE="lease, ping from the virtual IP, release"
 write_ra 10.3.0.0/24
 if uipsecd_start gwa gwb; then
@@ -95,6 +109,9 @@ if uipsecd_start gwa gwb; then
 	elif ! u gwa list-sas | grep -q "dns 10.2.0.53" ||
 	     ! grep -q "received DNS server 10.2.0.53" "$W/gwa/uipsecd.log"; then
 		fail "the DNS server was not reported"
+	elif ! resolv_log_is "-a $TUN.uipsec
+  nameserver 10.2.0.53"; then
+		fail "resolvconf -a $TUN.uipsec with the pool's DNS server not run: $(cat "$W/gwa/resolvconf.log" 2>&1)"
 	elif ! u gwa list-sas | grep -q "local  10.3.0.1/32"; then
 		fail "the local traffic selector is not the virtual IP"
 	elif ! u gwb list-pools | grep -q "10.3.0.1 .*online .*'carol@example.org'"; then
@@ -112,6 +129,10 @@ if uipsecd_start gwa gwb; then
 			fail "the lease is not offline after terminate"
 		elif vip_on_tun 10.3.0.1; then
 			fail "10.3.0.1 is still on gwa's $TUN"
+		elif ! resolv_log_is "-a $TUN.uipsec
+  nameserver 10.2.0.53
+-d $TUN.uipsec"; then
+			fail "resolvconf -d $TUN.uipsec not run after terminate: $(cat "$W/gwa/resolvconf.log" 2>&1)"
 		else
 			u gwa initiate --child net >/dev/null
 			if ! established || ! u gwa list-sas | grep -q "local  vip 10.3.0.1"; then
@@ -186,11 +207,15 @@ connections {
 secrets { ike-rw2 { id = carol@example.org
                     secret = $PSK } }
 EOF
-rm -f "$W/gwa/ctl" "$W/gwb/ctl"
-if uipsecd_start gwa gwb; then
+rm -f "$W/gwa/ctl" "$W/gwb/ctl" "$W/gwa/resolvconf.log"
+# and the resolve plugin turned off: the DNS servers are only logged
+printf 'uipsecd {\n resolve {\n  enable = no\n }\n}\n' >"$W/nodns.conf"
+if UIPSECD_ARGS="${UIPSECD_ARGS:-} --settings $W/nodns.conf" uipsecd_start gwa gwb; then
 	u gwa initiate --child net >/dev/null
 	if ! established; then
 		fail "dave did not get the one address"
+	elif sleep 0.5 && [ -e "$W/gwa/resolvconf.log" ]; then
+		fail "resolvconf run with uipsecd.resolve.enable = no"
 	else
 		u gwa initiate --child net2 >/dev/null 2>&1
 		sleep 2

@@ -4,9 +4,10 @@
 # --load-all --file loads a PSK site-to-site swanctl.conf into each, then
 # --list-conns, --initiate (with its control-log), --list-sas, --list-pols,
 # --stats, --counters, --rekey, --log, --terminate, each checked for its
-# content, a refused command (--load-pools with a pool) and a bad
-# load-conn answered with an error naming the option (the same parser as
-# swanctl.conf files). Then, where charon (kernel-libipsec) is installed,
+# content, --load-pools and --list-pools, a bad load-conn answered with
+# an error naming the option (the same parser as swanctl.conf files), and
+# --load-all of a pools section and a remote-access connection on gwb
+# that a client (gwa, vips) gets its address and DNS server from. Then, where charon (kernel-libipsec) is installed,
 # side by side: gwb runs charon, uipsec's gwa initiates to it through
 # swanctl, and what swanctl prints for the one IKE_SA and CHILD_SA on both
 # ends (--list-sas, --list-conns, --stats) names the same things: states,
@@ -138,10 +139,15 @@ wait $LOGPID 2>/dev/null
 grep -Eq "^[0-9]+\[IKE\] .*rekeying IKE_SA" "$W/log.out" ||
 	fail "--log streamed no IKE line: $(head -5 "$W/log.out")"
 
-CASE="refusals"
+CASE="load-pools"
 printf 'pools {\n p { addrs = 10.9.0.0/24 }\n}\n' >"$W/pools.conf"
-sw gwa --load-pools --file "$W/pools.conf" >"$W/out" 2>&1 && fail "load-pools accepted"
-grep -q "not supported by uipsec" "$W/out" || fail "load-pools refusal unclear: $(cat "$W/out")"
+sw gwa --load-pools --file "$W/pools.conf" >"$W/out" 2>&1 || fail "load-pools failed: $(cat "$W/out")"
+grep -q "loaded pool 'p'" "$W/out" || fail "load-pools answer: $(cat "$W/out")"
+sw gwa --list-pools >"$W/out" 2>&1 || fail "--list-pools failed"
+grep -Eq "^p +10\.9\.0\.1 +0 / +0 / +254" "$W/out" || fail "--list-pools: $(cat "$W/out")"
+printf 'pools {\n}\n' >"$W/nopools.conf"
+sw gwa --load-pools --file "$W/nopools.conf" >"$W/out" 2>&1 || fail "load-pools (unload) failed: $(cat "$W/out")"
+sw gwa --list-pools | grep -q "^p " && fail "pool p still loaded after --load-pools of an empty file"
 
 CASE="terminate"
 sw gwa --terminate --ike site >"$W/out" 2>&1 || fail "--terminate failed: $(cat "$W/out")"
@@ -160,8 +166,69 @@ sw gwa --load-conns --file "$W/bad.conf" >"$W/out" 2>&1 && fail "bad connection 
 grep -q "connections.bad.inactivity" "$W/out" || fail "load-conn error does not name the option: $(cat "$W/out")"
 
 CASE="unload"
-sw gwa --load-conns --file "$W/pools.conf" >"$W/out" 2>&1   # no connections: unloads site
+sw gwa --load-conns --file "$W/nopools.conf" >"$W/out" 2>&1   # no connections: unloads site
 sw gwa --list-conns | grep -q "^site:" && fail "connection still loaded after --load-conns of an empty file"
+
+CASE="pools over VICI: a client gets an address"
+# gwb: --load-all of a pools section and a remote-access connection;
+# gwa: a client with vips = 0.0.0.0; its DNS server goes to the fake
+# resolvconf (ike_lib.sh)
+cat >"$W/gwb/ra.conf" <<EOF
+pools {
+    rw { addrs = 10.3.0.0/24
+         dns = 10.2.0.53 }
+}
+connections {
+    rw { local_addrs = 192.0.2.2
+         remote_addrs = %any
+         pools = rw
+         local { auth = psk
+                 id = gwb.example.org }
+         remote { auth = psk }
+         children { net { local_ts = 10.2.0.0/24 } } }
+}
+secrets { ike-rw { id = gwb.example.org
+                   secret = $PSK } }
+EOF
+cat >"$W/gwa/ra.conf" <<EOF
+connections {
+    rw { local_addrs = 192.0.2.1
+         remote_addrs = 192.0.2.2
+         vips = 0.0.0.0
+         local { auth = psk
+                 id = carol@example.org }
+         remote { auth = psk
+                  id = gwb.example.org }
+         children { net { remote_ts = 10.2.0.0/24 } } }
+}
+secrets { ike-rw { id = carol@example.org
+                   secret = $PSK } }
+EOF
+rm -f "$W/gwa/resolvconf.log"
+sw gwb --load-all --noprompt --file "$W/gwb/ra.conf" >"$W/out" 2>&1 ||
+	fail "gwb: --load-all with a pools section failed: $(cat "$W/out")"
+grep -q "loaded pool 'rw'" "$W/out" || fail "gwb: pool not loaded: $(cat "$W/out")"
+sw gwa --load-all --noprompt --file "$W/gwa/ra.conf" >"$W/out" 2>&1 ||
+	fail "gwa: --load-all failed: $(cat "$W/out")"
+sw gwa --initiate --child net --timeout 10000 >"$W/out" 2>&1 || fail "initiate rw: $(cat "$W/out")"
+u gwa list-sas | grep -q "local  vip 10.3.0.1" || fail "gwa did not get 10.3.0.1: $(u gwa list-sas)"
+sw gwb --list-pools --leases >"$W/out" 2>&1 || fail "--list-pools --leases failed"
+grep -Eq "^rw +10\.3\.0\.1 +1 / +0 / +254" "$W/out" || fail "--list-pools with the lease: $(cat "$W/out")"
+grep -Eq "10\.3\.0\.1 +online +'carol@example.org'" "$W/out" || fail "--leases: $(cat "$W/out")"
+ns gwa ping -c 1 -W 2 -I 10.3.0.1 10.2.0.2 >/dev/null 2>&1 || fail "no ping from the virtual IP"
+for _ in $(seq 30); do grep -q "nameserver 10.2.0.53" "$W/gwa/resolvconf.log" 2>/dev/null && break; sleep 0.1; done
+grep -Eq "^-a .+\.uipsec$" "$W/gwa/resolvconf.log" 2>/dev/null &&
+	grep -q "^  nameserver 10.2.0.53$" "$W/gwa/resolvconf.log" ||
+	fail "resolvconf -a with the pool's DNS server: $(cat "$W/gwa/resolvconf.log" 2>&1)"
+# a pool with an online lease stays (charon: "leases online")
+# (swanctl reports a failed unload, yet exits 0)
+sw gwb --load-pools --file "$W/nopools.conf" >"$W/out" 2>&1
+grep -q "leases online" "$W/out" || fail "unload refusal: $(cat "$W/out")"
+sw gwb --list-pools | grep -q "^rw " || fail "pool with an online lease unloaded"
+sw gwa --terminate --ike rw >/dev/null 2>&1
+sleep 0.5
+sw gwb --load-pools --file "$W/nopools.conf" >"$W/out" 2>&1 || fail "unload after terminate: $(cat "$W/out")"
+sw gwb --list-pools | grep -q "^rw " && fail "pool rw still loaded"
 
 # ---- side by side with charon
 CASE="charon"

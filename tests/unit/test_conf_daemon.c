@@ -147,6 +147,36 @@ static void test_raw_esp(void **state)
 	assert_non_null(strstr(err, "u.conf:2:2: uipsecd.raw_esp: 'maybe' is not yes or no"));
 }
 
+/* uipsecd.resolve (charon's resolve plugin): on unless enable = no; the
+ * resolvconf record name; file (charon writes resolv.conf) refused. */
+static void test_resolve(void **state)
+{
+	struct conf_daemon d;
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(parse("", &d, err, sizeof(err)), 0);
+	assert_false(d.resolve_off);
+	assert_string_equal(d.resolve_iface, "");
+	assert_int_equal(parse("uipsecd { resolve { enable = no } }\n", &d, err, sizeof(err)), 0);
+	assert_true(d.resolve_off);
+	assert_int_equal(parse("uipsecd { resolve { enable = yes\n resolvconf_iface = vpn.x } }\n",
+	                       &d, err, sizeof(err)), 0);
+	assert_false(d.resolve_off);
+	assert_string_equal(d.resolve_iface, "vpn.x");
+	assert_int_equal(parse("uipsecd {\n resolve {\n  file = /etc/resolv.conf\n }\n}\n", &d, err,
+	                       sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "u.conf:3:3: uipsecd.resolve.file: not supported"));
+	assert_int_equal(parse("uipsecd { resolve { resolvconf_iface = ../x } }\n", &d, err,
+	                       sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "uipsecd.resolve.resolvconf_iface: '../x' is not"));
+	assert_int_equal(parse("uipsecd { resolve { iface = x } }\n", &d, err, sizeof(err)),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "uipsecd.resolve.iface: unknown option"));
+	assert_int_equal(parse("uipsecd { resolve { enable = maybe } }\n", &d, err, sizeof(err)),
+	                 -EINVAL);
+}
+
 /* Every mistake of a file at once, each with its line and column. */
 /* charon's retransmit_* settings, in the uipsecd section; what is not
  * given stays unset (the IKE core's defaults), nonsense is refused. */
@@ -278,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_missing),
 		cmocka_unit_test(test_fragment_size),
 		cmocka_unit_test(test_raw_esp),
+		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_retransmit),
 		cmocka_unit_test(test_example),

@@ -54,7 +54,7 @@ static void pool_set(const char *from, const char *to)
 	pc.subnets[0].addr = ip("10.2.0.0");
 	pc.subnets[0].len = 24;
 	pc.nsubnets = 1;
-	assert_int_equal(ike_pools_set(B.ike, &pc, 1, err, sizeof(err)), 0);
+	assert_int_equal(ike_pools_set(B.ike, IKE_POOL_FILE, &pc, 1, err, sizeof(err)), 0);
 }
 
 /* A asks for an IPv4 address; B hands them out from "rw" to anyone. */
@@ -234,11 +234,11 @@ static void test_vip_pool_reload(void **state)
 	assert_ptr_equal(b_pool(), p);
 	pool_set("10.4.0.1", "10.4.0.9");
 	assert_ptr_equal(b_pool(), p);     /* online leases: kept as it was */
-	assert_int_equal(ike_pools_set(B.ike, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(ike_pools_set(B.ike, IKE_POOL_FILE, NULL, 0, err, sizeof(err)), 0);
 	assert_ptr_equal(b_pool(), p);
 	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
 	pair_deliver_all(32);
-	assert_int_equal(ike_pools_set(B.ike, NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(ike_pools_set(B.ike, IKE_POOL_FILE, NULL, 0, err, sizeof(err)), 0);
 	assert_int_equal(B.ike->npools, 0);
 }
 
@@ -377,7 +377,7 @@ static void b_two_conns(void)
 	snprintf(pc[1].name, sizeof(pc[1].name), "p-dave");
 	pc[1].from = ip("10.3.2.1");
 	pc[1].to = ip("10.3.2.9");
-	assert_int_equal(ike_pools_set(B.ike, pc, 2, err, sizeof(err)), 0);
+	assert_int_equal(ike_pools_set(B.ike, IKE_POOL_FILE, pc, 2, err, sizeof(err)), 0);
 	memset(&B.cfg.remote_addr, 0, sizeof(B.cfg.remote_addr));   /* %any */
 	B.cfg.children[0].remote_ts.n = 0;
 	memcpy(B.cfg.psk, "wrong", 5);   /* the table decides, not the connection */

@@ -20,6 +20,7 @@
 #include "ctl/client.h"
 #include "ctl/ctl.h"
 #include "ctl/vici_swanctl.h"
+#include "ike/ike_pool.h"
 #include "ike/ike.h"
 #include "io/loop.h"
 #include "util/log.h"
@@ -276,6 +277,91 @@ static void test_load_and_list(void **state)
 	vici_buf_free(&b);
 }
 
+static void load_pool(struct vici_buf *b, const char *name, const char *addrs)
+{
+	vici_begin(b, VICI_CMD_REQUEST, "load-pool");
+	vici_section_start(b, name);
+	vici_kv_str(b, "addrs", addrs);
+	vici_list_start(b, "dns");
+	vici_list_item_str(b, "10.2.0.53");
+	vici_list_end(b);
+	vici_section_end(b);
+}
+
+static char *pools_text(struct h *h)
+{
+	static char out[1024];
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	assert_non_null(f);
+	ike_list_pools(h->ike, f);
+	fclose(f);
+	return out;
+}
+
+/* load-pool / unload-pool: the VICI source of the IKE core's pools, beside
+ * (and never over) swanctl.conf's. */
+static void test_pools(void **state)
+{
+	struct h *h = *state;
+	struct vici_buf b;
+	char ok[256], em[256], err[256];
+	struct ike_pool_cfg fc = { .name = "f" };
+
+	vici_buf_init(&b);
+	load_pool(&b, "rw", "10.3.0.0/24");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	assert_string_equal(ok, "yes");
+	assert_non_null(strstr(pools_text(h), "rw               10.3.0.0/24              0 / 0 / 254"));
+	/* a bad address: the swanctl.conf builder's message */
+	load_pool(&b, "bad", "10.3.0.300/24");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	assert_string_equal(ok, "no");
+	assert_non_null(strstr(em, "pools.bad.addrs"));
+	/* replaced by name */
+	load_pool(&b, "rw", "10.4.0.1-10.4.0.9");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	assert_string_equal(ok, "yes");
+	assert_non_null(strstr(pools_text(h), "10.4.0.1-10.4.0.9"));
+	assert_null(strstr(pools_text(h), "10.3.0.0/24"));
+	/* a pool of swanctl.conf: kept by load-pool, its name not taken */
+	assert_int_equal(ip_addr_parse("10.5.0.1", &fc.from), 0);
+	assert_int_equal(ip_addr_parse("10.5.0.2", &fc.to), 0);
+	assert_int_equal(ike_pools_set(h->ike, IKE_POOL_FILE, &fc, 1, err, sizeof(err)), 0);
+	assert_non_null(strstr(pools_text(h), "10.4.0.1-10.4.0.9"));
+	load_pool(&b, "f", "10.6.0.0/24");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	assert_string_equal(ok, "no");
+	assert_non_null(strstr(em, "loaded from swanctl.conf"));
+	vici_begin(&b, VICI_CMD_REQUEST, "unload-pool");
+	vici_kv_str(&b, "name", "f");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	assert_string_equal(ok, "no");
+	assert_non_null(strstr(em, "comes from uipsecd's swanctl.conf"));
+	vici_begin(&b, VICI_CMD_REQUEST, "unload-pool");
+	vici_kv_str(&b, "name", "nonesuch");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	assert_string_equal(ok, "no");
+	vici_begin(&b, VICI_CMD_REQUEST, "unload-pool");
+	vici_kv_str(&b, "name", "rw");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	assert_string_equal(ok, "yes");
+	assert_null(strstr(pools_text(h), "rw "));
+	assert_non_null(strstr(pools_text(h), "10.5.0.1-10.5.0.2"));
+	/* a section-less request, a key outside a pool */
+	vici_begin(&b, VICI_CMD_REQUEST, "load-pool");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	assert_string_equal(ok, "no");
+	vici_begin(&b, VICI_CMD_REQUEST, "load-pool");
+	vici_kv_str(&b, "addrs", "10.3.0.0/24");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	assert_string_equal(ok, "no");
+	vici_begin(&b, VICI_CMD_REQUEST, "get-pools");
+	vici_kv_str(&b, "leases", "yes");
+	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
+	vici_buf_free(&b);
+}
+
 /* Requests that cannot be done: each answered with success no and an
  * errmsg that says what is wrong. */
 static void test_malformed_and_refused(void **state)
@@ -285,8 +371,7 @@ static void test_malformed_and_refused(void **state)
 	char ok[256], em[256];
 	static const char *const refused[] = {
 		"redirect", "install", "uninstall", "load-key", "unload-key", "load-token",
-		"flush-certs", "load-cert", "load-authority", "unload-authority", "load-pool",
-		"unload-pool", "get-algorithms",
+		"flush-certs", "load-cert", "load-authority", "unload-authority", "get-algorithms",
 	};
 
 	vici_buf_init(&b);
@@ -440,6 +525,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_load_and_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_and_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pools, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_initiate_client_leaves, setup, teardown),
 	};
 

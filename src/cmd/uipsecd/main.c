@@ -27,6 +27,7 @@
 #include "sandbox.h"
 #include "logopt.h"
 #include "notify.h"
+#include "resolve.h"
 #include "util/clock.h"
 #include "conf/conf.h"
 #include "conf/conf_options.h"
@@ -85,6 +86,7 @@ struct opts {
 struct daemon {
 	struct opts o;
 	struct conf_daemon settings;   /* uipsecd.conf, as last read */
+	struct resolve *resolve;       /* DNS servers to resolvconf (resolve.h) */
 	struct loop *loop;
 	struct xfrm_events ev;
 	struct sad *sad;
@@ -513,9 +515,8 @@ static int ike_route_src(void *ctx, const struct ip_addr *remote, struct ip_addr
 /* A client's virtual IP (vips = 0.0.0.0 / ::) on the TUN device, as
  * charon puts it on an interface: the routes into the device (those of
  * the CHILD SA's remote traffic selectors, added with its policies) then
- * pick it as the source. The DNS servers are logged and listed
- * (list-sas); uipsecd does not hand them to resolvconf or
- * systemd-resolved (docs/remote-access.md). */
+ * pick it as the source. The DNS servers are logged, listed (list-sas)
+ * and handed to resolvconf or systemd-resolved (resolve.h). */
 static void ike_vip(void *ctx, bool add, const char *conn, const struct ip_addr *vip,
                     const struct ip_addr *dns, unsigned ndns)
 {
@@ -531,6 +532,7 @@ static void ike_vip(void *ctx, bool add, const char *conn, const struct ip_addr 
 		strcat(list, ip_addr_fmt(&dns[i], a));
 	}
 	ip_addr_fmt(vip, a);
+	resolve_set(d->resolve, vip, dns, add ? ndns : 0);
 	if (!ifindex) {
 		log_warn("virtual IP %s of '%s': no device %s", a, conn, tun);
 		return;
@@ -1002,6 +1004,10 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* the resolvconf helper keeps the privileges we have now (resolve.h) */
+	d.resolve = resolve_start(d.loop, !d.settings.resolve_off, gw_tun_name(d.gw),
+	                          d.settings.resolve_iface);
+
 	/* Everything that needs root is done: drop it, and load the
 	 * seccomp filter before any worker thread exists (sandbox.h). */
 	if (sandbox_enter(&d.sb, &sbc) < 0)
@@ -1069,6 +1075,7 @@ out:
 	ike_ctx_free(d.ike);
 	/* the "down" scripts of the shutdown: given time to run */
 	updown_stop(&d.updown, 10000);
+	resolve_free(d.resolve);   /* after the IKE SAs' last DNS removal */
 	ctl_creds_free(&d.creds);   /* private keys wiped */
 	xfrm_backend_sad_free(d.backend);
 	if (d.spd) {
