@@ -1630,9 +1630,6 @@ static void cmd_clear_creds(void *ctx, struct ctl_conn *c, const struct vici_pac
 {
 	struct vici_swanctl *vs = ctx;
 
-	free(vs->pools);
-	vs->pools = NULL;
-	vs->npools = 0;
 	while (vs->secrets) {
 		struct vici_secret *s = vs->secrets;
 		vs->secrets = s->next;
@@ -1968,7 +1965,8 @@ static void cmd_load_pool(void *ctx, struct ctl_conn *c, const struct vici_packe
 		snprintf(err, sizeof(err), "out of memory");
 		goto refused;
 	}
-	memcpy(next, vs->pools, sizeof(*next) * vs->npools);
+	if (vs->npools)
+		memcpy(next, vs->pools, sizeof(*next) * vs->npools);
 	nn = vs->npools;
 	for (int i = 0; i < n; i++) {
 		unsigned k;
@@ -2206,6 +2204,9 @@ void vici_swanctl_free(struct vici_swanctl *vs)
 	log_set_tap(NULL, NULL, LOG_LEVEL_SILENT);
 	while (vs->pending)
 		pending_free(vs, vs->pending);
+	free(vs->pools);
+	vs->pools = NULL;
+	vs->npools = 0;
 	while (vs->secrets) {
 		struct vici_secret *s = vs->secrets;
 		vs->secrets = s->next;
