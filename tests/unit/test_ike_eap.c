@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "ike/ike.h"
+#include "ike/ike_ctx.h"
 #include "ike/ike_eap.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_pld.h"
@@ -289,6 +290,58 @@ static void test_half_finished(void **state)
 	assert_int_equal(ike_sa_count(B.ike), 0);
 }
 
+/* A flood of half-finished EAP exchanges: 200 clients (A, restarted
+ * after each: a new client every time) each get as far as B's first EAP
+ * request and abandon it. Such an SA is half-open until it is
+ * authenticated (as charon counts it until established), so B demands
+ * cookies past its threshold and holds at most its half-open maximum;
+ * every one goes with the half-open timeout, counted; then a real client
+ * still gets in. */
+static void test_eap_flood(void **state)
+{
+	const unsigned clients = 200, max = 50;
+	unsigned got_eap = 0;
+
+	(void)state;
+	eap_up("carolpass", "carolpass", false);
+	ike_ctx_set_cookie_threshold(B.ike, 10, max);
+	for (unsigned c = 0; c < clients; c++) {
+		assert_int_equal(ike_initiate(A.ike, "net"), 0);
+		for (int i = 0; i < 16 && net_n; i++) {
+			uint32_t msgid = get_be32(net[0].data + 20);
+			bool from_b = ip_addr_equal(&net[0].from.addr, &B.addr);
+
+			if (net[0].data[18] == IKE_AUTH && from_b)
+				got_eap++;
+			/* A's second IKE_AUTH (its MS-CHAPv2 Response) never comes */
+			deliver(net[0].data[18] == IKE_AUTH && !from_b && msgid >= 2);
+		}
+		assert_int_equal(net_n, 0);
+		assert_true(ike_sa_count(B.ike) <= max);
+		pair_restart(&A);              /* the client is gone */
+	}
+	assert_int_equal(got_eap, max);    /* each admitted client got its EAP request */
+	assert_int_equal(ike_sa_count(B.ike), max);
+	assert_int_equal(B.ike->half_open, max);
+	assert_true(ike_ctx_stats(B.ike)->cookies_sent >= max - 10);
+	assert_int_equal(ike_ctx_stats(B.ike)->half_open_refused, clients - max);
+	assert_int_equal(ike_ctx_stats(B.ike)->half_open_timeouts, 0);
+	for (int i = 0; i < 31; i++) {
+		tick(1000);
+		while (net_n)
+			deliver(true);
+	}
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_int_equal(B.ike->half_open, 0);
+	assert_int_equal(ike_ctx_stats(B.ike)->half_open_timeouts, max);
+	for (unsigned i = 0; i < B.nends; i++)
+		assert_int_equal(B.ends[i].reason, IKE_END_HALF_OPEN_TIMEOUT);
+	/* the gateway is free again: a client that finishes gets in */
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_all();
+	established();
+}
+
 /* ---- the parser ---- */
 
 static void test_parse(void **state)
@@ -345,6 +398,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_no_secret, teardown),
 		cmocka_unit_test_teardown(test_tampered, teardown),
 		cmocka_unit_test_teardown(test_half_finished, teardown),
+		cmocka_unit_test_teardown(test_eap_flood, teardown),
 		cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
