@@ -342,6 +342,112 @@ static void test_eap_flood(void **state)
 	established();
 }
 
+/* ---- EAP-only authentication (RFC 5998), as charon 5.9.8 ---- */
+
+/* Whether the queued message from p has a payload of type t (a notify:
+ * of type ntype). */
+static bool queued_has(struct peer *p, uint8_t t, uint16_t ntype)
+{
+	uint8_t buf[4096], first;
+	struct ike_hdr h;
+	int n = pair_open(p, &net[0], &h, &first, buf, sizeof(buf));
+	size_t off = 0;
+
+	assert_true(n > 0);
+	for (uint8_t pt = first; pt != IKE_PLD_NONE && off + 4 <= (size_t)n;) {
+		uint16_t plen = get_be16(buf + off + 2);
+
+		if (pt == t && (t != IKE_PLD_NOTIFY || get_be16(buf + off + 6) == ntype))
+			return true;
+		pt = buf[off];
+		off += plen;
+	}
+	return false;
+}
+
+/* The EAP client announces EAP-only support in its first IKE_AUTH; the
+ * gateway (EAP-MSCHAPv2, not a mutual method) answers with its own AUTH
+ * all the same, and the exchange completes. A PSK client sends nothing. */
+static void test_eap_only_notify(void **state)
+{
+	(void)state;
+	eap_up("carolpass", "carolpass", false);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	assert_true(queued_has(&A, IKE_PLD_NOTIFY, IKE_N_EAP_ONLY_AUTHENTICATION));
+	assert_true(deliver(false));
+	assert_true(queued_has(&B, IKE_PLD_AUTH, 0));
+	assert_true(queued_has(&B, IKE_PLD_EAP, 0));
+	deliver_all();
+	established();
+	teardown(state);
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	assert_false(queued_has(&A, IKE_PLD_NOTIFY, IKE_N_EAP_ONLY_AUTHENTICATION));
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
+/* A gateway that goes EAP-only (its first response has IDr and EAP but
+ * no AUTH; made here behind the integrity check): EAP-MSCHAPv2 is not
+ * mutual, so the client refuses it as charon does ("do not allow
+ * non-mutual EAP-only authentication"), counted, and tells the gateway. */
+static void eap_only_refused(bool ask)
+{
+	uint8_t chain[4096], out[4096], first, prev_t, t;
+	struct ike_hdr h;
+	size_t off = 0, o = 0, prev = SIZE_MAX;
+	int n;
+
+	eap_up("carolpass", "carolpass", ask);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 3; i++)
+		assert_true(deliver(false));   /* IKE_SA_INIT, the first IKE_AUTH request */
+	assert_int_equal(net_n, 1);
+	n = pair_open(&B, &net[0], &h, &first, chain, sizeof(chain));
+	assert_true(n > 0);
+	/* copy the chain without its AUTH payload */
+	prev_t = first;
+	for (t = first; t != IKE_PLD_NONE && off + 4 <= (size_t)n;) {
+		uint16_t plen = get_be16(chain + off + 2);
+		uint8_t next = chain[off];
+
+		if (t == IKE_PLD_AUTH) {
+			if (prev == SIZE_MAX)
+				prev_t = next;
+			else
+				out[prev] = next;
+		} else {
+			memcpy(out + o, chain + off, plen);
+			prev = o;
+			o += plen;
+		}
+		t = next;
+		off += plen;
+	}
+	assert_true(o < (size_t)n);        /* an AUTH was there */
+	assert_int_equal(pair_seal(&B, &h, prev_t, out, o, &net[0]), 0);
+	assert_true(deliver(false));       /* to A */
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(A.ends[0].reason, IKE_END_AUTH_FAILED);
+	assert_int_equal(ike_ctx_stats(A.ike)->auth_failed, 1);
+	assert_int_equal(sad_count(A.sad), 0);
+	assert_int_equal(net_n, 1);        /* INFORMATIONAL, AUTHENTICATION_FAILED */
+	assert_int_equal(net[0].data[18], INFORMATIONAL);
+}
+
+static void test_eap_only_refused(void **state)
+{
+	eap_only_refused(false);           /* the first EAP request is the Challenge */
+	teardown(state);
+	eap_only_refused(true);            /* EAP-Identity first: refused all the same */
+}
+
 /* ---- the parser ---- */
 
 static void test_parse(void **state)
@@ -399,6 +505,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_tampered, teardown),
 		cmocka_unit_test_teardown(test_half_finished, teardown),
 		cmocka_unit_test_teardown(test_eap_flood, teardown),
+		cmocka_unit_test_teardown(test_eap_only_notify, teardown),
+		cmocka_unit_test_teardown(test_eap_only_refused, teardown),
 		cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
