@@ -284,6 +284,7 @@ static int run(struct ike_ctl *ic, int argc, char **argv, FILE *out, char *err, 
 		P(drop_before_auth); P(syntax_errors);
 		P(unsupported_critical); P(cookies_sent); P(cookies_bad); P(invalid_ke_sent);
 		P(no_proposal); P(auth_failed); P(ts_unacceptable); P(half_open_refused);
+		P(half_open_timeouts);
 		P(cert_malformed); P(cert_refused);
 		P(ike_established); P(child_established); P(ike_deleted); P(child_deleted);
 		P(invalid_ike_spi_sent); P(invalid_ike_spi_limited); P(invalid_ike_spi_rx);

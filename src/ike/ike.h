@@ -349,6 +349,7 @@ struct ike_stats {
 	uint64_t unsupported_critical; /* answered with UNSUPPORTED_CRITICAL_PAYLOAD */
 	uint64_t cookies_sent, cookies_bad, invalid_ke_sent, no_proposal, auth_failed;
 	uint64_t ts_unacceptable, half_open_refused;
+	uint64_t half_open_timeouts;   /* responder SAs not authenticated in time (ended) */
 	uint64_t cert_malformed;       /* CERT/CERTREQ payloads refused: too many, too big, bad DER */
 	uint64_t cert_refused;         /* peer certificates or keys not trusted (expired, revoked, ...) */
 	/* signs that a peer lost or kept state (RFC 7296 2.21.4) */

@@ -584,6 +584,12 @@ static enum ike_task_status auth_build(struct ike_task *t, struct ike_sa *sa,
 		/* RFC 4555 4.1 */
 		if (!sa->conn->cfg.no_mobike)
 			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
+		/* RFC 5998: an EAP client says it could do without the
+		 * responder's AUTH (charon sends it in every first IKE_AUTH);
+		 * eap_only_refused below decides what an answer without one
+		 * means */
+		if (sa->conn->cfg.local_auth == IKE_AUTH_CLASS_EAP)
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_EAP_ONLY_AUTHENTICATION, NULL, 0);
 		ike_vip_request(sa, mb);
 		if (!childless_ok(at, sa))
 			return fail(sa, IKE_END_INIT_FAILED);
@@ -639,6 +645,29 @@ static bool peer_identified(struct auth_task *at, struct ike_sa *sa, const struc
 	return true;
 }
 
+/* RFC 5998 as charon 5.9.8 takes it (ike_auth.c process_i): a first
+ * response with IDr and EAP but no AUTH is the responder going EAP-only,
+ * which an EAP client allows only with a mutual, key-deriving method
+ * (charon: EAP-TLS, -TTLS, -PEAP, -AKA, -SIM). EAP-MSCHAPv2, uipsec's one
+ * method, is not mutual in charon (eap_mschapv2.c is_mutual), so it is
+ * refused (AUTHENTICATION_FAILED) as charon refuses it; the EAP-Identity
+ * round does not change that (charon then insists once EAP is done). True
+ * (logged, counted, SA ended) if refused. */
+static bool eap_only_refused(struct auth_task *at, struct ike_sa *sa, const struct ike_msg *m)
+{
+	char ids[IKE_ID_STRLEN];
+
+	if (at->round != 1 || sa->conn->cfg.local_auth != IKE_AUTH_CLASS_EAP ||
+	    ike_msg_find(m, IKE_PLD_AUTH) || !ike_msg_find(m, IKE_PLD_EAP))
+		return false;
+	sa_err(sa, "responder omitted its AUTH (EAP-only authentication, RFC 5998), but "
+	       "EAP-MSCHAPv2 is not a mutual EAP method: do not allow non-mutual EAP-only "
+	       "authentication");
+	reject_responder(sa, ike_id_fmt(&sa->peer_id, ids, sizeof(ids)),
+	                 "to authenticate itself (EAP-only with a non-mutual method)");
+	return true;
+}
+
 static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
                                          const struct ike_msg *m)
 {
@@ -658,6 +687,8 @@ static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
 		return fail(sa, IKE_END_AUTH_FAILED);
 	}
 	if (!at->peer_octets && !peer_identified(at, sa, m))
+		return IKE_TASK_FAILED;
+	if (eap_only_refused(at, sa, m))
 		return IKE_TASK_FAILED;
 	/* RFC 4555 4.1: in its (last) IKE_AUTH response, as charon sends it */
 	if (!cfg->no_mobike && ike_msg_find_notify(m, IKE_N_MOBIKE_SUPPORTED))
@@ -756,6 +787,15 @@ static enum ike_task_status first_request_in(struct auth_task *at, struct ike_sa
 		return fail(sa, IKE_END_PROTOCOL_ERROR);
 	at->initial_contact = ike_msg_find_notify(m, IKE_N_INITIAL_CONTACT) != NULL;
 	at->peer_mobike = ike_msg_find_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
+	/* RFC 5998: charon's gateway goes EAP-only only where its own auth
+	 * is EAP, and its clients accept that only with a mutual method.
+	 * uipsec's one method, EAP-MSCHAPv2, is not (a connection with EAP on
+	 * both ends is refused when it is loaded): the gateway always sends
+	 * its AUTH (pubkey or psk) */
+	if (ike_msg_find_notify(m, IKE_N_EAP_ONLY_AUTHENTICATION) &&
+	    conn->cfg.remote_auth == IKE_AUTH_CLASS_EAP)
+		sa_debug(sa, "peer supports EAP-only authentication (RFC 5998); EAP-MSCHAPv2 is not "
+		         "mutual: authenticating with %s", at->local->ops->name);
 	const struct ike_pld *p_cp = ike_msg_find(m, IKE_PLD_CP);
 	/* validated with the message (ike_pld_validate) */
 	at->has_cp = p_cp && !ike_cp_parse(p_cp->body, p_cp->len, &at->cp_req);

@@ -626,8 +626,12 @@ int ike_authn_eap_check(const struct ike_conn_cfg *cfg, char *err, size_t errlen
 		return -EINVAL;
 	}
 	if (cfg->local_auth == IKE_AUTH_CLASS_EAP && cfg->remote_auth == IKE_AUTH_CLASS_EAP) {
+		/* charon: local auth = eap on a gateway is EAP-only (RFC 5998),
+		 * which its clients allow only with a mutual method; EAP-MSCHAPv2
+		 * is not one */
 		snprintf(err, errlen, "connection '%s': EAP on both ends (one end is the EAP server: "
-		         "its auth is pubkey or psk)", cfg->name);
+		         "its auth is pubkey or psk; EAP-only authentication, RFC 5998, needs a "
+		         "mutual EAP method, and EAP-MSCHAPv2 is not one)", cfg->name);
 		return -EINVAL;
 	}
 	return 0;

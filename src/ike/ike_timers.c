@@ -393,6 +393,7 @@ void ike_timers_run(struct ike_sa *sa, uint64_t now)
 	frag_timeout(sa, now);
 	if (sa->state == IKE_STATE_INIT_RESPONDED && now - sa->created_ms >= IKE_HALF_OPEN_MS) {
 		sa_info(sa, "half-open IKE_SA timed out");
+		sa->ctx->stats.half_open_timeouts++;
 		ike_sa_end(sa, IKE_END_HALF_OPEN_TIMEOUT);
 		return;
 	}

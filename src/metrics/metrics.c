@@ -220,6 +220,7 @@ void metrics_render(const struct metrics_src *src, FILE *f, bool om)
 			{ "invalid-ke-sent", s->invalid_ke_sent }, { "no-proposal", s->no_proposal },
 			{ "auth-failed", s->auth_failed }, { "ts-unacceptable", s->ts_unacceptable },
 			{ "half-open-refused", s->half_open_refused },
+			{ "half-open-timeouts", s->half_open_timeouts },
 			{ "cert-malformed", s->cert_malformed }, { "cert-refused", s->cert_refused },
 			{ "ike-established", s->ike_established },
 			{ "child-established", s->child_established },

@@ -62,6 +62,10 @@ else
 		fail "charon did not finish EAP-MSCHAPv2"
 	elif ! grep -q "installing new virtual IP 10.3.0.1" "$W/gwa/charon.log"; then
 		fail "charon did not install 10.3.0.1"
+	elif ! grep -qE "generating IKE_AUTH request 1 \[.* N\(EAP_ONLY\)" "$W/gwa/charon.log"; then
+		fail "charon did not announce EAP-only authentication (RFC 5998)"
+	elif ! grep -qE "parsed IKE_AUTH response 1 \[.* AUTH .*EAP/REQ" "$W/gwa/charon.log"; then
+		fail "uipsec's first IKE_AUTH response lacks its AUTH (EAP-only with MSCHAPv2)"
 	elif ! ping_from_vip; then
 		fail "no ping from charon's virtual IP to hostb"
 	elif ! no_password_logged; then
@@ -109,6 +113,8 @@ else
 		fail "not established"
 	elif ! grep -q "EAP method EAP_MSCHAPV2 succeeded" "$W/gwb/charon.log"; then
 		fail "charon did not see EAP-MSCHAPv2 succeed"
+	elif ! grep -qE "parsed IKE_AUTH request 1 \[.* N\(EAP_ONLY\)" "$W/gwb/charon.log"; then
+		fail "uipsec did not announce EAP-only authentication (RFC 5998)"
 	elif ! ns gwa ip -4 addr show dev "$TUN" | grep -q "inet 10.3.0.1/32"; then
 		fail "10.3.0.1 not on uipsec's $TUN"
 	elif ! ping_from_vip; then

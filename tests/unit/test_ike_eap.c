@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "ike/ike.h"
+#include "ike/ike_ctx.h"
 #include "ike/ike_eap.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_pld.h"
@@ -289,6 +290,164 @@ static void test_half_finished(void **state)
 	assert_int_equal(ike_sa_count(B.ike), 0);
 }
 
+/* A flood of half-finished EAP exchanges: 200 clients (A, restarted
+ * after each: a new client every time) each get as far as B's first EAP
+ * request and abandon it. Such an SA is half-open until it is
+ * authenticated (as charon counts it until established), so B demands
+ * cookies past its threshold and holds at most its half-open maximum;
+ * every one goes with the half-open timeout, counted; then a real client
+ * still gets in. */
+static void test_eap_flood(void **state)
+{
+	const unsigned clients = 200, max = 50;
+	unsigned got_eap = 0;
+
+	(void)state;
+	eap_up("carolpass", "carolpass", false);
+	ike_ctx_set_cookie_threshold(B.ike, 10, max);
+	for (unsigned c = 0; c < clients; c++) {
+		assert_int_equal(ike_initiate(A.ike, "net"), 0);
+		for (int i = 0; i < 16 && net_n; i++) {
+			uint32_t msgid = get_be32(net[0].data + 20);
+			bool from_b = ip_addr_equal(&net[0].from.addr, &B.addr);
+
+			if (net[0].data[18] == IKE_AUTH && from_b)
+				got_eap++;
+			/* A's second IKE_AUTH (its MS-CHAPv2 Response) never comes */
+			deliver(net[0].data[18] == IKE_AUTH && !from_b && msgid >= 2);
+		}
+		assert_int_equal(net_n, 0);
+		assert_true(ike_sa_count(B.ike) <= max);
+		pair_restart(&A);              /* the client is gone */
+	}
+	assert_int_equal(got_eap, max);    /* each admitted client got its EAP request */
+	assert_int_equal(ike_sa_count(B.ike), max);
+	assert_int_equal(B.ike->half_open, max);
+	assert_true(ike_ctx_stats(B.ike)->cookies_sent >= max - 10);
+	assert_int_equal(ike_ctx_stats(B.ike)->half_open_refused, clients - max);
+	assert_int_equal(ike_ctx_stats(B.ike)->half_open_timeouts, 0);
+	for (int i = 0; i < 31; i++) {
+		tick(1000);
+		while (net_n)
+			deliver(true);
+	}
+	assert_int_equal(ike_sa_count(B.ike), 0);
+	assert_int_equal(B.ike->half_open, 0);
+	assert_int_equal(ike_ctx_stats(B.ike)->half_open_timeouts, max);
+	for (unsigned i = 0; i < B.nends; i++)
+		assert_int_equal(B.ends[i].reason, IKE_END_HALF_OPEN_TIMEOUT);
+	/* the gateway is free again: a client that finishes gets in */
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_all();
+	established();
+}
+
+/* ---- EAP-only authentication (RFC 5998), as charon 5.9.8 ---- */
+
+/* Whether the queued message from p has a payload of type t (a notify:
+ * of type ntype). */
+static bool queued_has(struct peer *p, uint8_t t, uint16_t ntype)
+{
+	uint8_t buf[4096], first;
+	struct ike_hdr h;
+	int n = pair_open(p, &net[0], &h, &first, buf, sizeof(buf));
+	size_t off = 0;
+
+	assert_true(n > 0);
+	for (uint8_t pt = first; pt != IKE_PLD_NONE && off + 4 <= (size_t)n;) {
+		uint16_t plen = get_be16(buf + off + 2);
+
+		if (pt == t && (t != IKE_PLD_NOTIFY || get_be16(buf + off + 6) == ntype))
+			return true;
+		pt = buf[off];
+		off += plen;
+	}
+	return false;
+}
+
+/* The EAP client announces EAP-only support in its first IKE_AUTH; the
+ * gateway (EAP-MSCHAPv2, not a mutual method) answers with its own AUTH
+ * all the same, and the exchange completes. A PSK client sends nothing. */
+static void test_eap_only_notify(void **state)
+{
+	(void)state;
+	eap_up("carolpass", "carolpass", false);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	assert_true(queued_has(&A, IKE_PLD_NOTIFY, IKE_N_EAP_ONLY_AUTHENTICATION));
+	assert_true(deliver(false));
+	assert_true(queued_has(&B, IKE_PLD_AUTH, 0));
+	assert_true(queued_has(&B, IKE_PLD_EAP, 0));
+	deliver_all();
+	established();
+	teardown(state);
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	assert_true(deliver(false));
+	assert_true(deliver(false));
+	assert_false(queued_has(&A, IKE_PLD_NOTIFY, IKE_N_EAP_ONLY_AUTHENTICATION));
+	deliver_all();
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+}
+
+/* A gateway that goes EAP-only (its first response has IDr and EAP but
+ * no AUTH; made here behind the integrity check): EAP-MSCHAPv2 is not
+ * mutual, so the client refuses it as charon does ("do not allow
+ * non-mutual EAP-only authentication"), counted, and tells the gateway. */
+static void eap_only_refused(bool ask)
+{
+	uint8_t chain[4096], out[4096], first, prev_t, t;
+	struct ike_hdr h;
+	size_t off = 0, o = 0, prev = SIZE_MAX;
+	int n;
+
+	eap_up("carolpass", "carolpass", ask);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	for (int i = 0; i < 3; i++)
+		assert_true(deliver(false));   /* IKE_SA_INIT, the first IKE_AUTH request */
+	assert_int_equal(net_n, 1);
+	n = pair_open(&B, &net[0], &h, &first, chain, sizeof(chain));
+	assert_true(n > 0);
+	/* copy the chain without its AUTH payload */
+	prev_t = first;
+	for (t = first; t != IKE_PLD_NONE && off + 4 <= (size_t)n;) {
+		uint16_t plen = get_be16(chain + off + 2);
+		uint8_t next = chain[off];
+
+		if (t == IKE_PLD_AUTH) {
+			if (prev == SIZE_MAX)
+				prev_t = next;
+			else
+				out[prev] = next;
+		} else {
+			memcpy(out + o, chain + off, plen);
+			prev = o;
+			o += plen;
+		}
+		t = next;
+		off += plen;
+	}
+	assert_true(o < (size_t)n);        /* an AUTH was there */
+	assert_int_equal(pair_seal(&B, &h, prev_t, out, o, &net[0]), 0);
+	assert_true(deliver(false));       /* to A */
+	assert_int_equal(ike_sa_count(A.ike), 0);
+	assert_int_equal(A.ends[0].reason, IKE_END_AUTH_FAILED);
+	assert_int_equal(ike_ctx_stats(A.ike)->auth_failed, 1);
+	assert_int_equal(sad_count(A.sad), 0);
+	assert_int_equal(net_n, 1);        /* INFORMATIONAL, AUTHENTICATION_FAILED */
+	assert_int_equal(net[0].data[18], INFORMATIONAL);
+}
+
+static void test_eap_only_refused(void **state)
+{
+	eap_only_refused(false);           /* the first EAP request is the Challenge */
+	teardown(state);
+	eap_only_refused(true);            /* EAP-Identity first: refused all the same */
+}
+
 /* ---- the parser ---- */
 
 static void test_parse(void **state)
@@ -345,6 +504,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_no_secret, teardown),
 		cmocka_unit_test_teardown(test_tampered, teardown),
 		cmocka_unit_test_teardown(test_half_finished, teardown),
+		cmocka_unit_test_teardown(test_eap_flood, teardown),
+		cmocka_unit_test_teardown(test_eap_only_notify, teardown),
+		cmocka_unit_test_teardown(test_eap_only_refused, teardown),
 		cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
