@@ -47,7 +47,6 @@
 #define R_TRAPSTART "trap|start, not yet in uipsec's IKE (use trap or start)"
 #define R_DPDTRAPSTART "trap|start (a dpd_action is clear, trap or restart)"
 #define R_U32     "a time longer than 136 years"
-#define R_UNIQUE  "keep and replace, not yet in uipsec's IKE (no, never)"
 
 /* ---- what uipsecd's IKE core can carry (the .runs checks) ----------------
  * The limits are conf's own copies of the IKE core's (IKE_TS_MAX, the name
@@ -139,8 +138,8 @@ static const struct conf_enum_val frag_vals[] = {
 static const struct conf_enum_val unique_vals[] = {
 	{ "no", CONF_UNIQUE_NO, CONF_SUP_YES, NULL },
 	{ "never", CONF_UNIQUE_NEVER, CONF_SUP_YES, NULL },
-	{ "keep", CONF_UNIQUE_KEEP, CONF_SUP_MODEL, R_UNIQUE },
-	{ "replace", CONF_UNIQUE_REPLACE, CONF_SUP_MODEL, R_UNIQUE },
+	{ "keep", CONF_UNIQUE_KEEP, CONF_SUP_YES, NULL },
+	{ "replace", CONF_UNIQUE_REPLACE, CONF_SUP_YES, NULL },
 	{ NULL, 0, 0, NULL },
 };
 

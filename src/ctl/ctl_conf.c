@@ -463,6 +463,8 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
 	cfg->rand_time = (uint32_t)cc->rand_time;
 	cfg->keyingtries = cc->keyingtries;
 	cfg->unique_never = cc->unique == CONF_UNIQUE_NEVER;
+	cfg->unique_keep = cc->unique == CONF_UNIQUE_KEEP;
+	cfg->unique_replace = cc->unique == CONF_UNIQUE_REPLACE;
 	cfg->encap = cc->encap;
 	cfg->no_mobike = !cc->mobike;
 	/* remote access: vips as a client, pools as a gateway */

@@ -1060,7 +1060,8 @@ void ike_list_conns(struct ike_ctx *ctx, FILE *out)
 		fprintf(out, "  dpd_delay %us, keyingtries %u, rekey_time %us, reauth_time %us, "
 		        "over_time %us, rand_time %us%s\n", cf->dpd_delay, cf->keyingtries,
 		        cf->rekey_time, cf->reauth_time, cf->over_time, cf->rand_time,
-		        cf->unique_never ? ", unique never" : "");
+		        cf->unique_never ? ", unique never" : cf->unique_keep ? ", unique keep" :
+		        cf->unique_replace ? ", unique replace" : "");
 		if (c->last_end)
 			fprintf(out, "  last IKE_SA ended %llus ago: %s\n",
 			        (unsigned long long)((ike_now(ctx) - c->last_end_ms) / 1000),

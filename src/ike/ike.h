@@ -317,6 +317,8 @@ struct ike_conn_cfg {
 	bool encap;                   /* force UDP encapsulation of ESP */
 	uint8_t childless;            /* enum ike_childless */
 	bool unique_never;            /* unique = never: no INITIAL_CONTACT sent or honoured */
+	bool unique_keep;             /* unique = keep: a second IKE_SA of these identities refused */
+	bool unique_replace;          /* unique = replace: it deletes the first */
 	bool no_mobike;               /* mobike = no: MOBIKE (RFC 4555) neither announced nor
 	                               * accepted (default yes, as charon's) */
 	uint8_t fragmentation;        /* enum ike_fragmentation */

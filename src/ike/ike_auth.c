@@ -708,6 +708,11 @@ static enum ike_task_status auth_process(struct ike_task *t, struct ike_sa *sa,
 		if (!authn_finished(at))
 			return IKE_TASK_NEED_MORE;
 	}
+	if (!ike_conn_unique(sa)) {
+		established(sa, at);   /* the peer has it: a Delete ends it on both ends */
+		ike_mgr_queue(sa, IKE_TASK_IKE_DELETE, IKE_END_REPLACED);
+		return IKE_TASK_DONE;
+	}
 	established(sa, at);
 	/* RFC 7296 2.19: the virtual IP first, our side of the CHILD SA's
 	 * traffic selectors narrows to it */
@@ -853,11 +858,13 @@ static enum ike_task_status auth_respond(struct ike_task *t, struct ike_sa *sa,
 		if (!authn_finished(at))
 			return IKE_TASK_NEED_MORE;   /* the manager keeps us for the next round */
 	}
-	established(sa, at);
 	/* the old SAs of a peer that starts over go first, so that their
 	 * leases are offline again when this one asks (its own address back) */
 	if (at->initial_contact)
 		ike_conn_initial_contact(sa);   /* RFC 7296 2.4: the peer lost its old SAs */
+	if (!ike_conn_unique(sa))
+		return refuse_peer(sa, mb, "the uniqueness policy (unique = keep)");
+	established(sa, at);
 	if (ike_vip_assign(sa, at->has_cp ? &at->cp_req : NULL, mb))
 		child_respond(sa, &at->req, mb);
 	/* RFC 4555 4.1: announced back in the last response (after the

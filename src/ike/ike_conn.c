@@ -391,6 +391,33 @@ void ike_conn_initial_contact(struct ike_sa *sa)
 	}
 }
 
+bool ike_conn_unique(struct ike_sa *sa)
+{
+	char ids[IKE_ID_STRLEN];
+
+	if (!sa->conn || (!sa->conn->cfg.unique_keep && !sa->conn->cfg.unique_replace))
+		return true;
+	for (struct ike_sa *o = ike_sa_by_peer_id(sa->ctx, &sa->peer_id, NULL); o;
+	     o = ike_sa_by_peer_id(sa->ctx, &sa->peer_id, o)) {
+		if (o == sa || o->conn != sa->conn || o->state != IKE_STATE_ESTABLISHED ||
+		    !ike_id_equal(&o->peer_id, &sa->peer_id) ||
+		    (sa->reauth_spi_i && sa->reauth_spi_i == o->spi_i))
+			continue;
+		ike_id_fmt(&sa->peer_id, ids, sizeof(ids));
+		if (sa->conn->cfg.unique_keep) {
+			if (ip_addr_equal(&o->remote.addr, &sa->remote.addr))
+				continue;   /* as charon: perhaps the peer reauthenticates */
+			sa_info(sa, "cancelling IKE_SA setup due to uniqueness policy (unique = keep): "
+			        "'%s' has an IKE_SA already", ids);
+			return false;
+		}
+		sa_info(o, "deleting duplicate IKE_SA for peer '%s' due to uniqueness policy "
+		        "(unique = replace)", ids);
+		ike_mgr_queue(o, IKE_TASK_IKE_DELETE, IKE_END_REPLACED);
+	}
+	return true;
+}
+
 /* ---- known peers (the IKE_SA_INIT flood limits, ike.c) ---- */
 
 void ike_conn_peer_seen(struct ike_ctx *ctx, const struct ip_addr *a)

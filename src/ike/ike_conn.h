@@ -89,6 +89,12 @@ bool ike_conn_first_contact(const struct ike_sa *sa);
  * between the same two identities ends at once (IKE_END_REPLACED), with
  * its CHILD SAs, without a Delete; not with unique = never. */
 void ike_conn_initial_contact(struct ike_sa *sa);
+/* swanctl's unique = keep|replace for sa, authenticated now (charon's
+ * check_uniqueness, after INITIAL_CONTACT was honoured): another
+ * established IKE_SA of the same connection between the same two
+ * identities is deleted (replace), or sa is refused (keep: false; not
+ * when the other comes from sa's peer address, maybe its reauthentication). */
+bool ike_conn_unique(struct ike_sa *sa);
 
 /* An IKE SA with the peer at a was established: its address is a known
  * peer from now on (the last IKE_RECENT_PEERS of them are kept). */

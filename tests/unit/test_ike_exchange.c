@@ -3318,6 +3318,59 @@ static void test_frag_settings(void **state)
 	}
 }
 
+/* swanctl's unique, charon's check_uniqueness: a second device with the
+ * same identity (A again after a restart, now behind a NAT, and with
+ * unique = never so that it sends no INITIAL_CONTACT, which would
+ * replace the first whatever the policy). no: both stay; replace: the
+ * first goes; keep: the second is refused with AUTHENTICATION_FAILED. */
+static void unique_case(bool keep, bool replace, unsigned want_sas)
+{
+	char err[256];
+	uint64_t failed;
+
+	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
+	         "aes128gcm16", NULL, NULL);
+	ike_conn_del(B.ike, "gw");
+	memset(&B.cfg.remote_addr, 0, sizeof(B.cfg.remote_addr));   /* %any */
+	B.cfg.unique_keep = keep;
+	B.cfg.unique_replace = replace;
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	A.cfg.unique_never = true;
+	pair_restart(&A);
+	establish();
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	pair_restart(&A);                      /* the second device */
+	nat_on = true;
+	ip_addr_parse("192.0.2.3", &nat_pub);
+	failed = ike_ctx_stats(B.ike)->auth_failed;
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	pair_deliver_all(32);
+	/* replace: the first one's Delete goes to a device that is gone (the
+	 * restarted A drops it), so it ends when its retransmissions do */
+	for (unsigned i = 0; i < 400 && ike_sa_count(B.ike) > want_sas; i++) {
+		tick(1000);
+		pair_deliver_all(32);
+	}
+	assert_int_equal(ike_sa_count(B.ike), want_sas);
+	assert_int_equal(ike_ctx_stats(B.ike)->auth_failed, failed + (keep ? 1 : 0));
+	struct ike_sa *b = pair_sa(&B, NULL);
+	assert_non_null(b);
+	/* keep: the first (from 192.0.2.1) stays; replace: the new one */
+	assert_true(ip_addr_equal(&b->remote.addr, keep ? &A.addr : &nat_pub) ||
+	            (!keep && !replace));
+	assert_string_equal(ike_conn_state(A.ike, "gw"), keep ? "NONE" : "ESTABLISHED");
+}
+
+static void test_unique(void **state)
+{
+	(void)state;
+	unique_case(false, false, 2);
+	pair_down();
+	unique_case(false, true, 1);
+	pair_down();
+	unique_case(true, false, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3352,6 +3405,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_child_invalid_ke, teardown),
 		cmocka_unit_test_teardown(test_unload_and_shutdown, teardown),
 		cmocka_unit_test_teardown(test_nat, teardown),
+		cmocka_unit_test_teardown(test_unique, teardown),
 		cmocka_unit_test_teardown(test_child_rekey_collision, teardown),
 		cmocka_unit_test_teardown(test_child_rekey_timer_collision, teardown),
 		cmocka_unit_test_teardown(test_ike_rekey_collision, teardown),
