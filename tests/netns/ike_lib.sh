@@ -10,6 +10,9 @@
 #                       "charon": also sources scripts/charon.sh), uipsecd
 #                       and uipsec built (with "uipsec"); W = a new
 #                       /tmp/NAME.XXXXXX; on exit, cleanup
+#   conf_interop_init NAME
+#                       ike_lib_init NAME charon; skip without the openssl
+#                       command, fail without uipsecd (the test_conf_* tests)
 #   cleanup             stop_all, charon_stop_all, topo_down, remove $W
 #                       (kept with KEEP_LOGS=1)
 #   track NAME PID      stop_all (and exit) kill PID and wait for it
@@ -82,6 +85,12 @@ ike_lib_init() {
 	W=$(mktemp -d "/tmp/$name.XXXXXX")
 	trap cleanup EXIT
 	trap 'exit 1' INT TERM
+}
+
+conf_interop_init() {
+	ike_lib_init "$1" charon
+	command -v openssl >/dev/null || { echo "SKIP: openssl (the command) not found"; exit 77; }
+	[ -x "$BUILD/uipsecd" ] || { echo "FAIL: $BUILD/uipsecd not built"; exit 1; }
 }
 
 cleanup() {
