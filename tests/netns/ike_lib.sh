@@ -47,6 +47,16 @@
 #   ping6_through       the same over IPv6 (fdxx::2)
 #   iperf3_through      a 2-second iperf3 TCP run hosta -> hostb (fails without
 #                       iperf3: make check installs it)
+#   charon_rw_start TIMEOUT
+#                       charon road warrior on gwa ($W/gwa) against uipsecd
+#                       on gwb: start both, initiate child "net" (swanctl
+#                       --timeout TIMEOUT, output in $W/gwa/initiate.log);
+#                       fail and return 1 if either does not start
+#   uipsec_rw_start     uipsecd road warrior on gwa against charon on gwb
+#                       ($W/gwb): start both, initiate child "net"; fail
+#                       and return 1 if either does not start
+#   fail_logs_both [N]  the tails of gwa's and gwb's uipsecd.log (N lines,
+#                       25 by default) and charon.log (40), those that exist
 #   fail MSG            "FAIL [$CASE]: MSG", fail_logs, count it in FAILS,
 #                       return 1
 #   fail_logs           the tails of gwa's and gwb's uipsecd.log (a test may
@@ -306,6 +316,37 @@ fail_logs() {
 		echo "--- $n uipsecd.log (tail)"
 		tail -n 15 "$W/$n/uipsecd.log" 2>/dev/null
 	done
+}
+
+fail_logs_both() {
+	local n
+	for n in gwa gwb; do
+		[ -f "$W/$n/uipsecd.log" ] && { echo "--- $n uipsecd.log (tail)"; tail -n "${1:-25}" "$W/$n/uipsecd.log"; }
+		[ -f "$W/$n/charon.log" ] && { echo "--- $n charon.log (tail)"; tail -n 40 "$W/$n/charon.log"; }
+	done
+	return 0
+}
+
+charon_rw_start() {
+	if ! uipsecd_start gwb; then
+		fail "uipsecd did not start"
+	elif ! charon_start gwa "$W/gwa"; then
+		fail "charon did not start"
+	else
+		charon_swanctl gwa --initiate --child net --timeout "$1" >"$W/gwa/initiate.log" 2>&1
+		return 0
+	fi
+}
+
+uipsec_rw_start() {
+	if ! charon_start gwb "$W/gwb"; then
+		fail "charon did not start"
+	elif ! uipsecd_start gwa; then
+		fail "uipsecd did not start"
+	else
+		u gwa initiate --child net >/dev/null
+		return 0
+	fi
 }
 
 fail() {
