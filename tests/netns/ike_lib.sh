@@ -30,6 +30,17 @@
 #                       DIR/swanctl.conf: gateway "rw" on 192.0.2.2 for
 #                       remote_addrs = %any, pool "rw" = POOL, child "net"
 #                       with local_ts 10.2.0.0/24, any PSK client ($PSK)
+#   ra_client_conf ID LOCAL SECRET
+#                       print a swanctl.conf: road warrior "rw" as ID from
+#                       LOCAL to gwb 192.0.2.2 (vips = 0.0.0.0, PSK SECRET,
+#                       child "net" to 10.2.0.0/24)
+#   ra_gateway_conf POOL
+#                       print pools and connections of a swanctl.conf:
+#                       gateway "rw" on 192.0.2.2 for %any, pool "rw" =
+#                       POOL with DNS 10.2.0.53, child "net" 10.2.0.0/24
+#                       (the secrets are the caller's)
+#   initiate_both NS1 NS2
+#                       NS1 and NS2 initiate child "net" at the same time
 #   child_spis NS       the SPIs of NS's CHILD_SAs, one line, sorted
 #   uipsecd_start NS... uipsecd in each NS with $W/NS/swanctl.conf, control
 #                       socket $W/NS/ctl, log $W/NS/uipsecd.log and the
@@ -234,6 +245,59 @@ write_rw_gateway() {
 	    }
 	}
 	EOF
+}
+
+ra_client_conf() {
+	cat <<-EOF
+	connections {
+	    rw {
+	        local_addrs = $2
+	        remote_addrs = 192.0.2.2
+	        vips = 0.0.0.0
+	        local { auth = psk
+	                id = $1 }
+	        remote { auth = psk
+	                 id = gwb.example.org }
+	        children {
+	            net { remote_ts = 10.2.0.0/24 }
+	        }
+	    }
+	}
+	secrets { ike-rw { id = $1
+	                   secret = $3 } }
+	EOF
+}
+
+ra_gateway_conf() {
+	cat <<-EOF
+	pools {
+	    rw {
+	        addrs = $1
+	        dns = 10.2.0.53
+	    }
+	}
+	connections {
+	    rw {
+	        local_addrs = 192.0.2.2
+	        remote_addrs = %any
+	        pools = rw
+	        local { auth = psk
+	                id = gwb.example.org }
+	        remote { auth = psk }
+	        children {
+	            net { local_ts = 10.2.0.0/24 }
+	        }
+	    }
+	}
+	EOF
+}
+
+initiate_both() {
+	local pid
+	u "$1" initiate --child net >/dev/null &
+	pid=$!
+	u "$2" initiate --child net >/dev/null
+	wait "$pid"
 }
 
 child_spis() {
