@@ -101,12 +101,7 @@ write_gateway() {
 	        dns = 10.2.0.53
 	    }
 	}
-	connections {
-	    rw {
-	        version = 2
-	        local_addrs = 192.0.2.2
-	        remote_addrs = %any
-	        pools = rw
+	$(gw_rw_conn_open)
 	        local {
 	            auth = $2
 	            $certs

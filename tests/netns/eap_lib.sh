@@ -97,12 +97,7 @@ write_gateway() {
 	        addrs = 10.3.0.0/24
 	    }
 	}
-	connections {
-	    rw {
-	        version = 2
-	        local_addrs = 192.0.2.2
-	        remote_addrs = %any
-	        pools = rw
+	$(gw_rw_conn_open)
 	        send_cert = always
 	        local {
 	            auth = pubkey

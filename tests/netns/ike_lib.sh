@@ -26,6 +26,9 @@
 #                       DIR/swanctl.conf: road warrior "rw" (vips = 0.0.0.0,
 #                       PSK $PSK as ID, child "net" to 10.2.0.0/24) from
 #                       LOCAL (%any: the routing picks it) to gwb 192.0.2.2
+#   gw_rw_conn_open     print the opening of a gateway's swanctl.conf
+#                       connections: "rw", version 2, 192.0.2.2 for %any,
+#                       pools = rw (for a heredoc; the caller closes it)
 #   write_rw_gateway DIR POOL [CONN_EXTRA]
 #                       DIR/swanctl.conf: gateway "rw" on 192.0.2.2 for
 #                       remote_addrs = %any, pool "rw" = POOL, child "net"
@@ -209,6 +212,17 @@ write_rw_client() {
 	EOF
 }
 
+gw_rw_conn_open() {
+	cat <<-EOF
+	connections {
+	    rw {
+	        version = 2
+	        local_addrs = 192.0.2.2
+	        remote_addrs = %any
+	        pools = rw
+	EOF
+}
+
 write_rw_gateway() {
 	mkdir -p "$1"
 	cat >"$1/swanctl.conf" <<-EOF
@@ -217,12 +231,7 @@ write_rw_gateway() {
 	        addrs = $2
 	    }
 	}
-	connections {
-	    rw {
-	        version = 2
-	        local_addrs = 192.0.2.2
-	        remote_addrs = %any
-	        pools = rw
+	$(gw_rw_conn_open)
 	        ${3:-}
 	        local {
 	            auth = psk
