@@ -32,7 +32,7 @@ PW=uipsec-eap-$$-$RANDOM
 # shellcheck source-path=SCRIPTDIR source=../netns/eap_lib.sh
 source "$(dirname "$0")/../netns/eap_lib.sh"
 
-fail_logs() { fail_logs_both; }
+fail_logs() { fail_logs_both 25; }
 
 eap_up
 

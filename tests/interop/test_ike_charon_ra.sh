@@ -30,7 +30,7 @@ CHARON_PLUGINS="random nonce openssl aes gcm chapoly sha1 sha2 hmac kdf curve255
 source "$(dirname "$0")/../netns/eap_lib.sh"
 
 PSK=$(psk_random)
-fail_logs() { fail_logs_both; }
+fail_logs() { fail_logs_both 25; }
 
 # the same swanctl.conf for charon and uipsec, client and gateway; AUTH is
 # psk or pubkey (certificates: carol.pem on the client, gw.pem on the
