@@ -16,20 +16,10 @@
 #     stricter on purpose: error_loop.conf and error_unsupported.conf load
 #     in charon but are refused by uipsec.)
 set -u
-SRC=${UIPSEC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${UIPSEC_BUILD:-$SRC/build}
 TOPO_PREFIX=${TOPO_PREFIX:-cc$$}
-source "$SRC/scripts/topo.sh"
-source "$SRC/scripts/charon.sh"
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-charon_available || { echo "SKIP: $CHARON_MISSING"; exit 77; }
-command -v openssl >/dev/null || { echo "SKIP: openssl (the command) not found"; exit 77; }
-[ -x "$BUILD/uipsecd" ] || { echo "FAIL: $BUILD/uipsecd not built"; exit 1; }
-
-W=$(mktemp -d /tmp/conf-charon.XXXXXX)
-trap 'charon_stop_all; topo_down; rm -rf "$W"' EXIT
-trap 'exit 1' INT TERM
+# shellcheck source-path=SCRIPTDIR source=../netns/ike_lib.sh
+source "$(dirname "$0")/../netns/ike_lib.sh"
+conf_interop_init conf-charon
 rc=0
 
 # 1. every option of the man page is in the table

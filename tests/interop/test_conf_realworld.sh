@@ -15,21 +15,12 @@
 # so the test fails when either side's behaviour changes. It prints the
 # table of what each accepts.
 set -u
-SRC=${UIPSEC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${UIPSEC_BUILD:-$SRC/build}
 TOPO_PREFIX=${TOPO_PREFIX:-rw$$}
-source "$SRC/scripts/topo.sh"
-source "$SRC/scripts/charon.sh"
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-charon_available || { echo "SKIP: $CHARON_MISSING"; exit 77; }
-command -v openssl >/dev/null || { echo "SKIP: openssl (the command) not found"; exit 77; }
-[ -x "$BUILD/uipsecd" ] || { echo "FAIL: $BUILD/uipsecd not built"; exit 1; }
-
-W=$(mktemp -d /tmp/conf-realworld.XXXXXX)
+# shellcheck source-path=SCRIPTDIR source=../netns/ike_lib.sh
+source "$(dirname "$0")/../netns/ike_lib.sh"
+conf_interop_init conf-realworld
 UPID=
-trap '[ -n "$UPID" ] && kill "$UPID" 2>/dev/null; charon_stop_all; topo_down; rm -rf "$W"' EXIT
-trap 'exit 1' INT TERM
+trap '[ -n "$UPID" ] && kill "$UPID" 2>/dev/null; cleanup' EXIT
 rc=0
 
 # the credentials the scenarios name, as strongSwan's tests name them

@@ -32,30 +32,16 @@ PW=uipsec-eap-$$-$RANDOM
 # shellcheck source-path=SCRIPTDIR source=../netns/eap_lib.sh
 source "$(dirname "$0")/../netns/eap_lib.sh"
 
-fail_logs() {
-	local n
-	for n in gwa gwb; do
-		[ -f "$W/$n/uipsecd.log" ] && { echo "--- $n uipsecd.log (tail)"; tail -n 25 "$W/$n/uipsecd.log"; }
-		[ -f "$W/$n/charon.log" ] && { echo "--- $n charon.log (tail)"; tail -n 40 "$W/$n/charon.log"; }
-	done
-	return 0
-}
+fail_logs() { fail_logs_both 25; }
 
-topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
-make_pki
-[ -s "$P/gw.pem" ] || { echo "FAIL: pki made no certificate"; exit 1; }
+eap_up
 
 
 CASE="charon EAP-MSCHAPv2 road warrior, uipsec gateway"
 rm -rf "$W/gwa" "$W/gwb"
 write_client "$W/gwa" "$PW"
 write_gateway "$W/gwb"
-if ! uipsecd_start gwb; then
-	fail "uipsecd did not start"
-elif ! charon_start gwa "$W/gwa"; then
-	fail "charon did not start"
-else
-	charon_swanctl gwa --initiate --child net --timeout 15 >"$W/gwa/initiate.log" 2>&1
+if charon_rw_start 15; then
 	if ! established gwb; then
 		fail "not established"
 	elif ! grep -q "EAP method EAP_MSCHAPV2 succeeded" "$W/gwa/charon.log"; then
@@ -103,12 +89,7 @@ rm -rf "$W/gwa" "$W/gwb"
 write_client "$W/gwa" "$PW"
 write_gateway "$W/gwb"
 TUN=ipsec0
-if ! charon_start gwb "$W/gwb"; then
-	fail "charon did not start"
-elif ! uipsecd_start gwa; then
-	fail "uipsecd did not start"
-else
-	u gwa initiate --child net >/dev/null
+if uipsec_rw_start; then
 	if ! established gwa; then
 		fail "not established"
 	elif ! grep -q "EAP method EAP_MSCHAPV2 succeeded" "$W/gwb/charon.log"; then

@@ -30,14 +30,7 @@ CHARON_PLUGINS="random nonce openssl aes gcm chapoly sha1 sha2 hmac kdf curve255
 source "$(dirname "$0")/../netns/eap_lib.sh"
 
 PSK=$(psk_random)
-fail_logs() {
-	local n
-	for n in gwa gwb; do
-		[ -f "$W/$n/uipsecd.log" ] && { echo "--- $n uipsecd.log (tail)"; tail -n 25 "$W/$n/uipsecd.log"; }
-		[ -f "$W/$n/charon.log" ] && { echo "--- $n charon.log (tail)"; tail -n 40 "$W/$n/charon.log"; }
-	done
-	return 0
-}
+fail_logs() { fail_logs_both 25; }
 
 # the same swanctl.conf for charon and uipsec, client and gateway; AUTH is
 # psk or pubkey (certificates: carol.pem on the client, gw.pem on the
@@ -108,12 +101,7 @@ write_gateway() {
 	        dns = 10.2.0.53
 	    }
 	}
-	connections {
-	    rw {
-	        version = 2
-	        local_addrs = 192.0.2.2
-	        remote_addrs = %any
-	        pools = rw
+	$(gw_rw_conn_open)
 	        local {
 	            auth = $2
 	            $certs
@@ -141,12 +129,7 @@ charon_client() {
 	rm -rf "$W/gwa" "$W/gwb"
 	write_client "$W/gwa" "$1"
 	write_gateway "$W/gwb" "$1"
-	if ! uipsecd_start gwb; then
-		fail "uipsecd did not start"
-	elif ! charon_start gwa "$W/gwa"; then
-		fail "charon did not start"
-	else
-		charon_swanctl gwa --initiate --child net --timeout 10 >"$W/gwa/initiate.log" 2>&1
+	if charon_rw_start 10; then
 		if ! established gwb; then
 			fail "not established"
 		elif [ "$1" = pubkey ] && ! grep -q "authentication of 'gwb.example.org' with RSA.* successful" "$W/gwa/charon.log"; then
@@ -182,12 +165,7 @@ uipsec_client() {
 	write_client "$W/gwa" "$1"
 	write_gateway "$W/gwb" "$1"
 	TUN=ipsec0
-	if ! charon_start gwb "$W/gwb"; then
-		fail "charon did not start"
-	elif ! uipsecd_start gwa; then
-		fail "uipsecd did not start"
-	else
-		u gwa initiate --child net >/dev/null
+	if uipsec_rw_start; then
 		if ! established gwa; then
 			fail "not established"
 		elif [ "$1" = pubkey ] && ! grep -q "authentication of 'carol@example.org' with RSA.* successful" "$W/gwb/charon.log"; then

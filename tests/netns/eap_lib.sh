@@ -5,6 +5,7 @@
 # one for the gateway that charon and uipsec both read. Source after
 # ike_lib.sh (it uses $W); set PW (carol's password on the gateway)
 # before writing the gateway.
+#   eap_up              topo_up and make_pki; FAIL (exit 1) if either fails
 # shellcheck shell=bash
 
 P=$W/pki
@@ -19,6 +20,12 @@ make_pki() {
 	pki --pub --in "$P/gw.key" 2>/dev/null | pki --issue --cacert "$P/ca.pem" --cakey "$P/ca.key" \
 		--dn "$DN, CN=gwb.example.org" --san gwb.example.org --flag serverAuth \
 		--outform pem >"$P/gw.pem" 2>/dev/null
+}
+
+eap_up() {
+	topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
+	make_pki
+	[ -s "$P/gw.pem" ] || { echo "FAIL: pki made no certificate"; exit 1; }
 }
 
 # make_client_cert: carol's certificate for carol@example.org ($P/carol.pem,
@@ -90,12 +97,7 @@ write_gateway() {
 	        addrs = 10.3.0.0/24
 	    }
 	}
-	connections {
-	    rw {
-	        version = 2
-	        local_addrs = 192.0.2.2
-	        remote_addrs = %any
-	        pools = rw
+	$(gw_rw_conn_open)
 	        send_cert = always
 	        local {
 	            auth = pubkey

@@ -10,6 +10,9 @@
 #                       "charon": also sources scripts/charon.sh), uipsecd
 #                       and uipsec built (with "uipsec"); W = a new
 #                       /tmp/NAME.XXXXXX; on exit, cleanup
+#   conf_interop_init NAME
+#                       ike_lib_init NAME charon; skip without the openssl
+#                       command, fail without uipsecd (the test_conf_* tests)
 #   cleanup             stop_all, charon_stop_all, topo_down, remove $W
 #                       (kept with KEEP_LOGS=1)
 #   track NAME PID      stop_all (and exit) kill PID and wait for it
@@ -23,10 +26,24 @@
 #                       DIR/swanctl.conf: road warrior "rw" (vips = 0.0.0.0,
 #                       PSK $PSK as ID, child "net" to 10.2.0.0/24) from
 #                       LOCAL (%any: the routing picks it) to gwb 192.0.2.2
+#   gw_rw_conn_open     print the opening of a gateway's swanctl.conf
+#                       connections: "rw", version 2, 192.0.2.2 for %any,
+#                       pools = rw (for a heredoc; the caller closes it)
 #   write_rw_gateway DIR POOL [CONN_EXTRA]
 #                       DIR/swanctl.conf: gateway "rw" on 192.0.2.2 for
 #                       remote_addrs = %any, pool "rw" = POOL, child "net"
 #                       with local_ts 10.2.0.0/24, any PSK client ($PSK)
+#   ra_client_conf ID LOCAL SECRET
+#                       print a swanctl.conf: road warrior "rw" as ID from
+#                       LOCAL to gwb 192.0.2.2 (vips = 0.0.0.0, PSK SECRET,
+#                       child "net" to 10.2.0.0/24)
+#   ra_gateway_conf POOL
+#                       print pools and connections of a swanctl.conf:
+#                       gateway "rw" on 192.0.2.2 for %any, pool "rw" =
+#                       POOL with DNS 10.2.0.53, child "net" 10.2.0.0/24
+#                       (the secrets are the caller's)
+#   initiate_both NS1 NS2
+#                       NS1 and NS2 initiate child "net" at the same time
 #   child_spis NS       the SPIs of NS's CHILD_SAs, one line, sorted
 #   uipsecd_start NS... uipsecd in each NS with $W/NS/swanctl.conf, control
 #                       socket $W/NS/ctl, log $W/NS/uipsecd.log and the
@@ -44,6 +61,16 @@
 #   ping6_through       the same over IPv6 (fdxx::2)
 #   iperf3_through      a 2-second iperf3 TCP run hosta -> hostb (fails without
 #                       iperf3: make check installs it)
+#   charon_rw_start TIMEOUT
+#                       charon road warrior on gwa ($W/gwa) against uipsecd
+#                       on gwb: start both, initiate child "net" (swanctl
+#                       --timeout TIMEOUT, output in $W/gwa/initiate.log);
+#                       fail and return 1 if either does not start
+#   uipsec_rw_start     uipsecd road warrior on gwa against charon on gwb
+#                       ($W/gwb): start both, initiate child "net"; fail
+#                       and return 1 if either does not start
+#   fail_logs_both [N]  the tails of gwa's and gwb's uipsecd.log (N lines,
+#                       25 by default) and charon.log (40), those that exist
 #   fail MSG            "FAIL [$CASE]: MSG", fail_logs, count it in FAILS,
 #                       return 1
 #   fail_logs           the tails of gwa's and gwb's uipsecd.log (a test may
@@ -82,6 +109,12 @@ ike_lib_init() {
 	W=$(mktemp -d "/tmp/$name.XXXXXX")
 	trap cleanup EXIT
 	trap 'exit 1' INT TERM
+}
+
+conf_interop_init() {
+	ike_lib_init "$1" charon
+	command -v openssl >/dev/null || { echo "SKIP: openssl (the command) not found"; exit 77; }
+	[ -x "$BUILD/uipsecd" ] || { echo "FAIL: $BUILD/uipsecd not built"; exit 1; }
 }
 
 cleanup() {
@@ -179,6 +212,17 @@ write_rw_client() {
 	EOF
 }
 
+gw_rw_conn_open() {
+	cat <<-EOF
+	connections {
+	    rw {
+	        version = 2
+	        local_addrs = 192.0.2.2
+	        remote_addrs = %any
+	        pools = rw
+	EOF
+}
+
 write_rw_gateway() {
 	mkdir -p "$1"
 	cat >"$1/swanctl.conf" <<-EOF
@@ -187,12 +231,7 @@ write_rw_gateway() {
 	        addrs = $2
 	    }
 	}
-	connections {
-	    rw {
-	        version = 2
-	        local_addrs = 192.0.2.2
-	        remote_addrs = %any
-	        pools = rw
+	$(gw_rw_conn_open)
 	        ${3:-}
 	        local {
 	            auth = psk
@@ -215,6 +254,59 @@ write_rw_gateway() {
 	    }
 	}
 	EOF
+}
+
+ra_client_conf() {
+	cat <<-EOF
+	connections {
+	    rw {
+	        local_addrs = $2
+	        remote_addrs = 192.0.2.2
+	        vips = 0.0.0.0
+	        local { auth = psk
+	                id = $1 }
+	        remote { auth = psk
+	                 id = gwb.example.org }
+	        children {
+	            net { remote_ts = 10.2.0.0/24 }
+	        }
+	    }
+	}
+	secrets { ike-rw { id = $1
+	                   secret = $3 } }
+	EOF
+}
+
+ra_gateway_conf() {
+	cat <<-EOF
+	pools {
+	    rw {
+	        addrs = $1
+	        dns = 10.2.0.53
+	    }
+	}
+	connections {
+	    rw {
+	        local_addrs = 192.0.2.2
+	        remote_addrs = %any
+	        pools = rw
+	        local { auth = psk
+	                id = gwb.example.org }
+	        remote { auth = psk }
+	        children {
+	            net { local_ts = 10.2.0.0/24 }
+	        }
+	    }
+	}
+	EOF
+}
+
+initiate_both() {
+	local pid
+	u "$1" initiate --child net >/dev/null &
+	pid=$!
+	u "$2" initiate --child net >/dev/null
+	wait "$pid"
 }
 
 child_spis() {
@@ -297,6 +389,37 @@ fail_logs() {
 		echo "--- $n uipsecd.log (tail)"
 		tail -n 15 "$W/$n/uipsecd.log" 2>/dev/null
 	done
+}
+
+fail_logs_both() {
+	local n
+	for n in gwa gwb; do
+		[ -f "$W/$n/uipsecd.log" ] && { echo "--- $n uipsecd.log (tail)"; tail -n "${1:-25}" "$W/$n/uipsecd.log"; }
+		[ -f "$W/$n/charon.log" ] && { echo "--- $n charon.log (tail)"; tail -n 40 "$W/$n/charon.log"; }
+	done
+	return 0
+}
+
+charon_rw_start() {
+	if ! uipsecd_start gwb; then
+		fail "uipsecd did not start"
+	elif ! charon_start gwa "$W/gwa"; then
+		fail "charon did not start"
+	else
+		charon_swanctl gwa --initiate --child net --timeout "$1" >"$W/gwa/initiate.log" 2>&1
+		return 0
+	fi
+}
+
+uipsec_rw_start() {
+	if ! charon_start gwb "$W/gwb"; then
+		fail "charon did not start"
+	elif ! uipsecd_start gwa; then
+		fail "uipsecd did not start"
+	else
+		u gwa initiate --child net >/dev/null
+		return 0
+	fi
 }
 
 fail() {

@@ -23,17 +23,9 @@ PW=uipsec-eap-$$-$RANDOM
 # shellcheck source-path=SCRIPTDIR source=eap_lib.sh
 source "$(dirname "$0")/eap_lib.sh"
 
-fail_logs() {
-	local n
-	for n in gwa gwb; do
-		[ -f "$W/$n/uipsecd.log" ] && { echo "--- $n uipsecd.log (tail)"; tail -n 25 "$W/$n/uipsecd.log"; }
-	done
-	return 0
-}
+fail_logs() { fail_logs_both 25; }
 
-topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
-make_pki
-[ -s "$P/gw.pem" ] || { echo "FAIL: pki made no certificate"; exit 1; }
+eap_up
 
 CASE="EAP-MSCHAPv2 with EAP-Identity, lease, ping"
 write_client "$W/gwa" "$PW"

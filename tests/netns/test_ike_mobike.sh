@@ -29,14 +29,7 @@ fi
 
 PSK=$(psk_random)
 
-fail_logs() {
-	local n
-	for n in gwa gwb; do
-		[ -f "$W/$n/uipsecd.log" ] && { echo "--- $n uipsecd.log (tail)"; tail -n 30 "$W/$n/uipsecd.log"; }
-		[ -f "$W/$n/charon.log" ] && { echo "--- $n charon.log (tail)"; tail -n 40 "$W/$n/charon.log"; }
-	done
-	return 0
-}
+fail_logs() { fail_logs_both 30; }
 
 topo_up >/dev/null 2>&1 || { echo "FAIL: topology did not come up"; exit 1; }
 # the new address is a secondary one in the same subnet: when the old

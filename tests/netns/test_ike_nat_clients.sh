@@ -36,10 +36,7 @@ write_rw_gateway "$W/gwb" 10.3.0.0/24
 if ! uipsecd_start gwb gwa hosta; then
 	fail "the daemons did not start"
 else
-	u gwa initiate --child net >/dev/null &
-	ipid=$!
-	u hosta initiate --child net >/dev/null
-	wait $ipid
+	initiate_both gwa hosta
 	if ! established gwa hosta; then
 		fail "not both established"
 	elif [ "$(u gwb list-sas | grep -c '^rw: ESTABLISHED')" != 2 ]; then

@@ -29,47 +29,14 @@ PSK=$(psk_random)
 # client and gateway configurations; $1: the pool's addrs
 write_ra() {
 	mkdir -p "$W/gwa" "$W/gwb"
-	cat >"$W/gwa/swanctl.conf" <<-EOF
-	connections {
-	    rw {
-	        local_addrs = 192.0.2.1
-	        remote_addrs = 192.0.2.2
-	        vips = 0.0.0.0
-	        local { auth = psk
-	                id = carol@example.org }
-	        remote { auth = psk
-	                 id = gwb.example.org }
-	        children {
-	            net { remote_ts = 10.2.0.0/24 }
-	        }
-	    }
-	}
-	secrets { ike-rw { id = carol@example.org
-	                   secret = $PSK } }
-	EOF
-	cat >"$W/gwb/swanctl.conf" <<-EOF
-	pools {
-	    rw {
-	        addrs = $1
-	        dns = 10.2.0.53
-	    }
-	}
-	connections {
-	    rw {
-	        local_addrs = 192.0.2.2
-	        remote_addrs = %any
-	        pools = rw
-	        local { auth = psk
-	                id = gwb.example.org }
-	        remote { auth = psk }
-	        children {
-	            net { local_ts = 10.2.0.0/24 }
-	        }
-	    }
-	}
-	secrets { ike-rw { id = gwb.example.org
-	                   secret = $PSK } }
-	EOF
+	ra_client_conf carol@example.org 192.0.2.1 "$PSK" >"$W/gwa/swanctl.conf"
+	{
+		ra_gateway_conf "$1"
+		cat <<-EOF
+		secrets { ike-rw { id = gwb.example.org
+		                   secret = $PSK } }
+		EOF
+	} >"$W/gwb/swanctl.conf"
 }
 
 fail_logs() {
@@ -159,10 +126,7 @@ sed 's/carol@example.org/dave@example.org/; s/local_addrs = 192.0.2.1/local_addr
 	"$W/gwa/swanctl.conf" >"$W/hosta/swanctl.conf"
 rm -f "$W/gwa/ctl" "$W/gwb/ctl" "$W/hosta/ctl"
 if uipsecd_start gwa hosta gwb; then
-	u gwa initiate --child net >/dev/null &
-	ipid=$!
-	u hosta initiate --child net >/dev/null
-	wait $ipid
+	initiate_both gwa hosta
 	if ! established gwa hosta; then
 		fail "not both established"
 	elif [ "$(u gwb list-sas | grep -c '^rw: ESTABLISHED')" != 2 ]; then

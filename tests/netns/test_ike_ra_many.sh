@@ -54,24 +54,7 @@ client_setup() {
 	ip -n "$name" link set eth0 up
 	ip -n "$name" route add 192.0.2.0/24 via 198.51.100.1
 	mkdir -p "$W/$c"
-	cat >"$W/$c/swanctl.conf" <<-EOF
-	connections {
-	    rw {
-	        local_addrs = 198.51.100.$((i + 1))
-	        remote_addrs = 192.0.2.2
-	        vips = 0.0.0.0
-	        local { auth = psk
-	                id = $c@example.org }
-	        remote { auth = psk
-	                 id = gwb.example.org }
-	        children {
-	            net { remote_ts = 10.2.0.0/24 }
-	        }
-	    }
-	}
-	secrets { ike-rw { id = $c@example.org
-	                   secret = $PSK$(printf %02x "$i") } }
-	EOF
+	ra_client_conf "$c@example.org" "198.51.100.$((i + 1))" "$PSK$(printf %02x "$i")" >"$W/$c/swanctl.conf"
 	# the gateway has a secret per client, found by its identity at
 	# IKE_AUTH (none names the gateway: the connection has no remote id)
 	printf 'secrets { ike-%s { id = %s@example.org\n secret = %s%s } }\n' \
@@ -83,27 +66,7 @@ gateway_setup() {
 	ns gwb ip addr add 198.51.100.1/24 dev rwbr
 	ns gwb ip link set rwbr up
 	mkdir -p "$W/gwb"
-	cat >"$W/gwb/swanctl.conf" <<-EOF
-	pools {
-	    rw {
-	        addrs = 10.3.0.0/24
-	        dns = 10.2.0.53
-	    }
-	}
-	connections {
-	    rw {
-	        local_addrs = 192.0.2.2
-	        remote_addrs = %any
-	        pools = rw
-	        local { auth = psk
-	                id = gwb.example.org }
-	        remote { auth = psk }
-	        children {
-	            net { local_ts = 10.2.0.0/24 }
-	        }
-	    }
-	}
-	EOF
+	ra_gateway_conf 10.3.0.0/24 >"$W/gwb/swanctl.conf"
 }
 
 # the gateway's resident set (kB) and glibc's heap in use (bytes)

@@ -332,6 +332,21 @@ void pair_down(void)
 	crypto_rand_set_source(NULL, NULL);
 }
 
+int pair_teardown(void **state)
+{
+	(void)state;
+	pair_down();
+	return 0;
+}
+
+struct ip_addr pair_ip(const char *s)
+{
+	struct ip_addr a;
+
+	PAIR_CHECK(ip_addr_parse(s, &a) == 0);
+	return a;
+}
+
 bool pair_establish(void)
 {
 	if (ike_initiate(A.ike, "net"))

@@ -103,6 +103,10 @@ void pair_restart(struct peer *p);
 /* Free both peers and the network; NAT, routing and wrap settings reset.
  * Doing it twice is harmless. */
 void pair_down(void);
+/* pair_down() as a cmocka teardown (state unused); returns 0. */
+int pair_teardown(void **state);
+/* The address s (a literal the test wrote: a parse failure aborts). */
+struct ip_addr pair_ip(const char *s);
 
 /* Deliver the oldest datagram (drop it if drop). False if none. */
 bool deliver(bool drop);

@@ -30,20 +30,6 @@
 #define IKE_P "aes256gcm16-prfsha256-x25519"
 #define ESP_P "aes128gcm16"
 
-static int teardown(void **state)
-{
-	pair_down();
-	return 0;
-}
-
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
 static void deliver_all(void)
 {
 	for (int i = 0; i < 100 && deliver(false); i++)
@@ -82,13 +68,13 @@ static const struct ike_child_sa *child_of(struct peer *p)
  * picks the new one, the old is gone: what reaches it is lost). */
 static void a_moves(const char *to)
 {
-	A.addr = ip(to);
+	A.addr = pair_ip(to);
 }
 
 /* The state (daddr, spi) exists in p's SAD. */
 static bool state_at(struct peer *p, const char *daddr, uint32_t spi)
 {
-	struct ip_addr d = ip(daddr);
+	struct ip_addr d = pair_ip(daddr);
 
 	return sad_lookup(p->sad, &d, spi, IPPROTO_ESP_) != NULL;
 }
@@ -211,7 +197,7 @@ static void send_update(struct peer *sender, const char *from, size_t natd_len,
 		off = notify_at(chain, off, 0, IKE_N_COOKIE2, cookie, cookie_len);
 	memset(&q, 0, sizeof(q));
 	q.len = 1;
-	q.from.addr = ip(from);
+	q.from.addr = pair_ip(from);
 	q.from.port = sa->local.port;
 	q.to = sa->remote;
 	assert_int_equal(pair_seal(sender, &h, IKE_PLD_NOTIFY, chain, off, &q), 0);
@@ -289,10 +275,10 @@ static void test_before_auth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_move, teardown),
-		cmocka_unit_test_teardown(test_mobike_no, teardown),
-		cmocka_unit_test_teardown(test_refused, teardown),
-		cmocka_unit_test_teardown(test_before_auth, teardown),
+		cmocka_unit_test_teardown(test_move, pair_teardown),
+		cmocka_unit_test_teardown(test_mobike_no, pair_teardown),
+		cmocka_unit_test_teardown(test_refused, pair_teardown),
+		cmocka_unit_test_teardown(test_before_auth, pair_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,20 +26,6 @@
 
 #include "ike_pair.h"
 
-static int teardown(void **state)
-{
-	pair_down();
-	return 0;
-}
-
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
 /* B's pool "rw" from..to with DNS 10.2.0.53 and the site's subnet. */
 static void pool_set(const char *from, const char *to)
 {
@@ -48,10 +34,10 @@ static void pool_set(const char *from, const char *to)
 
 	memset(&pc, 0, sizeof(pc));
 	snprintf(pc.name, sizeof(pc.name), "rw");
-	pc.from = ip(from);
-	pc.to = ip(to);
-	pc.dns[pc.ndns++] = ip("10.2.0.53");
-	pc.subnets[0].addr = ip("10.2.0.0");
+	pc.from = pair_ip(from);
+	pc.to = pair_ip(to);
+	pc.dns[pc.ndns++] = pair_ip("10.2.0.53");
+	pc.subnets[0].addr = pair_ip("10.2.0.0");
 	pc.subnets[0].len = 24;
 	pc.nsubnets = 1;
 	assert_int_equal(ike_pools_set(B.ike, IKE_POOL_FILE, &pc, 1, err, sizeof(err)), 0);
@@ -118,15 +104,15 @@ static void test_vip_lease(void **state)
 	/* both CHILD SAs narrowed to the virtual IP */
 	assert_int_equal(ike_child_count(A.ike), 1);
 	assert_int_equal(ike_child_count(B.ike), 1);
-	fl.saddr = ip("10.3.0.0");
-	fl.daddr = ip("10.2.0.7");
+	fl.saddr = pair_ip("10.3.0.0");
+	fl.daddr = pair_ip("10.2.0.7");
 	assert_non_null(spd_lookup(A.spd, XFRM_POLICY_OUT, &fl));
-	fl.saddr = ip("10.3.0.1");   /* not ours */
+	fl.saddr = pair_ip("10.3.0.1");   /* not ours */
 	assert_null(spd_lookup(A.spd, XFRM_POLICY_OUT, &fl));
-	fl.saddr = ip("10.2.0.7");
-	fl.daddr = ip("10.3.0.0");
+	fl.saddr = pair_ip("10.2.0.7");
+	fl.daddr = pair_ip("10.3.0.0");
 	assert_non_null(spd_lookup(B.spd, XFRM_POLICY_OUT, &fl));
-	fl.daddr = ip("10.3.0.1");
+	fl.daddr = pair_ip("10.3.0.1");
 	assert_null(spd_lookup(B.spd, XFRM_POLICY_OUT, &fl));
 	/* listings */
 	f = open_memstream(&buf, &len);
@@ -372,11 +358,11 @@ static void b_two_conns(void)
 	assert_non_null(second);
 	memset(pc, 0, sizeof(pc));
 	snprintf(pc[0].name, sizeof(pc[0].name), "p-carol");
-	pc[0].from = ip("10.3.1.1");
-	pc[0].to = ip("10.3.1.9");
+	pc[0].from = pair_ip("10.3.1.1");
+	pc[0].to = pair_ip("10.3.1.9");
 	snprintf(pc[1].name, sizeof(pc[1].name), "p-dave");
-	pc[1].from = ip("10.3.2.1");
-	pc[1].to = ip("10.3.2.9");
+	pc[1].from = pair_ip("10.3.2.1");
+	pc[1].to = pair_ip("10.3.2.9");
 	assert_int_equal(ike_pools_set(B.ike, IKE_POOL_FILE, pc, 2, err, sizeof(err)), 0);
 	memset(&B.cfg.remote_addr, 0, sizeof(B.cfg.remote_addr));   /* %any */
 	B.cfg.children[0].remote_ts.n = 0;
@@ -455,15 +441,15 @@ static void test_vip_conn_by_identity(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_vip_lease, teardown),
-		cmocka_unit_test_teardown(test_vip_reconnect, teardown),
-		cmocka_unit_test_teardown(test_vip_exhausted, teardown),
-		cmocka_unit_test_teardown(test_vip_no_pool, teardown),
-		cmocka_unit_test_teardown(test_vip_pool_reload, teardown),
-		cmocka_unit_test_teardown(test_vip_ike_rekey, teardown),
-		cmocka_unit_test_teardown(test_vip_bad_cp, teardown),
-		cmocka_unit_test_teardown(test_vip_reauth, teardown),
-		cmocka_unit_test_teardown(test_vip_conn_by_identity, teardown),
+		cmocka_unit_test_teardown(test_vip_lease, pair_teardown),
+		cmocka_unit_test_teardown(test_vip_reconnect, pair_teardown),
+		cmocka_unit_test_teardown(test_vip_exhausted, pair_teardown),
+		cmocka_unit_test_teardown(test_vip_no_pool, pair_teardown),
+		cmocka_unit_test_teardown(test_vip_pool_reload, pair_teardown),
+		cmocka_unit_test_teardown(test_vip_ike_rekey, pair_teardown),
+		cmocka_unit_test_teardown(test_vip_bad_cp, pair_teardown),
+		cmocka_unit_test_teardown(test_vip_reauth, pair_teardown),
+		cmocka_unit_test_teardown(test_vip_conn_by_identity, pair_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

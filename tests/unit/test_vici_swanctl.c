@@ -157,6 +157,14 @@ static int call(struct h *h, struct vici_buf *b, char *success, char *errmsg, si
 	return type;
 }
 
+/* call() with b, the response a CMD_RESPONSE whose success is WANT (ok and
+ * em are char arrays); a macro so that a failure names the test's line */
+#define ASSERT_ANSWER(h, b, ok, em, want) \
+	do { \
+		assert_int_equal(call((h), (b), (ok), (em), sizeof(ok), NULL), VICI_CMD_RESPONSE); \
+		assert_string_equal((ok), (want)); \
+	} while (0)
+
 static void reg(struct h *h, const char *event)
 {
 	struct vici_buf b;
@@ -219,8 +227,7 @@ static void test_load_and_list(void **state)
 	vici_buf_init(&b);
 	/* a connection before its secret: refused, and says why */
 	load_site(h, &b, NULL);
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "no pre-shared key"));
 
 	vici_begin(&b, VICI_CMD_REQUEST, "load-shared");
@@ -231,18 +238,15 @@ static void test_load_and_list(void **state)
 	vici_list_item_str(&b, "gwa.example.org");
 	vici_list_item_str(&b, "gwb.example.org");
 	vici_list_end(&b);
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 
 	load_site(h, &b, NULL);
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 	assert_int_equal(ike_conn_count(h->ike), 1);
 
 	/* an option uipsec refuses: the swanctl.conf builder's own message */
 	load_site(h, &b, "inactivity");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "connections.site.inactivity"));
 
 	/* listed only to a client registered for the events */
@@ -258,22 +262,18 @@ static void test_load_and_list(void **state)
 	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
 	vici_begin(&b, VICI_CMD_REQUEST, "unload-shared");
 	vici_kv_str(&b, "id", "nonesuch");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 
 	vici_begin(&b, VICI_CMD_REQUEST, "unload-conn");
 	vici_kv_str(&b, "name", "site");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 	assert_int_equal(ike_conn_count(h->ike), 0);
 	vici_begin(&b, VICI_CMD_REQUEST, "unload-conn");
 	vici_kv_str(&b, "name", "site");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 
 	vici_begin(&b, VICI_CMD_REQUEST, "clear-creds");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 	vici_buf_free(&b);
 }
 
@@ -310,18 +310,15 @@ static void test_pools(void **state)
 
 	vici_buf_init(&b);
 	load_pool(&b, "rw", "10.3.0.0/24");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 	assert_non_null(strstr(pools_text(h), "rw               10.3.0.0/24              0 / 0 / 254"));
 	/* a bad address: the swanctl.conf builder's message */
 	load_pool(&b, "bad", "10.3.0.300/24");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "pools.bad.addrs"));
 	/* replaced by name */
 	load_pool(&b, "rw", "10.4.0.1-10.4.0.9");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 	assert_non_null(strstr(pools_text(h), "10.4.0.1-10.4.0.9"));
 	assert_null(strstr(pools_text(h), "10.3.0.0/24"));
 	/* a pool of swanctl.conf: kept by load-pool, its name not taken */
@@ -330,32 +327,26 @@ static void test_pools(void **state)
 	assert_int_equal(ike_pools_set(h->ike, IKE_POOL_FILE, &fc, 1, err, sizeof(err)), 0);
 	assert_non_null(strstr(pools_text(h), "10.4.0.1-10.4.0.9"));
 	load_pool(&b, "f", "10.6.0.0/24");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "loaded from swanctl.conf"));
 	vici_begin(&b, VICI_CMD_REQUEST, "unload-pool");
 	vici_kv_str(&b, "name", "f");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "comes from uipsecd's swanctl.conf"));
 	vici_begin(&b, VICI_CMD_REQUEST, "unload-pool");
 	vici_kv_str(&b, "name", "nonesuch");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	vici_begin(&b, VICI_CMD_REQUEST, "unload-pool");
 	vici_kv_str(&b, "name", "rw");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 	assert_null(strstr(pools_text(h), "rw "));
 	assert_non_null(strstr(pools_text(h), "10.5.0.1-10.5.0.2"));
 	/* a section-less request, a key outside a pool */
 	vici_begin(&b, VICI_CMD_REQUEST, "load-pool");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	vici_begin(&b, VICI_CMD_REQUEST, "load-pool");
 	vici_kv_str(&b, "addrs", "10.3.0.0/24");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	vici_begin(&b, VICI_CMD_REQUEST, "get-pools");
 	vici_kv_str(&b, "leases", "yes");
 	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
@@ -377,46 +368,40 @@ static void test_malformed_and_refused(void **state)
 	vici_buf_init(&b);
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		vici_begin(&b, VICI_CMD_REQUEST, refused[i]);
-		assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-		assert_string_equal(ok, "no");
+		ASSERT_ANSWER(h, &b, ok, em, "no");
 		assert_non_null(strstr(em, "not supported"));
 	}
 
 	/* load-conn: no section, two sections, a key outside, bad names, a
 	 * NUL in a value, a comma in a list item */
 	vici_begin(&b, VICI_CMD_REQUEST, "load-conn");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	vici_begin(&b, VICI_CMD_REQUEST, "load-conn");
 	vici_section_start(&b, "a");
 	vici_section_end(&b);
 	vici_section_start(&b, "b");
 	vici_section_end(&b);
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "one connection"));
 	vici_begin(&b, VICI_CMD_REQUEST, "load-conn");
 	vici_kv_str(&b, "version", "2");
 	vici_section_start(&b, "a");
 	vici_section_end(&b);
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	static const char *const badnames[] = { "a{", "a b", "a=b", "a\"", "a.b", "" };
 	for (size_t i = 0; i < sizeof(badnames) / sizeof(badnames[0]); i++) {
 		vici_begin(&b, VICI_CMD_REQUEST, "load-conn");
 		vici_section_start(&b, "c");
 		vici_kv_str(&b, badnames[i], "x");
 		vici_section_end(&b);
-		assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-		assert_string_equal(ok, "no");
+		ASSERT_ANSWER(h, &b, ok, em, "no");
 		assert_non_null(strstr(em, "invalid option name"));
 	}
 	vici_begin(&b, VICI_CMD_REQUEST, "load-conn");
 	vici_section_start(&b, "c");
 	vici_kv(&b, "remote_addrs", "1.2.3.4\0x", 9);
 	vici_section_end(&b);
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "NUL"));
 	vici_begin(&b, VICI_CMD_REQUEST, "load-conn");
 	vici_section_start(&b, "c");
@@ -424,54 +409,45 @@ static void test_malformed_and_refused(void **state)
 	vici_list_item_str(&b, "1.2.3.4,5.6.7.8");
 	vici_list_end(&b);
 	vici_section_end(&b);
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	/* a value that would close the section if it were not quoted */
 	vici_begin(&b, VICI_CMD_REQUEST, "load-conn");
 	vici_section_start(&b, "c");
 	vici_kv_str(&b, "remote_addrs", "\" }\nconnections { x {");
 	vici_section_end(&b);
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_int_equal(ike_conn_count(h->ike), 0);
 
 	/* load-shared: no type, an unsupported type, no data, a bad owner */
 	vici_begin(&b, VICI_CMD_REQUEST, "load-shared");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	vici_begin(&b, VICI_CMD_REQUEST, "load-shared");
 	vici_kv_str(&b, "type", "EAP");
 	vici_kv_str(&b, "data", "x");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "EAP secrets are not supported"));
 	vici_begin(&b, VICI_CMD_REQUEST, "load-shared");
 	vici_kv_str(&b, "type", "IKE");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "no data"));
 
 	/* initiate/terminate/rekey of nothing, or without a name */
 	static const char *const ctl[] = { "initiate", "terminate", "rekey" };
 	for (size_t i = 0; i < 3; i++) {
 		vici_begin(&b, VICI_CMD_REQUEST, ctl[i]);
-		assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-		assert_string_equal(ok, "no");
+		ASSERT_ANSWER(h, &b, ok, em, "no");
 		vici_begin(&b, VICI_CMD_REQUEST, ctl[i]);
 		vici_kv_str(&b, "child", "nonesuch");
-		assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-		assert_string_equal(ok, "no");
+		ASSERT_ANSWER(h, &b, ok, em, "no");
 		assert_non_null(strstr(em, "nonesuch"));
 	}
 
 	/* per-connection counters: refused; global ones answered */
 	vici_begin(&b, VICI_CMD_REQUEST, "get-counters");
 	vici_kv_str(&b, "name", "site");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "no");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 	vici_begin(&b, VICI_CMD_REQUEST, "get-counters");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 	vici_begin(&b, VICI_CMD_REQUEST, "reload-settings");
 	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
 	assert_string_equal(ok, "no");   /* no settings hook in this test */
@@ -495,8 +471,7 @@ static void test_pending_initiate_client_leaves(void **state)
 	vici_kv_str(&b, "data", "secret");
 	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
 	load_site(h, &b, NULL);
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 
 	sent = 0;
 	vici_begin(&b, VICI_CMD_REQUEST, "initiate");
@@ -515,8 +490,7 @@ static void test_pending_initiate_client_leaves(void **state)
 	vici_begin(&b, VICI_CMD_REQUEST, "terminate");
 	vici_kv_str(&b, "ike", "site");
 	vici_kv_str(&b, "timeout", "-1");
-	assert_int_equal(call(h, &b, ok, em, sizeof(ok), NULL), VICI_CMD_RESPONSE);
-	assert_string_equal(ok, "yes");
+	ASSERT_ANSWER(h, &b, ok, em, "yes");
 	vici_buf_free(&b);
 }
 
