@@ -28,12 +28,26 @@ int addr_watch_open(void)
 	return fd;
 }
 
+/* The message after h in a buffer of which *len bytes remain from h, or
+ * NULL at the end. NLMSG_NEXT on a size_t: a last message whose length
+ * is not a multiple of 4 would make *len wrap around instead of ending
+ * the walk (found by tests/fuzz/fuzz_netlink.c). */
+static const struct nlmsghdr *nl_next(const struct nlmsghdr *h, size_t *len)
+{
+	size_t step = NLMSG_ALIGN((size_t)h->nlmsg_len);
+
+	if (step >= *len)
+		return NULL;
+	*len -= step;
+	return (const struct nlmsghdr *)((const char *)h + step);
+}
+
 unsigned addr_watch_count(const void *buf, size_t len)
 {
 	unsigned n = 0;
 
 	/* NLMSG_OK checks each header's length against what remains */
-	for (const struct nlmsghdr *h = buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
+	for (const struct nlmsghdr *h = buf; h && NLMSG_OK(h, len); h = nl_next(h, &len))
 		switch (h->nlmsg_type) {
 		case RTM_NEWADDR:
 		case RTM_DELADDR:

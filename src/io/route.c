@@ -175,12 +175,47 @@ int route_addr_netlink(bool add, int ifindex, const struct ip_addr *addr, uint8_
 	return n ? nl_talk(req, n) : -EINVAL;
 }
 
+/* The message after h in a buffer of which *len bytes remain from h, or
+ * NULL at the end. NLMSG_NEXT on a size_t: a last message whose length
+ * is not a multiple of 4 would make *len wrap around instead of ending
+ * the walk (found by tests/fuzz/fuzz_netlink.c). */
+static const struct nlmsghdr *nl_next(const struct nlmsghdr *h, size_t *len)
+{
+	size_t step = NLMSG_ALIGN((size_t)h->nlmsg_len);
+
+	if (step >= *len)
+		return NULL;
+	*len -= step;
+	return (const struct nlmsghdr *)((const char *)h + step);
+}
+
+int route_ack_parse(const void *buf, size_t len)
+{
+	const struct nlmsghdr *h;
+
+	for (h = buf; h && NLMSG_OK(h, len); h = nl_next(h, &len)) {
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr e;
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e)))
+				break;
+			memcpy(&e, NLMSG_DATA(h), sizeof(e));
+			/* 0 is the ACK, -errno a refusal; a positive number or
+			 * one beyond MAX_ERRNO is malformed, never success */
+			return e.error <= 0 && e.error >= -4095 ? e.error : -EPROTO;
+		}
+	}
+	return -EPROTO;
+}
+
 /* Send one request and wait for its ACK. 0 or -errno. */
 static int nl_talk(const void *req, size_t len)
 {
-	char ans[1024];
+	/* aligned like struct nlmsghdr, since the answer is read as one */
+	union {
+		struct nlmsghdr h;
+		char b[1024];
+	} ans;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct nlmsghdr *h;
 	ssize_t got;
 	int fd, r = -EPROTO;
 
@@ -191,21 +226,12 @@ static int nl_talk(const void *req, size_t len)
 		r = -errno;
 		goto out;
 	}
-	got = recv(fd, ans, sizeof(ans), 0);
+	got = recv(fd, ans.b, sizeof(ans.b), 0);
 	if (got < 0) {
 		r = -errno;
 		goto out;
 	}
-	for (h = (struct nlmsghdr *)ans; NLMSG_OK(h, (size_t)got); h = NLMSG_NEXT(h, got)) {
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			struct nlmsgerr e;
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e)))
-				break;
-			memcpy(&e, NLMSG_DATA(h), sizeof(e));
-			r = e.error;   /* 0 is the ACK */
-			break;
-		}
-	}
+	r = route_ack_parse(ans.b, (size_t)got);
 out:
 	close(fd);
 	return r;

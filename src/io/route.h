@@ -88,4 +88,8 @@ int route_rule_install(const struct route_rule *rule);
 /* Remove the rule (every identical copy). 0, or -errno. */
 int route_rule_remove(const struct route_rule *rule);
 
+/* The kernel's answer to one request in buf (len bytes, pure, for the
+ * fuzzer): the first NLMSG_ERROR's error (0 is the ACK), or -EPROTO. */
+int route_ack_parse(const void *buf, size_t len);
+
 #endif

@@ -38,6 +38,75 @@ const char *route_type_name(unsigned char type)
 }
 
 
+int route_link_name_parse(const void *buf, size_t len, char *name, size_t size)
+{
+	const struct nlmsghdr *h = buf;
+
+	if (len < sizeof(struct nlmsghdr) || !NLMSG_OK(h, len) || h->nlmsg_type != RTM_NEWLINK ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+		return -EBADMSG;
+	{
+		const struct ifinfomsg *im = NLMSG_DATA(h);
+		const struct rtattr *a = IFLA_RTA(im);
+		int left = (int)IFLA_PAYLOAD(h);
+
+		for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+			size_t dl = RTA_PAYLOAD(a);
+
+			if (a->rta_type == IFLA_IFNAME && dl > 0 && dl <= size) {
+				memcpy(name, RTA_DATA(a), dl);
+				name[dl - 1] = '\0';
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+int route_answer_parse(const void *buf, size_t len, int family, struct route_answer *out,
+                       int *oif_index)
+{
+	const struct nlmsghdr *h = buf;
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	memset(out, 0, sizeof(*out));
+	*oif_index = -1;
+	if (len < sizeof(struct nlmsghdr) || !NLMSG_OK(h, len))
+		return -EBADMSG;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		struct nlmsgerr e;
+
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e)))
+			return -EBADMSG;
+		memcpy(&e, NLMSG_DATA(h), sizeof(e));
+		/* the kernel sends -errno; anything else (0 is an ACK, not a
+		 * route; positive or beyond MAX_ERRNO) is malformed */
+		return e.error < 0 && e.error >= -4095 ? e.error : -EBADMSG;
+	}
+	if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg)))
+		return -EBADMSG;
+	{
+		const struct rtmsg *rm = NLMSG_DATA(h);
+		const struct rtattr *a = RTM_RTA(rm);
+		int left = (int)RTM_PAYLOAD(h);
+
+		out->type = rm->rtm_type;
+		for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+			size_t dl = RTA_PAYLOAD(a);
+			if (a->rta_type == RTA_OIF && dl >= sizeof(int)) {
+				memcpy(oif_index, RTA_DATA(a), sizeof(*oif_index));
+			} else if (a->rta_type == RTA_GATEWAY && dl == alen) {
+				ip_addr_from_bytes(&out->gateway, family, RTA_DATA(a));
+				out->has_gateway = true;
+			} else if (a->rta_type == RTA_PREFSRC && dl == alen) {
+				ip_addr_from_bytes(&out->prefsrc, family, RTA_DATA(a));
+				out->has_prefsrc = true;
+			}
+		}
+	}
+	return 0;
+}
+
 /* The name of interface idx, asked over the same netlink socket
  * (RTM_GETLINK, IFLA_IFNAME) rather than with if_indextoname(): that
  * opens a UNIX socket and makes an ioctl, neither of which uipsecd's
@@ -61,25 +130,7 @@ static int link_name(int fd, int idx, char *name, size_t size)
 	n = recv(fd, &ans, sizeof(ans), 0);
 	if (n < 0)
 		return -errno;
-	if ((size_t)n < sizeof(struct nlmsghdr) || !NLMSG_OK(&ans.n, (unsigned)n) ||
-	    ans.n.nlmsg_type != RTM_NEWLINK || ans.n.nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-		return -EBADMSG;
-	{
-		struct ifinfomsg *im = NLMSG_DATA(&ans.n);
-		struct rtattr *a = IFLA_RTA(im);
-		int left = (int)IFLA_PAYLOAD(&ans.n);
-
-		for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
-			size_t dl = RTA_PAYLOAD(a);
-
-			if (a->rta_type == IFLA_IFNAME && dl > 0 && dl <= size) {
-				memcpy(name, RTA_DATA(a), dl);
-				name[dl - 1] = '\0';
-				return 0;
-			}
-		}
-	}
-	return -ENOENT;
+	return route_link_name_parse(ans.buf, (size_t)n, name, size);
 }
 
 int route_get(const struct ip_addr *dst, const struct ip_addr *src, struct route_answer *out)
@@ -96,7 +147,7 @@ int route_get(const struct ip_addr *dst, const struct ip_addr *src, struct route
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct timeval tv = { .tv_sec = 2 };
 	size_t alen = dst->family == AF_INET ? 4 : 16;
-	int fd, r = 0;
+	int fd, idx, r = 0;
 	ssize_t n;
 
 	memset(out, 0, sizeof(*out));
@@ -128,42 +179,9 @@ int route_get(const struct ip_addr *dst, const struct ip_addr *src, struct route
 		r = -errno;
 		goto out;
 	}
-	if ((size_t)n < sizeof(struct nlmsghdr) || !NLMSG_OK(&ans.n, (unsigned)n)) {
-		r = -EBADMSG;
-		goto out;
-	}
-	if (ans.n.nlmsg_type == NLMSG_ERROR) {
-		struct nlmsgerr *e = NLMSG_DATA(&ans.n);
-		r = ans.n.nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -EBADMSG;
-		goto out;
-	}
-	if (ans.n.nlmsg_type != RTM_NEWROUTE ||
-	    ans.n.nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg))) {
-		r = -EBADMSG;
-		goto out;
-	}
-	{
-		struct rtmsg *rm = NLMSG_DATA(&ans.n);
-		struct rtattr *a = RTM_RTA(rm);
-		int left = (int)RTM_PAYLOAD(&ans.n);
-
-		out->type = rm->rtm_type;
-		for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
-			size_t dl = RTA_PAYLOAD(a);
-			if (a->rta_type == RTA_OIF && dl >= sizeof(int)) {
-				int idx;
-				memcpy(&idx, RTA_DATA(a), sizeof(idx));
-				if (link_name(fd, idx, out->oif, sizeof(out->oif)) < 0)
-					snprintf(out->oif, sizeof(out->oif), "if%d", idx);
-			} else if (a->rta_type == RTA_GATEWAY && dl == alen) {
-				ip_addr_from_bytes(&out->gateway, dst->family, RTA_DATA(a));
-				out->has_gateway = true;
-			} else if (a->rta_type == RTA_PREFSRC && dl == alen) {
-				ip_addr_from_bytes(&out->prefsrc, dst->family, RTA_DATA(a));
-				out->has_prefsrc = true;
-			}
-		}
-	}
+	r = route_answer_parse(ans.buf, (size_t)n, dst->family, out, &idx);
+	if (r == 0 && idx >= 0 && link_name(fd, idx, out->oif, sizeof(out->oif)) < 0)
+		snprintf(out->oif, sizeof(out->oif), "if%d", idx);
 out:
 	close(fd);
 	return r;

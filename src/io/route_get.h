@@ -7,6 +7,7 @@
 
 #include <net/if.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "net/addr.h"
 
@@ -22,6 +23,17 @@ struct route_answer {
  * treats the packet as sent by this host from src). 0, or -errno from the
  * kernel (-ENETUNREACH: no route, -EHOSTUNREACH, ...). */
 int route_get(const struct ip_addr *dst, const struct ip_addr *src, struct route_answer *out);
+
+/* Pure parsers of the kernel's answers, for route_get and the fuzzer
+ * (tests/fuzz/fuzz_netlink.c). route_answer_parse: an RTM_NEWROUTE (or
+ * NLMSG_ERROR) answer in buf (len bytes) for a destination of family;
+ * fills out except oif and sets *oif_index to RTA_OIF's index (-1 if
+ * none). 0, the kernel's -errno, or -EBADMSG. route_link_name_parse: an
+ * RTM_NEWLINK answer's IFLA_IFNAME into name (size bytes, terminated).
+ * 0, -EBADMSG or -ENOENT. */
+int route_answer_parse(const void *buf, size_t len, int family, struct route_answer *out,
+                       int *oif_index);
+int route_link_name_parse(const void *buf, size_t len, char *name, size_t size);
 
 /* "unicast", "local", "unreachable", ... */
 const char *route_type_name(unsigned char type);
