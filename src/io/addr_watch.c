@@ -1,6 +1,7 @@
 /* rtnetlink address and route events for MOBIKE roaming (see
  * addr_watch.h). Runs on the control loop. */
 #include "io/addr_watch.h"
+#include "io/nl.h"
 
 #include <errno.h>
 #include <linux/netlink.h>
@@ -26,20 +27,6 @@ int addr_watch_open(void)
 		return -e;
 	}
 	return fd;
-}
-
-/* The message after h in a buffer of which *len bytes remain from h, or
- * NULL at the end. NLMSG_NEXT on a size_t: a last message whose length
- * is not a multiple of 4 would make *len wrap around instead of ending
- * the walk (found by tests/fuzz/fuzz_netlink.c). */
-static const struct nlmsghdr *nl_next(const struct nlmsghdr *h, size_t *len)
-{
-	size_t step = NLMSG_ALIGN((size_t)h->nlmsg_len);
-
-	if (step >= *len)
-		return NULL;
-	*len -= step;
-	return (const struct nlmsghdr *)((const char *)h + step);
 }
 
 unsigned addr_watch_count(const void *buf, size_t len)

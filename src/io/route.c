@@ -2,6 +2,7 @@
  * leads to them. See route.h. */
 #define LOG_SUBSYS LOG_SUB_KNL   /* log lines: routes and rules: the kernel interface */
 #include "io/route.h"
+#include "io/nl.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -173,20 +174,6 @@ int route_addr_netlink(bool add, int ifindex, const struct ip_addr *addr, uint8_
 	size_t n = route_addr_msg(req, sizeof(req), add, ifindex, addr, plen);
 
 	return n ? nl_talk(req, n) : -EINVAL;
-}
-
-/* The message after h in a buffer of which *len bytes remain from h, or
- * NULL at the end. NLMSG_NEXT on a size_t: a last message whose length
- * is not a multiple of 4 would make *len wrap around instead of ending
- * the walk (found by tests/fuzz/fuzz_netlink.c). */
-static const struct nlmsghdr *nl_next(const struct nlmsghdr *h, size_t *len)
-{
-	size_t step = NLMSG_ALIGN((size_t)h->nlmsg_len);
-
-	if (step >= *len)
-		return NULL;
-	*len -= step;
-	return (const struct nlmsghdr *)((const char *)h + step);
 }
 
 int route_ack_parse(const void *buf, size_t len)
