@@ -2396,9 +2396,17 @@ static void test_dpd_action_restart(void **state)
 	/* a new IKE SA right away, with the child */
 	assert_int_equal(ike_sa_count(A.ike), 1);
 	assert_string_equal(ike_conn_state(A.ike, "gw"), "INIT_SENT");
+	/* meanwhile the child's policies stay, as a trap (traffic is held,
+	 * and the route to the remote site stays: no net unreachable) */
+	struct xfrm_flow fl = { 0 };
+	ip_addr_parse("10.1.0.5", &fl.saddr);
+	ip_addr_parse("10.2.0.7", &fl.daddr);
+	assert_non_null(spd_lookup(A.spd, XFRM_POLICY_OUT, &fl));
+	assert_int_equal(spd_count(A.spd), 3);
 	deliver_many(100);
 	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
 	assert_int_equal(ike_child_count(A.ike), 1);
+	assert_int_equal(spd_count(A.spd), 3);   /* the trap gave way to the SA's */
 	assert_ends(&B, 1, IKE_END_REPLACED);
 	assert_sads_match(2);
 }
