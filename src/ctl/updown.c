@@ -1,28 +1,17 @@
 /* updown scripts (updown.h): the environment charon's updown plugin sets,
- * and the helper process that runs the scripts. */
+ * and the requests for the helper process that runs them (runner.h). */
 #include "ctl/updown.h"
 #include "net/addr.h"
 #include "util/log.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_ICMPV6_ 58
-
-extern char **environ;
 
 /* ------------------------------------------------------------ environment */
 
@@ -219,217 +208,6 @@ int updown_env(const struct updown_child *u, bool up, unsigned li, unsigned ri,
 	return e.full ? -ENOSPC : (int)e.n;
 }
 
-/* ------------------------------------------------------------ the helper */
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Log what the script wrote, line by line (kept: a partial line). */
-static void log_lines(char *buf, size_t *have, bool flush)
-{
-	char *p = buf, *nl;
-
-	while ((nl = memchr(p, '\n', *have - (size_t)(p - buf)))) {
-		*nl = '\0';
-		log_info("updown: %s", p);
-		p = nl + 1;
-	}
-	size_t rest = *have - (size_t)(p - buf);
-	if (flush && rest) {
-		p[rest] = '\0';
-		log_info("updown: %s", p);
-		rest = 0;
-	}
-	memmove(buf, p, rest);
-	*have = rest;
-}
-
-/* Wait for pid until deadline; then SIGTERM its group, and SIGKILL. */
-static int reap(pid_t pid, uint64_t deadline, const char *cmd)
-{
-	int st = 0;
-	bool termed = false;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
-			return st;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		uint64_t now = mono_ms();
-		if (now >= deadline) {
-			if (termed) {
-				kill(-pid, SIGKILL);
-				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-					;
-				return st;
-			}
-			log_warn("updown script '%s' still runs after %us: terminated", cmd,
-			         UPDOWN_TIMEOUT_S);
-			kill(-pid, SIGTERM);
-			termed = true;
-			deadline = now + UPDOWN_KILL_S * 1000u;
-		}
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-}
-
-static void run_one(const char *cmd, char **envp)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, all;
-	int p[2], r;
-	pid_t pid;
-	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
-	char out[1024];
-	size_t have = 0;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		log_err("updown script '%s': cannot make a pipe: %s", cmd, strerror(errno));
-		return;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-	/* nothing of uipsecd's (handed-over descriptors) reaches the script */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setpgroup(&at, 0);   /* its own group: a timeout stops all of it */
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-	                         POSIX_SPAWN_SETPGROUP);
-	r = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	close(p[1]);
-	if (r) {
-		log_err("updown script '%s': cannot run /bin/sh: %s", cmd, strerror(r));
-		close(p[0]);
-		return;
-	}
-	uint64_t deadline = mono_ms() + UPDOWN_TIMEOUT_S * 1000u;
-	for (;;) {
-		uint64_t now = mono_ms();
-		if (now >= deadline)
-			break;
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		int n = poll(&pf, 1, (int)(deadline - now));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		ssize_t got = read(p[0], out + have, sizeof(out) - 1 - have);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;   /* EOF: the script (and what it started) closed its output */
-		have += (size_t)got;
-		if (have == sizeof(out) - 1) {   /* a long line: log what is there */
-			out[have] = '\0';
-			log_info("updown: %s", out);
-			have = 0;
-		}
-		log_lines(out, &have, false);
-	}
-	log_lines(out, &have, true);
-	close(p[0]);
-	int st = reap(pid, deadline, cmd);
-	if (st < 0)
-		log_err("updown script '%s': cannot wait for it: %s", cmd, strerror(errno));
-	else if (WIFEXITED(st) && WEXITSTATUS(st))
-		log_warn("updown script '%s' exited with status %d", cmd, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		log_warn("updown script '%s' killed by signal %d", cmd, WTERMSIG(st));
-}
-
-/* One request: the command, a NUL, then the environment strings. */
-static void run_request(char *msg, size_t len)
-{
-	char *envp[128];
-	size_t n = 0, off;
-	char *cmd = msg;
-
-	msg[len] = '\0';
-	off = strlen(cmd) + 1;
-	while (off < len && n + 1 < sizeof(envp) / sizeof(envp[0])) {
-		envp[n++] = msg + off;
-		off += strlen(msg + off) + 1;
-	}
-	envp[n] = NULL;
-	if (cmd[0])
-		run_one(cmd, envp);
-}
-
-static void helper_main(int fd)
-{
-	static char msg[UPDOWN_MSG_MAX + 1];
-	sigset_t none;
-
-	prctl(PR_SET_NAME, "uipsecd-updown", 0, 0, 0);
-	/* it ends when the daemon closes its end, after what was queued:
-	 * the signals that stop the daemon (a terminal's ^C reaches the
-	 * whole group) must not stop the "down" scripts of its shutdown */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (;;) {
-		ssize_t n = recv(fd, msg, UPDOWN_MSG_MAX, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		run_request(msg, (size_t)n);
-	}
-	_exit(0);
-}
-
-int updown_start(struct updown *ud)
-{
-	int sv[2];
-	pid_t pid;
-
-	ud->fd = -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	/* room for the requests of many CHILD SAs at once (a gateway's restart) */
-	int sz = 1 << 20;
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(sv[0]);
-		close(sv[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		helper_main(sv[1]);
-	}
-	close(sv[1]);
-	ud->fd = sv[0];
-	ud->pid = pid;
-	return 0;
-}
-
 /* ------------------------------------------------------------ the daemon side */
 
 static struct updown_child *kept_find(struct updown *ud, uint32_t spi_in)
@@ -461,30 +239,31 @@ static void kept_del(struct updown *ud, struct updown_child *u)
 /* Send the requests for every pair of traffic selectors of u. */
 static void run(struct updown *ud, const struct updown_child *u, bool up)
 {
-	static char msg[UPDOWN_MSG_MAX];
+	static char msg[UPDOWN_MSG_MAX];   /* 'U', the command, NUL, the environment */
 	const char *path = getenv("PATH");
 	char verb[16];
 
 	for (unsigned li = 0; li < u->ts_local.n; li++)
 		for (unsigned ri = 0; ri < u->ts_remote.n; ri++) {
-			size_t cl = strlen(u->updown) + 1;
-			int n;
+			size_t cl = 1 + strlen(u->updown) + 1;
+			int n, e = 0;
 
 			/* charon's policies pair selectors of one family */
 			if (u->ts_local.ts[li].lo.family != u->ts_remote.ts[ri].lo.family)
 				continue;
 
-			if (ud->fd < 0) {
+			if (!ud->run || ud->run->fd < 0) {
 				log_warn("%s: updown script not run (no helper process)", u->child);
 				ud->dropped++;
 				continue;
 			}
-			memcpy(msg, u->updown, cl);
+			msg[0] = RUNNER_UPDOWN;
+			memcpy(msg + 1, u->updown, cl - 1);
 			n = updown_env(u, up, li, ri, ud->iface, path ? path : "/usr/sbin:/usr/bin:/sbin:/bin",
 			               msg + cl, sizeof(msg) - cl);
-			if (n < 0 || send(ud->fd, msg, cl + (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			if (n < 0 || (e = runner_send(ud->run, msg, cl + (size_t)n)) < 0) {
 				log_warn("%s: updown %s not run: %s", u->child, updown_verb(u, up, li, verb),
-				         n < 0 ? "environment too large" : strerror(errno));
+				         n < 0 ? "environment too large" : strerror(-e));
 				ud->dropped++;
 				continue;
 			}
@@ -535,24 +314,8 @@ void updown_child_ended(struct updown *ud, const struct ike_child_end_event *ev)
 	kept_del(ud, u);
 }
 
-void updown_stop(struct updown *ud, unsigned wait_ms)
+void updown_free(struct updown *ud)
 {
-	if (ud->fd >= 0) {
-		char c;
-		/* our end closed for writing: the helper sees the end after what
-		 * is queued, runs it and exits, which closes its end */
-		shutdown(ud->fd, SHUT_WR);
-		fcntl(ud->fd, F_SETFL, O_NONBLOCK);
-		for (unsigned t = 0; t < wait_ms; t += 20) {
-			ssize_t r = read(ud->fd, &c, 1);
-			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
-				break;
-			struct timespec ts = { 0, 20 * 1000000L };
-			nanosleep(&ts, NULL);
-		}
-		close(ud->fd);
-		ud->fd = -1;
-	}
 	free(ud->kept);
 	ud->kept = NULL;
 	ud->nkept = ud->capkept = 0;

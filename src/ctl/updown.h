@@ -8,9 +8,10 @@
  * the successor takes its predecessor's place for the later "down".
  *
  * The scripts are not run by the daemon: its sandbox (no exec, no fork,
- * no privileges) would fail them. A helper process, forked at start-up
- * before the privileges are dropped, runs them one after the other, in
- * order, each bounded to UPDOWN_TIMEOUT_S (then its process group gets
+ * no privileges) would fail them. uipsecd's one helper process (runner.h),
+ * forked at start-up before the privileges are dropped, runs them one
+ * after the other, in order (with the DNS changes of resolve.h in the same
+ * queue), each bounded to UPDOWN_TIMEOUT_S (then its process group gets
  * SIGTERM, and SIGKILL UPDOWN_KILL_S later), their stdout and stderr
  * logged line by line ("updown: ..."), as charon does. The daemon only
  * sends it the command and the environment over a socket, never blocking
@@ -26,12 +27,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ctl/runner.h"
 #include "ike/ike.h"
 
-#define UPDOWN_TIMEOUT_S 30
-#define UPDOWN_KILL_S 3
+#define UPDOWN_TIMEOUT_S RUNNER_UPDOWN_TIMEOUT_S
+#define UPDOWN_KILL_S RUNNER_KILL_S
 /* the largest request (command and environment) */
-#define UPDOWN_MSG_MAX 32768
+#define UPDOWN_MSG_MAX RUNNER_MSG_MAX
 
 /* What the up event said about a CHILD SA, kept for its "down". */
 struct updown_child {
@@ -62,26 +64,19 @@ int updown_env(const struct updown_child *u, bool up, unsigned li, unsigned ri,
 const char *updown_verb(const struct updown_child *u, bool up, unsigned li, char *buf);
 
 struct updown {
-	int fd;                     /* to the helper; -1: none (no scripts run) */
-	pid_t pid;
+	struct runner *run;         /* the helper; NULL or its fd -1: no scripts run */
 	char iface[32];             /* PLUTO_INTERFACE */
 	struct updown_child *kept;  /* CHILD SAs up with an updown, for their "down" */
 	size_t nkept, capkept;
 	uint64_t runs, dropped;     /* requests sent to the helper; lost (full, too large) */
 };
 
-/* Fork the helper (before the sandbox: it keeps the privileges uipsecd
- * started with, which is what the scripts run with). 0 or -errno; on
- * failure ud->fd is -1 and no script is run (each one logged). */
-int updown_start(struct updown *ud);
-
 /* The hooks for struct ike_io's child_up and child_ended. */
 void updown_child_up(struct updown *ud, const struct ike_child_up_event *ev);
 void updown_child_ended(struct updown *ud, const struct ike_child_end_event *ev);
 
-/* Close the socket: the helper runs what it was sent, then exits. Waits up
- * to wait_ms for it to be done (reading the socket's end, which a
- * sandboxed daemon may still do). Frees what was kept. */
-void updown_stop(struct updown *ud, unsigned wait_ms);
+/* Free what was kept (the helper is stopped with runner_stop, which runs
+ * the "down" requests already sent). */
+void updown_free(struct updown *ud);
 
 #endif

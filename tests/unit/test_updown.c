@@ -175,7 +175,8 @@ static void test_env_variants(void **state)
 static void test_helper_runs(void **state)
 {
 	char dir[] = "/tmp/test_updown.XXXXXX", out[600], cmd[800], line[256];
-	struct updown ud = { .fd = -1 };
+	struct runner run;
+	struct updown ud = { .run = &run };
 	struct ike_ts_list l, r;
 	struct ip_addr dns = ip("10.3.0.53");
 
@@ -185,7 +186,7 @@ static void test_helper_runs(void **state)
 	snprintf(cmd, sizeof(cmd), "echo \"$PLUTO_VERB $PLUTO_MY_CLIENT $PLUTO_PEER_CLIENT "
 	         "$PLUTO_DNS4_1 $PLUTO_CONNECTION ${PLUTO_HOST_ACCESS:-0}\" >> %s; echo to-the-log",
 	         out);
-	assert_int_equal(updown_start(&ud), 0);
+	assert_int_equal(runner_start(&run), 0);
 	snprintf(ud.iface, sizeof(ud.iface), "ipsec0");
 	l.n = 1;
 	l.ts[0] = ts("10.1.0.0", "10.1.0.255", 0, 0, 65535);
@@ -222,7 +223,8 @@ static void test_helper_runs(void **state)
 	updown_child_ended(&ud, &end);
 	assert_int_equal(ud.nkept, 0);
 	assert_int_equal(ud.runs, 4);
-	updown_stop(&ud, 10000);
+	updown_free(&ud);
+	runner_stop(&run, 10000);
 
 	FILE *f = fopen(out, "r");
 	assert_non_null(f);
@@ -247,7 +249,8 @@ static void test_helper_runs(void **state)
  * missing helper drops and counts. */
 static void test_no_helper(void **state)
 {
-	struct updown ud = { .fd = -1 };
+	struct runner run = { .fd = -1 };
+	struct updown ud = { .run = &run };
 	struct ike_ts_list l = { .n = 1 };
 	struct ike_child_up_event ev = { .conn = "gw", .child = "net", .updown = "true",
 	                                 .spi_in = 1, .ts_local = &l, .ts_remote = &l };
@@ -257,7 +260,11 @@ static void test_no_helper(void **state)
 	updown_child_up(&ud, &ev);
 	assert_int_equal(ud.runs, 0);
 	assert_int_equal(ud.dropped, 1);
-	updown_stop(&ud, 0);
+	ud.run = NULL;   /* none at all: the same */
+	updown_child_ended(&ud, &(struct ike_child_end_event){ .spi_in = 1, .installed = true });
+	assert_int_equal(ud.dropped, 2);
+	updown_free(&ud);
+	runner_stop(&run, 0);
 }
 
 int main(void)

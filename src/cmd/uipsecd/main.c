@@ -100,6 +100,7 @@ struct daemon {
 	struct ike_ctl ikectl;
 	struct ctl_creds creds;            /* swanctl's credential folders (ctl_creds.h) */
 	struct vici_swanctl vici;          /* swanctl's commands (VICI) */
+	struct runner runner;              /* the privileged helper (ctl/runner.h) */
 	struct updown updown;              /* updown scripts (ctl/updown.h) */
 	struct loop_timer *ike_tick;
 	unsigned trim_mark;          /* IKE SAs + states at the last tick (on_tick) */
@@ -836,7 +837,8 @@ int main(int argc, char **argv)
 	int r, notify = -1, rc = 1;
 
 	memset(&d, 0, sizeof(d));
-	d.updown.fd = -1;
+	d.runner.fd = -1;
+	d.updown.run = &d.runner;
 	d.addr_fd = -1;
 	sandbox_init(&d.sb);
 	ctl_creds_init(&d.creds);
@@ -877,12 +879,13 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* the updown helper: forked with the privileges we started with,
-	 * before any socket, device or thread of ours exists */
-	r = updown_start(&d.updown);
+	/* the helper for updown scripts and DNS servers: forked with the
+	 * privileges we started with, before any socket, device or thread of
+	 * ours exists (ctl/runner.h) */
+	r = runner_start(&d.runner);
 	if (r < 0)
-		log_warn("cannot start the updown helper: %s (updown scripts will not run)",
-		         strerror(-r));
+		log_warn("cannot start the helper process: %s (updown scripts will not run, DNS "
+		         "servers are only logged)", strerror(-r));
 
 	d.loop = loop_new();
 	if (!d.loop || loop_signals(d.loop, on_signal, &d) < 0) {
@@ -1004,8 +1007,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* the resolvconf helper keeps the privileges we have now (resolve.h) */
-	d.resolve = resolve_start(d.loop, !d.settings.resolve_off, gw_tun_name(d.gw),
+	/* DNS servers through the helper (resolve.h) */
+	d.resolve = resolve_start(&d.runner, !d.settings.resolve_off, gw_tun_name(d.gw),
 	                          d.settings.resolve_iface);
 
 	/* Everything that needs root is done: drop it, and load the
@@ -1073,9 +1076,11 @@ out:
 	if (d.ike)
 		ike_ctx_shutdown(d.ike);
 	ike_ctx_free(d.ike);
-	/* the "down" scripts of the shutdown: given time to run */
-	updown_stop(&d.updown, 10000);
+	/* the "down" scripts of the shutdown and the DNS clean-up after
+	 * them: given time to run */
 	resolve_free(d.resolve);   /* after the IKE SAs' last DNS removal */
+	updown_free(&d.updown);
+	runner_stop(&d.runner, 10000);
 	ctl_creds_free(&d.creds);   /* private keys wiped */
 	xfrm_backend_sad_free(d.backend);
 	if (d.spd) {
