@@ -408,7 +408,7 @@ static bool find_tool(const char *name, char *out, size_t len)
 	return false;
 }
 
-int runner_start(struct runner *r)
+int runner_start(struct runner *r, const int *close_fds, size_t nclose)
 {
 	struct helper h = { 0 };
 	int sv[2];
@@ -440,6 +440,9 @@ int runner_start(struct runner *r)
 	}
 	if (pid == 0) {
 		close(sv[0]);
+		for (size_t i = 0; i < nclose; i++)
+			if (close_fds[i] >= 0 && close_fds[i] != sv[1])
+				close(close_fds[i]);
 		helper_main(sv[1], &h);
 	}
 	close(sv[1]);

@@ -85,7 +85,8 @@ struct runner_spawn {
 
 /* Run s and wait for it (at most timeout_s + kill_s). Its wait status, or
  * -1 if it could not be run (logged). Status, signal and timeout are
- * logged as warnings. In the helper only. */
+ * logged as warnings. In the helper (or a test): SIGPIPE must be ignored
+ * (a program that does not read its stdin). */
 int runner_spawn(const struct runner_spawn *s);
 
 struct runner {
@@ -96,9 +97,12 @@ struct runner {
 };
 
 /* Find the resolver tool on PATH (resolvconf, else resolvectl) and fork
- * the helper. 0 or -errno (then r->fd is -1 and nothing is run). Call
- * before threads, sockets and the privilege drop. */
-int runner_start(struct runner *r);
+ * the helper. The helper closes the nclose descriptors of close_fds (the
+ * daemon's handed-over sockets and devices, -1 entries skipped), so that
+ * it keeps none of them open past the daemon. 0 or -errno (then r->fd is
+ * -1 and nothing is run). Call before threads, sockets and the privilege
+ * drop. */
+int runner_start(struct runner *r, const int *close_fds, size_t nclose);
 
 /* Queue a request, without blocking. 0, or -errno (-ENOTCONN: no helper;
  * -EAGAIN: the queue is full; -EMSGSIZE). */

@@ -175,7 +175,7 @@ static void test_helper(void **state)
 	chmod(tool, 0755);
 	snprintf(path, sizeof(path), "%s:/usr/bin:/bin", dir);
 	setenv("PATH", path, 1);
-	assert_int_equal(runner_start(&run), 0);
+	assert_int_equal(runner_start(&run, NULL, 0), 0);
 	if (saved)
 		setenv("PATH", saved, 1);
 	free(saved);

@@ -186,7 +186,7 @@ static void test_helper_runs(void **state)
 	snprintf(cmd, sizeof(cmd), "echo \"$PLUTO_VERB $PLUTO_MY_CLIENT $PLUTO_PEER_CLIENT "
 	         "$PLUTO_DNS4_1 $PLUTO_CONNECTION ${PLUTO_HOST_ACCESS:-0}\" >> %s; echo to-the-log",
 	         out);
-	assert_int_equal(runner_start(&run), 0);
+	assert_int_equal(runner_start(&run, NULL, 0), 0);
 	snprintf(ud.iface, sizeof(ud.iface), "ipsec0");
 	l.n = 1;
 	l.ts[0] = ts("10.1.0.0", "10.1.0.255", 0, 0, 65535);

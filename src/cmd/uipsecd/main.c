@@ -881,8 +881,8 @@ int main(int argc, char **argv)
 
 	/* the helper for updown scripts and DNS servers: forked with the
 	 * privileges we started with, before any socket, device or thread of
-	 * ours exists (ctl/runner.h) */
-	r = runner_start(&d.runner);
+	 * ours exists, keeping none of the handed-over descriptors (ctl/runner.h) */
+	r = runner_start(&d.runner, d.fds.fd, IO_FD_MAX);
 	if (r < 0)
 		log_warn("cannot start the helper process: %s (updown scripts will not run, DNS "
 		         "servers are only logged)", strerror(-r));
