@@ -297,14 +297,11 @@ static void pubkey_end(const struct conf_conn *cc, const struct conf_auth *a, bo
 		refuse(e, &at, cc->path, "%s", why);
 }
 
-/* EAP: the method, the eap_ids and every EAP secret (one entry per id;
- * the server looks them up by the identity the client proves). The
- * array is the caller's to free (ctl_conf_free_ike), wiped. */
+/* EAP: the method and the eap_ids. */
 static void eap_to_ike(const struct conf *c, const struct conf_conn *cc, struct ike_conn_cfg *cfg,
                        struct errs *e)
 {
 	struct conf_loc at = { cc->file, cc->line, cc->col };
-	size_t n = 0, k = 0;
 	char why[256];
 
 	cfg->eap_type = 26;   /* MSCHAPv2 */
@@ -320,40 +317,13 @@ static void eap_to_ike(const struct conf *c, const struct conf_conn *cc, struct 
 		    id_to_ike(&cc->remote.eap_id, &cfg->remote_eap_id, why, sizeof(why)))
 			refuse(e, &at, cc->path, "remote.eap_id: %s", why);
 	}
+	/* the secrets are the IKE core's table (ctl_conf_psks_apply, or
+	 * VICI load-shared), looked up by EAP identity at IKE_AUTH, as charon
+	 * finds a missing one there; a file's password too long is refused */
 	for (size_t i = 0; i < c->nsecrets; i++)
-		if (c->secrets[i].eap)
-			n += c->secrets[i].nids ? c->secrets[i].nids : 1;
-	if (!n) {
-		refuse(e, &at, cc->path, "auth = eap: no EAP secrets (secrets { eap-NAME { id = ...; "
-		       "secret = ... } })");
-		return;
-	}
-	cfg->eap_secrets = calloc(n, sizeof(*cfg->eap_secrets));
-	if (!cfg->eap_secrets) {
-		refuse(e, &at, cc->path, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < c->nsecrets; i++) {
-		const struct conf_secret *s = &c->secrets[i];
-
-		if (!s->eap)
-			continue;
-		if (s->secret_len > IKE_PSK_MAX) {
+		if (c->secrets[i].eap && c->secrets[i].secret_len > IKE_PSK_MAX)
 			refuse(e, &at, cc->path, "secrets.%s: an EAP password longer than %d bytes",
-			       s->name, IKE_PSK_MAX);
-			continue;
-		}
-		for (size_t j = 0; j < (s->nids ? s->nids : 1); j++) {
-			struct ike_eap_secret *x = &cfg->eap_secrets[k++];
-
-			if (s->nids && s->ids[j].type != CONF_ID_ANY &&
-			    id_to_ike(&s->ids[j], &x->id, why, sizeof(why)))
-				refuse(e, &at, cc->path, "secrets.%s id: %s", s->name, why);
-			memcpy(x->secret, s->secret, s->secret_len);
-			x->len = s->secret_len;
-		}
-	}
-	cfg->neap_secrets = (unsigned)k;
+			       c->secrets[i].name, IKE_PSK_MAX);
 }
 
 int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
@@ -501,8 +471,11 @@ int ctl_conf_psks_apply(struct ike_ctx *ike, const struct conf *c, char *err, si
 		const struct conf_secret *s = &c->secrets[i];
 		char why[256];
 
-		/* ike, ike-NAME: shared keys of IKE (eap-, xauth-, ppk- are not) */
-		if (!is_ike_secret(s->name))
+		/* ike, ike-NAME: shared keys of IKE; eap-NAME: EAP passwords
+		 * (xauth-, ppk- are neither) */
+		bool eap = s->eap;
+
+		if (!eap && !is_ike_secret(s->name))
 			continue;
 		if (s->secret_len > IKE_PSK_MAX)
 			continue;   /* refused for the connections that would use it */
@@ -518,7 +491,8 @@ int ctl_conf_psks_apply(struct ike_ctx *ike, const struct conf *c, char *err, si
 				goto out;
 			}
 		t[n] = (struct ike_psk_cfg){ .ids = ids[n], .nids = (unsigned)s->nids,
-		                             .key = s->secret, .len = s->secret_len };
+		                             .key = s->secret, .len = s->secret_len,
+		                             .type = eap ? IKE_SHARED_EAP : IKE_SHARED_IKE };
 		n++;
 	}
 	if ((rc = ike_psks_set(ike, IKE_PSK_FILE, t, n)))

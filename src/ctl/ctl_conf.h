@@ -29,8 +29,7 @@ struct ctl_conf_env {
  * credentials: auth = pubkey is refused). 0, or -EINVAL with
  * "file:line:col: connections.NAME.option: reason" in err (also when c was
  * read with CONF_MODEL_ONLY). cfg holds the PSK: wipe it after use; free
- * cfg->children and cfg->eap_secrets (EAP passwords: wipe them,
- * mem_free_wipe; both allocated here, also on error) before; the certificates
+ * cfg->children (allocated here, also on error) before; the certificates
  * in cfg->local_pk/remote_pk are the store's (ike_conn_add takes its own
  * references). */
 int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,

@@ -104,8 +104,6 @@ static int add_all(struct ike_ctx *ike, const struct conf *c, const struct ctl_c
 		if (!r)
 			r = ike_conn_add(ike, cfg, e, sizeof(e));
 		free(cfg->children);   /* copied by ike_conn_add; no secrets in it */
-		if (cfg->eap_secrets)  /* copied too; passwords */
-			mem_free_wipe(cfg->eap_secrets, cfg->neap_secrets * sizeof(*cfg->eap_secrets));
 		mem_wipe(cfg, sizeof(*cfg));
 		if (r) {
 			/* reported once, by the caller (which logs or answers it) */

@@ -34,6 +34,7 @@
 struct vici_secret {
 	struct vici_secret *next;
 	char id[128];                   /* load-shared "id" (or made up) */
+	uint8_t type;                   /* enum ike_shared_type: IKE or EAP */
 	char **owners;                  /* vici_get_list allocation, may be NULL */
 	int nowners;
 	uint8_t *data;
@@ -1492,7 +1493,7 @@ static int psks_push(struct vici_swanctl *vs)
 			if ((rc = ike_id_parse(s->owners[k], &ids[i][k])))
 				goto out;
 		t[i] = (struct ike_psk_cfg){ .ids = ids[i], .nids = (unsigned)s->nowners,
-		                             .key = s->data, .len = s->len };
+		                             .key = s->data, .len = s->len, .type = s->type };
 	}
 	rc = ike_psks_set(vs->ike, IKE_PSK_VICI, t, n);
 out:
@@ -1518,9 +1519,9 @@ static void cmd_load_shared(void *ctx, struct ctl_conn *c, const struct vici_pac
 		fail_resp(resp, "load-shared: no type");
 		return;
 	}
-	if (strcasecmp(type, "IKE")) {
+	if (strcasecmp(type, "IKE") && strcasecmp(type, "EAP")) {
 		fail_resp(resp, "load-shared: %s secrets are not supported by uipsec (IKE "
-		          "pre-shared keys are)", type);
+		          "pre-shared keys and EAP passwords are)", type);
 		return;
 	}
 	s = calloc(1, sizeof(*s));
@@ -1528,6 +1529,7 @@ static void cmd_load_shared(void *ctx, struct ctl_conn *c, const struct vici_pac
 		fail_resp(resp, "out of memory");
 		return;
 	}
+	s->type = strcasecmp(type, "EAP") ? IKE_SHARED_IKE : IKE_SHARED_EAP;
 	/* data: bytes, NUL bytes allowed, so not through vici_get_str */
 	vici_iter_init(&it, req->msg, req->msg_len);
 	while (vici_iter_next(&it, &e) == 1)
@@ -1547,7 +1549,7 @@ static void cmd_load_shared(void *ctx, struct ctl_conn *c, const struct vici_pac
 	}
 	if (s->len > IKE_PSK_MAX) {
 		secret_free(s);
-		fail_resp(resp, "load-shared: pre-shared keys longer than %d bytes are not supported",
+		fail_resp(resp, "load-shared: shared secrets longer than %d bytes are not supported",
 		          IKE_PSK_MAX);
 		return;
 	}
@@ -1587,7 +1589,8 @@ static void cmd_load_shared(void *ctx, struct ctl_conn *c, const struct vici_pac
 		fail_resp(resp, "load-shared: an owner is not an identity uipsec can use");
 		return;
 	}
-	log_info("vici: loaded IKE shared secret '%s' for %d identit%s", s->id, s->nowners,
+	log_info("vici: loaded %s shared secret '%s' for %d identit%s",
+	         s->type == IKE_SHARED_EAP ? "EAP" : "IKE", s->id, s->nowners,
 	         s->nowners == 1 ? "y" : "ies");
 	vici_kv_str(resp, "success", "yes");
 }

@@ -208,12 +208,8 @@ static void conn_arrays_free(struct ike_conn *c)
 	if (c->cfg.children)
 		mem_free_wipe(c->cfg.children, c->cfg.nchildren * sizeof(*c->cfg.children));
 	free(c->child);
-	if (c->cfg.eap_secrets)
-		mem_free_wipe(c->cfg.eap_secrets, c->cfg.neap_secrets * sizeof(*c->cfg.eap_secrets));
 	c->cfg.children = NULL;
 	c->child = NULL;
-	c->cfg.eap_secrets = NULL;
-	c->cfg.neap_secrets = 0;
 }
 
 static void conn_free(struct ike_ctx *ctx, struct ike_conn *c)
@@ -517,19 +513,6 @@ int ike_conn_add(struct ike_ctx *ctx, const struct ike_conn_cfg *cfg, char *err,
 		return -ENOMEM;
 	c->cfg = *cfg;
 	c->cfg.children = NULL;
-	c->cfg.eap_secrets = NULL;
-	if (cfg->neap_secrets) {
-		c->cfg.eap_secrets = malloc(cfg->neap_secrets * sizeof(*cfg->eap_secrets));
-		if (!c->cfg.eap_secrets) {
-			c->cfg.neap_secrets = 0;
-			mem_free_wipe(c, sizeof(*c));
-			return -ENOMEM;
-		}
-		memcpy(c->cfg.eap_secrets, cfg->eap_secrets,
-		       cfg->neap_secrets * sizeof(*cfg->eap_secrets));
-	} else {
-		c->cfg.neap_secrets = 0;
-	}
 	if (cfg->nchildren) {
 		c->cfg.children = malloc(cfg->nchildren * sizeof(*cfg->children));
 		c->child = calloc(cfg->nchildren, sizeof(*c->child));

@@ -228,16 +228,6 @@ enum ike_fragmentation {
 
 #define IKE_PSK_MAX 256
 
-/* An EAP secret (swanctl.conf secrets { eap<suffix> { id<suffix>;
- * secret } }) for one identity: a secret with several ids is one entry
- * per id, one without ids an entry with id type 0 (any). The ids are EAP
- * identities as strongSwan parses them (crypto_id_parse: "carol" is an
- * FQDN, "carol@example.org" an RFC 822 address). */
-struct ike_eap_secret {
-	struct ike_id id;
-	uint8_t secret[IKE_PSK_MAX];
-	size_t len;
-};
 #define IKE_CONN_POOLS_MAX 4
 
 /* swanctl.conf send_cert: when our certificates go into CERT payloads. */
@@ -293,14 +283,12 @@ struct ike_conn_cfg {
 	 * MSCHAPv2, the only one), the EAP identities (local.eap_id: ours as
 	 * a client, unset: our IKE identity; remote.eap_id: the peer's as a
 	 * server, unset: its IKE identity, no EAP-Identity round; set to
-	 * %any (type 0) or to another identity, the server asks for it), and
-	 * the EAP secrets both ends look up by EAP identity (ike_conn_add
-	 * copies the array; wiped when freed) */
+	 * %any (type 0) or to another identity, the server asks for it); the
+	 * EAP secrets are the shared table's (ike_psks_set, IKE_SHARED_EAP),
+	 * looked up by EAP identity at the MSCHAPv2 step */
 	uint8_t eap_type;
 	bool has_local_eap_id, has_remote_eap_id;
 	struct ike_id local_eap_id, remote_eap_id;
-	struct ike_eap_secret *eap_secrets;
-	unsigned neap_secrets;
 	uint8_t send_cert;            /* enum ike_send_cert */
 	bool no_certreq;              /* send_certreq = no (default yes) */
 	uint32_t dpd_delay;           /* seconds, 0 = off */
@@ -520,14 +508,22 @@ void ike_tick(struct ike_ctx *ctx);
 /* When ike_tick should run next (monotonic ms), UINT64_MAX if idle. */
 uint64_t ike_next_timer(struct ike_ctx *ctx);
 
-/* One pre-shared key of swanctl.conf's secrets section (ike-NAME { id-x =
- * ...; secret = ... }): its owners (nids identities, patterns allowed;
- * none: anyone) and the key. */
+/* What a shared secret is for (charon's shared_key_type_t). */
+enum ike_shared_type {
+	IKE_SHARED_IKE = 0,   /* an IKE pre-shared key (ike-NAME; the zero default) */
+	IKE_SHARED_EAP,       /* an EAP password (eap-NAME: EAP-MSCHAPv2) */
+};
+/* One shared secret of swanctl.conf's secrets section (ike-NAME or
+ * eap-NAME { id-x = ...; secret = ... }) or of VICI load-shared: its
+ * owners (nids identities, patterns allowed; none: anyone), the key and
+ * its type. EAP owners are EAP identities as strongSwan parses them
+ * ("carol" is an FQDN, "carol@example.org" an RFC 822 address). */
 struct ike_psk_cfg {
 	const struct ike_id *ids;
 	unsigned nids;
 	const uint8_t *key;
 	size_t len;
+	uint8_t type;         /* enum ike_shared_type */
 };
 /* Where a table of keys comes from: each source replaces only its own. */
 enum ike_psk_source {

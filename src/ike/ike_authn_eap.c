@@ -17,8 +17,9 @@
  * the authentication (the IKE_AUTH task answers AUTHENTICATION_FAILED and
  * ends the IKE SA); the rounds are bounded by the task
  * (IKE_AUTH_ROUNDS_MAX) and the half-open timeout. The state lives here,
- * per exchange; secrets are looked up in the connection when needed and
- * wiped with the authenticator. */
+ * per exchange; secrets are looked up in the IKE core's table of shared
+ * secrets (ike_psks_set, IKE_SHARED_EAP) when needed, and their NT
+ * hashes wiped after use. */
 #include "ike/ike_authn_eap.h"
 
 #include <errno.h>
@@ -28,6 +29,8 @@
 #include <string.h>
 
 #include "crypto/mschap.h"
+#include "ike/ike_authn_psk.h"
+#include "ike/ike_ctx.h"
 #include "crypto/rand.h"
 #include "ike/ike_conn.h"
 #include "ike/ike_eap.h"
@@ -139,27 +142,26 @@ static void identity_to_id(const uint8_t *s, size_t n, struct ike_id *id)
 	memcpy(id->data, s, n);
 }
 
-/* The NT hash of the EAP secret of identity (the best match of the
- * secrets' ids, as charon's shared key lookup; ties: the first). */
-static int secret_hash(const struct eap *e, uint8_t hash[CRYPTO_MSCHAP_HASH_LEN])
+/* The NT hash of the EAP secret for the EAP identity, as charon's
+ * EAP-MSCHAPv2 asks the credential manager (get_shared SHARED_EAP: the
+ * server for me = its IKE identity, other = the client's EAP identity;
+ * the client for me = its EAP identity, other = the server's IKE
+ * identity; the best match of other wins, then of me). -ENOENT: none. */
+static int secret_hash(const struct eap *e, const struct ike_authn_round *r,
+                       uint8_t hash[CRYPTO_MSCHAP_HASH_LEN])
 {
-	const struct ike_conn_cfg *cfg = &e->sa->conn->cfg;
-	const struct ike_eap_secret *best = NULL;
+	const uint8_t *key;
 	struct ike_id id;
-	int score = 0;
+	size_t len;
 
 	identity_to_id(e->identity, e->identity_len, &id);
-	for (unsigned i = 0; i < cfg->neap_secrets; i++) {
-		int m = ike_id_match(&id, &cfg->eap_secrets[i].id);
-
-		if (m > score) {
-			score = m;
-			best = &cfg->eap_secrets[i];
-		}
-	}
-	if (!best)
+	if (e->a.role == IKE_AUTHN_REMOTE) {
+		if (ike_authn_shared_get(e->sa->ctx, IKE_SHARED_EAP, r->local_id, &id, &key, &len))
+			return -ENOENT;
+	} else if (ike_authn_shared_get(e->sa->ctx, IKE_SHARED_EAP, &id, r->peer_id, &key, &len)) {
 		return -ENOENT;
-	return crypto_mschap_nt_hash(best->secret, best->len, hash);
+	}
+	return crypto_mschap_nt_hash(key, len, hash);
 }
 
 /* RFC 2759 8.2: the user name in the challenge hash is without a
@@ -287,7 +289,7 @@ static enum ike_authn_status server_response(struct eap *e, const struct ike_aut
 		return failed(r, "EAP-MSCHAPv2: '%s' responded as '%s'", who,
 		              printable(m.name, m.name_len, name, sizeof(name)));
 	}
-	rc = secret_hash(e, hash);
+	rc = secret_hash(e, r, hash);
 	if (rc == -ENOENT)
 		return failed(r, "EAP-MSCHAPv2: no EAP secret for '%s'", who);
 	username(m.name, m.name_len, &u, &ulen);
@@ -410,7 +412,7 @@ static enum ike_authn_status client_challenge(struct eap *e, const struct ike_au
 	int rc;
 
 	printable(e->identity, e->identity_len, who, sizeof(who));
-	rc = secret_hash(e, hash);
+	rc = secret_hash(e, r, hash);
 	if (rc == -ENOENT)
 		return failed(r, "EAP-MSCHAPv2: no EAP secret for our EAP identity '%s'", who);
 	memcpy(e->auth_chal, m->chal, sizeof(e->auth_chal));

@@ -31,6 +31,7 @@ struct ike_psk {
 	unsigned nids;
 	uint8_t key[IKE_PSK_MAX];
 	size_t len;
+	uint8_t type;                /* enum ike_shared_type */
 };
 
 struct psk {
@@ -71,7 +72,8 @@ int ike_authn_psk_set(struct ike_ctx *ctx, enum ike_psk_source source,
 	if (!(t = calloc(n ? n : 1, sizeof(*t))))
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
-		if (psks[i].len > IKE_PSK_MAX || (psks[i].nids && !psks[i].ids)) {
+		if (psks[i].len > IKE_PSK_MAX || (psks[i].nids && !psks[i].ids) ||
+		    psks[i].type > IKE_SHARED_EAP) {
 			psks_free(t, n);
 			return -EINVAL;
 		}
@@ -84,6 +86,7 @@ int ike_authn_psk_set(struct ike_ctx *ctx, enum ike_psk_source source,
 		t[i].nids = psks[i].nids;
 		memcpy(t[i].key, psks[i].key, psks[i].len);
 		t[i].len = psks[i].len;
+		t[i].type = psks[i].type;
 	}
 	psks_free(ctx->psks[source], ctx->npsks[source]);
 	ctx->psks[source] = t;
@@ -112,8 +115,8 @@ static int owner_match(const struct ike_psk *k, const struct ike_id *id)
 
 /* The key for me and other (credential_manager.c get_shared): the
  * best match of other, then of me; neither matching: not that key. */
-static const struct ike_psk *psk_find(const struct ike_ctx *ctx, const struct ike_id *me,
-                                      const struct ike_id *other)
+static const struct ike_psk *psk_find(const struct ike_ctx *ctx, enum ike_shared_type type,
+                                      const struct ike_id *me, const struct ike_id *other)
 {
 	const struct ike_psk *found = NULL;
 	int best_me = 0, best_other = 0;
@@ -121,8 +124,12 @@ static const struct ike_psk *psk_find(const struct ike_ctx *ctx, const struct ik
 	for (unsigned src = 0; src < IKE_PSK_SOURCES; src++)
 		for (unsigned i = 0; i < ctx->npsks[src]; i++) {
 			const struct ike_psk *k = &ctx->psks[src][i];
-			int m_me = owner_match(k, me), m_other = owner_match(k, other);
+			int m_me, m_other;
 
+			if (k->type != type)
+				continue;
+			m_me = owner_match(k, me);
+			m_other = owner_match(k, other);
 			if (!m_me && !m_other)
 				continue;
 			if (!found || m_other > best_other ||
@@ -133,6 +140,19 @@ static const struct ike_psk *psk_find(const struct ike_ctx *ctx, const struct ik
 			}
 		}
 	return found;
+}
+
+int ike_authn_shared_get(const struct ike_ctx *ctx, enum ike_shared_type type,
+                         const struct ike_id *me, const struct ike_id *other,
+                         const uint8_t **key, size_t *len)
+{
+	const struct ike_psk *k = ctx ? psk_find(ctx, type, me, other) : NULL;
+
+	if (!k || !k->len)
+		return -ENOENT;
+	*key = k->key;
+	*len = k->len;
+	return 0;
 }
 
 /* This round's key and its length; false (with why) if there is none. */
@@ -148,7 +168,7 @@ static bool psk_key(const struct psk *p, const struct ike_authn_round *r, const 
 		*len = p->len;
 		return p->len > 0;
 	}
-	k = psk_find(p->ctx, r->local_id, other);
+	k = psk_find(p->ctx, IKE_SHARED_IKE, r->local_id, other);
 	if (!k || !k->len) {
 		snprintf(r->why, r->whylen, "no shared key found for '%s' - '%s'",
 		         ike_id_fmt(r->local_id, a, sizeof(a)), ike_id_fmt(other, b, sizeof(b)));

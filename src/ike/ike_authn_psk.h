@@ -15,6 +15,13 @@ struct ike_authn *ike_authn_psk_new(const struct ike_authn_env *env, enum ike_au
 /* ike_psks_set (ike.h): replace source's table of keys. */
 int ike_authn_psk_set(struct ike_ctx *ctx, enum ike_psk_source source,
                       const struct ike_psk_cfg *psks, unsigned n);
+/* The shared secret of type for me and other, as charon's get_shared
+ * (the best match of other's identity, then of mine; a secret without
+ * owners matches anyone): 0 with *key and *len (the table's, valid until the
+ * next ike_psks_set), or -ENOENT. */
+int ike_authn_shared_get(const struct ike_ctx *ctx, enum ike_shared_type type,
+                         const struct ike_id *me, const struct ike_id *other,
+                         const uint8_t **key, size_t *len);
 /* Free every source's table, wiping the keys. */
 void ike_authn_psk_clear(struct ike_ctx *ctx);
 

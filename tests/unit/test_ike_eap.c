@@ -28,15 +28,22 @@
 #include "xfrm/sad.h"
 #include "ike_pair.h"
 
-static struct ike_eap_secret secrets_a[1], secrets_b[2];
+static struct ike_id ids_a[2], ids_b[3];
+/* [0]: the IKE PSK (B authenticates with it); then the EAP secrets */
+static struct ike_psk_cfg secrets_a[2], secrets_b[3];
 
-static void secret(struct ike_eap_secret *s, const char *id, const char *pw)
+/* An EAP secret of the shared table for id (NULL: anyone). */
+static void secret(struct ike_psk_cfg *s, struct ike_id *idbuf, const char *id, const char *pw)
 {
 	memset(s, 0, sizeof(*s));
-	if (id)
-		assert_int_equal(ike_id_parse(id, &s->id), 0);
+	if (id) {
+		assert_int_equal(ike_id_parse(id, idbuf), 0);
+		s->ids = idbuf;
+		s->nids = 1;
+	}
+	s->type = IKE_SHARED_EAP;
+	s->key = (const uint8_t *)pw;
 	s->len = strlen(pw);
-	memcpy(s->secret, pw, s->len);
 }
 
 /* A (carol, password a_pw) against B, which knows carol's password
@@ -51,13 +58,13 @@ static void eap_up(const char *a_pw, const char *b_pw, bool ask)
 	B.cfg.remote_auth = IKE_AUTH_CLASS_EAP;
 	A.cfg.eap_type = B.cfg.eap_type = 26;
 	assert_int_equal(ike_id_parse("carol@example.org", &A.cfg.local_id), 0);
-	secret(&secrets_a[0], "carol@example.org", a_pw);
-	secret(&secrets_b[0], "dave@example.org", "davepass");
-	secret(&secrets_b[1], "carol@example.org", b_pw);
-	A.cfg.eap_secrets = secrets_a;
-	A.cfg.neap_secrets = 1;
-	B.cfg.eap_secrets = secrets_b;
-	B.cfg.neap_secrets = 2;
+	secrets_a[0] = (struct ike_psk_cfg){ .key = A.cfg.psk, .len = A.cfg.psk_len };
+	secrets_b[0] = (struct ike_psk_cfg){ .key = B.cfg.psk, .len = B.cfg.psk_len };
+	secret(&secrets_a[1], &ids_a[1], "carol@example.org", a_pw);
+	secret(&secrets_b[1], &ids_b[1], "dave@example.org", "davepass");
+	secret(&secrets_b[2], &ids_b[2], "carol@example.org", b_pw);
+	assert_int_equal(ike_psks_set(A.ike, IKE_PSK_FILE, secrets_a, 2), 0);
+	assert_int_equal(ike_psks_set(B.ike, IKE_PSK_VICI, secrets_b, 3), 0);
 	B.cfg.has_remote_eap_id = ask;
 	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
 	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
@@ -193,9 +200,8 @@ static void test_no_secret(void **state)
 {
 	(void)state;
 	eap_up("carolpass", "carolpass", false);
-	B.cfg.neap_secrets = 1;            /* dave only */
-	char err[256];
-	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	/* dave only */
+	assert_int_equal(ike_psks_set(B.ike, IKE_PSK_VICI, secrets_b, 2), 0);
 	assert_int_equal(ike_initiate(A.ike, "net"), 0);
 	deliver_all();
 	assert_int_equal(ike_sa_count(A.ike) + ike_sa_count(B.ike), 0);
@@ -319,6 +325,7 @@ static void test_eap_flood(void **state)
 		assert_int_equal(net_n, 0);
 		assert_true(ike_sa_count(B.ike) <= max);
 		pair_restart(&A);              /* the client is gone */
+		assert_int_equal(ike_psks_set(A.ike, IKE_PSK_FILE, secrets_a, 2), 0);
 	}
 	assert_int_equal(got_eap, max);    /* each admitted client got its EAP request */
 	assert_int_equal(ike_sa_count(B.ike), max);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ike/ike_authn_psk.h"
 #include "ctl/client.h"
 #include "ctl/ctl.h"
 #include "ctl/vici_swanctl.h"
@@ -264,6 +265,37 @@ static void test_load_and_list(void **state)
 	vici_kv_str(&b, "id", "nonesuch");
 	ASSERT_ANSWER(h, &b, ok, em, "no");
 
+	/* an EAP password: in the IKE core's table, as EAP, for its owner */
+	{
+		struct ike_id carol, gw;
+		const uint8_t *key;
+		size_t len;
+
+		assert_int_equal(ike_id_parse("carol@example.org", &carol), 0);
+		assert_int_equal(ike_id_parse("gwb.example.org", &gw), 0);
+		vici_begin(&b, VICI_CMD_REQUEST, "load-shared");
+		vici_kv_str(&b, "id", "eap-carol");
+		vici_kv_str(&b, "type", "EAP");
+		vici_kv_str(&b, "data", "carolpass");
+		vici_list_start(&b, "owners");
+		vici_list_item_str(&b, "carol@example.org");
+		vici_list_end(&b);
+		ASSERT_ANSWER(h, &b, ok, em, "yes");
+		assert_int_equal(ike_authn_shared_get(h->ike, IKE_SHARED_EAP, &gw, &carol, &key,
+		                                      &len), 0);
+		assert_int_equal(len, 9);
+		assert_memory_equal(key, "carolpass", 9);
+		/* the IKE PSK for gwb stays the IKE one */
+		assert_int_equal(ike_authn_shared_get(h->ike, IKE_SHARED_IKE, &gw, &carol, &key,
+		                                      &len), 0);
+		assert_int_equal(len, 6);
+		vici_begin(&b, VICI_CMD_REQUEST, "unload-shared");
+		vici_kv_str(&b, "id", "eap-carol");
+		ASSERT_ANSWER(h, &b, ok, em, "yes");
+		assert_int_equal(ike_authn_shared_get(h->ike, IKE_SHARED_EAP, &gw, &carol, &key,
+		                                      &len), -ENOENT);
+	}
+
 	vici_begin(&b, VICI_CMD_REQUEST, "unload-conn");
 	vici_kv_str(&b, "name", "site");
 	ASSERT_ANSWER(h, &b, ok, em, "yes");
@@ -422,10 +454,10 @@ static void test_malformed_and_refused(void **state)
 	vici_begin(&b, VICI_CMD_REQUEST, "load-shared");
 	ASSERT_ANSWER(h, &b, ok, em, "no");
 	vici_begin(&b, VICI_CMD_REQUEST, "load-shared");
-	vici_kv_str(&b, "type", "EAP");
+	vici_kv_str(&b, "type", "XAUTH");
 	vici_kv_str(&b, "data", "x");
 	ASSERT_ANSWER(h, &b, ok, em, "no");
-	assert_non_null(strstr(em, "EAP secrets are not supported"));
+	assert_non_null(strstr(em, "XAUTH secrets are not supported"));
 	vici_begin(&b, VICI_CMD_REQUEST, "load-shared");
 	vici_kv_str(&b, "type", "IKE");
 	ASSERT_ANSWER(h, &b, ok, em, "no");
