@@ -290,6 +290,9 @@ static void sa_cb(void *arg, const struct ike_view_sa *v)
 	vici_kv_str(&w->ev, "remote-host", ip_addr_fmt(&v->remote, a));
 	vici_kv_fmt(&w->ev, "remote-port", "%u", v->remote_port);
 	vici_kv_str(&w->ev, "remote-id", v->remote_id[0] ? v->remote_id : ip_addr_fmt(&v->remote, a));
+	/* as charon: the EAP identity where it is not the IKE one */
+	if (v->remote_eap_id && v->remote_eap_id[0])
+		vici_kv_str(&w->ev, "remote-eap-id", v->remote_eap_id);
 	if (v->initiator)
 		vici_kv_str(&w->ev, "initiator", "yes");
 	vici_kv_fmt(&w->ev, "initiator-spi", "%016llx", (unsigned long long)v->spi_i);

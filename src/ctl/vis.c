@@ -454,6 +454,8 @@ static void jike_sa(void *arg, const struct ike_view_sa *v)
 	json_bool(j, v->nat_remote);
 	json_kstr(j, "local_id", v->local_id);
 	json_kstr(j, "remote_id", v->remote_id);
+	if (v->remote_eap_id && v->remote_eap_id[0])
+		json_kstr(j, "remote_eap_id", v->remote_eap_id);
 	json_kstr(j, "proposal", v->proposal);
 	if (v->local_sig[0])
 		json_kstr(j, "local_auth", v->local_sig);

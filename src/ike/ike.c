@@ -1098,9 +1098,13 @@ void ike_list_sas(struct ike_ctx *ctx, FILE *out)
 		fprintf(out, "  local  '%s' @ %s[%u]%s\n", ike_id_fmt(&me, id1, sizeof(id1)),
 		        ip_addr_fmt(&sa->local.addr, a), sa->local.port, sa->nat_local ? " (behind NAT)" : "");
 		ike_authn_pubkey_list_sa(sa, true, out);
-		fprintf(out, "  remote '%s' @ %s[%u]%s\n", ike_id_fmt(&sa->peer_id, id2, sizeof(id2)),
+		fprintf(out, "  remote '%s' @ %s[%u]%s", ike_id_fmt(&sa->peer_id, id2, sizeof(id2)),
 		        ip_addr_fmt(&sa->remote.addr, b), sa->remote.port,
 		        sa->nat_remote ? " (behind NAT)" : "");
+		/* as swanctl --list-sas: the EAP identity where it is not the IKE one */
+		if (sa->peer_eap_id && !ike_id_equal(sa->peer_eap_id, &sa->peer_id))
+			fprintf(out, " EAP: '%s'", ike_id_fmt(sa->peer_eap_id, id2, sizeof(id2)));
+		fprintf(out, "\n");
 		ike_authn_pubkey_list_sa(sa, false, out);
 		if (sa->keys_ready)
 			fprintf(out, "  %s\n", ike_proposal_fmt(&sa->prop, buf, sizeof(buf)));

@@ -69,6 +69,7 @@ struct eap {
 	uint8_t ms_id;               /* MS-CHAPv2-ID of the Challenge */
 	uint8_t identity[IKE_EAP_NAME_MAX];   /* the EAP identity (server: the peer's) */
 	size_t identity_len;
+	bool asked;                  /* server: the peer sent it as its EAP-Identity */
 	uint8_t auth_chal[CRYPTO_MSCHAP_CHAL_LEN], peer_chal[CRYPTO_MSCHAP_CHAL_LEN];
 	char auth_resp[CRYPTO_MSCHAP_AUTH_RESP_LEN + 1];   /* S=...: sent, or expected */
 	uint8_t msk[CRYPTO_MSCHAP_MSK_LEN];
@@ -249,11 +250,21 @@ static enum ike_authn_status server_build(struct eap *e, const struct ike_authn_
 		mem_wipe(msg, sizeof(msg));
 		return IKE_AUTHN_NEED_MORE;
 	}
-	case SRV_SUCCESS:
+	case SRV_SUCCESS: {
+		/* as charon (AUTH_RULE_EAP_IDENTITY, get_other_eap_id): the IKE
+		 * SA keeps the identity the peer authenticated as, its IKE
+		 * identity when it was not asked for another */
+		struct ike_id id = *r->peer_id;
+
+		if (e->asked)
+			identity_to_id(e->identity, e->identity_len, &id);
+		if (ike_sa_set_peer_eap_id(e->sa, &id))
+			return failed(r, "EAP: out of memory");
 		e->id++;
 		ike_eap_put(mb, IKE_EAP_SUCCESS, e->id, 0, NULL, 0);
 		e->st = SRV_DONE;
 		return IKE_AUTHN_DONE;
+	}
 	default:
 		return IKE_AUTHN_DONE;
 	}
@@ -353,6 +364,7 @@ static enum ike_authn_status server_process(struct eap *e, const struct ike_auth
 		if (cfg->remote_eap_id.type && ike_id_match(&id, &cfg->remote_eap_id) <= 0)
 			return failed(r, "EAP: identity '%s' is not the remote eap_id",
 			              printable(e->identity, e->identity_len, who, sizeof(who)));
+		e->asked = true;
 		break;
 	case SRV_CHALLENGE: {
 		enum ike_authn_status st = server_response(e, r, &in);

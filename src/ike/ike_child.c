@@ -323,7 +323,7 @@ static void hold_done(struct ike_sa *sa, const struct ike_child_sa *c)
 static void child_up(struct ike_sa *sa, struct ike_child_sa *c)
 {
 	struct ike_ctx *ctx = sa->ctx;
-	char lid[IKE_ID_STRLEN], rid[IKE_ID_STRLEN];
+	char lid[IKE_ID_STRLEN], rid[IKE_ID_STRLEN], eid[IKE_ID_STRLEN];
 
 	if (!ctx->io.child_up)
 		return;
@@ -337,6 +337,8 @@ static void child_up(struct ike_sa *sa, struct ike_child_sa *c)
 		.local = c->local, .remote = c->remote,
 		.local_id = ike_id_fmt(&me, lid, sizeof(lid)),
 		.remote_id = ike_id_fmt(&sa->peer_id, rid, sizeof(rid)),
+		/* charon's PLUTO_XAUTH_ID: whenever the peer authenticated with EAP */
+		.remote_eap_id = sa->peer_eap_id ? ike_id_fmt(sa->peer_eap_id, eid, sizeof(eid)) : NULL,
 		.ts_local = &c->ts_local, .ts_remote = &c->ts_remote,
 		.vip_local = sa->vip_local, .nvip_local = sa->nvip_local,
 		.vip_remote = sa->vip_remote, .nvip_remote = sa->nvip_remote,

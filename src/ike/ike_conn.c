@@ -379,10 +379,12 @@ void ike_conn_initial_contact(struct ike_sa *sa)
 		return;
 	/* the peer says it lost every SA with us: those between the same two
 	 * identities go at once, without a Delete (it would not know them) */
-	for (struct ike_sa *o = ike_sa_by_peer_id(sa->ctx, &sa->peer_id, NULL); o;
-	     o = ike_sa_by_peer_id(sa->ctx, &sa->peer_id, o)) {
+	const struct ike_id *id = ike_sa_peer_eap_id(sa);   /* as charon: the EAP identity */
+
+	for (struct ike_sa *o = ike_sa_by_peer_id(sa->ctx, id, NULL); o;
+	     o = ike_sa_by_peer_id(sa->ctx, id, o)) {
 		if (o == sa || o->state == IKE_STATE_DEAD || !o->peer_id.type ||
-		    !ike_id_equal(&o->peer_id, &sa->peer_id) || !same_local_id(o->conn, sa->conn))
+		    !ike_id_equal(ike_sa_peer_eap_id(o), id) || !same_local_id(o->conn, sa->conn))
 			continue;
 		sa_info(o, "INITIAL_CONTACT from the peer (%016llx_i %016llx_r): deleting this "
 		        "old IKE_SA and its CHILD_SAs", (unsigned long long)sa->spi_i,
@@ -397,13 +399,16 @@ bool ike_conn_unique(struct ike_sa *sa)
 
 	if (!sa->conn || (!sa->conn->cfg.unique_keep && !sa->conn->cfg.unique_replace))
 		return true;
-	for (struct ike_sa *o = ike_sa_by_peer_id(sa->ctx, &sa->peer_id, NULL); o;
-	     o = ike_sa_by_peer_id(sa->ctx, &sa->peer_id, o)) {
+	/* as charon's check_uniqueness: the peer's EAP identity if it has one */
+	const struct ike_id *id = ike_sa_peer_eap_id(sa);
+
+	for (struct ike_sa *o = ike_sa_by_peer_id(sa->ctx, id, NULL); o;
+	     o = ike_sa_by_peer_id(sa->ctx, id, o)) {
 		if (o == sa || o->conn != sa->conn || o->state != IKE_STATE_ESTABLISHED ||
-		    !ike_id_equal(&o->peer_id, &sa->peer_id) ||
+		    !ike_id_equal(ike_sa_peer_eap_id(o), id) ||
 		    (sa->reauth_spi_i && sa->reauth_spi_i == o->spi_i))
 			continue;
-		ike_id_fmt(&sa->peer_id, ids, sizeof(ids));
+		ike_id_fmt(id, ids, sizeof(ids));
 		if (sa->conn->cfg.unique_keep) {
 			if (ip_addr_equal(&o->remote.addr, &sa->remote.addr))
 				continue;   /* as charon: perhaps the peer reauthenticates */

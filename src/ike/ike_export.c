@@ -102,6 +102,7 @@ void ike_view_sas(struct ike_ctx *ctx, void (*sa_fn)(void *arg, const struct ike
 {
 	char id1[IKE_ID_STRLEN], id2[IKE_ID_STRLEN], prop[512], lts[1024], rts[1024];
 	char lc[IKE_ID_STRLEN], li[IKE_ID_STRLEN], rc[IKE_ID_STRLEN], ri[IKE_ID_STRLEN];
+	char eid[IKE_ID_STRLEN];
 	uint64_t now = ike_now(ctx);
 
 	for (struct ike_sa *sa = ctx->sas; sa; sa = sa->next) {
@@ -124,6 +125,8 @@ void ike_view_sas(struct ike_ctx *ctx, void (*sa_fn)(void *arg, const struct ike
 			.nat_local = sa->nat_local, .nat_remote = sa->nat_remote,
 			.local_id = ike_id_fmt(&me, id1, sizeof(id1)),
 			.remote_id = ike_id_fmt(&sa->peer_id, id2, sizeof(id2)),
+			.remote_eap_id = sa->peer_eap_id && !ike_id_equal(sa->peer_eap_id, &sa->peer_id) ?
+			                 ike_id_fmt(sa->peer_eap_id, eid, sizeof(eid)) : "",
 			.proposal = sa->keys_ready ? ike_proposal_fmt(&sa->prop, prop, sizeof(prop)) : "",
 			.established_s = sa->state == IKE_STATE_ESTABLISHED ?
 			                 (int64_t)((now - sa->established_ms) / 1000) : -1,

@@ -59,6 +59,9 @@ struct ike_view_sa {
 	uint16_t local_port, remote_port;
 	bool nat_local, nat_remote;
 	const char *local_id, *remote_id;
+	/* the peer's EAP identity where it differs from remote_id (charon's
+	 * remote-eap-id), else "" */
+	const char *remote_eap_id;
 	const char *proposal;          /* "" before the keys are there */
 	int64_t established_s;         /* seconds ago, -1 if not established */
 	/* public-key authentication, "" if none: the signature each end used

@@ -76,6 +76,10 @@ static struct ike_sa *successor(struct ike_sa *old, bool initiator, uint64_t spi
 	sa->mobike = old->mobike;
 	sa->frag_supported = old->frag_supported;   /* kept across the rekey, as charon */
 	ike_sa_set_peer_id(sa, &old->peer_id);
+	if (old->peer_eap_id && ike_sa_set_peer_eap_id(sa, old->peer_eap_id)) {
+		ike_sa_end(sa, IKE_END_INTERNAL);
+		return NULL;
+	}
 	ike_authn_pubkey_sa_inherit(sa, old);   /* the certificates it was authenticated with */
 	sa->dh_group = group;
 	if (ike_sa_set_algs(sa, chosen)) {

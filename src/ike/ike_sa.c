@@ -228,14 +228,34 @@ void ike_sa_set_spi_i(struct ike_sa *sa, uint64_t spi_i)
 	hash_link(sa);
 }
 
+const struct ike_id *ike_sa_peer_eap_id(const struct ike_sa *sa)
+{
+	return sa->peer_eap_id ? sa->peer_eap_id : &sa->peer_id;
+}
+
+static void id_link(struct ike_sa *sa)
+{
+	sa->idh = id_hash(sa->ctx, ike_sa_peer_eap_id(sa));
+	struct ike_sa **b = &sa->ctx->id_hash[sa->idh & (sa->ctx->sa_hash_size - 1)];
+	sa->idnext = *b;
+	*b = sa;
+}
+
+int ike_sa_set_peer_eap_id(struct ike_sa *sa, const struct ike_id *id)
+{
+	if (!sa->peer_eap_id && !(sa->peer_eap_id = malloc(sizeof(*sa->peer_eap_id))))
+		return -ENOMEM;
+	id_unlink(sa);
+	*sa->peer_eap_id = *id;
+	id_link(sa);
+	return 0;
+}
+
 void ike_sa_set_peer_id(struct ike_sa *sa, const struct ike_id *id)
 {
 	id_unlink(sa);
 	sa->peer_id = *id;
-	sa->idh = id_hash(sa->ctx, &sa->peer_id);
-	struct ike_sa **b = &sa->ctx->id_hash[sa->idh & (sa->ctx->sa_hash_size - 1)];
-	sa->idnext = *b;
-	*b = sa;
+	id_link(sa);
 }
 
 struct ike_sa *ike_sa_by_peer_id(struct ike_ctx *ctx, const struct ike_id *id, struct ike_sa *after)
@@ -350,6 +370,7 @@ void ike_sa_destroy(struct ike_sa *sa)
 	ike_sa_work_done(sa);
 	free(sa->init_req);
 	free(sa->init_resp);
+	free(sa->peer_eap_id);
 	ike_authn_pubkey_sa_clear(sa);
 	mem_free_wipe(sa, sizeof(*sa));
 }

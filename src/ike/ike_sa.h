@@ -83,6 +83,11 @@ struct ike_sa {
 	int auth_child;
 	struct ike_child_sa *children;
 	struct ike_id peer_id;
+	/* the peer's EAP identity once it authenticated with EAP to us (we
+	 * were the EAP server; its IKE identity when no EAP-Identity was
+	 * asked for); NULL: it did not. Owned; set and read it through
+	 * ike_sa_set_peer_eap_id, ike_sa_peer_eap_id */
+	struct ike_id *peer_eap_id;
 
 	/* ike_timers.c's */
 	uint64_t created_ms, established_ms, last_rx_ms, dpd_ms, keepalive_ms;
@@ -166,7 +171,15 @@ struct ike_sa *ike_sa_by_spi_i(struct ike_ctx *ctx, uint64_t spi_i, struct ike_s
 void ike_sa_set_spi_i(struct ike_sa *sa, uint64_t spi_i);
 /* Set sa's peer identity, keeping the identity hash right. */
 void ike_sa_set_peer_id(struct ike_sa *sa, const struct ike_id *id);
-/* The SAs (any state) whose peer identity may equal id (its hash bucket;
+/* The identity the peer is known by for leases, uniqueness,
+ * INITIAL_CONTACT and the identity hash (charon's get_other_eap_id): its
+ * EAP identity if it authenticated with EAP to us, else its IKE
+ * identity. */
+const struct ike_id *ike_sa_peer_eap_id(const struct ike_sa *sa);
+/* Record that the peer authenticated with EAP as id (a copy), keeping the
+ * identity hash right. 0 or -ENOMEM (then nothing changes). */
+int ike_sa_set_peer_eap_id(struct ike_sa *sa, const struct ike_id *id);
+/* The SAs (any state) whose peer identity (ike_sa_peer_eap_id) may equal id (its hash bucket;
  * compare with ike_id_equal): the first (after NULL) or the one after
  * after; NULL at the end. */
 struct ike_sa *ike_sa_by_peer_id(struct ike_ctx *ctx, const struct ike_id *id, struct ike_sa *after);

@@ -83,7 +83,7 @@ static int lease_one(struct ike_sa *sa, int family, const struct ip_addr *hint,
 			sa_warn(sa, "pool '%s' is not loaded", cfg->pools[i]);
 			continue;
 		}
-		r = ike_pool_acquire(p, family, &sa->peer_id, hint, sa->unique_id, &got);
+		r = ike_pool_acquire(p, family, ike_sa_peer_eap_id(sa), hint, sa->unique_id, &got);
 		if (r == -EAFNOSUPPORT)
 			continue;
 		if (r == -ENOSPC) {
@@ -95,7 +95,7 @@ static int lease_one(struct ike_sa *sa, int family, const struct ip_addr *hint,
 		if (r)
 			return r;
 		sa_info(sa, "assigning virtual IP %s to peer '%s' from pool '%s'", ip_addr_fmt(&got, a),
-		        ike_id_fmt(&sa->peer_id, id, sizeof(id)), cfg->pools[i]);
+		        ike_id_fmt(ike_sa_peer_eap_id(sa), id, sizeof(id)), cfg->pools[i]);
 		unsigned k = sa->nvip_remote++;
 		sa->vip_remote[k] = got;
 		snprintf(sa->vip_pool[k], sizeof(sa->vip_pool[k]), "%s", cfg->pools[i]);
@@ -121,7 +121,7 @@ bool ike_vip_assign(struct ike_sa *sa, const struct ike_cp *req, struct ike_mb *
 		sa_info(sa, "ignoring %s (only CFG_REQUEST is answered)", ike_cp_type_name(req->type));
 		return true;
 	}
-	ike_id_fmt(&sa->peer_id, id, sizeof(id));
+	ike_id_fmt(ike_sa_peer_eap_id(sa), id, sizeof(id));
 	for (int f = 0; f < 2 && sa->nvip_remote < 2; f++) {
 		int family = f ? AF_INET6 : AF_INET;
 		const struct ip_addr *hint = NULL;
@@ -262,7 +262,7 @@ void ike_vip_release(struct ike_sa *sa)
 		if (p && !ike_pool_release(p, &sa->vip_remote[i], sa->unique_id))
 			sa_info(sa, "lease %s of pool '%s' released (kept for '%s')",
 			        ip_addr_fmt(&sa->vip_remote[i], a), sa->vip_pool[i],
-			        ike_id_fmt(&sa->peer_id, (char[IKE_ID_MAX * 2 + 8]){ 0 }, IKE_ID_MAX * 2 + 8));
+			        ike_id_fmt(ike_sa_peer_eap_id(sa), (char[IKE_ID_MAX * 2 + 8]){ 0 }, IKE_ID_MAX * 2 + 8));
 	}
 	sa->nvip_remote = 0;
 	for (unsigned i = 0; i < sa->nvip_local; i++) {

@@ -20,9 +20,11 @@
 #include "ike/ike.h"
 #include "ike/ike_ctx.h"
 #include "ike/ike_eap.h"
+#include "ike/ike_export.h"
 #include "ike/ike_msg.h"
 #include "ike/ike_pld.h"
 #include "ike/ike_proto.h"
+#include "ike/ike_sa.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 #include "xfrm/sad.h"
@@ -46,10 +48,14 @@ static void secret(struct ike_psk_cfg *s, struct ike_id *idbuf, const char *id, 
 	s->len = strlen(pw);
 }
 
+/* A's local eap_id (NULL: none, its IKE identity), set before eap_up */
+static const char *a_eap_id;
+
 /* A (carol, password a_pw) against B, which knows carol's password
  * b_pw; with ask, B's remote eap_id is %any (the EAP-Identity round). */
 static void eap_up(const char *a_pw, const char *b_pw, bool ask)
 {
+	const char *carol = a_eap_id ? a_eap_id : "carol@example.org";
 	char err[256];
 
 	peers_up("aes256gcm16-prfsha256-x25519", "aes128gcm16", "aes256gcm16-prfsha256-x25519",
@@ -58,11 +64,15 @@ static void eap_up(const char *a_pw, const char *b_pw, bool ask)
 	B.cfg.remote_auth = IKE_AUTH_CLASS_EAP;
 	A.cfg.eap_type = B.cfg.eap_type = 26;
 	assert_int_equal(ike_id_parse("carol@example.org", &A.cfg.local_id), 0);
+	if (a_eap_id) {
+		A.cfg.has_local_eap_id = true;
+		assert_int_equal(ike_id_parse(a_eap_id, &A.cfg.local_eap_id), 0);
+	}
 	secrets_a[0] = (struct ike_psk_cfg){ .key = A.cfg.psk, .len = A.cfg.psk_len };
 	secrets_b[0] = (struct ike_psk_cfg){ .key = B.cfg.psk, .len = B.cfg.psk_len };
-	secret(&secrets_a[1], &ids_a[1], "carol@example.org", a_pw);
+	secret(&secrets_a[1], &ids_a[1], carol, a_pw);
 	secret(&secrets_b[1], &ids_b[1], "dave@example.org", "davepass");
-	secret(&secrets_b[2], &ids_b[2], "carol@example.org", b_pw);
+	secret(&secrets_b[2], &ids_b[2], carol, b_pw);
 	assert_int_equal(ike_psks_set(A.ike, IKE_PSK_FILE, secrets_a, 2), 0);
 	assert_int_equal(ike_psks_set(B.ike, IKE_PSK_VICI, secrets_b, 3), 0);
 	B.cfg.has_remote_eap_id = ask;
@@ -73,6 +83,7 @@ static void eap_up(const char *a_pw, const char *b_pw, bool ask)
 static int teardown(void **state)
 {
 	(void)state;
+	a_eap_id = NULL;
 	pair_down();
 	mem_wipe(secrets_a, sizeof(secrets_a));
 	mem_wipe(secrets_b, sizeof(secrets_b));
@@ -160,6 +171,69 @@ static void test_mschapv2(void **state)
 	assert_int_equal(cc[3], 0);                 /* AUTH(MSK), SA, TS */
 	established();
 	assert_int_equal(ike_ctx_stats(B.ike)->auth_failed, 0);
+	/* B keeps the EAP identity: here the IKE one (charon: eap_identity
+	 * from other_id), so no remote-eap-id, yet PLUTO_XAUTH_ID */
+	assert_non_null(B.ike->sas->peer_eap_id);
+	assert_true(ike_id_equal(B.ike->sas->peer_eap_id, &B.ike->sas->peer_id));
+	assert_ptr_equal(ike_sa_peer_eap_id(B.ike->sas), B.ike->sas->peer_eap_id);
+	assert_null(A.ike->sas->peer_eap_id);   /* A was the EAP client */
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	deliver_all();
+}
+
+static char up_eap[64], up_peer[64];
+
+static void on_child_up(void *ctx, const struct ike_child_up_event *ev)
+{
+	(void)ctx;
+	snprintf(up_eap, sizeof(up_eap), "%s", ev->remote_eap_id ? ev->remote_eap_id : "(none)");
+	snprintf(up_peer, sizeof(up_peer), "%s", ev->remote_id);
+}
+
+static void view_eap(void *arg, const struct ike_view_sa *v)
+{
+	snprintf(arg, 64, "%s", v->remote_eap_id);
+}
+
+/* An EAP identity other than the IKE one (eap_id = carol, IKE identity
+ * carol@example.org): B keeps it on its IKE SA (the identity of the
+ * lease, of unique and INITIAL_CONTACT, of the identity hash), lists it
+ * (list-sas "EAP: 'carol'", the view's remote_eap_id for VICI's
+ * remote-eap-id) and hands it to updown (PLUTO_XAUTH_ID). */
+static void test_eap_identity_kept(void **state)
+{
+	char *text = NULL, eap[64] = "";
+	size_t tl = 0;
+	struct ike_id want;
+	FILE *f;
+
+	(void)state;
+	a_eap_id = "carol";
+	eap_up("carolpass", "carolpass", true);
+	B.ike->io.child_up = on_child_up;
+	A.ike->io.child_up = NULL;
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	deliver_all();
+	established();
+	assert_string_equal(up_eap, "carol");          /* updown's PLUTO_XAUTH_ID */
+	assert_string_equal(up_peer, "carol@example.org");
+	struct ike_sa *sa = B.ike->sas;
+	assert_int_equal(ike_id_parse("carol", &want), 0);
+	assert_non_null(sa->peer_eap_id);
+	assert_true(ike_id_equal(sa->peer_eap_id, &want));
+	assert_false(ike_id_equal(&sa->peer_id, &want));
+	assert_ptr_equal(ike_sa_by_peer_id(B.ike, &want, NULL), sa);   /* hashed by it */
+	f = open_memstream(&text, &tl);
+	assert_non_null(f);
+	ike_list_sas(B.ike, f);
+	fclose(f);
+	assert_non_null(strstr(text, "remote 'carol@example.org' @ "));
+	assert_non_null(strstr(text, " EAP: 'carol'\n"));
+	free(text);
+	ike_view_sas(B.ike, view_eap, NULL, eap);
+	assert_string_equal(eap, "carol");
+	ike_view_sas(A.ike, view_eap, NULL, eap);
+	assert_string_equal(eap, "");
 	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
 	deliver_all();
 }
@@ -507,6 +581,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_mschapv2, teardown),
 		cmocka_unit_test_teardown(test_identity_round, teardown),
+		cmocka_unit_test_teardown(test_eap_identity_kept, teardown),
 		cmocka_unit_test_teardown(test_wrong_password, teardown),
 		cmocka_unit_test_teardown(test_no_secret, teardown),
 		cmocka_unit_test_teardown(test_tampered, teardown),
