@@ -258,9 +258,11 @@ struct conf_conn {
 	struct conf_child *children; size_t nchildren;
 	struct conf_seen *seen;   size_t nseen;   /* the options written */
 	/* remote access (conf_pools.c): the families of the virtual IPs a
-	 * client requests (vips = 0.0.0.0 / ::; AF_INET, AF_INET6), and the
+	 * client requests (vips = 0.0.0.0 / :: or an address; AF_INET,
+	 * AF_INET6) and the address asked for (vip_req, zero: any), and the
 	 * pools a gateway leases from (pools = NAME, ...) */
 	uint8_t vips[2];           size_t nvips;
+	struct ip_addr vip_req[2];
 	char **pools;              size_t npools;
 };
 

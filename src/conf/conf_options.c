@@ -244,7 +244,7 @@ const struct conf_opt conf_opts[] = {
 	          "joined by '-' (aes256gcm16-prfsha256-x25519); default stands for the "
 	          "default set" },
 	{ "vips", CONN, CONF_T_HOOK, CONF_SUP_YES, 0, 0, "", AT(conf_conn, nvips),
-	  .parse = parse_vips, .hook_type = "0.0.0.0, ::, or both, comma separated",
+	  .parse = parse_vips, .hook_type = "0.0.0.0, ::, an address, or one of each family, comma separated",
 	  .note = "0.0.0.0 and/or :: (a specific address is refused)", .example = "0.0.0.0",
 	  .desc = "virtual IPs to request as a client (RFC 7296 2.19); 0.0.0.0 or :: asks the "
 	          "gateway for any address of that family" },

@@ -198,14 +198,18 @@ int conf_vips_parse(const struct conf_kv *kv, const char *path, struct conf_conn
 
 		if (ip_addr_parse(items[i], &a))
 			rc = fail(err, errlen, &kv->loc, path, "invalid virtual IP '%s'", items[i]);
-		else if (!ip_addr_is_zero(&a))
-			rc = fail(err, errlen, &kv->loc, path,
-			          "requesting a specific virtual IP (%s) is not supported by uipsec: use "
-			          "0.0.0.0 or ::", items[i]);
-		else if ((cn->nvips == 1 && cn->vips[0] == a.family) || cn->nvips == 2)
+		else if (cn->nvips == 1 && ip_addr_equal(&cn->vip_req[0], &a))
 			rc = fail(err, errlen, &kv->loc, path, "%s is listed twice", items[i]);
-		else
+		else if ((cn->nvips == 1 && cn->vips[0] == a.family) || cn->nvips == 2)
+			rc = fail(err, errlen, &kv->loc, path,
+			          "%s: a second virtual IP of its family (uipsec requests one IPv4 and "
+			          "one IPv6 address at most)", items[i]);
+		else {
+			/* as charon: a specific address is a wish the gateway may
+			 * ignore (it assigns what its pool has) */
+			cn->vip_req[cn->nvips] = a;
 			cn->vips[cn->nvips++] = a.family;
+		}
 	}
 	conf_list_free(items, ni);
 	return rc;

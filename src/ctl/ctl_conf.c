@@ -438,8 +438,10 @@ int ctl_conf_to_ike(const struct conf *c, const struct conf_conn *cc,
 	cfg->encap = cc->encap;
 	cfg->no_mobike = !cc->mobike;
 	/* remote access: vips as a client, pools as a gateway */
-	for (size_t i = 0; i < cc->nvips && i < 2; i++)
+	for (size_t i = 0; i < cc->nvips && i < 2; i++) {
+		cfg->vip_req[cfg->nvips] = cc->vip_req[i];
 		cfg->vip_family[cfg->nvips++] = cc->vips[i];
+	}
 	for (size_t i = 0; i < cc->npools && i < IKE_CONN_POOLS_MAX; i++)
 		snprintf(cfg->pools[cfg->npools++], sizeof(cfg->pools[0]), "%s", cc->pools[i]);
 	/* any number of children: the IKE core copies the array (ike_conn_add);

@@ -317,6 +317,7 @@ struct ike_conn_cfg {
 	 * connections.<conn>.pools, as charon's) */
 	uint8_t vip_family[2];
 	unsigned nvips;
+	struct ip_addr vip_req[2];    /* the address asked for with vip_family[i]; zero: any */
 	char pools[IKE_CONN_POOLS_MAX][64];
 	unsigned npools;
 	/* the children, nchildren of them: ike_conn_add copies the array */

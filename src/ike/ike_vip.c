@@ -30,7 +30,13 @@ void ike_vip_request(const struct ike_sa *sa, struct ike_mb *mb)
 		return;
 	for (unsigned i = 0; i < cfg->nvips && i < 2; i++) {
 		int f = fam_idx(cfg->vip_family[i]);
-		cp.ask_addr[f] = 1;
+		/* as charon: a specific address in the attribute, else an empty one */
+		if (!ip_addr_is_zero(&cfg->vip_req[i]) && cp.naddrs < IKE_CP_ADDR_MAX) {
+			cp.addrs[cp.naddrs].addr = cfg->vip_req[i];
+			cp.addrs[cp.naddrs++].len = cfg->vip_family[i] == AF_INET ? 32 : 128;
+		} else {
+			cp.ask_addr[f] = 1;
+		}
 		cp.ask_dns[f] = 1;
 	}
 	/* a reauthentication (make-before-break) asks for the addresses the

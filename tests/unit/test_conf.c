@@ -733,7 +733,7 @@ static void test_unsupported(void **state)
 	static const struct err_row rows[] = {
 		/* 0 */ { CONN("aggressive = yes"), "t.conf:4:3: connections.gw.aggressive: not supported: an IKEv1 setting (uipsec speaks IKEv2 only) (uipsec takes only no)" },
 		/* 1 */ { CONN("rekey_tme = 1h"), "t.conf:4:3: connections.gw.rekey_tme: unknown option" },
-		/* 2 */ { CONN("vips = 10.3.0.5"), "t.conf:4:3: connections.gw.vips: requesting a specific virtual IP (10.3.0.5) is not supported by uipsec: use 0.0.0.0 or ::" },
+		/* 2 */ { CONN("vips = 10.3.0.5, 0.0.0.0"), "t.conf:4:3: connections.gw.vips: 0.0.0.0: a second virtual IP of its family (uipsec requests one IPv4 and one IPv6 address at most)" },
 		/* 3 */ { CHILD("inactivity = 30s"), "t.conf:5:4: connections.gw.children.net.inactivity: not supported: closing idle CHILD_SAs, not yet in uipsec (uipsec takes only 0 or 0s)" },
 		/* 4 */ { CHILD("mark_in = 42"), "t.conf:5:4: connections.gw.children.net.mark_in: not supported: marks (uipsec takes only 0 or 0/0x00000000)" },
 		/* 5 */ { CHILD("ipcomp = yes"), "t.conf:5:4: connections.gw.children.net.ipcomp: not supported: IPComp (uipsec takes only no)" },
