@@ -1614,6 +1614,7 @@ static void cmd_unload_shared(void *ctx, struct ctl_conn *c, const struct vici_p
 			*pp = old->next;
 			secret_free(old);
 			psks_push(vs);   /* fewer keys: only memory can fail, and then none change */
+			log_info("vici: unloaded shared secret '%s'", id);
 			vici_kv_str(resp, "success", "yes");
 			return;
 		}

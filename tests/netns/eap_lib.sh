@@ -84,8 +84,27 @@ write_client() {
 	EOF
 }
 
-# write_gateway DIR: certificate, EAP-MSCHAPv2 for the clients, a pool
+# write_gateway DIR [CHILD_EXTRA [nosecrets]]: certificate, EAP-MSCHAPv2
+# for the clients, a pool; CHILD_EXTRA: a line into child "net" (an
+# updown); nosecrets: no EAP secrets in the file (loaded over VICI)
 write_gateway() {
+	local secrets
+	secrets=$(
+		cat <<-EOF
+		secrets {
+		    eap-carol {
+		        id = carol
+		        secret = "$PW"
+		    }
+		    eap-dave {
+		        id = dave
+		        secret = "not-carols-password"
+		    }
+		}
+		EOF
+	)
+	[ "${3:-}" = nosecrets ] && secrets=""
+
 	mkdir -p "$1/x509" "$1/private"
 	chmod 700 "$1/private"
 	cp "$P/gw.pem" "$1/x509/gw.pem"
@@ -111,20 +130,12 @@ write_gateway() {
 	        children {
 	            net {
 	                local_ts = 10.2.0.0/24
+	                ${2:-}
 	            }
 	        }
 	    }
 	}
-	secrets {
-	    eap-carol {
-	        id = carol
-	        secret = "$PW"
-	    }
-	    eap-dave {
-	        id = dave
-	        secret = "not-carols-password"
-	    }
-	}
+	$secrets
 	EOF
 }
 
