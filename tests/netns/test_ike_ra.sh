@@ -9,6 +9,8 @@
 # address. Then a pool of one address: gwa dials in as dave (gets it)
 # and, on a second connection, as carol, who is refused with
 # INTERNAL_ADDRESS_FAILURE (logged, counted) while dave's tunnel stays.
+# A client that asks for an address outside the pool (vips = 10.99.0.5)
+# gets a pool address instead, as from charon, and uses it.
 # And two clients at once (gwa and hosta) on the gateway's one connection:
 # two IKE_SAs, two addresses, both ping.
 # DNS: the client's uipsecd finds the fake resolvconf (ike_lib.sh) first
@@ -111,6 +113,35 @@ if uipsecd_start gwa gwb; then
 			fi
 		fi
 	fi
+fi
+stop_all
+
+CASE="a requested address outside the pool"
+# the client asks for 10.99.0.5 (vips = 10.99.0.5), not in 10.3.0.0/24:
+# as charon, the gateway assigns a pool address instead, and the client
+# takes it (its TUN device, its traffic selector) and the tunnel works
+write_ra 10.3.0.0/24
+sed -i 's/vips = 0.0.0.0/vips = 10.99.0.5/' "$W/gwa/swanctl.conf"
+if uipsecd_start gwa gwb; then
+	u gwa initiate --child net >/dev/null
+	if ! established; then
+		fail "not established"
+	elif ! grep -q "peer requested virtual IP 10.99.0.5" "$W/gwb/uipsecd.log"; then
+		fail "the gateway did not see the request for 10.99.0.5"
+	elif ! grep -q "assigning virtual IP 10.3.0.1 to peer 'carol@example.org'" "$W/gwb/uipsecd.log"; then
+		fail "the gateway did not assign 10.3.0.1 instead"
+	elif ! u gwa list-sas | grep -q "local  vip 10.3.0.1"; then
+		fail "gwa did not take 10.3.0.1: $(u gwa list-sas)"
+	elif ! vip_on_tun 10.3.0.1 || vip_on_tun 10.99.0.5; then
+		fail "gwa's $TUN does not have 10.3.0.1 (alone)"
+	elif ! u gwa list-sas | grep -q "local  10.3.0.1/32"; then
+		fail "the local traffic selector is not the assigned address"
+	elif ! ns gwa ping -c 2 -i 0.2 -W 2 -I 10.3.0.1 10.2.0.2 >/dev/null 2>&1; then
+		fail "no ping from the assigned address"
+	else
+		echo "ok [$CASE]"
+	fi
+	u gwa terminate --ike rw >/dev/null
 fi
 stop_all
 
