@@ -8,6 +8,9 @@
 #     eap_id carol, vips = 0.0.0.0) against uipsecd on gwb as the gateway
 #     (remote auth = eap-mschapv2, eap_id = %any: EAP-Identity first; a
 #     pool 10.3.0.0/24): charon gets 10.3.0.1 and pings hostb from it;
+#     uipsec keeps the EAP identity (the lease is 'carol's, list-sas
+#     "EAP: 'carol'"), as charon does when it is the gateway (checked in
+#     the other direction);
 #     then with a wrong password: refused (AUTHENTICATION_FAILED), counted
 #     on uipsec's side, the password in no log;
 #   - uipsecd on gwa as the road warrior against charon on gwb with the
@@ -54,6 +57,10 @@ if charon_rw_start 15; then
 		fail "uipsec's first IKE_AUTH response lacks its AUTH (EAP-only with MSCHAPv2)"
 	elif ! ping_from_vip; then
 		fail "no ping from charon's virtual IP to hostb"
+	elif ! u gwb list-pools | grep -q "10.3.0.1 .*online *'carol'$"; then
+		fail "uipsec's lease is not for the EAP identity 'carol': $(u gwb list-pools)"
+	elif ! u gwb list-sas | grep -q "remote 'carol@example.org' @ .* EAP: 'carol'$"; then
+		fail "uipsec's list-sas does not show the EAP identity"
 	elif ! no_password_logged; then
 		fail "the password is in a log"
 	else
@@ -100,6 +107,11 @@ if uipsec_rw_start; then
 		fail "10.3.0.1 not on uipsec's $TUN"
 	elif ! ping_from_vip; then
 		fail "no ping from uipsec's virtual IP to hostb"
+	elif ! charon_swanctl gwb --list-pools --leases 2>/dev/null | grep -q "10.3.0.1 .*online.*'carol'$"; then
+		# what uipsec as the gateway does (above) is what charon does
+		fail "charon's lease is not for the EAP identity 'carol': $(charon_swanctl gwb --list-pools --leases 2>&1)"
+	elif ! charon_swanctl gwb --list-sas 2>/dev/null | grep -q "remote 'carol@example.org' @ .* EAP: 'carol'"; then
+		fail "charon's list-sas does not show the EAP identity"
 	elif ! no_password_logged; then
 		fail "the password is in a log"
 	else

@@ -12,7 +12,10 @@
 #   - uipsecd on gwa as the client against charon on gwb with the same
 #     pool: uipsec gets 10.3.0.1 on its TUN device and the DNS server,
 #     pings hostb from it; after uipsec terminates, charon's lease is
-#     offline and the address is off the TUN device.
+#     offline and the address is off the TUN device;
+#   - either as a client asking for 10.99.0.5 (vips = 10.99.0.5), outside
+#     the pool: the gateway assigns 10.3.0.1 instead, the client takes it
+#     and pings from it.
 #
 # EAP-MSCHAPv2 is tests/interop/test_ike_charon_eap.sh. Exit 77: not root /
 # no charon; without pki the certificate cases are skipped (said so).
@@ -198,8 +201,64 @@ uipsec_client() {
 	charon_stop_all
 }
 
+# outside_pool: a road warrior asking for 10.99.0.5 (vips = 10.99.0.5),
+# outside the pool 10.3.0.0/24, gets 10.3.0.1 instead and uses it: uipsec
+# against charon as the gateway (charon's behaviour), then charon against
+# uipsec as the gateway
+outside_pool() {
+	CASE="uipsec road warrior asking for an address outside the pool, charon gateway"
+	rm -rf "$W/gwa" "$W/gwb"
+	write_client "$W/gwa" psk
+	write_gateway "$W/gwb" psk
+	sed -i 's/vips = 0.0.0.0/vips = 10.99.0.5/' "$W/gwa/swanctl.conf"
+	TUN=ipsec0
+	if uipsec_rw_start; then
+		if ! established gwa; then
+			fail "not established"
+		elif ! grep -q "peer requested virtual IP 10.99.0.5" "$W/gwb/charon.log"; then
+			fail "charon did not see the request for 10.99.0.5"
+		elif ! grep -q "assigning virtual IP 10.3.0.1 to peer 'carol@example.org'" "$W/gwb/charon.log"; then
+			fail "charon did not assign 10.3.0.1"
+		elif ! u gwa list-sas | grep -q "local  vip 10.3.0.1"; then
+			fail "uipsec did not take 10.3.0.1"
+		elif ! ns gwa ip -4 addr show dev "$TUN" | grep -q "inet 10.3.0.1/32"; then
+			fail "10.3.0.1 not on uipsec's $TUN"
+		elif ! ping_from_vip; then
+			fail "no ping from the assigned address"
+		else
+			echo "ok [$CASE]"
+		fi
+		u gwa terminate --ike rw >/dev/null
+	fi
+	stop_all
+	charon_stop_all
+
+	CASE="charon road warrior asking for an address outside the pool, uipsec gateway"
+	rm -rf "$W/gwa" "$W/gwb"
+	write_client "$W/gwa" psk
+	write_gateway "$W/gwb" psk
+	sed -i 's/vips = 0.0.0.0/vips = 10.99.0.5/' "$W/gwa/swanctl.conf"
+	if charon_rw_start 10; then
+		if ! established gwb; then
+			fail "not established"
+		elif ! grep -q "peer requested virtual IP 10.99.0.5" "$W/gwb/uipsecd.log"; then
+			fail "uipsec did not see the request for 10.99.0.5"
+		elif ! grep -q "installing new virtual IP 10.3.0.1" "$W/gwa/charon.log"; then
+			fail "charon did not install 10.3.0.1"
+		elif ! ping_from_vip; then
+			fail "no ping from charon's assigned address"
+		else
+			echo "ok [$CASE]"
+		fi
+		charon_swanctl gwa --terminate --ike rw --timeout 10 >/dev/null 2>&1
+	fi
+	stop_all
+	charon_stop_all
+}
+
 charon_client psk
 uipsec_client psk
+outside_pool
 if command -v pki >/dev/null; then
 	make_pki
 	make_client_cert
