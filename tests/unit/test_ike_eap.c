@@ -254,6 +254,65 @@ static void test_identity_round(void **state)
 	established();
 }
 
+/* unique = replace compares the EAP identity, as charon's
+ * check_uniqueness (get_other_eap_id): carol's first device
+ * (carol@example.org, EAP identity carol) is up; a second one from
+ * another address and without INITIAL_CONTACT (unique = never on A)
+ * dials in as second_ike with EAP identity second_eap. want: the IKE
+ * SAs B has in the end (1: the first was replaced). */
+static void unique_eap_case(const char *second_ike, const char *second_eap, const char *pw,
+                            unsigned want)
+{
+	char err[256];
+
+	a_eap_id = "carol";
+	eap_up("carolpass", "carolpass", true);
+	secret(&secrets_b[1], &ids_b[1], "dave", "davepass");
+	assert_int_equal(ike_psks_set(B.ike, IKE_PSK_VICI, secrets_b, 3), 0);
+	ike_conn_del(B.ike, "gw");
+	memset(&B.cfg.remote_addr, 0, sizeof(B.cfg.remote_addr));   /* %any */
+	B.cfg.unique_replace = true;
+	assert_int_equal(ike_conn_add(B.ike, &B.cfg, err, sizeof(err)), 0);
+	A.cfg.unique_never = true;
+	pair_restart(&A);
+	assert_int_equal(ike_psks_set(A.ike, IKE_PSK_FILE, secrets_a, 2), 0);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	pair_deliver_all(64);
+	assert_int_equal(ike_sa_count(B.ike), 1);
+	assert_string_equal(ike_conn_state(B.ike, "gw"), "ESTABLISHED");
+
+	assert_int_equal(ike_id_parse(second_ike, &A.cfg.local_id), 0);
+	assert_int_equal(ike_id_parse(second_eap, &A.cfg.local_eap_id), 0);
+	secret(&secrets_a[1], &ids_a[1], second_eap, pw);
+	pair_restart(&A);                      /* the second device */
+	assert_int_equal(ike_psks_set(A.ike, IKE_PSK_FILE, secrets_a, 2), 0);
+	nat_on = true;
+	ip_addr_parse("192.0.2.3", &nat_pub);
+	assert_int_equal(ike_initiate(A.ike, "net"), 0);
+	pair_deliver_all(64);
+	/* the first one's Delete goes to a device that is gone: it ends when
+	 * its retransmissions do */
+	for (unsigned i = 0; i < 400 && ike_sa_count(B.ike) > want; i++) {
+		tick(1000);
+		pair_deliver_all(64);
+	}
+	assert_int_equal(ike_sa_count(B.ike), want);
+	assert_string_equal(ike_conn_state(A.ike, "gw"), "ESTABLISHED");
+	if (want == 1)
+		assert_true(ip_addr_equal(&B.ike->sas->remote.addr, &nat_pub));
+}
+
+static void test_unique_by_eap_identity(void **state)
+{
+	(void)state;
+	/* another IKE identity, the same EAP identity: the same client */
+	unique_eap_case("carol-phone@example.org", "carol", "carolpass", 1);
+	pair_down();
+	a_eap_id = NULL;
+	/* the same IKE identity, another EAP identity: another client */
+	unique_eap_case("carol@example.org", "dave", "davepass", 2);
+}
+
 /* A wrong password: B refuses with AUTHENTICATION_FAILED, counted; both
  * IKE SAs end, nothing is installed. */
 static void test_wrong_password(void **state)
@@ -582,6 +641,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_mschapv2, teardown),
 		cmocka_unit_test_teardown(test_identity_round, teardown),
 		cmocka_unit_test_teardown(test_eap_identity_kept, teardown),
+		cmocka_unit_test_teardown(test_unique_by_eap_identity, teardown),
 		cmocka_unit_test_teardown(test_wrong_password, teardown),
 		cmocka_unit_test_teardown(test_no_secret, teardown),
 		cmocka_unit_test_teardown(test_tampered, teardown),
