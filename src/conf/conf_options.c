@@ -245,7 +245,7 @@ const struct conf_opt conf_opts[] = {
 	          "default set" },
 	{ "vips", CONN, CONF_T_HOOK, CONF_SUP_YES, 0, 0, "", AT(conf_conn, nvips),
 	  .parse = parse_vips, .hook_type = "0.0.0.0, ::, an address, or one of each family, comma separated",
-	  .note = "0.0.0.0 and/or :: (a specific address is refused)", .example = "0.0.0.0",
+	  .note = "0.0.0.0 and/or ::, or an address to ask for (a wish: the gateway may assign another); one of each family at most", .example = "0.0.0.0",
 	  .desc = "virtual IPs to request as a client (RFC 7296 2.19); 0.0.0.0 or :: asks the "
 	          "gateway for any address of that family" },
 	{ "aggressive", CONN, REFUSED(R_IKEV1), NOOP("no"), .dflt = "no", .example = "no" },
