@@ -720,6 +720,16 @@ static void test_pools(void **state)
 	char err[256];
 	assert_int_equal(conf_pools_check(c, err, sizeof(err)), 0);
 	conf_free(c);
+	/* vips with an address: the family, and the address to ask for */
+	c = parse_ok("connections { cli { vips = 10.99.0.5, ::\n local { auth = psk }\n"
+	             " remote { auth = psk } } }\nsecrets { ike { secret = x } }\n");
+	cli = conf_conn_find(c, "cli");
+	assert_int_equal(cli->nvips, 2);
+	assert_int_equal(cli->vips[0], AF_INET);
+	assert_string_equal(ip_addr_fmt(&cli->vip_req[0], a), "10.99.0.5");
+	assert_int_equal(cli->vips[1], AF_INET6);
+	assert_true(ip_addr_is_zero(&cli->vip_req[1]));
+	conf_free(c);
 	/* a connection naming a pool the file lacks parses (VICI load-conn
 	 * sends connections alone), and the whole-file check says so */
 	c = parse_ok("connections { gw { pools = nope\n local { auth = psk } } }\n");

@@ -43,6 +43,9 @@ static void pool_set(const char *from, const char *to)
 	assert_int_equal(ike_pools_set(B.ike, IKE_POOL_FILE, &pc, 1, err, sizeof(err)), 0);
 }
 
+/* the address A asks for (vips = ADDRESS); NULL: any (0.0.0.0) */
+static const char *a_vip_req;
+
 /* A asks for an IPv4 address; B hands them out from "rw" to anyone. */
 static void road_warrior(bool with_pool)
 {
@@ -53,6 +56,9 @@ static void road_warrior(bool with_pool)
 	assert_int_equal(ike_id_parse("carol@example.org", &A.cfg.local_id), 0);
 	A.cfg.vip_family[0] = AF_INET;
 	A.cfg.nvips = 1;
+	if (a_vip_req)
+		A.cfg.vip_req[0] = pair_ip(a_vip_req);
+	a_vip_req = NULL;
 	A.cfg.children[0].local_ts.n = 0;   /* dynamic: the virtual IP */
 	assert_int_equal(ike_conn_add(A.ike, &A.cfg, err, sizeof(err)), 0);
 	memset(&B.cfg.remote_addr, 0, sizeof(B.cfg.remote_addr));   /* %any */
@@ -195,6 +201,42 @@ static void test_vip_exhausted(void **state)
 	assert_int_equal(A.nvip_add, 0);
 	/* dave's lease is untouched */
 	assert_int_equal(ike_pool_online(b_pool()), 1);
+}
+
+/* vips = ADDRESS: A asks for that address; B, as charon's mem_pool,
+ * assigns the next address of its pool when the address is outside it
+ * (or in it but not A's lease); A takes what it got, its CHILD SA
+ * narrowed to it. */
+static void test_vip_requested(void **state)
+{
+	struct xfrm_flow fl = { 0 };
+
+	(void)state;
+	a_vip_req = "10.99.0.5";
+	road_warrior(true);
+	pool_set("10.3.0.1", "10.3.0.254");
+	assert_true(connect_a());
+	struct ike_sa *a = pair_sa(&A, NULL), *b = pair_sa(&B, NULL);
+	assert_int_equal(a->nvip_local, 1);
+	assert_true(ip_addr_equal(&a->vip_local[0], &(struct ip_addr){ AF_INET, { 10, 3, 0, 1 } }));
+	assert_int_equal(b->nvip_remote, 1);
+	assert_true(ip_addr_equal(&b->vip_remote[0], &a->vip_local[0]));
+	fl.saddr = pair_ip("10.3.0.1");
+	fl.daddr = pair_ip("10.2.0.7");
+	assert_non_null(spd_lookup(A.spd, XFRM_POLICY_OUT, &fl));
+	fl.saddr = pair_ip("10.99.0.5");
+	assert_null(spd_lookup(A.spd, XFRM_POLICY_OUT, &fl));
+	assert_int_equal(ike_terminate_ike(A.ike, "gw"), 0);
+	pair_deliver_all(32);
+	pair_down();
+
+	/* in the pool but never leased: still the next address, as charon */
+	a_vip_req = "10.3.0.9";
+	road_warrior(true);
+	pool_set("10.3.0.1", "10.3.0.254");
+	assert_true(connect_a());
+	a = pair_sa(&A, NULL);
+	assert_true(ip_addr_equal(&a->vip_local[0], &(struct ip_addr){ AF_INET, { 10, 3, 0, 1 } }));
 }
 
 /* A gateway connection without pools: the request gets no address. */
@@ -444,6 +486,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vip_lease, pair_teardown),
 		cmocka_unit_test_teardown(test_vip_reconnect, pair_teardown),
 		cmocka_unit_test_teardown(test_vip_exhausted, pair_teardown),
+		cmocka_unit_test_teardown(test_vip_requested, pair_teardown),
 		cmocka_unit_test_teardown(test_vip_no_pool, pair_teardown),
 		cmocka_unit_test_teardown(test_vip_pool_reload, pair_teardown),
 		cmocka_unit_test_teardown(test_vip_ike_rekey, pair_teardown),
