@@ -12,14 +12,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define REPLAY_WINDOW_MAX 8192                 /* packets; must be a multiple of 64 */
-#define REPLAY_WORDS (REPLAY_WINDOW_MAX / 64)
+#define REPLAY_WINDOW_MAX 8192                 /* packets; must be a power of two */
+/* Windows up to this many packets (the default is 32) keep their ring in
+ * the struct itself; larger ones get a ring of their own (ext), sized to
+ * the window rounded up to a power of two. */
+#define REPLAY_INLINE_BITS 256
+#define REPLAY_INLINE_WORDS (REPLAY_INLINE_BITS / 64)
 
 struct replay_window {
 	uint64_t top;      /* highest sequence number accepted (full 64 bits) */
 	uint32_t size;     /* window size in packets, 0 = no replay protection */
 	bool esn;          /* extended sequence numbers */
-	uint64_t bitmap[REPLAY_WORDS];  /* bit for seq s: (s % REPLAY_WINDOW_MAX) */
+	uint32_t ring_bits;  /* bits in the ring, a power of two (0 = unset) */
+	uint64_t *ext;     /* the ring if ring_bits > REPLAY_INLINE_BITS */
+	uint64_t bitmap[REPLAY_INLINE_WORDS];  /* the ring otherwise; bit for
+	                                        * seq s: s % ring_bits */
 };
 
 enum replay_verdict {
@@ -29,13 +36,25 @@ enum replay_verdict {
 	REPLAY_INVALID,     /* sequence number 0 without ESN */
 };
 
-/* size 0..REPLAY_WINDOW_MAX packets, kept exactly as given (the bitmap is
- * always REPLAY_WINDOW_MAX bits; size only limits how old a packet may be).
+/* size 0..REPLAY_WINDOW_MAX packets, kept exactly as given (the ring is
+ * size rounded up to a power of two, at least REPLAY_INLINE_BITS; size
+ * only limits how old a packet may be). Above REPLAY_INLINE_BITS the ring
+ * is allocated: release it with replay_free. w need not be initialized
+ * (anything it held is not freed).
  * Size 0 means no replay protection: duplicates are accepted and only top
  * is tracked (for printing, and with ESN for inferring the high bits, then
  * taking the candidate nearest top). Sequence number 0 is always refused
- * (REPLAY_INVALID). Returns false (and w zeroed) if size is too big. */
+ * (REPLAY_INVALID). Returns false (and w zeroed) if size is too big or out of memory. */
 bool replay_init(struct replay_window *w, uint32_t size, bool esn);
+/* Free an allocated ring (w keeps size, top and esn, with no ring: only
+ * replay_init or replay_free may follow). NULL or zeroed w: nothing. */
+void replay_free(struct replay_window *w);
+/* Change the size of an initialized window, keeping top and the marks of
+ * the packets inside both windows. false (w unchanged) if too big or out
+ * of memory. */
+bool replay_resize(struct replay_window *w, uint32_t size);
+/* Has seq (within the window) been marked? */
+bool replay_seen(const struct replay_window *w, uint64_t seq);
 
 /* Set the window's position (ip xfrm replay-seq / replay-seq-hi); clears
  * the bitmap, so top itself is acceptable once more, as in Linux. Without

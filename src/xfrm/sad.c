@@ -254,12 +254,14 @@ static int validate(const struct sad_sa *sa, char *err, size_t errlen)
 }
 
 /* The stored window: size and position as given, ESN from the flags. */
-static void set_replay(struct sad_sa *dst, const struct replay_window *src, bool esn)
+static bool set_replay(struct sad_sa *dst, const struct replay_window *src, bool esn)
 {
 	uint64_t top = src->top;
 
-	replay_init(&dst->replay, src->size, esn);
+	if (!replay_init(&dst->replay, src->size, esn))
+		return false;
 	replay_set_top(&dst->replay, top);
+	return true;
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -314,6 +316,7 @@ static void entry_free(struct sad_entry *e)
 {
 	pthread_mutex_destroy(&e->lock);
 	crypto_esp_free(e->sa.crypto);
+	replay_free(&e->sa.replay);
 	mem_free_wipe(e, sizeof(*e));
 }
 
@@ -373,7 +376,12 @@ int sad_add_err(struct sad *sad, const struct sad_sa *sa, struct sad_sa **out, c
 	e->sa.crypto = c;
 	e->sa.state = SAD_STATE_VALID;
 	e->sa.limit_reached = false;
-	set_replay(&e->sa, &sa->replay, sa->flags & SAD_FLAG_ESN);
+	if (!set_replay(&e->sa, &sa->replay, sa->flags & SAD_FLAG_ESN)) {
+		pthread_mutex_destroy(&e->lock);
+		crypto_esp_free(c);
+		mem_free_wipe(e, sizeof(*e));
+		return -ENOMEM;
+	}
 	memset(&e->sa.stats, 0, sizeof(e->sa.stats));
 	if (e->sa.sel.family)
 		xfrm_selector_normalize(&e->sa.sel);
@@ -429,6 +437,12 @@ int sad_update_err(struct sad *sad, const struct sad_sa *sa, char *err, size_t e
 		if (rc < 0)
 			return rc;
 	}
+	/* A new window size: a ring of its own size, the marks kept. */
+	if (sa->replay.size && !replay_resize(&cur->replay, sa->replay.size)) {
+		if (new_algs)
+			crypto_esp_free(c);
+		return -ENOMEM;
+	}
 
 	/* Everything below succeeds. */
 	reqid_remove(sad, e);
@@ -453,8 +467,6 @@ int sad_update_err(struct sad *sad, const struct sad_sa *sa, char *err, size_t e
 	/* Sequence numbers and the window stay unless given. */
 	if (sa->oseq)
 		cur->oseq = sa->oseq;
-	if (sa->replay.size)
-		cur->replay.size = sa->replay.size;
 	if (sa->replay.top)
 		replay_set_top(&cur->replay, sa->replay.top);
 	cur->lft = sa->lft;

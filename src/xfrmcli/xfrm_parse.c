@@ -705,9 +705,15 @@ int xfrm_parse_state(int argc, char **argv, enum xg_mode mode,
 		return rc;
 	if (!(sa->flags & SAD_FLAG_ESN) && (req->seq_hi || req->oseq_hi))
 		return fail(&c, "replay-seq-hi and replay-oseq-hi need flag esn");
-	if (!replay_init(&sa->replay, req->window, sa->flags & SAD_FLAG_ESN))
+	/* Size and position only: sad_add and sad_update build the ring. */
+	if (req->window > REPLAY_WINDOW_MAX)
 		return fail(&c, "replay-window %u is not valid", req->window);
-	replay_set_top(&sa->replay, (uint64_t)req->seq_hi << 32 | req->seq);
+	memset(&sa->replay, 0, sizeof(sa->replay));
+	sa->replay.size = req->window;
+	sa->replay.esn = sa->flags & SAD_FLAG_ESN;
+	sa->replay.top = (uint64_t)req->seq_hi << 32 | req->seq;
+	if (!sa->replay.esn)
+		sa->replay.top &= UINT32_MAX;
 	sa->oseq = (uint64_t)req->oseq_hi << 32 | req->oseq;
 	/* As the kernel: a state without a selector gets one of its family. */
 	if (!(req->have & XG_SEL))

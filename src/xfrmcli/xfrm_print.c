@@ -145,15 +145,6 @@ static void print_algo(FILE *out, const char *pfx, const char *type,
 	fputc('\n', out);
 }
 
-/* Is the sequence number s marked in the window (replay.h: bit s mod
- * REPLAY_WINDOW_MAX of the bitmap)? */
-static bool replay_seen(const struct replay_window *w, uint64_t s)
-{
-	uint64_t bit = s % REPLAY_WINDOW_MAX;
-
-	return (w->bitmap[bit / 64] >> (bit % 64)) & 1;
-}
-
 /* 32-bit word i of a kernel-style bitmap: bit b stands for top - (32i + b). */
 static uint32_t replay_word(const struct replay_window *w, unsigned i)
 {

@@ -161,6 +161,8 @@ static const struct row rows[] = {
 	CF(0x10, OK, 0x200000010ull), CF(0xe0000000, OK, 0x1e0000000ull),
 };
 
+static uint64_t ext_before[REPLAY_WINDOW_MAX / 64];
+
 static void test_table(void **state)
 {
 	struct replay_window w;
@@ -177,7 +179,10 @@ static void test_table(void **state)
 
 		switch (r->op) {
 		case RESET:
+			replay_free(&w);
 			assert_true(replay_init(&w, r->size, r->esn));
+			/* the default windows keep their ring inline */
+			assert_true((w.ext != NULL) == (r->size > REPLAY_INLINE_BITS));
 			replay_set_top(&w, r->seq);
 			continue;
 		case TOP:
@@ -195,8 +200,11 @@ static void test_table(void **state)
 		case CHECK:
 		case ADV:
 			memcpy(&before, &w, sizeof(w));
+			if (w.ext)
+				memcpy(ext_before, w.ext, w.ring_bits / 8);
 			v = replay_check(&w, (uint32_t)r->seq, &full);
-			if (memcmp(&before, &w, sizeof(w)) != 0)
+			if (memcmp(&before, &w, sizeof(w)) != 0 ||
+			    (w.ext && memcmp(ext_before, w.ext, w.ring_bits / 8) != 0))
 				fail_msg("row %zu: replay_check changed the window", i);
 			if (v != r->v)
 				fail_msg("row %zu: check %#llx: %s, want %s", i,
@@ -217,6 +225,7 @@ static void test_table(void **state)
 			break;
 		}
 	}
+	replay_free(&w);
 }
 
 /* A duplicate that passed the check twice (decrypted in parallel) is caught
@@ -245,6 +254,14 @@ static void test_init_limits(void **state)
 	(void)state;
 	assert_true(replay_init(&w, REPLAY_WINDOW_MAX, true));
 	assert_int_equal(w.size, REPLAY_WINDOW_MAX);
+	assert_int_equal(w.ring_bits, REPLAY_WINDOW_MAX);
+	replay_free(&w);
+	assert_true(replay_init(&w, 32, false));     /* the default: inline */
+	assert_null(w.ext);
+	assert_true(replay_init(&w, 4096, false));
+	assert_non_null(w.ext);
+	assert_int_equal(w.ring_bits, 4096);
+	replay_free(&w);
 	assert_false(replay_init(&w, REPLAY_WINDOW_MAX + 1, false));
 	assert_false(replay_init(&w, UINT32_MAX, false));
 	assert_true(replay_init(&w, 33, false));
@@ -304,6 +321,42 @@ static uint64_t rnd(void)
 	return rng_state;
 }
 
+static void run_random(uint32_t size, bool esn, uint64_t base);
+
+/* Resizing keeps top and the marks inside both windows; a grown window
+ * then refuses old duplicates it could not see before, a shrunk one
+ * refuses what fell out. */
+static void test_resize(void **state)
+{
+	struct replay_window w;
+	uint64_t s;
+
+	(void)state;
+	assert_true(replay_init(&w, 32, false));
+	for (s = 1; s <= 100; s += 2)
+		assert_int_equal(replay_advance(&w, s), OK);
+	assert_true(replay_resize(&w, 4096));
+	assert_non_null(w.ext);
+	assert_int_equal(w.size, 4096);
+	assert_int_equal(w.top, 99);
+	assert_int_equal(replay_check(&w, 99, &s), DUP);
+	assert_int_equal(replay_check(&w, 69, &s), DUP);    /* 30 behind: kept */
+	assert_int_equal(replay_check(&w, 70, &s), OK);
+	assert_int_equal(replay_check(&w, 1, &s), OK);      /* was too old, unseen */
+	for (s = 100; s <= 5000; s++)
+		assert_int_equal(replay_advance(&w, s), OK);
+	assert_int_equal(replay_check(&w, 1000, &s), DUP);  /* 4000 behind */
+	assert_true(replay_resize(&w, 64));
+	assert_null(w.ext);
+	assert_int_equal(replay_check(&w, 1000, &s), OLD);
+	assert_int_equal(replay_check(&w, 4990, &s), DUP);
+	assert_int_equal(replay_check(&w, 4937, &s), DUP);  /* 63 behind: the edge */
+	assert_int_equal(replay_check(&w, 4936, &s), OLD);
+	assert_false(replay_resize(&w, REPLAY_WINDOW_MAX + 1));
+	assert_int_equal(w.size, 64);
+	replay_free(&w);
+}
+
 static void run_random(uint32_t size, bool esn, uint64_t base)
 {
 	static struct naive n;
@@ -354,6 +407,7 @@ static void run_random(uint32_t size, bool esn, uint64_t base)
 		}
 		assert_true(w.top == n.top);
 	}
+	replay_free(&w);
 }
 
 static void test_random(void **state)
@@ -378,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_init_limits),
 		cmocka_unit_test(test_bitmap32),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_resize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,53 @@ static struct sad *new_sad(void)
 
 /* ---- the verbs ----------------------------------------------------------- */
 
+/* The window's ring is sized to the window: inline for the default 32, a
+ * ring of its own for 4096; an update that changes the window (ip xfrm
+ * state update ... replay-window N) resizes it and keeps the marks. */
+static void test_window_sizes(void **state)
+{
+	struct sad *sad = new_sad();
+	struct sad_sa sa = SA("192.0.2.1", "192.0.2.2", 0x1000, 1), *out = NULL;
+	uint64_t seq;
+
+	(void)state;
+	sa.replay.size = 32;
+	assert_int_equal(sad_add(sad, &sa, &out), 0);
+	assert_null(out->replay.ext);
+	assert_int_equal(replay_check(&out->replay, 5, &seq), REPLAY_OK);
+	assert_int_equal(replay_advance(&out->replay, seq), REPLAY_OK);
+	for (uint64_t s = 6; s <= 200; s++)
+		assert_int_equal(replay_advance(&out->replay, s), REPLAY_OK);
+
+	sa = SA("192.0.2.1", "192.0.2.2", 0x1000, 1);
+	sa.replay.size = 4096;
+	assert_int_equal(sad_update(sad, &sa), 0);
+	assert_non_null(out->replay.ext);
+	assert_int_equal(out->replay.size, 4096);
+	assert_int_equal(out->replay.top, 200);
+	assert_int_equal(replay_check(&out->replay, 190, &seq), REPLAY_DUPLICATE);
+	assert_int_equal(replay_check(&out->replay, 100, &seq), REPLAY_OK);  /* unseen */
+	for (uint64_t s = 201; s <= 5000; s++)
+		assert_int_equal(replay_advance(&out->replay, s), REPLAY_OK);
+	assert_int_equal(replay_check(&out->replay, 1000, &seq), REPLAY_DUPLICATE);
+	assert_int_equal(replay_check(&out->replay, 900, &seq), REPLAY_TOO_OLD);
+
+	sa.replay.size = 0;      /* not given: kept */
+	assert_int_equal(sad_update(sad, &sa), 0);
+	assert_int_equal(out->replay.size, 4096);
+	sa.replay.size = 64;
+	assert_int_equal(sad_update(sad, &sa), 0);
+	assert_null(out->replay.ext);
+	assert_int_equal(replay_check(&out->replay, 4990, &seq), REPLAY_DUPLICATE);
+	assert_int_equal(replay_check(&out->replay, 1000, &seq), REPLAY_TOO_OLD);
+
+	sa = SA("192.0.2.1", "192.0.2.2", 0x2000, 1);   /* a big one, freed by sad_free */
+	sa.replay.size = REPLAY_WINDOW_MAX;
+	assert_int_equal(sad_add(sad, &sa, &out), 0);
+	assert_non_null(out->replay.ext);
+	sad_free(sad);
+}
+
 static void test_add_lookup_del(void **state)
 {
 	struct sad *sad = new_sad();
@@ -809,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_alloc_spi),
 		cmocka_unit_test(test_wipe),
+		cmocka_unit_test(test_window_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
