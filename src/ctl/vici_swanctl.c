@@ -1977,14 +1977,6 @@ static void cmd_load_cert(void *ctx, struct ctl_conn *c, const struct vici_packe
 	(void)c;
 	get_str(req, "type", type, sizeof(type));
 	get_str(req, "flag", flag, sizeof(flag));
-	if (!st) {
-		fail_resp(resp, "load-cert: no credential store");
-		return;
-	}
-	if (!get_blob(req, "data", &data, &len) || !len) {
-		fail_resp(resp, "load-cert: no data");
-		return;
-	}
 	if (!strcasecmp(type, "X509_CRL")) {
 		kind = CREDS_X509CRL;
 	} else if (!strcasecmp(type, "X509")) {
@@ -2003,6 +1995,14 @@ static void cmd_load_cert(void *ctx, struct ctl_conn *c, const struct vici_packe
 	} else {
 		fail_resp(resp, "load-cert: certificate type '%s' is not supported by uipsec (X509, "
 		          "X509_CRL)", type);
+		return;
+	}
+	if (!st) {
+		fail_resp(resp, "load-cert: no credential store");
+		return;
+	}
+	if (!get_blob(req, "data", &data, &len) || !len) {
+		fail_resp(resp, "load-cert: no data");
 		return;
 	}
 	if (creds_load_vici(st, kind, data, len, &rep)) {
