@@ -411,7 +411,8 @@ static bool path_in(const char *p, const char *path, bool folder)
 /* Take over from prev what it loaded from path (or the folder path):
  * certificates, CRLs and public keys by reference, private keys by moving
  * them out of prev. The number of credentials kept. */
-static size_t keep_from(struct creds *c, struct creds *prev, const char *path, bool folder)
+static size_t keep_from_x(struct creds *c, struct creds *prev, const char *path, bool folder,
+                          bool invert)
 {
 	char err[256];
 	const char *dup;
@@ -419,7 +420,7 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 
 	for (size_t i = 0; i < prev->ncerts; i++) {
 		struct cert_entry *e = &prev->certs[i];
-		if (!path_in(e->path, path, folder))
+		if (path_in(e->path, path, folder) == invert)
 			continue;
 		if ((crypto_cert_flags(e->cert) & CRYPTO_CERT_CA) &&
 		    crypto_trust_add_ca(c->trust, e->cert, err, sizeof(err)))
@@ -430,7 +431,7 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 	for (size_t i = 0; i < prev->ncrls; i++) {
 		struct crl_entry *e = &prev->crls[i];
 		char *p;
-		if (!path_in(e->path, path, folder) || crypto_trust_add_crl(c->trust, e->crl, err, sizeof(err)) ||
+		if (path_in(e->path, path, folder) == invert || crypto_trust_add_crl(c->trust, e->crl, err, sizeof(err)) ||
 		    mem_array_grow((void **)&c->crls, &c->capcrls, c->ncrls, sizeof(*c->crls)) ||
 		    !(p = strdup(e->path)))
 			continue;
@@ -441,7 +442,7 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 	for (size_t i = 0; i < prev->npubs; i++) {
 		struct pub_entry *e = &prev->pubs[i];
 		char *p;
-		if (!path_in(e->path, path, folder) ||
+		if (path_in(e->path, path, folder) == invert ||
 		    mem_array_grow((void **)&c->pubs, &c->cappubs, c->npubs, sizeof(*c->pubs)) ||
 		    !(p = strdup(e->path)))
 			continue;
@@ -451,7 +452,7 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 	}
 	for (size_t i = 0; i < prev->nkeys;) {
 		struct key_entry *e = &prev->keys[i];
-		if (!path_in(e->path, path, folder) ||
+		if (path_in(e->path, path, folder) == invert ||
 		    mem_array_grow((void **)&c->keys, &c->capkeys, c->nkeys, sizeof(*c->keys))) {
 			i++;
 			continue;
@@ -463,6 +464,11 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 		n++;
 	}
 	return n;
+}
+
+static size_t keep_from(struct creds *c, struct creds *prev, const char *path, bool folder)
+{
+	return keep_from_x(c, prev, path, folder, false);
 }
 
 /* A file or folder cannot be read (EACCES): keep what the previous store
@@ -572,6 +578,15 @@ int creds_load_vici(struct creds *c, enum creds_kind kind, const uint8_t *data, 
 	}
 	/* no passphrases: swanctl decrypts keys itself before load-key */
 	return load_data(c, kind, path, path, data, len, NULL, 0, rep);
+}
+
+struct creds *creds_without_vici(struct creds *c)
+{
+	struct creds *n = creds_new();
+
+	if (n)
+		keep_from_x(n, c, CREDS_VICI_PREFIX, false, true);
+	return n;
 }
 
 int creds_unload_key(struct creds *c, const uint8_t keyid[CRYPTO_SHA1_LEN])

@@ -133,6 +133,9 @@ int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, con
  * -EINVAL with the reason in rep. */
 int creds_load_vici(struct creds *c, enum creds_kind kind, const uint8_t *data, size_t len,
                     struct creds_report *rep);
+/* clear-creds: a new store with everything of c except what came over
+ * VICI (c's private keys move to it; free c after). NULL: no memory. */
+struct creds *creds_without_vici(struct creds *c);
 /* Remove the private key loaded over VICI whose public key has keyid
  * (SHA-1 of the SubjectPublicKeyInfo). 0 or -ENOENT. */
 int creds_unload_key(struct creds *c, const uint8_t keyid[CRYPTO_SHA1_LEN]);

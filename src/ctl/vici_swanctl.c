@@ -1645,6 +1645,15 @@ static void cmd_clear_creds(void *ctx, struct ctl_conn *c, const struct vici_pac
 		secret_free(s);
 	}
 	ike_psks_set(vs->ike, IKE_PSK_VICI, NULL, 0);
+	/* and the certificates and keys load-cert / load-key brought */
+	if (vs->creds && vs->creds->store) {
+		struct creds *n = creds_without_vici(vs->creds->store);
+		if (!n) {
+			fail_resp(resp, "clear-creds: out of memory (certificates and keys kept)");
+			return;
+		}
+		ctl_creds_set(vs->creds, n);
+	}
 	vici_kv_str(resp, "success", "yes");
 }
 

@@ -276,6 +276,9 @@ if command -v openssl >/dev/null; then
 	grep -q "OCSP" "$W/out" || fail "load-cert flag OCSP not refused with the reason: $(cat "$W/out")"
 	grep -q "loading '$C/x509/bad.pem' failed" "$W/out" ||
 		fail "garbage certificate not refused: $(cat "$W/out")"
+	# clear-creds drops what came over VICI (swanctl --load-creds --clear)
+	sw gwa --load-creds --clear --noprompt --file "$W/gwa/swanctl.conf" >/dev/null 2>&1
+	sw gwa --list-certs | grep -q "CN=gwa.vici.example" && fail "clear-creds kept the VICI certificate"
 fi
 
 # ---- side by side with charon
