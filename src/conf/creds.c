@@ -401,6 +401,8 @@ static bool path_in(const char *p, const char *path, bool folder)
 {
 	size_t n = strlen(path);
 
+	if (n && path[n - 1] == ':')    /* CREDS_VICI_PREFIX: everything loaded over VICI */
+		return strncmp(p, path, n) == 0;
 	if (!folder)
 		return strcmp(p, path) == 0;
 	return strncmp(p, path, n) == 0 && p[n] == '/';
@@ -409,7 +411,8 @@ static bool path_in(const char *p, const char *path, bool folder)
 /* Take over from prev what it loaded from path (or the folder path):
  * certificates, CRLs and public keys by reference, private keys by moving
  * them out of prev. The number of credentials kept. */
-static size_t keep_from(struct creds *c, struct creds *prev, const char *path, bool folder)
+static size_t keep_from_x(struct creds *c, struct creds *prev, const char *path, bool folder,
+                          bool invert)
 {
 	char err[256];
 	const char *dup;
@@ -417,7 +420,7 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 
 	for (size_t i = 0; i < prev->ncerts; i++) {
 		struct cert_entry *e = &prev->certs[i];
-		if (!path_in(e->path, path, folder))
+		if (path_in(e->path, path, folder) == invert)
 			continue;
 		if ((crypto_cert_flags(e->cert) & CRYPTO_CERT_CA) &&
 		    crypto_trust_add_ca(c->trust, e->cert, err, sizeof(err)))
@@ -428,7 +431,7 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 	for (size_t i = 0; i < prev->ncrls; i++) {
 		struct crl_entry *e = &prev->crls[i];
 		char *p;
-		if (!path_in(e->path, path, folder) || crypto_trust_add_crl(c->trust, e->crl, err, sizeof(err)) ||
+		if (path_in(e->path, path, folder) == invert || crypto_trust_add_crl(c->trust, e->crl, err, sizeof(err)) ||
 		    mem_array_grow((void **)&c->crls, &c->capcrls, c->ncrls, sizeof(*c->crls)) ||
 		    !(p = strdup(e->path)))
 			continue;
@@ -439,7 +442,7 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 	for (size_t i = 0; i < prev->npubs; i++) {
 		struct pub_entry *e = &prev->pubs[i];
 		char *p;
-		if (!path_in(e->path, path, folder) ||
+		if (path_in(e->path, path, folder) == invert ||
 		    mem_array_grow((void **)&c->pubs, &c->cappubs, c->npubs, sizeof(*c->pubs)) ||
 		    !(p = strdup(e->path)))
 			continue;
@@ -449,7 +452,7 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 	}
 	for (size_t i = 0; i < prev->nkeys;) {
 		struct key_entry *e = &prev->keys[i];
-		if (!path_in(e->path, path, folder) ||
+		if (path_in(e->path, path, folder) == invert ||
 		    mem_array_grow((void **)&c->keys, &c->capkeys, c->nkeys, sizeof(*c->keys))) {
 			i++;
 			continue;
@@ -461,6 +464,11 @@ static size_t keep_from(struct creds *c, struct creds *prev, const char *path, b
 		n++;
 	}
 	return n;
+}
+
+static size_t keep_from(struct creds *c, struct creds *prev, const char *path, bool folder)
+{
+	return keep_from_x(c, prev, path, folder, false);
 }
 
 /* A file or folder cannot be read (EACCES): keep what the previous store
@@ -483,17 +491,9 @@ static int unreadable(struct creds *c, const char *path, bool folder, const char
 	return -EACCES;
 }
 
-int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, const char *name,
-                    const struct creds_secret *secrets, size_t nsecrets,
-                    struct creds_report *rep)
+/* The kinds uipsec refuses, with the reason (reported): -EINVAL, else 0. */
+static int kind_refused(enum creds_kind kind, const char *path, struct creds_report *rep)
 {
-	bool is_key = kind == CREDS_PRIVATE || kind == CREDS_RSA || kind == CREDS_ECDSA || kind == CREDS_PKCS8;
-	size_t max = kind == CREDS_X509CRL ? CRYPTO_CRL_MAX : is_key ? KEY_FILE_MAX : CERT_FILE_MAX;
-	char err[256];
-	uint8_t *data;
-	size_t len;
-	int rc;
-
 	switch (kind) {
 	case CREDS_X509AA:
 	case CREDS_X509AC:
@@ -514,6 +514,42 @@ int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, con
 	default:
 		break;
 	}
+	return 0;
+}
+
+/* One credential from memory: the parsers of creds_load_file. */
+static int load_data(struct creds *c, enum creds_kind kind, const char *path, const char *name,
+                     const uint8_t *data, size_t len, const struct creds_secret *secrets,
+                     size_t nsecrets, struct creds_report *rep)
+{
+	char err[256];
+
+	switch (kind) {
+	case CREDS_X509:
+	case CREDS_X509CA:
+		return load_cert(c, kind, path, data, len, rep, NULL);
+	case CREDS_X509CRL:
+		return load_crl(c, path, data, len, rep);
+	case CREDS_PUBKEY:
+		return load_pubkey(c, path, data, len, rep, err, sizeof(err)) ? 0 : -EINVAL;
+	default:
+		return load_key(c, kind, path, name, data, len, secrets, nsecrets, rep);
+	}
+}
+
+int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, const char *name,
+                    const struct creds_secret *secrets, size_t nsecrets,
+                    struct creds_report *rep)
+{
+	bool is_key = kind == CREDS_PRIVATE || kind == CREDS_RSA || kind == CREDS_ECDSA || kind == CREDS_PKCS8;
+	size_t max = kind == CREDS_X509CRL ? CRYPTO_CRL_MAX : is_key ? KEY_FILE_MAX : CERT_FILE_MAX;
+	char err[256];
+	uint8_t *data;
+	size_t len;
+	int rc;
+
+	if (kind_refused(kind, path, rep))
+		return -EINVAL;
 	rc = file_read(path, max, &data, &len, err, sizeof(err));
 	if (rc == -EACCES)
 		return unreadable(c, path, false, err, rep) ? -EINVAL : 0;
@@ -521,23 +557,61 @@ int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, con
 		report(rep, CREDS_REFUSED, path, "%s", err);
 		return -EINVAL;
 	}
-	switch (kind) {
-	case CREDS_X509:
-	case CREDS_X509CA:
-		rc = load_cert(c, kind, path, data, len, rep, NULL);
-		break;
-	case CREDS_X509CRL:
-		rc = load_crl(c, path, data, len, rep);
-		break;
-	case CREDS_PUBKEY:
-		rc = load_pubkey(c, path, data, len, rep, err, sizeof(err)) ? 0 : -EINVAL;
-		break;
-	default:
-		rc = load_key(c, kind, path, name, data, len, secrets, nsecrets, rep);
-		break;
-	}
+	rc = load_data(c, kind, path, name, data, len, secrets, nsecrets, rep);
 	mem_free_wipe(data, len + 1);
 	return rc;
+}
+
+int creds_load_vici(struct creds *c, enum creds_kind kind, const uint8_t *data, size_t len,
+                    struct creds_report *rep)
+{
+	bool is_key = kind == CREDS_PRIVATE || kind == CREDS_RSA || kind == CREDS_ECDSA || kind == CREDS_PKCS8;
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s%s", CREDS_VICI_PREFIX,
+	         is_key ? "load-key" : kind == CREDS_X509CRL ? "load-cert crl" : "load-cert");
+	if (kind_refused(kind, path, rep))
+		return -EINVAL;
+	if (len > (kind == CREDS_X509CRL ? CRYPTO_CRL_MAX : is_key ? KEY_FILE_MAX : CERT_FILE_MAX)) {
+		report(rep, CREDS_REFUSED, path, "credential too large (%zu bytes)", len);
+		return -EINVAL;
+	}
+	/* no passphrases: swanctl decrypts keys itself before load-key */
+	return load_data(c, kind, path, path, data, len, NULL, 0, rep);
+}
+
+struct creds *creds_without_vici(struct creds *c)
+{
+	struct creds *n = creds_new();
+
+	if (n)
+		keep_from_x(n, c, CREDS_VICI_PREFIX, false, true);
+	return n;
+}
+
+int creds_unload_key(struct creds *c, const uint8_t keyid[CRYPTO_SHA1_LEN])
+{
+	for (size_t i = 0; i < c->nkeys; i++) {
+		const uint8_t *id = crypto_pubkey_keyid(crypto_privkey_pubkey(c->keys[i].key));
+		if (!id || memcmp(id, keyid, CRYPTO_SHA1_LEN) || strncmp(c->keys[i].path, CREDS_VICI_PREFIX,
+		                                                          strlen(CREDS_VICI_PREFIX)))
+			continue;
+		crypto_privkey_free(c->keys[i].key);
+		free(c->keys[i].path);
+		memmove(&c->keys[i], &c->keys[i + 1], (c->nkeys - i - 1) * sizeof(c->keys[i]));
+		c->nkeys--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+const struct crypto_privkey *creds_privkey_at(const struct creds *c, size_t i, const char **path)
+{
+	if (i >= c->nkeys)
+		return NULL;
+	if (path)
+		*path = c->keys[i].path;
+	return c->keys[i].key;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -615,6 +689,9 @@ int creds_load_dir_keep(struct creds *c, const char *confdir,
 
 	c->prev = prev;
 	rc = creds_load_dir(c, confdir, secrets, nsecrets, rep);
+	/* what swanctl loaded over VICI stays until clear-creds (as charon's) */
+	if (prev)
+		keep_from(c, prev, CREDS_VICI_PREFIX, false);
 	c->prev = NULL;
 	return rc;
 }

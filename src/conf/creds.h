@@ -121,6 +121,25 @@ int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, con
                     const struct creds_secret *secrets, size_t nsecrets,
                     struct creds_report *rep);
 
+/* Credentials that VICI's load-cert / load-key bring (data, PEM or DER,
+ * in memory) carry this prefix instead of a path ("vici:load-cert",
+ * "vici:load-key"); creds_load_dir_keep keeps them across a reload, as
+ * charon keeps them until clear-creds. */
+#define CREDS_VICI_PREFIX "vici:"
+/* One credential from VICI: kind CREDS_X509 (flag NONE), CREDS_X509CA
+ * (CA), CREDS_X509AA / CREDS_X509OCSP (refused with the reason),
+ * CREDS_X509CRL, or a private key (CREDS_PRIVATE any, CREDS_RSA,
+ * CREDS_ECDSA; unencrypted: swanctl decrypts before sending). 0, or
+ * -EINVAL with the reason in rep. */
+int creds_load_vici(struct creds *c, enum creds_kind kind, const uint8_t *data, size_t len,
+                    struct creds_report *rep);
+/* clear-creds: a new store with everything of c except what came over
+ * VICI (c's private keys move to it; free c after). NULL: no memory. */
+struct creds *creds_without_vici(struct creds *c);
+/* Remove the private key loaded over VICI whose public key has keyid
+ * (SHA-1 of the SubjectPublicKeyInfo). 0 or -ENOENT. */
+int creds_unload_key(struct creds *c, const uint8_t keyid[CRYPTO_SHA1_LEN]);
+
 /* The certificate of a connection option: local.certs / remote.certs
  * (kind CREDS_X509: names relative to x509/) or remote.cacerts
  * (CREDS_X509CA: relative to x509ca/; the CA also joins the trust store).
@@ -160,6 +179,7 @@ const struct crypto_crl *creds_crl_at(const struct creds *c, size_t i, const cha
 size_t creds_pubkey_count(const struct creds *c);
 const struct crypto_pubkey *creds_pubkey_at(const struct creds *c, size_t i, const char **path);
 size_t creds_privkey_count(const struct creds *c);
+const struct crypto_privkey *creds_privkey_at(const struct creds *c, size_t i, const char **path);
 
 /* ---- uipsec list-certs ---- */
 

@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "conf/conf.h"
+#include "conf/creds.h"
+#include "ctl/ctl_creds.h"
 #include "ctl/ctl.h"
 #include "ctl/ike_ctl.h"
 #include "ctl/vici.h"
@@ -1643,6 +1645,15 @@ static void cmd_clear_creds(void *ctx, struct ctl_conn *c, const struct vici_pac
 		secret_free(s);
 	}
 	ike_psks_set(vs->ike, IKE_PSK_VICI, NULL, 0);
+	/* and the certificates and keys load-cert / load-key brought */
+	if (vs->creds && vs->creds->store) {
+		struct creds *n = creds_without_vici(vs->creds->store);
+		if (!n) {
+			fail_resp(resp, "clear-creds: out of memory (certificates and keys kept)");
+			return;
+		}
+		ctl_creds_set(vs->creds, n);
+	}
 	vici_kv_str(resp, "success", "yes");
 }
 
@@ -1910,6 +1921,272 @@ static void cmd_empty_list(void *ctx, struct ctl_conn *c, const struct vici_pack
 	}
 }
 
+/* ------------------------------------------------------------ certificates, keys */
+
+/* The top-level key name's raw value (a blob: PEM or DER). */
+static bool get_blob(const struct vici_packet *req, const char *name, const uint8_t **v, size_t *n)
+{
+	struct vici_iter it;
+	struct vici_elem e;
+
+	vici_iter_init(&it, req->msg, req->msg_len);
+	while (vici_iter_next(&it, &e) == 1)
+		if (e.depth == 0 && e.type == VICI_KEY_VALUE && !strcmp(e.name, name)) {
+			*v = e.value;
+			*n = e.value_len;
+			return true;
+		}
+	return false;
+}
+
+/* The store VICI loads into: the one swanctl.conf's folders feed (a new
+ * one if none was loaded yet). */
+static struct creds *vici_store(struct vici_swanctl *vs)
+{
+	if (!vs->creds)
+		return NULL;
+	if (!vs->creds->store) {
+		struct creds *n = creds_new();
+		if (n)
+			ctl_creds_set(vs->creds, n);
+	}
+	return vs->creds->store;
+}
+
+/* The report's last line (why refused) into errmsg. */
+static void fail_report(struct vici_buf *resp, const char *cmd, const struct creds_report *rep)
+{
+	for (size_t i = rep->n; i-- > 0;)
+		if (rep->ev[i].outcome == CREDS_REFUSED) {
+			fail_resp(resp, "%s: %s", cmd, rep->ev[i].what);
+			return;
+		}
+	fail_resp(resp, "%s failed", cmd);
+}
+
+static void hex_id(const uint8_t *id, char *out)
+{
+	for (size_t i = 0; i < CRYPTO_SHA1_LEN; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+}
+
+/* load-cert: type X509 with flag NONE / CA (AA and OCSP refused with the
+ * reason), or X509_CRL; data PEM or DER. */
+static void cmd_load_cert(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                          struct vici_buf *resp)
+{
+	struct vici_swanctl *vs = ctx;
+	struct creds_report rep = { 0 };
+	struct creds *st = vici_store(vs);
+	char type[32] = "", flag[16] = "NONE";
+	const uint8_t *data;
+	size_t len;
+	enum creds_kind kind;
+
+	(void)c;
+	get_str(req, "type", type, sizeof(type));
+	get_str(req, "flag", flag, sizeof(flag));
+	if (!strcasecmp(type, "X509_CRL")) {
+		kind = CREDS_X509CRL;
+	} else if (!strcasecmp(type, "X509")) {
+		if (!strcasecmp(flag, "NONE"))
+			kind = CREDS_X509;
+		else if (!strcasecmp(flag, "CA"))
+			kind = CREDS_X509CA;
+		else if (!strcasecmp(flag, "AA"))
+			kind = CREDS_X509AA;
+		else if (!strcasecmp(flag, "OCSP"))
+			kind = CREDS_X509OCSP;
+		else {
+			fail_resp(resp, "load-cert: unknown flag '%s'", flag);
+			return;
+		}
+	} else {
+		fail_resp(resp, "load-cert: certificate type '%s' is not supported by uipsec (X509, "
+		          "X509_CRL)", type);
+		return;
+	}
+	if (!st) {
+		fail_resp(resp, "load-cert: no credential store");
+		return;
+	}
+	if (!get_blob(req, "data", &data, &len) || !len) {
+		fail_resp(resp, "load-cert: no data");
+		return;
+	}
+	if (creds_load_vici(st, kind, data, len, &rep)) {
+		fail_report(resp, "load-cert", &rep);
+		creds_report_log(&rep);
+		creds_report_free(&rep);
+		return;
+	}
+	creds_report_log(&rep);
+	creds_report_free(&rep);
+	vici_kv_str(resp, "success", "yes");
+}
+
+/* load-key: type rsa / ecdsa / any (private key, unencrypted); answers
+ * the key's id (SHA-1 of its public key, hex) as charon does. */
+static void cmd_load_key(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                         struct vici_buf *resp)
+{
+	struct vici_swanctl *vs = ctx;
+	struct creds_report rep = { 0 };
+	struct creds *st = vici_store(vs);
+	char type[16] = "any", id[2 * CRYPTO_SHA1_LEN + 1];
+	const uint8_t *data;
+	size_t len, before;
+	enum creds_kind kind;
+
+	(void)c;
+	get_str(req, "type", type, sizeof(type));
+	if (!strcasecmp(type, "rsa"))
+		kind = CREDS_RSA;
+	else if (!strcasecmp(type, "ecdsa"))
+		kind = CREDS_ECDSA;
+	else if (!strcasecmp(type, "any") || !strcasecmp(type, "private") || !strcasecmp(type, "pkcs8"))
+		kind = CREDS_PRIVATE;
+	else {
+		fail_resp(resp, "load-key: key type '%s' is not supported by uipsec (rsa, ecdsa, any)", type);
+		return;
+	}
+	if (!st) {
+		fail_resp(resp, "load-key: no credential store");
+		return;
+	}
+	if (!get_blob(req, "data", &data, &len) || !len) {
+		fail_resp(resp, "load-key: no data");
+		return;
+	}
+	before = creds_privkey_count(st);
+	if (creds_load_vici(st, kind, data, len, &rep)) {
+		fail_report(resp, "load-key", &rep);
+		creds_report_log(&rep);
+		creds_report_free(&rep);
+		return;
+	}
+	creds_report_log(&rep);
+	creds_report_free(&rep);
+	vici_kv_str(resp, "success", "yes");
+	/* the new key is the last; a key already loaded is not added again */
+	if (creds_privkey_count(st) > before) {
+		const struct crypto_privkey *k = creds_privkey_at(st, creds_privkey_count(st) - 1, NULL);
+		const uint8_t *kid = k ? crypto_pubkey_keyid(crypto_privkey_pubkey(k)) : NULL;
+		if (kid) {
+			hex_id(kid, id);
+			vici_kv_str(resp, "id", id);
+		}
+	}
+}
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; s[i] && j < 2 * n; i++) {
+		int v;
+		if (s[i] == ':')
+			continue;
+		if (s[i] >= '0' && s[i] <= '9')
+			v = s[i] - '0';
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			v = s[i] - 'a' + 10;
+		else if (s[i] >= 'A' && s[i] <= 'F')
+			v = s[i] - 'A' + 10;
+		else
+			return -EINVAL;
+		if (j % 2 == 0)
+			out[j / 2] = (uint8_t)(v << 4);
+		else
+			out[j / 2] |= (uint8_t)v;
+		j++;
+	}
+	return j == 2 * n ? 0 : -EINVAL;
+}
+
+/* unload-key: the key loaded over VICI with that id. */
+static void cmd_unload_key(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                           struct vici_buf *resp)
+{
+	struct vici_swanctl *vs = ctx;
+	uint8_t kid[CRYPTO_SHA1_LEN];
+	char id[128] = "";
+
+	(void)c;
+	if (!get_str(req, "id", id, sizeof(id)) || unhex(id, kid, sizeof(kid))) {
+		fail_resp(resp, "unload-key: id missing or not a hex key id");
+		return;
+	}
+	if (!vs->creds || !vs->creds->store || creds_unload_key(vs->creds->store, kid)) {
+		fail_resp(resp, "unload-key: no key with id %s was loaded over VICI", id);
+		return;
+	}
+	vici_kv_str(resp, "success", "yes");
+}
+
+/* get-keys: the ids of the private keys loaded over VICI (what
+ * swanctl --load-creds unloads again when its files are gone). */
+static void cmd_get_keys(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                         struct vici_buf *resp)
+{
+	struct vici_swanctl *vs = ctx;
+	struct creds *st = vs->creds ? vs->creds->store : NULL;
+	char id[2 * CRYPTO_SHA1_LEN + 1];
+
+	(void)c;
+	(void)req;
+	vici_list_start(resp, "keys");
+	for (size_t i = 0; st && i < creds_privkey_count(st); i++) {
+		const char *path;
+		const struct crypto_privkey *k = creds_privkey_at(st, i, &path);
+		const uint8_t *kid = k ? crypto_pubkey_keyid(crypto_privkey_pubkey(k)) : NULL;
+		if (!kid || strncmp(path, CREDS_VICI_PREFIX, strlen(CREDS_VICI_PREFIX)))
+			continue;
+		hex_id(kid, id);
+		vici_list_item_str(resp, id);
+	}
+	vici_list_end(resp);
+}
+
+/* list-certs: one list-cert event per X.509 certificate of the store
+ * (type X509, flag NONE or CA, has_privkey, data DER: swanctl renders it
+ * itself), filtered by type and flag as charon does. */
+static void cmd_list_certs(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
+                           struct vici_buf *resp)
+{
+	struct vici_swanctl *vs = ctx;
+	struct creds *st = vs->creds ? vs->creds->store : NULL;
+	char type[32] = "", flag[16] = "";
+
+	(void)resp;
+	get_str(req, "type", type, sizeof(type));
+	get_str(req, "flag", flag, sizeof(flag));
+	if (!st || !ctl_conn_registered(c, "list-cert") ||
+	    (type[0] && strcasecmp(type, "ANY") && strcasecmp(type, "X509")))
+		return;
+	for (size_t i = 0; i < creds_cert_count(st); i++) {
+		const struct crypto_cert *ct = creds_cert_at(st, i, NULL, NULL);
+		bool ca = crypto_cert_flags(ct) & CRYPTO_CERT_CA;
+		size_t dl;
+		const uint8_t *der = crypto_cert_der(ct, &dl);
+		struct vici_buf ev;
+
+		if (!der || dl > 65535 || (flag[0] && strcasecmp(flag, "ANY") &&
+		                           strcasecmp(flag, ca ? "CA" : "NONE")))
+			continue;
+		vici_buf_init(&ev);
+		vici_begin(&ev, VICI_EVENT, "list-cert");
+		vici_kv_str(&ev, "type", "X509");
+		vici_kv_str(&ev, "flag", ca ? "CA" : "NONE");
+		if (creds_find_privkey(st, crypto_cert_pubkey(ct)))
+			vici_kv_str(&ev, "has_privkey", "yes");
+		vici_kv(&ev, "data", der, dl);
+		if (vici_end(&ev) == 0)
+			(void)ctl_conn_send(c, &ev);
+		vici_buf_free(&ev);
+	}
+}
+
 /* ------------------------------------------------------------ pools */
 
 /* load-pool: each top-level section is a pool, as swanctl.conf's pools
@@ -2133,11 +2410,8 @@ static const struct {
 	{ "install", "installing trap policies by command is not supported by uipsec yet "
 	             "(use start_action = trap)" },
 	{ "uninstall", "uninstalling trap policies by command is not supported by uipsec yet" },
-	{ "load-key", "private keys are not supported by uipsec yet (pre-shared keys only)" },
-	{ "unload-key", "private keys are not supported by uipsec yet" },
 	{ "load-token", "smartcard tokens are not supported by uipsec" },
 	{ "flush-certs", "certificates are not supported by uipsec yet" },
-	{ "load-cert", "certificates are not supported by uipsec yet (pre-shared keys only)" },
 	{ "load-authority", "certification authorities are not supported by uipsec yet" },
 	{ "unload-authority", "certification authorities are not supported by uipsec yet" },
 	{ "get-algorithms", "get-algorithms is not supported by uipsec yet" },
@@ -2183,8 +2457,11 @@ int vici_swanctl_register(struct vici_swanctl *vs)
 	r |= ctl_server_add_cmd(s, "load-pool", cmd_load_pool, vs);
 	r |= ctl_server_add_cmd(s, "unload-pool", cmd_unload_pool, vs);
 	r |= ctl_server_add_cmd(s, "get-authorities", cmd_empty_list, "authorities");
-	r |= ctl_server_add_cmd(s, "get-keys", cmd_empty_list, "keys");
-	r |= ctl_server_add_cmd(s, "list-certs", cmd_empty_list, NULL);
+	r |= ctl_server_add_cmd(s, "get-keys", cmd_get_keys, vs);
+	r |= ctl_server_add_cmd(s, "load-key", cmd_load_key, vs);
+	r |= ctl_server_add_cmd(s, "unload-key", cmd_unload_key, vs);
+	r |= ctl_server_add_cmd(s, "load-cert", cmd_load_cert, vs);
+	r |= ctl_server_add_cmd(s, "list-certs", cmd_list_certs, vs);
 	r |= ctl_server_add_cmd(s, "list-authorities", cmd_empty_list, NULL);
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		r |= ctl_server_add_cmd(s, refused[i].cmd, cmd_refused, (void *)refused[i].why);

@@ -44,11 +44,16 @@ struct vici_pending;
 struct vici_up_sa;
 struct vici_up_child;
 
+struct ctl_creds;
+
 struct vici_swanctl {
 	/* set by the caller */
 	struct ctl_server *srv;
 	struct loop *loop;
 	struct ike_ctx *ike;
+	/* load-cert, load-key, list-certs: the store of swanctl.conf's
+	 * credential folders (NULL: no certificates) */
+	struct ctl_creds *creds;
 	/* reload-settings: uipsecd.conf again (NULL: refused). 0 or -errno,
 	 * why in err. */
 	int (*reload_settings)(void *ctx, char *err, size_t errlen);

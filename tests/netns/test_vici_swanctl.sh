@@ -230,6 +230,57 @@ sleep 0.5
 sw gwb --load-pools --file "$W/nopools.conf" >"$W/out" 2>&1 || fail "unload after terminate: $(cat "$W/out")"
 sw gwb --list-pools | grep -q "^rw " && fail "pool rw still loaded"
 
+# ---- credentials over VICI: swanctl --load-creds sends load-cert and
+# load-key from a swanctl directory uipsecd never reads itself
+CASE="load-creds"
+if command -v openssl >/dev/null; then
+	C="$W/vicicreds"
+	mkdir -p "$C/x509ca" "$C/x509" "$C/private"
+	printf 'connections {\n}\n' >"$C/swanctl.conf"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$C/ca.key" -out "$C/x509ca/ca.pem" \
+		-days 30 -subj "/C=CH/O=uipsec test/CN=VICI Test CA" \
+		-addext "basicConstraints=critical,CA:TRUE" >/dev/null 2>&1 &&
+	openssl req -newkey rsa:2048 -nodes -keyout "$C/private/gwa.key" -out "$C/gwa.csr" \
+		-subj "/C=CH/O=uipsec test/CN=gwa.vici.example" >/dev/null 2>&1 &&
+	openssl x509 -req -in "$C/gwa.csr" -CA "$C/x509ca/ca.pem" -CAkey "$C/ca.key" \
+		-CAcreateserial -CAserial "$C/ca.srl" -days 30 -out "$C/x509/gwa.pem" >/dev/null 2>&1 ||
+		fail "openssl could not make the test certificates"
+	rm -f "$C/ca.key"
+	sw gwa --load-creds --noprompt --file "$C/swanctl.conf" >"$W/out" 2>&1 ||
+		fail "--load-creds: $(cat "$W/out")"
+	grep -q "loaded certificate from '$C/x509ca/ca.pem'" "$W/out" &&
+		grep -q "loaded certificate from '$C/x509/gwa.pem'" "$W/out" &&
+		grep -q "loaded private key from '$C/private/gwa.key'" "$W/out" ||
+		fail "--load-creds did not load all three: $(cat "$W/out")"
+	sw gwa --list-certs >"$W/out" 2>&1 || fail "--list-certs: $(cat "$W/out")"
+	grep -q 'subject:  "C=CH, O=uipsec test, CN=gwa.vici.example"' "$W/out" ||
+		fail "--list-certs lacks the loaded certificate: $(cat "$W/out")"
+	grep -q 'subject:  "C=CH, O=uipsec test, CN=VICI Test CA"' "$W/out" ||
+		fail "--list-certs lacks the loaded CA: $(cat "$W/out")"
+	grep -q "has private key" "$W/out" || fail "--list-certs: the key is not matched: $(cat "$W/out")"
+	# uipsec's own listing shows the same store
+	u gwa list-certs | grep -q "CN=gwa.vici.example" || fail "uipsec list-certs lacks it"
+	# a reload of uipsecd's swanctl.conf keeps what came over VICI (as charon)
+	u gwa load >/dev/null 2>&1
+	sw gwa --list-certs | grep -q "CN=gwa.vici.example" || fail "load dropped the VICI certificate"
+	# with the key file gone, --load-creds unloads it (get-keys, unload-key)
+	rm "$C/private/gwa.key"
+	sw gwa --load-creds --noprompt --file "$C/swanctl.conf" >"$W/out" 2>&1 ||
+		fail "--load-creds again: $(cat "$W/out")"
+	sw gwa --list-certs | grep -q "has private key" && fail "unload-key left the key: $(cat "$W/out")"
+	# what uipsec refuses, it says: an OCSP signer, garbage data
+	mkdir -p "$C/x509ocsp"
+	cp "$C/x509/gwa.pem" "$C/x509ocsp/"
+	printf 'not a certificate\n' >"$C/x509/bad.pem"
+	sw gwa --load-creds --noprompt --file "$C/swanctl.conf" >"$W/out" 2>&1
+	grep -q "OCSP" "$W/out" || fail "load-cert flag OCSP not refused with the reason: $(cat "$W/out")"
+	grep -q "loading '$C/x509/bad.pem' failed" "$W/out" ||
+		fail "garbage certificate not refused: $(cat "$W/out")"
+	# clear-creds drops what came over VICI (swanctl --load-creds --clear)
+	sw gwa --load-creds --clear --noprompt --file "$W/gwa/swanctl.conf" >/dev/null 2>&1
+	sw gwa --list-certs | grep -q "CN=gwa.vici.example" && fail "clear-creds kept the VICI certificate"
+fi
+
 # ---- side by side with charon
 CASE="charon"
 # shellcheck source-path=SCRIPTDIR source=../../scripts/charon.sh

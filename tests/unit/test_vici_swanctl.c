@@ -393,8 +393,8 @@ static void test_malformed_and_refused(void **state)
 	struct vici_buf b;
 	char ok[256], em[256];
 	static const char *const refused[] = {
-		"redirect", "install", "uninstall", "load-key", "unload-key", "load-token",
-		"flush-certs", "load-cert", "load-authority", "unload-authority", "get-algorithms",
+		"redirect", "install", "uninstall", "load-token",
+		"flush-certs", "load-authority", "unload-authority", "get-algorithms",
 	};
 
 	vici_buf_init(&b);
@@ -403,6 +403,20 @@ static void test_malformed_and_refused(void **state)
 		ASSERT_ANSWER(h, &b, ok, em, "no");
 		assert_non_null(strstr(em, "not supported"));
 	}
+	/* credentials: a type uipsec lacks, a key id that is not one */
+	vici_begin(&b, VICI_CMD_REQUEST, "load-cert");
+	vici_kv_str(&b, "type", "X509_AC");
+	vici_kv_str(&b, "data", "x");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
+	assert_non_null(strstr(em, "not supported"));
+	vici_begin(&b, VICI_CMD_REQUEST, "load-key");
+	vici_kv_str(&b, "type", "bliss");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
+	assert_non_null(strstr(em, "not supported"));
+	vici_begin(&b, VICI_CMD_REQUEST, "unload-key");
+	vici_kv_str(&b, "id", "zz");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
+	assert_non_null(strstr(em, "hex key id"));
 
 	/* load-conn: no section, two sections, a key outside, bad names, a
 	 * NUL in a value, a comma in a list item */

@@ -955,7 +955,7 @@ int main(int argc, char **argv)
 	                             .creds = &d.creds };
 	if (ike_ctl_register(&d.ikectl) < 0)
 		goto out;
-	d.vici = (struct vici_swanctl){ .srv = d.ctl, .loop = d.loop, .ike = d.ike,
+	d.vici = (struct vici_swanctl){ .srv = d.ctl, .loop = d.loop, .ike = d.ike, .creds = &d.creds,
 	                                .reload_settings = reload_settings, .reload_ctx = &d };
 	if (vici_swanctl_register(&d.vici) < 0) {
 		log_err("cannot register the VICI commands");
