@@ -18,12 +18,15 @@
  * (3.5, 5.2). With MOBIKE the responder follows the peer only on
  * UPDATE_SA_ADDRESSES, not on every request (3.8: ike_mgr.c's NAT-T
  * following is off then). The address lists of 3.6
- * (ADDITIONAL_IP*_ADDRESS) are neither sent nor used: uipsec moves to the
+ * (ADDITIONAL_IP*_ADDRESS): ike_mobike_addrs_parse and _put encode and
+ * check them, but no exchange sends or uses them yet: uipsec moves to the
  * address its routing picks. Runs on the control loop. */
 #include "ike/ike_mobike.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "crypto/rand.h"
 #include "ike/ike_child.h"
@@ -90,6 +93,92 @@ bool ike_mobike_roam(struct ike_sa *sa)
 	}
 	ike_mgr_queue(sa, IKE_TASK_MOBIKE, 0);
 	return true;
+}
+
+/* ---- additional addresses (RFC 4555 3.6) ---- */
+
+static bool addr_unspecified(const struct ip_addr *a)
+{
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < len; i++)
+		if (a->a[i])
+			return false;
+	return true;
+}
+
+int ike_mobike_addrs_parse(const struct ike_msg *m, struct ike_mobike_addrs *out)
+{
+	struct ike_notify_pld n;
+	struct ip_addr a;
+	bool bad = false;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < m->npld; i++) {
+		if (m->pld[i].type != IKE_PLD_NOTIFY ||
+		    ike_pld_notify_parse(m->pld[i].body, m->pld[i].len, &n))
+			continue;
+		switch (n.type) {
+		case IKE_N_ADDITIONAL_IP4_ADDRESS:
+		case IKE_N_ADDITIONAL_IP6_ADDRESS:
+			out->present = true;
+			if (n.dlen != (n.type == IKE_N_ADDITIONAL_IP4_ADDRESS ? 4u : 16u) ||
+			    n.spi_len) {
+				out->dropped++;
+				continue;
+			}
+			ip_addr_from_bytes(&a, n.type == IKE_N_ADDITIONAL_IP4_ADDRESS ? AF_INET : AF_INET6,
+			                   n.data);
+			if (addr_unspecified(&a)) {
+				out->dropped++;
+				continue;
+			}
+			bool dup = false;
+			for (unsigned j = 0; j < out->n && !dup; j++)
+				dup = ip_addr_equal(&out->addr[j], &a);
+			if (dup)
+				continue;
+			if (out->n == IKE_MOBIKE_ADDRS_MAX) {
+				out->dropped++;
+				continue;
+			}
+			out->addr[out->n++] = a;
+			break;
+		case IKE_N_NO_ADDITIONAL_ADDRESSES:
+			out->present = true;
+			if (n.dlen || n.spi_len)
+				bad = true;
+			out->none = true;
+			break;
+		default:
+			break;
+		}
+	}
+	if (bad || (out->none && (out->n || out->dropped))) {
+		out->n = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void ike_mobike_addrs_put(struct ike_mb *mb, const struct ip_addr *addrs, unsigned n,
+                          const struct ip_addr *current)
+{
+	unsigned sent = 0;
+
+	for (unsigned i = 0; i < n && sent < IKE_MOBIKE_ADDRS_MAX; i++) {
+		if (current && ip_addr_equal(&addrs[i], current))
+			continue;
+		if (addrs[i].family == AF_INET)
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_ADDITIONAL_IP4_ADDRESS, addrs[i].a, 4);
+		else if (addrs[i].family == AF_INET6)
+			ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_ADDITIONAL_IP6_ADDRESS, addrs[i].a, 16);
+		else
+			continue;
+		sent++;
+	}
+	if (!sent)
+		ike_pld_notify_put(mb, 0, NULL, 0, IKE_N_NO_ADDITIONAL_ADDRESSES, NULL, 0);
 }
 
 /* ---- initiator ---- */

@@ -8,8 +8,36 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/addr.h"
+
 struct ike_sa;
 struct ike_task;
+struct ike_mb;
+struct ike_msg;
+
+/* RFC 4555 3.6: a peer's additional addresses, from its
+ * N(ADDITIONAL_IP4_ADDRESS), N(ADDITIONAL_IP6_ADDRESS) and
+ * N(NO_ADDITIONAL_ADDRESSES). At most IKE_MOBIKE_ADDRS_MAX are kept;
+ * more, and malformed ones (wrong length, unspecified address), are
+ * counted in dropped; duplicates are kept once. */
+#define IKE_MOBIKE_ADDRS_MAX 8
+struct ike_mobike_addrs {
+	bool present;       /* the message carried any of the three notifies */
+	bool none;          /* N(NO_ADDITIONAL_ADDRESSES) */
+	unsigned n;
+	unsigned dropped;
+	struct ip_addr addr[IKE_MOBIKE_ADDRS_MAX];
+};
+
+/* Parse the address list of decrypted message m into out. Returns 0, or
+ * -EINVAL if the list contradicts itself (NO_ADDITIONAL_ADDRESSES with
+ * addresses, or NO_ADDITIONAL_ADDRESSES with data): then out->n is 0. */
+int ike_mobike_addrs_parse(const struct ike_msg *m, struct ike_mobike_addrs *out);
+
+/* Append our additional addresses (n of them; NO_ADDITIONAL_ADDRESSES if
+ * none) to mb, skipping the one the IKE SA uses (current, may be NULL). */
+void ike_mobike_addrs_put(struct ike_mb *mb, const struct ip_addr *addrs, unsigned n,
+                          const struct ip_addr *current);
 
 /* The MOBIKE task (initiator: queued by ike_mobike_roam; responder:
  * answers an INFORMATIONAL with N(UPDATE_SA_ADDRESSES)). */
