@@ -94,6 +94,7 @@ struct gw_worker {
 	struct sock_ctx { struct gw_worker *w; struct sock *s; } sctx[S_MAX];
 	struct pkt_pool *pool;
 	uint8_t *tun_buf;              /* GW_TUN_BUF bytes, for offload reads */
+	bool tun_idle;                 /* the last TUN wakeup read at most one */
 	struct net_gro gro;            /* inbound coalescing (with the vnet header) */
 	struct loop *loop;             /* the daemon's or its own */
 
@@ -607,6 +608,10 @@ static void on_tun(struct loop *l, int fd, uint32_t events, void *arg)
 			if (vh.gso != TUN_GSO_NONE)
 				supers++;
 			n = tun_take(w, &vh, (size_t)got, pk, n);
+			/* An idle link (a ping): send the first packet now, not
+			 * after the read that ends in EAGAIN. */
+			if (reads == 0 && w->tun_idle)
+				n = tun_flush(w, pk, n);
 			continue;
 		}
 		/* No vnet header: one packet per read, straight into a buffer. */
@@ -625,7 +630,10 @@ static void on_tun(struct loop *l, int fd, uint32_t events, void *arg)
 		w->dp.cnt.tun_reads++;
 		p->len = (uint32_t)got;
 		pk[n++] = p;
+		if (reads == 0 && w->tun_idle)
+			n = tun_flush(w, pk, n);
 	}
+	w->tun_idle = reads <= 1;
 	tun_flush(w, pk, n);
 	sync_counters(w);
 }
