@@ -3,8 +3,9 @@
  * byte picks the command, the rest is the request's message (taken as it
  * is when it is a valid element sequence, otherwise dropped): every
  * request must get one well-formed response (or CMD_UNKNOWN), never a
- * crash, hang or leak. Connections and secrets loaded by one input are
- * removed before the next. */
+ * crash, hang or leak. Connections, secrets, certificates and keys loaded
+ * by one input are removed before the next (load-cert and load-key data
+ * go through the X.509 and key parsers into the credential store). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "ctl/ctl_creds.h"
 #include "ctl/vici_swanctl.h"
 #include "ike/ike.h"
 #include "io/loop.h"
@@ -32,13 +34,14 @@ static const char *const cmds[] = {
 	"list-policies", "initiate", "terminate", "rekey", "reload-settings", "load-conn",
 	"unload-conn", "load-shared", "unload-shared", "get-shared", "clear-creds", "get-pools",
 	"get-authorities", "get-keys", "list-certs", "redirect", "load-pool", "version",
-	"unload-pool",
+	"unload-pool", "load-cert", "load-key", "unload-key",
 };
 
 static struct loop *L;
 static struct ctl_server *S;
 static struct ike_ctx *IKE;
 static struct vici_swanctl VS;
+static struct ctl_creds CREDS;   /* load-cert / load-key (clear-creds empties it) */
 static char path[108];
 
 static void sink(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r,
@@ -67,7 +70,8 @@ static void init(void)
 	IKE = ike_ctx_new(&io, xfrm_backend_sad_new(sad_new(NULL), spd_new(NULL)));
 	if (!L || !S || !IKE)
 		abort();
-	VS = (struct vici_swanctl){ .srv = S, .loop = L, .ike = IKE };
+	ctl_creds_init(&CREDS);
+	VS = (struct vici_swanctl){ .srv = S, .loop = L, .ike = IKE, .creds = &CREDS };
 	if (vici_swanctl_register(&VS) < 0)
 		abort();
 }
