@@ -1970,17 +1970,42 @@ static void hex_id(const uint8_t *id, char *out)
 		sprintf(out + 2 * i, "%02x", id[i]);
 }
 
+/* The "data" of a load-cert or load-key request into the store as kind;
+ * answers success, or the error naming cmd. True on success. */
+static bool load_data(struct vici_buf *resp, const struct vici_packet *req, struct creds *st,
+                      const char *cmd, enum creds_kind kind)
+{
+	struct creds_report rep = { 0 };
+	const uint8_t *data;
+	size_t len;
+	bool ok;
+
+	if (!st) {
+		fail_resp(resp, "%s: no credential store", cmd);
+		return false;
+	}
+	if (!get_blob(req, "data", &data, &len) || !len) {
+		fail_resp(resp, "%s: no data", cmd);
+		return false;
+	}
+	ok = !creds_load_vici(st, kind, data, len, &rep);
+	if (!ok)
+		fail_report(resp, cmd, &rep);
+	creds_report_log(&rep);
+	creds_report_free(&rep);
+	if (ok)
+		vici_kv_str(resp, "success", "yes");
+	return ok;
+}
+
 /* load-cert: type X509 with flag NONE / CA (AA and OCSP refused with the
  * reason), or X509_CRL; data PEM or DER. */
 static void cmd_load_cert(void *ctx, struct ctl_conn *c, const struct vici_packet *req,
                           struct vici_buf *resp)
 {
 	struct vici_swanctl *vs = ctx;
-	struct creds_report rep = { 0 };
 	struct creds *st = vici_store(vs);
 	char type[32] = "", flag[16] = "NONE";
-	const uint8_t *data;
-	size_t len;
 	enum creds_kind kind;
 
 	(void)c;
@@ -2006,23 +2031,7 @@ static void cmd_load_cert(void *ctx, struct ctl_conn *c, const struct vici_packe
 		          "X509_CRL)", type);
 		return;
 	}
-	if (!st) {
-		fail_resp(resp, "load-cert: no credential store");
-		return;
-	}
-	if (!get_blob(req, "data", &data, &len) || !len) {
-		fail_resp(resp, "load-cert: no data");
-		return;
-	}
-	if (creds_load_vici(st, kind, data, len, &rep)) {
-		fail_report(resp, "load-cert", &rep);
-		creds_report_log(&rep);
-		creds_report_free(&rep);
-		return;
-	}
-	creds_report_log(&rep);
-	creds_report_free(&rep);
-	vici_kv_str(resp, "success", "yes");
+	load_data(resp, req, st, "load-cert", kind);
 }
 
 /* load-key: type rsa / ecdsa / any (private key, unencrypted); answers
@@ -2031,11 +2040,9 @@ static void cmd_load_key(void *ctx, struct ctl_conn *c, const struct vici_packet
                          struct vici_buf *resp)
 {
 	struct vici_swanctl *vs = ctx;
-	struct creds_report rep = { 0 };
 	struct creds *st = vici_store(vs);
 	char type[16] = "any", id[2 * CRYPTO_SHA1_LEN + 1];
-	const uint8_t *data;
-	size_t len, before;
+	size_t before;
 	enum creds_kind kind;
 
 	(void)c;
@@ -2050,24 +2057,9 @@ static void cmd_load_key(void *ctx, struct ctl_conn *c, const struct vici_packet
 		fail_resp(resp, "load-key: key type '%s' is not supported by uipsec (rsa, ecdsa, any)", type);
 		return;
 	}
-	if (!st) {
-		fail_resp(resp, "load-key: no credential store");
+	before = st ? creds_privkey_count(st) : 0;
+	if (!load_data(resp, req, st, "load-key", kind))
 		return;
-	}
-	if (!get_blob(req, "data", &data, &len) || !len) {
-		fail_resp(resp, "load-key: no data");
-		return;
-	}
-	before = creds_privkey_count(st);
-	if (creds_load_vici(st, kind, data, len, &rep)) {
-		fail_report(resp, "load-key", &rep);
-		creds_report_log(&rep);
-		creds_report_free(&rep);
-		return;
-	}
-	creds_report_log(&rep);
-	creds_report_free(&rep);
-	vici_kv_str(resp, "success", "yes");
 	/* the new key is the last; a key already loaded is not added again */
 	if (creds_privkey_count(st) > before) {
 		const struct crypto_privkey *k = creds_privkey_at(st, creds_privkey_count(st) - 1, NULL);
