@@ -608,28 +608,26 @@ static void on_tun(struct loop *l, int fd, uint32_t events, void *arg)
 			if (vh.gso != TUN_GSO_NONE)
 				supers++;
 			n = tun_take(w, &vh, (size_t)got, pk, n);
-			/* An idle link (a ping): send the first packet now, not
-			 * after the read that ends in EAGAIN. */
-			if (reads == 0 && w->tun_idle)
+		} else {
+			/* No vnet header: one packet per read, straight into a buffer. */
+			if (n == PKT_BATCH_MAX)
 				n = tun_flush(w, pk, n);
-			continue;
+			struct pkt *p = pkt_pool_get(w->pool);
+			if (!p) {
+				w->dp.cnt.pool_empty++;
+				break;
+			}
+			got = tun_read(&w->tun, pkt_data(p), p->cap - p->off - PKT_TAILROOM);
+			if (got <= 0) {
+				pkt_pool_put(w->pool, p);
+				break;
+			}
+			w->dp.cnt.tun_reads++;
+			p->len = (uint32_t)got;
+			pk[n++] = p;
 		}
-		/* No vnet header: one packet per read, straight into a buffer. */
-		if (n == PKT_BATCH_MAX)
-			n = tun_flush(w, pk, n);
-		struct pkt *p = pkt_pool_get(w->pool);
-		if (!p) {
-			w->dp.cnt.pool_empty++;
-			break;
-		}
-		got = tun_read(&w->tun, pkt_data(p), p->cap - p->off - PKT_TAILROOM);
-		if (got <= 0) {
-			pkt_pool_put(w->pool, p);
-			break;
-		}
-		w->dp.cnt.tun_reads++;
-		p->len = (uint32_t)got;
-		pk[n++] = p;
+		/* An idle link (a ping): send the first packet now, not after
+		 * the read that ends in EAGAIN. */
 		if (reads == 0 && w->tun_idle)
 			n = tun_flush(w, pk, n);
 	}
