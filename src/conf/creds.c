@@ -491,6 +491,17 @@ static int unreadable(struct creds *c, const char *path, bool folder, const char
 	return -EACCES;
 }
 
+static bool kind_is_key(enum creds_kind kind)
+{
+	return kind == CREDS_PRIVATE || kind == CREDS_RSA || kind == CREDS_ECDSA || kind == CREDS_PKCS8;
+}
+
+/* The largest file or VICI blob taken for a credential of kind. */
+static size_t kind_max(enum creds_kind kind)
+{
+	return kind == CREDS_X509CRL ? CRYPTO_CRL_MAX : kind_is_key(kind) ? KEY_FILE_MAX : CERT_FILE_MAX;
+}
+
 /* The kinds uipsec refuses, with the reason (reported): -EINVAL, else 0. */
 static int kind_refused(enum creds_kind kind, const char *path, struct creds_report *rep)
 {
@@ -541,8 +552,6 @@ int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, con
                     const struct creds_secret *secrets, size_t nsecrets,
                     struct creds_report *rep)
 {
-	bool is_key = kind == CREDS_PRIVATE || kind == CREDS_RSA || kind == CREDS_ECDSA || kind == CREDS_PKCS8;
-	size_t max = kind == CREDS_X509CRL ? CRYPTO_CRL_MAX : is_key ? KEY_FILE_MAX : CERT_FILE_MAX;
 	char err[256];
 	uint8_t *data;
 	size_t len;
@@ -550,7 +559,7 @@ int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, con
 
 	if (kind_refused(kind, path, rep))
 		return -EINVAL;
-	rc = file_read(path, max, &data, &len, err, sizeof(err));
+	rc = file_read(path, kind_max(kind), &data, &len, err, sizeof(err));
 	if (rc == -EACCES)
 		return unreadable(c, path, false, err, rep) ? -EINVAL : 0;
 	if (rc) {
@@ -565,14 +574,13 @@ int creds_load_file(struct creds *c, enum creds_kind kind, const char *path, con
 int creds_load_vici(struct creds *c, enum creds_kind kind, const uint8_t *data, size_t len,
                     struct creds_report *rep)
 {
-	bool is_key = kind == CREDS_PRIVATE || kind == CREDS_RSA || kind == CREDS_ECDSA || kind == CREDS_PKCS8;
 	char path[64];
 
 	snprintf(path, sizeof(path), "%s%s", CREDS_VICI_PREFIX,
-	         is_key ? "load-key" : kind == CREDS_X509CRL ? "load-cert crl" : "load-cert");
+	         kind_is_key(kind) ? "load-key" : kind == CREDS_X509CRL ? "load-cert crl" : "load-cert");
 	if (kind_refused(kind, path, rep))
 		return -EINVAL;
-	if (len > (kind == CREDS_X509CRL ? CRYPTO_CRL_MAX : is_key ? KEY_FILE_MAX : CERT_FILE_MAX)) {
+	if (len > kind_max(kind)) {
 		report(rep, CREDS_REFUSED, path, "credential too large (%zu bytes)", len);
 		return -EINVAL;
 	}
