@@ -20,6 +20,7 @@
 #include "ike/ike_authn_psk.h"
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "ctl/ctl_creds.h"
 #include "ctl/vici_swanctl.h"
 #include "ike/ike_pool.h"
 #include "ike/ike.h"
@@ -54,6 +55,7 @@ struct h {
 	struct xfrm_backend *be;
 	struct ike_ctx *ike;
 	struct vici_swanctl vs;
+	struct ctl_creds creds;
 	int fd;
 };
 
@@ -97,7 +99,8 @@ static int setup(void **state)
 	h.ike = ike_ctx_new(&io, h.be);
 	if (!h.l || !h.s || !h.ike)
 		return -1;
-	h.vs = (struct vici_swanctl){ .srv = h.s, .loop = h.l, .ike = h.ike };
+	ctl_creds_init(&h.creds);
+	h.vs = (struct vici_swanctl){ .srv = h.s, .loop = h.l, .ike = h.ike, .creds = &h.creds };
 	if (vici_swanctl_register(&h.vs) < 0)
 		return -1;
 	h.fd = ctl_client_connect(path, err, sizeof(err));
@@ -116,6 +119,7 @@ static int teardown(void **state)
 	pump(h);
 	ike_ctx_free(h->ike);
 	vici_swanctl_free(&h->vs);
+	ctl_creds_free(&h->creds);
 	ctl_server_free(h->s);
 	xfrm_backend_sad_free(h->be);
 	spd_free(h->spd);
@@ -417,6 +421,19 @@ static void test_malformed_and_refused(void **state)
 	vici_kv_str(&b, "id", "zz");
 	ASSERT_ANSWER(h, &b, ok, em, "no");
 	assert_non_null(strstr(em, "hex key id"));
+	/* no data, data that is no certificate or key */
+	vici_begin(&b, VICI_CMD_REQUEST, "load-cert");
+	vici_kv_str(&b, "type", "X509");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
+	assert_non_null(strstr(em, "load-cert: no data"));
+	vici_begin(&b, VICI_CMD_REQUEST, "load-cert");
+	vici_kv_str(&b, "type", "X509");
+	vici_kv_str(&b, "data", "-----BEGIN CERTIFICATE-----\nnot base64\n");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
+	vici_begin(&b, VICI_CMD_REQUEST, "load-key");
+	vici_kv_str(&b, "type", "rsa");
+	vici_kv_str(&b, "data", "garbage");
+	ASSERT_ANSWER(h, &b, ok, em, "no");
 
 	/* load-conn: no section, two sections, a key outside, bad names, a
 	 * NUL in a value, a comma in a list item */
