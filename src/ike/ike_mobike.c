@@ -97,16 +97,6 @@ bool ike_mobike_roam(struct ike_sa *sa)
 
 /* ---- additional addresses (RFC 4555 3.6) ---- */
 
-static bool addr_unspecified(const struct ip_addr *a)
-{
-	size_t len = a->family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; i < len; i++)
-		if (a->a[i])
-			return false;
-	return true;
-}
-
 int ike_mobike_addrs_parse(const struct ike_msg *m, struct ike_mobike_addrs *out)
 {
 	struct ike_notify_pld n;
@@ -129,7 +119,7 @@ int ike_mobike_addrs_parse(const struct ike_msg *m, struct ike_mobike_addrs *out
 			}
 			ip_addr_from_bytes(&a, n.type == IKE_N_ADDITIONAL_IP4_ADDRESS ? AF_INET : AF_INET6,
 			                   n.data);
-			if (addr_unspecified(&a)) {
+			if (ip_addr_is_zero(&a)) {
 				out->dropped++;
 				continue;
 			}
