@@ -1964,12 +1964,6 @@ static void fail_report(struct vici_buf *resp, const char *cmd, const struct cre
 	fail_resp(resp, "%s failed", cmd);
 }
 
-static void hex_id(const uint8_t *id, char *out)
-{
-	for (size_t i = 0; i < CRYPTO_SHA1_LEN; i++)
-		sprintf(out + 2 * i, "%02x", id[i]);
-}
-
 /* The "data" of a load-cert or load-key request into the store as kind;
  * answers success, or the error naming cmd. True on success. */
 static bool load_data(struct vici_buf *resp, const struct vici_packet *req, struct creds *st,
@@ -2065,35 +2059,10 @@ static void cmd_load_key(void *ctx, struct ctl_conn *c, const struct vici_packet
 		const struct crypto_privkey *k = creds_privkey_at(st, creds_privkey_count(st) - 1, NULL);
 		const uint8_t *kid = k ? crypto_pubkey_keyid(crypto_privkey_pubkey(k)) : NULL;
 		if (kid) {
-			hex_id(kid, id);
+			mem_to_hex(kid, CRYPTO_SHA1_LEN, id);
 			vici_kv_str(resp, "id", id);
 		}
 	}
-}
-
-static int unhex(const char *s, uint8_t *out, size_t n)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; s[i] && j < 2 * n; i++) {
-		int v;
-		if (s[i] == ':')
-			continue;
-		if (s[i] >= '0' && s[i] <= '9')
-			v = s[i] - '0';
-		else if (s[i] >= 'a' && s[i] <= 'f')
-			v = s[i] - 'a' + 10;
-		else if (s[i] >= 'A' && s[i] <= 'F')
-			v = s[i] - 'A' + 10;
-		else
-			return -EINVAL;
-		if (j % 2 == 0)
-			out[j / 2] = (uint8_t)(v << 4);
-		else
-			out[j / 2] |= (uint8_t)v;
-		j++;
-	}
-	return j == 2 * n ? 0 : -EINVAL;
 }
 
 /* unload-key: the key loaded over VICI with that id. */
@@ -2105,7 +2074,7 @@ static void cmd_unload_key(void *ctx, struct ctl_conn *c, const struct vici_pack
 	char id[128] = "";
 
 	(void)c;
-	if (!get_str(req, "id", id, sizeof(id)) || unhex(id, kid, sizeof(kid))) {
+	if (!get_str(req, "id", id, sizeof(id)) || mem_from_hex(id, kid, sizeof(kid)) != (int)sizeof(kid)) {
 		fail_resp(resp, "unload-key: id missing or not a hex key id");
 		return;
 	}
@@ -2134,7 +2103,7 @@ static void cmd_get_keys(void *ctx, struct ctl_conn *c, const struct vici_packet
 		const uint8_t *kid = k ? crypto_pubkey_keyid(crypto_privkey_pubkey(k)) : NULL;
 		if (!kid || strncmp(path, CREDS_VICI_PREFIX, strlen(CREDS_VICI_PREFIX)))
 			continue;
-		hex_id(kid, id);
+		mem_to_hex(kid, CRYPTO_SHA1_LEN, id);
 		vici_list_item_str(resp, id);
 	}
 	vici_list_end(resp);
@@ -2403,9 +2372,9 @@ static const struct {
 	             "(use start_action = trap)" },
 	{ "uninstall", "uninstalling trap policies by command is not supported by uipsec yet" },
 	{ "load-token", "smartcard tokens are not supported by uipsec" },
-	{ "flush-certs", "certificates are not supported by uipsec yet" },
-	{ "load-authority", "certification authorities are not supported by uipsec yet" },
-	{ "unload-authority", "certification authorities are not supported by uipsec yet" },
+	{ "flush-certs", "flushing the certificate cache is not supported by uipsec yet" },
+	{ "load-authority", "the authorities section (CRL and OCSP URIs per CA) is not supported by uipsec yet" },
+	{ "unload-authority", "the authorities section is not supported by uipsec yet" },
 	{ "get-algorithms", "get-algorithms is not supported by uipsec yet" },
 };
 
